@@ -1,0 +1,44 @@
+# The two commands a new user needs: `make demo` and `make test`.
+# Both install what is missing (Debian packages), configure, build, then run.
+
+BUILD_DIR  ?= build
+BUILD_TYPE ?= RelWithDebInfo
+DEMO_DIR   ?= $(BUILD_DIR)/demo
+JOBS       ?= $(shell nproc)
+SANITIZE   ?= OFF
+
+DEB_PACKAGES := g++ cmake ninja-build make openssl curl ccache \
+  libboost1.81-dev libboost-json1.81-dev libssl-dev libpugixml-dev libsqlite3-dev sqlite3 \
+  libgtest-dev libgmock-dev libbenchmark-dev
+
+SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
+
+.PHONY: all deps configure build test demo clean
+
+all: build
+
+deps:
+	@missing=""; for p in $(DEB_PACKAGES); do \
+	  dpkg-query -W -f='$${Status}' $$p 2>/dev/null | grep -q "install ok installed" || missing="$$missing $$p"; \
+	done; \
+	if [ -n "$$missing" ]; then \
+	  echo "installing:$$missing"; \
+	  $(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq $$missing; \
+	fi
+
+$(BUILD_DIR)/build.ninja: | deps
+	cmake -S . -B $(BUILD_DIR) -G Ninja -DCMAKE_BUILD_TYPE=$(BUILD_TYPE) -DKETENPOORT_SANITIZE=$(SANITIZE)
+
+configure: $(BUILD_DIR)/build.ninja
+
+build: deps configure
+	cmake --build $(BUILD_DIR) -j $(JOBS)
+
+test: build
+	cd $(BUILD_DIR) && ctest --output-on-failure -j $(JOBS)
+
+demo: build
+	$(BUILD_DIR)/ketenpoort demo --workdir $(DEMO_DIR) --keep-running
+
+clean:
+	rm -rf $(BUILD_DIR)

@@ -1,0 +1,30 @@
+#pragma once
+
+#include <map>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "gateway/config/gateway_config.hpp"
+
+namespace ketenpoort {
+
+// A request as the API sees it, free of any HTTP library: the network layer fills it in
+// after TLS has identified the caller.
+struct ApiRequest {
+  std::string method;                        // "GET", "POST", …
+  std::string path;                          // without the query string
+  std::string query;                         // after '?', undecoded
+  std::map<std::string, std::string> headers;  // names lower-cased
+  std::string body;
+  const Party* caller = nullptr;             // never null once routed
+};
+
+struct ApiResponse {
+  unsigned status = 200;
+  std::string content_type = "application/json";
+  std::string body;
+  std::vector<std::pair<std::string, std::string>> headers;
+};
+
+}  // namespace ketenpoort

@@ -1,0 +1,17 @@
+#pragma once
+
+#include "gateway/api/router.hpp"
+#include "gateway/config/gateway_config.hpp"
+
+namespace ketenpoort {
+
+// The routes of the exchange listener (port 8443): every party.
+Router makeExchangeRouter(const GatewayConfig& config);
+
+// The routes of the audit listener (port 8444): privacy officers only.
+Router makeAuditRouter(const GatewayConfig& config);
+
+// Which roles a listener admits; a party with another role gets 403 role-not-allowed.
+bool auditListenerAdmits(PartyRole role);
+
+}  // namespace ketenpoort

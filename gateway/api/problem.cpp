@@ -1,0 +1,61 @@
+#include "gateway/api/problem.hpp"
+
+#include <boost/json/object.hpp>
+#include <boost/json/serialize.hpp>
+
+namespace ketenpoort {
+
+std::string renderProblemJson(const Problem& problem, std::string_view instance) {
+  boost::json::object o;
+  o["type"] = "urn:ketenpoort:problem:" + problem.code;
+  o["title"] = problem.title;
+  o["status"] = problem.status;
+  o["code"] = problem.code;
+  if (!problem.detail.empty()) o["detail"] = problem.detail;
+  if (!instance.empty()) o["instance"] = instance;
+  return boost::json::serialize(o);
+}
+
+namespace problems {
+Problem badRequest(std::string detail) {
+  return {400, "bad-request", "The request is not valid HTTP", std::move(detail)};
+}
+Problem notFound(std::string detail) {
+  return {404, "not-found", "No such resource", std::move(detail)};
+}
+Problem methodNotAllowed(std::string detail) {
+  return {405, "method-not-allowed", "Method not allowed on this resource", std::move(detail)};
+}
+Problem payloadTooLarge(std::size_t limit) {
+  return {413, "payload-too-large", "The request body is too large",
+          "the limit is " + std::to_string(limit) + " bytes"};
+}
+Problem headerTooLarge(std::size_t limit) {
+  return {431, "header-too-large", "The request header is too large",
+          "the limit is " + std::to_string(limit) + " bytes"};
+}
+Problem unknownParty(std::string detail) {
+  return {403, "unknown-party", "The calling organisation is not a known party",
+          std::move(detail)};
+}
+Problem testPartyRefused(std::string detail) {
+  return {403, "test-party-refused", "Test OINs are accepted only by a gateway in test mode",
+          std::move(detail)};
+}
+Problem invalidClientCertificate(std::string detail) {
+  return {403, "invalid-client-certificate",
+          "The client certificate does not carry exactly one 20-digit OIN", std::move(detail)};
+}
+Problem roleNotAllowed(std::string detail) {
+  return {403, "role-not-allowed", "The calling party's role may not use this listener",
+          std::move(detail)};
+}
+Problem shuttingDown() {
+  return {503, "shutting-down", "The gateway is shutting down", "retry on another node or later"};
+}
+Problem internalError() {
+  return {500, "internal-error", "Internal error", "the incident has been logged"};
+}
+}  // namespace problems
+
+}  // namespace ketenpoort

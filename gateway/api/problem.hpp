@@ -1,0 +1,36 @@
+#pragma once
+
+#include <string>
+#include <string_view>
+
+namespace ketenpoort {
+
+// An RFC 9457 problem. `code` is the stable, machine-readable member clients switch on;
+// the catalogue of codes is docs/api/problems.md.
+struct Problem {
+  unsigned status = 500;
+  std::string code;
+  std::string title;
+  std::string detail;
+};
+
+inline constexpr std::string_view kProblemContentType = "application/problem+json";
+
+// {"type":"urn:ketenpoort:problem:<code>","title":…,"status":…,"code":…,"detail":…,"instance":…}
+std::string renderProblemJson(const Problem& problem, std::string_view instance);
+
+namespace problems {
+Problem badRequest(std::string detail);
+Problem notFound(std::string detail);
+Problem methodNotAllowed(std::string detail);
+Problem payloadTooLarge(std::size_t limit);
+Problem headerTooLarge(std::size_t limit);
+Problem unknownParty(std::string detail);
+Problem testPartyRefused(std::string detail);
+Problem invalidClientCertificate(std::string detail);
+Problem roleNotAllowed(std::string detail);
+Problem shuttingDown();
+Problem internalError();
+}  // namespace problems
+
+}  // namespace ketenpoort

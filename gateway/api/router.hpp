@@ -1,0 +1,41 @@
+#pragma once
+
+#include <functional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "gateway/api/api_message.hpp"
+#include "gateway/api/problem.hpp"
+
+namespace ketenpoort {
+
+ApiResponse problemResponse(const Problem& problem, std::string_view instance);
+
+// Maps method and path to a handler. Routes are exact paths or end in "/{name}" for one
+// trailing segment; the matched template is the route label used in metrics, so no
+// request-specific value (and no personal data) ever becomes a label.
+class Router {
+ public:
+  using Handler = std::function<ApiResponse(const ApiRequest&)>;
+
+  struct Outcome {
+    ApiResponse response;
+    std::string route;  // the template, or "unmatched"
+  };
+
+  void add(std::string method, std::string path_template, Handler handler);
+  Outcome dispatch(const ApiRequest& request) const;
+
+ private:
+  struct Route {
+    std::string method;
+    std::string path_template;
+    Handler handler;
+  };
+  static bool matches(std::string_view path_template, std::string_view path);
+
+  std::vector<Route> routes_;
+};
+
+}  // namespace ketenpoort

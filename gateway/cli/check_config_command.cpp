@@ -1,0 +1,38 @@
+#include <openssl/ssl.h>
+
+#include <iostream>
+
+#include "gateway/cli/commands.hpp"
+#include "gateway/config/config_loader.hpp"
+#include "gateway/tls/tls_policy.hpp"
+
+namespace ketenpoort::cli {
+
+int checkConfigCommand(const Args& args) {
+  const auto unknown = unknownFlags(args, {"--config"}, {});
+  const auto file = flagValue(args, "--config");
+  if (!unknown.empty() || !file) {
+    std::cerr << "usage: ketenpoort check-config --config FILE\n";
+    return 2;
+  }
+  const ConfigLoadResult result = loadGatewayConfig(*file);
+  std::vector<ConfigProblem> problems = result.problems;
+  if (result.config) {
+    // The files the config names must load as the server would load them.
+    SSL_CTX* ctx = SSL_CTX_new(TLS_server_method());
+    for (const auto& p : configureServerTls(ctx, result.config->tls)) {
+      problems.push_back({*file, result.config->tls.line, p});
+    }
+    SSL_CTX_free(ctx);
+  }
+  for (const auto& problem : problems) std::cerr << problem.str() << "\n";
+  if (!problems.empty()) {
+    std::cerr << *file << ": " << problems.size() << " problem(s)\n";
+    return 1;
+  }
+  std::cout << *file << ": ok (mode " << toString(result.config->mode) << ", "
+            << result.config->parties.size() << " parties)\n";
+  return 0;
+}
+
+}  // namespace ketenpoort::cli

@@ -1,0 +1,23 @@
+#pragma once
+
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace ketenpoort::cli {
+
+// Arguments after the command name, e.g. {"--config", "x.xml"}.
+using Args = std::vector<std::string>;
+
+// The value after `flag`, if given; a flag given without a value is reported.
+std::optional<std::string> flagValue(const Args& args, const std::string& flag);
+bool hasFlag(const Args& args, const std::string& flag);
+// Flags not in `known` (and their values), so typos fail loudly.
+std::vector<std::string> unknownFlags(const Args& args, const std::vector<std::string>& with_value,
+                                      const std::vector<std::string>& without_value);
+
+int serveCommand(const Args& args);
+int checkConfigCommand(const Args& args);
+int demoCommand(const Args& args);
+
+}  // namespace ketenpoort::cli

@@ -1,0 +1,82 @@
+#include <algorithm>
+#include <cstdio>
+#include <iostream>
+#include <string>
+
+#include "gateway/cli/commands.hpp"
+#include "gateway/diagnostics/diagnostic_log.hpp"
+
+namespace ketenpoort::cli {
+
+std::optional<std::string> flagValue(const Args& args, const std::string& flag) {
+  for (std::size_t i = 0; i + 1 < args.size(); ++i) {
+    if (args[i] == flag) return args[i + 1];
+  }
+  return std::nullopt;
+}
+
+bool hasFlag(const Args& args, const std::string& flag) {
+  for (const auto& a : args) {
+    if (a == flag) return true;
+  }
+  return false;
+}
+
+std::vector<std::string> unknownFlags(const Args& args, const std::vector<std::string>& with_value,
+                                      const std::vector<std::string>& without_value) {
+  std::vector<std::string> unknown;
+  const auto in = [](const std::vector<std::string>& v, const std::string& s) {
+    return std::find(v.begin(), v.end(), s) != v.end();
+  };
+  for (std::size_t i = 0; i < args.size(); ++i) {
+    if (in(with_value, args[i])) {
+      if (i + 1 >= args.size()) unknown.push_back(args[i] + " (needs a value)");
+      ++i;
+    } else if (!in(without_value, args[i])) {
+      unknown.push_back(args[i]);
+    }
+  }
+  return unknown;
+}
+
+}  // namespace ketenpoort::cli
+
+namespace {
+
+constexpr const char* kUsage = R"(ketenpoort — data-exchange gateway for the inburgering chain
+
+usage:
+  ketenpoort serve --config FILE            run the gateway
+  ketenpoort check-config --config FILE     validate a config; prints file:line: message
+  ketenpoort demo --workdir DIR [--keep-running]
+                                            make a development PKI and config in DIR,
+                                            start the gateway and check every demo party
+  ketenpoort help
+)";
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  using namespace ketenpoort::cli;
+  if (argc < 2) {
+    std::fputs(kUsage, stderr);
+    return 2;
+  }
+  const std::string command = argv[1];
+  const Args args(argv + 2, argv + argc);
+  int status = 2;
+  if (command == "serve") {
+    status = serveCommand(args);
+  } else if (command == "check-config") {
+    status = checkConfigCommand(args);
+  } else if (command == "demo") {
+    status = demoCommand(args);
+  } else if (command == "help" || command == "--help" || command == "-h") {
+    std::fputs(kUsage, stdout);
+    status = 0;
+  } else {
+    std::cerr << "ketenpoort: unknown command \"" << command << "\"\n" << kUsage;
+  }
+  ketenpoort::diagnosticLog().flush();
+  return status;
+}

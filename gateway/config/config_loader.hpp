@@ -1,0 +1,34 @@
+#pragma once
+
+#include <filesystem>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "gateway/config/gateway_config.hpp"
+
+namespace ketenpoort {
+
+// One thing wrong with a config file, printed as "file:line: message".
+struct ConfigProblem {
+  std::string file;
+  int line = 0;
+  std::string message;
+
+  std::string str() const { return file + ":" + std::to_string(line) + ": " + message; }
+};
+
+struct ConfigLoadResult {
+  std::optional<GatewayConfig> config;  // set only when problems is empty
+  std::vector<ConfigProblem> problems;
+};
+
+// Strict: unknown elements and attributes, missing or malformed values, duplicate ids,
+// OINs or CBS codes are all problems; every problem is reported, not just the first.
+// Relative paths are resolved against the config file's directory.
+ConfigLoadResult loadGatewayConfig(const std::filesystem::path& file);
+ConfigLoadResult parseGatewayConfig(std::string_view xml, const std::string& file_label,
+                                    const std::filesystem::path& base_dir);
+
+}  // namespace ketenpoort

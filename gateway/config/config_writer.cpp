@@ -1,0 +1,78 @@
+#include "gateway/config/config_writer.hpp"
+
+#include <sstream>
+
+#include <pugixml.hpp>
+
+namespace ketenpoort {
+namespace {
+
+std::string relativeTo(const std::filesystem::path& p, const std::filesystem::path& base) {
+  const auto rel = p.lexically_relative(base);
+  if (rel.empty() || rel.string().starts_with("..")) return p.string();
+  return rel.string();
+}
+
+void addListener(pugi::xml_node parent, const char* name, const ListenerConfig& l) {
+  auto node = parent.append_child(name);
+  node.append_attribute("address") = l.address.c_str();
+  node.append_attribute("port") = l.port;
+}
+
+}  // namespace
+
+std::string renderGatewayConfigXml(const GatewayConfig& config,
+                                   const std::filesystem::path& base_dir) {
+  pugi::xml_document doc;
+  auto decl = doc.append_child(pugi::node_declaration);
+  decl.append_attribute("version") = "1.0";
+  decl.append_attribute("encoding") = "UTF-8";
+  auto root = doc.append_child("ketenpoort");
+  root.append_attribute("mode") = std::string(toString(config.mode)).c_str();
+
+  auto listeners = root.append_child("listeners");
+  addListener(listeners, "exchange", config.exchange);
+  addListener(listeners, "audit", config.audit);
+  addListener(listeners, "ops", config.ops);
+
+  auto tls = root.append_child("tls");
+  tls.append_attribute("ca-bundle") = relativeTo(config.tls.ca_bundle, base_dir).c_str();
+  tls.append_attribute("certificate") = relativeTo(config.tls.certificate, base_dir).c_str();
+  tls.append_attribute("private-key") = relativeTo(config.tls.private_key, base_dir).c_str();
+
+  root.append_child("storage").append_attribute("path") =
+      relativeTo(config.storage_path, base_dir).c_str();
+
+  const Limits& l = config.limits;
+  auto limits = root.append_child("limits");
+  limits.append_attribute("threads") = l.threads;
+  limits.append_attribute("max-connections") = static_cast<unsigned long long>(l.max_connections);
+  limits.append_attribute("max-header-bytes") = static_cast<unsigned long long>(l.max_header_bytes);
+  limits.append_attribute("max-body-bytes") = static_cast<unsigned long long>(l.max_body_bytes);
+  limits.append_attribute("handshake-timeout-ms") = static_cast<long long>(l.handshake_timeout.count());
+  limits.append_attribute("header-timeout-ms") = static_cast<long long>(l.header_timeout.count());
+  limits.append_attribute("body-timeout-ms") = static_cast<long long>(l.body_timeout.count());
+  limits.append_attribute("idle-timeout-ms") = static_cast<long long>(l.idle_timeout.count());
+  limits.append_attribute("drain-timeout-ms") = static_cast<long long>(l.drain_timeout.count());
+
+  auto parties = root.append_child("parties");
+  for (const Party& p : config.parties) {
+    auto node = parties.append_child("party");
+    node.append_attribute("id") = p.id.c_str();
+    node.append_attribute("oin") = p.oin.str().c_str();
+    node.append_attribute("name") = p.name.c_str();
+    node.append_attribute("role") = std::string(toString(p.role)).c_str();
+    if (p.cbs_code) node.append_attribute("cbs-code") = p.cbs_code->c_str();
+    if (p.organisation) node.append_attribute("organisation") = p.organisation->c_str();
+    for (const Endpoint& e : p.endpoints) {
+      auto endpoint = node.append_child("endpoint");
+      endpoint.append_attribute("flow") = e.flow.c_str();
+      endpoint.append_attribute("url") = e.url.c_str();
+    }
+  }
+  std::ostringstream out;
+  doc.save(out, "  ");
+  return out.str();
+}
+
+}  // namespace ketenpoort

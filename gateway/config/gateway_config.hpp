@@ -1,0 +1,81 @@
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <filesystem>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <unordered_map>
+#include <vector>
+
+#include "gateway/identity/oin.hpp"
+
+namespace ketenpoort {
+
+// In test mode the gateway also accepts parties with test OINs (prefix 00000099).
+enum class GatewayMode { kProduction, kTest };
+
+enum class PartyRole { kCoa, kDuo, kToeslagen, kGemeente, kTaalschool, kPrivacyOfficer };
+
+std::string_view toString(PartyRole role);
+std::optional<PartyRole> parsePartyRole(std::string_view text);
+std::string_view toString(GatewayMode mode);
+
+struct ListenerConfig {
+  std::string address;
+  std::uint16_t port = 0;
+};
+
+struct TlsFiles {
+  std::filesystem::path ca_bundle;
+  std::filesystem::path certificate;
+  std::filesystem::path private_key;
+  int line = 0;  // of <tls> in the config file, for problems found when loading the files
+};
+
+// Every limit has a safe default, so a config may leave <limits> out.
+struct Limits {
+  unsigned threads = 0;  // 0: one per core
+  std::size_t max_connections = 1024;
+  std::size_t max_header_bytes = 16 * 1024;
+  std::size_t max_body_bytes = 1024 * 1024;
+  std::chrono::milliseconds handshake_timeout{10'000};
+  std::chrono::milliseconds header_timeout{10'000};
+  std::chrono::milliseconds body_timeout{30'000};
+  std::chrono::milliseconds idle_timeout{60'000};
+  std::chrono::milliseconds drain_timeout{15'000};
+};
+
+// Where a party receives messages: one URL per flow, "*" for every flow.
+struct Endpoint {
+  std::string flow;
+  std::string url;
+};
+
+struct Party {
+  std::string id;
+  Oin oin;
+  std::string name;
+  PartyRole role;
+  std::optional<std::string> cbs_code;       // gemeente only: 4-digit CBS gemeentecode
+  std::optional<std::string> organisation;   // privacy-officer only: the party id served
+  std::vector<Endpoint> endpoints;
+};
+
+struct GatewayConfig {
+  std::filesystem::path source;  // the file it came from, for messages
+  GatewayMode mode = GatewayMode::kProduction;
+  ListenerConfig exchange{"0.0.0.0", 8443};
+  ListenerConfig audit{"0.0.0.0", 8444};
+  ListenerConfig ops{"127.0.0.1", 9090};
+  TlsFiles tls;
+  std::filesystem::path storage_path;
+  Limits limits;
+  std::vector<Party> parties;
+
+  const Party* findPartyByOin(const Oin& oin) const;
+  const Party* findPartyById(std::string_view id) const;
+};
+
+}  // namespace ketenpoort

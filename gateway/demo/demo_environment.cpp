@@ -1,0 +1,91 @@
+#include "gateway/demo/demo_environment.hpp"
+
+#include <fstream>
+#include <stdexcept>
+
+#include "gateway/config/config_writer.hpp"
+
+namespace ketenpoort {
+
+const std::vector<DemoParty>& demoParties() {
+  static const std::vector<DemoParty> parties{
+      {"coa", "00000099100000000001", "COA (Centraal Orgaan opvang asielzoekers)",
+       PartyRole::kCoa, nullptr, nullptr},
+      {"duo", "00000099100000000002", "DUO (Dienst Uitvoering Onderwijs)", PartyRole::kDuo,
+       nullptr, nullptr},
+      {"toeslagen", "00000099100000000003", "Belastingdienst/Toeslagen", PartyRole::kToeslagen,
+       nullptr, nullptr},
+      {"gemeente-0363", "00000099200000000363", "Gemeente Amsterdam", PartyRole::kGemeente,
+       "0363", nullptr},
+      {"gemeente-0518", "00000099200000000518", "Gemeente 's-Gravenhage", PartyRole::kGemeente,
+       "0518", nullptr},
+      {"taalschool-a", "00000099300000000001", "Taalschool A (demo)", PartyRole::kTaalschool,
+       nullptr, nullptr},
+      {"taalschool-b", "00000099300000000002", "Taalschool B (demo)", PartyRole::kTaalschool,
+       nullptr, nullptr},
+      {"fg-0363", "00000099400000000363", "Functionaris gegevensbescherming Amsterdam",
+       PartyRole::kPrivacyOfficer, nullptr, "gemeente-0363"},
+  };
+  return parties;
+}
+
+void writeClientCertificate(const DemoEnvironment& env, const DevCertificateAuthority& ca,
+                            const std::string& name, const std::string& oin,
+                            long not_before_offset_seconds, long not_after_offset_seconds) {
+  CertificateRequest request;
+  request.common_name = name;
+  request.organisation = name;
+  request.serial_number = oin;
+  request.client = true;
+  request.not_before_offset_seconds = not_before_offset_seconds;
+  request.not_after_offset_seconds = not_after_offset_seconds;
+  const PemPair pair = ca.issue(request);
+  writePemFile(env.certificateOf(name), pair.certificate_pem, false);
+  writePemFile(env.keyOf(name), pair.private_key_pem, true);
+}
+
+DemoEnvironment createDemoEnvironment(const std::filesystem::path& workdir,
+                                      const DemoPorts& ports) {
+  const auto root = std::filesystem::absolute(workdir).lexically_normal();
+  std::filesystem::create_directories(root / "pki");
+  std::filesystem::create_directories(root / "data");
+  std::filesystem::permissions(root / "pki", std::filesystem::perms::owner_all);
+
+  DemoEnvironment env{root, root / "ketenpoort.xml", GatewayConfig{},
+                      DevCertificateAuthority("ketenpoort development root CA")};
+  writePemFile(root / "pki" / "ca.pem", env.ca.certificatePem(), false);
+
+  CertificateRequest gateway;
+  gateway.common_name = "localhost";
+  gateway.organisation = "ketenpoort gateway (development)";
+  gateway.dns_names = {"localhost"};
+  gateway.ip_addresses = {"127.0.0.1", "::1"};
+  gateway.server = true;
+  gateway.client = true;  // the gateway also calls out to receivers with this certificate
+  const PemPair gateway_pair = env.ca.issue(gateway);
+  writePemFile(root / "pki" / "gateway.pem", gateway_pair.certificate_pem, false);
+  writePemFile(root / "pki" / "gateway.key", gateway_pair.private_key_pem, true);
+
+  GatewayConfig& config = env.config;
+  config.source = env.config_file;
+  config.mode = GatewayMode::kTest;
+  config.exchange = {"127.0.0.1", ports.exchange};
+  config.audit = {"127.0.0.1", ports.audit};
+  config.ops = {"127.0.0.1", ports.ops};
+  config.tls = {root / "pki" / "ca.pem", root / "pki" / "gateway.pem", root / "pki" / "gateway.key"};
+  config.storage_path = root / "data" / "ketenpoort.db";
+  for (const DemoParty& p : demoParties()) {
+    writeClientCertificate(env, env.ca, p.id, p.oin);
+    Party party{p.id, *Oin::parse(p.oin), p.name, p.role, std::nullopt, std::nullopt, {}};
+    if (p.cbs_code) party.cbs_code = p.cbs_code;
+    if (p.organisation) party.organisation = p.organisation;
+    config.parties.push_back(std::move(party));
+  }
+
+  std::ofstream out(env.config_file, std::ios::trunc);
+  out << renderGatewayConfigXml(config, root);
+  if (!out) throw std::runtime_error("cannot write " + env.config_file.string());
+  return env;
+}
+
+}  // namespace ketenpoort

@@ -1,0 +1,57 @@
+#pragma once
+
+#include <filesystem>
+#include <string>
+#include <vector>
+
+#include "gateway/config/gateway_config.hpp"
+#include "gateway/devpki/dev_pki.hpp"
+
+namespace ketenpoort {
+
+// The demo parties every issue builds on. Their OINs are test OINs (prefix 00000099), so
+// the demo gateway runs in mode="test".
+struct DemoParty {
+  const char* id;
+  const char* oin;
+  const char* name;
+  PartyRole role;
+  const char* cbs_code;      // gemeente only
+  const char* organisation;  // privacy officer only
+};
+const std::vector<DemoParty>& demoParties();
+
+struct DemoPorts {
+  std::uint16_t exchange = 8443;
+  std::uint16_t audit = 8444;
+  std::uint16_t ops = 9090;
+};
+
+// A work directory with pki/ (ca.pem, gateway.pem/.key, <party-id>.pem/.key), data/ and
+// ketenpoort.xml. Keeps the CA so tests can issue more certificates from it.
+struct DemoEnvironment {
+  std::filesystem::path workdir;
+  std::filesystem::path config_file;
+  GatewayConfig config;
+  DevCertificateAuthority ca;
+
+  std::filesystem::path pkiDir() const { return workdir / "pki"; }
+  std::filesystem::path certificateOf(const std::string& party_id) const {
+    return pkiDir() / (party_id + ".pem");
+  }
+  std::filesystem::path keyOf(const std::string& party_id) const {
+    return pkiDir() / (party_id + ".key");
+  }
+};
+
+// Creates (or overwrites) the work directory's PKI and config. Private keys get mode 0600.
+DemoEnvironment createDemoEnvironment(const std::filesystem::path& workdir,
+                                      const DemoPorts& ports);
+
+// Issues a client certificate for `oin` into pki/<name>.pem/.key.
+void writeClientCertificate(const DemoEnvironment& env, const DevCertificateAuthority& ca,
+                            const std::string& name, const std::string& oin,
+                            long not_before_offset_seconds = -3600,
+                            long not_after_offset_seconds = 397L * 24 * 3600);
+
+}  // namespace ketenpoort

@@ -1,0 +1,173 @@
+#include "gateway/devpki/dev_pki.hpp"
+
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <openssl/bio.h>
+#include <openssl/err.h>
+#include <openssl/evp.h>
+#include <openssl/pem.h>
+#include <openssl/rand.h>
+#include <openssl/x509.h>
+#include <openssl/x509v3.h>
+
+#include <stdexcept>
+#include <system_error>
+
+namespace ketenpoort {
+namespace {
+
+struct Deleter {
+  void operator()(EVP_PKEY* p) const { EVP_PKEY_free(p); }
+  void operator()(X509* p) const { X509_free(p); }
+  void operator()(BIO* p) const { BIO_free(p); }
+  void operator()(X509_EXTENSION* p) const { X509_EXTENSION_free(p); }
+  void operator()(ASN1_INTEGER* p) const { ASN1_INTEGER_free(p); }
+  void operator()(BIGNUM* p) const { BN_free(p); }
+};
+template <typename T>
+using Owned = std::unique_ptr<T, Deleter>;
+
+void check(bool ok, const char* what) {
+  if (!ok) {
+    const unsigned long code = ERR_get_error();
+    char buffer[256] = "";
+    if (code != 0) ERR_error_string_n(code, buffer, sizeof buffer);
+    ERR_clear_error();
+    throw std::runtime_error(std::string("dev PKI: ") + what + ": " + buffer);
+  }
+}
+
+Owned<EVP_PKEY> makeP256Key() {
+  Owned<EVP_PKEY> key(EVP_EC_gen("P-256"));
+  check(key != nullptr, "generate P-256 key");
+  return key;
+}
+
+std::string toPem(X509* cert) {
+  Owned<BIO> bio(BIO_new(BIO_s_mem()));
+  check(PEM_write_bio_X509(bio.get(), cert) == 1, "write certificate");
+  char* data = nullptr;
+  const long n = BIO_get_mem_data(bio.get(), &data);
+  return std::string(data, static_cast<std::size_t>(n));
+}
+
+std::string toPem(EVP_PKEY* key) {
+  Owned<BIO> bio(BIO_new(BIO_s_mem()));
+  check(PEM_write_bio_PrivateKey(bio.get(), key, nullptr, nullptr, 0, nullptr, nullptr) == 1,
+        "write private key");
+  char* data = nullptr;
+  const long n = BIO_get_mem_data(bio.get(), &data);
+  return std::string(data, static_cast<std::size_t>(n));
+}
+
+void addExtension(X509* cert, X509* issuer, int nid, const std::string& value) {
+  X509V3_CTX ctx;
+  X509V3_set_ctx_nodb(&ctx);
+  X509V3_set_ctx(&ctx, issuer, cert, nullptr, nullptr, 0);
+  Owned<X509_EXTENSION> ext(X509V3_EXT_conf_nid(nullptr, &ctx, nid, value.c_str()));
+  check(ext != nullptr, "build extension");
+  check(X509_add_ext(cert, ext.get(), -1) == 1, "add extension");
+}
+
+void addNameEntry(X509_NAME* name, const char* field, const std::string& value) {
+  check(X509_NAME_add_entry_by_txt(name, field, MBSTRING_UTF8,
+                                   reinterpret_cast<const unsigned char*>(value.c_str()), -1, -1,
+                                   0) == 1,
+        "add subject field");
+}
+
+// A fresh certificate with a random 128-bit serial, version 3, and the given validity.
+Owned<X509> newCertificate(EVP_PKEY* subject_key, long not_before, long not_after) {
+  Owned<X509> cert(X509_new());
+  check(cert != nullptr, "allocate certificate");
+  check(X509_set_version(cert.get(), 2) == 1, "set version");
+  unsigned char serial_bytes[16];
+  check(RAND_bytes(serial_bytes, sizeof serial_bytes) == 1, "random serial");
+  serial_bytes[0] &= 0x7f;  // positive
+  Owned<BIGNUM> serial_bn(BN_bin2bn(serial_bytes, sizeof serial_bytes, nullptr));
+  Owned<ASN1_INTEGER> serial(BN_to_ASN1_INTEGER(serial_bn.get(), nullptr));
+  check(serial != nullptr && X509_set_serialNumber(cert.get(), serial.get()) == 1, "set serial");
+  check(X509_gmtime_adj(X509_getm_notBefore(cert.get()), not_before) != nullptr, "notBefore");
+  check(X509_gmtime_adj(X509_getm_notAfter(cert.get()), not_after) != nullptr, "notAfter");
+  check(X509_set_pubkey(cert.get(), subject_key) == 1, "set public key");
+  return cert;
+}
+
+}  // namespace
+
+struct DevCertificateAuthority::Keys {
+  Owned<EVP_PKEY> key;
+  Owned<X509> certificate;
+};
+
+DevCertificateAuthority::DevCertificateAuthority(const std::string& common_name)
+    : keys_(std::make_unique<Keys>()) {
+  keys_->key = makeP256Key();
+  keys_->certificate = newCertificate(keys_->key.get(), -3600, 10L * 365 * 24 * 3600);
+  X509* cert = keys_->certificate.get();
+  X509_NAME* name = X509_get_subject_name(cert);
+  addNameEntry(name, "O", "ketenpoort development");
+  addNameEntry(name, "CN", common_name);
+  check(X509_set_issuer_name(cert, name) == 1, "set issuer");
+  addExtension(cert, cert, NID_basic_constraints, "critical,CA:TRUE,pathlen:0");
+  addExtension(cert, cert, NID_key_usage, "critical,keyCertSign,cRLSign");
+  addExtension(cert, cert, NID_subject_key_identifier, "hash");
+  check(X509_sign(cert, keys_->key.get(), EVP_sha256()) > 0, "self-sign CA");
+  certificate_pem_ = toPem(cert);
+}
+
+DevCertificateAuthority::~DevCertificateAuthority() = default;
+DevCertificateAuthority::DevCertificateAuthority(DevCertificateAuthority&&) noexcept = default;
+DevCertificateAuthority& DevCertificateAuthority::operator=(DevCertificateAuthority&&) noexcept =
+    default;
+
+PemPair DevCertificateAuthority::issue(const CertificateRequest& request) const {
+  Owned<EVP_PKEY> key = makeP256Key();
+  Owned<X509> cert = newCertificate(key.get(), request.not_before_offset_seconds,
+                                    request.not_after_offset_seconds);
+  X509_NAME* name = X509_get_subject_name(cert.get());
+  if (!request.organisation.empty()) addNameEntry(name, "O", request.organisation);
+  if (request.serial_number) addNameEntry(name, "serialNumber", *request.serial_number);
+  addNameEntry(name, "CN", request.common_name);
+  check(X509_set_issuer_name(cert.get(), X509_get_subject_name(keys_->certificate.get())) == 1,
+        "set issuer");
+  addExtension(cert.get(), keys_->certificate.get(), NID_basic_constraints, "critical,CA:FALSE");
+  addExtension(cert.get(), keys_->certificate.get(), NID_key_usage,
+               "critical,digitalSignature,keyAgreement");
+  std::string eku;
+  if (request.server) eku = "serverAuth";
+  if (request.client) eku += eku.empty() ? "clientAuth" : ",clientAuth";
+  if (!eku.empty()) addExtension(cert.get(), keys_->certificate.get(), NID_ext_key_usage, eku);
+  std::string san;
+  for (const auto& dns : request.dns_names) san += (san.empty() ? "DNS:" : ",DNS:") + dns;
+  for (const auto& ip : request.ip_addresses) san += (san.empty() ? "IP:" : ",IP:") + ip;
+  if (!san.empty()) {
+    addExtension(cert.get(), keys_->certificate.get(), NID_subject_alt_name, san);
+  }
+  addExtension(cert.get(), keys_->certificate.get(), NID_authority_key_identifier,
+               "keyid:always");
+  check(X509_sign(cert.get(), keys_->key.get(), EVP_sha256()) > 0, "sign certificate");
+  return PemPair{toPem(cert.get()), toPem(key.get())};
+}
+
+void writePemFile(const std::filesystem::path& path, const std::string& pem, bool private_file) {
+  const int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC,
+                        private_file ? 0600 : 0644);
+  if (fd < 0) throw std::system_error(errno, std::generic_category(), "open " + path.string());
+  if (private_file) ::fchmod(fd, 0600);  // also when the file existed with wider rights
+  std::size_t offset = 0;
+  while (offset < pem.size()) {
+    const ssize_t n = ::write(fd, pem.data() + offset, pem.size() - offset);
+    if (n < 0) {
+      const int err = errno;
+      ::close(fd);
+      throw std::system_error(err, std::generic_category(), "write " + path.string());
+    }
+    offset += static_cast<std::size_t>(n);
+  }
+  ::close(fd);
+}
+
+}  // namespace ketenpoort

@@ -1,0 +1,106 @@
+#pragma once
+
+#include <atomic>
+#include <cstdint>
+#include <map>
+#include <memory>
+#include <shared_mutex>
+#include <string>
+#include <vector>
+
+namespace ketenpoort {
+
+// Minimal Prometheus metrics: families of counters, gauges and histograms keyed by label
+// values. Label values must never carry personal data: routes are templates, reasons are
+// codes. Updates are lock-free once a label set exists.
+class MetricFamily {
+ public:
+  MetricFamily(std::string name, std::string help, std::vector<std::string> label_names);
+  virtual ~MetricFamily() = default;
+  virtual void render(std::string& out) const = 0;
+  const std::string& name() const { return name_; }
+
+ protected:
+  std::string labelText(const std::vector<std::string>& values,
+                        const std::string& extra = {}) const;
+
+  std::string name_;
+  std::string help_;
+  std::vector<std::string> label_names_;
+};
+
+class CounterFamily : public MetricFamily {
+ public:
+  using MetricFamily::MetricFamily;
+  void inc(const std::vector<std::string>& labels, std::uint64_t n = 1);
+  std::uint64_t value(const std::vector<std::string>& labels) const;
+  void render(std::string& out) const override;
+
+ private:
+  mutable std::shared_mutex mutex_;
+  std::map<std::vector<std::string>, std::unique_ptr<std::atomic<std::uint64_t>>> cells_;
+};
+
+class GaugeFamily : public MetricFamily {
+ public:
+  using MetricFamily::MetricFamily;
+  void add(const std::vector<std::string>& labels, std::int64_t delta);
+  std::int64_t value(const std::vector<std::string>& labels) const;
+  void render(std::string& out) const override;
+
+ private:
+  mutable std::shared_mutex mutex_;
+  std::map<std::vector<std::string>, std::unique_ptr<std::atomic<std::int64_t>>> cells_;
+};
+
+class HistogramFamily : public MetricFamily {
+ public:
+  HistogramFamily(std::string name, std::string help, std::vector<std::string> label_names,
+                  std::vector<double> upper_bounds);
+  void observe(const std::vector<std::string>& labels, double value);
+  std::uint64_t count(const std::vector<std::string>& labels) const;
+  void render(std::string& out) const override;
+
+ private:
+  struct Cell {
+    explicit Cell(std::size_t buckets) : bucket_counts(buckets) {}
+    std::vector<std::atomic<std::uint64_t>> bucket_counts;  // non-cumulative per bucket
+    std::atomic<std::uint64_t> count{0};
+    std::atomic<double> sum{0.0};
+  };
+  Cell& cell(const std::vector<std::string>& labels);
+
+  std::vector<double> upper_bounds_;
+  mutable std::shared_mutex mutex_;
+  std::map<std::vector<std::string>, std::unique_ptr<Cell>> cells_;
+};
+
+// The metrics the gateway exposes on the ops listener's /metrics.
+class GatewayMetrics {
+ public:
+  GatewayMetrics();
+
+  CounterFamily requests{"ketenpoort_http_requests_total",
+                         "HTTP requests answered, by listener, route template and status",
+                         {"listener", "route", "status"}};
+  CounterFamily tls_handshake_failures{"ketenpoort_tls_handshake_failures_total",
+                                       "Failed TLS handshakes by listener and reason",
+                                       {"listener", "reason"}};
+  CounterFamily connections_rejected{"ketenpoort_connections_rejected_total",
+                                     "Connections closed at accept, by listener and reason",
+                                     {"listener", "reason"}};
+  HistogramFamily request_duration{
+      "ketenpoort_http_request_duration_seconds",
+      "Time from complete request header to response written",
+      {"listener"},
+      {0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10}};
+  GaugeFamily open_connections{"ketenpoort_open_connections", "Open connections by listener",
+                               {"listener"}};
+
+  std::string renderPrometheus() const;
+
+ private:
+  std::vector<const MetricFamily*> families_;
+};
+
+}  // namespace ketenpoort

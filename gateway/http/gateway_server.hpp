@@ -1,0 +1,47 @@
+#pragma once
+
+#include <cstdint>
+#include <memory>
+
+#include "gateway/config/gateway_config.hpp"
+#include "gateway/diagnostics/metrics.hpp"
+
+namespace ketenpoort {
+
+// The running gateway: the exchange and audit mTLS listeners and the ops listener on one
+// pool of network threads. Asio and Beast stay behind this header.
+//
+// Lifecycle: construct (loads TLS material, binds every port; throws std::runtime_error
+// with a readable message when that fails) → start() → … → drain() from any thread or a
+// signal → wait() returns once every connection is done or the drain timeout passed.
+class GatewayServer {
+ public:
+  explicit GatewayServer(GatewayConfig config);
+  ~GatewayServer();
+  GatewayServer(const GatewayServer&) = delete;
+  GatewayServer& operator=(const GatewayServer&) = delete;
+
+  // Starts accepting on the network threads. With handle_signals, SIGTERM and SIGINT
+  // begin a drain (a second signal stops at once).
+  void start(bool handle_signals);
+
+  // Stops accepting, turns /readyz unready, lets requests in flight finish, closes idle
+  // connections. Thread-safe and idempotent.
+  void drain();
+
+  // Blocks until the server has stopped. True when every connection ended within the
+  // drain timeout.
+  bool wait();
+
+  std::uint16_t exchangePort() const;
+  std::uint16_t auditPort() const;
+  std::uint16_t opsPort() const;
+  const GatewayConfig& config() const;
+  const GatewayMetrics& metrics() const;
+
+ private:
+  struct Impl;
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace ketenpoort

@@ -1,0 +1,87 @@
+#pragma once
+// Internal to the http module: pieces both the TLS and the ops listener use.
+
+#include <boost/asio/as_tuple.hpp>
+#include <boost/asio/awaitable.hpp>
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/strand.hpp>
+#include <boost/asio/use_awaitable.hpp>
+#include <boost/beast/core.hpp>
+#include <boost/beast/http.hpp>
+
+#include <chrono>
+#include <functional>
+
+#include "gateway/api/api_message.hpp"
+#include "gateway/diagnostics/diagnostic_log.hpp"
+
+namespace ketenpoort::http_internal {
+
+namespace asio = boost::asio;
+namespace beast = boost::beast;
+namespace http = boost::beast::http;
+using tcp = asio::ip::tcp;
+
+inline constexpr auto kUseTuple = asio::as_tuple(asio::use_awaitable);
+
+template <typename Stream>
+asio::awaitable<beast::error_code> writeApiResponse(Stream& stream, const ApiResponse& api,
+                                                    unsigned http_version, bool keep_alive,
+                                                    std::chrono::milliseconds timeout) {
+  http::response<http::string_body> response{static_cast<http::status>(api.status),
+                                             http_version};
+  response.set(http::field::content_type, api.content_type);
+  response.set(http::field::cache_control, "no-store");
+  for (const auto& [name, value] : api.headers) response.set(name, value);
+  response.body() = api.body;
+  response.keep_alive(keep_alive);
+  response.prepare_payload();
+  beast::get_lowest_layer(stream).expires_after(timeout);
+  auto [ec, n] = co_await http::async_write(stream, response, kUseTuple);
+  co_return ec;
+}
+
+// Accepts connections until the acceptor is closed; each socket gets its own strand.
+// `admit` may refuse a socket (it is then closed); `serve` starts its session.
+inline asio::awaitable<void> acceptLoop(tcp::acceptor& acceptor, std::string listener,
+                                        std::function<bool()> admit,
+                                        std::function<void(tcp::socket)> serve) {
+  for (;;) {
+    tcp::socket socket(asio::make_strand(acceptor.get_executor()));
+    auto [ec] = co_await acceptor.async_accept(socket, kUseTuple);
+    if (ec == asio::error::operation_aborted || !acceptor.is_open()) co_return;
+    if (ec) {
+      // Usually EMFILE: pause briefly instead of spinning on the failing accept.
+      logWarn("accept-failed", {{"listener", listener}, {"error", ec.message()}});
+      asio::steady_timer pause(acceptor.get_executor(), std::chrono::milliseconds(50));
+      co_await pause.async_wait(kUseTuple);
+      continue;
+    }
+    if (!admit()) {
+      beast::error_code ignored;
+      socket.shutdown(tcp::socket::shutdown_both, ignored);
+      socket.close(ignored);
+      continue;
+    }
+    serve(std::move(socket));
+  }
+}
+
+// Completion handler for detached session coroutines: a session must never take the
+// process down; an escaped exception is a bug, logged and contained.
+inline auto logEscapedException(std::string where) {
+  return [where = std::move(where)](std::exception_ptr e) {
+    if (!e) return;
+    try {
+      std::rethrow_exception(e);
+    } catch (const std::exception& ex) {
+      logError("unexpected-exception", {{"where", where}, {"what", ex.what()}});
+    } catch (...) {
+      logError("unexpected-exception", {{"where", where}});
+    }
+  };
+}
+
+}  // namespace ketenpoort::http_internal

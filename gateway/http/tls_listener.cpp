@@ -1,0 +1,228 @@
+#include <boost/asio/ssl/error.hpp>
+#include <boost/beast/ssl.hpp>
+
+#include <optional>
+
+#include "gateway/http/listeners.hpp"
+#include "gateway/tls/peer_certificate.hpp"
+
+namespace ketenpoort::http_internal {
+namespace {
+
+constexpr std::size_t kFirstReadChunk = 4096;
+constexpr std::chrono::seconds kTlsShutdownTimeout{1};
+
+std::string handshakeFailureReason(const beast::error_code& ec, const SSL* ssl) {
+  if (ec == beast::error::timeout) return "timeout";
+  if (ec.category() == asio::error::get_ssl_category()) {
+    return classifyHandshakeFailure(static_cast<unsigned long>(ec.value()), ssl);
+  }
+  if (ec == asio::ssl::error::stream_truncated || ec == asio::error::eof ||
+      ec == asio::error::connection_reset) {
+    return "connection-closed";
+  }
+  return "other";
+}
+
+std::string lowerCase(std::string_view s) {
+  std::string out(s);
+  for (char& c : out) {
+    if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
+  }
+  return out;
+}
+
+ApiRequest toApiRequest(http::request<http::string_body>& request, const Party* caller) {
+  ApiRequest api;
+  api.method = std::string(request.method_string());
+  const std::string_view target = request.target();
+  const auto question = target.find('?');
+  api.path = std::string(target.substr(0, question));
+  if (question != std::string_view::npos) api.query = std::string(target.substr(question + 1));
+  for (const auto& field : request) {
+    api.headers[lowerCase(field.name_string())] = std::string(field.value());
+  }
+  api.body = std::move(request.body());
+  api.caller = caller;
+  return api;
+}
+
+// The problem for a request that could not be read, or nullopt when the connection is
+// simply gone (closed, timed out) and no answer can or should be sent.
+std::optional<Problem> readFailureProblem(const beast::error_code& ec, const Limits& limits) {
+  if (ec == http::error::body_limit) return problems::payloadTooLarge(limits.max_body_bytes);
+  if (ec == http::error::header_limit) return problems::headerTooLarge(limits.max_header_bytes);
+  if (ec.category() == http::make_error_code(http::error::bad_target).category() &&
+      ec != http::error::end_of_stream && ec != http::error::partial_message) {
+    return problems::badRequest(ec.message());
+  }
+  return std::nullopt;
+}
+
+}  // namespace
+
+TlsListener::TlsListener(asio::io_context& ioc, ServerState& state, std::string name,
+                         const ListenerConfig& config, asio::ssl::context& tls,
+                         const PartyDirectory& parties, Router router,
+                         bool privacy_officers_only)
+    : state_(state),
+      name_(std::move(name)),
+      acceptor_(openAcceptor(ioc, name_, config)),
+      port_(acceptor_.local_endpoint().port()),
+      tls_(tls),
+      parties_(parties),
+      router_(std::move(router)),
+      privacy_officers_only_(privacy_officers_only) {}
+
+void TlsListener::start() {
+  auto admit = [this] {
+    if (state_.open_tls_connections.load() >= state_.config.limits.max_connections) {
+      state_.metrics.connections_rejected.inc({name_, "max-connections"});
+      return false;
+    }
+    return true;
+  };
+  auto serve = [this](tcp::socket socket) {
+    auto executor = socket.get_executor();
+    asio::co_spawn(executor, session(std::move(socket)), logEscapedException(name_));
+  };
+  asio::co_spawn(acceptor_.get_executor(), acceptLoop(acceptor_, name_, admit, serve),
+                 logEscapedException(name_ + " accept"));
+}
+
+void TlsListener::close() {
+  asio::post(acceptor_.get_executor(), [this] {
+    beast::error_code ignored;
+    acceptor_.close(ignored);
+  });
+}
+
+asio::awaitable<void> TlsListener::session(tcp::socket socket) {
+  const Limits& limits = state_.config.limits;
+  GatewayMetrics& metrics = state_.metrics;
+  const std::vector<std::string> listener_label{name_};
+
+  // Counted from here so the limit covers connections still in their handshake.
+  state_.open_tls_connections.fetch_add(1);
+  metrics.open_connections.add(listener_label, 1);
+  beast::error_code ignored;
+  const std::string peer = socket.remote_endpoint(ignored).address().to_string();
+  beast::ssl_stream<beast::tcp_stream> stream(std::move(socket), tls_);
+  auto& transport = beast::get_lowest_layer(stream);
+
+  auto tracked = std::make_shared<TrackedConnection>();
+  tracked->executor = co_await asio::this_coro::executor;
+  tracked->stream = &transport;
+  state_.connections.add(tracked);
+  struct Untrack {
+    ServerState& state;
+    std::shared_ptr<TrackedConnection> tracked;
+    const std::vector<std::string>& label;
+    ~Untrack() {
+      tracked->stream = nullptr;
+      state.connections.remove(tracked);
+      state.metrics.open_connections.add(label, -1);
+      state.open_tls_connections.fetch_sub(1);
+    }
+  } untrack{state_, tracked, listener_label};
+
+  transport.expires_after(limits.handshake_timeout);
+  auto [handshake_ec] =
+      co_await stream.async_handshake(asio::ssl::stream_base::server, kUseTuple);
+  if (handshake_ec) {
+    const std::string reason = handshakeFailureReason(handshake_ec, stream.native_handle());
+    metrics.tls_handshake_failures.inc({name_, reason});
+    logInfo("tls-handshake-failed", {{"listener", name_}, {"peer", peer}, {"reason", reason}});
+    co_return;
+  }
+
+  // The identity is fixed for the connection: decided once, after verification.
+  const Party* caller = nullptr;
+  std::optional<Problem> refusal;
+  auto identity = parties_.identify(peerSubjectSerialNumber(stream.native_handle()));
+  if (auto* problem = std::get_if<Problem>(&identity)) {
+    refusal = *problem;
+  } else {
+    caller = std::get<const Party*>(identity);
+    if (privacy_officers_only_ && caller->role != PartyRole::kPrivacyOfficer) {
+      refusal = problems::roleNotAllowed("the " + name_ + " listener serves privacy officers only");
+    }
+  }
+  if (refusal) {
+    logInfo("party-refused", {{"listener", name_}, {"peer", peer}, {"code", refusal->code}});
+  }
+
+  beast::flat_buffer buffer;
+  bool first_request = true;
+  for (;;) {
+    if (buffer.size() == 0) {
+      // Between requests the connection is idle: the drain may close it, and the idle
+      // timeout (not the header timeout) applies.
+      if (state_.draining.load()) break;
+      tracked->idle = true;
+      transport.expires_after(first_request ? limits.header_timeout : limits.idle_timeout);
+      auto [ec, n] = co_await stream.async_read_some(buffer.prepare(kFirstReadChunk), kUseTuple);
+      tracked->idle = false;
+      if (ec) break;
+      buffer.commit(n);
+    }
+    first_request = false;
+
+    http::request_parser<http::string_body> parser;
+    parser.header_limit(static_cast<std::uint32_t>(limits.max_header_bytes));
+    parser.body_limit(limits.max_body_bytes);
+
+    transport.expires_after(limits.header_timeout);
+    auto [header_ec, header_bytes] = co_await http::async_read_header(stream, buffer, parser,
+                                                                      kUseTuple);
+    const auto started = std::chrono::steady_clock::now();
+    beast::error_code read_ec = header_ec;
+    if (!read_ec && !parser.is_done()) {
+      transport.expires_after(limits.body_timeout);
+      auto [body_ec, body_bytes] = co_await http::async_read(stream, buffer, parser, kUseTuple);
+      read_ec = body_ec;
+    }
+    if (read_ec) {
+      const auto problem = readFailureProblem(read_ec, limits);
+      if (!problem) {
+        if (read_ec == beast::error::timeout) {
+          logInfo("request-timeout", {{"listener", name_}, {"peer", peer},
+                                      {"phase", header_ec ? "header" : "body"}});
+        }
+        break;
+      }
+      logInfo("request-refused", {{"listener", name_}, {"peer", peer}, {"code", problem->code}});
+      metrics.requests.inc({name_, "unmatched", std::to_string(problem->status)});
+      co_await writeApiResponse(stream, problemResponse(*problem, ""), 11, false,
+                                limits.header_timeout);
+      break;
+    }
+
+    auto& request = parser.get();
+    Router::Outcome outcome;
+    if (refusal) {
+      outcome = {problemResponse(*refusal, std::string(request.target().substr(
+                                               0, request.target().find('?')))),
+                 "unidentified"};
+    } else {
+      outcome = router_.dispatch(toApiRequest(request, caller));
+    }
+    const bool keep_alive = request.keep_alive() && !refusal && !state_.draining.load();
+    const auto write_ec = co_await writeApiResponse(stream, outcome.response, request.version(),
+                                                    keep_alive, limits.header_timeout);
+    const double seconds =
+        std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+    metrics.requests.inc({name_, outcome.route, std::to_string(outcome.response.status)});
+    metrics.request_duration.observe(listener_label, seconds);
+    if (outcome.response.status >= 400) {
+      logInfo("request", {{"listener", name_}, {"party", caller ? caller->id : std::string("-")},
+                          {"route", outcome.route}, {"status", outcome.response.status}});
+    }
+    if (write_ec || !keep_alive) break;
+  }
+
+  transport.expires_after(kTlsShutdownTimeout);
+  co_await stream.async_shutdown(kUseTuple);
+}
+
+}  // namespace ketenpoort::http_internal

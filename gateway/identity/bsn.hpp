@@ -1,0 +1,16 @@
+#pragma once
+
+#include <string>
+#include <string_view>
+
+namespace ketenpoort {
+
+// Burgerservicenummer: 9 digits that pass the elfproef
+// (9*d1 + 8*d2 + ... + 2*d8 - 1*d9 is divisible by 11, and not all zero).
+bool isValidBsn(std::string_view text);
+
+// Replaces every run of exactly nine digits that passes the elfproef by "*********".
+// Defence in depth for diagnostic output, which must never carry a BSN.
+std::string maskBsns(std::string_view text);
+
+}  // namespace ketenpoort

@@ -1,0 +1,100 @@
+#include "gateway/tls/tls_policy.hpp"
+
+#include <openssl/err.h>
+#include <openssl/x509_vfy.h>
+#include <openssl/x509v3.h>
+
+namespace ketenpoort {
+namespace {
+
+constexpr unsigned char kSessionIdContext[] = "ketenpoort";
+
+void applyProtocolPolicy(SSL_CTX* ctx, std::vector<std::string>& problems) {
+  if (SSL_CTX_set_min_proto_version(ctx, TLS1_2_VERSION) != 1 ||
+      SSL_CTX_set_max_proto_version(ctx, TLS1_3_VERSION) != 1) {
+    problems.push_back("cannot restrict protocol versions: " + takeOpenSslErrors());
+  }
+  SSL_CTX_set_options(ctx, SSL_OP_NO_COMPRESSION | SSL_OP_NO_RENEGOTIATION |
+                               SSL_OP_CIPHER_SERVER_PREFERENCE);
+  if (SSL_CTX_set_cipher_list(ctx, kTls12CipherList) != 1 ||
+      SSL_CTX_set_ciphersuites(ctx, kTls13CipherSuites) != 1) {
+    problems.push_back("cannot set cipher suites: " + takeOpenSslErrors());
+  }
+  if (SSL_CTX_set1_groups_list(ctx, "X25519:P-256:P-384") != 1) {
+    problems.push_back("cannot set key exchange groups: " + takeOpenSslErrors());
+  }
+}
+
+void loadOwnCertificate(SSL_CTX* ctx, const std::filesystem::path& certificate,
+                        const std::filesystem::path& private_key,
+                        std::vector<std::string>& problems) {
+  if (SSL_CTX_use_certificate_chain_file(ctx, certificate.c_str()) != 1) {
+    problems.push_back("cannot load certificate " + certificate.string() + ": " +
+                       takeOpenSslErrors());
+    return;
+  }
+  if (SSL_CTX_use_PrivateKey_file(ctx, private_key.c_str(), SSL_FILETYPE_PEM) != 1) {
+    problems.push_back("cannot load private key " + private_key.string() + ": " +
+                       takeOpenSslErrors());
+    return;
+  }
+  if (SSL_CTX_check_private_key(ctx) != 1) {
+    problems.push_back("private key " + private_key.string() + " does not match certificate " +
+                       certificate.string());
+    takeOpenSslErrors();
+  }
+}
+
+void loadTrustAnchors(SSL_CTX* ctx, const std::filesystem::path& ca_bundle, int purpose,
+                      std::vector<std::string>& problems) {
+  if (SSL_CTX_load_verify_locations(ctx, ca_bundle.c_str(), nullptr) != 1) {
+    problems.push_back("cannot load CA bundle " + ca_bundle.string() + ": " +
+                       takeOpenSslErrors());
+    return;
+  }
+  X509_VERIFY_PARAM* param = SSL_CTX_get0_param(ctx);
+  X509_VERIFY_PARAM_set_purpose(param, purpose);
+  X509_VERIFY_PARAM_set_depth(param, 4);
+}
+
+}  // namespace
+
+std::string takeOpenSslErrors() {
+  std::string out;
+  while (unsigned long code = ERR_get_error()) {
+    char buffer[256];
+    ERR_error_string_n(code, buffer, sizeof buffer);
+    if (!out.empty()) out += "; ";
+    out += buffer;
+  }
+  return out.empty() ? "unknown OpenSSL error" : out;
+}
+
+std::vector<std::string> configureServerTls(SSL_CTX* ctx, const TlsFiles& files) {
+  std::vector<std::string> problems;
+  applyProtocolPolicy(ctx, problems);
+  loadOwnCertificate(ctx, files.certificate, files.private_key, problems);
+  loadTrustAnchors(ctx, files.ca_bundle, X509_PURPOSE_SSL_CLIENT, problems);
+  if (problems.empty()) {
+    if (STACK_OF(X509_NAME)* names = SSL_load_client_CA_file(files.ca_bundle.c_str())) {
+      SSL_CTX_set_client_CA_list(ctx, names);
+    }
+  }
+  SSL_CTX_set_verify(ctx, SSL_VERIFY_PEER | SSL_VERIFY_FAIL_IF_NO_PEER_CERT, nullptr);
+  // Required for session resumption when client certificates are verified.
+  SSL_CTX_set_session_id_context(ctx, kSessionIdContext, sizeof kSessionIdContext - 1);
+  return problems;
+}
+
+std::vector<std::string> configureClientTls(SSL_CTX* ctx, const std::filesystem::path& ca_bundle,
+                                            const std::filesystem::path& certificate,
+                                            const std::filesystem::path& private_key) {
+  std::vector<std::string> problems;
+  applyProtocolPolicy(ctx, problems);
+  if (!certificate.empty()) loadOwnCertificate(ctx, certificate, private_key, problems);
+  loadTrustAnchors(ctx, ca_bundle, X509_PURPOSE_SSL_SERVER, problems);
+  SSL_CTX_set_verify(ctx, SSL_VERIFY_PEER, nullptr);
+  return problems;
+}
+
+}  // namespace ketenpoort
