@@ -3,6 +3,7 @@
 
 #include <optional>
 
+#include "gateway/api/gateway_api.hpp"
 #include "gateway/http/listeners.hpp"
 #include "gateway/tls/peer_certificate.hpp"
 
@@ -144,7 +145,7 @@ asio::awaitable<void> TlsListener::session(tcp::socket socket) {
     refusal = *problem;
   } else {
     caller = std::get<const Party*>(identity);
-    if (privacy_officers_only_ && caller->role != PartyRole::kPrivacyOfficer) {
+    if (privacy_officers_only_ && !auditListenerAdmits(caller->role)) {
       refusal = problems::roleNotAllowed("the " + name_ + " listener serves privacy officers only");
     }
   }

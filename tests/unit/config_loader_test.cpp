@@ -1,0 +1,218 @@
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
+#include "gateway/config/config_loader.hpp"
+#include "gateway/config/config_writer.hpp"
+
+namespace ketenpoort {
+namespace {
+
+using ::testing::HasSubstr;
+
+constexpr const char* kValid = R"(<?xml version="1.0"?>
+<ketenpoort mode="test">
+  <listeners>
+    <exchange address="0.0.0.0" port="8443"/>
+    <audit address="0.0.0.0" port="8444"/>
+    <ops address="127.0.0.1" port="9090"/>
+  </listeners>
+  <tls ca-bundle="pki/ca.pem" certificate="pki/gateway.pem" private-key="/etc/k/gateway.key"/>
+  <storage path="data/ketenpoort.db"/>
+  <limits threads="4" max-connections="100" max-body-bytes="2048" idle-timeout-ms="5000"/>
+  <parties>
+    <party id="coa" oin="00000099100000000001" name="COA" role="coa"/>
+    <party id="gemeente-0363" oin="00000099200000000363" name="Amsterdam" role="gemeente"
+           cbs-code="0363">
+      <endpoint flow="*" url="https://gemeente.example/ketenpoort"/>
+    </party>
+    <party id="fg-0363" oin="00000099400000000363" name="FG" role="privacy-officer"
+           organisation="gemeente-0363"/>
+  </parties>
+</ketenpoort>
+)";
+
+ConfigLoadResult parse(const std::string& xml) {
+  return parseGatewayConfig(xml, "test.xml", "/srv/ketenpoort");
+}
+
+// Replaces the first occurrence of `from` in the valid config.
+std::string validWith(const std::string& from, const std::string& to) {
+  std::string xml = kValid;
+  const auto at = xml.find(from);
+  EXPECT_NE(at, std::string::npos) << from;
+  xml.replace(at, from.size(), to);
+  return xml;
+}
+
+std::vector<std::string> messages(const ConfigLoadResult& r) {
+  std::vector<std::string> out;
+  for (const auto& p : r.problems) out.push_back(p.str());
+  return out;
+}
+
+TEST(ConfigLoader, LoadsAValidConfig) {
+  const auto result = parse(kValid);
+  ASSERT_TRUE(result.config) << ::testing::PrintToString(messages(result));
+  const GatewayConfig& c = *result.config;
+  EXPECT_EQ(c.mode, GatewayMode::kTest);
+  EXPECT_EQ(c.exchange.port, 8443);
+  EXPECT_EQ(c.ops.address, "127.0.0.1");
+  EXPECT_EQ(c.tls.ca_bundle, "/srv/ketenpoort/pki/ca.pem");
+  EXPECT_EQ(c.tls.private_key, "/etc/k/gateway.key");
+  EXPECT_EQ(c.storage_path, "/srv/ketenpoort/data/ketenpoort.db");
+  EXPECT_EQ(c.limits.threads, 4u);
+  EXPECT_EQ(c.limits.max_connections, 100u);
+  EXPECT_EQ(c.limits.max_body_bytes, 2048u);
+  EXPECT_EQ(c.limits.idle_timeout, std::chrono::milliseconds(5000));
+  EXPECT_EQ(c.limits.header_timeout, std::chrono::milliseconds(10000));  // default
+  ASSERT_EQ(c.parties.size(), 3u);
+  const Party* amsterdam = c.findPartyById("gemeente-0363");
+  ASSERT_NE(amsterdam, nullptr);
+  EXPECT_EQ(amsterdam->role, PartyRole::kGemeente);
+  EXPECT_EQ(amsterdam->cbs_code, "0363");
+  ASSERT_EQ(amsterdam->endpoints.size(), 1u);
+  EXPECT_EQ(amsterdam->endpoints[0].url, "https://gemeente.example/ketenpoort");
+  EXPECT_EQ(c.findPartyByOin(*Oin::parse("00000099400000000363"))->organisation, "gemeente-0363");
+}
+
+TEST(ConfigLoader, DefaultsToProductionMode) {
+  auto xml = validWith(R"(<ketenpoort mode="test">)", "<ketenpoort>");
+  // Test OINs are then refused, so use production OINs.
+  for (auto* oin : {"00000099100000000001", "00000099200000000363", "00000099400000000363"}) {
+    xml.replace(xml.find(oin), 8, "00000001");
+  }
+  const auto result = parse(xml);
+  ASSERT_TRUE(result.config) << ::testing::PrintToString(messages(result));
+  EXPECT_EQ(result.config->mode, GatewayMode::kProduction);
+}
+
+TEST(ConfigLoader, UnknownElementIsAProblemWithItsLine) {
+  const auto result = parse(validWith("  <storage", "  <cache size=\"1\"/>\n  <storage"));
+  EXPECT_FALSE(result.config);
+  EXPECT_THAT(messages(result), ::testing::Contains("test.xml:9: unknown element <cache> in <ketenpoort>"));
+}
+
+TEST(ConfigLoader, UnknownAttributeIsAProblemWithItsLine) {
+  const auto result = parse(validWith(R"(<storage path)", R"(<storage journal="wal" path)"));
+  EXPECT_THAT(messages(result),
+              ::testing::Contains("test.xml:9: unknown attribute \"journal\" on <storage>"));
+}
+
+TEST(ConfigLoader, MissingRequiredValuesAreProblems) {
+  const auto result = parse(validWith(R"( name="COA")", ""));
+  EXPECT_THAT(messages(result),
+              ::testing::Contains("test.xml:12: <party> lacks required attribute \"name\""));
+  const auto empty = parse(validWith(R"(name="COA")", R"(name="")"));
+  EXPECT_THAT(messages(empty), ::testing::Contains(HasSubstr("must not be empty")));
+  const auto no_tls = parse(validWith(R"(<tls ca-bundle="pki/ca.pem" certificate="pki/gateway.pem" private-key="/etc/k/gateway.key"/>)", ""));
+  EXPECT_THAT(messages(no_tls), ::testing::Contains(HasSubstr("missing required element <tls>")));
+}
+
+TEST(ConfigLoader, DuplicateOinIsAProblemNamingTheFirst) {
+  const auto result = parse(validWith("00000099200000000363", "00000099100000000001"));
+  EXPECT_THAT(messages(result),
+              ::testing::Contains(HasSubstr("duplicate OIN 00000099100000000001 (first at line 12)")));
+}
+
+TEST(ConfigLoader, DuplicatePartyIdIsAProblem) {
+  const auto result = parse(validWith(R"(id="fg-0363")", R"(id="coa")"));
+  EXPECT_THAT(messages(result), ::testing::Contains(HasSubstr("duplicate party id \"coa\"")));
+}
+
+TEST(ConfigLoader, TestOinsNeedTestMode) {
+  const auto result = parse(validWith(R"(mode="test")", R"(mode="production")"));
+  EXPECT_FALSE(result.config);
+  EXPECT_THAT(messages(result), ::testing::Contains(HasSubstr("has a test OIN")));
+}
+
+TEST(ConfigLoader, MalformedValuesAreProblems) {
+  EXPECT_THAT(messages(parse(validWith(R"(port="8443")", R"(port="84x3")"))),
+              ::testing::Contains(HasSubstr("\"port\" must be a whole number from 0 to 65535")));
+  EXPECT_THAT(messages(parse(validWith(R"(port="8443")", R"(port="70000")"))),
+              ::testing::Contains(HasSubstr("\"port\" must be a whole number")));
+  EXPECT_THAT(messages(parse(validWith("00000099100000000001", "0000009910000000001"))),
+              ::testing::Contains(HasSubstr("oin must be exactly 20 digits")));
+  EXPECT_THAT(messages(parse(validWith(R"(role="coa")", R"(role="bank")"))),
+              ::testing::Contains(HasSubstr("unknown role \"bank\"")));
+  EXPECT_THAT(messages(parse(validWith(R"(cbs-code="0363")", R"(cbs-code="363")"))),
+              ::testing::Contains(HasSubstr("cbs-code must be 4 digits")));
+  EXPECT_THAT(messages(parse(validWith(R"(mode="test")", R"(mode="staging")"))),
+              ::testing::Contains(HasSubstr("mode must be")));
+  EXPECT_THAT(messages(parse(validWith(R"(max-connections="100")", R"(max-connections="0")"))),
+              ::testing::Contains(HasSubstr("\"max-connections\" must be a whole number from 1")));
+  EXPECT_THAT(messages(parse(validWith("https://gemeente.example", "http://gemeente.example"))),
+              ::testing::Contains(HasSubstr("endpoint url must start with https://")));
+}
+
+TEST(ConfigLoader, RoleSpecificAttributesAreChecked) {
+  EXPECT_THAT(messages(parse(validWith(R"(cbs-code="0363")", ""))),
+              ::testing::Contains(HasSubstr("role gemeente needs a cbs-code")));
+  EXPECT_THAT(messages(parse(validWith(R"(role="coa")", R"(role="coa" cbs-code="0001")"))),
+              ::testing::Contains(HasSubstr("only a party with role gemeente has a cbs-code")));
+  EXPECT_THAT(messages(parse(validWith(R"(organisation="gemeente-0363")", R"(organisation="nobody")"))),
+              ::testing::Contains(HasSubstr("organisation \"nobody\" is not a configured party")));
+}
+
+TEST(ConfigLoader, OpsListenerMustStayOnLoopback) {
+  const auto result = parse(validWith(R"(<ops address="127.0.0.1")", R"(<ops address="0.0.0.0")"));
+  EXPECT_THAT(messages(result), ::testing::Contains(HasSubstr("must bind a loopback address")));
+}
+
+TEST(ConfigLoader, ReportsEveryProblemNotJustTheFirst) {
+  auto xml = validWith(R"(role="coa")", R"(role="bank")");
+  xml.replace(xml.find(R"(port="9090")"), 11, R"(port="-1")");
+  xml.replace(xml.find("<storage"), 8, R"(<storage x="1")");
+  const auto result = parse(xml);
+  EXPECT_EQ(result.problems.size(), 3u) << ::testing::PrintToString(messages(result));
+  // Sorted by line.
+  EXPECT_LE(result.problems[0].line, result.problems[1].line);
+  EXPECT_LE(result.problems[1].line, result.problems[2].line);
+}
+
+TEST(ConfigLoader, NotWellFormedXmlGivesTheLine) {
+  const auto result = parse("<ketenpoort>\n  <parties>\n</ketenpoort>\n");
+  ASSERT_EQ(result.problems.size(), 1u);
+  EXPECT_EQ(result.problems[0].line, 3);
+  EXPECT_THAT(result.problems[0].message, HasSubstr("not well-formed XML"));
+}
+
+TEST(ConfigLoader, DoctypeIsRefused) {
+  const auto result = parse(std::string("<!DOCTYPE ketenpoort [<!ENTITY x SYSTEM \"file:///etc/passwd\">]>\n") + std::string(kValid).substr(std::string(kValid).find("<ketenpoort")));
+  EXPECT_FALSE(result.config);
+}
+
+TEST(ConfigLoader, MissingFileIsAProblem) {
+  const auto result = loadGatewayConfig("/nonexistent/ketenpoort.xml");
+  ASSERT_EQ(result.problems.size(), 1u);
+  EXPECT_EQ(result.problems[0].str(), "/nonexistent/ketenpoort.xml:0: cannot open config file");
+}
+
+TEST(ConfigWriter, RenderedConfigLoadsBackToTheSameValues) {
+  const auto original = parse(kValid);
+  ASSERT_TRUE(original.config);
+  const std::string xml = renderGatewayConfigXml(*original.config, "/srv/ketenpoort");
+  const auto again = parse(xml);
+  ASSERT_TRUE(again.config) << ::testing::PrintToString(messages(again)) << xml;
+  const auto& a = *original.config;
+  const auto& b = *again.config;
+  EXPECT_EQ(a.mode, b.mode);
+  EXPECT_EQ(a.exchange.port, b.exchange.port);
+  EXPECT_EQ(a.tls.ca_bundle, b.tls.ca_bundle);
+  EXPECT_EQ(a.tls.private_key, b.tls.private_key);
+  EXPECT_EQ(a.storage_path, b.storage_path);
+  EXPECT_EQ(a.limits.idle_timeout, b.limits.idle_timeout);
+  EXPECT_EQ(a.limits.max_body_bytes, b.limits.max_body_bytes);
+  ASSERT_EQ(a.parties.size(), b.parties.size());
+  for (std::size_t i = 0; i < a.parties.size(); ++i) {
+    EXPECT_EQ(a.parties[i].id, b.parties[i].id);
+    EXPECT_EQ(a.parties[i].oin, b.parties[i].oin);
+    EXPECT_EQ(a.parties[i].role, b.parties[i].role);
+    EXPECT_EQ(a.parties[i].cbs_code, b.parties[i].cbs_code);
+    EXPECT_EQ(a.parties[i].organisation, b.parties[i].organisation);
+    EXPECT_EQ(a.parties[i].endpoints.size(), b.parties[i].endpoints.size());
+  }
+  EXPECT_NE(xml.find(R"(ca-bundle="pki/ca.pem")"), std::string::npos);  // stays relative
+}
+
+}  // namespace
+}  // namespace ketenpoort
