@@ -2,7 +2,9 @@
 
 #include <chrono>
 #include <filesystem>
+#include <cstdint>
 #include <functional>
+#include <string>
 
 namespace ketenpoort::testing {
 
@@ -22,5 +24,18 @@ class TempDir {
 // Polls `condition` until it holds or `timeout` passes; returns its last value.
 bool waitUntil(const std::function<bool()>& condition,
                std::chrono::milliseconds timeout = std::chrono::seconds(5));
+
+}  // namespace ketenpoort::testing
+
+namespace ketenpoort::testing {
+
+struct PlainResponse {
+  unsigned status = 0;  // 0: no answer
+  std::string head;
+  std::string body;
+};
+
+// GET over plain HTTP/1.0 on 127.0.0.1 (the ops listener), with POSIX sockets only.
+PlainResponse plainHttpGet(std::uint16_t port, const std::string& path);
 
 }  // namespace ketenpoort::testing

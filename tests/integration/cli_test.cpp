@@ -1,0 +1,208 @@
+// The ketenpoort binary as an operator runs it: check-config's output and exit codes,
+// serve draining on a real SIGTERM, and the shell script's PKI working with the gateway.
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
+#include <signal.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <boost/json/parse.hpp>
+
+#include <fstream>
+#include <thread>
+#include <sstream>
+
+#include "gateway/config/config_loader.hpp"
+#include "gateway/config/config_writer.hpp"
+#include "gateway/demo/demo_environment.hpp"
+#include "gateway/http/gateway_server.hpp"
+#include "tests/support/temp_dir.hpp"
+#include "tests/support/test_tls_client.hpp"
+
+namespace ketenpoort::testing {
+namespace {
+
+using ::testing::HasSubstr;
+
+std::string readFile(const std::filesystem::path& p) {
+  std::ifstream in(p);
+  std::stringstream s;
+  s << in.rdbuf();
+  return s.str();
+}
+
+struct CommandResult {
+  int exit_code = -1;
+  std::string out;
+  std::string err;
+};
+
+// Runs argv to completion with stdout and stderr captured in files under `dir`.
+CommandResult runCommand(const std::vector<std::string>& argv, const std::filesystem::path& dir) {
+  const auto out = dir / "stdout.txt";
+  const auto err = dir / "stderr.txt";
+  const pid_t pid = ::fork();
+  if (pid == 0) {
+    if (!std::freopen(out.c_str(), "w", stdout) || !std::freopen(err.c_str(), "w", stderr)) _exit(126);
+    std::vector<char*> args;
+    for (const auto& a : argv) args.push_back(const_cast<char*>(a.c_str()));
+    args.push_back(nullptr);
+    ::execv(args[0], args.data());
+    _exit(127);
+  }
+  int status = 0;
+  ::waitpid(pid, &status, 0);
+  return {WIFEXITED(status) ? WEXITSTATUS(status) : -1, readFile(out), readFile(err)};
+}
+
+TEST(CheckConfig, AcceptsTheDemoConfig) {
+  TempDir dir;
+  const auto env = createDemoEnvironment(dir.path() / "demo", DemoPorts{});
+  const CommandResult run = runCommand({KETENPOORT_BINARY, "check-config", "--config", env.config_file},
+                             dir.path());
+  EXPECT_EQ(run.exit_code, 0) << run.err;
+  EXPECT_THAT(run.out, HasSubstr(": ok (mode test, 8 parties)"));
+}
+
+TEST(CheckConfig, PrintsFileLineMessageForEveryProblemAndFails) {
+  TempDir dir;
+  const auto env = createDemoEnvironment(dir.path() / "demo", DemoPorts{});
+  std::string xml = readFile(env.config_file);
+  xml.replace(xml.find("<storage"), 8, "<storage colour=\"blue\"");
+  xml.replace(xml.find("00000099100000000002"), 20, "00000099100000000001");  // duplicate OIN
+  xml.replace(xml.find("</parties>"), 0, "<printer/>\n");
+  std::ofstream(env.config_file) << xml;
+
+  const CommandResult run = runCommand({KETENPOORT_BINARY, "check-config", "--config", env.config_file},
+                             dir.path());
+  EXPECT_EQ(run.exit_code, 1);
+  const std::string f = env.config_file.string();
+  EXPECT_THAT(run.err, HasSubstr(f + ":9: unknown attribute \"colour\" on <storage>"));
+  EXPECT_THAT(run.err, HasSubstr(f + ":13: duplicate OIN 00000099100000000001 (first at line 12)"));
+  EXPECT_THAT(run.err, HasSubstr(f + ":20: unknown element <printer> in <parties>"));
+  EXPECT_THAT(run.err, HasSubstr("3 problem(s)"));
+}
+
+TEST(CheckConfig, ReportsTlsFilesThatDoNotLoad) {
+  TempDir dir;
+  const auto env = createDemoEnvironment(dir.path() / "demo", DemoPorts{});
+  std::filesystem::remove(env.pkiDir() / "gateway.key");
+  const CommandResult run = runCommand({KETENPOORT_BINARY, "check-config", "--config", env.config_file},
+                             dir.path());
+  EXPECT_EQ(run.exit_code, 1);
+  EXPECT_THAT(run.err, HasSubstr(env.config_file.string() + ":8: cannot load private key"));
+}
+
+TEST(CheckConfig, UsageErrorsExitTwo) {
+  TempDir dir;
+  EXPECT_EQ(runCommand({KETENPOORT_BINARY, "check-config"}, dir.path()).exit_code, 2);
+  EXPECT_EQ(runCommand({KETENPOORT_BINARY, "check-config", "--config", "x", "--bogus"}, dir.path())
+                .exit_code,
+            2);
+  EXPECT_EQ(runCommand({KETENPOORT_BINARY, "frobnicate"}, dir.path()).exit_code, 2);
+}
+
+TEST(Serve, RefusesToStartOnABadConfig) {
+  TempDir dir;
+  std::ofstream(dir.path() / "bad.xml") << "<ketenpoort><parties/></ketenpoort>";
+  const CommandResult run = runCommand({KETENPOORT_BINARY, "serve", "--config", (dir.path() / "bad.xml")},
+                             dir.path());
+  EXPECT_EQ(run.exit_code, 1);
+  EXPECT_THAT(run.err, HasSubstr("missing required element <tls>"));
+}
+
+TEST(Serve, SigtermDrainsTheRequestInFlightThenExitsZero) {
+  TempDir dir;
+  const auto env = createDemoEnvironment(dir.path() / "demo", DemoPorts{0, 0, 0});
+  const auto err_file = dir.path() / "serve.err";
+  const pid_t pid = ::fork();
+  if (pid == 0) {
+    if (!std::freopen(err_file.c_str(), "w", stderr)) _exit(126);
+    ::execl(KETENPOORT_BINARY, KETENPOORT_BINARY, "serve", "--config", env.config_file.c_str(),
+            static_cast<char*>(nullptr));
+    _exit(127);
+  }
+  // The "listening" line names the ports the kernel chose.
+  std::uint16_t exchange_port = 0, ops_port = 0;
+  ASSERT_TRUE(waitUntil([&] {
+    std::istringstream lines(readFile(err_file));
+    for (std::string line; std::getline(lines, line);) {
+      if (line.find("\"event\":\"listening\"") == std::string::npos) continue;
+      const auto json = boost::json::parse(line).as_object();
+      exchange_port = static_cast<std::uint16_t>(json.at("exchange_port").as_int64());
+      ops_port = static_cast<std::uint16_t>(json.at("ops_port").as_int64());
+      return true;
+    }
+    return false;
+  }, std::chrono::seconds(10))) << readFile(err_file);
+
+  TestTlsClient client(exchange_port, {env.pkiDir() / "ca.pem", env.certificateOf("coa"),
+                                       env.keyOf("coa"), 0, 0, {}});
+  ASSERT_EQ(client.connectAndHandshake(), "");
+  ASSERT_EQ(client.writeRaw("GET /v1/whoami HTTP/1.1\r\n"), "");
+  std::this_thread::sleep_for(std::chrono::milliseconds(100));
+
+  ASSERT_EQ(::kill(pid, SIGTERM), 0);
+  EXPECT_TRUE(waitUntil([&] { return plainHttpGet(ops_port, "/readyz").status == 503; }));
+  ASSERT_EQ(client.writeRaw("Host: 127.0.0.1\r\n\r\n"), "");
+  const auto response = client.readResponse();
+  ASSERT_TRUE(response) << client.lastError();
+  EXPECT_EQ(response->status, 200u);
+  EXPECT_EQ(response->headers.at("connection"), "close");
+
+  int status = 0;
+  ASSERT_EQ(::waitpid(pid, &status, 0), pid);
+  ASSERT_TRUE(WIFEXITED(status));
+  EXPECT_EQ(WEXITSTATUS(status), 0);
+  const std::string log = readFile(err_file);
+  EXPECT_THAT(log, HasSubstr("\"event\":\"signal\""));
+  EXPECT_THAT(log, HasSubstr("\"event\":\"drained\""));
+}
+
+TEST(DevPkiScript, MakesCertificatesTheGatewayAccepts) {
+  TempDir dir;
+  const auto pki = dir.path() / "pki";
+  const CommandResult run = runCommand({"/bin/bash", KETENPOORT_SOURCE_DIR "/certs/make-dev-pki.sh", pki},
+                             dir.path());
+  ASSERT_EQ(run.exit_code, 0) << run.err;
+  for (const DemoParty& p : demoParties()) {
+    struct stat st {};
+    ASSERT_EQ(::stat((pki / (std::string(p.id) + ".key")).c_str(), &st), 0) << p.id;
+    EXPECT_EQ(st.st_mode & 0777, 0600u) << p.id;
+  }
+  // A gateway configured on the script's files identifies the script's party certificates.
+  DemoEnvironment reference = createDemoEnvironment(dir.path() / "ref", DemoPorts{0, 0, 0});
+  GatewayConfig config = reference.config;
+  config.tls = {pki / "ca.pem", pki / "gateway.pem", pki / "gateway.key"};
+  GatewayServer server(config);
+  server.start(false);
+  for (const char* id : {"gemeente-0363", "fg-0363"}) {
+    TestTlsClient client(server.exchangePort(), {pki / "ca.pem", pki / (std::string(id) + ".pem"),
+                                                 pki / (std::string(id) + ".key"), 0, 0, {}});
+    const auto response = client.request("GET", "/v1/whoami");
+    ASSERT_TRUE(response) << client.lastError();
+    EXPECT_EQ(response->status, 200u);
+    EXPECT_EQ(boost::json::parse(response->body).at("id"), id);
+  }
+  // The demo's own certificates come from another CA and are refused.
+  TestTlsClient stranger(server.exchangePort(), {pki / "ca.pem", reference.certificateOf("coa"),
+                                                 reference.keyOf("coa"), 0, 0, {}});
+  EXPECT_FALSE(stranger.request("GET", "/v1/whoami"));
+  server.drain();
+  EXPECT_TRUE(server.wait());
+}
+
+TEST(DevPkiScript, RefusesAMalformedOin) {
+  TempDir dir;
+  std::ofstream(dir.path() / "parties.txt") << "coa 12345\n";
+  const CommandResult run = runCommand({"/bin/bash", KETENPOORT_SOURCE_DIR "/certs/make-dev-pki.sh",
+                              dir.path() / "pki", dir.path() / "parties.txt"},
+                             dir.path());
+  EXPECT_EQ(run.exit_code, 1);
+  EXPECT_THAT(run.err, HasSubstr("OIN must be 20 digits"));
+}
+
+}  // namespace
+}  // namespace ketenpoort::testing

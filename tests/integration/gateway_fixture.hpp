@@ -1,0 +1,69 @@
+#pragma once
+
+#include <gtest/gtest.h>
+
+#include <boost/json/parse.hpp>
+
+#include <memory>
+#include <string>
+
+#include "gateway/demo/demo_environment.hpp"
+#include "gateway/http/gateway_server.hpp"
+#include "tests/support/temp_dir.hpp"
+#include "tests/support/test_tls_client.hpp"
+
+namespace ketenpoort::testing {
+
+// A real gateway on loopback, ports chosen by the kernel, with a development PKI made for
+// the test in a temp dir. Timeouts are short so timeout tests run quickly.
+class GatewayFixture : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    env_ = std::make_unique<DemoEnvironment>(
+        createDemoEnvironment(dir_.path() / "gw", DemoPorts{0, 0, 0}));
+    config_ = env_->config;
+    config_.limits.threads = 2;
+    config_.limits.handshake_timeout = std::chrono::milliseconds(1000);
+    config_.limits.header_timeout = std::chrono::milliseconds(400);
+    config_.limits.body_timeout = std::chrono::milliseconds(400);
+    config_.limits.idle_timeout = std::chrono::milliseconds(600);
+    config_.limits.max_body_bytes = 64 * 1024;
+    config_.limits.drain_timeout = std::chrono::milliseconds(3000);
+  }
+
+  void TearDown() override {
+    if (server_) {
+      server_->drain();
+      server_->wait();
+    }
+  }
+
+  void startGateway() {
+    server_ = std::make_unique<GatewayServer>(config_);
+    server_->start(/*handle_signals=*/false);
+  }
+
+  TestClientOptions asParty(const std::string& id) const {
+    return {env_->pkiDir() / "ca.pem", env_->certificateOf(id), env_->keyOf(id), 0, 0, {}};
+  }
+
+  std::uint64_t handshakeFailures(const std::string& reason) const {
+    return server_->metrics().tls_handshake_failures.value({"exchange", reason});
+  }
+
+  // Every refusal in the TLS layer is counted by reason; waits for the server's side.
+  bool handshakeFailureCounted(const std::string& reason) const {
+    return waitUntil([&] { return handshakeFailures(reason) > 0; });
+  }
+
+  static std::string problemCode(const TestResponse& response) {
+    return std::string(boost::json::parse(response.body).at("code").as_string());
+  }
+
+  TempDir dir_;
+  std::unique_ptr<DemoEnvironment> env_;
+  GatewayConfig config_;
+  std::unique_ptr<GatewayServer> server_;
+};
+
+}  // namespace ketenpoort::testing

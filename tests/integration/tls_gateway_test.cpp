@@ -1,0 +1,356 @@
+// The gateway over real TLS on loopback: who gets in, who is refused, limits, timeouts
+// and the drain. Every refusal is checked from the client's side and, where the TLS
+// layer refuses, in the server's metrics by reason.
+#include <gmock/gmock.h>
+
+#include <openssl/ssl.h>
+
+#include <thread>
+
+#include "gateway/http/https_client.hpp"
+#include "tests/integration/gateway_fixture.hpp"
+
+namespace ketenpoort::testing {
+namespace {
+
+using ::testing::HasSubstr;
+
+const std::string kWhoami = "GET /v1/whoami HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n";
+
+class TlsGatewayTest : public GatewayFixture {};
+
+TEST_F(TlsGatewayTest, ValidPartyIsIdentifiedByTheOinInItsCertificate) {
+  startGateway();
+  TestTlsClient client(server_->exchangePort(), asParty("gemeente-0363"));
+  const auto response = client.request("GET", "/v1/whoami");
+  ASSERT_TRUE(response) << client.lastError();
+  EXPECT_EQ(response->status, 200u);
+  EXPECT_EQ(response->headers.at("content-type"), "application/json");
+  const auto json = boost::json::parse(response->body).as_object();
+  EXPECT_EQ(json.at("id"), "gemeente-0363");
+  EXPECT_EQ(json.at("oin"), "00000099200000000363");
+  EXPECT_EQ(json.at("role"), "gemeente");
+  EXPECT_EQ(json.at("cbs_code"), "0363");
+}
+
+TEST_F(TlsGatewayTest, KeepAliveServesSeveralRequestsOnOneConnection) {
+  startGateway();
+  TestTlsClient client(server_->exchangePort(), asParty("coa"));
+  ASSERT_EQ(client.connectAndHandshake(), "");
+  for (int i = 0; i < 3; ++i) {
+    ASSERT_EQ(client.writeRaw(kWhoami), "");
+    const auto response = client.readResponse();
+    ASSERT_TRUE(response) << client.lastError();
+    EXPECT_EQ(response->status, 200u);
+  }
+  EXPECT_EQ(server_->metrics().requests.value({"exchange", "/v1/whoami", "200"}), 3u);
+}
+
+TEST_F(TlsGatewayTest, ClientWithoutCertificateIsRefused) {
+  startGateway();
+  TestTlsClient client(server_->exchangePort(), {env_->pkiDir() / "ca.pem", {}, {}, 0, 0, {}});
+  EXPECT_FALSE(client.request("GET", "/v1/whoami"));
+  EXPECT_TRUE(handshakeFailureCounted("no-client-certificate"));
+}
+
+TEST_F(TlsGatewayTest, CertificateFromAnotherCaIsRefused) {
+  startGateway();
+  DevCertificateAuthority stranger_ca("some other CA");
+  // The right OIN, the wrong issuer.
+  writeClientCertificate(*env_, stranger_ca, "impostor", "00000099200000000363");
+  TestTlsClient client(server_->exchangePort(), asParty("impostor"));
+  EXPECT_FALSE(client.request("GET", "/v1/whoami"));
+  EXPECT_TRUE(handshakeFailureCounted("unknown-ca"));
+}
+
+TEST_F(TlsGatewayTest, ExpiredCertificateIsRefused) {
+  startGateway();
+  writeClientCertificate(*env_, env_->ca, "expired", "00000099200000000363", -30L * 86400,
+                         -86400);
+  TestTlsClient client(server_->exchangePort(), asParty("expired"));
+  EXPECT_FALSE(client.request("GET", "/v1/whoami"));
+  EXPECT_TRUE(handshakeFailureCounted("certificate-expired"));
+}
+
+TEST_F(TlsGatewayTest, UnknownOinGets403UnknownParty) {
+  startGateway();
+  writeClientCertificate(*env_, env_->ca, "unconfigured", "00000099999999999999");
+  TestTlsClient client(server_->exchangePort(), asParty("unconfigured"));
+  const auto response = client.request("GET", "/v1/whoami");
+  ASSERT_TRUE(response) << client.lastError();
+  EXPECT_EQ(response->status, 403u);
+  EXPECT_EQ(response->headers.at("content-type"), "application/problem+json");
+  EXPECT_EQ(problemCode(*response), "unknown-party");
+  EXPECT_EQ(response->headers.at("connection"), "close");
+}
+
+TEST_F(TlsGatewayTest, CertificateWithoutOinGets403InvalidClientCertificate) {
+  startGateway();
+  CertificateRequest request;
+  request.common_name = "no-oin";
+  request.client = true;
+  const PemPair pair = env_->ca.issue(request);
+  writePemFile(env_->certificateOf("no-oin"), pair.certificate_pem, false);
+  writePemFile(env_->keyOf("no-oin"), pair.private_key_pem, true);
+  TestTlsClient client(server_->exchangePort(), asParty("no-oin"));
+  const auto response = client.request("GET", "/v1/whoami");
+  ASSERT_TRUE(response) << client.lastError();
+  EXPECT_EQ(response->status, 403u);
+  EXPECT_EQ(problemCode(*response), "invalid-client-certificate");
+}
+
+TEST_F(TlsGatewayTest, TestOinIsRefusedInProductionMode) {
+  config_.mode = GatewayMode::kProduction;
+  config_.parties = {Party{"gemeente-0363", *Oin::parse("00000001002564440000"),
+                          "Gemeente Amsterdam", PartyRole::kGemeente, "0363", {}, {}}};
+  startGateway();
+  // gemeente-0363's demo certificate carries the test OIN 00000099200000000363.
+  TestTlsClient client(server_->exchangePort(), asParty("gemeente-0363"));
+  const auto response = client.request("GET", "/v1/whoami");
+  ASSERT_TRUE(response) << client.lastError();
+  EXPECT_EQ(response->status, 403u);
+  EXPECT_EQ(problemCode(*response), "test-party-refused");
+
+  writeClientCertificate(*env_, env_->ca, "amsterdam-prod", "00000001002564440000");
+  TestTlsClient production(server_->exchangePort(), asParty("amsterdam-prod"));
+  const auto ok = production.request("GET", "/v1/whoami");
+  ASSERT_TRUE(ok) << production.lastError();
+  EXPECT_EQ(ok->status, 200u);
+}
+
+TEST_F(TlsGatewayTest, Tls11ClientIsRefused) {
+  startGateway();
+  auto options = asParty("coa");
+  options.min_version = TLS1_1_VERSION;
+  options.max_version = TLS1_1_VERSION;
+  options.tls12_ciphers = "DEFAULT:@SECLEVEL=0";  // let OpenSSL 3 even offer TLS 1.1
+  TestTlsClient client(server_->exchangePort(), options);
+  EXPECT_NE(client.connectAndHandshake(), "");
+  EXPECT_TRUE(handshakeFailureCounted("protocol-version"));
+}
+
+TEST_F(TlsGatewayTest, Tls12WithoutForwardSecrecyOrAeadIsRefused) {
+  startGateway();
+  for (const char* cipher : {"AES128-GCM-SHA256", "AES256-SHA256", "ECDHE-ECDSA-AES128-SHA",
+                             "ECDHE-ECDSA-AES256-SHA384"}) {
+    auto options = asParty("coa");
+    options.max_version = TLS1_2_VERSION;
+    options.tls12_ciphers = cipher;
+    TestTlsClient client(server_->exchangePort(), options);
+    EXPECT_NE(client.connectAndHandshake(), "") << cipher << " was accepted";
+  }
+  EXPECT_TRUE(handshakeFailureCounted("no-shared-cipher"));
+}
+
+TEST_F(TlsGatewayTest, Tls12WithForwardSecretAeadIsAccepted) {
+  startGateway();
+  auto options = asParty("coa");
+  options.max_version = TLS1_2_VERSION;
+  options.tls12_ciphers = "ECDHE-ECDSA-AES128-GCM-SHA256";
+  TestTlsClient client(server_->exchangePort(), options);
+  ASSERT_EQ(client.connectAndHandshake(), "");
+  EXPECT_STREQ(SSL_get_version(client.nativeHandle()), "TLSv1.2");
+  ASSERT_EQ(client.writeRaw(kWhoami), "");
+  const auto response = client.readResponse();
+  ASSERT_TRUE(response) << client.lastError();
+  EXPECT_EQ(response->status, 200u);
+}
+
+TEST_F(TlsGatewayTest, OversizedBodyGets413) {
+  startGateway();
+  TestTlsClient client(server_->exchangePort(), asParty("coa"));
+  const auto response = client.request("POST", "/v1/berichten/coa.klantprofiel",
+                                       std::string(config_.limits.max_body_bytes + 1, 'x'));
+  ASSERT_TRUE(response) << client.lastError();
+  EXPECT_EQ(response->status, 413u);
+  EXPECT_EQ(problemCode(*response), "payload-too-large");
+}
+
+TEST_F(TlsGatewayTest, OversizedChunkedBodyGets413) {
+  startGateway();
+  TestTlsClient client(server_->exchangePort(), asParty("coa"));
+  ASSERT_EQ(client.connectAndHandshake(), "");
+  std::string request =
+      "POST /v1/berichten/coa.klantprofiel HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n";
+  const std::string chunk(16 * 1024, 'x');
+  for (int i = 0; i < 5; ++i) request += "4000\r\n" + chunk + "\r\n";
+  request += "0\r\n\r\n";
+  client.writeRaw(request);  // the server may close before all of it is written
+  const auto response = client.readResponse();
+  ASSERT_TRUE(response) << client.lastError();
+  EXPECT_EQ(response->status, 413u);
+}
+
+TEST_F(TlsGatewayTest, OversizedHeaderGets431) {
+  startGateway();
+  TestTlsClient client(server_->exchangePort(), asParty("coa"));
+  ASSERT_EQ(client.connectAndHandshake(), "");
+  client.writeRaw("GET /v1/whoami HTTP/1.1\r\nHost: x\r\nX-Big: " +
+                  std::string(config_.limits.max_header_bytes, 'a') + "\r\n\r\n");
+  const auto response = client.readResponse();
+  ASSERT_TRUE(response) << client.lastError();
+  EXPECT_EQ(response->status, 431u);
+  EXPECT_EQ(problemCode(*response), "header-too-large");
+}
+
+TEST_F(TlsGatewayTest, GarbageRequestGets400Problem) {
+  startGateway();
+  TestTlsClient client(server_->exchangePort(), asParty("coa"));
+  ASSERT_EQ(client.connectAndHandshake(), "");
+  client.writeRaw("THIS IS NOT HTTP\r\n\r\n");
+  const auto response = client.readResponse();
+  ASSERT_TRUE(response) << client.lastError();
+  EXPECT_EQ(response->status, 400u);
+  EXPECT_EQ(problemCode(*response), "bad-request");
+}
+
+TEST_F(TlsGatewayTest, UnknownPathAndWrongMethodAreProblems) {
+  startGateway();
+  TestTlsClient a(server_->exchangePort(), asParty("coa"));
+  const auto missing = a.request("GET", "/v1/nothing-here");
+  ASSERT_TRUE(missing);
+  EXPECT_EQ(missing->status, 404u);
+  EXPECT_EQ(problemCode(*missing), "not-found");
+  TestTlsClient b(server_->exchangePort(), asParty("coa"));
+  const auto wrong = b.request("DELETE", "/v1/whoami");
+  ASSERT_TRUE(wrong);
+  EXPECT_EQ(wrong->status, 405u);
+  EXPECT_EQ(wrong->headers.at("allow"), "GET");
+}
+
+TEST_F(TlsGatewayTest, SlowHeaderIsCutOffByTheHeaderTimeout) {
+  startGateway();
+  TestTlsClient client(server_->exchangePort(), asParty("coa"));
+  ASSERT_EQ(client.connectAndHandshake(), "");
+  const auto started = std::chrono::steady_clock::now();
+  ASSERT_EQ(client.writeRaw("GET /v1/whoami HTTP/1.1\r\nHo"), "");  // and then nothing
+  EXPECT_TRUE(client.closedByPeerWithin(std::chrono::seconds(5))) << client.lastError();
+  const auto waited = std::chrono::steady_clock::now() - started;
+  EXPECT_GE(waited, config_.limits.header_timeout - std::chrono::milliseconds(50));
+}
+
+TEST_F(TlsGatewayTest, SlowBodyIsCutOffByTheBodyTimeout) {
+  startGateway();
+  TestTlsClient client(server_->exchangePort(), asParty("coa"));
+  ASSERT_EQ(client.connectAndHandshake(), "");
+  ASSERT_EQ(client.writeRaw("POST /v1/berichten/x HTTP/1.1\r\nHost: x\r\nContent-Length: 100\r\n\r\nabc"),
+            "");
+  EXPECT_TRUE(client.closedByPeerWithin(std::chrono::seconds(5))) << client.lastError();
+}
+
+TEST_F(TlsGatewayTest, SilentClientIsCutOffDuringTheHandshake) {
+  startGateway();
+  // A TCP connection that never says ClientHello.
+  const auto response = plainHttpGet(server_->exchangePort(), "");
+  (void)response;
+  EXPECT_TRUE(waitUntil([&] { return handshakeFailures("timeout") + handshakeFailures("other") +
+                                     handshakeFailures("plain-http") > 0; }));
+}
+
+TEST_F(TlsGatewayTest, IdleKeepAliveConnectionIsClosed) {
+  startGateway();
+  TestTlsClient client(server_->exchangePort(), asParty("coa"));
+  ASSERT_EQ(client.connectAndHandshake(), "");
+  ASSERT_EQ(client.writeRaw(kWhoami), "");
+  ASSERT_TRUE(client.readResponse());
+  const auto started = std::chrono::steady_clock::now();
+  EXPECT_TRUE(client.closedByPeerWithin(std::chrono::seconds(5)));
+  EXPECT_GE(std::chrono::steady_clock::now() - started,
+            config_.limits.idle_timeout - std::chrono::milliseconds(50));
+}
+
+TEST_F(TlsGatewayTest, ConnectionsBeyondTheLimitAreClosed) {
+  config_.limits.max_connections = 2;
+  config_.limits.header_timeout = std::chrono::milliseconds(3000);
+  startGateway();
+  TestTlsClient first(server_->exchangePort(), asParty("coa"));
+  TestTlsClient second(server_->exchangePort(), asParty("coa"));
+  ASSERT_EQ(first.connectAndHandshake(), "");
+  ASSERT_EQ(second.connectAndHandshake(), "");
+  TestTlsClient third(server_->exchangePort(), asParty("coa"));
+  EXPECT_FALSE(third.request("GET", "/v1/whoami"));
+  EXPECT_EQ(server_->metrics().connections_rejected.value({"exchange", "max-connections"}), 1u);
+  // The admitted ones still work.
+  ASSERT_EQ(first.writeRaw(kWhoami), "");
+  const auto response = first.readResponse();
+  ASSERT_TRUE(response) << first.lastError();
+  EXPECT_EQ(response->status, 200u);
+}
+
+TEST_F(TlsGatewayTest, AuditListenerAdmitsPrivacyOfficersOnly) {
+  startGateway();
+  TestTlsClient officer(server_->auditPort(), asParty("fg-0363"));
+  const auto ok = officer.request("GET", "/v1/whoami");
+  ASSERT_TRUE(ok) << officer.lastError();
+  EXPECT_EQ(ok->status, 200u);
+  TestTlsClient gemeente(server_->auditPort(), asParty("gemeente-0363"));
+  const auto refused = gemeente.request("GET", "/v1/whoami");
+  ASSERT_TRUE(refused) << gemeente.lastError();
+  EXPECT_EQ(refused->status, 403u);
+  EXPECT_EQ(problemCode(*refused), "role-not-allowed");
+}
+
+TEST_F(TlsGatewayTest, OpsListenerServesHealthReadinessAndMetrics) {
+  startGateway();
+  TestTlsClient client(server_->exchangePort(), asParty("coa"));
+  ASSERT_TRUE(client.request("GET", "/v1/whoami"));
+  TestTlsClient anonymous(server_->exchangePort(), {env_->pkiDir() / "ca.pem", {}, {}, 0, 0, {}});
+  anonymous.request("GET", "/v1/whoami");
+  ASSERT_TRUE(handshakeFailureCounted("no-client-certificate"));
+
+  EXPECT_EQ(plainHttpGet(server_->opsPort(), "/healthz").status, 200u);
+  const auto ready = plainHttpGet(server_->opsPort(), "/readyz");
+  EXPECT_EQ(ready.status, 200u);
+  EXPECT_THAT(ready.body, HasSubstr("ready"));
+  const auto metrics = plainHttpGet(server_->opsPort(), "/metrics");
+  ASSERT_EQ(metrics.status, 200u);
+  EXPECT_THAT(metrics.head, HasSubstr("text/plain; version=0.0.4"));
+  EXPECT_THAT(metrics.body, HasSubstr(R"(ketenpoort_http_requests_total{listener="exchange",route="/v1/whoami",status="200"} 1)"));
+  EXPECT_THAT(metrics.body, HasSubstr(R"(ketenpoort_tls_handshake_failures_total{listener="exchange",reason="no-client-certificate"} 1)"));
+  EXPECT_THAT(metrics.body, HasSubstr(R"(ketenpoort_http_request_duration_seconds_count{listener="exchange"} 1)"));
+  EXPECT_THAT(metrics.body, HasSubstr("ketenpoort_open_connections{listener=\"exchange\"}"));
+  EXPECT_EQ(plainHttpGet(server_->opsPort(), "/other").status, 404u);
+}
+
+TEST_F(TlsGatewayTest, DrainFinishesTheRequestInFlightAndClosesIdleConnections) {
+  startGateway();
+  TestTlsClient idle(server_->exchangePort(), asParty("coa"));
+  ASSERT_EQ(idle.connectAndHandshake(), "");
+  TestTlsClient busy(server_->exchangePort(), asParty("gemeente-0363"));
+  ASSERT_EQ(busy.connectAndHandshake(), "");
+  ASSERT_EQ(busy.writeRaw("GET /v1/whoami HTTP/1.1\r\n"), "");  // request under way
+  // Let the server pick up the partial request before the drain begins.
+  std::this_thread::sleep_for(std::chrono::milliseconds(100));
+
+  server_->drain();
+  EXPECT_TRUE(waitUntil([&] { return plainHttpGet(server_->opsPort(), "/readyz").status == 503; }));
+  EXPECT_TRUE(idle.closedByPeerWithin(std::chrono::seconds(2))) << "idle connection kept open";
+  // New connections are no longer accepted.
+  TestTlsClient late(server_->exchangePort(), asParty("coa"));
+  EXPECT_FALSE(late.request("GET", "/v1/whoami"));
+
+  ASSERT_EQ(busy.writeRaw("Host: 127.0.0.1\r\n\r\n"), "");
+  const auto response = busy.readResponse();
+  ASSERT_TRUE(response) << busy.lastError();
+  EXPECT_EQ(response->status, 200u);
+  EXPECT_EQ(response->headers.at("connection"), "close");
+  EXPECT_TRUE(server_->wait());
+  server_.reset();
+}
+
+TEST_F(TlsGatewayTest, HttpsClientTalksToTheGateway) {
+  startGateway();
+  HttpsClientOptions options;
+  options.port = server_->exchangePort();
+  options.ca_bundle = env_->pkiDir() / "ca.pem";
+  options.certificate = env_->certificateOf("taalschool-a");
+  options.private_key = env_->keyOf("taalschool-a");
+  const auto result = httpsRequest(options, "GET", "/v1/whoami");
+  ASSERT_TRUE(std::holds_alternative<HttpsResponse>(result)) << std::get<std::string>(result);
+  EXPECT_EQ(std::get<HttpsResponse>(result).status, 200u);
+  options.host = "localhost";  // verified against the DNS name in the gateway certificate
+  EXPECT_TRUE(std::holds_alternative<HttpsResponse>(httpsRequest(options, "GET", "/v1/whoami")));
+}
+
+}  // namespace
+}  // namespace ketenpoort::testing
