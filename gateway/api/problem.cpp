@@ -50,9 +50,6 @@ Problem roleNotAllowed(std::string detail) {
   return {403, "role-not-allowed", "The calling party's role may not use this listener",
           std::move(detail)};
 }
-Problem shuttingDown() {
-  return {503, "shutting-down", "The gateway is shutting down", "retry on another node or later"};
-}
 Problem internalError() {
   return {500, "internal-error", "Internal error", "the incident has been logged"};
 }

@@ -29,7 +29,6 @@ Problem unknownParty(std::string detail);
 Problem testPartyRefused(std::string detail);
 Problem invalidClientCertificate(std::string detail);
 Problem roleNotAllowed(std::string detail);
-Problem shuttingDown();
 Problem internalError();
 }  // namespace problems
 

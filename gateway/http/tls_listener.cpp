@@ -206,9 +206,16 @@ asio::awaitable<void> TlsListener::session(tcp::socket socket) {
                                                0, request.target().find('?')))),
                  "unidentified"};
     } else {
-      outcome = router_.dispatch(toApiRequest(request, caller));
+      try {
+        outcome = router_.dispatch(toApiRequest(request, caller));
+      } catch (const std::exception& e) {
+        // A handler bug must cost one request, not the connection's answer or the process.
+        logError("handler-failed", {{"listener", name_}, {"what", e.what()}});
+        outcome = {problemResponse(problems::internalError(), ""), "unmatched"};
+      }
     }
-    const bool keep_alive = request.keep_alive() && !refusal && !state_.draining.load();
+    const bool keep_alive = request.keep_alive() && !refusal && !state_.draining.load() &&
+                            outcome.response.status != 500;
     const auto write_ec = co_await writeApiResponse(stream, outcome.response, request.version(),
                                                     keep_alive, limits.header_timeout);
     const double seconds =
