@@ -76,8 +76,11 @@ TlsListener::TlsListener(asio::io_context& ioc, ServerState& state, std::string 
       privacy_officers_only_(privacy_officers_only) {}
 
 void TlsListener::start() {
+  // Counted at admission (on the acceptor's strand) so a burst of accepts cannot overshoot
+  // the limit before the sessions start; the session gives the slot back when it ends.
   auto admit = [this] {
-    if (state_.open_tls_connections.load() >= state_.config.limits.max_connections) {
+    if (state_.open_tls_connections.fetch_add(1) >= state_.config.limits.max_connections) {
+      state_.open_tls_connections.fetch_sub(1);
       state_.metrics.connections_rejected.inc({name_, "max-connections"});
       return false;
     }
@@ -103,8 +106,6 @@ asio::awaitable<void> TlsListener::session(tcp::socket socket) {
   GatewayMetrics& metrics = state_.metrics;
   const std::vector<std::string> listener_label{name_};
 
-  // Counted from here so the limit covers connections still in their handshake.
-  state_.open_tls_connections.fetch_add(1);
   metrics.open_connections.add(listener_label, 1);
   beast::error_code ignored;
   const std::string peer = socket.remote_endpoint(ignored).address().to_string();

@@ -43,7 +43,9 @@ TEST_F(TlsGatewayTest, KeepAliveServesSeveralRequestsOnOneConnection) {
     ASSERT_TRUE(response) << client.lastError();
     EXPECT_EQ(response->status, 200u);
   }
-  EXPECT_EQ(server_->metrics().requests.value({"exchange", "/v1/whoami", "200"}), 3u);
+  // Counted once the response is written, so the client may be a moment ahead.
+  EXPECT_TRUE(waitUntil(
+      [&] { return server_->metrics().requests.value({"exchange", "/v1/whoami", "200"}) == 3; }));
 }
 
 TEST_F(TlsGatewayTest, ClientWithoutCertificateIsRefused) {
@@ -297,6 +299,8 @@ TEST_F(TlsGatewayTest, OpsListenerServesHealthReadinessAndMetrics) {
   TestTlsClient anonymous(server_->exchangePort(), {env_->pkiDir() / "ca.pem", {}, {}, 0, 0, {}});
   anonymous.request("GET", "/v1/whoami");
   ASSERT_TRUE(handshakeFailureCounted("no-client-certificate"));
+  ASSERT_TRUE(waitUntil(
+      [&] { return server_->metrics().requests.value({"exchange", "/v1/whoami", "200"}) == 1; }));
 
   EXPECT_EQ(plainHttpGet(server_->opsPort(), "/healthz").status, 200u);
   const auto ready = plainHttpGet(server_->opsPort(), "/readyz");
