@@ -7,17 +7,9 @@
 #include <vector>
 
 #include "gateway/config/gateway_config.hpp"
+#include "gateway/strictxml/strict_xml_reader.hpp"
 
 namespace ketenpoort {
-
-// One thing wrong with a config file, printed as "file:line: message".
-struct ConfigProblem {
-  std::string file;
-  int line = 0;
-  std::string message;
-
-  std::string str() const { return file + ":" + std::to_string(line) + ": " + message; }
-};
 
 struct ConfigLoadResult {
   std::optional<GatewayConfig> config;  // set only when problems is empty

@@ -44,6 +44,9 @@ std::string renderGatewayConfigXml(const GatewayConfig& config,
       relativeTo(config.storage_path, base_dir).c_str();
 
   const Limits& l = config.limits;
+  root.append_child("mappings").append_attribute("dir") =
+      relativeTo(config.mappings_dir, base_dir).c_str();
+
   auto limits = root.append_child("limits");
   limits.append_attribute("threads") = l.threads;
   limits.append_attribute("max-connections") = static_cast<unsigned long long>(l.max_connections);

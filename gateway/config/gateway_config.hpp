@@ -71,6 +71,7 @@ struct GatewayConfig {
   ListenerConfig ops{"127.0.0.1", 9090};
   TlsFiles tls;
   std::filesystem::path storage_path;
+  std::filesystem::path mappings_dir;  // fields.xml and flows/*.xml
   Limits limits;
   std::vector<Party> parties;
 

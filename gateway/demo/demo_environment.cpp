@@ -44,8 +44,11 @@ void writeClientCertificate(const DemoEnvironment& env, const DevCertificateAuth
   writePemFile(env.keyOf(name), pair.private_key_pem, true);
 }
 
+std::filesystem::path shippedMappingsDir() { return KETENPOORT_SHIPPED_MAPPINGS_DIR; }
+
 DemoEnvironment createDemoEnvironment(const std::filesystem::path& workdir,
-                                      const DemoPorts& ports) {
+                                      const DemoPorts& ports,
+                                      const std::filesystem::path& mappings_dir) {
   const auto root = std::filesystem::absolute(workdir).lexically_normal();
   std::filesystem::create_directories(root / "pki");
   std::filesystem::create_directories(root / "data");
@@ -74,6 +77,7 @@ DemoEnvironment createDemoEnvironment(const std::filesystem::path& workdir,
   config.ops = {"127.0.0.1", ports.ops};
   config.tls = {root / "pki" / "ca.pem", root / "pki" / "gateway.pem", root / "pki" / "gateway.key"};
   config.storage_path = root / "data" / "ketenpoort.db";
+  config.mappings_dir = mappings_dir;
   for (const DemoParty& p : demoParties()) {
     writeClientCertificate(env, env.ca, p.id, p.oin);
     Party party{p.id, *Oin::parse(p.oin), p.name, p.role, std::nullopt, std::nullopt, {}};

@@ -44,9 +44,14 @@ struct DemoEnvironment {
   }
 };
 
+// The mappings shipped in this source tree (mappings/), which the demo uses.
+std::filesystem::path shippedMappingsDir();
+
 // Creates (or overwrites) the work directory's PKI and config. Private keys get mode 0600.
 DemoEnvironment createDemoEnvironment(const std::filesystem::path& workdir,
-                                      const DemoPorts& ports);
+                                      const DemoPorts& ports,
+                                      const std::filesystem::path& mappings_dir =
+                                          shippedMappingsDir());
 
 // Issues a client certificate for `oin` into pki/<name>.pem/.key.
 void writeClientCertificate(const DemoEnvironment& env, const DevCertificateAuthority& ca,

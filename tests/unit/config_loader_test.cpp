@@ -28,6 +28,7 @@ constexpr const char* kValid = R"(<?xml version="1.0"?>
     <party id="fg-0363" oin="00000099400000000363" name="FG" role="privacy-officer"
            organisation="gemeente-0363"/>
   </parties>
+  <mappings dir="../mappings"/>
 </ketenpoort>
 )";
 
@@ -60,6 +61,7 @@ TEST(ConfigLoader, LoadsAValidConfig) {
   EXPECT_EQ(c.tls.ca_bundle, "/srv/ketenpoort/pki/ca.pem");
   EXPECT_EQ(c.tls.private_key, "/etc/k/gateway.key");
   EXPECT_EQ(c.storage_path, "/srv/ketenpoort/data/ketenpoort.db");
+  EXPECT_EQ(c.mappings_dir, "/srv/mappings");
   EXPECT_EQ(c.limits.threads, 4u);
   EXPECT_EQ(c.limits.max_connections, 100u);
   EXPECT_EQ(c.limits.max_body_bytes, 2048u);
@@ -200,6 +202,7 @@ TEST(ConfigWriter, RenderedConfigLoadsBackToTheSameValues) {
   EXPECT_EQ(a.tls.ca_bundle, b.tls.ca_bundle);
   EXPECT_EQ(a.tls.private_key, b.tls.private_key);
   EXPECT_EQ(a.storage_path, b.storage_path);
+  EXPECT_EQ(a.mappings_dir, b.mappings_dir);
   EXPECT_EQ(a.limits.idle_timeout, b.limits.idle_timeout);
   EXPECT_EQ(a.limits.max_body_bytes, b.limits.max_body_bytes);
   ASSERT_EQ(a.parties.size(), b.parties.size());
