@@ -1,0 +1,70 @@
+#include "gateway/mapping/civil_date.hpp"
+
+#include <charconv>
+#include <cstdio>
+
+namespace ketenpoort {
+namespace {
+bool readInt(std::string_view text, int& out) {
+  if (text.empty()) return false;
+  for (char c : text) {
+    if (c < '0' || c > '9') return false;
+  }
+  const auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), out);
+  return ec == std::errc() && end == text.data() + text.size();
+}
+}  // namespace
+
+std::optional<CivilDate> parseIsoDate(std::string_view text) {
+  if (text.size() != 10 || text[4] != '-' || text[7] != '-') return std::nullopt;
+  int y = 0, m = 0, d = 0;
+  if (!readInt(text.substr(0, 4), y) || !readInt(text.substr(5, 2), m) ||
+      !readInt(text.substr(8, 2), d)) {
+    return std::nullopt;
+  }
+  const CivilDate date{std::chrono::year(y), std::chrono::month(static_cast<unsigned>(m)),
+                       std::chrono::day(static_cast<unsigned>(d))};
+  if (!date.ok()) return std::nullopt;
+  return date;
+}
+
+std::string formatIsoDate(const CivilDate& date) {
+  char buffer[16];
+  std::snprintf(buffer, sizeof buffer, "%04d-%02u-%02u", static_cast<int>(date.year()),
+                static_cast<unsigned>(date.month()), static_cast<unsigned>(date.day()));
+  return buffer;
+}
+
+CivilDate todayUtc() {
+  return CivilDate(std::chrono::floor<std::chrono::days>(std::chrono::system_clock::now()));
+}
+
+std::optional<CalendarPeriod> parseIsoPeriod(std::string_view text) {
+  if (text.size() < 3 || text[0] != 'P') return std::nullopt;
+  CalendarPeriod period;
+  std::size_t i = 1;
+  char last_unit = 0;
+  while (i < text.size()) {
+    std::size_t j = i;
+    while (j < text.size() && text[j] >= '0' && text[j] <= '9') ++j;
+    int value = 0;
+    if (j == i || j >= text.size() || !readInt(text.substr(i, j - i), value)) return std::nullopt;
+    const char unit = text[j];
+    // Units in order Y, M, D, each at most once.
+    const auto rank = [](char u) { return u == 'Y' ? 1 : u == 'M' ? 2 : u == 'D' ? 3 : 0; };
+    if (rank(unit) == 0 || rank(unit) <= rank(last_unit)) return std::nullopt;
+    (unit == 'Y' ? period.years : unit == 'M' ? period.months : period.days) = value;
+    last_unit = unit;
+    i = j + 1;
+  }
+  return period;
+}
+
+CivilDate addPeriod(const CivilDate& date, const CalendarPeriod& period) {
+  using namespace std::chrono;
+  year_month_day shifted = date + years(period.years) + months(period.months);
+  if (!shifted.ok()) shifted = shifted.year() / shifted.month() / last;
+  return CivilDate(sys_days(shifted) + days(period.days));
+}
+
+}  // namespace ketenpoort

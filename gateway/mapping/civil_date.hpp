@@ -1,0 +1,27 @@
+#pragma once
+
+#include <chrono>
+#include <optional>
+#include <string>
+#include <string_view>
+
+namespace ketenpoort {
+
+using CivilDate = std::chrono::year_month_day;
+
+// "YYYY-MM-DD", a real calendar date; anything else is nullopt.
+std::optional<CivilDate> parseIsoDate(std::string_view text);
+std::string formatIsoDate(const CivilDate& date);
+CivilDate todayUtc();
+
+// A retention or validity period: whole years, months and days (ISO 8601 "P7Y", "P6M").
+struct CalendarPeriod {
+  int years = 0;
+  int months = 0;
+  int days = 0;
+};
+std::optional<CalendarPeriod> parseIsoPeriod(std::string_view text);
+// Adds the period; a day that does not exist in the target month moves to its last day.
+CivilDate addPeriod(const CivilDate& date, const CalendarPeriod& period);
+
+}  // namespace ketenpoort

@@ -1,0 +1,133 @@
+#pragma once
+
+#include <filesystem>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "gateway/config/gateway_config.hpp"
+#include "gateway/mapping/civil_date.hpp"
+#include "gateway/mapping/field_dictionary.hpp"
+
+namespace ketenpoort {
+
+// push: the sender calls the gateway with a document. query: a recipient asks, the
+// gateway fetches the document from the source system. derived: the gateway computes the
+// document itself from data it was given (e.g. an ELIP signal from DUO data).
+enum class FlowKind { kPush, kQuery, kDerived };
+
+// The AVG art. 6 ground: a legal task (e), a legal obligation (c), or consent (a).
+enum class BasisKind { kWettelijkeTaak, kWettelijkeVerplichting, kToestemming };
+
+// Which law regime the data subject must be under for the flow to have a basis.
+enum class RegimeRule { kAny, kWi2021, kWi2021OrConsent };
+
+std::string_view toString(FlowKind kind);
+std::string_view toString(BasisKind kind);
+std::string_view toString(RegimeRule rule);
+
+// Permits from this date fall under the Wet inburgering 2021.
+inline constexpr CivilDate kWi2021Start{std::chrono::year(2022), std::chrono::January,
+                                        std::chrono::day(1)};
+
+// One <map from="persoon/bsn" to="persoon.bsn"/>: a path into the sender's document and
+// the canonical field it fills. "[]" marks repetition on both sides, in the same number.
+struct SourceMapping {
+  std::string from;
+  std::string to;
+  const FieldDefinition* field = nullptr;
+  int line = 0;
+};
+
+// The source paths compiled into a tree, so one walk over a document maps all of it.
+struct SourcePathNode {
+  std::string name;      // element name, or "@attr" for an XML attribute
+  bool repeated = false;  // "name[]"
+  int mapping = -1;       // index into FlowDefinition::mappings when this is a value
+  std::vector<int> children;
+};
+
+struct AllowedField {
+  const FieldDefinition* field = nullptr;
+  bool needs_consent = false;  // delivered only under an active consent for the flow's purpose
+  std::string art9_exception;  // required, with its citation, for a special:* field
+  int line = 0;
+};
+
+struct RecipientRule {
+  PartyRole role;
+  std::vector<AllowedField> allowed;
+  // index: FieldDefinition::index → position in `allowed`, or -1.
+  std::vector<int> allowed_by_field;
+
+  const AllowedField* find(const FieldDefinition& field) const {
+    const int at = field.index < allowed_by_field.size() ? allowed_by_field[field.index] : -1;
+    return at < 0 ? nullptr : &allowed[static_cast<std::size_t>(at)];
+  }
+};
+
+struct FlowDefinition {
+  std::string id;       // "coa.klantprofiel"
+  std::string version;  // of the mapping file
+  FlowKind kind = FlowKind::kPush;
+  std::string description;
+  std::vector<PartyRole> sender_roles;  // who supplies the document
+  std::vector<RecipientRule> recipients;
+
+  std::string purpose_id;  // what the X-Doelbinding header must say
+  std::string purpose_description;
+  BasisKind basis_kind = BasisKind::kWettelijkeTaak;
+  std::string basis_article;
+
+  // Conditions.
+  bool koppeling_required = false;
+  const FieldDefinition* koppeling_field = nullptr;  // the record states the gemeente itself
+  RegimeRule regime = RegimeRule::kAny;
+  const FieldDefinition* regime_field = nullptr;  // a date (permit) or the regime enum
+  bool agreement_required = false;
+  bool consent_required = false;
+
+  // The data subject: the first of these fields present in the record.
+  std::vector<const FieldDefinition*> subject_fields;
+
+  std::string source_format;  // "xml" or "json"
+  std::string source_root;    // the document's root element
+  std::vector<SourceMapping> mappings;
+  std::vector<SourcePathNode> source_tree;  // [0] is the root
+
+  CalendarPeriod retention;
+  std::string retention_text;  // as written, e.g. "P7Y"
+
+  std::filesystem::path file;
+  int line = 0;
+
+  const RecipientRule* recipientRule(PartyRole role) const {
+    for (const auto& r : recipients) {
+      if (r.role == role) return &r;
+    }
+    return nullptr;
+  }
+  bool mayBeSentBy(PartyRole role) const {
+    for (auto r : sender_roles) {
+      if (r == role) return true;
+    }
+    return false;
+  }
+};
+
+// Everything under the mappings directory, validated.
+class MappingCatalogue {
+ public:
+  FieldDictionary fields;
+  std::vector<std::unique_ptr<FlowDefinition>> flows;  // stable addresses
+
+  const FlowDefinition* findFlow(std::string_view id) const {
+    for (const auto& f : flows) {
+      if (f->id == id) return f.get();
+    }
+    return nullptr;
+  }
+};
+
+}  // namespace ketenpoort

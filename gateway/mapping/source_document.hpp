@@ -1,0 +1,27 @@
+#pragma once
+
+#include <optional>
+#include <string>
+#include <string_view>
+#include <variant>
+#include <vector>
+
+namespace ketenpoort {
+
+// A sender's document as a plain tree, whatever its wire format: elements become nodes,
+// XML attributes become children named "@name", text becomes the node's value. Adapters
+// build it (from XML here, from JSON for the schools); the mapper walks it.
+struct SourceNode {
+  std::string name;
+  std::string text;  // trimmed; empty for a pure container
+  std::vector<SourceNode> children;
+};
+
+// Documents nested deeper than this are refused rather than walked recursively.
+inline constexpr int kMaxSourceDepth = 32;
+
+// Parses XML without entity expansion and without DTDs. The error names the problem
+// (never the document's content).
+std::variant<SourceNode, std::string> sourceFromXml(std::string_view xml);
+
+}  // namespace ketenpoort

@@ -1,0 +1,68 @@
+#include "gateway/policy/in_memory_registries.hpp"
+
+namespace ketenpoort {
+namespace {
+bool same(const SubjectKey& a, const SubjectKey& b) { return a.kind == b.kind && a.value == b.value; }
+}  // namespace
+
+void InMemoryRegistries::addKoppeling(Koppeling k) {
+  std::lock_guard lock(mutex_);
+  koppelingen_.push_back(std::move(k));
+}
+
+void InMemoryRegistries::addAgreement(Agreement a) {
+  std::lock_guard lock(mutex_);
+  agreements_.push_back(std::move(a));
+}
+
+void InMemoryRegistries::addConsent(Consent c) {
+  std::lock_guard lock(mutex_);
+  consents_.push_back(std::move(c));
+}
+
+std::optional<std::string> InMemoryRegistries::gemeenteOf(const SubjectKey& subject,
+                                                          const CivilDate& date) const {
+  std::lock_guard lock(mutex_);
+  // The latest koppeling in force wins: a person can be re-gekoppeld.
+  const Koppeling* best = nullptr;
+  for (const auto& k : koppelingen_) {
+    if (!same(k.subject, subject) || k.from > date || (k.until && *k.until <= date)) continue;
+    if (!best || k.from >= best->from) best = &k;
+  }
+  if (!best) return std::nullopt;
+  return best->gemeente_cbs_code;
+}
+
+std::optional<std::string> InMemoryRegistries::findValid(std::string_view party_id,
+                                                         std::string_view purpose_id,
+                                                         std::string_view gemeente_cbs_code,
+                                                         const CivilDate& date) const {
+  std::lock_guard lock(mutex_);
+  for (const auto& a : agreements_) {
+    if (a.party_id == party_id && a.purpose_id == purpose_id &&
+        a.gemeente_cbs_code == gemeente_cbs_code && a.valid_from <= date && date <= a.valid_until) {
+      return a.id;
+    }
+  }
+  return std::nullopt;
+}
+
+std::optional<std::string> InMemoryRegistries::findActive(const SubjectKey& subject,
+                                                          std::string_view purpose_id,
+                                                          const Oin& recipient,
+                                                          const CivilDate& date) const {
+  std::lock_guard lock(mutex_);
+  for (const auto& c : consents_) {
+    if (!same(c.subject, subject) || c.purpose_id != purpose_id || !(c.recipient == recipient)) {
+      continue;
+    }
+    if (c.granted > date || (c.expires && *c.expires <= date) ||
+        (c.withdrawn && *c.withdrawn <= date)) {
+      continue;
+    }
+    return c.id;
+  }
+  return std::nullopt;
+}
+
+}  // namespace ketenpoort

@@ -1,0 +1,176 @@
+#include "gateway/policy/policy_engine.hpp"
+
+namespace ketenpoort {
+namespace {
+
+PolicyDecision refuse(std::string_view reason, std::string detail) {
+  PolicyDecision d;
+  d.allowed = false;
+  d.reason = reason;
+  d.detail = std::move(detail);
+  return d;
+}
+
+// Whether the subject falls under the Wet inburgering 2021; nullopt when the record
+// does not say.
+std::optional<bool> underWi2021(const FlowDefinition& flow, const CanonicalRecord& record) {
+  const CanonicalValue* value = record.first(flow.regime_field);
+  if (!value) return std::nullopt;
+  if (flow.regime_field->type == FieldType::kDate) {
+    const auto date = parseIsoDate(value->value);
+    if (!date) return std::nullopt;
+    return *date >= kWi2021Start;
+  }
+  return value->value == "wi2021";
+}
+
+}  // namespace
+
+PolicyDecision PolicyEngine::decide(const PolicyRequest& request) const {
+  const FlowDefinition& flow = request.flow;
+  const Party& caller = request.caller;
+  const Party& recipient = request.recipient;
+  const std::string flow_name = "flow " + flow.id;
+
+  // Who may start this exchange: the sender of a push, the asker of a query.
+  const bool caller_may = flow.kind == FlowKind::kQuery ? flow.recipientRule(caller.role) != nullptr
+                                                        : flow.mayBeSentBy(caller.role);
+  if (!caller_may) {
+    return refuse(reasons::kFlowNotAllowed,
+                  "role " + std::string(toString(caller.role)) + " may not start " + flow_name);
+  }
+  const RecipientRule* rule = flow.recipientRule(recipient.role);
+  if (!rule) {
+    return refuse(reasons::kFlowNotAllowed, "role " + std::string(toString(recipient.role)) +
+                                                " does not receive " + flow_name);
+  }
+  if (request.stated_purpose != flow.purpose_id) {
+    return refuse(reasons::kPurposeMismatch,
+                  request.stated_purpose.empty()
+                      ? "X-Doelbinding is missing; " + flow_name + " serves purpose " +
+                            flow.purpose_id
+                      : flow_name + " serves purpose " + flow.purpose_id + ", not the stated one");
+  }
+  const CanonicalRecord& record = request.mapped.record;
+  if (!request.mapped.ok()) {
+    std::string detail = request.mapped.errors.front();
+    if (request.mapped.errors.size() > 1) {
+      detail += " (and " + std::to_string(request.mapped.errors.size() - 1) + " more)";
+    }
+    return refuse(reasons::kInvalidMessage, std::move(detail));
+  }
+
+  PolicyDecision decision;
+  for (const FieldDefinition* field : flow.subject_fields) {
+    if (const CanonicalValue* v = record.first(field)) {
+      decision.subject = SubjectKey{field->type == FieldType::kBsn ? SubjectKey::Kind::kBsn
+                                                                   : SubjectKey::Kind::kVnummer,
+                                    v->value};
+      break;
+    }
+  }
+  if (!decision.subject) {
+    return refuse(reasons::kInvalidMessage, "the message does not identify its data subject");
+  }
+  const SubjectKey& subject = *decision.subject;
+  const auto findConsent = [&] {
+    return registries_.consents.findActive(subject, flow.purpose_id, recipient.oin, request.date);
+  };
+
+  if (flow.agreement_required) {
+    // The agreement binds the non-gemeente party to the gemeente it exchanges with.
+    const Party& gemeente = recipient.role == PartyRole::kGemeente ? recipient : caller;
+    const Party& counterpart = &gemeente == &recipient ? caller : recipient;
+    if (!gemeente.cbs_code) {
+      return refuse(reasons::kNoAgreement, flow_name + " needs an agreement with a gemeente");
+    }
+    decision.agreement_id = registries_.agreements.findValid(counterpart.id, flow.purpose_id,
+                                                             *gemeente.cbs_code, request.date);
+    if (!decision.agreement_id) {
+      return refuse(reasons::kNoAgreement, counterpart.id + " has no agreement valid today with " +
+                                               gemeente.id + " for purpose " + flow.purpose_id);
+    }
+  }
+
+  if (flow.regime != RegimeRule::kAny) {
+    const auto wi2021 = underWi2021(flow, record);
+    if (!wi2021) {
+      return refuse(reasons::kLawRegime,
+                    "the law regime cannot be established: " + flow.regime_field->id + " is absent");
+    }
+    if (!*wi2021) {
+      if (flow.regime == RegimeRule::kWi2021) {
+        return refuse(reasons::kLawRegime,
+                      "the person falls under the Wet inburgering 2013; " + flow_name +
+                          " has a basis only under the Wet inburgering 2021");
+      }
+      decision.consent_id = findConsent();
+      if (!decision.consent_id) {
+        return refuse(reasons::kNoConsent,
+                      "the person falls under the Wet inburgering 2013; " + flow_name +
+                          " then needs the person's consent");
+      }
+    }
+  }
+
+  if (flow.koppeling_required) {
+    if (recipient.role != PartyRole::kGemeente || !recipient.cbs_code) {
+      return refuse(reasons::kNoKoppeling, "only the gekoppelde gemeente receives " + flow_name);
+    }
+    std::optional<std::string> gekoppeld;
+    if (flow.koppeling_field) {
+      if (const CanonicalValue* v = record.first(flow.koppeling_field)) gekoppeld = v->value;
+    } else {
+      gekoppeld = registries_.koppeling.gemeenteOf(subject, request.date);
+    }
+    if (!gekoppeld) {
+      return refuse(reasons::kNoKoppeling, "the person is not gekoppeld to any gemeente");
+    }
+    if (*gekoppeld != *recipient.cbs_code) {
+      return refuse(reasons::kNoKoppeling,
+                    "the person is not gekoppeld to " + recipient.id);
+    }
+  }
+
+  if (flow.consent_required && !decision.consent_id) {
+    decision.consent_id = findConsent();
+    if (!decision.consent_id) {
+      return refuse(reasons::kNoConsent, "no active consent of the person for purpose " +
+                                             flow.purpose_id + " towards " + recipient.id);
+    }
+  }
+
+  // Field by field: only what the recipient's list names passes; special categories
+  // only with their cited exception (checked at load); consent-bound fields only under
+  // consent; whatever the mapping did not know, never.
+  std::optional<std::optional<std::string>> field_consent;  // looked up at most once
+  decision.fields.reserve(record.values.size() + record.unmapped_paths.size());
+  decision.delivered.values.reserve(record.values.size());
+  for (const CanonicalValue& value : record.values) {
+    FieldDecision fd{value.path, value.field, false, {}};
+    const AllowedField* allowed = rule->find(*value.field);
+    if (!allowed) {
+      fd.reason = value.field->isSpecial() ? reasons::kSpecialCategory : reasons::kNotPermitted;
+    } else if (allowed->needs_consent) {
+      if (!field_consent) field_consent = decision.consent_id ? decision.consent_id : findConsent();
+      if (*field_consent) {
+        fd.delivered = true;
+        if (!decision.consent_id) decision.consent_id = *field_consent;
+      } else {
+        fd.reason = reasons::kNoConsent;
+      }
+    } else {
+      fd.delivered = true;
+    }
+    if (fd.delivered) decision.delivered.values.push_back(value);
+    decision.fields.push_back(std::move(fd));
+  }
+  for (const std::string& path : record.unmapped_paths) {
+    decision.fields.push_back({path, nullptr, false, reasons::kNotMapped});
+  }
+  decision.allowed = true;
+  decision.retention_until = addPeriod(request.date, flow.retention);
+  return decision;
+}
+
+}  // namespace ketenpoort

@@ -1,0 +1,71 @@
+#pragma once
+
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "gateway/config/gateway_config.hpp"
+#include "gateway/mapping/record_mapper.hpp"
+#include "gateway/policy/registries.hpp"
+
+namespace ketenpoort {
+
+// Stable reason codes. An exchange is refused with exactly one of the first group; a
+// field is withheld with one of the second.
+namespace reasons {
+inline constexpr std::string_view kFlowNotAllowed = "flow-not-allowed";
+inline constexpr std::string_view kPurposeMismatch = "purpose-mismatch";
+inline constexpr std::string_view kInvalidMessage = "invalid-message";
+inline constexpr std::string_view kNoAgreement = "no-agreement";
+inline constexpr std::string_view kLawRegime = "law-regime";
+inline constexpr std::string_view kNoKoppeling = "no-koppeling";
+inline constexpr std::string_view kNoConsent = "no-consent";
+
+inline constexpr std::string_view kNotPermitted = "not-permitted";
+inline constexpr std::string_view kSpecialCategory = "special-category";
+inline constexpr std::string_view kNotMapped = "not-mapped";
+// kNoConsent also withholds a field that needs consent when there is none.
+}  // namespace reasons
+
+struct PolicyRequest {
+  const Party& caller;     // the authenticated party (the sender; for a query, the asker)
+  const FlowDefinition& flow;
+  std::string_view stated_purpose;  // the X-Doelbinding header
+  const MappingOutcome& mapped;
+  const Party& recipient;
+  CivilDate date;
+};
+
+struct FieldDecision {
+  std::string path;                         // canonical path, or the source path if unmapped
+  const FieldDefinition* field = nullptr;   // null for unmapped source content
+  bool delivered = false;
+  std::string_view reason;                  // empty when delivered
+};
+
+struct PolicyDecision {
+  bool allowed = false;
+  std::string_view reason;  // empty when allowed
+  std::string detail;       // for people; names fields and rules, never values
+  std::optional<SubjectKey> subject;
+  std::optional<std::string> agreement_id;
+  std::optional<std::string> consent_id;
+  std::vector<FieldDecision> fields;  // every value and unmapped path, when allowed
+  CanonicalRecord delivered;          // only what may pass
+  CivilDate retention_until;
+};
+
+// Decides, deny by default, whether an exchange may happen and which fields pass.
+// No network and no disk: everything it needs comes in the request and the registries.
+class PolicyEngine {
+ public:
+  explicit PolicyEngine(Registries registries) : registries_(registries) {}
+
+  PolicyDecision decide(const PolicyRequest& request) const;
+
+ private:
+  Registries registries_;
+};
+
+}  // namespace ketenpoort

@@ -1,0 +1,56 @@
+#pragma once
+
+#include <optional>
+#include <string>
+#include <string_view>
+
+#include "gateway/identity/oin.hpp"
+#include "gateway/mapping/civil_date.hpp"
+
+namespace ketenpoort {
+
+// Who a message is about: a BSN, or before BRP registration a V-nummer. Registries that
+// persist it store a keyed hash, never the number (see the exchange-log issue).
+struct SubjectKey {
+  enum class Kind { kBsn, kVnummer };
+  Kind kind = Kind::kBsn;
+  std::string value;
+};
+
+// Which gemeente a person is gekoppeld to on a date (CBS code), if any.
+class KoppelingRegistry {
+ public:
+  virtual ~KoppelingRegistry() = default;
+  virtual std::optional<std::string> gemeenteOf(const SubjectKey& subject,
+                                                const CivilDate& date) const = 0;
+};
+
+// A processor agreement or covenant: the id of one valid on `date` between `party_id`
+// and the gemeente for `purpose_id`.
+class AgreementRegistry {
+ public:
+  virtual ~AgreementRegistry() = default;
+  virtual std::optional<std::string> findValid(std::string_view party_id,
+                                               std::string_view purpose_id,
+                                               std::string_view gemeente_cbs_code,
+                                               const CivilDate& date) const = 0;
+};
+
+// The id of a consent of `subject` for `purpose_id` towards `recipient`, granted on or
+// before `date`, not expired and not withdrawn.
+class ConsentRegistry {
+ public:
+  virtual ~ConsentRegistry() = default;
+  virtual std::optional<std::string> findActive(const SubjectKey& subject,
+                                                std::string_view purpose_id,
+                                                const Oin& recipient,
+                                                const CivilDate& date) const = 0;
+};
+
+struct Registries {
+  const KoppelingRegistry& koppeling;
+  const AgreementRegistry& agreements;
+  const ConsentRegistry& consents;
+};
+
+}  // namespace ketenpoort
