@@ -4,6 +4,7 @@
 
 #include "gateway/cli/commands.hpp"
 #include "gateway/config/config_loader.hpp"
+#include "gateway/mapping/mapping_loader.hpp"
 #include "gateway/tls/tls_policy.hpp"
 
 namespace ketenpoort::cli {
@@ -17,6 +18,7 @@ int checkConfigCommand(const Args& args) {
   }
   const ConfigLoadResult result = loadGatewayConfig(*file);
   std::vector<ConfigProblem> problems = result.problems;
+  std::size_t flows = 0;
   if (result.config) {
     // The files the config names must load as the server would load them.
     SSL_CTX* ctx = SSL_CTX_new(TLS_server_method());
@@ -24,6 +26,9 @@ int checkConfigCommand(const Args& args) {
       problems.push_back({*file, result.config->tls.line, p});
     }
     SSL_CTX_free(ctx);
+    const MappingLoadResult mappings = loadMappings(result.config->mappings_dir);
+    problems.insert(problems.end(), mappings.problems.begin(), mappings.problems.end());
+    flows = mappings.catalogue ? mappings.catalogue->flows.size() : 0;
   }
   for (const auto& problem : problems) std::cerr << problem.str() << "\n";
   if (!problems.empty()) {
@@ -31,7 +36,7 @@ int checkConfigCommand(const Args& args) {
     return 1;
   }
   std::cout << *file << ": ok (mode " << toString(result.config->mode) << ", "
-            << result.config->parties.size() << " parties)\n";
+            << result.config->parties.size() << " parties, " << flows << " flows)\n";
   return 0;
 }
 

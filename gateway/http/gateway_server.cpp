@@ -10,6 +10,7 @@
 
 #include "gateway/api/gateway_api.hpp"
 #include "gateway/http/listeners.hpp"
+#include "gateway/mapping/mapping_loader.hpp"
 #include "gateway/tls/tls_policy.hpp"
 
 namespace ketenpoort {
@@ -51,15 +52,26 @@ asio::ssl::context makeServerContext(const TlsFiles& files) {
   }
   return context;
 }
+
+MappingCatalogue loadCatalogue(const std::filesystem::path& dir) {
+  MappingLoadResult loaded = loadMappings(dir);
+  if (!loaded.catalogue) {
+    std::string message = "mappings in " + dir.string() + " do not load";
+    for (const auto& p : loaded.problems) message += "\n  " + p.str();
+    throw std::runtime_error(message);
+  }
+  return std::move(*loaded.catalogue);
+}
 }  // namespace
 
 struct GatewayServer::Impl {
   explicit Impl(GatewayConfig c)
       : config(std::move(c)),
         state(config),
+        catalogue(loadCatalogue(config.mappings_dir)),
         parties(config),
         tls(makeServerContext(config.tls)),
-        exchange(ioc, state, "exchange", config.exchange, tls, parties, makeExchangeRouter(config),
+        exchange(ioc, state, "exchange", config.exchange, tls, parties, makeExchangeRouter(config, catalogue),
                  false),
         audit(ioc, state, "audit", config.audit, tls, parties, makeAuditRouter(config), true),
         ops(ioc, state, config.ops),
@@ -108,6 +120,7 @@ struct GatewayServer::Impl {
 
   GatewayConfig config;
   ServerState state;
+  MappingCatalogue catalogue;
   PartyDirectory parties;
   asio::io_context ioc;
   asio::ssl::context tls;
@@ -148,7 +161,8 @@ void GatewayServer::start(bool handle_signals) {
                         {"audit_port", s.audit.port()},
                         {"ops_port", s.ops.port()},
                         {"threads", count},
-                        {"parties", s.config.parties.size()}});
+                        {"parties", s.config.parties.size()},
+                        {"flows", s.catalogue.flows.size()}});
 }
 
 void GatewayServer::drain() {

@@ -429,6 +429,33 @@ class FlowReader {
 
 }  // namespace
 
+std::string_view toString(FlowKind kind) {
+  switch (kind) {
+    case FlowKind::kPush: return "push";
+    case FlowKind::kQuery: return "query";
+    case FlowKind::kDerived: return "derived";
+  }
+  return "push";
+}
+
+std::string_view toString(BasisKind kind) {
+  switch (kind) {
+    case BasisKind::kWettelijkeTaak: return "wettelijke-taak";
+    case BasisKind::kWettelijkeVerplichting: return "wettelijke-verplichting";
+    case BasisKind::kToestemming: return "toestemming";
+  }
+  return "wettelijke-taak";
+}
+
+std::string_view toString(RegimeRule rule) {
+  switch (rule) {
+    case RegimeRule::kAny: return "any";
+    case RegimeRule::kWi2021: return "wi2021";
+    case RegimeRule::kWi2021OrConsent: return "wi2021-or-consent";
+  }
+  return "any";
+}
+
 MappingLoadResult loadMappings(const std::filesystem::path& dir) {
   MappingLoadResult result;
   MappingCatalogue catalogue;

@@ -58,7 +58,8 @@ TEST(GatewayApi, WhoamiNamesThePartyOinAndRole) {
   config.mode = GatewayMode::kTest;
   config.parties.push_back(Party{"gemeente-0363", *Oin::parse("00000099200000000363"),
                                  "Gemeente Amsterdam", PartyRole::kGemeente, "0363", {}, {}});
-  const Router router = makeExchangeRouter(config);
+  const MappingCatalogue catalogue;
+  const Router router = makeExchangeRouter(config, catalogue);
   ApiRequest request = requestFor("GET", "/v1/whoami");
   request.caller = &config.parties[0];
   const auto outcome = router.dispatch(request);
