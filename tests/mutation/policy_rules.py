@@ -1,0 +1,80 @@
+#!/usr/bin/env python3
+"""Removes each policy rule in turn and checks that a test fails (issue 3: "every rule has a
+test that fails when the rule is removed"). Run from the repository root after a build:
+
+    python3 tests/mutation/policy_rules.py
+
+Each mutation is applied to the source, the two test binaries are rebuilt and run, and the
+source is restored. A mutation that survives means a rule nobody tests.
+"""
+import subprocess
+import sys
+
+P = 'gateway/policy/policy_engine.cpp'
+L = 'gateway/mapping/mapping_loader.cpp'
+F = 'gateway/mapping/field_dictionary.cpp'
+M = 'gateway/mapping/record_mapper.cpp'
+
+MUTATIONS = [
+    ("flow-not-allowed: sender role", P, "  if (!caller_may) {", "  if (!caller_may && false) {"),
+    ("flow-not-allowed: recipient role", P, "  if (!rule) {\n    return refuse(reasons::kFlowNotAllowed",
+     "  if (false) {\n    return refuse(reasons::kFlowNotAllowed"),
+    ("purpose-mismatch", P, "if (request.stated_purpose != flow.purpose_id) {", "if (false) {"),
+    ("invalid-message: mapping errors", P, "if (!request.mapped.ok()) {", "if (false) {"),
+    ("invalid-message: no data subject", P, "if (!decision.subject) {", "if (false) {"),
+    ("no-agreement", P, "    if (!decision.agreement_id) {", "    if (false) {"),
+    ("law-regime: old law", P, "      if (flow.regime == RegimeRule::kWi2021) {", "      if (false) {"),
+    ("law-regime: regime unknown", P, "    const auto wi2021 = underWi2021(flow, record);",
+     "    const auto wi2021 = std::optional<bool>(underWi2021(flow, record).value_or(true));"),
+    ("no-consent: old law under wi2021-or-consent", P,
+     "      if (!decision.consent_id) {\n        return refuse(reasons::kNoConsent,\n                      \"the person falls",
+     "      if (false) {\n        return refuse(reasons::kNoConsent,\n                      \"the person falls"),
+    ("no-koppeling: other gemeente", P, "if (*gekoppeld != *recipient.cbs_code) {", "if (false) {"),
+    ("no-koppeling: not gekoppeld", P,
+     "      gekoppeld = registries_.koppeling.gemeenteOf(subject, request.date);",
+     "      gekoppeld = registries_.koppeling.gemeenteOf(subject, request.date).value_or(*recipient.cbs_code);"),
+    ("no-consent: consent flow", P, "  if (flow.consent_required && !decision.consent_id) {", "  if (false) {"),
+    ("field: not-permitted / special-category", P, "    if (!allowed) {", "    if (false) {"),
+    ("field: no-consent for consent-bound field", P, "      if (*field_consent) {", "      if (true) {"),
+    ("field: not-mapped withheld", P, "{path, nullptr, false, reasons::kNotMapped}", "{path, nullptr, true, {}}"),
+    ("load: special field needs a cited art. 9 exception", L,
+     "if (allowed.art9_exception.find(\"art. 9\") == std::string::npos) {", "if (false) {"),
+    ("load: field must be in the dictionary", L, "if (field == nullptr) xml_.problem(", "if (false) xml_.problem("),
+    ("load: flow ids unique", L, "seen.emplace(flow->id, file); !fresh) {", "seen.emplace(flow->id, file); !fresh && false) {"),
+    ("invalid-message: BSN elfproef", F, "      if (isValidBsn(value)) return std::nullopt;", "      return std::nullopt;"),
+    ("mapper: unknown content collected", M,
+     "    if (!node.text.empty()) out_.record.unmapped_paths.push_back(source_path);\n    for", "    for"),
+]
+
+
+def run(cmd):
+    return subprocess.run(cmd, shell=True, capture_output=True, text=True).returncode
+
+
+def main():
+    survived = 0
+    for name, path, old, new in MUTATIONS:
+        source = open(path).read()
+        if old not in source:
+            print(f"NOT APPLIED  {name}")
+            survived += 1
+            continue
+        open(path, 'w').write(source.replace(old, new, 1))
+        try:
+            if run("cmake --build build -j2 --target policy_test mapping_test") != 0:
+                verdict = "BUILD FAILED"
+                survived += 1
+            elif run("build/tests/unit/policy_test") or run("build/tests/unit/mapping_test"):
+                verdict = "caught"
+            else:
+                verdict = "SURVIVED"
+                survived += 1
+        finally:
+            open(path, 'w').write(source)
+        print(f"{verdict:12} {name}")
+    run("cmake --build build -j2 --target policy_test mapping_test")
+    return 1 if survived else 0
+
+
+if __name__ == '__main__':
+    sys.exit(main())
