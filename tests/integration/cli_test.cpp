@@ -10,6 +10,7 @@
 
 #include <boost/json/parse.hpp>
 
+#include <algorithm>
 #include <fstream>
 #include <thread>
 #include <sstream>
@@ -83,6 +84,33 @@ TEST(CheckConfig, PrintsFileLineMessageForEveryProblemAndFails) {
   EXPECT_THAT(run.err, HasSubstr(f + ":14: duplicate OIN 00000099100000000001 (first at line 13)"));
   EXPECT_THAT(run.err, HasSubstr(f + ":21: unknown element <printer> in <parties>"));
   EXPECT_THAT(run.err, HasSubstr("3 problem(s)"));
+}
+
+TEST(CheckConfig, RefusesMappingsThatGiveMedicalDataToTheGemeente) {
+  TempDir dir;
+  const auto mappings = dir.path() / "mappings";
+  std::filesystem::copy(KETENPOORT_SOURCE_DIR "/mappings", mappings,
+                        std::filesystem::copy_options::recursive);
+  const auto flow = mappings / "flows" / "coa.klantprofiel.xml";
+  std::string xml = readFile(flow);
+  const std::string anchor = R"(    <allow field="persoon.bsn"/>)";
+  xml.replace(xml.find(anchor), anchor.size(),
+              anchor + "\n" + R"(    <allow field="medisch.diagnosen[]"/>)");
+  std::ofstream(flow) << xml;
+  const int line = 1 + static_cast<int>(std::count(
+                           xml.begin(), xml.begin() + static_cast<long>(xml.find("<allow field=\"medisch.diagnosen[]\"/>")), '\n'));
+  const auto env = createDemoEnvironment(dir.path() / "demo", DemoPorts{}, mappings);
+
+  const CommandResult run =
+      runCommand({KETENPOORT_BINARY, "check-config", "--config", env.config_file}, dir.path());
+  EXPECT_EQ(run.exit_code, 1);
+  EXPECT_THAT(run.err, HasSubstr(flow.string() + ":" + std::to_string(line) +
+                                 ": field \"medisch.diagnosen[]\" is special:health (AVG art. 9)"));
+  // And the gateway refuses to start on them.
+  const CommandResult serve =
+      runCommand({KETENPOORT_BINARY, "serve", "--config", env.config_file}, dir.path());
+  EXPECT_EQ(serve.exit_code, 1);
+  EXPECT_THAT(serve.err, HasSubstr("is special:health"));
 }
 
 TEST(CheckConfig, ReportsTlsFilesThatDoNotLoad) {

@@ -5,6 +5,7 @@
 
 #include <openssl/ssl.h>
 
+#include <map>
 #include <thread>
 
 #include "gateway/http/https_client.hpp"
@@ -340,6 +341,45 @@ TEST_F(TlsGatewayTest, DrainFinishesTheRequestInFlightAndClosesIdleConnections) 
   EXPECT_EQ(response->headers.at("connection"), "close");
   EXPECT_TRUE(server_->wait());
   server_.reset();
+}
+
+TEST_F(TlsGatewayTest, FlowCatalogueShowsEachPartyItsOwnFlows) {
+  startGateway();
+  const auto flowsOf = [&](const std::string& party) {
+    TestTlsClient client(server_->exchangePort(), asParty(party));
+    const auto response = client.request("GET", "/v1/flows");
+    EXPECT_TRUE(response) << client.lastError();
+    std::map<std::string, boost::json::object> flows;
+    if (!response) return flows;
+    EXPECT_EQ(response->status, 200u);
+    const auto parsed = boost::json::parse(response->body);
+    for (const auto& f : parsed.at("flows").as_array()) {
+      flows[std::string(f.at("id").as_string())] = f.as_object();
+    }
+    return flows;
+  };
+  const auto coa = flowsOf("coa");
+  EXPECT_TRUE(coa.contains("coa.klantprofiel"));
+  EXPECT_TRUE(coa.contains("coa.toeslagaanvraag"));
+  EXPECT_FALSE(coa.contains("taalschool.aanwezigheid"));
+  const auto& klantprofiel = coa.at("coa.klantprofiel");
+  EXPECT_EQ(klantprofiel.at("purpose").at("id"), "regie-inburgering");
+  EXPECT_EQ(klantprofiel.at("legal_basis").at("article"), "Besluit inburgering 2021 art. 9.4 lid 3");
+  EXPECT_EQ(klantprofiel.at("your_roles").as_array()[0], "sender");
+  const auto& fields = klantprofiel.at("recipients").as_array()[0].at("fields").as_array();
+  bool has_bsn = false;
+  for (const auto& f : fields) {
+    EXPECT_FALSE(std::string(f.at("category").as_string()).starts_with("special:"));
+    has_bsn = has_bsn || f.at("id") == "persoon.bsn";
+  }
+  EXPECT_TRUE(has_bsn);
+
+  const auto school = flowsOf("taalschool-a");
+  EXPECT_EQ(school.size(), 2u);
+  EXPECT_TRUE(school.at("taalschool.elip-aanmelding").at("conditions").at("agreement_required").as_bool());
+  const auto gemeente = flowsOf("gemeente-0363");
+  EXPECT_EQ(gemeente.at("duo.inburgeringsstatus").at("your_roles").as_array()[0], "recipient");
+  EXPECT_FALSE(gemeente.contains("coa.toeslagaanvraag"));
 }
 
 TEST_F(TlsGatewayTest, HttpsClientTalksToTheGateway) {
