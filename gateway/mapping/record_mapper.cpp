@@ -30,7 +30,9 @@ class Mapper {
           error(source_path + " may appear only once");
         } else {
           if (sub.repeated) {
-            source_path += '[' + std::to_string(occurrence) + ']';
+            source_path += '[';
+            source_path += std::to_string(occurrence);
+            source_path += ']';
             indices_.push_back(occurrence);
           }
           if (sub.mapping >= 0) {
@@ -70,7 +72,9 @@ class Mapper {
     std::size_t next_index = 0;
     for (std::size_t i = 0; i < mapping.to.size(); ++i) {
       if (mapping.to[i] == '[' && i + 1 < mapping.to.size() && mapping.to[i + 1] == ']') {
-        path += '[' + std::to_string(indices_[next_index++]) + ']';
+        path += '[';
+        path += std::to_string(indices_[next_index++]);
+        path += ']';
         ++i;
       } else {
         path += mapping.to[i];

@@ -145,7 +145,7 @@ PolicyDecision PolicyEngine::decide(const PolicyRequest& request) const {
   // consent; whatever the mapping did not know, never.
   std::optional<std::optional<std::string>> field_consent;  // looked up at most once
   decision.fields.reserve(record.values.size() + record.unmapped_paths.size());
-  decision.delivered.values.reserve(record.values.size());
+  decision.delivered.reserve(record.values.size());
   for (const CanonicalValue& value : record.values) {
     FieldDecision fd{value.path, value.field, false, {}};
     const AllowedField* allowed = rule->find(*value.field);
@@ -162,8 +162,8 @@ PolicyDecision PolicyEngine::decide(const PolicyRequest& request) const {
     } else {
       fd.delivered = true;
     }
-    if (fd.delivered) decision.delivered.values.push_back(value);
-    decision.fields.push_back(std::move(fd));
+    if (fd.delivered) decision.delivered.push_back(&value);
+    decision.fields.push_back(fd);
   }
   for (const std::string& path : record.unmapped_paths) {
     decision.fields.push_back({path, nullptr, false, reasons::kNotMapped});

@@ -37,8 +37,10 @@ struct PolicyRequest {
   CivilDate date;
 };
 
+// A decision refers into the MappingOutcome it was made from (paths and delivered values
+// are not copied); keep that outcome alive as long as the decision is used.
 struct FieldDecision {
-  std::string path;                         // canonical path, or the source path if unmapped
+  std::string_view path;                    // canonical path, or the source path if unmapped
   const FieldDefinition* field = nullptr;   // null for unmapped source content
   bool delivered = false;
   std::string_view reason;                  // empty when delivered
@@ -51,8 +53,8 @@ struct PolicyDecision {
   std::optional<SubjectKey> subject;
   std::optional<std::string> agreement_id;
   std::optional<std::string> consent_id;
-  std::vector<FieldDecision> fields;  // every value and unmapped path, when allowed
-  CanonicalRecord delivered;          // only what may pass
+  std::vector<FieldDecision> fields;             // every value and unmapped path, when allowed
+  std::vector<const CanonicalValue*> delivered;  // only what may pass, in document order
   CivilDate retention_until;
 };
 
