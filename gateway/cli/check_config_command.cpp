@@ -5,6 +5,7 @@
 #include "gateway/cli/commands.hpp"
 #include "gateway/config/config_loader.hpp"
 #include "gateway/mapping/mapping_loader.hpp"
+#include "gateway/mapping/privacy_model_report.hpp"
 #include "gateway/tls/tls_policy.hpp"
 
 namespace ketenpoort::cli {
@@ -37,6 +38,24 @@ int checkConfigCommand(const Args& args) {
   }
   std::cout << *file << ": ok (mode " << toString(result.config->mode) << ", "
             << result.config->parties.size() << " parties, " << flows << " flows)\n";
+  return 0;
+}
+
+}  // namespace ketenpoort::cli
+
+namespace ketenpoort::cli {
+
+int privacyModelCommand(const Args& args) {
+  const auto unknown = unknownFlags(args, {"--mappings"}, {});
+  const auto dir = flagValue(args, "--mappings");
+  if (!unknown.empty() || !dir) {
+    std::cerr << "usage: ketenpoort privacy-model --mappings DIR\n";
+    return 2;
+  }
+  const MappingLoadResult loaded = loadMappings(*dir);
+  for (const auto& problem : loaded.problems) std::cerr << problem.str() << "\n";
+  if (!loaded.catalogue) return 1;
+  std::cout << renderPrivacyModel(*loaded.catalogue);
   return 0;
 }
 

@@ -19,5 +19,6 @@ std::vector<std::string> unknownFlags(const Args& args, const std::vector<std::s
 int serveCommand(const Args& args);
 int checkConfigCommand(const Args& args);
 int demoCommand(const Args& args);
+int privacyModelCommand(const Args& args);
 
 }  // namespace ketenpoort::cli

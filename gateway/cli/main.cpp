@@ -51,6 +51,7 @@ usage:
   ketenpoort demo --workdir DIR [--keep-running]
                                             make a development PKI and config in DIR,
                                             start the gateway and check every demo party
+  ketenpoort privacy-model --mappings DIR   print the privacy model (Markdown) of the mappings
   ketenpoort help
 )";
 
@@ -69,6 +70,8 @@ int main(int argc, char** argv) {
     status = serveCommand(args);
   } else if (command == "check-config") {
     status = checkConfigCommand(args);
+  } else if (command == "privacy-model") {
+    status = privacyModelCommand(args);
   } else if (command == "demo") {
     status = demoCommand(args);
   } else if (command == "help" || command == "--help" || command == "-h") {

@@ -124,3 +124,26 @@ TEST_F(MappingLoaderTest, MalformedRetentionIsAProblem) {
 
 }  // namespace
 }  // namespace ketenpoort::testing
+
+#include "gateway/mapping/privacy_model_report.hpp"
+
+namespace ketenpoort::testing {
+namespace {
+
+TEST(PrivacyModel, TheCommittedDocumentIsWhatTheMappingsSay) {
+  const std::string generated = renderPrivacyModel(shippedCatalogue());
+  const std::string committed = readText(KETENPOORT_SOURCE_DIR "/docs/privacy-model.md");
+  EXPECT_TRUE(generated == committed)
+      << "docs/privacy-model.md is out of date; regenerate it with\n"
+         "  build/ketenpoort privacy-model --mappings mappings > docs/privacy-model.md";
+}
+
+TEST(PrivacyModel, WithheldMedicalFieldsAreExplained) {
+  const std::string doc = renderPrivacyModel(shippedCatalogue());
+  EXPECT_NE(doc.find("| `medisch.diagnosen[]` | special:health | Special category"), std::string::npos);
+  EXPECT_NE(doc.find("| `duo.ontheffing.grond` | special:health |"), std::string::npos);
+  EXPECT_NE(doc.find("only with the person's consent for `elip`"), std::string::npos);
+}
+
+}  // namespace
+}  // namespace ketenpoort::testing
