@@ -1,0 +1,44 @@
+// Any bytes pushed as a klantprofiel must parse, map and be decided without crashing, and
+// a refused or allowed decision must be self-consistent.
+#include <cstddef>
+#include <cstdint>
+#include <string_view>
+
+#include "gateway/mapping/mapping_loader.hpp"
+#include "gateway/policy/in_memory_registries.hpp"
+#include "gateway/policy/policy_engine.hpp"
+
+namespace {
+struct Setup {
+  Setup() {
+    auto loaded = ketenpoort::loadMappings(KETENPOORT_SOURCE_DIR "/mappings");
+    if (!loaded.catalogue) __builtin_trap();
+    catalogue = std::move(*loaded.catalogue);
+  }
+  ketenpoort::MappingCatalogue catalogue;
+  ketenpoort::InMemoryRegistries registries;
+  ketenpoort::Party coa{"coa", *ketenpoort::Oin::parse("00000099100000000001"), "COA",
+                        ketenpoort::PartyRole::kCoa, {}, {}, {}};
+  ketenpoort::Party gemeente{"gemeente-0363", *ketenpoort::Oin::parse("00000099200000000363"),
+                             "Amsterdam", ketenpoort::PartyRole::kGemeente, "0363", {}, {}};
+};
+}  // namespace
+
+extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
+  using namespace ketenpoort;
+  static Setup setup;
+  auto parsed = sourceFromXml(std::string_view(reinterpret_cast<const char*>(data), size));
+  const auto* source = std::get_if<SourceNode>(&parsed);
+  if (!source) return 0;
+  for (const auto& flow : setup.catalogue.flows) {
+    const MappingOutcome mapped = mapSourceDocument(*flow, *source);
+    const PolicyEngine engine(setup.registries.view());
+    const PolicyDecision d = engine.decide(PolicyRequest{
+        setup.coa, *flow, flow->purpose_id, mapped, setup.gemeente, *parseIsoDate("2025-11-01")});
+    if (d.allowed != d.reason.empty()) __builtin_trap();
+    for (const auto* v : d.delivered) {
+      if (v->field->isSpecial()) __builtin_trap();  // never, whatever the input
+    }
+  }
+  return 0;
+}
