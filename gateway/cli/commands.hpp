@@ -20,5 +20,6 @@ int serveCommand(const Args& args);
 int checkConfigCommand(const Args& args);
 int demoCommand(const Args& args);
 int privacyModelCommand(const Args& args);
+int logCommand(const Args& args);
 
 }  // namespace ketenpoort::cli

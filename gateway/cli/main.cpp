@@ -51,6 +51,9 @@ usage:
   ketenpoort demo --workdir DIR [--keep-running]
                                             make a development PKI and config in DIR,
                                             start the gateway and check every demo party
+  ketenpoort log verify --db FILE [--public-key FILE]
+                                            check the exchange log's hash chain and
+                                            signed checkpoints; names the first bad record
   ketenpoort privacy-model --mappings DIR   print the privacy model (Markdown) of the mappings
   ketenpoort help
 )";
@@ -70,6 +73,8 @@ int main(int argc, char** argv) {
     status = serveCommand(args);
   } else if (command == "check-config") {
     status = checkConfigCommand(args);
+  } else if (command == "log") {
+    status = logCommand(args);
   } else if (command == "privacy-model") {
     status = privacyModelCommand(args);
   } else if (command == "demo") {

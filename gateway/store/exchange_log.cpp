@@ -1,0 +1,249 @@
+#include "gateway/store/exchange_log.hpp"
+
+#include <array>
+#include <future>
+#include <optional>
+#include <vector>
+
+#include "gateway/diagnostics/diagnostic_log.hpp"
+#include "gateway/store/log_signer.hpp"
+#include "gateway/store/record_codec.hpp"
+#include "gateway/store/sqlite_statement.hpp"
+
+namespace ketenpoort {
+
+using store_internal::exec;
+using store_internal::SqliteError;
+using store_internal::Statement;
+
+namespace {
+
+constexpr const char* kSchema = R"sql(
+CREATE TABLE IF NOT EXISTS exchange_log (
+  seq INTEGER PRIMARY KEY,
+  transaction_id TEXT NOT NULL,
+  trace_id TEXT NOT NULL,
+  time_utc TEXT NOT NULL,
+  flow TEXT NOT NULL,
+  sender_oin TEXT NOT NULL,
+  recipient_oin TEXT NOT NULL,
+  purpose TEXT NOT NULL,
+  legal_basis TEXT NOT NULL,
+  consent_id TEXT NOT NULL,
+  agreement_id TEXT NOT NULL,
+  subject_ref TEXT NOT NULL,
+  fields_delivered TEXT NOT NULL,
+  fields_withheld TEXT NOT NULL,
+  outcome TEXT NOT NULL,
+  reason TEXT NOT NULL,
+  payload_sha256 TEXT NOT NULL,
+  retention_until TEXT NOT NULL,
+  previous_hash BLOB NOT NULL,
+  record_hash BLOB NOT NULL
+);
+CREATE INDEX IF NOT EXISTS exchange_log_subject ON exchange_log(subject_ref);
+CREATE INDEX IF NOT EXISTS exchange_log_transaction ON exchange_log(transaction_id);
+CREATE TABLE IF NOT EXISTS log_checkpoints (
+  seq INTEGER PRIMARY KEY,
+  record_hash BLOB NOT NULL,
+  created_utc TEXT NOT NULL,
+  signature BLOB NOT NULL
+);
+)sql";
+
+std::string insertSql() {
+  std::string columns = "seq";
+  std::string values = "?1";
+  int index = 2;
+  for (auto c : kHashedColumns) {
+    columns += ", " + std::string(c);
+    values += ", ?" + std::to_string(index++);
+  }
+  columns += ", previous_hash, record_hash";
+  values += ", ?" + std::to_string(index) + ", ?" + std::to_string(index + 1);
+  return "INSERT INTO exchange_log (" + columns + ") VALUES (" + values + ")";
+}
+
+}  // namespace
+
+struct ExchangeLog::Writer {
+  explicit Writer(const ExchangeLogOptions& options)
+      : signer(LogSigner::loadOrCreate(options.signing_key)) {
+    const int rc = sqlite3_open_v2(options.database.c_str(), &db,
+                                   SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE |
+                                       SQLITE_OPEN_NOMUTEX,
+                                   nullptr);
+    if (rc != SQLITE_OK) {
+      const std::string message = db ? sqlite3_errmsg(db) : sqlite3_errstr(rc);
+      sqlite3_close(db);
+      throw std::runtime_error("cannot open " + options.database.string() + ": " + message);
+    }
+    sqlite3_busy_timeout(db, static_cast<int>(options.busy_timeout.count()));
+    try {
+      // WAL with synchronous=FULL: a committed transaction survives power loss.
+      exec(db, "PRAGMA journal_mode=WAL");
+      exec(db, "PRAGMA synchronous=FULL");
+      exec(db, kSchema);
+      insert.emplace(db, insertSql());
+      checkpoint.emplace(db, "INSERT INTO log_checkpoints (seq, record_hash, created_utc, signature) "
+                             "VALUES (?1, ?2, ?3, ?4)");
+      Statement last(db, "SELECT seq, record_hash FROM exchange_log ORDER BY seq DESC LIMIT 1");
+      if (last.step()) {
+        last_sequence = static_cast<std::uint64_t>(last.integer(0));
+        last_hash = std::string(last.blob(1));
+      }
+      Statement last_cp(db, "SELECT COALESCE(MAX(seq), 0) FROM log_checkpoints");
+      last_cp.step();
+      checkpointed_sequence = static_cast<std::uint64_t>(last_cp.integer(0));
+    } catch (const SqliteError& e) {
+      insert.reset();
+      checkpoint.reset();
+      sqlite3_close(db);
+      throw std::runtime_error("cannot prepare " + options.database.string() + ": " + e.what());
+    }
+    if (last_hash.empty()) last_hash = std::string(32, '\0');  // the chain's anchor
+  }
+
+  ~Writer() {
+    insert.reset();
+    checkpoint.reset();
+    sqlite3_close(db);
+  }
+
+  void insertCheckpoint(std::uint64_t sequence, const std::string& hash) {
+    const std::string created = utcNowRfc3339();
+    checkpoint->reset();
+    checkpoint->bindInt(1, static_cast<std::int64_t>(sequence));
+    checkpoint->bindBlob(2, hash);
+    checkpoint->bindText(3, created);
+    checkpoint->bindBlob(4, signer.sign(checkpointMessage(sequence, hash, created)));
+    checkpoint->step();
+  }
+
+  sqlite3* db = nullptr;
+  LogSigner signer;
+  std::optional<Statement> insert;
+  std::optional<Statement> checkpoint;
+  std::uint64_t last_sequence = 0;
+  std::string last_hash;
+  std::uint64_t checkpointed_sequence = 0;
+  std::chrono::steady_clock::time_point last_checkpoint_time = std::chrono::steady_clock::now();
+};
+
+ExchangeLog::ExchangeLog(ExchangeLogOptions options)
+    : options_(std::move(options)), writer_(std::make_unique<Writer>(options_)) {
+  committed_sequence_ = writer_->last_sequence;
+  thread_ = std::thread([this] { run(); });
+}
+
+ExchangeLog::~ExchangeLog() {
+  {
+    std::lock_guard lock(mutex_);
+    stopping_ = true;
+  }
+  wake_.notify_all();
+  thread_.join();
+}
+
+const std::string& ExchangeLog::publicKeyPem() const { return writer_->signer.publicKeyPem(); }
+
+void ExchangeLog::append(ExchangeRecord record, Callback done) {
+  {
+    std::unique_lock lock(mutex_);
+    if (queue_.size() < options_.max_queue && !stopping_) {
+      queue_.push_back({std::move(record), std::move(done)});
+      lock.unlock();
+      wake_.notify_one();
+      return;
+    }
+  }
+  // Refusing at once is fail-closed too: an exchange that cannot be logged does not happen.
+  done(AppendResult{false, 0, "exchange log queue is full"});
+}
+
+AppendResult ExchangeLog::appendAndWait(ExchangeRecord record) {
+  std::promise<AppendResult> promise;
+  auto future = promise.get_future();
+  append(std::move(record), [&promise](const AppendResult& r) { promise.set_value(r); });
+  return future.get();
+}
+
+void ExchangeLog::run() {
+  Writer& w = *writer_;
+  std::vector<Pending> batch;
+  std::vector<std::uint64_t> sequences;
+  std::vector<std::array<std::string, kHashedColumns.size()>> texts;
+  std::unique_lock lock(mutex_);
+  for (;;) {
+    wake_.wait_for(lock, options_.checkpoint_every,
+                   [this] { return stopping_ || !queue_.empty(); });
+    const bool stopping = stopping_ && queue_.empty();
+    batch.clear();
+    while (!queue_.empty() && batch.size() < options_.max_batch) {
+      batch.push_back(std::move(queue_.front()));
+      queue_.pop_front();
+    }
+    lock.unlock();
+
+    const auto now = std::chrono::steady_clock::now();
+    std::uint64_t sequence = w.last_sequence;
+    std::string hash = w.last_hash;
+    std::string error;
+    sequences.clear();
+    // Column texts are built before the transaction, so the write lock is held briefly.
+    texts.resize(batch.size());
+    for (std::size_t i = 0; i < batch.size(); ++i) texts[i] = columnTexts(batch[i].record);
+    const bool checkpoint_due =
+        sequence + batch.size() > w.checkpointed_sequence &&
+        (sequence + batch.size() - w.checkpointed_sequence >= options_.checkpoint_every_records ||
+         now - w.last_checkpoint_time >= options_.checkpoint_every || stopping);
+    if (!batch.empty() || checkpoint_due) {
+      try {
+        exec(w.db, "BEGIN IMMEDIATE");
+        for (std::size_t i = 0; i < batch.size(); ++i) {
+          ++sequence;
+          std::array<std::string_view, kHashedColumns.size()> views;
+          for (std::size_t c = 0; c < views.size(); ++c) views[c] = texts[i][c];
+          const std::string next = chainHash(hash, sequence, views);
+          Statement& insert = *w.insert;
+          insert.reset();
+          insert.bindInt(1, static_cast<std::int64_t>(sequence));
+          int index = 2;
+          for (const auto& v : views) insert.bindText(index++, v);
+          insert.bindBlob(index++, hash);
+          insert.bindBlob(index, next);
+          insert.step();
+          hash = next;
+          sequences.push_back(sequence);
+        }
+        if (checkpoint_due) w.insertCheckpoint(sequence, hash);
+        exec(w.db, "COMMIT");
+      } catch (const std::exception& e) {
+        error = e.what();
+        sqlite3_exec(w.db, "ROLLBACK", nullptr, nullptr, nullptr);  // may be rolled back already
+      }
+    }
+    if (error.empty()) {
+      w.last_sequence = sequence;
+      w.last_hash = hash;
+      if (checkpoint_due) {
+        w.checkpointed_sequence = sequence;
+        w.last_checkpoint_time = now;
+      }
+      committed_sequence_ = sequence;
+      if (!healthy_.exchange(true)) logInfo("exchange-log-writable", {});
+      for (std::size_t i = 0; i < batch.size(); ++i) {
+        batch[i].done(AppendResult{true, sequences[i], {}});
+      }
+    } else {
+      if (healthy_.exchange(false)) {
+        logError("exchange-log-unwritable", {{"error", error}, {"records_refused", batch.size()}});
+      }
+      for (auto& pending : batch) pending.done(AppendResult{false, 0, error});
+    }
+    if (stopping) return;
+    lock.lock();
+  }
+}
+
+}  // namespace ketenpoort

@@ -1,0 +1,84 @@
+#pragma once
+
+#include <atomic>
+#include <chrono>
+#include <condition_variable>
+#include <cstdint>
+#include <deque>
+#include <filesystem>
+#include <functional>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <thread>
+
+#include "gateway/store/exchange_record.hpp"
+
+namespace ketenpoort {
+
+struct ExchangeLogOptions {
+  std::filesystem::path database;     // one SQLite file (WAL)
+  std::filesystem::path signing_key;  // Ed25519, created on first start (and .pub beside it)
+  std::size_t checkpoint_every_records = 10'000;
+  std::chrono::milliseconds checkpoint_every{60'000};
+  std::chrono::milliseconds busy_timeout{5'000};  // a locked database waits this long, then fails
+  std::size_t max_batch = 8'192;                  // records per transaction at most
+  std::size_t max_queue = 100'000;                // beyond this, appends fail at once
+};
+
+struct AppendResult {
+  bool ok = false;
+  std::uint64_t sequence = 0;
+  std::string error;  // when !ok: why the record is not durable
+};
+
+// The append-only, hash-chained exchange log. Appends come from any thread and never
+// touch the disk there: one writer thread takes everything queued, writes it in one
+// transaction (group commit: one fsync for the batch) and only then reports each record
+// durable. Every N records or T seconds it adds a checkpoint signed with the gateway's
+// Ed25519 key.
+//
+// Fail-closed: if a commit fails (disk full, read-only file, lock held past the busy
+// timeout), every record of the batch is reported not durable, the chain does not
+// advance, and healthy() turns false until a later commit succeeds.
+class ExchangeLog {
+ public:
+  using Callback = std::function<void(const AppendResult&)>;
+
+  // Opens or creates the database and keys; throws std::runtime_error when it cannot.
+  explicit ExchangeLog(ExchangeLogOptions options);
+  ~ExchangeLog();  // drains the queue, writes a final checkpoint
+  ExchangeLog(const ExchangeLog&) = delete;
+  ExchangeLog& operator=(const ExchangeLog&) = delete;
+
+  // Queues a record. `done` runs on the writer thread once the record is durable or has
+  // failed; it must be quick (post the result to where it is needed).
+  void append(ExchangeRecord record, Callback done);
+  // For tools and tests: append and wait for the outcome.
+  AppendResult appendAndWait(ExchangeRecord record);
+
+  bool healthy() const { return healthy_.load(); }
+  std::uint64_t lastSequence() const { return committed_sequence_.load(); }
+  const std::string& publicKeyPem() const;
+
+ private:
+  struct Pending {
+    ExchangeRecord record;
+    Callback done;
+  };
+  struct Writer;
+
+  void run();
+
+  ExchangeLogOptions options_;
+  std::unique_ptr<Writer> writer_;
+  std::mutex mutex_;
+  std::condition_variable wake_;
+  std::deque<Pending> queue_;
+  bool stopping_ = false;
+  std::atomic<bool> healthy_{true};
+  std::atomic<std::uint64_t> committed_sequence_{0};
+  std::thread thread_;
+};
+
+}  // namespace ketenpoort

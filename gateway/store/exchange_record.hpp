@@ -1,0 +1,48 @@
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace ketenpoort {
+
+enum class ExchangeOutcome { kDelivered, kQueued, kRefused, kFailed };
+std::string_view toString(ExchangeOutcome outcome);
+
+struct WithheldField {
+  std::string field;   // canonical path or source path; a name, never a value
+  std::string reason;  // not-permitted, special-category, no-consent, not-mapped
+};
+
+// One exchange, as the privacy officer sees it. Holds references, never message bodies
+// and never a plain BSN: the subject is `subject_ref`, a keyed hash.
+struct ExchangeRecord {
+  std::string transaction_id;  // UUIDv7
+  std::string trace_id;        // W3C trace id
+  std::string time_utc;        // 2026-11-22T15:04:05.123Z
+  std::string flow;
+  std::string sender_oin;
+  std::string recipient_oin;
+  std::string purpose;
+  std::string legal_basis;
+  std::string consent_id;    // when a consent was used
+  std::string agreement_id;  // when an agreement was used
+  std::string subject_ref;   // HMAC-SHA256 of the subject's BSN/V-nummer, hex
+  std::vector<std::string> fields_delivered;
+  std::vector<WithheldField> fields_withheld;
+  ExchangeOutcome outcome = ExchangeOutcome::kRefused;
+  std::string reason;          // stable code; empty when delivered or queued
+  std::string payload_sha256;  // of what left the gateway; empty when nothing did
+  std::string retention_until; // YYYY-MM-DD
+};
+
+// Written by the log on append.
+struct ChainPosition {
+  std::uint64_t sequence = 0;
+  std::string record_hash;  // 32 bytes
+};
+
+std::string utcNowRfc3339();
+
+}  // namespace ketenpoort

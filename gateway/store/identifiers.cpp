@@ -1,0 +1,64 @@
+#include "gateway/store/identifiers.hpp"
+
+#include <openssl/evp.h>
+#include <openssl/rand.h>
+
+#include <algorithm>
+#include <chrono>
+#include <stdexcept>
+
+namespace ketenpoort {
+
+std::string toHex(const unsigned char* data, std::size_t size) {
+  static constexpr char kDigits[] = "0123456789abcdef";
+  std::string out(size * 2, '0');
+  for (std::size_t i = 0; i < size; ++i) {
+    out[2 * i] = kDigits[data[i] >> 4];
+    out[2 * i + 1] = kDigits[data[i] & 0x0f];
+  }
+  return out;
+}
+
+std::string newUuidV7() {
+  unsigned char b[16];
+  if (RAND_bytes(b, sizeof b) != 1) throw std::runtime_error("RAND_bytes failed");
+  const auto ms = static_cast<std::uint64_t>(
+      std::chrono::duration_cast<std::chrono::milliseconds>(
+          std::chrono::system_clock::now().time_since_epoch())
+          .count());
+  for (int i = 0; i < 6; ++i) b[i] = static_cast<unsigned char>(ms >> (8 * (5 - i)));
+  b[6] = static_cast<unsigned char>(0x70 | (b[6] & 0x0f));  // version 7
+  b[8] = static_cast<unsigned char>(0x80 | (b[8] & 0x3f));  // variant 10
+  const std::string hex = toHex(b, sizeof b);
+  return hex.substr(0, 8) + "-" + hex.substr(8, 4) + "-" + hex.substr(12, 4) + "-" +
+         hex.substr(16, 4) + "-" + hex.substr(20);
+}
+
+std::string newTraceId() {
+  unsigned char b[16];
+  do {
+    if (RAND_bytes(b, sizeof b) != 1) throw std::runtime_error("RAND_bytes failed");
+  } while (std::all_of(b, b + sizeof b, [](unsigned char c) { return c == 0; }));
+  return toHex(b, sizeof b);
+}
+
+bool isUuid(std::string_view t) {
+  if (t.size() != 36) return false;
+  for (std::size_t i = 0; i < t.size(); ++i) {
+    const bool dash = i == 8 || i == 13 || i == 18 || i == 23;
+    const char c = t[i];
+    if (dash ? c != '-' : !((c >= '0' && c <= '9') || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F'))) {
+      return false;
+    }
+  }
+  return true;
+}
+
+std::string sha256Hex(std::string_view data) {
+  unsigned char digest[32];
+  unsigned int length = 0;
+  EVP_Digest(data.data(), data.size(), digest, &length, EVP_sha256(), nullptr);
+  return toHex(digest, length);
+}
+
+}  // namespace ketenpoort

@@ -1,0 +1,25 @@
+#pragma once
+
+#include <string>
+#include <string_view>
+
+namespace ketenpoort {
+
+// A UUIDv7 (RFC 9562): 48 bits of Unix milliseconds, then randomness. Sorts by time, so
+// transaction ids in the log are in roughly the order they were made.
+std::string newUuidV7();
+
+// A W3C trace-context trace id: 32 lower-case hex digits, not all zero.
+std::string newTraceId();
+
+bool isUuid(std::string_view text);
+
+// Lower-case hex of bytes.
+std::string toHex(const unsigned char* data, std::size_t size);
+inline std::string toHex(const std::string& bytes) {
+  return toHex(reinterpret_cast<const unsigned char*>(bytes.data()), bytes.size());
+}
+
+std::string sha256Hex(std::string_view data);
+
+}  // namespace ketenpoort

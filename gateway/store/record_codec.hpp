@@ -1,0 +1,33 @@
+#pragma once
+
+#include <array>
+#include <cstdint>
+#include <string>
+#include <string_view>
+
+#include "gateway/store/exchange_record.hpp"
+
+namespace ketenpoort {
+
+// The columns of exchange_log that the hash chain covers, in hashing order. The writer
+// and `log verify` both hash exactly these column texts, so a change to any of them in
+// the database breaks the chain.
+inline constexpr std::array<std::string_view, 17> kHashedColumns{
+    "transaction_id", "trace_id",       "time_utc",        "flow",          "sender_oin",
+    "recipient_oin",  "purpose",        "legal_basis",     "consent_id",    "agreement_id",
+    "subject_ref",    "fields_delivered", "fields_withheld", "outcome",     "reason",
+    "payload_sha256", "retention_until"};
+
+// The column texts of a record, in kHashedColumns order.
+std::array<std::string, kHashedColumns.size()> columnTexts(const ExchangeRecord& record);
+
+// SHA-256 over a domain tag, the previous record's hash, the sequence number and every
+// hashed column (length-prefixed, so no two records share an encoding). 32 raw bytes.
+std::string chainHash(const std::string& previous_hash, std::uint64_t sequence,
+                      const std::array<std::string_view, kHashedColumns.size()>& columns);
+
+// What a checkpoint signs.
+std::string checkpointMessage(std::uint64_t sequence, const std::string& record_hash,
+                              const std::string& created_utc);
+
+}  // namespace ketenpoort

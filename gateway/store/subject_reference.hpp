@@ -1,0 +1,29 @@
+#pragma once
+
+#include <filesystem>
+#include <string>
+
+#include "gateway/policy/registries.hpp"
+
+namespace ketenpoort {
+
+// Turns a BSN or V-nummer into the reference the database stores: HMAC-SHA256 under a
+// key only the gateway holds. Whoever has the key can look a person up by BSN; a copied
+// database file alone reveals no BSN (a 9-digit space is small, so an unkeyed hash
+// would not do).
+class SubjectReferencer {
+ public:
+  static constexpr std::size_t kKeyBytes = 32;
+
+  explicit SubjectReferencer(std::string key);
+
+  // Loads the key file, or creates it (mode 0600, 32 random bytes) on first start.
+  static SubjectReferencer loadOrCreate(const std::filesystem::path& key_file);
+
+  std::string reference(const SubjectKey& subject) const;  // 64 hex digits
+
+ private:
+  std::string key_;
+};
+
+}  // namespace ketenpoort
