@@ -84,6 +84,9 @@ struct ExchangeLog::Writer {
       exec(db, "PRAGMA journal_mode=WAL");
       exec(db, "PRAGMA synchronous=FULL");
       exec(db, kSchema);
+      if (options.max_database_pages > 0) {
+        exec(db, ("PRAGMA max_page_count=" + std::to_string(options.max_database_pages)).c_str());
+      }
       insert.emplace(db, insertSql());
       checkpoint.emplace(db, "INSERT INTO log_checkpoints (seq, record_hash, created_utc, signature) "
                              "VALUES (?1, ?2, ?3, ?4)");

@@ -24,6 +24,9 @@ struct ExchangeLogOptions {
   std::chrono::milliseconds busy_timeout{5'000};  // a locked database waits this long, then fails
   std::size_t max_batch = 8'192;                  // records per transaction at most
   std::size_t max_queue = 100'000;                // beyond this, appends fail at once
+  // Caps the database at this many pages (0: no cap). Reaching it fails closed exactly as
+  // a full disk does; also lets tests produce a full disk.
+  std::uint64_t max_database_pages = 0;
 };
 
 struct AppendResult {

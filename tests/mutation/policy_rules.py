@@ -1,6 +1,8 @@
 #!/usr/bin/env python3
-"""Removes each policy rule in turn and checks that a test fails (issue 3: "every rule has a
-test that fails when the rule is removed"). Run from the repository root after a build:
+"""Removes each policy rule and each exchange-log check in turn and checks that a test fails
+(issue 3: "every rule has a test that fails when the rule is removed"; issue 4: tamper and
+fail-closed tests "fail when the check is removed"). Run from the repository root after a
+build:
 
     python3 tests/mutation/policy_rules.py
 
@@ -14,6 +16,8 @@ P = 'gateway/policy/policy_engine.cpp'
 L = 'gateway/mapping/mapping_loader.cpp'
 F = 'gateway/mapping/field_dictionary.cpp'
 M = 'gateway/mapping/record_mapper.cpp'
+V = 'gateway/store/log_verifier.cpp'
+X = 'gateway/store/exchange_log.cpp'
 
 MUTATIONS = [
     ("flow-not-allowed: sender role", P, "  if (!caller_may) {", "  if (!caller_may && false) {"),
@@ -44,6 +48,14 @@ MUTATIONS = [
     ("invalid-message: BSN elfproef", F, "      if (isValidBsn(value)) return std::nullopt;", "      return std::nullopt;"),
     ("mapper: unknown content collected", M,
      "    if (!node.text.empty()) out_.record.unmapped_paths.push_back(source_path);\n    for", "    for"),
+    ("verify: sequence without gaps", V, "      if (sequence != expected) {", "      if (false) {"),
+    ("verify: previous hash links", V, "      if (rows.blob(kPrev) != previous) {", "      if (false) {"),
+    ("verify: record hash recomputed", V, "      if (rows.blob(kPrev + 1) != hash) {", "      if (false) {"),
+    ("verify: checkpoint hash matches", V, "        if (checkpoints[next_checkpoint].hash != hash) {", "        if (false) {"),
+    ("verify: truncation below checkpoint", V, "    if (next_checkpoint < checkpoints.size()) {", "    if (false) {"),
+    ("verify: checkpoint signatures", V, "      if (!verifyLogSignature(public_key_pem,", "      if (false && !verifyLogSignature(public_key_pem,"),
+    ("log: failed commit reported as failure", X, "    if (error.empty()) {\n      w.last_sequence", "    if (true) {\n      w.last_sequence"),
+    ("log: unhealthy after a failed commit", X, "      if (healthy_.exchange(false)) {", "      if (false) {"),
 ]
 
 
@@ -61,10 +73,11 @@ def main():
             continue
         open(path, 'w').write(source.replace(old, new, 1))
         try:
-            if run("cmake --build build -j2 --target policy_test mapping_test") != 0:
+            if run("cmake --build build -j2 --target policy_test mapping_test store_test") != 0:
                 verdict = "BUILD FAILED"
                 survived += 1
-            elif run("build/tests/unit/policy_test") or run("build/tests/unit/mapping_test"):
+            elif (run("build/tests/unit/policy_test") or run("build/tests/unit/mapping_test")
+                  or run("build/tests/unit/store_test")):
                 verdict = "caught"
             else:
                 verdict = "SURVIVED"
@@ -72,7 +85,7 @@ def main():
         finally:
             open(path, 'w').write(source)
         print(f"{verdict:12} {name}")
-    run("cmake --build build -j2 --target policy_test mapping_test")
+    run("cmake --build build -j2 --target policy_test mapping_test store_test")
     return 1 if survived else 0
 
 

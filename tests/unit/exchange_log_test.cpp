@@ -1,0 +1,331 @@
+// The exchange log: durable appends, every tamper case detected, fail-closed writes.
+#include <gmock/gmock.h>
+
+#include <sqlite3.h>
+
+#include <fstream>
+#include <sstream>
+#include <thread>
+
+#include "gateway/store/exchange_log.hpp"
+#include "gateway/store/identifiers.hpp"
+#include "gateway/store/log_signer.hpp"
+#include "gateway/store/log_verifier.hpp"
+#include "gateway/store/record_codec.hpp"
+#include "gateway/store/subject_reference.hpp"
+#include "tests/support/temp_dir.hpp"
+
+namespace ketenpoort {
+namespace {
+
+using ::testing::HasSubstr;
+
+constexpr const char* kBsn = "725763863";  // synthetic
+
+class ExchangeLogTest : public ::testing::Test {
+ protected:
+  ExchangeLogOptions options() const {
+    ExchangeLogOptions o;
+    o.database = dir_.path() / "ketenpoort.db";
+    o.signing_key = dir_.path() / "log-signing.key";
+    o.checkpoint_every_records = 10;
+    o.busy_timeout = std::chrono::milliseconds(100);
+    return o;
+  }
+
+  ExchangeRecord record(int i) const {
+    ExchangeRecord r;
+    r.transaction_id = newUuidV7();
+    r.trace_id = newTraceId();
+    r.time_utc = utcNowRfc3339();
+    r.flow = "coa.klantprofiel";
+    r.sender_oin = "00000099100000000001";
+    r.recipient_oin = "00000099200000000363";
+    r.purpose = "regie-inburgering";
+    r.legal_basis = "Besluit inburgering 2021 art. 9.4 lid 3";
+    r.subject_ref = referencer_.reference({SubjectKey::Kind::kBsn, kBsn});
+    r.fields_delivered = {"persoon.bsn", "persoon.voornamen", "gezin.leden[" + std::to_string(i) + "].relatie"};
+    r.fields_withheld = {{"medisch.diagnosen[0]", "special-category"}};
+    r.outcome = ExchangeOutcome::kDelivered;
+    r.payload_sha256 = sha256Hex("payload " + std::to_string(i));
+    r.retention_until = "2030-11-22";
+    return r;
+  }
+
+  // Appends n records (and closes the log, which writes a final checkpoint).
+  void writeRecords(int n) {
+    ExchangeLog log(options());
+    for (int i = 0; i < n; ++i) ASSERT_TRUE(log.appendAndWait(record(i)).ok);
+  }
+
+  LogVerification verify() const {
+    std::ifstream in(dir_.path() / "log-signing.key.pub");
+    std::stringstream pem;
+    pem << in.rdbuf();
+    return verifyExchangeLog(options().database, pem.str());
+  }
+
+  // What an attacker with the sqlite3 tool does.
+  void tamper(const std::string& sql) const {
+    sqlite3* db = nullptr;
+    ASSERT_EQ(sqlite3_open(options().database.c_str(), &db), SQLITE_OK);
+    char* error = nullptr;
+    ASSERT_EQ(sqlite3_exec(db, sql.c_str(), nullptr, nullptr, &error), SQLITE_OK) << error;
+    sqlite3_close(db);
+  }
+
+  testing::TempDir dir_;
+  SubjectReferencer referencer_{std::string(32, 'k')};
+};
+
+TEST_F(ExchangeLogTest, AppendsAreNumberedAndTheChainVerifies) {
+  {
+    ExchangeLog log(options());
+    for (int i = 1; i <= 25; ++i) {
+      const auto r = log.appendAndWait(record(i));
+      ASSERT_TRUE(r.ok) << r.error;
+      EXPECT_EQ(r.sequence, static_cast<std::uint64_t>(i));
+    }
+    EXPECT_TRUE(log.healthy());
+  }
+  const auto v = verify();
+  EXPECT_TRUE(v.intact) << v.problem;
+  EXPECT_EQ(v.records_checked, 25u);
+  EXPECT_GE(v.checkpoints_checked, 2u);  // every 10 records, and one at close
+}
+
+TEST_F(ExchangeLogTest, TheChainContinuesAcrossRestarts) {
+  writeRecords(7);
+  {
+    ExchangeLog log(options());
+    EXPECT_EQ(log.appendAndWait(record(8)).sequence, 8u);
+  }
+  EXPECT_TRUE(verify().intact) << verify().problem;
+}
+
+TEST_F(ExchangeLogTest, ConcurrentAppendsAreAllDurableAndChained) {
+  {
+    ExchangeLog log(options());
+    std::vector<std::thread> threads;
+    std::atomic<int> failures{0};
+    for (int t = 0; t < 8; ++t) {
+      threads.emplace_back([&, t] {
+        for (int i = 0; i < 250; ++i) {
+          if (!log.appendAndWait(record(t * 1000 + i)).ok) ++failures;
+        }
+      });
+    }
+    for (auto& t : threads) t.join();
+    EXPECT_EQ(failures.load(), 0);
+    EXPECT_EQ(log.lastSequence(), 2000u);
+  }
+  const auto v = verify();
+  EXPECT_TRUE(v.intact) << v.problem;
+  EXPECT_EQ(v.records_checked, 2000u);
+}
+
+// --- tampering: every case names the first bad sequence number ---------------------
+
+TEST_F(ExchangeLogTest, ChangedFieldIsDetected) {
+  writeRecords(30);
+  tamper("UPDATE exchange_log SET purpose = 'ontzorgen' WHERE seq = 17");
+  const auto v = verify();
+  EXPECT_FALSE(v.intact);
+  EXPECT_EQ(v.first_bad_sequence, 17u);
+  EXPECT_THAT(v.problem, HasSubstr("altered"));
+}
+
+TEST_F(ExchangeLogTest, ChangedWithholdingIsDetected) {
+  writeRecords(5);
+  tamper("UPDATE exchange_log SET fields_withheld = '[]' WHERE seq = 3");
+  EXPECT_EQ(verify().first_bad_sequence, 3u);
+}
+
+TEST_F(ExchangeLogTest, ChangedChainLinkIsDetected) {
+  writeRecords(5);
+  tamper("UPDATE exchange_log SET previous_hash = zeroblob(32) WHERE seq = 4");
+  const auto v = verify();
+  EXPECT_EQ(v.first_bad_sequence, 4u);
+  EXPECT_THAT(v.problem, HasSubstr("does not follow its predecessor"));
+}
+
+TEST_F(ExchangeLogTest, DeletedRecordIsDetected) {
+  writeRecords(30);
+  tamper("DELETE FROM exchange_log WHERE seq = 12");
+  const auto v = verify();
+  EXPECT_FALSE(v.intact);
+  EXPECT_EQ(v.first_bad_sequence, 12u);
+  EXPECT_THAT(v.problem, HasSubstr("missing"));
+}
+
+TEST_F(ExchangeLogTest, InsertedRecordIsDetected) {
+  writeRecords(30);
+  // Make room at 12 and copy a record into it, as a forger would.
+  tamper("UPDATE exchange_log SET seq = seq + 1000 WHERE seq >= 12;"
+         "UPDATE exchange_log SET seq = seq - 999 WHERE seq >= 1012;"
+         "INSERT INTO exchange_log SELECT 12, transaction_id, trace_id, time_utc, flow, sender_oin,"
+         " recipient_oin, purpose, legal_basis, consent_id, agreement_id, subject_ref,"
+         " fields_delivered, fields_withheld, outcome, reason, payload_sha256, retention_until,"
+         " previous_hash, record_hash FROM exchange_log WHERE seq = 11");
+  const auto v = verify();
+  EXPECT_FALSE(v.intact);
+  EXPECT_EQ(v.first_bad_sequence, 12u);
+}
+
+TEST_F(ExchangeLogTest, AppendedForgeryIsDetected) {
+  writeRecords(5);
+  tamper("INSERT INTO exchange_log SELECT 6, transaction_id, trace_id, time_utc, flow, sender_oin,"
+         " recipient_oin, purpose, legal_basis, consent_id, agreement_id, subject_ref,"
+         " fields_delivered, fields_withheld, outcome, reason, payload_sha256, retention_until,"
+         " record_hash, record_hash FROM exchange_log WHERE seq = 5");
+  EXPECT_EQ(verify().first_bad_sequence, 6u);
+}
+
+TEST_F(ExchangeLogTest, ReorderedRecordsAreDetected) {
+  writeRecords(30);
+  tamper("UPDATE exchange_log SET seq = -1 WHERE seq = 8;"
+         "UPDATE exchange_log SET seq = 8 WHERE seq = 9;"
+         "UPDATE exchange_log SET seq = 9 WHERE seq = -1");
+  const auto v = verify();
+  EXPECT_FALSE(v.intact);
+  EXPECT_EQ(v.first_bad_sequence, 8u);
+}
+
+TEST_F(ExchangeLogTest, TruncationBelowASignedCheckpointIsDetected) {
+  writeRecords(30);  // checkpoints at 10, 20, 30
+  tamper("DELETE FROM exchange_log WHERE seq > 24");
+  const auto v = verify();
+  EXPECT_FALSE(v.intact);
+  EXPECT_EQ(v.first_bad_sequence, 25u);
+  EXPECT_THAT(v.problem, HasSubstr("checkpoint vouches for record 30"));
+}
+
+TEST_F(ExchangeLogTest, RecomputedChainWithoutTheKeyIsDetected) {
+  writeRecords(30);
+  // Change record 3 and recompute every hash after it: only the signed checkpoints,
+  // which the forger cannot re-sign, still disagree.
+  ExchangeLogOptions o = options();
+  tamper("UPDATE exchange_log SET outcome = 'refused' WHERE seq = 3");
+  {
+    sqlite3* db = nullptr;
+    sqlite3_open(o.database.c_str(), &db);
+    std::string sql = "SELECT seq";
+    for (auto c : kHashedColumns) sql += ", " + std::string(c);
+    sql += " FROM exchange_log ORDER BY seq";
+    sqlite3_stmt* select = nullptr;
+    sqlite3_prepare_v2(db, sql.c_str(), -1, &select, nullptr);
+    std::vector<std::pair<std::int64_t, std::pair<std::string, std::string>>> rewritten;
+    std::string previous(32, '\0');
+    while (sqlite3_step(select) == SQLITE_ROW) {
+      std::array<std::string, kHashedColumns.size()> texts;
+      std::array<std::string_view, kHashedColumns.size()> views;
+      for (std::size_t c = 0; c < texts.size(); ++c) {
+        texts[c] = reinterpret_cast<const char*>(sqlite3_column_text(select, static_cast<int>(c) + 1));
+        views[c] = texts[c];
+      }
+      const auto seq = sqlite3_column_int64(select, 0);
+      const std::string hash = chainHash(previous, static_cast<std::uint64_t>(seq), views);
+      rewritten.push_back({seq, {previous, hash}});
+      previous = hash;
+    }
+    sqlite3_finalize(select);
+    sqlite3_stmt* update = nullptr;
+    sqlite3_prepare_v2(db, "UPDATE exchange_log SET previous_hash = ?1, record_hash = ?2 WHERE seq = ?3", -1, &update, nullptr);
+    for (const auto& [seq, hashes] : rewritten) {
+      sqlite3_bind_blob(update, 1, hashes.first.data(), 32, SQLITE_TRANSIENT);
+      sqlite3_bind_blob(update, 2, hashes.second.data(), 32, SQLITE_TRANSIENT);
+      sqlite3_bind_int64(update, 3, seq);
+      sqlite3_step(update);
+      sqlite3_reset(update);
+    }
+    sqlite3_finalize(update);
+    sqlite3_close(db);
+  }
+  const auto v = verify();
+  EXPECT_FALSE(v.intact);
+  EXPECT_EQ(v.first_bad_sequence, 10u);  // the first checkpoint after the change
+  EXPECT_THAT(v.problem, HasSubstr("differs from its signed checkpoint"));
+}
+
+TEST_F(ExchangeLogTest, ForgedCheckpointIsDetected) {
+  writeRecords(30);
+  tamper("UPDATE log_checkpoints SET seq = 31 WHERE seq = 30");
+  const auto v = verify();
+  EXPECT_FALSE(v.intact);
+  EXPECT_THAT(v.problem, HasSubstr("not signed by the gateway's key"));
+}
+
+TEST_F(ExchangeLogTest, CheckpointFromAnotherKeyIsDetected) {
+  writeRecords(12);
+  // Verifying with someone else's public key: nothing the log says can be trusted.
+  const auto other = LogSigner::loadOrCreate(dir_.path() / "other.key");
+  const auto v = verifyExchangeLog(options().database, other.publicKeyPem());
+  EXPECT_FALSE(v.intact);
+}
+
+// --- fail-closed ------------------------------------------------------------------------
+
+TEST_F(ExchangeLogTest, LockedDatabaseFailsClosedAndRecovers) {
+  ExchangeLog log(options());
+  ASSERT_TRUE(log.appendAndWait(record(1)).ok);
+  sqlite3* holder = nullptr;
+  ASSERT_EQ(sqlite3_open(options().database.c_str(), &holder), SQLITE_OK);
+  ASSERT_EQ(sqlite3_exec(holder, "BEGIN IMMEDIATE", nullptr, nullptr, nullptr), SQLITE_OK);
+
+  const auto refused = log.appendAndWait(record(2));
+  EXPECT_FALSE(refused.ok);
+  EXPECT_THAT(refused.error, HasSubstr("locked"));
+  EXPECT_FALSE(log.healthy());
+  EXPECT_EQ(log.lastSequence(), 1u);  // the chain did not advance
+
+  sqlite3_exec(holder, "ROLLBACK", nullptr, nullptr, nullptr);
+  sqlite3_close(holder);
+  const auto again = log.appendAndWait(record(3));
+  ASSERT_TRUE(again.ok) << again.error;
+  EXPECT_EQ(again.sequence, 2u);  // no hole where the refused record would have been
+  EXPECT_TRUE(log.healthy());
+}
+
+TEST_F(ExchangeLogTest, FullDatabaseFailsClosed) {
+  ExchangeLogOptions o = options();
+  o.max_database_pages = 40;  // a small disk
+  std::uint64_t written = 0;
+  {
+    ExchangeLog log(o);
+    AppendResult last;
+    for (int i = 0; i < 5000; ++i) {
+      last = log.appendAndWait(record(i));
+      if (!last.ok) break;
+      written = last.sequence;
+    }
+    ASSERT_FALSE(last.ok) << "the database never filled up";
+    EXPECT_THAT(last.error, HasSubstr("full"));
+    EXPECT_FALSE(log.healthy());
+    EXPECT_EQ(log.lastSequence(), written);
+  }
+  // What was reported durable is there and intact.
+  const auto v = verify();
+  EXPECT_EQ(v.records_checked, written);
+}
+
+TEST_F(ExchangeLogTest, NoBsnInTheDatabaseOrItsWal) {
+  ExchangeLogOptions o = options();
+  ExchangeLog log(o);
+  for (int i = 0; i < 20; ++i) ASSERT_TRUE(log.appendAndWait(record(i)).ok);
+  // While the log is open its records sit in the WAL; read both files raw.
+  std::string everything;
+  for (const auto& file : {o.database, std::filesystem::path(o.database.string() + "-wal")}) {
+    ASSERT_TRUE(std::filesystem::exists(file)) << file;
+    std::ifstream in(file, std::ios::binary);
+    std::stringstream bytes;
+    bytes << in.rdbuf();
+    EXPECT_EQ(bytes.str().find(kBsn), std::string::npos) << file;
+    everything += bytes.str();
+  }
+  // The keyed reference is there instead: the test looks in the right place.
+  EXPECT_NE(everything.find(referencer_.reference({SubjectKey::Kind::kBsn, kBsn})),
+            std::string::npos);
+}
+
+}  // namespace
+}  // namespace ketenpoort
