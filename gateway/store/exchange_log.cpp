@@ -39,9 +39,10 @@ CREATE TABLE IF NOT EXISTS exchange_log (
   payload_sha256 TEXT NOT NULL,
   retention_until TEXT NOT NULL,
   previous_hash BLOB NOT NULL,
-  record_hash BLOB NOT NULL
+  record_hash BLOB NOT NULL,
+  subject_key INTEGER NOT NULL
 );
-CREATE INDEX IF NOT EXISTS exchange_log_subject ON exchange_log(subject_ref);
+CREATE INDEX IF NOT EXISTS exchange_log_subject ON exchange_log(subject_key);
 CREATE INDEX IF NOT EXISTS exchange_log_transaction ON exchange_log(transaction_id);
 CREATE TABLE IF NOT EXISTS log_checkpoints (
   seq INTEGER PRIMARY KEY,
@@ -59,8 +60,9 @@ std::string insertSql() {
     columns += ", " + std::string(c);
     values += ", ?" + std::to_string(index++);
   }
-  columns += ", previous_hash, record_hash";
-  values += ", ?" + std::to_string(index) + ", ?" + std::to_string(index + 1);
+  columns += ", previous_hash, record_hash, subject_key";
+  values += ", ?" + std::to_string(index) + ", ?" + std::to_string(index + 1) + ", ?" +
+            std::to_string(index + 2);
   return "INSERT INTO exchange_log (" + columns + ") VALUES (" + values + ")";
 }
 
@@ -81,8 +83,20 @@ struct ExchangeLog::Writer {
     sqlite3_busy_timeout(db, static_cast<int>(options.busy_timeout.count()));
     try {
       // WAL with synchronous=FULL: a committed transaction survives power loss.
+      // Larger pages mean fewer WAL frames, so fewer write calls per commit; applies when
+      // the database is created.
+      exec(db, "PRAGMA page_size=65536");
       exec(db, "PRAGMA journal_mode=WAL");
       exec(db, "PRAGMA synchronous=FULL");
+      // The subject index takes inserts at random places; with SQLite's 2 MB default cache
+      // every batch re-reads and re-writes index pages (measured: 27k appends/s). 64 MB of
+      // cache and mmap reads keep the hot pages in memory.
+      exec(db, "PRAGMA cache_size=-65536");
+      exec(db, "PRAGMA mmap_size=268435456");
+      exec(db, "PRAGMA temp_store=MEMORY");
+      // Copying the WAL back into the database is done by the checkpointer thread, not in
+      // the writer's commits.
+      exec(db, "PRAGMA wal_autocheckpoint=0");
       exec(db, kSchema);
       if (options.max_database_pages > 0) {
         exec(db, ("PRAGMA max_page_count=" + std::to_string(options.max_database_pages)).c_str());
@@ -137,6 +151,7 @@ ExchangeLog::ExchangeLog(ExchangeLogOptions options)
     : options_(std::move(options)), writer_(std::make_unique<Writer>(options_)) {
   committed_sequence_ = writer_->last_sequence;
   thread_ = std::thread([this] { run(); });
+  checkpointer_ = std::thread([this] { runWalCheckpoints(); });
 }
 
 ExchangeLog::~ExchangeLog() {
@@ -145,16 +160,41 @@ ExchangeLog::~ExchangeLog() {
     stopping_ = true;
   }
   wake_.notify_all();
+  wake_checkpointer_.notify_all();
   thread_.join();
+  checkpointer_.join();
+  // Leave a compact database behind: fold the WAL in while nothing else writes.
+  sqlite3_wal_checkpoint_v2(writer_->db, nullptr, SQLITE_CHECKPOINT_TRUNCATE, nullptr, nullptr);
+}
+
+void ExchangeLog::runWalCheckpoints() {
+  sqlite3* db = nullptr;
+  if (sqlite3_open_v2(options_.database.c_str(), &db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX,
+                      nullptr) != SQLITE_OK) {
+    logError("wal-checkpointer-unavailable", {{"error", sqlite3_errmsg(db)}});
+    sqlite3_close(db);
+    return;
+  }
+  std::unique_lock lock(mutex_);
+  while (!stopping_) {
+    wake_checkpointer_.wait_for(lock, std::chrono::milliseconds(200));
+    lock.unlock();
+    // PASSIVE never waits for the writer; whatever it cannot copy now, it copies next time.
+    sqlite3_wal_checkpoint_v2(db, nullptr, SQLITE_CHECKPOINT_PASSIVE, nullptr, nullptr);
+    lock.lock();
+  }
+  lock.unlock();
+  sqlite3_close(db);
 }
 
 const std::string& ExchangeLog::publicKeyPem() const { return writer_->signer.publicKeyPem(); }
 
 void ExchangeLog::append(ExchangeRecord record, Callback done) {
+  auto columns = columnTexts(record);
   {
     std::unique_lock lock(mutex_);
     if (queue_.size() < options_.max_queue && !stopping_) {
-      queue_.push_back({std::move(record), std::move(done)});
+      queue_.push_back({std::move(columns), std::move(done)});
       lock.unlock();
       wake_.notify_one();
       return;
@@ -175,7 +215,6 @@ void ExchangeLog::run() {
   Writer& w = *writer_;
   std::vector<Pending> batch;
   std::vector<std::uint64_t> sequences;
-  std::vector<std::array<std::string, kHashedColumns.size()>> texts;
   std::unique_lock lock(mutex_);
   for (;;) {
     wake_.wait_for(lock, options_.checkpoint_every,
@@ -193,9 +232,6 @@ void ExchangeLog::run() {
     std::string hash = w.last_hash;
     std::string error;
     sequences.clear();
-    // Column texts are built before the transaction, so the write lock is held briefly.
-    texts.resize(batch.size());
-    for (std::size_t i = 0; i < batch.size(); ++i) texts[i] = columnTexts(batch[i].record);
     const bool checkpoint_due =
         sequence + batch.size() > w.checkpointed_sequence &&
         (sequence + batch.size() - w.checkpointed_sequence >= options_.checkpoint_every_records ||
@@ -206,15 +242,16 @@ void ExchangeLog::run() {
         for (std::size_t i = 0; i < batch.size(); ++i) {
           ++sequence;
           std::array<std::string_view, kHashedColumns.size()> views;
-          for (std::size_t c = 0; c < views.size(); ++c) views[c] = texts[i][c];
+          for (std::size_t c = 0; c < views.size(); ++c) views[c] = batch[i].columns[c];
           const std::string next = chainHash(hash, sequence, views);
           Statement& insert = *w.insert;
           insert.reset();
           insert.bindInt(1, static_cast<std::int64_t>(sequence));
           int index = 2;
-          for (const auto& v : views) insert.bindText(index++, v);
+          for (const auto& v : views) insert.bindTextNoCopy(index++, v);
           insert.bindBlob(index++, hash);
-          insert.bindBlob(index, next);
+          insert.bindBlob(index++, next);
+          insert.bindInt(index, subjectKey(batch[i].columns[kSubjectRefColumn]));
           insert.step();
           hash = next;
           sequences.push_back(sequence);

@@ -1,5 +1,6 @@
 #pragma once
 
+#include <array>
 #include <atomic>
 #include <chrono>
 #include <condition_variable>
@@ -13,6 +14,7 @@
 #include <thread>
 
 #include "gateway/store/exchange_record.hpp"
+#include "gateway/store/record_codec.hpp"
 
 namespace ketenpoort {
 
@@ -66,12 +68,15 @@ class ExchangeLog {
 
  private:
   struct Pending {
-    ExchangeRecord record;
+    // The record's column texts, encoded by the appending thread so that the single
+    // writer thread only hashes and inserts.
+    std::array<std::string, kHashedColumns.size()> columns;
     Callback done;
   };
   struct Writer;
 
   void run();
+  void runWalCheckpoints();
 
   ExchangeLogOptions options_;
   std::unique_ptr<Writer> writer_;
@@ -82,6 +87,8 @@ class ExchangeLog {
   std::atomic<bool> healthy_{true};
   std::atomic<std::uint64_t> committed_sequence_{0};
   std::thread thread_;
+  std::condition_variable wake_checkpointer_;
+  std::thread checkpointer_;  // copies the WAL into the database beside the writer
 };
 
 }  // namespace ketenpoort

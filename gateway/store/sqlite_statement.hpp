@@ -50,6 +50,12 @@ class Statement {
                                  SQLITE_TRANSIENT),
           "bind");
   }
+  // The text must stay alive until the statement has been stepped.
+  void bindTextNoCopy(int index, std::string_view text) {
+    check(db_, sqlite3_bind_text(stmt_, index, text.data(), static_cast<int>(text.size()),
+                                 SQLITE_STATIC),
+          "bind");
+  }
   void bindBlob(int index, std::string_view bytes) {
     check(db_, sqlite3_bind_blob(stmt_, index, bytes.data(), static_cast<int>(bytes.size()),
                                  SQLITE_TRANSIENT),

@@ -58,11 +58,51 @@ class ExchangeLogTest : public ::testing::Test {
     for (int i = 0; i < n; ++i) ASSERT_TRUE(log.appendAndWait(record(i)).ok);
   }
 
-  LogVerification verify() const {
+  // ranges_of: records per verification range; small values make the verifier split
+  // even these short logs, so range boundaries are exercised.
+  LogVerification verify(std::uint64_t ranges_of = 50'000) const {
     std::ifstream in(dir_.path() / "log-signing.key.pub");
     std::stringstream pem;
     pem << in.rdbuf();
-    return verifyExchangeLog(options().database, pem.str());
+    return verifyExchangeLog(options().database, pem.str(), ranges_of);
+  }
+
+  // A forger without the signing key: rewrites previous_hash/record_hash of every record
+  // from `first` on so the chain is internally consistent again, starting from `previous`.
+  void recomputeChainFrom(std::int64_t first, std::string previous) const {
+    sqlite3* db = nullptr;
+    ASSERT_EQ(sqlite3_open(options().database.c_str(), &db), SQLITE_OK);
+    std::string sql = "SELECT seq";
+    for (auto c : kHashedColumns) sql += ", " + std::string(c);
+    sql += " FROM exchange_log WHERE seq >= " + std::to_string(first) + " ORDER BY seq";
+    sqlite3_stmt* select = nullptr;
+    sqlite3_prepare_v2(db, sql.c_str(), -1, &select, nullptr);
+    std::vector<std::pair<std::int64_t, std::pair<std::string, std::string>>> rewritten;
+    while (sqlite3_step(select) == SQLITE_ROW) {
+      std::array<std::string, kHashedColumns.size()> texts;
+      std::array<std::string_view, kHashedColumns.size()> views;
+      for (std::size_t c = 0; c < texts.size(); ++c) {
+        texts[c] = reinterpret_cast<const char*>(sqlite3_column_text(select, static_cast<int>(c) + 1));
+        views[c] = texts[c];
+      }
+      const auto seq = sqlite3_column_int64(select, 0);
+      const std::string hash = chainHash(previous, static_cast<std::uint64_t>(seq), views);
+      rewritten.push_back({seq, {previous, hash}});
+      previous = hash;
+    }
+    sqlite3_finalize(select);
+    sqlite3_stmt* update = nullptr;
+    sqlite3_prepare_v2(db, "UPDATE exchange_log SET previous_hash = ?1, record_hash = ?2 WHERE seq = ?3",
+                       -1, &update, nullptr);
+    for (const auto& [seq, hashes] : rewritten) {
+      sqlite3_bind_blob(update, 1, hashes.first.data(), 32, SQLITE_TRANSIENT);
+      sqlite3_bind_blob(update, 2, hashes.second.data(), 32, SQLITE_TRANSIENT);
+      sqlite3_bind_int64(update, 3, seq);
+      sqlite3_step(update);
+      sqlite3_reset(update);
+    }
+    sqlite3_finalize(update);
+    sqlite3_close(db);
   }
 
   // What an attacker with the sqlite3 tool does.
@@ -149,6 +189,44 @@ TEST_F(ExchangeLogTest, ChangedChainLinkIsDetected) {
   EXPECT_THAT(v.problem, HasSubstr("does not follow its predecessor"));
 }
 
+TEST_F(ExchangeLogTest, ChangedLookupKeyIsDetected) {
+  writeRecords(5);
+  // Hiding record 2 from an access report by BSN.
+  tamper("UPDATE exchange_log SET subject_key = 42 WHERE seq = 2");
+  const auto v = verify();
+  EXPECT_EQ(v.first_bad_sequence, 2u);
+  EXPECT_THAT(v.problem, HasSubstr("lookup key"));
+}
+
+TEST_F(ExchangeLogTest, RangesVerifiedInParallelLinkUp) {
+  writeRecords(40);
+  const auto v = verify(4);  // ten ranges, at most one per core at a time
+  EXPECT_TRUE(v.intact) << v.problem;
+  EXPECT_EQ(v.records_checked, 40u);
+  EXPECT_EQ(v.checkpoints_checked, 4u);
+}
+
+TEST_F(ExchangeLogTest, TamperingAtARangeBoundaryIsDetected) {
+  writeRecords(40);
+  const std::uint64_t first_of_second_range = 1 + 40 / std::min(8u, std::max(1u, std::thread::hardware_concurrency()));
+  tamper("UPDATE exchange_log SET previous_hash = zeroblob(32) WHERE seq = " +
+         std::to_string(first_of_second_range));
+  const auto linked = verify(4);
+  EXPECT_FALSE(linked.intact);
+  EXPECT_EQ(linked.first_bad_sequence, first_of_second_range);
+  EXPECT_EQ(linked.records_checked, first_of_second_range - 1);
+}
+
+TEST_F(ExchangeLogTest, DeletionAtARangeBoundaryIsDetected) {
+  writeRecords(40);
+  tamper("DELETE FROM exchange_log WHERE seq = 21");
+  for (std::uint64_t ranges_of : {1u, 4u, 20u, 50'000u}) {
+    const auto v = verify(ranges_of);
+    EXPECT_FALSE(v.intact) << ranges_of;
+    EXPECT_EQ(v.first_bad_sequence, 21u) << ranges_of;
+  }
+}
+
 TEST_F(ExchangeLogTest, DeletedRecordIsDetected) {
   writeRecords(30);
   tamper("DELETE FROM exchange_log WHERE seq = 12");
@@ -166,7 +244,7 @@ TEST_F(ExchangeLogTest, InsertedRecordIsDetected) {
          "INSERT INTO exchange_log SELECT 12, transaction_id, trace_id, time_utc, flow, sender_oin,"
          " recipient_oin, purpose, legal_basis, consent_id, agreement_id, subject_ref,"
          " fields_delivered, fields_withheld, outcome, reason, payload_sha256, retention_until,"
-         " previous_hash, record_hash FROM exchange_log WHERE seq = 11");
+         " previous_hash, record_hash, subject_key FROM exchange_log WHERE seq = 11");
   const auto v = verify();
   EXPECT_FALSE(v.intact);
   EXPECT_EQ(v.first_bad_sequence, 12u);
@@ -177,7 +255,7 @@ TEST_F(ExchangeLogTest, AppendedForgeryIsDetected) {
   tamper("INSERT INTO exchange_log SELECT 6, transaction_id, trace_id, time_utc, flow, sender_oin,"
          " recipient_oin, purpose, legal_basis, consent_id, agreement_id, subject_ref,"
          " fields_delivered, fields_withheld, outcome, reason, payload_sha256, retention_until,"
-         " record_hash, record_hash FROM exchange_log WHERE seq = 5");
+         " record_hash, record_hash, subject_key FROM exchange_log WHERE seq = 5");
   EXPECT_EQ(verify().first_bad_sequence, 6u);
 }
 
@@ -204,47 +282,26 @@ TEST_F(ExchangeLogTest, RecomputedChainWithoutTheKeyIsDetected) {
   writeRecords(30);
   // Change record 3 and recompute every hash after it: only the signed checkpoints,
   // which the forger cannot re-sign, still disagree.
-  ExchangeLogOptions o = options();
   tamper("UPDATE exchange_log SET outcome = 'refused' WHERE seq = 3");
-  {
-    sqlite3* db = nullptr;
-    sqlite3_open(o.database.c_str(), &db);
-    std::string sql = "SELECT seq";
-    for (auto c : kHashedColumns) sql += ", " + std::string(c);
-    sql += " FROM exchange_log ORDER BY seq";
-    sqlite3_stmt* select = nullptr;
-    sqlite3_prepare_v2(db, sql.c_str(), -1, &select, nullptr);
-    std::vector<std::pair<std::int64_t, std::pair<std::string, std::string>>> rewritten;
-    std::string previous(32, '\0');
-    while (sqlite3_step(select) == SQLITE_ROW) {
-      std::array<std::string, kHashedColumns.size()> texts;
-      std::array<std::string_view, kHashedColumns.size()> views;
-      for (std::size_t c = 0; c < texts.size(); ++c) {
-        texts[c] = reinterpret_cast<const char*>(sqlite3_column_text(select, static_cast<int>(c) + 1));
-        views[c] = texts[c];
-      }
-      const auto seq = sqlite3_column_int64(select, 0);
-      const std::string hash = chainHash(previous, static_cast<std::uint64_t>(seq), views);
-      rewritten.push_back({seq, {previous, hash}});
-      previous = hash;
-    }
-    sqlite3_finalize(select);
-    sqlite3_stmt* update = nullptr;
-    sqlite3_prepare_v2(db, "UPDATE exchange_log SET previous_hash = ?1, record_hash = ?2 WHERE seq = ?3", -1, &update, nullptr);
-    for (const auto& [seq, hashes] : rewritten) {
-      sqlite3_bind_blob(update, 1, hashes.first.data(), 32, SQLITE_TRANSIENT);
-      sqlite3_bind_blob(update, 2, hashes.second.data(), 32, SQLITE_TRANSIENT);
-      sqlite3_bind_int64(update, 3, seq);
-      sqlite3_step(update);
-      sqlite3_reset(update);
-    }
-    sqlite3_finalize(update);
-    sqlite3_close(db);
-  }
+  recomputeChainFrom(1, std::string(32, '\0'));
   const auto v = verify();
   EXPECT_FALSE(v.intact);
   EXPECT_EQ(v.first_bad_sequence, 10u);  // the first checkpoint after the change
   EXPECT_THAT(v.problem, HasSubstr("differs from its signed checkpoint"));
+}
+
+TEST_F(ExchangeLogTest, RewrittenTailWithItsCheckpointsDeletedIsDetectedAtTheLink) {
+  writeRecords(40);
+  // Rewrite records 21..40 onto a made-up predecessor and drop the checkpoints that would
+  // betray it. Whether 21 starts a verification range or not, the link 20 → 21 breaks.
+  tamper("UPDATE exchange_log SET outcome = 'refused' WHERE seq = 25");
+  recomputeChainFrom(21, std::string(32, 'x'));
+  tamper("DELETE FROM log_checkpoints WHERE seq > 20");
+  for (std::uint64_t ranges_of : {20u, 50'000u}) {
+    const auto v = verify(ranges_of);
+    EXPECT_FALSE(v.intact) << ranges_of;
+    EXPECT_EQ(v.first_bad_sequence, 21u) << ranges_of;
+  }
 }
 
 TEST_F(ExchangeLogTest, ForgedCheckpointIsDetected) {
