@@ -52,8 +52,13 @@ class ConfigReader {
     readListeners(xml_.single(root, "listeners", false), config);
     readTls(xml_.single(root, "tls", true), config.tls);
     if (auto storage = xml_.single(root, "storage", true)) {
-      xml_.checkElement(storage, {"path"}, {}, {});
+      xml_.checkElement(storage, {"path"},
+                        {"checkpoint-every-records", "checkpoint-every-ms", "busy-timeout-ms"}, {});
       config.storage_path = resolvePath(storage.attribute("path").value());
+      xml_.readNumber<std::size_t>(storage, "checkpoint-every-records", 1, 10'000'000,
+                                   config.checkpoint_every_records);
+      readMillis(storage, "checkpoint-every-ms", config.checkpoint_every);
+      readMillis(storage, "busy-timeout-ms", config.storage_busy_timeout);
     }
     if (auto mappings = xml_.single(root, "mappings", true)) {
       xml_.checkElement(mappings, {"dir"}, {}, {});

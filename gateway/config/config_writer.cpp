@@ -40,8 +40,14 @@ std::string renderGatewayConfigXml(const GatewayConfig& config,
   tls.append_attribute("certificate") = relativeTo(config.tls.certificate, base_dir).c_str();
   tls.append_attribute("private-key") = relativeTo(config.tls.private_key, base_dir).c_str();
 
-  root.append_child("storage").append_attribute("path") =
-      relativeTo(config.storage_path, base_dir).c_str();
+  auto storage = root.append_child("storage");
+  storage.append_attribute("path") = relativeTo(config.storage_path, base_dir).c_str();
+  storage.append_attribute("checkpoint-every-records") =
+      static_cast<unsigned long long>(config.checkpoint_every_records);
+  storage.append_attribute("checkpoint-every-ms") =
+      static_cast<long long>(config.checkpoint_every.count());
+  storage.append_attribute("busy-timeout-ms") =
+      static_cast<long long>(config.storage_busy_timeout.count());
 
   const Limits& l = config.limits;
   root.append_child("mappings").append_attribute("dir") =

@@ -70,7 +70,11 @@ struct GatewayConfig {
   ListenerConfig audit{"0.0.0.0", 8444};
   ListenerConfig ops{"127.0.0.1", 9090};
   TlsFiles tls;
-  std::filesystem::path storage_path;
+  std::filesystem::path storage_path;  // the SQLite database; keys live beside it
+  // Exchange-log checkpoints: every N records or T, whichever comes first.
+  std::size_t checkpoint_every_records = 10'000;
+  std::chrono::milliseconds checkpoint_every{60'000};
+  std::chrono::milliseconds storage_busy_timeout{5'000};
   std::filesystem::path mappings_dir;  // fields.xml and flows/*.xml
   Limits limits;
   std::vector<Party> parties;

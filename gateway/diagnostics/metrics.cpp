@@ -88,6 +88,12 @@ void GaugeFamily::add(const std::vector<std::string>& labels, std::int64_t delta
   }).fetch_add(delta, std::memory_order_relaxed);
 }
 
+void GaugeFamily::set(const std::vector<std::string>& labels, std::int64_t value) {
+  findOrCreate(mutex_, cells_, labels, [] {
+    return std::make_unique<std::atomic<std::int64_t>>(0);
+  }).store(value, std::memory_order_relaxed);
+}
+
 std::int64_t GaugeFamily::value(const std::vector<std::string>& labels) const {
   std::shared_lock lock(mutex_);
   auto it = cells_.find(labels);
@@ -148,8 +154,9 @@ void HistogramFamily::render(std::string& out) const {
 }
 
 GatewayMetrics::GatewayMetrics()
-    : families_{&requests, &tls_handshake_failures, &connections_rejected, &request_duration,
-                &open_connections} {}
+    : families_{&requests,         &tls_handshake_failures, &connections_rejected,
+                &request_duration, &open_connections,       &exchange_log_writable,
+                &exchange_log_records} {}
 
 std::string GatewayMetrics::renderPrometheus() const {
   std::string out;

@@ -45,6 +45,7 @@ class GaugeFamily : public MetricFamily {
  public:
   using MetricFamily::MetricFamily;
   void add(const std::vector<std::string>& labels, std::int64_t delta);
+  void set(const std::vector<std::string>& labels, std::int64_t value);
   std::int64_t value(const std::vector<std::string>& labels) const;
   void render(std::string& out) const override;
 
@@ -96,6 +97,10 @@ class GatewayMetrics {
       {0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10}};
   GaugeFamily open_connections{"ketenpoort_open_connections", "Open connections by listener",
                                {"listener"}};
+  GaugeFamily exchange_log_writable{"ketenpoort_exchange_log_writable",
+                                    "1 when the last exchange-log commit succeeded", {}};
+  GaugeFamily exchange_log_records{"ketenpoort_exchange_log_records",
+                                   "Sequence number of the last durable exchange-log record", {}};
 
   std::string renderPrometheus() const;
 

@@ -53,6 +53,17 @@ asio::ssl::context makeServerContext(const TlsFiles& files) {
   return context;
 }
 
+std::unique_ptr<ExchangeLog> openExchangeLog(const GatewayConfig& config) {
+  ExchangeLogOptions options;
+  options.database = config.storage_path;
+  options.signing_key = config.storage_path.parent_path() / "log-signing.key";
+  options.checkpoint_every_records = config.checkpoint_every_records;
+  options.checkpoint_every = config.checkpoint_every;
+  options.busy_timeout = config.storage_busy_timeout;
+  std::filesystem::create_directories(config.storage_path.parent_path());
+  return std::make_unique<ExchangeLog>(options);
+}
+
 MappingCatalogue loadCatalogue(const std::filesystem::path& dir) {
   MappingLoadResult loaded = loadMappings(dir);
   if (!loaded.catalogue) {
@@ -69,6 +80,7 @@ struct GatewayServer::Impl {
       : config(std::move(c)),
         state(config),
         catalogue(loadCatalogue(config.mappings_dir)),
+        exchange_log(openExchangeLog(config)),
         parties(config),
         tls(makeServerContext(config.tls)),
         exchange(ioc, state, "exchange", config.exchange, tls, parties, makeExchangeRouter(config, catalogue),
@@ -121,6 +133,7 @@ struct GatewayServer::Impl {
   GatewayConfig config;
   ServerState state;
   MappingCatalogue catalogue;
+  std::unique_ptr<ExchangeLog> exchange_log;
   PartyDirectory parties;
   asio::io_context ioc;
   asio::ssl::context tls;
@@ -144,6 +157,7 @@ GatewayServer::~GatewayServer() {
 
 void GatewayServer::start(bool handle_signals) {
   Impl& s = *impl_;
+  s.state.exchange_log = s.exchange_log.get();
   if (handle_signals) {
     s.signals.add(SIGTERM);
     s.signals.add(SIGINT);
@@ -182,5 +196,6 @@ std::uint16_t GatewayServer::auditPort() const { return impl_->audit.port(); }
 std::uint16_t GatewayServer::opsPort() const { return impl_->ops.port(); }
 const GatewayConfig& GatewayServer::config() const { return impl_->config; }
 const GatewayMetrics& GatewayServer::metrics() const { return impl_->state.metrics; }
+ExchangeLog& GatewayServer::exchangeLog() { return *impl_->exchange_log; }
 
 }  // namespace ketenpoort

@@ -5,6 +5,7 @@
 
 #include "gateway/config/gateway_config.hpp"
 #include "gateway/diagnostics/metrics.hpp"
+#include "gateway/store/exchange_log.hpp"
 
 namespace ketenpoort {
 
@@ -38,6 +39,8 @@ class GatewayServer {
   std::uint16_t opsPort() const;
   const GatewayConfig& config() const;
   const GatewayMetrics& metrics() const;
+  // The exchange log the gateway writes (opened at construction, closed with it).
+  ExchangeLog& exchangeLog();
 
  private:
   struct Impl;

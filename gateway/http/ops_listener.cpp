@@ -53,11 +53,21 @@ ApiResponse OpsListener::respond(const std::string& method, const std::string& p
   if (path == "/readyz") {
     if (state_.draining.load()) return jsonStatus(503, "draining");
     if (!state_.ready.load()) return jsonStatus(503, "starting");
+    // Fail-closed shows here: while the log cannot be written, nothing may be exchanged,
+    // so a load balancer should send traffic elsewhere.
+    if (state_.exchange_log && !state_.exchange_log->healthy()) {
+      return jsonStatus(503, "log-unavailable");
+    }
     return jsonStatus(200, "ready");
   }
   if (path == "/metrics") {
     ApiResponse r;
     r.content_type = "text/plain; version=0.0.4; charset=utf-8";
+    if (state_.exchange_log) {
+      state_.metrics.exchange_log_writable.set({}, state_.exchange_log->healthy() ? 1 : 0);
+      state_.metrics.exchange_log_records.set(
+          {}, static_cast<std::int64_t>(state_.exchange_log->lastSequence()));
+    }
     r.body = state_.metrics.renderPrometheus();
     return r;
   }

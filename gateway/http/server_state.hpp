@@ -13,6 +13,7 @@
 
 #include "gateway/config/gateway_config.hpp"
 #include "gateway/diagnostics/metrics.hpp"
+#include "gateway/store/exchange_log.hpp"
 
 namespace ketenpoort::http_internal {
 
@@ -57,6 +58,7 @@ class ConnectionRegistry {
 struct ServerState {
   explicit ServerState(const GatewayConfig& c) : config(c) {}
   const GatewayConfig& config;
+  const ExchangeLog* exchange_log = nullptr;  // set before the listeners start
   GatewayMetrics metrics;
   std::atomic<bool> ready{false};
   std::atomic<bool> draining{false};

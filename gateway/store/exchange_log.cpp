@@ -104,27 +104,37 @@ struct ExchangeLog::Writer {
       insert.emplace(db, insertSql());
       checkpoint.emplace(db, "INSERT INTO log_checkpoints (seq, record_hash, created_utc, signature) "
                              "VALUES (?1, ?2, ?3, ?4)");
-      Statement last(db, "SELECT seq, record_hash FROM exchange_log ORDER BY seq DESC LIMIT 1");
-      if (last.step()) {
-        last_sequence = static_cast<std::uint64_t>(last.integer(0));
-        last_hash = std::string(last.blob(1));
-      }
+      tail.emplace(db, "SELECT seq, record_hash FROM exchange_log ORDER BY seq DESC LIMIT 1");
+      readTail(last_sequence, last_hash);
       Statement last_cp(db, "SELECT COALESCE(MAX(seq), 0) FROM log_checkpoints");
       last_cp.step();
       checkpointed_sequence = static_cast<std::uint64_t>(last_cp.integer(0));
     } catch (const SqliteError& e) {
+      tail.reset();
       insert.reset();
       checkpoint.reset();
       sqlite3_close(db);
       throw std::runtime_error("cannot prepare " + options.database.string() + ": " + e.what());
     }
-    if (last_hash.empty()) last_hash = std::string(32, '\0');  // the chain's anchor
   }
 
   ~Writer() {
+    tail.reset();
     insert.reset();
     checkpoint.reset();
     sqlite3_close(db);
+  }
+
+  void readTail(std::uint64_t& sequence, std::string& hash) {
+    tail->reset();
+    if (tail->step()) {
+      sequence = static_cast<std::uint64_t>(tail->integer(0));
+      hash = std::string(tail->blob(1));
+    } else {
+      sequence = 0;
+      hash = std::string(32, '\0');
+    }
+    tail->reset();
   }
 
   void insertCheckpoint(std::uint64_t sequence, const std::string& hash) {
@@ -141,6 +151,7 @@ struct ExchangeLog::Writer {
   LogSigner signer;
   std::optional<Statement> insert;
   std::optional<Statement> checkpoint;
+  std::optional<Statement> tail;
   std::uint64_t last_sequence = 0;
   std::string last_hash;
   std::uint64_t checkpointed_sequence = 0;
@@ -239,6 +250,9 @@ void ExchangeLog::run() {
     if (!batch.empty() || checkpoint_due) {
       try {
         exec(w.db, "BEGIN IMMEDIATE");
+        // Another process (the audit CLI recording a query) may have appended since our
+        // last commit; under the write lock, the database's tail is the truth.
+        w.readTail(sequence, hash);
         for (std::size_t i = 0; i < batch.size(); ++i) {
           ++sequence;
           std::array<std::string_view, kHashedColumns.size()> views;

@@ -29,6 +29,7 @@ class GatewayFixture : public ::testing::Test {
     config_.limits.idle_timeout = std::chrono::milliseconds(600);
     config_.limits.max_body_bytes = 64 * 1024;
     config_.limits.drain_timeout = std::chrono::milliseconds(3000);
+    config_.storage_busy_timeout = std::chrono::milliseconds(100);
   }
 
   void TearDown() override {

@@ -4,6 +4,7 @@
 #include <gmock/gmock.h>
 
 #include <openssl/ssl.h>
+#include <sqlite3.h>
 
 #include <map>
 #include <thread>
@@ -380,6 +381,34 @@ TEST_F(TlsGatewayTest, FlowCatalogueShowsEachPartyItsOwnFlows) {
   const auto gemeente = flowsOf("gemeente-0363");
   EXPECT_EQ(gemeente.at("duo.inburgeringsstatus").at("your_roles").as_array()[0], "recipient");
   EXPECT_FALSE(gemeente.contains("coa.toeslagaanvraag"));
+}
+
+TEST_F(TlsGatewayTest, ReadinessFollowsTheExchangeLogFailClosed) {
+  startGateway();
+  ExchangeRecord record;
+  record.flow = "coa.klantprofiel";
+  record.transaction_id = "0190f3a0-0000-7000-8000-000000000001";
+  ASSERT_TRUE(server_->exchangeLog().appendAndWait(record).ok);
+  EXPECT_EQ(plainHttpGet(server_->opsPort(), "/readyz").status, 200u);
+
+  // Another process holds the write lock past the busy timeout: the log cannot write.
+  sqlite3* holder = nullptr;
+  ASSERT_EQ(sqlite3_open(config_.storage_path.c_str(), &holder), SQLITE_OK);
+  ASSERT_EQ(sqlite3_exec(holder, "BEGIN IMMEDIATE", nullptr, nullptr, nullptr), SQLITE_OK);
+  EXPECT_FALSE(server_->exchangeLog().appendAndWait(record).ok);
+  const auto unready = plainHttpGet(server_->opsPort(), "/readyz");
+  EXPECT_EQ(unready.status, 503u);
+  EXPECT_THAT(unready.body, HasSubstr("log-unavailable"));
+  EXPECT_THAT(plainHttpGet(server_->opsPort(), "/metrics").body,
+              HasSubstr("ketenpoort_exchange_log_writable 0"));
+
+  sqlite3_exec(holder, "ROLLBACK", nullptr, nullptr, nullptr);
+  sqlite3_close(holder);
+  ASSERT_TRUE(server_->exchangeLog().appendAndWait(record).ok);
+  EXPECT_EQ(plainHttpGet(server_->opsPort(), "/readyz").status, 200u);
+  const auto metrics = plainHttpGet(server_->opsPort(), "/metrics").body;
+  EXPECT_THAT(metrics, HasSubstr("ketenpoort_exchange_log_writable 1"));
+  EXPECT_THAT(metrics, HasSubstr("ketenpoort_exchange_log_records 2"));
 }
 
 TEST_F(TlsGatewayTest, HttpsClientTalksToTheGateway) {

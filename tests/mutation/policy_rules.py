@@ -57,6 +57,7 @@ MUTATIONS = [
     ("verify: lookup key agrees with reference", V, "      if (rows.integer(kPrev + 2) != subjectKey(columns[kSubjectRefColumn])) {", "      if (false) {"),
     ("verify: checkpoint signatures", V, "    if (!verifyLogSignature(public_key_pem,", "    if (false && !verifyLogSignature(public_key_pem,"),
     ("log: failed commit reported as failure", X, "    if (error.empty()) {\n      w.last_sequence", "    if (true) {\n      w.last_sequence"),
+    ("log: tail re-read under the write lock", X, "        w.readTail(sequence, hash);\n", "\n"),
     ("log: unhealthy after a failed commit", X, "      if (healthy_.exchange(false)) {", "      if (false) {"),
 ]
 

@@ -143,6 +143,21 @@ TEST_F(ExchangeLogTest, TheChainContinuesAcrossRestarts) {
   EXPECT_TRUE(verify().intact) << verify().problem;
 }
 
+TEST_F(ExchangeLogTest, TwoWritersOnOneDatabaseKeepOneChain) {
+  // The gateway and a CLI process recording an audit query both append.
+  {
+    ExchangeLog gateway(options());
+    ExchangeLog cli(options());
+    for (int i = 0; i < 30; ++i) {
+      ASSERT_TRUE((i % 3 == 0 ? cli : gateway).appendAndWait(record(i)).ok) << i;
+    }
+    EXPECT_EQ(gateway.appendAndWait(record(99)).sequence, 31u);
+  }
+  const auto v = verify(5);
+  EXPECT_TRUE(v.intact) << v.problem;
+  EXPECT_EQ(v.records_checked, 31u);
+}
+
 TEST_F(ExchangeLogTest, ConcurrentAppendsAreAllDurableAndChained) {
   {
     ExchangeLog log(options());
