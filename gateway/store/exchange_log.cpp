@@ -201,11 +201,23 @@ void ExchangeLog::runWalCheckpoints() {
 const std::string& ExchangeLog::publicKeyPem() const { return writer_->signer.publicKeyPem(); }
 
 void ExchangeLog::append(ExchangeRecord record, Callback done) {
+  appendWithEffect(std::move(record), nullptr, std::move(done));
+}
+
+AppendResult ExchangeLog::appendWithEffectAndWait(ExchangeRecord record, Effect effect) {
+  std::promise<AppendResult> promise;
+  auto future = promise.get_future();
+  appendWithEffect(std::move(record), std::move(effect),
+                   [&promise](const AppendResult& r) { promise.set_value(r); });
+  return future.get();
+}
+
+void ExchangeLog::appendWithEffect(ExchangeRecord record, Effect effect, Callback done) {
   auto columns = columnTexts(record);
   {
     std::unique_lock lock(mutex_);
     if (queue_.size() < options_.max_queue && !stopping_) {
-      queue_.push_back({std::move(columns), std::move(done)});
+      queue_.push_back({std::move(columns), std::move(done), std::move(effect)});
       lock.unlock();
       wake_.notify_one();
       return;
@@ -226,6 +238,7 @@ void ExchangeLog::run() {
   Writer& w = *writer_;
   std::vector<Pending> batch;
   std::vector<std::uint64_t> sequences;
+  std::vector<std::string> refused;  // per batch item: why its effect was refused
   std::unique_lock lock(mutex_);
   for (;;) {
     wake_.wait_for(lock, options_.checkpoint_every,
@@ -243,6 +256,7 @@ void ExchangeLog::run() {
     std::string hash = w.last_hash;
     std::string error;
     sequences.clear();
+    refused.assign(batch.size(), std::string());
     const bool checkpoint_due =
         sequence + batch.size() > w.checkpointed_sequence &&
         (sequence + batch.size() - w.checkpointed_sequence >= options_.checkpoint_every_records ||
@@ -254,6 +268,19 @@ void ExchangeLog::run() {
         // last commit; under the write lock, the database's tail is the truth.
         w.readTail(sequence, hash);
         for (std::size_t i = 0; i < batch.size(); ++i) {
+          if (batch[i].effect) {
+            // A savepoint per effect: a refused change refuses its own record only.
+            exec(w.db, "SAVEPOINT effect");
+            try {
+              batch[i].effect(w.db);
+              exec(w.db, "RELEASE effect");
+            } catch (const std::exception& e) {
+              exec(w.db, "ROLLBACK TO effect");
+              exec(w.db, "RELEASE effect");
+              refused[i] = e.what();
+              continue;
+            }
+          }
           ++sequence;
           std::array<std::string_view, kHashedColumns.size()> views;
           for (std::size_t c = 0; c < views.size(); ++c) views[c] = batch[i].columns[c];
@@ -286,8 +313,12 @@ void ExchangeLog::run() {
       }
       committed_sequence_ = sequence;
       if (!healthy_.exchange(true)) logInfo("exchange-log-writable", {});
-      for (std::size_t i = 0; i < batch.size(); ++i) {
-        batch[i].done(AppendResult{true, sequences[i], {}});
+      for (std::size_t i = 0, written = 0; i < batch.size(); ++i) {
+        if (!refused[i].empty()) {
+          batch[i].done(AppendResult{false, 0, refused[i]});
+        } else {
+          batch[i].done(AppendResult{true, sequences[written++], {}});
+        }
       }
     } else {
       if (healthy_.exchange(false)) {

@@ -16,6 +16,8 @@
 #include "gateway/store/exchange_record.hpp"
 #include "gateway/store/record_codec.hpp"
 
+struct sqlite3;
+
 namespace ketenpoort {
 
 struct ExchangeLogOptions {
@@ -59,6 +61,13 @@ class ExchangeLog {
   // Queues a record. `done` runs on the writer thread once the record is durable or has
   // failed; it must be quick (post the result to where it is needed).
   void append(ExchangeRecord record, Callback done);
+
+  // Work on the same database that must happen if and only if its record is written: a
+  // registry change and the log record of that change. It runs in the record's
+  // transaction on the writer thread; throwing refuses this record only.
+  using Effect = std::function<void(sqlite3*)>;
+  void appendWithEffect(ExchangeRecord record, Effect effect, Callback done);
+  AppendResult appendWithEffectAndWait(ExchangeRecord record, Effect effect);
   // For tools and tests: append and wait for the outcome.
   AppendResult appendAndWait(ExchangeRecord record);
 
@@ -72,6 +81,7 @@ class ExchangeLog {
     // writer thread only hashes and inserts.
     std::array<std::string, kHashedColumns.size()> columns;
     Callback done;
+    Effect effect;
   };
   struct Writer;
 

@@ -58,6 +58,7 @@ MUTATIONS = [
     ("verify: checkpoint signatures", V, "    if (!verifyLogSignature(public_key_pem,", "    if (false && !verifyLogSignature(public_key_pem,"),
     ("log: failed commit reported as failure", X, "    if (error.empty()) {\n      w.last_sequence", "    if (true) {\n      w.last_sequence"),
     ("log: tail re-read under the write lock", X, "        w.readTail(sequence, hash);\n", "\n"),
+    ("log: a refused effect refuses its record", X, "              refused[i] = e.what();\n              continue;", "              (void)e;"),
     ("log: unhealthy after a failed commit", X, "      if (healthy_.exchange(false)) {", "      if (false) {"),
 ]
 
