@@ -21,5 +21,6 @@ int checkConfigCommand(const Args& args);
 int demoCommand(const Args& args);
 int privacyModelCommand(const Args& args);
 int logCommand(const Args& args);
+int consentCommand(const Args& args);
 
 }  // namespace ketenpoort::cli

@@ -54,6 +54,8 @@ usage:
   ketenpoort log verify --db FILE [--public-key FILE]
                                             check the exchange log's hash chain and
                                             signed checkpoints; names the first bad record
+  ketenpoort consent grant|withdraw|list --config FILE …
+                                            register, withdraw and list consents
   ketenpoort privacy-model --mappings DIR   print the privacy model (Markdown) of the mappings
   ketenpoort help
 )";
@@ -73,6 +75,8 @@ int main(int argc, char** argv) {
     status = serveCommand(args);
   } else if (command == "check-config") {
     status = checkConfigCommand(args);
+  } else if (command == "consent") {
+    status = consentCommand(args);
   } else if (command == "log") {
     status = logCommand(args);
   } else if (command == "privacy-model") {

@@ -189,6 +189,51 @@ TEST(Serve, SigtermDrainsTheRequestInFlightThenExitsZero) {
   EXPECT_THAT(log, HasSubstr("\"event\":\"drained\""));
 }
 
+TEST(ConsentAndLog, GrantWithdrawVerifyAndTamperThroughTheCommandLine) {
+  TempDir dir;
+  const auto env = createDemoEnvironment(dir.path() / "demo", DemoPorts{});
+  const std::string config = env.config_file.string();
+  const std::string bsn = "725763863";  // synthetic
+  const CommandResult grant = runCommand(
+      {KETENPOORT_BINARY, "consent", "grant", "--config", config, "--bsn", bsn, "--purpose", "elip",
+       "--recipient", "gemeente-0363", "--evidence", "dms://toestemming/881", "--granted", "2025-10-01"},
+      dir.path());
+  ASSERT_EQ(grant.exit_code, 0) << grant.err;
+  const std::string id = grant.out.substr(0, grant.out.find('\n'));
+  EXPECT_TRUE(id.starts_with("consent-"));
+
+  const CommandResult listed = runCommand(
+      {KETENPOORT_BINARY, "consent", "list", "--config", config, "--bsn", bsn, "--format", "csv"}, dir.path());
+  ASSERT_EQ(listed.exit_code, 0) << listed.err;
+  EXPECT_THAT(listed.out, HasSubstr(id + ",elip,00000099200000000363,dms://toestemming/881,2025-10-01,,,active"));
+
+  EXPECT_EQ(runCommand({KETENPOORT_BINARY, "consent", "withdraw", "--config", config, "--id", id,
+                        "--date", "2025-12-01"}, dir.path()).exit_code, 0);
+  EXPECT_EQ(runCommand({KETENPOORT_BINARY, "consent", "withdraw", "--config", config, "--id", id},
+                       dir.path()).exit_code, 1);  // already withdrawn
+  EXPECT_EQ(runCommand({KETENPOORT_BINARY, "consent", "grant", "--config", config, "--bsn", "123456789",
+                        "--purpose", "elip", "--recipient", "gemeente-0363", "--evidence", "x"},
+                       dir.path()).exit_code, 2);  // not a BSN
+
+  const std::string db = (env.workdir / "data" / "ketenpoort.db").string();
+  const CommandResult intact = runCommand({KETENPOORT_BINARY, "log", "verify", "--db", db}, dir.path());
+  EXPECT_EQ(intact.exit_code, 0) << intact.out << intact.err;
+  EXPECT_THAT(intact.out, HasSubstr("intact, 2 records"));
+
+  // No BSN anywhere in the database files.
+  for (const auto& entry : std::filesystem::directory_iterator(env.workdir / "data")) {
+    EXPECT_EQ(readFile(entry.path()).find(bsn), std::string::npos) << entry.path();
+  }
+
+  // What an insider with the sqlite3 tool would do.
+  const CommandResult tampered = runCommand(
+      {"/usr/bin/sqlite3", db, "UPDATE exchange_log SET purpose = 'ontzorgen' WHERE seq = 2"}, dir.path());
+  ASSERT_EQ(tampered.exit_code, 0) << tampered.err;
+  const CommandResult caught = runCommand({KETENPOORT_BINARY, "log", "verify", "--db", db}, dir.path());
+  EXPECT_EQ(caught.exit_code, 1);
+  EXPECT_THAT(caught.out, HasSubstr("first bad sequence number 2"));
+}
+
 TEST(DevPkiScript, MakesCertificatesTheGatewayAccepts) {
   TempDir dir;
   const auto pki = dir.path() / "pki";

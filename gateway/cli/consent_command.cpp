@@ -1,0 +1,163 @@
+#include <iostream>
+
+#include <boost/json/array.hpp>
+#include <boost/json/object.hpp>
+#include <boost/json/serialize.hpp>
+
+#include "gateway/cli/commands.hpp"
+#include "gateway/config/config_loader.hpp"
+#include "gateway/identity/bsn.hpp"
+#include "gateway/store/registry_store.hpp"
+
+namespace ketenpoort::cli {
+namespace {
+
+constexpr const char* kConsentUsage = R"(usage:
+  ketenpoort consent grant    --config FILE --bsn BSN --purpose PURPOSE --recipient PARTY-ID
+                              --evidence REF [--granted YYYY-MM-DD] [--expires YYYY-MM-DD]
+  ketenpoort consent withdraw --config FILE --id CONSENT-ID [--date YYYY-MM-DD]
+  ketenpoort consent list     --config FILE [--bsn BSN] [--format table|json|csv]
+Every grant and withdrawal is written to the exchange log with the change itself.
+)";
+
+std::optional<CivilDate> dateFlag(const Args& args, const char* flag, std::string& error) {
+  const auto text = flagValue(args, flag);
+  if (!text) return todayUtc();
+  const auto date = parseIsoDate(*text);
+  if (!date) error = std::string(flag) + " must be a date YYYY-MM-DD";
+  return date;
+}
+
+std::string csvField(const std::string& s) {
+  if (s.find_first_of(",\"\n") == std::string::npos) return s;
+  std::string out = "\"";
+  for (char c : s) out += c == '"' ? std::string("\"\"") : std::string(1, c);
+  return out + "\"";
+}
+
+}  // namespace
+
+int consentCommand(const Args& args) {
+  const std::string action = args.empty() ? "" : args[0];
+  const Args rest(args.empty() ? args.begin() : args.begin() + 1, args.end());
+  const auto unknown = unknownFlags(
+      rest,
+      {"--config", "--bsn", "--purpose", "--recipient", "--evidence", "--granted", "--expires",
+       "--id", "--date", "--format"},
+      {});
+  const auto config_file = flagValue(rest, "--config");
+  if ((action != "grant" && action != "withdraw" && action != "list") || !unknown.empty() ||
+      !config_file) {
+    std::cerr << kConsentUsage;
+    return 2;
+  }
+  const ConfigLoadResult loaded = loadGatewayConfig(*config_file);
+  if (!loaded.config) {
+    for (const auto& p : loaded.problems) std::cerr << p.str() << "\n";
+    return 1;
+  }
+  const GatewayConfig& config = *loaded.config;
+  const auto dir = config.storage_path.parent_path();
+  std::optional<SubjectKey> subject;
+  if (const auto bsn = flagValue(rest, "--bsn")) {
+    if (!isValidBsn(*bsn)) {
+      std::cerr << "--bsn is not a valid BSN (9 digits, elfproef)\n";
+      return 2;
+    }
+    subject = SubjectKey{SubjectKey::Kind::kBsn, *bsn};
+  }
+  try {
+    std::filesystem::create_directories(dir);
+    ExchangeLogOptions options;
+    options.database = config.storage_path;
+    options.signing_key = dir / "log-signing.key";
+    options.busy_timeout = config.storage_busy_timeout;
+    ExchangeLog log(options);
+    const auto referencer = SubjectReferencer::loadOrCreate(dir / "subject.key");
+    RegistryStore registries(config.storage_path, referencer, log);
+
+    if (action == "grant") {
+      const auto purpose = flagValue(rest, "--purpose");
+      const auto recipient_id = flagValue(rest, "--recipient");
+      const auto evidence = flagValue(rest, "--evidence");
+      const Party* recipient = recipient_id ? config.findPartyById(*recipient_id) : nullptr;
+      std::string error;
+      const auto granted = dateFlag(rest, "--granted", error);
+      std::optional<CivilDate> expires;
+      if (const auto text = flagValue(rest, "--expires")) {
+        expires = parseIsoDate(*text);
+        if (!expires) error = "--expires must be a date YYYY-MM-DD";
+      }
+      if (!subject || !purpose || !evidence || !recipient || !error.empty()) {
+        std::cerr << (error.empty() ? std::string()
+                                    : error + "\n")
+                  << (recipient_id && !recipient ? "--recipient names no configured party\n" : "")
+                  << kConsentUsage;
+        return 2;
+      }
+      const auto change =
+          registries.grantConsent({*subject, *purpose, recipient->oin, *evidence, *granted, expires});
+      if (!change.ok) {
+        std::cerr << "consent not registered: " << change.error << "\n";
+        return 1;
+      }
+      std::cout << change.id << "\n";
+      return 0;
+    }
+    if (action == "withdraw") {
+      const auto id = flagValue(rest, "--id");
+      std::string error;
+      const auto date = dateFlag(rest, "--date", error);
+      if (!id || !error.empty()) {
+        std::cerr << error << "\n" << kConsentUsage;
+        return 2;
+      }
+      const auto change = registries.withdrawConsent(*id, *date);
+      if (!change.ok) {
+        std::cerr << "consent not withdrawn: " << change.error << "\n";
+        return 1;
+      }
+      std::cout << "withdrawn " << *id << " from " << formatIsoDate(*date) << "\n";
+      return 0;
+    }
+    const std::string format = flagValue(rest, "--format").value_or("table");
+    const CivilDate today = todayUtc();
+    const auto consents = registries.listConsents(subject);
+    if (format == "json") {
+      boost::json::array out;
+      for (const auto& c : consents) {
+        out.emplace_back(boost::json::object{
+            {"id", c.id}, {"subject_ref", c.subject_ref}, {"purpose", c.purpose_id},
+            {"recipient_oin", c.recipient_oin}, {"evidence", c.evidence_ref},
+            {"granted", c.granted}, {"expires", c.expires}, {"withdrawn", c.withdrawn},
+            {"status", c.statusOn(today)}});
+      }
+      std::cout << boost::json::serialize(out) << "\n";
+    } else if (format == "csv") {
+      std::cout << "id,purpose,recipient_oin,evidence,granted,expires,withdrawn,status\n";
+      for (const auto& c : consents) {
+        std::cout << csvField(c.id) << "," << csvField(c.purpose_id) << "," << c.recipient_oin
+                  << "," << csvField(c.evidence_ref) << "," << c.granted << "," << c.expires << ","
+                  << c.withdrawn << "," << c.statusOn(today) << "\n";
+      }
+    } else if (format == "table") {
+      std::printf("%-44s %-18s %-20s %-10s %-10s %-10s %s\n", "ID", "PURPOSE", "RECIPIENT OIN",
+                  "GRANTED", "EXPIRES", "WITHDRAWN", "STATUS");
+      for (const auto& c : consents) {
+        std::printf("%-44s %-18s %-20s %-10s %-10s %-10s %s\n", c.id.c_str(), c.purpose_id.c_str(),
+                    c.recipient_oin.c_str(), c.granted.c_str(),
+                    c.expires.empty() ? "-" : c.expires.c_str(),
+                    c.withdrawn.empty() ? "-" : c.withdrawn.c_str(), c.statusOn(today).c_str());
+      }
+    } else {
+      std::cerr << "--format must be table, json or csv\n";
+      return 2;
+    }
+    return 0;
+  } catch (const std::exception& e) {
+    std::cerr << "ketenpoort consent: " << e.what() << "\n";
+    return 1;
+  }
+}
+
+}  // namespace ketenpoort::cli
