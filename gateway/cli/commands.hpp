@@ -22,5 +22,6 @@ int demoCommand(const Args& args);
 int privacyModelCommand(const Args& args);
 int logCommand(const Args& args);
 int consentCommand(const Args& args);
+int auditCommand(const Args& args);
 
 }  // namespace ketenpoort::cli

@@ -54,6 +54,8 @@ usage:
   ketenpoort log verify --db FILE [--public-key FILE]
                                             check the exchange log's hash chain and
                                             signed checkpoints; names the first bad record
+  ketenpoort audit exchanges|refusals|withheld --config FILE --as OFFICER-ID …
+                                            what the privacy officer can prove
   ketenpoort consent grant|withdraw|list --config FILE …
                                             register, withdraw and list consents
   ketenpoort privacy-model --mappings DIR   print the privacy model (Markdown) of the mappings
@@ -75,6 +77,8 @@ int main(int argc, char** argv) {
     status = serveCommand(args);
   } else if (command == "check-config") {
     status = checkConfigCommand(args);
+  } else if (command == "audit") {
+    status = auditCommand(args);
   } else if (command == "consent") {
     status = consentCommand(args);
   } else if (command == "log") {

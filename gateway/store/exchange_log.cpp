@@ -174,8 +174,9 @@ ExchangeLog::~ExchangeLog() {
   wake_checkpointer_.notify_all();
   thread_.join();
   checkpointer_.join();
-  // Leave a compact database behind: fold the WAL in while nothing else writes.
-  sqlite3_wal_checkpoint_v2(writer_->db, nullptr, SQLITE_CHECKPOINT_TRUNCATE, nullptr, nullptr);
+  // Fold what it can of the WAL into the database; PASSIVE, so a lock held by another
+  // process never delays shutdown.
+  sqlite3_wal_checkpoint_v2(writer_->db, nullptr, SQLITE_CHECKPOINT_PASSIVE, nullptr, nullptr);
 }
 
 void ExchangeLog::runWalCheckpoints() {

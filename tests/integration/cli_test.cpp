@@ -6,6 +6,8 @@
 #include <signal.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
+
+#include <sqlite3.h>
 #include <unistd.h>
 
 #include <boost/json/parse.hpp>
@@ -19,6 +21,9 @@
 #include "gateway/config/config_writer.hpp"
 #include "gateway/demo/demo_environment.hpp"
 #include "gateway/http/gateway_server.hpp"
+#include "gateway/store/exchange_log.hpp"
+#include "gateway/store/identifiers.hpp"
+#include "gateway/store/subject_reference.hpp"
 #include "tests/support/temp_dir.hpp"
 #include "tests/support/test_tls_client.hpp"
 
@@ -232,6 +237,105 @@ TEST(ConsentAndLog, GrantWithdrawVerifyAndTamperThroughTheCommandLine) {
   const CommandResult caught = runCommand({KETENPOORT_BINARY, "log", "verify", "--db", db}, dir.path());
   EXPECT_EQ(caught.exit_code, 1);
   EXPECT_THAT(caught.out, HasSubstr("first bad sequence number 2"));
+}
+
+TEST(Audit, OfficerSeesOwnOrganisationsExchangesAndEveryQueryIsRecorded) {
+  TempDir dir;
+  const auto env = createDemoEnvironment(dir.path() / "demo", DemoPorts{});
+  const std::string config = env.config_file.string();
+  {
+    std::string xml = readFile(env.config_file);
+    xml.replace(xml.find(R"(busy-timeout-ms="5000")"), 22, R"(busy-timeout-ms="200")");
+    std::ofstream(env.config_file) << xml;
+  }
+  const auto data = env.workdir / "data";
+  std::filesystem::create_directories(data);
+  const auto referencer = SubjectReferencer::loadOrCreate(data / "subject.key");
+  const std::string bsn = "725763863";  // synthetic
+  const std::string other = "162275869";
+  {
+    ExchangeLogOptions o;
+    o.database = data / "ketenpoort.db";
+    o.signing_key = data / "log-signing.key";
+    ExchangeLog log(o);
+    const auto append = [&](const std::string& subject, const char* recipient, ExchangeOutcome outcome,
+                            const char* reason, std::vector<WithheldField> withheld) {
+      ExchangeRecord r;
+      r.transaction_id = newUuidV7();
+      r.time_utc = "2025-11-0" + std::to_string(1 + log.lastSequence() % 5) + "T10:00:00.000Z";
+      r.flow = "coa.klantprofiel";
+      r.sender_oin = "00000099100000000001";
+      r.recipient_oin = recipient;
+      r.purpose = "regie-inburgering";
+      r.legal_basis = "Besluit inburgering 2021 art. 9.4 lid 3";
+      r.subject_ref = referencer.reference({SubjectKey::Kind::kBsn, subject});
+      r.outcome = outcome;
+      r.reason = reason;
+      r.fields_withheld = std::move(withheld);
+      if (outcome == ExchangeOutcome::kDelivered) r.fields_delivered = {"persoon.bsn"};
+      ASSERT_TRUE(log.appendAndWait(r).ok);
+    };
+    append(bsn, "00000099200000000363", ExchangeOutcome::kDelivered, "",
+           {{"medisch.diagnosen[0]", "special-category"}, {"medisch.diagnosen[1]", "special-category"}});
+    append(bsn, "00000099200000000518", ExchangeOutcome::kRefused, "no-koppeling", {});
+    append(other, "00000099200000000363", ExchangeOutcome::kRefused, "law-regime", {});
+  }
+  const auto audit = [&](std::vector<std::string> extra) {
+    std::vector<std::string> argv{KETENPOORT_BINARY, "audit"};
+    argv.insert(argv.end(), extra.begin(), extra.end());
+    for (const char* a : {"--config", "", "--as", "fg-0363"}) argv.push_back(a);
+    argv[argv.size() - 3] = config;
+    return runCommand(argv, dir.path());
+  };
+
+  // The access report: Amsterdam's privacy officer sees Amsterdam's exchange about this
+  // person, not the refused attempt towards 's-Gravenhage.
+  const CommandResult report = audit({"exchanges", "--bsn", bsn, "--format", "csv"});
+  ASSERT_EQ(report.exit_code, 0) << report.err;
+  EXPECT_THAT(report.out, HasSubstr(",coa.klantprofiel,coa,gemeente-0363,regie-inburgering,"));
+  EXPECT_THAT(report.out, HasSubstr("medisch.diagnosen[0] (special-category)"));
+  EXPECT_THAT(report.out, ::testing::Not(HasSubstr("gemeente-0518")));
+  EXPECT_EQ(std::count(report.out.begin(), report.out.end(), '\n'), 2);  // header + 1
+
+  const CommandResult refusals = audit({"refusals", "--format", "json"});
+  ASSERT_EQ(refusals.exit_code, 0) << refusals.err;
+  EXPECT_THAT(refusals.out, HasSubstr(R"({"flow":"coa.klantprofiel","reason":"law-regime","refusals":"1"})"));
+  EXPECT_THAT(refusals.out, ::testing::Not(HasSubstr("no-koppeling")));
+
+  const CommandResult withheld = audit({"withheld"});
+  ASSERT_EQ(withheld.exit_code, 0) << withheld.err;
+  EXPECT_THAT(withheld.out, ::testing::ContainsRegex("coa.klantprofiel +medisch.diagnosen\\[\\] +special-category +2"));
+
+  // Each of those three queries is in the log, chained, naming who asked, without a BSN.
+  const std::string db = (data / "ketenpoort.db").string();
+  const CommandResult queries = runCommand(
+      {"/usr/bin/sqlite3", db, "SELECT sender_oin, purpose, fields_delivered FROM exchange_log WHERE flow = 'ketenpoort.audit-query'"},
+      dir.path());
+  EXPECT_EQ(std::count(queries.out.begin(), queries.out.end(), '\n'), 3) << queries.out;
+  EXPECT_THAT(queries.out, HasSubstr("00000099400000000363|audit:exchanges|"));
+  EXPECT_THAT(queries.out, HasSubstr("subject=by-bsn"));
+  EXPECT_EQ(runCommand({KETENPOORT_BINARY, "log", "verify", "--db", db}, dir.path()).exit_code, 0);
+  for (const auto& entry : std::filesystem::directory_iterator(data)) {
+    EXPECT_EQ(readFile(entry.path()).find(bsn), std::string::npos) << entry.path();
+  }
+
+  // Only privacy officers ask.
+  std::vector<std::string> as_gemeente{KETENPOORT_BINARY, "audit", "exchanges", "--config", config,
+                                       "--as", "gemeente-0363"};
+  EXPECT_EQ(runCommand(as_gemeente, dir.path()).exit_code, 2);
+
+  // A query that cannot be recorded is not answered.
+  sqlite3* holder = nullptr;
+  ASSERT_EQ(sqlite3_open(db.c_str(), &holder), SQLITE_OK);
+  ASSERT_EQ(sqlite3_exec(holder, "BEGIN IMMEDIATE", nullptr, nullptr, nullptr), SQLITE_OK);
+  const auto before = std::chrono::steady_clock::now();
+  const CommandResult refused = audit({"exchanges"});
+  sqlite3_exec(holder, "ROLLBACK", nullptr, nullptr, nullptr);
+  sqlite3_close(holder);
+  EXPECT_EQ(refused.exit_code, 1);
+  EXPECT_THAT(refused.err, HasSubstr("not answered"));
+  EXPECT_THAT(refused.out, ::testing::Not(HasSubstr("coa.klantprofiel")));
+  EXPECT_LT(std::chrono::steady_clock::now() - before, std::chrono::seconds(30));
 }
 
 TEST(DevPkiScript, MakesCertificatesTheGatewayAccepts) {
