@@ -39,7 +39,8 @@ class ConfigReader {
     auto root = xml_.parseRoot("ketenpoort");
     if (!root) return finish(std::move(config));
     xml_.checkElement(root, {}, {"mode"},
-                      {"listeners", "tls", "storage", "mappings", "limits", "parties"});
+                      {"listeners", "tls", "storage", "mappings", "limits", "parties",
+                       "agreements"});
     if (auto mode = root.attribute("mode")) {
       const std::string_view value = mode.value();
       if (value == "test") {
@@ -66,6 +67,7 @@ class ConfigReader {
     }
     readLimits(xml_.single(root, "limits", false), config.limits);
     readParties(xml_.single(root, "parties", true), config);
+    readAgreements(xml_.single(root, "agreements", false), config);
     return finish(std::move(config));
   }
 
@@ -87,6 +89,56 @@ class ConfigReader {
   std::filesystem::path resolvePath(const std::string& value) const {
     std::filesystem::path p(value);
     return p.is_absolute() ? p : (base_dir_ / p).lexically_normal();
+  }
+
+  void readAgreements(const pugi::xml_node& node, GatewayConfig& config) {
+    if (!node) return;
+    xml_.checkElement(node, {}, {}, {"agreement"});
+    std::map<std::string, int> ids;
+    for (auto element : node.children("agreement")) {
+      xml_.checkElement(element,
+                        {"id", "party", "purpose", "gemeente", "valid-from", "valid-until", "document"},
+                        {}, {});
+      AgreementConfig a;
+      a.id = element.attribute("id").value();
+      a.party_id = element.attribute("party").value();
+      a.purpose_id = element.attribute("purpose").value();
+      a.gemeente_id = element.attribute("gemeente").value();
+      a.document_ref = element.attribute("document").value();
+      bool ok = !a.id.empty();
+      if (auto [it, fresh] = ids.emplace(a.id, xml_.lineOf(element)); !fresh && !a.id.empty()) {
+        xml_.problem(element, "duplicate agreement id \"" + a.id + "\" (first at line " +
+                                  std::to_string(it->second) + ")");
+        ok = false;
+      }
+      const Party* party = config.findPartyById(a.party_id);
+      if (!a.party_id.empty() && !party) {
+        xml_.problem(element, "party \"" + a.party_id + "\" is not configured");
+        ok = false;
+      }
+      const Party* gemeente = config.findPartyById(a.gemeente_id);
+      if (!a.gemeente_id.empty() && (!gemeente || gemeente->role != PartyRole::kGemeente)) {
+        xml_.problem(element, "gemeente \"" + a.gemeente_id + "\" is not a configured gemeente");
+        ok = false;
+      }
+      const auto from = parseIsoDate(element.attribute("valid-from").value());
+      const auto until = parseIsoDate(element.attribute("valid-until").value());
+      if (element.attribute("valid-from") && !from) {
+        xml_.problem(element, "valid-from must be a date YYYY-MM-DD");
+      }
+      if (element.attribute("valid-until") && !until) {
+        xml_.problem(element, "valid-until must be a date YYYY-MM-DD");
+      }
+      if (from && until && *until < *from) {
+        xml_.problem(element, "valid-until lies before valid-from");
+        ok = false;
+      }
+      if (ok && from && until && party && gemeente) {
+        a.valid_from = *from;
+        a.valid_until = *until;
+        config.agreements.push_back(std::move(a));
+      }
+    }
   }
 
   void readListener(const pugi::xml_node& parent, const char* name, ListenerConfig& out,

@@ -79,6 +79,19 @@ std::string renderGatewayConfigXml(const GatewayConfig& config,
       endpoint.append_attribute("url") = e.url.c_str();
     }
   }
+  if (!config.agreements.empty()) {
+    auto agreements = root.append_child("agreements");
+    for (const AgreementConfig& a : config.agreements) {
+      auto node = agreements.append_child("agreement");
+      node.append_attribute("id") = a.id.c_str();
+      node.append_attribute("party") = a.party_id.c_str();
+      node.append_attribute("purpose") = a.purpose_id.c_str();
+      node.append_attribute("gemeente") = a.gemeente_id.c_str();
+      node.append_attribute("valid-from") = formatIsoDate(a.valid_from).c_str();
+      node.append_attribute("valid-until") = formatIsoDate(a.valid_until).c_str();
+      node.append_attribute("document") = a.document_ref.c_str();
+    }
+  }
   std::ostringstream out;
   doc.save(out, "  ");
   return out.str();

@@ -9,6 +9,7 @@
 #include <unordered_map>
 #include <vector>
 
+#include "gateway/calendar/civil_date.hpp"
 #include "gateway/identity/oin.hpp"
 
 namespace ketenpoort {
@@ -63,6 +64,19 @@ struct Party {
   std::vector<Endpoint> endpoints;
 };
 
+// A processor agreement or covenant, e.g. a language school with a gemeente for ELIP.
+// The signed document stays in the organisations' archives; the gateway keeps its
+// reference and enforces the validity period.
+struct AgreementConfig {
+  std::string id;
+  std::string party_id;     // the party bound by it (e.g. a taalschool)
+  std::string purpose_id;   // the flows' purpose it covers
+  std::string gemeente_id;  // the gemeente party it is made with
+  CivilDate valid_from;
+  CivilDate valid_until;    // inclusive
+  std::string document_ref;
+};
+
 struct GatewayConfig {
   std::filesystem::path source;  // the file it came from, for messages
   GatewayMode mode = GatewayMode::kProduction;
@@ -78,6 +92,7 @@ struct GatewayConfig {
   std::filesystem::path mappings_dir;  // fields.xml and flows/*.xml
   Limits limits;
   std::vector<Party> parties;
+  std::vector<AgreementConfig> agreements;
 
   const Party* findPartyByOin(const Oin& oin) const;
   const Party* findPartyById(std::string_view id) const;

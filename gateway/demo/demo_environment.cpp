@@ -86,6 +86,11 @@ DemoEnvironment createDemoEnvironment(const std::filesystem::path& workdir,
     config.parties.push_back(std::move(party));
   }
 
+  // taalschool-a may exchange ELIP data with Amsterdam; taalschool-b has no agreement.
+  config.agreements.push_back({"vwo-0363-taalschool-a-elip", "taalschool-a", "elip",
+                               "gemeente-0363", *parseIsoDate("2025-01-01"),
+                               *parseIsoDate("2027-12-31"), "demo://verwerkersovereenkomst/0363-a"});
+
   std::ofstream out(env.config_file, std::ios::trunc);
   out << renderGatewayConfigXml(config, root);
   if (!out) throw std::runtime_error("cannot write " + env.config_file.string());

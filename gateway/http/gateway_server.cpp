@@ -11,6 +11,7 @@
 #include "gateway/api/gateway_api.hpp"
 #include "gateway/http/listeners.hpp"
 #include "gateway/mapping/mapping_loader.hpp"
+#include "gateway/store/registry_store.hpp"
 #include "gateway/tls/tls_policy.hpp"
 
 namespace ketenpoort {
@@ -64,6 +65,17 @@ std::unique_ptr<ExchangeLog> openExchangeLog(const GatewayConfig& config) {
   return std::make_unique<ExchangeLog>(options);
 }
 
+// Agreements come from the config; the registry learns each new or changed one (and logs
+// the change). A change that cannot be logged stops the start.
+void seedAgreements(const GatewayConfig& config, RegistryStore& registries) {
+  for (const AgreementConfig& a : config.agreements) {
+    const auto change = registries.upsertAgreement(
+        {a.id, a.party_id, a.purpose_id, *config.findPartyById(a.gemeente_id)->cbs_code,
+         a.valid_from, a.valid_until, a.document_ref});
+    if (!change.ok) throw std::runtime_error("cannot register agreement " + a.id + ": " + change.error);
+  }
+}
+
 MappingCatalogue loadCatalogue(const std::filesystem::path& dir) {
   MappingLoadResult loaded = loadMappings(dir);
   if (!loaded.catalogue) {
@@ -81,6 +93,9 @@ struct GatewayServer::Impl {
         state(config),
         catalogue(loadCatalogue(config.mappings_dir)),
         exchange_log(openExchangeLog(config)),
+        subject_referencer(
+            SubjectReferencer::loadOrCreate(config.storage_path.parent_path() / "subject.key")),
+        registries(config.storage_path, subject_referencer, *exchange_log),
         parties(config),
         tls(makeServerContext(config.tls)),
         exchange(ioc, state, "exchange", config.exchange, tls, parties, makeExchangeRouter(config, catalogue),
@@ -134,6 +149,8 @@ struct GatewayServer::Impl {
   ServerState state;
   MappingCatalogue catalogue;
   std::unique_ptr<ExchangeLog> exchange_log;
+  SubjectReferencer subject_referencer;
+  RegistryStore registries;
   PartyDirectory parties;
   asio::io_context ioc;
   asio::ssl::context tls;
@@ -146,7 +163,9 @@ struct GatewayServer::Impl {
 };
 
 GatewayServer::GatewayServer(GatewayConfig config)
-    : impl_(std::make_unique<Impl>(std::move(config))) {}
+    : impl_(std::make_unique<Impl>(std::move(config))) {
+  seedAgreements(impl_->config, impl_->registries);
+}
 
 GatewayServer::~GatewayServer() {
   if (!impl_->threads.empty()) {
@@ -197,5 +216,6 @@ std::uint16_t GatewayServer::opsPort() const { return impl_->ops.port(); }
 const GatewayConfig& GatewayServer::config() const { return impl_->config; }
 const GatewayMetrics& GatewayServer::metrics() const { return impl_->state.metrics; }
 ExchangeLog& GatewayServer::exchangeLog() { return *impl_->exchange_log; }
+RegistryStore& GatewayServer::registries() { return impl_->registries; }
 
 }  // namespace ketenpoort

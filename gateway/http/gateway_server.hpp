@@ -6,6 +6,7 @@
 #include "gateway/config/gateway_config.hpp"
 #include "gateway/diagnostics/metrics.hpp"
 #include "gateway/store/exchange_log.hpp"
+#include "gateway/store/registry_store.hpp"
 
 namespace ketenpoort {
 
@@ -41,6 +42,8 @@ class GatewayServer {
   const GatewayMetrics& metrics() const;
   // The exchange log the gateway writes (opened at construction, closed with it).
   ExchangeLog& exchangeLog();
+  // Koppeling, agreements (seeded from the config) and consents.
+  RegistryStore& registries();
 
  private:
   struct Impl;

@@ -4,7 +4,7 @@
 #include <array>
 
 #include "gateway/identity/bsn.hpp"
-#include "gateway/mapping/civil_date.hpp"
+#include "gateway/calendar/civil_date.hpp"
 
 namespace ketenpoort {
 namespace {

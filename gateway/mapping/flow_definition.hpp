@@ -7,7 +7,7 @@
 #include <vector>
 
 #include "gateway/config/gateway_config.hpp"
-#include "gateway/mapping/civil_date.hpp"
+#include "gateway/calendar/civil_date.hpp"
 #include "gateway/mapping/field_dictionary.hpp"
 
 namespace ketenpoort {

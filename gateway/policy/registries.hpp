@@ -5,7 +5,7 @@
 #include <string_view>
 
 #include "gateway/identity/oin.hpp"
-#include "gateway/mapping/civil_date.hpp"
+#include "gateway/calendar/civil_date.hpp"
 
 namespace ketenpoort {
 

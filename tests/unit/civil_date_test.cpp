@@ -1,6 +1,6 @@
 #include <gtest/gtest.h>
 
-#include "gateway/mapping/civil_date.hpp"
+#include "gateway/calendar/civil_date.hpp"
 
 namespace ketenpoort {
 namespace {

@@ -155,6 +155,33 @@ TEST(ConfigLoader, RoleSpecificAttributesAreChecked) {
               ::testing::Contains(HasSubstr("organisation \"nobody\" is not a configured party")));
 }
 
+TEST(ConfigLoader, AgreementsAreReadAndChecked) {
+  const std::string agreement =
+      R"(<agreements><agreement id="vwo-1" party="coa" purpose="elip" gemeente="gemeente-0363" valid-from="2025-01-01" valid-until="2025-12-31" document="dms://1"/></agreements>
+  <mappings)";
+  const auto ok = parse(validWith("<mappings", agreement));
+  ASSERT_TRUE(ok.config) << ::testing::PrintToString(messages(ok));
+  ASSERT_EQ(ok.config->agreements.size(), 1u);
+  EXPECT_EQ(ok.config->agreements[0].gemeente_id, "gemeente-0363");
+  EXPECT_EQ(formatIsoDate(ok.config->agreements[0].valid_until), "2025-12-31");
+
+  const auto problemsWith = [&](const std::string& from, const std::string& to) {
+    std::string a = agreement;
+    a.replace(a.find(from), from.size(), to);
+    return messages(parse(validWith("<mappings", a)));
+  };
+  EXPECT_THAT(problemsWith(R"(gemeente="gemeente-0363")", R"(gemeente="coa")"),
+              ::testing::Contains(HasSubstr("\"coa\" is not a configured gemeente")));
+  EXPECT_THAT(problemsWith(R"(party="coa")", R"(party="school-x")"),
+              ::testing::Contains(HasSubstr("party \"school-x\" is not configured")));
+  EXPECT_THAT(problemsWith("2025-12-31", "2024-12-31"),
+              ::testing::Contains(HasSubstr("valid-until lies before valid-from")));
+  EXPECT_THAT(problemsWith("2025-01-01", "1-1-2025"),
+              ::testing::Contains(HasSubstr("valid-from must be a date")));
+  EXPECT_THAT(problemsWith(R"( document="dms://1")", ""),
+              ::testing::Contains(HasSubstr("lacks required attribute \"document\"")));
+}
+
 TEST(ConfigLoader, OpsListenerMustStayOnLoopback) {
   const auto result = parse(validWith(R"(<ops address="127.0.0.1")", R"(<ops address="0.0.0.0")"));
   EXPECT_THAT(messages(result), ::testing::Contains(HasSubstr("must bind a loopback address")));

@@ -1,4 +1,4 @@
-#include "gateway/mapping/civil_date.hpp"
+#include "gateway/calendar/civil_date.hpp"
 
 #include <charconv>
 #include <cstdio>
