@@ -2,6 +2,7 @@
 
 #include <charconv>
 #include <cstdio>
+#include <ctime>
 
 namespace ketenpoort {
 namespace {
@@ -37,6 +38,20 @@ std::string formatIsoDate(const CivilDate& date) {
 
 CivilDate todayUtc() {
   return CivilDate(std::chrono::floor<std::chrono::days>(std::chrono::system_clock::now()));
+}
+
+std::string utcNowRfc3339() {
+  const auto now = std::chrono::system_clock::now();
+  const auto ms =
+      std::chrono::duration_cast<std::chrono::milliseconds>(now.time_since_epoch()).count();
+  const std::time_t seconds = static_cast<std::time_t>(ms / 1000);
+  std::tm tm{};
+  gmtime_r(&seconds, &tm);
+  char buffer[64];
+  std::snprintf(buffer, sizeof buffer, "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ", tm.tm_year + 1900,
+                tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec,
+                static_cast<int>(ms % 1000));
+  return buffer;
 }
 
 std::optional<CalendarPeriod> parseIsoPeriod(std::string_view text) {

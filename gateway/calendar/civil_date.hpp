@@ -13,6 +13,8 @@ using CivilDate = std::chrono::year_month_day;
 std::optional<CivilDate> parseIsoDate(std::string_view text);
 std::string formatIsoDate(const CivilDate& date);
 CivilDate todayUtc();
+// Now as RFC 3339 UTC with milliseconds: 2026-11-22T15:04:05.123Z.
+std::string utcNowRfc3339();
 
 // A retention or validity period: whole years, months and days (ISO 8601 "P7Y", "P6M").
 struct CalendarPeriod {

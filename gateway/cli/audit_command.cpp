@@ -26,13 +26,6 @@ if that fails, no answer is given. `exchanges --bsn` is a data subject's access 
 Consents: see `ketenpoort consent list`.
 )";
 
-std::string csv(const std::string& s) {
-  if (s.find_first_of(",\"\n") == std::string::npos) return s;
-  std::string out = "\"";
-  for (char c : s) out += c == '"' ? std::string("\"\"") : std::string(1, c);
-  return out + "\"";
-}
-
 std::string join(const std::vector<std::string>& items, const char* separator) {
   std::string out;
   for (const auto& i : items) out += (out.empty() ? "" : separator) + i;
@@ -43,11 +36,11 @@ void printTable(const std::vector<std::string>& header,
                 const std::vector<std::vector<std::string>>& rows, const std::string& format) {
   if (format == "csv") {
     std::vector<std::string> h;
-    for (const auto& c : header) h.push_back(csv(c));
+    for (const auto& c : header) h.push_back(csvField(c));
     std::cout << join(h, ",") << "\n";
     for (const auto& row : rows) {
       std::vector<std::string> r;
-      for (const auto& c : row) r.push_back(csv(c));
+      for (const auto& c : row) r.push_back(csvField(c));
       std::cout << join(r, ",") << "\n";
     }
     return;
@@ -146,11 +139,7 @@ int auditCommand(const Args& args) {
           SubjectReferencer::loadOrCreate(dir / "subject.key").reference({SubjectKey::Kind::kBsn, *bsn});
     }
     {
-      ExchangeLogOptions options;
-      options.database = config.storage_path;
-      options.signing_key = dir / "log-signing.key";
-      options.busy_timeout = config.storage_busy_timeout;
-      ExchangeLog log(options);
+      ExchangeLog log(exchangeLogOptionsFor(config));
       const AppendResult recorded = recordAuditQuery(log, officer->oin.str(), query, filter);
       if (!recorded.ok) {
         std::cerr << "the query could not be recorded in the exchange log, so it is not answered: "

@@ -16,6 +16,9 @@ bool hasFlag(const Args& args, const std::string& flag);
 std::vector<std::string> unknownFlags(const Args& args, const std::vector<std::string>& with_value,
                                       const std::vector<std::string>& without_value);
 
+// A CSV field, quoted when it holds a comma, quote or newline (RFC 4180).
+std::string csvField(const std::string& value);
+
 int serveCommand(const Args& args);
 int checkConfigCommand(const Args& args);
 int demoCommand(const Args& args);

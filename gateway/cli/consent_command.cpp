@@ -28,13 +28,6 @@ std::optional<CivilDate> dateFlag(const Args& args, const char* flag, std::strin
   return date;
 }
 
-std::string csvField(const std::string& s) {
-  if (s.find_first_of(",\"\n") == std::string::npos) return s;
-  std::string out = "\"";
-  for (char c : s) out += c == '"' ? std::string("\"\"") : std::string(1, c);
-  return out + "\"";
-}
-
 }  // namespace
 
 int consentCommand(const Args& args) {
@@ -68,11 +61,7 @@ int consentCommand(const Args& args) {
   }
   try {
     std::filesystem::create_directories(dir);
-    ExchangeLogOptions options;
-    options.database = config.storage_path;
-    options.signing_key = dir / "log-signing.key";
-    options.busy_timeout = config.storage_busy_timeout;
-    ExchangeLog log(options);
+    ExchangeLog log(exchangeLogOptionsFor(config));
     const auto referencer = SubjectReferencer::loadOrCreate(dir / "subject.key");
     RegistryStore registries(config.storage_path, referencer, log);
 

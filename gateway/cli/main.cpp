@@ -39,6 +39,13 @@ std::vector<std::string> unknownFlags(const Args& args, const std::vector<std::s
   return unknown;
 }
 
+std::string csvField(const std::string& value) {
+  if (value.find_first_of(",\"\n") == std::string::npos) return value;
+  std::string out = "\"";
+  for (char c : value) out += c == '"' ? std::string("\"\"") : std::string(1, c);
+  return out + "\"";
+}
+
 }  // namespace ketenpoort::cli
 
 namespace {

@@ -2,11 +2,9 @@
 
 #include <boost/json/serialize.hpp>
 
-#include <chrono>
-#include <cstdio>
-#include <ctime>
 #include <unistd.h>
 
+#include "gateway/calendar/civil_date.hpp"
 #include "gateway/identity/bsn.hpp"
 
 namespace ketenpoort {
@@ -20,20 +18,6 @@ std::string_view levelName(LogLevel level) {
     case LogLevel::kError: return "error";
   }
   return "info";
-}
-
-std::string utcTimestamp() {
-  const auto now = std::chrono::system_clock::now();
-  const auto millis =
-      std::chrono::duration_cast<std::chrono::milliseconds>(now.time_since_epoch()).count();
-  const std::time_t seconds = static_cast<std::time_t>(millis / 1000);
-  std::tm tm{};
-  gmtime_r(&seconds, &tm);
-  char buffer[64];
-  std::snprintf(buffer, sizeof buffer, "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ", tm.tm_year + 1900,
-                tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec,
-                static_cast<int>(millis % 1000));
-  return buffer;
 }
 
 void scrub(boost::json::value& value) {
@@ -64,7 +48,7 @@ DiagnosticLog::~DiagnosticLog() {
 void DiagnosticLog::write(LogLevel level, std::string_view event, boost::json::object fields) {
   if (level < min_level_) return;
   boost::json::object line;
-  line["ts"] = utcTimestamp();
+  line["ts"] = utcNowRfc3339();
   line["level"] = levelName(level);
   line["event"] = event;
   for (auto& entry : fields) line[entry.key()] = std::move(entry.value());

@@ -55,14 +55,8 @@ asio::ssl::context makeServerContext(const TlsFiles& files) {
 }
 
 std::unique_ptr<ExchangeLog> openExchangeLog(const GatewayConfig& config) {
-  ExchangeLogOptions options;
-  options.database = config.storage_path;
-  options.signing_key = config.storage_path.parent_path() / "log-signing.key";
-  options.checkpoint_every_records = config.checkpoint_every_records;
-  options.checkpoint_every = config.checkpoint_every;
-  options.busy_timeout = config.storage_busy_timeout;
   std::filesystem::create_directories(config.storage_path.parent_path());
-  return std::make_unique<ExchangeLog>(options);
+  return std::make_unique<ExchangeLog>(exchangeLogOptionsFor(config));
 }
 
 // Agreements come from the config; the registry learns each new or changed one (and logs

@@ -68,6 +68,16 @@ std::string insertSql() {
 
 }  // namespace
 
+ExchangeLogOptions exchangeLogOptionsFor(const GatewayConfig& config) {
+  ExchangeLogOptions options;
+  options.database = config.storage_path;
+  options.signing_key = config.storage_path.parent_path() / "log-signing.key";
+  options.checkpoint_every_records = config.checkpoint_every_records;
+  options.checkpoint_every = config.checkpoint_every;
+  options.busy_timeout = config.storage_busy_timeout;
+  return options;
+}
+
 struct ExchangeLog::Writer {
   explicit Writer(const ExchangeLogOptions& options)
       : signer(LogSigner::loadOrCreate(options.signing_key)) {

@@ -13,6 +13,7 @@
 #include <string>
 #include <thread>
 
+#include "gateway/config/gateway_config.hpp"
 #include "gateway/store/exchange_record.hpp"
 #include "gateway/store/record_codec.hpp"
 
@@ -32,6 +33,10 @@ struct ExchangeLogOptions {
   // a full disk does; also lets tests produce a full disk.
   std::uint64_t max_database_pages = 0;
 };
+
+// The options the gateway's config implies: the database at <storage path>, the signing
+// key beside it. Shared by the server and the CLI so they always open the same log.
+ExchangeLogOptions exchangeLogOptionsFor(const GatewayConfig& config);
 
 struct AppendResult {
   bool ok = false;

@@ -5,6 +5,8 @@
 #include <string_view>
 #include <vector>
 
+#include "gateway/calendar/civil_date.hpp"
+
 namespace ketenpoort {
 
 enum class ExchangeOutcome { kDelivered, kQueued, kRefused, kFailed };
@@ -43,6 +45,5 @@ struct ChainPosition {
   std::string record_hash;  // 32 bytes
 };
 
-std::string utcNowRfc3339();
 
 }  // namespace ketenpoort
