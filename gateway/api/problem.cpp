@@ -53,6 +53,13 @@ Problem roleNotAllowed(std::string detail) {
 Problem internalError() {
   return {500, "internal-error", "Internal error", "the incident has been logged"};
 }
+Problem invalidQuery(std::string detail) {
+  return {400, "invalid-query", "The query parameters are not valid", std::move(detail)};
+}
+Problem logUnavailable() {
+  return {503, "log-unavailable", "The exchange log cannot be written",
+          "nothing was done; try again when the gateway reports ready"};
+}
 }  // namespace problems
 
 }  // namespace ketenpoort

@@ -30,6 +30,8 @@ Problem testPartyRefused(std::string detail);
 Problem invalidClientCertificate(std::string detail);
 Problem roleNotAllowed(std::string detail);
 Problem internalError();
+Problem invalidQuery(std::string detail);
+Problem logUnavailable();
 }  // namespace problems
 
 }  // namespace ketenpoort

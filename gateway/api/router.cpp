@@ -11,7 +11,11 @@ ApiResponse problemResponse(const Problem& problem, std::string_view instance) {
 }
 
 void Router::add(std::string method, std::string path_template, Handler handler) {
-  routes_.push_back({std::move(method), std::move(path_template), std::move(handler)});
+  routes_.push_back({std::move(method), std::move(path_template), std::move(handler), {}});
+}
+
+void Router::addAsync(std::string method, std::string path_template, AsyncHandler handler) {
+  routes_.push_back({std::move(method), std::move(path_template), {}, std::move(handler)});
 }
 
 bool Router::matches(std::string_view path_template, std::string_view path) {
@@ -27,7 +31,10 @@ Router::Outcome Router::dispatch(const ApiRequest& request) const {
   std::string allowed;
   for (const Route& route : routes_) {
     if (!matches(route.path_template, request.path)) continue;
-    if (route.method == request.method) return {route.handler(request), route.path_template};
+    if (route.method == request.method) {
+      if (route.async) return {{}, route.async, route.path_template};
+      return {route.handler(request), {}, route.path_template};
+    }
     if (!allowed.empty()) allowed += ", ";
     allowed += route.method;
   }
@@ -35,9 +42,9 @@ Router::Outcome Router::dispatch(const ApiRequest& request) const {
     auto response = problemResponse(
         problems::methodNotAllowed(request.method + " is not allowed; use " + allowed), request.path);
     response.headers.emplace_back("Allow", allowed);
-    return {std::move(response), "unmatched"};
+    return {std::move(response), {}, "unmatched"};
   }
-  return {problemResponse(problems::notFound("no resource at " + request.path), request.path),
+  return {problemResponse(problems::notFound("no resource at " + request.path), request.path), {},
           "unmatched"};
 }
 

@@ -18,13 +18,19 @@ ApiResponse problemResponse(const Problem& problem, std::string_view instance);
 class Router {
  public:
   using Handler = std::function<ApiResponse(const ApiRequest&)>;
+  // For work that may block (database, other servers): the handler takes the request,
+  // does its work elsewhere and calls `respond` once, from any thread.
+  using Respond = std::function<void(ApiResponse)>;
+  using AsyncHandler = std::function<void(ApiRequest, Respond)>;
 
   struct Outcome {
-    ApiResponse response;
-    std::string route;  // the template, or "unmatched"
+    ApiResponse response;   // when `async` is empty
+    AsyncHandler async;     // otherwise: run it to get the response
+    std::string route;      // the template, or "unmatched"
   };
 
   void add(std::string method, std::string path_template, Handler handler);
+  void addAsync(std::string method, std::string path_template, AsyncHandler handler);
   Outcome dispatch(const ApiRequest& request) const;
 
  private:
@@ -32,6 +38,7 @@ class Router {
     std::string method;
     std::string path_template;
     Handler handler;
+    AsyncHandler async;
   };
   static bool matches(std::string_view path_template, std::string_view path);
 

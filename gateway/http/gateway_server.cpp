@@ -1,6 +1,7 @@
 #include "gateway/http/gateway_server.hpp"
 
 #include <boost/asio/signal_set.hpp>
+#include <boost/asio/thread_pool.hpp>
 #include <boost/asio/ssl/context.hpp>
 
 #include <csignal>
@@ -9,6 +10,7 @@
 #include <thread>
 
 #include "gateway/api/gateway_api.hpp"
+#include "gateway/audit/audit_api.hpp"
 #include "gateway/http/listeners.hpp"
 #include "gateway/mapping/mapping_loader.hpp"
 #include "gateway/store/registry_store.hpp"
@@ -94,9 +96,18 @@ struct GatewayServer::Impl {
         tls(makeServerContext(config.tls)),
         exchange(ioc, state, "exchange", config.exchange, tls, parties, makeExchangeRouter(config, catalogue),
                  false),
-        audit(ioc, state, "audit", config.audit, tls, parties, makeAuditRouter(config), true),
+        audit(ioc, state, "audit", config.audit, tls, parties, auditRouter(), true),
         ops(ioc, state, config.ops),
         signals(ioc) {}
+
+  Router auditRouter() {
+    Router router = makeAuditRouter(config);
+    addAuditRoutes(router, AuditApiContext{config, *exchange_log, registries, subject_referencer,
+                                           [this](std::function<void()> work) {
+                                             asio::post(blocking_pool, std::move(work));
+                                           }});
+    return router;
+  }
 
   asio::awaitable<void> drainSequence() {
     exchange.close();
@@ -145,6 +156,8 @@ struct GatewayServer::Impl {
   std::unique_ptr<ExchangeLog> exchange_log;
   SubjectReferencer subject_referencer;
   RegistryStore registries;
+  // Database reads and other blocking work of request handlers: never on a network thread.
+  asio::thread_pool blocking_pool{2};
   PartyDirectory parties;
   asio::io_context ioc;
   asio::ssl::context tls;

@@ -60,6 +60,23 @@ std::optional<Problem> readFailureProblem(const beast::error_code& ec, const Lim
   return std::nullopt;
 }
 
+// Runs an asynchronous route handler and resumes on the calling coroutine's executor.
+asio::awaitable<ApiResponse> runAsyncHandler(const Router::AsyncHandler& handler,
+                                             ApiRequest request) {
+  auto executor = co_await asio::this_coro::executor;
+  co_return co_await asio::async_initiate<decltype(asio::use_awaitable), void(ApiResponse)>(
+      [&handler, &request, executor](auto completion) {
+        // std::function needs a copyable callable; the completion handler is move-only.
+        auto shared = std::make_shared<decltype(completion)>(std::move(completion));
+        handler(std::move(request), [shared, executor](ApiResponse response) {
+          asio::post(executor, [shared, response = std::move(response)]() mutable {
+            (*shared)(std::move(response));
+          });
+        });
+      },
+      asio::use_awaitable);
+}
+
 }  // namespace
 
 TlsListener::TlsListener(asio::io_context& ioc, ServerState& state, std::string name,
@@ -205,14 +222,21 @@ asio::awaitable<void> TlsListener::session(tcp::socket socket) {
     if (refusal) {
       outcome = {problemResponse(*refusal, std::string(request.target().substr(
                                                0, request.target().find('?')))),
+                 {},
                  "unidentified"};
     } else {
       try {
-        outcome = router_.dispatch(toApiRequest(request, caller));
+        ApiRequest api_request = toApiRequest(request, caller);
+        outcome = router_.dispatch(api_request);
+        if (outcome.async) {
+          // The handler works elsewhere (a worker pool); the answer comes back to this
+          // connection's strand, so the network thread waits for nothing.
+          outcome.response = co_await runAsyncHandler(outcome.async, std::move(api_request));
+        }
       } catch (const std::exception& e) {
         // A handler bug must cost one request, not the connection's answer or the process.
         logError("handler-failed", {{"listener", name_}, {"what", e.what()}});
-        outcome = {problemResponse(problems::internalError(), ""), "unmatched"};
+        outcome = {problemResponse(problems::internalError(), ""), {}, "unmatched"};
       }
     }
     const bool keep_alive = request.keep_alive() && !refusal && !state_.draining.load() &&

@@ -269,6 +269,12 @@ ExchangeLog::Effect RegistryStore::koppelingEffect(const SubjectKey& subject,
 }
 
 std::vector<ConsentEntry> RegistryStore::listConsents(const std::optional<SubjectKey>& subject) const {
+  return listConsentsByReference(subject ? std::optional(referencer_.reference(*subject))
+                                         : std::nullopt);
+}
+
+std::vector<ConsentEntry> RegistryStore::listConsentsByReference(
+    const std::optional<std::string>& subject) const {
   std::vector<ConsentEntry> out;
   std::lock_guard lock(read_mutex_);
   Statement q(read_,
@@ -279,9 +285,8 @@ std::vector<ConsentEntry> RegistryStore::listConsents(const std::optional<Subjec
                         "COALESCE(expires, ''), COALESCE(withdrawn, '') FROM consents "
                         "ORDER BY granted, id");
   if (subject) {
-    const std::string ref = referencer_.reference(*subject);
-    q.bindInt(1, subjectKey(ref));
-    q.bindText(2, ref);
+    q.bindInt(1, subjectKey(*subject));
+    q.bindText(2, *subject);
   }
   while (q.step()) {
     out.push_back({std::string(q.text(0)), std::string(q.text(1)), std::string(q.text(2)),

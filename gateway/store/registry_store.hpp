@@ -86,6 +86,7 @@ class RegistryStore final : public KoppelingRegistry,
 
   // Consents of one person (all when subject is nullopt).
   std::vector<ConsentEntry> listConsents(const std::optional<SubjectKey>& subject) const;
+  std::vector<ConsentEntry> listConsentsByReference(const std::optional<std::string>& subject_ref) const;
 
   Registries view() const { return Registries{*this, *this, *this}; }
 

@@ -10,6 +10,8 @@
 #include <thread>
 
 #include "gateway/http/https_client.hpp"
+#include "gateway/store/identifiers.hpp"
+#include "gateway/store/subject_reference.hpp"
 #include "tests/integration/gateway_fixture.hpp"
 
 namespace ketenpoort::testing {
@@ -426,6 +428,70 @@ TEST_F(TlsGatewayTest, AgreementsFromTheConfigAreInTheRegistryAndLoggedOnce) {
   server_.reset();
   startGateway();  // a restart with the same config changes nothing
   EXPECT_EQ(server_->exchangeLog().lastSequence(), logged);
+}
+
+TEST_F(TlsGatewayTest, AuditApiAnswersTheOfficerAboutItsOwnOrganisationOnly) {
+  startGateway();
+  const auto referencer =
+      SubjectReferencer::loadOrCreate(config_.storage_path.parent_path() / "subject.key");
+  const std::string bsn = "725763863";  // synthetic
+  const auto append = [&](const char* recipient, ExchangeOutcome outcome, const char* reason) {
+    ExchangeRecord r;
+    r.transaction_id = newUuidV7();
+    r.time_utc = utcNowRfc3339();
+    r.flow = "coa.klantprofiel";
+    r.sender_oin = "00000099100000000001";
+    r.recipient_oin = recipient;
+    r.purpose = "regie-inburgering";
+    r.subject_ref = referencer.reference({SubjectKey::Kind::kBsn, bsn});
+    r.outcome = outcome;
+    r.reason = reason;
+    r.fields_withheld = {{"medisch.diagnosen[0]", "special-category"}};
+    ASSERT_TRUE(server_->exchangeLog().appendAndWait(r).ok);
+  };
+  append("00000099200000000363", ExchangeOutcome::kDelivered, "");
+  append("00000099200000000518", ExchangeOutcome::kRefused, "no-koppeling");
+  append("00000099200000000363", ExchangeOutcome::kRefused, "law-regime");
+
+  const auto ask = [&](const std::string& target) {
+    TestTlsClient officer(server_->auditPort(), asParty("fg-0363"));
+    auto response = officer.request("GET", target);
+    EXPECT_TRUE(response) << officer.lastError();
+    return response.value_or(TestResponse{});
+  };
+  const auto report = ask("/v1/audit/exchanges?bsn=" + bsn);
+  ASSERT_EQ(report.status, 200u) << report.body;
+  const auto exchanges = boost::json::parse(report.body).at("exchanges").as_array();
+  ASSERT_EQ(exchanges.size(), 2u);  // both Amsterdam's, not the one towards 's-Gravenhage
+  EXPECT_EQ(exchanges[0].at("recipient"), "gemeente-0363");
+  EXPECT_EQ(exchanges[0].at("fields_withheld").as_array()[0].at("reason"), "special-category");
+  EXPECT_EQ(report.body.find(bsn), std::string::npos);
+
+  const auto refusals = ask("/v1/audit/refusals");
+  ASSERT_EQ(refusals.status, 200u);
+  EXPECT_THAT(refusals.body, HasSubstr(R"({"flow":"coa.klantprofiel","reason":"law-regime","count":1})"));
+  EXPECT_THAT(refusals.body, ::testing::Not(HasSubstr("no-koppeling")));
+  EXPECT_THAT(ask("/v1/audit/withheld").body, HasSubstr(R"("field":"medisch.diagnosen[]")"));
+  EXPECT_EQ(ask("/v1/audit/consents").status, 200u);
+
+  const auto bad = ask("/v1/audit/exchanges?colour=blue");
+  EXPECT_EQ(bad.status, 400u);
+  EXPECT_EQ(problemCode(bad), "invalid-query");
+  EXPECT_EQ(ask("/v1/audit/exchanges?bsn=123456789").status, 400u);
+
+  // Each answered query was recorded first; one that cannot be recorded is not answered.
+  const auto before = server_->exchangeLog().lastSequence();
+  sqlite3* holder = nullptr;
+  ASSERT_EQ(sqlite3_open(config_.storage_path.c_str(), &holder), SQLITE_OK);
+  ASSERT_EQ(sqlite3_exec(holder, "BEGIN IMMEDIATE", nullptr, nullptr, nullptr), SQLITE_OK);
+  const auto unavailable = ask("/v1/audit/exchanges");
+  sqlite3_exec(holder, "ROLLBACK", nullptr, nullptr, nullptr);
+  sqlite3_close(holder);
+  EXPECT_EQ(unavailable.status, 503u);
+  EXPECT_EQ(problemCode(unavailable), "log-unavailable");
+  EXPECT_EQ(unavailable.body.find("coa.klantprofiel"), std::string::npos);
+  EXPECT_EQ(server_->exchangeLog().lastSequence(), before);
+  EXPECT_EQ(before, 1u + 3u + 4u);  // the agreement, three exchanges, four answered queries
 }
 
 TEST_F(TlsGatewayTest, HttpsClientTalksToTheGateway) {

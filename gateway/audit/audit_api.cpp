@@ -1,0 +1,167 @@
+#include "gateway/audit/audit_api.hpp"
+
+#include <boost/json/array.hpp>
+#include <boost/json/object.hpp>
+#include <boost/json/serialize.hpp>
+
+#include <algorithm>
+#include <memory>
+#include <variant>
+
+#include "gateway/api/query_string.hpp"
+#include "gateway/audit/audit_queries.hpp"
+#include "gateway/identity/bsn.hpp"
+
+namespace ketenpoort {
+namespace {
+
+ApiResponse json(const boost::json::value& body) {
+  ApiResponse r;
+  r.body = boost::json::serialize(body);
+  return r;
+}
+
+// Reads the parameters a query allows into a filter; a problem for anything else.
+std::variant<AuditFilter, Problem> filterFrom(const AuditApiContext& c, const ApiRequest& request,
+                                              const std::vector<std::string_view>& allowed) {
+  const auto params = parseQueryString(request.query);
+  if (!params) return problems::invalidQuery("malformed or repeated query parameter");
+  AuditFilter f;
+  const Party* organisation = c.config.findPartyById(request.caller->organisation.value_or(""));
+  if (!organisation) return problems::roleNotAllowed("the caller serves no configured organisation");
+  f.organisation_oin = organisation->oin.str();
+  for (const auto& [key, value] : *params) {
+    if (std::find(allowed.begin(), allowed.end(), key) == allowed.end()) {
+      return problems::invalidQuery("unknown parameter \"" + key + "\"");
+    }
+    if (key == "bsn") {
+      if (!isValidBsn(value)) return problems::invalidQuery("bsn is not a valid BSN");
+      f.subject_ref = c.referencer.reference({SubjectKey::Kind::kBsn, value});
+    } else if (key == "from" || key == "to") {
+      if (!parseIsoDate(value)) return problems::invalidQuery(key + " must be a date YYYY-MM-DD");
+      (key == "from" ? f.from_date : f.to_date) = value;
+    } else if (key == "flow") {
+      f.flow = value;
+    } else if (key == "outcome") {
+      if (value != "delivered" && value != "queued" && value != "refused" && value != "failed") {
+        return problems::invalidQuery("outcome must be delivered, queued, refused or failed");
+      }
+      f.outcome = value;
+    } else if (key == "party") {
+      const Party* party = c.config.findPartyById(value);
+      if (!party) return problems::invalidQuery("party names no configured party");
+      f.party_oin = party->oin.str();
+    }
+  }
+  return f;
+}
+
+boost::json::object exchangeJson(const AuditedExchange& e, const GatewayConfig& config) {
+  const auto& r = e.record;
+  const auto name = [&config](const std::string& oin) {
+    const auto parsed = Oin::parse(oin);
+    const Party* p = parsed ? config.findPartyByOin(*parsed) : nullptr;
+    return p ? p->id : oin;
+  };
+  boost::json::array delivered;
+  for (const auto& f : r.fields_delivered) delivered.emplace_back(f);
+  boost::json::array withheld;
+  for (const auto& w : r.fields_withheld) {
+    withheld.emplace_back(boost::json::object{{"field", w.field}, {"reason", w.reason}});
+  }
+  return {{"sequence", e.sequence},        {"transaction_id", r.transaction_id},
+          {"time", r.time_utc},            {"flow", r.flow},
+          {"sender", name(r.sender_oin)},  {"sender_oin", r.sender_oin},
+          {"recipient", name(r.recipient_oin)}, {"recipient_oin", r.recipient_oin},
+          {"purpose", r.purpose},          {"legal_basis", r.legal_basis},
+          {"consent_id", r.consent_id},    {"agreement_id", r.agreement_id},
+          {"outcome", toString(r.outcome)}, {"reason", r.reason},
+          {"fields_delivered", std::move(delivered)}, {"fields_withheld", std::move(withheld)},
+          {"retention_until", r.retention_until}};
+}
+
+// The common shape of every audit route: on a worker, check the parameters, record the
+// query in the exchange log, then answer.
+void addQuery(Router& router, const AuditApiContext& context, std::string name,
+              std::vector<std::string_view> allowed,
+              std::function<boost::json::value(const AuditApiContext&, const AuditFilter&)> answer) {
+  router.addAsync("GET", "/v1/audit/" + name,
+                  [context, name, allowed, answer](ApiRequest request, Router::Respond respond) {
+    context.run_blocking([context, name, allowed, answer, request = std::move(request),
+                          respond = std::move(respond)] {
+      ApiResponse response;
+      try {
+        const auto parsed = filterFrom(context, request, allowed);
+        if (const auto* problem = std::get_if<Problem>(&parsed)) {
+          response = problemResponse(*problem, request.path);
+        } else {
+          const AuditFilter& filter = std::get<AuditFilter>(parsed);
+          if (!recordAuditQuery(context.log, request.caller->oin.str(), name, filter).ok) {
+            response = problemResponse(problems::logUnavailable(), request.path);
+          } else {
+            response = json(answer(context, filter));
+          }
+        }
+      } catch (const std::exception&) {
+        response = problemResponse(problems::internalError(), request.path);
+      }
+      respond(std::move(response));
+    });
+  });
+}
+
+std::vector<AuditedExchange> exchangesOnly(const AuditApiContext& c, const AuditFilter& f) {
+  auto found = findExchanges(c.config.storage_path, f);
+  if (!f.flow) {
+    std::erase_if(found, [](const AuditedExchange& e) { return e.record.flow.starts_with("ketenpoort."); });
+  }
+  return found;
+}
+
+}  // namespace
+
+void addAuditRoutes(Router& router, const AuditApiContext& context) {
+  addQuery(router, context, "exchanges", {"bsn", "from", "to", "flow", "party", "outcome"},
+           [](const AuditApiContext& c, const AuditFilter& f) -> boost::json::value {
+             boost::json::array out;
+             for (const auto& e : exchangesOnly(c, f)) out.emplace_back(exchangeJson(e, c.config));
+             return boost::json::object{{"exchanges", std::move(out)}};
+           });
+  addQuery(router, context, "refusals", {"from", "to", "flow", "party"},
+           [](const AuditApiContext& c, const AuditFilter& f) -> boost::json::value {
+             boost::json::array out;
+             for (const auto& [key, count] : countRefusals(exchangesOnly(c, f))) {
+               out.emplace_back(boost::json::object{
+                   {"flow", std::get<0>(key)}, {"reason", std::get<1>(key)}, {"count", count}});
+             }
+             return boost::json::object{{"refusals", std::move(out)}};
+           });
+  addQuery(router, context, "withheld", {"from", "to", "flow", "party"},
+           [](const AuditApiContext& c, const AuditFilter& f) -> boost::json::value {
+             boost::json::array out;
+             for (const auto& [key, count] : countWithheld(exchangesOnly(c, f))) {
+               out.emplace_back(boost::json::object{{"flow", std::get<0>(key)},
+                                                    {"field", std::get<1>(key)},
+                                                    {"reason", std::get<2>(key)},
+                                                    {"count", count}});
+             }
+             return boost::json::object{{"withheld", std::move(out)}};
+           });
+  // Consents towards the officer's own organisation.
+  addQuery(router, context, "consents", {"bsn"},
+           [](const AuditApiContext& c, const AuditFilter& f) -> boost::json::value {
+             boost::json::array out;
+             const CivilDate today = todayUtc();
+             for (const auto& consent : c.registries.listConsentsByReference(f.subject_ref)) {
+               if (consent.recipient_oin != f.organisation_oin) continue;
+               out.emplace_back(boost::json::object{
+                   {"id", consent.id}, {"purpose", consent.purpose_id},
+                   {"recipient_oin", consent.recipient_oin}, {"evidence", consent.evidence_ref},
+                   {"granted", consent.granted}, {"expires", consent.expires},
+                   {"withdrawn", consent.withdrawn}, {"status", consent.statusOn(today)}});
+             }
+             return boost::json::object{{"consents", std::move(out)}};
+           });
+}
+
+}  // namespace ketenpoort

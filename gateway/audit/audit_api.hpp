@@ -1,0 +1,32 @@
+#pragma once
+
+#include <functional>
+
+#include "gateway/api/router.hpp"
+#include "gateway/config/gateway_config.hpp"
+#include "gateway/store/registry_store.hpp"
+#include "gateway/store/subject_reference.hpp"
+
+namespace ketenpoort {
+
+// Runs blocking work (database reads, log appends) away from the network threads.
+using BlockingExecutor = std::function<void(std::function<void()>)>;
+
+struct AuditApiContext {
+  const GatewayConfig& config;
+  ExchangeLog& log;
+  const RegistryStore& registries;
+  const SubjectReferencer& referencer;
+  BlockingExecutor run_blocking;
+};
+
+// The privacy officer's queries on the audit listener, as JSON (docs/api/openapi.yaml):
+//   GET /v1/audit/exchanges?bsn=&from=&to=&flow=&party=&outcome=
+//   GET /v1/audit/refusals?from=&to=      GET /v1/audit/withheld?from=&to=
+//   GET /v1/audit/consents?bsn=
+// Answers cover only exchanges of the caller's own organisation. Each query is written to
+// the exchange log first; if that fails the answer is 503 log-unavailable. The routes keep
+// a copy of `context`; what it refers to must outlive the router.
+void addAuditRoutes(Router& router, const AuditApiContext& context);
+
+}  // namespace ketenpoort
