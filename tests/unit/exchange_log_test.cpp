@@ -3,6 +3,7 @@
 
 #include <sqlite3.h>
 
+#include <cstdlib>
 #include <fstream>
 #include <sstream>
 #include <thread>
@@ -378,6 +379,28 @@ TEST_F(ExchangeLogTest, FullDatabaseFailsClosed) {
   // What was reported durable is there and intact.
   const auto v = verify();
   EXPECT_EQ(v.records_checked, written);
+}
+
+TEST_F(ExchangeLogTest, ReadOnlyFileFailsClosedAndRecovers) {
+  ExchangeLogOptions o = options();
+  ExchangeLog log(o);
+  ASSERT_TRUE(log.appendAndWait(record(1)).ok);
+  // Commits go to the WAL: make it (and the database) immutable, as a file system that
+  // turned read-only under the gateway would be.
+  const std::string files = o.database.string() + " " + o.database.string() + "-wal";
+  if (std::system(("chattr +i " + files + " 2>/dev/null").c_str()) != 0) {
+    GTEST_SKIP() << "chattr +i is not permitted here; the read-only case needs it";
+  }
+  const auto refused = log.appendAndWait(record(2));
+  const bool healthy = log.healthy();
+  ASSERT_EQ(std::system(("chattr -i " + files).c_str()), 0);
+  EXPECT_FALSE(refused.ok);
+  EXPECT_FALSE(healthy);
+  EXPECT_EQ(log.lastSequence(), 1u);
+  const auto again = log.appendAndWait(record(3));
+  ASSERT_TRUE(again.ok) << again.error;
+  EXPECT_EQ(again.sequence, 2u);
+  EXPECT_TRUE(log.healthy());
 }
 
 TEST_F(ExchangeLogTest, NoBsnInTheDatabaseOrItsWal) {
