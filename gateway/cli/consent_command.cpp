@@ -4,6 +4,7 @@
 #include <boost/json/object.hpp>
 #include <boost/json/serialize.hpp>
 
+#include "gateway/audit/audit_queries.hpp"
 #include "gateway/cli/commands.hpp"
 #include "gateway/config/config_loader.hpp"
 #include "gateway/identity/bsn.hpp"
@@ -16,8 +17,10 @@ constexpr const char* kConsentUsage = R"(usage:
   ketenpoort consent grant    --config FILE --bsn BSN --purpose PURPOSE --recipient PARTY-ID
                               --evidence REF [--granted YYYY-MM-DD] [--expires YYYY-MM-DD]
   ketenpoort consent withdraw --config FILE --id CONSENT-ID [--date YYYY-MM-DD]
-  ketenpoort consent list     --config FILE [--bsn BSN] [--format table|json|csv]
-Every grant and withdrawal is written to the exchange log with the change itself.
+  ketenpoort consent list     --config FILE --as OFFICER-ID [--bsn BSN] [--format table|json|csv]
+Every grant and withdrawal is written to the exchange log with the change itself; every
+listing is recorded there as an audit query (and covers consents towards the officer's
+organisation only).
 )";
 
 std::optional<CivilDate> dateFlag(const Args& args, const char* flag, std::string& error) {
@@ -36,7 +39,7 @@ int consentCommand(const Args& args) {
   const auto unknown = unknownFlags(
       rest,
       {"--config", "--bsn", "--purpose", "--recipient", "--evidence", "--granted", "--expires",
-       "--id", "--date", "--format"},
+       "--id", "--date", "--format", "--as"},
       {});
   const auto config_file = flagValue(rest, "--config");
   if ((action != "grant" && action != "withdraw" && action != "list") || !unknown.empty() ||
@@ -110,8 +113,26 @@ int consentCommand(const Args& args) {
       return 0;
     }
     const std::string format = flagValue(rest, "--format").value_or("table");
+    const auto officer_id = flagValue(rest, "--as");
+    const Party* officer = officer_id ? config.findPartyById(*officer_id) : nullptr;
+    if (!officer || officer->role != PartyRole::kPrivacyOfficer) {
+      std::cerr << "--as must name a configured privacy-officer party\n" << kConsentUsage;
+      return 2;
+    }
+    AuditFilter filter;
+    filter.organisation_oin = config.findPartyById(*officer->organisation)->oin.str();
+    if (subject) filter.subject_ref = referencer.reference(*subject);
+    if (const auto recorded = recordAuditQuery(log, officer->oin.str(), "consents", filter);
+        !recorded.ok) {
+      std::cerr << "the query could not be recorded in the exchange log, so it is not answered: "
+                << recorded.error << "\n";
+      return 1;
+    }
     const CivilDate today = todayUtc();
-    const auto consents = registries.listConsents(subject);
+    auto consents = registries.listConsentsByReference(filter.subject_ref);
+    std::erase_if(consents, [&filter](const ConsentEntry& c) {
+      return c.recipient_oin != filter.organisation_oin;
+    });
     if (format == "json") {
       boost::json::array out;
       for (const auto& c : consents) {

@@ -207,8 +207,9 @@ TEST(ConsentAndLog, GrantWithdrawVerifyAndTamperThroughTheCommandLine) {
   const std::string id = grant.out.substr(0, grant.out.find('\n'));
   EXPECT_TRUE(id.starts_with("consent-"));
 
-  const CommandResult listed = runCommand(
-      {KETENPOORT_BINARY, "consent", "list", "--config", config, "--bsn", bsn, "--format", "csv"}, dir.path());
+  const CommandResult listed = runCommand({KETENPOORT_BINARY, "consent", "list", "--config", config,
+                                           "--as", "fg-0363", "--bsn", bsn, "--format", "csv"},
+                                          dir.path());
   ASSERT_EQ(listed.exit_code, 0) << listed.err;
   EXPECT_THAT(listed.out, HasSubstr(id + ",elip,00000099200000000363,dms://toestemming/881,2025-10-01,,,active"));
 
@@ -223,7 +224,10 @@ TEST(ConsentAndLog, GrantWithdrawVerifyAndTamperThroughTheCommandLine) {
   const std::string db = (env.workdir / "data" / "ketenpoort.db").string();
   const CommandResult intact = runCommand({KETENPOORT_BINARY, "log", "verify", "--db", db}, dir.path());
   EXPECT_EQ(intact.exit_code, 0) << intact.out << intact.err;
-  EXPECT_THAT(intact.out, HasSubstr("intact, 2 records"));
+  // grant, the recorded listing, withdraw; the refused withdrawal left nothing.
+  EXPECT_THAT(intact.out, HasSubstr("intact, 3 records"));
+  EXPECT_EQ(runCommand({KETENPOORT_BINARY, "consent", "list", "--config", config}, dir.path()).exit_code,
+            2);  // a listing needs the privacy officer who asks
 
   // No BSN anywhere in the database files.
   for (const auto& entry : std::filesystem::directory_iterator(env.workdir / "data")) {
