@@ -301,6 +301,15 @@ TEST(Audit, OfficerSeesOwnOrganisationsExchangesAndEveryQueryIsRecorded) {
   EXPECT_THAT(report.out, ::testing::Not(HasSubstr("gemeente-0518")));
   EXPECT_EQ(std::count(report.out.begin(), report.out.end(), '\n'), 2);  // header + 1
 
+  // Periods are whole days, both ends inclusive (records fall on 1, 2 and 3 November).
+  const CommandResult day3 = audit({"exchanges", "--from", "2025-11-03", "--to", "2025-11-03", "--format", "csv"});
+  ASSERT_EQ(day3.exit_code, 0) << day3.err;
+  EXPECT_THAT(day3.out, HasSubstr(",refused,law-regime,"));
+  EXPECT_EQ(std::count(day3.out.begin(), day3.out.end(), '\n'), 2);
+  const CommandResult until1 = audit({"exchanges", "--to", "2025-11-01", "--format", "csv"});
+  EXPECT_THAT(until1.out, HasSubstr(",delivered,"));
+  EXPECT_EQ(std::count(until1.out.begin(), until1.out.end(), '\n'), 2);
+
   const CommandResult refusals = audit({"refusals", "--format", "json"});
   ASSERT_EQ(refusals.exit_code, 0) << refusals.err;
   EXPECT_THAT(refusals.out, HasSubstr(R"({"flow":"coa.klantprofiel","reason":"law-regime","refusals":"1"})"));
@@ -310,12 +319,12 @@ TEST(Audit, OfficerSeesOwnOrganisationsExchangesAndEveryQueryIsRecorded) {
   ASSERT_EQ(withheld.exit_code, 0) << withheld.err;
   EXPECT_THAT(withheld.out, ::testing::ContainsRegex("coa.klantprofiel +medisch.diagnosen\\[\\] +special-category +2"));
 
-  // Each of those three queries is in the log, chained, naming who asked, without a BSN.
+  // Each of those five queries is in the log, chained, naming who asked, without a BSN.
   const std::string db = (data / "ketenpoort.db").string();
   const CommandResult queries = runCommand(
       {"/usr/bin/sqlite3", db, "SELECT sender_oin, purpose, fields_delivered FROM exchange_log WHERE flow = 'ketenpoort.audit-query'"},
       dir.path());
-  EXPECT_EQ(std::count(queries.out.begin(), queries.out.end(), '\n'), 3) << queries.out;
+  EXPECT_EQ(std::count(queries.out.begin(), queries.out.end(), '\n'), 5) << queries.out;
   EXPECT_THAT(queries.out, HasSubstr("00000099400000000363|audit:exchanges|"));
   EXPECT_THAT(queries.out, HasSubstr("subject=by-bsn"));
   EXPECT_EQ(runCommand({KETENPOORT_BINARY, "log", "verify", "--db", db}, dir.path()).exit_code, 0);
