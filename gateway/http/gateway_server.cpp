@@ -156,10 +156,12 @@ struct GatewayServer::Impl {
   std::unique_ptr<ExchangeLog> exchange_log;
   SubjectReferencer subject_referencer;
   RegistryStore registries;
-  // Database reads and other blocking work of request handlers: never on a network thread.
-  asio::thread_pool blocking_pool{2};
   PartyDirectory parties;
   asio::io_context ioc;
+  // Database reads and other blocking work of request handlers: never on a network thread.
+  // Declared after ioc so it is joined before ioc is destroyed: its tasks hold executors
+  // (strands) of ioc.
+  asio::thread_pool blocking_pool{2};
   asio::ssl::context tls;
   TlsListener exchange;
   TlsListener audit;

@@ -61,20 +61,27 @@ std::optional<Problem> readFailureProblem(const beast::error_code& ec, const Lim
 }
 
 // Runs an asynchronous route handler and resumes on the calling coroutine's executor.
+// The coroutine waits on a timer that the handler's answer cancels: Asio owns the wait's
+// completion handler, so nothing of the coroutine outlives its resumption.
 asio::awaitable<ApiResponse> runAsyncHandler(const Router::AsyncHandler& handler,
                                              ApiRequest request) {
-  auto executor = co_await asio::this_coro::executor;
-  co_return co_await asio::async_initiate<decltype(asio::use_awaitable), void(ApiResponse)>(
-      [&handler, &request, executor](auto completion) {
-        // std::function needs a copyable callable; the completion handler is move-only.
-        auto shared = std::make_shared<decltype(completion)>(std::move(completion));
-        handler(std::move(request), [shared, executor](ApiResponse response) {
-          asio::post(executor, [shared, response = std::move(response)]() mutable {
-            (*shared)(std::move(response));
-          });
-        });
-      },
-      asio::use_awaitable);
+  struct Pending {
+    explicit Pending(const asio::any_io_executor& executor)
+        : answered(executor, asio::steady_timer::time_point::max()) {}
+    asio::steady_timer answered;
+    ApiResponse response;
+  };
+  auto pending = std::make_shared<Pending>(co_await asio::this_coro::executor);
+  handler(std::move(request), [pending](ApiResponse response) {
+    // Any thread: hand the answer to the connection's strand, where the coroutine waits.
+    asio::post(pending->answered.get_executor(),
+               [pending, response = std::move(response)]() mutable {
+                 pending->response = std::move(response);
+                 pending->answered.cancel();
+               });
+  });
+  co_await pending->answered.async_wait(kUseTuple);
+  co_return std::move(pending->response);
 }
 
 }  // namespace
