@@ -60,6 +60,23 @@ std::optional<Problem> readFailureProblem(const beast::error_code& ec, const Lim
   return std::nullopt;
 }
 
+// After refusing a request whose body is still arriving (413, 431, 400), read and drop
+// what the client sends for a moment before closing. Closing at once makes the kernel
+// answer the client's next bytes with a reset, which can destroy our answer before the
+// client has read it (the "lingering close" of other HTTP servers). Bounded in time and
+// bytes, so it cannot be used to hold a connection open.
+asio::awaitable<void> lingerBeforeClose(beast::ssl_stream<beast::tcp_stream>& stream) {
+  constexpr std::size_t kMaxDiscard = 4 * 1024 * 1024;
+  char scratch[16 * 1024];
+  std::size_t discarded = 0;
+  beast::get_lowest_layer(stream).expires_after(std::chrono::milliseconds(500));
+  while (discarded < kMaxDiscard) {
+    auto [ec, n] = co_await stream.async_read_some(asio::buffer(scratch), kUseTuple);
+    if (ec) break;
+    discarded += n;
+  }
+}
+
 // Runs an asynchronous route handler and resumes on the calling coroutine's executor.
 // The coroutine waits on a timer that the handler's answer cancels: Asio owns the wait's
 // completion handler, so nothing of the coroutine outlives its resumption.
@@ -221,6 +238,7 @@ asio::awaitable<void> TlsListener::session(tcp::socket socket) {
       metrics.requests.inc({name_, "unmatched", std::to_string(problem->status)});
       co_await writeApiResponse(stream, problemResponse(*problem, ""), 11, false,
                                 limits.header_timeout);
+      co_await lingerBeforeClose(stream);
       break;
     }
 
