@@ -88,12 +88,9 @@ int auditCommand(const Args& args) {
     std::cerr << kAuditUsage;
     return 2;
   }
-  const ConfigLoadResult loaded = loadGatewayConfig(*config_file);
-  if (!loaded.config) {
-    for (const auto& p : loaded.problems) std::cerr << p.str() << "\n";
-    return 1;
-  }
-  const GatewayConfig& config = *loaded.config;
+  const auto loaded = loadConfigOrReport(*config_file);
+  if (!loaded) return 1;
+  const GatewayConfig& config = *loaded;
   const Party* officer = config.findPartyById(*officer_id);
   if (!officer || officer->role != PartyRole::kPrivacyOfficer) {
     std::cerr << "--as must name a configured privacy-officer party\n";

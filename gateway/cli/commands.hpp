@@ -4,6 +4,8 @@
 #include <string>
 #include <vector>
 
+#include "gateway/config/gateway_config.hpp"
+
 namespace ketenpoort::cli {
 
 // Arguments after the command name, e.g. {"--config", "x.xml"}.
@@ -15,6 +17,9 @@ bool hasFlag(const Args& args, const std::string& flag);
 // Flags not in `known` (and their values), so typos fail loudly.
 std::vector<std::string> unknownFlags(const Args& args, const std::vector<std::string>& with_value,
                                       const std::vector<std::string>& without_value);
+
+// Loads the gateway config; on problems prints each as file:line: message to stderr.
+std::optional<GatewayConfig> loadConfigOrReport(const std::string& file);
 
 // A CSV field, quoted when it holds a comma, quote or newline (RFC 4180).
 std::string csvField(const std::string& value);

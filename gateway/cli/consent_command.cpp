@@ -47,12 +47,9 @@ int consentCommand(const Args& args) {
     std::cerr << kConsentUsage;
     return 2;
   }
-  const ConfigLoadResult loaded = loadGatewayConfig(*config_file);
-  if (!loaded.config) {
-    for (const auto& p : loaded.problems) std::cerr << p.str() << "\n";
-    return 1;
-  }
-  const GatewayConfig& config = *loaded.config;
+  const auto loaded = loadConfigOrReport(*config_file);
+  if (!loaded) return 1;
+  const GatewayConfig& config = *loaded;
   const auto dir = config.storage_path.parent_path();
   std::optional<SubjectKey> subject;
   if (const auto bsn = flagValue(rest, "--bsn")) {

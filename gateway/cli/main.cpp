@@ -4,6 +4,7 @@
 #include <string>
 
 #include "gateway/cli/commands.hpp"
+#include "gateway/config/config_loader.hpp"
 #include "gateway/diagnostics/diagnostic_log.hpp"
 
 namespace ketenpoort::cli {
@@ -37,6 +38,12 @@ std::vector<std::string> unknownFlags(const Args& args, const std::vector<std::s
     }
   }
   return unknown;
+}
+
+std::optional<GatewayConfig> loadConfigOrReport(const std::string& file) {
+  ConfigLoadResult loaded = loadGatewayConfig(file);
+  for (const auto& problem : loaded.problems) std::cerr << problem.str() << "\n";
+  return std::move(loaded.config);
 }
 
 std::string csvField(const std::string& value) {

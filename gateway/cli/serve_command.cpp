@@ -14,13 +14,10 @@ int serveCommand(const Args& args) {
     std::cerr << "usage: ketenpoort serve --config FILE\n";
     return 2;
   }
-  ConfigLoadResult loaded = loadGatewayConfig(*file);
-  if (!loaded.config) {
-    for (const auto& problem : loaded.problems) std::cerr << problem.str() << "\n";
-    return 1;
-  }
+  auto loaded = loadConfigOrReport(*file);
+  if (!loaded) return 1;
   try {
-    GatewayServer server(std::move(*loaded.config));
+    GatewayServer server(std::move(*loaded));
     server.start(/*handle_signals=*/true);
     const bool drained = server.wait();
     logInfo("stopped", {{"drained", drained}});
