@@ -34,13 +34,17 @@ bool waitUntil(const std::function<bool()>& condition, std::chrono::milliseconds
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <cerrno>
+
 namespace ketenpoort::testing {
 
-PlainResponse plainHttpGet(std::uint16_t port, const std::string& path) {
-  PlainResponse response;
+namespace {
+// A connected loopback socket whose reads give up after `timeout`, or -1.
+int connectLoopback(std::uint16_t port, std::chrono::milliseconds timeout) {
   const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
-  if (fd < 0) return response;
-  timeval tv{5, 0};
+  if (fd < 0) return -1;
+  timeval tv{static_cast<time_t>(timeout.count() / 1000),
+             static_cast<suseconds_t>((timeout.count() % 1000) * 1000)};
   ::setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
   sockaddr_in address{};
   address.sin_family = AF_INET;
@@ -48,8 +52,26 @@ PlainResponse plainHttpGet(std::uint16_t port, const std::string& path) {
   address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
   if (::connect(fd, reinterpret_cast<sockaddr*>(&address), sizeof address) != 0) {
     ::close(fd);
-    return response;
+    return -1;
   }
+  return fd;
+}
+}  // namespace
+
+bool silentConnectionClosedWithin(std::uint16_t port, std::chrono::milliseconds timeout) {
+  const int fd = connectLoopback(port, timeout);
+  if (fd < 0) return false;
+  char byte;
+  const ssize_t n = ::recv(fd, &byte, 1, 0);  // 0: closed; <0 with EAGAIN: timed out
+  const bool closed = n == 0 || (n < 0 && errno != EAGAIN && errno != EWOULDBLOCK);
+  ::close(fd);
+  return closed;
+}
+
+PlainResponse plainHttpGet(std::uint16_t port, const std::string& path) {
+  PlainResponse response;
+  const int fd = connectLoopback(port, std::chrono::seconds(5));
+  if (fd < 0) return response;
   const std::string request = "GET " + path + " HTTP/1.0\r\nHost: 127.0.0.1\r\n\r\n";
   if (::send(fd, request.data(), request.size(), MSG_NOSIGNAL) < 0) {
     ::close(fd);

@@ -38,4 +38,8 @@ struct PlainResponse {
 // GET over plain HTTP/1.0 on 127.0.0.1 (the ops listener), with POSIX sockets only.
 PlainResponse plainHttpGet(std::uint16_t port, const std::string& path);
 
+// Opens a TCP connection to 127.0.0.1:port, sends nothing, and reports whether the server
+// closes it within `timeout`.
+bool silentConnectionClosedWithin(std::uint16_t port, std::chrono::milliseconds timeout);
+
 }  // namespace ketenpoort::testing
