@@ -63,6 +63,38 @@ RegistryStore::Change fromResult(const AppendResult& result, std::string id) {
 
 }  // namespace
 
+struct RegistryStore::Lookups {
+  explicit Lookups(sqlite3* db)
+      : koppeling(db,
+                  "SELECT gemeente_cbs FROM koppeling WHERE subject_key = ?1 AND subject_ref = ?2 "
+                  "AND valid_from <= ?3 AND (valid_until IS NULL OR valid_until > ?3) "
+                  "ORDER BY valid_from DESC, rowid DESC LIMIT 1"),
+        agreement(db,
+                  "SELECT id FROM agreements WHERE party_id = ?1 AND purpose = ?2 AND "
+                  "gemeente_cbs = ?3 AND valid_from <= ?4 AND valid_until >= ?4 LIMIT 1"),
+        consent(db,
+                "SELECT id FROM consents WHERE subject_key = ?1 AND subject_ref = ?2 AND "
+                "purpose = ?3 AND recipient_oin = ?4 AND granted <= ?5 AND "
+                "(expires IS NULL OR expires > ?5) AND (withdrawn IS NULL OR withdrawn > ?5) "
+                "ORDER BY granted DESC LIMIT 1") {}
+  Statement koppeling;
+  Statement agreement;
+  Statement consent;
+};
+
+namespace {
+// Runs a prepared single-value lookup and leaves the statement ready for the next one.
+std::optional<std::string> firstText(Statement& q) {
+  // Reset whatever happens: a statement left mid-step would fail every later lookup.
+  struct ResetAfter {
+    Statement& q;
+    ~ResetAfter() { q.reset(); }
+  } reset_after{q};
+  if (!q.step()) return std::nullopt;
+  return std::string(q.text(0));
+}
+}  // namespace
+
 std::string ConsentEntry::statusOn(const CivilDate& date) const {
   const std::string today = formatIsoDate(date);
   if (!withdrawn.empty() && withdrawn <= today) return "withdrawn";
@@ -83,13 +115,17 @@ RegistryStore::RegistryStore(const std::filesystem::path& database,
   sqlite3_busy_timeout(read_, 5000);
   try {
     exec(read_, kRegistrySchema);
+    lookups_ = std::make_unique<Lookups>(read_);
   } catch (const SqliteError& e) {
     sqlite3_close(read_);
     throw std::runtime_error(std::string("cannot create the registries: ") + e.what());
   }
 }
 
-RegistryStore::~RegistryStore() { sqlite3_close(read_); }
+RegistryStore::~RegistryStore() {
+  lookups_.reset();  // statements before their connection
+  sqlite3_close(read_);
+}
 
 std::optional<std::string> RegistryStore::gemeenteOf(const SubjectKey& subject,
                                                      const CivilDate& date) const {
@@ -97,15 +133,11 @@ std::optional<std::string> RegistryStore::gemeenteOf(const SubjectKey& subject,
   const std::string day = formatIsoDate(date);
   std::lock_guard lock(read_mutex_);
   // The latest koppeling in force wins: a person can be re-gekoppeld.
-  Statement q(read_,
-              "SELECT gemeente_cbs FROM koppeling WHERE subject_key = ?1 AND subject_ref = ?2 "
-              "AND valid_from <= ?3 AND (valid_until IS NULL OR valid_until > ?3) "
-              "ORDER BY valid_from DESC, rowid DESC LIMIT 1");
+  Statement& q = lookups_->koppeling;
   q.bindInt(1, subjectKey(ref));
   q.bindText(2, ref);
   q.bindText(3, day);
-  if (!q.step()) return std::nullopt;
-  return std::string(q.text(0));
+  return firstText(q);
 }
 
 std::optional<std::string> RegistryStore::findValid(std::string_view party_id,
@@ -114,15 +146,12 @@ std::optional<std::string> RegistryStore::findValid(std::string_view party_id,
                                                     const CivilDate& date) const {
   const std::string day = formatIsoDate(date);
   std::lock_guard lock(read_mutex_);
-  Statement q(read_,
-              "SELECT id FROM agreements WHERE party_id = ?1 AND purpose = ?2 AND "
-              "gemeente_cbs = ?3 AND valid_from <= ?4 AND valid_until >= ?4 LIMIT 1");
+  Statement& q = lookups_->agreement;
   q.bindText(1, party_id);
   q.bindText(2, purpose_id);
   q.bindText(3, gemeente_cbs_code);
   q.bindText(4, day);
-  if (!q.step()) return std::nullopt;
-  return std::string(q.text(0));
+  return firstText(q);
 }
 
 std::optional<std::string> RegistryStore::findActive(const SubjectKey& subject,
@@ -132,18 +161,13 @@ std::optional<std::string> RegistryStore::findActive(const SubjectKey& subject,
   const std::string ref = referencer_.reference(subject);
   const std::string day = formatIsoDate(date);
   std::lock_guard lock(read_mutex_);
-  Statement q(read_,
-              "SELECT id FROM consents WHERE subject_key = ?1 AND subject_ref = ?2 AND "
-              "purpose = ?3 AND recipient_oin = ?4 AND granted <= ?5 AND "
-              "(expires IS NULL OR expires > ?5) AND (withdrawn IS NULL OR withdrawn > ?5) "
-              "ORDER BY granted DESC LIMIT 1");
+  Statement& q = lookups_->consent;
   q.bindInt(1, subjectKey(ref));
   q.bindText(2, ref);
   q.bindText(3, purpose_id);
   q.bindText(4, recipient.str());
   q.bindText(5, day);
-  if (!q.step()) return std::nullopt;
-  return std::string(q.text(0));
+  return firstText(q);
 }
 
 RegistryStore::Change RegistryStore::grantConsent(const ConsentGrant& grant) {

@@ -1,6 +1,7 @@
 #pragma once
 
 #include <filesystem>
+#include <memory>
 #include <mutex>
 #include <optional>
 #include <string>
@@ -91,10 +92,13 @@ class RegistryStore final : public KoppelingRegistry,
   Registries view() const { return Registries{*this, *this, *this}; }
 
  private:
+  struct Lookups;  // the policy engine's three queries, prepared once
+
   const SubjectReferencer& referencer_;
   ExchangeLog& log_;
   mutable std::mutex read_mutex_;
   sqlite3* read_ = nullptr;
+  std::unique_ptr<Lookups> lookups_;  // used under read_mutex_
 };
 
 }  // namespace ketenpoort
