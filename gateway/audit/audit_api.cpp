@@ -22,11 +22,11 @@ ApiResponse json(const boost::json::value& body) {
 }
 
 // Reads the parameters a query allows into a filter; a problem for anything else.
-std::variant<AuditFilter, Problem> filterFrom(const AuditApiContext& c, const ApiRequest& request,
+std::variant<ExchangeQuery, Problem> filterFrom(const AuditApiContext& c, const ApiRequest& request,
                                               const std::vector<std::string_view>& allowed) {
   const auto params = parseQueryString(request.query);
   if (!params) return problems::invalidQuery("malformed or repeated query parameter");
-  AuditFilter f;
+  ExchangeQuery f;
   const Party* organisation = c.config.findPartyById(request.caller->organisation.value_or(""));
   if (!organisation) return problems::roleNotAllowed("the caller serves no configured organisation");
   f.organisation_oin = organisation->oin.str();
@@ -56,7 +56,7 @@ std::variant<AuditFilter, Problem> filterFrom(const AuditApiContext& c, const Ap
   return f;
 }
 
-boost::json::object exchangeJson(const AuditedExchange& e, const GatewayConfig& config) {
+boost::json::object exchangeJson(const LoggedExchange& e, const GatewayConfig& config) {
   const auto& r = e.record;
   const auto name = [&config](const std::string& oin) {
     const auto parsed = Oin::parse(oin);
@@ -84,7 +84,7 @@ boost::json::object exchangeJson(const AuditedExchange& e, const GatewayConfig& 
 // query in the exchange log, then answer.
 void addQuery(Router& router, const AuditApiContext& context, std::string name,
               std::vector<std::string_view> allowed,
-              std::function<boost::json::value(const AuditApiContext&, const AuditFilter&)> answer) {
+              std::function<boost::json::value(const AuditApiContext&, const ExchangeQuery&)> answer) {
   router.addAsync("GET", "/v1/audit/" + name,
                   [context, name, allowed, answer](ApiRequest request, Router::Respond respond) {
     context.run_blocking([context, name, allowed, answer, request = std::move(request),
@@ -95,7 +95,7 @@ void addQuery(Router& router, const AuditApiContext& context, std::string name,
         if (const auto* problem = std::get_if<Problem>(&parsed)) {
           response = problemResponse(*problem, request.path);
         } else {
-          const AuditFilter& filter = std::get<AuditFilter>(parsed);
+          const ExchangeQuery& filter = std::get<ExchangeQuery>(parsed);
           if (!recordAuditQuery(context.log, request.caller->oin.str(), name, filter).ok) {
             response = problemResponse(problems::logUnavailable(), request.path);
           } else {
@@ -110,10 +110,10 @@ void addQuery(Router& router, const AuditApiContext& context, std::string name,
   });
 }
 
-std::vector<AuditedExchange> exchangesOnly(const AuditApiContext& c, const AuditFilter& f) {
-  auto found = findExchanges(c.config.storage_path, f);
+std::vector<LoggedExchange> exchangesOnly(const AuditApiContext& c, const ExchangeQuery& f) {
+  auto found = c.log.findExchanges(f);
   if (!f.flow) {
-    std::erase_if(found, [](const AuditedExchange& e) { return e.record.flow.starts_with("ketenpoort."); });
+    std::erase_if(found, [](const LoggedExchange& e) { return e.record.flow.starts_with("ketenpoort."); });
   }
   return found;
 }
@@ -122,13 +122,13 @@ std::vector<AuditedExchange> exchangesOnly(const AuditApiContext& c, const Audit
 
 void addAuditRoutes(Router& router, const AuditApiContext& context) {
   addQuery(router, context, "exchanges", {"bsn", "from", "to", "flow", "party", "outcome"},
-           [](const AuditApiContext& c, const AuditFilter& f) -> boost::json::value {
+           [](const AuditApiContext& c, const ExchangeQuery& f) -> boost::json::value {
              boost::json::array out;
              for (const auto& e : exchangesOnly(c, f)) out.emplace_back(exchangeJson(e, c.config));
              return boost::json::object{{"exchanges", std::move(out)}};
            });
   addQuery(router, context, "refusals", {"from", "to", "flow", "party"},
-           [](const AuditApiContext& c, const AuditFilter& f) -> boost::json::value {
+           [](const AuditApiContext& c, const ExchangeQuery& f) -> boost::json::value {
              boost::json::array out;
              for (const auto& [key, count] : countRefusals(exchangesOnly(c, f))) {
                out.emplace_back(boost::json::object{
@@ -137,7 +137,7 @@ void addAuditRoutes(Router& router, const AuditApiContext& context) {
              return boost::json::object{{"refusals", std::move(out)}};
            });
   addQuery(router, context, "withheld", {"from", "to", "flow", "party"},
-           [](const AuditApiContext& c, const AuditFilter& f) -> boost::json::value {
+           [](const AuditApiContext& c, const ExchangeQuery& f) -> boost::json::value {
              boost::json::array out;
              for (const auto& [key, count] : countWithheld(exchangesOnly(c, f))) {
                out.emplace_back(boost::json::object{{"flow", std::get<0>(key)},
@@ -149,7 +149,7 @@ void addAuditRoutes(Router& router, const AuditApiContext& context) {
            });
   // Consents towards the officer's own organisation.
   addQuery(router, context, "consents", {"bsn"},
-           [](const AuditApiContext& c, const AuditFilter& f) -> boost::json::value {
+           [](const AuditApiContext& c, const ExchangeQuery& f) -> boost::json::value {
              boost::json::array out;
              const CivilDate today = todayUtc();
              for (const auto& consent : c.registries.listConsentsByReference(f.subject_ref)) {

@@ -9,7 +9,7 @@
 #include "gateway/cli/commands.hpp"
 #include "gateway/config/config_loader.hpp"
 #include "gateway/identity/bsn.hpp"
-#include "gateway/store/subject_reference.hpp"
+#include "gateway/sqlite_store/gateway_store.hpp"
 
 namespace ketenpoort::cli {
 namespace {
@@ -97,9 +97,8 @@ int auditCommand(const Args& args) {
     return 2;
   }
   const Party* organisation = config.findPartyById(*officer->organisation);
-  const auto dir = config.storage_path.parent_path();
 
-  AuditFilter filter;
+  ExchangeQuery filter;
   filter.organisation_oin = organisation->oin.str();
   for (const auto& [flag, field] :
        {std::pair{"--from", &filter.from_date}, std::pair{"--to", &filter.to_date}}) {
@@ -127,27 +126,24 @@ int auditCommand(const Args& args) {
     return p ? p->id : oin;
   };
   try {
+    GatewayStore store(config);
     if (auto bsn = flagValue(rest, "--bsn")) {
       if (!isValidBsn(*bsn)) {
         std::cerr << "--bsn is not a valid BSN (9 digits, elfproef)\n";
         return 2;
       }
-      filter.subject_ref =
-          SubjectReferencer::loadOrCreate(dir / "subject.key").reference({SubjectKey::Kind::kBsn, *bsn});
+      filter.subject_ref = store.referencer().reference({SubjectKey::Kind::kBsn, *bsn});
     }
-    {
-      ExchangeLog log(exchangeLogOptionsFor(config));
-      const AppendResult recorded = recordAuditQuery(log, officer->oin.str(), query, filter);
-      if (!recorded.ok) {
-        std::cerr << "the query could not be recorded in the exchange log, so it is not answered: "
-                  << recorded.error << "\n";
-        return 1;
-      }
+    const AppendResult recorded = recordAuditQuery(store.log(), officer->oin.str(), query, filter);
+    if (!recorded.ok) {
+      std::cerr << "the query could not be recorded in the exchange log, so it is not answered: "
+                << recorded.error << "\n";
+      return 1;
     }
     // The answer covers exchanges, not earlier audit queries or registry changes unless asked.
-    std::vector<AuditedExchange> found = findExchanges(config.storage_path, filter);
+    std::vector<LoggedExchange> found = store.log().findExchanges(filter);
     if (!filter.flow) {
-      std::erase_if(found, [](const AuditedExchange& e) { return e.record.flow.starts_with("ketenpoort."); });
+      std::erase_if(found, [](const LoggedExchange& e) { return e.record.flow.starts_with("ketenpoort."); });
     }
     if (query == "exchanges") {
       std::vector<std::vector<std::string>> rows;

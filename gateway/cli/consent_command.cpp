@@ -8,7 +8,7 @@
 #include "gateway/cli/commands.hpp"
 #include "gateway/config/config_loader.hpp"
 #include "gateway/identity/bsn.hpp"
-#include "gateway/store/registry_store.hpp"
+#include "gateway/sqlite_store/gateway_store.hpp"
 
 namespace ketenpoort::cli {
 namespace {
@@ -50,7 +50,6 @@ int consentCommand(const Args& args) {
   const auto loaded = loadConfigOrReport(*config_file);
   if (!loaded) return 1;
   const GatewayConfig& config = *loaded;
-  const auto dir = config.storage_path.parent_path();
   std::optional<SubjectKey> subject;
   if (const auto bsn = flagValue(rest, "--bsn")) {
     if (!isValidBsn(*bsn)) {
@@ -60,10 +59,8 @@ int consentCommand(const Args& args) {
     subject = SubjectKey{SubjectKey::Kind::kBsn, *bsn};
   }
   try {
-    std::filesystem::create_directories(dir);
-    ExchangeLog log(exchangeLogOptionsFor(config));
-    const auto referencer = SubjectReferencer::loadOrCreate(dir / "subject.key");
-    RegistryStore registries(config.storage_path, referencer, log);
+    GatewayStore store(config);
+    RegistryStore& registries = store.registries();
 
     if (action == "grant") {
       const auto purpose = flagValue(rest, "--purpose");
@@ -116,10 +113,10 @@ int consentCommand(const Args& args) {
       std::cerr << "--as must name a configured privacy-officer party\n" << kConsentUsage;
       return 2;
     }
-    AuditFilter filter;
+    ExchangeQuery filter;
     filter.organisation_oin = config.findPartyById(*officer->organisation)->oin.str();
-    if (subject) filter.subject_ref = referencer.reference(*subject);
-    if (const auto recorded = recordAuditQuery(log, officer->oin.str(), "consents", filter);
+    if (subject) filter.subject_ref = store.referencer().reference(*subject);
+    if (const auto recorded = recordAuditQuery(store.log(), officer->oin.str(), "consents", filter);
         !recorded.ok) {
       std::cerr << "the query could not be recorded in the exchange log, so it is not answered: "
                 << recorded.error << "\n";

@@ -3,7 +3,7 @@
 #include <sstream>
 
 #include "gateway/cli/commands.hpp"
-#include "gateway/store/log_verifier.hpp"
+#include "gateway/sqlite_store/log_verifier.hpp"
 
 namespace ketenpoort::cli {
 

@@ -13,7 +13,7 @@
 #include "gateway/audit/audit_api.hpp"
 #include "gateway/http/listeners.hpp"
 #include "gateway/mapping/mapping_loader.hpp"
-#include "gateway/store/registry_store.hpp"
+#include "gateway/sqlite_store/gateway_store.hpp"
 #include "gateway/tls/tls_policy.hpp"
 
 namespace ketenpoort {
@@ -56,11 +56,6 @@ asio::ssl::context makeServerContext(const TlsFiles& files) {
   return context;
 }
 
-std::unique_ptr<ExchangeLog> openExchangeLog(const GatewayConfig& config) {
-  std::filesystem::create_directories(config.storage_path.parent_path());
-  return std::make_unique<ExchangeLog>(exchangeLogOptionsFor(config));
-}
-
 // Agreements come from the config; the registry learns each new or changed one (and logs
 // the change). A change that cannot be logged stops the start.
 void seedAgreements(const GatewayConfig& config, RegistryStore& registries) {
@@ -88,10 +83,7 @@ struct GatewayServer::Impl {
       : config(std::move(c)),
         state(config),
         catalogue(loadCatalogue(config.mappings_dir)),
-        exchange_log(openExchangeLog(config)),
-        subject_referencer(
-            SubjectReferencer::loadOrCreate(config.storage_path.parent_path() / "subject.key")),
-        registries(config.storage_path, subject_referencer, *exchange_log),
+        store(config),
         parties(config),
         tls(makeServerContext(config.tls)),
         exchange(ioc, state, "exchange", config.exchange, tls, parties, makeExchangeRouter(config, catalogue),
@@ -102,7 +94,7 @@ struct GatewayServer::Impl {
 
   Router auditRouter() {
     Router router = makeAuditRouter(config);
-    addAuditRoutes(router, AuditApiContext{config, *exchange_log, registries, subject_referencer,
+    addAuditRoutes(router, AuditApiContext{config, store.log(), store.registries(), store.referencer(),
                                            [this](std::function<void()> work) {
                                              asio::post(blocking_pool, std::move(work));
                                            }});
@@ -153,9 +145,7 @@ struct GatewayServer::Impl {
   GatewayConfig config;
   ServerState state;
   MappingCatalogue catalogue;
-  std::unique_ptr<ExchangeLog> exchange_log;
-  SubjectReferencer subject_referencer;
-  RegistryStore registries;
+  GatewayStore store;
   PartyDirectory parties;
   asio::io_context ioc;
   // Database reads and other blocking work of request handlers: never on a network thread.
@@ -173,7 +163,7 @@ struct GatewayServer::Impl {
 
 GatewayServer::GatewayServer(GatewayConfig config)
     : impl_(std::make_unique<Impl>(std::move(config))) {
-  seedAgreements(impl_->config, impl_->registries);
+  seedAgreements(impl_->config, impl_->store.registries());
 }
 
 GatewayServer::~GatewayServer() {
@@ -185,7 +175,7 @@ GatewayServer::~GatewayServer() {
 
 void GatewayServer::start(bool handle_signals) {
   Impl& s = *impl_;
-  s.state.exchange_log = s.exchange_log.get();
+  s.state.exchange_log = &s.store.log();
   if (handle_signals) {
     s.signals.add(SIGTERM);
     s.signals.add(SIGINT);
@@ -224,7 +214,7 @@ std::uint16_t GatewayServer::auditPort() const { return impl_->audit.port(); }
 std::uint16_t GatewayServer::opsPort() const { return impl_->ops.port(); }
 const GatewayConfig& GatewayServer::config() const { return impl_->config; }
 const GatewayMetrics& GatewayServer::metrics() const { return impl_->state.metrics; }
-ExchangeLog& GatewayServer::exchangeLog() { return *impl_->exchange_log; }
-RegistryStore& GatewayServer::registries() { return impl_->registries; }
+ExchangeLog& GatewayServer::exchangeLog() { return impl_->store.log(); }
+RegistryStore& GatewayServer::registries() { return impl_->store.registries(); }
 
 }  // namespace ketenpoort

@@ -1,42 +1,15 @@
 #pragma once
 
-#include <array>
-#include <atomic>
-#include <chrono>
-#include <condition_variable>
 #include <cstdint>
-#include <deque>
-#include <filesystem>
 #include <functional>
-#include <memory>
-#include <mutex>
 #include <string>
-#include <thread>
+#include <vector>
 
-#include "gateway/config/gateway_config.hpp"
+#include "gateway/store/exchange_query.hpp"
 #include "gateway/store/exchange_record.hpp"
-#include "gateway/store/record_codec.hpp"
-
-struct sqlite3;
+#include "gateway/store/store_transaction.hpp"
 
 namespace ketenpoort {
-
-struct ExchangeLogOptions {
-  std::filesystem::path database;     // one SQLite file (WAL)
-  std::filesystem::path signing_key;  // Ed25519, created on first start (and .pub beside it)
-  std::size_t checkpoint_every_records = 10'000;
-  std::chrono::milliseconds checkpoint_every{60'000};
-  std::chrono::milliseconds busy_timeout{5'000};  // a locked database waits this long, then fails
-  std::size_t max_batch = 8'192;                  // records per transaction at most
-  std::size_t max_queue = 100'000;                // beyond this, appends fail at once
-  // Caps the database at this many pages (0: no cap). Reaching it fails closed exactly as
-  // a full disk does; also lets tests produce a full disk.
-  std::uint64_t max_database_pages = 0;
-};
-
-// The options the gateway's config implies: the database at <storage path>, the signing
-// key beside it. Shared by the server and the CLI so they always open the same log.
-ExchangeLogOptions exchangeLogOptionsFor(const GatewayConfig& config);
 
 struct AppendResult {
   bool ok = false;
@@ -44,66 +17,46 @@ struct AppendResult {
   std::string error;  // when !ok: why the record is not durable
 };
 
-// The append-only, hash-chained exchange log. Appends come from any thread and never
-// touch the disk there: one writer thread takes everything queued, writes it in one
-// transaction (group commit: one fsync for the batch) and only then reports each record
-// durable. Every N records or T seconds it adds a checkpoint signed with the gateway's
-// Ed25519 key.
-//
-// Fail-closed: if a commit fails (disk full, read-only file, lock held past the busy
-// timeout), every record of the batch is reported not durable, the chain does not
-// advance, and healthy() turns false until a later commit succeeds.
+// Work that must happen if and only if its log record is written: a registry change, an
+// outbox entry. The store runs it in the record's transaction; throwing refuses this
+// record only (nothing of the change stays, the record is not written).
+using StoreChange = std::function<void(StoreTransaction&)>;
+
+// The append-only, hash-chained exchange log, whatever keeps it. The contract every
+// implementation keeps:
+//  - a record is reported durable only once it survives a crash, and only then may
+//    anything it describes leave the gateway;
+//  - records form one chain (sequence, previous hash, record hash) with signed
+//    checkpoints, so `log verify` finds any change, deletion, insertion or reordering;
+//  - fail-closed: when a write fails, every record of it is reported not durable and
+//    healthy() is false until a later write succeeds;
+//  - appends never block the caller on the disk: `done` is called from the store's own
+//    thread and must be quick (post the result to where it is needed).
+// The embedded implementation is SqliteExchangeLog (gateway/sqlite_store).
 class ExchangeLog {
  public:
   using Callback = std::function<void(const AppendResult&)>;
 
-  // Opens or creates the database and keys; throws std::runtime_error when it cannot.
-  explicit ExchangeLog(ExchangeLogOptions options);
-  ~ExchangeLog();  // drains the queue, writes a final checkpoint
-  ExchangeLog(const ExchangeLog&) = delete;
-  ExchangeLog& operator=(const ExchangeLog&) = delete;
+  virtual ~ExchangeLog() = default;
 
-  // Queues a record. `done` runs on the writer thread once the record is durable or has
-  // failed; it must be quick (post the result to where it is needed).
+  // Queues a record together with a change (which may be empty).
+  virtual void append(ExchangeRecord record, StoreChange change, Callback done) = 0;
   void append(ExchangeRecord record, Callback done);
+  // For tools, tests and the registries' rare changes: append and wait for the outcome.
+  AppendResult appendAndWait(ExchangeRecord record, StoreChange change = {});
 
-  // Work on the same database that must happen if and only if its record is written: a
-  // registry change and the log record of that change. It runs in the record's
-  // transaction on the writer thread; throwing refuses this record only.
-  using Effect = std::function<void(sqlite3*)>;
-  void appendWithEffect(ExchangeRecord record, Effect effect, Callback done);
-  AppendResult appendWithEffectAndWait(ExchangeRecord record, Effect effect);
-  // For tools and tests: append and wait for the outcome.
-  AppendResult appendAndWait(ExchangeRecord record);
+  virtual bool healthy() const = 0;
+  virtual std::uint64_t lastSequence() const = 0;
+  // Verifies the checkpoints' signatures; what an auditor needs beside the records.
+  virtual const std::string& publicKeyPem() const = 0;
 
-  bool healthy() const { return healthy_.load(); }
-  std::uint64_t lastSequence() const { return committed_sequence_.load(); }
-  const std::string& publicKeyPem() const;
-
- private:
-  struct Pending {
-    // The record's column texts, encoded by the appending thread so that the single
-    // writer thread only hashes and inserts.
-    std::array<std::string, kHashedColumns.size()> columns;
-    Callback done;
-    Effect effect;
-  };
-  struct Writer;
-
-  void run();
-  void runWalCheckpoints();
-
-  ExchangeLogOptions options_;
-  std::unique_ptr<Writer> writer_;
-  std::mutex mutex_;
-  std::condition_variable wake_;
-  std::deque<Pending> queue_;
-  bool stopping_ = false;
-  std::atomic<bool> healthy_{true};
-  std::atomic<std::uint64_t> committed_sequence_{0};
-  std::thread thread_;
-  std::condition_variable wake_checkpointer_;
-  std::thread checkpointer_;  // copies the WAL into the database beside the writer
+  // Reads what a privacy officer asks for, in sequence order. Throws std::runtime_error
+  // when the log cannot be read.
+  virtual std::vector<LoggedExchange> findExchanges(const ExchangeQuery& query) const = 0;
+  // The record of a transaction sent by `sender_oin`, if any (the idempotency check of a
+  // re-sent push).
+  virtual std::optional<LoggedExchange> findTransaction(const std::string& transaction_id,
+                                                        const std::string& sender_oin) const = 0;
 };
 
 }  // namespace ketenpoort

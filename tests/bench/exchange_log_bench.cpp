@@ -14,9 +14,9 @@
 #include <mutex>
 #include <sstream>
 
-#include "gateway/store/exchange_log.hpp"
+#include "gateway/sqlite_store/sqlite_exchange_log.hpp"
 #include "gateway/store/identifiers.hpp"
-#include "gateway/store/log_verifier.hpp"
+#include "gateway/sqlite_store/log_verifier.hpp"
 #include "gateway/store/record_codec.hpp"
 #include "gateway/store/subject_reference.hpp"
 
@@ -101,7 +101,7 @@ void BM_DurableAppends(benchmark::State& state) {
   const std::size_t per_iteration = 100'000;
   std::size_t appended = 0;
   ExchangeLogOptions o = optionsIn(dir);
-  ExchangeLog log(o);
+  SqliteExchangeLog log(o);
   for (auto _ : state) {
     // Records are built outside the timing: that work belongs to the request, not the log.
     state.PauseTiming();
@@ -121,7 +121,7 @@ const std::filesystem::path& millionRecordLog() {
   static const std::filesystem::path dir = [] {
     const auto d = freshDir("million");
     ExchangeLogOptions o = optionsIn(d);
-    ExchangeLog log(o);
+    SqliteExchangeLog log(o);
     for (std::size_t first = 0; first < 1'000'000; first += 100'000) {
       appendAll(log, sampleRecords(first, 100'000, 100'000));
     }

@@ -21,7 +21,7 @@
 #include "gateway/config/config_writer.hpp"
 #include "gateway/demo/demo_environment.hpp"
 #include "gateway/http/gateway_server.hpp"
-#include "gateway/store/exchange_log.hpp"
+#include "gateway/sqlite_store/sqlite_exchange_log.hpp"
 #include "gateway/store/identifiers.hpp"
 #include "gateway/store/subject_reference.hpp"
 #include "tests/support/temp_dir.hpp"
@@ -261,7 +261,7 @@ TEST(Audit, OfficerSeesOwnOrganisationsExchangesAndEveryQueryIsRecorded) {
     ExchangeLogOptions o;
     o.database = data / "ketenpoort.db";
     o.signing_key = data / "log-signing.key";
-    ExchangeLog log(o);
+    SqliteExchangeLog log(o);
     const auto append = [&](const std::string& subject, const char* recipient, ExchangeOutcome outcome,
                             const char* reason, std::vector<WithheldField> withheld) {
       ExchangeRecord r;

@@ -16,8 +16,8 @@ P = 'gateway/policy/policy_engine.cpp'
 L = 'gateway/mapping/mapping_loader.cpp'
 F = 'gateway/mapping/field_dictionary.cpp'
 M = 'gateway/mapping/record_mapper.cpp'
-V = 'gateway/store/log_verifier.cpp'
-X = 'gateway/store/exchange_log.cpp'
+V = 'gateway/sqlite_store/log_verifier.cpp'
+X = 'gateway/sqlite_store/sqlite_exchange_log.cpp'
 
 MUTATIONS = [
     ("flow-not-allowed: sender role", P, "  if (!caller_may) {", "  if (!caller_may && false) {"),

@@ -8,10 +8,10 @@
 #include <sstream>
 #include <thread>
 
-#include "gateway/store/exchange_log.hpp"
+#include "gateway/sqlite_store/sqlite_exchange_log.hpp"
 #include "gateway/store/identifiers.hpp"
 #include "gateway/store/log_signer.hpp"
-#include "gateway/store/log_verifier.hpp"
+#include "gateway/sqlite_store/log_verifier.hpp"
 #include "gateway/store/record_codec.hpp"
 #include "gateway/store/subject_reference.hpp"
 #include "tests/support/temp_dir.hpp"
@@ -55,7 +55,7 @@ class ExchangeLogTest : public ::testing::Test {
 
   // Appends n records (and closes the log, which writes a final checkpoint).
   void writeRecords(int n) {
-    ExchangeLog log(options());
+    SqliteExchangeLog log(options());
     for (int i = 0; i < n; ++i) ASSERT_TRUE(log.appendAndWait(record(i)).ok);
   }
 
@@ -121,7 +121,7 @@ class ExchangeLogTest : public ::testing::Test {
 
 TEST_F(ExchangeLogTest, AppendsAreNumberedAndTheChainVerifies) {
   {
-    ExchangeLog log(options());
+    SqliteExchangeLog log(options());
     for (int i = 1; i <= 25; ++i) {
       const auto r = log.appendAndWait(record(i));
       ASSERT_TRUE(r.ok) << r.error;
@@ -138,7 +138,7 @@ TEST_F(ExchangeLogTest, AppendsAreNumberedAndTheChainVerifies) {
 TEST_F(ExchangeLogTest, TheChainContinuesAcrossRestarts) {
   writeRecords(7);
   {
-    ExchangeLog log(options());
+    SqliteExchangeLog log(options());
     EXPECT_EQ(log.appendAndWait(record(8)).sequence, 8u);
   }
   EXPECT_TRUE(verify().intact) << verify().problem;
@@ -147,8 +147,8 @@ TEST_F(ExchangeLogTest, TheChainContinuesAcrossRestarts) {
 TEST_F(ExchangeLogTest, TwoWritersOnOneDatabaseKeepOneChain) {
   // The gateway and a CLI process recording an audit query both append.
   {
-    ExchangeLog gateway(options());
-    ExchangeLog cli(options());
+    SqliteExchangeLog gateway(options());
+    SqliteExchangeLog cli(options());
     for (int i = 0; i < 30; ++i) {
       ASSERT_TRUE((i % 3 == 0 ? cli : gateway).appendAndWait(record(i)).ok) << i;
     }
@@ -161,7 +161,7 @@ TEST_F(ExchangeLogTest, TwoWritersOnOneDatabaseKeepOneChain) {
 
 TEST_F(ExchangeLogTest, ConcurrentAppendsAreAllDurableAndChained) {
   {
-    ExchangeLog log(options());
+    SqliteExchangeLog log(options());
     std::vector<std::thread> threads;
     std::atomic<int> failures{0};
     for (int t = 0; t < 8; ++t) {
@@ -339,7 +339,7 @@ TEST_F(ExchangeLogTest, CheckpointFromAnotherKeyIsDetected) {
 // --- fail-closed ------------------------------------------------------------------------
 
 TEST_F(ExchangeLogTest, LockedDatabaseFailsClosedAndRecovers) {
-  ExchangeLog log(options());
+  SqliteExchangeLog log(options());
   ASSERT_TRUE(log.appendAndWait(record(1)).ok);
   sqlite3* holder = nullptr;
   ASSERT_EQ(sqlite3_open(options().database.c_str(), &holder), SQLITE_OK);
@@ -364,7 +364,7 @@ TEST_F(ExchangeLogTest, FullDatabaseFailsClosed) {
   o.max_database_pages = 40;  // a small disk
   std::uint64_t written = 0;
   {
-    ExchangeLog log(o);
+    SqliteExchangeLog log(o);
     AppendResult last;
     for (int i = 0; i < 5000; ++i) {
       last = log.appendAndWait(record(i));
@@ -383,7 +383,7 @@ TEST_F(ExchangeLogTest, FullDatabaseFailsClosed) {
 
 TEST_F(ExchangeLogTest, ReadOnlyFileFailsClosedAndRecovers) {
   ExchangeLogOptions o = options();
-  ExchangeLog log(o);
+  SqliteExchangeLog log(o);
   ASSERT_TRUE(log.appendAndWait(record(1)).ok);
   // Commits go to the WAL: make it (and the database) immutable, as a file system that
   // turned read-only under the gateway would be.
@@ -405,7 +405,7 @@ TEST_F(ExchangeLogTest, ReadOnlyFileFailsClosedAndRecovers) {
 
 TEST_F(ExchangeLogTest, NoBsnInTheDatabaseOrItsWal) {
   ExchangeLogOptions o = options();
-  ExchangeLog log(o);
+  SqliteExchangeLog log(o);
   for (int i = 0; i < 20; ++i) ASSERT_TRUE(log.appendAndWait(record(i)).ok);
   // While the log is open its records sit in the WAL; read both files raw.
   std::string everything;

@@ -5,8 +5,9 @@
 #include <fstream>
 #include <sstream>
 
-#include "gateway/store/log_verifier.hpp"
-#include "gateway/store/registry_store.hpp"
+#include "gateway/sqlite_store/log_verifier.hpp"
+#include "gateway/sqlite_store/sqlite_exchange_log.hpp"
+#include "gateway/sqlite_store/sqlite_registry_store.hpp"
 #include "tests/support/temp_dir.hpp"
 
 namespace ketenpoort {
@@ -22,8 +23,8 @@ class RegistryStoreTest : public ::testing::Test {
     options_.database = dir_.path() / "ketenpoort.db";
     options_.signing_key = dir_.path() / "log-signing.key";
     options_.busy_timeout = std::chrono::milliseconds(100);
-    log_ = std::make_unique<ExchangeLog>(options_);
-    store_ = std::make_unique<RegistryStore>(options_.database, referencer_, *log_);
+    log_ = std::make_unique<SqliteExchangeLog>(options_);
+    store_ = std::make_unique<SqliteRegistryStore>(options_.database, referencer_, *log_);
   }
 
   // The exchange-log rows of one kind, as (reason, consent/agreement id).
@@ -124,15 +125,15 @@ TEST_F(RegistryStoreTest, KoppelingIsWrittenWithItsExchangeAndALaterOneTakesOver
   ExchangeRecord profiel;
   profiel.flow = "coa.klantprofiel";
   profiel.transaction_id = "0190f3a0-0000-7000-8000-000000000001";
-  ASSERT_TRUE(log_->appendWithEffectAndWait(
-                      profiel, store_->koppelingEffect(person_, "0363", day("2025-09-24"),
+  ASSERT_TRUE(log_->appendAndWait(
+                      profiel, store_->koppelingChange(person_, "0363", day("2025-09-24"),
                                                        profiel.transaction_id))
                   .ok);
   EXPECT_FALSE(store_->gemeenteOf(person_, day("2025-09-23")));
   EXPECT_EQ(store_->gemeenteOf(person_, day("2025-09-24")), "0363");
   profiel.transaction_id = "0190f3a0-0000-7000-8000-000000000002";
-  ASSERT_TRUE(log_->appendWithEffectAndWait(
-                      profiel, store_->koppelingEffect(person_, "0518", day("2025-11-01"),
+  ASSERT_TRUE(log_->appendAndWait(
+                      profiel, store_->koppelingChange(person_, "0518", day("2025-11-01"),
                                                        profiel.transaction_id))
                   .ok);
   EXPECT_EQ(store_->gemeenteOf(person_, day("2025-10-31")), "0363");
@@ -141,8 +142,8 @@ TEST_F(RegistryStoreTest, KoppelingIsWrittenWithItsExchangeAndALaterOneTakesOver
 
 TEST_F(RegistryStoreTest, NoBsnInTheRegistriesEither) {
   ASSERT_TRUE(store_->grantConsent({person_, "elip", amsterdam_, "ref", day("2025-10-01"), std::nullopt}).ok);
-  ASSERT_TRUE(log_->appendWithEffectAndWait(
-                      ExchangeRecord{}, store_->koppelingEffect(person_, "0363", day("2025-09-24"), "t"))
+  ASSERT_TRUE(log_->appendAndWait(
+                      ExchangeRecord{}, store_->koppelingChange(person_, "0363", day("2025-09-24"), "t"))
                   .ok);
   std::string everything;
   for (const auto& file : {options_.database, std::filesystem::path(options_.database.string() + "-wal")}) {

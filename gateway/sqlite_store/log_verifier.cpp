@@ -1,4 +1,4 @@
-#include "gateway/store/log_verifier.hpp"
+#include "gateway/sqlite_store/log_verifier.hpp"
 
 #include <algorithm>
 #include <array>
@@ -8,7 +8,7 @@
 
 #include "gateway/store/log_signer.hpp"
 #include "gateway/store/record_codec.hpp"
-#include "gateway/store/sqlite_statement.hpp"
+#include "gateway/sqlite_store/sqlite_statement.hpp"
 
 namespace ketenpoort {
 

@@ -1,0 +1,37 @@
+#pragma once
+
+#include <filesystem>
+#include <memory>
+
+#include "gateway/config/gateway_config.hpp"
+#include "gateway/store/exchange_log.hpp"
+#include "gateway/store/registry_store.hpp"
+#include "gateway/store/subject_reference.hpp"
+
+namespace ketenpoort {
+
+// Where the subject-reference key lives for a config: beside the database.
+std::filesystem::path subjectKeyFile(const GatewayConfig& config);
+
+// The store a config names, opened: the one place that picks the implementation, so the
+// server and every CLI command open the same thing. Creates the storage directory, keys
+// and database on first start; throws std::runtime_error when the store cannot be
+// opened. Members are destroyed in reverse order: the registries before the log they
+// write through, the log before the key. Not movable: the registries hold the key.
+class GatewayStore {
+ public:
+  explicit GatewayStore(const GatewayConfig& config);
+  GatewayStore(const GatewayStore&) = delete;
+  GatewayStore& operator=(const GatewayStore&) = delete;
+
+  const SubjectReferencer& referencer() const { return referencer_; }
+  ExchangeLog& log() { return *log_; }
+  RegistryStore& registries() { return *registries_; }
+
+ private:
+  SubjectReferencer referencer_;
+  std::unique_ptr<ExchangeLog> log_;
+  std::unique_ptr<RegistryStore> registries_;
+};
+
+}  // namespace ketenpoort

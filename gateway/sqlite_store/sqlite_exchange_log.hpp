@@ -1,0 +1,103 @@
+#pragma once
+
+#include <array>
+#include <atomic>
+#include <chrono>
+#include <condition_variable>
+#include <cstdint>
+#include <deque>
+#include <filesystem>
+#include <functional>
+#include <optional>
+#include <vector>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <thread>
+
+#include "gateway/config/gateway_config.hpp"
+#include "gateway/store/exchange_log.hpp"
+#include "gateway/store/record_codec.hpp"
+
+struct sqlite3;
+
+namespace ketenpoort {
+
+struct ExchangeLogOptions {
+  std::filesystem::path database;     // one SQLite file (WAL)
+  std::filesystem::path signing_key;  // Ed25519, created on first start (and .pub beside it)
+  std::size_t checkpoint_every_records = 10'000;
+  std::chrono::milliseconds checkpoint_every{60'000};
+  std::chrono::milliseconds busy_timeout{5'000};  // a locked database waits this long, then fails
+  std::size_t max_batch = 8'192;                  // records per transaction at most
+  std::size_t max_queue = 100'000;                // beyond this, appends fail at once
+  // Caps the database at this many pages (0: no cap). Reaching it fails closed exactly as
+  // a full disk does; also lets tests produce a full disk.
+  std::uint64_t max_database_pages = 0;
+};
+
+// The options the gateway's config implies: the database at <storage path>, the signing
+// key beside it. Shared by the server and the CLI so they always open the same log.
+ExchangeLogOptions exchangeLogOptionsFor(const GatewayConfig& config);
+
+// The exchange log in one SQLite file (WAL), the embedded default store. Appends come
+// from any thread and never touch the disk there: one writer thread takes everything
+// queued, writes it in one transaction (group commit: one fsync for the batch) and only
+// then reports each record durable. Every N records or T seconds it adds a checkpoint
+// signed with the gateway's Ed25519 key.
+//
+// Fail-closed: if a commit fails (disk full, read-only file, lock held past the busy
+// timeout), every record of the batch is reported not durable, the chain does not
+// advance, and healthy() turns false until a later commit succeeds.
+//
+// The registry tables live in the same file, so a registry change and its record commit
+// together (SqliteRegistryStore reads them). Several processes may append to one file:
+// the chain's tail is re-read under the write lock.
+class SqliteExchangeLog final : public ExchangeLog {
+ public:
+  // Opens or creates the database and keys; throws std::runtime_error when it cannot.
+  explicit SqliteExchangeLog(ExchangeLogOptions options);
+  ~SqliteExchangeLog() override;  // drains the queue, writes a final checkpoint
+  SqliteExchangeLog(const SqliteExchangeLog&) = delete;
+  SqliteExchangeLog& operator=(const SqliteExchangeLog&) = delete;
+
+  using ExchangeLog::append;
+  void append(ExchangeRecord record, StoreChange change, Callback done) override;
+
+  bool healthy() const override { return healthy_.load(); }
+  std::uint64_t lastSequence() const override { return committed_sequence_.load(); }
+  const std::string& publicKeyPem() const override;
+
+  std::vector<LoggedExchange> findExchanges(const ExchangeQuery& query) const override;
+  std::optional<LoggedExchange> findTransaction(const std::string& transaction_id,
+                                                const std::string& sender_oin) const override;
+
+ private:
+  struct Pending {
+    // The record's column texts, encoded by the appending thread so that the single
+    // writer thread only hashes and inserts.
+    std::array<std::string, kHashedColumns.size()> columns;
+    Callback done;
+    StoreChange change;
+  };
+  struct Writer;
+  struct Reader;
+
+  void run();
+  void runWalCheckpoints();
+
+  ExchangeLogOptions options_;
+  std::unique_ptr<Writer> writer_;
+  std::unique_ptr<Reader> reader_;
+  std::mutex mutex_;
+  std::condition_variable wake_;
+  std::deque<Pending> queue_;
+  bool stopping_ = false;
+  std::atomic<bool> healthy_{true};
+  std::atomic<std::uint64_t> committed_sequence_{0};
+  std::thread thread_;
+  std::condition_variable wake_checkpointer_;
+  std::thread checkpointer_;  // copies the WAL into the database beside the writer
+};
+
+}  // namespace ketenpoort

@@ -1,0 +1,23 @@
+#include "gateway/store/exchange_query.hpp"
+
+namespace ketenpoort {
+
+std::vector<std::string> ExchangeQuery::describe() const {
+  std::vector<std::string> out{"organisation=" + organisation_oin};
+  if (subject_ref) out.push_back("subject=by-bsn");  // the reference is in subject_ref
+  if (from_date) out.push_back("from=" + *from_date);
+  if (to_date) out.push_back("to=" + *to_date);
+  if (flow) out.push_back("flow=" + *flow);
+  if (party_oin) out.push_back("party=" + *party_oin);
+  if (outcome) out.push_back("outcome=" + *outcome);
+  return out;
+}
+
+ExchangeOutcome parseOutcome(std::string_view text) {
+  if (text == "delivered") return ExchangeOutcome::kDelivered;
+  if (text == "queued") return ExchangeOutcome::kQueued;
+  if (text == "refused") return ExchangeOutcome::kRefused;
+  return ExchangeOutcome::kFailed;
+}
+
+}  // namespace ketenpoort

@@ -1,0 +1,34 @@
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "gateway/store/exchange_record.hpp"
+
+namespace ketenpoort {
+
+// What a privacy officer asks of the log. `organisation_oin` scopes every answer: only
+// records in which that organisation is sender or recipient.
+struct ExchangeQuery {
+  std::string organisation_oin;
+  std::optional<std::string> subject_ref;  // from a BSN through the keyed hash
+  std::optional<std::string> from_date;    // YYYY-MM-DD, inclusive
+  std::optional<std::string> to_date;      // YYYY-MM-DD, inclusive
+  std::optional<std::string> flow;
+  std::optional<std::string> party_oin;    // as sender or recipient
+  std::optional<std::string> outcome;      // delivered, queued, refused, failed
+
+  // The query as the audit-query log record states it: names and values, never a BSN.
+  std::vector<std::string> describe() const;
+};
+
+struct LoggedExchange {
+  std::uint64_t sequence = 0;
+  ExchangeRecord record;
+};
+
+ExchangeOutcome parseOutcome(std::string_view text);
+
+}  // namespace ketenpoort

@@ -1,0 +1,59 @@
+#pragma once
+
+#include <optional>
+#include <string>
+
+#include "gateway/calendar/civil_date.hpp"
+
+namespace ketenpoort {
+
+// A koppeling as the registry keeps it: a keyed hash of the person, never the number.
+struct KoppelingEntry {
+  std::string subject_ref;
+  std::string gemeente_cbs_code;
+  CivilDate valid_from;
+  std::string source_transaction_id;  // the exchange that taught it
+};
+
+struct ConsentEntry {
+  std::string id;
+  std::string subject_ref;
+  std::string purpose_id;
+  std::string recipient_oin;
+  std::string evidence_ref;  // where the signed consent is kept (document id, not the document)
+  std::string granted;
+  std::string expires;    // "" when open-ended
+  std::string withdrawn;  // "" when not withdrawn
+
+  // active, expired, withdrawn or not-yet-active on `date`
+  std::string statusOn(const CivilDate& date) const;
+};
+
+struct AgreementEntry {
+  std::string id;
+  std::string party_id;
+  std::string purpose_id;
+  std::string gemeente_cbs_code;
+  CivilDate valid_from;
+  CivilDate valid_until;  // inclusive
+  std::string document_ref;
+
+  bool operator==(const AgreementEntry&) const = default;
+};
+
+// The writes a store can do inside the transaction of one exchange-log record (see
+// StoreChange). Each throws std::runtime_error when the change is not allowed, which
+// refuses that record; the store rolls the change back.
+class StoreTransaction {
+ public:
+  virtual ~StoreTransaction() = default;
+
+  // A new koppeling ends the one in force for that person, so history stays queryable.
+  virtual void recordKoppeling(const KoppelingEntry& koppeling) = 0;
+  virtual void insertConsent(const ConsentEntry& consent) = 0;
+  // Throws when there is no such consent or it is withdrawn already.
+  virtual void withdrawConsent(const std::string& consent_id, const CivilDate& date) = 0;
+  virtual void upsertAgreement(const AgreementEntry& agreement) = 0;
+};
+
+}  // namespace ketenpoort
