@@ -182,6 +182,36 @@ TEST_F(ExchangeLogTest, ConcurrentAppendsAreAllDurableAndChained) {
 
 // --- tampering: every case names the first bad sequence number ---------------------
 
+TEST_F(ExchangeLogTest, RecordsAreFoundByTransactionAndByQuery) {
+  SqliteExchangeLog log(options());
+  ExchangeRecord first = record(1);
+  ExchangeRecord second = record(2);
+  second.recipient_oin = "00000099200000000518";
+  second.outcome = ExchangeOutcome::kRefused;
+  second.reason = "no-koppeling";
+  ASSERT_TRUE(log.appendAndWait(first).ok);
+  ASSERT_TRUE(log.appendAndWait(second).ok);
+
+  const auto found = log.findTransaction(second.transaction_id, second.sender_oin);
+  ASSERT_TRUE(found.has_value());
+  EXPECT_EQ(found->sequence, 2u);
+  EXPECT_EQ(found->record.reason, "no-koppeling");
+  EXPECT_EQ(found->record.fields_withheld.size(), 1u);
+  // Another sender re-using the id is a different transaction.
+  EXPECT_FALSE(log.findTransaction(second.transaction_id, "00000099100000000002").has_value());
+
+  ExchangeQuery query;
+  query.organisation_oin = "00000099200000000363";
+  const auto for_amsterdam = log.findExchanges(query);
+  ASSERT_EQ(for_amsterdam.size(), 1u);
+  EXPECT_EQ(for_amsterdam[0].record.transaction_id, first.transaction_id);
+  query.organisation_oin = first.sender_oin;
+  query.outcome = "refused";
+  const auto refused = log.findExchanges(query);
+  ASSERT_EQ(refused.size(), 1u);
+  EXPECT_EQ(refused[0].record.transaction_id, second.transaction_id);
+}
+
 TEST_F(ExchangeLogTest, ChangedFieldIsDetected) {
   writeRecords(30);
   tamper("UPDATE exchange_log SET purpose = 'ontzorgen' WHERE seq = 17");
