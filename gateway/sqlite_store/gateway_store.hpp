@@ -5,6 +5,7 @@
 
 #include "gateway/config/gateway_config.hpp"
 #include "gateway/store/exchange_log.hpp"
+#include "gateway/store/outbox.hpp"
 #include "gateway/store/registry_store.hpp"
 #include "gateway/store/subject_reference.hpp"
 
@@ -12,11 +13,15 @@ namespace ketenpoort {
 
 // Where the subject-reference key lives for a config: beside the database.
 std::filesystem::path subjectKeyFile(const GatewayConfig& config);
+// Where bodies wait for delivery: their own file beside the database.
+std::filesystem::path payloadFile(const GatewayConfig& config);
 
 // The store a config names, opened: the one place that picks the implementation, so the
 // server and every CLI command open the same thing. Creates the storage directory, keys
 // and database on first start; throws std::runtime_error when the store cannot be
-// opened. Members are destroyed in reverse order: the registries before the log they
+// opened. On opening, bodies whose message is not waiting for delivery (delivered, or
+// never logged because the gateway died between body and record) are removed.
+// Members are destroyed in reverse order: the registries before the log they
 // write through, the log before the key. Not movable: the registries hold the key.
 class GatewayStore {
  public:
@@ -27,11 +32,15 @@ class GatewayStore {
   const SubjectReferencer& referencer() const { return referencer_; }
   ExchangeLog& log() { return *log_; }
   RegistryStore& registries() { return *registries_; }
+  OutboxStore& outbox() { return *outbox_; }
+  PayloadStore& payloads() { return *payloads_; }
 
  private:
   SubjectReferencer referencer_;
   std::unique_ptr<ExchangeLog> log_;
   std::unique_ptr<RegistryStore> registries_;
+  std::unique_ptr<OutboxStore> outbox_;
+  std::unique_ptr<PayloadStore> payloads_;
 };
 
 }  // namespace ketenpoort

@@ -8,6 +8,7 @@
 #include "gateway/diagnostics/diagnostic_log.hpp"
 #include "gateway/store/log_signer.hpp"
 #include "gateway/store/record_codec.hpp"
+#include "gateway/sqlite_store/sqlite_outbox.hpp"
 #include "gateway/sqlite_store/sqlite_registry_store.hpp"
 #include "gateway/sqlite_store/sqlite_statement.hpp"
 #include <boost/json/parse.hpp>
@@ -90,6 +91,7 @@ class SqliteTransaction final : public StoreTransaction {
     sqlite_registry::withdrawConsent(db_, id, date);
   }
   void upsertAgreement(const AgreementEntry& a) override { sqlite_registry::upsertAgreement(db_, a); }
+  void enqueueDelivery(const OutboxEntry& e) override { sqlite_outbox::enqueue(db_, e); }
 
  private:
   sqlite3* db_;
@@ -126,6 +128,7 @@ struct SqliteExchangeLog::Writer {
       exec(db, "PRAGMA wal_autocheckpoint=0");
       exec(db, kSchema);
       sqlite_registry::createSchema(db);
+      sqlite_outbox::createSchema(db);
       if (options.max_database_pages > 0) {
         exec(db, ("PRAGMA max_page_count=" + std::to_string(options.max_database_pages)).c_str());
       }

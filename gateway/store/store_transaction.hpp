@@ -4,6 +4,7 @@
 #include <string>
 
 #include "gateway/calendar/civil_date.hpp"
+#include "gateway/store/outbox.hpp"
 
 namespace ketenpoort {
 
@@ -54,6 +55,9 @@ class StoreTransaction {
   // Throws when there is no such consent or it is withdrawn already.
   virtual void withdrawConsent(const std::string& consent_id, const CivilDate& date) = 0;
   virtual void upsertAgreement(const AgreementEntry& agreement) = 0;
+  // Throws when an entry with that transaction id exists already: a message is queued
+  // once, however often it is pushed.
+  virtual void enqueueDelivery(const OutboxEntry& entry) = 0;
 };
 
 }  // namespace ketenpoort

@@ -1,0 +1,327 @@
+#include "gateway/sqlite_store/sqlite_outbox.hpp"
+
+#include <fcntl.h>
+#include <unistd.h>
+
+#include "gateway/calendar/civil_date.hpp"
+#include "gateway/diagnostics/diagnostic_log.hpp"
+#include "gateway/sqlite_store/sqlite_statement.hpp"
+
+namespace ketenpoort {
+
+using store_internal::exec;
+using store_internal::SqliteError;
+using store_internal::Statement;
+
+namespace {
+
+constexpr const char* kOutboxSchema = R"sql(
+CREATE TABLE IF NOT EXISTS outbox (
+  transaction_id TEXT PRIMARY KEY,
+  trace_id TEXT NOT NULL,
+  flow TEXT NOT NULL,
+  purpose TEXT NOT NULL,
+  legal_basis TEXT NOT NULL,
+  sender_oin TEXT NOT NULL,
+  recipient_party_id TEXT NOT NULL,
+  recipient_oin TEXT NOT NULL,
+  route TEXT NOT NULL,
+  state TEXT NOT NULL,
+  created_utc TEXT NOT NULL,
+  attempts INTEGER NOT NULL,
+  next_attempt_ms INTEGER NOT NULL,
+  last_error TEXT NOT NULL,
+  finished_utc TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS outbox_due ON outbox(state, next_attempt_ms);
+CREATE INDEX IF NOT EXISTS outbox_recipient ON outbox(recipient_party_id, state);
+)sql";
+
+constexpr const char* kOutboxColumns =
+    "SELECT transaction_id, trace_id, flow, purpose, legal_basis, sender_oin, "
+    "recipient_party_id, recipient_oin, route, state, created_utc, attempts, next_attempt_ms, "
+    "last_error, finished_utc FROM outbox ";
+
+DeliveryState parseState(std::string_view s) {
+  if (s == "postbus") return DeliveryState::kPostbus;
+  if (s == "delivered") return DeliveryState::kDelivered;
+  if (s == "dead-letter") return DeliveryState::kDeadLetter;
+  return DeliveryState::kPending;
+}
+
+sqlite3* openDatabase(const std::filesystem::path& path, bool create) {
+  sqlite3* db = nullptr;
+  const int flags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX | (create ? SQLITE_OPEN_CREATE : 0);
+  const int rc = sqlite3_open_v2(path.c_str(), &db, flags, nullptr);
+  if (rc != SQLITE_OK) {
+    const std::string message = db ? sqlite3_errmsg(db) : sqlite3_errstr(rc);
+    sqlite3_close(db);
+    throw std::runtime_error("cannot open " + path.string() + ": " + message);
+  }
+  sqlite3_busy_timeout(db, 5000);
+  return db;
+}
+
+}  // namespace
+
+namespace sqlite_outbox {
+
+void createSchema(sqlite3* db) { exec(db, kOutboxSchema); }
+
+void enqueue(sqlite3* db, const OutboxEntry& e) {
+  Statement insert(db,
+                   "INSERT INTO outbox (transaction_id, trace_id, flow, purpose, legal_basis, "
+                   "sender_oin, recipient_party_id, recipient_oin, route, state, created_utc, "
+                   "attempts, next_attempt_ms, last_error, finished_utc) VALUES "
+                   "(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, 0, ?12, '', '') "
+                   "ON CONFLICT(transaction_id) DO NOTHING");
+  insert.bindText(1, e.transaction_id);
+  insert.bindText(2, e.trace_id);
+  insert.bindText(3, e.flow);
+  insert.bindText(4, e.purpose);
+  insert.bindText(5, e.legal_basis);
+  insert.bindText(6, e.sender_oin);
+  insert.bindText(7, e.recipient_party_id);
+  insert.bindText(8, e.recipient_oin);
+  insert.bindText(9, toString(e.route));
+  insert.bindText(10, toString(e.route == DeliveryRoute::kPostbus ? DeliveryState::kPostbus
+                                                                   : DeliveryState::kPending));
+  insert.bindText(11, e.created_utc);
+  insert.bindInt(12, e.next_attempt_ms);
+  insert.step();
+  if (sqlite3_changes(db) != 1) {
+    throw std::runtime_error("transaction " + e.transaction_id + " is queued already");
+  }
+}
+
+}  // namespace sqlite_outbox
+
+SqliteOutboxStore::SqliteOutboxStore(const std::filesystem::path& database)
+    : db_(openDatabase(database, true)) {
+  try {
+    exec(db_, "PRAGMA journal_mode=WAL");
+    sqlite_outbox::createSchema(db_);
+  } catch (const SqliteError& e) {
+    sqlite3_close(db_);
+    throw std::runtime_error(std::string("cannot create the outbox: ") + e.what());
+  }
+}
+
+SqliteOutboxStore::~SqliteOutboxStore() { sqlite3_close(db_); }
+
+std::vector<OutboxEntry> SqliteOutboxStore::select(const std::string& where,
+                                                   const std::vector<std::string>& args) {
+  std::vector<OutboxEntry> out;
+  Statement q(db_, std::string(kOutboxColumns) + where);
+  for (std::size_t i = 0; i < args.size(); ++i) q.bindText(static_cast<int>(i + 1), args[i]);
+  while (q.step()) {
+    OutboxEntry e;
+    e.transaction_id = q.text(0);
+    e.trace_id = q.text(1);
+    e.flow = q.text(2);
+    e.purpose = q.text(3);
+    e.legal_basis = q.text(4);
+    e.sender_oin = q.text(5);
+    e.recipient_party_id = q.text(6);
+    e.recipient_oin = q.text(7);
+    e.route = q.text(8) == "postbus" ? DeliveryRoute::kPostbus : DeliveryRoute::kEndpoint;
+    e.state = parseState(q.text(9));
+    e.created_utc = q.text(10);
+    e.attempts = static_cast<std::uint32_t>(q.integer(11));
+    e.next_attempt_ms = q.integer(12);
+    e.last_error = q.text(13);
+    e.finished_utc = q.text(14);
+    out.push_back(std::move(e));
+  }
+  return out;
+}
+
+std::vector<OutboxEntry> SqliteOutboxStore::due(std::int64_t now_ms, std::size_t limit) {
+  std::lock_guard lock(mutex_);
+  return select("WHERE state = 'pending' AND next_attempt_ms <= CAST(?1 AS INTEGER) "
+                "ORDER BY next_attempt_ms LIMIT " + std::to_string(limit),
+                {std::to_string(now_ms)});
+}
+
+void SqliteOutboxStore::recordFailure(const std::string& transaction_id, const std::string& error,
+                                      std::optional<std::int64_t> next_attempt_ms) {
+  std::lock_guard lock(mutex_);
+  Statement update(db_, next_attempt_ms
+                            ? "UPDATE outbox SET attempts = attempts + 1, last_error = ?2, "
+                              "next_attempt_ms = ?3 WHERE transaction_id = ?1 AND state = 'pending'"
+                            : "UPDATE outbox SET attempts = attempts + 1, last_error = ?2, "
+                              "state = 'dead-letter', finished_utc = ?4 "
+                              "WHERE transaction_id = ?1 AND state = 'pending'");
+  update.bindText(1, transaction_id);
+  update.bindText(2, error);
+  if (next_attempt_ms) {
+    update.bindInt(3, *next_attempt_ms);
+  } else {
+    update.bindText(4, utcNowRfc3339());
+  }
+  update.step();
+}
+
+void SqliteOutboxStore::markDelivered(const std::string& transaction_id) {
+  std::lock_guard lock(mutex_);
+  Statement update(db_, "UPDATE outbox SET attempts = attempts + 1, state = 'delivered', "
+                        "last_error = '', finished_utc = ?2 "
+                        "WHERE transaction_id = ?1 AND state = 'pending'");
+  update.bindText(1, transaction_id);
+  update.bindText(2, utcNowRfc3339());
+  update.step();
+}
+
+std::vector<OutboxEntry> SqliteOutboxStore::postbus(const std::string& recipient_party_id,
+                                                    std::size_t limit) {
+  std::lock_guard lock(mutex_);
+  return select("WHERE recipient_party_id = ?1 AND state = 'postbus' ORDER BY created_utc, "
+                "transaction_id LIMIT " + std::to_string(limit),
+                {recipient_party_id});
+}
+
+bool SqliteOutboxStore::acknowledge(const std::string& recipient_party_id,
+                                    const std::string& transaction_id) {
+  std::lock_guard lock(mutex_);
+  Statement update(db_, "UPDATE outbox SET state = 'delivered', finished_utc = ?3 "
+                        "WHERE transaction_id = ?1 AND recipient_party_id = ?2 AND state = 'postbus'");
+  update.bindText(1, transaction_id);
+  update.bindText(2, recipient_party_id);
+  update.bindText(3, utcNowRfc3339());
+  update.step();
+  return sqlite3_changes(db_) == 1;
+}
+
+std::optional<OutboxEntry> SqliteOutboxStore::find(const std::string& transaction_id) {
+  std::lock_guard lock(mutex_);
+  auto found = select("WHERE transaction_id = ?1", {transaction_id});
+  if (found.empty()) return std::nullopt;
+  return std::move(found.front());
+}
+
+std::vector<OutboxEntry> SqliteOutboxStore::list(DeliveryState state, std::size_t limit) {
+  std::lock_guard lock(mutex_);
+  return select("WHERE state = ?1 ORDER BY created_utc DESC LIMIT " + std::to_string(limit),
+                {std::string(toString(state))});
+}
+
+std::uint64_t SqliteOutboxStore::count(DeliveryState state) {
+  std::lock_guard lock(mutex_);
+  Statement q(db_, "SELECT COUNT(*) FROM outbox WHERE state = ?1");
+  q.bindText(1, toString(state));
+  q.step();
+  return static_cast<std::uint64_t>(q.integer(0));
+}
+
+// --- payloads -------------------------------------------------------------------------
+
+SqlitePayloadStore::SqlitePayloadStore(const std::filesystem::path& database) {
+  // Created 0600 before SQLite opens it; SQLite gives its -wal and -shm the same mode.
+  const int fd = ::open(database.c_str(), O_CREAT | O_RDWR | O_CLOEXEC, 0600);
+  if (fd < 0) throw std::runtime_error("cannot create " + database.string());
+  ::close(fd);
+  writer_ = openDatabase(database, false);
+  try {
+    exec(writer_, "PRAGMA journal_mode=WAL");
+    exec(writer_, "PRAGMA synchronous=FULL");
+    // A delivered body is overwritten, not just unlinked from the b-tree.
+    exec(writer_, "PRAGMA secure_delete=ON");
+    exec(writer_, "CREATE TABLE IF NOT EXISTS payloads (transaction_id TEXT PRIMARY KEY, "
+                  "body BLOB NOT NULL)");
+    reader_ = openDatabase(database, false);
+  } catch (const SqliteError& e) {
+    sqlite3_close(writer_);
+    throw std::runtime_error(std::string("cannot create the payload store: ") + e.what());
+  }
+  thread_ = std::thread([this] { run(); });
+}
+
+SqlitePayloadStore::~SqlitePayloadStore() {
+  {
+    std::lock_guard lock(mutex_);
+    stopping_ = true;
+  }
+  wake_.notify_all();
+  thread_.join();
+  sqlite3_close(reader_);
+  sqlite3_close(writer_);
+}
+
+void SqlitePayloadStore::put(std::string transaction_id, std::string body, Callback done) {
+  {
+    std::lock_guard lock(mutex_);
+    if (!stopping_) {
+      queue_.push_back({std::move(transaction_id), std::move(body), std::move(done)});
+      wake_.notify_one();
+      return;
+    }
+  }
+  done(false, "payload store is shutting down");
+}
+
+void SqlitePayloadStore::remove(const std::string& transaction_id) {
+  std::lock_guard lock(mutex_);
+  queue_.push_back({transaction_id, {}, nullptr});
+  wake_.notify_one();
+}
+
+std::optional<std::string> SqlitePayloadStore::get(const std::string& transaction_id) {
+  std::lock_guard lock(read_mutex_);
+  Statement q(reader_, "SELECT body FROM payloads WHERE transaction_id = ?1");
+  q.bindText(1, transaction_id);
+  if (!q.step()) return std::nullopt;
+  return std::string(q.blob(0));
+}
+
+std::size_t SqlitePayloadStore::sweep(const std::function<bool(const std::string&)>& keep) {
+  std::vector<std::string> orphans;
+  {
+    std::lock_guard lock(read_mutex_);
+    Statement q(reader_, "SELECT transaction_id FROM payloads");
+    while (q.step()) {
+      std::string id(q.text(0));
+      if (!keep(id)) orphans.push_back(std::move(id));
+    }
+  }
+  for (const auto& id : orphans) remove(id);
+  return orphans.size();
+}
+
+void SqlitePayloadStore::run() {
+  Statement insert(writer_, "INSERT OR REPLACE INTO payloads (transaction_id, body) VALUES (?1, ?2)");
+  Statement erase(writer_, "DELETE FROM payloads WHERE transaction_id = ?1");
+  std::vector<Pending> batch;
+  std::unique_lock lock(mutex_);
+  for (;;) {
+    wake_.wait(lock, [this] { return stopping_ || !queue_.empty(); });
+    if (queue_.empty() && stopping_) return;
+    batch.clear();
+    while (!queue_.empty() && batch.size() < 4096) {
+      batch.push_back(std::move(queue_.front()));
+      queue_.pop_front();
+    }
+    lock.unlock();
+    std::string error;
+    try {
+      exec(writer_, "BEGIN IMMEDIATE");
+      for (const Pending& p : batch) {
+        Statement& s = p.done ? insert : erase;
+        s.reset();
+        s.bindText(1, p.transaction_id);
+        if (p.done) s.bindBlob(2, p.body);
+        s.step();
+      }
+      exec(writer_, "COMMIT");
+    } catch (const std::exception& e) {
+      error = e.what();
+      sqlite3_exec(writer_, "ROLLBACK", nullptr, nullptr, nullptr);
+      logError("payload-store-unwritable", {{"error", error}, {"items", batch.size()}});
+    }
+    for (const Pending& p : batch) {
+      if (p.done) p.done(error.empty(), error);
+    }
+    lock.lock();
+  }
+}
+
+}  // namespace ketenpoort

@@ -1,0 +1,92 @@
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <functional>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace ketenpoort {
+
+// How a message reaches its recipient: pushed to the party's HTTPS endpoint, or left in
+// its postbus (mailbox) for the party to fetch and acknowledge.
+enum class DeliveryRoute { kEndpoint, kPostbus };
+
+// State of one message after its exchange was logged as queued.
+//  pending     waiting for (another) delivery attempt to the endpoint
+//  postbus     waiting in the recipient's mailbox for its acknowledgement
+//  delivered   the endpoint accepted it, or the recipient acknowledged it
+//  dead-letter every attempt failed; an operator must act (audit CLI, /metrics)
+enum class DeliveryState { kPending, kPostbus, kDelivered, kDeadLetter };
+std::string_view toString(DeliveryState state);
+std::string_view toString(DeliveryRoute route);
+
+// An outbox entry: everything about a message except its body (which the PayloadStore
+// keeps, outside the log's database). The transaction id is the idempotency key the
+// receiver sees.
+struct OutboxEntry {
+  std::string transaction_id;
+  std::string trace_id;
+  std::string flow;
+  std::string purpose;
+  std::string legal_basis;
+  std::string sender_oin;
+  std::string recipient_party_id;
+  std::string recipient_oin;
+  DeliveryRoute route = DeliveryRoute::kEndpoint;
+  DeliveryState state = DeliveryState::kPending;
+  std::string created_utc;
+  std::uint32_t attempts = 0;
+  std::int64_t next_attempt_ms = 0;  // Unix milliseconds
+  std::string last_error;            // a reason code or transport error, never a body
+  std::string finished_utc;          // delivered or dead-lettered at
+};
+
+// The outbox's state, beside the log. Entries are created only inside a log record's
+// transaction (StoreTransaction::enqueueDelivery), so an entry exists if and only if its
+// exchange is logged as queued. Everything here runs on worker threads.
+class OutboxStore {
+ public:
+  virtual ~OutboxStore() = default;
+
+  // Endpoint entries whose next attempt is due at `now_ms`, oldest first.
+  virtual std::vector<OutboxEntry> due(std::int64_t now_ms, std::size_t limit) = 0;
+  // A failed attempt: count it, and either schedule the next or give up.
+  virtual void recordFailure(const std::string& transaction_id, const std::string& error,
+                             std::optional<std::int64_t> next_attempt_ms) = 0;
+  // Delivered (endpoint accepted it). Idempotent.
+  virtual void markDelivered(const std::string& transaction_id) = 0;
+
+  // The recipient's waiting postbus entries, oldest first.
+  virtual std::vector<OutboxEntry> postbus(const std::string& recipient_party_id,
+                                           std::size_t limit) = 0;
+  // The recipient acknowledges one of its own postbus entries; false when there is no
+  // such entry for that recipient (another party's entries are invisible).
+  virtual bool acknowledge(const std::string& recipient_party_id,
+                           const std::string& transaction_id) = 0;
+
+  virtual std::optional<OutboxEntry> find(const std::string& transaction_id) = 0;
+  // Entries in `state`, newest first; for the audit CLI.
+  virtual std::vector<OutboxEntry> list(DeliveryState state, std::size_t limit) = 0;
+  virtual std::uint64_t count(DeliveryState state) = 0;
+};
+
+// Message bodies waiting for delivery, kept apart from the exchange log's database (which
+// holds no bodies). A body is written durably before its exchange is logged, and removed
+// once delivered; a body whose exchange was never logged (a crash in between) is an
+// orphan that the start-up sweep removes.
+class PayloadStore {
+ public:
+  using Callback = std::function<void(bool ok, const std::string& error)>;
+  virtual ~PayloadStore() = default;
+
+  // Stores durably, then calls `done` on the store's thread.
+  virtual void put(std::string transaction_id, std::string body, Callback done) = 0;
+  virtual std::optional<std::string> get(const std::string& transaction_id) = 0;
+  virtual void remove(const std::string& transaction_id) = 0;
+  // Removes every body for which `keep` says false; returns how many were removed.
+  virtual std::size_t sweep(const std::function<bool(const std::string&)>& keep) = 0;
+};
+
+}  // namespace ketenpoort
