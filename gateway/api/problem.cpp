@@ -60,6 +60,27 @@ Problem logUnavailable() {
   return {503, "log-unavailable", "The exchange log cannot be written",
           "nothing was done; try again when the gateway reports ready"};
 }
+Problem refused(std::string_view reason, std::string detail) {
+  // A refusal by the policy engine or the wire format: its reason code is the problem code.
+  const unsigned status = reason == "invalid-message" ? 400 : 403;
+  const char* title = reason == "invalid-message"   ? "The message is not valid for this flow"
+                      : reason == "flow-not-allowed" ? "This party may not send this flow"
+                      : reason == "purpose-mismatch" ? "The stated purpose is not the flow's purpose"
+                      : reason == "no-agreement"     ? "No valid agreement covers this exchange"
+                      : reason == "law-regime"       ? "The person's law regime gives no basis"
+                      : reason == "no-koppeling"     ? "The person is not gekoppeld to the recipient"
+                      : reason == "no-consent"       ? "No active consent covers this exchange"
+                                                     : "The exchange is refused";
+  return {status, std::string(reason), title, std::move(detail)};
+}
+Problem invalidTransactionId() {
+  return {400, "invalid-transaction-id", "X-Transaction-Id must be a UUID",
+          "leave it out and the gateway assigns one"};
+}
+Problem transactionInProgress() {
+  return {409, "transaction-in-progress", "This transaction is being processed",
+          "send it again shortly; it will be answered with its first result"};
+}
 }  // namespace problems
 
 }  // namespace ketenpoort

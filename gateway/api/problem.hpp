@@ -32,6 +32,10 @@ Problem roleNotAllowed(std::string detail);
 Problem internalError();
 Problem invalidQuery(std::string detail);
 Problem logUnavailable();
+// A refused exchange: the code is the refusal's reason (policy engine or invalid-message).
+Problem refused(std::string_view reason, std::string detail);
+Problem invalidTransactionId();
+Problem transactionInProgress();
 }  // namespace problems
 
 }  // namespace ketenpoort

@@ -19,12 +19,34 @@ void Router::addAsync(std::string method, std::string path_template, AsyncHandle
 }
 
 bool Router::matches(std::string_view path_template, std::string_view path) {
-  const auto brace = path_template.find("/{");
-  if (brace == std::string_view::npos) return path_template == path;
-  const std::string_view prefix = path_template.substr(0, brace + 1);
-  if (!path.starts_with(prefix)) return false;
-  const std::string_view segment = path.substr(prefix.size());
-  return !segment.empty() && segment.find('/') == std::string_view::npos;
+  // Segment by segment; "{name}" matches one non-empty segment.
+  for (;;) {
+    const auto t_end = path_template.find('/', 1);
+    const auto p_end = path.find('/', 1);
+    const std::string_view t = path_template.substr(0, t_end);
+    const std::string_view p = path.substr(0, p_end);
+    if (t.size() > 2 && t.substr(0, 2) == "/{" && t.back() == '}') {
+      if (p.size() < 2 || p[0] != '/') return false;
+    } else if (t != p) {
+      return false;
+    }
+    if (t_end == std::string_view::npos || p_end == std::string_view::npos) {
+      return t_end == std::string_view::npos && p_end == std::string_view::npos;
+    }
+    path_template.remove_prefix(t_end);
+    path.remove_prefix(p_end);
+  }
+}
+
+// The value of "{name}" segment number `index` (0-based among all segments) of `path`.
+std::string_view pathSegment(std::string_view path, std::size_t index) {
+  std::size_t start = 0;
+  for (std::size_t i = 0; i <= index; ++i) {
+    start = path.find('/', start);
+    if (start == std::string_view::npos) return {};
+    ++start;
+  }
+  return path.substr(start, path.find('/', start) - start);
 }
 
 Router::Outcome Router::dispatch(const ApiRequest& request) const {

@@ -10,10 +10,16 @@
 
 namespace ketenpoort {
 
+// Runs blocking work (database reads, log appends) away from the network threads.
+using BlockingExecutor = std::function<void(std::function<void()>)>;
+
 ApiResponse problemResponse(const Problem& problem, std::string_view instance);
 
-// Maps method and path to a handler. Routes are exact paths or end in "/{name}" for one
-// trailing segment; the matched template is the route label used in metrics, so no
+// Segment `index` (0-based) of a path: pathSegment("/v1/postbus/abc/ack", 2) is "abc".
+std::string_view pathSegment(std::string_view path, std::size_t index);
+
+// Maps method and path to a handler. Routes are exact paths or have "{name}" segments,
+// each matching one non-empty segment; the matched template is the route label used in metrics, so no
 // request-specific value (and no personal data) ever becomes a label.
 class Router {
  public:

@@ -9,9 +9,6 @@
 
 namespace ketenpoort {
 
-// Runs blocking work (database reads, log appends) away from the network threads.
-using BlockingExecutor = std::function<void(std::function<void()>)>;
-
 struct AuditApiContext {
   const GatewayConfig& config;
   ExchangeLog& log;

@@ -1,5 +1,6 @@
 #include <iostream>
 
+#include "adapters/standard_adapters.hpp"
 #include "gateway/cli/commands.hpp"
 #include "gateway/config/config_loader.hpp"
 #include "gateway/diagnostics/diagnostic_log.hpp"
@@ -17,7 +18,8 @@ int serveCommand(const Args& args) {
   auto loaded = loadConfigOrReport(*file);
   if (!loaded) return 1;
   try {
-    GatewayServer server(std::move(*loaded));
+    ExchangeAdapters adapters = standardAdapters(*loaded);
+    GatewayServer server(std::move(*loaded), std::move(adapters));
     server.start(/*handle_signals=*/true);
     const bool drained = server.wait();
     logInfo("stopped", {{"drained", drained}});

@@ -39,7 +39,7 @@ class ConfigReader {
     auto root = xml_.parseRoot("ketenpoort");
     if (!root) return finish(std::move(config));
     xml_.checkElement(root, {}, {"mode"},
-                      {"listeners", "tls", "storage", "mappings", "limits", "parties",
+                      {"listeners", "tls", "storage", "mappings", "limits", "outbox", "parties",
                        "agreements"});
     if (auto mode = root.attribute("mode")) {
       const std::string_view value = mode.value();
@@ -66,6 +66,20 @@ class ConfigReader {
       config.mappings_dir = resolvePath(mappings.attribute("dir").value());
     }
     readLimits(xml_.single(root, "limits", false), config.limits);
+    if (auto outbox = xml_.single(root, "outbox", false)) {
+      xml_.checkElement(outbox, {},
+                        {"workers", "max-attempts", "initial-backoff-ms", "max-backoff-ms",
+                         "delivery-timeout-ms"},
+                        {});
+      xml_.readNumber<unsigned>(outbox, "workers", 1, 256, config.outbox.workers);
+      xml_.readNumber<std::uint32_t>(outbox, "max-attempts", 1, 1000, config.outbox.max_attempts);
+      readMillis(outbox, "initial-backoff-ms", config.outbox.initial_backoff);
+      readMillis(outbox, "max-backoff-ms", config.outbox.max_backoff);
+      readMillis(outbox, "delivery-timeout-ms", config.outbox.delivery_timeout);
+      if (config.outbox.max_backoff < config.outbox.initial_backoff) {
+        xml_.problem(outbox, "max-backoff-ms must not be below initial-backoff-ms");
+      }
+    }
     readParties(xml_.single(root, "parties", true), config);
     readAgreements(xml_.single(root, "agreements", false), config);
     return finish(std::move(config));

@@ -64,6 +64,15 @@ std::string renderGatewayConfigXml(const GatewayConfig& config,
   limits.append_attribute("idle-timeout-ms") = static_cast<long long>(l.idle_timeout.count());
   limits.append_attribute("drain-timeout-ms") = static_cast<long long>(l.drain_timeout.count());
 
+  auto outbox = root.append_child("outbox");
+  outbox.append_attribute("workers") = config.outbox.workers;
+  outbox.append_attribute("max-attempts") = config.outbox.max_attempts;
+  outbox.append_attribute("initial-backoff-ms") =
+      static_cast<long long>(config.outbox.initial_backoff.count());
+  outbox.append_attribute("max-backoff-ms") = static_cast<long long>(config.outbox.max_backoff.count());
+  outbox.append_attribute("delivery-timeout-ms") =
+      static_cast<long long>(config.outbox.delivery_timeout.count());
+
   auto parties = root.append_child("parties");
   for (const Party& p : config.parties) {
     auto node = parties.append_child("party");

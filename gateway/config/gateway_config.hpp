@@ -48,6 +48,15 @@ struct Limits {
   std::chrono::milliseconds drain_timeout{15'000};
 };
 
+// Delivery from the outbox to recipients' endpoints.
+struct OutboxSettings {
+  unsigned workers = 4;
+  std::uint32_t max_attempts = 10;  // then dead-letter
+  std::chrono::milliseconds initial_backoff{1'000};
+  std::chrono::milliseconds max_backoff{300'000};
+  std::chrono::milliseconds delivery_timeout{10'000};
+};
+
 // Where a party receives messages: one URL per flow, "*" for every flow.
 struct Endpoint {
   std::string flow;
@@ -91,6 +100,7 @@ struct GatewayConfig {
   std::chrono::milliseconds storage_busy_timeout{5'000};
   std::filesystem::path mappings_dir;  // fields.xml and flows/*.xml
   Limits limits;
+  OutboxSettings outbox;
   std::vector<Party> parties;
   std::vector<AgreementConfig> agreements;
 

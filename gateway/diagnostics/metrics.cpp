@@ -156,7 +156,7 @@ void HistogramFamily::render(std::string& out) const {
 GatewayMetrics::GatewayMetrics()
     : families_{&requests,         &tls_handshake_failures, &connections_rejected,
                 &request_duration, &open_connections,       &exchange_log_writable,
-                &exchange_log_records} {}
+                &exchange_log_records, &delivery_attempts, &outbox_entries} {}
 
 std::string GatewayMetrics::renderPrometheus() const {
   std::string out;

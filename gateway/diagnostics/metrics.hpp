@@ -102,6 +102,13 @@ class GatewayMetrics {
   GaugeFamily exchange_log_records{"ketenpoort_exchange_log_records",
                                    "Sequence number of the last durable exchange-log record", {}};
 
+  CounterFamily delivery_attempts{"ketenpoort_delivery_attempts_total",
+                                  "Delivery attempts to recipients' endpoints by outcome "
+                                  "(delivered, failed, dead-letter)",
+                                  {"outcome"}};
+  GaugeFamily outbox_entries{"ketenpoort_outbox_entries",
+                             "Outbox entries by state (pending, postbus, dead-letter)", {"state"}};
+
   std::string renderPrometheus() const;
 
  private:

@@ -11,6 +11,8 @@
 
 #include "gateway/api/gateway_api.hpp"
 #include "gateway/audit/audit_api.hpp"
+#include "gateway/exchange/delivery_worker.hpp"
+#include "gateway/exchange/exchange_routes.hpp"
 #include "gateway/http/listeners.hpp"
 #include "gateway/mapping/mapping_loader.hpp"
 #include "gateway/sqlite_store/gateway_store.hpp"
@@ -79,18 +81,32 @@ MappingCatalogue loadCatalogue(const std::filesystem::path& dir) {
 }  // namespace
 
 struct GatewayServer::Impl {
-  explicit Impl(GatewayConfig c)
+  Impl(GatewayConfig c, ExchangeAdapters a)
       : config(std::move(c)),
         state(config),
         catalogue(loadCatalogue(config.mappings_dir)),
         store(config),
+        policy(store.registries().view()),
+        adapters(std::move(a)),
+        delivery(config, store.outbox(), store.payloads(), adapters, state.metrics),
         parties(config),
         tls(makeServerContext(config.tls)),
-        exchange(ioc, state, "exchange", config.exchange, tls, parties, makeExchangeRouter(config, catalogue),
-                 false),
+        exchange(ioc, state, "exchange", config.exchange, tls, parties, exchangeRouter(), false),
         audit(ioc, state, "audit", config.audit, tls, parties, auditRouter(), true),
         ops(ioc, state, config.ops),
         signals(ioc) {}
+
+  Router exchangeRouter() {
+    Router router = makeExchangeRouter(config, catalogue);
+    addExchangeRoutes(router, ExchangeContext{config, catalogue, policy, store.log(),
+                                              store.registries(), store.referencer(),
+                                              store.outbox(), store.payloads(), adapters,
+                                              [this](std::function<void()> work) {
+                                                asio::post(blocking_pool, std::move(work));
+                                              },
+                                              [this] { delivery.wake(); }});
+    return router;
+  }
 
   Router auditRouter() {
     Router router = makeAuditRouter(config);
@@ -146,6 +162,9 @@ struct GatewayServer::Impl {
   ServerState state;
   MappingCatalogue catalogue;
   GatewayStore store;
+  PolicyEngine policy;
+  ExchangeAdapters adapters;
+  DeliveryWorker delivery;  // destroyed (stopped) before the store it works on
   PartyDirectory parties;
   asio::io_context ioc;
   // Database reads and other blocking work of request handlers: never on a network thread.
@@ -161,8 +180,8 @@ struct GatewayServer::Impl {
   std::atomic<bool> drained_in_time{true};
 };
 
-GatewayServer::GatewayServer(GatewayConfig config)
-    : impl_(std::make_unique<Impl>(std::move(config))) {
+GatewayServer::GatewayServer(GatewayConfig config, ExchangeAdapters adapters)
+    : impl_(std::make_unique<Impl>(std::move(config), std::move(adapters))) {
   seedAgreements(impl_->config, impl_->store.registries());
 }
 
@@ -181,6 +200,7 @@ void GatewayServer::start(bool handle_signals) {
     s.signals.add(SIGINT);
     s.waitForSignal();
   }
+  s.delivery.start();
   s.exchange.start();
   s.audit.start();
   s.ops.start();
@@ -206,6 +226,8 @@ bool GatewayServer::wait() {
     if (t.joinable()) t.join();
   }
   impl_->threads.clear();
+  // Undelivered entries stay in the outbox for the next start.
+  impl_->delivery.stop();
   return impl_->drained_in_time.load();
 }
 

@@ -4,6 +4,7 @@
 #include <memory>
 
 #include "gateway/config/gateway_config.hpp"
+#include "gateway/exchange/exchange_adapters.hpp"
 #include "gateway/diagnostics/metrics.hpp"
 #include "gateway/store/exchange_log.hpp"
 #include "gateway/store/registry_store.hpp"
@@ -18,7 +19,9 @@ namespace ketenpoort {
 // signal → wait() returns once every connection is done or the drain timeout passed.
 class GatewayServer {
  public:
-  explicit GatewayServer(GatewayConfig config);
+  // `adapters` are the wire formats and delivery channel (adapters/standard_adapters.hpp
+  // for the shipped ones); with none, pushes are refused for want of an adapter.
+  explicit GatewayServer(GatewayConfig config, ExchangeAdapters adapters = {});
   ~GatewayServer();
   GatewayServer(const GatewayServer&) = delete;
   GatewayServer& operator=(const GatewayServer&) = delete;

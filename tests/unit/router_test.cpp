@@ -30,6 +30,20 @@ TEST(Router, DispatchesExactAndTemplatedPaths) {
   EXPECT_EQ(router.dispatch(requestFor("POST", "/v1/berichten/a/b")).response.status, 404u);
 }
 
+TEST(Router, TemplateSegmentsMayStandInTheMiddle) {
+  Router router;
+  router.add("POST", "/v1/postbus/{id}/ack", [](const ApiRequest& r) {
+    return ApiResponse{204, "text/plain", std::string(pathSegment(r.path, 2)), {}};
+  });
+  const auto ack = router.dispatch(requestFor("POST", "/v1/postbus/0192-ab/ack"));
+  EXPECT_EQ(ack.response.status, 204u);
+  EXPECT_EQ(ack.response.body, "0192-ab");
+  EXPECT_EQ(ack.route, "/v1/postbus/{id}/ack");
+  EXPECT_EQ(router.dispatch(requestFor("POST", "/v1/postbus//ack")).response.status, 404u);
+  EXPECT_EQ(router.dispatch(requestFor("POST", "/v1/postbus/x/ack/y")).response.status, 404u);
+  EXPECT_EQ(router.dispatch(requestFor("POST", "/v1/postbus/x")).response.status, 404u);
+}
+
 TEST(Router, UnknownPathIsNotFoundProblem) {
   Router router;
   const auto outcome = router.dispatch(requestFor("GET", "/nowhere"));

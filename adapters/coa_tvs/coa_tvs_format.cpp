@@ -1,0 +1,28 @@
+#include "adapters/coa_tvs/coa_tvs_format.hpp"
+
+namespace ketenpoort {
+
+std::variant<SourceNode, std::string> CoaTvsFormat::decode(const FlowDefinition& flow,
+                                                           std::string_view body) const {
+  if (body.empty()) return std::string("the body is empty; expected a <" + flow.source_root + "> document");
+  auto parsed = sourceFromXml(body);
+  if (auto* error = std::get_if<std::string>(&parsed)) return "not well-formed XML: " + *error;
+  SourceNode& root = std::get<SourceNode>(parsed);
+  if (root.name != flow.source_root) {
+    return "the root element is <" + root.name + ">; " + flow.id + " expects <" + flow.source_root + ">";
+  }
+  if (flow.source_root == "klantprofiel") {
+    const SourceNode* version = nullptr;
+    for (const SourceNode& child : root.children) {
+      if (child.name == "@versie") version = &child;
+    }
+    if (!version) return std::string("a klantprofiel needs its versie attribute");
+    const std::string& v = version->text;
+    const bool digits = !v.empty() && v.size() <= 6 &&
+                        v.find_first_not_of("0123456789") == std::string::npos && v[0] != '0';
+    if (!digits) return std::string("versie must be a positive whole number");
+  }
+  return parsed;
+}
+
+}  // namespace ketenpoort

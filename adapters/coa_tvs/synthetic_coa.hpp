@@ -1,0 +1,37 @@
+#pragma once
+
+#include <cstdint>
+#include <random>
+#include <string>
+#include <vector>
+
+namespace ketenpoort {
+
+// A BSN that passes the elfproef, drawn at random: it belongs to no one we know of, and
+// the generator never reads real data.
+std::string randomSyntheticBsn(std::mt19937_64& rng);
+
+struct SyntheticProfile {
+  std::string flow;          // coa.klantprofiel or coa.nareisprofiel
+  std::string bsn;
+  std::string gemeente_cbs;  // the koppeling
+  bool has_medical = false;
+  std::string xml;
+};
+
+// Realistic, synthetic COA profiles (docs/adapters/coa_tvs.md): households of 1-7,
+// nareizigers, voorinburgering at various stages, about one in five with a medical
+// section, remarks, attachments; spread over the given gemeenten. Deterministic for a
+// seed, so a test or demo can be repeated.
+class SyntheticCoa {
+ public:
+  SyntheticCoa(std::uint64_t seed, std::vector<std::string> gemeente_cbs_codes);
+  SyntheticProfile next();
+
+ private:
+  std::mt19937_64 rng_;
+  std::vector<std::string> gemeenten_;
+  std::uint64_t count_ = 0;
+};
+
+}  // namespace ketenpoort

@@ -1,0 +1,66 @@
+#pragma once
+
+#include <chrono>
+#include <condition_variable>
+#include <deque>
+#include <mutex>
+#include <random>
+#include <set>
+#include <thread>
+#include <vector>
+
+#include "gateway/config/gateway_config.hpp"
+#include "gateway/diagnostics/metrics.hpp"
+#include "gateway/exchange/exchange_adapters.hpp"
+#include "gateway/store/outbox.hpp"
+
+namespace ketenpoort {
+
+// The delay before attempt n+1 after n failed ones: initial · 2^(n-1), capped, with
+// "full jitter" in its upper half so receivers coming back are not hit by every gateway
+// worker at the same instant.
+std::chrono::milliseconds retryDelay(const OutboxSettings& settings, std::uint32_t failed_attempts,
+                                     std::mt19937_64& rng);
+
+// Takes due outbox entries to their recipients' endpoints: a dispatcher thread finds
+// what is due (woken at once by a new entry, else every 200 ms) and worker threads
+// deliver. Success marks the entry delivered and removes its body; a failure schedules a
+// retry, until the last attempt puts the entry in dead-letter. An entry is in at most one
+// worker's hands; after a crash, what was in flight is simply due again, and the
+// receiver's idempotency check on the transaction id drops a repeat.
+class DeliveryWorker {
+ public:
+  DeliveryWorker(const GatewayConfig& config, OutboxStore& outbox, PayloadStore& payloads,
+                 const ExchangeAdapters& adapters, GatewayMetrics& metrics);
+  ~DeliveryWorker();  // stops
+  DeliveryWorker(const DeliveryWorker&) = delete;
+  DeliveryWorker& operator=(const DeliveryWorker&) = delete;
+
+  void start();
+  void stop();
+  void wake();
+
+ private:
+  void dispatch();
+  void work();
+  void deliver(const OutboxEntry& entry);
+
+  const GatewayConfig& config_;
+  OutboxStore& outbox_;
+  PayloadStore& payloads_;
+  const ExchangeAdapters& adapters_;
+  GatewayMetrics& metrics_;
+
+  std::mutex mutex_;
+  std::condition_variable wake_dispatcher_;
+  std::condition_variable wake_workers_;
+  bool woken_ = false;
+  bool stopping_ = false;
+  std::deque<OutboxEntry> queue_;
+  std::set<std::string> in_hand_;  // queued or being delivered
+  std::mt19937_64 rng_{std::random_device{}()};
+  std::thread dispatcher_;
+  std::vector<std::thread> workers_;
+};
+
+}  // namespace ketenpoort

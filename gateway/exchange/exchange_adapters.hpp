@@ -1,0 +1,70 @@
+#pragma once
+
+#include <map>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <variant>
+#include <vector>
+
+#include "gateway/config/gateway_config.hpp"
+#include "gateway/mapping/canonical_record.hpp"
+#include "gateway/mapping/flow_definition.hpp"
+#include "gateway/mapping/source_document.hpp"
+#include "gateway/store/outbox.hpp"
+
+namespace ketenpoort {
+
+// A sender system's wire format (adapters/<system>/). It knows the document's envelope
+// (root element, version, encoding); what the fields mean is the mapping's business.
+class InboundFormat {
+ public:
+  virtual ~InboundFormat() = default;
+  virtual std::string_view name() const = 0;
+  // The tree the mapper walks, or why the body is not a document of `flow` (naming the
+  // problem, never the content).
+  virtual std::variant<SourceNode, std::string> decode(const FlowDefinition& flow,
+                                                       std::string_view body) const = 0;
+};
+
+// What leaves the gateway for one recipient: only the delivered values.
+struct OutboundMessage {
+  const FlowDefinition& flow;
+  const std::string& transaction_id;
+  const std::string& legal_basis;
+  const std::vector<const CanonicalValue*>& delivered;
+};
+
+// A recipient system's wire format.
+class OutboundFormat {
+ public:
+  virtual ~OutboundFormat() = default;
+  virtual std::string_view contentType() const = 0;
+  virtual std::string render(const OutboundMessage& message) const = 0;
+};
+
+// Hands one message to a recipient's endpoint. Blocking; runs on delivery workers.
+struct DeliveryAttempt {
+  bool delivered = false;
+  std::string error;  // transport error or "http-<status>"; never a body
+};
+class DeliveryChannel {
+ public:
+  virtual ~DeliveryChannel() = default;
+  virtual DeliveryAttempt deliver(const std::string& url, const OutboxEntry& entry,
+                                  std::string_view content_type, const std::string& body) = 0;
+};
+
+// The adapters a gateway runs with: inbound formats by flow, outbound formats by the
+// recipient's role, and the channel to endpoints. Built by the composition root (server,
+// demo), so the exchange pipeline never names a particular system.
+struct ExchangeAdapters {
+  std::map<std::string, std::shared_ptr<const InboundFormat>, std::less<>> inbound_by_flow;
+  std::map<PartyRole, std::shared_ptr<const OutboundFormat>> outbound_by_role;
+  std::shared_ptr<DeliveryChannel> channel;
+};
+
+// The endpoint URL a party has for a flow ("*" matches every flow), or "" for postbus.
+std::string endpointFor(const Party& party, std::string_view flow_id);
+
+}  // namespace ketenpoort

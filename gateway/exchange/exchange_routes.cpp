@@ -1,0 +1,364 @@
+#include "gateway/exchange/exchange_routes.hpp"
+
+#include <boost/json/parse.hpp>
+#include <boost/json/serialize.hpp>
+
+#include <chrono>
+#include <mutex>
+#include <set>
+
+#include "gateway/diagnostics/diagnostic_log.hpp"
+#include "gateway/store/identifiers.hpp"
+
+namespace ketenpoort {
+
+namespace {
+
+ApiResponse jsonResponse(unsigned status, const boost::json::value& body) {
+  ApiResponse r;
+  r.status = status;
+  r.body = boost::json::serialize(body);
+  return r;
+}
+
+std::string header(const ApiRequest& request, const std::string& name) {
+  const auto it = request.headers.find(name);
+  return it == request.headers.end() ? std::string() : it->second;
+}
+
+// "00-<trace id>-<parent id>-<flags>" (W3C trace context); the trace id when well-formed.
+std::string traceIdFrom(const std::string& traceparent) {
+  if (traceparent.size() != 55 || traceparent.compare(0, 3, "00-") != 0 || traceparent[35] != '-') {
+    return newTraceId();
+  }
+  const std::string id = traceparent.substr(3, 32);
+  for (char c : id) {
+    if (!((c >= '0' && c <= '9') || (c >= 'a' && c <= 'f'))) return newTraceId();
+  }
+  if (id == std::string(32, '0')) return newTraceId();
+  return id;
+}
+
+std::string partyIdOf(const GatewayConfig& config, const std::string& oin) {
+  const auto parsed = Oin::parse(oin);
+  const Party* party = parsed ? config.findPartyByOin(*parsed) : nullptr;
+  return party ? party->id : std::string();
+}
+
+boost::json::object acceptedBody(const std::string& transaction_id, const std::string& flow,
+                                 const std::string& recipient_id) {
+  return {{"transactie_id", transaction_id}, {"flow", flow}, {"status", "queued"},
+          {"ontvanger", recipient_id}};
+}
+
+// Transactions being decided right now, so that a re-sent push arriving before the first
+// is logged waits its turn instead of being decided twice.
+class InFlight {
+ public:
+  bool begin(const std::string& key) {
+    std::lock_guard lock(mutex_);
+    return keys_.insert(key).second;
+  }
+  void end(const std::string& key) {
+    std::lock_guard lock(mutex_);
+    keys_.erase(key);
+  }
+
+ private:
+  std::mutex mutex_;
+  std::set<std::string> keys_;
+};
+
+struct Push {
+  ExchangeContext c;  // a copy: a push outlives the task that started it
+  ApiRequest request;
+  Router::Respond respond;
+  std::shared_ptr<InFlight> in_flight;
+
+  std::string flow_id;
+  std::string transaction_id;
+  std::string trace_id;
+  std::string purpose;
+  std::string key;  // sender OIN + transaction id
+
+  void finish(ApiResponse response) {
+    in_flight->end(key);
+    respond(std::move(response));
+  }
+
+  ExchangeRecord record(const std::string& recipient_oin) const {
+    ExchangeRecord r;
+    r.transaction_id = transaction_id;
+    r.trace_id = trace_id;
+    r.time_utc = utcNowRfc3339();
+    r.flow = flow_id;
+    r.sender_oin = request.caller->oin.str();
+    r.recipient_oin = recipient_oin;
+    r.purpose = purpose;
+    return r;
+  }
+
+  // Logs the refusal, then answers with it; if even that cannot be logged, 503.
+  void refuse(std::string_view reason, std::string detail, const std::string& recipient_oin,
+              std::string legal_basis = {}, std::string subject_ref = {}) {
+    ExchangeRecord r = record(recipient_oin);
+    r.legal_basis = std::move(legal_basis);
+    r.subject_ref = std::move(subject_ref);
+    r.outcome = ExchangeOutcome::kRefused;
+    r.reason = std::string(reason);
+    logInfo("exchange-refused", {{"flow", flow_id}, {"reason", r.reason}, {"transaction", transaction_id}});
+    Problem problem = problems::refused(reason, std::move(detail));
+    const std::string instance = request.path;
+    // The callback runs on the log's writer thread; answering is a post, so it is quick.
+    c.log.append(std::move(r), [self = *this, problem, instance](const AppendResult& result) mutable {
+      self.finish(result.ok ? problemResponse(problem, instance)
+                            : problemResponse(problems::logUnavailable(), instance));
+    });
+  }
+
+  void run() {
+    const Party& sender = *request.caller;
+    flow_id = std::string(pathSegment(request.path, 2));
+    purpose = header(request, "x-doelbinding");
+    trace_id = traceIdFrom(header(request, "traceparent"));
+    const std::string given_id = header(request, "x-transaction-id");
+    if (!given_id.empty() && !isUuid(given_id)) {
+      respond(problemResponse(problems::invalidTransactionId(), request.path));
+      return;
+    }
+    transaction_id = given_id.empty() ? newUuidV7() : given_id;
+    key = sender.oin.str() + "/" + transaction_id;
+    if (!in_flight->begin(key)) {
+      respond(problemResponse(problems::transactionInProgress(), request.path));
+      return;
+    }
+    if (!given_id.empty() && replayFirstResult()) return;
+
+    const FlowDefinition* flow = c.catalogue.findFlow(flow_id);
+    if (!flow || flow->kind != FlowKind::kPush || !flow->mayBeSentBy(sender.role)) {
+      refuse(reasons::kFlowNotAllowed,
+             "party " + sender.id + " may not push flow " + flow_id, std::string());
+      return;
+    }
+    const auto inbound = c.adapters.inbound_by_flow.find(flow_id);
+    if (inbound == c.adapters.inbound_by_flow.end()) {
+      refuse(reasons::kFlowNotAllowed, "the gateway has no adapter that receives " + flow_id, {});
+      return;
+    }
+    auto decoded = inbound->second->decode(*flow, request.body);
+    if (auto* error = std::get_if<std::string>(&decoded)) {
+      refuse(reasons::kInvalidMessage, *error, {});
+      return;
+    }
+    const MappingOutcome mapped = mapSourceDocument(*flow, std::get<SourceNode>(decoded));
+    if (!mapped.ok()) {
+      std::string detail = mapped.errors.front();
+      for (std::size_t i = 1; i < mapped.errors.size() && i < 5; ++i) detail += "; " + mapped.errors[i];
+      refuse(reasons::kInvalidMessage, detail, {});
+      return;
+    }
+    const Party* recipient = chooseRecipient(*flow, mapped);
+    if (!recipient) return;  // refused inside
+    decide(*flow, mapped, *recipient);
+  }
+
+  // The recipient: the one the sender names in X-Ontvanger, else the gemeente the record
+  // is about (its koppeling). The policy engine then checks the koppeling either way.
+  const Party* chooseRecipient(const FlowDefinition& flow, const MappingOutcome& mapped) {
+    const std::string named = header(request, "x-ontvanger");
+    if (!named.empty()) {
+      const auto oin = Oin::parse(named);
+      const Party* party = oin ? c.config.findPartyByOin(*oin) : c.config.findPartyById(named);
+      if (!party) {
+        refuse(reasons::kNoKoppeling, "X-Ontvanger names no known party", {});
+        return nullptr;
+      }
+      return party;
+    }
+    if (flow.koppeling_field) {
+      if (const CanonicalValue* v = mapped.record.first(flow.koppeling_field)) {
+        for (const Party& p : c.config.parties) {
+          if (p.role == PartyRole::kGemeente && p.cbs_code == v->value) return &p;
+        }
+        refuse(reasons::kNoKoppeling, "gemeente " + v->value + " is not connected to this gateway", {});
+        return nullptr;
+      }
+    }
+    refuse(reasons::kNoKoppeling, "the message does not say which gemeente the person is gekoppeld to", {});
+    return nullptr;
+  }
+
+  void decide(const FlowDefinition& flow, const MappingOutcome& mapped, const Party& recipient) {
+    const CivilDate today = todayUtc();
+    const PolicyDecision decision =
+        c.policy.decide({*request.caller, flow, purpose, mapped, recipient, today});
+    if (!decision.allowed) {
+      // The person's access report shows refused exchanges about them too.
+      refuse(decision.reason, decision.detail, recipient.oin.str(), flow.basis_article,
+             decision.subject ? c.referencer.reference(*decision.subject) : std::string());
+      return;
+    }
+    const auto outbound = c.adapters.outbound_by_role.find(recipient.role);
+    if (outbound == c.adapters.outbound_by_role.end()) {
+      refuse(reasons::kFlowNotAllowed, "the gateway has no adapter that delivers to " + recipient.id,
+             recipient.oin.str(), flow.basis_article);
+      return;
+    }
+    std::string body =
+        outbound->second->render({flow, transaction_id, flow.basis_article, decision.delivered});
+
+    ExchangeRecord r = record(recipient.oin.str());
+    r.legal_basis = flow.basis_article;
+    r.consent_id = decision.consent_id.value_or("");
+    r.agreement_id = decision.agreement_id.value_or("");
+    if (decision.subject) r.subject_ref = c.referencer.reference(*decision.subject);
+    for (const FieldDecision& f : decision.fields) {
+      if (f.delivered) {
+        r.fields_delivered.emplace_back(f.path);
+      } else {
+        r.fields_withheld.push_back({std::string(f.path), std::string(f.reason)});
+      }
+    }
+    r.outcome = ExchangeOutcome::kQueued;
+    r.payload_sha256 = sha256Hex(body);
+    r.retention_until = formatIsoDate(decision.retention_until);
+
+    OutboxEntry entry;
+    entry.transaction_id = transaction_id;
+    entry.trace_id = trace_id;
+    entry.flow = flow_id;
+    entry.purpose = purpose;
+    entry.legal_basis = flow.basis_article;
+    entry.sender_oin = r.sender_oin;
+    entry.recipient_party_id = recipient.id;
+    entry.recipient_oin = r.recipient_oin;
+    entry.route = endpointFor(recipient, flow_id).empty() ? DeliveryRoute::kPostbus
+                                                          : DeliveryRoute::kEndpoint;
+    entry.created_utc = r.time_utc;
+
+    std::vector<StoreChange> changes;
+    if (flow.koppeling_field && decision.subject) {
+      // The profile teaches the koppeling; learnt once, not again with every update.
+      const CanonicalValue* gemeente = mapped.record.first(flow.koppeling_field);
+      const auto known = c.registries.gemeenteOf(*decision.subject, today);
+      if (gemeente && known != gemeente->value) {
+        CivilDate from = today;
+        for (const CanonicalValue& v : mapped.record.values) {
+          if (v.path == "procedure.koppeling_datum") from = parseIsoDate(v.value).value_or(today);
+        }
+        changes.push_back(c.registries.koppelingChange(*decision.subject, gemeente->value,
+                                                       std::min(from, today), transaction_id));
+      }
+    }
+    changes.push_back([entry](StoreTransaction& tx) { tx.enqueueDelivery(entry); });
+
+    // Body first, then record + outbox entry in one transaction; 202 only after both.
+    const std::string instance = request.path;
+    auto self = std::make_shared<Push>(*this);
+    c.payloads.put(transaction_id, std::move(body),
+                   [self, r = std::move(r), changes = std::move(changes), instance,
+                    recipient_id = recipient.id](bool ok, const std::string& error) mutable {
+      if (!ok) {
+        logError("payload-unwritable", {{"transaction", self->transaction_id}, {"error", error}});
+        self->finish(problemResponse(problems::logUnavailable(), instance));
+        return;
+      }
+      auto change = [changes = std::move(changes)](StoreTransaction& tx) {
+        for (const auto& ch : changes) ch(tx);
+      };
+      self->c.log.append(std::move(r), std::move(change),
+                         [self, instance, recipient_id](const AppendResult& result) {
+        if (!result.ok) {
+          self->c.payloads.remove(self->transaction_id);
+          self->finish(problemResponse(problems::logUnavailable(), instance));
+          return;
+        }
+        self->c.wake_delivery();
+        self->finish(jsonResponse(202, acceptedBody(self->transaction_id, self->flow_id, recipient_id)));
+      });
+    });
+  }
+
+  // A transaction this sender pushed before: answer as the first time.
+  bool replayFirstResult() {
+    const auto first = c.log.findTransaction(transaction_id, request.caller->oin.str());
+    if (!first) return false;
+    const ExchangeRecord& r = first->record;
+    logInfo("exchange-replayed", {{"flow", r.flow}, {"transaction", transaction_id}});
+    if (r.outcome == ExchangeOutcome::kQueued || r.outcome == ExchangeOutcome::kDelivered) {
+      finish(jsonResponse(202, acceptedBody(transaction_id, r.flow, partyIdOf(c.config, r.recipient_oin))));
+    } else {
+      finish(problemResponse(problems::refused(r.reason, "this transaction was refused when first sent"),
+                             request.path));
+    }
+    return true;
+  }
+};
+
+}  // namespace
+
+void addExchangeRoutes(Router& router, const ExchangeContext& context) {
+  auto in_flight = std::make_shared<InFlight>();
+  router.addAsync("POST", "/v1/berichten/{flow}",
+                  [context, in_flight](ApiRequest request, Router::Respond respond) {
+    context.run_blocking([context, in_flight, request = std::move(request),
+                          respond = std::move(respond)]() mutable {
+      auto push = std::make_shared<Push>(Push{context, std::move(request), respond, in_flight,
+                                              {}, {}, {}, {}, {}});
+      try {
+        push->run();
+      } catch (const std::exception& e) {
+        // A bug or a store that cannot be read: nothing was queued.
+        logError("push-failed", {{"error", e.what()}});
+        if (!push->key.empty()) push->in_flight->end(push->key);
+        respond(problemResponse(problems::internalError(), push->request.path));
+      }
+    });
+  });
+
+  router.addAsync("GET", "/v1/postbus", [context](ApiRequest request, Router::Respond respond) {
+    context.run_blocking([context, request = std::move(request), respond = std::move(respond)] {
+      try {
+        boost::json::array messages;
+        for (const OutboxEntry& e : context.outbox.postbus(request.caller->id, 100)) {
+          const auto body = context.payloads.get(e.transaction_id);
+          if (!body) continue;  // acknowledged meanwhile
+          boost::system::error_code ec;
+          boost::json::value message = boost::json::parse(*body, ec);
+          if (ec) message = boost::json::string(*body);
+          messages.emplace_back(boost::json::object{
+              {"transactie_id", e.transaction_id}, {"flow", e.flow}, {"doelbinding", e.purpose},
+              {"grondslag", e.legal_basis}, {"afzender_oin", e.sender_oin},
+              {"ontvangen", e.created_utc}, {"bericht", std::move(message)}});
+        }
+        respond(jsonResponse(200, boost::json::object{{"berichten", std::move(messages)}}));
+      } catch (const std::exception& e) {
+        logError("postbus-failed", {{"error", e.what()}});
+        respond(problemResponse(problems::internalError(), request.path));
+      }
+    });
+  });
+
+  router.addAsync("POST", "/v1/postbus/{id}/ack",
+                  [context](ApiRequest request, Router::Respond respond) {
+    context.run_blocking([context, request = std::move(request), respond = std::move(respond)] {
+      try {
+        const std::string id(pathSegment(request.path, 2));
+        // Only the recipient's own entry can be acknowledged; another's looks absent.
+        if (!context.outbox.acknowledge(request.caller->id, id)) {
+          respond(problemResponse(problems::notFound("no message " + id + " in your postbus"),
+                                  request.path));
+          return;
+        }
+        context.payloads.remove(id);
+        logInfo("postbus-acknowledged", {{"transaction", id}});
+        respond(ApiResponse{204, "application/json", {}, {}});
+      } catch (const std::exception& e) {
+        logError("postbus-failed", {{"error", e.what()}});
+        respond(problemResponse(problems::internalError(), request.path));
+      }
+    });
+  });
+}
+
+}  // namespace ketenpoort
