@@ -37,6 +37,10 @@ void writeClientCertificate(const DemoEnvironment& env, const DevCertificateAuth
   request.organisation = name;
   request.serial_number = oin;
   request.client = true;
+  // The party's own system may also receive (a gemeente's endpoint, a simulator).
+  request.server = true;
+  request.dns_names = {"localhost"};
+  request.ip_addresses = {"127.0.0.1"};
   request.not_before_offset_seconds = not_before_offset_seconds;
   request.not_after_offset_seconds = not_after_offset_seconds;
   const PemPair pair = ca.issue(request);
@@ -78,10 +82,15 @@ DemoEnvironment createDemoEnvironment(const std::filesystem::path& workdir,
   config.tls = {root / "pki" / "ca.pem", root / "pki" / "gateway.pem", root / "pki" / "gateway.key"};
   config.storage_path = root / "data" / "ketenpoort.db";
   config.mappings_dir = mappings_dir;
+  std::size_t gemeente_index = 0;
   for (const DemoParty& p : demoParties()) {
     writeClientCertificate(env, env.ca, p.id, p.oin);
     Party party{p.id, *Oin::parse(p.oin), p.name, p.role, std::nullopt, std::nullopt, {}};
     if (p.cbs_code) party.cbs_code = p.cbs_code;
+    if (p.role == PartyRole::kGemeente && ports.gemeente_receivers != 0) {
+      const auto port = ports.gemeente_receivers + static_cast<std::uint16_t>(gemeente_index++);
+      party.endpoints.push_back({"*", "https://127.0.0.1:" + std::to_string(port) + "/berichten"});
+    }
     if (p.organisation) party.organisation = p.organisation;
     config.parties.push_back(std::move(party));
   }

@@ -25,6 +25,9 @@ struct DemoPorts {
   std::uint16_t exchange = 8443;
   std::uint16_t audit = 8444;
   std::uint16_t ops = 9090;
+  // When set, the demo gemeenten get endpoints https://127.0.0.1:<this + i>/berichten, in
+  // the order of demoParties(); otherwise they fetch from their postbus.
+  std::uint16_t gemeente_receivers = 0;
 };
 
 // A work directory with pki/ (ca.pem, gateway.pem/.key, <party-id>.pem/.key), data/ and
@@ -53,7 +56,8 @@ DemoEnvironment createDemoEnvironment(const std::filesystem::path& workdir,
                                       const std::filesystem::path& mappings_dir =
                                           shippedMappingsDir());
 
-// Issues a client certificate for `oin` into pki/<name>.pem/.key.
+// Issues a certificate for `oin` into pki/<name>.pem/.key: clientAuth, and serverAuth for
+// localhost so the party's own system (or its simulator) can receive with it too.
 void writeClientCertificate(const DemoEnvironment& env, const DevCertificateAuthority& ca,
                             const std::string& name, const std::string& oin,
                             long not_before_offset_seconds = -3600,

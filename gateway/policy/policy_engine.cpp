@@ -120,6 +120,13 @@ PolicyDecision PolicyEngine::decide(const PolicyRequest& request) const {
     std::optional<std::string> gekoppeld;
     if (flow.koppeling_field) {
       if (const CanonicalValue* v = record.first(flow.koppeling_field)) gekoppeld = v->value;
+      // A koppeling the registry already holds wins over what a message claims: a
+      // profile cannot move a person to another gemeente.
+      const auto registered = registries_.koppeling.gemeenteOf(subject, request.date);
+      if (registered && gekoppeld && *registered != *gekoppeld) {
+        return refuse(reasons::kNoKoppeling,
+                      "the person is gekoppeld to another gemeente than the message states");
+      }
     } else {
       gekoppeld = registries_.koppeling.gemeenteOf(subject, request.date);
     }

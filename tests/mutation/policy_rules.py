@@ -34,6 +34,8 @@ MUTATIONS = [
      "      if (!decision.consent_id) {\n        return refuse(reasons::kNoConsent,\n                      \"the person falls",
      "      if (false) {\n        return refuse(reasons::kNoConsent,\n                      \"the person falls"),
     ("no-koppeling: other gemeente", P, "if (*gekoppeld != *recipient.cbs_code) {", "if (false) {"),
+    ("no-koppeling: registered koppeling wins over the message", P,
+     "if (registered && gekoppeld && *registered != *gekoppeld) {", "if (false) {"),
     ("no-koppeling: not gekoppeld", P,
      "      gekoppeld = registries_.koppeling.gemeenteOf(subject, request.date);",
      "      gekoppeld = registries_.koppeling.gemeenteOf(subject, request.date).value_or(*recipient.cbs_code);"),

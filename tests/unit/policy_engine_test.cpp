@@ -142,6 +142,17 @@ TEST_F(PolicyEngineTest, KlantprofielGoesOnlyToTheGemeenteItNames) {
   EXPECT_EQ(d.reason, reasons::kNoKoppeling);
 }
 
+TEST_F(PolicyEngineTest, AProfileCannotMoveAPersonTheRegistryKnowsElsewhere) {
+  // The registry holds Amsterdam; a profile claiming Den Haag goes nowhere.
+  koppel(kBsn, "0363");
+  std::string moved = readText(testData("klantprofiel.xml"));
+  moved.replace(moved.find("<gemeentecode>0363"), 18, "<gemeentecode>0518");
+  const auto d = klantprofiel(coa_, den_haag_, "regie-inburgering", moved);
+  EXPECT_FALSE(d.allowed);
+  EXPECT_EQ(d.reason, reasons::kNoKoppeling);
+  EXPECT_TRUE(klantprofiel(coa_, amsterdam_).allowed);  // the registered one still receives
+}
+
 TEST_F(PolicyEngineTest, RegistryKoppelingDecidesForDuoData) {
   EXPECT_EQ(decide("duo.inburgeringsstatus", amsterdam_, amsterdam_, "regie-inburgering",
                    duoStatus(kBsn, "wi2021")).reason,

@@ -1,0 +1,270 @@
+// COA klantprofielen through the real HTTPS API to a simulated gemeente: filtered,
+// logged, queued durably, delivered once, and never to the wrong gemeente.
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
+#include <sqlite3.h>
+
+#include <boost/json/parse.hpp>
+
+#include <fstream>
+#include <sstream>
+
+#include "adapters/gemeente/gemeente_simulator.hpp"
+#include "adapters/standard_adapters.hpp"
+#include "gateway/http/https_client.hpp"
+#include "gateway/store/identifiers.hpp"
+#include "tests/integration/gateway_fixture.hpp"
+
+namespace ketenpoort::testing {
+namespace {
+
+using ::testing::HasSubstr;
+using ::testing::Not;
+
+std::string readFile(const std::filesystem::path& path) {
+  std::ifstream in(path);
+  std::stringstream s;
+  s << in.rdbuf();
+  return s.str();
+}
+
+class PushFlowTest : public GatewayFixture {
+ protected:
+  void SetUp() override {
+    GatewayFixture::SetUp();
+    config_.outbox.initial_backoff = std::chrono::milliseconds(20);
+    config_.outbox.max_backoff = std::chrono::milliseconds(100);
+    profile_ = readFile(std::filesystem::path(KETENPOORT_SOURCE_DIR) / "tests/data/klantprofiel.xml");
+  }
+
+  // Amsterdam's system as a receiver; Den Haag has no endpoint and uses its postbus.
+  void startAmsterdam(double fail_rate = 0.0) {
+    GemeenteSimulatorOptions o;
+    o.receiver.tls = {env_->pkiDir() / "ca.pem", env_->certificateOf("gemeente-0363"),
+                      env_->keyOf("gemeente-0363")};
+    o.out_dir = dir_.path() / "received" / "gemeente-0363";
+    o.fail_rate = fail_rate;
+    amsterdam_ = std::make_unique<GemeenteSimulator>(o);
+    amsterdam_->start();
+    for (Party& p : config_.parties) {
+      if (p.id == "gemeente-0363") {
+        p.endpoints = {{"*", "https://127.0.0.1:" + std::to_string(amsterdam_->port()) + "/berichten"}};
+      }
+    }
+  }
+
+  void start() {
+    server_ = std::make_unique<GatewayServer>(config_, standardAdapters(config_));
+    server_->start(false);
+  }
+
+  HttpsClient as(const std::string& party) const {
+    return HttpsClient({"127.0.0.1", server_->exchangePort(), env_->pkiDir() / "ca.pem",
+                        env_->certificateOf(party), env_->keyOf(party), std::chrono::seconds(5)});
+  }
+
+  HttpsResponse push(const std::string& document, std::vector<std::pair<std::string, std::string>> extra = {},
+                     const std::string& flow = "coa.klantprofiel", const std::string& party = "coa") {
+    auto client = as(party);
+    extra.emplace_back("X-Doelbinding", "regie-inburgering");
+    extra.emplace_back("Content-Type", "application/xml");
+    auto r = client.request("POST", "/v1/berichten/" + flow, extra, document);
+    EXPECT_TRUE(std::holds_alternative<HttpsResponse>(r)) << std::get<std::string>(r);
+    return std::holds_alternative<HttpsResponse>(r) ? std::get<HttpsResponse>(r) : HttpsResponse{};
+  }
+
+  static std::string code(const HttpsResponse& r) {
+    return std::string(boost::json::parse(r.body).at("code").as_string());
+  }
+
+  std::vector<LoggedExchange> logged(const std::string& flow) {
+    ExchangeQuery q;
+    q.organisation_oin = config_.findPartyById("coa")->oin.str();
+    q.flow = flow;
+    return server_->exchangeLog().findExchanges(q);
+  }
+
+  std::vector<std::filesystem::path> received() const {
+    std::vector<std::filesystem::path> out;
+    const auto dir = dir_.path() / "received" / "gemeente-0363";
+    if (!std::filesystem::exists(dir)) return out;
+    for (const auto& e : std::filesystem::directory_iterator(dir)) {
+      if (e.path().extension() == ".json") out.push_back(e.path());
+    }
+    return out;
+  }
+
+  std::string profileFor(const std::string& bsn, const std::string& cbs) const {
+    std::string p = profile_;
+    p.replace(p.find("725763863"), 9, bsn);
+    p.replace(p.find("<gemeentecode>0363"), 18, "<gemeentecode>" + cbs);
+    return p;
+  }
+
+  std::string profile_;
+  std::unique_ptr<GemeenteSimulator> amsterdam_;
+};
+
+TEST_F(PushFlowTest, ProfileIsFilteredLoggedAndDeliveredOnce) {
+  startAmsterdam();
+  start();
+  const auto accepted = push(profile_);
+  ASSERT_EQ(accepted.status, 202u) << accepted.body;
+  const auto answer = boost::json::parse(accepted.body);
+  const std::string txn(answer.at("transactie_id").as_string());
+  EXPECT_TRUE(isUuid(txn));
+  EXPECT_EQ(answer.at("ontvanger").as_string(), "gemeente-0363");
+
+  ASSERT_TRUE(waitUntil([&] { return received().size() == 1; }, std::chrono::seconds(10)));
+  const std::string delivered = readFile(received().front());
+  EXPECT_EQ(received().front().stem(), txn);
+  const auto doc = boost::json::parse(delivered);
+  EXPECT_EQ(doc.at("gegevens").at("persoon").at("bsn").as_string(), "725763863");
+  EXPECT_EQ(doc.at("gegevens").at("gezin").at("leden").as_array().size(), 4u);
+  EXPECT_EQ(doc.at("gegevens").at("voorinburgering").at("nt2_uren").as_int64(), 96);
+  for (const char* forbidden : {"medisch", "Diabetes", "Metformine", "asielrelaas", "opmerkingen",
+                                "schuld_coa", "religie", "Paspoort"}) {
+    EXPECT_THAT(delivered, Not(HasSubstr(forbidden)));
+  }
+
+  const auto records = logged("coa.klantprofiel");
+  ASSERT_EQ(records.size(), 1u);
+  const ExchangeRecord& r = records[0].record;
+  EXPECT_EQ(r.transaction_id, txn);
+  EXPECT_EQ(r.outcome, ExchangeOutcome::kQueued);
+  EXPECT_EQ(r.payload_sha256, sha256Hex(delivered));
+  bool medical_withheld = false;
+  for (const auto& w : r.fields_withheld) {
+    medical_withheld = medical_withheld || (w.field.starts_with("medisch.") && w.reason == "special-category");
+  }
+  EXPECT_TRUE(medical_withheld);
+  // The profile taught the registry the koppeling.
+  EXPECT_EQ(server_->registries().gemeenteOf({SubjectKey::Kind::kBsn, "725763863"}, todayUtc()), "0363");
+  ASSERT_TRUE(waitUntil([&] {
+    return server_->metrics().delivery_attempts.value({"delivered"}) == 1;
+  }));
+}
+
+TEST_F(PushFlowTest, ResentTransactionIsAnsweredWithTheFirstResultAndNotDeliveredTwice) {
+  startAmsterdam();
+  start();
+  const std::string txn = newUuidV7();
+  const auto first = push(profile_, {{"X-Transaction-Id", txn}});
+  ASSERT_EQ(first.status, 202u);
+  const auto again = push(profile_, {{"X-Transaction-Id", txn}});
+  EXPECT_EQ(again.status, 202u);
+  EXPECT_EQ(again.body, first.body);
+  ASSERT_TRUE(waitUntil([&] { return received().size() == 1; }, std::chrono::seconds(10)));
+  std::this_thread::sleep_for(std::chrono::milliseconds(300));
+  EXPECT_EQ(received().size(), 1u);
+  EXPECT_EQ(amsterdam_->duplicates(), 0u);
+  EXPECT_EQ(logged("coa.klantprofiel").size(), 1u);
+
+  // A refused transaction is refused again, from the log, without a second record.
+  const std::string bad = newUuidV7();
+  EXPECT_EQ(code(push("<klantprofiel", {{"X-Transaction-Id", bad}})), "invalid-message");
+  EXPECT_EQ(code(push(profile_, {{"X-Transaction-Id", bad}})), "invalid-message");
+  EXPECT_EQ(logged("coa.klantprofiel").size(), 2u);
+  EXPECT_EQ(code(push(profile_, {{"X-Transaction-Id", "not-a-uuid"}})), "invalid-transaction-id");
+}
+
+TEST_F(PushFlowTest, AmsterdamsPersonNeverReachesDenHaag) {
+  start();  // Amsterdam uses its postbus here too
+  ASSERT_EQ(push(profile_).status, 202u);
+  // The sender names Den Haag as recipient.
+  const auto named = push(profile_, {{"X-Ontvanger", "gemeente-0518"}});
+  EXPECT_EQ(named.status, 403u);
+  EXPECT_EQ(code(named), "no-koppeling");
+  // The sender sends an update that claims Den Haag.
+  const auto moved = push(profileFor("725763863", "0518"));
+  EXPECT_EQ(moved.status, 403u);
+  EXPECT_EQ(code(moved), "no-koppeling");
+  // Den Haag's postbus stays empty; Amsterdam's holds the one profile.
+  auto den_haag = as("gemeente-0518");
+  auto box = std::get<HttpsResponse>(den_haag.request("GET", "/v1/postbus"));
+  EXPECT_EQ(box.status, 200u);
+  EXPECT_EQ(boost::json::parse(box.body).at("berichten").as_array().size(), 0u);
+  auto amsterdam = as("gemeente-0363");
+  box = std::get<HttpsResponse>(amsterdam.request("GET", "/v1/postbus"));
+  EXPECT_EQ(boost::json::parse(box.body).at("berichten").as_array().size(), 1u);
+  const auto records = logged("coa.klantprofiel");
+  ASSERT_EQ(records.size(), 3u);
+  EXPECT_EQ(records[1].record.reason, "no-koppeling");
+  EXPECT_EQ(records[2].record.reason, "no-koppeling");
+}
+
+TEST_F(PushFlowTest, PostbusShowsOnlyOwnMessagesUntilAcknowledged) {
+  start();
+  const auto accepted = push(profileFor("162275869", "0518"));
+  ASSERT_EQ(accepted.status, 202u) << accepted.body;
+  const std::string txn(boost::json::parse(accepted.body).at("transactie_id").as_string());
+  auto amsterdam = as("gemeente-0363");
+  auto den_haag = as("gemeente-0518");
+  auto box = std::get<HttpsResponse>(den_haag.request("GET", "/v1/postbus"));
+  const auto messages = boost::json::parse(box.body).at("berichten").as_array();
+  ASSERT_EQ(messages.size(), 1u);
+  EXPECT_EQ(messages[0].at("transactie_id").as_string(), txn);
+  EXPECT_EQ(messages[0].at("bericht").at("gegevens").at("persoon").at("bsn").as_string(), "162275869");
+  EXPECT_THAT(box.body, Not(HasSubstr("medisch")));
+  // Another gemeente neither sees nor acknowledges it.
+  EXPECT_EQ(boost::json::parse(std::get<HttpsResponse>(amsterdam.request("GET", "/v1/postbus")).body)
+                .at("berichten").as_array().size(), 0u);
+  EXPECT_EQ(std::get<HttpsResponse>(amsterdam.request("POST", "/v1/postbus/" + txn + "/ack")).status, 404u);
+  EXPECT_EQ(std::get<HttpsResponse>(den_haag.request("POST", "/v1/postbus/" + txn + "/ack")).status, 204u);
+  EXPECT_EQ(std::get<HttpsResponse>(den_haag.request("POST", "/v1/postbus/" + txn + "/ack")).status, 404u);
+  box = std::get<HttpsResponse>(den_haag.request("GET", "/v1/postbus"));
+  EXPECT_EQ(boost::json::parse(box.body).at("berichten").as_array().size(), 0u);
+}
+
+TEST_F(PushFlowTest, InvalidDocumentsAreRefusedNamingTheProblemAndLogged) {
+  start();
+  const auto malformed = push("<klantprofiel versie=\"1\"><persoon>");
+  EXPECT_EQ(malformed.status, 400u);
+  EXPECT_EQ(code(malformed), "invalid-message");
+  const auto wrong_root = push("<nareisprofiel/>");
+  EXPECT_THAT(wrong_root.body, HasSubstr("expects <klantprofiel>"));
+  std::string no_version = profile_;
+  no_version.replace(no_version.find(" versie=\"2\""), 11, "");
+  EXPECT_THAT(push(no_version).body, HasSubstr("versie"));
+  std::string bad_bsn = profileFor("123456789", "0363");
+  const auto typed = push(bad_bsn);
+  EXPECT_EQ(code(typed), "invalid-message");
+  EXPECT_THAT(typed.body, Not(HasSubstr("123456789")));  // never the value
+  const auto doctype = push("<!DOCTYPE x [<!ENTITY a \"b\">]><klantprofiel versie=\"1\">&a;</klantprofiel>");
+  EXPECT_EQ(code(doctype), "invalid-message");
+  EXPECT_EQ(code(push(profile_, {}, "coa.klantprofiel", "gemeente-0363")), "flow-not-allowed");
+  EXPECT_EQ(code(push(profile_, {}, "no.such-flow")), "flow-not-allowed");
+  EXPECT_EQ(logged("coa.klantprofiel").size(), 5u);
+}
+
+TEST_F(PushFlowTest, PushIsRefusedWith503WhenTheLogCannotWrite) {
+  start();
+  sqlite3* holder = nullptr;
+  ASSERT_EQ(sqlite3_open(config_.storage_path.c_str(), &holder), SQLITE_OK);
+  ASSERT_EQ(sqlite3_exec(holder, "BEGIN IMMEDIATE", nullptr, nullptr, nullptr), SQLITE_OK);
+  const auto refused = push(profile_);
+  sqlite3_exec(holder, "ROLLBACK", nullptr, nullptr, nullptr);
+  sqlite3_close(holder);
+  EXPECT_EQ(refused.status, 503u);
+  EXPECT_EQ(code(refused), "log-unavailable");
+  auto den_haag = as("gemeente-0363");
+  const auto box = std::get<HttpsResponse>(den_haag.request("GET", "/v1/postbus"));
+  EXPECT_EQ(boost::json::parse(box.body).at("berichten").as_array().size(), 0u);
+  EXPECT_EQ(push(profile_).status, 202u);  // and it recovers
+}
+
+TEST_F(PushFlowTest, FailingReceiverIsRetriedThenDeadLettered) {
+  config_.outbox.max_attempts = 3;
+  startAmsterdam(/*fail_rate=*/1.0);
+  start();
+  ASSERT_EQ(push(profile_).status, 202u);
+  ASSERT_TRUE(waitUntil([&] { return server_->metrics().delivery_attempts.value({"dead-letter"}) == 1; },
+                        std::chrono::seconds(10)));
+  EXPECT_EQ(server_->metrics().delivery_attempts.value({"failed"}), 2u);
+  EXPECT_EQ(amsterdam_->failedOnPurpose(), 3u);
+  EXPECT_TRUE(received().empty());
+}
+
+}  // namespace
+}  // namespace ketenpoort::testing
