@@ -31,5 +31,6 @@ int privacyModelCommand(const Args& args);
 int logCommand(const Args& args);
 int consentCommand(const Args& args);
 int auditCommand(const Args& args);
+int simulateCommand(const Args& args);
 
 }  // namespace ketenpoort::cli

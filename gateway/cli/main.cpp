@@ -72,6 +72,7 @@ usage:
                                             what the privacy officer can prove
   ketenpoort consent grant|withdraw|list --config FILE …
                                             register, withdraw and list consents
+  ketenpoort simulate gemeente|coa …       a gemeente's receiver; COA pushing profiles
   ketenpoort privacy-model --mappings DIR   print the privacy model (Markdown) of the mappings
   ketenpoort help
 )";
@@ -99,6 +100,8 @@ int main(int argc, char** argv) {
     status = logCommand(args);
   } else if (command == "privacy-model") {
     status = privacyModelCommand(args);
+  } else if (command == "simulate") {
+    status = simulateCommand(args);
   } else if (command == "demo") {
     status = demoCommand(args);
   } else if (command == "help" || command == "--help" || command == "-h") {
