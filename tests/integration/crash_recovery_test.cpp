@@ -1,0 +1,162 @@
+// The first "Done when" of the COA issue: 1,000 profiles while the receivers fail 30 % of
+// requests and the gateway is killed (SIGKILL) and restarted twice. Every profile is
+// delivered exactly once as the receivers' idempotency check sees it, none carries a
+// medical field, the log has one record per exchange, and `log verify` passes.
+#include <gtest/gtest.h>
+
+#include <fcntl.h>
+#include <signal.h>
+#include <sqlite3.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
+#include <netinet/in.h>
+#include <unistd.h>
+
+#include <fstream>
+#include <sstream>
+#include <set>
+#include <thread>
+
+#include "adapters/coa_tvs/coa_simulator.hpp"
+#include "adapters/gemeente/gemeente_simulator.hpp"
+#include "gateway/config/config_writer.hpp"
+#include "gateway/demo/demo_environment.hpp"
+#include "tests/support/temp_dir.hpp"
+
+namespace ketenpoort::testing {
+namespace {
+
+std::uint16_t freePort() {
+  const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+  sockaddr_in address{};
+  address.sin_family = AF_INET;
+  address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  ::bind(fd, reinterpret_cast<sockaddr*>(&address), sizeof address);
+  socklen_t length = sizeof address;
+  ::getsockname(fd, reinterpret_cast<sockaddr*>(&address), &length);
+  ::close(fd);
+  return ntohs(address.sin_port);
+}
+
+pid_t startGateway(const std::filesystem::path& config, const std::filesystem::path& log) {
+  const pid_t pid = ::fork();
+  if (pid == 0) {
+    const int fd = ::open(log.c_str(), O_WRONLY | O_CREAT | O_APPEND, 0600);
+    ::dup2(fd, 1);
+    ::dup2(fd, 2);
+    ::execl(KETENPOORT_BINARY, KETENPOORT_BINARY, "serve", "--config", config.c_str(), nullptr);
+    ::_exit(127);
+  }
+  return pid;
+}
+
+std::string readFile(const std::filesystem::path& path) {
+  std::ifstream in(path);
+  std::stringstream s;
+  s << in.rdbuf();
+  return s.str();
+}
+
+TEST(CrashRecovery, ThousandProfilesThroughTwoKillsAndAFlakyReceiverArriveExactlyOnce) {
+  TempDir dir;
+  DemoEnvironment env = createDemoEnvironment(dir.path() / "gw", DemoPorts{freePort(), freePort(), freePort()});
+  std::vector<std::unique_ptr<GemeenteSimulator>> receivers;
+  for (Party& party : env.config.parties) {
+    if (party.role != PartyRole::kGemeente) continue;
+    GemeenteSimulatorOptions o;
+    o.receiver.tls = {env.pkiDir() / "ca.pem", env.certificateOf(party.id), env.keyOf(party.id)};
+    o.receiver.threads = 4;
+    o.out_dir = dir.path() / "received" / party.id;
+    o.fail_rate = 0.3;
+    o.seed = receivers.size() + 7;
+    receivers.push_back(std::make_unique<GemeenteSimulator>(o));
+    receivers.back()->start();
+    party.endpoints = {{"*", "https://127.0.0.1:" + std::to_string(receivers.back()->port()) + "/berichten"}};
+  }
+  env.config.outbox.initial_backoff = std::chrono::milliseconds(20);
+  env.config.outbox.max_backoff = std::chrono::milliseconds(200);
+  env.config.outbox.max_attempts = 1000;
+  env.config.limits.threads = 2;
+  std::ofstream(env.config_file, std::ios::trunc) << renderGatewayConfigXml(env.config, env.workdir);
+  const auto gateway_log = dir.path() / "gateway.log";
+
+  auto stored = [&] {
+    std::uint64_t n = 0;
+    for (const auto& r : receivers) n += r->stored();
+    return n;
+  };
+
+  pid_t gateway = startGateway(env.config_file, gateway_log);
+  CoaSimulatorOptions push;
+  push.gateway = {"127.0.0.1", env.config.exchange.port, env.pkiDir() / "ca.pem",
+                  env.certificateOf("coa"), env.keyOf("coa"), std::chrono::seconds(5)};
+  push.count = 1000;
+  push.concurrency = 4;
+  push.keep_trying = std::chrono::seconds(90);
+  CoaSimulatorSummary summary;
+  std::thread pusher([&] { summary = runCoaSimulator(push); });
+
+  // Kill in the middle of the stream, twice: once deliveries are under way, and again
+  // later. Each time the gateway is restarted on the same config and database.
+  for (std::uint64_t threshold : {150u, 500u}) {
+    ASSERT_TRUE(waitUntil([&] { return stored() >= threshold; }, std::chrono::seconds(90)))
+        << "stored " << stored() << "\n" << readFile(gateway_log).substr(0, 4000);
+    ASSERT_EQ(::kill(gateway, SIGKILL), 0);
+    ::waitpid(gateway, nullptr, 0);
+    gateway = startGateway(env.config_file, gateway_log);
+  }
+  pusher.join();
+  EXPECT_EQ(summary.accepted, 1000u);
+  EXPECT_EQ(summary.unanswered, 0u);
+  EXPECT_TRUE(summary.refused.empty());
+  EXPECT_GT(summary.resent, 0u) << "the kills should have cut some pushes";
+
+  ASSERT_TRUE(waitUntil([&] { return stored() >= summary.accepted; }, std::chrono::seconds(120)))
+      << "stored " << stored();
+  ::kill(gateway, SIGTERM);
+  int status = 0;
+  ::waitpid(gateway, &status, 0);
+  for (auto& r : receivers) r->stop();
+
+  // Exactly once: one file per accepted transaction, and nothing else.
+  std::set<std::string> files;
+  std::size_t with_medical = 0;
+  for (const auto& r : std::filesystem::recursive_directory_iterator(dir.path() / "received")) {
+    if (r.path().extension() != ".json") continue;
+    files.insert(r.path().stem().string());
+    const std::string body = readFile(r.path());
+    if (body.find("medisch") != std::string::npos || body.find("diagnose") != std::string::npos ||
+        body.find("huisarts") != std::string::npos) {
+      ++with_medical;
+    }
+  }
+  EXPECT_EQ(files.size(), 1000u);
+  EXPECT_EQ(stored(), 1000u);
+  for (const auto& id : summary.transaction_ids) EXPECT_EQ(files.count(id), 1u) << id;
+  EXPECT_EQ(with_medical, 0u);
+
+  // One record per exchange: each accepted transaction exactly once among COA's records.
+  sqlite3* db = nullptr;
+  ASSERT_EQ(sqlite3_open_v2(env.config.storage_path.c_str(), &db, SQLITE_OPEN_READONLY, nullptr), SQLITE_OK);
+  sqlite3_stmt* q = nullptr;
+  sqlite3_prepare_v2(db,
+                     "SELECT COUNT(*), COUNT(DISTINCT transaction_id) FROM exchange_log "
+                     "WHERE flow IN ('coa.klantprofiel', 'coa.nareisprofiel')",
+                     -1, &q, nullptr);
+  ASSERT_EQ(sqlite3_step(q), SQLITE_ROW);
+  EXPECT_EQ(sqlite3_column_int64(q, 0), 1000);
+  EXPECT_EQ(sqlite3_column_int64(q, 1), 1000);
+  sqlite3_finalize(q);
+  sqlite3_prepare_v2(db, "SELECT COUNT(*) FROM outbox WHERE state = 'delivered'", -1, &q, nullptr);
+  ASSERT_EQ(sqlite3_step(q), SQLITE_ROW);
+  EXPECT_EQ(sqlite3_column_int64(q, 0), 1000);
+  sqlite3_finalize(q);
+  sqlite3_close(db);
+
+  const std::string verify = std::string(KETENPOORT_BINARY) + " log verify --db " +
+                             env.config.storage_path.string() + " > " + (dir.path() / "verify.txt").string();
+  EXPECT_EQ(std::system(verify.c_str()), 0) << readFile(dir.path() / "verify.txt");
+}
+
+}  // namespace
+}  // namespace ketenpoort::testing
