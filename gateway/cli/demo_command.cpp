@@ -3,6 +3,14 @@
 
 #include <boost/json/parse.hpp>
 
+#include <map>
+#include <thread>
+
+#include "adapters/coa_tvs/coa_simulator.hpp"
+#include "adapters/coa_tvs/synthetic_coa.hpp"
+#include "adapters/gemeente/gemeente_simulator.hpp"
+#include "adapters/standard_adapters.hpp"
+#include "gateway/audit/audit_queries.hpp"
 #include "gateway/cli/commands.hpp"
 #include "gateway/config/config_loader.hpp"
 #include "gateway/demo/demo_environment.hpp"
@@ -47,6 +55,53 @@ bool checkRefusedWithoutCertificate(const DemoEnvironment& env, std::uint16_t po
   return refused;
 }
 
+constexpr int kDemoProfiles = 25;
+
+// A person gekoppeld to Amsterdam pushed towards Den Haag, and a broken document: both
+// refused, both in the log.
+void pushRefusedExamples(const DemoEnvironment& env, std::uint16_t port) {
+  HttpsClient coa({"127.0.0.1", port, env.pkiDir() / "ca.pem", env.certificateOf("coa"),
+                   env.keyOf("coa"), std::chrono::seconds(10)});
+  SyntheticCoa generator(7, {"0363"});
+  SyntheticProfile profile = generator.next();
+  while (profile.flow != "coa.klantprofiel") profile = generator.next();
+  const std::vector<std::pair<std::string, std::string>> headers{
+      {"Content-Type", "application/xml"}, {"X-Doelbinding", "regie-inburgering"}};
+  auto to_den_haag = headers;
+  to_den_haag.emplace_back("X-Ontvanger", "gemeente-0518");
+  coa.request("POST", "/v1/berichten/coa.klantprofiel", to_den_haag, profile.xml);
+  coa.request("POST", "/v1/berichten/coa.klantprofiel", headers, "<klantprofiel versie=\"1\"><persoon>");
+}
+
+void printSummary(GatewayServer& server, const DemoEnvironment& env,
+                  const CoaSimulatorSummary& pushed, std::uint64_t stored) {
+  ExchangeQuery query;
+  query.organisation_oin = server.config().findPartyById("coa")->oin.str();
+  const auto exchanges = server.exchangeLog().findExchanges(query);
+  std::printf("\nSummary\n");
+  std::printf("  pushed by COA          %zu accepted (%zu had a medical section)\n",
+              pushed.accepted, pushed.with_medical_section);
+  std::printf("  delivered to gemeenten %llu, in %s/received/<party-id>/\n",
+              static_cast<unsigned long long>(stored), env.workdir.c_str());
+  std::map<std::string, std::uint64_t> withheld;
+  for (const auto& [key, count] : countWithheld(exchanges)) withheld[std::get<2>(key)] += count;
+  std::printf("  fields withheld        ");
+  for (const auto& [reason, count] : withheld) std::printf("%s %llu  ", reason.c_str(), static_cast<unsigned long long>(count));
+  std::printf("\n  refusals               ");
+  for (const auto& [key, count] : countRefusals(exchanges)) {
+    std::printf("%s %llu  ", std::get<1>(key).c_str(), static_cast<unsigned long long>(count));
+  }
+  const std::string config = env.config_file.string();
+  std::printf("\n  exchange log           %s (%llu records)\n\nTry next:\n"
+              "  build/ketenpoort audit exchanges --config %s --as fg-0363\n"
+              "  build/ketenpoort audit withheld --config %s --as fg-0363\n"
+              "  build/ketenpoort audit refusals --config %s --as fg-0363\n"
+              "  build/ketenpoort log verify --db %s\n\n",
+              server.config().storage_path.c_str(),
+              static_cast<unsigned long long>(server.exchangeLog().lastSequence()), config.c_str(),
+              config.c_str(), config.c_str(), server.config().storage_path.c_str());
+}
+
 }  // namespace
 
 int demoCommand(const Args& args) {
@@ -58,36 +113,71 @@ int demoCommand(const Args& args) {
   }
   const bool keep_running = hasFlag(args, "--keep-running");
   try {
-    const DemoEnvironment env = createDemoEnvironment(*workdir, DemoPorts{});
+    DemoPorts ports;
+    ports.gemeente_receivers = 8501;
+    const DemoEnvironment env = createDemoEnvironment(*workdir, ports);
     // Load the written file back, exactly as `serve --config` would.
     ConfigLoadResult loaded = loadGatewayConfig(env.config_file);
     if (!loaded.config) {
       for (const auto& problem : loaded.problems) std::cerr << problem.str() << "\n";
       return 1;
     }
-    GatewayServer server(std::move(*loaded.config));
+    const std::string dir = env.workdir.string();
+
+    // Each demo gemeente's own system: a receiver storing what reaches it.
+    std::vector<std::unique_ptr<GemeenteSimulator>> receivers;
+    for (const Party& party : loaded.config->parties) {
+      if (party.role != PartyRole::kGemeente || party.endpoints.empty()) continue;
+      GemeenteSimulatorOptions o;
+      o.receiver.port = parseHttpsUrl(party.endpoints.front().url)->port;
+      o.receiver.tls = {env.pkiDir() / "ca.pem", env.certificateOf(party.id), env.keyOf(party.id)};
+      o.out_dir = env.workdir / "received" / party.id;
+      receivers.push_back(std::make_unique<GemeenteSimulator>(o));
+      receivers.back()->start();
+    }
+
+    ExchangeAdapters adapters = standardAdapters(*loaded.config);
+    GatewayServer server(std::move(*loaded.config), std::move(adapters));
     server.start(/*handle_signals=*/true);
     diagnosticLog().flush();
 
     const auto port = server.exchangePort();
-    const std::string dir = env.workdir.string();
     std::printf("\nketenpoort demo — gateway up in test mode\n");
     std::printf("  config   %s\n  pki      %s/pki\n  exchange https://127.0.0.1:%u\n"
-                "  audit    https://127.0.0.1:%u\n  ops      http://127.0.0.1:%u/metrics\n\n",
+                "  audit    https://127.0.0.1:%u\n  ops      http://127.0.0.1:%u/metrics\n",
                 env.config_file.c_str(), dir.c_str(), port, server.auditPort(),
                 server.opsPort());
-    std::printf("Self-check: GET /v1/whoami as every demo party\n");
+    for (const auto& r : receivers) {
+      std::printf("  gemeente receiver https://127.0.0.1:%u\n", r->port());
+    }
+    std::printf("\nSelf-check: GET /v1/whoami as every demo party\n");
     bool ok = true;
     for (const DemoParty& p : demoParties()) {
       ok = checkParty(env, port, p.id, std::string(toString(p.role))) && ok;
     }
     ok = checkRefusedWithoutCertificate(env, port) && ok;
-    std::printf("\nTry it yourself:\n"
-                "  curl --cert %1$s/pki/gemeente-0363.pem --key %1$s/pki/gemeente-0363.key "
-                "--cacert %1$s/pki/ca.pem https://127.0.0.1:%2$u/v1/whoami\n"
-                "  curl http://127.0.0.1:%3$u/metrics\n"
-                "  build/ketenpoort check-config --config %4$s\n\n",
-                dir.c_str(), port, server.opsPort(), env.config_file.c_str());
+
+    // COA pushes synthetic profiles; two more pushes show refusals.
+    std::printf("\nCOA pushes %d synthetic klantprofielen and nareisprofielen…\n", kDemoProfiles);
+    CoaSimulatorOptions coa;
+    coa.gateway = {"127.0.0.1", port, env.pkiDir() / "ca.pem", env.certificateOf("coa"),
+                   env.keyOf("coa"), std::chrono::seconds(10)};
+    coa.count = kDemoProfiles;
+    coa.keep_trying = std::chrono::seconds(10);
+    const CoaSimulatorSummary pushed = runCoaSimulator(coa);
+    ok = ok && pushed.accepted == static_cast<std::size_t>(kDemoProfiles);
+    pushRefusedExamples(env, port);
+
+    std::uint64_t stored = 0;
+    const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(30);
+    while (std::chrono::steady_clock::now() < deadline) {
+      stored = 0;
+      for (const auto& r : receivers) stored += r->stored();
+      if (stored >= pushed.accepted) break;
+      std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    }
+    ok = ok && stored == pushed.accepted;
+    printSummary(server, env, pushed, stored);
     std::fflush(stdout);
     if (keep_running && ok) {
       std::printf("Running; Ctrl-C (SIGINT) or SIGTERM drains and stops the gateway.\n");
@@ -96,6 +186,8 @@ int demoCommand(const Args& args) {
       server.drain();
     }
     const bool drained = server.wait();
+    for (auto& r : receivers) r->stop();
+    if (!ok) std::printf("The demo did not complete as expected; see above.\n");
     return ok && drained ? 0 : 1;
   } catch (const std::exception& e) {
     std::cerr << "ketenpoort demo: " << e.what() << "\n";
