@@ -38,7 +38,7 @@ test: build
 	cd $(BUILD_DIR) && ctest --output-on-failure -j $(JOBS)
 
 demo: build
-	$(BUILD_DIR)/ketenpoort demo --workdir $(DEMO_DIR) --keep-running
+	$(BUILD_DIR)/ketenpoort demo --workdir $(DEMO_DIR)
 
 clean:
 	rm -rf $(BUILD_DIR)
