@@ -43,6 +43,27 @@ asio::awaitable<beast::error_code> writeApiResponse(Stream& stream, const ApiRes
   co_return ec;
 }
 
+// The request as the API sees it: path and query split, header names lower-cased, the
+// body moved out. `caller` is the identified party, or null where there is none.
+inline ApiRequest toApiRequest(http::request<http::string_body>& request, const Party* caller) {
+  ApiRequest api;
+  api.method = std::string(request.method_string());
+  const std::string_view target = request.target();
+  const auto question = target.find('?');
+  api.path = std::string(target.substr(0, question));
+  if (question != std::string_view::npos) api.query = std::string(target.substr(question + 1));
+  for (const auto& field : request) {
+    std::string name(field.name_string());
+    for (char& c : name) {
+      if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
+    }
+    api.headers[std::move(name)] = std::string(field.value());
+  }
+  api.body = std::move(request.body());
+  api.caller = caller;
+  return api;
+}
+
 // Accepts connections until the acceptor is closed; each socket gets its own strand.
 // `admit` may refuse a socket (it is then closed); `serve` starts its session.
 inline asio::awaitable<void> acceptLoop(tcp::acceptor& acceptor, std::string listener,

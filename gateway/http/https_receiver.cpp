@@ -7,18 +7,13 @@
 #include <thread>
 #include <vector>
 
-#include "gateway/http/http_io.hpp"
+#include "gateway/http/listeners.hpp"
 #include "gateway/tls/peer_certificate.hpp"
 #include "gateway/tls/tls_policy.hpp"
 
 namespace ketenpoort {
 
 using namespace http_internal;
-
-namespace http_internal {
-tcp::acceptor openAcceptor(asio::io_context& ioc, const std::string& name,
-                           const ListenerConfig& config);
-}
 
 struct HttpsReceiver::Impl {
   Impl(HttpsReceiverOptions o, Handler h)
@@ -45,18 +40,7 @@ struct HttpsReceiver::Impl {
       auto [read_ec, n] = co_await http::async_read(stream, buffer, parser, kUseTuple);
       if (read_ec) break;
       auto& request = parser.get();
-      ApiRequest api;
-      api.method = std::string(request.method_string());
-      const std::string_view target = request.target();
-      const auto question = target.find('?');
-      api.path = std::string(target.substr(0, question));
-      if (question != std::string_view::npos) api.query = std::string(target.substr(question + 1));
-      for (const auto& field : request) {
-        std::string name(field.name_string());
-        for (char& c : name) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-        api.headers[name] = std::string(field.value());
-      }
-      api.body = std::move(request.body());
+      const ApiRequest api = toApiRequest(request, nullptr);
       const bool keep_alive = request.keep_alive();
       ApiResponse response;
       try {

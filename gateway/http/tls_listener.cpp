@@ -25,29 +25,6 @@ std::string handshakeFailureReason(const beast::error_code& ec, const SSL* ssl) 
   return "other";
 }
 
-std::string lowerCase(std::string_view s) {
-  std::string out(s);
-  for (char& c : out) {
-    if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
-  }
-  return out;
-}
-
-ApiRequest toApiRequest(http::request<http::string_body>& request, const Party* caller) {
-  ApiRequest api;
-  api.method = std::string(request.method_string());
-  const std::string_view target = request.target();
-  const auto question = target.find('?');
-  api.path = std::string(target.substr(0, question));
-  if (question != std::string_view::npos) api.query = std::string(target.substr(question + 1));
-  for (const auto& field : request) {
-    api.headers[lowerCase(field.name_string())] = std::string(field.value());
-  }
-  api.body = std::move(request.body());
-  api.caller = caller;
-  return api;
-}
-
 // The problem for a request that could not be read, or nullopt when the connection is
 // simply gone (closed, timed out) and no answer can or should be sent.
 std::optional<Problem> readFailureProblem(const beast::error_code& ec, const Limits& limits) {
