@@ -22,85 +22,6 @@ std::string HttpsResponse::header(std::string_view name) const {
   return {};
 }
 
-namespace {
-
-asio::awaitable<std::variant<HttpsResponse, std::string>> exchangeOnce(
-    asio::ssl::context& tls, const HttpsClientOptions& options, const std::string& method,
-    const std::string& target, const std::vector<std::pair<std::string, std::string>>& headers,
-    const std::string& body) {
-  auto executor = co_await asio::this_coro::executor;
-  beast::ssl_stream<beast::tcp_stream> stream(executor, tls);
-  auto& transport = beast::get_lowest_layer(stream);
-  SSL_set_tlsext_host_name(stream.native_handle(), options.host.c_str());
-  // Verify the server's name or address against its certificate.
-  X509_VERIFY_PARAM* param = SSL_get0_param(stream.native_handle());
-  beast::error_code ec;
-  asio::ip::make_address(options.host, ec);
-  if (ec) {
-    X509_VERIFY_PARAM_set1_host(param, options.host.c_str(), 0);
-  } else {
-    X509_VERIFY_PARAM_set1_ip_asc(param, options.host.c_str());
-  }
-
-  transport.expires_after(options.timeout);
-  tcp::resolver resolver(executor);
-  auto [resolve_ec, endpoints] =
-      co_await resolver.async_resolve(options.host, std::to_string(options.port), kUseTuple);
-  if (resolve_ec) co_return "resolve " + options.host + ": " + resolve_ec.message();
-  auto [connect_ec, endpoint] = co_await transport.async_connect(endpoints, kUseTuple);
-  if (connect_ec) co_return "connect: " + connect_ec.message();
-  auto [handshake_ec] = co_await stream.async_handshake(asio::ssl::stream_base::client, kUseTuple);
-  if (handshake_ec) co_return "TLS handshake: " + handshake_ec.message();
-
-  http::request<http::string_body> request{http::string_to_verb(method), target, 11};
-  request.set(http::field::host, options.host);
-  for (const auto& [name, value] : headers) request.set(name, value);
-  request.body() = body;
-  request.keep_alive(false);
-  request.prepare_payload();
-  auto [write_ec, written] = co_await http::async_write(stream, request, kUseTuple);
-  if (write_ec) co_return "write: " + write_ec.message();
-
-  beast::flat_buffer buffer;
-  http::response_parser<http::string_body> parser;
-  parser.body_limit(64 * 1024 * 1024);
-  auto [read_ec, read] = co_await http::async_read(stream, buffer, parser, kUseTuple);
-  // TLS 1.3 reports a refused client certificate only when the client reads.
-  if (read_ec) co_return "read: " + read_ec.message();
-
-  HttpsResponse response;
-  response.status = parser.get().result_int();
-  for (const auto& field : parser.get()) {
-    response.headers.emplace_back(std::string(field.name_string()), std::string(field.value()));
-  }
-  response.body = std::move(parser.get().body());
-  co_await stream.async_shutdown(kUseTuple);
-  co_return response;
-}
-
-}  // namespace
-
-std::variant<HttpsResponse, std::string> httpsRequest(
-    const HttpsClientOptions& options, const std::string& method, const std::string& target,
-    const std::vector<std::pair<std::string, std::string>>& headers, const std::string& body) {
-  asio::ssl::context tls(asio::ssl::context::tls_client);
-  const auto problems = configureClientTls(tls.native_handle(), options.ca_bundle,
-                                           options.certificate, options.private_key);
-  if (!problems.empty()) return "client TLS setup: " + problems.front();
-  asio::io_context ioc;
-  std::variant<HttpsResponse, std::string> result = std::string("not run");
-  asio::co_spawn(ioc, exchangeOnce(tls, options, method, target, headers, body),
-                 [&result](std::exception_ptr e, std::variant<HttpsResponse, std::string> r) {
-                   if (e) {
-                     result = std::string("unexpected exception");
-                   } else {
-                     result = std::move(r);
-                   }
-                 });
-  ioc.run();
-  return result;
-}
-
 std::optional<HttpsUrl> parseHttpsUrl(std::string_view url) {
   constexpr std::string_view kScheme = "https://";
   if (!url.starts_with(kScheme)) return std::nullopt;
@@ -214,6 +135,16 @@ struct HttpsClient::Impl {
   asio::io_context ioc;
   std::optional<beast::ssl_stream<beast::tcp_stream>> stream;
 };
+
+std::variant<HttpsResponse, std::string> httpsRequest(
+    const HttpsClientOptions& options, const std::string& method, const std::string& target,
+    const std::vector<std::pair<std::string, std::string>>& headers, const std::string& body) {
+  try {
+    return HttpsClient(options).request(method, target, headers, body);
+  } catch (const std::exception& e) {
+    return std::string(e.what());  // the TLS material could not be loaded
+  }
+}
 
 HttpsClient::HttpsClient(HttpsClientOptions options)
     : impl_(std::make_unique<Impl>(std::move(options))) {}
