@@ -16,6 +16,7 @@
 namespace ketenpoort {
 
 using store_internal::exec;
+using store_internal::openDatabase;
 using store_internal::SqliteError;
 using store_internal::Statement;
 
@@ -100,16 +101,9 @@ class SqliteTransaction final : public StoreTransaction {
 struct SqliteExchangeLog::Writer {
   explicit Writer(const ExchangeLogOptions& options)
       : signer(LogSigner::loadOrCreate(options.signing_key)) {
-    const int rc = sqlite3_open_v2(options.database.c_str(), &db,
-                                   SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE |
-                                       SQLITE_OPEN_NOMUTEX,
-                                   nullptr);
-    if (rc != SQLITE_OK) {
-      const std::string message = db ? sqlite3_errmsg(db) : sqlite3_errstr(rc);
-      sqlite3_close(db);
-      throw std::runtime_error("cannot open " + options.database.string() + ": " + message);
-    }
-    sqlite3_busy_timeout(db, static_cast<int>(options.busy_timeout.count()));
+    db = openDatabase(options.database,
+                      SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX,
+                      static_cast<int>(options.busy_timeout.count()));
     try {
       // WAL with synchronous=FULL: a committed transaction survives power loss.
       // Larger pages mean fewer WAL frames, so fewer write calls per commit; applies when
@@ -192,16 +186,9 @@ struct SqliteExchangeLog::Writer {
 // The privacy officer's reads, on their own connection so they never wait for the writer
 // (WAL readers see the last commit).
 struct SqliteExchangeLog::Reader {
-  explicit Reader(const ExchangeLogOptions& options) {
-    const int rc = sqlite3_open_v2(options.database.c_str(), &db,
-                                   SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX, nullptr);
-    if (rc != SQLITE_OK) {
-      const std::string message = db ? sqlite3_errmsg(db) : sqlite3_errstr(rc);
-      sqlite3_close(db);
-      throw std::runtime_error("cannot open " + options.database.string() + ": " + message);
-    }
-    sqlite3_busy_timeout(db, static_cast<int>(options.busy_timeout.count()));
-  }
+  explicit Reader(const ExchangeLogOptions& options)
+      : db(openDatabase(options.database, SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX,
+                        static_cast<int>(options.busy_timeout.count()))) {}
   ~Reader() { sqlite3_close(db); }
 
   std::mutex mutex;

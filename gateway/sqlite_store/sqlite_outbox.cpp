@@ -10,6 +10,7 @@
 namespace ketenpoort {
 
 using store_internal::exec;
+using store_internal::openDatabase;
 using store_internal::SqliteError;
 using store_internal::Statement;
 
@@ -49,18 +50,8 @@ DeliveryState parseState(std::string_view s) {
   return DeliveryState::kPending;
 }
 
-sqlite3* openDatabase(const std::filesystem::path& path, bool create) {
-  sqlite3* db = nullptr;
-  const int flags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX | (create ? SQLITE_OPEN_CREATE : 0);
-  const int rc = sqlite3_open_v2(path.c_str(), &db, flags, nullptr);
-  if (rc != SQLITE_OK) {
-    const std::string message = db ? sqlite3_errmsg(db) : sqlite3_errstr(rc);
-    sqlite3_close(db);
-    throw std::runtime_error("cannot open " + path.string() + ": " + message);
-  }
-  sqlite3_busy_timeout(db, 5000);
-  return db;
-}
+constexpr int kReadWrite = SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX;
+constexpr int kBusyTimeoutMs = 5000;
 
 }  // namespace
 
@@ -97,7 +88,7 @@ void enqueue(sqlite3* db, const OutboxEntry& e) {
 }  // namespace sqlite_outbox
 
 SqliteOutboxStore::SqliteOutboxStore(const std::filesystem::path& database)
-    : db_(openDatabase(database, true)) {
+    : db_(openDatabase(database, kReadWrite | SQLITE_OPEN_CREATE, kBusyTimeoutMs)) {
   try {
     exec(db_, "PRAGMA journal_mode=WAL");
     sqlite_outbox::createSchema(db_);
@@ -220,7 +211,7 @@ SqlitePayloadStore::SqlitePayloadStore(const std::filesystem::path& database) {
   const int fd = ::open(database.c_str(), O_CREAT | O_RDWR | O_CLOEXEC, 0600);
   if (fd < 0) throw std::runtime_error("cannot create " + database.string());
   ::close(fd);
-  writer_ = openDatabase(database, false);
+  writer_ = openDatabase(database, kReadWrite, kBusyTimeoutMs);
   try {
     exec(writer_, "PRAGMA journal_mode=WAL");
     exec(writer_, "PRAGMA synchronous=FULL");
@@ -228,7 +219,7 @@ SqlitePayloadStore::SqlitePayloadStore(const std::filesystem::path& database) {
     exec(writer_, "PRAGMA secure_delete=ON");
     exec(writer_, "CREATE TABLE IF NOT EXISTS payloads (transaction_id TEXT PRIMARY KEY, "
                   "body BLOB NOT NULL)");
-    reader_ = openDatabase(database, false);
+    reader_ = openDatabase(database, kReadWrite, kBusyTimeoutMs);
   } catch (const SqliteError& e) {
     sqlite3_close(writer_);
     throw std::runtime_error(std::string("cannot create the payload store: ") + e.what());

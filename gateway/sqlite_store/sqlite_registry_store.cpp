@@ -6,6 +6,7 @@
 namespace ketenpoort {
 
 using store_internal::exec;
+using store_internal::openDatabase;
 using store_internal::SqliteError;
 using store_internal::Statement;
 
@@ -91,13 +92,7 @@ std::optional<std::string> firstText(Statement& q) {
 SqliteRegistryStore::SqliteRegistryStore(const std::filesystem::path& database,
                                          const SubjectReferencer& referencer, ExchangeLog& log)
     : RegistryStore(referencer, log) {
-  if (sqlite3_open_v2(database.c_str(), &read_, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE,
-                      nullptr) != SQLITE_OK) {
-    const std::string message = read_ ? sqlite3_errmsg(read_) : "out of memory";
-    sqlite3_close(read_);
-    throw std::runtime_error("cannot open registries in " + database.string() + ": " + message);
-  }
-  sqlite3_busy_timeout(read_, 5000);
+  read_ = openDatabase(database, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, 5000);
   try {
     sqlite_registry::createSchema(read_);
     lookups_ = std::make_unique<Lookups>(read_);

@@ -34,6 +34,20 @@ inline void exec(sqlite3* db, const char* sql) {
   }
 }
 
+// Opens a connection with `flags` and a busy timeout; throws std::runtime_error naming
+// the file and SQLite's reason when it cannot.
+inline sqlite3* openDatabase(const std::string& path, int flags, int busy_timeout_ms) {
+  sqlite3* db = nullptr;
+  const int rc = sqlite3_open_v2(path.c_str(), &db, flags, nullptr);
+  if (rc != SQLITE_OK) {
+    const std::string message = db ? sqlite3_errmsg(db) : sqlite3_errstr(rc);
+    sqlite3_close(db);
+    throw std::runtime_error("cannot open " + path + ": " + message);
+  }
+  sqlite3_busy_timeout(db, busy_timeout_ms);
+  return db;
+}
+
 class Statement {
  public:
   Statement(sqlite3* db, std::string_view sql) : db_(db) {
