@@ -32,13 +32,6 @@ namespace {
 
 using ::testing::HasSubstr;
 
-std::string readFile(const std::filesystem::path& p) {
-  std::ifstream in(p);
-  std::stringstream s;
-  s << in.rdbuf();
-  return s.str();
-}
-
 struct CommandResult {
   int exit_code = -1;
   std::string out;

@@ -50,13 +50,6 @@ pid_t startGateway(const std::filesystem::path& config, const std::filesystem::p
   return pid;
 }
 
-std::string readFile(const std::filesystem::path& path) {
-  std::ifstream in(path);
-  std::stringstream s;
-  s << in.rdbuf();
-  return s.str();
-}
-
 TEST(CrashRecovery, ThousandProfilesThroughTwoKillsAndAFlakyReceiverArriveExactlyOnce) {
   TempDir dir;
   DemoEnvironment env = createDemoEnvironment(dir.path() / "gw", DemoPorts{freePort(), freePort(), freePort()});

@@ -22,13 +22,6 @@ namespace {
 using ::testing::HasSubstr;
 using ::testing::Not;
 
-std::string readFile(const std::filesystem::path& path) {
-  std::ifstream in(path);
-  std::stringstream s;
-  s << in.rdbuf();
-  return s.str();
-}
-
 class PushFlowTest : public GatewayFixture {
  protected:
   void SetUp() override {
@@ -102,6 +95,23 @@ class PushFlowTest : public GatewayFixture {
     return p;
   }
 
+  // Bodies waiting in the payload store (its own file beside the log).
+  std::int64_t payloadsKept() const {
+    sqlite3* db = nullptr;
+    std::int64_t n = -1;
+    const auto file = config_.storage_path.parent_path() / "outbox-payloads.db";
+    if (sqlite3_open_v2(file.c_str(), &db, SQLITE_OPEN_READONLY, nullptr) == SQLITE_OK) {
+      sqlite3_stmt* q = nullptr;
+      if (sqlite3_prepare_v2(db, "SELECT COUNT(*) FROM payloads", -1, &q, nullptr) == SQLITE_OK &&
+          sqlite3_step(q) == SQLITE_ROW) {
+        n = sqlite3_column_int64(q, 0);
+      }
+      sqlite3_finalize(q);
+    }
+    sqlite3_close(db);
+    return n;
+  }
+
   std::string profile_;
   std::unique_ptr<GemeenteSimulator> amsterdam_;
 };
@@ -144,6 +154,8 @@ TEST_F(PushFlowTest, ProfileIsFilteredLoggedAndDeliveredOnce) {
   ASSERT_TRUE(waitUntil([&] {
     return server_->metrics().delivery_attempts.value({"delivered"}) == 1;
   }));
+  // Once delivered, the gateway keeps no body.
+  EXPECT_TRUE(waitUntil([&] { return payloadsKept() == 0; }));
 }
 
 TEST_F(PushFlowTest, ResentTransactionIsAnsweredWithTheFirstResultAndNotDeliveredTwice) {
@@ -264,6 +276,10 @@ TEST_F(PushFlowTest, FailingReceiverIsRetriedThenDeadLettered) {
   EXPECT_EQ(server_->metrics().delivery_attempts.value({"failed"}), 2u);
   EXPECT_EQ(amsterdam_->failedOnPurpose(), 3u);
   EXPECT_TRUE(received().empty());
+  // Visible to operators: the outbox gauge follows within its refresh interval.
+  EXPECT_TRUE(waitUntil([&] { return server_->metrics().outbox_entries.value({"dead-letter"}) == 1; }));
+  EXPECT_THAT(plainHttpGet(server_->opsPort(), "/metrics").body,
+              HasSubstr("ketenpoort_outbox_entries{state=\"dead-letter\"} 1"));
 }
 
 }  // namespace

@@ -18,12 +18,7 @@ inline std::filesystem::path testData(const std::string& name) {
   return std::filesystem::path(KETENPOORT_SOURCE_DIR "/tests/data") / name;
 }
 
-inline std::string readText(const std::filesystem::path& p) {
-  std::ifstream in(p);
-  std::stringstream s;
-  s << in.rdbuf();
-  return s.str();
-}
+inline std::string readText(const std::filesystem::path& p) { return testing::readFile(p); }
 
 // Replaces the first `from` in a file; fails the test if it is not there.
 inline void editFile(const std::filesystem::path& file, const std::string& from,

@@ -1,3 +1,5 @@
+#include <fstream>
+#include <sstream>
 #include "tests/support/temp_dir.hpp"
 
 #include <cstdlib>
@@ -6,6 +8,14 @@
 #include <thread>
 
 namespace ketenpoort::testing {
+
+std::string readFile(const std::filesystem::path& path) {
+  std::ifstream in(path, std::ios::binary);
+  std::stringstream text;
+  text << in.rdbuf();
+  return text.str();
+}
+
 
 TempDir::TempDir() {
   std::string pattern = (std::filesystem::temp_directory_path() / "ketenpoort-test-XXXXXX").string();

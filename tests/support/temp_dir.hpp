@@ -21,6 +21,9 @@ class TempDir {
   std::filesystem::path path_;
 };
 
+// The whole file as text; "" when it cannot be read (the test's expectations then fail).
+std::string readFile(const std::filesystem::path& path);
+
 // Polls `condition` until it holds or `timeout` passes; returns its last value.
 bool waitUntil(const std::function<bool()>& condition,
                std::chrono::milliseconds timeout = std::chrono::seconds(5));

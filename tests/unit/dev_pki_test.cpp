@@ -18,6 +18,8 @@
 namespace ketenpoort {
 namespace {
 
+using testing::readFile;
+
 struct X509Free {
   void operator()(X509* x) const { X509_free(x); }
 };
@@ -34,13 +36,6 @@ std::string subjectField(X509* cert, int nid) {
   char buffer[256] = "";
   X509_NAME_get_text_by_NID(X509_get_subject_name(cert), nid, buffer, sizeof buffer);
   return buffer;
-}
-
-std::string readFile(const std::filesystem::path& p) {
-  std::ifstream in(p);
-  std::stringstream s;
-  s << in.rdbuf();
-  return s.str();
 }
 
 TEST(DevPki, IssuesCertificatesCarryingTheOinThatVerifyAgainstTheCa) {
