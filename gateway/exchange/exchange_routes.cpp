@@ -240,8 +240,7 @@ struct Push {
     if (flow.koppeling_field && decision.subject) {
       // The profile teaches the koppeling; learnt once, not again with every update.
       const CanonicalValue* gemeente = mapped.record.first(flow.koppeling_field);
-      const auto known = c.registries.gemeenteOf(*decision.subject, today);
-      if (gemeente && known != gemeente->value) {
+      if (gemeente && decision.registered_koppeling != gemeente->value) {
         CivilDate from = today;
         for (const CanonicalValue& v : mapped.record.values) {
           if (v.path == "procedure.koppeling_datum") from = parseIsoDate(v.value).value_or(today);

@@ -123,6 +123,7 @@ PolicyDecision PolicyEngine::decide(const PolicyRequest& request) const {
       // A koppeling the registry already holds wins over what a message claims: a
       // profile cannot move a person to another gemeente.
       const auto registered = registries_.koppeling.gemeenteOf(subject, request.date);
+      decision.registered_koppeling = registered;
       if (registered && gekoppeld && *registered != *gekoppeld) {
         return refuse(reasons::kNoKoppeling,
                       "the person is gekoppeld to another gemeente than the message states");

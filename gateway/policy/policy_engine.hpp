@@ -53,6 +53,9 @@ struct PolicyDecision {
   std::optional<SubjectKey> subject;
   std::optional<std::string> agreement_id;
   std::optional<std::string> consent_id;
+  // For flows whose record names the gemeente: the koppeling the registry already held
+  // (nullopt: none yet, so this exchange teaches it).
+  std::optional<std::string> registered_koppeling;
   std::vector<FieldDecision> fields;             // every value and unmapped path, when allowed
   std::vector<const CanonicalValue*> delivered;  // only what may pass, in document order
   CivilDate retention_until;
