@@ -41,17 +41,30 @@ std::map<std::tuple<std::string, std::string, std::string>, std::uint64_t> count
 
 AppendResult recordAuditQuery(ExchangeLog& log, const std::string& asked_by_oin,
                               const std::string& query, const ExchangeQuery& filter) {
+  return recordAuditQuery(log, asked_by_oin, query, filter.organisation_oin,
+                          filter.subject_ref.value_or(""), filter.describe());
+}
+
+AppendResult recordAuditQuery(ExchangeLog& log, const std::string& asked_by_oin,
+                              const DeliveryQuery& filter) {
+  return recordAuditQuery(log, asked_by_oin, "deliveries", filter.organisation_oin, "",
+                          filter.describe());
+}
+
+AppendResult recordAuditQuery(ExchangeLog& log, const std::string& asked_by_oin,
+                              const std::string& query, const std::string& organisation_oin,
+                              const std::string& subject_ref, std::vector<std::string> description) {
   ExchangeRecord r;
   r.transaction_id = newUuidV7();
   r.trace_id = newTraceId();
   r.time_utc = utcNowRfc3339();
   r.flow = "ketenpoort.audit-query";
   r.sender_oin = asked_by_oin;
-  r.recipient_oin = filter.organisation_oin;
+  r.recipient_oin = organisation_oin;
   r.purpose = "audit:" + query;
   r.legal_basis = "AVG art. 5 lid 2, 15 en 30: verantwoording en inzage";
-  r.subject_ref = filter.subject_ref.value_or("");
-  r.fields_delivered = filter.describe();
+  r.subject_ref = subject_ref;
+  r.fields_delivered = std::move(description);
   r.outcome = ExchangeOutcome::kDelivered;
   r.reason = "audit-query";
   return log.appendAndWait(std::move(r));

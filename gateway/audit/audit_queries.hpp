@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "gateway/store/exchange_log.hpp"
+#include "gateway/store/outbox.hpp"
 
 namespace ketenpoort {
 
@@ -19,7 +20,14 @@ std::map<std::tuple<std::string, std::string, std::string>, std::uint64_t> count
     const std::vector<LoggedExchange>& exchanges);
 
 // Appends the record of an audit query; the query may be answered only if this succeeds.
+// The record names who asked, for which organisation, and the filter; never a BSN (a
+// subject is recorded by its reference).
 AppendResult recordAuditQuery(ExchangeLog& log, const std::string& asked_by_oin,
                               const std::string& query, const ExchangeQuery& filter);
+AppendResult recordAuditQuery(ExchangeLog& log, const std::string& asked_by_oin,
+                              const DeliveryQuery& filter);
+AppendResult recordAuditQuery(ExchangeLog& log, const std::string& asked_by_oin,
+                              const std::string& query, const std::string& organisation_oin,
+                              const std::string& subject_ref, std::vector<std::string> description);
 
 }  // namespace ketenpoort

@@ -1,4 +1,5 @@
 #include <cstdio>
+#include <functional>
 #include <iostream>
 
 #include <boost/json/array.hpp>
@@ -20,6 +21,9 @@ constexpr const char* kAuditUsage = R"(usage:
                              [--outcome delivered|queued|refused|failed] [--format table|json|csv]
   ketenpoort audit refusals  --config FILE --as OFFICER-ID [--from …] [--to …] [--format …]
   ketenpoort audit withheld  --config FILE --as OFFICER-ID [--from …] [--to …] [--format …]
+  ketenpoort audit deliveries --config FILE --as OFFICER-ID
+                             [--state pending|postbus|delivered|dead-letter] [--flow FLOW]
+                             [--party PARTY-ID] [--format …]
 OFFICER-ID is a configured privacy-officer party; answers cover only exchanges in which its
 organisation is sender or recipient. Every query is itself written to the exchange log;
 if that fails, no answer is given. `exchanges --bsn` is a data subject's access report.
@@ -72,19 +76,58 @@ void printTable(const std::vector<std::string>& header,
   for (const auto& row : rows) line(row);
 }
 
+// A query that cannot be recorded in the exchange log is not answered.
+bool wasRecorded(const AppendResult& recorded) {
+  if (!recorded.ok) {
+    std::cerr << "the query could not be recorded in the exchange log, so it is not answered: "
+              << recorded.error << "\n";
+  }
+  return recorded.ok;
+}
+
+// Messages in the outbox that the officer's organisation sent or is to receive: where each
+// stands, how often delivery was tried and the last error (a code, never a body). The
+// dead-letters are what an operator must act on.
+int listDeliveries(GatewayStore& store, const Party& officer, const ExchangeQuery& scope,
+                   std::optional<DeliveryState> state,
+                   const std::function<std::string(const std::string&)>& nameOf,
+                   const std::string& format) {
+  DeliveryQuery query;
+  query.organisation_oin = scope.organisation_oin;
+  query.state = state;
+  query.flow = scope.flow;
+  query.party_oin = scope.party_oin;
+  if (!wasRecorded(recordAuditQuery(store.log(), officer.oin.str(), query))) return 1;
+  std::vector<std::vector<std::string>> rows;
+  for (const OutboxEntry& e : store.outbox().list(query)) {
+    rows.push_back({e.created_utc, e.flow, nameOf(e.sender_oin), e.recipient_party_id,
+                    std::string(toString(e.route)), std::string(toString(e.state)),
+                    std::to_string(e.attempts), e.last_error, e.finished_utc, e.transaction_id});
+  }
+  printTable({"queued", "flow", "from", "to", "route", "state", "attempts", "last_error",
+              "finished", "transaction"},
+             rows, format);
+  return 0;
+}
+
 }  // namespace
 
 int auditCommand(const Args& args) {
   const std::string query = args.empty() ? "" : args[0];
   const Args rest(args.empty() ? args.begin() : args.begin() + 1, args.end());
+  const bool deliveries = query == "deliveries";
   const auto unknown = unknownFlags(
-      rest, {"--config", "--as", "--bsn", "--from", "--to", "--flow", "--party", "--outcome", "--format"},
+      rest,
+      deliveries ? std::vector<std::string>{"--config", "--as", "--state", "--flow", "--party", "--format"}
+                 : std::vector<std::string>{"--config", "--as", "--bsn", "--from", "--to", "--flow",
+                                            "--party", "--outcome", "--format"},
       {});
   const auto config_file = flagValue(rest, "--config");
   const auto officer_id = flagValue(rest, "--as");
   const std::string format = flagValue(rest, "--format").value_or("table");
-  if ((query != "exchanges" && query != "refusals" && query != "withheld") || !unknown.empty() ||
-      !config_file || !officer_id || (format != "table" && format != "json" && format != "csv")) {
+  if ((query != "exchanges" && query != "refusals" && query != "withheld" && !deliveries) ||
+      !unknown.empty() || !config_file || !officer_id ||
+      (format != "table" && format != "json" && format != "csv")) {
     std::cerr << kAuditUsage;
     return 2;
   }
@@ -120,6 +163,14 @@ int auditCommand(const Args& args) {
     }
     filter.party_oin = party->oin.str();
   }
+  std::optional<DeliveryState> state;
+  if (auto v = flagValue(rest, "--state")) {
+    state = parseDeliveryState(*v);
+    if (!state) {
+      std::cerr << "--state must be pending, postbus, delivered or dead-letter\n";
+      return 2;
+    }
+  }
   const auto nameOf = [&config](const std::string& oin) {
     const auto parsed = Oin::parse(oin);
     const Party* p = parsed ? config.findPartyByOin(*parsed) : nullptr;
@@ -127,6 +178,7 @@ int auditCommand(const Args& args) {
   };
   try {
     GatewayStore store(config);
+    if (deliveries) return listDeliveries(store, *officer, filter, state, nameOf, format);
     if (auto bsn = flagValue(rest, "--bsn")) {
       if (!isValidBsn(*bsn)) {
         std::cerr << "--bsn is not a valid BSN (9 digits, elfproef)\n";
@@ -134,12 +186,7 @@ int auditCommand(const Args& args) {
       }
       filter.subject_ref = store.referencer().reference({SubjectKey::Kind::kBsn, *bsn});
     }
-    const AppendResult recorded = recordAuditQuery(store.log(), officer->oin.str(), query, filter);
-    if (!recorded.ok) {
-      std::cerr << "the query could not be recorded in the exchange log, so it is not answered: "
-                << recorded.error << "\n";
-      return 1;
-    }
+    if (!wasRecorded(recordAuditQuery(store.log(), officer->oin.str(), query, filter))) return 1;
     // The answer covers exchanges, not earlier audit queries or registry changes unless asked.
     std::vector<LoggedExchange> found = store.log().findExchanges(filter);
     if (!filter.flow) {

@@ -43,13 +43,6 @@ constexpr const char* kOutboxColumns =
     "recipient_party_id, recipient_oin, route, state, created_utc, attempts, next_attempt_ms, "
     "last_error, finished_utc FROM outbox ";
 
-DeliveryState parseState(std::string_view s) {
-  if (s == "postbus") return DeliveryState::kPostbus;
-  if (s == "delivered") return DeliveryState::kDelivered;
-  if (s == "dead-letter") return DeliveryState::kDeadLetter;
-  return DeliveryState::kPending;
-}
-
 constexpr int kReadWrite = SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX;
 constexpr int kBusyTimeoutMs = 5000;
 
@@ -116,7 +109,7 @@ std::vector<OutboxEntry> SqliteOutboxStore::select(const std::string& where,
     e.recipient_party_id = q.text(6);
     e.recipient_oin = q.text(7);
     e.route = q.text(8) == "postbus" ? DeliveryRoute::kPostbus : DeliveryRoute::kEndpoint;
-    e.state = parseState(q.text(9));
+    e.state = parseDeliveryState(q.text(9)).value_or(DeliveryState::kPending);
     e.created_utc = q.text(10);
     e.attempts = static_cast<std::uint32_t>(q.integer(11));
     e.next_attempt_ms = q.integer(12);
@@ -190,10 +183,25 @@ std::optional<OutboxEntry> SqliteOutboxStore::find(const std::string& transactio
   return std::move(found.front());
 }
 
-std::vector<OutboxEntry> SqliteOutboxStore::list(DeliveryState state, std::size_t limit) {
+std::vector<OutboxEntry> SqliteOutboxStore::list(const DeliveryQuery& query) {
+  // Scoped in SQL, before the limit, so another organisation's entries never take its room.
+  std::string where = "WHERE (sender_oin = ?1 OR recipient_oin = ?1)";
+  std::vector<std::string> args{query.organisation_oin};
+  const auto add = [&](const char* condition, std::string value) {
+    args.push_back(std::move(value));
+    where += std::string(" AND ") + condition + std::to_string(args.size());
+  };
+  if (query.state) add("state = ?", std::string(toString(*query.state)));
+  if (query.flow) add("flow = ?", *query.flow);
+  if (query.party_oin) {
+    args.push_back(*query.party_oin);
+    const std::string n = std::to_string(args.size());
+    where += " AND (sender_oin = ?" + n + " OR recipient_oin = ?" + n + ")";
+  }
   std::lock_guard lock(mutex_);
-  return select("WHERE state = ?1 ORDER BY created_utc DESC LIMIT " + std::to_string(limit),
-                {std::string(toString(state))});
+  return select(where + " ORDER BY created_utc DESC, transaction_id DESC LIMIT " +
+                    std::to_string(query.limit),
+                args);
 }
 
 std::uint64_t SqliteOutboxStore::count(DeliveryState state) {

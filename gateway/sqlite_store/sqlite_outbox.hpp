@@ -29,7 +29,7 @@ class SqliteOutboxStore final : public OutboxStore {
   bool acknowledge(const std::string& recipient_party_id,
                    const std::string& transaction_id) override;
   std::optional<OutboxEntry> find(const std::string& transaction_id) override;
-  std::vector<OutboxEntry> list(DeliveryState state, std::size_t limit) override;
+  std::vector<OutboxEntry> list(const DeliveryQuery& query) override;
   std::uint64_t count(DeliveryState state) override;
 
  private:

@@ -5,6 +5,7 @@
 #include <functional>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 namespace ketenpoort {
@@ -21,6 +22,7 @@ enum class DeliveryRoute { kEndpoint, kPostbus };
 enum class DeliveryState { kPending, kPostbus, kDelivered, kDeadLetter };
 std::string_view toString(DeliveryState state);
 std::string_view toString(DeliveryRoute route);
+std::optional<DeliveryState> parseDeliveryState(std::string_view text);
 
 // An outbox entry: everything about a message except its body (which the PayloadStore
 // keeps, outside the log's database). The transaction id is the idempotency key the
@@ -41,6 +43,19 @@ struct OutboxEntry {
   std::int64_t next_attempt_ms = 0;  // Unix milliseconds
   std::string last_error;            // a reason code or transport error, never a body
   std::string finished_utc;          // delivered or dead-lettered at
+};
+
+// What a privacy officer asks of the outbox (`ketenpoort audit deliveries`). The
+// organisation scopes every answer: only entries it sent or is to receive.
+struct DeliveryQuery {
+  std::string organisation_oin;
+  std::optional<DeliveryState> state;
+  std::optional<std::string> flow;
+  std::optional<std::string> party_oin;  // as sender or recipient
+  std::size_t limit = 1000;
+
+  // The query as the audit-query log record states it.
+  std::vector<std::string> describe() const;
 };
 
 // The outbox's state, beside the log. Entries are created only inside a log record's
@@ -67,8 +82,8 @@ class OutboxStore {
                            const std::string& transaction_id) = 0;
 
   virtual std::optional<OutboxEntry> find(const std::string& transaction_id) = 0;
-  // Entries in `state`, newest first; for the audit CLI.
-  virtual std::vector<OutboxEntry> list(DeliveryState state, std::size_t limit) = 0;
+  // Entries matching `query`, newest first; for the audit CLI.
+  virtual std::vector<OutboxEntry> list(const DeliveryQuery& query) = 0;
   virtual std::uint64_t count(DeliveryState state) = 0;
 };
 

@@ -21,6 +21,7 @@
 #include "gateway/config/config_writer.hpp"
 #include "gateway/demo/demo_environment.hpp"
 #include "gateway/http/gateway_server.hpp"
+#include "gateway/sqlite_store/gateway_store.hpp"
 #include "gateway/sqlite_store/sqlite_exchange_log.hpp"
 #include "gateway/store/identifiers.hpp"
 #include "gateway/store/subject_reference.hpp"
@@ -342,6 +343,79 @@ TEST(Audit, OfficerSeesOwnOrganisationsExchangesAndEveryQueryIsRecorded) {
   EXPECT_THAT(refused.err, HasSubstr("not answered"));
   EXPECT_THAT(refused.out, ::testing::Not(HasSubstr("coa.klantprofiel")));
   EXPECT_LT(std::chrono::steady_clock::now() - before, std::chrono::seconds(30));
+}
+
+TEST(Audit, DeliveriesShowTheOfficersOwnDeadLettersAndTheQueryIsRecorded) {
+  TempDir dir;
+  const auto env = createDemoEnvironment(dir.path() / "demo", DemoPorts{});
+  const auto config = loadGatewayConfig(env.config_file);
+  ASSERT_TRUE(config.config) << config.problems.front().message;
+  std::string dead_for_amsterdam;
+  {
+    GatewayStore store(*config.config);
+    // One message each for Amsterdam and 's-Gravenhage; both end as dead-letters, a third
+    // for Amsterdam is still pending.
+    const auto queue = [&](const std::string& recipient_id) {
+      const Party* recipient = config.config->findPartyById(recipient_id);
+      OutboxEntry entry;
+      entry.transaction_id = newUuidV7();
+      entry.trace_id = newTraceId();
+      entry.flow = "coa.klantprofiel";
+      entry.purpose = "regie-inburgering";
+      entry.legal_basis = "Besluit inburgering 2021 art. 9.4 lid 3";
+      entry.sender_oin = config.config->findPartyById("coa")->oin.str();
+      entry.recipient_party_id = recipient_id;
+      entry.recipient_oin = recipient->oin.str();
+      entry.created_utc = utcNowRfc3339();
+      ExchangeRecord r;
+      r.transaction_id = entry.transaction_id;
+      r.time_utc = entry.created_utc;
+      r.flow = entry.flow;
+      r.sender_oin = entry.sender_oin;
+      r.recipient_oin = entry.recipient_oin;
+      r.purpose = entry.purpose;
+      r.legal_basis = entry.legal_basis;
+      r.outcome = ExchangeOutcome::kQueued;
+      EXPECT_TRUE(store.log()
+                      .appendAndWait(r, [entry](StoreTransaction& tx) { tx.enqueueDelivery(entry); })
+                      .ok);
+      return entry.transaction_id;
+    };
+    dead_for_amsterdam = queue("gemeente-0363");
+    const std::string dead_for_den_haag = queue("gemeente-0518");
+    queue("gemeente-0363");
+    store.outbox().recordFailure(dead_for_amsterdam, "http-503", std::nullopt);
+    store.outbox().recordFailure(dead_for_den_haag, "connect-refused", std::nullopt);
+  }
+  const auto audit = [&](std::vector<std::string> extra) {
+    std::vector<std::string> argv{KETENPOORT_BINARY, "audit", "deliveries", "--config",
+                                  env.config_file.string(), "--as", "fg-0363"};
+    argv.insert(argv.end(), extra.begin(), extra.end());
+    return runCommand(argv, dir.path());
+  };
+
+  const CommandResult dead = audit({"--state", "dead-letter", "--format", "csv"});
+  ASSERT_EQ(dead.exit_code, 0) << dead.err;
+  EXPECT_THAT(dead.out, HasSubstr(",coa.klantprofiel,coa,gemeente-0363,endpoint,dead-letter,1,http-503,"));
+  EXPECT_THAT(dead.out, HasSubstr(dead_for_amsterdam));
+  EXPECT_THAT(dead.out, ::testing::Not(HasSubstr("gemeente-0518")));
+  EXPECT_EQ(std::count(dead.out.begin(), dead.out.end(), '\n'), 2) << dead.out;  // header + 1
+
+  const CommandResult all = audit({"--format", "json"});
+  ASSERT_EQ(all.exit_code, 0) << all.err;
+  EXPECT_EQ(boost::json::parse(all.out).as_array().size(), 2u) << all.out;
+  EXPECT_THAT(all.out, HasSubstr(R"("state":"pending")"));
+
+  EXPECT_EQ(audit({"--state", "lost"}).exit_code, 2);
+  EXPECT_EQ(audit({"--bsn", "725763863"}).exit_code, 2);  // the outbox holds no subject
+
+  const CommandResult queries = runCommand(
+      {"/usr/bin/sqlite3", (env.workdir / "data" / "ketenpoort.db").string(),
+       "SELECT purpose, fields_delivered FROM exchange_log WHERE flow = 'ketenpoort.audit-query'"},
+      dir.path());
+  EXPECT_EQ(std::count(queries.out.begin(), queries.out.end(), '\n'), 2) << queries.out;
+  EXPECT_THAT(queries.out, HasSubstr("audit:deliveries|"));
+  EXPECT_THAT(queries.out, HasSubstr("state=dead-letter"));
 }
 
 TEST(DevPkiScript, MakesCertificatesTheGatewayAccepts) {
