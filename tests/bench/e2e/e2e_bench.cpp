@@ -1,0 +1,496 @@
+// The end-to-end benchmark of issue 5 (docs/performance.md, run with tests/bench/e2e/run):
+// C keep-alive mTLS connections push synthetic klantprofielen for D seconds
+//   1. through ketenpoort's full path (parse, map, policy, durable log, outbox, delivery
+//      to a simulated gemeente), and
+//   2. through nginx configured as a plain TLS reverse proxy to the same receiver,
+// with the same payloads, the same receiver process and the same client, and reports
+// exchanges/s, p50/p99 latency and peak RSS of each, and the ratio gateway/nginx.
+//
+// The gateway answers 202 once the exchange is durable and delivers afterwards, so its
+// exchanges/s counts deliveries: pushes accepted during the run divided by the time
+// from the run's start until the receiver has stored the last of them. Its latency is the
+// sender's (until 202). nginx answers after the receiver has stored the message, so for
+// nginx accepted and delivered are the same.
+//
+// `wrk` cannot present client certificates; this client uses the gateway's own
+// HttpsClient (one keep-alive connection per thread).
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <signal.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <atomic>
+#include <chrono>
+#include <cstdio>
+#include <cstring>
+#include <filesystem>
+#include <fstream>
+#include <iostream>
+#include <map>
+#include <mutex>
+#include <optional>
+#include <sstream>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include <boost/json/object.hpp>
+#include <boost/json/serialize.hpp>
+
+#include "adapters/coa_tvs/synthetic_coa.hpp"
+#include "gateway/demo/demo_environment.hpp"
+#include "gateway/http/https_client.hpp"
+#include "gateway/store/identifiers.hpp"
+
+namespace ketenpoort::bench {
+namespace {
+
+namespace fs = std::filesystem;
+using Clock = std::chrono::steady_clock;
+
+struct Options {
+  unsigned connections = 32;
+  std::chrono::seconds duration{20};
+  std::chrono::seconds warmup{3};
+  std::size_t payloads = 4000;
+  fs::path workdir = "build/bench-e2e";
+  fs::path ketenpoort = "build/ketenpoort";
+  fs::path nginx = "/usr/sbin/nginx";
+  std::uint16_t base_port = 18440;
+  bool skip_nginx = false;
+};
+
+constexpr const char* kUsage = R"(usage: e2e_bench [--connections C] [--duration SECONDS] [--warmup SECONDS]
+                 [--payloads N] [--workdir DIR] [--ketenpoort PATH] [--nginx PATH]
+                 [--base-port PORT] [--skip-nginx]
+)";
+
+std::optional<Options> parseOptions(int argc, char** argv) {
+  Options o;
+  for (int i = 1; i < argc; ++i) {
+    const std::string flag = argv[i];
+    if (flag == "--skip-nginx") {
+      o.skip_nginx = true;
+      continue;
+    }
+    if (i + 1 >= argc) return std::nullopt;
+    const std::string value = argv[++i];
+    try {
+      if (flag == "--connections") o.connections = static_cast<unsigned>(std::stoul(value));
+      else if (flag == "--duration") o.duration = std::chrono::seconds(std::stoul(value));
+      else if (flag == "--warmup") o.warmup = std::chrono::seconds(std::stoul(value));
+      else if (flag == "--payloads") o.payloads = std::stoul(value);
+      else if (flag == "--workdir") o.workdir = value;
+      else if (flag == "--ketenpoort") o.ketenpoort = value;
+      else if (flag == "--nginx") o.nginx = value;
+      else if (flag == "--base-port") o.base_port = static_cast<std::uint16_t>(std::stoul(value));
+      else return std::nullopt;
+    } catch (const std::exception&) {
+      return std::nullopt;
+    }
+  }
+  if (o.connections == 0 || o.duration.count() == 0 || o.payloads == 0) return std::nullopt;
+  return o;
+}
+
+// A child process with its output in a file; stopped (and reaped) when it goes.
+class ChildProcess {
+ public:
+  ChildProcess(const std::vector<std::string>& argv, const fs::path& output) {
+    pid_ = ::fork();
+    if (pid_ == 0) {
+      if (!std::freopen(output.c_str(), "w", stdout) || !std::freopen(output.c_str(), "a", stderr)) {
+        _exit(126);
+      }
+      std::vector<char*> args;
+      for (const auto& a : argv) args.push_back(const_cast<char*>(a.c_str()));
+      args.push_back(nullptr);
+      ::execv(args[0], args.data());
+      _exit(127);
+    }
+    if (pid_ < 0) throw std::runtime_error("cannot fork");
+  }
+  ~ChildProcess() { stop(SIGKILL); }
+  ChildProcess(const ChildProcess&) = delete;
+  ChildProcess& operator=(const ChildProcess&) = delete;
+
+  pid_t pid() const { return pid_; }
+  bool running() const { return pid_ > 0 && ::waitpid(pid_, nullptr, WNOHANG) == 0; }
+
+  // Sends `signal` and waits for the exit; returns the exit status (or -1).
+  int stop(int signal = SIGTERM) {
+    if (pid_ <= 0) return -1;
+    ::kill(pid_, signal);
+    int status = 0;
+    ::waitpid(pid_, &status, 0);
+    pid_ = -1;
+    return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+  }
+
+ private:
+  pid_t pid_ = -1;
+};
+
+bool portAccepts(std::uint16_t port) {
+  const int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  sockaddr_in address{};
+  address.sin_family = AF_INET;
+  address.sin_port = htons(port);
+  address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  const bool ok = ::connect(fd, reinterpret_cast<sockaddr*>(&address), sizeof address) == 0;
+  ::close(fd);
+  return ok;
+}
+
+void waitForPort(std::uint16_t port, const ChildProcess& process, const char* what) {
+  const auto deadline = Clock::now() + std::chrono::seconds(30);
+  while (!portAccepts(port)) {
+    if (!process.running() || Clock::now() > deadline) {
+      throw std::runtime_error(std::string(what) + " did not start listening on port " +
+                               std::to_string(port));
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
+}
+
+// Peak resident set (VmHWM) of a process, in KiB; 0 when it cannot be read.
+std::uint64_t peakRssKib(pid_t pid) {
+  std::ifstream status("/proc/" + std::to_string(pid) + "/status");
+  std::string line;
+  while (std::getline(status, line)) {
+    if (line.starts_with("VmHWM:")) return std::stoull(line.substr(6));
+  }
+  return 0;
+}
+
+std::vector<pid_t> childrenOf(pid_t parent) {
+  std::vector<pid_t> out;
+  for (const auto& entry : fs::directory_iterator("/proc")) {
+    const std::string name = entry.path().filename();
+    if (name.empty() || !std::all_of(name.begin(), name.end(), ::isdigit)) continue;
+    std::ifstream status(entry.path() / "status");
+    std::string line;
+    while (std::getline(status, line)) {
+      if (line.starts_with("PPid:")) {
+        if (std::stol(line.substr(5)) == parent) out.push_back(std::stoi(name));
+        break;
+      }
+    }
+  }
+  return out;
+}
+
+std::size_t storedDeliveries(const fs::path& dir) {
+  std::size_t n = 0;
+  for (const auto& e : fs::directory_iterator(dir)) n += e.path().extension() == ".json";
+  return n;
+}
+
+struct Payload {
+  std::string target;
+  std::string xml;
+};
+
+struct LoadResult {
+  std::uint64_t answered_ok = 0;  // 2xx
+  std::map<std::string, std::uint64_t> errors;  // status code or transport error
+  std::vector<double> latencies_ms;  // of the 2xx answers
+  double seconds = 0;
+
+  double percentile(double p) const {
+    if (latencies_ms.empty()) return 0;
+    const auto rank = static_cast<std::size_t>(p * static_cast<double>(latencies_ms.size() - 1));
+    return latencies_ms[rank];
+  }
+  std::uint64_t errorCount() const {
+    std::uint64_t n = 0;
+    for (const auto& [kind, count] : errors) n += count;
+    return n;
+  }
+};
+
+// `connections` threads, each with its own keep-alive mTLS connection, push payloads in
+// turn until `duration` has passed. Each push carries its own X-Transaction-Id.
+LoadResult runLoad(const HttpsClientOptions& server, const std::vector<Payload>& payloads,
+                   unsigned connections, std::chrono::seconds duration) {
+  std::mutex merge;
+  LoadResult total;
+  std::atomic<unsigned> ready{0};
+  std::atomic<bool> go{false};
+  Clock::time_point deadline;
+  std::vector<std::thread> threads;
+  for (unsigned t = 0; t < connections; ++t) {
+    threads.emplace_back([&, t] {
+      LoadResult mine;
+      mine.latencies_ms.reserve(1 << 16);
+      HttpsClient client(server);
+      ++ready;
+      while (!go.load()) std::this_thread::yield();
+      for (std::size_t i = t; Clock::now() < deadline; i += connections) {
+        const Payload& p = payloads[i % payloads.size()];
+        const std::vector<std::pair<std::string, std::string>> headers{
+            {"X-Doelbinding", "regie-inburgering"},
+            {"Content-Type", "application/xml"},
+            {"X-Transaction-Id", newUuidV7()}};
+        const auto started = Clock::now();
+        const auto answer = client.request("POST", p.target, headers, p.xml);
+        const double ms = std::chrono::duration<double, std::milli>(Clock::now() - started).count();
+        if (const auto* r = std::get_if<HttpsResponse>(&answer); r && r->status / 100 == 2) {
+          ++mine.answered_ok;
+          mine.latencies_ms.push_back(ms);
+        } else if (r) {
+          ++mine.errors["http-" + std::to_string(r->status)];
+        } else {
+          ++mine.errors[std::get<std::string>(answer)];
+        }
+      }
+      std::lock_guard lock(merge);
+      total.answered_ok += mine.answered_ok;
+      for (const auto& [kind, count] : mine.errors) total.errors[kind] += count;
+      total.latencies_ms.insert(total.latencies_ms.end(), mine.latencies_ms.begin(),
+                                mine.latencies_ms.end());
+    });
+  }
+  while (ready.load() < connections) std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  const auto started = Clock::now();
+  deadline = started + duration;
+  go = true;
+  for (auto& t : threads) t.join();
+  total.seconds = std::chrono::duration<double>(Clock::now() - started).count();
+  std::sort(total.latencies_ms.begin(), total.latencies_ms.end());
+  return total;
+}
+
+struct Figures {
+  std::string name;
+  double exchanges_per_second = 0;
+  double accepted_per_second = 0;
+  double p50_ms = 0;
+  double p99_ms = 0;
+  double peak_rss_mib = 0;
+  std::uint64_t exchanges = 0;
+  std::uint64_t errors = 0;
+  double drain_seconds = 0;  // after the run, until the receiver had everything
+};
+
+void printErrors(const char* what, const LoadResult& r) {
+  for (const auto& [kind, count] : r.errors) {
+    std::fprintf(stderr, "  %s: %llu × %s\n", what, static_cast<unsigned long long>(count), kind.c_str());
+  }
+}
+
+// Waits until the receiver has stored `expected` deliveries; returns when it had.
+Clock::time_point waitForDeliveries(const fs::path& dir, std::size_t expected) {
+  const auto deadline = Clock::now() + std::chrono::minutes(5);
+  while (storedDeliveries(dir) < expected) {
+    if (Clock::now() > deadline) throw std::runtime_error("the gateway did not deliver everything in 5 minutes");
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
+  return Clock::now();
+}
+
+Figures measureGateway(const Options& o, const DemoEnvironment& env, const fs::path& received,
+                       const std::vector<Payload>& payloads) {
+  ChildProcess gateway({o.ketenpoort.string(), "serve", "--config", env.config_file.string()},
+                       o.workdir / "gateway.log");
+  waitForPort(env.config.exchange.port, gateway, "the gateway");
+  const HttpsClientOptions client{"127.0.0.1", env.config.exchange.port, env.pkiDir() / "ca.pem",
+                                  env.certificateOf("coa"), env.keyOf("coa"), std::chrono::seconds(30)};
+  // The receiver's directory starts empty; the warm-up is delivered before the run starts.
+  const LoadResult warm = runLoad(client, payloads, o.connections, o.warmup);
+  waitForDeliveries(received, warm.answered_ok);
+  const std::size_t start_count = storedDeliveries(received);
+
+  const auto started = Clock::now();
+  const LoadResult run = runLoad(client, payloads, o.connections, o.duration);
+  const auto run_end = Clock::now();
+  const auto drained = waitForDeliveries(received, start_count + run.answered_ok);
+  printErrors("gateway", run);
+
+  Figures f;
+  f.name = "ketenpoort (full path)";
+  f.exchanges = run.answered_ok;
+  f.errors = run.errorCount();
+  f.accepted_per_second = static_cast<double>(run.answered_ok) / run.seconds;
+  f.exchanges_per_second =
+      static_cast<double>(run.answered_ok) / std::chrono::duration<double>(drained - started).count();
+  f.drain_seconds = std::chrono::duration<double>(drained - run_end).count();
+  f.p50_ms = run.percentile(0.50);
+  f.p99_ms = run.percentile(0.99);
+  f.peak_rss_mib = static_cast<double>(peakRssKib(gateway.pid())) / 1024.0;
+  if (gateway.stop(SIGTERM) != 0) std::fprintf(stderr, "the gateway did not stop cleanly\n");
+  return f;
+}
+
+void writeNginxConfig(const fs::path& prefix, const DemoEnvironment& env, std::uint16_t listen,
+                      std::uint16_t receiver) {
+  fs::create_directories(prefix / "logs");
+  fs::create_directories(prefix / "temp");
+  const auto pki = env.pkiDir().string();
+  std::ofstream(prefix / "nginx.conf") << R"(# Written by e2e_bench: a plain TLS reverse proxy, the baseline.
+worker_processes auto;
+pid )" << (prefix / "nginx.pid").string() << R"(;
+error_log )" << (prefix / "logs/error.log").string() << R"( warn;
+events { worker_connections 4096; }
+http {
+  access_log off;
+  client_body_temp_path )" << (prefix / "temp").string() << R"(;
+  client_body_buffer_size 1m;
+  client_max_body_size 4m;
+  upstream gemeente {
+    server 127.0.0.1:)" << receiver << R"(;
+    keepalive 256;
+  }
+  server {
+    listen 127.0.0.1:)" << listen << R"( ssl;
+    ssl_protocols TLSv1.2 TLSv1.3;
+    ssl_certificate )" << pki << R"(/gateway.pem;
+    ssl_certificate_key )" << pki << R"(/gateway.key;
+    ssl_client_certificate )" << pki << R"(/ca.pem;
+    ssl_verify_client on;
+    keepalive_requests 1000000;
+    location /v1/berichten/ {
+      proxy_pass https://gemeente/berichten/;
+      proxy_http_version 1.1;
+      proxy_set_header Connection "";
+      proxy_ssl_certificate )" << pki << R"(/gateway.pem;
+      proxy_ssl_certificate_key )" << pki << R"(/gateway.key;
+      proxy_ssl_trusted_certificate )" << pki << R"(/ca.pem;
+      proxy_ssl_verify on;
+      proxy_ssl_name localhost;
+      proxy_ssl_session_reuse on;
+    }
+  }
+}
+)";
+}
+
+Figures measureNginx(const Options& o, const DemoEnvironment& env, std::uint16_t receiver_port,
+                     const std::vector<Payload>& payloads) {
+  const fs::path prefix = fs::absolute(o.workdir / "nginx");
+  const std::uint16_t port = o.base_port + 5;
+  writeNginxConfig(prefix, env, port, receiver_port);
+  ChildProcess nginx({o.nginx.string(), "-p", prefix.string(), "-c", (prefix / "nginx.conf").string(),
+                      "-e", (prefix / "logs/error.log").string(), "-g", "daemon off;"},
+                     o.workdir / "nginx.log");
+  waitForPort(port, nginx, "nginx");
+  const HttpsClientOptions client{"127.0.0.1", port, env.pkiDir() / "ca.pem", env.certificateOf("coa"),
+                                  env.keyOf("coa"), std::chrono::seconds(30)};
+  runLoad(client, payloads, o.connections, o.warmup);
+  const LoadResult run = runLoad(client, payloads, o.connections, o.duration);
+  printErrors("nginx", run);
+
+  Figures f;
+  f.name = "nginx (TLS proxy only)";
+  f.exchanges = run.answered_ok;
+  f.errors = run.errorCount();
+  f.accepted_per_second = static_cast<double>(run.answered_ok) / run.seconds;
+  f.exchanges_per_second = f.accepted_per_second;
+  f.p50_ms = run.percentile(0.50);
+  f.p99_ms = run.percentile(0.99);
+  std::uint64_t rss = peakRssKib(nginx.pid());
+  for (pid_t worker : childrenOf(nginx.pid())) rss += peakRssKib(worker);
+  f.peak_rss_mib = static_cast<double>(rss) / 1024.0;
+  nginx.stop(SIGQUIT);
+  return f;
+}
+
+std::string machine() {
+  std::ifstream cpuinfo("/proc/cpuinfo");
+  std::string line, model;
+  while (std::getline(cpuinfo, line)) {
+    if (line.starts_with("model name")) {
+      model = line.substr(line.find(':') + 2);
+      break;
+    }
+  }
+  return std::to_string(std::thread::hardware_concurrency()) + " vCPU " + model;
+}
+
+int run(const Options& o) {
+  fs::remove_all(o.workdir);
+  fs::create_directories(o.workdir);
+  DemoPorts ports;
+  ports.exchange = o.base_port;
+  ports.audit = static_cast<std::uint16_t>(o.base_port + 1);
+  ports.ops = static_cast<std::uint16_t>(o.base_port + 2);
+  ports.gemeente_receivers = static_cast<std::uint16_t>(o.base_port + 10);
+  const DemoEnvironment env = createDemoEnvironment(o.workdir / "env", ports);
+  const Party* amsterdam = env.config.findPartyById("gemeente-0363");
+  const auto receiver_url = parseHttpsUrl(amsterdam->endpoints.at(0).url);
+  const fs::path received = fs::absolute(o.workdir / "received");
+  fs::create_directories(received);
+
+  // One receiver for both runs: Amsterdam's system, storing each delivery once.
+  ChildProcess receiver({o.ketenpoort.string(), "simulate", "gemeente", "--listen",
+                         std::to_string(receiver_url->port), "--party", "gemeente-0363", "--out",
+                         received.string(), "--pki", env.pkiDir().string()},
+                        o.workdir / "receiver.log");
+  waitForPort(receiver_url->port, receiver, "the gemeente receiver");
+
+  // Synthetic persons, all gekoppeld to Amsterdam so that every push has one receiver.
+  SyntheticCoa coa(2026, {"0363"});
+  std::vector<Payload> payloads;
+  for (std::size_t i = 0; i < o.payloads; ++i) {
+    SyntheticProfile p = coa.next();
+    payloads.push_back({"/v1/berichten/" + p.flow, std::move(p.xml)});
+  }
+
+  std::printf("e2e: %u connections, %llds measured after %llds warm-up, %zu synthetic profiles, on %s\n",
+              o.connections, static_cast<long long>(o.duration.count()),
+              static_cast<long long>(o.warmup.count()), payloads.size(), machine().c_str());
+  std::fflush(stdout);
+  std::vector<Figures> figures{measureGateway(o, env, received, payloads)};
+  if (!o.skip_nginx) figures.push_back(measureNginx(o, env, receiver_url->port, payloads));
+  receiver.stop(SIGTERM);
+
+  std::printf("\n| path | exchanges/s | accepted/s | p50 ms | p99 ms | peak RSS MiB | exchanges | errors |\n"
+              "|---|---:|---:|---:|---:|---:|---:|---:|\n");
+  for (const auto& f : figures) {
+    std::printf("| %s | %.0f | %.0f | %.2f | %.2f | %.1f | %llu | %llu |\n", f.name.c_str(),
+                f.exchanges_per_second, f.accepted_per_second, f.p50_ms, f.p99_ms, f.peak_rss_mib,
+                static_cast<unsigned long long>(f.exchanges), static_cast<unsigned long long>(f.errors));
+  }
+  std::printf("\ngateway: last delivery %.2f s after the run ended\n", figures[0].drain_seconds);
+  boost::json::object results{{"machine", machine()},
+                              {"connections", o.connections},
+                              {"duration_s", o.duration.count()}};
+  for (const auto& f : figures) {
+    results[f.name] = {{"exchanges_per_s", f.exchanges_per_second}, {"accepted_per_s", f.accepted_per_second},
+                       {"p50_ms", f.p50_ms}, {"p99_ms", f.p99_ms}, {"peak_rss_mib", f.peak_rss_mib},
+                       {"exchanges", f.exchanges}, {"errors", f.errors}};
+  }
+  if (figures.size() == 2 && figures[1].exchanges_per_second > 0) {
+    const double ratio = figures[0].exchanges_per_second / figures[1].exchanges_per_second;
+    results["ratio_gateway_to_nginx"] = ratio;
+    std::printf("ratio gateway/nginx (exchanges/s): %.2f%s\n", ratio,
+                ratio < 0.5 ? "  (below 0.5: the design needs another look)" : "");
+  }
+  std::ofstream(o.workdir / "results.json") << boost::json::serialize(results) << "\n";
+  std::printf("results: %s\n", (o.workdir / "results.json").c_str());
+  // Every measured push must have been answered 2xx; errors make the run fail.
+  for (const auto& f : figures) {
+    if (f.errors > 0 || f.exchanges == 0) return 1;
+  }
+  return 0;
+}
+
+}  // namespace
+}  // namespace ketenpoort::bench
+
+int main(int argc, char** argv) {
+  const auto options = ketenpoort::bench::parseOptions(argc, argv);
+  if (!options) {
+    std::cerr << ketenpoort::bench::kUsage;
+    return 2;
+  }
+  try {
+    return ketenpoort::bench::run(*options);
+  } catch (const std::exception& e) {
+    std::cerr << "e2e_bench: " << e.what() << "\n";
+    return 1;
+  }
+}
