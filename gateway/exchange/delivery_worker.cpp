@@ -72,6 +72,9 @@ void DeliveryWorker::dispatch() {
     if (stopping_) break;
     woken_ = false;
     const bool room = queue_.size() < kBatch;
+    // What finished before this read is seen by it; what finishes during it may be read
+    // in its old state and is skipped below (finished_during_read_).
+    finished_during_read_.clear();
     lock.unlock();
     std::vector<OutboxEntry> due;
     try {
@@ -89,6 +92,7 @@ void DeliveryWorker::dispatch() {
     lock.lock();
     std::size_t added = 0;
     for (auto& entry : due) {
+      if (finished_during_read_.contains(entry.transaction_id)) continue;
       if (in_hand_.insert(entry.transaction_id).second) {
         queue_.push_back(std::move(entry));
         ++added;
@@ -114,6 +118,7 @@ void DeliveryWorker::work() {
     }
     lock.lock();
     in_hand_.erase(entry.transaction_id);
+    finished_during_read_.insert(entry.transaction_id);
     // Something may have become due while this worker was busy.
     woken_ = woken_ || queue_.empty();
     wake_dispatcher_.notify_one();

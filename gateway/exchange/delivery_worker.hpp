@@ -58,6 +58,10 @@ class DeliveryWorker {
   bool stopping_ = false;
   std::deque<OutboxEntry> queue_;
   std::set<std::string> in_hand_;  // queued or being delivered
+  // Entries a worker finished since the dispatcher's current read of the outbox began:
+  // that read may still show them due (delivered or rescheduled after it looked), and
+  // taking them again would deliver twice or dead-letter a delivered message.
+  std::set<std::string> finished_during_read_;
   std::mt19937_64 rng_{std::random_device{}()};
   std::thread dispatcher_;
   std::vector<std::thread> workers_;

@@ -1,0 +1,209 @@
+// The delivery worker against an outbox and a receiver it does not know are fakes: the
+// retry schedule, and an entry a worker has finished while the dispatcher was reading the
+// outbox is not taken a second time from that (stale) read.
+#include <gtest/gtest.h>
+
+#include <condition_variable>
+#include <map>
+#include <mutex>
+#include <thread>
+
+#include "gateway/diagnostics/metrics.hpp"
+#include "gateway/exchange/delivery_worker.hpp"
+
+namespace ketenpoort::testing {
+namespace {
+
+using namespace std::chrono_literals;
+
+// Waits for a condition under the fake's mutex, at most `timeout`.
+template <class Predicate>
+bool waitFor(std::condition_variable& cv, std::unique_lock<std::mutex>& lock, Predicate ready,
+             std::chrono::milliseconds timeout = 5s) {
+  return cv.wait_for(lock, timeout, ready);
+}
+
+// An outbox whose second read takes its snapshot, then waits until the entry it saw as
+// pending has been delivered, and only then answers: the race a slow read meets.
+class RacingOutbox : public OutboxStore {
+ public:
+  explicit RacingOutbox(OutboxEntry entry) { entries_[entry.transaction_id] = std::move(entry); }
+
+  std::vector<OutboxEntry> due(std::int64_t, std::size_t) override {
+    std::unique_lock lock(mutex_);
+    std::vector<OutboxEntry> snapshot;
+    for (const auto& [id, e] : entries_) {
+      if (e.state == DeliveryState::kPending) snapshot.push_back(e);
+    }
+    if (++reads_ == 2 && !snapshot.empty()) {
+      snapshot_taken_ = true;
+      changed_.notify_all();
+      waitFor(changed_, lock, [&] { return delivered_ > 0; });
+      lock.unlock();
+      // Let the worker finish its bookkeeping after the delivery.
+      std::this_thread::sleep_for(100ms);
+      lock.lock();
+    }
+    return snapshot;
+  }
+  void recordFailure(const std::string& id, const std::string&, std::optional<std::int64_t>) override {
+    std::lock_guard lock(mutex_);
+    ++failures_;
+    entries_[id].attempts++;
+  }
+  void markDelivered(const std::string& id) override {
+    std::lock_guard lock(mutex_);
+    entries_[id].state = DeliveryState::kDelivered;
+    ++delivered_;
+    changed_.notify_all();
+  }
+  std::vector<OutboxEntry> postbus(const std::string&, std::size_t) override { return {}; }
+  bool acknowledge(const std::string&, const std::string&) override { return false; }
+  std::optional<OutboxEntry> find(const std::string& id) override {
+    std::lock_guard lock(mutex_);
+    return entries_.at(id);
+  }
+  std::vector<OutboxEntry> list(const DeliveryQuery&) override { return {}; }
+  std::uint64_t count(DeliveryState) override { return 0; }
+
+  void waitForSnapshot() {
+    std::unique_lock lock(mutex_);
+    ASSERT_TRUE(waitFor(changed_, lock, [&] { return snapshot_taken_; }));
+  }
+  int reads() {
+    std::lock_guard lock(mutex_);
+    return reads_;
+  }
+  int failures() {
+    std::lock_guard lock(mutex_);
+    return failures_;
+  }
+
+ private:
+  std::mutex mutex_;
+  std::condition_variable changed_;
+  std::map<std::string, OutboxEntry> entries_;
+  int reads_ = 0;
+  int delivered_ = 0;
+  int failures_ = 0;
+  bool snapshot_taken_ = false;
+};
+
+class MemoryPayloads : public PayloadStore {
+ public:
+  void put(std::string id, std::string body, Callback done) override {
+    {
+      std::lock_guard lock(mutex_);
+      bodies_[std::move(id)] = std::move(body);
+    }
+    done(true, "");
+  }
+  std::optional<std::string> get(const std::string& id) override {
+    std::lock_guard lock(mutex_);
+    const auto it = bodies_.find(id);
+    return it == bodies_.end() ? std::nullopt : std::optional(it->second);
+  }
+  void remove(const std::string& id) override {
+    std::lock_guard lock(mutex_);
+    bodies_.erase(id);
+  }
+  std::size_t sweep(const std::function<bool(const std::string&)>&) override { return 0; }
+
+ private:
+  std::mutex mutex_;
+  std::map<std::string, std::string> bodies_;
+};
+
+class JsonFormat : public OutboundFormat {
+ public:
+  std::string_view contentType() const override { return "application/json"; }
+  std::string render(const OutboundMessage&) const override { return "{}"; }
+};
+
+// Accepts every message; the first call holds until the outbox's racing read has begun.
+class HeldChannel : public DeliveryChannel {
+ public:
+  explicit HeldChannel(RacingOutbox& outbox) : outbox_(outbox) {}
+  DeliveryAttempt deliver(const std::string&, const OutboxEntry&, std::string_view,
+                          const std::string&) override {
+    {
+      std::lock_guard lock(mutex_);
+      ++calls_;
+      in_channel_.notify_all();
+    }
+    outbox_.waitForSnapshot();
+    return {true, ""};
+  }
+  void waitUntilCalled() {
+    std::unique_lock lock(mutex_);
+    ASSERT_TRUE(waitFor(in_channel_, lock, [&] { return calls_ > 0; }));
+  }
+  int calls() {
+    std::lock_guard lock(mutex_);
+    return calls_;
+  }
+
+ private:
+  RacingOutbox& outbox_;
+  std::mutex mutex_;
+  std::condition_variable in_channel_;
+  int calls_ = 0;
+};
+
+TEST(DeliveryWorker, AnEntryFinishedDuringTheDispatchersReadIsNotTakenAgain) {
+  GatewayConfig config;
+  config.outbox.workers = 2;
+  config.parties.push_back({"gemeente-0363", *Oin::parse("00000099200000000363"), "Amsterdam",
+                            PartyRole::kGemeente, "0363", std::nullopt,
+                            {{"*", "https://127.0.0.1:1/berichten"}}});
+  OutboxEntry entry;
+  entry.transaction_id = "01a2047b-c927-7f02-9beb-904f99c6aa73";
+  entry.flow = "coa.klantprofiel";
+  entry.recipient_party_id = "gemeente-0363";
+  RacingOutbox outbox(entry);
+  MemoryPayloads payloads;
+  payloads.put(entry.transaction_id, "{}", [](bool, const std::string&) {});
+  ExchangeAdapters adapters;
+  adapters.outbound_by_role[PartyRole::kGemeente] = std::make_shared<JsonFormat>();
+  auto channel = std::make_shared<HeldChannel>(outbox);
+  adapters.channel = channel;
+  GatewayMetrics metrics;
+
+  DeliveryWorker worker(config, outbox, payloads, adapters, metrics);
+  worker.start();
+  worker.wake();
+  channel->waitUntilCalled();
+  worker.wake();  // the second read starts while the first delivery is in the channel
+  outbox.waitForSnapshot();
+  // Give a wrongly re-queued entry every chance to be taken (dispatcher polls every 200 ms).
+  const auto until = std::chrono::steady_clock::now() + 1s;
+  while (std::chrono::steady_clock::now() < until && outbox.reads() < 4) std::this_thread::sleep_for(10ms);
+  std::this_thread::sleep_for(100ms);
+  worker.stop();
+
+  EXPECT_EQ(channel->calls(), 1);
+  EXPECT_EQ(outbox.failures(), 0) << "a delivered message was taken again (payload-missing)";
+  EXPECT_EQ(metrics.delivery_attempts.value({"delivered"}), 1u);
+  EXPECT_EQ(metrics.delivery_attempts.value({"dead-letter"}), 0u);
+}
+
+TEST(DeliveryWorker, RetryDelayDoublesWithJitterUpToTheCap) {
+  OutboxSettings s;
+  s.initial_backoff = 100ms;
+  s.max_backoff = 1000ms;
+  std::mt19937_64 rng(7);
+  for (int i = 0; i < 50; ++i) {
+    const auto first = retryDelay(s, 1, rng);
+    EXPECT_GE(first, 50ms);
+    EXPECT_LE(first, 100ms);
+    const auto third = retryDelay(s, 3, rng);
+    EXPECT_GE(third, 200ms);
+    EXPECT_LE(third, 400ms);
+    const auto late = retryDelay(s, 30, rng);
+    EXPECT_GE(late, 500ms);
+    EXPECT_LE(late, 1000ms);
+  }
+}
+
+}  // namespace
+}  // namespace ketenpoort::testing
