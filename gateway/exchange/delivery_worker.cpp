@@ -12,7 +12,9 @@ std::int64_t nowMs() {
       .count();
 }
 
-constexpr std::size_t kBatch = 256;
+// Entries waiting in memory for a worker, at most; beyond it they wait in the outbox
+// until a read finds them.
+constexpr std::size_t kBatch = 1024;
 constexpr auto kPollEvery = std::chrono::milliseconds(200);
 constexpr auto kGaugesEvery = std::chrono::seconds(1);
 
@@ -54,12 +56,35 @@ void DeliveryWorker::stop() {
     if (t.joinable()) t.join();
   }
   workers_.clear();
+  // Outcomes still being written call back into this object.
+  std::unique_lock lock(mutex_);
+  settled_.wait(lock, [this] { return unsettled_ == 0; });
 }
 
 void DeliveryWorker::wake() {
   {
     std::lock_guard lock(mutex_);
     woken_ = true;
+  }
+  wake_dispatcher_.notify_one();
+}
+
+void DeliveryWorker::submit(OutboxEntry entry) {
+  if (entry.route != DeliveryRoute::kEndpoint) return;
+  {
+    std::lock_guard lock(mutex_);
+    if (stopping_) return;
+    if (queue_.size() >= kBatch) {
+      // Left in the outbox; the dispatcher reads it when there is room.
+      woken_ = true;
+      more_due_ = true;
+    } else if (in_hand_.insert(entry.transaction_id).second) {
+      queue_.push_back(std::move(entry));
+      wake_workers_.notify_one();
+      return;
+    } else {
+      return;
+    }
   }
   wake_dispatcher_.notify_one();
 }
@@ -72,13 +97,15 @@ void DeliveryWorker::dispatch() {
     if (stopping_) break;
     woken_ = false;
     const bool room = queue_.size() < kBatch;
+    // Entries in hand are due too and come back first; read past them.
+    const std::size_t limit = in_hand_.size() + kBatch;
     // What finished before this read is seen by it; what finishes during it may be read
     // in its old state and is skipped below (finished_during_read_).
     finished_during_read_.clear();
     lock.unlock();
     std::vector<OutboxEntry> due;
     try {
-      if (room) due = outbox_.due(nowMs(), kBatch + 64);
+      if (room) due = outbox_.due(nowMs(), limit);
       if (std::chrono::steady_clock::now() >= gauges_due) {
         gauges_due = std::chrono::steady_clock::now() + kGaugesEvery;
         for (DeliveryState state : {DeliveryState::kPending, DeliveryState::kPostbus, DeliveryState::kDeadLetter}) {
@@ -90,6 +117,8 @@ void DeliveryWorker::dispatch() {
       logWarn("outbox-unreadable", {{"error", e.what()}});
     }
     lock.lock();
+    // A full read may have left more behind: read again once the workers are through.
+    more_due_ = room && due.size() >= limit;
     std::size_t added = 0;
     for (auto& entry : due) {
       if (finished_during_read_.contains(entry.transaction_id)) continue;
@@ -109,22 +138,35 @@ void DeliveryWorker::work() {
     if (stopping_) return;
     OutboxEntry entry = std::move(queue_.front());
     queue_.pop_front();
+    ++unsettled_;
     lock.unlock();
     try {
       deliver(entry);
     } catch (const std::exception& e) {
-      // The store failed under us: the entry stays due and is tried again.
+      // The store failed under us before the outcome was handed over: the entry stays
+      // due and is tried again.
       logError("delivery-bookkeeping-failed", {{"transaction", entry.transaction_id}, {"error", e.what()}});
+      settle(entry.transaction_id);
     }
     lock.lock();
-    in_hand_.erase(entry.transaction_id);
-    finished_during_read_.insert(entry.transaction_id);
-    // Something may have become due while this worker was busy.
-    woken_ = woken_ || queue_.empty();
-    wake_dispatcher_.notify_one();
   }
 }
 
+void DeliveryWorker::settle(const std::string& transaction_id) {
+  {
+    std::lock_guard lock(mutex_);
+    in_hand_.erase(transaction_id);
+    finished_during_read_.insert(transaction_id);
+    --unsettled_;
+    // Something may be waiting in the outbox that did not fit in memory.
+    if (queue_.empty() && more_due_) woken_ = true;
+  }
+  wake_dispatcher_.notify_one();
+  settled_.notify_all();
+}
+
+// The outcome is written in the background; the entry stays in hand (not taken again by
+// a read) until its new state is durable, and its body goes only after that.
 void DeliveryWorker::deliver(const OutboxEntry& entry) {
   const Party* recipient = config_.findPartyById(entry.recipient_party_id);
   const std::string url = recipient ? endpointFor(*recipient, entry.flow) : std::string();
@@ -139,20 +181,29 @@ void DeliveryWorker::deliver(const OutboxEntry& entry) {
   } else {
     attempt = adapters_.channel->deliver(url, entry, format->second->contentType(), *body);
   }
+  const std::string id = entry.transaction_id;
+  const auto settled = [this, id](const char* what) {
+    return [this, id, what](bool ok, const std::string& error) {
+      if (!ok) logError("delivery-bookkeeping-failed", {{"transaction", id}, {"outcome", what}, {"error", error}});
+      settle(id);
+    };
+  };
   if (attempt.delivered) {
-    outbox_.markDelivered(entry.transaction_id);
-    payloads_.remove(entry.transaction_id);
     metrics_.delivery_attempts.inc({"delivered"});
+    outbox_.markDelivered(id, [this, id, then = settled("delivered")](bool ok, const std::string& error) {
+      if (ok) payloads_.remove(id);
+      then(ok, error);
+    });
     return;
   }
   const std::uint32_t failed = entry.attempts + 1;
   if (failed >= config_.outbox.max_attempts || attempt.error == "payload-missing") {
-    outbox_.recordFailure(entry.transaction_id, attempt.error, std::nullopt);
     metrics_.delivery_attempts.inc({"dead-letter"});
-    logError("delivery-dead-letter", {{"transaction", entry.transaction_id},
+    logError("delivery-dead-letter", {{"transaction", id},
                                       {"recipient", entry.recipient_party_id},
                                       {"attempts", failed},
                                       {"error", attempt.error}});
+    outbox_.recordFailure(id, attempt.error, std::nullopt, settled("dead-letter"));
     return;
   }
   std::chrono::milliseconds delay;
@@ -160,13 +211,13 @@ void DeliveryWorker::deliver(const OutboxEntry& entry) {
     std::lock_guard lock(mutex_);
     delay = retryDelay(config_.outbox, failed, rng_);
   }
-  outbox_.recordFailure(entry.transaction_id, attempt.error, nowMs() + delay.count());
   metrics_.delivery_attempts.inc({"failed"});
-  logInfo("delivery-retry", {{"transaction", entry.transaction_id},
+  logInfo("delivery-retry", {{"transaction", id},
                              {"recipient", entry.recipient_party_id},
                              {"attempt", failed},
                              {"retry_in_ms", delay.count()},
                              {"error", attempt.error}});
+  outbox_.recordFailure(id, attempt.error, nowMs() + delay.count(), settled("retry"));
 }
 
 }  // namespace ketenpoort

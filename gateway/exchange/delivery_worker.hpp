@@ -22,12 +22,15 @@ namespace ketenpoort {
 std::chrono::milliseconds retryDelay(const OutboxSettings& settings, std::uint32_t failed_attempts,
                                      std::mt19937_64& rng);
 
-// Takes due outbox entries to their recipients' endpoints: a dispatcher thread finds
-// what is due (woken at once by a new entry, else every 200 ms) and worker threads
-// deliver. Success marks the entry delivered and removes its body; a failure schedules a
-// retry, until the last attempt puts the entry in dead-letter. An entry is in at most one
-// worker's hands; after a crash, what was in flight is simply due again, and the
-// receiver's idempotency check on the transaction id drops a repeat.
+// Takes due outbox entries to their recipients' endpoints. A new entry is handed to the
+// worker threads directly (submit) once it is durable; a dispatcher thread reads the
+// outbox for the rest (retries whose time has come, what was waiting at start-up, what
+// did not fit in memory) every 200 ms or when woken. Success marks the entry delivered
+// and then removes its body; a failure schedules a retry, until the last attempt puts
+// the entry in dead-letter. Outcomes are written in the background, so a worker goes on
+// to the next entry at once; an entry stays in hand until its outcome is durable. An
+// entry is in at most one worker's hands; after a crash, what was in flight is simply due
+// again, and the receiver's idempotency check on the transaction id drops a repeat.
 class DeliveryWorker {
  public:
   DeliveryWorker(const GatewayConfig& config, OutboxStore& outbox, PayloadStore& payloads,
@@ -38,12 +41,18 @@ class DeliveryWorker {
 
   void start();
   void stop();
+  // Something may be due in the outbox (read it now rather than at the next poll).
   void wake();
+  // A new entry, durable in the outbox already: handed to a worker without reading the
+  // outbox back. When too many wait in memory, it is left to the next read.
+  void submit(OutboxEntry entry);
 
  private:
   void dispatch();
   void work();
   void deliver(const OutboxEntry& entry);
+  // The entry's outcome is durable (or could not be written): out of hand.
+  void settle(const std::string& transaction_id);
 
   const GatewayConfig& config_;
   OutboxStore& outbox_;
@@ -54,7 +63,10 @@ class DeliveryWorker {
   std::mutex mutex_;
   std::condition_variable wake_dispatcher_;
   std::condition_variable wake_workers_;
+  std::condition_variable settled_;
   bool woken_ = false;
+  bool more_due_ = false;      // the outbox may hold due entries no read has taken yet
+  std::size_t unsettled_ = 0;  // taken by a worker, outcome not yet durable
   bool stopping_ = false;
   std::deque<OutboxEntry> queue_;
   std::set<std::string> in_hand_;  // queued or being delivered

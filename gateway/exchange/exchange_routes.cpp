@@ -255,7 +255,7 @@ struct Push {
     const std::string instance = request.path;
     auto self = std::make_shared<Push>(*this);
     c.payloads.put(transaction_id, std::move(body),
-                   [self, r = std::move(r), changes = std::move(changes), instance,
+                   [self, r = std::move(r), changes = std::move(changes), instance, entry,
                     recipient_id = recipient.id](bool ok, const std::string& error) mutable {
       if (!ok) {
         logError("payload-unwritable", {{"transaction", self->transaction_id}, {"error", error}});
@@ -266,13 +266,13 @@ struct Push {
         for (const auto& ch : changes) ch(tx);
       };
       self->c.log.append(std::move(r), std::move(change),
-                         [self, instance, recipient_id](const AppendResult& result) {
+                         [self, instance, recipient_id, entry](const AppendResult& result) {
         if (!result.ok) {
           self->c.payloads.remove(self->transaction_id);
           self->finish(problemResponse(problems::logUnavailable(), instance));
           return;
         }
-        self->c.wake_delivery();
+        self->c.submit_delivery(entry);
         self->finish(jsonResponse(202, acceptedBody(self->transaction_id, self->flow_id, recipient_id)));
       });
     });

@@ -25,7 +25,7 @@ struct ExchangeContext {
   PayloadStore& payloads;
   const ExchangeAdapters& adapters;
   BlockingExecutor run_blocking;
-  std::function<void()> wake_delivery;  // a new entry is waiting
+  std::function<void(OutboxEntry)> submit_delivery;  // a new entry is durable in the outbox
 };
 
 // The message routes of the exchange listener (docs/api/openapi.yaml):

@@ -104,7 +104,9 @@ struct GatewayServer::Impl {
                                               [this](std::function<void()> work) {
                                                 asio::post(blocking_pool, std::move(work));
                                               },
-                                              [this] { delivery.wake(); }});
+                                              [this](OutboxEntry entry) {
+                                                delivery.submit(std::move(entry));
+                                              }});
     return router;
   }
 

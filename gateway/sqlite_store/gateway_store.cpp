@@ -26,7 +26,7 @@ GatewayStore::GatewayStore(const GatewayConfig& config)
     : referencer_(SubjectReferencer::loadOrCreate(createdStorageDirectory(config))),
       log_(std::make_unique<SqliteExchangeLog>(exchangeLogOptionsFor(config))),
       registries_(std::make_unique<SqliteRegistryStore>(config.storage_path, referencer_, *log_)),
-      outbox_(std::make_unique<SqliteOutboxStore>(config.storage_path)),
+      outbox_(std::make_unique<SqliteOutboxStore>(config.storage_path, *log_)),
       payloads_(std::make_unique<SqlitePayloadStore>(payloadFile(config))) {
   const std::size_t removed = payloads_->sweep([this](const std::string& transaction_id) {
     const auto entry = outbox_->find(transaction_id);
@@ -34,5 +34,9 @@ GatewayStore::GatewayStore(const GatewayConfig& config)
   });
   if (removed > 0) logInfo("payloads-swept", {{"removed", removed}});
 }
+
+GatewayStore::~GatewayStore() = default;
+
+ExchangeLog& GatewayStore::log() { return *log_; }
 
 }  // namespace ketenpoort

@@ -11,6 +11,8 @@
 
 namespace ketenpoort {
 
+class SqliteExchangeLog;
+
 // Where the subject-reference key lives for a config: beside the database.
 std::filesystem::path subjectKeyFile(const GatewayConfig& config);
 // Where bodies wait for delivery: their own file beside the database.
@@ -26,18 +28,19 @@ std::filesystem::path payloadFile(const GatewayConfig& config);
 class GatewayStore {
  public:
   explicit GatewayStore(const GatewayConfig& config);
+  ~GatewayStore();
   GatewayStore(const GatewayStore&) = delete;
   GatewayStore& operator=(const GatewayStore&) = delete;
 
   const SubjectReferencer& referencer() const { return referencer_; }
-  ExchangeLog& log() { return *log_; }
+  ExchangeLog& log();
   RegistryStore& registries() { return *registries_; }
   OutboxStore& outbox() { return *outbox_; }
   PayloadStore& payloads() { return *payloads_; }
 
  private:
   SubjectReferencer referencer_;
-  std::unique_ptr<ExchangeLog> log_;
+  std::unique_ptr<SqliteExchangeLog> log_;  // also the one writer of the outbox's changes
   std::unique_ptr<RegistryStore> registries_;
   std::unique_ptr<OutboxStore> outbox_;
   std::unique_ptr<PayloadStore> payloads_;

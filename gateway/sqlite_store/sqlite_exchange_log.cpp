@@ -1,5 +1,6 @@
 #include "gateway/sqlite_store/sqlite_exchange_log.hpp"
 
+#include <algorithm>
 #include <array>
 #include <mutex>
 #include <optional>
@@ -329,13 +330,26 @@ void SqliteExchangeLog::append(ExchangeRecord record, StoreChange change, Callba
   {
     std::unique_lock lock(mutex_);
     if (queue_.size() < options_.max_queue && !stopping_) {
-      queue_.push_back({std::move(columns), std::move(done), std::move(change)});
+      queue_.push_back({std::move(columns), std::move(done), std::move(change), {}});
       lock.unlock();
       wake_.notify_one();
       return;
     }
   }
   // Refusing at once is fail-closed too: an exchange that cannot be logged does not happen.
+  done(AppendResult{false, 0, "exchange log queue is full"});
+}
+
+void SqliteExchangeLog::write(DatabaseWrite write, Callback done) {
+  {
+    std::unique_lock lock(mutex_);
+    if (queue_.size() < options_.max_queue && !stopping_) {
+      queue_.push_back({{}, std::move(done), {}, std::move(write)});
+      lock.unlock();
+      wake_.notify_one();
+      return;
+    }
+  }
   done(AppendResult{false, 0, "exchange log queue is full"});
 }
 
@@ -357,14 +371,16 @@ void SqliteExchangeLog::run() {
     lock.unlock();
 
     const auto now = std::chrono::steady_clock::now();
+    const auto records = static_cast<std::uint64_t>(
+        std::count_if(batch.begin(), batch.end(), [](const Pending& p) { return !p.write; }));
     std::uint64_t sequence = w.last_sequence;
     std::string hash = w.last_hash;
     std::string error;
     sequences.clear();
     refused.assign(batch.size(), std::string());
     const bool checkpoint_due =
-        sequence + batch.size() > w.checkpointed_sequence &&
-        (sequence + batch.size() - w.checkpointed_sequence >= options_.checkpoint_every_records ||
+        sequence + records > w.checkpointed_sequence &&
+        (sequence + records - w.checkpointed_sequence >= options_.checkpoint_every_records ||
          now - w.last_checkpoint_time >= options_.checkpoint_every || stopping);
     if (!batch.empty() || checkpoint_due) {
       try {
@@ -373,12 +389,16 @@ void SqliteExchangeLog::run() {
         // last commit; under the write lock, the database's tail is the truth.
         w.readTail(sequence, hash);
         for (std::size_t i = 0; i < batch.size(); ++i) {
-          if (batch[i].change) {
+          if (batch[i].change || batch[i].write) {
             // A savepoint per change: a refused change refuses its own record only.
             exec(w.db, "SAVEPOINT change");
             try {
-              SqliteTransaction transaction(w.db);
-              batch[i].change(transaction);
+              if (batch[i].write) {
+                batch[i].write(w.db);
+              } else {
+                SqliteTransaction transaction(w.db);
+                batch[i].change(transaction);
+              }
               exec(w.db, "RELEASE change");
             } catch (const std::exception& e) {
               exec(w.db, "ROLLBACK TO change");
@@ -387,6 +407,7 @@ void SqliteExchangeLog::run() {
               continue;
             }
           }
+          if (batch[i].write) continue;  // not an exchange: no record
           ++sequence;
           std::array<std::string_view, kHashedColumns.size()> views;
           for (std::size_t c = 0; c < views.size(); ++c) views[c] = batch[i].columns[c];
@@ -422,6 +443,8 @@ void SqliteExchangeLog::run() {
       for (std::size_t i = 0, written = 0; i < batch.size(); ++i) {
         if (!refused[i].empty()) {
           batch[i].done(AppendResult{false, 0, refused[i]});
+        } else if (batch[i].write) {
+          batch[i].done(AppendResult{true, 0, {}});
         } else {
           batch[i].done(AppendResult{true, sequences[written++], {}});
         }

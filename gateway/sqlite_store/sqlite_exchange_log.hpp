@@ -64,6 +64,14 @@ class SqliteExchangeLog final : public ExchangeLog {
   using ExchangeLog::append;
   void append(ExchangeRecord record, StoreChange change, Callback done) override;
 
+  // Writes to the same database that are not exchanges and get no record (the outbox's
+  // delivery bookkeeping): run by the one writer thread in its next transaction, so they
+  // share the batch's fsync and never wait for the write lock against the log. `done`
+  // gets ok (sequence 0) once durable, or the error; a throwing `write` is rolled back
+  // alone.
+  using DatabaseWrite = std::function<void(sqlite3* db)>;
+  void write(DatabaseWrite write, Callback done);
+
   bool healthy() const override { return healthy_.load(); }
   std::uint64_t lastSequence() const override { return committed_sequence_.load(); }
   const std::string& publicKeyPem() const override;
@@ -79,6 +87,7 @@ class SqliteExchangeLog final : public ExchangeLog {
     std::array<std::string, kHashedColumns.size()> columns;
     Callback done;
     StoreChange change;
+    DatabaseWrite write;  // set: not an exchange, no record (columns unused)
   };
   struct Writer;
   struct Reader;

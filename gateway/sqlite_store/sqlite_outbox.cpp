@@ -3,6 +3,9 @@
 #include <fcntl.h>
 #include <unistd.h>
 
+#include <future>
+#include <memory>
+
 #include "gateway/calendar/civil_date.hpp"
 #include "gateway/diagnostics/diagnostic_log.hpp"
 #include "gateway/sqlite_store/sqlite_statement.hpp"
@@ -80,8 +83,8 @@ void enqueue(sqlite3* db, const OutboxEntry& e) {
 
 }  // namespace sqlite_outbox
 
-SqliteOutboxStore::SqliteOutboxStore(const std::filesystem::path& database)
-    : db_(openDatabase(database, kReadWrite | SQLITE_OPEN_CREATE, kBusyTimeoutMs)) {
+SqliteOutboxStore::SqliteOutboxStore(const std::filesystem::path& database, SqliteExchangeLog& writer)
+    : writer_(writer), db_(openDatabase(database, kReadWrite | SQLITE_OPEN_CREATE, kBusyTimeoutMs)) {
   try {
     exec(db_, "PRAGMA journal_mode=WAL");
     sqlite_outbox::createSchema(db_);
@@ -128,32 +131,39 @@ std::vector<OutboxEntry> SqliteOutboxStore::due(std::int64_t now_ms, std::size_t
 }
 
 void SqliteOutboxStore::recordFailure(const std::string& transaction_id, const std::string& error,
-                                      std::optional<std::int64_t> next_attempt_ms) {
-  std::lock_guard lock(mutex_);
-  Statement update(db_, next_attempt_ms
-                            ? "UPDATE outbox SET attempts = attempts + 1, last_error = ?2, "
-                              "next_attempt_ms = ?3 WHERE transaction_id = ?1 AND state = 'pending'"
-                            : "UPDATE outbox SET attempts = attempts + 1, last_error = ?2, "
-                              "state = 'dead-letter', finished_utc = ?4 "
-                              "WHERE transaction_id = ?1 AND state = 'pending'");
-  update.bindText(1, transaction_id);
-  update.bindText(2, error);
-  if (next_attempt_ms) {
-    update.bindInt(3, *next_attempt_ms);
-  } else {
-    update.bindText(4, utcNowRfc3339());
-  }
-  update.step();
+                                      std::optional<std::int64_t> next_attempt_ms, Done done) {
+  const std::string finished = utcNowRfc3339();
+  writer_.write(
+      [=](sqlite3* db) {
+        Statement update(db, next_attempt_ms
+                                 ? "UPDATE outbox SET attempts = attempts + 1, last_error = ?2, "
+                                   "next_attempt_ms = ?3 WHERE transaction_id = ?1 AND state = 'pending'"
+                                 : "UPDATE outbox SET attempts = attempts + 1, last_error = ?2, "
+                                   "state = 'dead-letter', finished_utc = ?4 "
+                                   "WHERE transaction_id = ?1 AND state = 'pending'");
+        update.bindText(1, transaction_id);
+        update.bindText(2, error);
+        if (next_attempt_ms) {
+          update.bindInt(3, *next_attempt_ms);
+        } else {
+          update.bindText(4, finished);
+        }
+        update.step();
+      },
+      [done = std::move(done)](const AppendResult& r) { done(r.ok, r.error); });
 }
 
-void SqliteOutboxStore::markDelivered(const std::string& transaction_id) {
-  std::lock_guard lock(mutex_);
-  Statement update(db_, "UPDATE outbox SET attempts = attempts + 1, state = 'delivered', "
-                        "last_error = '', finished_utc = ?2 "
-                        "WHERE transaction_id = ?1 AND state = 'pending'");
-  update.bindText(1, transaction_id);
-  update.bindText(2, utcNowRfc3339());
-  update.step();
+void SqliteOutboxStore::markDelivered(const std::string& transaction_id, Done done) {
+  writer_.write(
+      [transaction_id, finished = utcNowRfc3339()](sqlite3* db) {
+        Statement update(db, "UPDATE outbox SET attempts = attempts + 1, state = 'delivered', "
+                             "last_error = '', finished_utc = ?2 "
+                             "WHERE transaction_id = ?1 AND state = 'pending'");
+        update.bindText(1, transaction_id);
+        update.bindText(2, finished);
+        update.step();
+      },
+      [done = std::move(done)](const AppendResult& r) { done(r.ok, r.error); });
 }
 
 std::vector<OutboxEntry> SqliteOutboxStore::postbus(const std::string& recipient_party_id,
@@ -166,14 +176,22 @@ std::vector<OutboxEntry> SqliteOutboxStore::postbus(const std::string& recipient
 
 bool SqliteOutboxStore::acknowledge(const std::string& recipient_party_id,
                                     const std::string& transaction_id) {
-  std::lock_guard lock(mutex_);
-  Statement update(db_, "UPDATE outbox SET state = 'delivered', finished_utc = ?3 "
-                        "WHERE transaction_id = ?1 AND recipient_party_id = ?2 AND state = 'postbus'");
-  update.bindText(1, transaction_id);
-  update.bindText(2, recipient_party_id);
-  update.bindText(3, utcNowRfc3339());
-  update.step();
-  return sqlite3_changes(db_) == 1;
+  auto changed = std::make_shared<bool>(false);
+  std::promise<AppendResult> written;
+  writer_.write(
+      [=, finished = utcNowRfc3339()](sqlite3* db) {
+        Statement update(db, "UPDATE outbox SET state = 'delivered', finished_utc = ?3 WHERE "
+                             "transaction_id = ?1 AND recipient_party_id = ?2 AND state = 'postbus'");
+        update.bindText(1, transaction_id);
+        update.bindText(2, recipient_party_id);
+        update.bindText(3, finished);
+        update.step();
+        *changed = sqlite3_changes(db) == 1;
+      },
+      [&written](const AppendResult& r) { written.set_value(r); });
+  const AppendResult result = written.get_future().get();
+  if (!result.ok) throw std::runtime_error("cannot record the acknowledgement: " + result.error);
+  return *changed;
 }
 
 std::optional<OutboxEntry> SqliteOutboxStore::find(const std::string& transaction_id) {

@@ -6,6 +6,7 @@
 #include <mutex>
 #include <thread>
 
+#include "gateway/sqlite_store/sqlite_exchange_log.hpp"
 #include "gateway/store/outbox.hpp"
 
 struct sqlite3;
@@ -14,16 +15,19 @@ namespace ketenpoort {
 
 // The outbox table, in the gateway's database beside the log (entries are created in the
 // log writer's transaction; see sqlite_outbox::enqueue). Its own connection does the
-// delivery workers' reads and state changes, which are small and need no log record.
+// reads. State changes need no log record but go through the log's writer thread all the
+// same (SqliteExchangeLog::write): one writer per database file, so they share its group
+// commit instead of contending for SQLite's write lock with it (which, under load, left
+// each change waiting in the busy handler for milliseconds).
 class SqliteOutboxStore final : public OutboxStore {
  public:
-  explicit SqliteOutboxStore(const std::filesystem::path& database);
+  SqliteOutboxStore(const std::filesystem::path& database, SqliteExchangeLog& writer);
   ~SqliteOutboxStore() override;
 
   std::vector<OutboxEntry> due(std::int64_t now_ms, std::size_t limit) override;
   void recordFailure(const std::string& transaction_id, const std::string& error,
-                     std::optional<std::int64_t> next_attempt_ms) override;
-  void markDelivered(const std::string& transaction_id) override;
+                     std::optional<std::int64_t> next_attempt_ms, Done done) override;
+  void markDelivered(const std::string& transaction_id, Done done) override;
   std::vector<OutboxEntry> postbus(const std::string& recipient_party_id,
                                    std::size_t limit) override;
   bool acknowledge(const std::string& recipient_party_id,
@@ -35,6 +39,7 @@ class SqliteOutboxStore final : public OutboxStore {
  private:
   std::vector<OutboxEntry> select(const std::string& where, const std::vector<std::string>& args);
 
+  SqliteExchangeLog& writer_;
   std::mutex mutex_;
   sqlite3* db_ = nullptr;
 };

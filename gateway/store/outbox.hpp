@@ -60,24 +60,29 @@ struct DeliveryQuery {
 
 // The outbox's state, beside the log. Entries are created only inside a log record's
 // transaction (StoreTransaction::enqueueDelivery), so an entry exists if and only if its
-// exchange is logged as queued. Everything here runs on worker threads.
+// exchange is logged as queued. Reads run on the caller's thread; the outcome of an
+// attempt is written in the background (batched with other writes, so a delivery
+// worker never waits for the disk) and reported to `done` once durable, on the store's
+// thread.
 class OutboxStore {
  public:
+  using Done = std::function<void(bool ok, const std::string& error)>;
   virtual ~OutboxStore() = default;
 
   // Endpoint entries whose next attempt is due at `now_ms`, oldest first.
   virtual std::vector<OutboxEntry> due(std::int64_t now_ms, std::size_t limit) = 0;
   // A failed attempt: count it, and either schedule the next or give up.
   virtual void recordFailure(const std::string& transaction_id, const std::string& error,
-                             std::optional<std::int64_t> next_attempt_ms) = 0;
+                             std::optional<std::int64_t> next_attempt_ms, Done done) = 0;
   // Delivered (endpoint accepted it). Idempotent.
-  virtual void markDelivered(const std::string& transaction_id) = 0;
+  virtual void markDelivered(const std::string& transaction_id, Done done) = 0;
 
   // The recipient's waiting postbus entries, oldest first.
   virtual std::vector<OutboxEntry> postbus(const std::string& recipient_party_id,
                                            std::size_t limit) = 0;
   // The recipient acknowledges one of its own postbus entries; false when there is no
-  // such entry for that recipient (another party's entries are invisible).
+  // such entry for that recipient (another party's entries are invisible). Waits until
+  // durable; throws std::runtime_error when the store cannot write.
   virtual bool acknowledge(const std::string& recipient_party_id,
                            const std::string& transaction_id) = 0;
 

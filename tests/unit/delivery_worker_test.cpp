@@ -46,16 +46,23 @@ class RacingOutbox : public OutboxStore {
     }
     return snapshot;
   }
-  void recordFailure(const std::string& id, const std::string&, std::optional<std::int64_t>) override {
-    std::lock_guard lock(mutex_);
-    ++failures_;
-    entries_[id].attempts++;
+  void recordFailure(const std::string& id, const std::string&, std::optional<std::int64_t>,
+                     Done done) override {
+    {
+      std::lock_guard lock(mutex_);
+      ++failures_;
+      entries_[id].attempts++;
+    }
+    done(true, "");
   }
-  void markDelivered(const std::string& id) override {
-    std::lock_guard lock(mutex_);
-    entries_[id].state = DeliveryState::kDelivered;
-    ++delivered_;
-    changed_.notify_all();
+  void markDelivered(const std::string& id, Done done) override {
+    {
+      std::lock_guard lock(mutex_);
+      entries_[id].state = DeliveryState::kDelivered;
+      ++delivered_;
+      changed_.notify_all();
+    }
+    done(true, "");
   }
   std::vector<OutboxEntry> postbus(const std::string&, std::size_t) override { return {}; }
   bool acknowledge(const std::string&, const std::string&) override { return false; }
