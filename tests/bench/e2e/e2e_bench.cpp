@@ -166,6 +166,22 @@ std::uint64_t peakRssKib(pid_t pid) {
   return 0;
 }
 
+// CPU time (user + system, all threads) a process has used so far, in milliseconds.
+double cpuMs(pid_t pid) {
+  std::ifstream stat("/proc/" + std::to_string(pid) + "/stat");
+  std::string text((std::istreambuf_iterator<char>(stat)), std::istreambuf_iterator<char>());
+  const auto close = text.rfind(')');
+  if (close == std::string::npos) return 0;
+  std::istringstream fields(text.substr(close + 2));
+  std::string field;
+  double ticks = 0;
+  // After the command: state is field 3; utime and stime are fields 14 and 15.
+  for (int i = 3; i <= 15 && fields >> field; ++i) {
+    if (i >= 14) ticks += std::stod(field);
+  }
+  return ticks * 1000.0 / static_cast<double>(::sysconf(_SC_CLK_TCK));
+}
+
 std::vector<pid_t> childrenOf(pid_t parent) {
   std::vector<pid_t> out;
   for (const auto& entry : fs::directory_iterator("/proc")) {
@@ -274,6 +290,7 @@ struct Figures {
   std::uint64_t exchanges = 0;
   std::uint64_t errors = 0;
   double drain_seconds = 0;  // after the run, until the receiver had everything
+  double cpu_ms_per_exchange = 0;  // of the gateway's or nginx's processes, during the run
 };
 
 void printErrors(const char* what, const LoadResult& r) {
@@ -304,10 +321,12 @@ Figures measureGateway(const Options& o, const DemoEnvironment& env, const fs::p
   waitForDeliveries(received, warm.answered_ok);
   const std::size_t start_count = storedDeliveries(received);
 
+  const double cpu_before = cpuMs(gateway.pid());
   const auto started = Clock::now();
   const LoadResult run = runLoad(client, payloads, o.connections, o.duration);
   const auto run_end = Clock::now();
   const auto drained = waitForDeliveries(received, start_count + run.answered_ok);
+  const double cpu_used = cpuMs(gateway.pid()) - cpu_before;
   printErrors("gateway", run);
 
   Figures f;
@@ -321,6 +340,7 @@ Figures measureGateway(const Options& o, const DemoEnvironment& env, const fs::p
   f.p50_ms = run.percentile(0.50);
   f.p99_ms = run.percentile(0.99);
   f.peak_rss_mib = static_cast<double>(peakRssKib(gateway.pid())) / 1024.0;
+  f.cpu_ms_per_exchange = run.answered_ok ? cpu_used / static_cast<double>(run.answered_ok) : 0;
   if (gateway.stop(SIGTERM) != 0) std::fprintf(stderr, "the gateway did not stop cleanly\n");
   return f;
 }
@@ -380,7 +400,14 @@ Figures measureNginx(const Options& o, const DemoEnvironment& env, std::uint16_t
   const HttpsClientOptions client{"127.0.0.1", port, env.pkiDir() / "ca.pem", env.certificateOf("coa"),
                                   env.keyOf("coa"), std::chrono::seconds(30)};
   runLoad(client, payloads, o.connections, o.warmup);
+  const auto nginxCpuMs = [&nginx] {
+    double ms = cpuMs(nginx.pid());
+    for (pid_t worker : childrenOf(nginx.pid())) ms += cpuMs(worker);
+    return ms;
+  };
+  const double cpu_before = nginxCpuMs();
   const LoadResult run = runLoad(client, payloads, o.connections, o.duration);
+  const double cpu_used = nginxCpuMs() - cpu_before;
   printErrors("nginx", run);
 
   Figures f;
@@ -394,6 +421,7 @@ Figures measureNginx(const Options& o, const DemoEnvironment& env, std::uint16_t
   std::uint64_t rss = peakRssKib(nginx.pid());
   for (pid_t worker : childrenOf(nginx.pid())) rss += peakRssKib(worker);
   f.peak_rss_mib = static_cast<double>(rss) / 1024.0;
+  f.cpu_ms_per_exchange = run.answered_ok ? cpu_used / static_cast<double>(run.answered_ok) : 0;
   nginx.stop(SIGQUIT);
   return f;
 }
@@ -447,12 +475,13 @@ int run(const Options& o) {
   if (!o.skip_nginx) figures.push_back(measureNginx(o, env, receiver_url->port, payloads));
   receiver.stop(SIGTERM);
 
-  std::printf("\n| path | exchanges/s | accepted/s | p50 ms | p99 ms | peak RSS MiB | exchanges | errors |\n"
-              "|---|---:|---:|---:|---:|---:|---:|---:|\n");
+  std::printf("\n| path | exchanges/s | accepted/s | p50 ms | p99 ms | peak RSS MiB | CPU ms/exchange "
+              "| exchanges | errors |\n|---|---:|---:|---:|---:|---:|---:|---:|---:|\n");
   for (const auto& f : figures) {
-    std::printf("| %s | %.0f | %.0f | %.2f | %.2f | %.1f | %llu | %llu |\n", f.name.c_str(),
+    std::printf("| %s | %.0f | %.0f | %.2f | %.2f | %.1f | %.3f | %llu | %llu |\n", f.name.c_str(),
                 f.exchanges_per_second, f.accepted_per_second, f.p50_ms, f.p99_ms, f.peak_rss_mib,
-                static_cast<unsigned long long>(f.exchanges), static_cast<unsigned long long>(f.errors));
+                f.cpu_ms_per_exchange, static_cast<unsigned long long>(f.exchanges),
+                static_cast<unsigned long long>(f.errors));
   }
   std::printf("\ngateway: last delivery %.2f s after the run ended\n", figures[0].drain_seconds);
   boost::json::object results{{"machine", machine()},
@@ -461,7 +490,7 @@ int run(const Options& o) {
   for (const auto& f : figures) {
     results[f.name] = {{"exchanges_per_s", f.exchanges_per_second}, {"accepted_per_s", f.accepted_per_second},
                        {"p50_ms", f.p50_ms}, {"p99_ms", f.p99_ms}, {"peak_rss_mib", f.peak_rss_mib},
-                       {"exchanges", f.exchanges}, {"errors", f.errors}};
+                       {"cpu_ms_per_exchange", f.cpu_ms_per_exchange}, {"exchanges", f.exchanges}, {"errors", f.errors}};
   }
   if (figures.size() == 2 && figures[1].exchanges_per_second > 0) {
     const double ratio = figures[0].exchanges_per_second / figures[1].exchanges_per_second;
