@@ -3,6 +3,7 @@
 #include <fcntl.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <future>
 #include <memory>
 
@@ -308,6 +309,7 @@ void SqlitePayloadStore::run() {
   Statement insert(writer_, "INSERT OR REPLACE INTO payloads (transaction_id, body) VALUES (?1, ?2)");
   Statement erase(writer_, "DELETE FROM payloads WHERE transaction_id = ?1");
   std::vector<Pending> batch;
+  bool synchronous_full = true;  // as opened
   std::unique_lock lock(mutex_);
   for (;;) {
     wake_.wait(lock, [this] { return stopping_ || !queue_.empty(); });
@@ -320,6 +322,14 @@ void SqlitePayloadStore::run() {
     lock.unlock();
     std::string error;
     try {
+      // A body must be durable before its exchange is logged; a removal need not be (a
+      // body left behind by a crash is swept at the next start), so a batch of removals
+      // only commits to the WAL and the next batch with a body syncs it.
+      const bool bodies = std::any_of(batch.begin(), batch.end(), [](const Pending& p) { return p.done != nullptr; });
+      if (bodies != synchronous_full) {
+        exec(writer_, bodies ? "PRAGMA synchronous=FULL" : "PRAGMA synchronous=NORMAL");
+        synchronous_full = bodies;
+      }
       exec(writer_, "BEGIN IMMEDIATE");
       for (const Pending& p : batch) {
         Statement& s = p.done ? insert : erase;

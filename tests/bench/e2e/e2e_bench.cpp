@@ -17,6 +17,7 @@
 #include <arpa/inet.h>
 #include <netinet/in.h>
 #include <signal.h>
+#include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -102,6 +103,8 @@ class ChildProcess {
   ChildProcess(const std::vector<std::string>& argv, const fs::path& output) {
     pid_ = ::fork();
     if (pid_ == 0) {
+      // Goes with the benchmark, however that ends.
+      ::prctl(PR_SET_PDEATHSIG, SIGKILL);
       if (!std::freopen(output.c_str(), "w", stdout) || !std::freopen(output.c_str(), "a", stderr)) {
         _exit(126);
       }
@@ -143,6 +146,14 @@ bool portAccepts(std::uint16_t port) {
   const bool ok = ::connect(fd, reinterpret_cast<sockaddr*>(&address), sizeof address) == 0;
   ::close(fd);
   return ok;
+}
+
+// A port some other process already listens on would make the run measure that process.
+void requireFree(std::uint16_t port) {
+  if (portAccepts(port)) {
+    throw std::runtime_error("port " + std::to_string(port) +
+                             " is in use by another process; choose other ports with --base-port");
+  }
 }
 
 void waitForPort(std::uint16_t port, const ChildProcess& process, const char* what) {
@@ -293,6 +304,21 @@ struct Figures {
   double cpu_ms_per_exchange = 0;  // of the gateway's or nginx's processes, during the run
 };
 
+// The figures both paths share, from a measured run.
+Figures figuresOf(std::string name, const LoadResult& run, double cpu_used_ms, std::uint64_t rss_kib) {
+  Figures f;
+  f.name = std::move(name);
+  f.exchanges = run.answered_ok;
+  f.errors = run.errorCount();
+  f.accepted_per_second = static_cast<double>(run.answered_ok) / run.seconds;
+  f.exchanges_per_second = f.accepted_per_second;
+  f.p50_ms = run.percentile(0.50);
+  f.p99_ms = run.percentile(0.99);
+  f.peak_rss_mib = static_cast<double>(rss_kib) / 1024.0;
+  f.cpu_ms_per_exchange = run.answered_ok ? cpu_used_ms / static_cast<double>(run.answered_ok) : 0;
+  return f;
+}
+
 void printErrors(const char* what, const LoadResult& r) {
   for (const auto& [kind, count] : r.errors) {
     std::fprintf(stderr, "  %s: %llu × %s\n", what, static_cast<unsigned long long>(count), kind.c_str());
@@ -329,18 +355,11 @@ Figures measureGateway(const Options& o, const DemoEnvironment& env, const fs::p
   const double cpu_used = cpuMs(gateway.pid()) - cpu_before;
   printErrors("gateway", run);
 
-  Figures f;
-  f.name = "ketenpoort (full path)";
-  f.exchanges = run.answered_ok;
-  f.errors = run.errorCount();
-  f.accepted_per_second = static_cast<double>(run.answered_ok) / run.seconds;
+  Figures f = figuresOf("ketenpoort (full path)", run, cpu_used, peakRssKib(gateway.pid()));
+  // Delivered, not just accepted: until the receiver had the last of them.
   f.exchanges_per_second =
       static_cast<double>(run.answered_ok) / std::chrono::duration<double>(drained - started).count();
   f.drain_seconds = std::chrono::duration<double>(drained - run_end).count();
-  f.p50_ms = run.percentile(0.50);
-  f.p99_ms = run.percentile(0.99);
-  f.peak_rss_mib = static_cast<double>(peakRssKib(gateway.pid())) / 1024.0;
-  f.cpu_ms_per_exchange = run.answered_ok ? cpu_used / static_cast<double>(run.answered_ok) : 0;
   if (gateway.stop(SIGTERM) != 0) std::fprintf(stderr, "the gateway did not stop cleanly\n");
   return f;
 }
@@ -410,18 +429,9 @@ Figures measureNginx(const Options& o, const DemoEnvironment& env, std::uint16_t
   const double cpu_used = nginxCpuMs() - cpu_before;
   printErrors("nginx", run);
 
-  Figures f;
-  f.name = "nginx (TLS proxy only)";
-  f.exchanges = run.answered_ok;
-  f.errors = run.errorCount();
-  f.accepted_per_second = static_cast<double>(run.answered_ok) / run.seconds;
-  f.exchanges_per_second = f.accepted_per_second;
-  f.p50_ms = run.percentile(0.50);
-  f.p99_ms = run.percentile(0.99);
   std::uint64_t rss = peakRssKib(nginx.pid());
   for (pid_t worker : childrenOf(nginx.pid())) rss += peakRssKib(worker);
-  f.peak_rss_mib = static_cast<double>(rss) / 1024.0;
-  f.cpu_ms_per_exchange = run.answered_ok ? cpu_used / static_cast<double>(run.answered_ok) : 0;
+  const Figures f = figuresOf("nginx (TLS proxy only)", run, cpu_used, rss);
   nginx.stop(SIGQUIT);
   return f;
 }
@@ -449,6 +459,10 @@ int run(const Options& o) {
   const DemoEnvironment env = createDemoEnvironment(o.workdir / "env", ports);
   const Party* amsterdam = env.config.findPartyById("gemeente-0363");
   const auto receiver_url = parseHttpsUrl(amsterdam->endpoints.at(0).url);
+  for (std::uint16_t port : {ports.exchange, ports.audit, ports.ops, receiver_url->port,
+                             static_cast<std::uint16_t>(o.base_port + 5)}) {
+    requireFree(port);
+  }
   const fs::path received = fs::absolute(o.workdir / "received");
   fs::create_directories(received);
 
