@@ -5,6 +5,7 @@
 
 #include <cstdlib>
 #include <fstream>
+#include <future>
 #include <sstream>
 #include <thread>
 
@@ -118,6 +119,43 @@ class ExchangeLogTest : public ::testing::Test {
   testing::TempDir dir_;
   SubjectReferencer referencer_{std::string(32, 'k')};
 };
+
+// Writes that are not exchanges (the outbox's delivery state) share the writer's
+// transactions but get no record; one that throws is rolled back alone.
+TEST_F(ExchangeLogTest, DatabaseWritesGetNoRecordAndAFailingOneIsRolledBackAlone) {
+  {
+    SqliteExchangeLog log(options());
+    ASSERT_TRUE(log.appendAndWait(record(0)).ok);
+    const auto write = [&log](SqliteExchangeLog::DatabaseWrite w) {
+      std::promise<AppendResult> done;
+      log.write(std::move(w), [&done](const AppendResult& r) { done.set_value(r); });
+      return done.get_future().get();
+    };
+    const AppendResult made = write([](sqlite3* db) {
+      ASSERT_EQ(sqlite3_exec(db, "CREATE TABLE side (n INTEGER); INSERT INTO side VALUES (1)",
+                             nullptr, nullptr, nullptr), SQLITE_OK);
+    });
+    EXPECT_TRUE(made.ok) << made.error;
+    EXPECT_EQ(made.sequence, 0u);
+    const AppendResult failed = write([](sqlite3* db) {
+      sqlite3_exec(db, "INSERT INTO side VALUES (2)", nullptr, nullptr, nullptr);
+      throw std::runtime_error("refused");
+    });
+    EXPECT_FALSE(failed.ok);
+    EXPECT_THAT(failed.error, HasSubstr("refused"));
+    EXPECT_TRUE(log.appendAndWait(record(1)).ok);
+    EXPECT_EQ(log.lastSequence(), 2u);  // the two records only
+  }
+  sqlite3* db = nullptr;
+  ASSERT_EQ(sqlite3_open(options().database.c_str(), &db), SQLITE_OK);
+  sqlite3_stmt* q = nullptr;
+  ASSERT_EQ(sqlite3_prepare_v2(db, "SELECT group_concat(n) FROM side", -1, &q, nullptr), SQLITE_OK);
+  ASSERT_EQ(sqlite3_step(q), SQLITE_ROW);
+  EXPECT_STREQ(reinterpret_cast<const char*>(sqlite3_column_text(q, 0)), "1");
+  sqlite3_finalize(q);
+  sqlite3_close(db);
+  EXPECT_TRUE(verify().intact);
+}
 
 TEST_F(ExchangeLogTest, AppendsAreNumberedAndTheChainVerifies) {
   {
