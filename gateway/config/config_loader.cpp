@@ -39,8 +39,8 @@ class ConfigReader {
     auto root = xml_.parseRoot("ketenpoort");
     if (!root) return finish(std::move(config));
     xml_.checkElement(root, {}, {"mode"},
-                      {"listeners", "tls", "storage", "mappings", "limits", "outbox", "parties",
-                       "agreements"});
+                      {"listeners", "tls", "storage", "mappings", "limits", "outbox", "signals",
+                       "parties", "agreements"});
     if (auto mode = root.attribute("mode")) {
       const std::string_view value = mode.value();
       if (value == "test") {
@@ -80,12 +80,57 @@ class ConfigReader {
         xml_.problem(outbox, "max-backoff-ms must not be below initial-backoff-ms");
       }
     }
+    readSignals(xml_.single(root, "signals", false), config.signals);
     readParties(xml_.single(root, "parties", true), config);
     readAgreements(xml_.single(root, "agreements", false), config);
     return finish(std::move(config));
   }
 
  private:
+  // A percentage with at most two decimals ("75", "79.5", "74.99") as basis points.
+  void readPercent(const pugi::xml_node& node, const char* name, std::int32_t& basis_points) {
+    const auto attr = node.attribute(name);
+    if (!attr) return;
+    const std::string_view text = attr.value();
+    const auto dot = text.find('.');
+    const std::string_view whole = text.substr(0, dot);
+    const std::string_view fraction = dot == std::string_view::npos ? "" : text.substr(dot + 1);
+    const auto digits = [](std::string_view d) {
+      return std::all_of(d.begin(), d.end(), [](char c) { return c >= '0' && c <= '9'; });
+    };
+    if (whole.empty() || whole.size() > 3 || !digits(whole) || fraction.size() > 2 ||
+        !digits(fraction) || (dot != std::string_view::npos && fraction.empty())) {
+      xml_.problem(node, std::string(name) + " must be a percentage from 0 to 100 with at most two decimals");
+      return;
+    }
+    std::int32_t value = std::stoi(std::string(whole)) * 100;
+    if (!fraction.empty()) value += std::stoi(std::string(fraction)) * (fraction.size() == 1 ? 10 : 1);
+    if (value > 10'000) {
+      xml_.problem(node, std::string(name) + " must be a percentage from 0 to 100 with at most two decimals");
+      return;
+    }
+    basis_points = value;
+  }
+
+  void readSignals(const pugi::xml_node& signals, SignalThresholds& out) {
+    if (!signals) return;
+    xml_.checkElement(signals, {},
+                      {"elip-loan-percent", "elip-months-left", "attendance-norm-percent",
+                       "bridging-after-days"},
+                      {});
+    readPercent(signals, "elip-loan-percent", out.elip_loan_basis_points);
+    readPercent(signals, "attendance-norm-percent", out.attendance_norm_basis_points);
+    if (std::string_view(signals.attribute("elip-months-left").value()) == "off") {
+      out.elip_months_left = std::nullopt;  // the time criterion removed
+    } else {
+      std::int32_t months = out.elip_months_left.value_or(6);
+      if (xml_.readNumber<std::int32_t>(signals, "elip-months-left", 0, 120, months)) {
+        out.elip_months_left = months;
+      }
+    }
+    xml_.readNumber<std::int32_t>(signals, "bridging-after-days", 1, 365, out.bridging_after_days);
+  }
+
   ConfigLoadResult finish(GatewayConfig config) {
     ConfigLoadResult result;
     result.problems = xml_.takeProblems();

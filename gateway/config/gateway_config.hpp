@@ -11,6 +11,7 @@
 
 #include "gateway/calendar/civil_date.hpp"
 #include "gateway/identity/oin.hpp"
+#include "gateway/signals/derived_signals.hpp"
 
 namespace ketenpoort {
 
@@ -101,6 +102,7 @@ struct GatewayConfig {
   std::filesystem::path mappings_dir;  // fields.xml and flows/*.xml
   Limits limits;
   OutboxSettings outbox;
+  SignalThresholds signals;  // <signals elip-loan-percent=… />
   std::vector<Party> parties;
   std::vector<AgreementConfig> agreements;
 

@@ -80,8 +80,8 @@ TEST(CheckConfig, PrintsFileLineMessageForEveryProblemAndFails) {
   EXPECT_EQ(run.exit_code, 1);
   const std::string f = env.config_file.string();
   EXPECT_THAT(run.err, HasSubstr(f + ":9: unknown attribute \"colour\" on <storage>"));
-  EXPECT_THAT(run.err, HasSubstr(f + ":15: duplicate OIN 00000099100000000001 (first at line 14)"));
-  EXPECT_THAT(run.err, HasSubstr(f + ":22: unknown element <printer> in <parties>"));
+  EXPECT_THAT(run.err, HasSubstr(f + ":16: duplicate OIN 00000099100000000001 (first at line 15)"));
+  EXPECT_THAT(run.err, HasSubstr(f + ":23: unknown element <printer> in <parties>"));
   EXPECT_THAT(run.err, HasSubstr("3 problem(s)"));
 }
 

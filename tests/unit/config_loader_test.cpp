@@ -216,6 +216,29 @@ TEST(ConfigLoader, MissingFileIsAProblem) {
   EXPECT_EQ(result.problems[0].str(), "/nonexistent/ketenpoort.xml:0: cannot open config file");
 }
 
+TEST(ConfigLoader, SignalThresholdsAreReadAndChecked) {
+  const auto defaults = parse(kValid);
+  ASSERT_TRUE(defaults.config);
+  EXPECT_EQ(defaults.config->signals.elip_loan_basis_points, 7500);
+  EXPECT_EQ(defaults.config->signals.elip_months_left, 6);
+  const auto set = parse(validWith("<parties>", R"(<signals elip-loan-percent="74.5" elip-months-left="off"
+      attendance-norm-percent="85" bridging-after-days="56"/>
+  <parties>)"));
+  ASSERT_TRUE(set.config) << ::testing::PrintToString(messages(set));
+  EXPECT_EQ(set.config->signals.elip_loan_basis_points, 7450);
+  EXPECT_EQ(set.config->signals.elip_months_left, std::nullopt);
+  EXPECT_EQ(set.config->signals.attendance_norm_basis_points, 8500);
+  EXPECT_EQ(set.config->signals.bridging_after_days, 56);
+  for (const char* bad : {"101", "75.123", "7a", "-5", "75."}) {
+    EXPECT_THAT(messages(parse(validWith("<parties>", std::string(R"(<signals elip-loan-percent=")") +
+                                                         bad + R"("/><parties>)"))),
+                ::testing::Contains(HasSubstr("elip-loan-percent must be a percentage")))
+        << bad;
+  }
+  EXPECT_THAT(messages(parse(validWith("<parties>", R"(<signals elip-months-left="never"/><parties>)"))),
+              ::testing::Contains(HasSubstr("\"elip-months-left\" must be a whole number")));
+}
+
 TEST(ConfigWriter, RenderedConfigLoadsBackToTheSameValues) {
   const auto original = parse(kValid);
   ASSERT_TRUE(original.config);
@@ -242,6 +265,17 @@ TEST(ConfigWriter, RenderedConfigLoadsBackToTheSameValues) {
     EXPECT_EQ(a.parties[i].endpoints.size(), b.parties[i].endpoints.size());
   }
   EXPECT_NE(xml.find(R"(ca-bundle="pki/ca.pem")"), std::string::npos);  // stays relative
+  EXPECT_EQ(a.signals.elip_loan_basis_points, b.signals.elip_loan_basis_points);
+  EXPECT_EQ(a.signals.elip_months_left, b.signals.elip_months_left);
+  EXPECT_EQ(a.signals.attendance_norm_basis_points, b.signals.attendance_norm_basis_points);
+  EXPECT_EQ(a.signals.bridging_after_days, b.signals.bridging_after_days);
+  GatewayConfig removed = a;
+  removed.signals.elip_months_left = std::nullopt;
+  removed.signals.attendance_norm_basis_points = 7950;
+  const auto back = parse(renderGatewayConfigXml(removed, "/srv/ketenpoort"));
+  ASSERT_TRUE(back.config);
+  EXPECT_EQ(back.config->signals.elip_months_left, std::nullopt);
+  EXPECT_EQ(back.config->signals.attendance_norm_basis_points, 7950);
 }
 
 }  // namespace
