@@ -98,14 +98,15 @@ class ConfigReader {
     const auto digits = [](std::string_view d) {
       return std::all_of(d.begin(), d.end(), [](char c) { return c >= '0' && c <= '9'; });
     };
-    if (whole.empty() || whole.size() > 3 || !digits(whole) || fraction.size() > 2 ||
-        !digits(fraction) || (dot != std::string_view::npos && fraction.empty())) {
-      xml_.problem(node, std::string(name) + " must be a percentage from 0 to 100 with at most two decimals");
-      return;
+    std::int32_t value = 0;
+    const bool well_formed = !whole.empty() && whole.size() <= 3 && digits(whole) &&
+                             fraction.size() <= 2 && digits(fraction) &&
+                             (dot == std::string_view::npos || !fraction.empty());
+    if (well_formed) {
+      value = std::stoi(std::string(whole)) * 100;
+      if (!fraction.empty()) value += std::stoi(std::string(fraction)) * (fraction.size() == 1 ? 10 : 1);
     }
-    std::int32_t value = std::stoi(std::string(whole)) * 100;
-    if (!fraction.empty()) value += std::stoi(std::string(fraction)) * (fraction.size() == 1 ? 10 : 1);
-    if (value > 10'000) {
+    if (!well_formed || value > 10'000) {
       xml_.problem(node, std::string(name) + " must be a percentage from 0 to 100 with at most two decimals");
       return;
     }

@@ -326,31 +326,25 @@ void SqliteExchangeLog::runWalCheckpoints() {
 const std::string& SqliteExchangeLog::publicKeyPem() const { return writer_->signer.publicKeyPem(); }
 
 void SqliteExchangeLog::append(ExchangeRecord record, StoreChange change, Callback done) {
-  auto columns = columnTexts(record);
+  enqueue({columnTexts(record), std::move(done), std::move(change), {}});
+}
+
+void SqliteExchangeLog::write(DatabaseWrite write, Callback done) {
+  enqueue({{}, std::move(done), {}, std::move(write)});
+}
+
+void SqliteExchangeLog::enqueue(Pending pending) {
   {
     std::unique_lock lock(mutex_);
     if (queue_.size() < options_.max_queue && !stopping_) {
-      queue_.push_back({std::move(columns), std::move(done), std::move(change), {}});
+      queue_.push_back(std::move(pending));
       lock.unlock();
       wake_.notify_one();
       return;
     }
   }
   // Refusing at once is fail-closed too: an exchange that cannot be logged does not happen.
-  done(AppendResult{false, 0, "exchange log queue is full"});
-}
-
-void SqliteExchangeLog::write(DatabaseWrite write, Callback done) {
-  {
-    std::unique_lock lock(mutex_);
-    if (queue_.size() < options_.max_queue && !stopping_) {
-      queue_.push_back({{}, std::move(done), {}, std::move(write)});
-      lock.unlock();
-      wake_.notify_one();
-      return;
-    }
-  }
-  done(AppendResult{false, 0, "exchange log queue is full"});
+  pending.done(AppendResult{false, 0, "exchange log queue is full"});
 }
 
 void SqliteExchangeLog::run() {

@@ -92,6 +92,7 @@ class SqliteExchangeLog final : public ExchangeLog {
   struct Writer;
   struct Reader;
 
+  void enqueue(Pending pending);
   void run();
   void runWalCheckpoints();
 
