@@ -280,6 +280,12 @@ TEST_F(PushFlowTest, FailingReceiverIsRetriedThenDeadLettered) {
   EXPECT_TRUE(waitUntil([&] { return server_->metrics().outbox_entries.value({"dead-letter"}) == 1; }));
   EXPECT_THAT(plainHttpGet(server_->opsPort(), "/metrics").body,
               HasSubstr("ketenpoort_outbox_entries{state=\"dead-letter\"} 1"));
+  // The body is not kept beyond its purpose: it goes when the gateway next starts.
+  EXPECT_EQ(payloadsKept(), 1);
+  server_.reset();
+  start();
+  // The start-up sweep hands removals to the payload store's writer thread.
+  EXPECT_TRUE(waitUntil([&] { return payloadsKept() == 0; }));
 }
 
 }  // namespace
