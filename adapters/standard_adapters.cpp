@@ -1,8 +1,11 @@
 #include "adapters/standard_adapters.hpp"
 
 #include "adapters/coa_tvs/coa_tvs_format.hpp"
+#include "adapters/duo/duo_format.hpp"
 #include "adapters/gemeente/gemeente_json_format.hpp"
 #include "adapters/gemeente/https_delivery_channel.hpp"
+#include "adapters/taalschool/taalschool_json_format.hpp"
+#include "adapters/toeslagen/toeslagen_format.hpp"
 
 namespace ketenpoort {
 
@@ -10,7 +13,18 @@ ExchangeAdapters standardAdapters(const GatewayConfig& config) {
   ExchangeAdapters adapters;
   auto coa = std::make_shared<const CoaTvsFormat>();
   for (const char* flow : kCoaTvsFlows) adapters.inbound_by_flow.emplace(flow, coa);
+  auto taalschool = std::make_shared<const TaalschoolJsonFormat>(config.signals);
+  for (const char* flow : kTaalschoolFlows) adapters.inbound_by_flow.emplace(flow, taalschool);
+  auto toeslagen = std::make_shared<const ToeslagenStatusFormat>(config.signals);
+  for (const char* flow : kToeslagenFlows) adapters.inbound_by_flow.emplace(flow, toeslagen);
+  // DUO answers queries; its source system is asked for them and for the ELIP overview.
+  adapters.inbound_by_flow.emplace("duo.inburgeringsstatus", std::make_shared<const DuoStatusFormat>());
+  auto duo = std::make_shared<DuoSource>(config.tls);
+  adapters.source_by_flow.emplace("duo.inburgeringsstatus", duo);
+  adapters.source_by_flow.emplace("duo.elip-signaal", duo);
+
   adapters.outbound_by_role.emplace(PartyRole::kGemeente, std::make_shared<const GemeenteJsonFormat>());
+  adapters.outbound_by_role.emplace(PartyRole::kToeslagen, std::make_shared<const ToeslagenXmlFormat>());
   adapters.channel = std::make_shared<HttpsDeliveryChannel>(config.tls, config.outbox.delivery_timeout);
   return adapters;
 }

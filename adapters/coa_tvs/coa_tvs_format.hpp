@@ -16,6 +16,7 @@ class CoaTvsFormat final : public InboundFormat {
 };
 
 // The flows this adapter receives.
-inline constexpr const char* kCoaTvsFlows[] = {"coa.klantprofiel", "coa.nareisprofiel"};
+inline constexpr const char* kCoaTvsFlows[] = {"coa.klantprofiel", "coa.nareisprofiel",
+                                               "coa.toeslagaanvraag"};
 
 }  // namespace ketenpoort

@@ -52,24 +52,6 @@ std::string vnummer(std::mt19937_64& rng) {
 
 }  // namespace
 
-std::string randomSyntheticBsn(std::mt19937_64& rng) {
-  for (;;) {
-    std::array<int, 9> d{};
-    d[0] = between(rng, 1, 9);
-    int sum = 9 * d[0];
-    for (int i = 1; i < 8; ++i) {
-      d[i] = between(rng, 0, 9);
-      sum += (9 - i) * d[i];
-    }
-    const int last = sum % 11;  // 9·d1 + … + 2·d8 − d9 ≡ 0 (mod 11)
-    if (last == 10) continue;
-    d[8] = last;
-    std::string bsn;
-    for (int digit : d) bsn += static_cast<char>('0' + digit);
-    return bsn;
-  }
-}
-
 SyntheticCoa::SyntheticCoa(std::uint64_t seed, std::vector<std::string> gemeente_cbs_codes)
     : rng_(seed), gemeenten_(std::move(gemeente_cbs_codes)) {
   if (gemeenten_.empty()) gemeenten_.push_back("0363");

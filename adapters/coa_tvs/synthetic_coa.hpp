@@ -5,11 +5,10 @@
 #include <string>
 #include <vector>
 
+#include "gateway/identity/bsn.hpp"
+
 namespace ketenpoort {
 
-// A BSN that passes the elfproef, drawn at random: it belongs to no one we know of, and
-// the generator never reads real data.
-std::string randomSyntheticBsn(std::mt19937_64& rng);
 
 struct SyntheticProfile {
   std::string flow;          // coa.klantprofiel or coa.nareisprofiel

@@ -30,7 +30,12 @@ ApiResponse GemeenteSimulator::handle(const ApiRequest& request) {
       return {503, "text/plain", "simulated failure\n", {}};
     }
   }
-  const auto file = options_.out_dir / (id->second + ".json");
+  if (options_.check) {
+    if (std::string problem = options_.check(request.body); !problem.empty()) {
+      return {422, "text/plain", problem + "\n", {}};
+    }
+  }
+  const auto file = options_.out_dir / (id->second + options_.file_extension);
   // O_EXCL makes the idempotency check atomic across this receiver's threads; the body is
   // written to a temporary name first, so a stored file is always complete.
   const auto temporary = options_.out_dir / ("." + id->second + ".tmp");

@@ -3,6 +3,8 @@
 #include <atomic>
 #include <chrono>
 #include <filesystem>
+#include <functional>
+#include <string>
 #include <memory>
 #include <mutex>
 #include <random>
@@ -17,9 +19,14 @@ struct GemeenteSimulatorOptions {
   double fail_rate = 0.0;            // share of requests answered 503 before storing
   std::chrono::milliseconds delay{0};
   std::uint64_t seed = 1;
+  std::string file_extension = ".json";
+  // The receiving system's own check of a document (e.g. the Belastingdienst wants a BSN
+  // and an IBAN): a non-empty answer refuses it with 422 and that text.
+  std::function<std::string(std::string_view body)> check;
 };
 
-// A gemeente's case system as far as the gateway can tell: a real mTLS receiver that
+// A receiving system as far as the gateway can tell (a gemeente's case system; with its
+// own extension and check, the Belastingdienst's intake): a real mTLS receiver that
 // stores each delivery once, keyed by X-Transaction-Id. A repeat of a stored transaction
 // is answered 409 and counted as a duplicate, not stored again: the receiver's
 // idempotency check. Can be told to fail a share of requests or to answer slowly.

@@ -1,5 +1,6 @@
 #pragma once
 
+#include <chrono>
 #include <map>
 #include <memory>
 #include <string>
@@ -55,6 +56,29 @@ class DeliveryChannel {
                                   std::string_view content_type, const std::string& body) = 0;
 };
 
+// A source system the gateway asks on a recipient's behalf (query flows, and the data a
+// derived flow is computed from). Blocking, bounded by `timeout`; runs on the gateway's
+// query threads, never on a network thread.
+struct SourceReply {
+  enum class Outcome { kAnswered, kNotFound, kUnreachable, kTimeout, kError };
+  Outcome outcome = Outcome::kError;
+  std::string body;   // when answered: the document as the source sent it
+  std::string error;  // otherwise: transport error or "http-<status>"; never a body
+};
+class SourceSystem {
+ public:
+  virtual ~SourceSystem() = default;
+  // One person's document for `flow` from the source's endpoint `url`.
+  virtual SourceReply fetchPerson(const std::string& url, const std::string& flow_id,
+                                  const std::string& bsn, const std::string& transaction_id,
+                                  std::chrono::milliseconds timeout) = 0;
+  // Every person the source knows in one gemeente (e.g. DUO's monthly ELIP overview),
+  // each as the source document of `flow_id`.
+  virtual std::variant<std::vector<SourceNode>, SourceReply> fetchGemeente(
+      const std::string& url, const std::string& flow_id, const std::string& gemeente_cbs,
+      const std::string& transaction_id, std::chrono::milliseconds timeout) = 0;
+};
+
 // The adapters a gateway runs with: inbound formats by flow, outbound formats by the
 // recipient's role, and the channel to endpoints. Built by the composition root (server,
 // demo), so the exchange pipeline never names a particular system.
@@ -62,6 +86,7 @@ struct ExchangeAdapters {
   std::map<std::string, std::shared_ptr<const InboundFormat>, std::less<>> inbound_by_flow;
   std::map<PartyRole, std::shared_ptr<const OutboundFormat>> outbound_by_role;
   std::shared_ptr<DeliveryChannel> channel;
+  std::map<std::string, std::shared_ptr<SourceSystem>, std::less<>> source_by_flow;
 };
 
 // The endpoint URL a party has for a flow ("*" matches every flow), or "" for postbus.

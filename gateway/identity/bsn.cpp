@@ -34,4 +34,22 @@ std::string maskBsns(std::string_view text) {
   return out;
 }
 
+std::string randomSyntheticBsn(std::mt19937_64& rng) {
+  std::uniform_int_distribution<int> digit(0, 9);
+  std::uniform_int_distribution<int> leading(1, 9);
+  for (;;) {
+    std::string bsn(9, '0');
+    int sum = 0;
+    for (int i = 0; i < 8; ++i) {
+      const int d = i == 0 ? leading(rng) : digit(rng);
+      bsn[static_cast<std::size_t>(i)] = static_cast<char>('0' + d);
+      sum += (9 - i) * d;
+    }
+    const int last = sum % 11;  // 9·d1 + … + 2·d8 − d9 ≡ 0 (mod 11)
+    if (last == 10) continue;
+    bsn[8] = static_cast<char>('0' + last);
+    return bsn;
+  }
+}
+
 }  // namespace ketenpoort

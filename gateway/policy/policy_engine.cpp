@@ -27,6 +27,20 @@ std::optional<bool> underWi2021(const FlowDefinition& flow, const CanonicalRecor
 }  // namespace
 
 PolicyDecision PolicyEngine::decide(const PolicyRequest& request) const {
+  return decide(request, Stage::kDocument);
+}
+
+PolicyDecision PolicyEngine::mayAsk(const Party& caller, const FlowDefinition& flow,
+                                    std::string_view stated_purpose,
+                                    const std::string& subject_value, const CivilDate& date) const {
+  MappingOutcome asked;
+  if (flow.subject_fields.empty()) return refuse(reasons::kInvalidMessage, "the flow names no subject");
+  asked.record.values.push_back({flow.subject_fields.front(),
+                                 flow.subject_fields.front()->id, subject_value});
+  return decide({caller, flow, stated_purpose, asked, caller, date}, Stage::kBeforeFetch);
+}
+
+PolicyDecision PolicyEngine::decide(const PolicyRequest& request, Stage stage) const {
   const FlowDefinition& flow = request.flow;
   const Party& caller = request.caller;
   const Party& recipient = request.recipient;
@@ -92,7 +106,8 @@ PolicyDecision PolicyEngine::decide(const PolicyRequest& request) const {
     }
   }
 
-  if (flow.regime != RegimeRule::kAny) {
+  // Before a fetch the regime is unknown: it is the source's to say, decided on its answer.
+  if (flow.regime != RegimeRule::kAny && stage == Stage::kDocument) {
     const auto wi2021 = underWi2021(flow, record);
     if (!wi2021) {
       return refuse(reasons::kLawRegime,
@@ -146,6 +161,12 @@ PolicyDecision PolicyEngine::decide(const PolicyRequest& request) const {
       return refuse(reasons::kNoConsent, "no active consent of the person for purpose " +
                                              flow.purpose_id + " towards " + recipient.id);
     }
+  }
+
+  if (stage == Stage::kBeforeFetch) {
+    decision.allowed = true;
+    decision.retention_until = addPeriod(request.date, flow.retention);
+    return decision;
   }
 
   // Field by field: only what the recipient's list names passes; special categories

@@ -69,7 +69,18 @@ class PolicyEngine {
 
   PolicyDecision decide(const PolicyRequest& request) const;
 
+  // For a query, before the source system is asked: everything that can be decided from
+  // who asks, why, and about whom (flow, purpose, agreement, koppeling in the registry,
+  // consent the flow needs). The law regime and the fields are decided on the answer.
+  // `subject_value` is a valid BSN (or V-nummer, as the flow's subject field says).
+  PolicyDecision mayAsk(const Party& caller, const FlowDefinition& flow,
+                        std::string_view stated_purpose, const std::string& subject_value,
+                        const CivilDate& date) const;
+
  private:
+  enum class Stage { kBeforeFetch, kDocument };
+  PolicyDecision decide(const PolicyRequest& request, Stage stage) const;
+
   Registries registries_;
 };
 
