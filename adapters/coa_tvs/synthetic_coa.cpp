@@ -52,6 +52,19 @@ std::string vnummer(std::mt19937_64& rng) {
 
 }  // namespace
 
+std::string syntheticToeslagaanvraag(const std::string& bsn, const std::string& move_date) {
+  return "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<toeslagaanvraag>\n"
+         "  <persoon><bsn>" + bsn + "</bsn><voornamen>Amina</voornamen>"
+         "<geslachtsnaam>Testpersoon</geslachtsnaam><geboortedatum>1991-04-12</geboortedatum></persoon>\n"
+         "  <aanvraag><soort>huurtoeslag</soort><soort>zorgtoeslag</soort></aanvraag>\n"
+         "  <woning><adres>Voorbeeldstraat 1</adres><postcode>1011AB</postcode>"
+         "<huurcontract_datum>2026-10-01</huurcontract_datum><huur>712.40</huur>"
+         "<verhuisdatum>" + move_date + "</verhuisdatum></woning>\n"
+         "  <financien><iban>NL91ABNA0417164300</iban><inkomen>0.00</inkomen></financien>\n"
+         "  <medisch><beperking>rolstoelgebonden</beperking></medisch>\n"
+         "</toeslagaanvraag>\n";
+}
+
 SyntheticCoa::SyntheticCoa(std::uint64_t seed, std::vector<std::string> gemeente_cbs_codes)
     : rng_(seed), gemeenten_(std::move(gemeente_cbs_codes)) {
   if (gemeenten_.empty()) gemeenten_.push_back("0363");

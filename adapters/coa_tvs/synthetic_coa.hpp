@@ -10,6 +10,11 @@
 namespace ketenpoort {
 
 
+// COA's Toeslagenservicepunt applying for huurtoeslag and zorgtoeslag for `bsn` after the
+// tenancy contract is signed (docs/adapters/coa_tvs.md). Carries a medical remark on
+// purpose: COA's system holds it, the gateway must not pass it on.
+std::string syntheticToeslagaanvraag(const std::string& bsn, const std::string& move_date);
+
 struct SyntheticProfile {
   std::string flow;          // coa.klantprofiel or coa.nareisprofiel
   std::string bsn;

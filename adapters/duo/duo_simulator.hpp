@@ -19,7 +19,9 @@ struct DuoSimulatorOptions {
 
 // DUO's inburgering register as the gateway sees it (`ketenpoort simulate duo`): answers
 // POST /duo/inburgeringsstatus and POST /duo/elip-overzicht in the format of
-// docs/adapters/duo.md. Only the gateway's certificate is served; any other OIN gets 403.
+// docs/adapters/duo.md. With a `gateway_oin`, only a certificate with that OIN is
+// answered (403 otherwise); without one, any certificate of the CA (the development
+// gateway's certificate carries no OIN).
 class DuoSimulator {
  public:
   DuoSimulator(DuoSimulatorOptions options, std::string gateway_oin);

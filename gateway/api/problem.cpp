@@ -81,6 +81,19 @@ Problem transactionInProgress() {
   return {409, "transaction-in-progress", "This transaction is being processed",
           "send it again shortly; it will be answered with its first result"};
 }
+Problem sourceUnreachable(std::string detail) {
+  return {502, "source-unreachable", "The source system could not be reached", std::move(detail)};
+}
+Problem sourceTimeout(std::string detail) {
+  return {504, "source-timeout", "The source system did not answer in time", std::move(detail)};
+}
+Problem sourceInvalidAnswer(std::string detail) {
+  return {502, "source-invalid-answer", "The source system's answer is not usable",
+          std::move(detail)};
+}
+Problem subjectUnknown(std::string detail) {
+  return {404, "subject-unknown", "The source system does not know this person", std::move(detail)};
+}
 }  // namespace problems
 
 }  // namespace ketenpoort

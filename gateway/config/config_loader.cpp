@@ -39,7 +39,7 @@ class ConfigReader {
     auto root = xml_.parseRoot("ketenpoort");
     if (!root) return finish(std::move(config));
     xml_.checkElement(root, {}, {"mode"},
-                      {"listeners", "tls", "storage", "mappings", "limits", "outbox", "signals",
+                      {"listeners", "tls", "storage", "mappings", "limits", "outbox", "queries", "signals",
                        "parties", "agreements"});
     if (auto mode = root.attribute("mode")) {
       const std::string_view value = mode.value();
@@ -79,6 +79,11 @@ class ConfigReader {
       if (config.outbox.max_backoff < config.outbox.initial_backoff) {
         xml_.problem(outbox, "max-backoff-ms must not be below initial-backoff-ms");
       }
+    }
+    if (auto queries = xml_.single(root, "queries", false)) {
+      xml_.checkElement(queries, {}, {"timeout-ms", "threads"}, {});
+      readMillis(queries, "timeout-ms", config.queries.timeout);
+      xml_.readNumber<unsigned>(queries, "threads", 1, 256, config.queries.threads);
     }
     readSignals(xml_.single(root, "signals", false), config.signals);
     readParties(xml_.single(root, "parties", true), config);

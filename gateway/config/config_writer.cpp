@@ -78,6 +78,9 @@ std::string renderGatewayConfigXml(const GatewayConfig& config,
   signals.append_attribute("attendance-norm-percent") =
       percent(config.signals.attendance_norm_basis_points).c_str();
   signals.append_attribute("bridging-after-days") = config.signals.bridging_after_days;
+  auto queries = root.append_child("queries");
+  queries.append_attribute("timeout-ms") = static_cast<long long>(config.queries.timeout.count());
+  queries.append_attribute("threads") = config.queries.threads;
   auto outbox = root.append_child("outbox");
   outbox.append_attribute("workers") = config.outbox.workers;
   outbox.append_attribute("max-attempts") = config.outbox.max_attempts;

@@ -58,6 +58,15 @@ struct OutboxSettings {
   std::chrono::milliseconds delivery_timeout{10'000};
 };
 
+// Questions the gateway puts to source systems (DUO) for a query flow.
+struct QuerySettings {
+  // The whole question, connect to last byte; past it the asker gets 504 and nothing else.
+  std::chrono::milliseconds timeout{5'000};
+  // Threads that wait on source systems, apart from those that serve pushes, so a slow
+  // source cannot hold up the chain's other flows.
+  unsigned threads = 8;
+};
+
 // Where a party receives messages: one URL per flow, "*" for every flow.
 struct Endpoint {
   std::string flow;
@@ -102,6 +111,7 @@ struct GatewayConfig {
   std::filesystem::path mappings_dir;  // fields.xml and flows/*.xml
   Limits limits;
   OutboxSettings outbox;
+  QuerySettings queries;
   SignalThresholds signals;  // <signals elip-loan-percent=… />
   std::vector<Party> parties;
   std::vector<AgreementConfig> agreements;

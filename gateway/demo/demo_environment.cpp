@@ -91,6 +91,16 @@ DemoEnvironment createDemoEnvironment(const std::filesystem::path& workdir,
       const auto port = ports.gemeente_receivers + static_cast<std::uint16_t>(gemeente_index++);
       party.endpoints.push_back({"*", "https://127.0.0.1:" + std::to_string(port) + "/berichten"});
     }
+    const auto at = [](std::uint16_t port, const char* path) {
+      return "https://127.0.0.1:" + std::to_string(port) + path;
+    };
+    if (p.role == PartyRole::kDuo && ports.duo != 0) {
+      party.endpoints.push_back({"duo.inburgeringsstatus", at(ports.duo, "/duo/inburgeringsstatus")});
+      party.endpoints.push_back({"duo.elip-signaal", at(ports.duo, "/duo/elip-overzicht")});
+    }
+    if (p.role == PartyRole::kToeslagen && ports.toeslagen != 0) {
+      party.endpoints.push_back({"coa.toeslagaanvraag", at(ports.toeslagen, "/toeslagen/aanvragen")});
+    }
     if (p.organisation) party.organisation = p.organisation;
     config.parties.push_back(std::move(party));
   }

@@ -28,6 +28,10 @@ struct DemoPorts {
   // When set, the demo gemeenten get endpoints https://127.0.0.1:<this + i>/berichten, in
   // the order of demoParties(); otherwise they fetch from their postbus.
   std::uint16_t gemeente_receivers = 0;
+  // When set, DUO's register answers at https://127.0.0.1:<duo>/duo/… and the
+  // Belastingdienst receives aanvragen at https://127.0.0.1:<toeslagen>/toeslagen/aanvragen.
+  std::uint16_t duo = 0;
+  std::uint16_t toeslagen = 0;
 };
 
 // A work directory with pki/ (ca.pem, gateway.pem/.key, <party-id>.pem/.key), data/ and

@@ -8,36 +8,12 @@
 #include <set>
 
 #include "gateway/diagnostics/diagnostic_log.hpp"
+#include "gateway/exchange/exchange_pipeline.hpp"
 #include "gateway/store/identifiers.hpp"
 
 namespace ketenpoort {
 
 namespace {
-
-ApiResponse jsonResponse(unsigned status, const boost::json::value& body) {
-  ApiResponse r;
-  r.status = status;
-  r.body = boost::json::serialize(body);
-  return r;
-}
-
-std::string header(const ApiRequest& request, const std::string& name) {
-  const auto it = request.headers.find(name);
-  return it == request.headers.end() ? std::string() : it->second;
-}
-
-// "00-<trace id>-<parent id>-<flags>" (W3C trace context); the trace id when well-formed.
-std::string traceIdFrom(const std::string& traceparent) {
-  if (traceparent.size() != 55 || traceparent.compare(0, 3, "00-") != 0 || traceparent[35] != '-') {
-    return newTraceId();
-  }
-  const std::string id = traceparent.substr(3, 32);
-  for (char c : id) {
-    if (!((c >= '0' && c <= '9') || (c >= 'a' && c <= 'f'))) return newTraceId();
-  }
-  if (id == std::string(32, '0')) return newTraceId();
-  return id;
-}
 
 std::string partyIdOf(const GatewayConfig& config, const std::string& oin) {
   const auto parsed = Oin::parse(oin);
@@ -87,15 +63,8 @@ struct Push {
   }
 
   ExchangeRecord record(const std::string& recipient_oin) const {
-    ExchangeRecord r;
-    r.transaction_id = transaction_id;
-    r.trace_id = trace_id;
-    r.time_utc = utcNowRfc3339();
-    r.flow = flow_id;
-    r.sender_oin = request.caller->oin.str();
-    r.recipient_oin = recipient_oin;
-    r.purpose = purpose;
-    return r;
+    return exchangeRecord(transaction_id, trace_id, flow_id, request.caller->oin.str(), recipient_oin,
+                          purpose);
   }
 
   // Logs the refusal, then answers with it; if even that cannot be logged, 503.
@@ -104,24 +73,21 @@ struct Push {
     ExchangeRecord r = record(recipient_oin);
     r.legal_basis = std::move(legal_basis);
     r.subject_ref = std::move(subject_ref);
-    r.outcome = ExchangeOutcome::kRefused;
-    r.reason = std::string(reason);
-    logInfo("exchange-refused", {{"flow", flow_id}, {"reason", r.reason}, {"transaction", transaction_id}});
     Problem problem = problems::refused(reason, std::move(detail));
     const std::string instance = request.path;
     // The callback runs on the log's writer thread; answering is a post, so it is quick.
-    c.log.append(std::move(r), [self = *this, problem, instance](const AppendResult& result) mutable {
-      self.finish(result.ok ? problemResponse(problem, instance)
-                            : problemResponse(problems::logUnavailable(), instance));
+    logNotDone(c, std::move(r), ExchangeOutcome::kRefused, reason, [self = *this, problem, instance](bool ok) mutable {
+      self.finish(ok ? problemResponse(problem, instance)
+                     : problemResponse(problems::logUnavailable(), instance));
     });
   }
 
   void run() {
     const Party& sender = *request.caller;
     flow_id = std::string(pathSegment(request.path, 2));
-    purpose = header(request, "x-doelbinding");
-    trace_id = traceIdFrom(header(request, "traceparent"));
-    const std::string given_id = header(request, "x-transaction-id");
+    purpose = requestHeader(request, "x-doelbinding");
+    trace_id = traceIdFrom(requestHeader(request, "traceparent"));
+    const std::string given_id = requestHeader(request, "x-transaction-id");
     if (!given_id.empty() && !isUuid(given_id)) {
       respond(problemResponse(problems::invalidTransactionId(), request.path));
       return;
@@ -165,7 +131,7 @@ struct Push {
   // The recipient: the one the sender names in X-Ontvanger, else the gemeente the record
   // is about (its koppeling). The policy engine then checks the koppeling either way.
   const Party* chooseRecipient(const FlowDefinition& flow, const MappingOutcome& mapped) {
-    const std::string named = header(request, "x-ontvanger");
+    const std::string named = requestHeader(request, "x-ontvanger");
     if (!named.empty()) {
       const auto oin = Oin::parse(named);
       const Party* party = oin ? c.config.findPartyByOin(*oin) : c.config.findPartyById(named);
@@ -183,6 +149,18 @@ struct Push {
         refuse(reasons::kNoKoppeling, "gemeente " + v->value + " is not connected to this gateway", {});
         return nullptr;
       }
+    }
+    if (flow.koppeling_required) {
+      // The registry knows where the person is gekoppeld; the sender need not.
+      if (const auto subject = subjectOf(flow, mapped.record)) {
+        const auto cbs = c.registries.gemeenteOf(*subject, todayUtc());
+        for (const Party& p : c.config.parties) {
+          if (cbs && p.role == PartyRole::kGemeente && p.cbs_code == *cbs) return &p;
+        }
+      }
+      refuse(reasons::kNoKoppeling, "the person is not gekoppeld to any gemeente connected to this gateway; "
+                                    "name the recipient in X-Ontvanger", {});
+      return nullptr;
     }
     refuse(reasons::kNoKoppeling, "the message does not say which gemeente the person is gekoppeld to", {});
     return nullptr;
@@ -208,33 +186,7 @@ struct Push {
         outbound->second->render({flow, transaction_id, flow.basis_article, decision.delivered});
 
     ExchangeRecord r = record(recipient.oin.str());
-    r.legal_basis = flow.basis_article;
-    r.consent_id = decision.consent_id.value_or("");
-    r.agreement_id = decision.agreement_id.value_or("");
-    if (decision.subject) r.subject_ref = c.referencer.reference(*decision.subject);
-    for (const FieldDecision& f : decision.fields) {
-      if (f.delivered) {
-        r.fields_delivered.emplace_back(f.path);
-      } else {
-        r.fields_withheld.push_back({std::string(f.path), std::string(f.reason)});
-      }
-    }
-    r.outcome = ExchangeOutcome::kQueued;
-    r.payload_sha256 = sha256Hex(body);
-    r.retention_until = formatIsoDate(decision.retention_until);
-
-    OutboxEntry entry;
-    entry.transaction_id = transaction_id;
-    entry.trace_id = trace_id;
-    entry.flow = flow_id;
-    entry.purpose = purpose;
-    entry.legal_basis = flow.basis_article;
-    entry.sender_oin = r.sender_oin;
-    entry.recipient_party_id = recipient.id;
-    entry.recipient_oin = r.recipient_oin;
-    entry.route = endpointFor(recipient, flow_id).empty() ? DeliveryRoute::kPostbus
-                                                          : DeliveryRoute::kEndpoint;
-    entry.created_utc = r.time_utc;
+    recordDecision(r, flow, decision, c.referencer, body);
 
     std::vector<StoreChange> changes;
     if (flow.koppeling_field && decision.subject) {
@@ -249,32 +201,13 @@ struct Push {
                                                        std::min(from, today), transaction_id));
       }
     }
-    changes.push_back([entry](StoreTransaction& tx) { tx.enqueueDelivery(entry); });
-
     // Body first, then record + outbox entry in one transaction; 202 only after both.
     const std::string instance = request.path;
     auto self = std::make_shared<Push>(*this);
-    c.payloads.put(transaction_id, std::move(body),
-                   [self, r = std::move(r), changes = std::move(changes), instance, entry,
-                    recipient_id = recipient.id](bool ok, const std::string& error) mutable {
-      if (!ok) {
-        logError("payload-unwritable", {{"transaction", self->transaction_id}, {"error", error}});
-        self->finish(problemResponse(problems::logUnavailable(), instance));
-        return;
-      }
-      auto change = [changes = std::move(changes)](StoreTransaction& tx) {
-        for (const auto& ch : changes) ch(tx);
-      };
-      self->c.log.append(std::move(r), std::move(change),
-                         [self, instance, recipient_id, entry](const AppendResult& result) {
-        if (!result.ok) {
-          self->c.payloads.remove(self->transaction_id);
-          self->finish(problemResponse(problems::logUnavailable(), instance));
-          return;
-        }
-        self->c.submit_delivery(entry);
-        self->finish(jsonResponse(202, acceptedBody(self->transaction_id, self->flow_id, recipient_id)));
-      });
+    queueExchange(c, std::move(r), recipient, std::move(changes), std::move(body),
+                  [self, instance, recipient_id = recipient.id](bool ok) {
+      self->finish(ok ? jsonResponse(202, acceptedBody(self->transaction_id, self->flow_id, recipient_id))
+                      : problemResponse(problems::logUnavailable(), instance));
     });
   }
 

@@ -25,6 +25,7 @@ struct ExchangeContext {
   PayloadStore& payloads;
   const ExchangeAdapters& adapters;
   BlockingExecutor run_blocking;
+  BlockingExecutor run_query;  // waits on source systems (DUO); apart from run_blocking
   std::function<void(OutboxEntry)> submit_delivery;  // a new entry is durable in the outbox
 };
 
@@ -38,5 +39,21 @@ struct ExchangeContext {
 // result and never queued twice. The routes keep a copy of `context`; what it refers to
 // must outlive the router.
 void addExchangeRoutes(Router& router, const ExchangeContext& context);
+
+// GET /v1/bevragingen/{flow}?bsn=…   a query (X-Doelbinding): the gateway decides what it
+// can before asking (flow, purpose, koppeling, agreement, consent), then asks the source
+// system within <queries timeout-ms>, decides again on the answer (law regime, fields)
+// and answers 200 with only what may pass. A source that fails, is slow or answers
+// something unusable gives 502/504 and nothing else; every outcome is logged.
+void addQueryRoutes(Router& router, const ExchangeContext& context);
+
+// POST /v1/signalen/duo.elip-signaal   the gekoppelde gemeente asks for this month's ELIP
+//     signals: the gateway reads DUO's overview for the gemeente, derives who is an ELIP
+//     candidate (<signals> thresholds) and queues one duo.elip-signaal per Wi2021
+//     candidate gekoppeld to it through the outbox (at most one per person per month);
+//     old-law persons are only counted.
+// GET  /v1/aantallen/duo.elip-signaal  only the counts for old-law persons, the persons
+//     the gemeente has no basis for: no personal data at all.
+void addSignalRoutes(Router& router, const ExchangeContext& context);
 
 }  // namespace ketenpoort

@@ -98,15 +98,21 @@ struct GatewayServer::Impl {
 
   Router exchangeRouter() {
     Router router = makeExchangeRouter(config, catalogue);
-    addExchangeRoutes(router, ExchangeContext{config, catalogue, policy, store.log(),
+    const ExchangeContext context{config, catalogue, policy, store.log(),
                                               store.registries(), store.referencer(),
                                               store.outbox(), store.payloads(), adapters,
                                               [this](std::function<void()> work) {
                                                 asio::post(blocking_pool, std::move(work));
                                               },
+                                              [this](std::function<void()> work) {
+                                                asio::post(query_pool, std::move(work));
+                                              },
                                               [this](OutboxEntry entry) {
                                                 delivery.submit(std::move(entry));
-                                              }});
+                                              }};
+    addExchangeRoutes(router, context);
+    addQueryRoutes(router, context);
+    addSignalRoutes(router, context);
     return router;
   }
 
@@ -173,6 +179,8 @@ struct GatewayServer::Impl {
   // Declared after ioc so it is joined before ioc is destroyed: its tasks hold executors
   // (strands) of ioc.
   asio::thread_pool blocking_pool{2};
+  // Questions to source systems (DUO), which may take up to <queries timeout-ms> each.
+  asio::thread_pool query_pool{config.queries.threads};
   asio::ssl::context tls;
   TlsListener exchange;
   TlsListener audit;

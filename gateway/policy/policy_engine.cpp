@@ -26,6 +26,17 @@ std::optional<bool> underWi2021(const FlowDefinition& flow, const CanonicalRecor
 
 }  // namespace
 
+std::optional<SubjectKey> subjectOf(const FlowDefinition& flow, const CanonicalRecord& record) {
+  for (const FieldDefinition* field : flow.subject_fields) {
+    if (const CanonicalValue* v = record.first(field)) {
+      return SubjectKey{field->type == FieldType::kBsn ? SubjectKey::Kind::kBsn
+                                                       : SubjectKey::Kind::kVnummer,
+                        v->value};
+    }
+  }
+  return std::nullopt;
+}
+
 PolicyDecision PolicyEngine::decide(const PolicyRequest& request) const {
   return decide(request, Stage::kDocument);
 }
@@ -75,14 +86,7 @@ PolicyDecision PolicyEngine::decide(const PolicyRequest& request, Stage stage) c
   }
 
   PolicyDecision decision;
-  for (const FieldDefinition* field : flow.subject_fields) {
-    if (const CanonicalValue* v = record.first(field)) {
-      decision.subject = SubjectKey{field->type == FieldType::kBsn ? SubjectKey::Kind::kBsn
-                                                                   : SubjectKey::Kind::kVnummer,
-                                    v->value};
-      break;
-    }
-  }
+  decision.subject = subjectOf(flow, record);
   if (!decision.subject) {
     return refuse(reasons::kInvalidMessage, "the message does not identify its data subject");
   }

@@ -61,6 +61,9 @@ struct PolicyDecision {
   CivilDate retention_until;
 };
 
+// Who a record is about: the first of the flow's subject fields present in it.
+std::optional<SubjectKey> subjectOf(const FlowDefinition& flow, const CanonicalRecord& record);
+
 // Decides, deny by default, whether an exchange may happen and which fields pass.
 // No network and no disk: everything it needs comes in the request and the registries.
 class PolicyEngine {

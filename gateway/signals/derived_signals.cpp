@@ -1,5 +1,7 @@
 #include "gateway/signals/derived_signals.hpp"
 
+#include <algorithm>
+
 #include <stdexcept>
 
 namespace ketenpoort {
@@ -51,6 +53,25 @@ bool bridgingNeeded(const CivilDate& brp_registration, const std::optional<Civil
       addPeriod(brp_registration, CalendarPeriod{0, 0, thresholds.bridging_after_days});
   if (on <= last_day_in_time) return false;
   return !granted_on || *granted_on > last_day_in_time;
+}
+
+std::optional<std::int64_t> parseEuroCents(std::string_view text) {
+  const auto dot = text.find('.');
+  const std::string_view whole = text.substr(0, dot);
+  const std::string_view fraction = dot == std::string_view::npos ? "" : text.substr(dot + 1);
+  const auto digits = [](std::string_view d) {
+    return std::all_of(d.begin(), d.end(), [](char c) { return c >= '0' && c <= '9'; });
+  };
+  if (whole.empty() || whole.size() > 9 || !digits(whole) || fraction.size() > 2 || !digits(fraction) ||
+      (dot != std::string_view::npos && fraction.empty())) {
+    return std::nullopt;
+  }
+  std::int64_t cents = 0;
+  for (char c : whole) cents = cents * 10 + (c - '0');
+  cents *= 100;
+  if (!fraction.empty()) cents += (fraction[0] - '0') * 10;
+  if (fraction.size() == 2) cents += fraction[1] - '0';
+  return cents;
 }
 
 }  // namespace ketenpoort

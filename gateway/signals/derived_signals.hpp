@@ -3,6 +3,7 @@
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "gateway/calendar/civil_date.hpp"
@@ -44,6 +45,10 @@ struct ElipAssessment {
   CivilDate deadline;                  // termijn end with every extension added
   std::int32_t months_left = 0;        // whole months from the day of assessment; 0 when passed
 };
+
+// "8200", "8200.5" or "8200.50" euro as cents; nullopt for anything else (a sign, more
+// than two decimals, an amount over a billion euro).
+std::optional<std::int64_t> parseEuroCents(std::string_view text);
 
 // An ELIP candidate: obligation not met, loan share at or above the threshold, and (unless
 // the time criterion is removed) the deadline no later than the day `months_left` months

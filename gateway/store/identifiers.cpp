@@ -42,6 +42,15 @@ std::string newTraceId() {
   return toHex(b, sizeof b);
 }
 
+std::string uuidFromName(std::string_view name) {
+  std::string hex = sha256Hex(name).substr(0, 32);
+  hex[12] = '8';  // version 8: custom
+  static constexpr char kVariant[] = "89ab";
+  hex[16] = kVariant[std::stoi(hex.substr(16, 1), nullptr, 16) & 3];  // variant 10
+  return hex.substr(0, 8) + "-" + hex.substr(8, 4) + "-" + hex.substr(12, 4) + "-" +
+         hex.substr(16, 4) + "-" + hex.substr(20, 12);
+}
+
 bool isUuid(std::string_view t) {
   if (t.size() != 36) return false;
   for (std::size_t i = 0; i < t.size(); ++i) {

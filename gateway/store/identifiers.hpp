@@ -12,6 +12,10 @@ std::string newUuidV7();
 // A W3C trace-context trace id: 32 lower-case hex digits, not all zero.
 std::string newTraceId();
 
+// A UUIDv8 (RFC 9562) derived from `name` by SHA-256: the same name always gives the same
+// id. Makes a derived exchange idempotent (one ELIP signal per person and month).
+std::string uuidFromName(std::string_view name);
+
 bool isUuid(std::string_view text);
 
 // Lower-case hex of bytes.

@@ -82,6 +82,22 @@ RegistryStore::Change RegistryStore::upsertAgreement(const AgreementEntry& a) {
   return fromResult(result, a.id);
 }
 
+RegistryStore::Change RegistryStore::registerKoppeling(const SubjectKey& subject,
+                                                      const Oin& gemeente_oin,
+                                                      const std::string& gemeente_cbs_code,
+                                                      CivilDate from,
+                                                      const std::string& evidence_ref) {
+  ExchangeRecord record = changeRecord("ketenpoort.koppeling", "koppeling-registered");
+  record.sender_oin = gemeente_oin.str();
+  record.recipient_oin = gemeente_oin.str();
+  record.purpose = "regie-inburgering";
+  record.legal_basis = "koppeling (huisvestingstaakstelling), vastgelegd: " + evidence_ref;
+  record.subject_ref = referencer_.reference(subject);
+  const AppendResult result = log_.appendAndWait(
+      record, koppelingChange(subject, gemeente_cbs_code, from, record.transaction_id));
+  return fromResult(result, record.transaction_id);
+}
+
 StoreChange RegistryStore::koppelingChange(const SubjectKey& subject,
                                            std::string gemeente_cbs_code, CivilDate from,
                                            std::string source_transaction_id) const {

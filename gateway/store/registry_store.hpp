@@ -42,6 +42,12 @@ class RegistryStore : public KoppelingRegistry,
   // Inserts or updates an agreement (seeded from the config); unchanged ones are not
   // rewritten, so a restart does not log anything.
   Change upsertAgreement(const AgreementEntry& agreement);
+  // Registers a koppeling that did not come with a klantprofiel (an old-law person, a
+  // koppeling the gemeente confirms by hand), with its own log record naming the
+  // gemeente's OIN and the document it rests on.
+  Change registerKoppeling(const SubjectKey& subject, const Oin& gemeente_oin,
+                           const std::string& gemeente_cbs_code, CivilDate from,
+                           const std::string& evidence_ref);
   // The change that records a koppeling, to be written with the exchange that taught it.
   StoreChange koppelingChange(const SubjectKey& subject, std::string gemeente_cbs_code,
                               CivilDate from, std::string source_transaction_id) const;

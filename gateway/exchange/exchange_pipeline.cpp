@@ -1,0 +1,145 @@
+#include "gateway/exchange/exchange_pipeline.hpp"
+
+#include <boost/json/serialize.hpp>
+
+#include <memory>
+
+#include "gateway/diagnostics/diagnostic_log.hpp"
+#include "gateway/store/identifiers.hpp"
+
+namespace ketenpoort {
+
+ExchangeRecord exchangeRecord(const std::string& transaction_id, const std::string& trace_id,
+                              const std::string& flow, const std::string& sender_oin,
+                              const std::string& recipient_oin, const std::string& purpose) {
+  ExchangeRecord r;
+  r.transaction_id = transaction_id;
+  r.trace_id = trace_id;
+  r.time_utc = utcNowRfc3339();
+  r.flow = flow;
+  r.sender_oin = sender_oin;
+  r.recipient_oin = recipient_oin;
+  r.purpose = purpose;
+  return r;
+}
+
+void recordDecision(ExchangeRecord& r, const FlowDefinition& flow, const PolicyDecision& decision,
+                    const SubjectReferencer& referencer, const std::string& body) {
+  r.legal_basis = flow.basis_article;
+  r.consent_id = decision.consent_id.value_or("");
+  r.agreement_id = decision.agreement_id.value_or("");
+  if (decision.subject) r.subject_ref = referencer.reference(*decision.subject);
+  for (const FieldDecision& f : decision.fields) {
+    if (f.delivered) {
+      r.fields_delivered.emplace_back(f.path);
+    } else {
+      r.fields_withheld.push_back({std::string(f.path), std::string(f.reason)});
+    }
+  }
+  r.payload_sha256 = sha256Hex(body);
+  r.retention_until = formatIsoDate(decision.retention_until);
+}
+
+void logNotDone(const ExchangeContext& c, ExchangeRecord record, ExchangeOutcome outcome,
+                std::string_view reason, std::function<void(bool ok)> done) {
+  record.outcome = outcome;
+  record.reason = std::string(reason);
+  logInfo(outcome == ExchangeOutcome::kRefused ? "exchange-refused" : "exchange-failed",
+          {{"flow", record.flow}, {"reason", record.reason}, {"transaction", record.transaction_id}});
+  c.log.append(std::move(record), [done = std::move(done)](const AppendResult& result) {
+    done(result.ok);
+  });
+}
+
+void queueExchange(const ExchangeContext& c, ExchangeRecord record, const Party& recipient,
+                   std::vector<StoreChange> changes, std::string body,
+                   std::function<void(bool ok)> done) {
+  record.outcome = ExchangeOutcome::kQueued;
+  OutboxEntry entry;
+  entry.transaction_id = record.transaction_id;
+  entry.trace_id = record.trace_id;
+  entry.flow = record.flow;
+  entry.purpose = record.purpose;
+  entry.legal_basis = record.legal_basis;
+  entry.sender_oin = record.sender_oin;
+  entry.recipient_party_id = recipient.id;
+  entry.recipient_oin = record.recipient_oin;
+  entry.route = endpointFor(recipient, record.flow).empty() ? DeliveryRoute::kPostbus
+                                                            : DeliveryRoute::kEndpoint;
+  entry.created_utc = record.time_utc;
+  changes.push_back([entry](StoreTransaction& tx) { tx.enqueueDelivery(entry); });
+
+  const std::string transaction_id = record.transaction_id;
+  c.payloads.put(transaction_id, std::move(body),
+                 [c, record = std::move(record), changes = std::move(changes), entry,
+                  done = std::move(done)](bool ok, const std::string& error) mutable {
+    if (!ok) {
+      logError("payload-unwritable", {{"transaction", entry.transaction_id}, {"error", error}});
+      done(false);
+      return;
+    }
+    auto change = [changes = std::move(changes)](StoreTransaction& tx) {
+      for (const auto& ch : changes) ch(tx);
+    };
+    c.log.append(std::move(record), std::move(change),
+                 [c, entry, done = std::move(done)](const AppendResult& result) {
+      if (!result.ok) {
+        c.payloads.remove(entry.transaction_id);
+        done(false);
+        return;
+      }
+      c.submit_delivery(entry);
+      done(true);
+    });
+  });
+}
+
+std::optional<SourceRoute> sourceFor(const ExchangeContext& c, const FlowDefinition& flow) {
+  const auto system = c.adapters.source_by_flow.find(flow.id);
+  if (system == c.adapters.source_by_flow.end()) return std::nullopt;
+  for (const Party& party : c.config.parties) {
+    if (!flow.mayBeSentBy(party.role)) continue;
+    std::string url = endpointFor(party, flow.id);
+    if (!url.empty()) return SourceRoute{&party, std::move(url), system->second.get()};
+  }
+  return std::nullopt;
+}
+
+Problem sourceProblem(const SourceReply& reply) {
+  switch (reply.outcome) {
+    case SourceReply::Outcome::kTimeout:
+      return problems::sourceTimeout("no answer within the configured timeout");
+    case SourceReply::Outcome::kUnreachable:
+      return problems::sourceUnreachable("the source system could not be reached");
+    case SourceReply::Outcome::kNotFound:
+      return problems::subjectUnknown("the source system has no record of this person");
+    default:
+      return problems::sourceInvalidAnswer("the source system answered " + reply.error);
+  }
+}
+
+std::string traceIdFrom(const std::string& traceparent) {
+  if (traceparent.size() != 55 || traceparent.compare(0, 3, "00-") != 0 || traceparent[35] != '-') {
+    return newTraceId();
+  }
+  const std::string id = traceparent.substr(3, 32);
+  for (char ch : id) {
+    if (!((ch >= '0' && ch <= '9') || (ch >= 'a' && ch <= 'f'))) return newTraceId();
+  }
+  if (id == std::string(32, '0')) return newTraceId();
+  return id;
+}
+
+std::string requestHeader(const ApiRequest& request, const std::string& name) {
+  const auto it = request.headers.find(name);
+  return it == request.headers.end() ? std::string() : it->second;
+}
+
+ApiResponse jsonResponse(unsigned status, const boost::json::value& body) {
+  ApiResponse r;
+  r.status = status;
+  r.body = boost::json::serialize(body);
+  return r;
+}
+
+}  // namespace ketenpoort

@@ -1,0 +1,61 @@
+#pragma once
+
+#include <boost/json/value.hpp>
+
+#include <functional>
+#include <string>
+#include <vector>
+
+#include "gateway/api/problem.hpp"
+#include "gateway/api/router.hpp"
+#include "gateway/exchange/exchange_routes.hpp"
+
+namespace ketenpoort {
+
+// Pieces every route of the exchange pipeline shares (push, query, derived signals), so
+// each records and queues an exchange the same way.
+
+// A record with the exchange's identity filled in; outcome and the rest are the caller's.
+ExchangeRecord exchangeRecord(const std::string& transaction_id, const std::string& trace_id,
+                              const std::string& flow, const std::string& sender_oin,
+                              const std::string& recipient_oin, const std::string& purpose);
+
+// Fills what an allowed decision says: legal basis, agreement, consent, subject reference,
+// the fields delivered and withheld, the body's hash and the retention date.
+void recordDecision(ExchangeRecord& record, const FlowDefinition& flow,
+                    const PolicyDecision& decision, const SubjectReferencer& referencer,
+                    const std::string& body);
+
+// Logs an exchange that did not happen: refused by policy, or failed (a source system
+// that did not answer). `done(ok)` runs on the log's writer thread once it is durable.
+void logNotDone(const ExchangeContext& c, ExchangeRecord record, ExchangeOutcome outcome,
+                std::string_view reason, std::function<void(bool ok)> done);
+
+// The source system a query or derived flow reads from: the party of the flow's sender
+// role that has an endpoint for it, and the adapter that asks it.
+struct SourceRoute {
+  const Party* party = nullptr;
+  std::string url;
+  SourceSystem* system = nullptr;
+};
+std::optional<SourceRoute> sourceFor(const ExchangeContext& c, const FlowDefinition& flow);
+
+// What the asker hears when the source did not answer usably (502/504/404).
+Problem sourceProblem(const SourceReply& reply);
+
+// Queues an allowed exchange: the body first, then its record, the outbox entry and
+// `changes` in one transaction; then the entry goes to delivery. `done(ok)` says whether
+// all of it is durable; when not, nothing was queued.
+void queueExchange(const ExchangeContext& c, ExchangeRecord record, const Party& recipient,
+                   std::vector<StoreChange> changes, std::string body,
+                   std::function<void(bool ok)> done);
+
+// "00-<trace id>-<parent id>-<flags>" (W3C trace context): its trace id when well-formed,
+// else a new one.
+std::string traceIdFrom(const std::string& traceparent);
+
+std::string requestHeader(const ApiRequest& request, const std::string& name);
+
+ApiResponse jsonResponse(unsigned status, const boost::json::value& body);
+
+}  // namespace ketenpoort

@@ -1,0 +1,236 @@
+#include <boost/json/object.hpp>
+
+#include <future>
+#include <map>
+#include <memory>
+
+#include "gateway/diagnostics/diagnostic_log.hpp"
+#include "gateway/exchange/exchange_pipeline.hpp"
+#include "gateway/signals/derived_signals.hpp"
+#include "gateway/store/identifiers.hpp"
+
+namespace ketenpoort {
+
+namespace {
+
+constexpr std::string_view kElipFlow = "duo.elip-signaal";
+constexpr std::string_view kStatusFlow = "duo.inburgeringsstatus";
+
+const std::string* valueOf(const CanonicalRecord& record, std::string_view path) {
+  for (const CanonicalValue& v : record.values) {
+    if (v.path == path) return &v.value;
+  }
+  return nullptr;
+}
+
+// What the ELIP criteria need from one person's DUO status; nullopt when DUO left out
+// something they need (the person is then counted as unreadable, never guessed at).
+std::optional<ElipInput> elipInputFrom(const CanonicalRecord& record) {
+  const std::string* status = valueOf(record, "duo.status");
+  const std::string* max = valueOf(record, "duo.lening.maximum_eur");
+  const std::string* used = valueOf(record, "duo.lening.besteed_eur");
+  const std::string* end = valueOf(record, "duo.termijn.einde");
+  if (!status || !max || !used || !end) return std::nullopt;
+  ElipInput input;
+  const std::string* exemption = valueOf(record, "duo.ontheffing.verleend");
+  input.obligation_met = *status != "plichtig" || (exemption && *exemption == "true");
+  const auto max_cents = parseEuroCents(*max);
+  const auto used_cents = parseEuroCents(*used);
+  const auto termijn_end = parseIsoDate(*end);
+  if (!max_cents || !used_cents || !termijn_end) return std::nullopt;
+  input.loan_max_cents = *max_cents;
+  input.loan_used_cents = *used_cents;
+  input.termijn_end = *termijn_end;
+  for (const CanonicalValue& v : record.values) {
+    if (v.field && v.field->id == "duo.termijn.verlengingen[].maanden") {
+      input.extensions.push_back({std::stoi(v.value), {}});
+    }
+  }
+  return input;
+}
+
+std::string percentText(std::int32_t basis_points) {
+  const std::int32_t hundredths = basis_points % 100;
+  return std::to_string(basis_points / 100) + (hundredths < 10 ? ".0" : ".") + std::to_string(hundredths);
+}
+
+struct ElipCounts {
+  std::size_t persons = 0;
+  std::size_t unreadable = 0;
+  std::size_t signalled = 0;
+  std::size_t already_signalled = 0;
+  std::map<std::string, std::size_t> refused;
+  std::size_t old_law_persons = 0;
+  std::size_t old_law_candidates = 0;
+  std::size_t old_law_loan = 0;  // at or over the loan threshold, whatever the time left
+};
+
+// One ELIP run for one gemeente: reads DUO's overview, derives, and (when `signal`)
+// queues the signals. Runs on a query thread; blocks until every signal is durable.
+class ElipRun {
+ public:
+  ElipRun(const ExchangeContext& c, const Party& gemeente, std::string purpose, std::string trace_id)
+      : c_(c), gemeente_(gemeente), purpose_(std::move(purpose)), trace_id_(std::move(trace_id)) {}
+
+  // The counts, or the problem the gemeente hears when DUO could not be read.
+  std::variant<ElipCounts, Problem> run(bool signal) {
+    const FlowDefinition* elip = c_.catalogue.findFlow(kElipFlow);
+    const FlowDefinition* status = c_.catalogue.findFlow(kStatusFlow);
+    const auto source = elip ? sourceFor(c_, *elip) : std::nullopt;
+    if (!elip || !status || !source) {
+      return problems::sourceUnreachable("no DUO system is configured for " + std::string(kElipFlow));
+    }
+    auto persons = source->system->fetchGemeente(source->url, elip->id, *gemeente_.cbs_code,
+                                                 newUuidV7(), c_.config.queries.timeout);
+    if (auto* reply = std::get_if<SourceReply>(&persons)) {
+      logWarn("source-not-answered", {{"flow", elip->id}, {"error", reply->error}});
+      return sourceProblem(*reply);
+    }
+    const CivilDate today = todayUtc();
+    ElipCounts counts;
+    for (const SourceNode& person : std::get<std::vector<SourceNode>>(persons)) {
+      ++counts.persons;
+      const MappingOutcome mapped = mapSourceDocument(*status, person);
+      const std::string* law = valueOf(mapped.record, "procedure.wet");
+      const auto input = mapped.ok() && law ? elipInputFrom(mapped.record) : std::nullopt;
+      if (!input) {
+        ++counts.unreadable;
+        continue;
+      }
+      const ElipAssessment a = assessElip(*input, today, c_.config.signals);
+      if (*law != "wi2021") {
+        // No basis for personal data: only counted, as DUO's portal does.
+        ++counts.old_law_persons;
+        if (a.candidate) ++counts.old_law_candidates;
+        if (!input->obligation_met && a.loan_basis_points >= c_.config.signals.elip_loan_basis_points) {
+          ++counts.old_law_loan;
+        }
+        continue;
+      }
+      if (a.candidate && signal) {
+        signalCandidate(*elip, *source->party, *subjectOf(*status, mapped.record), *law, a, today,
+                        counts);
+      }
+    }
+    return counts;
+  }
+
+ private:
+  void signalCandidate(const FlowDefinition& flow, const Party& duo, const SubjectKey& subject,
+                       const std::string& law, const ElipAssessment& a, const CivilDate& today,
+                       ElipCounts& counts) {
+    SourceNode document{flow.source_root, {}, {}};
+    document.children = {{"bsn", subject.value, {}},
+                         {"wet", law, {}},
+                         {"kandidaat", "true", {}},
+                         {"lening_percentage", percentText(a.loan_basis_points), {}},
+                         {"termijn_einde", formatIsoDate(a.deadline), {}},
+                         {"maanden_resterend", std::to_string(a.months_left), {}}};
+    const MappingOutcome mapped = mapSourceDocument(flow, document);
+    const std::string subject_ref = c_.referencer.reference(subject);
+    // One signal per person, gemeente and month: a second run this month finds it.
+    const std::string month = formatIsoDate(today).substr(0, 7);
+    const std::string transaction_id =
+        uuidFromName(flow.id + "/" + subject_ref + "/" + *gemeente_.cbs_code + "/" + month);
+    if (c_.log.findTransaction(transaction_id, duo.oin.str())) {
+      ++counts.already_signalled;
+      return;
+    }
+    const PolicyDecision decision = c_.policy.decide({duo, flow, purpose_, mapped, gemeente_, today});
+    const auto outbound = c_.adapters.outbound_by_role.find(gemeente_.role);
+    const bool allowed = decision.allowed && outbound != c_.adapters.outbound_by_role.end();
+    // A refusal is decided afresh at every run (a koppeling may have come meanwhile), so it
+    // gets an id of its own; only a queued signal takes the month's id.
+    ExchangeRecord r = exchangeRecord(allowed ? transaction_id : newUuidV7(), trace_id_, flow.id,
+                                      duo.oin.str(), gemeente_.oin.str(), purpose_);
+    r.legal_basis = flow.basis_article;
+    r.subject_ref = subject_ref;
+    std::promise<bool> durable;
+    if (!allowed) {
+      const std::string reason(decision.allowed ? reasons::kFlowNotAllowed : decision.reason);
+      ++counts.refused[reason];
+      logNotDone(c_, std::move(r), ExchangeOutcome::kRefused, reason,
+                 [&durable](bool ok) { durable.set_value(ok); });
+      durable.get_future().wait();
+      return;
+    }
+    std::string body = outbound->second->render({flow, transaction_id, flow.basis_article, decision.delivered});
+    recordDecision(r, flow, decision, c_.referencer, body);
+    queueExchange(c_, std::move(r), gemeente_, {}, std::move(body),
+                  [&durable](bool ok) { durable.set_value(ok); });
+    if (!durable.get_future().get()) throw std::runtime_error("the exchange log cannot be written");
+    ++counts.signalled;
+  }
+
+  const ExchangeContext& c_;
+  const Party& gemeente_;
+  std::string purpose_;
+  std::string trace_id_;
+};
+
+boost::json::object oldLawCounts(const ElipCounts& counts) {
+  return {{"personen", counts.old_law_persons},
+          {"elip_kandidaten", counts.old_law_candidates},
+          {"lening_boven_drempel", counts.old_law_loan}};
+}
+
+// Both routes: a gemeente, the ELIP purpose, then the run on a query thread.
+void addElipRoute(Router& router, const ExchangeContext& context, const char* method,
+                  const std::string& path, bool signal) {
+  router.addAsync(method, path, [context, signal](ApiRequest request, Router::Respond respond) {
+    context.run_query([context, signal, request = std::move(request), respond = std::move(respond)] {
+      const Party& caller = *request.caller;
+      const FlowDefinition* flow = context.catalogue.findFlow(kElipFlow);
+      const std::string purpose = requestHeader(request, "x-doelbinding");
+      try {
+        if (!flow || caller.role != PartyRole::kGemeente || !caller.cbs_code) {
+          respond(problemResponse(problems::refused(reasons::kFlowNotAllowed,
+                                                    "only a gemeente receives ELIP signals"),
+                                  request.path));
+          return;
+        }
+        if (purpose != flow->purpose_id) {
+          respond(problemResponse(problems::refused(reasons::kPurposeMismatch,
+                                                    "ELIP signals serve purpose " + flow->purpose_id),
+                                  request.path));
+          return;
+        }
+        ElipRun run(context, caller, purpose, traceIdFrom(requestHeader(request, "traceparent")));
+        auto result = run.run(signal);
+        if (auto* problem = std::get_if<Problem>(&result)) {
+          respond(problemResponse(*problem, request.path));
+          return;
+        }
+        const ElipCounts& counts = std::get<ElipCounts>(result);
+        boost::json::object body{{"gemeente", *caller.cbs_code},
+                                 {"peildatum", formatIsoDate(todayUtc())},
+                                 {"oude_wet", oldLawCounts(counts)}};
+        if (signal) {
+          boost::json::object refused;
+          for (const auto& [reason, n] : counts.refused) refused[reason] = n;
+          body["personen"] = counts.persons;
+          body["onleesbaar"] = counts.unreadable;
+          body["signalen_verstuurd"] = counts.signalled;
+          body["al_gesignaleerd"] = counts.already_signalled;
+          body["geweigerd"] = std::move(refused);
+        }
+        logInfo(signal ? "elip-run" : "elip-counts",
+                {{"gemeente", *caller.cbs_code}, {"signalled", counts.signalled},
+                 {"old_law", counts.old_law_persons}});
+        respond(jsonResponse(200, body));
+      } catch (const std::exception& e) {
+        logError("elip-run-failed", {{"error", e.what()}});
+        respond(problemResponse(problems::logUnavailable(), request.path));
+      }
+    });
+  });
+}
+
+}  // namespace
+
+void addSignalRoutes(Router& router, const ExchangeContext& context) {
+  addElipRoute(router, context, "POST", "/v1/signalen/duo.elip-signaal", true);
+  addElipRoute(router, context, "GET", "/v1/aantallen/duo.elip-signaal", false);
+}
+
+}  // namespace ketenpoort
