@@ -75,13 +75,22 @@ TEST(CheckConfig, PrintsFileLineMessageForEveryProblemAndFails) {
   xml.replace(xml.find("</parties>"), 0, "<printer/>\n");
   std::ofstream(env.config_file) << xml;
 
+  // The lines where the edits landed, counted here so the test follows the demo config.
+  const auto lineOf = [&](const std::string& text, std::size_t from = 0) {
+    const auto at = xml.find(text, from);
+    return std::to_string(1 + std::count(xml.begin(), xml.begin() + static_cast<long>(at), '\n'));
+  };
+  const std::string first_coa = lineOf("00000099100000000001");
+  const std::string duplicate = lineOf("00000099100000000001", xml.find("00000099100000000001") + 20);
+
   const CommandResult run = runCommand({KETENPOORT_BINARY, "check-config", "--config", env.config_file},
                              dir.path());
   EXPECT_EQ(run.exit_code, 1);
   const std::string f = env.config_file.string();
-  EXPECT_THAT(run.err, HasSubstr(f + ":9: unknown attribute \"colour\" on <storage>"));
-  EXPECT_THAT(run.err, HasSubstr(f + ":16: duplicate OIN 00000099100000000001 (first at line 15)"));
-  EXPECT_THAT(run.err, HasSubstr(f + ":23: unknown element <printer> in <parties>"));
+  EXPECT_THAT(run.err, HasSubstr(f + ":" + lineOf("<storage") + ": unknown attribute \"colour\" on <storage>"));
+  EXPECT_THAT(run.err, HasSubstr(f + ":" + duplicate + ": duplicate OIN 00000099100000000001 (first at line " +
+                                 first_coa + ")"));
+  EXPECT_THAT(run.err, HasSubstr(f + ":" + lineOf("<printer/>") + ": unknown element <printer> in <parties>"));
   EXPECT_THAT(run.err, HasSubstr("3 problem(s)"));
 }
 
