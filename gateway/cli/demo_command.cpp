@@ -8,6 +8,9 @@
 
 #include "adapters/coa_tvs/coa_simulator.hpp"
 #include "adapters/coa_tvs/synthetic_coa.hpp"
+#include "adapters/duo/duo_simulator.hpp"
+#include "adapters/toeslagen/toeslagen_format.hpp"
+#include "gateway/cli/demo_chain.hpp"
 #include "adapters/gemeente/gemeente_simulator.hpp"
 #include "adapters/standard_adapters.hpp"
 #include "gateway/audit/audit_queries.hpp"
@@ -74,7 +77,7 @@ void pushRefusedExamples(const DemoEnvironment& env, std::uint16_t port) {
 }
 
 void printSummary(GatewayServer& server, const DemoEnvironment& env,
-                  const CoaSimulatorSummary& pushed, std::uint64_t stored) {
+                  const CoaSimulatorSummary& pushed, std::uint64_t stored, const ChainOutcome& chain) {
   ExchangeQuery query;
   query.organisation_oin = server.config().findPartyById("coa")->oin.str();
   const auto exchanges = server.exchangeLog().findExchanges(query);
@@ -91,8 +94,23 @@ void printSummary(GatewayServer& server, const DemoEnvironment& env,
   for (const auto& [key, count] : countRefusals(exchanges)) {
     std::printf("%s %llu  ", std::get<1>(key).c_str(), static_cast<unsigned long long>(count));
   }
+  std::printf("\n\n  The chain, flow by flow (passed / refused with reason):\n");
+  std::map<std::string, std::pair<int, std::map<std::string, int>>> by_flow;
+  for (const ChainStep& s : chain.steps) {
+    auto& [passed, refused] = by_flow[s.flow];
+    if (s.code.empty()) {
+      ++passed;
+    } else {
+      ++refused[s.code];
+    }
+  }
+  for (const auto& [flow, counts] : by_flow) {
+    std::printf("    %-28s passed %d", flow.c_str(), counts.first);
+    for (const auto& [code, n] : counts.second) std::printf("  refused %s %d", code.c_str(), n);
+    std::printf("\n");
+  }
   const std::string config = env.config_file.string();
-  std::printf("\n  exchange log           %s (%llu records)\n\nTry next:\n"
+  std::printf("  exchange log           %s (%llu records)\n\nTry next:\n"
               "  build/ketenpoort audit exchanges --config %s --as fg-0363\n"
               "  build/ketenpoort audit withheld --config %s --as fg-0363\n"
               "  build/ketenpoort audit refusals --config %s --as fg-0363\n"
@@ -116,6 +134,8 @@ int demoCommand(const Args& args) {
   try {
     DemoPorts ports;
     ports.gemeente_receivers = 8501;
+    ports.duo = 8511;
+    ports.toeslagen = 8512;
     const DemoEnvironment env = createDemoEnvironment(*workdir, ports);
     // Load the written file back, exactly as `serve --config` would.
     ConfigLoadResult loaded = loadGatewayConfig(env.config_file);
@@ -136,6 +156,23 @@ int demoCommand(const Args& args) {
       receivers.push_back(std::make_unique<GemeenteSimulator>(o));
       receivers.back()->start();
     }
+
+    // DUO's register and the Belastingdienst's intake.
+    const ChainPersons persons = chainPersons(todayUtc());
+    DuoSimulatorOptions duo_options;
+    duo_options.receiver.port = ports.duo;
+    duo_options.receiver.tls = {env.pkiDir() / "ca.pem", env.certificateOf("duo"), env.keyOf("duo")};
+    duo_options.persons = persons.register_;
+    DuoSimulator duo(duo_options, "");
+    duo.start();
+    GemeenteSimulatorOptions intake;
+    intake.receiver.port = ports.toeslagen;
+    intake.receiver.tls = {env.pkiDir() / "ca.pem", env.certificateOf("toeslagen"), env.keyOf("toeslagen")};
+    intake.out_dir = env.workdir / "received" / "toeslagen";
+    intake.file_extension = ".xml";
+    intake.check = checkToeslagaanvraag;
+    GemeenteSimulator belastingdienst(intake);
+    belastingdienst.start();
 
     ExchangeAdapters adapters = standardAdapters(*loaded.config);
     GatewayServer server(std::move(*loaded.config), std::move(adapters));
@@ -168,17 +205,23 @@ int demoCommand(const Args& args) {
     const CoaSimulatorSummary pushed = runCoaSimulator(coa);
     ok = ok && pushed.accepted == static_cast<std::size_t>(kDemoProfiles);
     pushRefusedExamples(env, port);
+    const ChainOutcome chain = runChainScenario(env, server, persons);
+    ok = ok && chain.as_expected;
 
     std::uint64_t stored = 0;
     const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(30);
     while (std::chrono::steady_clock::now() < deadline) {
       stored = 0;
       for (const auto& r : receivers) stored += r->stored();
-      if (stored >= pushed.accepted) break;
+      if (stored >= pushed.accepted + chain.queued_for_gemeenten &&
+          belastingdienst.stored() >= chain.queued_for_toeslagen) {
+        break;
+      }
       std::this_thread::sleep_for(std::chrono::milliseconds(50));
     }
-    ok = ok && stored == pushed.accepted;
-    printSummary(server, env, pushed, stored);
+    ok = ok && stored == pushed.accepted + chain.queued_for_gemeenten &&
+         belastingdienst.stored() == chain.queued_for_toeslagen;
+    printSummary(server, env, pushed, stored, chain);
     std::fflush(stdout);
     if (keep_running && ok) {
       std::printf("Running; Ctrl-C (SIGINT) or SIGTERM drains and stops the gateway.\n");
@@ -188,6 +231,8 @@ int demoCommand(const Args& args) {
     }
     const bool drained = server.wait();
     for (auto& r : receivers) r->stop();
+    duo.stop();
+    belastingdienst.stop();
     if (!ok) std::printf("The demo did not complete as expected; see above.\n");
     return ok && drained ? 0 : 1;
   } catch (const std::exception& e) {
