@@ -4,13 +4,9 @@ namespace ketenpoort {
 
 std::variant<SourceNode, std::string> CoaTvsFormat::decode(const FlowDefinition& flow,
                                                            std::string_view body) const {
-  if (body.empty()) return std::string("the body is empty; expected a <" + flow.source_root + "> document");
-  auto parsed = sourceFromXml(body);
-  if (auto* error = std::get_if<std::string>(&parsed)) return "not well-formed XML: " + *error;
-  SourceNode& root = std::get<SourceNode>(parsed);
-  if (root.name != flow.source_root) {
-    return "the root element is <" + root.name + ">; " + flow.id + " expects <" + flow.source_root + ">";
-  }
+  auto parsed = decodeXmlEnvelope(flow, body);
+  if (std::holds_alternative<std::string>(parsed)) return parsed;
+  const SourceNode& root = std::get<SourceNode>(parsed);
   if (flow.source_root == "klantprofiel") {
     const SourceNode* version = nullptr;
     for (const SourceNode& child : root.children) {

@@ -31,11 +31,7 @@ std::optional<std::string> checkRoot(const SourceNode& root, const std::string& 
 
 std::variant<SourceNode, std::string> DuoStatusFormat::decode(const FlowDefinition& flow,
                                                               std::string_view body) const {
-  if (body.empty()) return std::string("DUO's answer is empty");
-  auto parsed = sourceFromXml(body);
-  if (auto* error = std::get_if<std::string>(&parsed)) return "not well-formed XML: " + *error;
-  if (auto problem = checkRoot(std::get<SourceNode>(parsed), flow.source_root)) return *problem;
-  return parsed;
+  return decodeXmlEnvelope(flow, body);
 }
 
 SourceReply DuoSource::ask(const std::string& url, const std::string& transaction_id,

@@ -35,13 +35,9 @@ void addText(pugi::xml_node parent, const char* name, const std::string& value) 
 
 std::variant<SourceNode, std::string> ToeslagenStatusFormat::decode(const FlowDefinition& flow,
                                                                     std::string_view body) const {
-  if (body.empty()) return std::string("the body is empty; expected a <" + flow.source_root + "> document");
-  auto parsed = sourceFromXml(body);
-  if (auto* error = std::get_if<std::string>(&parsed)) return "not well-formed XML: " + *error;
+  auto parsed = decodeXmlEnvelope(flow, body);
+  if (std::holds_alternative<std::string>(parsed)) return parsed;
   SourceNode& root = std::get<SourceNode>(parsed);
-  if (root.name != flow.source_root) {
-    return "the root element is <" + root.name + ">; " + flow.id + " expects <" + flow.source_root + ">";
-  }
   const auto brp = parseIsoDate(textOf(root, "brp_inschrijvingsdatum"));
   if (!brp) return std::string("brp_inschrijvingsdatum must be a date (YYYY-MM-DD)");
   const CivilDate today = today_();

@@ -2,6 +2,18 @@
 
 namespace ketenpoort {
 
+std::variant<SourceNode, std::string> decodeXmlEnvelope(const FlowDefinition& flow,
+                                                        std::string_view body) {
+  if (body.empty()) return "the body is empty; expected a <" + flow.source_root + "> document";
+  auto parsed = sourceFromXml(body);
+  if (auto* error = std::get_if<std::string>(&parsed)) return "not well-formed XML: " + *error;
+  const SourceNode& root = std::get<SourceNode>(parsed);
+  if (root.name != flow.source_root) {
+    return "the root element is <" + root.name + ">; " + flow.id + " expects <" + flow.source_root + ">";
+  }
+  return parsed;
+}
+
 std::string endpointFor(const Party& party, std::string_view flow_id) {
   std::string any;
   for (const Endpoint& e : party.endpoints) {

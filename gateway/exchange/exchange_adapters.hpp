@@ -89,6 +89,11 @@ struct ExchangeAdapters {
   std::map<std::string, std::shared_ptr<SourceSystem>, std::less<>> source_by_flow;
 };
 
+// The envelope every XML wire format shares: a body, well-formed without DOCTYPE or
+// entities, whose root is the flow's source root. The error names the problem only.
+std::variant<SourceNode, std::string> decodeXmlEnvelope(const FlowDefinition& flow,
+                                                        std::string_view body);
+
 // The endpoint URL a party has for a flow ("*" matches every flow), or "" for postbus.
 std::string endpointFor(const Party& party, std::string_view flow_id);
 
