@@ -66,12 +66,6 @@ void setChild(SourceNode& root, const std::string& name, std::string text) {
   root.children.push_back({name, std::move(text), {}});
 }
 
-std::string percentText(std::int32_t basis_points) {
-  const std::int32_t whole = basis_points / 100;
-  const std::int32_t cents = basis_points % 100;
-  return std::to_string(whole) + "." + (cents < 10 ? "0" : "") + std::to_string(cents);
-}
-
 }  // namespace
 
 std::variant<SourceNode, std::string> sourceFromJson(std::string_view json,
@@ -103,7 +97,7 @@ std::variant<SourceNode, std::string> TaalschoolJsonFormat::decode(const FlowDef
   }
   try {
     const AttendanceAssessment a = assessAttendance(*planned, *attended, thresholds_);
-    setChild(root, "percentage", percentText(a.basis_points));
+    setChild(root, "percentage", formatHundredths(a.basis_points));
     setChild(root, "onder_norm", a.under_norm ? "true" : "false");
   } catch (const std::invalid_argument&) {
     return std::string("lessen_bijgewoond must be between 0 and lessen_gepland");

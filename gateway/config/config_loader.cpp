@@ -96,26 +96,13 @@ class ConfigReader {
   void readPercent(const pugi::xml_node& node, const char* name, std::int32_t& basis_points) {
     const auto attr = node.attribute(name);
     if (!attr) return;
-    const std::string_view text = attr.value();
-    const auto dot = text.find('.');
-    const std::string_view whole = text.substr(0, dot);
-    const std::string_view fraction = dot == std::string_view::npos ? "" : text.substr(dot + 1);
-    const auto digits = [](std::string_view d) {
-      return std::all_of(d.begin(), d.end(), [](char c) { return c >= '0' && c <= '9'; });
-    };
-    std::int32_t value = 0;
-    const bool well_formed = !whole.empty() && whole.size() <= 3 && digits(whole) &&
-                             fraction.size() <= 2 && digits(fraction) &&
-                             (dot == std::string_view::npos || !fraction.empty());
-    if (well_formed) {
-      value = std::stoi(std::string(whole)) * 100;
-      if (!fraction.empty()) value += std::stoi(std::string(fraction)) * (fraction.size() == 1 ? 10 : 1);
-    }
-    if (!well_formed || value > 10'000) {
+    const auto value = parseHundredths(attr.value());
+    const bool well_formed = value.has_value();
+    if (!well_formed || *value > 10'000) {
       xml_.problem(node, std::string(name) + " must be a percentage from 0 to 100 with at most two decimals");
       return;
     }
-    basis_points = value;
+    basis_points = static_cast<std::int32_t>(*value);
   }
 
   void readSignals(const pugi::xml_node& signals, SignalThresholds& out) {

@@ -67,16 +67,11 @@ std::string renderGatewayConfigXml(const GatewayConfig& config,
   limits.append_attribute("drain-timeout-ms") = static_cast<long long>(l.drain_timeout.count());
 
   auto signals = root.append_child("signals");
-  const auto percent = [](std::int32_t basis_points) {
-    char text[16];
-    std::snprintf(text, sizeof text, "%d.%02d", basis_points / 100, basis_points % 100);
-    return std::string(text);
-  };
-  signals.append_attribute("elip-loan-percent") = percent(config.signals.elip_loan_basis_points).c_str();
+  signals.append_attribute("elip-loan-percent") = formatHundredths(config.signals.elip_loan_basis_points).c_str();
   signals.append_attribute("elip-months-left") =
       config.signals.elip_months_left ? std::to_string(*config.signals.elip_months_left).c_str() : "off";
   signals.append_attribute("attendance-norm-percent") =
-      percent(config.signals.attendance_norm_basis_points).c_str();
+      formatHundredths(config.signals.attendance_norm_basis_points).c_str();
   signals.append_attribute("bridging-after-days") = config.signals.bridging_after_days;
   auto queries = root.append_child("queries");
   queries.append_attribute("timeout-ms") = static_cast<long long>(config.queries.timeout.count());

@@ -49,11 +49,6 @@ std::optional<ElipInput> elipInputFrom(const CanonicalRecord& record) {
   return input;
 }
 
-std::string percentText(std::int32_t basis_points) {
-  const std::int32_t hundredths = basis_points % 100;
-  return std::to_string(basis_points / 100) + (hundredths < 10 ? ".0" : ".") + std::to_string(hundredths);
-}
-
 struct ElipCounts {
   std::size_t persons = 0;
   std::size_t unreadable = 0;
@@ -123,7 +118,7 @@ class ElipRun {
     document.children = {{"bsn", subject.value, {}},
                          {"wet", law, {}},
                          {"kandidaat", "true", {}},
-                         {"lening_percentage", percentText(a.loan_basis_points), {}},
+                         {"lening_percentage", formatHundredths(a.loan_basis_points), {}},
                          {"termijn_einde", formatIsoDate(a.deadline), {}},
                          {"maanden_resterend", std::to_string(a.months_left), {}}};
     const MappingOutcome mapped = mapSourceDocument(flow, document);

@@ -55,7 +55,7 @@ bool bridgingNeeded(const CivilDate& brp_registration, const std::optional<Civil
   return !granted_on || *granted_on > last_day_in_time;
 }
 
-std::optional<std::int64_t> parseEuroCents(std::string_view text) {
+std::optional<std::int64_t> parseHundredths(std::string_view text) {
   const auto dot = text.find('.');
   const std::string_view whole = text.substr(0, dot);
   const std::string_view fraction = dot == std::string_view::npos ? "" : text.substr(dot + 1);
@@ -72,6 +72,11 @@ std::optional<std::int64_t> parseEuroCents(std::string_view text) {
   if (!fraction.empty()) cents += (fraction[0] - '0') * 10;
   if (fraction.size() == 2) cents += fraction[1] - '0';
   return cents;
+}
+
+std::string formatHundredths(std::int64_t hundredths) {
+  const std::int64_t rest = hundredths % 100;
+  return std::to_string(hundredths / 100) + (rest < 10 ? ".0" : ".") + std::to_string(rest);
 }
 
 }  // namespace ketenpoort

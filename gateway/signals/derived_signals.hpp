@@ -46,9 +46,14 @@ struct ElipAssessment {
   std::int32_t months_left = 0;        // whole months from the day of assessment; 0 when passed
 };
 
-// "8200", "8200.5" or "8200.50" euro as cents; nullopt for anything else (a sign, more
-// than two decimals, an amount over a billion euro).
-std::optional<std::int64_t> parseEuroCents(std::string_view text);
+// A plain decimal with at most two decimals ("8200", "79.5", "74.99") in hundredths: euro
+// as cents, a percentage as basis points. nullopt for anything else (a sign, an exponent,
+// more than two decimals, more than nine whole digits).
+std::optional<std::int64_t> parseHundredths(std::string_view text);
+inline std::optional<std::int64_t> parseEuroCents(std::string_view text) { return parseHundredths(text); }
+
+// Hundredths as a decimal with exactly two decimals: 7750 → "77.50".
+std::string formatHundredths(std::int64_t hundredths);
 
 // An ELIP candidate: obligation not met, loan share at or above the threshold, and (unless
 // the time criterion is removed) the deadline no later than the day `months_left` months
