@@ -179,12 +179,14 @@ void addElipRoute(Router& router, const ExchangeContext& context, const char* me
       const std::string purpose = requestHeader(request, "x-doelbinding");
       try {
         if (!flow || caller.role != PartyRole::kGemeente || !caller.cbs_code) {
+          logInfo("elip-refused", {{"party", caller.id}, {"reason", reasons::kFlowNotAllowed}});
           respond(problemResponse(problems::refused(reasons::kFlowNotAllowed,
                                                     "only a gemeente receives ELIP signals"),
                                   request.path));
           return;
         }
         if (purpose != flow->purpose_id) {
+          logInfo("elip-refused", {{"party", caller.id}, {"reason", reasons::kPurposeMismatch}});
           respond(problemResponse(problems::refused(reasons::kPurposeMismatch,
                                                     "ELIP signals serve purpose " + flow->purpose_id),
                                   request.path));

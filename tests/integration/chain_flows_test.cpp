@@ -273,6 +273,25 @@ TEST_F(ChainFlowsTest, SlowOrUnreachableDuoGivesGatewayTimeoutOrBadGatewayAndNoD
   EXPECT_EQ(record->record.reason, "source-unreachable");
 }
 
+TEST_F(ChainFlowsTest, DuoNotKnowingThePersonIsSubjectUnknownAndNoData) {
+  // Gekoppeld to Amsterdam, but DUO's register has no record of the person.
+  std::mt19937_64 rng(99);
+  const std::string unknown = randomSyntheticBsn(rng);
+  ASSERT_TRUE(server_->registries()
+                  .registerKoppeling({SubjectKey::Kind::kBsn, unknown},
+                                     config_.findPartyById("gemeente-0363")->oin, "0363",
+                                     addPeriod(todayUtc(), {0, -1, 0}), "test://koppeling")
+                  .ok);
+  const HttpsResponse r = askDuo("gemeente-0363", unknown);
+  EXPECT_EQ(r.status, 404u) << r.body;
+  EXPECT_EQ(code(r), "subject-unknown");
+  EXPECT_THAT(r.body, Not(HasSubstr("gegevens")));
+  const auto record = lastRecord("duo.inburgeringsstatus", "gemeente-0363");
+  ASSERT_TRUE(record);
+  EXPECT_EQ(record->record.outcome, ExchangeOutcome::kFailed);
+  EXPECT_EQ(record->record.reason, "subject-unknown");
+}
+
 TEST_F(ChainFlowsTest, ElipSignalGoesToTheGekoppeldeGemeenteOnceAndOldLawOnlyAsCounts) {
   HttpsResponse r = call("gemeente-0363", "POST", "/v1/signalen/duo.elip-signaal", "elip");
   ASSERT_EQ(r.status, 200u) << r.body;
