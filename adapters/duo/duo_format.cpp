@@ -24,7 +24,7 @@ std::string question(const char* element, const std::string& value) {
 
 std::optional<std::string> checkRoot(const SourceNode& root, const std::string& expected) {
   if (root.name == expected) return std::nullopt;
-  return "the root element is <" + root.name + ">; expected <" + expected + ">";
+  return "the root element is another than the expected <" + expected + ">";
 }
 
 }  // namespace

@@ -97,8 +97,15 @@ std::variant<SourceNode, std::string> TaalschoolJsonFormat::decode(const FlowDef
   }
   try {
     const AttendanceAssessment a = assessAttendance(*planned, *attended, thresholds_);
-    setChild(root, "percentage", formatHundredths(a.basis_points));
-    setChild(root, "onder_norm", a.under_norm ? "true" : "false");
+    if (a.basis_points) {
+      setChild(root, "percentage", formatHundredths(*a.basis_points));
+      setChild(root, "onder_norm", a.under_norm ? "true" : "false");
+    } else {
+      // No lessons planned: no percentage and no norm flag, not even the sender's own.
+      std::erase_if(root.children, [](const SourceNode& c) {
+        return c.name == "percentage" || c.name == "onder_norm";
+      });
+    }
   } catch (const std::invalid_argument&) {
     return std::string("lessen_bijgewoond must be between 0 and lessen_gepland");
   }

@@ -62,7 +62,9 @@ Problem logUnavailable() {
 }
 Problem refused(std::string_view reason, std::string detail) {
   // A refusal by the policy engine or the wire format: its reason code is the problem code.
-  const unsigned status = reason == "invalid-message" ? 400 : 403;
+  const unsigned status = reason == "invalid-message"        ? 400
+                          : reason == "transaction-conflict" ? 409
+                                                             : 403;
   const char* title = reason == "invalid-message"   ? "The message is not valid for this flow"
                       : reason == "flow-not-allowed" ? "This party may not send this flow"
                       : reason == "purpose-mismatch" ? "The stated purpose is not the flow's purpose"
@@ -70,12 +72,18 @@ Problem refused(std::string_view reason, std::string detail) {
                       : reason == "law-regime"       ? "The person's law regime gives no basis"
                       : reason == "no-koppeling"     ? "The person is not gekoppeld to the recipient"
                       : reason == "no-consent"       ? "No active consent covers this exchange"
+                      : reason == "identity-conflict" ? "The message's identifiers belong to different persons"
+                      : reason == "transaction-conflict" ? "This transaction id belongs to another exchange"
                                                      : "The exchange is refused";
   return {status, std::string(reason), title, std::move(detail)};
 }
 Problem invalidTransactionId() {
   return {400, "invalid-transaction-id", "X-Transaction-Id must be a UUID",
           "leave it out and the gateway assigns one"};
+}
+Problem duplicateHeader(std::string_view name) {
+  return {400, "duplicate-header", "A header that may appear once was sent more than once",
+          std::string(name) + " was sent more than once; send it once"};
 }
 Problem transactionInProgress() {
   return {409, "transaction-in-progress", "This transaction is being processed",

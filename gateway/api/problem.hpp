@@ -35,6 +35,8 @@ Problem logUnavailable();
 // A refused exchange: the code is the refusal's reason (policy engine or invalid-message).
 Problem refused(std::string_view reason, std::string detail);
 Problem invalidTransactionId();
+// A header that may appear once was sent more than once; `name` is one of ours.
+Problem duplicateHeader(std::string_view name);
 Problem transactionInProgress();
 // A query the source system could not answer: nothing is passed on, not even in part.
 Problem sourceUnreachable(std::string detail);  // 502

@@ -9,7 +9,7 @@ std::variant<SourceNode, std::string> decodeXmlEnvelope(const FlowDefinition& fl
   if (auto* error = std::get_if<std::string>(&parsed)) return "not well-formed XML: " + *error;
   const SourceNode& root = std::get<SourceNode>(parsed);
   if (root.name != flow.source_root) {
-    return "the root element is <" + root.name + ">; " + flow.id + " expects <" + flow.source_root + ">";
+    return "the root element is another than the <" + flow.source_root + "> " + flow.id + " expects";
   }
   return parsed;
 }

@@ -29,12 +29,22 @@ void recordDecision(ExchangeRecord& r, const FlowDefinition& flow, const PolicyD
   r.consent_id = decision.consent_id.value_or("");
   r.agreement_id = decision.agreement_id.value_or("");
   if (decision.subject) r.subject_ref = referencer.reference(*decision.subject);
+  std::size_t unmapped = 0;
   for (const FieldDecision& f : decision.fields) {
     if (f.delivered) {
       r.fields_delivered.emplace_back(f.path);
+    } else if (!f.field) {
+      // Source content the mapping does not know: its names came from the sender's body,
+      // so they are counted, never stored.
+      ++unmapped;
     } else {
       r.fields_withheld.push_back({std::string(f.path), std::string(f.reason)});
     }
+  }
+  if (unmapped > 0) {
+    r.fields_withheld.push_back({std::string(reasons::kNotMapped) + ": " + std::to_string(unmapped) +
+                                     (unmapped == 1 ? " element" : " elements"),
+                                 std::string(reasons::kNotMapped)});
   }
   r.payload_sha256 = sha256Hex(body);
   r.retention_until = formatIsoDate(decision.retention_until);
@@ -133,6 +143,25 @@ std::string traceIdFrom(const std::string& traceparent) {
 std::string requestHeader(const ApiRequest& request, const std::string& name) {
   const auto it = request.headers.find(name);
   return it == request.headers.end() ? std::string() : it->second;
+}
+
+std::string knownPurpose(const MappingCatalogue& catalogue, std::string_view stated) {
+  for (const auto& flow : catalogue.flows) {
+    if (flow->purpose_id == stated) return flow->purpose_id;
+  }
+  return {};
+}
+
+std::string requestDigest(std::string_view flow, std::string_view purpose,
+                          std::string_view recipient, std::string_view body) {
+  std::string message;
+  message.reserve(body.size() + flow.size() + purpose.size() + recipient.size() + 32);
+  for (std::string_view part : {flow, purpose, recipient, body}) {
+    message += std::to_string(part.size());
+    message += ':';
+    message += part;
+  }
+  return sha256Hex(message);
 }
 
 ApiResponse jsonResponse(unsigned status, const boost::json::value& body) {

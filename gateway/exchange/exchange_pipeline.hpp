@@ -56,6 +56,15 @@ std::string traceIdFrom(const std::string& traceparent);
 
 std::string requestHeader(const ApiRequest& request, const std::string& name);
 
+// `stated` when it is the purpose of some flow in the catalogue, else "": a header's
+// arbitrary text is never stored or echoed.
+std::string knownPurpose(const MappingCatalogue& catalogue, std::string_view stated);
+
+// SHA-256 (hex) over what a sender asks: the flow named in the URL, the stated purpose,
+// the named recipient and the body, each length-prefixed.
+std::string requestDigest(std::string_view flow, std::string_view purpose,
+                          std::string_view recipient, std::string_view body);
+
 ApiResponse jsonResponse(unsigned status, const boost::json::value& body);
 
 }  // namespace ketenpoort

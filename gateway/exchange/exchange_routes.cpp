@@ -51,11 +51,13 @@ struct Push {
   Router::Respond respond;
   std::shared_ptr<InFlight> in_flight;
 
-  std::string flow_id;
-  std::string transaction_id;
+  std::string flow_id;         // from the catalogue, or "" when the URL names no flow
+  std::string transaction_id;  // canonical (lower case)
   std::string trace_id;
-  std::string purpose;
-  std::string key;  // sender OIN + transaction id
+  std::string purpose;         // a purpose of the mappings, or "" (never the header's text)
+  std::string stated_purpose;  // the header as sent: compared, never stored or echoed
+  std::string request_digest;
+  std::string key;  // the transaction id: one decision at a time, whoever sends it
 
   void finish(ApiResponse response) {
     in_flight->end(key);
@@ -63,8 +65,10 @@ struct Push {
   }
 
   ExchangeRecord record(const std::string& recipient_oin) const {
-    return exchangeRecord(transaction_id, trace_id, flow_id, request.caller->oin.str(), recipient_oin,
-                          purpose);
+    ExchangeRecord r = exchangeRecord(transaction_id, trace_id, flow_id, request.caller->oin.str(),
+                                      recipient_oin, purpose);
+    r.request_sha256 = request_digest;
+    return r;
   }
 
   // Logs the refusal, then answers with it; if even that cannot be logged, 503.
@@ -74,7 +78,7 @@ struct Push {
     r.legal_basis = std::move(legal_basis);
     r.subject_ref = std::move(subject_ref);
     Problem problem = problems::refused(reason, std::move(detail));
-    const std::string instance = request.path;
+    const std::string instance = instancePath();
     // The callback runs on the log's writer thread; answering is a post, so it is quick.
     logNotDone(c, std::move(r), ExchangeOutcome::kRefused, reason, [self = *this, problem, instance](bool ok) mutable {
       self.finish(ok ? problemResponse(problem, instance)
@@ -82,28 +86,44 @@ struct Push {
     });
   }
 
+  // The problem's instance: the route with the catalogue's flow name, never the URL's text.
+  std::string instancePath() const {
+    return "/v1/berichten/" + (flow_id.empty() ? std::string("{flow}") : flow_id);
+  }
+
   void run() {
     const Party& sender = *request.caller;
-    flow_id = std::string(pathSegment(request.path, 2));
-    purpose = requestHeader(request, "x-doelbinding");
+    const std::string_view named_flow = pathSegment(request.path, 2);
+    const FlowDefinition* flow = c.catalogue.findFlow(named_flow);
+    if (flow) flow_id = flow->id;
+    stated_purpose = requestHeader(request, "x-doelbinding");
+    purpose = knownPurpose(c.catalogue, stated_purpose);
     trace_id = traceIdFrom(requestHeader(request, "traceparent"));
-    const std::string given_id = requestHeader(request, "x-transaction-id");
-    if (!given_id.empty() && !isUuid(given_id)) {
-      respond(problemResponse(problems::invalidTransactionId(), request.path));
-      return;
+    const std::string given = requestHeader(request, "x-transaction-id");
+    std::optional<std::string> given_id;
+    if (!given.empty()) {
+      given_id = canonicalUuid(given);
+      if (!given_id) {
+        respond(problemResponse(problems::invalidTransactionId(), instancePath()));
+        return;
+      }
     }
-    transaction_id = given_id.empty() ? newUuidV7() : given_id;
-    key = sender.oin.str() + "/" + transaction_id;
+    transaction_id = given_id.value_or(newUuidV7());
+    request_digest = requestDigest(named_flow, stated_purpose,
+                                   requestHeader(request, "x-ontvanger"), request.body);
+    key = transaction_id;
     if (!in_flight->begin(key)) {
-      respond(problemResponse(problems::transactionInProgress(), request.path));
+      respond(problemResponse(problems::transactionInProgress(), instancePath()));
       return;
     }
-    if (!given_id.empty() && replayFirstResult()) return;
+    if (given_id && answerKnownTransaction()) return;
 
-    const FlowDefinition* flow = c.catalogue.findFlow(flow_id);
-    if (!flow || flow->kind != FlowKind::kPush || !flow->mayBeSentBy(sender.role)) {
-      refuse(reasons::kFlowNotAllowed,
-             "party " + sender.id + " may not push flow " + flow_id, std::string());
+    if (!flow) {
+      refuse(reasons::kFlowNotAllowed, "the catalogue has no flow by the name in the URL", {});
+      return;
+    }
+    if (flow->kind != FlowKind::kPush || !flow->mayBeSentBy(sender.role)) {
+      refuse(reasons::kFlowNotAllowed, "party " + sender.id + " may not push flow " + flow_id, {});
       return;
     }
     const auto inbound = c.adapters.inbound_by_flow.find(flow_id);
@@ -146,7 +166,7 @@ struct Push {
         for (const Party& p : c.config.parties) {
           if (p.role == PartyRole::kGemeente && p.cbs_code == v->value) return &p;
         }
-        refuse(reasons::kNoKoppeling, "gemeente " + v->value + " is not connected to this gateway", {});
+        refuse(reasons::kNoKoppeling, "the gemeente the message names is not connected to this gateway", {});
         return nullptr;
       }
     }
@@ -169,7 +189,7 @@ struct Push {
   void decide(const FlowDefinition& flow, const MappingOutcome& mapped, const Party& recipient) {
     const CivilDate today = todayUtc();
     const PolicyDecision decision =
-        c.policy.decide({*request.caller, flow, purpose, mapped, recipient, today});
+        c.policy.decide({*request.caller, flow, stated_purpose, mapped, recipient, today});
     if (!decision.allowed) {
       // The person's access report shows refused exchanges about them too.
       refuse(decision.reason, decision.detail, recipient.oin.str(), flow.basis_article,
@@ -201,8 +221,12 @@ struct Push {
                                                        std::min(from, today), transaction_id));
       }
     }
+    if (decision.identity_link) {
+      changes.push_back(c.registries.identityLinkChange(decision.identity_link->first,
+                                                        decision.identity_link->second, transaction_id));
+    }
     // Body first, then record + outbox entry in one transaction; 202 only after both.
-    const std::string instance = request.path;
+    const std::string instance = instancePath();
     auto self = std::make_shared<Push>(*this);
     queueExchange(c, std::move(r), recipient, std::move(changes), std::move(body),
                   [self, instance, recipient_id = recipient.id](bool ok) {
@@ -211,17 +235,27 @@ struct Push {
     });
   }
 
-  // A transaction this sender pushed before: answer as the first time.
-  bool replayFirstResult() {
-    const auto first = c.log.findTransaction(transaction_id, request.caller->oin.str());
+  // A transaction id used before. The same sender with the same request hears the first
+  // answer again; another sender, or another request under the id, is a conflict that
+  // never touches the first exchange (its body, record or outbox entry).
+  bool answerKnownTransaction() {
+    const auto first = c.log.findTransaction(transaction_id);
     if (!first) return false;
     const ExchangeRecord& r = first->record;
+    if (r.sender_oin != request.caller->oin.str() || r.request_sha256 != request_digest) {
+      refuse(reasons::kTransactionConflict,
+             r.sender_oin != request.caller->oin.str()
+                 ? "this transaction id is in use by another exchange; use a new one"
+                 : "this transaction id was sent before with another request; use a new one",
+             {});
+      return true;
+    }
     logInfo("exchange-replayed", {{"flow", r.flow}, {"transaction", transaction_id}});
     if (r.outcome == ExchangeOutcome::kQueued || r.outcome == ExchangeOutcome::kDelivered) {
       finish(jsonResponse(202, acceptedBody(transaction_id, r.flow, partyIdOf(c.config, r.recipient_oin))));
     } else {
       finish(problemResponse(problems::refused(r.reason, "this transaction was refused when first sent"),
-                             request.path));
+                             instancePath()));
     }
     return true;
   }
@@ -236,14 +270,14 @@ void addExchangeRoutes(Router& router, const ExchangeContext& context) {
     context.run_blocking([context, in_flight, request = std::move(request),
                           respond = std::move(respond)]() mutable {
       auto push = std::make_shared<Push>(Push{context, std::move(request), respond, in_flight,
-                                              {}, {}, {}, {}, {}});
+                                              {}, {}, {}, {}, {}, {}, {}});
       try {
         push->run();
       } catch (const std::exception& e) {
         // A bug or a store that cannot be read: nothing was queued.
         logError("push-failed", {{"error", e.what()}});
         if (!push->key.empty()) push->in_flight->end(push->key);
-        respond(problemResponse(problems::internalError(), push->request.path));
+        respond(problemResponse(problems::internalError(), push->instancePath()));
       }
     });
   });
@@ -275,15 +309,19 @@ void addExchangeRoutes(Router& router, const ExchangeContext& context) {
                   [context](ApiRequest request, Router::Respond respond) {
     context.run_blocking([context, request = std::move(request), respond = std::move(respond)] {
       try {
-        const std::string id(pathSegment(request.path, 2));
-        // Only the recipient's own entry can be acknowledged; another's looks absent.
-        if (!context.outbox.acknowledge(request.caller->id, id)) {
-          respond(problemResponse(problems::notFound("no message " + id + " in your postbus"),
-                                  request.path));
+        const auto id = canonicalUuid(pathSegment(request.path, 2));
+        if (!id) {
+          respond(problemResponse(problems::invalidTransactionId(), "/v1/postbus/{id}/ack"));
           return;
         }
-        context.payloads.remove(id);
-        logInfo("postbus-acknowledged", {{"transaction", id}});
+        // Only the recipient's own entry can be acknowledged; another's looks absent.
+        if (!context.outbox.acknowledge(request.caller->id, *id)) {
+          respond(problemResponse(problems::notFound("no message " + *id + " in your postbus"),
+                                  "/v1/postbus/" + *id + "/ack"));
+          return;
+        }
+        context.payloads.remove(*id);
+        logInfo("postbus-acknowledged", {{"transaction", *id}});
         respond(ApiResponse{204, "application/json", {}, {}});
       } catch (const std::exception& e) {
         logError("postbus-failed", {{"error", e.what()}});

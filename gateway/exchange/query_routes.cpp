@@ -20,10 +20,11 @@ struct Query : std::enable_shared_from_this<Query> {
   ApiRequest request;
   Router::Respond respond;
 
-  std::string flow_id;
+  std::string flow_id;  // from the catalogue, or "" when the URL names no flow
   std::string transaction_id = newUuidV7();
   std::string trace_id;
-  std::string purpose;
+  std::string purpose;         // a purpose of the mappings, or "" (never the header's text)
+  std::string stated_purpose;  // the header as sent: compared, never stored or echoed
   std::string bsn;
   std::string subject_ref;  // once the BSN is known to be valid
   std::string source_oin;   // the source party's, once known
@@ -42,8 +43,8 @@ struct Query : std::enable_shared_from_this<Query> {
     r.legal_basis = std::move(legal_basis);
     logNotDone(c, std::move(r), outcome, reason,
                [self = shared_from_this(), problem = std::move(problem)](bool ok) {
-      self->respond(ok ? problemResponse(problem, self->request.path)
-                       : problemResponse(problems::logUnavailable(), self->request.path));
+      self->respond(ok ? problemResponse(problem, self->instancePath())
+                       : problemResponse(problems::logUnavailable(), self->instancePath()));
     });
   }
   void refuse(std::string_view reason, std::string detail, std::string legal_basis = {}) {
@@ -54,31 +55,38 @@ struct Query : std::enable_shared_from_this<Query> {
     notDone(ExchangeOutcome::kFailed, problem.code, problem, legal_basis);
   }
 
+  // The problem's instance: the route with the catalogue's flow name, never the URL's text.
+  std::string instancePath() const {
+    return "/v1/bevragingen/" + (flow_id.empty() ? std::string("{flow}") : flow_id);
+  }
+
   // On a worker: everything that can be decided before the source is asked.
   void start() {
-    flow_id = std::string(pathSegment(request.path, 2));
-    purpose = requestHeader(request, "x-doelbinding");
+    const FlowDefinition* flow = c.catalogue.findFlow(pathSegment(request.path, 2));
+    if (flow) flow_id = flow->id;
+    stated_purpose = requestHeader(request, "x-doelbinding");
+    purpose = knownPurpose(c.catalogue, stated_purpose);
     trace_id = traceIdFrom(requestHeader(request, "traceparent"));
     const auto params = parseQueryString(request.query);
     if (!params || params->size() != 1 || !params->contains("bsn")) {
-      respond(problemResponse(problems::invalidQuery("give exactly one parameter: bsn"), request.path));
+      respond(problemResponse(problems::invalidQuery("give exactly one parameter: bsn"), instancePath()));
       return;
     }
     bsn = params->at("bsn");
     if (!isValidBsn(bsn)) {
-      respond(problemResponse(problems::invalidQuery("bsn is not a valid BSN (elfproef)"), request.path));
+      respond(problemResponse(problems::invalidQuery("bsn is not a valid BSN (elfproef)"), instancePath()));
       return;
     }
     subject_ref = c.referencer.reference({SubjectKey::Kind::kBsn, bsn});
 
-    const FlowDefinition* flow = c.catalogue.findFlow(flow_id);
     if (!flow || flow->kind != FlowKind::kQuery) {
-      refuse(reasons::kFlowNotAllowed, flow_id + " is not a query flow");
+      refuse(reasons::kFlowNotAllowed, flow ? flow_id + " is not a query flow"
+                                            : "the catalogue has no flow by the name in the URL");
       return;
     }
     const auto source = sourceFor(c, *flow);
     if (source) source_oin = source->party->oin.str();
-    const PolicyDecision before = c.policy.mayAsk(*request.caller, *flow, purpose, bsn, todayUtc());
+    const PolicyDecision before = c.policy.mayAsk(*request.caller, *flow, stated_purpose, bsn, todayUtc());
     if (!before.allowed) {
       refuse(before.reason, before.detail, flow->basis_article);
       return;
@@ -94,7 +102,7 @@ struct Query : std::enable_shared_from_this<Query> {
         self->ask(*flow, route, *format);
       } catch (const std::exception& e) {
         logError("query-failed", {{"error", e.what()}, {"transaction", self->transaction_id}});
-        self->respond(problemResponse(problems::internalError(), self->request.path));
+        self->respond(problemResponse(problems::internalError(), self->instancePath()));
       }
     });
   }
@@ -126,7 +134,7 @@ struct Query : std::enable_shared_from_this<Query> {
       return;
     }
     const Party& asker = *request.caller;
-    const PolicyDecision decision = c.policy.decide({asker, flow, purpose, mapped, asker, todayUtc()});
+    const PolicyDecision decision = c.policy.decide({asker, flow, stated_purpose, mapped, asker, todayUtc()});
     if (!decision.allowed) {
       refuse(decision.reason, decision.detail, flow.basis_article);
       return;
@@ -149,7 +157,7 @@ struct Query : std::enable_shared_from_this<Query> {
     c.log.append(std::move(r), [self = shared_from_this(), answer = std::move(answer)](
                                    const AppendResult& result) mutable {
       self->respond(result.ok ? std::move(answer)
-                              : problemResponse(problems::logUnavailable(), self->request.path));
+                              : problemResponse(problems::logUnavailable(), self->instancePath()));
     });
   }
 };
@@ -164,7 +172,7 @@ void addQueryRoutes(Router& router, const ExchangeContext& context) {
         query->start();
       } catch (const std::exception& e) {
         logError("query-failed", {{"error", e.what()}});
-        query->respond(problemResponse(problems::internalError(), query->request.path));
+        query->respond(problemResponse(problems::internalError(), query->instancePath()));
       }
     });
   });

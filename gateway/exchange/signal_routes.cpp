@@ -127,7 +127,7 @@ class ElipRun {
     const std::string month = formatIsoDate(today).substr(0, 7);
     const std::string transaction_id =
         uuidFromName(flow.id + "/" + subject_ref + "/" + *gemeente_.cbs_code + "/" + month);
-    if (c_.log.findTransaction(transaction_id, duo.oin.str())) {
+    if (c_.log.findTransaction(transaction_id)) {
       ++counts.already_signalled;
       return;
     }

@@ -13,8 +13,11 @@
 
 #include <chrono>
 #include <functional>
+#include <iterator>
+#include <optional>
 
 #include "gateway/api/api_message.hpp"
+#include "gateway/api/problem.hpp"
 #include "gateway/diagnostics/diagnostic_log.hpp"
 
 namespace ketenpoort::http_internal {
@@ -62,6 +65,42 @@ inline ApiRequest toApiRequest(http::request<http::string_body>& request, const 
   api.body = std::move(request.body());
   api.caller = caller;
   return api;
+}
+
+// Headers a request may carry at most once: a second one would let two parts of a chain
+// (a proxy, the gateway) each act on another value.
+inline constexpr std::string_view kSingletonHeaders[] = {
+    "host", "content-length", "content-type", "transfer-encoding", "x-doelbinding",
+    "x-transaction-id", "x-ontvanger", "traceparent"};
+
+// Why a request's header is refused before its body is read (the connection then closes,
+// so no byte of an ambiguous body is taken as the next request), or nullopt.
+//  - a Transfer-Encoding other than exactly "chunked", or one beside a Content-Length
+//    (RFC 9112 6.1: the message framing is ambiguous, the classic smuggling vector);
+//  - a header of kSingletonHeaders given twice.
+template <class Fields>
+std::optional<Problem> framingProblem(const http::header<true, Fields>& header) {
+  std::size_t counts[std::size(kSingletonHeaders)] = {};
+  for (const auto& field : header) {
+    std::string name(field.name_string());
+    for (char& c : name) {
+      if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
+    }
+    for (std::size_t i = 0; i < std::size(kSingletonHeaders); ++i) {
+      if (name != kSingletonHeaders[i]) continue;
+      if (++counts[i] > 1) return problems::duplicateHeader(kSingletonHeaders[i]);
+    }
+  }
+  const auto te = header.find(http::field::transfer_encoding);
+  if (te != header.end()) {
+    if (!beast::iequals(te->value(), "chunked")) {
+      return problems::badRequest("Transfer-Encoding must be chunked or absent");
+    }
+    if (header.find(http::field::content_length) != header.end()) {
+      return problems::badRequest("Transfer-Encoding and Content-Length together are refused");
+    }
+  }
+  return std::nullopt;
 }
 
 // Accepts connections until the acceptor is closed; each socket gets its own strand.

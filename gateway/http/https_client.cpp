@@ -89,7 +89,7 @@ struct HttpsClient::Impl {
     beast::get_lowest_layer(*stream).expires_after(options.timeout);
     http::request<http::string_body> request{http::string_to_verb(method), target, 11};
     request.set(http::field::host, options.host);
-    for (const auto& [name, value] : headers) request.set(name, value);
+    for (const auto& [name, value] : headers) request.insert(name, value);
     request.body() = body;
     request.keep_alive(true);
     request.prepare_payload();

@@ -197,6 +197,16 @@ asio::awaitable<void> TlsListener::session(tcp::socket socket) {
                                                                       kUseTuple);
     const auto started = std::chrono::steady_clock::now();
     beast::error_code read_ec = header_ec;
+    if (!read_ec) {
+      if (const auto problem = framingProblem(parser.get().base())) {
+        logInfo("request-refused", {{"listener", name_}, {"peer", peer}, {"code", problem->code}});
+        metrics.requests.inc({name_, "unmatched", std::to_string(problem->status)});
+        co_await writeApiResponse(stream, problemResponse(*problem, ""), 11, false,
+                                  limits.header_timeout);
+        co_await lingerBeforeClose(stream);
+        break;
+      }
+    }
     if (!read_ec && !parser.is_done()) {
       transport.expires_after(limits.body_timeout);
       auto [body_ec, body_bytes] = co_await http::async_read(stream, buffer, parser, kUseTuple);

@@ -39,6 +39,7 @@ class Mapper {
             emit(flow_.mappings[static_cast<std::size_t>(sub.mapping)], child, source_path);
           } else {
             if (!child.text.empty()) out_.record.unmapped_paths.push_back(source_path);
+            if (const char* problem = textProblem(child.text)) error(source_path + " " + problem);
             walk(child, next, source_path);
           }
           if (sub.repeated) indices_.pop_back();
@@ -62,6 +63,10 @@ class Mapper {
       return;
     }
     if (node.text.empty()) return;  // an empty element is an absent value
+    if (const char* problem = textProblem(node.text)) {
+      error(source_path + " (" + mapping.field->id + ") " + problem);
+      return;
+    }
     if (auto problem = checkFieldValue(*mapping.field, node.text)) {
       error(source_path + " (" + mapping.field->id + "): " + *problem);
       return;
@@ -83,8 +88,15 @@ class Mapper {
     out_.record.values.push_back({mapping.field, std::move(path), node.text});
   }
 
+  // Content the mapping does not know is withheld, never forwarded; still, a document
+  // whose bytes are not text is refused whole. Its names came from the sender, so the
+  // error counts rather than names them.
   void collectUnmapped(const SourceNode& node, std::string& source_path) {
     if (!node.text.empty()) out_.record.unmapped_paths.push_back(source_path);
+    if (!unmapped_text_refused_ && (textProblem(node.name) || textProblem(node.text))) {
+      unmapped_text_refused_ = true;
+      error("an element the mapping does not know is not valid text (UTF-8 without control characters)");
+    }
     for (const SourceNode& child : node.children) {
       const std::size_t length = source_path.size();
       source_path += '/';
@@ -99,6 +111,7 @@ class Mapper {
   const FlowDefinition& flow_;
   MappingOutcome& out_;
   std::vector<std::size_t> indices_;
+  bool unmapped_text_refused_ = false;
 };
 
 }  // namespace
@@ -106,8 +119,7 @@ class Mapper {
 MappingOutcome mapSourceDocument(const FlowDefinition& flow, const SourceNode& document) {
   MappingOutcome out;
   if (document.name != flow.source_root) {
-    out.errors.push_back("the document's root must be <" + flow.source_root + ">, found <" +
-                         document.name + ">");
+    out.errors.push_back("the document's root must be <" + flow.source_root + ">, found another");
     return out;
   }
   out.record.values.reserve(flow.mappings.size());

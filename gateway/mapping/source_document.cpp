@@ -66,4 +66,40 @@ std::variant<SourceNode, std::string> sourceFromXml(std::string_view xml) {
   return out;
 }
 
+const char* textProblem(std::string_view text) {
+  const auto* p = reinterpret_cast<const unsigned char*>(text.data());
+  const auto* end = p + text.size();
+  while (p < end) {
+    const unsigned char c = *p;
+    if (c < 0x80) {
+      if ((c < 0x20 && c != '\t' && c != '\r' && c != '\n') || c == 0x7f) {
+        return "holds a control character";
+      }
+      ++p;
+      continue;
+    }
+    // Lead byte: how many continuation bytes, and the smallest code point it may encode.
+    int more = 0;
+    char32_t cp = 0;
+    char32_t min = 0;
+    if (c >= 0xc2 && c <= 0xdf) {
+      more = 1, cp = c & 0x1f, min = 0x80;
+    } else if (c >= 0xe0 && c <= 0xef) {
+      more = 2, cp = c & 0x0f, min = 0x800;
+    } else if (c >= 0xf0 && c <= 0xf4) {
+      more = 3, cp = c & 0x07, min = 0x10000;
+    } else {
+      return "is not valid UTF-8";
+    }
+    if (end - p <= more) return "is not valid UTF-8";
+    for (int i = 1; i <= more; ++i) {
+      if ((p[i] & 0xc0) != 0x80) return "is not valid UTF-8";
+      cp = (cp << 6) | (p[i] & 0x3f);
+    }
+    if (cp < min || cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff)) return "is not valid UTF-8";
+    p += more + 1;
+  }
+  return nullptr;
+}
+
 }  // namespace ketenpoort

@@ -20,6 +20,12 @@ struct SourceNode {
 // Documents nested deeper than this are refused rather than walked recursively.
 inline constexpr int kMaxSourceDepth = 32;
 
+// Why `text` may not pass through the gateway as text, or nullptr when it may: it must be
+// valid UTF-8 (no overlong forms, surrogates or code points past U+10FFFF) without C0
+// control characters other than tab, CR and LF, or DEL. Every recipient's format (JSON,
+// XML) must be able to carry what leaves.
+const char* textProblem(std::string_view text);
+
 // Parses XML without entity expansion and without DTDs. The error names the problem
 // (never the document's content).
 std::variant<SourceNode, std::string> sourceFromXml(std::string_view xml);

@@ -10,6 +10,32 @@ void InMemoryRegistries::addKoppeling(Koppeling k) {
   koppelingen_.push_back(std::move(k));
 }
 
+void InMemoryRegistries::linkIdentities(std::string bsn, std::string vnummer) {
+  std::lock_guard lock(mutex_);
+  links_.emplace_back(std::move(bsn), std::move(vnummer));
+}
+
+IdentityRegistry::Link InMemoryRegistries::linkOf(const std::string& bsn,
+                                                  const std::string& vnummer) const {
+  std::lock_guard lock(mutex_);
+  for (const auto& [b, v] : links_) {
+    if (b == bsn && v == vnummer) return Link::kLinked;
+    if (b == bsn || v == vnummer) return Link::kConflict;
+  }
+  return Link::kUnknown;
+}
+
+bool InMemoryRegistries::samePerson(const SubjectKey& entry, const SubjectKey& asked) const {
+  if (same(entry, asked)) return true;
+  if (entry.kind == asked.kind) return false;
+  const SubjectKey& bsn = entry.kind == SubjectKey::Kind::kBsn ? entry : asked;
+  const SubjectKey& vnummer = entry.kind == SubjectKey::Kind::kBsn ? asked : entry;
+  for (const auto& [b, v] : links_) {
+    if (b == bsn.value && v == vnummer.value) return true;
+  }
+  return false;
+}
+
 void InMemoryRegistries::addAgreement(Agreement a) {
   std::lock_guard lock(mutex_);
   agreements_.push_back(std::move(a));
@@ -26,7 +52,7 @@ std::optional<std::string> InMemoryRegistries::gemeenteOf(const SubjectKey& subj
   // The latest koppeling in force wins: a person can be re-gekoppeld.
   const Koppeling* best = nullptr;
   for (const auto& k : koppelingen_) {
-    if (!same(k.subject, subject) || k.from > date || (k.until && *k.until <= date)) continue;
+    if (!samePerson(k.subject, subject) || k.from > date || (k.until && *k.until <= date)) continue;
     if (!best || k.from >= best->from) best = &k;
   }
   if (!best) return std::nullopt;
@@ -53,7 +79,7 @@ std::optional<std::string> InMemoryRegistries::findActive(const SubjectKey& subj
                                                           const CivilDate& date) const {
   std::lock_guard lock(mutex_);
   for (const auto& c : consents_) {
-    if (!same(c.subject, subject) || c.purpose_id != purpose_id || !(c.recipient == recipient)) {
+    if (!samePerson(c.subject, subject) || c.purpose_id != purpose_id || !(c.recipient == recipient)) {
       continue;
     }
     if (c.granted > date || (c.expires && *c.expires <= date) ||

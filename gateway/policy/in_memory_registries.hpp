@@ -13,7 +13,8 @@ namespace ketenpoort {
 // without a database. The gateway's durable registries live in the store.
 class InMemoryRegistries final : public KoppelingRegistry,
                                  public AgreementRegistry,
-                                 public ConsentRegistry {
+                                 public ConsentRegistry,
+                                 public IdentityRegistry {
  public:
   struct Koppeling {
     SubjectKey subject;
@@ -42,6 +43,7 @@ class InMemoryRegistries final : public KoppelingRegistry,
   void addKoppeling(Koppeling k);
   void addAgreement(Agreement a);
   void addConsent(Consent c);
+  void linkIdentities(std::string bsn, std::string vnummer);
 
   std::optional<std::string> gemeenteOf(const SubjectKey& subject,
                                         const CivilDate& date) const override;
@@ -51,14 +53,20 @@ class InMemoryRegistries final : public KoppelingRegistry,
   std::optional<std::string> findActive(const SubjectKey& subject, std::string_view purpose_id,
                                         const Oin& recipient,
                                         const CivilDate& date) const override;
+  Link linkOf(const std::string& bsn, const std::string& vnummer) const override;
 
-  Registries view() const { return Registries{*this, *this, *this}; }
+  Registries view() const { return Registries{*this, *this, *this, *this}; }
 
  private:
   mutable std::mutex mutex_;
   std::vector<Koppeling> koppelingen_;
   std::vector<Agreement> agreements_;
   std::vector<Consent> consents_;
+  std::vector<std::pair<std::string, std::string>> links_;  // BSN, V-nummer
+
+  // Whether a registry entry for `entry` answers for `asked`: the same identifier, or one
+  // linked to it.
+  bool samePerson(const SubjectKey& entry, const SubjectKey& asked) const;
 };
 
 }  // namespace ketenpoort

@@ -37,6 +37,17 @@ std::optional<SubjectKey> subjectOf(const FlowDefinition& flow, const CanonicalR
   return std::nullopt;
 }
 
+std::vector<SubjectKey> subjectIdentifiers(const FlowDefinition& flow, const CanonicalRecord& record) {
+  std::vector<SubjectKey> out;
+  for (const FieldDefinition* field : flow.subject_fields) {
+    if (const CanonicalValue* v = record.first(field)) {
+      out.push_back({field->type == FieldType::kBsn ? SubjectKey::Kind::kBsn : SubjectKey::Kind::kVnummer,
+                     v->value});
+    }
+  }
+  return out;
+}
+
 PolicyDecision PolicyEngine::decide(const PolicyRequest& request) const {
   return decide(request, Stage::kDocument);
 }
@@ -91,6 +102,30 @@ PolicyDecision PolicyEngine::decide(const PolicyRequest& request, Stage stage) c
     return refuse(reasons::kInvalidMessage, "the message does not identify its data subject");
   }
   const SubjectKey& subject = *decision.subject;
+  // Every identifier must lead to the same person: a BSN and a V-nummer the registry
+  // links to others would let the message borrow one person's koppeling or consent for
+  // another.
+  const std::vector<SubjectKey> ids = subjectIdentifiers(flow, record);
+  {
+    const SubjectKey* bsn = nullptr;
+    const SubjectKey* vnummer = nullptr;
+    for (const SubjectKey& id : ids) {
+      if (id.kind == SubjectKey::Kind::kBsn && !bsn) bsn = &id;
+      if (id.kind == SubjectKey::Kind::kVnummer && !vnummer) vnummer = &id;
+    }
+    if (bsn && vnummer) {
+      switch (registries_.identities.linkOf(bsn->value, vnummer->value)) {
+        case IdentityRegistry::Link::kConflict:
+          return refuse(reasons::kIdentityConflict,
+                        "the message's BSN and V-nummer are linked to different persons");
+        case IdentityRegistry::Link::kUnknown:
+          decision.identity_link.emplace(bsn->value, vnummer->value);
+          break;
+        case IdentityRegistry::Link::kLinked:
+          break;
+      }
+    }
+  }
   const auto findConsent = [&] {
     return registries_.consents.findActive(subject, flow.purpose_id, recipient.oin, request.date);
   };
@@ -141,7 +176,17 @@ PolicyDecision PolicyEngine::decide(const PolicyRequest& request, Stage stage) c
       if (const CanonicalValue* v = record.first(flow.koppeling_field)) gekoppeld = v->value;
       // A koppeling the registry already holds wins over what a message claims: a
       // profile cannot move a person to another gemeente.
-      const auto registered = registries_.koppeling.gemeenteOf(subject, request.date);
+      // Under any of the person's identifiers (not linked yet, each may have its own).
+      std::optional<std::string> registered;
+      for (const SubjectKey& id : ids) {
+        const auto found = registries_.koppeling.gemeenteOf(id, request.date);
+        if (!found) continue;
+        if (registered && *registered != *found) {
+          return refuse(reasons::kNoKoppeling,
+                        "the message's identifiers are gekoppeld to different gemeenten");
+        }
+        registered = found;
+      }
       decision.registered_koppeling = registered;
       if (registered && gekoppeld && *registered != *gekoppeld) {
         return refuse(reasons::kNoKoppeling,

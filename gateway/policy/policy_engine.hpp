@@ -21,6 +21,11 @@ inline constexpr std::string_view kNoAgreement = "no-agreement";
 inline constexpr std::string_view kLawRegime = "law-regime";
 inline constexpr std::string_view kNoKoppeling = "no-koppeling";
 inline constexpr std::string_view kNoConsent = "no-consent";
+// The message's identifiers (BSN, V-nummer) are linked to different persons.
+inline constexpr std::string_view kIdentityConflict = "identity-conflict";
+// Not the policy's but the exchange's: a transaction id re-used by another sender or for
+// another request.
+inline constexpr std::string_view kTransactionConflict = "transaction-conflict";
 
 inline constexpr std::string_view kNotPermitted = "not-permitted";
 inline constexpr std::string_view kSpecialCategory = "special-category";
@@ -56,6 +61,9 @@ struct PolicyDecision {
   // For flows whose record names the gemeente: the koppeling the registry already held
   // (nullopt: none yet, so this exchange teaches it).
   std::optional<std::string> registered_koppeling;
+  // The record names a BSN and a V-nummer the registry has not linked yet: this exchange
+  // links them (written with its record).
+  std::optional<std::pair<std::string, std::string>> identity_link;  // BSN, V-nummer
   std::vector<FieldDecision> fields;             // every value and unmapped path, when allowed
   std::vector<const CanonicalValue*> delivered;  // only what may pass, in document order
   CivilDate retention_until;
@@ -63,6 +71,8 @@ struct PolicyDecision {
 
 // Who a record is about: the first of the flow's subject fields present in it.
 std::optional<SubjectKey> subjectOf(const FlowDefinition& flow, const CanonicalRecord& record);
+// Every identifier the record gives for its subject, first as subjectOf.
+std::vector<SubjectKey> subjectIdentifiers(const FlowDefinition& flow, const CanonicalRecord& record);
 
 // Decides, deny by default, whether an exchange may happen and which fields pass.
 // No network and no disk: everything it needs comes in the request and the registries.

@@ -47,10 +47,26 @@ class ConsentRegistry {
                                                 const CivilDate& date) const = 0;
 };
 
+// Which identifiers are one person. A person has a V-nummer before BRP registration and
+// a BSN after; COA's messages that carry both link them. Every other registry answers for
+// the person, whichever identifier it is asked with (a koppeling learnt under the BSN
+// holds for a message that names only the V-nummer).
+class IdentityRegistry {
+ public:
+  enum class Link {
+    kUnknown,   // neither number is linked to another: this message may link them
+    kLinked,    // linked to each other already
+    kConflict,  // one of them is linked to another number: two persons in one message
+  };
+  virtual ~IdentityRegistry() = default;
+  virtual Link linkOf(const std::string& bsn, const std::string& vnummer) const = 0;
+};
+
 struct Registries {
   const KoppelingRegistry& koppeling;
   const AgreementRegistry& agreements;
   const ConsentRegistry& consents;
+  const IdentityRegistry& identities;
 };
 
 }  // namespace ketenpoort

@@ -41,7 +41,7 @@ AttendanceAssessment assessAttendance(std::int32_t lessons_planned, std::int32_t
   if (lessons_planned < 0 || lessons_attended < 0 || lessons_attended > lessons_planned) {
     throw std::invalid_argument("lessons attended must be between 0 and the lessons planned");
   }
-  if (lessons_planned == 0) return {10'000, false};
+  if (lessons_planned == 0) return {std::nullopt, false};
   const bool under = static_cast<std::int64_t>(lessons_attended) * 10'000 <
                      static_cast<std::int64_t>(thresholds.attendance_norm_basis_points) * lessons_planned;
   return {basisPoints(lessons_attended, lessons_planned), under};

@@ -62,7 +62,9 @@ ElipAssessment assessElip(const ElipInput& input, const CivilDate& on,
                           const SignalThresholds& thresholds);
 
 struct AttendanceAssessment {
-  std::int32_t basis_points = 0;  // attended / planned, rounded down; 10000 with none planned
+  // attended / planned, rounded down; nullopt when no lessons were planned (there is no
+  // share to speak of, and so no norm to fall under).
+  std::optional<std::int32_t> basis_points;
   bool under_norm = false;
 };
 // Throws std::invalid_argument when the counts are negative or attended > planned.

@@ -43,6 +43,7 @@ CREATE TABLE IF NOT EXISTS exchange_log (
   reason TEXT NOT NULL,
   payload_sha256 TEXT NOT NULL,
   retention_until TEXT NOT NULL,
+  request_sha256 TEXT NOT NULL,
   previous_hash BLOB NOT NULL,
   record_hash BLOB NOT NULL,
   subject_key INTEGER NOT NULL
@@ -93,6 +94,7 @@ class SqliteTransaction final : public StoreTransaction {
     sqlite_registry::withdrawConsent(db_, id, date);
   }
   void upsertAgreement(const AgreementEntry& a) override { sqlite_registry::upsertAgreement(db_, a); }
+  void linkIdentities(const IdentityLinkEntry& l) override { sqlite_registry::linkIdentities(db_, l); }
   void enqueueDelivery(const OutboxEntry& e) override { sqlite_outbox::enqueue(db_, e); }
 
  private:
@@ -201,7 +203,7 @@ namespace {
 constexpr const char* kSelectRecord =
     "SELECT seq, transaction_id, trace_id, time_utc, flow, sender_oin, recipient_oin, purpose, "
     "legal_basis, consent_id, agreement_id, subject_ref, fields_delivered, fields_withheld, "
-    "outcome, reason, payload_sha256, retention_until FROM exchange_log ";
+    "outcome, reason, payload_sha256, retention_until, request_sha256 FROM exchange_log ";
 
 LoggedExchange loggedExchangeFrom(Statement& q) {
   LoggedExchange e;
@@ -229,6 +231,7 @@ LoggedExchange loggedExchangeFrom(Statement& q) {
   r.reason = q.text(15);
   r.payload_sha256 = q.text(16);
   r.retention_until = q.text(17);
+  r.request_sha256 = q.text(18);
   return e;
 }
 
@@ -265,14 +268,12 @@ std::vector<LoggedExchange> SqliteExchangeLog::findExchanges(const ExchangeQuery
 }
 
 std::optional<LoggedExchange> SqliteExchangeLog::findTransaction(
-    const std::string& transaction_id, const std::string& sender_oin) const {
+    const std::string& transaction_id) const {
   std::lock_guard lock(reader_->mutex);
   try {
     Statement q(reader_->db,
-                std::string(kSelectRecord) +
-                    "WHERE transaction_id = ?1 AND sender_oin = ?2 ORDER BY seq LIMIT 1");
+                std::string(kSelectRecord) + "WHERE transaction_id = ?1 ORDER BY seq LIMIT 1");
     q.bindText(1, transaction_id);
-    q.bindText(2, sender_oin);
     if (!q.step()) return std::nullopt;
     return loggedExchangeFrom(q);
   } catch (const std::exception& e) {

@@ -77,8 +77,7 @@ class SqliteExchangeLog final : public ExchangeLog {
   const std::string& publicKeyPem() const override;
 
   std::vector<LoggedExchange> findExchanges(const ExchangeQuery& query) const override;
-  std::optional<LoggedExchange> findTransaction(const std::string& transaction_id,
-                                                const std::string& sender_oin) const override;
+  std::optional<LoggedExchange> findTransaction(const std::string& transaction_id) const override;
 
  private:
   struct Pending {

@@ -306,9 +306,13 @@ std::size_t SqlitePayloadStore::sweep(const std::function<bool(const std::string
 }
 
 void SqlitePayloadStore::run() {
-  Statement insert(writer_, "INSERT OR REPLACE INTO payloads (transaction_id, body) VALUES (?1, ?2)");
+  // Never overwrites: a body belongs to the exchange that wrote it first (a second party
+  // re-using a transaction id must not replace, nor later remove, another's body).
+  Statement insert(writer_, "INSERT INTO payloads (transaction_id, body) VALUES (?1, ?2) "
+                            "ON CONFLICT(transaction_id) DO NOTHING");
   Statement erase(writer_, "DELETE FROM payloads WHERE transaction_id = ?1");
   std::vector<Pending> batch;
+  std::vector<char> written;  // per batch item: whether its body was inserted
   bool synchronous_full = true;  // as opened
   std::unique_lock lock(mutex_);
   for (;;) {
@@ -330,13 +334,16 @@ void SqlitePayloadStore::run() {
         exec(writer_, bodies ? "PRAGMA synchronous=FULL" : "PRAGMA synchronous=NORMAL");
         synchronous_full = bodies;
       }
+      written.assign(batch.size(), 0);
       exec(writer_, "BEGIN IMMEDIATE");
-      for (const Pending& p : batch) {
+      for (std::size_t i = 0; i < batch.size(); ++i) {
+        const Pending& p = batch[i];
         Statement& s = p.done ? insert : erase;
         s.reset();
         s.bindText(1, p.transaction_id);
         if (p.done) s.bindBlob(2, p.body);
         s.step();
+        written[i] = sqlite3_changes(writer_) == 1;
       }
       exec(writer_, "COMMIT");
     } catch (const std::exception& e) {
@@ -344,8 +351,16 @@ void SqlitePayloadStore::run() {
       sqlite3_exec(writer_, "ROLLBACK", nullptr, nullptr, nullptr);
       logError("payload-store-unwritable", {{"error", error}, {"items", batch.size()}});
     }
-    for (const Pending& p : batch) {
-      if (p.done) p.done(error.empty(), error);
+    for (std::size_t i = 0; i < batch.size(); ++i) {
+      const Pending& p = batch[i];
+      if (!p.done) continue;
+      if (!error.empty()) {
+        p.done(false, error);
+      } else if (!written[i]) {
+        p.done(false, std::string(kPayloadExists));
+      } else {
+        p.done(true, {});
+      }
     }
     lock.lock();
   }

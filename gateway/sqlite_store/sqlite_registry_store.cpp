@@ -1,5 +1,6 @@
 #include "gateway/sqlite_store/sqlite_registry_store.hpp"
 
+#include "gateway/calendar/civil_date.hpp"
 #include "gateway/sqlite_store/sqlite_statement.hpp"
 #include "gateway/store/record_codec.hpp"
 
@@ -43,6 +44,12 @@ CREATE TABLE IF NOT EXISTS consents (
   withdrawn TEXT
 );
 CREATE INDEX IF NOT EXISTS consents_subject ON consents(subject_key);
+CREATE TABLE IF NOT EXISTS identity_links (
+  bsn_ref TEXT NOT NULL UNIQUE,
+  vnummer_ref TEXT NOT NULL UNIQUE,
+  linked_utc TEXT NOT NULL,
+  source_transaction TEXT NOT NULL
+);
 )sql";
 
 ConsentEntry consentFrom(Statement& q) {
@@ -59,21 +66,28 @@ constexpr const char* kConsentColumns =
 
 struct SqliteRegistryStore::Lookups {
   explicit Lookups(sqlite3* db)
+      // ?1/?2 the identifier asked for, ?6/?7 the one linked to it (the same when none).
       : koppeling(db,
-                  "SELECT gemeente_cbs FROM koppeling WHERE subject_key = ?1 AND subject_ref = ?2 "
+                  "SELECT gemeente_cbs FROM koppeling WHERE ((subject_key = ?1 AND subject_ref = ?2) "
+                  "OR (subject_key = ?6 AND subject_ref = ?7)) "
                   "AND valid_from <= ?3 AND (valid_until IS NULL OR valid_until > ?3) "
                   "ORDER BY valid_from DESC, rowid DESC LIMIT 1"),
         agreement(db,
                   "SELECT id FROM agreements WHERE party_id = ?1 AND purpose = ?2 AND "
                   "gemeente_cbs = ?3 AND valid_from <= ?4 AND valid_until >= ?4 LIMIT 1"),
         consent(db,
-                "SELECT id FROM consents WHERE subject_key = ?1 AND subject_ref = ?2 AND "
+                "SELECT id FROM consents WHERE ((subject_key = ?1 AND subject_ref = ?2) OR "
+                "(subject_key = ?6 AND subject_ref = ?7)) AND "
                 "purpose = ?3 AND recipient_oin = ?4 AND granted <= ?5 AND "
                 "(expires IS NULL OR expires > ?5) AND (withdrawn IS NULL OR withdrawn > ?5) "
-                "ORDER BY granted DESC LIMIT 1") {}
+                "ORDER BY granted DESC LIMIT 1"),
+        linked(db,
+               "SELECT vnummer_ref FROM identity_links WHERE bsn_ref = ?1 UNION ALL "
+               "SELECT bsn_ref FROM identity_links WHERE vnummer_ref = ?1 LIMIT 1") {}
   Statement koppeling;
   Statement agreement;
   Statement consent;
+  Statement linked;
 };
 
 namespace {
@@ -107,17 +121,42 @@ SqliteRegistryStore::~SqliteRegistryStore() {
   sqlite3_close(read_);
 }
 
+std::string SqliteRegistryStore::linkedReference(const std::string& subject_ref) const {
+  Statement& q = lookups_->linked;
+  q.bindText(1, subject_ref);
+  return firstText(q).value_or(subject_ref);
+}
+
 std::optional<std::string> SqliteRegistryStore::gemeenteOf(const SubjectKey& subject,
-                                                     const CivilDate& date) const {
-  const std::string ref = referencer_.reference(subject);
+                                                           const CivilDate& date) const {
+  return gemeenteOfReference(referencer_.reference(subject), date);
+}
+
+std::optional<std::string> SqliteRegistryStore::gemeenteOfReference(const std::string& ref,
+                                                                    const CivilDate& date) const {
   const std::string day = formatIsoDate(date);
   std::lock_guard lock(read_mutex_);
+  const std::string linked = linkedReference(ref);
   // The latest koppeling in force wins: a person can be re-gekoppeld.
   Statement& q = lookups_->koppeling;
   q.bindInt(1, subjectKey(ref));
   q.bindText(2, ref);
   q.bindText(3, day);
+  q.bindInt(6, subjectKey(linked));
+  q.bindText(7, linked);
   return firstText(q);
+}
+
+IdentityRegistry::Link SqliteRegistryStore::linkOf(const std::string& bsn,
+                                                   const std::string& vnummer) const {
+  const std::string bsn_ref = referencer_.reference({SubjectKey::Kind::kBsn, bsn});
+  const std::string vnummer_ref = referencer_.reference({SubjectKey::Kind::kVnummer, vnummer});
+  std::lock_guard lock(read_mutex_);
+  const std::string of_bsn = linkedReference(bsn_ref);
+  const std::string of_vnummer = linkedReference(vnummer_ref);
+  if (of_bsn == vnummer_ref) return Link::kLinked;
+  if (of_bsn != bsn_ref || of_vnummer != vnummer_ref) return Link::kConflict;
+  return Link::kUnknown;
 }
 
 std::optional<std::string> SqliteRegistryStore::findValid(std::string_view party_id,
@@ -135,18 +174,21 @@ std::optional<std::string> SqliteRegistryStore::findValid(std::string_view party
 }
 
 std::optional<std::string> SqliteRegistryStore::findActive(const SubjectKey& subject,
-                                                     std::string_view purpose_id,
-                                                     const Oin& recipient,
-                                                     const CivilDate& date) const {
+                                                           std::string_view purpose_id,
+                                                           const Oin& recipient,
+                                                           const CivilDate& date) const {
   const std::string ref = referencer_.reference(subject);
   const std::string day = formatIsoDate(date);
   std::lock_guard lock(read_mutex_);
+  const std::string linked = linkedReference(ref);
   Statement& q = lookups_->consent;
   q.bindInt(1, subjectKey(ref));
   q.bindText(2, ref);
   q.bindText(3, purpose_id);
   q.bindText(4, recipient.str());
   q.bindText(5, day);
+  q.bindInt(6, subjectKey(linked));
+  q.bindText(7, linked);
   return firstText(q);
 }
 
@@ -233,6 +275,17 @@ void withdrawConsent(sqlite3* db, const std::string& consent_id, const CivilDate
   if (sqlite3_changes(db) != 1) {
     throw std::runtime_error("consent " + consent_id + " does not exist or is already withdrawn");
   }
+}
+
+void linkIdentities(sqlite3* db, const IdentityLinkEntry& link) {
+  // UNIQUE on both: a number linked to another person already refuses the record.
+  Statement insert(db, "INSERT INTO identity_links (bsn_ref, vnummer_ref, linked_utc, "
+                       "source_transaction) VALUES (?1, ?2, ?3, ?4)");
+  insert.bindText(1, link.bsn_ref);
+  insert.bindText(2, link.vnummer_ref);
+  insert.bindText(3, utcNowRfc3339());
+  insert.bindText(4, link.source_transaction_id);
+  insert.step();
 }
 
 void upsertAgreement(sqlite3* db, const AgreementEntry& a) {

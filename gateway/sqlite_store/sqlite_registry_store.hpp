@@ -25,6 +25,9 @@ class SqliteRegistryStore final : public RegistryStore {
 
   std::optional<std::string> gemeenteOf(const SubjectKey& subject,
                                         const CivilDate& date) const override;
+  std::optional<std::string> gemeenteOfReference(const std::string& subject_ref,
+                                                 const CivilDate& date) const override;
+  Link linkOf(const std::string& bsn, const std::string& vnummer) const override;
   std::optional<std::string> findValid(std::string_view party_id, std::string_view purpose_id,
                                        std::string_view gemeente_cbs_code,
                                        const CivilDate& date) const override;
@@ -38,7 +41,11 @@ class SqliteRegistryStore final : public RegistryStore {
   std::optional<AgreementEntry> agreement(const std::string& id) const override;
 
  private:
-  struct Lookups;  // the policy engine's three queries, prepared once
+  struct Lookups;  // the policy engine's queries, prepared once
+
+  // The reference linked to `subject_ref` (a BSN's V-nummer or the reverse), or
+  // `subject_ref` itself when none; under read_mutex_.
+  std::string linkedReference(const std::string& subject_ref) const;
 
   mutable std::mutex read_mutex_;
   sqlite3* read_ = nullptr;
@@ -53,6 +60,7 @@ void recordKoppeling(sqlite3* db, const KoppelingEntry& koppeling);
 void insertConsent(sqlite3* db, const ConsentEntry& consent);
 void withdrawConsent(sqlite3* db, const std::string& consent_id, const CivilDate& date);
 void upsertAgreement(sqlite3* db, const AgreementEntry& agreement);
+void linkIdentities(sqlite3* db, const IdentityLinkEntry& link);
 }  // namespace sqlite_registry
 
 }  // namespace ketenpoort

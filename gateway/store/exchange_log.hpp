@@ -53,10 +53,9 @@ class ExchangeLog {
   // Reads what a privacy officer asks for, in sequence order. Throws std::runtime_error
   // when the log cannot be read.
   virtual std::vector<LoggedExchange> findExchanges(const ExchangeQuery& query) const = 0;
-  // The record of a transaction sent by `sender_oin`, if any (the idempotency check of a
-  // re-sent push).
-  virtual std::optional<LoggedExchange> findTransaction(const std::string& transaction_id,
-                                                        const std::string& sender_oin) const = 0;
+  // The first record of a transaction id, whoever sent it (the idempotency check of a
+  // re-sent push: the id belongs to its first sender and request).
+  virtual std::optional<LoggedExchange> findTransaction(const std::string& transaction_id) const = 0;
 };
 
 }  // namespace ketenpoort

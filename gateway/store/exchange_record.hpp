@@ -20,7 +20,7 @@ struct WithheldField {
 // One exchange, as the privacy officer sees it. Holds references, never message bodies
 // and never a plain BSN: the subject is `subject_ref`, a keyed hash.
 struct ExchangeRecord {
-  std::string transaction_id;  // UUIDv7
+  std::string transaction_id;  // UUID, lower case (canonicalUuid)
   std::string trace_id;        // W3C trace id
   std::string time_utc;        // 2026-11-22T15:04:05.123Z
   std::string flow;
@@ -37,6 +37,9 @@ struct ExchangeRecord {
   std::string reason;          // stable code; empty when delivered or queued
   std::string payload_sha256;  // of what left the gateway; empty when nothing did
   std::string retention_until; // YYYY-MM-DD
+  // SHA-256 of what the sender asked (flow, purpose, named recipient, body): a re-sent
+  // transaction id is a replay only when this matches. Empty for exchanges no party sent.
+  std::string request_sha256;
 };
 
 // Written by the log on append.

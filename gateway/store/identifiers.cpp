@@ -63,6 +63,15 @@ bool isUuid(std::string_view t) {
   return true;
 }
 
+std::optional<std::string> canonicalUuid(std::string_view text) {
+  if (!isUuid(text)) return std::nullopt;
+  std::string id(text);
+  for (char& c : id) {
+    if (c >= 'A' && c <= 'F') c = static_cast<char>(c - 'A' + 'a');
+  }
+  return id;
+}
+
 std::string sha256Hex(std::string_view data) {
   unsigned char digest[32];
   unsigned int length = 0;

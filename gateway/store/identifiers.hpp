@@ -1,5 +1,6 @@
 #pragma once
 
+#include <optional>
 #include <string>
 #include <string_view>
 
@@ -17,6 +18,11 @@ std::string newTraceId();
 std::string uuidFromName(std::string_view name);
 
 bool isUuid(std::string_view text);
+
+// A UUID in its one spelling: RFC 9562 compares UUIDs case-insensitively, so "ABC…" and
+// "abc…" are the same transaction. Lower case, or nullopt when `text` is not the 8-4-4-4-12
+// hex form. Every id from outside is normalised with this before any lookup or storage.
+std::optional<std::string> canonicalUuid(std::string_view text);
 
 // Lower-case hex of bytes.
 std::string toHex(const unsigned char* data, std::size_t size);

@@ -96,12 +96,16 @@ class OutboxStore {
 // holds no bodies). A body is written durably before its exchange is logged, and removed
 // once delivered; a body whose exchange was never logged (a crash in between) is an
 // orphan that the start-up sweep removes.
+inline constexpr std::string_view kPayloadExists = "payload-exists";
+
 class PayloadStore {
  public:
   using Callback = std::function<void(bool ok, const std::string& error)>;
   virtual ~PayloadStore() = default;
 
-  // Stores durably, then calls `done` on the store's thread.
+  // Stores durably, then calls `done` on the store's thread. Never overwrites: when a body
+  // is kept under `transaction_id` already, nothing is written and `done(false,
+  // kPayloadExists)`; only a put that succeeded may be undone with remove().
   virtual void put(std::string transaction_id, std::string body, Callback done) = 0;
   virtual std::optional<std::string> get(const std::string& transaction_id) = 0;
   virtual void remove(const std::string& transaction_id) = 0;

@@ -44,7 +44,8 @@ std::array<std::string, kHashedColumns.size()> columnTexts(const ExchangeRecord&
           std::string(toString(r.outcome)),
           r.reason,
           r.payload_sha256,
-          r.retention_until};
+          r.retention_until,
+          r.request_sha256};
 }
 
 namespace {

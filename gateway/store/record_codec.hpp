@@ -12,11 +12,11 @@ namespace ketenpoort {
 // The columns of exchange_log that the hash chain covers, in hashing order. The writer
 // and `log verify` both hash exactly these column texts, so a change to any of them in
 // the database breaks the chain.
-inline constexpr std::array<std::string_view, 17> kHashedColumns{
+inline constexpr std::array<std::string_view, 18> kHashedColumns{
     "transaction_id", "trace_id",       "time_utc",        "flow",          "sender_oin",
     "recipient_oin",  "purpose",        "legal_basis",     "consent_id",    "agreement_id",
     "subject_ref",    "fields_delivered", "fields_withheld", "outcome",     "reason",
-    "payload_sha256", "retention_until"};
+    "payload_sha256", "retention_until", "request_sha256"};
 
 inline constexpr std::size_t kSubjectRefColumn = 10;
 static_assert(kHashedColumns[kSubjectRefColumn] == "subject_ref");

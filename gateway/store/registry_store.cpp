@@ -106,6 +106,14 @@ StoreChange RegistryStore::koppelingChange(const SubjectKey& subject,
   return [koppeling](StoreTransaction& tx) { tx.recordKoppeling(koppeling); };
 }
 
+StoreChange RegistryStore::identityLinkChange(const std::string& bsn, const std::string& vnummer,
+                                              std::string source_transaction_id) const {
+  IdentityLinkEntry link{referencer_.reference({SubjectKey::Kind::kBsn, bsn}),
+                         referencer_.reference({SubjectKey::Kind::kVnummer, vnummer}),
+                         std::move(source_transaction_id)};
+  return [link](StoreTransaction& tx) { tx.linkIdentities(link); };
+}
+
 std::vector<ConsentEntry> RegistryStore::listConsents(
     const std::optional<SubjectKey>& subject) const {
   return listConsentsByReference(subject ? std::optional(referencer_.reference(*subject))

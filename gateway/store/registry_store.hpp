@@ -26,7 +26,8 @@ struct ConsentGrant {
 // in one transaction, so a change that cannot be logged does not happen.
 class RegistryStore : public KoppelingRegistry,
                       public AgreementRegistry,
-                      public ConsentRegistry {
+                      public ConsentRegistry,
+                      public IdentityRegistry {
  public:
   RegistryStore(const SubjectReferencer& referencer, ExchangeLog& log)
       : referencer_(referencer), log_(log) {}
@@ -52,6 +53,16 @@ class RegistryStore : public KoppelingRegistry,
   StoreChange koppelingChange(const SubjectKey& subject, std::string gemeente_cbs_code,
                               CivilDate from, std::string source_transaction_id) const;
 
+  // The change that links a person's BSN and V-nummer, written with the exchange that
+  // carried both.
+  StoreChange identityLinkChange(const std::string& bsn, const std::string& vnummer,
+                                 std::string source_transaction_id) const;
+
+  // The gemeente a person is gekoppeld to, by the person's reference (as the log and the
+  // outbox keep it); for checking a message's basis again when it leaves.
+  virtual std::optional<std::string> gemeenteOfReference(const std::string& subject_ref,
+                                                         const CivilDate& date) const = 0;
+
   // Consents of one person (all when subject is nullopt).
   std::vector<ConsentEntry> listConsents(const std::optional<SubjectKey>& subject) const;
   virtual std::vector<ConsentEntry> listConsentsByReference(
@@ -59,7 +70,7 @@ class RegistryStore : public KoppelingRegistry,
   virtual std::optional<ConsentEntry> consent(const std::string& id) const = 0;
   virtual std::optional<AgreementEntry> agreement(const std::string& id) const = 0;
 
-  Registries view() const { return Registries{*this, *this, *this}; }
+  Registries view() const { return Registries{*this, *this, *this, *this}; }
 
  protected:
   const SubjectReferencer& referencer_;

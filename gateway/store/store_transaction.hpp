@@ -16,6 +16,13 @@ struct KoppelingEntry {
   std::string source_transaction_id;  // the exchange that taught it
 };
 
+// A BSN and a V-nummer of one person, as keyed hashes.
+struct IdentityLinkEntry {
+  std::string bsn_ref;
+  std::string vnummer_ref;
+  std::string source_transaction_id;  // the exchange that carried both
+};
+
 struct ConsentEntry {
   std::string id;
   std::string subject_ref;
@@ -55,6 +62,8 @@ class StoreTransaction {
   // Throws when there is no such consent or it is withdrawn already.
   virtual void withdrawConsent(const std::string& consent_id, const CivilDate& date) = 0;
   virtual void upsertAgreement(const AgreementEntry& agreement) = 0;
+  // Throws when either number is linked to another already.
+  virtual void linkIdentities(const IdentityLinkEntry& link) = 0;
   // Throws when an entry with that transaction id exists already: a message is queued
   // once, however often it is pushed.
   virtual void enqueueDelivery(const OutboxEntry& entry) = 0;

@@ -4,11 +4,15 @@
 
 #include <boost/json/parse.hpp>
 
+#include <filesystem>
+#include <fstream>
+#include <iterator>
 #include <memory>
 #include <string>
 
 #include "gateway/demo/demo_environment.hpp"
 #include "gateway/http/gateway_server.hpp"
+#include "gateway/mapping/source_document.hpp"
 #include "tests/support/temp_dir.hpp"
 #include "tests/support/test_tls_client.hpp"
 
@@ -36,6 +40,28 @@ class GatewayFixture : public ::testing::Test {
     if (server_) {
       server_->drain();
       server_->wait();
+    }
+    expectReceivedBodiesAreStrict();
+  }
+
+  // Every body a simulated recipient received in this test (dir_/received/<party>/) is
+  // strict JSON or XML of valid UTF-8 text: whatever a sender tried, the gateway never
+  // hands a recipient something its parser must guess at.
+  void expectReceivedBodiesAreStrict() const {
+    const auto root = dir_.path() / "received";
+    if (!std::filesystem::exists(root)) return;
+    for (const auto& entry : std::filesystem::recursive_directory_iterator(root)) {
+      if (!entry.is_regular_file() || entry.path().filename().string().starts_with(".")) continue;
+      std::ifstream in(entry.path(), std::ios::binary);
+      const std::string body((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+      EXPECT_EQ(textProblem(body), nullptr) << entry.path();
+      if (entry.path().extension() == ".json") {
+        boost::system::error_code ec;
+        boost::json::parse(body, ec);  // rejects invalid UTF-8 by default
+        EXPECT_FALSE(ec) << entry.path() << ": " << ec.message();
+      } else if (entry.path().extension() == ".xml") {
+        EXPECT_TRUE(std::holds_alternative<SourceNode>(sourceFromXml(body))) << entry.path();
+      }
     }
   }
 

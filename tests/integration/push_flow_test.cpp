@@ -176,8 +176,11 @@ TEST_F(PushFlowTest, ResentTransactionIsAnsweredWithTheFirstResultAndNotDelivere
   // A refused transaction is refused again, from the log, without a second record.
   const std::string bad = newUuidV7();
   EXPECT_EQ(code(push("<klantprofiel", {{"X-Transaction-Id", bad}})), "invalid-message");
-  EXPECT_EQ(code(push(profile_, {{"X-Transaction-Id", bad}})), "invalid-message");
+  EXPECT_EQ(code(push("<klantprofiel", {{"X-Transaction-Id", bad}})), "invalid-message");
   EXPECT_EQ(logged("coa.klantprofiel").size(), 2u);
+  // Another request under a used id is a conflict, refused with its own record.
+  EXPECT_EQ(code(push(profile_, {{"X-Transaction-Id", bad}})), "transaction-conflict");
+  EXPECT_EQ(logged("coa.klantprofiel").size(), 3u);
   EXPECT_EQ(code(push(profile_, {{"X-Transaction-Id", "not-a-uuid"}})), "invalid-transaction-id");
 }
 
@@ -235,7 +238,8 @@ TEST_F(PushFlowTest, InvalidDocumentsAreRefusedNamingTheProblemAndLogged) {
   EXPECT_EQ(malformed.status, 400u);
   EXPECT_EQ(code(malformed), "invalid-message");
   const auto wrong_root = push("<nareisprofiel/>");
-  EXPECT_THAT(wrong_root.body, HasSubstr("expects <klantprofiel>"));
+  EXPECT_THAT(wrong_root.body, HasSubstr("<klantprofiel> coa.klantprofiel expects"));
+  EXPECT_THAT(wrong_root.body, Not(HasSubstr("nareisprofiel")));  // the sender's name, not echoed
   std::string no_version = profile_;
   no_version.replace(no_version.find(" versie=\"2\""), 11, "");
   EXPECT_THAT(push(no_version).body, HasSubstr("versie"));

@@ -47,6 +47,16 @@ TEST(TaalschoolJsonFormat, ComputesPercentageAndNormFlagItselfReplacingTheSchool
   EXPECT_EQ(child(std::get<SourceNode>(decoded), "onder_norm")->text, "false");
 }
 
+TEST(TaalschoolJsonFormat, NoLessonsPlannedGivesNoPercentageAndNoNormFlagNotEvenTheSchools) {
+  const TaalschoolJsonFormat format(SignalThresholds{});
+  const auto flow = flowWithRoot("taalschool.aanwezigheid", "aanwezigheid");
+  const auto decoded = format.decode(
+      flow, R"({"lessen_gepland":0,"lessen_bijgewoond":0,"percentage":"100","onder_norm":false})");
+  ASSERT_TRUE(std::holds_alternative<SourceNode>(decoded)) << std::get<std::string>(decoded);
+  EXPECT_EQ(child(std::get<SourceNode>(decoded), "percentage"), nullptr);
+  EXPECT_EQ(child(std::get<SourceNode>(decoded), "onder_norm"), nullptr);
+}
+
 TEST(TaalschoolJsonFormat, RefusesWhatItCannotReadNamingTheProblemNotTheContent) {
   const TaalschoolJsonFormat format(SignalThresholds{});
   const auto flow = flowWithRoot("taalschool.aanwezigheid", "aanwezigheid");
@@ -129,6 +139,14 @@ TEST(EuroCents, ParsesExactlyOrNotAtAll) {
   for (const char* bad : {"", "-1", "1.", ".5", "1.005", "1,50", "1e3", "12345678901"}) {
     EXPECT_FALSE(parseEuroCents(bad)) << bad;
   }
+}
+
+TEST(CanonicalUuid, OneSpellingPerUuid) {
+  EXPECT_EQ(canonicalUuid("0192F3A4-5B6C-7D8E-9FA0-B1C2D3E4F5A6"), "0192f3a4-5b6c-7d8e-9fa0-b1c2d3e4f5a6");
+  EXPECT_EQ(canonicalUuid("0192f3a4-5b6c-7d8e-9fa0-b1c2d3e4f5a6"), "0192f3a4-5b6c-7d8e-9fa0-b1c2d3e4f5a6");
+  EXPECT_FALSE(canonicalUuid("{0192f3a4-5b6c-7d8e-9fa0-b1c2d3e4f5a6}").has_value());
+  EXPECT_FALSE(canonicalUuid("0192f3a45b6c7d8e9fa0b1c2d3e4f5a6").has_value());
+  EXPECT_FALSE(canonicalUuid("0192f3a4-5b6c-7d8e-9fa0-b1c2d3e4f5ag").has_value());
 }
 
 TEST(UuidFromName, IsStableDistinctAndAValidVersion8Uuid) {

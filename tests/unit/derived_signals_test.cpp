@@ -96,6 +96,13 @@ TEST(AttendanceSignal, Under80PercentIsFlagged80IsNot) {
   EXPECT_FALSE(assessAttendance(4, 3, lower).under_norm);
 }
 
+TEST(AttendanceSignal, NoLessonsPlannedHasNoPercentageRatherThanAHundred) {
+  const auto none = assessAttendance(0, 0, kDefaults);
+  EXPECT_FALSE(none.basis_points.has_value());
+  EXPECT_FALSE(none.under_norm);
+  EXPECT_EQ(assessAttendance(1, 1, kDefaults).basis_points, 10'000);
+}
+
 TEST(AttendanceSignal, ImpossibleCountsAreRejected) {
   EXPECT_THROW(assessAttendance(10, 11, kDefaults), std::invalid_argument);
   EXPECT_THROW(assessAttendance(-1, 0, kDefaults), std::invalid_argument);

@@ -230,13 +230,17 @@ TEST_F(ExchangeLogTest, RecordsAreFoundByTransactionAndByQuery) {
   ASSERT_TRUE(log.appendAndWait(first).ok);
   ASSERT_TRUE(log.appendAndWait(second).ok);
 
-  const auto found = log.findTransaction(second.transaction_id, second.sender_oin);
+  const auto found = log.findTransaction(second.transaction_id);
   ASSERT_TRUE(found.has_value());
   EXPECT_EQ(found->sequence, 2u);
   EXPECT_EQ(found->record.reason, "no-koppeling");
   EXPECT_EQ(found->record.fields_withheld.size(), 1u);
-  // Another sender re-using the id is a different transaction.
-  EXPECT_FALSE(log.findTransaction(second.transaction_id, "00000099100000000002").has_value());
+  // A later record with the same id (another sender's conflicting attempt) does not hide
+  // the first: the id belongs to whoever used it first.
+  ExchangeRecord reuse = second;
+  reuse.sender_oin = "00000099100000000002";
+  ASSERT_TRUE(log.appendAndWait(reuse).ok);
+  EXPECT_EQ(log.findTransaction(second.transaction_id)->record.sender_oin, second.sender_oin);
 
   ExchangeQuery query;
   query.organisation_oin = "00000099200000000363";
@@ -327,7 +331,7 @@ TEST_F(ExchangeLogTest, InsertedRecordIsDetected) {
          "UPDATE exchange_log SET seq = seq - 999 WHERE seq >= 1012;"
          "INSERT INTO exchange_log SELECT 12, transaction_id, trace_id, time_utc, flow, sender_oin,"
          " recipient_oin, purpose, legal_basis, consent_id, agreement_id, subject_ref,"
-         " fields_delivered, fields_withheld, outcome, reason, payload_sha256, retention_until,"
+         " fields_delivered, fields_withheld, outcome, reason, payload_sha256, retention_until, request_sha256,"
          " previous_hash, record_hash, subject_key FROM exchange_log WHERE seq = 11");
   const auto v = verify();
   EXPECT_FALSE(v.intact);
@@ -338,7 +342,7 @@ TEST_F(ExchangeLogTest, AppendedForgeryIsDetected) {
   writeRecords(5);
   tamper("INSERT INTO exchange_log SELECT 6, transaction_id, trace_id, time_utc, flow, sender_oin,"
          " recipient_oin, purpose, legal_basis, consent_id, agreement_id, subject_ref,"
-         " fields_delivered, fields_withheld, outcome, reason, payload_sha256, retention_until,"
+         " fields_delivered, fields_withheld, outcome, reason, payload_sha256, retention_until, request_sha256,"
          " record_hash, record_hash, subject_key FROM exchange_log WHERE seq = 5");
   EXPECT_EQ(verify().first_bad_sequence, 6u);
 }

@@ -70,6 +70,39 @@ TEST(RecordMapper, WrongRootIsAnError) {
   EXPECT_THAT(out.errors, Contains(HasSubstr("root must be <klantprofiel>")));
 }
 
+TEST(RecordMapper, TheWrongRootIsNotEchoed) {
+  const auto out = mapSourceDocument(klantprofielFlow(), parseXml("<b725763863/>"));
+  ASSERT_FALSE(out.ok());
+  EXPECT_THAT(out.errors.front(), ::testing::Not(HasSubstr("725763863")));
+}
+
+TEST(RecordMapper, TextThatIsNotUtf8OrHoldsControlCharactersIsRefusedNamingTheFieldOnly) {
+  for (const std::string& bad : {std::string("Am\xffna"), std::string("Am\xc0\xafna"),  // invalid, overlong
+                                std::string("Am\xed\xa0\x80na"),                      // a surrogate
+                                std::string("Am\x01na"), std::string("Am\x7fna")}) {
+    SourceNode doc{"klantprofiel", {}, {{"persoon", {}, {{"voornamen", bad, {}}}}}};
+    const auto out = mapSourceDocument(klantprofielFlow(), doc);
+    ASSERT_EQ(out.errors.size(), 1u) << bad;
+    EXPECT_THAT(out.errors[0], HasSubstr("persoon.voornamen"));
+    EXPECT_THAT(out.errors[0], ::testing::Not(HasSubstr("Am")));
+  }
+  // Tab, CR, LF and multi-byte text are text.
+  SourceNode fine{"klantprofiel", {}, {{"persoon", {}, {{"voornamen", "Amna\tZo\u00eb \u062f", {}}}}}};
+  EXPECT_TRUE(mapSourceDocument(klantprofielFlow(), fine).ok());
+  // Unknown content is withheld, but bytes that are not text refuse the document, counted.
+  SourceNode unknown{"klantprofiel", {}, {{"onbekend\xff", "x", {}}}};
+  const auto out = mapSourceDocument(klantprofielFlow(), unknown);
+  ASSERT_EQ(out.errors.size(), 1u);
+  EXPECT_THAT(out.errors[0], ::testing::Not(HasSubstr("onbekend")));
+}
+
+TEST(SourceText, AcceptsUtf8UpToTheLastCodePointAndNothingBeyond) {
+  EXPECT_EQ(textProblem("\xf4\x8f\xbf\xbf"), nullptr);    // U+10FFFF
+  EXPECT_NE(textProblem("\xf4\x90\x80\x80"), nullptr);    // past it
+  EXPECT_NE(textProblem("\xe2\x82"), nullptr);              // cut short
+  EXPECT_NE(textProblem(std::string("a\0b", 3)), nullptr);   // NUL
+}
+
 TEST(RecordMapper, AGroupWhereAValueBelongsIsAnError) {
   const auto out = mapSourceDocument(
       klantprofielFlow(), parseXml("<klantprofiel><persoon><bsn><x>1</x></bsn></persoon></klantprofiel>"));

@@ -1,0 +1,201 @@
+// The gateway's guarantees against a second party and a careless or hostile client
+// (issue 12): transaction ids that belong to their first exchange, every identifier of a
+// person leading to that person, nothing from a body or URL in the log or in problems,
+// text that is text, and a basis that must still hold when a message leaves.
+#include "tests/integration/chain_fixture.hpp"
+
+#include "gateway/store/identifiers.hpp"
+#include "gateway/store/record_codec.hpp"
+#include "tests/support/test_tls_client.hpp"
+
+namespace ketenpoort::testing {
+namespace {
+
+using ::testing::HasSubstr;
+using ::testing::Not;
+
+class HostileInputTest : public ChainFixture {
+ protected:
+  // COA's sample profile for a synthetic person; an empty `bsn` leaves the BSN out.
+  static std::string profile(const std::string& bsn, const std::string& vnummer, const std::string& cbs) {
+    std::string p = slurp(std::filesystem::path(KETENPOORT_SOURCE_DIR) / "tests/data/klantprofiel.xml");
+    p.replace(p.find("<bsn>725763863</bsn>"), 20, bsn.empty() ? std::string() : "<bsn>" + bsn + "</bsn>");
+    p.replace(p.find("<vnummer>2093847561</vnummer>"), 29, "<vnummer>" + vnummer + "</vnummer>");
+    p.replace(p.find("<gemeentecode>0363"), 18, "<gemeentecode>" + cbs);
+    return p;
+  }
+
+  HttpsResponse pushProfile(const std::string& document, std::vector<std::pair<std::string, std::string>> headers = {},
+                            const std::string& party = "coa") {
+    headers.emplace_back("Content-Type", "application/xml");
+    return call(party, "POST", "/v1/berichten/coa.klantprofiel", "regie-inburgering", document,
+                std::move(headers));
+  }
+
+  std::vector<LoggedExchange> recordsOf(const std::string& party) {
+    ExchangeQuery q;
+    q.organisation_oin = config_.findPartyById(party)->oin.str();
+    return server_->exchangeLog().findExchanges(q);
+  }
+
+  boost::json::array postbusOf(const std::string& party) {
+    const HttpsResponse box = call(party, "GET", "/v1/postbus", "");
+    return boost::json::parse(box.body).at("berichten").as_array();
+  }
+};
+
+const std::string kPersonA = syntheticBsn(10);
+const std::string kPersonB = syntheticBsn(11);
+
+// Defect 1: another party re-using a transaction id COA used gets a conflict; COA's queued
+// message, its body and its record stay as they were.
+TEST_F(HostileInputTest, AnotherPartyReusingATransactionIdCannotTouchTheFirstExchange) {
+  const std::string id = newUuidV7();
+  // Den Haag has no endpoint: COA's profile waits in its postbus.
+  ASSERT_EQ(pushProfile(profile(kPersonA, "1000000001", "0518"), {{"X-Transaction-Id", id}}).status, 202u);
+  const HttpsResponse reuse = call("toeslagen", "POST", "/v1/berichten/toeslagen.status", "ontzorgen",
+                                   toeslagenStatus(kCandidate, "2025-03-01", 43), {{"X-Transaction-Id", id}});
+  EXPECT_EQ(reuse.status, 409u) << reuse.body;
+  EXPECT_EQ(code(reuse), "transaction-conflict");
+  // COA's own retry is still answered as the first time, and the message is intact.
+  EXPECT_EQ(pushProfile(profile(kPersonA, "1000000001", "0518"), {{"X-Transaction-Id", id}}).status, 202u);
+  const auto box = postbusOf("gemeente-0518");
+  ASSERT_EQ(box.size(), 1u);
+  EXPECT_EQ(box[0].at("transactie_id").as_string(), id);
+  EXPECT_EQ(box[0].at("afzender_oin").as_string(), config_.findPartyById("coa")->oin.str());
+  EXPECT_TRUE(box[0].at("bericht").is_object());
+  EXPECT_EQ(server_->exchangeLog().findTransaction(id)->record.outcome, ExchangeOutcome::kQueued);
+  // The conflict has a refused record of its own, under its sender.
+  const auto toeslagen = recordsOf("toeslagen");
+  ASSERT_FALSE(toeslagen.empty());
+  EXPECT_EQ(toeslagen.back().record.reason, "transaction-conflict");
+  EXPECT_TRUE(received("gemeente-0363").empty());  // the second party's message went nowhere
+}
+
+// Defect 2: an id in upper case is the id in lower case (RFC 9562).
+TEST_F(HostileInputTest, AnIdSpelledInUpperCaseIsTheSameTransaction) {
+  const std::string id = newUuidV7();
+  std::string upper = id;
+  for (char& c : upper) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+  const std::string document = profile(kPersonA, "1000000001", "0363");
+  const HttpsResponse first = pushProfile(document, {{"X-Transaction-Id", upper}});
+  ASSERT_EQ(first.status, 202u) << first.body;
+  EXPECT_EQ(boost::json::parse(first.body).at("transactie_id").as_string(), id);
+  ASSERT_EQ(pushProfile(document, {{"X-Transaction-Id", id}}).status, 202u);
+  ASSERT_TRUE(waitUntil([&] { return received("gemeente-0363").size() == 1; }));
+  std::this_thread::sleep_for(std::chrono::milliseconds(300));
+  EXPECT_EQ(received("gemeente-0363").size(), 1u);
+  // The same id with another body is not a replay.
+  EXPECT_EQ(code(pushProfile(profile(kPersonA, "1000000001", "0518"), {{"X-Transaction-Id", upper}})),
+            "transaction-conflict");
+}
+
+// Defect 3: a person known by BSN and V-nummer cannot be moved by naming only the V-nummer,
+// and a V-nummer linked to one BSN cannot arrive with another.
+TEST_F(HostileInputTest, EveryIdentifierOfAPersonLeadsToTheSamePerson) {
+  ASSERT_EQ(pushProfile(profile(kPersonA, "1000000001", "0363")).status, 202u);
+  const HttpsResponse moved = pushProfile(profile("", "1000000001", "0518"));
+  EXPECT_EQ(moved.status, 403u) << moved.body;
+  EXPECT_EQ(code(moved), "no-koppeling");
+  const HttpsResponse borrowed = pushProfile(profile(kPersonB, "1000000001", "0518"));
+  EXPECT_EQ(borrowed.status, 403u) << borrowed.body;
+  EXPECT_EQ(code(borrowed), "identity-conflict");
+  EXPECT_EQ(postbusOf("gemeente-0518").size(), 0u);
+  // The V-nummer alone still reaches the gemeente the person is gekoppeld to.
+  EXPECT_EQ(pushProfile(profile("", "1000000001", "0363")).status, 202u);
+}
+
+// Defect 4: names taken from a body, a URL or a header are never stored nor echoed.
+TEST_F(HostileInputTest, NamesFromBodiesUrlsAndHeadersNeverReachTheLogOrTheProblem) {
+  const std::string marker = "zzmarker";
+  std::string document = profile(kPersonA, "1000000001", "0363");
+  document.replace(document.find("</klantprofiel>"), 15,
+                   "<" + marker + "a>x</" + marker + "a><b" + kPersonB + ">y</b" + kPersonB + "></klantprofiel>");
+  ASSERT_EQ(pushProfile(document).status, 202u);
+  // A school's JSON key that is a BSN.
+  TaalschoolPupil pupil;
+  pupil.bsn = kCandidate;
+  pupil.lessons_planned = 10;
+  pupil.lessons_attended = 10;
+  std::string json = aanwezigheidJson(pupil, *parseIsoDate("2026-09-01"), *parseIsoDate("2026-10-31"));
+  json.insert(json.find('{') + 1, "\"" + kPersonB + "\":\"x\",");
+  ASSERT_EQ(call("taalschool-a", "POST", "/v1/berichten/taalschool.aanwezigheid", "elip", json).status, 202u);
+  // An unknown flow in the URL and an invented purpose.
+  const HttpsResponse flow = call("coa", "POST", "/v1/berichten/" + marker + "-flow", "regie-inburgering", "<x/>");
+  EXPECT_EQ(code(flow), "flow-not-allowed");
+  EXPECT_THAT(flow.body, Not(HasSubstr(marker)));
+  const HttpsResponse purpose = pushProfile(profile(kPersonA, "1000000001", "0363"),
+                                            {{"X-Doelbinding", marker + "-doel"}});
+  EXPECT_THAT(purpose.body, Not(HasSubstr(marker)));
+  const HttpsResponse query = call("gemeente-0363", "GET", "/v1/bevragingen/" + marker + "?bsn=" + kCandidate,
+                                   marker + "-doel");
+  EXPECT_THAT(query.body, Not(HasSubstr(marker)));
+
+  bool withheld_counted = false;
+  for (const char* party : {"coa", "taalschool-a", "gemeente-0363"}) {
+    for (const LoggedExchange& e : recordsOf(party)) {
+      const auto columns = columnTexts(e.record);
+      for (const std::string& column : columns) {
+        EXPECT_THAT(column, Not(HasSubstr(marker)));
+        EXPECT_THAT(column, Not(HasSubstr(kPersonB)));
+      }
+      for (const WithheldField& w : e.record.fields_withheld) {
+        if (w.reason == "not-mapped") withheld_counted = withheld_counted || w.field.starts_with("not-mapped: ");
+      }
+    }
+  }
+  EXPECT_TRUE(withheld_counted);
+}
+
+// Defect 5: bytes that are not UTF-8 text are refused, naming the field but not its value.
+TEST_F(HostileInputTest, TextThatIsNotUtf8IsRefusedAndNeverForwarded) {
+  for (const std::string& bad : {std::string("Am\xff\xfe"), std::string("Am\x01na"), std::string("Am\xc3")}) {
+    std::string document = profile(kPersonA, "1000000001", "0363");
+    document.replace(document.find("Amani Noor"), 10, bad);
+    const HttpsResponse r = pushProfile(document);
+    EXPECT_EQ(r.status, 400u) << r.body;
+    EXPECT_EQ(code(r), "invalid-message");
+    EXPECT_THAT(r.body, HasSubstr("persoon.voornamen"));
+    EXPECT_THAT(r.body, Not(HasSubstr("Am")));
+  }
+  TaalschoolPupil pupil;
+  pupil.bsn = kCandidate;
+  pupil.lessons_planned = 10;
+  pupil.lessons_attended = 9;
+  pupil.remarks = "ok";
+  std::string json = aanwezigheidJson(pupil, *parseIsoDate("2026-09-01"), *parseIsoDate("2026-10-31"));
+  json.replace(json.find("\"ok\""), 4, "\"o\\u0007k\"");
+  EXPECT_EQ(code(call("taalschool-a", "POST", "/v1/berichten/taalschool.aanwezigheid", "elip", json)),
+            "invalid-message");
+  std::this_thread::sleep_for(std::chrono::milliseconds(300));
+  EXPECT_TRUE(received("gemeente-0363").empty());
+}
+
+// Defect 10: a header that may appear once, sent twice, is a bad request.
+TEST_F(HostileInputTest, AHeaderThatMayAppearOnceSentTwiceIsRefused) {
+  const HttpsResponse r = pushProfile(profile(kPersonA, "1000000001", "0363"),
+                                      {{"X-Doelbinding", "regie-inburgering"}});
+  EXPECT_EQ(r.status, 400u) << r.body;
+  EXPECT_EQ(code(r), "duplicate-header");
+  EXPECT_THAT(r.body, HasSubstr("x-doelbinding"));
+  std::this_thread::sleep_for(std::chrono::milliseconds(300));
+  EXPECT_TRUE(received("gemeente-0363").empty());
+}
+
+// Defect 10: a Transfer-Encoding other than chunked, or beside a Content-Length, is a
+// request smuggling attempt: refused and the connection closed.
+TEST_F(HostileInputTest, AnUnknownTransferEncodingIsRefusedAndTheConnectionClosed) {
+  for (const char* te : {"xchunked", "chunked, identity", "gzip"}) {
+    TestTlsClient client(server_->exchangePort(), asParty("coa"));
+    ASSERT_EQ(client.connectAndHandshake(), "");
+    client.writeRaw("POST /v1/berichten/coa.klantprofiel HTTP/1.1\r\nHost: x\r\nX-Doelbinding: regie-inburgering\r\n"
+                    "Transfer-Encoding: " + std::string(te) + "\r\nContent-Length: 5\r\n\r\n<x/>\n");
+    const auto response = client.readResponse();
+    ASSERT_TRUE(response.has_value()) << te << ": " << client.lastError();
+    EXPECT_EQ(response->status, 400u) << te;
+    EXPECT_TRUE(client.closedByPeerWithin(std::chrono::seconds(2))) << te;
+  }
+}
+
+}  // namespace
+}  // namespace ketenpoort::testing
