@@ -31,8 +31,13 @@ std::chrono::milliseconds retryDelay(const OutboxSettings& s, std::uint32_t fail
 
 DeliveryWorker::DeliveryWorker(const GatewayConfig& config, OutboxStore& outbox,
                                PayloadStore& payloads, const ExchangeAdapters& adapters,
-                               GatewayMetrics& metrics)
-    : config_(config), outbox_(outbox), payloads_(payloads), adapters_(adapters), metrics_(metrics) {}
+                               GatewayMetrics& metrics, const DeliveryBasis* basis)
+    : config_(config),
+      outbox_(outbox),
+      payloads_(payloads),
+      adapters_(adapters),
+      metrics_(metrics),
+      basis_(basis) {}
 
 DeliveryWorker::~DeliveryWorker() { stop(); }
 
@@ -168,6 +173,22 @@ void DeliveryWorker::settle(const std::string& transaction_id) {
 // The outcome is written in the background; the entry stays in hand (not taken again by
 // a read) until its new state is durable, and its body goes only after that.
 void DeliveryWorker::deliver(const OutboxEntry& entry) {
+  if (basis_) {
+    // A registry that cannot be read throws: the entry stays due (work() settles it).
+    if (const auto which = basis_->withdrawn(entry)) {
+      metrics_.delivery_attempts.inc({"withdrawn"});
+      const std::string id = entry.transaction_id;
+      basis_->recordWithdrawal(entry, *which, [this, id](bool ok) {
+        if (ok) {
+          payloads_.remove(id);
+        } else {
+          logError("delivery-bookkeeping-failed", {{"transaction", id}, {"outcome", "withdrawn"}});
+        }
+        settle(id);
+      });
+      return;
+    }
+  }
   const Party* recipient = config_.findPartyById(entry.recipient_party_id);
   const std::string url = recipient ? endpointFor(*recipient, entry.flow) : std::string();
   const auto format = recipient ? adapters_.outbound_by_role.find(recipient->role)

@@ -11,6 +11,7 @@
 
 #include "gateway/config/gateway_config.hpp"
 #include "gateway/diagnostics/metrics.hpp"
+#include "gateway/exchange/delivery_basis.hpp"
 #include "gateway/exchange/exchange_adapters.hpp"
 #include "gateway/store/outbox.hpp"
 
@@ -33,8 +34,11 @@ std::chrono::milliseconds retryDelay(const OutboxSettings& settings, std::uint32
 // again, and the receiver's idempotency check on the transaction id drops a repeat.
 class DeliveryWorker {
  public:
+  // With `basis`, every attempt first checks that the exchange's basis still holds; an
+  // entry whose basis is gone is withdrawn (recorded, never delivered, body removed).
   DeliveryWorker(const GatewayConfig& config, OutboxStore& outbox, PayloadStore& payloads,
-                 const ExchangeAdapters& adapters, GatewayMetrics& metrics);
+                 const ExchangeAdapters& adapters, GatewayMetrics& metrics,
+                 const DeliveryBasis* basis = nullptr);
   ~DeliveryWorker();  // stops
   DeliveryWorker(const DeliveryWorker&) = delete;
   DeliveryWorker& operator=(const DeliveryWorker&) = delete;
@@ -59,6 +63,7 @@ class DeliveryWorker {
   PayloadStore& payloads_;
   const ExchangeAdapters& adapters_;
   GatewayMetrics& metrics_;
+  const DeliveryBasis* basis_;
 
   std::mutex mutex_;
   std::condition_variable wake_dispatcher_;

@@ -77,6 +77,11 @@ void queueExchange(const ExchangeContext& c, ExchangeRecord record, const Party&
   entry.route = endpointFor(recipient, record.flow).empty() ? DeliveryRoute::kPostbus
                                                             : DeliveryRoute::kEndpoint;
   entry.created_utc = record.time_utc;
+  entry.subject_ref = record.subject_ref;
+  entry.consent_id = record.consent_id;
+  entry.agreement_id = record.agreement_id;
+  const FlowDefinition* flow = c.catalogue.findFlow(record.flow);
+  if (flow && flow->koppeling_required && recipient.cbs_code) entry.koppeling_cbs = *recipient.cbs_code;
   changes.push_back([entry](StoreTransaction& tx) { tx.enqueueDelivery(entry); });
 
   const std::string transaction_id = record.transaction_id;
@@ -84,6 +89,8 @@ void queueExchange(const ExchangeContext& c, ExchangeRecord record, const Party&
                  [c, record = std::move(record), changes = std::move(changes), entry,
                   done = std::move(done)](bool ok, const std::string& error) mutable {
     if (!ok) {
+      // Not ours to remove: either nothing was written, or (payload-exists) the body
+      // belongs to another exchange under this id.
       logError("payload-unwritable", {{"transaction", entry.transaction_id}, {"error", error}});
       done(false);
       return;

@@ -287,6 +287,13 @@ void addExchangeRoutes(Router& router, const ExchangeContext& context) {
       try {
         boost::json::array messages;
         for (const OutboxEntry& e : context.outbox.postbus(request.caller->id, 100)) {
+          if (const auto which = context.basis.withdrawn(e)) {
+            // Its basis ended while it waited: never shown, its body goes once recorded.
+            context.basis.recordWithdrawal(e, *which, [context, id = e.transaction_id](bool ok) {
+              if (ok) context.payloads.remove(id);
+            });
+            continue;
+          }
           const auto body = context.payloads.get(e.transaction_id);
           if (!body) continue;  // acknowledged meanwhile
           boost::system::error_code ec;
@@ -301,6 +308,40 @@ void addExchangeRoutes(Router& router, const ExchangeContext& context) {
       } catch (const std::exception& e) {
         logError("postbus-failed", {{"error", e.what()}});
         respond(problemResponse(problems::internalError(), request.path));
+      }
+    });
+  });
+
+  // What became of a message: its sender and its recipient may ask; to anyone else the
+  // transaction does not exist.
+  router.addAsync("GET", "/v1/transacties/{id}", [context](ApiRequest request, Router::Respond respond) {
+    context.run_blocking([context, request = std::move(request), respond = std::move(respond)] {
+      try {
+        const auto id = canonicalUuid(pathSegment(request.path, 2));
+        if (!id) {
+          respond(problemResponse(problems::invalidTransactionId(), "/v1/transacties/{id}"));
+          return;
+        }
+        const std::string instance = "/v1/transacties/" + *id;
+        const auto entry = context.outbox.find(*id);
+        const std::string caller = request.caller->oin.str();
+        if (!entry || (entry->sender_oin != caller && entry->recipient_oin != caller)) {
+          respond(problemResponse(problems::notFound("no message " + *id + " of yours"), instance));
+          return;
+        }
+        boost::json::object body{{"transactie_id", entry->transaction_id},
+                                 {"flow", entry->flow},
+                                 {"status", toString(entry->state)},
+                                 {"ontvanger", entry->recipient_party_id},
+                                 {"pogingen", entry->attempts},
+                                 {"ontvangen", entry->created_utc}};
+        if (!entry->finished_utc.empty()) body["afgerond"] = entry->finished_utc;
+        // A reason code (basis-withdrawn:consent, http-503, ...), never a body.
+        if (!entry->last_error.empty()) body["reden"] = entry->last_error;
+        respond(jsonResponse(200, body));
+      } catch (const std::exception& e) {
+        logError("transaction-status-failed", {{"error", e.what()}});
+        respond(problemResponse(problems::internalError(), "/v1/transacties/{id}"));
       }
     });
   });

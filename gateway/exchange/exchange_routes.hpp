@@ -5,6 +5,7 @@
 
 #include "gateway/api/router.hpp"
 #include "gateway/config/gateway_config.hpp"
+#include "gateway/exchange/delivery_basis.hpp"
 #include "gateway/exchange/exchange_adapters.hpp"
 #include "gateway/mapping/mapping_loader.hpp"
 #include "gateway/policy/policy_engine.hpp"
@@ -24,6 +25,7 @@ struct ExchangeContext {
   OutboxStore& outbox;
   PayloadStore& payloads;
   const ExchangeAdapters& adapters;
+  const DeliveryBasis& basis;  // checked again when a message leaves (postbus)
   BlockingExecutor run_blocking;
   BlockingExecutor run_query;  // waits on source systems (DUO); apart from run_blocking
   std::function<void(OutboxEntry)> submit_delivery;  // a new entry is durable in the outbox

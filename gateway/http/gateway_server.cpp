@@ -88,7 +88,8 @@ struct GatewayServer::Impl {
         store(config),
         policy(store.registries().view()),
         adapters(std::move(a)),
-        delivery(config, store.outbox(), store.payloads(), adapters, state.metrics),
+        basis(catalogue, store.registries(), store.log()),
+        delivery(config, store.outbox(), store.payloads(), adapters, state.metrics, &basis),
         parties(config),
         tls(makeServerContext(config.tls)),
         exchange(ioc, state, "exchange", config.exchange, tls, parties, exchangeRouter(), false),
@@ -100,7 +101,7 @@ struct GatewayServer::Impl {
     Router router = makeExchangeRouter(config, catalogue);
     const ExchangeContext context{config, catalogue, policy, store.log(),
                                               store.registries(), store.referencer(),
-                                              store.outbox(), store.payloads(), adapters,
+                                              store.outbox(), store.payloads(), adapters, basis,
                                               [this](std::function<void()> work) {
                                                 asio::post(blocking_pool, std::move(work));
                                               },
@@ -172,6 +173,7 @@ struct GatewayServer::Impl {
   GatewayStore store;
   PolicyEngine policy;
   ExchangeAdapters adapters;
+  DeliveryBasis basis;
   DeliveryWorker delivery;  // destroyed (stopped) before the store it works on
   PartyDirectory parties;
   asio::io_context ioc;

@@ -96,6 +96,9 @@ class SqliteTransaction final : public StoreTransaction {
   void upsertAgreement(const AgreementEntry& a) override { sqlite_registry::upsertAgreement(db_, a); }
   void linkIdentities(const IdentityLinkEntry& l) override { sqlite_registry::linkIdentities(db_, l); }
   void enqueueDelivery(const OutboxEntry& e) override { sqlite_outbox::enqueue(db_, e); }
+  void withdrawDelivery(const std::string& id, const std::string& reason) override {
+    sqlite_outbox::withdraw(db_, id, reason);
+  }
 
  private:
   sqlite3* db_;

@@ -36,7 +36,11 @@ CREATE TABLE IF NOT EXISTS outbox (
   attempts INTEGER NOT NULL,
   next_attempt_ms INTEGER NOT NULL,
   last_error TEXT NOT NULL,
-  finished_utc TEXT NOT NULL
+  finished_utc TEXT NOT NULL,
+  subject_ref TEXT NOT NULL,
+  consent_id TEXT NOT NULL,
+  agreement_id TEXT NOT NULL,
+  koppeling_cbs TEXT NOT NULL
 );
 CREATE INDEX IF NOT EXISTS outbox_due ON outbox(state, next_attempt_ms);
 CREATE INDEX IF NOT EXISTS outbox_recipient ON outbox(recipient_party_id, state);
@@ -45,7 +49,7 @@ CREATE INDEX IF NOT EXISTS outbox_recipient ON outbox(recipient_party_id, state)
 constexpr const char* kOutboxColumns =
     "SELECT transaction_id, trace_id, flow, purpose, legal_basis, sender_oin, "
     "recipient_party_id, recipient_oin, route, state, created_utc, attempts, next_attempt_ms, "
-    "last_error, finished_utc FROM outbox ";
+    "last_error, finished_utc, subject_ref, consent_id, agreement_id, koppeling_cbs FROM outbox ";
 
 constexpr int kReadWrite = SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX;
 constexpr int kBusyTimeoutMs = 5000;
@@ -60,8 +64,9 @@ void enqueue(sqlite3* db, const OutboxEntry& e) {
   Statement insert(db,
                    "INSERT INTO outbox (transaction_id, trace_id, flow, purpose, legal_basis, "
                    "sender_oin, recipient_party_id, recipient_oin, route, state, created_utc, "
-                   "attempts, next_attempt_ms, last_error, finished_utc) VALUES "
-                   "(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, 0, ?12, '', '') "
+                   "attempts, next_attempt_ms, last_error, finished_utc, subject_ref, consent_id, "
+                   "agreement_id, koppeling_cbs) VALUES "
+                   "(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, 0, ?12, '', '', ?13, ?14, ?15, ?16) "
                    "ON CONFLICT(transaction_id) DO NOTHING");
   insert.bindText(1, e.transaction_id);
   insert.bindText(2, e.trace_id);
@@ -76,9 +81,25 @@ void enqueue(sqlite3* db, const OutboxEntry& e) {
                                                                    : DeliveryState::kPending));
   insert.bindText(11, e.created_utc);
   insert.bindInt(12, e.next_attempt_ms);
+  insert.bindText(13, e.subject_ref);
+  insert.bindText(14, e.consent_id);
+  insert.bindText(15, e.agreement_id);
+  insert.bindText(16, e.koppeling_cbs);
   insert.step();
   if (sqlite3_changes(db) != 1) {
     throw std::runtime_error("transaction " + e.transaction_id + " is queued already");
+  }
+}
+
+void withdraw(sqlite3* db, const std::string& transaction_id, const std::string& reason) {
+  Statement update(db, "UPDATE outbox SET state = 'withdrawn', last_error = ?2, finished_utc = ?3 "
+                       "WHERE transaction_id = ?1 AND state IN ('pending', 'postbus')");
+  update.bindText(1, transaction_id);
+  update.bindText(2, reason);
+  update.bindText(3, utcNowRfc3339());
+  update.step();
+  if (sqlite3_changes(db) != 1) {
+    throw std::runtime_error("transaction " + transaction_id + " is no longer waiting");
   }
 }
 
@@ -119,6 +140,10 @@ std::vector<OutboxEntry> SqliteOutboxStore::select(const std::string& where,
     e.next_attempt_ms = q.integer(12);
     e.last_error = q.text(13);
     e.finished_utc = q.text(14);
+    e.subject_ref = q.text(15);
+    e.consent_id = q.text(16);
+    e.agreement_id = q.text(17);
+    e.koppeling_cbs = q.text(18);
     out.push_back(std::move(e));
   }
   return out;

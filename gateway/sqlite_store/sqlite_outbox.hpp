@@ -79,6 +79,7 @@ namespace sqlite_outbox {
 void createSchema(sqlite3* db);
 // Throws when the transaction id is queued already.
 void enqueue(sqlite3* db, const OutboxEntry& entry);
+void withdraw(sqlite3* db, const std::string& transaction_id, const std::string& reason);
 }  // namespace sqlite_outbox
 
 }  // namespace ketenpoort

@@ -8,6 +8,7 @@ std::string_view toString(DeliveryState state) {
     case DeliveryState::kPostbus: return "postbus";
     case DeliveryState::kDelivered: return "delivered";
     case DeliveryState::kDeadLetter: return "dead-letter";
+    case DeliveryState::kWithdrawn: return "withdrawn";
   }
   return "pending";
 }
@@ -18,7 +19,7 @@ std::string_view toString(DeliveryRoute route) {
 
 std::optional<DeliveryState> parseDeliveryState(std::string_view text) {
   for (auto s : {DeliveryState::kPending, DeliveryState::kPostbus, DeliveryState::kDelivered,
-                 DeliveryState::kDeadLetter}) {
+                 DeliveryState::kDeadLetter, DeliveryState::kWithdrawn}) {
     if (toString(s) == text) return s;
   }
   return std::nullopt;

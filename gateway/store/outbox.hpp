@@ -19,7 +19,9 @@ enum class DeliveryRoute { kEndpoint, kPostbus };
 //  postbus     waiting in the recipient's mailbox for its acknowledgement
 //  delivered   the endpoint accepted it, or the recipient acknowledged it
 //  dead-letter every attempt failed; an operator must act (audit CLI, /metrics)
-enum class DeliveryState { kPending, kPostbus, kDelivered, kDeadLetter };
+//  withdrawn   its basis (consent, agreement, koppeling) ended before it left: never
+//              delivered, body removed (last_error says which basis)
+enum class DeliveryState { kPending, kPostbus, kDelivered, kDeadLetter, kWithdrawn };
 std::string_view toString(DeliveryState state);
 std::string_view toString(DeliveryRoute route);
 std::optional<DeliveryState> parseDeliveryState(std::string_view text);
@@ -43,6 +45,11 @@ struct OutboxEntry {
   std::int64_t next_attempt_ms = 0;  // Unix milliseconds
   std::string last_error;            // a reason code or transport error, never a body
   std::string finished_utc;          // delivered or dead-lettered at
+  // The basis the exchange was allowed on, checked again when the message leaves:
+  std::string subject_ref;   // whom it is about (keyed hash), "" when no one
+  std::string consent_id;    // "" when no consent was needed
+  std::string agreement_id;  // "" when no agreement was needed
+  std::string koppeling_cbs; // the gemeente the person had to be gekoppeld to, or ""
 };
 
 // What a privacy officer asks of the outbox (`ketenpoort audit deliveries`). The

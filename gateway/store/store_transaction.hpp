@@ -67,6 +67,9 @@ class StoreTransaction {
   // Throws when an entry with that transaction id exists already: a message is queued
   // once, however often it is pushed.
   virtual void enqueueDelivery(const OutboxEntry& entry) = 0;
+  // The entry's basis is gone: it leaves the outbox's waiting states for `withdrawn`.
+  // Throws when it is not waiting (delivered or acknowledged meanwhile).
+  virtual void withdrawDelivery(const std::string& transaction_id, const std::string& reason) = 0;
 };
 
 }  // namespace ketenpoort

@@ -47,6 +47,10 @@ class ChainFixture : public GatewayFixture {
   void SetUp() override {
     GatewayFixture::SetUp();
     config_.queries.timeout = std::chrono::milliseconds(400);
+    config_.outbox.initial_backoff = std::chrono::milliseconds(20);
+    config_.outbox.max_backoff = std::chrono::milliseconds(100);
+    config_.outbox.max_attempts = 100;
+    config_.outbox.delivery_timeout = std::chrono::milliseconds(500);
     const CivilDate today = todayUtc();
     const auto date = [&](int months) { return formatIsoDate(addPeriod(today, {0, months, 0})); };
 

@@ -197,5 +197,57 @@ TEST_F(HostileInputTest, AnUnknownTransferEncodingIsRefusedAndTheConnectionClose
   }
 }
 
+// Defect 9: a message accepted under a consent is not delivered once the consent is
+// withdrawn, even though it was waiting for an endpoint that was down.
+TEST_F(HostileInputTest, AMessageWhoseConsentIsWithdrawnBeforeItLeavesIsNeverDelivered) {
+  const Party& amsterdam = *config_.findPartyById("gemeente-0363");
+  const auto consent = server_->registries().grantConsent(
+      {{SubjectKey::Kind::kBsn, kOldLaw}, "ontzorgen", amsterdam.oin, "test://toestemming",
+       addPeriod(todayUtc(), {0, 0, -1}), std::nullopt});
+  ASSERT_TRUE(consent.ok);
+  amsterdam_->stop();  // the gemeente's endpoint is down
+  const std::string id = newUuidV7();
+  const HttpsResponse accepted = call("toeslagen", "POST", "/v1/berichten/toeslagen.status", "ontzorgen",
+                                      toeslagenStatus(kOldLaw, "2020-05-01", 10), {{"X-Transaction-Id", id}});
+  ASSERT_EQ(accepted.status, 202u) << accepted.body;
+  ASSERT_TRUE(server_->registries().withdrawConsent(consent.id, todayUtc()).ok);
+
+  // The sender sees what became of it; another party does not see it at all.
+  HttpsResponse status;
+  ASSERT_TRUE(waitUntil([&] {
+    status = call("toeslagen", "GET", "/v1/transacties/" + id, "");
+    return status.body.find("withdrawn") != std::string::npos;
+  }, std::chrono::seconds(10))) << status.body;
+  const auto json = boost::json::parse(status.body);
+  EXPECT_EQ(json.at("status").as_string(), "withdrawn");
+  EXPECT_EQ(json.at("reden").as_string(), "basis-withdrawn:consent");
+  EXPECT_EQ(call("coa", "GET", "/v1/transacties/" + id, "").status, 404u);
+  const auto records = recordsOf("toeslagen");
+  ASSERT_FALSE(records.empty());
+  EXPECT_EQ(records.back().record.transaction_id, id);
+  EXPECT_EQ(records.back().record.reason, "basis-withdrawn:consent");
+  EXPECT_EQ(records.back().record.consent_id, consent.id);
+  EXPECT_TRUE(received("gemeente-0363").empty());
+}
+
+// Defect 9, at postbus pick-up: a person moved to another gemeente while the message
+// waited in the first one's postbus; it is not shown and is recorded as withdrawn.
+TEST_F(HostileInputTest, AMessageInAPostbusWhoseKoppelingMovedIsNotShown) {
+  const std::string id = newUuidV7();
+  ASSERT_EQ(pushProfile(profile(kPersonA, "1000000001", "0518"), {{"X-Transaction-Id", id}}).status, 202u);
+  const Party& amsterdam = *config_.findPartyById("gemeente-0363");
+  ASSERT_TRUE(server_->registries()
+                  .registerKoppeling({SubjectKey::Kind::kBsn, kPersonA}, amsterdam.oin, "0363", todayUtc(),
+                                     "test://verhuizing")
+                  .ok);
+  EXPECT_EQ(postbusOf("gemeente-0518").size(), 0u);
+  HttpsResponse status;
+  ASSERT_TRUE(waitUntil([&] {
+    status = call("coa", "GET", "/v1/transacties/" + id, "");
+    return status.body.find("withdrawn") != std::string::npos;
+  })) << status.body;
+  EXPECT_EQ(boost::json::parse(status.body).at("reden").as_string(), "basis-withdrawn:koppeling");
+}
+
 }  // namespace
 }  // namespace ketenpoort::testing

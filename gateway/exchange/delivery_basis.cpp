@@ -1,0 +1,56 @@
+#include "gateway/exchange/delivery_basis.hpp"
+
+#include "gateway/diagnostics/diagnostic_log.hpp"
+
+namespace ketenpoort {
+
+std::string basisWithdrawnReason(const std::string& which) { return "basis-withdrawn:" + which; }
+
+std::optional<std::string> DeliveryBasis::withdrawn(const OutboxEntry& entry) const {
+  const CivilDate today = todayUtc();
+  if (!entry.consent_id.empty()) {
+    const auto consent = registries_.consent(entry.consent_id);
+    if (!consent || consent->statusOn(today) != "active") return "consent";
+  }
+  if (!entry.agreement_id.empty()) {
+    const auto agreement = registries_.agreement(entry.agreement_id);
+    if (!agreement || today < agreement->valid_from || agreement->valid_until < today) {
+      return "agreement";
+    }
+  }
+  if (!entry.koppeling_cbs.empty()) {
+    if (registries_.gemeenteOfReference(entry.subject_ref, today) != entry.koppeling_cbs) {
+      return "koppeling";
+    }
+  }
+  return std::nullopt;
+}
+
+void DeliveryBasis::recordWithdrawal(const OutboxEntry& entry, const std::string& which,
+                                     std::function<void(bool ok)> done) const {
+  ExchangeRecord r;
+  r.transaction_id = entry.transaction_id;
+  r.trace_id = entry.trace_id;
+  r.time_utc = utcNowRfc3339();
+  r.flow = entry.flow;
+  r.sender_oin = entry.sender_oin;
+  r.recipient_oin = entry.recipient_oin;
+  r.purpose = entry.purpose;
+  r.legal_basis = entry.legal_basis;
+  r.consent_id = entry.consent_id;
+  r.agreement_id = entry.agreement_id;
+  r.subject_ref = entry.subject_ref;
+  r.outcome = ExchangeOutcome::kRefused;
+  r.reason = basisWithdrawnReason(which);
+  const FlowDefinition* flow = catalogue_.findFlow(entry.flow);
+  r.retention_until = formatIsoDate(flow ? addPeriod(todayUtc(), flow->retention) : todayUtc());
+  logInfo("delivery-withdrawn", {{"transaction", entry.transaction_id}, {"flow", entry.flow},
+                                 {"basis", which}});
+  const std::string id = entry.transaction_id;
+  const std::string reason = r.reason;
+  log_.append(std::move(r),
+              [id, reason](StoreTransaction& tx) { tx.withdrawDelivery(id, reason); },
+              [done = std::move(done)](const AppendResult& result) { done(result.ok); });
+}
+
+}  // namespace ketenpoort

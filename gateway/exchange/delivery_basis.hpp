@@ -1,0 +1,44 @@
+#pragma once
+
+#include <functional>
+#include <optional>
+#include <string>
+
+#include "gateway/mapping/flow_definition.hpp"
+#include "gateway/store/exchange_log.hpp"
+#include "gateway/store/outbox.hpp"
+#include "gateway/store/registry_store.hpp"
+
+namespace ketenpoort {
+
+// The basis an exchange was allowed on must still hold when its message leaves: a
+// consent withdrawn, an agreement ended or a koppeling moved while the message waited
+// (endpoint down, postbus not yet read) ends the processing too (AVG art. 7(3)). Checked
+// by the delivery worker before each attempt and by the postbus before it shows a
+// message.
+class DeliveryBasis {
+ public:
+  DeliveryBasis(const MappingCatalogue& catalogue, const RegistryStore& registries, ExchangeLog& log)
+      : catalogue_(catalogue), registries_(registries), log_(log) {}
+
+  // Which basis of `entry` no longer holds today: "consent", "agreement" or "koppeling";
+  // nullopt when all still hold. Throws std::runtime_error when a registry cannot be read
+  // (the entry then stays waiting).
+  std::optional<std::string> withdrawn(const OutboxEntry& entry) const;
+
+  // Records that `entry` will not be delivered: a refused record (reason
+  // "basis-withdrawn:<which>") and, in its transaction, the entry's state `withdrawn`.
+  // `done(ok)` runs on the log's thread once durable; only then may the body go.
+  void recordWithdrawal(const OutboxEntry& entry, const std::string& which,
+                        std::function<void(bool ok)> done) const;
+
+ private:
+  const MappingCatalogue& catalogue_;
+  const RegistryStore& registries_;
+  ExchangeLog& log_;
+};
+
+// The reason a withdrawn exchange is recorded with, naming the basis that ended.
+std::string basisWithdrawnReason(const std::string& which);
+
+}  // namespace ketenpoort
