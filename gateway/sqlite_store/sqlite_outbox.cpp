@@ -53,6 +53,8 @@ constexpr const char* kOutboxColumns =
 
 constexpr int kReadWrite = SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX;
 constexpr int kBusyTimeoutMs = 5000;
+constexpr auto kTruncateWhenIdleAfter = std::chrono::milliseconds(100);
+constexpr auto kTruncateAtLeastEvery = std::chrono::seconds(1);
 
 }  // namespace
 
@@ -339,10 +341,37 @@ void SqlitePayloadStore::run() {
   std::vector<Pending> batch;
   std::vector<char> written;  // per batch item: whether its body was inserted
   bool synchronous_full = true;  // as opened
+  // secure_delete zeroes a removed body in the database file, but the WAL still holds
+  // the frames that wrote it until the WAL is checkpointed and truncated. A removal is
+  // therefore followed, once the store is idle (or at least every second under load), by
+  // a TRUNCATE checkpoint: after it, no file of the store holds a removed body.
+  bool removed_since_truncate = false;
+  auto last_truncate = std::chrono::steady_clock::now();
+  const auto truncateWal = [&] {
+    const int rc = sqlite3_wal_checkpoint_v2(writer_, nullptr, SQLITE_CHECKPOINT_TRUNCATE, nullptr, nullptr);
+    last_truncate = std::chrono::steady_clock::now();
+    if (rc == SQLITE_OK) {
+      removed_since_truncate = false;
+    } else {
+      logWarn("payload-wal-truncate-deferred", {{"error", sqlite3_errmsg(writer_)}});
+    }
+  };
   std::unique_lock lock(mutex_);
   for (;;) {
-    wake_.wait(lock, [this] { return stopping_ || !queue_.empty(); });
-    if (queue_.empty() && stopping_) return;
+    const auto work = [this] { return stopping_ || !queue_.empty(); };
+    if (removed_since_truncate) {
+      wake_.wait_for(lock, kTruncateWhenIdleAfter, work);
+    } else {
+      wake_.wait(lock, work);
+    }
+    if (queue_.empty()) {
+      const bool stop = stopping_;
+      lock.unlock();
+      if (removed_since_truncate) truncateWal();
+      if (stop) return;
+      lock.lock();
+      continue;
+    }
     batch.clear();
     while (!queue_.empty() && batch.size() < 4096) {
       batch.push_back(std::move(queue_.front()));
@@ -375,6 +404,12 @@ void SqlitePayloadStore::run() {
       error = e.what();
       sqlite3_exec(writer_, "ROLLBACK", nullptr, nullptr, nullptr);
       logError("payload-store-unwritable", {{"error", error}, {"items", batch.size()}});
+    }
+    if (error.empty() && std::any_of(batch.begin(), batch.end(), [](const Pending& p) { return !p.done; })) {
+      removed_since_truncate = true;
+    }
+    if (removed_since_truncate && std::chrono::steady_clock::now() - last_truncate >= kTruncateAtLeastEvery) {
+      truncateWal();
     }
     for (std::size_t i = 0; i < batch.size(); ++i) {
       const Pending& p = batch[i];

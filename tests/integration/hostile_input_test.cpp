@@ -249,5 +249,41 @@ TEST_F(HostileInputTest, AMessageInAPostbusWhoseKoppelingMovedIsNotShown) {
   EXPECT_EQ(boost::json::parse(status.body).at("reden").as_string(), "basis-withdrawn:koppeling");
 }
 
+// Defect 7: after delivery (to an endpoint, or acknowledged from a postbus) no byte of a
+// body can be read from any file of the data directory once the WAL is checkpointed.
+TEST_F(HostileInputTest, DeliveredBodiesLeaveNoReadableTraceInTheDataDirectory) {
+  const std::string marker = "Zzbodymarker";
+  const auto withMarker = [&](const std::string& cbs) {
+    std::string document = profile(kPersonA, "1000000001", cbs);
+    document.replace(document.find("Amani Noor"), 10, marker);
+    return document;
+  };
+  ASSERT_EQ(pushProfile(withMarker("0363")).status, 202u);
+  ASSERT_TRUE(waitUntil([&] { return received("gemeente-0363").size() == 1; }));
+  EXPECT_THAT(received("gemeente-0363").front(), HasSubstr(marker));
+  ASSERT_EQ(pushProfile(profile(kPersonB, "1000000002", "0518")).status, 202u);  // another body stays
+  const std::string other = syntheticBsn(12);
+  std::string for_den_haag = profile(other, "1000000003", "0518");
+  for_den_haag.replace(for_den_haag.find("Amani Noor"), 10, marker);
+  const std::string acked_id = newUuidV7();
+  ASSERT_EQ(pushProfile(for_den_haag, {{"X-Transaction-Id", acked_id}}).status, 202u);
+  ASSERT_EQ(call("gemeente-0518", "POST", "/v1/postbus/" + acked_id + "/ack", "").status, 204u);
+
+  const auto data_dir = config_.storage_path.parent_path();
+  const auto filesHolding = [&](const std::string& needle) {
+    std::vector<std::string> out;
+    for (const auto& entry : std::filesystem::recursive_directory_iterator(data_dir)) {
+      if (!entry.is_regular_file()) continue;
+      if (slurp(entry.path()).find(needle) != std::string::npos) out.push_back(entry.path().filename());
+    }
+    return out;
+  };
+  std::vector<std::string> holding;
+  EXPECT_TRUE(waitUntil([&] { return (holding = filesHolding(marker)).empty(); }, std::chrono::seconds(5)))
+      << ::testing::PrintToString(holding);
+  // The body still waiting in Den Haag's postbus is there: the search can find a body.
+  EXPECT_FALSE(filesHolding("Amani Noor").empty());
+}
+
 }  // namespace
 }  // namespace ketenpoort::testing
