@@ -65,9 +65,11 @@ usage:
   ketenpoort demo --workdir DIR [--keep-running]
                                             make a development PKI and config in DIR,
                                             start the gateway and check every demo party
-  ketenpoort log verify --db FILE [--public-key FILE]
-                                            check the exchange log's hash chain and
-                                            signed checkpoints; names the first bad record
+  ketenpoort log verify --db FILE [--public-key FILE] [--witness FILE]
+                                            check the exchange log's hash chain, chained
+                                            checkpoints and signed head (and a witnessed
+                                            head); names the first bad record
+  ketenpoort log head --config FILE         print the log's signed head for a witness
   ketenpoort audit exchanges|refusals|withheld --config FILE --as OFFICER-ID …
                                             what the privacy officer can prove
   ketenpoort consent grant|withdraw|list --config FILE …

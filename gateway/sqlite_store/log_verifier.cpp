@@ -6,6 +6,9 @@
 #include <thread>
 #include <vector>
 
+#include <boost/json.hpp>
+
+#include "gateway/store/identifiers.hpp"
 #include "gateway/store/log_signer.hpp"
 #include "gateway/store/record_codec.hpp"
 #include "gateway/sqlite_store/sqlite_statement.hpp"
@@ -21,7 +24,10 @@ struct Checkpoint {
   std::uint64_t sequence;
   std::string hash;
   std::string created;
+  std::string previous_digest;
   std::string signature;
+
+  std::string message() const { return checkpointMessage(sequence, hash, created, previous_digest); }
 };
 
 // A read-only connection used by one thread only, so without SQLite's per-call locking
@@ -54,12 +60,14 @@ struct RangeResult {
   std::string read_error;  // the range could not be read: no verdict, not tampering
   std::string first_previous;  // the stored previous hash of the range's first record
   std::string last_hash;       // the recomputed hash of its last record
+  std::string witnessed_hash;  // the recomputed hash at the witness's sequence, if in range
 };
 
 // Checks contiguity, links, hashes, lookup keys and checkpoints inside one range. The
 // first record's link to the range before it is checked by the caller.
 RangeResult verifyRange(const std::filesystem::path& database, std::uint64_t first,
-                        std::uint64_t last, const std::vector<Checkpoint>& checkpoints) {
+                        std::uint64_t last, const std::vector<Checkpoint>& checkpoints,
+                        std::uint64_t witnessed_sequence) {
   RangeResult r;
   const auto fail = [&r](std::uint64_t sequence, std::string problem) {
     r.bad = sequence;
@@ -121,6 +129,7 @@ RangeResult verifyRange(const std::filesystem::path& database, std::uint64_t fir
         }
         ++r.checkpoints;
       }
+      if (sequence == witnessed_sequence) r.witnessed_hash = hash;
       previous = std::move(hash);
       ++expected;
       ++r.checked;
@@ -133,10 +142,29 @@ RangeResult verifyRange(const std::filesystem::path& database, std::uint64_t fir
   return r;
 }
 
+std::optional<SignedHead> readHead(sqlite3* db) {
+  Statement q(db, "SELECT seq, record_hash, created_utc, checkpoint_digest, signature FROM log_head "
+                  "WHERE id = 1");
+  if (!q.step()) return std::nullopt;
+  return SignedHead{static_cast<std::uint64_t>(q.integer(0)), std::string(q.blob(1)),
+                    std::string(q.text(2)), std::string(q.blob(3)), std::string(q.blob(4))};
+}
+
 }  // namespace
+
+std::optional<SignedHead> readSignedHead(const std::filesystem::path& database) {
+  ReadConnection connection(database);
+  if (!connection.get()) throw std::runtime_error(connection.error());
+  try {
+    return readHead(connection.get());
+  } catch (const SqliteError& e) {
+    throw std::runtime_error(std::string("cannot read the log's head: ") + e.what());
+  }
+}
 
 LogVerification verifyExchangeLog(const std::filesystem::path& database,
                                   const std::string& public_key_pem,
+                                  const std::optional<SignedHead>& witness,
                                   std::uint64_t min_records_per_range) {
   LogVerification result;
   const auto bad = [&result](std::uint64_t sequence, std::string problem) {
@@ -155,27 +183,44 @@ LogVerification verifyExchangeLog(const std::filesystem::path& database,
     }
     try {
       Statement cp(connection.get(),
-                   "SELECT seq, record_hash, created_utc, signature FROM log_checkpoints ORDER BY seq");
+                   "SELECT seq, record_hash, created_utc, previous_digest, signature FROM log_checkpoints "
+                   "ORDER BY seq");
       while (cp.step()) {
         checkpoints.push_back({static_cast<std::uint64_t>(cp.integer(0)), std::string(cp.blob(1)),
-                               std::string(cp.text(2)), std::string(cp.blob(3))});
+                               std::string(cp.text(2)), std::string(cp.blob(3)), std::string(cp.blob(4))});
       }
       Statement max(connection.get(), "SELECT COALESCE(MAX(seq), 0) FROM exchange_log");
       max.step();
       last_sequence = static_cast<std::uint64_t>(max.integer(0));
+      result.head = readHead(connection.get());
     } catch (const SqliteError& e) {
       result.problem = std::string("cannot read the log: ") + e.what();
       return result;
     }
   }
-  // Checkpoints first: their signatures must hold before they can vouch for anything.
+  // A witness is a head signed by the same key; a forged one proves nothing.
+  if (witness && !verifyLogSignature(public_key_pem, headMessage(*witness), witness->signature)) {
+    result.problem = "the witnessed head is not signed by the gateway's key";
+    return result;
+  }
+  // Checkpoints first: their signatures must hold before they can vouch for anything, and
+  // each must name the one before it, so none can be taken out of the middle.
+  std::string previous_digest(32, '\0');
   for (const auto& c : checkpoints) {
-    if (!verifyLogSignature(public_key_pem, checkpointMessage(c.sequence, c.hash, c.created),
-                            c.signature)) {
+    if (!verifyLogSignature(public_key_pem, c.message(), c.signature)) {
       return bad(c.sequence, "checkpoint at record " + std::to_string(c.sequence) +
                                  " is not signed by the gateway's key");
     }
+    if (c.previous_digest != previous_digest) {
+      return bad(c.sequence, "the checkpoint before the one at record " + std::to_string(c.sequence) +
+                                 " is missing or was changed");
+    }
+    previous_digest = checkpointDigest(c.message(), c.signature);
   }
+  if (result.head && !verifyLogSignature(public_key_pem, headMessage(*result.head), result.head->signature)) {
+    return bad(result.head->sequence, "the log's head is not signed by the gateway's key");
+  }
+  const std::uint64_t witnessed = witness ? witness->sequence : 0;
 
   // The chain is checked in ranges in parallel, one per core, then stitched together.
   const std::uint64_t parts = std::clamp<std::uint64_t>(
@@ -186,9 +231,10 @@ LogVerification verifyExchangeLog(const std::filesystem::path& database,
     const std::uint64_t first = 1 + last_sequence * p / parts;
     const std::uint64_t last = last_sequence * (p + 1) / parts;
     ranges.push_back(std::async(std::launch::async, verifyRange, database, first, last,
-                                std::cref(checkpoints)));
+                                std::cref(checkpoints), witnessed));
   }
   std::string previous(32, '\0');  // the chain's anchor
+  std::string witnessed_hash;
   for (auto& future : ranges) {
     RangeResult range = future.get();
     if (!range.read_error.empty()) {
@@ -206,6 +252,7 @@ LogVerification verifyExchangeLog(const std::filesystem::path& database,
     }
     result.records_checked += range.checked;
     result.checkpoints_checked += range.checkpoints;
+    if (!range.witnessed_hash.empty()) witnessed_hash = range.witnessed_hash;
     previous = range.last_hash;
   }
   // A signed checkpoint beyond the last record: the log was cut off.
@@ -215,8 +262,91 @@ LogVerification verifyExchangeLog(const std::filesystem::path& database,
                    " on are missing: a signed checkpoint vouches for record " +
                    std::to_string(checkpoints.back().sequence));
   }
+  // The head vouches for the last record and the last checkpoint.
+  if (result.head) {
+    const SignedHead& head = *result.head;
+    if (head.sequence > last_sequence) {
+      return bad(last_sequence + 1, "records from " + std::to_string(last_sequence + 1) +
+                                        " on are missing: the signed head vouches for record " +
+                                        std::to_string(head.sequence));
+    }
+    if (head.sequence < last_sequence) {
+      return bad(head.sequence + 1, "records after " + std::to_string(head.sequence) +
+                                        " are not covered by the signed head: they were added "
+                                        "without the gateway's key");
+    }
+    if (head.checkpoint_digest != previous_digest) {
+      return bad(checkpoints.empty() ? head.sequence : checkpoints.back().sequence,
+                 "the signed head names a later checkpoint than the log holds: checkpoints were cut off");
+    }
+    if (head.record_hash != previous) {
+      return bad(last_sequence, "the last record is not the one the signed head vouches for");
+    }
+  } else if (last_sequence > 0) {
+    return bad(last_sequence, "the log has records but no signed head: the head was removed");
+  }
+  if (witness && witness->sequence > last_sequence) {
+    return bad(last_sequence + 1, "the log ends at record " + std::to_string(last_sequence) +
+                                      " but a witness holds a signed head at record " +
+                                      std::to_string(witness->sequence) + ": it was cut back");
+  }
+  if (witness && witness->sequence > 0 && witnessed_hash != witness->record_hash) {
+    return bad(witness->sequence, "record " + std::to_string(witness->sequence) +
+                                      " is not the one the witnessed head vouches for: the log was rewritten");
+  }
   result.intact = true;
   return result;
+}
+
+std::string signedHeadJson(const SignedHead& head) {
+  boost::json::object o{{"sequence", head.sequence},
+                        {"record_hash", toHex(head.record_hash)},
+                        {"created_utc", head.created_utc},
+                        {"checkpoint_digest", toHex(head.checkpoint_digest)},
+                        {"signature", toHex(head.signature)}};
+  return boost::json::serialize(o);
+}
+
+namespace {
+std::optional<std::string> fromHex(std::string_view hex, std::size_t bytes) {
+  if (hex.size() != bytes * 2) return std::nullopt;
+  std::string out(bytes, '\0');
+  for (std::size_t i = 0; i < bytes; ++i) {
+    int value = 0;
+    for (char c : hex.substr(i * 2, 2)) {
+      const int nibble = c >= '0' && c <= '9' ? c - '0' : c >= 'a' && c <= 'f' ? c - 'a' + 10 : -1;
+      if (nibble < 0) return std::nullopt;
+      value = value * 16 + nibble;
+    }
+    out[i] = static_cast<char>(value);
+  }
+  return out;
+}
+}  // namespace
+
+std::optional<SignedHead> parseSignedHeadJson(std::string_view json) {
+  boost::system::error_code ec;
+  const boost::json::value v = boost::json::parse(json, ec);
+  if (ec || !v.is_object()) return std::nullopt;
+  const auto& o = v.as_object();
+  const auto text = [&](const char* key) -> std::optional<std::string_view> {
+    const auto* found = o.if_contains(key);
+    if (!found || !found->is_string()) return std::nullopt;
+    return std::string_view(found->as_string());
+  };
+  const auto* sequence = o.if_contains("sequence");
+  const auto hash = text("record_hash");
+  const auto created = text("created_utc");
+  const auto digest = text("checkpoint_digest");
+  const auto signature = text("signature");
+  if (!sequence || !sequence->is_number() || !hash || !created || !digest || !signature) return std::nullopt;
+  boost::system::error_code number_ec;
+  const auto seq = sequence->to_number<std::uint64_t>(number_ec);
+  const auto hash_bytes = fromHex(*hash, 32);
+  const auto digest_bytes = fromHex(*digest, 32);
+  const auto signature_bytes = fromHex(*signature, 64);
+  if (number_ec || !hash_bytes || !digest_bytes || !signature_bytes) return std::nullopt;
+  return SignedHead{seq, *hash_bytes, std::string(*created), *digest_bytes, *signature_bytes};
 }
 
 }  // namespace ketenpoort

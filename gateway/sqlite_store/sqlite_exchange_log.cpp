@@ -54,9 +54,22 @@ CREATE TABLE IF NOT EXISTS log_checkpoints (
   seq INTEGER PRIMARY KEY,
   record_hash BLOB NOT NULL,
   created_utc TEXT NOT NULL,
+  previous_digest BLOB NOT NULL,
+  signature BLOB NOT NULL
+);
+CREATE TABLE IF NOT EXISTS log_head (
+  id INTEGER PRIMARY KEY CHECK (id = 1),
+  seq INTEGER NOT NULL,
+  record_hash BLOB NOT NULL,
+  created_utc TEXT NOT NULL,
+  checkpoint_digest BLOB NOT NULL,
   signature BLOB NOT NULL
 );
 )sql";
+
+// The layout this code writes; a database from an older layout is refused rather than
+// mixed (its records would not verify under the new encoding).
+constexpr int kSchemaVersion = 2;
 
 std::string insertSql() {
   std::string columns = "seq";
@@ -126,6 +139,7 @@ struct SqliteExchangeLog::Writer {
       // Copying the WAL back into the database is done by the checkpointer thread, not in
       // the writer's commits.
       exec(db, "PRAGMA wal_autocheckpoint=0");
+      checkSchemaVersion(db);
       exec(db, kSchema);
       sqlite_registry::createSchema(db);
       sqlite_outbox::createSchema(db);
@@ -133,27 +147,81 @@ struct SqliteExchangeLog::Writer {
         exec(db, ("PRAGMA max_page_count=" + std::to_string(options.max_database_pages)).c_str());
       }
       insert.emplace(db, insertSql());
-      checkpoint.emplace(db, "INSERT INTO log_checkpoints (seq, record_hash, created_utc, signature) "
-                             "VALUES (?1, ?2, ?3, ?4)");
+      checkpoint.emplace(db, "INSERT INTO log_checkpoints (seq, record_hash, created_utc, "
+                             "previous_digest, signature) VALUES (?1, ?2, ?3, ?4, ?5)");
+      last_checkpoint.emplace(db, "SELECT seq, record_hash, created_utc, previous_digest, signature "
+                                  "FROM log_checkpoints ORDER BY seq DESC LIMIT 1");
+      head.emplace(db, "INSERT INTO log_head (id, seq, record_hash, created_utc, checkpoint_digest, "
+                       "signature) VALUES (1, ?1, ?2, ?3, ?4, ?5) ON CONFLICT(id) DO UPDATE SET "
+                       "seq = excluded.seq, record_hash = excluded.record_hash, "
+                       "created_utc = excluded.created_utc, checkpoint_digest = excluded.checkpoint_digest, "
+                       "signature = excluded.signature");
       tail.emplace(db, "SELECT seq, record_hash FROM exchange_log ORDER BY seq DESC LIMIT 1");
       readTail(last_sequence, last_hash);
       Statement last_cp(db, "SELECT COALESCE(MAX(seq), 0) FROM log_checkpoints");
       last_cp.step();
       checkpointed_sequence = static_cast<std::uint64_t>(last_cp.integer(0));
-    } catch (const SqliteError& e) {
-      tail.reset();
-      insert.reset();
-      checkpoint.reset();
+    } catch (const std::exception& e) {
+      resetStatements();
       sqlite3_close(db);
       throw std::runtime_error("cannot prepare " + options.database.string() + ": " + e.what());
     }
   }
 
   ~Writer() {
+    resetStatements();
+    sqlite3_close(db);
+  }
+
+  void resetStatements() {
     tail.reset();
     insert.reset();
     checkpoint.reset();
-    sqlite3_close(db);
+    last_checkpoint.reset();
+    head.reset();
+  }
+
+  static void checkSchemaVersion(sqlite3* db) {
+    Statement version(db, "PRAGMA user_version");
+    version.step();
+    const auto found = version.integer(0);
+    Statement tables(db, "SELECT COUNT(*) FROM sqlite_master WHERE name = 'exchange_log'");
+    tables.step();
+    if (tables.integer(0) == 0) {
+      exec(db, ("PRAGMA user_version=" + std::to_string(kSchemaVersion)).c_str());
+    } else if (found != kSchemaVersion) {
+      throw std::runtime_error("the database has log layout " + std::to_string(found) + ", this gateway writes " +
+                               std::to_string(kSchemaVersion) + "; verify and archive it, then start a new log");
+    }
+  }
+
+  // The digest of the newest checkpoint in the database (another process may have
+  // written it), or 32 zero bytes when there is none. Inside the write transaction.
+  std::string lastCheckpointDigest() {
+    last_checkpoint->reset();
+    std::string digest(32, '\0');
+    if (last_checkpoint->step()) {
+      digest = checkpointDigest(
+          checkpointMessage(static_cast<std::uint64_t>(last_checkpoint->integer(0)),
+                            std::string(last_checkpoint->blob(1)), std::string(last_checkpoint->text(2)),
+                            std::string(last_checkpoint->blob(3))),
+          std::string(last_checkpoint->blob(4)));
+    }
+    last_checkpoint->reset();
+    return digest;
+  }
+
+  // Signs the head: the last record and the last checkpoint. With every commit.
+  void writeHead(std::uint64_t sequence, const std::string& hash) {
+    SignedHead h{sequence, hash, utcNowRfc3339(), lastCheckpointDigest(), {}};
+    h.signature = signer.sign(headMessage(h));
+    head->reset();
+    head->bindInt(1, static_cast<std::int64_t>(h.sequence));
+    head->bindBlob(2, h.record_hash);
+    head->bindText(3, h.created_utc);
+    head->bindBlob(4, h.checkpoint_digest);
+    head->bindBlob(5, h.signature);
+    head->step();
   }
 
   void readTail(std::uint64_t& sequence, std::string& hash) {
@@ -170,11 +238,13 @@ struct SqliteExchangeLog::Writer {
 
   void insertCheckpoint(std::uint64_t sequence, const std::string& hash) {
     const std::string created = utcNowRfc3339();
+    const std::string previous = lastCheckpointDigest();
     checkpoint->reset();
     checkpoint->bindInt(1, static_cast<std::int64_t>(sequence));
     checkpoint->bindBlob(2, hash);
     checkpoint->bindText(3, created);
-    checkpoint->bindBlob(4, signer.sign(checkpointMessage(sequence, hash, created)));
+    checkpoint->bindBlob(4, previous);
+    checkpoint->bindBlob(5, signer.sign(checkpointMessage(sequence, hash, created, previous)));
     checkpoint->step();
   }
 
@@ -182,6 +252,8 @@ struct SqliteExchangeLog::Writer {
   LogSigner signer;
   std::optional<Statement> insert;
   std::optional<Statement> checkpoint;
+  std::optional<Statement> last_checkpoint;
+  std::optional<Statement> head;
   std::optional<Statement> tail;
   std::uint64_t last_sequence = 0;
   std::string last_hash;
@@ -423,6 +495,7 @@ void SqliteExchangeLog::run() {
           sequences.push_back(sequence);
         }
         if (checkpoint_due) w.insertCheckpoint(sequence, hash);
+        if (checkpoint_due || !sequences.empty()) w.writeHead(sequence, hash);
         exec(w.db, "COMMIT");
       } catch (const std::exception& e) {
         error = e.what();

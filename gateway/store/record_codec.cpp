@@ -107,9 +107,23 @@ std::int64_t subjectKey(std::string_view hex) {
 }
 
 std::string checkpointMessage(std::uint64_t sequence, const std::string& record_hash,
-                              const std::string& created_utc) {
-  return "ketenpoort-log-checkpoint-v1\n" + std::to_string(sequence) + "\n" +
-         toHex(record_hash) + "\n" + created_utc + "\n";
+                              const std::string& created_utc, const std::string& previous_digest) {
+  return "ketenpoort-log-checkpoint-v2\n" + std::to_string(sequence) + "\n" +
+         toHex(record_hash) + "\n" + created_utc + "\n" + toHex(previous_digest) + "\n";
+}
+
+std::string checkpointDigest(const std::string& message, const std::string& signature) {
+  std::string digest(32, '\0');
+  unsigned int size = 0;
+  const std::string both = message + signature;
+  EVP_Digest(both.data(), both.size(), reinterpret_cast<unsigned char*>(digest.data()), &size,
+             EVP_sha256(), nullptr);
+  return digest;
+}
+
+std::string headMessage(const SignedHead& head) {
+  return "ketenpoort-log-head-v1\n" + std::to_string(head.sequence) + "\n" +
+         toHex(head.record_hash) + "\n" + head.created_utc + "\n" + toHex(head.checkpoint_digest) + "\n";
 }
 
 }  // namespace ketenpoort

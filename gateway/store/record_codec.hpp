@@ -34,8 +34,23 @@ std::array<std::string, kHashedColumns.size()> columnTexts(const ExchangeRecord&
 std::string chainHash(const std::string& previous_hash, std::uint64_t sequence,
                       const std::array<std::string_view, kHashedColumns.size()>& columns);
 
-// What a checkpoint signs.
+// What a checkpoint signs: its place in the chain of records and in the chain of
+// checkpoints (the digest of the checkpoint before it; 32 zero bytes for the first).
 std::string checkpointMessage(std::uint64_t sequence, const std::string& record_hash,
-                              const std::string& created_utc);
+                              const std::string& created_utc, const std::string& previous_digest);
+// What identifies a checkpoint to the next one: SHA-256 over its message and signature.
+std::string checkpointDigest(const std::string& message, const std::string& signature);
+
+// The log's signed head: the last record and the last checkpoint, signed with every
+// commit, so records cut off after it are missed and a head cannot be moved back
+// without the signing key. Printed by `ketenpoort log head` for a witness to keep.
+struct SignedHead {
+  std::uint64_t sequence = 0;
+  std::string record_hash;        // 32 bytes
+  std::string created_utc;
+  std::string checkpoint_digest;  // of the last checkpoint; 32 zero bytes when none
+  std::string signature;          // Ed25519, 64 bytes
+};
+std::string headMessage(const SignedHead& head);
 
 }  // namespace ketenpoort

@@ -237,6 +237,23 @@ TEST(ConsentAndLog, GrantWithdrawVerifyAndTamperThroughTheCommandLine) {
     EXPECT_EQ(readFile(entry.path()).find(bsn), std::string::npos) << entry.path();
   }
 
+  // The FG keeps the signed head as a witness; the log then grows and still extends it.
+  const CommandResult head = runCommand({KETENPOORT_BINARY, "log", "head", "--config", config}, dir.path());
+  ASSERT_EQ(head.exit_code, 0) << head.err;
+  EXPECT_THAT(head.out, HasSubstr("\"sequence\":3"));
+  const auto witness = dir.path() / "witness.json";
+  std::ofstream(witness) << head.out;
+  ASSERT_EQ(runCommand({KETENPOORT_BINARY, "consent", "grant", "--config", config, "--bsn", bsn, "--purpose",
+                        "elip", "--recipient", "gemeente-0363", "--evidence", "dms://toestemming/882"},
+                       dir.path()).exit_code, 0);
+  const CommandResult extended = runCommand(
+      {KETENPOORT_BINARY, "log", "verify", "--db", db, "--witness", witness.string()}, dir.path());
+  EXPECT_EQ(extended.exit_code, 0) << extended.out << extended.err;
+  EXPECT_THAT(extended.out, HasSubstr("extends the witnessed head at record 3"));
+  // Cutting the newest record off: the head no longer matches, whether or not a witness is given.
+  ASSERT_EQ(runCommand({"/usr/bin/sqlite3", db, "DELETE FROM exchange_log WHERE seq = 4"}, dir.path()).exit_code, 0);
+  EXPECT_EQ(runCommand({KETENPOORT_BINARY, "log", "verify", "--db", db}, dir.path()).exit_code, 1);
+
   // What an insider with the sqlite3 tool would do.
   const CommandResult tampered = runCommand(
       {"/usr/bin/sqlite3", db, "UPDATE exchange_log SET purpose = 'ontzorgen' WHERE seq = 2"}, dir.path());

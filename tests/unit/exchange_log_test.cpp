@@ -62,11 +62,12 @@ class ExchangeLogTest : public ::testing::Test {
 
   // ranges_of: records per verification range; small values make the verifier split
   // even these short logs, so range boundaries are exercised.
-  LogVerification verify(std::uint64_t ranges_of = 50'000) const {
+  LogVerification verify(std::uint64_t ranges_of = 50'000,
+                         const std::optional<SignedHead>& witness = std::nullopt) const {
     std::ifstream in(dir_.path() / "log-signing.key.pub");
     std::stringstream pem;
     pem << in.rdbuf();
-    return verifyExchangeLog(options().database, pem.str(), ranges_of);
+    return verifyExchangeLog(options().database, pem.str(), witness, ranges_of);
   }
 
   // A forger without the signing key: rewrites previous_hash/record_hash of every record
@@ -390,6 +391,77 @@ TEST_F(ExchangeLogTest, RewrittenTailWithItsCheckpointsDeletedIsDetectedAtTheLin
     EXPECT_FALSE(v.intact) << ranges_of;
     EXPECT_EQ(v.first_bad_sequence, 21u) << ranges_of;
   }
+}
+
+// Issue 12, defect 6: a cut tail verified as intact. The signed head, rewritten with every
+// commit, and checkpoints chained to each other close that gap.
+TEST_F(ExchangeLogTest, ACutTailIsDetectedWhateverElseIsCutWithIt) {
+  const auto cut = [&](const std::string& sql) -> LogVerification {
+    std::filesystem::remove_all(dir_.path());
+    std::filesystem::create_directories(dir_.path());
+    writeRecords(25);  // checkpoints at 10, 20 and (closing) 25; the head at 25
+    EXPECT_TRUE(verify().intact);
+    tamper(sql);
+    return verify();
+  };
+  // The last records only.
+  auto v = cut("DELETE FROM exchange_log WHERE seq > 22");
+  EXPECT_FALSE(v.intact);
+  // The last records and the checkpoints after them.
+  v = cut("DELETE FROM exchange_log WHERE seq > 22; DELETE FROM log_checkpoints WHERE seq > 22");
+  EXPECT_FALSE(v.intact);
+  EXPECT_EQ(v.first_bad_sequence, 23u);
+  EXPECT_THAT(v.problem, HasSubstr("signed head vouches for record 25"));
+  // Every checkpoint.
+  v = cut("DELETE FROM log_checkpoints");
+  EXPECT_FALSE(v.intact);
+  EXPECT_THAT(v.problem, HasSubstr("checkpoints were cut off"));
+  // A checkpoint from the middle.
+  v = cut("DELETE FROM log_checkpoints WHERE seq = 10");
+  EXPECT_FALSE(v.intact);
+  EXPECT_THAT(v.problem, HasSubstr("checkpoint before the one at record 20 is missing"));
+  // Records, checkpoints and the head together.
+  v = cut("DELETE FROM exchange_log WHERE seq > 22; DELETE FROM log_checkpoints WHERE seq > 22; "
+          "DELETE FROM log_head");
+  EXPECT_FALSE(v.intact);
+  EXPECT_THAT(v.problem, HasSubstr("no signed head"));
+  // A head moved back without the key.
+  v = cut("DELETE FROM exchange_log WHERE seq > 22; UPDATE log_head SET seq = 22, "
+          "record_hash = (SELECT record_hash FROM exchange_log WHERE seq = 22)");
+  EXPECT_FALSE(v.intact);
+  EXPECT_THAT(v.problem, HasSubstr("head is not signed"));
+}
+
+TEST_F(ExchangeLogTest, AWitnessedHeadExposesALogRolledBackToAnOlderConsistentState) {
+  writeRecords(15);
+  const auto backup = dir_.path() / "backup.db";
+  std::filesystem::copy_file(options().database, backup);  // closed: no WAL to copy
+  writeRecords(10);
+  const auto witness = readSignedHead(options().database);
+  ASSERT_TRUE(witness.has_value());
+  EXPECT_EQ(witness->sequence, 25u);
+  EXPECT_TRUE(verify(50'000, witness).intact);
+  // The witness round-trips through the JSON `ketenpoort log head` prints.
+  const auto parsed = parseSignedHeadJson(signedHeadJson(*witness));
+  ASSERT_TRUE(parsed.has_value());
+  EXPECT_EQ(parsed->signature, witness->signature);
+  // A log that grew after the witness contains and extends it.
+  writeRecords(3);
+  EXPECT_TRUE(verify(50'000, parsed).intact);
+
+  // Put the old copy back: consistent, signed, and 13 records short.
+  std::filesystem::copy_file(backup, options().database, std::filesystem::copy_options::overwrite_existing);
+  std::filesystem::remove(options().database.string() + "-wal");
+  std::filesystem::remove(options().database.string() + "-shm");
+  EXPECT_TRUE(verify().intact);
+  const auto v = verify(50'000, parsed);
+  EXPECT_FALSE(v.intact);
+  EXPECT_EQ(v.first_bad_sequence, 16u);
+  EXPECT_THAT(v.problem, HasSubstr("cut back"));
+  // A witness that is not the key's own proves nothing.
+  SignedHead forged = *parsed;
+  forged.sequence = 10;
+  EXPECT_THAT(verify(50'000, forged).problem, HasSubstr("witnessed head is not signed"));
 }
 
 TEST_F(ExchangeLogTest, ForgedCheckpointIsDetected) {
