@@ -230,7 +230,8 @@ class ConfigReader {
     if (!node) return;
     xml_.checkElement(node, {},
                  {"threads", "max-connections", "max-header-bytes", "max-body-bytes",
-                  "handshake-timeout-ms", "header-timeout-ms", "body-timeout-ms",
+                  "handshake-timeout-ms", "max-handshakes", "max-handshakes-per-address",
+                  "pressure-handshake-timeout-ms", "header-timeout-ms", "body-timeout-ms",
                   "idle-timeout-ms", "drain-timeout-ms"},
                  {});
     xml_.readNumber<unsigned>(node, "threads", 0, 256, limits.threads);
@@ -239,6 +240,10 @@ class ConfigReader {
     xml_.readNumber<std::size_t>(node, "max-body-bytes", 1, 1024ull * 1024 * 1024,
                             limits.max_body_bytes);
     readMillis(node, "handshake-timeout-ms", limits.handshake_timeout);
+    xml_.readNumber<std::size_t>(node, "max-handshakes", 1, 1'000'000, limits.max_handshakes);
+    xml_.readNumber<std::size_t>(node, "max-handshakes-per-address", 1, 1'000'000,
+                                 limits.max_handshakes_per_address);
+    readMillis(node, "pressure-handshake-timeout-ms", limits.pressure_handshake_timeout);
     readMillis(node, "header-timeout-ms", limits.header_timeout);
     readMillis(node, "body-timeout-ms", limits.body_timeout);
     readMillis(node, "idle-timeout-ms", limits.idle_timeout);

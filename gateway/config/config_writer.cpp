@@ -61,6 +61,11 @@ std::string renderGatewayConfigXml(const GatewayConfig& config,
   limits.append_attribute("max-header-bytes") = static_cast<unsigned long long>(l.max_header_bytes);
   limits.append_attribute("max-body-bytes") = static_cast<unsigned long long>(l.max_body_bytes);
   limits.append_attribute("handshake-timeout-ms") = static_cast<long long>(l.handshake_timeout.count());
+  limits.append_attribute("max-handshakes") = static_cast<unsigned long long>(l.max_handshakes);
+  limits.append_attribute("max-handshakes-per-address") =
+      static_cast<unsigned long long>(l.max_handshakes_per_address);
+  limits.append_attribute("pressure-handshake-timeout-ms") =
+      static_cast<long long>(l.pressure_handshake_timeout.count());
   limits.append_attribute("header-timeout-ms") = static_cast<long long>(l.header_timeout.count());
   limits.append_attribute("body-timeout-ms") = static_cast<long long>(l.body_timeout.count());
   limits.append_attribute("idle-timeout-ms") = static_cast<long long>(l.idle_timeout.count());

@@ -43,6 +43,12 @@ struct Limits {
   std::size_t max_header_bytes = 16 * 1024;
   std::size_t max_body_bytes = 1024 * 1024;
   std::chrono::milliseconds handshake_timeout{10'000};
+  // Connections still in their TLS handshake, overall and per source address; past a
+  // limit the oldest of them is closed. Under pressure (half the handshake slots taken)
+  // a new handshake gets the shorter deadline.
+  std::size_t max_handshakes = 256;
+  std::size_t max_handshakes_per_address = 64;
+  std::chrono::milliseconds pressure_handshake_timeout{2'000};
   std::chrono::milliseconds header_timeout{10'000};
   std::chrono::milliseconds body_timeout{30'000};
   std::chrono::milliseconds idle_timeout{60'000};

@@ -155,7 +155,8 @@ void HistogramFamily::render(std::string& out) const {
 
 GatewayMetrics::GatewayMetrics()
     : families_{&requests,         &tls_handshake_failures, &connections_rejected,
-                &request_duration, &open_connections,       &exchange_log_writable,
+                &request_duration, &open_connections,       &connections_in_handshake,
+                &handshakes_evicted, &exchange_log_writable,
                 &exchange_log_records, &delivery_attempts, &outbox_entries} {}
 
 std::string GatewayMetrics::renderPrometheus() const {

@@ -97,6 +97,13 @@ class GatewayMetrics {
       {0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10}};
   GaugeFamily open_connections{"ketenpoort_open_connections", "Open connections by listener",
                                {"listener"}};
+  GaugeFamily connections_in_handshake{"ketenpoort_connections_in_handshake",
+                                       "Connections whose TLS handshake has not finished, by listener",
+                                       {"listener"}};
+  CounterFamily handshakes_evicted{"ketenpoort_handshakes_evicted_total",
+                                   "Connections closed during their TLS handshake to make room "
+                                   "(max-handshakes, per-address, max-connections)",
+                                   {"listener", "reason"}};
   GaugeFamily exchange_log_writable{"ketenpoort_exchange_log_writable",
                                     "1 when the last exchange-log commit succeeded", {}};
   GaugeFamily exchange_log_records{"ketenpoort_exchange_log_records",

@@ -31,6 +31,8 @@ class TlsListener {
 
  private:
   asio::awaitable<void> session(tcp::socket socket);
+  // Closes a connection still in its TLS handshake to make room (fair admission).
+  void evict(const std::shared_ptr<TrackedConnection>& victim, const char* reason);
 
   ServerState& state_;
   std::string name_;

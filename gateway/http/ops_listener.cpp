@@ -58,6 +58,9 @@ ApiResponse OpsListener::respond(const std::string& method, const std::string& p
     if (state_.exchange_log && !state_.exchange_log->healthy()) {
       return jsonStatus(503, "log-unavailable");
     }
+    // Unauthenticated connections are being pushed out to make room: the node is
+    // saturated, and a load balancer should prefer another (ketenpoort_handshakes_evicted_total).
+    if (state_.handshakes.evictedWithin(std::chrono::seconds(5))) return jsonStatus(503, "saturated");
     return jsonStatus(200, "ready");
   }
   if (path == "/metrics") {

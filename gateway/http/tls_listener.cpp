@@ -98,6 +98,12 @@ void TlsListener::start() {
   // the limit before the sessions start; the session gives the slot back when it ends.
   auto admit = [this] {
     if (state_.open_tls_connections.fetch_add(1) >= state_.config.limits.max_connections) {
+      // Every slot taken: a connection that has not authenticated yet makes room; only
+      // when all are parties' connections is the new one refused.
+      if (auto victim = state_.handshakes.evictOldest()) {
+        evict(victim, "max-connections");
+        return true;
+      }
       state_.open_tls_connections.fetch_sub(1);
       state_.metrics.connections_rejected.inc({name_, "max-connections"});
       return false;
@@ -110,6 +116,17 @@ void TlsListener::start() {
   };
   asio::co_spawn(acceptor_.get_executor(), acceptLoop(acceptor_, name_, admit, serve),
                  logEscapedException(name_ + " accept"));
+}
+
+void TlsListener::evict(const std::shared_ptr<TrackedConnection>& victim, const char* reason) {
+  state_.metrics.handshakes_evicted.inc({name_, reason});
+  // On the victim's strand, where its handshake runs: only a connection still
+  // handshaking is closed (one that just finished is a party's and stays).
+  asio::post(victim->executor, [victim] {
+    if (victim->stream == nullptr || !victim->handshaking) return;
+    victim->evicted = true;
+    victim->stream->cancel();
+  });
 }
 
 void TlsListener::close() {
@@ -146,11 +163,33 @@ asio::awaitable<void> TlsListener::session(tcp::socket socket) {
     }
   } untrack{state_, tracked, listener_label};
 
-  transport.expires_after(limits.handshake_timeout);
+  // Until the handshake is done the connection is nobody's: fair admission applies.
+  tracked->handshaking = true;
+  for (const auto& [victim, reason] : state_.handshakes.begin(tracked, peer, limits)) evict(victim, reason);
+  metrics.connections_in_handshake.add(listener_label, 1);
+  struct HandshakeDone {
+    ServerState& state;
+    const std::shared_ptr<TrackedConnection>& tracked;
+    const std::vector<std::string>& label;
+    bool done = false;
+    void operator()() {
+      if (done) return;
+      done = true;
+      tracked->handshaking = false;
+      state.handshakes.end(tracked);
+      state.metrics.connections_in_handshake.add(label, -1);
+    }
+    ~HandshakeDone() { (*this)(); }
+  } handshake_done{state_, tracked, listener_label};
+  transport.expires_after(state_.handshakes.underPressure(limits)
+                              ? std::min(limits.handshake_timeout, limits.pressure_handshake_timeout)
+                              : limits.handshake_timeout);
   auto [handshake_ec] =
       co_await stream.async_handshake(asio::ssl::stream_base::server, kUseTuple);
-  if (handshake_ec) {
-    const std::string reason = handshakeFailureReason(handshake_ec, stream.native_handle());
+  handshake_done();
+  if (handshake_ec || tracked->evicted) {
+    const std::string reason = tracked->evicted ? std::string("evicted")
+                                                : handshakeFailureReason(handshake_ec, stream.native_handle());
     metrics.tls_handshake_failures.inc({name_, reason});
     logInfo("tls-handshake-failed", {{"listener", name_}, {"peer", peer}, {"reason", reason}});
     co_return;

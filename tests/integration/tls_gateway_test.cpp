@@ -3,7 +3,11 @@
 // layer refuses, in the server's metrics by reason.
 #include <gmock/gmock.h>
 
+#include <arpa/inet.h>
+#include <netinet/in.h>
 #include <openssl/ssl.h>
+#include <sys/socket.h>
+#include <unistd.h>
 #include <sqlite3.h>
 
 #include <map>
@@ -281,6 +285,12 @@ TEST_F(TlsGatewayTest, ConnectionsBeyondTheLimitAreClosed) {
   TestTlsClient second(server_->exchangePort(), asParty("coa"));
   ASSERT_EQ(first.connectAndHandshake(), "");
   ASSERT_EQ(second.connectAndHandshake(), "");
+  // Authenticated on the server's side too (a connection still in its handshake would be
+  // closed to make room, see IdleUnauthenticatedSocketsCannotLockOutTheParties).
+  for (TestTlsClient* client : {&first, &second}) {
+    ASSERT_EQ(client->writeRaw(kWhoami), "");
+    ASSERT_TRUE(client->readResponse());
+  }
   TestTlsClient third(server_->exchangePort(), asParty("coa"));
   EXPECT_FALSE(third.request("GET", "/v1/whoami"));
   EXPECT_EQ(server_->metrics().connections_rejected.value({"exchange", "max-connections"}), 1u);
@@ -289,6 +299,42 @@ TEST_F(TlsGatewayTest, ConnectionsBeyondTheLimitAreClosed) {
   const auto response = first.readResponse();
   ASSERT_TRUE(response) << first.lastError();
   EXPECT_EQ(response->status, 200u);
+}
+
+// Issue 12, defect 8: idle sockets that never authenticate (twice the connection limit)
+// must not lock out the parties. They are pushed out oldest first; /readyz and a metric
+// show the saturation.
+TEST_F(TlsGatewayTest, IdleUnauthenticatedSocketsCannotLockOutTheParties) {
+  config_.limits.max_connections = 32;
+  config_.limits.max_handshakes = 16;
+  config_.limits.max_handshakes_per_address = 8;
+  config_.limits.handshake_timeout = std::chrono::seconds(30);  // the flood would outlast it
+  startGateway();
+  std::vector<int> idle;
+  for (std::size_t i = 0; i < 2 * config_.limits.max_connections; ++i) {
+    const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+    sockaddr_in address{};
+    address.sin_family = AF_INET;
+    address.sin_port = htons(server_->exchangePort());
+    address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    ASSERT_EQ(::connect(fd, reinterpret_cast<sockaddr*>(&address), sizeof address), 0);
+    idle.push_back(fd);
+  }
+  ASSERT_TRUE(waitUntil([&] {
+    return server_->metrics().handshakes_evicted.value({"exchange", "per-address"}) > 0;
+  }));
+  for (const Party& party : env_->config.parties) {
+    TestTlsClient client(server_->exchangePort(), asParty(party.id));
+    const auto answer = client.request("GET", "/v1/whoami");
+    ASSERT_TRUE(answer) << party.id << ": " << client.lastError();
+    EXPECT_TRUE(answer->status == 200u || answer->status == 403u) << party.id;
+  }
+  const auto ready = plainHttpGet(server_->opsPort(), "/readyz");
+  EXPECT_EQ(ready.status, 503u);
+  EXPECT_THAT(ready.body, HasSubstr("saturated"));
+  EXPECT_THAT(plainHttpGet(server_->opsPort(), "/metrics").body,
+              HasSubstr("ketenpoort_connections_in_handshake{listener=\"exchange\"}"));
+  for (int fd : idle) ::close(fd);
 }
 
 TEST_F(TlsGatewayTest, AuditListenerAdmitsPrivacyOfficersOnly) {
