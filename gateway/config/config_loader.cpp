@@ -219,10 +219,11 @@ class ConfigReader {
 
   void readTls(const pugi::xml_node& node, TlsFiles& tls) {
     if (!node) return;
-    xml_.checkElement(node, {"ca-bundle", "certificate", "private-key"}, {}, {});
+    xml_.checkElement(node, {"ca-bundle", "certificate", "private-key"}, {"crl-dir"}, {});
     tls.ca_bundle = resolvePath(node.attribute("ca-bundle").value());
     tls.certificate = resolvePath(node.attribute("certificate").value());
     tls.private_key = resolvePath(node.attribute("private-key").value());
+    if (const auto crl_dir = node.attribute("crl-dir")) tls.crl_dir = resolvePath(crl_dir.value());
     tls.line = xml_.lineOf(node);
   }
 

@@ -41,6 +41,9 @@ std::string renderGatewayConfigXml(const GatewayConfig& config,
   tls.append_attribute("ca-bundle") = relativeTo(config.tls.ca_bundle, base_dir).c_str();
   tls.append_attribute("certificate") = relativeTo(config.tls.certificate, base_dir).c_str();
   tls.append_attribute("private-key") = relativeTo(config.tls.private_key, base_dir).c_str();
+  if (!config.tls.crl_dir.empty()) {
+    tls.append_attribute("crl-dir") = relativeTo(config.tls.crl_dir, base_dir).c_str();
+  }
 
   auto storage = root.append_child("storage");
   storage.append_attribute("path") = relativeTo(config.storage_path, base_dir).c_str();

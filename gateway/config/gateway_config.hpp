@@ -33,6 +33,10 @@ struct TlsFiles {
   std::filesystem::path ca_bundle;
   std::filesystem::path certificate;
   std::filesystem::path private_key;
+  // Certificate revocation lists (PEM, *.pem or *.crl) for the CAs of the bundle. When
+  // set, every client certificate is checked against them: revoked, or no current CRL
+  // for its issuer, is refused in the handshake.
+  std::filesystem::path crl_dir{};
   int line = 0;  // of <tls> in the config file, for problems found when loading the files
 };
 

@@ -50,6 +50,18 @@ void writeClientCertificate(const DemoEnvironment& env, const DevCertificateAuth
 
 std::filesystem::path shippedMappingsDir() { return KETENPOORT_SHIPPED_MAPPINGS_DIR; }
 
+void revokeCertificates(const DemoEnvironment& env, const std::vector<std::string>& party_ids) {
+  std::vector<std::string> revoked;
+  for (const std::string& id : party_ids) {
+    std::ifstream in(env.certificateOf(id));
+    std::stringstream pem;
+    pem << in.rdbuf();
+    revoked.push_back(pem.str());
+  }
+  std::filesystem::create_directories(env.pkiDir() / "crl");
+  writePemFile(env.pkiDir() / "crl" / "ca.crl.pem", env.ca.crlPem(revoked), false);
+}
+
 DemoEnvironment createDemoEnvironment(const std::filesystem::path& workdir,
                                       const DemoPorts& ports,
                                       const std::filesystem::path& mappings_dir) {
@@ -79,7 +91,9 @@ DemoEnvironment createDemoEnvironment(const std::filesystem::path& workdir,
   config.exchange = {"127.0.0.1", ports.exchange};
   config.audit = {"127.0.0.1", ports.audit};
   config.ops = {"127.0.0.1", ports.ops};
-  config.tls = {root / "pki" / "ca.pem", root / "pki" / "gateway.pem", root / "pki" / "gateway.key"};
+  config.tls = {root / "pki" / "ca.pem", root / "pki" / "gateway.pem", root / "pki" / "gateway.key",
+                root / "pki" / "crl"};
+  revokeCertificates(env, {});  // an empty CRL: revocation is checked from the start
   config.storage_path = root / "data" / "ketenpoort.db";
   config.mappings_dir = mappings_dir;
   std::size_t gemeente_index = 0;

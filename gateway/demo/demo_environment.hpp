@@ -60,6 +60,10 @@ DemoEnvironment createDemoEnvironment(const std::filesystem::path& workdir,
                                       const std::filesystem::path& mappings_dir =
                                           shippedMappingsDir());
 
+// Writes pki/crl/ca.crl.pem: the CA's CRL revoking the named parties' certificates (none:
+// an empty, current CRL). The gateway reads it when it starts.
+void revokeCertificates(const DemoEnvironment& env, const std::vector<std::string>& party_ids);
+
 // Issues a certificate for `oin` into pki/<name>.pem/.key: clientAuth, and serverAuth for
 // localhost so the party's own system (or its simulator) can receive with it too.
 void writeClientCertificate(const DemoEnvironment& env, const DevCertificateAuthority& ca,

@@ -25,6 +25,12 @@ struct Deleter {
   void operator()(X509_EXTENSION* p) const { X509_EXTENSION_free(p); }
   void operator()(ASN1_INTEGER* p) const { ASN1_INTEGER_free(p); }
   void operator()(BIGNUM* p) const { BN_free(p); }
+  void operator()(X509_CRL* p) const { X509_CRL_free(p); }
+  void operator()(X509_REVOKED* p) const { X509_REVOKED_free(p); }
+};
+// ASN1_TIME and ASN1_INTEGER are one type to the compiler, so times get their own deleter.
+struct TimeDeleter {
+  void operator()(ASN1_TIME* p) const { ASN1_TIME_free(p); }
 };
 template <typename T>
 using Owned = std::unique_ptr<T, Deleter>;
@@ -150,6 +156,36 @@ PemPair DevCertificateAuthority::issue(const CertificateRequest& request) const 
                "keyid:always");
   check(X509_sign(cert.get(), keys_->key.get(), EVP_sha256()) > 0, "sign certificate");
   return PemPair{toPem(cert.get()), toPem(key.get())};
+}
+
+std::string DevCertificateAuthority::crlPem(const std::vector<std::string>& revoked_certificate_pems,
+                                            long valid_for_seconds) const {
+  Owned<X509_CRL> crl(X509_CRL_new());
+  check(crl != nullptr && X509_CRL_set_version(crl.get(), 1) == 1, "new CRL");
+  check(X509_CRL_set_issuer_name(crl.get(), X509_get_subject_name(keys_->certificate.get())) == 1,
+        "CRL issuer");
+  std::unique_ptr<ASN1_TIME, TimeDeleter> last(X509_gmtime_adj(nullptr, -3600));
+  std::unique_ptr<ASN1_TIME, TimeDeleter> next(X509_gmtime_adj(nullptr, valid_for_seconds));
+  check(last && next && X509_CRL_set1_lastUpdate(crl.get(), last.get()) == 1 &&
+            X509_CRL_set1_nextUpdate(crl.get(), next.get()) == 1,
+        "CRL validity");
+  for (const std::string& pem : revoked_certificate_pems) {
+    Owned<BIO> bio(BIO_new_mem_buf(pem.data(), static_cast<int>(pem.size())));
+    Owned<X509> cert(PEM_read_bio_X509(bio.get(), nullptr, nullptr, nullptr));
+    check(cert != nullptr, "read certificate to revoke");
+    Owned<X509_REVOKED> entry(X509_REVOKED_new());
+    check(entry && X509_REVOKED_set_serialNumber(entry.get(), X509_get_serialNumber(cert.get())) == 1 &&
+              X509_REVOKED_set_revocationDate(entry.get(), last.get()) == 1,
+          "revoked entry");
+    check(X509_CRL_add0_revoked(crl.get(), entry.release()) == 1, "add revoked entry");
+  }
+  check(X509_CRL_sort(crl.get()) == 1, "sort CRL");
+  check(X509_CRL_sign(crl.get(), keys_->key.get(), EVP_sha256()) > 0, "sign CRL");
+  Owned<BIO> out(BIO_new(BIO_s_mem()));
+  check(PEM_write_bio_X509_CRL(out.get(), crl.get()) == 1, "write CRL");
+  char* data = nullptr;
+  const long n = BIO_get_mem_data(out.get(), &data);
+  return std::string(data, static_cast<std::size_t>(n));
 }
 
 void writePemFile(const std::filesystem::path& path, const std::string& pem, bool private_file) {

@@ -37,6 +37,10 @@ class DevCertificateAuthority {
 
   const std::string& certificatePem() const { return certificate_pem_; }
   PemPair issue(const CertificateRequest& request) const;
+  // A CRL signed by this CA, valid from an hour ago for `valid_for_seconds`, revoking the
+  // given certificates (PEM, issued by this CA; their serial numbers are listed).
+  std::string crlPem(const std::vector<std::string>& revoked_certificate_pems,
+                     long valid_for_seconds = 7L * 24 * 3600) const;
 
  private:
   struct Keys;

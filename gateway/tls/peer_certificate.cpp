@@ -32,6 +32,13 @@ std::string classifyHandshakeFailure(unsigned long openssl_error, const SSL* ssl
           return "certificate-expired";
         case X509_V_ERR_CERT_NOT_YET_VALID:
           return "certificate-not-yet-valid";
+        case X509_V_ERR_CERT_REVOKED:
+          return "revoked";
+        case X509_V_ERR_UNABLE_TO_GET_CRL:
+        case X509_V_ERR_CRL_HAS_EXPIRED:
+        case X509_V_ERR_CRL_NOT_YET_VALID:
+        case X509_V_ERR_CRL_SIGNATURE_FAILURE:
+          return "crl-unavailable";
         case X509_V_ERR_UNABLE_TO_GET_ISSUER_CERT_LOCALLY:
         case X509_V_ERR_UNABLE_TO_GET_ISSUER_CERT:
         case X509_V_ERR_DEPTH_ZERO_SELF_SIGNED_CERT:

@@ -57,6 +57,34 @@ void loadTrustAnchors(SSL_CTX* ctx, const std::filesystem::path& ca_bundle, int 
   X509_VERIFY_PARAM_set_depth(param, 4);
 }
 
+// Loads every CRL in `dir` into the store and turns revocation checking on for the whole
+// chain: fail-closed, so a CA of the bundle without a current CRL refuses its clients.
+void loadRevocationLists(SSL_CTX* ctx, const std::filesystem::path& dir,
+                         std::vector<std::string>& problems) {
+  std::error_code ec;
+  if (!std::filesystem::is_directory(dir, ec)) {
+    problems.push_back("CRL directory " + dir.string() + " does not exist");
+    return;
+  }
+  X509_STORE* store = SSL_CTX_get_cert_store(ctx);
+  X509_LOOKUP* lookup = X509_STORE_add_lookup(store, X509_LOOKUP_file());
+  std::size_t loaded = 0;
+  for (const auto& entry : std::filesystem::directory_iterator(dir, ec)) {
+    const auto extension = entry.path().extension();
+    if (!entry.is_regular_file() || (extension != ".pem" && extension != ".crl")) continue;
+    const int n = X509_load_crl_file(lookup, entry.path().c_str(), X509_FILETYPE_PEM);
+    if (n <= 0) {
+      problems.push_back("cannot load CRL " + entry.path().string() + ": " + takeOpenSslErrors());
+      continue;
+    }
+    loaded += static_cast<std::size_t>(n);
+  }
+  if (loaded == 0 && problems.empty()) {
+    problems.push_back("CRL directory " + dir.string() + " holds no CRL (*.pem or *.crl)");
+  }
+  X509_VERIFY_PARAM_set_flags(SSL_CTX_get0_param(ctx), X509_V_FLAG_CRL_CHECK | X509_V_FLAG_CRL_CHECK_ALL);
+}
+
 }  // namespace
 
 std::string takeOpenSslErrors() {
@@ -75,6 +103,7 @@ std::vector<std::string> configureServerTls(SSL_CTX* ctx, const TlsFiles& files)
   applyProtocolPolicy(ctx, problems);
   loadOwnCertificate(ctx, files.certificate, files.private_key, problems);
   loadTrustAnchors(ctx, files.ca_bundle, X509_PURPOSE_SSL_CLIENT, problems);
+  if (!files.crl_dir.empty()) loadRevocationLists(ctx, files.crl_dir, problems);
   if (problems.empty()) {
     if (STACK_OF(X509_NAME)* names = SSL_load_client_CA_file(files.ca_bundle.c_str())) {
       SSL_CTX_set_client_CA_list(ctx, names);

@@ -337,6 +337,29 @@ TEST_F(TlsGatewayTest, IdleUnauthenticatedSocketsCannotLockOutTheParties) {
   for (int fd : idle) ::close(fd);
 }
 
+// Issue 12, defect 10: a revoked client certificate is refused in the handshake, counted
+// by reason; the others are unaffected.
+TEST_F(TlsGatewayTest, RevokedCertificateIsRefusedInTheHandshake) {
+  revokeCertificates(*env_, {"taalschool-b"});
+  startGateway();
+  TestTlsClient revoked(server_->exchangePort(), asParty("taalschool-b"));
+  EXPECT_FALSE(revoked.request("GET", "/v1/whoami"));
+  EXPECT_TRUE(handshakeFailureCounted("revoked"));
+  TestTlsClient other(server_->exchangePort(), asParty("taalschool-a"));
+  const auto answer = other.request("GET", "/v1/whoami");
+  ASSERT_TRUE(answer) << other.lastError();
+  EXPECT_EQ(answer->status, 200u);
+}
+
+// With revocation checking on, a CA without a current CRL refuses its clients (fail-closed).
+TEST_F(TlsGatewayTest, NoCurrentCrlMeansNoClientOfThatCa) {
+  writePemFile(env_->pkiDir() / "crl" / "ca.crl.pem", env_->ca.crlPem({}, -60), false);  // expired
+  startGateway();
+  TestTlsClient client(server_->exchangePort(), asParty("coa"));
+  EXPECT_FALSE(client.request("GET", "/v1/whoami"));
+  EXPECT_TRUE(handshakeFailureCounted("crl-unavailable"));
+}
+
 TEST_F(TlsGatewayTest, AuditListenerAdmitsPrivacyOfficersOnly) {
   startGateway();
   TestTlsClient officer(server_->auditPort(), asParty("fg-0363"));
