@@ -115,10 +115,12 @@ void printSummary(GatewayServer& server, const DemoEnvironment& env,
               "  build/ketenpoort audit withheld --config %s --as fg-0363\n"
               "  build/ketenpoort audit refusals --config %s --as fg-0363\n"
               "  build/ketenpoort audit deliveries --config %s --as fg-0363 --state dead-letter\n"
-              "  build/ketenpoort log verify --db %s\n\n",
+              "  build/ketenpoort log head --config %s > witness.json   (keep it elsewhere)\n"
+              "  build/ketenpoort log verify --db %s --witness witness.json\n\n",
               server.config().storage_path.c_str(),
               static_cast<unsigned long long>(server.exchangeLog().lastSequence()), config.c_str(),
-              config.c_str(), config.c_str(), config.c_str(), server.config().storage_path.c_str());
+              config.c_str(), config.c_str(), config.c_str(), config.c_str(),
+              server.config().storage_path.c_str());
 }
 
 }  // namespace
