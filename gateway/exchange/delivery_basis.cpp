@@ -1,6 +1,7 @@
 #include "gateway/exchange/delivery_basis.hpp"
 
 #include "gateway/diagnostics/diagnostic_log.hpp"
+#include "gateway/exchange/exchange_pipeline.hpp"
 
 namespace ketenpoort {
 
@@ -28,14 +29,8 @@ std::optional<std::string> DeliveryBasis::withdrawn(const OutboxEntry& entry) co
 
 void DeliveryBasis::recordWithdrawal(const OutboxEntry& entry, const std::string& which,
                                      std::function<void(bool ok)> done) const {
-  ExchangeRecord r;
-  r.transaction_id = entry.transaction_id;
-  r.trace_id = entry.trace_id;
-  r.time_utc = utcNowRfc3339();
-  r.flow = entry.flow;
-  r.sender_oin = entry.sender_oin;
-  r.recipient_oin = entry.recipient_oin;
-  r.purpose = entry.purpose;
+  ExchangeRecord r = exchangeRecord(entry.transaction_id, entry.trace_id, entry.flow, entry.sender_oin,
+                                    entry.recipient_oin, entry.purpose);
   r.legal_basis = entry.legal_basis;
   r.consent_id = entry.consent_id;
   r.agreement_id = entry.agreement_id;

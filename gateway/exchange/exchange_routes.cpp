@@ -261,6 +261,23 @@ struct Push {
   }
 };
 
+// A route answered on a worker (it reads the store): a store that cannot be read is a
+// logged 500, never an exception on a network thread.
+template <class Handle>
+void addWorkerRoute(Router& router, const ExchangeContext& context, const char* method,
+                    std::string route, Handle handle) {
+  router.addAsync(method, route, [context, route, handle](ApiRequest request, Router::Respond respond) {
+    context.run_blocking([context, route, handle, request = std::move(request), respond = std::move(respond)] {
+      try {
+        respond(handle(context, request));
+      } catch (const std::exception& e) {
+        logError("route-failed", {{"route", route}, {"error", e.what()}});
+        respond(problemResponse(problems::internalError(), route));
+      }
+    });
+  });
+}
+
 }  // namespace
 
 void addExchangeRoutes(Router& router, const ExchangeContext& context) {
@@ -282,93 +299,65 @@ void addExchangeRoutes(Router& router, const ExchangeContext& context) {
     });
   });
 
-  router.addAsync("GET", "/v1/postbus", [context](ApiRequest request, Router::Respond respond) {
-    context.run_blocking([context, request = std::move(request), respond = std::move(respond)] {
-      try {
-        boost::json::array messages;
-        for (const OutboxEntry& e : context.outbox.postbus(request.caller->id, 100)) {
-          if (const auto which = context.basis.withdrawn(e)) {
-            // Its basis ended while it waited: never shown, its body goes once recorded.
-            context.basis.recordWithdrawal(e, *which, [context, id = e.transaction_id](bool ok) {
-              if (ok) context.payloads.remove(id);
-            });
-            continue;
-          }
-          const auto body = context.payloads.get(e.transaction_id);
-          if (!body) continue;  // acknowledged meanwhile
-          boost::system::error_code ec;
-          boost::json::value message = boost::json::parse(*body, ec);
-          if (ec) message = boost::json::string(*body);
-          messages.emplace_back(boost::json::object{
-              {"transactie_id", e.transaction_id}, {"flow", e.flow}, {"doelbinding", e.purpose},
-              {"grondslag", e.legal_basis}, {"afzender_oin", e.sender_oin},
-              {"ontvangen", e.created_utc}, {"bericht", std::move(message)}});
-        }
-        respond(jsonResponse(200, boost::json::object{{"berichten", std::move(messages)}}));
-      } catch (const std::exception& e) {
-        logError("postbus-failed", {{"error", e.what()}});
-        respond(problemResponse(problems::internalError(), request.path));
+  addWorkerRoute(router, context, "GET", "/v1/postbus", [](const ExchangeContext& c, const ApiRequest& request) {
+    boost::json::array messages;
+    for (const OutboxEntry& e : c.outbox.postbus(request.caller->id, 100)) {
+      if (const auto which = c.basis.withdrawn(e)) {
+        // Its basis ended while it waited: never shown, its body goes once recorded.
+        c.basis.recordWithdrawal(e, *which, [c, id = e.transaction_id](bool ok) {
+          if (ok) c.payloads.remove(id);
+        });
+        continue;
       }
-    });
+      const auto body = c.payloads.get(e.transaction_id);
+      if (!body) continue;  // acknowledged meanwhile
+      boost::system::error_code ec;
+      boost::json::value message = boost::json::parse(*body, ec);
+      if (ec) message = boost::json::string(*body);
+      messages.emplace_back(boost::json::object{
+          {"transactie_id", e.transaction_id}, {"flow", e.flow}, {"doelbinding", e.purpose},
+          {"grondslag", e.legal_basis}, {"afzender_oin", e.sender_oin},
+          {"ontvangen", e.created_utc}, {"bericht", std::move(message)}});
+    }
+    return jsonResponse(200, boost::json::object{{"berichten", std::move(messages)}});
   });
 
   // What became of a message: its sender and its recipient may ask; to anyone else the
   // transaction does not exist.
-  router.addAsync("GET", "/v1/transacties/{id}", [context](ApiRequest request, Router::Respond respond) {
-    context.run_blocking([context, request = std::move(request), respond = std::move(respond)] {
-      try {
-        const auto id = canonicalUuid(pathSegment(request.path, 2));
-        if (!id) {
-          respond(problemResponse(problems::invalidTransactionId(), "/v1/transacties/{id}"));
-          return;
-        }
-        const std::string instance = "/v1/transacties/" + *id;
-        const auto entry = context.outbox.find(*id);
-        const std::string caller = request.caller->oin.str();
-        if (!entry || (entry->sender_oin != caller && entry->recipient_oin != caller)) {
-          respond(problemResponse(problems::notFound("no message " + *id + " of yours"), instance));
-          return;
-        }
-        boost::json::object body{{"transactie_id", entry->transaction_id},
-                                 {"flow", entry->flow},
-                                 {"status", toString(entry->state)},
-                                 {"ontvanger", entry->recipient_party_id},
-                                 {"pogingen", entry->attempts},
-                                 {"ontvangen", entry->created_utc}};
-        if (!entry->finished_utc.empty()) body["afgerond"] = entry->finished_utc;
-        // A reason code (basis-withdrawn:consent, http-503, ...), never a body.
-        if (!entry->last_error.empty()) body["reden"] = entry->last_error;
-        respond(jsonResponse(200, body));
-      } catch (const std::exception& e) {
-        logError("transaction-status-failed", {{"error", e.what()}});
-        respond(problemResponse(problems::internalError(), "/v1/transacties/{id}"));
-      }
-    });
+  addWorkerRoute(router, context, "GET", "/v1/transacties/{id}",
+                 [](const ExchangeContext& c, const ApiRequest& request) {
+    const auto id = canonicalUuid(pathSegment(request.path, 2));
+    if (!id) return problemResponse(problems::invalidTransactionId(), "/v1/transacties/{id}");
+    const auto entry = c.outbox.find(*id);
+    const std::string caller = request.caller->oin.str();
+    if (!entry || (entry->sender_oin != caller && entry->recipient_oin != caller)) {
+      return problemResponse(problems::notFound("no message " + *id + " of yours"), "/v1/transacties/" + *id);
+    }
+    boost::json::object body{{"transactie_id", entry->transaction_id},
+                             {"flow", entry->flow},
+                             {"status", toString(entry->state)},
+                             {"ontvanger", entry->recipient_party_id},
+                             {"pogingen", entry->attempts},
+                             {"ontvangen", entry->created_utc}};
+    if (!entry->finished_utc.empty()) body["afgerond"] = entry->finished_utc;
+    // Why it was withdrawn (a reason code of ours); a transport error of the recipient's
+    // endpoint is the recipient's business, not the sender's.
+    if (entry->state == DeliveryState::kWithdrawn) body["reden"] = entry->last_error;
+    return jsonResponse(200, body);
   });
 
-  router.addAsync("POST", "/v1/postbus/{id}/ack",
-                  [context](ApiRequest request, Router::Respond respond) {
-    context.run_blocking([context, request = std::move(request), respond = std::move(respond)] {
-      try {
-        const auto id = canonicalUuid(pathSegment(request.path, 2));
-        if (!id) {
-          respond(problemResponse(problems::invalidTransactionId(), "/v1/postbus/{id}/ack"));
-          return;
-        }
-        // Only the recipient's own entry can be acknowledged; another's looks absent.
-        if (!context.outbox.acknowledge(request.caller->id, *id)) {
-          respond(problemResponse(problems::notFound("no message " + *id + " in your postbus"),
-                                  "/v1/postbus/" + *id + "/ack"));
-          return;
-        }
-        context.payloads.remove(*id);
-        logInfo("postbus-acknowledged", {{"transaction", *id}});
-        respond(ApiResponse{204, "application/json", {}, {}});
-      } catch (const std::exception& e) {
-        logError("postbus-failed", {{"error", e.what()}});
-        respond(problemResponse(problems::internalError(), request.path));
-      }
-    });
+  addWorkerRoute(router, context, "POST", "/v1/postbus/{id}/ack",
+                 [](const ExchangeContext& c, const ApiRequest& request) {
+    const auto id = canonicalUuid(pathSegment(request.path, 2));
+    if (!id) return problemResponse(problems::invalidTransactionId(), "/v1/postbus/{id}/ack");
+    // Only the recipient's own entry can be acknowledged; another's looks absent.
+    if (!c.outbox.acknowledge(request.caller->id, *id)) {
+      return problemResponse(problems::notFound("no message " + *id + " in your postbus"),
+                             "/v1/postbus/" + *id + "/ack");
+    }
+    c.payloads.remove(*id);
+    logInfo("postbus-acknowledged", {{"transaction", *id}});
+    return ApiResponse{204, "application/json", {}, {}};
   });
 }
 

@@ -236,33 +236,29 @@ asio::awaitable<void> TlsListener::session(tcp::socket socket) {
                                                                       kUseTuple);
     const auto started = std::chrono::steady_clock::now();
     beast::error_code read_ec = header_ec;
-    if (!read_ec) {
-      if (const auto problem = framingProblem(parser.get().base())) {
-        logInfo("request-refused", {{"listener", name_}, {"peer", peer}, {"code", problem->code}});
-        metrics.requests.inc({name_, "unmatched", std::to_string(problem->status)});
-        co_await writeApiResponse(stream, problemResponse(*problem, ""), 11, false,
-                                  limits.header_timeout);
-        co_await lingerBeforeClose(stream);
-        break;
-      }
-    }
-    if (!read_ec && !parser.is_done()) {
+    // A request refused before it is handled: ambiguous framing (checked before any byte
+    // of the body is read), or a header or body that could not be read within limits.
+    std::optional<Problem> unreadable;
+    if (!read_ec) unreadable = framingProblem(parser.get().base());
+    if (!read_ec && !unreadable && !parser.is_done()) {
       transport.expires_after(limits.body_timeout);
       auto [body_ec, body_bytes] = co_await http::async_read(stream, buffer, parser, kUseTuple);
       read_ec = body_ec;
     }
-    if (read_ec) {
-      const auto problem = readFailureProblem(read_ec, limits);
-      if (!problem) {
+    if (read_ec && !unreadable) {
+      unreadable = readFailureProblem(read_ec, limits);
+      if (!unreadable) {
         if (read_ec == beast::error::timeout) {
           logInfo("request-timeout", {{"listener", name_}, {"peer", peer},
                                       {"phase", header_ec ? "header" : "body"}});
         }
         break;
       }
-      logInfo("request-refused", {{"listener", name_}, {"peer", peer}, {"code", problem->code}});
-      metrics.requests.inc({name_, "unmatched", std::to_string(problem->status)});
-      co_await writeApiResponse(stream, problemResponse(*problem, ""), 11, false,
+    }
+    if (unreadable) {
+      logInfo("request-refused", {{"listener", name_}, {"peer", peer}, {"code", unreadable->code}});
+      metrics.requests.inc({name_, "unmatched", std::to_string(unreadable->status)});
+      co_await writeApiResponse(stream, problemResponse(*unreadable, ""), 11, false,
                                 limits.header_timeout);
       co_await lingerBeforeClose(stream);
       break;
