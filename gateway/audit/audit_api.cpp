@@ -32,7 +32,10 @@ std::variant<ExchangeQuery, Problem> filterFrom(const AuditApiContext& c, const 
   f.organisation_oin = organisation->oin.str();
   for (const auto& [key, value] : *params) {
     if (std::find(allowed.begin(), allowed.end(), key) == allowed.end()) {
-      return problems::invalidQuery("unknown parameter \"" + key + "\"");
+      // The name came from the URL: not echoed.
+      std::string known;
+      for (std::string_view a : allowed) known += (known.empty() ? "" : ", ") + std::string(a);
+      return problems::invalidQuery("an unknown parameter; this query takes " + known);
     }
     if (key == "bsn") {
       if (!isValidBsn(value)) return problems::invalidQuery("bsn is not a valid BSN");
@@ -41,6 +44,12 @@ std::variant<ExchangeQuery, Problem> filterFrom(const AuditApiContext& c, const 
       if (!parseIsoDate(value)) return problems::invalidQuery(key + " must be a date YYYY-MM-DD");
       (key == "from" ? f.from_date : f.to_date) = value;
     } else if (key == "flow") {
+      // The filter is recorded with the query: only a flow the gateway knows is stored.
+      const bool internal = std::find(std::begin(internal_flows::kAll), std::end(internal_flows::kAll),
+                                      value) != std::end(internal_flows::kAll);
+      if (!internal && !c.catalogue.findFlow(value)) {
+        return problems::invalidQuery("flow names no flow of the catalogue");
+      }
       f.flow = value;
     } else if (key == "outcome") {
       if (value != "delivered" && value != "queued" && value != "refused" && value != "failed") {

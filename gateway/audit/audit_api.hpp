@@ -4,6 +4,7 @@
 
 #include "gateway/api/router.hpp"
 #include "gateway/config/gateway_config.hpp"
+#include "gateway/mapping/flow_definition.hpp"
 #include "gateway/store/registry_store.hpp"
 #include "gateway/store/subject_reference.hpp"
 
@@ -11,6 +12,7 @@ namespace ketenpoort {
 
 struct AuditApiContext {
   const GatewayConfig& config;
+  const MappingCatalogue& catalogue;  // the flows a `flow` filter may name
   ExchangeLog& log;
   const RegistryStore& registries;
   const SubjectReferencer& referencer;

@@ -58,7 +58,7 @@ AppendResult recordAuditQuery(ExchangeLog& log, const std::string& asked_by_oin,
   r.transaction_id = newUuidV7();
   r.trace_id = newTraceId();
   r.time_utc = utcNowRfc3339();
-  r.flow = "ketenpoort.audit-query";
+  r.flow = std::string(internal_flows::kAuditQuery);
   r.sender_oin = asked_by_oin;
   r.recipient_oin = organisation_oin;
   r.purpose = "audit:" + query;

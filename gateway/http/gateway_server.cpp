@@ -119,7 +119,7 @@ struct GatewayServer::Impl {
 
   Router auditRouter() {
     Router router = makeAuditRouter(config);
-    addAuditRoutes(router, AuditApiContext{config, store.log(), store.registries(), store.referencer(),
+    addAuditRoutes(router, AuditApiContext{config, catalogue, store.log(), store.registries(), store.referencer(),
                                            [this](std::function<void()> work) {
                                              asio::post(blocking_pool, std::move(work));
                                            }});

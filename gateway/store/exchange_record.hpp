@@ -42,6 +42,16 @@ struct ExchangeRecord {
   std::string request_sha256;
 };
 
+// The gateway's own records (registry changes, recorded audit queries) use these flow
+// names beside the catalogue's.
+namespace internal_flows {
+inline constexpr std::string_view kConsent = "ketenpoort.consent";
+inline constexpr std::string_view kAgreement = "ketenpoort.agreement";
+inline constexpr std::string_view kKoppeling = "ketenpoort.koppeling";
+inline constexpr std::string_view kAuditQuery = "ketenpoort.audit-query";
+inline constexpr std::string_view kAll[] = {kConsent, kAgreement, kKoppeling, kAuditQuery};
+}  // namespace internal_flows
+
 // Written by the log on append.
 struct ChainPosition {
   std::uint64_t sequence = 0;

@@ -41,7 +41,7 @@ RegistryStore::Change RegistryStore::grantConsent(const ConsentGrant& grant) {
   consent.evidence_ref = grant.evidence_ref;
   consent.granted = formatIsoDate(grant.granted);
   consent.expires = grant.expires ? formatIsoDate(*grant.expires) : std::string();
-  ExchangeRecord record = changeRecord("ketenpoort.consent", "consent-granted");
+  ExchangeRecord record = changeRecord(std::string(internal_flows::kConsent), "consent-granted");
   record.sender_oin = consent.recipient_oin;
   record.recipient_oin = consent.recipient_oin;
   record.purpose = consent.purpose_id;
@@ -58,7 +58,7 @@ RegistryStore::Change RegistryStore::withdrawConsent(const std::string& consent_
   // The log record names whose consent and towards whom; read it first.
   const std::optional<ConsentEntry> existing = consent(consent_id);
   if (!existing) return {false, consent_id, "no consent with id " + consent_id, 0};
-  ExchangeRecord record = changeRecord("ketenpoort.consent", "consent-withdrawn");
+  ExchangeRecord record = changeRecord(std::string(internal_flows::kConsent), "consent-withdrawn");
   record.consent_id = consent_id;
   record.subject_ref = existing->subject_ref;
   record.purpose = existing->purpose_id;
@@ -73,7 +73,7 @@ RegistryStore::Change RegistryStore::withdrawConsent(const std::string& consent_
 
 RegistryStore::Change RegistryStore::upsertAgreement(const AgreementEntry& a) {
   if (agreement(a.id) == a) return {true, a.id, {}, 0};  // unchanged
-  ExchangeRecord record = changeRecord("ketenpoort.agreement", "agreement-registered");
+  ExchangeRecord record = changeRecord(std::string(internal_flows::kAgreement), "agreement-registered");
   record.purpose = a.purpose_id;
   record.agreement_id = a.id;
   record.legal_basis = "AVG art. 28: verwerkersovereenkomst " + a.document_ref;
@@ -87,7 +87,7 @@ RegistryStore::Change RegistryStore::registerKoppeling(const SubjectKey& subject
                                                       const std::string& gemeente_cbs_code,
                                                       CivilDate from,
                                                       const std::string& evidence_ref) {
-  ExchangeRecord record = changeRecord("ketenpoort.koppeling", "koppeling-registered");
+  ExchangeRecord record = changeRecord(std::string(internal_flows::kKoppeling), "koppeling-registered");
   record.sender_oin = gemeente_oin.str();
   record.recipient_oin = gemeente_oin.str();
   record.purpose = "regie-inburgering";

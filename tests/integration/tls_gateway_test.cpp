@@ -551,10 +551,16 @@ TEST_F(TlsGatewayTest, AuditApiAnswersTheOfficerAboutItsOwnOrganisationOnly) {
   EXPECT_THAT(ask("/v1/audit/withheld").body, HasSubstr(R"("field":"medisch.diagnosen[]")"));
   EXPECT_EQ(ask("/v1/audit/consents").status, 200u);
 
-  const auto bad = ask("/v1/audit/exchanges?colour=blue");
+  const auto bad = ask("/v1/audit/exchanges?colourzz=blue");
   EXPECT_EQ(bad.status, 400u);
   EXPECT_EQ(problemCode(bad), "invalid-query");
+  EXPECT_THAT(bad.body, ::testing::Not(HasSubstr("colourzz")));  // a name from the URL, not echoed
   EXPECT_EQ(ask("/v1/audit/exchanges?bsn=123456789").status, 400u);
+  // A flow filter is recorded with the query: only a flow the gateway knows is taken.
+  const auto unknown_flow = ask("/v1/audit/exchanges?flow=zzmarker");
+  EXPECT_EQ(unknown_flow.status, 400u);
+  EXPECT_THAT(unknown_flow.body, ::testing::Not(HasSubstr("zzmarker")));
+  EXPECT_EQ(ask("/v1/audit/exchanges?flow=ketenpoort.consent").status, 200u);
 
   // Each answered query was recorded first; one that cannot be recorded is not answered.
   const auto before = server_->exchangeLog().lastSequence();
@@ -568,7 +574,7 @@ TEST_F(TlsGatewayTest, AuditApiAnswersTheOfficerAboutItsOwnOrganisationOnly) {
   EXPECT_EQ(problemCode(unavailable), "log-unavailable");
   EXPECT_EQ(unavailable.body.find("coa.klantprofiel"), std::string::npos);
   EXPECT_EQ(server_->exchangeLog().lastSequence(), before);
-  EXPECT_EQ(before, 1u + 3u + 4u);  // the agreement, three exchanges, four answered queries
+  EXPECT_EQ(before, 1u + 3u + 5u);  // the agreement, three exchanges, five answered queries
 }
 
 TEST_F(TlsGatewayTest, HttpsClientTalksToTheGateway) {
