@@ -42,15 +42,15 @@ std::string birthDate(std::mt19937_64& rng, int min_age, int max_age) {
   return dateDaysAgo(between(rng, min_age * 365, max_age * 365));
 }
 
-std::string vnummer(std::mt19937_64& rng) {
+}  // namespace
+
+std::string syntheticVnummer(const std::string& bsn) {
+  std::uint64_t h = 1469598103934665603ULL;
+  for (char c : bsn) h = (h ^ static_cast<unsigned char>(c)) * 1099511628211ULL;
   char out[11];
-  std::snprintf(out, sizeof out, "%010llu",
-                static_cast<unsigned long long>(std::uniform_int_distribution<std::uint64_t>(
-                    1'000'000'000ULL, 9'999'999'999ULL)(rng)));
+  std::snprintf(out, sizeof out, "%010llu", static_cast<unsigned long long>(1'000'000'000ULL + h % 9'000'000'000ULL));
   return out;
 }
-
-}  // namespace
 
 std::string syntheticToeslagaanvraag(const std::string& bsn, const std::string& move_date) {
   return "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<toeslagaanvraag>\n"
@@ -93,7 +93,7 @@ SyntheticProfile SyntheticCoa::next() {
            "</huisarts>\n  </medisch>\n";
   };
   if (nareiziger) {
-    x += "<nareisprofiel>\n  <persoon>\n    <bsn>" + p.bsn + "</bsn>\n    <vnummer>" + vnummer(rng_) +
+    x += "<nareisprofiel>\n  <persoon>\n    <bsn>" + p.bsn + "</bsn>\n    <vnummer>" + syntheticVnummer(p.bsn) +
          "</vnummer>\n    <voornamen>" + given + "</voornamen>\n    <geslachtsnaam>" + family +
          "</geslachtsnaam>\n    <geboortedatum>" + birthDate(rng_, 1, 60) +
          "</geboortedatum>\n    <geslacht>" + (between(rng_, 0, 1) ? "v" : "m") +
@@ -108,7 +108,7 @@ SyntheticProfile SyntheticCoa::next() {
     return p;
   }
   x += "<klantprofiel versie=\"" + std::to_string(between(rng_, 1, 4)) + "\">\n  <persoon>\n    <bsn>" +
-       p.bsn + "</bsn>\n    <vnummer>" + vnummer(rng_) + "</vnummer>\n    <voornamen>" + given +
+       p.bsn + "</bsn>\n    <vnummer>" + syntheticVnummer(p.bsn) + "</vnummer>\n    <voornamen>" + given +
        "</voornamen>\n    <geslachtsnaam>" + family + "</geslachtsnaam>\n    <geboortedatum>" +
        birthDate(rng_, 18, 65) + "</geboortedatum>\n    <geslacht>" + (between(rng_, 0, 1) ? "v" : "m") +
        "</geslacht>\n    <nationaliteit>" + nationality + "</nationaliteit>\n    <geboorteland>" +

@@ -15,6 +15,11 @@ namespace ketenpoort {
 // purpose: COA's system holds it, the gateway must not pass it on.
 std::string syntheticToeslagaanvraag(const std::string& bsn, const std::string& move_date);
 
+// The synthetic person's V-nummer, derived from the BSN: one person has one V-nummer, so
+// a person drawn twice (or a nareisprofiel after a klantprofiel) never carries two, which
+// the gateway would rightly refuse as an identity conflict.
+std::string syntheticVnummer(const std::string& bsn);
+
 struct SyntheticProfile {
   std::string flow;          // coa.klantprofiel or coa.nareisprofiel
   std::string bsn;

@@ -1,5 +1,7 @@
 #include <gtest/gtest.h>
 
+#include <set>
+
 #include <cstdlib>
 #include <fstream>
 
@@ -13,6 +15,20 @@ namespace {
 TEST(SyntheticCoa, BsnsPassTheElfproef) {
   std::mt19937_64 rng(42);
   for (int i = 0; i < 10'000; ++i) EXPECT_TRUE(isValidBsn(randomSyntheticBsn(rng)));
+}
+
+TEST(SyntheticCoa, APersonHasOneVnummerAndPersonsDoNotShareOne) {
+  std::mt19937_64 rng(5);
+  std::set<std::string> bsns;
+  std::set<std::string> vnummers;
+  for (int i = 0; i < 2000; ++i) {
+    const std::string bsn = randomSyntheticBsn(rng);
+    EXPECT_EQ(syntheticVnummer(bsn), syntheticVnummer(bsn));
+    EXPECT_EQ(syntheticVnummer(bsn).size(), 10u);
+    bsns.insert(bsn);
+    vnummers.insert(syntheticVnummer(bsn));
+  }
+  EXPECT_EQ(vnummers.size(), bsns.size());
 }
 
 TEST(SyntheticCoa, ProfilesAreValidAgainstTheXsdAndVaried) {
