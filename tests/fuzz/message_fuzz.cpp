@@ -1,5 +1,6 @@
 // Any bytes pushed as a klantprofiel must parse, map and be decided without crashing, and
-// a refused or allowed decision must be self-consistent.
+// a refused or allowed decision must be self-consistent; nothing delivered is special-
+// category or anything but text.
 #include <cstddef>
 #include <cstdint>
 #include <string_view>
@@ -38,6 +39,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     if (d.allowed != d.reason.empty()) __builtin_trap();
     for (const auto* v : d.delivered) {
       if (v->field->isSpecial()) __builtin_trap();  // never, whatever the input
+      if (textProblem(v->value) != nullptr) __builtin_trap();  // what leaves is text
     }
   }
   return 0;
