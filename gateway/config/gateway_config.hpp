@@ -44,8 +44,8 @@ struct TlsFiles {
 struct Limits {
   unsigned threads = 0;  // 0: one per core
   std::size_t max_connections = 1024;
-  std::size_t max_header_bytes = 16 * 1024;
-  std::size_t max_body_bytes = 1024 * 1024;
+  std::size_t max_header_bytes = std::size_t{16} * 1024;
+  std::size_t max_body_bytes = std::size_t{1024} * 1024;
   std::chrono::milliseconds handshake_timeout{10'000};
   // Connections still in their TLS handshake, overall and per source address; past a
   // limit the oldest of them is closed. Under pressure (half the handshake slots taken)

@@ -66,13 +66,18 @@ asio::awaitable<ApiResponse> runAsyncHandler(const Router::AsyncHandler& handler
     ApiResponse response;
   };
   auto pending = std::make_shared<Pending>(co_await asio::this_coro::executor);
-  handler(std::move(request), [pending](ApiResponse response) {
+  const auto executor = pending->answered.get_executor();
+  // The handler keeps only a weak reference: its callback may be destroyed on any thread
+  // and at any time (the log's writer thread, after the server stopped), and the timer
+  // inside must be destroyed where it lives, on the connection's strand (found by ASan).
+  handler(std::move(request), [weak = std::weak_ptr<Pending>(pending), executor](ApiResponse response) {
     // Any thread: hand the answer to the connection's strand, where the coroutine waits.
-    asio::post(pending->answered.get_executor(),
-               [pending, response = std::move(response)]() mutable {
-                 pending->response = std::move(response);
-                 pending->answered.cancel();
-               });
+    asio::post(executor, [weak, response = std::move(response)]() mutable {
+      if (const auto waiting = weak.lock()) {
+        waiting->response = std::move(response);
+        waiting->answered.cancel();
+      }
+    });
   });
   co_await pending->answered.async_wait(kUseTuple);
   co_return std::move(pending->response);

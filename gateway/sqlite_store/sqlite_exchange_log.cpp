@@ -526,6 +526,9 @@ void SqliteExchangeLog::run() {
       }
       for (auto& pending : batch) pending.done(AppendResult{false, 0, error});
     }
+    // The callbacks, and whatever they captured, go now, not when the next batch arrives
+    // (which may be a checkpoint interval later, after their owners are gone).
+    batch.clear();
     if (stopping) return;
     lock.lock();
   }

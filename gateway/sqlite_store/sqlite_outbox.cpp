@@ -422,6 +422,7 @@ void SqlitePayloadStore::run() {
         p.done(true, {});
       }
     }
+    batch.clear();  // the callbacks and what they hold go now, not with the next batch
     lock.lock();
   }
 }
