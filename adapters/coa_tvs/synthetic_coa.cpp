@@ -67,7 +67,7 @@ std::string syntheticToeslagaanvraag(const std::string& bsn, const std::string& 
 
 SyntheticCoa::SyntheticCoa(std::uint64_t seed, std::vector<std::string> gemeente_cbs_codes)
     : rng_(seed), gemeenten_(std::move(gemeente_cbs_codes)) {
-  if (gemeenten_.empty()) gemeenten_.push_back("0363");
+  if (gemeenten_.empty()) gemeenten_.emplace_back("0363");
 }
 
 SyntheticProfile SyntheticCoa::next() {

@@ -35,7 +35,7 @@ class DuoSource final : public SourceSystem {
 
  private:
   SourceReply ask(const std::string& url, const std::string& transaction_id,
-                  const std::string& question, std::chrono::milliseconds timeout);
+                  const std::string& body, std::chrono::milliseconds timeout);
   TlsFiles tls_;
 };
 

@@ -62,12 +62,12 @@ ApiResponse DuoSimulator::handle(const ApiRequest& request, const std::string& p
   return {404, "text/plain", "no such endpoint\n", {}};
 }
 
-std::vector<DuoPerson> syntheticDuoRegister(const std::vector<std::string>& gemeenten,
+std::vector<DuoPerson> syntheticDuoRegister(const std::vector<std::string>& gemeente_cbs_codes,
                                            std::uint64_t seed, const CivilDate& today) {
   std::mt19937_64 rng(seed);
   const auto ago = [&](int months) { return addPeriod(today, {0, -months, 0}); };
   std::vector<DuoPerson> persons;
-  for (const std::string& cbs : gemeenten) {
+  for (const std::string& cbs : gemeente_cbs_codes) {
     // An ELIP candidate: 82 % used, term ends in 4 months.
     DuoPerson candidate;
     candidate.bsn = randomSyntheticBsn(rng);

@@ -91,9 +91,9 @@ boost::json::object exchangeJson(const LoggedExchange& e, const GatewayConfig& c
 
 // The common shape of every audit route: on a worker, check the parameters, record the
 // query in the exchange log, then answer.
-void addQuery(Router& router, const AuditApiContext& context, std::string name,
-              std::vector<std::string_view> allowed,
-              std::function<boost::json::value(const AuditApiContext&, const ExchangeQuery&)> answer) {
+void addQuery(Router& router, const AuditApiContext& context, const std::string& name,
+              const std::vector<std::string_view>& allowed,
+              const std::function<boost::json::value(const AuditApiContext&, const ExchangeQuery&)>& answer) {
   router.addAsync("GET", "/v1/audit/" + name,
                   [context, name, allowed, answer](ApiRequest request, Router::Respond respond) {
     context.run_blocking([context, name, allowed, answer, request = std::move(request),

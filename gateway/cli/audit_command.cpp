@@ -40,10 +40,12 @@ void printTable(const std::vector<std::string>& header,
                 const std::vector<std::vector<std::string>>& rows, const std::string& format) {
   if (format == "csv") {
     std::vector<std::string> h;
+    h.reserve(header.size());
     for (const auto& c : header) h.push_back(csvField(c));
     std::cout << join(h, ",") << "\n";
     for (const auto& row : rows) {
       std::vector<std::string> r;
+      r.reserve(row.size());
       for (const auto& c : row) r.push_back(csvField(c));
       std::cout << join(r, ",") << "\n";
     }

@@ -43,7 +43,8 @@ std::string problemCode(const HttpsResponse& r) {
 
 ChainPersons chainPersons(const CivilDate& today) {
   ChainPersons p;
-  std::mt19937_64 rng(20261122);
+  // A fixed seed on purpose: the demo's synthetic persons are the same every run.
+  std::mt19937_64 rng(20261122);  // NOLINT(cert-msc32-c,cert-msc51-cpp)
   p.amina = randomSyntheticBsn(rng);
   p.elip = randomSyntheticBsn(rng);
   p.old_law = randomSyntheticBsn(rng);

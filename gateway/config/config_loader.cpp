@@ -237,7 +237,7 @@ class ConfigReader {
                  {});
     xml_.readNumber<unsigned>(node, "threads", 0, 256, limits.threads);
     xml_.readNumber<std::size_t>(node, "max-connections", 1, 1'000'000, limits.max_connections);
-    xml_.readNumber<std::size_t>(node, "max-header-bytes", 1024, 1024 * 1024, limits.max_header_bytes);
+    xml_.readNumber<std::size_t>(node, "max-header-bytes", 1024, std::size_t{1024} * 1024, limits.max_header_bytes);
     xml_.readNumber<std::size_t>(node, "max-body-bytes", 1, 1024ull * 1024 * 1024,
                             limits.max_body_bytes);
     readMillis(node, "handshake-timeout-ms", limits.handshake_timeout);

@@ -82,7 +82,7 @@ void queueExchange(const ExchangeContext& c, ExchangeRecord record, const Party&
   entry.agreement_id = record.agreement_id;
   const FlowDefinition* flow = c.catalogue.findFlow(record.flow);
   if (flow && flow->koppeling_required && recipient.cbs_code) entry.koppeling_cbs = *recipient.cbs_code;
-  changes.push_back([entry](StoreTransaction& tx) { tx.enqueueDelivery(entry); });
+  changes.emplace_back([entry](StoreTransaction& tx) { tx.enqueueDelivery(entry); });
 
   const std::string transaction_id = record.transaction_id;
   c.payloads.put(transaction_id, std::move(body),
@@ -139,7 +139,7 @@ std::string traceIdFrom(const std::string& traceparent) {
   if (traceparent.size() != 55 || traceparent.compare(0, 3, "00-") != 0 || traceparent[35] != '-') {
     return newTraceId();
   }
-  const std::string id = traceparent.substr(3, 32);
+  std::string id = traceparent.substr(3, 32);
   for (char ch : id) {
     if (!((ch >= '0' && ch <= '9') || (ch >= 'a' && ch <= 'f'))) return newTraceId();
   }

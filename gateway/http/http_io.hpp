@@ -132,7 +132,7 @@ inline asio::awaitable<void> acceptLoop(tcp::acceptor& acceptor, std::string lis
 // Completion handler for detached session coroutines: a session must never take the
 // process down; an escaped exception is a bug, logged and contained.
 inline auto logEscapedException(std::string where) {
-  return [where = std::move(where)](std::exception_ptr e) {
+  return [where = std::move(where)](const std::exception_ptr& e) {
     if (!e) return;
     try {
       std::rethrow_exception(e);

@@ -97,7 +97,7 @@ struct HttpsClient::Impl {
     if (write_ec) co_return "write: " + write_ec.message();
     beast::flat_buffer buffer;
     http::response_parser<http::string_body> parser;
-    parser.body_limit(64 * 1024 * 1024);
+    parser.body_limit(std::uint64_t{64} * 1024 * 1024);
     auto [header_ec, header_read] = co_await http::async_read_header(*stream, buffer, parser, kUseTuple);
     if (header_ec) co_return "read: " + header_ec.message();
     answer_started = true;
@@ -120,7 +120,7 @@ struct HttpsClient::Impl {
     std::variant<HttpsResponse, std::string> result = std::string("not run");
     ioc.restart();
     asio::co_spawn(ioc, exchange(method, target, headers, body, fresh, answer_started),
-                   [&result](std::exception_ptr e, std::variant<HttpsResponse, std::string> r) {
+                   [&result](const std::exception_ptr& e, std::variant<HttpsResponse, std::string> r) {
                      result = e ? std::variant<HttpsResponse, std::string>(
                                       std::string("unexpected exception"))
                                 : std::move(r);

@@ -15,7 +15,7 @@ struct HttpsReceiverOptions {
   std::uint16_t port = 0;  // 0: any free port
   TlsFiles tls;            // client certificates are required and verified against tls.ca_bundle
   unsigned threads = 2;
-  std::size_t max_body_bytes = 16 * 1024 * 1024;
+  std::size_t max_body_bytes = std::size_t{16} * 1024 * 1024;
 };
 
 // A small mTLS HTTP/1.1 server for the systems at the other end of the chain: the

@@ -43,7 +43,7 @@ std::optional<Problem> readFailureProblem(const beast::error_code& ec, const Lim
 // client has read it (the "lingering close" of other HTTP servers). Bounded in time and
 // bytes, so it cannot be used to hold a connection open.
 asio::awaitable<void> lingerBeforeClose(beast::ssl_stream<beast::tcp_stream>& stream) {
-  constexpr std::size_t kMaxDiscard = 4 * 1024 * 1024;
+  constexpr std::size_t kMaxDiscard = std::size_t{4} * 1024 * 1024;
   char scratch[16 * 1024];
   std::size_t discarded = 0;
   beast::get_lowest_layer(stream).expires_after(std::chrono::milliseconds(500));

@@ -249,8 +249,9 @@ class FlowReader {
         next = static_cast<int>(flow.source_tree.size() - 1);
         flow.source_tree[static_cast<std::size_t>(current)].children.push_back(next);
       } else if (flow.source_tree[static_cast<std::size_t>(next)].repeated != repeated) {
-        xml_.problem(node, "source path \"" + path + "\" uses \"" + segment +
-                               "\" both repeated and single");
+        std::string message = "source path \"";
+        message.append(path).append("\" uses \"").append(segment).append("\" both repeated and single");
+        xml_.problem(node, message);
         return -1;
       }
       current = next;

@@ -12,7 +12,7 @@ std::string roles(const std::vector<PartyRole>& list) {
   return out;
 }
 
-std::string oneLine(std::string text) {
+std::string oneLine(const std::string& text) {
   std::string out;
   bool space = false;
   for (char c : text) {

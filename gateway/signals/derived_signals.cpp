@@ -69,7 +69,7 @@ std::optional<std::int64_t> parseHundredths(std::string_view text) {
   std::int64_t cents = 0;
   for (char c : whole) cents = cents * 10 + (c - '0');
   cents *= 100;
-  if (!fraction.empty()) cents += (fraction[0] - '0') * 10;
+  if (!fraction.empty()) cents += std::int64_t{fraction[0] - '0'} * 10;
   if (fraction.size() == 2) cents += fraction[1] - '0';
   return cents;
 }

@@ -312,7 +312,8 @@ LoggedExchange loggedExchangeFrom(Statement& q) {
 
 }  // namespace
 
-std::vector<LoggedExchange> SqliteExchangeLog::findExchanges(const ExchangeQuery& f) const {
+std::vector<LoggedExchange> SqliteExchangeLog::findExchanges(const ExchangeQuery& query) const {
+  const ExchangeQuery& f = query;
   std::string sql = std::string(kSelectRecord) + "WHERE (sender_oin = ?1 OR recipient_oin = ?1)";
   if (f.subject_ref) sql += " AND subject_key = ?2 AND subject_ref = ?3";
   if (f.from_date) sql += " AND time_utc >= ?4";

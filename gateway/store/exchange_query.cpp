@@ -4,7 +4,7 @@ namespace ketenpoort {
 
 std::vector<std::string> ExchangeQuery::describe() const {
   std::vector<std::string> out{"organisation=" + organisation_oin};
-  if (subject_ref) out.push_back("subject=by-bsn");  // the reference is in subject_ref
+  if (subject_ref) out.emplace_back("subject=by-bsn");  // the reference is in subject_ref
   if (from_date) out.push_back("from=" + *from_date);
   if (to_date) out.push_back("to=" + *to_date);
   if (flow) out.push_back("flow=" + *flow);
