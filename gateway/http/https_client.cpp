@@ -65,7 +65,9 @@ struct HttpsClient::Impl {
     if (!stream) {
       fresh = true;
       stream.emplace(executor, tls);
-      SSL_set_tlsext_host_name(stream->native_handle(), options.host.c_str());
+      // SSL_set_tlsext_host_name without its macro's C-style cast (SNI for the receiver).
+      SSL_ctrl(stream->native_handle(), SSL_CTRL_SET_TLSEXT_HOSTNAME, TLSEXT_NAMETYPE_host_name,
+               const_cast<char*>(options.host.c_str()));
       X509_VERIFY_PARAM* param = SSL_get0_param(stream->native_handle());
       beast::error_code ec;
       asio::ip::make_address(options.host, ec);
