@@ -6,29 +6,26 @@
 #include <string_view>
 
 #include "adapters/taalschool/taalschool_json_format.hpp"
-#include "gateway/mapping/mapping_loader.hpp"
+#include "tests/fuzz/fuzz_setup.hpp"
 #include "gateway/policy/in_memory_registries.hpp"
 #include "gateway/policy/policy_engine.hpp"
 
 namespace {
 struct Setup {
   Setup() {
-    auto loaded = ketenpoort::loadMappings(KETENPOORT_SOURCE_DIR "/mappings");
-    if (!loaded.catalogue) __builtin_trap();
-    catalogue = std::move(*loaded.catalogue);
     for (const char* id : {"taalschool.aanwezigheid", "taalschool.elip-aanmelding"}) {
       flows.push_back(catalogue.findFlow(id));
       if (!flows.back()) __builtin_trap();
     }
   }
-  ketenpoort::MappingCatalogue catalogue;
+  ketenpoort::MappingCatalogue catalogue = ketenpoort::fuzz::shippedCatalogue();
   std::vector<const ketenpoort::FlowDefinition*> flows;
   ketenpoort::TaalschoolJsonFormat format{ketenpoort::SignalThresholds{}};
   ketenpoort::InMemoryRegistries registries;
-  ketenpoort::Party school{"taalschool-a", *ketenpoort::Oin::parse("00000099300000000001"), "School",
-                           ketenpoort::PartyRole::kTaalschool, {}, {}, {}};
-  ketenpoort::Party gemeente{"gemeente-0363", *ketenpoort::Oin::parse("00000099200000000363"),
-                             "Amsterdam", ketenpoort::PartyRole::kGemeente, "0363", {}, {}};
+  ketenpoort::Party school = ketenpoort::fuzz::fuzzParty("taalschool-a", "00000099300000000001",
+                                                         ketenpoort::PartyRole::kTaalschool);
+  ketenpoort::Party gemeente = ketenpoort::fuzz::fuzzParty("gemeente-0363", "00000099200000000363",
+                                                           ketenpoort::PartyRole::kGemeente, "0363");
 };
 
 const ketenpoort::SourceNode* child(const ketenpoort::SourceNode& node, std::string_view name) {

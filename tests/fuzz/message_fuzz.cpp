@@ -5,23 +5,17 @@
 #include <cstdint>
 #include <string_view>
 
-#include "gateway/mapping/mapping_loader.hpp"
+#include "tests/fuzz/fuzz_setup.hpp"
 #include "gateway/policy/in_memory_registries.hpp"
 #include "gateway/policy/policy_engine.hpp"
 
 namespace {
 struct Setup {
-  Setup() {
-    auto loaded = ketenpoort::loadMappings(KETENPOORT_SOURCE_DIR "/mappings");
-    if (!loaded.catalogue) __builtin_trap();
-    catalogue = std::move(*loaded.catalogue);
-  }
-  ketenpoort::MappingCatalogue catalogue;
+  ketenpoort::MappingCatalogue catalogue = ketenpoort::fuzz::shippedCatalogue();
   ketenpoort::InMemoryRegistries registries;
-  ketenpoort::Party coa{"coa", *ketenpoort::Oin::parse("00000099100000000001"), "COA",
-                        ketenpoort::PartyRole::kCoa, {}, {}, {}};
-  ketenpoort::Party gemeente{"gemeente-0363", *ketenpoort::Oin::parse("00000099200000000363"),
-                             "Amsterdam", ketenpoort::PartyRole::kGemeente, "0363", {}, {}};
+  ketenpoort::Party coa = ketenpoort::fuzz::fuzzParty("coa", "00000099100000000001", ketenpoort::PartyRole::kCoa);
+  ketenpoort::Party gemeente = ketenpoort::fuzz::fuzzParty("gemeente-0363", "00000099200000000363",
+                                                           ketenpoort::PartyRole::kGemeente, "0363");
 };
 }  // namespace
 
