@@ -27,7 +27,8 @@ using StoreChange = std::function<void(StoreTransaction&)>;
 //  - a record is reported durable only once it survives a crash, and only then may
 //    anything it describes leave the gateway;
 //  - records form one chain (sequence, previous hash, record hash) with signed
-//    checkpoints, so `log verify` finds any change, deletion, insertion or reordering;
+//    checkpoints chained to each other and a head signed with every commit, so
+//    `log verify` finds any change, deletion, insertion or reordering, and a cut tail;
 //  - fail-closed: when a write fails, every record of it is reported not durable and
 //    healthy() is false until a later write succeeds;
 //  - appends never block the caller on the disk: `done` is called from the store's own
