@@ -30,11 +30,10 @@ std::chrono::milliseconds retryDelay(const OutboxSettings& s, std::uint32_t fail
 }
 
 DeliveryWorker::DeliveryWorker(const GatewayConfig& config, OutboxStore& outbox,
-                               PayloadStore& payloads, const ExchangeAdapters& adapters,
+                               const ExchangeAdapters& adapters,
                                GatewayMetrics& metrics, const DeliveryBasis* basis)
     : config_(config),
       outbox_(outbox),
-      payloads_(payloads),
       adapters_(adapters),
       metrics_(metrics),
       basis_(basis) {}
@@ -171,7 +170,7 @@ void DeliveryWorker::settle(const std::string& transaction_id) {
 }
 
 // The outcome is written in the background; the entry stays in hand (not taken again by
-// a read) until its new state is durable, and its body goes only after that.
+// a read) until its new state is written (the body goes in the same write).
 void DeliveryWorker::deliver(const OutboxEntry& entry) {
   if (basis_) {
     // A registry that cannot be read throws: the entry stays due (work() settles it).
@@ -179,9 +178,7 @@ void DeliveryWorker::deliver(const OutboxEntry& entry) {
       metrics_.delivery_attempts.inc({"withdrawn"});
       const std::string id = entry.transaction_id;
       basis_->recordWithdrawal(entry, *which, [this, id](bool ok) {
-        if (ok) {
-          payloads_.remove(id);
-        } else {
+        if (!ok) {
           logError("delivery-bookkeeping-failed", {{"transaction", id}, {"outcome", "withdrawn"}});
         }
         settle(id);
@@ -193,7 +190,7 @@ void DeliveryWorker::deliver(const OutboxEntry& entry) {
   const std::string url = recipient ? endpointFor(*recipient, entry.flow) : std::string();
   const auto format = recipient ? adapters_.outbound_by_role.find(recipient->role)
                                 : adapters_.outbound_by_role.end();
-  std::optional<std::string> body = payloads_.get(entry.transaction_id);
+  std::optional<std::string> body = outbox_.body(entry.transaction_id);
   DeliveryAttempt attempt;
   if (url.empty() || format == adapters_.outbound_by_role.end() || !adapters_.channel) {
     attempt.error = "recipient-endpoint-gone";  // the config changed since it was queued
@@ -211,10 +208,7 @@ void DeliveryWorker::deliver(const OutboxEntry& entry) {
   };
   if (attempt.delivered) {
     metrics_.delivery_attempts.inc({"delivered"});
-    outbox_.markDelivered(id, [this, id, then = settled("delivered")](bool ok, const std::string& error) {
-      if (ok) payloads_.remove(id);
-      then(ok, error);
-    });
+    outbox_.markDelivered(id, settled("delivered"));
     return;
   }
   const std::uint32_t failed = entry.attempts + 1;

@@ -27,7 +27,7 @@ std::chrono::milliseconds retryDelay(const OutboxSettings& settings, std::uint32
 // worker threads directly (submit) once it is durable; a dispatcher thread reads the
 // outbox for the rest (retries whose time has come, what was waiting at start-up, what
 // did not fit in memory) every 200 ms or when woken. Success marks the entry delivered
-// and then removes its body; a failure schedules a retry, until the last attempt puts
+// and removes its body in one write; a failure schedules a retry, until the last attempt puts
 // the entry in dead-letter. Outcomes are written in the background, so a worker goes on
 // to the next entry at once; an entry stays in hand until its outcome is durable. An
 // entry is in at most one worker's hands; after a crash, what was in flight is simply due
@@ -36,7 +36,7 @@ class DeliveryWorker {
  public:
   // With `basis`, every attempt first checks that the exchange's basis still holds; an
   // entry whose basis is gone is withdrawn (recorded, never delivered, body removed).
-  DeliveryWorker(const GatewayConfig& config, OutboxStore& outbox, PayloadStore& payloads,
+  DeliveryWorker(const GatewayConfig& config, OutboxStore& outbox,
                  const ExchangeAdapters& adapters, GatewayMetrics& metrics,
                  const DeliveryBasis* basis = nullptr);
   ~DeliveryWorker();  // stops
@@ -60,7 +60,6 @@ class DeliveryWorker {
 
   const GatewayConfig& config_;
   OutboxStore& outbox_;
-  PayloadStore& payloads_;
   const ExchangeAdapters& adapters_;
   GatewayMetrics& metrics_;
   const DeliveryBasis* basis_;

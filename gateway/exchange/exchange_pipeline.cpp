@@ -82,32 +82,15 @@ void queueExchange(const ExchangeContext& c, ExchangeRecord record, const Party&
   entry.agreement_id = record.agreement_id;
   const FlowDefinition* flow = c.catalogue.findFlow(record.flow);
   if (flow && flow->koppeling_required && recipient.cbs_code) entry.koppeling_cbs = *recipient.cbs_code;
-  changes.emplace_back([entry](StoreTransaction& tx) { tx.enqueueDelivery(entry); });
-
-  const std::string transaction_id = record.transaction_id;
-  c.payloads.put(transaction_id, std::move(body),
-                 [c, record = std::move(record), changes = std::move(changes), entry,
-                  done = std::move(done)](bool ok, const std::string& error) mutable {
-    if (!ok) {
-      // Not ours to remove: either nothing was written, or (payload-exists) the body
-      // belongs to another exchange under this id.
-      logError("payload-unwritable", {{"transaction", entry.transaction_id}, {"error", error}});
-      done(false);
-      return;
-    }
-    auto change = [changes = std::move(changes)](StoreTransaction& tx) {
-      for (const auto& ch : changes) ch(tx);
-    };
-    c.log.append(std::move(record), std::move(change),
-                 [c, entry, done = std::move(done)](const AppendResult& result) {
-      if (!result.ok) {
-        c.payloads.remove(entry.transaction_id);
-        done(false);
-        return;
-      }
-      c.submit_delivery(entry);
-      done(true);
-    });
+  // Record, outbox entry, body and the registry changes: one transaction, one fsync.
+  changes.emplace_back([entry, body = std::move(body)](StoreTransaction& tx) { tx.enqueueDelivery(entry, body); });
+  auto change = [changes = std::move(changes)](StoreTransaction& tx) {
+    for (const auto& ch : changes) ch(tx);
+  };
+  c.log.append(std::move(record), std::move(change),
+               [c, entry = std::move(entry), done = std::move(done)](const AppendResult& result) {
+    if (result.ok) c.submit_delivery(entry);
+    done(result.ok);
   });
 }
 

@@ -43,8 +43,8 @@ std::optional<SourceRoute> sourceFor(const ExchangeContext& c, const FlowDefinit
 // What the asker hears when the source did not answer usably (502/504/404).
 Problem sourceProblem(const SourceReply& reply);
 
-// Queues an allowed exchange: the body first, then its record, the outbox entry and
-// `changes` in one transaction; then the entry goes to delivery. `done(ok)` says whether
+// Queues an allowed exchange: its record, the outbox entry with the body and `changes` in
+// one transaction (one fsync); then the entry goes to delivery. `done(ok)` says whether
 // all of it is durable; when not, nothing was queued.
 void queueExchange(const ExchangeContext& c, ExchangeRecord record, const Party& recipient,
                    std::vector<StoreChange> changes, std::string body,

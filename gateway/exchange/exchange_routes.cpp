@@ -303,13 +303,11 @@ void addExchangeRoutes(Router& router, const ExchangeContext& context) {
     boost::json::array messages;
     for (const OutboxEntry& e : c.outbox.postbus(request.caller->id, 100)) {
       if (const auto which = c.basis.withdrawn(e)) {
-        // Its basis ended while it waited: never shown, its body goes once recorded.
-        c.basis.recordWithdrawal(e, *which, [c, id = e.transaction_id](bool ok) {
-          if (ok) c.payloads.remove(id);
-        });
+        // Its basis ended while it waited: never shown; its body goes with the record.
+        c.basis.recordWithdrawal(e, *which, [](bool) {});
         continue;
       }
-      const auto body = c.payloads.get(e.transaction_id);
+      const auto body = c.outbox.body(e.transaction_id);
       if (!body) continue;  // acknowledged meanwhile
       boost::system::error_code ec;
       boost::json::value message = boost::json::parse(*body, ec);
@@ -355,7 +353,6 @@ void addExchangeRoutes(Router& router, const ExchangeContext& context) {
       return problemResponse(problems::notFound("no message " + *id + " in your postbus"),
                              "/v1/postbus/" + *id + "/ack");
     }
-    c.payloads.remove(*id);
     logInfo("postbus-acknowledged", {{"transaction", *id}});
     return ApiResponse{204, "application/json", {}, {}};
   });

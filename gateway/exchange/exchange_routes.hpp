@@ -23,7 +23,6 @@ struct ExchangeContext {
   RegistryStore& registries;
   const SubjectReferencer& referencer;
   OutboxStore& outbox;
-  PayloadStore& payloads;
   const ExchangeAdapters& adapters;
   const DeliveryBasis& basis;  // checked again when a message leaves (postbus)
   BlockingExecutor run_blocking;

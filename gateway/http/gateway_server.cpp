@@ -89,7 +89,7 @@ struct GatewayServer::Impl {
         policy(store.registries().view()),
         adapters(std::move(a)),
         basis(catalogue, store.registries(), store.log()),
-        delivery(config, store.outbox(), store.payloads(), adapters, state.metrics, &basis),
+        delivery(config, store.outbox(), adapters, state.metrics, &basis),
         parties(config),
         tls(makeServerContext(config.tls)),
         exchange(ioc, state, "exchange", config.exchange, tls, parties, exchangeRouter(), false),
@@ -101,7 +101,7 @@ struct GatewayServer::Impl {
     Router router = makeExchangeRouter(config, catalogue);
     const ExchangeContext context{config, catalogue, policy, store.log(),
                                               store.registries(), store.referencer(),
-                                              store.outbox(), store.payloads(), adapters, basis,
+                                              store.outbox(), adapters, basis,
                                               [this](std::function<void()> work) {
                                                 asio::post(blocking_pool, std::move(work));
                                               },

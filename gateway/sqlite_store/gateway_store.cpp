@@ -11,7 +11,7 @@ std::filesystem::path subjectKeyFile(const GatewayConfig& config) {
   return config.storage_path.parent_path() / "subject.key";
 }
 
-std::filesystem::path payloadFile(const GatewayConfig& config) {
+std::filesystem::path legacyPayloadFile(const GatewayConfig& config) {
   return config.storage_path.parent_path() / "outbox-payloads.db";
 }
 
@@ -26,13 +26,13 @@ GatewayStore::GatewayStore(const GatewayConfig& config)
     : referencer_(SubjectReferencer::loadOrCreate(createdStorageDirectory(config))),
       log_(std::make_unique<SqliteExchangeLog>(exchangeLogOptionsFor(config))),
       registries_(std::make_unique<SqliteRegistryStore>(config.storage_path, referencer_, *log_)),
-      outbox_(std::make_unique<SqliteOutboxStore>(config.storage_path, *log_)),
-      payloads_(std::make_unique<SqlitePayloadStore>(payloadFile(config))) {
-  const std::size_t removed = payloads_->sweep([this](const std::string& transaction_id) {
-    const auto entry = outbox_->find(transaction_id);
-    return entry && (entry->state == DeliveryState::kPending || entry->state == DeliveryState::kPostbus);
-  });
-  if (removed > 0) logInfo("payloads-swept", {{"removed", removed}});
+      outbox_(std::make_unique<SqliteOutboxStore>(config.storage_path, *log_)) {
+  const auto legacy = legacyPayloadFile(config);
+  if (std::filesystem::exists(legacy)) {
+    const std::size_t imported = static_cast<SqliteOutboxStore&>(*outbox_).importLegacyBodies(legacy);
+    for (const char* suffix : {"", "-wal", "-shm"}) std::filesystem::remove(legacy.string() + suffix);
+    logInfo("payloads-imported", {{"bodies", imported}});
+  }
 }
 
 GatewayStore::~GatewayStore() = default;

@@ -15,14 +15,15 @@ class SqliteExchangeLog;
 
 // Where the subject-reference key lives for a config: beside the database.
 std::filesystem::path subjectKeyFile(const GatewayConfig& config);
-// Where bodies wait for delivery: their own file beside the database.
-std::filesystem::path payloadFile(const GatewayConfig& config);
+// Where versions before ADR 0011 kept bodies waiting for delivery; imported into the
+// database and removed at the next start.
+std::filesystem::path legacyPayloadFile(const GatewayConfig& config);
 
 // The store a config names, opened: the one place that picks the implementation, so the
 // server and every CLI command open the same thing. Creates the storage directory, keys
 // and database on first start; throws std::runtime_error when the store cannot be
-// opened. On opening, bodies whose message is not waiting for delivery (delivered, or
-// never logged because the gateway died between body and record) are removed.
+// opened. On opening, bodies a former version kept in a separate file are taken into the
+// database (those of waiting entries) and the file is removed.
 // Members are destroyed in reverse order: the registries before the log they
 // write through, the log before the key. Not movable: the registries hold the key.
 class GatewayStore {
@@ -36,14 +37,12 @@ class GatewayStore {
   ExchangeLog& log();
   RegistryStore& registries() { return *registries_; }
   OutboxStore& outbox() { return *outbox_; }
-  PayloadStore& payloads() { return *payloads_; }
 
  private:
   SubjectReferencer referencer_;
   std::unique_ptr<SqliteExchangeLog> log_;  // also the one writer of the outbox's changes
   std::unique_ptr<RegistryStore> registries_;
   std::unique_ptr<OutboxStore> outbox_;
-  std::unique_ptr<PayloadStore> payloads_;
 };
 
 }  // namespace ketenpoort

@@ -1,5 +1,8 @@
 #include "gateway/sqlite_store/sqlite_exchange_log.hpp"
 
+#include <fcntl.h>
+#include <unistd.h>
+
 #include <algorithm>
 #include <array>
 #include <mutex>
@@ -108,7 +111,9 @@ class SqliteTransaction final : public StoreTransaction {
   }
   void upsertAgreement(const AgreementEntry& a) override { sqlite_registry::upsertAgreement(db_, a); }
   void linkIdentities(const IdentityLinkEntry& l) override { sqlite_registry::linkIdentities(db_, l); }
-  void enqueueDelivery(const OutboxEntry& e) override { sqlite_outbox::enqueue(db_, e); }
+  void enqueueDelivery(const OutboxEntry& e, std::string_view body) override {
+    sqlite_outbox::enqueue(db_, e, body);
+  }
   void withdrawDelivery(const std::string& id, const std::string& reason) override {
     sqlite_outbox::withdraw(db_, id, reason);
   }
@@ -117,9 +122,27 @@ class SqliteTransaction final : public StoreTransaction {
   sqlite3* db_;
 };
 
+namespace {
+// The database holds bodies waiting for delivery (ADR 0011): owner only, like the keys.
+// Created 0600 before SQLite opens it (SQLite gives its -wal and -shm the database's
+// mode); a file an older version created readable for others is narrowed.
+void keepPrivate(const std::filesystem::path& database) {
+  const int fd = ::open(database.c_str(), O_CREAT | O_RDWR | O_CLOEXEC, 0600);
+  if (fd < 0) throw std::runtime_error("cannot create " + database.string());
+  ::close(fd);
+  for (const char* suffix : {"", "-wal", "-shm"}) {
+    std::error_code ignored;  // -wal and -shm may not exist
+    std::filesystem::permissions(database.string() + suffix,
+                                 std::filesystem::perms::owner_read | std::filesystem::perms::owner_write,
+                                 std::filesystem::perm_options::replace, ignored);
+  }
+}
+}  // namespace
+
 struct SqliteExchangeLog::Writer {
   explicit Writer(const ExchangeLogOptions& options)
       : signer(LogSigner::loadOrCreate(options.signing_key)) {
+    keepPrivate(options.database);
     db = openDatabase(options.database,
                       SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX,
                       static_cast<int>(options.busy_timeout.count()));
@@ -136,6 +159,9 @@ struct SqliteExchangeLog::Writer {
       exec(db, "PRAGMA cache_size=-65536");
       exec(db, "PRAGMA mmap_size=268435456");
       exec(db, "PRAGMA temp_store=MEMORY");
+      // Bodies waiting for delivery live in this file (outbox_bodies, ADR 0011): a removed
+      // one is overwritten with zeros, not just unlinked from its b-tree.
+      exec(db, "PRAGMA secure_delete=ON");
       // Copying the WAL back into the database is done by the checkpointer thread, not in
       // the writer's commits.
       exec(db, "PRAGMA wal_autocheckpoint=0");
@@ -388,12 +414,41 @@ void SqliteExchangeLog::runWalCheckpoints() {
     sqlite3_close(db);
     return;
   }
+  // A connection that has read nothing has not opened the WAL, and a checkpoint on it
+  // returns SQLITE_OK having copied nothing: read the schema once first. (Without this
+  // the WAL was only copied back when the writer closed, and grew for as long as the
+  // gateway ran; ExchangeLogTest.TheWalIsCopiedBackWhileTheGatewayRuns.)
+  if (sqlite3_exec(db, "SELECT COUNT(*) FROM sqlite_master", nullptr, nullptr, nullptr) != SQLITE_OK) {
+    logError("wal-checkpointer-unavailable", {{"error", sqlite3_errmsg(db)}});
+    sqlite3_close(db);
+    return;
+  }
+  // A removed body's page images stay in the WAL until it is truncated. Once the writer
+  // has been idle for a moment (or at the latest every few seconds under load) the WAL is
+  // copied back and truncated; after that no file holds a removed body. TRUNCATE takes
+  // the write lock only if it is free (no busy handler here): a busy writer is never
+  // stalled, the truncation just waits for the next round.
+  constexpr auto kIdleFor = std::chrono::milliseconds(100);
+  constexpr auto kAtLeastEvery = std::chrono::seconds(5);
+  auto last_truncate = std::chrono::steady_clock::now();
   std::unique_lock lock(mutex_);
   while (!stopping_) {
-    wake_checkpointer_.wait_for(lock, std::chrono::milliseconds(200));
+    wake_checkpointer_.wait_for(lock, std::chrono::milliseconds(bodies_removed_.load() ? 50 : 200));
     lock.unlock();
-    // PASSIVE never waits for the writer; whatever it cannot copy now, it copies next time.
-    sqlite3_wal_checkpoint_v2(db, nullptr, SQLITE_CHECKPOINT_PASSIVE, nullptr, nullptr);
+    const auto now = std::chrono::steady_clock::now();
+    const auto last_commit = std::chrono::steady_clock::time_point(
+        std::chrono::steady_clock::duration(last_commit_ns_.load(std::memory_order_relaxed)));
+    if (bodies_removed_.load() && (now - last_commit >= kIdleFor || now - last_truncate >= kAtLeastEvery)) {
+      bodies_removed_.store(false);
+      if (sqlite3_wal_checkpoint_v2(db, nullptr, SQLITE_CHECKPOINT_TRUNCATE, nullptr, nullptr) == SQLITE_OK) {
+        last_truncate = now;
+      } else {
+        bodies_removed_.store(true);  // busy: next round
+      }
+    } else {
+      // PASSIVE never waits for the writer; whatever it cannot copy now, it copies next time.
+      sqlite3_wal_checkpoint_v2(db, nullptr, SQLITE_CHECKPOINT_PASSIVE, nullptr, nullptr);
+    }
     lock.lock();
   }
   lock.unlock();
@@ -406,8 +461,8 @@ void SqliteExchangeLog::append(ExchangeRecord record, StoreChange change, Callba
   enqueue({columnTexts(record), std::move(done), std::move(change), {}});
 }
 
-void SqliteExchangeLog::write(DatabaseWrite write, Callback done) {
-  enqueue({{}, std::move(done), {}, std::move(write)});
+void SqliteExchangeLog::write(DatabaseWrite write, Callback done, Sync sync) {
+  enqueue({{}, std::move(done), {}, std::move(write), sync});
 }
 
 void SqliteExchangeLog::enqueue(Pending pending) {
@@ -426,6 +481,16 @@ void SqliteExchangeLog::enqueue(Pending pending) {
 
 void SqliteExchangeLog::run() {
   Writer& w = *writer_;
+  // Notes every removed body, so the checkpointer knows the WAL may hold one.
+  sqlite3_update_hook(
+      w.db,
+      [](void* flag, int operation, const char*, const char* table, sqlite3_int64) {
+        if (operation == SQLITE_DELETE && std::string_view(table) == "outbox_bodies") {
+          static_cast<std::atomic<bool>*>(flag)->store(true, std::memory_order_relaxed);
+        }
+      },
+      &bodies_removed_);
+  bool synchronous_full = true;  // as opened
   std::vector<Pending> batch;
   std::vector<std::uint64_t> sequences;
   std::vector<std::string> refused;  // per batch item: why its change was refused
@@ -453,8 +518,17 @@ void SqliteExchangeLog::run() {
         sequence + records > w.checkpointed_sequence &&
         (sequence + records - w.checkpointed_sequence >= options_.checkpoint_every_records ||
          now - w.last_checkpoint_time >= options_.checkpoint_every || stopping);
+    // A batch of deferred bookkeeping only commits to the WAL; the next batch with a
+    // record or a durable write syncs it (WAL frames are synced in order).
+    const bool sync = checkpoint_due || std::any_of(batch.begin(), batch.end(), [](const Pending& p) {
+      return !p.write || p.sync == Sync::kDurable;
+    });
     if (!batch.empty() || checkpoint_due) {
       try {
+        if (sync != synchronous_full) {
+          exec(w.db, sync ? "PRAGMA synchronous=FULL" : "PRAGMA synchronous=NORMAL");
+          synchronous_full = sync;
+        }
         exec(w.db, "BEGIN IMMEDIATE");
         // Another process (the audit CLI recording a query) may have appended since our
         // last commit; under the write lock, the database's tail is the truth.
@@ -502,6 +576,10 @@ void SqliteExchangeLog::run() {
         error = e.what();
         sqlite3_exec(w.db, "ROLLBACK", nullptr, nullptr, nullptr);  // may be rolled back already
       }
+    }
+    if (!batch.empty() || checkpoint_due) {
+      last_commit_ns_.store(std::chrono::steady_clock::now().time_since_epoch().count(),
+                            std::memory_order_relaxed);
     }
     if (error.empty()) {
       w.last_sequence = sequence;

@@ -70,7 +70,12 @@ class SqliteExchangeLog final : public ExchangeLog {
   // gets ok (sequence 0) once durable, or the error; a throwing `write` is rolled back
   // alone.
   using DatabaseWrite = std::function<void(sqlite3* db)>;
-  void write(DatabaseWrite write, Callback done);
+  // kDeferred: the write may be reported before it is synced; it becomes durable with the
+  // next synced commit (a batch of only deferred writes commits without an fsync). For
+  // bookkeeping whose loss on a power cut is safe (ADR 0011); a process crash loses
+  // nothing that was reported.
+  enum class Sync { kDurable, kDeferred };
+  void write(DatabaseWrite write, Callback done, Sync sync = Sync::kDurable);
 
   bool healthy() const override { return healthy_.load(); }
   std::uint64_t lastSequence() const override { return committed_sequence_.load(); }
@@ -87,6 +92,7 @@ class SqliteExchangeLog final : public ExchangeLog {
     Callback done;
     StoreChange change;
     DatabaseWrite write;  // set: not an exchange, no record (columns unused)
+    Sync sync = Sync::kDurable;
   };
   struct Writer;
   struct Reader;
@@ -107,6 +113,10 @@ class SqliteExchangeLog final : public ExchangeLog {
   std::thread thread_;
   std::condition_variable wake_checkpointer_;
   std::thread checkpointer_;  // copies the WAL into the database beside the writer
+  // A body was removed since the WAL was last truncated: its old page images may still be
+  // in the WAL until the checkpointer truncates it (set by the writer's update hook).
+  std::atomic<bool> bodies_removed_{false};
+  std::atomic<std::int64_t> last_commit_ns_{0};  // steady clock, for "the writer is idle"
 };
 
 }  // namespace ketenpoort

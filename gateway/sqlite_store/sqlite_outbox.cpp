@@ -1,8 +1,5 @@
 #include "gateway/sqlite_store/sqlite_outbox.hpp"
 
-#include <fcntl.h>
-#include <unistd.h>
-
 #include <algorithm>
 #include <future>
 #include <memory>
@@ -44,6 +41,10 @@ CREATE TABLE IF NOT EXISTS outbox (
 );
 CREATE INDEX IF NOT EXISTS outbox_due ON outbox(state, next_attempt_ms);
 CREATE INDEX IF NOT EXISTS outbox_recipient ON outbox(recipient_party_id, state);
+CREATE TABLE IF NOT EXISTS outbox_bodies (
+  transaction_id TEXT PRIMARY KEY,
+  body BLOB NOT NULL
+);
 )sql";
 
 constexpr const char* kOutboxColumns =
@@ -53,8 +54,12 @@ constexpr const char* kOutboxColumns =
 
 constexpr int kReadWrite = SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX;
 constexpr int kBusyTimeoutMs = 5000;
-constexpr auto kTruncateWhenIdleAfter = std::chrono::milliseconds(100);
-constexpr auto kTruncateAtLeastEvery = std::chrono::seconds(1);
+
+void eraseBody(sqlite3* db, const std::string& transaction_id) {
+  Statement erase(db, "DELETE FROM outbox_bodies WHERE transaction_id = ?1");
+  erase.bindText(1, transaction_id);
+  erase.step();
+}
 
 }  // namespace
 
@@ -62,7 +67,7 @@ namespace sqlite_outbox {
 
 void createSchema(sqlite3* db) { exec(db, kOutboxSchema); }
 
-void enqueue(sqlite3* db, const OutboxEntry& e) {
+void enqueue(sqlite3* db, const OutboxEntry& e, std::string_view body) {
   Statement insert(db,
                    "INSERT INTO outbox (transaction_id, trace_id, flow, purpose, legal_basis, "
                    "sender_oin, recipient_party_id, recipient_oin, route, state, created_utc, "
@@ -91,6 +96,15 @@ void enqueue(sqlite3* db, const OutboxEntry& e) {
   if (sqlite3_changes(db) != 1) {
     throw std::runtime_error("transaction " + e.transaction_id + " is queued already");
   }
+  // Never overwrites: a body belongs to the exchange that wrote it first.
+  Statement keep(db, "INSERT INTO outbox_bodies (transaction_id, body) VALUES (?1, ?2) "
+                     "ON CONFLICT(transaction_id) DO NOTHING");
+  keep.bindText(1, e.transaction_id);
+  keep.bindBlob(2, body);
+  keep.step();
+  if (sqlite3_changes(db) != 1) {
+    throw std::runtime_error("a body is kept under transaction " + e.transaction_id + " already");
+  }
 }
 
 void withdraw(sqlite3* db, const std::string& transaction_id, const std::string& reason) {
@@ -103,6 +117,30 @@ void withdraw(sqlite3* db, const std::string& transaction_id, const std::string&
   if (sqlite3_changes(db) != 1) {
     throw std::runtime_error("transaction " + transaction_id + " is no longer waiting");
   }
+  eraseBody(db, transaction_id);
+}
+
+std::size_t importBodies(sqlite3* db, const std::filesystem::path& legacy_file) {
+  // Bodies of waiting entries only; the rest were orphans of the old two-file layout.
+  Statement attach(db, "ATTACH DATABASE ?1 AS legacy");
+  attach.bindText(1, legacy_file.string());
+  attach.step();
+  std::size_t imported = 0;
+  try {
+    exec(db, "BEGIN IMMEDIATE");
+    exec(db, "INSERT INTO outbox_bodies (transaction_id, body) SELECT p.transaction_id, p.body "
+             "FROM legacy.payloads p JOIN outbox o ON o.transaction_id = p.transaction_id "
+             "WHERE o.state IN ('pending', 'postbus') "
+             "ON CONFLICT(transaction_id) DO NOTHING");
+    imported = static_cast<std::size_t>(sqlite3_changes(db));
+    exec(db, "COMMIT");
+  } catch (...) {
+    sqlite3_exec(db, "ROLLBACK", nullptr, nullptr, nullptr);
+    sqlite3_exec(db, "DETACH DATABASE legacy", nullptr, nullptr, nullptr);
+    throw;
+  }
+  exec(db, "DETACH DATABASE legacy");
+  return imported;
 }
 
 }  // namespace sqlite_outbox
@@ -177,6 +215,7 @@ void SqliteOutboxStore::recordFailure(const std::string& transaction_id, const s
           update.bindText(4, finished);
         }
         update.step();
+        if (!next_attempt_ms && sqlite3_changes(db) == 1) eraseBody(db, transaction_id);
       },
       [done = std::move(done)](const AppendResult& r) { done(r.ok, r.error); });
 }
@@ -190,8 +229,10 @@ void SqliteOutboxStore::markDelivered(const std::string& transaction_id, Done do
         update.bindText(1, transaction_id);
         update.bindText(2, finished);
         update.step();
+        if (sqlite3_changes(db) == 1) eraseBody(db, transaction_id);
       },
-      [done = std::move(done)](const AppendResult& r) { done(r.ok, r.error); });
+      [done = std::move(done)](const AppendResult& r) { done(r.ok, r.error); },
+      SqliteExchangeLog::Sync::kDeferred);
 }
 
 std::vector<OutboxEntry> SqliteOutboxStore::postbus(const std::string& recipient_party_id,
@@ -215,11 +256,20 @@ bool SqliteOutboxStore::acknowledge(const std::string& recipient_party_id,
         update.bindText(3, finished);
         update.step();
         *changed = sqlite3_changes(db) == 1;
+        if (*changed) eraseBody(db, transaction_id);
       },
       [&written](const AppendResult& r) { written.set_value(r); });
   const AppendResult result = written.get_future().get();
   if (!result.ok) throw std::runtime_error("cannot record the acknowledgement: " + result.error);
   return *changed;
+}
+
+std::optional<std::string> SqliteOutboxStore::body(const std::string& transaction_id) {
+  std::lock_guard lock(mutex_);
+  Statement q(db_, "SELECT body FROM outbox_bodies WHERE transaction_id = ?1");
+  q.bindText(1, transaction_id);
+  if (!q.step()) return std::nullopt;
+  return std::string(q.blob(0));
 }
 
 std::optional<OutboxEntry> SqliteOutboxStore::find(const std::string& transaction_id) {
@@ -250,181 +300,17 @@ std::vector<OutboxEntry> SqliteOutboxStore::list(const DeliveryQuery& query) {
                 args);
 }
 
+std::size_t SqliteOutboxStore::importLegacyBodies(const std::filesystem::path& legacy_file) {
+  std::lock_guard lock(mutex_);
+  return sqlite_outbox::importBodies(db_, legacy_file);
+}
+
 std::uint64_t SqliteOutboxStore::count(DeliveryState state) {
   std::lock_guard lock(mutex_);
   Statement q(db_, "SELECT COUNT(*) FROM outbox WHERE state = ?1");
   q.bindText(1, toString(state));
   q.step();
   return static_cast<std::uint64_t>(q.integer(0));
-}
-
-// --- payloads -------------------------------------------------------------------------
-
-SqlitePayloadStore::SqlitePayloadStore(const std::filesystem::path& database) {
-  // Created 0600 before SQLite opens it; SQLite gives its -wal and -shm the same mode.
-  const int fd = ::open(database.c_str(), O_CREAT | O_RDWR | O_CLOEXEC, 0600);
-  if (fd < 0) throw std::runtime_error("cannot create " + database.string());
-  ::close(fd);
-  writer_ = openDatabase(database, kReadWrite, kBusyTimeoutMs);
-  try {
-    exec(writer_, "PRAGMA journal_mode=WAL");
-    exec(writer_, "PRAGMA synchronous=FULL");
-    // A delivered body is overwritten, not just unlinked from the b-tree.
-    exec(writer_, "PRAGMA secure_delete=ON");
-    exec(writer_, "CREATE TABLE IF NOT EXISTS payloads (transaction_id TEXT PRIMARY KEY, "
-                  "body BLOB NOT NULL)");
-    reader_ = openDatabase(database, kReadWrite, kBusyTimeoutMs);
-  } catch (const SqliteError& e) {
-    sqlite3_close(writer_);
-    throw std::runtime_error(std::string("cannot create the payload store: ") + e.what());
-  }
-  thread_ = std::thread([this] { run(); });
-}
-
-SqlitePayloadStore::~SqlitePayloadStore() {
-  {
-    std::lock_guard lock(mutex_);
-    stopping_ = true;
-  }
-  wake_.notify_all();
-  thread_.join();
-  sqlite3_close(reader_);
-  sqlite3_close(writer_);
-}
-
-void SqlitePayloadStore::put(std::string transaction_id, std::string body, Callback done) {
-  {
-    std::lock_guard lock(mutex_);
-    if (!stopping_) {
-      queue_.push_back({std::move(transaction_id), std::move(body), std::move(done)});
-      wake_.notify_one();
-      return;
-    }
-  }
-  done(false, "payload store is shutting down");
-}
-
-void SqlitePayloadStore::remove(const std::string& transaction_id) {
-  std::lock_guard lock(mutex_);
-  queue_.push_back({transaction_id, {}, nullptr});
-  wake_.notify_one();
-}
-
-std::optional<std::string> SqlitePayloadStore::get(const std::string& transaction_id) {
-  std::lock_guard lock(read_mutex_);
-  Statement q(reader_, "SELECT body FROM payloads WHERE transaction_id = ?1");
-  q.bindText(1, transaction_id);
-  if (!q.step()) return std::nullopt;
-  return std::string(q.blob(0));
-}
-
-std::size_t SqlitePayloadStore::sweep(const std::function<bool(const std::string&)>& keep) {
-  std::vector<std::string> orphans;
-  {
-    std::lock_guard lock(read_mutex_);
-    Statement q(reader_, "SELECT transaction_id FROM payloads");
-    while (q.step()) {
-      std::string id(q.text(0));
-      if (!keep(id)) orphans.push_back(std::move(id));
-    }
-  }
-  for (const auto& id : orphans) remove(id);
-  return orphans.size();
-}
-
-void SqlitePayloadStore::run() {
-  // Never overwrites: a body belongs to the exchange that wrote it first (a second party
-  // re-using a transaction id must not replace, nor later remove, another's body).
-  Statement insert(writer_, "INSERT INTO payloads (transaction_id, body) VALUES (?1, ?2) "
-                            "ON CONFLICT(transaction_id) DO NOTHING");
-  Statement erase(writer_, "DELETE FROM payloads WHERE transaction_id = ?1");
-  std::vector<Pending> batch;
-  std::vector<char> written;  // per batch item: whether its body was inserted
-  bool synchronous_full = true;  // as opened
-  // secure_delete zeroes a removed body in the database file, but the WAL still holds
-  // the frames that wrote it until the WAL is checkpointed and truncated. A removal is
-  // therefore followed, once the store is idle (or at least every second under load), by
-  // a TRUNCATE checkpoint: after it, no file of the store holds a removed body.
-  bool removed_since_truncate = false;
-  auto last_truncate = std::chrono::steady_clock::now();
-  const auto truncateWal = [&] {
-    const int rc = sqlite3_wal_checkpoint_v2(writer_, nullptr, SQLITE_CHECKPOINT_TRUNCATE, nullptr, nullptr);
-    last_truncate = std::chrono::steady_clock::now();
-    if (rc == SQLITE_OK) {
-      removed_since_truncate = false;
-    } else {
-      logWarn("payload-wal-truncate-deferred", {{"error", sqlite3_errmsg(writer_)}});
-    }
-  };
-  std::unique_lock lock(mutex_);
-  for (;;) {
-    const auto work = [this] { return stopping_ || !queue_.empty(); };
-    if (removed_since_truncate) {
-      wake_.wait_for(lock, kTruncateWhenIdleAfter, work);
-    } else {
-      wake_.wait(lock, work);
-    }
-    if (queue_.empty()) {
-      const bool stop = stopping_;
-      lock.unlock();
-      if (removed_since_truncate) truncateWal();
-      if (stop) return;
-      lock.lock();
-      continue;
-    }
-    batch.clear();
-    while (!queue_.empty() && batch.size() < 4096) {
-      batch.push_back(std::move(queue_.front()));
-      queue_.pop_front();
-    }
-    lock.unlock();
-    std::string error;
-    try {
-      // A body must be durable before its exchange is logged; a removal need not be (a
-      // body left behind by a crash is swept at the next start), so a batch of removals
-      // only commits to the WAL and the next batch with a body syncs it.
-      const bool bodies = std::any_of(batch.begin(), batch.end(), [](const Pending& p) { return p.done != nullptr; });
-      if (bodies != synchronous_full) {
-        exec(writer_, bodies ? "PRAGMA synchronous=FULL" : "PRAGMA synchronous=NORMAL");
-        synchronous_full = bodies;
-      }
-      written.assign(batch.size(), 0);
-      exec(writer_, "BEGIN IMMEDIATE");
-      for (std::size_t i = 0; i < batch.size(); ++i) {
-        const Pending& p = batch[i];
-        Statement& s = p.done ? insert : erase;
-        s.reset();
-        s.bindText(1, p.transaction_id);
-        if (p.done) s.bindBlob(2, p.body);
-        s.step();
-        written[i] = sqlite3_changes(writer_) == 1;
-      }
-      exec(writer_, "COMMIT");
-    } catch (const std::exception& e) {
-      error = e.what();
-      sqlite3_exec(writer_, "ROLLBACK", nullptr, nullptr, nullptr);
-      logError("payload-store-unwritable", {{"error", error}, {"items", batch.size()}});
-    }
-    if (error.empty() && std::any_of(batch.begin(), batch.end(), [](const Pending& p) { return !p.done; })) {
-      removed_since_truncate = true;
-    }
-    if (removed_since_truncate && std::chrono::steady_clock::now() - last_truncate >= kTruncateAtLeastEvery) {
-      truncateWal();
-    }
-    for (std::size_t i = 0; i < batch.size(); ++i) {
-      const Pending& p = batch[i];
-      if (!p.done) continue;
-      if (!error.empty()) {
-        p.done(false, error);
-      } else if (!written[i]) {
-        p.done(false, std::string(kPayloadExists));
-      } else {
-        p.done(true, {});
-      }
-    }
-    batch.clear();  // the callbacks and what they hold go now, not with the next batch
-    lock.lock();
-  }
 }
 
 }  // namespace ketenpoort

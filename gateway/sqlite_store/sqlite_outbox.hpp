@@ -1,10 +1,8 @@
 #pragma once
 
-#include <condition_variable>
-#include <deque>
 #include <filesystem>
 #include <mutex>
-#include <thread>
+#include <string_view>
 
 #include "gateway/sqlite_store/sqlite_exchange_log.hpp"
 #include "gateway/store/outbox.hpp"
@@ -13,8 +11,11 @@ struct sqlite3;
 
 namespace ketenpoort {
 
-// The outbox table, in the gateway's database beside the log (entries are created in the
-// log writer's transaction; see sqlite_outbox::enqueue). Its own connection does the
+// The outbox and the bodies waiting for delivery (table `outbox_bodies`), in the gateway's
+// database beside the log (entries and bodies are created in the log writer's
+// transaction with their record; see sqlite_outbox::enqueue, ADR 0011). The exchange_log
+// table never holds a body; a removed body is zeroed (secure_delete) and the WAL that
+// held it truncated once the writer is idle (SqliteExchangeLog). Its own connection does the
 // reads. State changes need no log record but go through the log's writer thread all the
 // same (SqliteExchangeLog::write): one writer per database file, so they share its group
 // commit instead of contending for SQLite's write lock with it (which, under load, left
@@ -32,9 +33,14 @@ class SqliteOutboxStore final : public OutboxStore {
                                    std::size_t limit) override;
   bool acknowledge(const std::string& recipient_party_id,
                    const std::string& transaction_id) override;
+  std::optional<std::string> body(const std::string& transaction_id) override;
   std::optional<OutboxEntry> find(const std::string& transaction_id) override;
   std::vector<OutboxEntry> list(const DeliveryQuery& query) override;
   std::uint64_t count(DeliveryState state) override;
+
+  // Takes the bodies of waiting entries from the separate payload file older versions
+  // kept (`outbox-payloads.db`); returns how many. The caller removes the file after.
+  std::size_t importLegacyBodies(const std::filesystem::path& legacy_file);
 
  private:
   std::vector<OutboxEntry> select(const std::string& where, const std::vector<std::string>& args);
@@ -44,42 +50,13 @@ class SqliteOutboxStore final : public OutboxStore {
   sqlite3* db_ = nullptr;
 };
 
-// Bodies waiting for delivery, in their own SQLite file (mode 0600, secure_delete on), so
-// the exchange log's database never holds a body. One writer thread commits whatever is
-// queued in one transaction, like the log.
-class SqlitePayloadStore final : public PayloadStore {
- public:
-  explicit SqlitePayloadStore(const std::filesystem::path& database);
-  ~SqlitePayloadStore() override;
-
-  void put(std::string transaction_id, std::string body, Callback done) override;
-  std::optional<std::string> get(const std::string& transaction_id) override;
-  void remove(const std::string& transaction_id) override;
-  std::size_t sweep(const std::function<bool(const std::string&)>& keep) override;
-
- private:
-  struct Pending {
-    std::string transaction_id;
-    std::string body;  // empty with no callback: a removal
-    Callback done;
-  };
-  void run();
-
-  sqlite3* writer_ = nullptr;
-  std::mutex read_mutex_;
-  sqlite3* reader_ = nullptr;
-  std::mutex mutex_;
-  std::condition_variable wake_;
-  std::deque<Pending> queue_;
-  bool stopping_ = false;
-  std::thread thread_;
-};
-
 namespace sqlite_outbox {
 void createSchema(sqlite3* db);
-// Throws when the transaction id is queued already.
-void enqueue(sqlite3* db, const OutboxEntry& entry);
+// Throws when the transaction id is queued already (or a body is kept under it).
+void enqueue(sqlite3* db, const OutboxEntry& entry, std::string_view body);
+// The entry's state becomes `withdrawn` and its body goes.
 void withdraw(sqlite3* db, const std::string& transaction_id, const std::string& reason);
+std::size_t importBodies(sqlite3* db, const std::filesystem::path& legacy_file);
 }  // namespace sqlite_outbox
 
 }  // namespace ketenpoort

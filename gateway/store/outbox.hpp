@@ -26,9 +26,10 @@ std::string_view toString(DeliveryState state);
 std::string_view toString(DeliveryRoute route);
 std::optional<DeliveryState> parseDeliveryState(std::string_view text);
 
-// An outbox entry: everything about a message except its body (which the PayloadStore
-// keeps, outside the log's database). The transaction id is the idempotency key the
-// receiver sees.
+// An outbox entry: everything about a message except its body, which the store keeps
+// beside it (written in the same transaction, removed in the same write that ends its
+// wait) and hands out only by OutboxStore::body. The transaction id is the idempotency
+// key the receiver sees.
 struct OutboxEntry {
   std::string transaction_id;
   std::string trace_id;
@@ -66,11 +67,13 @@ struct DeliveryQuery {
 };
 
 // The outbox's state, beside the log. Entries are created only inside a log record's
-// transaction (StoreTransaction::enqueueDelivery), so an entry exists if and only if its
-// exchange is logged as queued. Reads run on the caller's thread; the outcome of an
-// attempt is written in the background (batched with other writes, so a delivery
-// worker never waits for the disk) and reported to `done` once durable, on the store's
-// thread.
+// transaction (StoreTransaction::enqueueDelivery, with their body), so an entry exists if
+// and only if its exchange is logged as queued, and its body exists exactly while it
+// waits (pending or postbus): the write that marks it delivered, acknowledged,
+// dead-lettered or withdrawn removes the body with it, so no body is ever orphaned or
+// kept past its purpose. Reads run on the caller's thread; the outcome of an attempt is written in the
+// background (batched with other writes, so a delivery never waits for the disk) and
+// reported to `done` on the store's thread.
 class OutboxStore {
  public:
   using Done = std::function<void(bool ok, const std::string& error)>;
@@ -78,18 +81,26 @@ class OutboxStore {
 
   // Endpoint entries whose next attempt is due at `now_ms`, oldest first.
   virtual std::vector<OutboxEntry> due(std::int64_t now_ms, std::size_t limit) = 0;
-  // A failed attempt: count it, and either schedule the next or give up.
+  // A failed attempt: count it, and either schedule the next or give up (dead-letter; the
+  // body goes). Durable before `done`.
   virtual void recordFailure(const std::string& transaction_id, const std::string& error,
                              std::optional<std::int64_t> next_attempt_ms, Done done) = 0;
-  // Delivered (endpoint accepted it). Idempotent.
+  // Delivered (endpoint accepted it): the state changes and the body goes, in one write.
+  // Idempotent. `done` may run before the write is synced: a delivered state lost to a
+  // power cut makes the message due again, and the receiver drops the repeat by its
+  // transaction id (ADR 0011).
   virtual void markDelivered(const std::string& transaction_id, Done done) = 0;
+
+  // The body of a waiting entry; nullopt once it is gone.
+  virtual std::optional<std::string> body(const std::string& transaction_id) = 0;
 
   // The recipient's waiting postbus entries, oldest first.
   virtual std::vector<OutboxEntry> postbus(const std::string& recipient_party_id,
                                            std::size_t limit) = 0;
-  // The recipient acknowledges one of its own postbus entries; false when there is no
-  // such entry for that recipient (another party's entries are invisible). Waits until
-  // durable; throws std::runtime_error when the store cannot write.
+  // The recipient acknowledges one of its own postbus entries (its body goes with it);
+  // false when there is no such entry for that recipient (another party's entries are
+  // invisible). Waits until durable; throws std::runtime_error when the store cannot
+  // write.
   virtual bool acknowledge(const std::string& recipient_party_id,
                            const std::string& transaction_id) = 0;
 
@@ -97,27 +108,6 @@ class OutboxStore {
   // Entries matching `query`, newest first; for the audit CLI.
   virtual std::vector<OutboxEntry> list(const DeliveryQuery& query) = 0;
   virtual std::uint64_t count(DeliveryState state) = 0;
-};
-
-// Message bodies waiting for delivery, kept apart from the exchange log's database (which
-// holds no bodies). A body is written durably before its exchange is logged, and removed
-// once delivered; a body whose exchange was never logged (a crash in between) is an
-// orphan that the start-up sweep removes.
-inline constexpr std::string_view kPayloadExists = "payload-exists";
-
-class PayloadStore {
- public:
-  using Callback = std::function<void(bool ok, const std::string& error)>;
-  virtual ~PayloadStore() = default;
-
-  // Stores durably, then calls `done` on the store's thread. Never overwrites: when a body
-  // is kept under `transaction_id` already, nothing is written and `done(false,
-  // kPayloadExists)`; only a put that succeeded may be undone with remove().
-  virtual void put(std::string transaction_id, std::string body, Callback done) = 0;
-  virtual std::optional<std::string> get(const std::string& transaction_id) = 0;
-  virtual void remove(const std::string& transaction_id) = 0;
-  // Removes every body for which `keep` says false; returns how many were removed.
-  virtual std::size_t sweep(const std::function<bool(const std::string&)>& keep) = 0;
 };
 
 }  // namespace ketenpoort

@@ -2,6 +2,7 @@
 
 #include <optional>
 #include <string>
+#include <string_view>
 
 #include "gateway/calendar/civil_date.hpp"
 #include "gateway/store/outbox.hpp"
@@ -64,11 +65,12 @@ class StoreTransaction {
   virtual void upsertAgreement(const AgreementEntry& agreement) = 0;
   // Throws when either number is linked to another already.
   virtual void linkIdentities(const IdentityLinkEntry& link) = 0;
-  // Throws when an entry with that transaction id exists already: a message is queued
-  // once, however often it is pushed.
-  virtual void enqueueDelivery(const OutboxEntry& entry) = 0;
-  // The entry's basis is gone: it leaves the outbox's waiting states for `withdrawn`.
-  // Throws when it is not waiting (delivered or acknowledged meanwhile).
+  // The entry and the body to deliver. Throws when an entry or a body with that
+  // transaction id exists already: a message is queued once, however often it is pushed,
+  // and a body is never overwritten.
+  virtual void enqueueDelivery(const OutboxEntry& entry, std::string_view body) = 0;
+  // The entry's basis is gone: it leaves the outbox's waiting states for `withdrawn`, and
+  // its body goes. Throws when it is not waiting (delivered or acknowledged meanwhile).
   virtual void withdrawDelivery(const std::string& transaction_id, const std::string& reason) = 0;
 };
 

@@ -403,7 +403,7 @@ TEST(Audit, DeliveriesShowTheOfficersOwnDeadLettersAndTheQueryIsRecorded) {
       r.legal_basis = entry.legal_basis;
       r.outcome = ExchangeOutcome::kQueued;
       EXPECT_TRUE(store.log()
-                      .appendAndWait(r, [entry](StoreTransaction& tx) { tx.enqueueDelivery(entry); })
+                      .appendAndWait(r, [entry](StoreTransaction& tx) { tx.enqueueDelivery(entry, "{}"); })
                       .ok);
       return entry.transaction_id;
     };

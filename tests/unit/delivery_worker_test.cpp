@@ -64,6 +64,12 @@ class RacingOutbox : public OutboxStore {
     }
     done(true, "");
   }
+  std::optional<std::string> body(const std::string& id) override {
+    std::lock_guard lock(mutex_);
+    // The body goes with the delivered state, as in the store.
+    if (entries_.at(id).state != DeliveryState::kPending) return std::nullopt;
+    return std::string("{}");
+  }
   std::vector<OutboxEntry> postbus(const std::string&, std::size_t) override { return {}; }
   bool acknowledge(const std::string&, const std::string&) override { return false; }
   std::optional<OutboxEntry> find(const std::string& id) override {
@@ -94,31 +100,6 @@ class RacingOutbox : public OutboxStore {
   int delivered_ = 0;
   int failures_ = 0;
   bool snapshot_taken_ = false;
-};
-
-class MemoryPayloads : public PayloadStore {
- public:
-  void put(std::string id, std::string body, Callback done) override {
-    {
-      std::lock_guard lock(mutex_);
-      bodies_[std::move(id)] = std::move(body);
-    }
-    done(true, "");
-  }
-  std::optional<std::string> get(const std::string& id) override {
-    std::lock_guard lock(mutex_);
-    const auto it = bodies_.find(id);
-    return it == bodies_.end() ? std::nullopt : std::optional(it->second);
-  }
-  void remove(const std::string& id) override {
-    std::lock_guard lock(mutex_);
-    bodies_.erase(id);
-  }
-  std::size_t sweep(const std::function<bool(const std::string&)>&) override { return 0; }
-
- private:
-  std::mutex mutex_;
-  std::map<std::string, std::string> bodies_;
 };
 
 class JsonFormat : public OutboundFormat {
@@ -168,15 +149,13 @@ TEST(DeliveryWorker, AnEntryFinishedDuringTheDispatchersReadIsNotTakenAgain) {
   entry.flow = "coa.klantprofiel";
   entry.recipient_party_id = "gemeente-0363";
   RacingOutbox outbox(entry);
-  MemoryPayloads payloads;
-  payloads.put(entry.transaction_id, "{}", [](bool, const std::string&) {});
   ExchangeAdapters adapters;
   adapters.outbound_by_role[PartyRole::kGemeente] = std::make_shared<JsonFormat>();
   auto channel = std::make_shared<HeldChannel>(outbox);
   adapters.channel = channel;
   GatewayMetrics metrics;
 
-  DeliveryWorker worker(config, outbox, payloads, adapters, metrics);
+  DeliveryWorker worker(config, outbox, adapters, metrics);
   worker.start();
   worker.wake();
   channel->waitUntilCalled();

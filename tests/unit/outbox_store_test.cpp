@@ -1,0 +1,128 @@
+// The outbox and the bodies beside it: a body exists exactly while its entry waits, and
+// bodies kept by earlier versions in a separate file are taken over at start.
+#include <gmock/gmock.h>
+
+#include <sqlite3.h>
+
+#include <fstream>
+#include <future>
+
+#include "gateway/sqlite_store/gateway_store.hpp"
+#include "gateway/store/identifiers.hpp"
+#include "tests/support/temp_dir.hpp"
+
+namespace ketenpoort {
+namespace {
+
+class OutboxStoreTest : public ::testing::Test {
+ protected:
+  OutboxStoreTest() { config_.storage_path = dir_.path() / "data" / "ketenpoort.db"; }
+
+  // Queues a message (record, entry and body in one transaction), as a push does.
+  std::string queue(GatewayStore& store, const std::string& body, DeliveryRoute route) {
+    OutboxEntry entry;
+    entry.transaction_id = newUuidV7();
+    entry.trace_id = newTraceId();
+    entry.flow = "coa.klantprofiel";
+    entry.recipient_party_id = "gemeente-0363";
+    entry.route = route;
+    ExchangeRecord r;
+    r.transaction_id = entry.transaction_id;
+    r.outcome = ExchangeOutcome::kQueued;
+    const auto result = store.log().appendAndWait(
+        r, [entry, body](StoreTransaction& tx) { tx.enqueueDelivery(entry, body); });
+    EXPECT_TRUE(result.ok) << result.error;
+    return entry.transaction_id;
+  }
+
+  static void waitFor(OutboxStore& outbox, auto call) {
+    std::promise<bool> done;
+    call(outbox, [&done](bool ok, const std::string&) { done.set_value(ok); });
+    ASSERT_TRUE(done.get_future().get());
+  }
+
+  testing::TempDir dir_;
+  GatewayConfig config_;
+};
+
+TEST_F(OutboxStoreTest, ABodyGoesWithTheWriteThatEndsItsWait) {
+  GatewayStore store(config_);
+  OutboxStore& outbox = store.outbox();
+  const std::string delivered = queue(store, "<a/>", DeliveryRoute::kEndpoint);
+  const std::string dead = queue(store, "<b/>", DeliveryRoute::kEndpoint);
+  const std::string retried = queue(store, "<c/>", DeliveryRoute::kEndpoint);
+  const std::string acknowledged = queue(store, "<d/>", DeliveryRoute::kPostbus);
+  EXPECT_EQ(outbox.body(delivered), "<a/>");
+
+  waitFor(outbox, [&](OutboxStore& o, OutboxStore::Done d) { o.markDelivered(delivered, d); });
+  waitFor(outbox, [&](OutboxStore& o, OutboxStore::Done d) { o.recordFailure(dead, "503", std::nullopt, d); });
+  waitFor(outbox, [&](OutboxStore& o, OutboxStore::Done d) { o.recordFailure(retried, "503", 1, d); });
+  EXPECT_FALSE(outbox.acknowledge("gemeente-0518", acknowledged));  // another's: untouched
+  EXPECT_TRUE(outbox.acknowledge("gemeente-0363", acknowledged));
+
+  EXPECT_EQ(outbox.body(delivered), std::nullopt);
+  EXPECT_EQ(outbox.body(dead), std::nullopt);
+  EXPECT_EQ(outbox.body(retried), "<c/>");  // still waiting
+  EXPECT_EQ(outbox.body(acknowledged), std::nullopt);
+  EXPECT_EQ(outbox.find(dead)->state, DeliveryState::kDeadLetter);
+}
+
+// The database holds waiting bodies: readable by the gateway's user only.
+TEST_F(OutboxStoreTest, TheDatabaseIsReadableByItsOwnerOnly) {
+  std::filesystem::create_directories(config_.storage_path.parent_path());
+  { std::ofstream(config_.storage_path).flush(); }  // as an older version left it: 0644
+  std::filesystem::permissions(config_.storage_path, std::filesystem::perms::others_read,
+                               std::filesystem::perm_options::add);
+  GatewayStore store(config_);
+  queue(store, "<a/>", DeliveryRoute::kEndpoint);
+  for (const char* suffix : {"", "-wal", "-shm"}) {
+    const auto file = config_.storage_path.string() + suffix;
+    ASSERT_TRUE(std::filesystem::exists(file)) << file;
+    EXPECT_EQ(std::filesystem::status(file).permissions() & std::filesystem::perms::all,
+              std::filesystem::perms::owner_read | std::filesystem::perms::owner_write)
+        << file;
+  }
+}
+
+TEST_F(OutboxStoreTest, AQueuedBodyIsNeverOverwritten) {
+  GatewayStore store(config_);
+  const std::string id = queue(store, "<first/>", DeliveryRoute::kEndpoint);
+  OutboxEntry again;
+  again.transaction_id = id;
+  ExchangeRecord r;
+  r.transaction_id = id;
+  EXPECT_FALSE(store.log()
+                   .appendAndWait(r, [again](StoreTransaction& tx) { tx.enqueueDelivery(again, "<second/>"); })
+                   .ok);
+  EXPECT_EQ(store.outbox().body(id), "<first/>");
+}
+
+TEST_F(OutboxStoreTest, BodiesOfTheFormerPayloadFileAreTakenOverAtStart) {
+  std::string waiting, delivered;
+  {
+    GatewayStore store(config_);
+    waiting = queue(store, "<kept/>", DeliveryRoute::kEndpoint);
+    delivered = queue(store, "<gone/>", DeliveryRoute::kEndpoint);
+    waitFor(store.outbox(), [&](OutboxStore& o, OutboxStore::Done d) { o.markDelivered(delivered, d); });
+  }
+  // As the former layout left it: the bodies in outbox-payloads.db, none in the database.
+  sqlite3* db = nullptr;
+  ASSERT_EQ(sqlite3_open(config_.storage_path.c_str(), &db), SQLITE_OK);
+  ASSERT_EQ(sqlite3_exec(db, "DELETE FROM outbox_bodies", nullptr, nullptr, nullptr), SQLITE_OK);
+  sqlite3_close(db);
+  const auto legacy = legacyPayloadFile(config_);
+  ASSERT_EQ(sqlite3_open(legacy.c_str(), &db), SQLITE_OK);
+  const std::string sql = "CREATE TABLE payloads (transaction_id TEXT PRIMARY KEY, body BLOB NOT NULL);"
+                          "INSERT INTO payloads VALUES ('" + waiting + "', '<kept/>'), ('" + delivered +
+                          "', '<gone/>'), ('" + newUuidV7() + "', '<orphan/>')";
+  ASSERT_EQ(sqlite3_exec(db, sql.c_str(), nullptr, nullptr, nullptr), SQLITE_OK);
+  sqlite3_close(db);
+
+  GatewayStore store(config_);
+  EXPECT_EQ(store.outbox().body(waiting), "<kept/>");
+  EXPECT_EQ(store.outbox().body(delivered), std::nullopt);
+  EXPECT_FALSE(std::filesystem::exists(legacy));
+}
+
+}  // namespace
+}  // namespace ketenpoort
