@@ -13,7 +13,7 @@ DEB_PACKAGES := g++ cmake ninja-build make openssl curl ccache \
 
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: all deps configure build test demo clean
+.PHONY: all deps configure build test tsan demo clean
 
 all: build
 
@@ -36,6 +36,16 @@ build: deps configure
 
 test: build
 	cd $(BUILD_DIR) && ctest --output-on-failure -j $(JOBS)
+
+# The threaded parts (exchange-log writer and checkpointer, outbox, delivery worker,
+# diagnostic log) under ThreadSanitizer, in their own build directory.
+TSAN_TESTS := store_test exchange_test diagnostics_test
+tsan: deps
+	cmake -S . -B build-tsan -G Ninja -DCMAKE_BUILD_TYPE=$(BUILD_TYPE) -DKETENPOORT_TSAN=ON >/dev/null
+	cmake --build build-tsan -j $(JOBS) --target $(TSAN_TESTS)
+	cd build-tsan && for t in $(TSAN_TESTS); do \
+	  TSAN_OPTIONS="halt_on_error=1 second_deadlock_stack=1" tests/unit/$$t --gtest_brief=1 || exit 1; \
+	done
 
 demo: build
 	$(BUILD_DIR)/ketenpoort demo --workdir $(DEMO_DIR)
