@@ -20,6 +20,7 @@
 namespace ketenpoort {
 
 using store_internal::exec;
+using store_internal::closeDatabase;
 using store_internal::openDatabase;
 using store_internal::SqliteError;
 using store_internal::Statement;
@@ -189,14 +190,14 @@ struct SqliteExchangeLog::Writer {
       checkpointed_sequence = static_cast<std::uint64_t>(last_cp.integer(0));
     } catch (const std::exception& e) {
       resetStatements();
-      sqlite3_close(db);
+      closeDatabase(db);
       throw std::runtime_error("cannot prepare " + options.database.string() + ": " + e.what());
     }
   }
 
   ~Writer() {
     resetStatements();
-    sqlite3_close(db);
+    closeDatabase(db);
   }
 
   void resetStatements() {
@@ -293,7 +294,7 @@ struct SqliteExchangeLog::Reader {
   explicit Reader(const ExchangeLogOptions& options)
       : db(openDatabase(options.database, SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX,
                         static_cast<int>(options.busy_timeout.count()))) {}
-  ~Reader() { sqlite3_close(db); }
+  ~Reader() { closeDatabase(db); }
 
   std::mutex mutex;
   sqlite3* db = nullptr;
@@ -529,14 +530,14 @@ void SqliteExchangeLog::run() {
           exec(w.db, sync ? "PRAGMA synchronous=FULL" : "PRAGMA synchronous=NORMAL");
           synchronous_full = sync;
         }
-        exec(w.db, "BEGIN IMMEDIATE");
+        store_internal::run(w.db, "BEGIN IMMEDIATE");
         // Another process (the audit CLI recording a query) may have appended since our
         // last commit; under the write lock, the database's tail is the truth.
         w.readTail(sequence, hash);
         for (std::size_t i = 0; i < batch.size(); ++i) {
           if (batch[i].change || batch[i].write) {
             // A savepoint per change: a refused change refuses its own record only.
-            exec(w.db, "SAVEPOINT change");
+            store_internal::run(w.db, "SAVEPOINT change");
             try {
               if (batch[i].write) {
                 batch[i].write(w.db);
@@ -544,10 +545,10 @@ void SqliteExchangeLog::run() {
                 SqliteTransaction transaction(w.db);
                 batch[i].change(transaction);
               }
-              exec(w.db, "RELEASE change");
+              store_internal::run(w.db, "RELEASE change");
             } catch (const std::exception& e) {
-              exec(w.db, "ROLLBACK TO change");
-              exec(w.db, "RELEASE change");
+              store_internal::run(w.db, "ROLLBACK TO change");
+              store_internal::run(w.db, "RELEASE change");
               refused[i] = e.what();
               continue;
             }
@@ -571,7 +572,7 @@ void SqliteExchangeLog::run() {
         }
         if (checkpoint_due) w.insertCheckpoint(sequence, hash);
         if (checkpoint_due || !sequences.empty()) w.writeHead(sequence, hash);
-        exec(w.db, "COMMIT");
+        store_internal::run(w.db, "COMMIT");
       } catch (const std::exception& e) {
         error = e.what();
         sqlite3_exec(w.db, "ROLLBACK", nullptr, nullptr, nullptr);  // may be rolled back already

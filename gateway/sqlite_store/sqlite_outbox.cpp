@@ -11,6 +11,7 @@
 namespace ketenpoort {
 
 using store_internal::exec;
+using store_internal::closeDatabase;
 using store_internal::openDatabase;
 using store_internal::SqliteError;
 using store_internal::Statement;
@@ -151,12 +152,12 @@ SqliteOutboxStore::SqliteOutboxStore(const std::filesystem::path& database, Sqli
     exec(db_, "PRAGMA journal_mode=WAL");
     sqlite_outbox::createSchema(db_);
   } catch (const SqliteError& e) {
-    sqlite3_close(db_);
+    closeDatabase(db_);
     throw std::runtime_error(std::string("cannot create the outbox: ") + e.what());
   }
 }
 
-SqliteOutboxStore::~SqliteOutboxStore() { sqlite3_close(db_); }
+SqliteOutboxStore::~SqliteOutboxStore() { closeDatabase(db_); }
 
 std::vector<OutboxEntry> SqliteOutboxStore::select(const std::string& where,
                                                    const std::vector<std::string>& args) {

@@ -7,6 +7,7 @@
 namespace ketenpoort {
 
 using store_internal::exec;
+using store_internal::closeDatabase;
 using store_internal::openDatabase;
 using store_internal::SqliteError;
 using store_internal::Statement;
@@ -111,14 +112,14 @@ SqliteRegistryStore::SqliteRegistryStore(const std::filesystem::path& database,
     sqlite_registry::createSchema(read_);
     lookups_ = std::make_unique<Lookups>(read_);
   } catch (const SqliteError& e) {
-    sqlite3_close(read_);
+    closeDatabase(read_);
     throw std::runtime_error(std::string("cannot create the registries: ") + e.what());
   }
 }
 
 SqliteRegistryStore::~SqliteRegistryStore() {
   lookups_.reset();  // statements before their connection
-  sqlite3_close(read_);
+  closeDatabase(read_);
 }
 
 std::string SqliteRegistryStore::linkedReference(const std::string& subject_ref) const {
