@@ -102,16 +102,32 @@ ExchangeLogOptions exchangeLogOptionsFor(const GatewayConfig& config) {
 }
 
 // The writes a record's change may do, on the writer's connection inside its transaction.
+// Each registry change raises the registries' version and is remembered, so the writer
+// can apply it to the in-memory snapshot once the transaction has committed.
 class SqliteTransaction final : public StoreTransaction {
  public:
-  explicit SqliteTransaction(sqlite3* db) : db_(db) {}
-  void recordKoppeling(const KoppelingEntry& k) override { sqlite_registry::recordKoppeling(db_, k); }
-  void insertConsent(const ConsentEntry& c) override { sqlite_registry::insertConsent(db_, c); }
+  SqliteTransaction(sqlite3* db, std::vector<RegistrySnapshot::Change>& registry_changes)
+      : db_(db), registry_changes_(registry_changes) {}
+  void recordKoppeling(const KoppelingEntry& k) override {
+    sqlite_registry::recordKoppeling(db_, k);
+    changed(RegistrySnapshot::koppelingRecorded(k));
+  }
+  void insertConsent(const ConsentEntry& c) override {
+    sqlite_registry::insertConsent(db_, c);
+    changed(RegistrySnapshot::consentInserted(c));
+  }
   void withdrawConsent(const std::string& id, const CivilDate& date) override {
     sqlite_registry::withdrawConsent(db_, id, date);
+    changed(RegistrySnapshot::consentWithdrawn(id, date));
   }
-  void upsertAgreement(const AgreementEntry& a) override { sqlite_registry::upsertAgreement(db_, a); }
-  void linkIdentities(const IdentityLinkEntry& l) override { sqlite_registry::linkIdentities(db_, l); }
+  void upsertAgreement(const AgreementEntry& a) override {
+    sqlite_registry::upsertAgreement(db_, a);
+    changed(RegistrySnapshot::agreementUpserted(a));
+  }
+  void linkIdentities(const IdentityLinkEntry& l) override {
+    sqlite_registry::linkIdentities(db_, l);
+    changed(RegistrySnapshot::identitiesLinked(l));
+  }
   void enqueueDelivery(const OutboxEntry& e, std::string_view body) override {
     sqlite_outbox::enqueue(db_, e, body);
   }
@@ -120,7 +136,13 @@ class SqliteTransaction final : public StoreTransaction {
   }
 
  private:
+  void changed(RegistrySnapshot::Change change) {
+    sqlite_registry::raiseVersion(db_);
+    registry_changes_.push_back(std::move(change));
+  }
+
   sqlite3* db_;
+  std::vector<RegistrySnapshot::Change>& registry_changes_;
 };
 
 namespace {
@@ -236,6 +258,12 @@ struct SqliteExchangeLog::Writer {
     }
     last_checkpoint->reset();
     return digest;
+  }
+
+  std::uint64_t lastCheckpointSequence() {
+    Statement q(db, "SELECT COALESCE(MAX(seq), 0) FROM log_checkpoints");
+    q.step();
+    return static_cast<std::uint64_t>(q.integer(0));
   }
 
   // Signs the head: the last record and the last checkpoint. With every commit.
@@ -388,6 +416,8 @@ SqliteExchangeLog::SqliteExchangeLog(ExchangeLogOptions options)
     : options_(std::move(options)),
       writer_(std::make_unique<Writer>(options_)),
       reader_(std::make_unique<Reader>(options_)) {
+  registry_marker_ = std::make_unique<RegistryChangeMarker>(options_.database);
+  reloadRegistries();
   committed_sequence_ = writer_->last_sequence;
   thread_ = std::thread([this] { run(); });
   checkpointer_ = std::thread([this] { runWalCheckpoints(); });
@@ -405,6 +435,18 @@ SqliteExchangeLog::~SqliteExchangeLog() {
   // Fold what it can of the WAL into the database; PASSIVE, so a lock held by another
   // process never delays shutdown.
   sqlite3_wal_checkpoint_v2(writer_->db, nullptr, SQLITE_CHECKPOINT_PASSIVE, nullptr, nullptr);
+}
+
+void SqliteExchangeLog::reloadRegistries() {
+  sqlite3* db = writer_->db;
+  store_internal::run(db, "BEGIN");
+  try {
+    registry_snapshot_.replace(sqlite_registry::load(db));
+    store_internal::run(db, "COMMIT");
+  } catch (...) {
+    sqlite3_exec(db, "ROLLBACK", nullptr, nullptr, nullptr);
+    throw;
+  }
 }
 
 void SqliteExchangeLog::runWalCheckpoints() {
@@ -492,6 +534,8 @@ void SqliteExchangeLog::run() {
       },
       &bodies_removed_);
   bool synchronous_full = true;  // as opened
+  std::vector<RegistrySnapshot::Change> registry_changes;  // committed with this batch
+  std::vector<RegistrySnapshot::Change> item_changes;      // of the item being written
   std::vector<Pending> batch;
   std::vector<std::uint64_t> sequences;
   std::vector<std::string> refused;  // per batch item: why its change was refused
@@ -514,6 +558,9 @@ void SqliteExchangeLog::run() {
     std::string hash = w.last_hash;
     std::string error;
     sequences.clear();
+    registry_changes.clear();
+    std::uint64_t registry_version_before = 0;
+    std::uint64_t registry_version_after = 0;
     refused.assign(batch.size(), std::string());
     const bool checkpoint_due =
         sequence + records > w.checkpointed_sequence &&
@@ -534,18 +581,22 @@ void SqliteExchangeLog::run() {
         // Another process (the audit CLI recording a query) may have appended since our
         // last commit; under the write lock, the database's tail is the truth.
         w.readTail(sequence, hash);
+        // Another process may have changed the registries too; the snapshot follows below.
+        registry_version_before = sqlite_registry::version(w.db);
         for (std::size_t i = 0; i < batch.size(); ++i) {
           if (batch[i].change || batch[i].write) {
             // A savepoint per change: a refused change refuses its own record only.
             store_internal::run(w.db, "SAVEPOINT change");
             try {
+              item_changes.clear();
               if (batch[i].write) {
                 batch[i].write(w.db);
               } else {
-                SqliteTransaction transaction(w.db);
+                SqliteTransaction transaction(w.db, item_changes);
                 batch[i].change(transaction);
               }
               store_internal::run(w.db, "RELEASE change");
+              for (auto& change : item_changes) registry_changes.push_back(std::move(change));
             } catch (const std::exception& e) {
               store_internal::run(w.db, "ROLLBACK TO change");
               store_internal::run(w.db, "RELEASE change");
@@ -570,8 +621,12 @@ void SqliteExchangeLog::run() {
           hash = next;
           sequences.push_back(sequence);
         }
-        if (checkpoint_due) w.insertCheckpoint(sequence, hash);
+        // Another process on the file may have checkpointed this very tail already (both
+        // close with a final checkpoint).
+        if (checkpoint_due && w.lastCheckpointSequence() < sequence) w.insertCheckpoint(sequence, hash);
         if (checkpoint_due || !sequences.empty()) w.writeHead(sequence, hash);
+        registry_version_after =
+            registry_changes.empty() ? registry_version_before : sqlite_registry::version(w.db);
         store_internal::run(w.db, "COMMIT");
       } catch (const std::exception& e) {
         error = e.what();
@@ -591,6 +646,17 @@ void SqliteExchangeLog::run() {
       }
       committed_sequence_ = sequence;
       if (!healthy_.exchange(true)) logInfo("exchange-log-writable", {});
+      // The snapshot takes what committed before anyone hears of it (the callbacks
+      // below); if another process changed the registries in between, it loads anew.
+      if (!batch.empty() &&
+          !registry_snapshot_.apply(registry_version_before, registry_version_after, registry_changes)) {
+        try {
+          reloadRegistries();
+        } catch (const std::exception& e) {
+          logError("registries-unreadable", {{"error", e.what()}});
+        }
+      }
+      if (!registry_changes.empty()) registry_marker_->announce(registry_version_after);
       for (std::size_t i = 0, written = 0; i < batch.size(); ++i) {
         if (!refused[i].empty()) {
           batch[i].done(AppendResult{false, 0, refused[i]});

@@ -18,10 +18,13 @@
 #include "gateway/config/gateway_config.hpp"
 #include "gateway/store/exchange_log.hpp"
 #include "gateway/store/record_codec.hpp"
+#include "gateway/store/registry_snapshot.hpp"
 
 struct sqlite3;
 
 namespace ketenpoort {
+
+class RegistryChangeMarker;
 
 struct ExchangeLogOptions {
   std::filesystem::path database;     // one SQLite file (WAL)
@@ -77,6 +80,11 @@ class SqliteExchangeLog final : public ExchangeLog {
   enum class Sync { kDurable, kDeferred };
   void write(DatabaseWrite write, Callback done, Sync sync = Sync::kDurable);
 
+  // The registries in memory, kept current by this writer (ADR 0012), and the marker it
+  // announces their changes with to other processes.
+  RegistrySnapshot& registrySnapshot() { return registry_snapshot_; }
+  RegistryChangeMarker& registryMarker() { return *registry_marker_; }
+
   bool healthy() const override { return healthy_.load(); }
   std::uint64_t lastSequence() const override { return committed_sequence_.load(); }
   const std::string& publicKeyPem() const override;
@@ -99,9 +107,14 @@ class SqliteExchangeLog final : public ExchangeLog {
 
   void enqueue(Pending pending);
   void run();
+  // Loads the registries from the database into the snapshot (at start, and when another
+  // process changed them).
+  void reloadRegistries();
   void runWalCheckpoints();
 
   ExchangeLogOptions options_;
+  RegistrySnapshot registry_snapshot_;
+  std::unique_ptr<RegistryChangeMarker> registry_marker_;
   std::unique_ptr<Writer> writer_;
   std::unique_ptr<Reader> reader_;
   std::mutex mutex_;

@@ -1,5 +1,14 @@
 #include "gateway/sqlite_store/sqlite_registry_store.hpp"
 
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <cstdio>
+#include <cstdlib>
+
+#include "gateway/diagnostics/diagnostic_log.hpp"
+#include "gateway/sqlite_store/sqlite_exchange_log.hpp"
+
 #include "gateway/calendar/civil_date.hpp"
 #include "gateway/sqlite_store/sqlite_statement.hpp"
 #include "gateway/store/record_codec.hpp"
@@ -51,6 +60,10 @@ CREATE TABLE IF NOT EXISTS identity_links (
   linked_utc TEXT NOT NULL,
   source_transaction TEXT NOT NULL
 );
+CREATE TABLE IF NOT EXISTS registry_version (
+  id INTEGER PRIMARY KEY CHECK (id = 1),
+  version INTEGER NOT NULL
+);
 )sql";
 
 ConsentEntry consentFrom(Statement& q) {
@@ -65,132 +78,71 @@ constexpr const char* kConsentColumns =
 
 }  // namespace
 
-struct SqliteRegistryStore::Lookups {
-  explicit Lookups(sqlite3* db)
-      // ?1/?2 the identifier asked for, ?6/?7 the one linked to it (the same when none).
-      : koppeling(db,
-                  "SELECT gemeente_cbs FROM koppeling WHERE ((subject_key = ?1 AND subject_ref = ?2) "
-                  "OR (subject_key = ?6 AND subject_ref = ?7)) "
-                  "AND valid_from <= ?3 AND (valid_until IS NULL OR valid_until > ?3) "
-                  "ORDER BY valid_from DESC, rowid DESC LIMIT 1"),
-        agreement(db,
-                  "SELECT id FROM agreements WHERE party_id = ?1 AND purpose = ?2 AND "
-                  "gemeente_cbs = ?3 AND valid_from <= ?4 AND valid_until >= ?4 LIMIT 1"),
-        consent(db,
-                "SELECT id FROM consents WHERE ((subject_key = ?1 AND subject_ref = ?2) OR "
-                "(subject_key = ?6 AND subject_ref = ?7)) AND "
-                "purpose = ?3 AND recipient_oin = ?4 AND granted <= ?5 AND "
-                "(expires IS NULL OR expires > ?5) AND (withdrawn IS NULL OR withdrawn > ?5) "
-                "ORDER BY granted DESC LIMIT 1"),
-        linked(db,
-               "SELECT vnummer_ref FROM identity_links WHERE bsn_ref = ?1 UNION ALL "
-               "SELECT bsn_ref FROM identity_links WHERE vnummer_ref = ?1 LIMIT 1") {}
-  Statement koppeling;
-  Statement agreement;
-  Statement consent;
-  Statement linked;
-};
-
-namespace {
-// Runs a prepared single-value lookup and leaves the statement ready for the next one.
-std::optional<std::string> firstText(Statement& q) {
-  // Reset whatever happens: a statement left mid-step would fail every later lookup.
-  struct ResetAfter {
-    Statement& q;
-    ~ResetAfter() { q.reset(); }
-  } reset_after{q};
-  if (!q.step()) return std::nullopt;
-  return std::string(q.text(0));
-}
-}  // namespace
-
 SqliteRegistryStore::SqliteRegistryStore(const std::filesystem::path& database,
-                                         const SubjectReferencer& referencer, ExchangeLog& log)
-    : RegistryStore(referencer, log) {
+                                         const SubjectReferencer& referencer, SqliteExchangeLog& log)
+    : RegistryStore(referencer, log), log_(log) {
   read_ = openDatabase(database, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, 5000);
   try {
     sqlite_registry::createSchema(read_);
-    lookups_ = std::make_unique<Lookups>(read_);
   } catch (const SqliteError& e) {
     closeDatabase(read_);
     throw std::runtime_error(std::string("cannot create the registries: ") + e.what());
   }
 }
 
-SqliteRegistryStore::~SqliteRegistryStore() {
-  lookups_.reset();  // statements before their connection
-  closeDatabase(read_);
-}
+SqliteRegistryStore::~SqliteRegistryStore() { closeDatabase(read_); }
 
-std::string SqliteRegistryStore::linkedReference(const std::string& subject_ref) const {
-  Statement& q = lookups_->linked;
-  q.bindText(1, subject_ref);
-  return firstText(q).value_or(subject_ref);
+const RegistrySnapshot& SqliteRegistryStore::current() const {
+  RegistrySnapshot& snapshot = log_.registrySnapshot();
+  const std::uint64_t announced = log_.registryMarker().read();
+  if (announced != caught_up_with_.load(std::memory_order_acquire)) {
+    // Someone announced a change since: the database's version is the truth. Every
+    // reader that saw the new announcement waits here until the snapshot has it.
+    std::lock_guard lock(read_mutex_);
+    if (sqlite_registry::version(read_) != snapshot.version()) {
+      // Changed by another process: load it all, in one read transaction.
+      exec(read_, "BEGIN");
+      try {
+        snapshot.replace(sqlite_registry::load(read_));
+        exec(read_, "COMMIT");
+      } catch (...) {
+        sqlite3_exec(read_, "ROLLBACK", nullptr, nullptr, nullptr);
+        throw;
+      }
+    }
+    caught_up_with_.store(announced, std::memory_order_release);
+  }
+  return snapshot;
 }
 
 std::optional<std::string> SqliteRegistryStore::gemeenteOf(const SubjectKey& subject,
                                                            const CivilDate& date) const {
-  return gemeenteOfReference(referencer_.reference(subject), date);
+  return current().gemeenteOfReference(referencer_.reference(subject), date);
 }
 
 std::optional<std::string> SqliteRegistryStore::gemeenteOfReference(const std::string& ref,
                                                                     const CivilDate& date) const {
-  const std::string day = formatIsoDate(date);
-  std::lock_guard lock(read_mutex_);
-  const std::string linked = linkedReference(ref);
-  // The latest koppeling in force wins: a person can be re-gekoppeld.
-  Statement& q = lookups_->koppeling;
-  q.bindInt(1, subjectKey(ref));
-  q.bindText(2, ref);
-  q.bindText(3, day);
-  q.bindInt(6, subjectKey(linked));
-  q.bindText(7, linked);
-  return firstText(q);
+  return current().gemeenteOfReference(ref, date);
 }
 
 IdentityRegistry::Link SqliteRegistryStore::linkOf(const std::string& bsn,
                                                    const std::string& vnummer) const {
-  const std::string bsn_ref = referencer_.reference({SubjectKey::Kind::kBsn, bsn});
-  const std::string vnummer_ref = referencer_.reference({SubjectKey::Kind::kVnummer, vnummer});
-  std::lock_guard lock(read_mutex_);
-  const std::string of_bsn = linkedReference(bsn_ref);
-  const std::string of_vnummer = linkedReference(vnummer_ref);
-  if (of_bsn == vnummer_ref) return Link::kLinked;
-  if (of_bsn != bsn_ref || of_vnummer != vnummer_ref) return Link::kConflict;
-  return Link::kUnknown;
+  return current().linkOf(referencer_.reference({SubjectKey::Kind::kBsn, bsn}),
+                          referencer_.reference({SubjectKey::Kind::kVnummer, vnummer}));
 }
 
 std::optional<std::string> SqliteRegistryStore::findValid(std::string_view party_id,
                                                     std::string_view purpose_id,
                                                     std::string_view gemeente_cbs_code,
                                                     const CivilDate& date) const {
-  const std::string day = formatIsoDate(date);
-  std::lock_guard lock(read_mutex_);
-  Statement& q = lookups_->agreement;
-  q.bindText(1, party_id);
-  q.bindText(2, purpose_id);
-  q.bindText(3, gemeente_cbs_code);
-  q.bindText(4, day);
-  return firstText(q);
+  return current().findAgreement(party_id, purpose_id, gemeente_cbs_code, date);
 }
 
 std::optional<std::string> SqliteRegistryStore::findActive(const SubjectKey& subject,
                                                            std::string_view purpose_id,
                                                            const Oin& recipient,
                                                            const CivilDate& date) const {
-  const std::string ref = referencer_.reference(subject);
-  const std::string day = formatIsoDate(date);
-  std::lock_guard lock(read_mutex_);
-  const std::string linked = linkedReference(ref);
-  Statement& q = lookups_->consent;
-  q.bindInt(1, subjectKey(ref));
-  q.bindText(2, ref);
-  q.bindText(3, purpose_id);
-  q.bindText(4, recipient.str());
-  q.bindText(5, day);
-  q.bindInt(6, subjectKey(linked));
-  q.bindText(7, linked);
-  return firstText(q);
+  return current().findConsent(referencer_.reference(subject), purpose_id, recipient.str(), date);
 }
 
 std::vector<ConsentEntry> SqliteRegistryStore::listConsentsByReference(
@@ -209,25 +161,11 @@ std::vector<ConsentEntry> SqliteRegistryStore::listConsentsByReference(
 }
 
 std::optional<ConsentEntry> SqliteRegistryStore::consent(const std::string& id) const {
-  std::lock_guard lock(read_mutex_);
-  Statement q(read_, std::string(kConsentColumns) + "WHERE id = ?1");
-  q.bindText(1, id);
-  if (!q.step()) return std::nullopt;
-  return consentFrom(q);
+  return current().consent(id);
 }
 
 std::optional<AgreementEntry> SqliteRegistryStore::agreement(const std::string& id) const {
-  std::lock_guard lock(read_mutex_);
-  Statement q(read_,
-              "SELECT id, party_id, purpose, gemeente_cbs, valid_from, valid_until, document_ref "
-              "FROM agreements WHERE id = ?1");
-  q.bindText(1, id);
-  if (!q.step()) return std::nullopt;
-  const auto from = parseIsoDate(q.text(4));
-  const auto until = parseIsoDate(q.text(5));
-  if (!from || !until) return std::nullopt;  // unreadable: treated as absent, so rewritten
-  return AgreementEntry{std::string(q.text(0)), std::string(q.text(1)), std::string(q.text(2)),
-                        std::string(q.text(3)), *from, *until, std::string(q.text(6))};
+  return current().agreement(id);
 }
 
 namespace sqlite_registry {
@@ -307,6 +245,75 @@ void upsertAgreement(sqlite3* db, const AgreementEntry& a) {
   upsert.step();
 }
 
+std::uint64_t version(sqlite3* db) {
+  Statement q(db, "SELECT version FROM registry_version WHERE id = 1");
+  return q.step() ? static_cast<std::uint64_t>(q.integer(0)) : 0;
+}
+
+void raiseVersion(sqlite3* db) {
+  // No row yet means version 0 (a start writes nothing, so it never waits for the lock).
+  Statement raise(db, "INSERT INTO registry_version (id, version) VALUES (1, 1) "
+                      "ON CONFLICT(id) DO UPDATE SET version = version + 1");
+  raise.step();
+}
+
+RegistrySnapshot::Contents load(sqlite3* db) {
+  RegistrySnapshot::Contents c;
+  c.version = version(db);
+  Statement koppelingen(db, "SELECT subject_ref, gemeente_cbs, valid_from, COALESCE(valid_until, '') "
+                            "FROM koppeling ORDER BY rowid");
+  while (koppelingen.step()) {
+    c.koppelingen[std::string(koppelingen.text(0))].push_back(
+        {std::string(koppelingen.text(1)), std::string(koppelingen.text(2)), std::string(koppelingen.text(3)),
+         c.next_order++});
+  }
+  Statement agreements(db, "SELECT id, party_id, purpose, gemeente_cbs, valid_from, valid_until, document_ref "
+                           "FROM agreements");
+  while (agreements.step()) {
+    const auto from = parseIsoDate(agreements.text(4));
+    const auto until = parseIsoDate(agreements.text(5));
+    if (!from || !until) continue;  // unreadable: treated as absent, so rewritten
+    c.agreements[std::string(agreements.text(0))] =
+        AgreementEntry{std::string(agreements.text(0)), std::string(agreements.text(1)),
+                       std::string(agreements.text(2)), std::string(agreements.text(3)), *from, *until,
+                       std::string(agreements.text(6))};
+  }
+  Statement consents(db, std::string(kConsentColumns) + "ORDER BY rowid");
+  while (consents.step()) {
+    ConsentEntry entry = consentFrom(consents);
+    c.consents_of[entry.subject_ref].push_back(entry.id);
+    c.consents[entry.id] = std::move(entry);
+  }
+  Statement links(db, "SELECT bsn_ref, vnummer_ref FROM identity_links");
+  while (links.step()) {
+    c.linked[std::string(links.text(0))] = std::string(links.text(1));
+    c.linked[std::string(links.text(1))] = std::string(links.text(0));
+  }
+  return c;
+}
+
 }  // namespace sqlite_registry
+
+RegistryChangeMarker::RegistryChangeMarker(const std::filesystem::path& database) {
+  const std::string file = database.string() + "-registry";
+  fd_ = ::open(file.c_str(), O_CREAT | O_RDWR | O_CLOEXEC, 0600);
+  if (fd_ < 0) throw std::runtime_error("cannot open " + file);
+}
+
+RegistryChangeMarker::~RegistryChangeMarker() { ::close(fd_); }
+
+void RegistryChangeMarker::announce(std::uint64_t version) {
+  // Fixed width, written in place: a reader sees the old or the new number (or, torn,
+  // something else, which only makes it look at the database once more).
+  char text[21];
+  std::snprintf(text, sizeof text, "%020llu", static_cast<unsigned long long>(version));
+  if (::pwrite(fd_, text, 20, 0) != 20) logWarn("registry-marker-unwritable", {});
+}
+
+std::uint64_t RegistryChangeMarker::read() const {
+  char text[21] = {};
+  if (::pread(fd_, text, 20, 0) != 20) return 0;
+  return std::strtoull(text, nullptr, 10);
+}
 
 }  // namespace ketenpoort

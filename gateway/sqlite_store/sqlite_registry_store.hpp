@@ -1,5 +1,6 @@
 #pragma once
 
+#include <atomic>
 #include <filesystem>
 #include <memory>
 #include <mutex>
@@ -7,20 +8,27 @@
 #include <string>
 #include <vector>
 
+#include "gateway/store/registry_snapshot.hpp"
 #include "gateway/store/registry_store.hpp"
 
 struct sqlite3;
 
 namespace ketenpoort {
 
-// The registries' reads from the gateway's SQLite database. Lookups are indexed reads
-// (microseconds) on prepared statements; they belong on a worker thread, not a network
-// thread. Writes go through the exchange log (RegistryStore) and land in
-// SqliteRegistryWrites inside the log's transaction.
+class SqliteExchangeLog;
+
+// The registries of the gateway's SQLite database. The decisions' reads (koppeling,
+// agreement, consent, identity links, a consent or agreement by id) come from the log
+// writer's in-memory RegistrySnapshot: no query, no lock a writer holds. Before each read
+// it looks whether a process other than this one changed the registries since (every
+// writer of the file bumps a marker file after committing a registry change, ADR 0012)
+// and then loads them anew. Listings for the CLI and the audit API are queries. Writes go
+// through the exchange log (RegistryStore) and land in sqlite_registry inside the log's
+// transaction.
 class SqliteRegistryStore final : public RegistryStore {
  public:
   SqliteRegistryStore(const std::filesystem::path& database, const SubjectReferencer& referencer,
-                      ExchangeLog& log);
+                      SqliteExchangeLog& log);
   ~SqliteRegistryStore() override;
 
   std::optional<std::string> gemeenteOf(const SubjectKey& subject,
@@ -41,15 +49,14 @@ class SqliteRegistryStore final : public RegistryStore {
   std::optional<AgreementEntry> agreement(const std::string& id) const override;
 
  private:
-  struct Lookups;  // the policy engine's queries, prepared once
+  // The snapshot, loaded anew first when another process changed the registries.
+  const RegistrySnapshot& current() const;
 
-  // The reference linked to `subject_ref` (a BSN's V-nummer or the reverse), or
-  // `subject_ref` itself when none; under read_mutex_.
-  std::string linkedReference(const std::string& subject_ref) const;
-
+  SqliteExchangeLog& log_;
   mutable std::mutex read_mutex_;
   sqlite3* read_ = nullptr;
-  std::unique_ptr<Lookups> lookups_;  // used under read_mutex_
+  // The marker's value once the snapshot had caught up with it (or "none yet").
+  mutable std::atomic<std::uint64_t> caught_up_with_{~std::uint64_t{0}};
 };
 
 // Internal to the SQLite store: the registry tables and their writes, run by the exchange
@@ -61,6 +68,29 @@ void insertConsent(sqlite3* db, const ConsentEntry& consent);
 void withdrawConsent(sqlite3* db, const std::string& consent_id, const CivilDate& date);
 void upsertAgreement(sqlite3* db, const AgreementEntry& agreement);
 void linkIdentities(sqlite3* db, const IdentityLinkEntry& link);
+// The registries' version: raised by one with every change, by whichever process.
+std::uint64_t version(sqlite3* db);
+void raiseVersion(sqlite3* db);
+// Everything, at the version read with it; run inside a transaction for a consistent view.
+RegistrySnapshot::Contents load(sqlite3* db);
 }  // namespace sqlite_registry
+
+// The file every writer of a database rewrites after committing a registry change (its
+// content: the new version), so that a process holding a snapshot of the registries sees
+// with one read that it must look at the database again.
+class RegistryChangeMarker {
+ public:
+  explicit RegistryChangeMarker(const std::filesystem::path& database);
+  ~RegistryChangeMarker();
+  RegistryChangeMarker(const RegistryChangeMarker&) = delete;
+  RegistryChangeMarker& operator=(const RegistryChangeMarker&) = delete;
+
+  void announce(std::uint64_t version);
+  // The version last announced (0 when none or unreadable). One pread.
+  std::uint64_t read() const;
+
+ private:
+  int fd_ = -1;
+};
 
 }  // namespace ketenpoort

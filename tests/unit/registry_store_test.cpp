@@ -48,7 +48,7 @@ class RegistryStoreTest : public ::testing::Test {
   testing::TempDir dir_;
   ExchangeLogOptions options_;
   SubjectReferencer referencer_{std::string(32, 's')};
-  std::unique_ptr<ExchangeLog> log_;
+  std::unique_ptr<SqliteExchangeLog> log_;
   std::unique_ptr<RegistryStore> store_;
   const SubjectKey person_{SubjectKey::Kind::kBsn, "725763863"};
   const Oin amsterdam_ = *Oin::parse("00000099200000000363");
@@ -80,6 +80,28 @@ TEST_F(RegistryStoreTest, ConsentIsActiveFromGrantUntilWithdrawalAndBothAreLogge
   EXPECT_EQ(listed[0].statusOn(day("2025-11-15")), "active");
   EXPECT_EQ(listed[0].statusOn(day("2025-12-15")), "withdrawn");
   EXPECT_EQ(listed[0].evidence_ref, "dms://toestemming/881");
+}
+
+// The decisions read an in-memory snapshot; a change another process makes to the same
+// database (the consent CLI beside a running gateway) holds for the very next read.
+TEST_F(RegistryStoreTest, AChangeByAnotherProcessHoldsForTheNextDecision) {
+  const CivilDate today = day("2025-11-01");
+  ASSERT_FALSE(store_->findActive(person_, "elip", amsterdam_, today));  // the snapshot is loaded
+  SqliteExchangeLog other_log(options_);
+  SqliteRegistryStore other(options_.database, referencer_, other_log);
+  const auto granted = other.grantConsent(
+      {person_, "elip", amsterdam_, "dms://toestemming/882", day("2025-10-01"), std::nullopt});
+  ASSERT_TRUE(granted.ok) << granted.error;
+  EXPECT_EQ(store_->findActive(person_, "elip", amsterdam_, today), granted.id);
+  ASSERT_TRUE(other.withdrawConsent(granted.id, day("2025-10-15")).ok);
+  EXPECT_FALSE(store_->findActive(person_, "elip", amsterdam_, today));
+  EXPECT_EQ(store_->consent(granted.id)->statusOn(today), "withdrawn");
+  // And a change made here holds there, and here, at once.
+  const auto again = store_->grantConsent(
+      {person_, "elip", amsterdam_, "dms://toestemming/883", day("2025-10-20"), std::nullopt});
+  ASSERT_TRUE(again.ok);
+  EXPECT_EQ(store_->findActive(person_, "elip", amsterdam_, today), again.id);
+  EXPECT_EQ(other.findActive(person_, "elip", amsterdam_, today), again.id);
 }
 
 TEST_F(RegistryStoreTest, WithdrawingTwiceIsRefusedAndNotLogged) {

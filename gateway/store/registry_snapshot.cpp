@@ -1,0 +1,155 @@
+#include "gateway/store/registry_snapshot.hpp"
+
+#include <mutex>
+
+namespace ketenpoort {
+
+std::uint64_t RegistrySnapshot::version() const {
+  std::shared_lock lock(mutex_);
+  return contents_.version;
+}
+
+void RegistrySnapshot::replace(Contents contents) {
+  std::unique_lock lock(mutex_);
+  if (loaded_ && contents.version <= contents_.version) return;
+  contents_ = std::move(contents);
+  loaded_ = true;
+}
+
+bool RegistrySnapshot::apply(std::uint64_t from, std::uint64_t to, const std::vector<Change>& changes) {
+  std::unique_lock lock(mutex_);
+  if (contents_.version != from) return false;
+  for (const Change& change : changes) change(contents_);
+  contents_.version = to;
+  return true;
+}
+
+RegistrySnapshot::Change RegistrySnapshot::koppelingRecorded(KoppelingEntry k) {
+  return [k = std::move(k)](Contents& c) {
+    const std::string day = formatIsoDate(k.valid_from);
+    auto& rows = c.koppelingen[k.subject_ref];
+    // A new koppeling ends the one in force for that person.
+    for (Koppeling& row : rows) {
+      if (row.valid_until.empty() && row.valid_from < day) row.valid_until = day;
+    }
+    rows.push_back({k.gemeente_cbs_code, day, "", c.next_order++});
+  };
+}
+
+RegistrySnapshot::Change RegistrySnapshot::consentInserted(ConsentEntry consent) {
+  return [consent = std::move(consent)](Contents& c) {
+    c.consents_of[consent.subject_ref].push_back(consent.id);
+    c.consents[consent.id] = consent;
+  };
+}
+
+RegistrySnapshot::Change RegistrySnapshot::consentWithdrawn(std::string consent_id, CivilDate date) {
+  return [consent_id = std::move(consent_id), date](Contents& c) {
+    const auto it = c.consents.find(consent_id);
+    if (it != c.consents.end() && it->second.withdrawn.empty()) it->second.withdrawn = formatIsoDate(date);
+  };
+}
+
+RegistrySnapshot::Change RegistrySnapshot::agreementUpserted(AgreementEntry agreement) {
+  return [agreement = std::move(agreement)](Contents& c) { c.agreements[agreement.id] = agreement; };
+}
+
+RegistrySnapshot::Change RegistrySnapshot::identitiesLinked(IdentityLinkEntry link) {
+  return [link = std::move(link)](Contents& c) {
+    c.linked[link.bsn_ref] = link.vnummer_ref;
+    c.linked[link.vnummer_ref] = link.bsn_ref;
+  };
+}
+
+std::string RegistrySnapshot::linkedIn(const Contents& c, const std::string& ref) {
+  const auto it = c.linked.find(ref);
+  return it == c.linked.end() ? ref : it->second;
+}
+
+std::string RegistrySnapshot::linkedReference(const std::string& subject_ref) const {
+  std::shared_lock lock(mutex_);
+  return linkedIn(contents_, subject_ref);
+}
+
+std::optional<std::string> RegistrySnapshot::gemeenteOfReference(const std::string& subject_ref,
+                                                                 const CivilDate& date) const {
+  const std::string day = formatIsoDate(date);
+  std::shared_lock lock(mutex_);
+  const std::string linked = linkedIn(contents_, subject_ref);
+  // The latest koppeling in force wins: a person can be re-gekoppeld.
+  const Koppeling* best = nullptr;
+  for (const std::string* ref : {&subject_ref, &linked}) {
+    const auto it = contents_.koppelingen.find(*ref);
+    if (it == contents_.koppelingen.end()) continue;
+    for (const Koppeling& k : it->second) {
+      if (k.valid_from > day || (!k.valid_until.empty() && k.valid_until <= day)) continue;
+      if (!best || k.valid_from > best->valid_from || (k.valid_from == best->valid_from && k.order > best->order)) {
+        best = &k;
+      }
+    }
+    if (linked == subject_ref) break;
+  }
+  if (!best) return std::nullopt;
+  return best->gemeente_cbs_code;
+}
+
+IdentityRegistry::Link RegistrySnapshot::linkOf(const std::string& bsn_ref, const std::string& vnummer_ref) const {
+  std::shared_lock lock(mutex_);
+  const std::string of_bsn = linkedIn(contents_, bsn_ref);
+  const std::string of_vnummer = linkedIn(contents_, vnummer_ref);
+  if (of_bsn == vnummer_ref) return IdentityRegistry::Link::kLinked;
+  if (of_bsn != bsn_ref || of_vnummer != vnummer_ref) return IdentityRegistry::Link::kConflict;
+  return IdentityRegistry::Link::kUnknown;
+}
+
+std::optional<std::string> RegistrySnapshot::findAgreement(std::string_view party_id, std::string_view purpose_id,
+                                                           std::string_view gemeente_cbs_code,
+                                                           const CivilDate& date) const {
+  std::shared_lock lock(mutex_);
+  for (const auto& [id, a] : contents_.agreements) {
+    if (a.party_id == party_id && a.purpose_id == purpose_id && a.gemeente_cbs_code == gemeente_cbs_code &&
+        a.valid_from <= date && date <= a.valid_until) {
+      return id;
+    }
+  }
+  return std::nullopt;
+}
+
+std::optional<std::string> RegistrySnapshot::findConsent(const std::string& subject_ref, std::string_view purpose_id,
+                                                         std::string_view recipient_oin,
+                                                         const CivilDate& date) const {
+  const std::string day = formatIsoDate(date);
+  std::shared_lock lock(mutex_);
+  const std::string linked = linkedIn(contents_, subject_ref);
+  const ConsentEntry* best = nullptr;
+  for (const std::string* ref : {&subject_ref, &linked}) {
+    const auto ids = contents_.consents_of.find(*ref);
+    if (ids == contents_.consents_of.end()) continue;
+    for (const std::string& id : ids->second) {
+      const ConsentEntry& c = contents_.consents.at(id);
+      if (c.purpose_id != purpose_id || c.recipient_oin != recipient_oin || c.granted > day) continue;
+      if (!c.expires.empty() && c.expires <= day) continue;
+      if (!c.withdrawn.empty() && c.withdrawn <= day) continue;
+      if (!best || c.granted > best->granted) best = &c;
+    }
+    if (linked == subject_ref) break;
+  }
+  if (!best) return std::nullopt;
+  return best->id;
+}
+
+std::optional<ConsentEntry> RegistrySnapshot::consent(const std::string& id) const {
+  std::shared_lock lock(mutex_);
+  const auto it = contents_.consents.find(id);
+  if (it == contents_.consents.end()) return std::nullopt;
+  return it->second;
+}
+
+std::optional<AgreementEntry> RegistrySnapshot::agreement(const std::string& id) const {
+  std::shared_lock lock(mutex_);
+  const auto it = contents_.agreements.find(id);
+  if (it == contents_.agreements.end()) return std::nullopt;
+  return it->second;
+}
+
+}  // namespace ketenpoort

@@ -1,0 +1,85 @@
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <map>
+#include <optional>
+#include <shared_mutex>
+#include <string>
+#include <string_view>
+#include <unordered_map>
+#include <vector>
+
+#include "gateway/policy/registries.hpp"
+#include "gateway/store/store_transaction.hpp"
+
+namespace ketenpoort {
+
+// The registries (koppeling, agreements, consents, identity links) in memory, as of one
+// version of the store: what the policy engine and the delivery's basis check read on the
+// request path, so a decision never waits for a database or a lock held by a writer
+// (issue 14). The store's one writer keeps it current: it applies each committed change
+// here, in commit order, and a change made elsewhere (another process on the same file,
+// another node) makes the store load it anew before the next decision.
+//
+// Lookups answer exactly as the SQL of the SQLite store did (dates compared as ISO text,
+// "the latest koppeling in force wins", a person's linked identifier counts as the
+// person). Thread-safe: many readers, one writer at a time.
+class RegistrySnapshot {
+ public:
+  struct Koppeling {
+    std::string gemeente_cbs_code;
+    std::string valid_from;   // ISO date
+    std::string valid_until;  // ISO date, "" while in force
+    std::uint64_t order = 0;  // insertion order: the later of two on one day wins
+  };
+  struct Contents {
+    std::uint64_t version = 0;  // the store's registry version these contents are at
+    std::unordered_map<std::string, std::vector<Koppeling>> koppelingen;  // by subject ref
+    std::map<std::string, AgreementEntry> agreements;                      // by id
+    std::map<std::string, ConsentEntry> consents;                          // by id
+    std::unordered_map<std::string, std::vector<std::string>> consents_of;  // subject ref → ids
+    std::unordered_map<std::string, std::string> linked;                   // ref → ref, both ways
+    std::uint64_t next_order = 1;
+  };
+  // One committed change, to apply to the contents (what a StoreTransaction did).
+  using Change = std::function<void(Contents&)>;
+
+  std::uint64_t version() const;
+
+  // Replaces everything with `contents` (loaded by the store) unless the snapshot is at
+  // that version or newer already.
+  void replace(Contents contents);
+  // Applies the changes a transaction committed, which took the store's version from
+  // `from` to `to`. False (nothing applied) when the snapshot was not at `from`: a change
+  // made elsewhere came between, and the caller must load the registries anew.
+  bool apply(std::uint64_t from, std::uint64_t to, const std::vector<Change>& changes);
+
+  // The changes of StoreTransaction, as Change.
+  static Change koppelingRecorded(KoppelingEntry koppeling);
+  static Change consentInserted(ConsentEntry consent);
+  static Change consentWithdrawn(std::string consent_id, CivilDate date);
+  static Change agreementUpserted(AgreementEntry agreement);
+  static Change identitiesLinked(IdentityLinkEntry link);
+
+  // --- reads (the SQLite store's former queries) ---
+  std::optional<std::string> gemeenteOfReference(const std::string& subject_ref, const CivilDate& date) const;
+  // The reference linked to `subject_ref`, or `subject_ref` itself when none.
+  std::string linkedReference(const std::string& subject_ref) const;
+  IdentityRegistry::Link linkOf(const std::string& bsn_ref, const std::string& vnummer_ref) const;
+  std::optional<std::string> findAgreement(std::string_view party_id, std::string_view purpose_id,
+                                           std::string_view gemeente_cbs_code, const CivilDate& date) const;
+  std::optional<std::string> findConsent(const std::string& subject_ref, std::string_view purpose_id,
+                                         std::string_view recipient_oin, const CivilDate& date) const;
+  std::optional<ConsentEntry> consent(const std::string& id) const;
+  std::optional<AgreementEntry> agreement(const std::string& id) const;
+
+ private:
+  static std::string linkedIn(const Contents& c, const std::string& ref);
+
+  mutable std::shared_mutex mutex_;
+  Contents contents_;
+  bool loaded_ = false;
+};
+
+}  // namespace ketenpoort
