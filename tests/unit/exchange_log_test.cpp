@@ -165,7 +165,7 @@ TEST_F(ExchangeLogTest, TheWalIsCopiedBackWhileTheGatewayRuns) {
   SqliteExchangeLog log(options());
   for (int i = 0; i < 200; ++i) ASSERT_TRUE(log.appendAndWait(record(i)).ok);
   const auto database = options().database;
-  EXPECT_TRUE(testing::waitUntil([&] { return std::filesystem::file_size(database) > 4 * 65536; },
+  EXPECT_TRUE(testing::waitUntil([&] { return std::filesystem::file_size(database) > 16 * 4096; },
                                  std::chrono::seconds(3)))
       << "database file: " << std::filesystem::file_size(database) << " bytes";
 }
