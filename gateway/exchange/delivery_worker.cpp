@@ -73,7 +73,7 @@ void DeliveryWorker::wake() {
   wake_dispatcher_.notify_one();
 }
 
-void DeliveryWorker::submit(OutboxEntry entry) {
+void DeliveryWorker::submit(OutboxEntry entry, std::shared_ptr<const std::string> body) {
   if (entry.route != DeliveryRoute::kEndpoint) return;
   {
     std::lock_guard lock(mutex_);
@@ -83,7 +83,7 @@ void DeliveryWorker::submit(OutboxEntry entry) {
       woken_ = true;
       more_due_ = true;
     } else if (in_hand_.insert(entry.transaction_id).second) {
-      queue_.push_back(std::move(entry));
+      queue_.push_back({std::move(entry), std::move(body)});
       wake_workers_.notify_one();
       return;
     } else {
@@ -127,7 +127,7 @@ void DeliveryWorker::dispatch() {
     for (auto& entry : due) {
       if (finished_during_read_.contains(entry.transaction_id)) continue;
       if (in_hand_.insert(entry.transaction_id).second) {
-        queue_.push_back(std::move(entry));
+        queue_.push_back({std::move(entry), nullptr});
         ++added;
       }
     }
@@ -140,17 +140,17 @@ void DeliveryWorker::work() {
   for (;;) {
     wake_workers_.wait(lock, [this] { return stopping_ || !queue_.empty(); });
     if (stopping_) return;
-    OutboxEntry entry = std::move(queue_.front());
+    Due due = std::move(queue_.front());
     queue_.pop_front();
     ++unsettled_;
     lock.unlock();
     try {
-      deliver(entry);
+      deliver(due);
     } catch (const std::exception& e) {
       // The store failed under us before the outcome was handed over: the entry stays
       // due and is tried again.
-      logError("delivery-bookkeeping-failed", {{"transaction", entry.transaction_id}, {"error", e.what()}});
-      settle(entry.transaction_id);
+      logError("delivery-bookkeeping-failed", {{"transaction", due.entry.transaction_id}, {"error", e.what()}});
+      settle(due.entry.transaction_id);
     }
     lock.lock();
   }
@@ -171,7 +171,8 @@ void DeliveryWorker::settle(const std::string& transaction_id) {
 
 // The outcome is written in the background; the entry stays in hand (not taken again by
 // a read) until its new state is written (the body goes in the same write).
-void DeliveryWorker::deliver(const OutboxEntry& entry) {
+void DeliveryWorker::deliver(const Due& due) {
+  const OutboxEntry& entry = due.entry;
   if (basis_) {
     // A registry that cannot be read throws: the entry stays due (work() settles it).
     if (const auto which = basis_->withdrawn(entry)) {
@@ -190,7 +191,8 @@ void DeliveryWorker::deliver(const OutboxEntry& entry) {
   const std::string url = recipient ? endpointFor(*recipient, entry.flow) : std::string();
   const auto format = recipient ? adapters_.outbound_by_role.find(recipient->role)
                                 : adapters_.outbound_by_role.end();
-  std::optional<std::string> body = outbox_.body(entry.transaction_id);
+  // A new entry's body came along; a retry's or a recovered one's is read back.
+  std::optional<std::string> body = due.body ? std::optional<std::string>(*due.body) : outbox_.body(entry.transaction_id);
   DeliveryAttempt attempt;
   if (url.empty() || format == adapters_.outbound_by_role.end() || !adapters_.channel) {
     attempt.error = "recipient-endpoint-gone";  // the config changed since it was queued

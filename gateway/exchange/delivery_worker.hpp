@@ -3,6 +3,7 @@
 #include <chrono>
 #include <condition_variable>
 #include <deque>
+#include <memory>
 #include <mutex>
 #include <random>
 #include <set>
@@ -49,12 +50,17 @@ class DeliveryWorker {
   void wake();
   // A new entry, durable in the outbox already: handed to a worker without reading the
   // outbox back. When too many wait in memory, it is left to the next read.
-  void submit(OutboxEntry entry);
+  void submit(OutboxEntry entry, std::shared_ptr<const std::string> body = nullptr);
 
  private:
   void dispatch();
   void work();
-  void deliver(const OutboxEntry& entry);
+  // An entry to deliver, with its body when it came along (else read from the outbox).
+  struct Due {
+    OutboxEntry entry;
+    std::shared_ptr<const std::string> body;
+  };
+  void deliver(const Due& due);
   // The entry's outcome is durable (or could not be written): out of hand.
   void settle(const std::string& transaction_id);
 
@@ -72,7 +78,7 @@ class DeliveryWorker {
   bool more_due_ = false;      // the outbox may hold due entries no read has taken yet
   std::size_t unsettled_ = 0;  // taken by a worker, outcome not yet durable
   bool stopping_ = false;
-  std::deque<OutboxEntry> queue_;
+  std::deque<Due> queue_;
   std::set<std::string> in_hand_;  // queued or being delivered
   // Entries a worker finished since the dispatcher's current read of the outbox began:
   // that read may still show them due (delivered or rescheduled after it looked), and

@@ -50,20 +50,39 @@ void recordDecision(ExchangeRecord& r, const FlowDefinition& flow, const PolicyD
   r.retention_until = formatIsoDate(decision.retention_until);
 }
 
+namespace {
+// The change that makes a record the first of its transaction id, or nothing.
+StoreChange firstOfItsId(const std::function<void()>& known, const std::string& transaction_id) {
+  if (!known) return {};
+  return [transaction_id](StoreTransaction& tx) {
+    if (tx.exchangeLogged(transaction_id)) throw TransactionKnown();
+  };
+}
+
+std::function<void(const AppendResult&)> reportTo(std::function<void(bool ok)> done, std::function<void()> known) {
+  return [done = std::move(done), known = std::move(known)](const AppendResult& result) {
+    if (!result.ok && known && result.error == kTransactionKnown) {
+      known();
+    } else {
+      done(result.ok);
+    }
+  };
+}
+}  // namespace
+
 void logNotDone(const ExchangeContext& c, ExchangeRecord record, ExchangeOutcome outcome,
-                std::string_view reason, std::function<void(bool ok)> done) {
+                std::string_view reason, std::function<void(bool ok)> done, std::function<void()> known) {
   record.outcome = outcome;
   record.reason = std::string(reason);
   logInfo(outcome == ExchangeOutcome::kRefused ? "exchange-refused" : "exchange-failed",
           {{"flow", record.flow}, {"reason", record.reason}, {"transaction", record.transaction_id}});
-  c.log.append(std::move(record), [done = std::move(done)](const AppendResult& result) {
-    done(result.ok);
-  });
+  StoreChange change = firstOfItsId(known, record.transaction_id);
+  c.log.append(std::move(record), std::move(change), reportTo(std::move(done), std::move(known)));
 }
 
 void queueExchange(const ExchangeContext& c, ExchangeRecord record, const Party& recipient,
                    std::vector<StoreChange> changes, std::string body,
-                   std::function<void(bool ok)> done) {
+                   std::function<void(bool ok)> done, std::function<void()> known) {
   record.outcome = ExchangeOutcome::kQueued;
   OutboxEntry entry;
   entry.transaction_id = record.transaction_id;
@@ -83,14 +102,17 @@ void queueExchange(const ExchangeContext& c, ExchangeRecord record, const Party&
   const FlowDefinition* flow = c.catalogue.findFlow(record.flow);
   if (flow && flow->koppeling_required && recipient.cbs_code) entry.koppeling_cbs = *recipient.cbs_code;
   // Record, outbox entry, body and the registry changes: one transaction, one fsync.
-  changes.emplace_back([entry, body = std::move(body)](StoreTransaction& tx) { tx.enqueueDelivery(entry, body); });
+  if (StoreChange first = firstOfItsId(known, record.transaction_id)) changes.insert(changes.begin(), std::move(first));
+  auto shared_body = std::make_shared<const std::string>(std::move(body));
+  changes.emplace_back([entry, shared_body](StoreTransaction& tx) { tx.enqueueDelivery(entry, *shared_body); });
   auto change = [changes = std::move(changes)](StoreTransaction& tx) {
     for (const auto& ch : changes) ch(tx);
   };
   c.log.append(std::move(record), std::move(change),
-               [c, entry = std::move(entry), done = std::move(done)](const AppendResult& result) {
-    if (result.ok) c.submit_delivery(entry);
-    done(result.ok);
+               [c, entry = std::move(entry), shared_body, report = reportTo(std::move(done), std::move(known))](
+                   const AppendResult& result) {
+    if (result.ok) c.submit_delivery(entry, shared_body);
+    report(result);
   });
 }
 

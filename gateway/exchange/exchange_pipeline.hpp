@@ -28,8 +28,12 @@ void recordDecision(ExchangeRecord& record, const FlowDefinition& flow,
 
 // Logs an exchange that did not happen: refused by policy, or failed (a source system
 // that did not answer). `done(ok)` runs on the log's writer thread once it is durable.
+// With `known`, the record is written only if no exchange with its transaction id is
+// logged yet (checked by the log's writer, in its transaction); if one is, nothing is
+// written and `known()` runs instead of `done`.
 void logNotDone(const ExchangeContext& c, ExchangeRecord record, ExchangeOutcome outcome,
-                std::string_view reason, std::function<void(bool ok)> done);
+                std::string_view reason, std::function<void(bool ok)> done,
+                std::function<void()> known = nullptr);
 
 // The source system a query or derived flow reads from: the party of the flow's sender
 // role that has an endpoint for it, and the adapter that asks it.
@@ -46,9 +50,10 @@ Problem sourceProblem(const SourceReply& reply);
 // Queues an allowed exchange: its record, the outbox entry with the body and `changes` in
 // one transaction (one fsync); then the entry goes to delivery. `done(ok)` says whether
 // all of it is durable; when not, nothing was queued.
+// `known` as for logNotDone.
 void queueExchange(const ExchangeContext& c, ExchangeRecord record, const Party& recipient,
                    std::vector<StoreChange> changes, std::string body,
-                   std::function<void(bool ok)> done);
+                   std::function<void(bool ok)> done, std::function<void()> known = nullptr);
 
 // "00-<trace id>-<parent id>-<flags>" (W3C trace context): its trace id when well-formed,
 // else a new one.

@@ -45,7 +45,10 @@ class InFlight {
   std::set<std::string> keys_;
 };
 
-struct Push {
+struct Push : std::enable_shared_from_this<Push> {
+  Push(ExchangeContext context, ApiRequest r, Router::Respond answer, std::shared_ptr<InFlight> flights)
+      : c(std::move(context)), request(std::move(r)), respond(std::move(answer)), in_flight(std::move(flights)) {}
+
   ExchangeContext c;  // a copy: a push outlives the task that started it
   ApiRequest request;
   Router::Respond respond;
@@ -58,6 +61,7 @@ struct Push {
   std::string stated_purpose;  // the header as sent: compared, never stored or echoed
   std::string request_digest;
   std::string key;  // the transaction id: one decision at a time, whoever sends it
+  bool id_given = false;  // by the sender: its record must be the first of that id
 
   void finish(ApiResponse response) {
     in_flight->end(key);
@@ -78,12 +82,29 @@ struct Push {
     r.legal_basis = std::move(legal_basis);
     r.subject_ref = std::move(subject_ref);
     Problem problem = problems::refused(reason, std::move(detail));
-    const std::string instance = instancePath();
+    const bool first_of_its_id = id_given && reason != reasons::kTransactionConflict;
     // The callback runs on the log's writer thread; answering is a post, so it is quick.
-    logNotDone(c, std::move(r), ExchangeOutcome::kRefused, reason, [self = *this, problem, instance](bool ok) mutable {
-      self.finish(ok ? problemResponse(problem, instance)
-                     : problemResponse(problems::logUnavailable(), instance));
-    });
+    logNotDone(c, std::move(r), ExchangeOutcome::kRefused, reason,
+               [self = shared_from_this(), problem = std::move(problem)](bool ok) {
+                 self->finish(ok ? problemResponse(problem, self->instancePath())
+                                 : problemResponse(problems::logUnavailable(), self->instancePath()));
+               },
+               first_of_its_id ? knownHandler() : nullptr);
+  }
+
+  // The transaction id was logged before (the writer found it): answer from the first
+  // exchange. Reading it waits for the database, so not on the network thread.
+  std::function<void()> knownHandler() {
+    return [self = shared_from_this()] {
+      self->c.run_blocking([self] {
+        try {
+          self->answerKnownTransaction();
+        } catch (const std::exception& e) {
+          logError("push-failed", {{"error", e.what()}});
+          self->finish(problemResponse(problems::internalError(), self->instancePath()));
+        }
+      });
+    };
   }
 
   // The problem's instance: the route with the catalogue's flow name, never the URL's text.
@@ -112,11 +133,11 @@ struct Push {
     request_digest = requestDigest(named_flow, stated_purpose,
                                    requestHeader(request, "x-ontvanger"), request.body);
     key = transaction_id;
+    id_given = given_id.has_value();
     if (!in_flight->begin(key)) {
       respond(problemResponse(problems::transactionInProgress(), instancePath()));
       return;
     }
-    if (given_id && answerKnownTransaction()) return;
 
     if (!flow) {
       refuse(reasons::kFlowNotAllowed, "the catalogue has no flow by the name in the URL", {});
@@ -225,22 +246,21 @@ struct Push {
       changes.push_back(c.registries.identityLinkChange(decision.identity_link->first,
                                                         decision.identity_link->second, transaction_id));
     }
-    // Body first, then record + outbox entry in one transaction; 202 only after both.
-    const std::string instance = instancePath();
-    auto self = std::make_shared<Push>(*this);
+    // Record, outbox entry and body in one transaction; 202 only once it is durable.
     queueExchange(c, std::move(r), recipient, std::move(changes), std::move(body),
-                  [self, instance, recipient_id = recipient.id](bool ok) {
-      self->finish(ok ? jsonResponse(202, acceptedBody(self->transaction_id, self->flow_id, recipient_id))
-                      : problemResponse(problems::logUnavailable(), instance));
-    });
+                  [self = shared_from_this(), recipient_id = recipient.id](bool ok) {
+                    self->finish(ok ? jsonResponse(202, acceptedBody(self->transaction_id, self->flow_id, recipient_id))
+                                    : problemResponse(problems::logUnavailable(), self->instancePath()));
+                  },
+                  id_given ? knownHandler() : nullptr);
   }
 
   // A transaction id used before. The same sender with the same request hears the first
   // answer again; another sender, or another request under the id, is a conflict that
   // never touches the first exchange (its body, record or outbox entry).
-  bool answerKnownTransaction() {
+  void answerKnownTransaction() {
     const auto first = c.log.findTransaction(transaction_id);
-    if (!first) return false;
+    if (!first) throw std::runtime_error("the writer found the transaction, the reader did not");
     const ExchangeRecord& r = first->record;
     if (r.sender_oin != request.caller->oin.str() || r.request_sha256 != request_digest) {
       refuse(reasons::kTransactionConflict,
@@ -248,7 +268,7 @@ struct Push {
                  ? "this transaction id is in use by another exchange; use a new one"
                  : "this transaction id was sent before with another request; use a new one",
              {});
-      return true;
+      return;
     }
     logInfo("exchange-replayed", {{"flow", r.flow}, {"transaction", transaction_id}});
     if (r.outcome == ExchangeOutcome::kQueued || r.outcome == ExchangeOutcome::kDelivered) {
@@ -257,7 +277,6 @@ struct Push {
       finish(problemResponse(problems::refused(r.reason, "this transaction was refused when first sent"),
                              instancePath()));
     }
-    return true;
   }
 };
 
@@ -282,21 +301,20 @@ void addWorkerRoute(Router& router, const ExchangeContext& context, const char* 
 
 void addExchangeRoutes(Router& router, const ExchangeContext& context) {
   auto in_flight = std::make_shared<InFlight>();
+  // Decoded, mapped and decided right here on the connection's strand (microseconds, no
+  // database: registries come from memory); the log's writer is the only hand-off, and
+  // the answer comes back to the strand when the write is durable.
   router.addAsync("POST", "/v1/berichten/{flow}",
                   [context, in_flight](ApiRequest request, Router::Respond respond) {
-    context.run_blocking([context, in_flight, request = std::move(request),
-                          respond = std::move(respond)]() mutable {
-      auto push = std::make_shared<Push>(Push{context, std::move(request), respond, in_flight,
-                                              {}, {}, {}, {}, {}, {}, {}});
-      try {
-        push->run();
-      } catch (const std::exception& e) {
-        // A bug or a store that cannot be read: nothing was queued.
-        logError("push-failed", {{"error", e.what()}});
-        if (!push->key.empty()) push->in_flight->end(push->key);
-        respond(problemResponse(problems::internalError(), push->instancePath()));
-      }
-    });
+    auto push = std::make_shared<Push>(context, std::move(request), respond, in_flight);
+    try {
+      push->run();
+    } catch (const std::exception& e) {
+      // A bug or a registry that cannot be read: nothing was queued.
+      logError("push-failed", {{"error", e.what()}});
+      if (!push->key.empty()) push->in_flight->end(push->key);
+      respond(problemResponse(problems::internalError(), push->instancePath()));
+    }
   });
 
   addWorkerRoute(router, context, "GET", "/v1/postbus", [](const ExchangeContext& c, const ApiRequest& request) {

@@ -27,7 +27,9 @@ struct ExchangeContext {
   const DeliveryBasis& basis;  // checked again when a message leaves (postbus)
   BlockingExecutor run_blocking;
   BlockingExecutor run_query;  // waits on source systems (DUO); apart from run_blocking
-  std::function<void(OutboxEntry)> submit_delivery;  // a new entry is durable in the outbox
+  // A new entry is durable in the outbox; its body comes along, so delivery need not read
+  // it back.
+  std::function<void(OutboxEntry, std::shared_ptr<const std::string>)> submit_delivery;
 };
 
 // The message routes of the exchange listener (docs/api/openapi.yaml):

@@ -108,8 +108,8 @@ struct GatewayServer::Impl {
                                               [this](std::function<void()> work) {
                                                 asio::post(query_pool, std::move(work));
                                               },
-                                              [this](OutboxEntry entry) {
-                                                delivery.submit(std::move(entry));
+                                              [this](OutboxEntry entry, std::shared_ptr<const std::string> body) {
+                                                delivery.submit(std::move(entry), std::move(body));
                                               }};
     addExchangeRoutes(router, context);
     addQueryRoutes(router, context);

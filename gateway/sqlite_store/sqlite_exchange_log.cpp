@@ -128,6 +128,11 @@ class SqliteTransaction final : public StoreTransaction {
     sqlite_registry::linkIdentities(db_, l);
     changed(RegistrySnapshot::identitiesLinked(l));
   }
+  bool exchangeLogged(const std::string& transaction_id) override {
+    Statement q(db_, "SELECT 1 FROM exchange_log WHERE transaction_id = ?1 LIMIT 1");
+    q.bindText(1, transaction_id);
+    return q.step();
+  }
   void enqueueDelivery(const OutboxEntry& e, std::string_view body) override {
     sqlite_outbox::enqueue(db_, e, body);
   }

@@ -1,6 +1,7 @@
 #pragma once
 
 #include <optional>
+#include <stdexcept>
 #include <string>
 #include <string_view>
 
@@ -38,6 +39,13 @@ struct ConsentEntry {
   std::string statusOn(const CivilDate& date) const;
 };
 
+// What a change throws (and its record's append reports as error) when the exchange's
+// transaction id is logged already: the caller answers from the first exchange.
+inline constexpr std::string_view kTransactionKnown = "transaction-known";
+struct TransactionKnown : std::runtime_error {
+  TransactionKnown() : std::runtime_error(std::string(kTransactionKnown)) {}
+};
+
 struct AgreementEntry {
   std::string id;
   std::string party_id;
@@ -56,6 +64,11 @@ struct AgreementEntry {
 class StoreTransaction {
  public:
   virtual ~StoreTransaction() = default;
+
+  // Whether an exchange with this transaction id is logged already (committed, or earlier
+  // in this transaction). Asked by the one writer, so two pushes of one id cannot both
+  // pass it.
+  virtual bool exchangeLogged(const std::string& transaction_id) = 0;
 
   // A new koppeling ends the one in force for that person, so history stays queryable.
   virtual void recordKoppeling(const KoppelingEntry& koppeling) = 0;
