@@ -31,11 +31,13 @@
 #include <fstream>
 #include <iostream>
 #include <map>
+#include <memory>
 #include <mutex>
 #include <optional>
 #include <sstream>
 #include <string>
 #include <thread>
+#include <variant>
 #include <vector>
 
 #include <boost/json/object.hpp>
@@ -62,11 +64,14 @@ struct Options {
   fs::path nginx = "/usr/sbin/nginx";
   std::uint16_t base_port = 18440;
   bool skip_nginx = false;
+  unsigned idle = 0;  // > 0: only measure memory with this many idle authenticated connections
 };
 
 constexpr const char* kUsage = R"(usage: e2e_bench [--connections C] [--duration SECONDS] [--warmup SECONDS]
                  [--payloads N] [--workdir DIR] [--ketenpoort PATH] [--nginx PATH]
                  [--base-port PORT] [--skip-nginx]
+       e2e_bench --idle N [--workdir DIR] [--ketenpoort PATH] [--base-port PORT]
+         (the gateway's resident memory with N idle authenticated mTLS connections)
 )";
 
 std::optional<Options> parseOptions(int argc, char** argv) {
@@ -88,6 +93,7 @@ std::optional<Options> parseOptions(int argc, char** argv) {
       else if (flag == "--ketenpoort") o.ketenpoort = value;
       else if (flag == "--nginx") o.nginx = value;
       else if (flag == "--base-port") o.base_port = static_cast<std::uint16_t>(std::stoul(value));
+      else if (flag == "--idle") o.idle = static_cast<unsigned>(std::stoul(value));
       else return std::nullopt;
     } catch (const std::exception&) {
       return std::nullopt;
@@ -165,6 +171,15 @@ void waitForPort(std::uint16_t port, const ChildProcess& process, const char* wh
     }
     std::this_thread::sleep_for(std::chrono::milliseconds(50));
   }
+}
+
+// Resident set now (VmRSS) of a process, in KiB; 0 when it cannot be read.
+std::uint64_t rssKib(pid_t pid) {
+  std::ifstream status("/proc/" + std::to_string(pid) + "/status");
+  for (std::string line; std::getline(status, line);) {
+    if (line.starts_with("VmRSS:")) return std::stoull(line.substr(6));
+  }
+  return 0;
 }
 
 // Peak resident set (VmHWM) of a process, in KiB; 0 when it cannot be read.
@@ -448,6 +463,39 @@ std::string machine() {
   return std::to_string(std::thread::hardware_concurrency()) + " vCPU " + model;
 }
 
+// Opens `o.idle` mTLS connections as COA, each answered once (GET /v1/whoami) and then
+// left idle, and reads the gateway's resident set before and after.
+int measureIdle(const Options& o, const DemoEnvironment& env) {
+  ChildProcess gateway({o.ketenpoort.string(), "serve", "--config", env.config_file.string()},
+                       o.workdir / "gateway.log");
+  waitForPort(env.config.exchange.port, gateway, "the gateway");
+  const HttpsClientOptions client{"127.0.0.1", env.config.exchange.port, env.pkiDir() / "ca.pem",
+                                  env.certificateOf("coa"), env.keyOf("coa"), std::chrono::seconds(30)};
+  {  // one connection first, so start-up allocations are in the baseline
+    HttpsClient warm(client);
+    warm.request("GET", "/v1/whoami");
+  }
+  std::this_thread::sleep_for(std::chrono::seconds(1));
+  const std::uint64_t before = rssKib(gateway.pid());
+  std::vector<std::unique_ptr<HttpsClient>> clients;
+  std::size_t failed = 0;
+  for (unsigned i = 0; i < o.idle; ++i) {
+    clients.push_back(std::make_unique<HttpsClient>(client));
+    const auto answer = clients.back()->request("GET", "/v1/whoami");
+    if (!std::holds_alternative<HttpsResponse>(answer) || std::get<HttpsResponse>(answer).status != 200) ++failed;
+  }
+  std::this_thread::sleep_for(std::chrono::seconds(2));
+  const std::uint64_t after = rssKib(gateway.pid());
+  std::printf("idle: %u authenticated mTLS connections on %s\n", o.idle, machine().c_str());
+  std::printf("| gateway RSS before | with %u idle connections | per connection | failed |\n"
+              "|---:|---:|---:|---:|\n| %.1f MiB | %.1f MiB | %.1f KiB | %zu |\n",
+              o.idle, static_cast<double>(before) / 1024.0, static_cast<double>(after) / 1024.0,
+              static_cast<double>(after - before) / o.idle, failed);
+  clients.clear();
+  gateway.stop(SIGTERM);
+  return failed == 0 ? 0 : 1;
+}
+
 int run(const Options& o) {
   fs::remove_all(o.workdir);
   fs::create_directories(o.workdir);
@@ -457,6 +505,7 @@ int run(const Options& o) {
   ports.ops = static_cast<std::uint16_t>(o.base_port + 2);
   ports.gemeente_receivers = static_cast<std::uint16_t>(o.base_port + 10);
   const DemoEnvironment env = createDemoEnvironment(o.workdir / "env", ports);
+  if (o.idle > 0) return measureIdle(o, env);
   const Party* amsterdam = env.config.findPartyById("gemeente-0363");
   const auto receiver_url = parseHttpsUrl(amsterdam->endpoints.at(0).url);
   for (std::uint16_t port : {ports.exchange, ports.audit, ports.ops, receiver_url->port,
