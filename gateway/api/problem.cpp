@@ -56,6 +56,11 @@ Problem internalError() {
 Problem invalidQuery(std::string detail) {
   return {400, "invalid-query", "The query parameters are not valid", std::move(detail)};
 }
+Problem bsnInUrl(const std::string& post_form) {
+  return {400, "bsn-in-url", "A BSN does not belong in a URL",
+          "URLs end up in access logs, proxies and browser history; send it in the JSON body of " +
+              post_form + " instead"};
+}
 Problem logUnavailable() {
   return {503, "log-unavailable", "The exchange log cannot be written",
           "nothing was done; try again when the gateway reports ready"};

@@ -31,6 +31,10 @@ Problem invalidClientCertificate(std::string detail);
 Problem roleNotAllowed(std::string detail);
 Problem internalError();
 Problem invalidQuery(std::string detail);
+// A BSN in a URL (query string): refused before anything is done with it. Personal data
+// does not belong where access logs, proxies and browser history keep it; `post_form`
+// names the route that takes it in its body.
+Problem bsnInUrl(const std::string& post_form);
 Problem logUnavailable();
 // A refused exchange: the code is the refusal's reason (policy engine or invalid-message).
 Problem refused(std::string_view reason, std::string detail);

@@ -2,9 +2,11 @@
 
 #include <boost/json/array.hpp>
 #include <boost/json/object.hpp>
+#include <boost/json/parse.hpp>
 #include <boost/json/serialize.hpp>
 
 #include <algorithm>
+#include <map>
 #include <memory>
 #include <variant>
 
@@ -21,11 +23,37 @@ ApiResponse json(const boost::json::value& body) {
   return r;
 }
 
+// The parameters of a query: from the URL's query string (GET), or from the JSON body of a
+// POST, an object of strings (the form that may name a person: a BSN never goes in a URL).
+std::variant<std::map<std::string, std::string>, Problem> parametersOf(const ApiRequest& request,
+                                                                    const std::string& route) {
+  if (request.method == "GET") {
+    const auto params = parseQueryString(request.query);
+    if (!params) return problems::invalidQuery("malformed or repeated query parameter");
+    if (params->contains("bsn")) return problems::bsnInUrl("POST " + route);
+    return *params;
+  }
+  boost::system::error_code ec;
+  const boost::json::value body = boost::json::parse(request.body, ec);
+  const boost::json::object* fields = ec ? nullptr : body.if_object();
+  if (!request.query.empty() || !fields) {
+    return problems::invalidQuery("the body is a JSON object of strings and the URL has no query");
+  }
+  std::map<std::string, std::string> params;
+  for (const auto& [key, value] : *fields) {
+    if (!value.is_string()) return problems::invalidQuery("every parameter is a string");
+    params.emplace(std::string(key), std::string(value.as_string()));
+  }
+  return params;
+}
+
 // Reads the parameters a query allows into a filter; a problem for anything else.
 std::variant<ExchangeQuery, Problem> filterFrom(const AuditApiContext& c, const ApiRequest& request,
+                                              const std::string& route,
                                               const std::vector<std::string_view>& allowed) {
-  const auto params = parseQueryString(request.query);
-  if (!params) return problems::invalidQuery("malformed or repeated query parameter");
+  auto parsed = parametersOf(request, route);
+  if (auto* problem = std::get_if<Problem>(&parsed)) return *problem;
+  const auto* params = &std::get<std::map<std::string, std::string>>(parsed);
   ExchangeQuery f;
   const Party* organisation = c.config.findPartyById(request.caller->organisation.value_or(""));
   if (!organisation) return problems::roleNotAllowed("the caller serves no configured organisation");
@@ -90,33 +118,39 @@ boost::json::object exchangeJson(const LoggedExchange& e, const GatewayConfig& c
 }
 
 // The common shape of every audit route: on a worker, check the parameters, record the
-// query in the exchange log, then answer.
+// query in the exchange log, then answer. GET takes its parameters in the URL; a query
+// that can name a person (`bsn` allowed) is also a POST with them in the body, and its
+// GET refuses a BSN.
 void addQuery(Router& router, const AuditApiContext& context, const std::string& name,
               const std::vector<std::string_view>& allowed,
               const std::function<boost::json::value(const AuditApiContext&, const ExchangeQuery&)>& answer) {
-  router.addAsync("GET", "/v1/audit/" + name,
-                  [context, name, allowed, answer](ApiRequest request, Router::Respond respond) {
-    context.run_blocking([context, name, allowed, answer, request = std::move(request),
-                          respond = std::move(respond)] {
-      ApiResponse response;
-      try {
-        const auto parsed = filterFrom(context, request, allowed);
-        if (const auto* problem = std::get_if<Problem>(&parsed)) {
-          response = problemResponse(*problem, request.path);
-        } else {
-          const ExchangeQuery& filter = std::get<ExchangeQuery>(parsed);
-          if (!recordAuditQuery(context.log, request.caller->oin.str(), name, filter).ok) {
-            response = problemResponse(problems::logUnavailable(), request.path);
+  const std::string route = "/v1/audit/" + name;
+  const bool names_a_person = std::find(allowed.begin(), allowed.end(), "bsn") != allowed.end();
+  for (const char* method : {"GET", "POST"}) {
+    if (std::string_view(method) == "POST" && !names_a_person) continue;
+    router.addAsync(method, route, [context, name, route, allowed, answer](ApiRequest request, Router::Respond respond) {
+      context.run_blocking([context, name, route, allowed, answer, request = std::move(request),
+                            respond = std::move(respond)] {
+        ApiResponse response;
+        try {
+          const auto parsed = filterFrom(context, request, route, allowed);
+          if (const auto* problem = std::get_if<Problem>(&parsed)) {
+            response = problemResponse(*problem, route);
           } else {
-            response = json(answer(context, filter));
+            const ExchangeQuery& filter = std::get<ExchangeQuery>(parsed);
+            if (!recordAuditQuery(context.log, request.caller->oin.str(), name, filter).ok) {
+              response = problemResponse(problems::logUnavailable(), route);
+            } else {
+              response = json(answer(context, filter));
+            }
           }
+        } catch (const std::exception&) {
+          response = problemResponse(problems::internalError(), route);
         }
-      } catch (const std::exception&) {
-        response = problemResponse(problems::internalError(), request.path);
-      }
-      respond(std::move(response));
+        respond(std::move(response));
+      });
     });
-  });
+  }
 }
 
 std::vector<LoggedExchange> exchangesOnly(const AuditApiContext& c, const ExchangeQuery& f) {

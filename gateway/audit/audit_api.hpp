@@ -20,9 +20,11 @@ struct AuditApiContext {
 };
 
 // The privacy officer's queries on the audit listener, as JSON (docs/api/openapi.yaml):
-//   GET /v1/audit/exchanges?bsn=&from=&to=&flow=&party=&outcome=
+//   GET  /v1/audit/exchanges?from=&to=&flow=&party=&outcome=
+//   POST /v1/audit/exchanges   the same filters and `bsn` in a JSON body (one person's report)
 //   GET /v1/audit/refusals?from=&to=      GET /v1/audit/withheld?from=&to=
-//   GET /v1/audit/consents?bsn=
+//   GET  /v1/audit/consents    POST /v1/audit/consents {"bsn": …}
+// A BSN never goes in a URL: a `bsn` in a query string is refused (400 bsn-in-url).
 // Answers cover only exchanges of the caller's own organisation. Each query is written to
 // the exchange log first; if that fails the answer is 503 log-unavailable. The routes keep
 // a copy of `context`; what it refers to must outlive the router.

@@ -3,6 +3,7 @@
 #include "gateway/cli/demo_chain.hpp"
 
 #include <boost/json/parse.hpp>
+#include <boost/json/serialize.hpp>
 
 #include <cstdio>
 
@@ -31,6 +32,11 @@ struct Caller {
     return std::get<HttpsResponse>(result);
   }
 };
+
+// A query names its person in the body (a BSN never goes in a URL).
+std::string bsnBody(const std::string& bsn) {
+  return boost::json::serialize(boost::json::object{{"bsn", bsn}});
+}
 
 std::string problemCode(const HttpsResponse& r) {
   boost::system::error_code ec;
@@ -137,8 +143,8 @@ ChainOutcome runChainScenario(const DemoEnvironment& env, GatewayServer& server,
             status(persons.amina, "2026-06-01"), {{"Content-Type", "application/xml"}}),
        202);
   step("duo.inburgeringsstatus", "Amsterdam asks DUO about person 1",
-       call("gemeente-0363", "GET", "/v1/bevragingen/duo.inburgeringsstatus?bsn=" + persons.amina,
-            "regie-inburgering"),
+       call("gemeente-0363", "POST", "/v1/bevragingen/duo.inburgeringsstatus", "regie-inburgering",
+            bsnBody(persons.amina), {{"Content-Type", "application/json"}}),
        200);
 
   // Person 2: ELIP.
@@ -171,8 +177,8 @@ ChainOutcome runChainScenario(const DemoEnvironment& env, GatewayServer& server,
 
   // Person 3: old law.
   step("duo.inburgeringsstatus", "Amsterdam asks DUO about person 3",
-       call("gemeente-0363", "GET", "/v1/bevragingen/duo.inburgeringsstatus?bsn=" + persons.old_law,
-            "regie-inburgering"),
+       call("gemeente-0363", "POST", "/v1/bevragingen/duo.inburgeringsstatus", "regie-inburgering",
+            bsnBody(persons.old_law), {{"Content-Type", "application/json"}}),
        403, "law-regime");
   const HttpsResponse counts = step("duo.elip-signaal", "Amsterdam: old-law ELIP counts only",
                                     call("gemeente-0363", "GET", "/v1/aantallen/duo.elip-signaal", "elip"), 200);

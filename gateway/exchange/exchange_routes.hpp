@@ -43,7 +43,8 @@ struct ExchangeContext {
 // must outlive the router.
 void addExchangeRoutes(Router& router, const ExchangeContext& context);
 
-// GET /v1/bevragingen/{flow}?bsn=…   a query (X-Doelbinding): the gateway decides what it
+// POST /v1/bevragingen/{flow} {"bsn": …}   a query (X-Doelbinding; the person in the body,
+// never in the URL: GET …?bsn= is answered 400 bsn-in-url): the gateway decides what it
 // can before asking (flow, purpose, koppeling, agreement, consent), then asks the source
 // system within <queries timeout-ms>, decides again on the answer (law regime, fields)
 // and answers 200 with only what may pass. A source that fails, is slow or answers

@@ -1,6 +1,7 @@
+#include <boost/json/parse.hpp>
+
 #include <memory>
 
-#include "gateway/api/query_string.hpp"
 #include "gateway/diagnostics/diagnostic_log.hpp"
 #include "gateway/exchange/exchange_pipeline.hpp"
 #include "gateway/identity/bsn.hpp"
@@ -67,12 +68,17 @@ struct Query : std::enable_shared_from_this<Query> {
     stated_purpose = requestHeader(request, "x-doelbinding");
     purpose = knownPurpose(c.catalogue, stated_purpose);
     trace_id = traceIdFrom(requestHeader(request, "traceparent"));
-    const auto params = parseQueryString(request.query);
-    if (!params || params->size() != 1 || !params->contains("bsn")) {
-      respond(problemResponse(problems::invalidQuery("give exactly one parameter: bsn"), instancePath()));
+    // {"bsn": "…"} and nothing else: the person is named in the body, never in the URL.
+    boost::system::error_code ec;
+    const boost::json::value body = boost::json::parse(request.body, ec);
+    const boost::json::object* fields = ec ? nullptr : body.if_object();
+    const boost::json::value* given = fields && fields->size() == 1 ? fields->if_contains("bsn") : nullptr;
+    if (!request.query.empty() || !given || !given->is_string()) {
+      respond(problemResponse(problems::invalidQuery("the body is {\"bsn\": \"<9 digits>\"} and the URL has no query"),
+                              instancePath()));
       return;
     }
-    bsn = params->at("bsn");
+    bsn = std::string(given->as_string());
     if (!isValidBsn(bsn)) {
       respond(problemResponse(problems::invalidQuery("bsn is not a valid BSN (elfproef)"), instancePath()));
       return;
@@ -165,7 +171,11 @@ struct Query : std::enable_shared_from_this<Query> {
 }  // namespace
 
 void addQueryRoutes(Router& router, const ExchangeContext& context) {
-  router.addAsync("GET", "/v1/bevragingen/{flow}", [context](ApiRequest request, Router::Respond respond) {
+  // The former form, GET …?bsn=: refused before anything is read from it.
+  router.add("GET", "/v1/bevragingen/{flow}", [](const ApiRequest&) {
+    return problemResponse(problems::bsnInUrl("POST /v1/bevragingen/{flow}"), "/v1/bevragingen/{flow}");
+  });
+  router.addAsync("POST", "/v1/bevragingen/{flow}", [context](ApiRequest request, Router::Respond respond) {
     context.run_blocking([context, request = std::move(request), respond = std::move(respond)]() mutable {
       auto query = std::make_shared<Query>(context, std::move(request), std::move(respond));
       try {

@@ -133,7 +133,9 @@ class ChainFixture : public GatewayFixture {
 
   HttpsResponse askDuo(const std::string& party, const std::string& bsn,
                        const std::string& purpose = "regie-inburgering") {
-    return call(party, "GET", "/v1/bevragingen/duo.inburgeringsstatus?bsn=" + bsn, purpose);
+    // The person in the body, never in the URL.
+    return call(party, "POST", "/v1/bevragingen/duo.inburgeringsstatus", purpose, R"({"bsn":")" + bsn + R"("})",
+                {{"Content-Type", "application/json"}});
   }
 
   static std::string code(const HttpsResponse& r) {

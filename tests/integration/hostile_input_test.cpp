@@ -127,8 +127,8 @@ TEST_F(HostileInputTest, NamesFromBodiesUrlsAndHeadersNeverReachTheLogOrTheProbl
   const HttpsResponse purpose = pushProfile(profile(kPersonA, "1000000001", "0363"),
                                             {{"X-Doelbinding", marker + "-doel"}});
   EXPECT_THAT(purpose.body, Not(HasSubstr(marker)));
-  const HttpsResponse query = call("gemeente-0363", "GET", "/v1/bevragingen/" + marker + "?bsn=" + kCandidate,
-                                   marker + "-doel");
+  const HttpsResponse query = call("gemeente-0363", "POST", "/v1/bevragingen/" + marker, marker + "-doel",
+                                   R"({"bsn":")" + std::string(kCandidate) + R"("})");
   EXPECT_THAT(query.body, Not(HasSubstr(marker)));
 
   bool withheld_counted = false;
@@ -148,6 +148,24 @@ TEST_F(HostileInputTest, NamesFromBodiesUrlsAndHeadersNeverReachTheLogOrTheProbl
 }
 
 // Defect 5: bytes that are not UTF-8 text are refused, naming the field but not its value.
+// A BSN is personal data: in a URL it lands in access logs, proxies and browser history.
+// The old GET form is refused before anything is asked or logged; the POST form works.
+TEST_F(HostileInputTest, ABsnInAUrlIsRefusedBeforeAnythingIsDone) {
+  const auto before = server_->exchangeLog().lastSequence();
+  const HttpsResponse in_url =
+      call("gemeente-0363", "GET", "/v1/bevragingen/duo.inburgeringsstatus?bsn=" + std::string(kCandidate),
+           "regie-inburgering");
+  EXPECT_EQ(in_url.status, 400u);
+  EXPECT_EQ(code(in_url), "bsn-in-url");
+  EXPECT_THAT(in_url.body, Not(HasSubstr(kCandidate)));
+  EXPECT_EQ(server_->exchangeLog().lastSequence(), before);
+  // Nor does the POST form take the number from the URL.
+  EXPECT_EQ(call("gemeente-0363", "POST", "/v1/bevragingen/duo.inburgeringsstatus?bsn=" + std::string(kCandidate),
+                 "regie-inburgering", R"({"bsn":")" + std::string(kCandidate) + R"("})").status,
+            400u);
+  EXPECT_EQ(askDuo("gemeente-0363", kCandidate).status, 200u);
+}
+
 TEST_F(HostileInputTest, TextThatIsNotUtf8IsRefusedAndNeverForwarded) {
   for (const std::string& bad : {std::string("Am\xff\xfe"), std::string("Am\x01na"), std::string("Am\xc3")}) {
     std::string document = profile(kPersonA, "1000000001", "0363");

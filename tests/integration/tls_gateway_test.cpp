@@ -530,13 +530,19 @@ TEST_F(TlsGatewayTest, AuditApiAnswersTheOfficerAboutItsOwnOrganisationOnly) {
   append("00000099200000000518", ExchangeOutcome::kRefused, "no-koppeling");
   append("00000099200000000363", ExchangeOutcome::kRefused, "law-regime");
 
-  const auto ask = [&](const std::string& target) {
+  const auto ask = [&](const std::string& target, const std::string& method = "GET", const std::string& body = {}) {
     TestTlsClient officer(server_->auditPort(), asParty("fg-0363"));
-    auto response = officer.request("GET", target);
+    auto response = officer.request(method, target, body);
     EXPECT_TRUE(response) << officer.lastError();
     return response.value_or(TestResponse{});
   };
-  const auto report = ask("/v1/audit/exchanges?bsn=" + bsn);
+  // The person is named in the body; a BSN in the URL is refused before anything is done.
+  const auto in_url = ask("/v1/audit/exchanges?bsn=" + bsn);
+  EXPECT_EQ(in_url.status, 400u);
+  EXPECT_EQ(problemCode(in_url), "bsn-in-url");
+  EXPECT_EQ(in_url.body.find(bsn), std::string::npos);
+  EXPECT_EQ(problemCode(ask("/v1/audit/consents?bsn=" + bsn)), "bsn-in-url");
+  const auto report = ask("/v1/audit/exchanges", "POST", R"({"bsn":")" + bsn + R"("})");
   ASSERT_EQ(report.status, 200u) << report.body;
   const auto exchanges = boost::json::parse(report.body).at("exchanges").as_array();
   ASSERT_EQ(exchanges.size(), 2u);  // both Amsterdam's, not the one towards 's-Gravenhage
@@ -555,7 +561,10 @@ TEST_F(TlsGatewayTest, AuditApiAnswersTheOfficerAboutItsOwnOrganisationOnly) {
   EXPECT_EQ(bad.status, 400u);
   EXPECT_EQ(problemCode(bad), "invalid-query");
   EXPECT_THAT(bad.body, ::testing::Not(HasSubstr("colourzz")));  // a name from the URL, not echoed
-  EXPECT_EQ(ask("/v1/audit/exchanges?bsn=123456789").status, 400u);
+  EXPECT_EQ(problemCode(ask("/v1/audit/exchanges", "POST", R"({"bsn":"123456789"})")), "invalid-query");
+  EXPECT_EQ(problemCode(ask("/v1/audit/exchanges", "POST", R"({"bsn":725763863})")), "invalid-query");
+  EXPECT_EQ(ask("/v1/audit/consents", "POST", R"({"bsn":")" + bsn + R"("})").status, 200u);
+  EXPECT_EQ(ask("/v1/audit/refusals", "POST", "{}").status, 405u);  // names no person: GET only
   // A flow filter is recorded with the query: only a flow the gateway knows is taken.
   const auto unknown_flow = ask("/v1/audit/exchanges?flow=zzmarker");
   EXPECT_EQ(unknown_flow.status, 400u);
@@ -574,7 +583,7 @@ TEST_F(TlsGatewayTest, AuditApiAnswersTheOfficerAboutItsOwnOrganisationOnly) {
   EXPECT_EQ(problemCode(unavailable), "log-unavailable");
   EXPECT_EQ(unavailable.body.find("coa.klantprofiel"), std::string::npos);
   EXPECT_EQ(server_->exchangeLog().lastSequence(), before);
-  EXPECT_EQ(before, 1u + 3u + 5u);  // the agreement, three exchanges, five answered queries
+  EXPECT_EQ(before, 1u + 3u + 6u);  // the agreement, three exchanges, six answered queries
 }
 
 TEST_F(TlsGatewayTest, HttpsClientTalksToTheGateway) {
