@@ -1,7 +1,9 @@
 #include "gateway/store/subject_reference.hpp"
 
 #include <openssl/evp.h>
+#include <openssl/core_names.h>
 #include <openssl/hmac.h>
+#include <openssl/params.h>
 #include <openssl/rand.h>
 
 #include <stdexcept>
@@ -11,8 +13,31 @@
 
 namespace ketenpoort {
 
+struct SubjectReferencer::KeyedMac {
+  explicit KeyedMac(const std::string& key) {
+    EVP_MAC* hmac = EVP_MAC_fetch(nullptr, "HMAC", nullptr);
+    if (hmac == nullptr) throw std::runtime_error("HMAC is not available");
+    context = EVP_MAC_CTX_new(hmac);
+    EVP_MAC_free(hmac);  // the context keeps its own reference
+    char digest[] = "SHA256";
+    const OSSL_PARAM params[] = {OSSL_PARAM_construct_utf8_string(OSSL_MAC_PARAM_DIGEST, digest, 0),
+                                 OSSL_PARAM_construct_end()};
+    if (context == nullptr ||
+        EVP_MAC_init(context, reinterpret_cast<const unsigned char*>(key.data()), key.size(), params) != 1) {
+      EVP_MAC_CTX_free(context);
+      throw std::runtime_error("cannot key HMAC-SHA256");
+    }
+  }
+  ~KeyedMac() { EVP_MAC_CTX_free(context); }
+  KeyedMac(const KeyedMac&) = delete;
+  KeyedMac& operator=(const KeyedMac&) = delete;
+
+  EVP_MAC_CTX* context = nullptr;  // keyed, never updated: only duplicated
+};
+
 SubjectReferencer::SubjectReferencer(std::string key) : key_(std::move(key)) {
   if (key_.size() != kKeyBytes) throw std::runtime_error("subject key must be 32 bytes");
+  mac_ = std::make_shared<const KeyedMac>(key_);
 }
 
 SubjectReferencer SubjectReferencer::loadOrCreate(const std::filesystem::path& key_file) {
@@ -29,9 +54,13 @@ std::string SubjectReferencer::reference(const SubjectKey& subject) const {
   const std::string message =
       (subject.kind == SubjectKey::Kind::kBsn ? "bsn:" : "vnummer:") + subject.value;
   unsigned char mac[EVP_MAX_MD_SIZE];
-  unsigned int length = 0;
-  HMAC(EVP_sha256(), key_.data(), static_cast<int>(key_.size()),
-       reinterpret_cast<const unsigned char*>(message.data()), message.size(), mac, &length);
+  std::size_t length = 0;
+  EVP_MAC_CTX* context = EVP_MAC_CTX_dup(mac_->context);
+  const bool ok = context != nullptr &&
+                  EVP_MAC_update(context, reinterpret_cast<const unsigned char*>(message.data()), message.size()) == 1 &&
+                  EVP_MAC_final(context, mac, &length, sizeof mac) == 1;
+  EVP_MAC_CTX_free(context);
+  if (!ok) throw std::runtime_error("HMAC-SHA256 failed");
   return toHex(mac, length);
 }
 

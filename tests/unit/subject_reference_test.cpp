@@ -22,6 +22,19 @@ TEST(SubjectReference, IsAKeyedHashThatNeverContainsTheNumber) {
   EXPECT_NE(ref, referencer.reference({SubjectKey::Kind::kVnummer, "725763863"}));
 }
 
+// HMAC-SHA256("bsn:" + number) under the key, exactly: the references in a database stay
+// valid across versions of the gateway (values from Python's hmac module).
+TEST(SubjectReference, IsHmacSha256OfKindAndNumber) {
+  const SubjectReferencer referencer(std::string(32, 'k'));
+  EXPECT_EQ(referencer.reference({SubjectKey::Kind::kBsn, "725763863"}),
+            "021cadbeeb2a50510e477db313bae09aab14a4fccbfdd41aef7ffe183224e67a");
+  EXPECT_EQ(referencer.reference({SubjectKey::Kind::kVnummer, "1000000001"}),
+            "ad3ccb055c0143d20a6a2f72f5a7ffdbe1b3a0eac0ea20783c1f09f83a516dad");
+  const SubjectReferencer copy = referencer;  // copies share the keyed context
+  EXPECT_EQ(copy.reference({SubjectKey::Kind::kBsn, "725763863"}),
+            referencer.reference({SubjectKey::Kind::kBsn, "725763863"}));
+}
+
 TEST(SubjectReference, KeyIsCreatedOnceWithMode0600AndReused) {
   testing::TempDir dir;
   const auto key = dir.path() / "subject.key";
