@@ -2,6 +2,7 @@
 
 #include <map>
 #include <string>
+#include <string_view>
 #include <utility>
 #include <vector>
 
@@ -18,6 +19,14 @@ struct ApiRequest {
   std::map<std::string, std::string> headers;  // names lower-cased
   std::string body;
   const Party* caller = nullptr;             // never null once routed
+  // The "{name}" segments of the matched route, by name (set by Router::dispatch).
+  std::map<std::string, std::string, std::less<>> path_params;
+
+  // The value of the route's "{name}" segment; "" when the route has none by that name.
+  std::string_view param(std::string_view name) const {
+    const auto it = path_params.find(name);
+    return it == path_params.end() ? std::string_view() : std::string_view(it->second);
+  }
 };
 
 struct ApiResponse {

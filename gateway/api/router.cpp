@@ -18,7 +18,9 @@ void Router::addAsync(std::string method, std::string path_template, AsyncHandle
   routes_.push_back({std::move(method), std::move(path_template), {}, std::move(handler)});
 }
 
-bool Router::matches(std::string_view path_template, std::string_view path) {
+bool Router::matches(std::string_view path_template, std::string_view path,
+                     std::map<std::string, std::string, std::less<>>& params) {
+  params.clear();
   // Segment by segment; "{name}" matches one non-empty segment.
   for (;;) {
     const auto t_end = path_template.find('/', 1);
@@ -27,6 +29,7 @@ bool Router::matches(std::string_view path_template, std::string_view path) {
     const std::string_view p = path.substr(0, p_end);
     if (t.size() > 2 && t.substr(0, 2) == "/{" && t.back() == '}') {
       if (p.size() < 2 || p[0] != '/') return false;
+      params.insert_or_assign(std::string(t.substr(2, t.size() - 3)), std::string(p.substr(1)));
     } else if (t != p) {
       return false;
     }
@@ -38,22 +41,13 @@ bool Router::matches(std::string_view path_template, std::string_view path) {
   }
 }
 
-// The value of "{name}" segment number `index` (0-based among all segments) of `path`.
-std::string_view pathSegment(std::string_view path, std::size_t index) {
-  std::size_t start = 0;
-  for (std::size_t i = 0; i <= index; ++i) {
-    start = path.find('/', start);
-    if (start == std::string_view::npos) return {};
-    ++start;
-  }
-  return path.substr(start, path.find('/', start) - start);
-}
-
-Router::Outcome Router::dispatch(const ApiRequest& request) const {
+Router::Outcome Router::dispatch(ApiRequest& request) const {
   std::string allowed;
+  std::map<std::string, std::string, std::less<>> params;
   for (const Route& route : routes_) {
-    if (!matches(route.path_template, request.path)) continue;
+    if (!matches(route.path_template, request.path, params)) continue;
     if (route.method == request.method) {
+      request.path_params = std::move(params);
       if (route.async) return {{}, route.async, route.path_template};
       return {route.handler(request), {}, route.path_template};
     }

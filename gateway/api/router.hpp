@@ -15,9 +15,6 @@ using BlockingExecutor = std::function<void(std::function<void()>)>;
 
 ApiResponse problemResponse(const Problem& problem, std::string_view instance);
 
-// Segment `index` (0-based) of a path: pathSegment("/v1/postbus/abc/ack", 2) is "abc".
-std::string_view pathSegment(std::string_view path, std::size_t index);
-
 // Maps method and path to a handler. Routes are exact paths or have "{name}" segments,
 // each matching one non-empty segment; the matched template is the route label used in metrics, so no
 // request-specific value (and no personal data) ever becomes a label.
@@ -37,7 +34,8 @@ class Router {
 
   void add(std::string method, std::string path_template, Handler handler);
   void addAsync(std::string method, std::string path_template, AsyncHandler handler);
-  Outcome dispatch(const ApiRequest& request) const;
+  // Finds the route and fills `request.path_params` from its "{name}" segments.
+  Outcome dispatch(ApiRequest& request) const;
 
  private:
   struct Route {
@@ -46,7 +44,9 @@ class Router {
     Handler handler;
     AsyncHandler async;
   };
-  static bool matches(std::string_view path_template, std::string_view path);
+  // Whether `path` matches; its "{name}" segments into `params` when it does.
+  static bool matches(std::string_view path_template, std::string_view path,
+                      std::map<std::string, std::string, std::less<>>& params);
 
   std::vector<Route> routes_;
 };

@@ -114,7 +114,7 @@ struct Push : std::enable_shared_from_this<Push> {
 
   void run() {
     const Party& sender = *request.caller;
-    const std::string_view named_flow = pathSegment(request.path, 2);
+    const std::string_view named_flow = request.param("flow");
     const FlowDefinition* flow = c.catalogue.findFlow(named_flow);
     if (flow) flow_id = flow->id;
     stated_purpose = requestHeader(request, "x-doelbinding");
@@ -306,14 +306,14 @@ void addExchangeRoutes(Router& router, const ExchangeContext& context) {
   // the answer comes back to the strand when the write is durable.
   router.addAsync("POST", "/v1/berichten/{flow}",
                   [context, in_flight](ApiRequest request, Router::Respond respond) {
-    auto push = std::make_shared<Push>(context, std::move(request), respond, in_flight);
+    auto push = std::make_shared<Push>(context, std::move(request), std::move(respond), in_flight);
     try {
       push->run();
     } catch (const std::exception& e) {
       // A bug or a registry that cannot be read: nothing was queued.
       logError("push-failed", {{"error", e.what()}});
       if (!push->key.empty()) push->in_flight->end(push->key);
-      respond(problemResponse(problems::internalError(), push->instancePath()));
+      push->respond(problemResponse(problems::internalError(), push->instancePath()));
     }
   });
 
@@ -342,7 +342,7 @@ void addExchangeRoutes(Router& router, const ExchangeContext& context) {
   // transaction does not exist.
   addWorkerRoute(router, context, "GET", "/v1/transacties/{id}",
                  [](const ExchangeContext& c, const ApiRequest& request) {
-    const auto id = canonicalUuid(pathSegment(request.path, 2));
+    const auto id = canonicalUuid(request.param("id"));
     if (!id) return problemResponse(problems::invalidTransactionId(), "/v1/transacties/{id}");
     const auto entry = c.outbox.find(*id);
     const std::string caller = request.caller->oin.str();
@@ -364,7 +364,7 @@ void addExchangeRoutes(Router& router, const ExchangeContext& context) {
 
   addWorkerRoute(router, context, "POST", "/v1/postbus/{id}/ack",
                  [](const ExchangeContext& c, const ApiRequest& request) {
-    const auto id = canonicalUuid(pathSegment(request.path, 2));
+    const auto id = canonicalUuid(request.param("id"));
     if (!id) return problemResponse(problems::invalidTransactionId(), "/v1/postbus/{id}/ack");
     // Only the recipient's own entry can be acknowledged; another's looks absent.
     if (!c.outbox.acknowledge(request.caller->id, *id)) {

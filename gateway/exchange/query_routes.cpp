@@ -63,7 +63,7 @@ struct Query : std::enable_shared_from_this<Query> {
 
   // On a worker: everything that can be decided before the source is asked.
   void start() {
-    const FlowDefinition* flow = c.catalogue.findFlow(pathSegment(request.path, 2));
+    const FlowDefinition* flow = c.catalogue.findFlow(request.param("flow"));
     if (flow) flow_id = flow->id;
     stated_purpose = requestHeader(request, "x-doelbinding");
     purpose = knownPurpose(c.catalogue, stated_purpose);
