@@ -87,44 +87,43 @@ void closeDatabase(sqlite3* db) {
   sqlite3_close(db);
 }
 
+namespace {
+// Runs `use` on the connection's cache under its lock; false when the connection has no
+// cache (opened elsewhere) or `use` says so.
+template <class Use>
+bool withCache(sqlite3* db, Use use) {
+  Caches& c = caches();
+  std::shared_lock lock(c.mutex);
+  const auto it = c.by_connection.find(db);
+  if (it == c.by_connection.end()) return false;
+  std::lock_guard connection_lock(it->second->mutex);
+  return use(*it->second);
+}
+}  // namespace
+
 sqlite3_stmt* borrowStatement(sqlite3* db, std::string_view sql) {
-  {
-    Caches& c = caches();
-    std::shared_lock lock(c.mutex);
-    const auto it = c.by_connection.find(db);
-    if (it != c.by_connection.end()) {
-      ConnectionCache& cache = *it->second;
-      std::lock_guard connection_lock(cache.mutex);
-      const auto found = cache.idle.find(std::string(sql));
-      if (found != cache.idle.end() && !found->second.empty()) {
-        sqlite3_stmt* statement = found->second.back();
-        found->second.pop_back();
-        return statement;
-      }
-    }
-  }
-  return prepare(db, sql);
+  sqlite3_stmt* statement = nullptr;
+  withCache(db, [&](ConnectionCache& cache) {
+    const auto found = cache.idle.find(std::string(sql));
+    if (found == cache.idle.end() || found->second.empty()) return false;
+    statement = found->second.back();
+    found->second.pop_back();
+    return true;
+  });
+  return statement != nullptr ? statement : prepare(db, sql);
 }
 
 void returnStatement(sqlite3* db, std::string_view sql, sqlite3_stmt* statement) {
   if (statement == nullptr) return;
   sqlite3_reset(statement);
   sqlite3_clear_bindings(statement);
-  {
-    Caches& c = caches();
-    std::shared_lock lock(c.mutex);
-    const auto it = c.by_connection.find(db);
-    if (it != c.by_connection.end()) {
-      ConnectionCache& cache = *it->second;
-      std::lock_guard connection_lock(cache.mutex);
-      auto& idle = cache.idle[std::string(sql)];
-      if (idle.size() < kMaxIdlePerSql) {
-        idle.push_back(statement);
-        return;
-      }
-    }
-  }
-  sqlite3_finalize(statement);
+  const bool kept = withCache(db, [&](ConnectionCache& cache) {
+    auto& idle = cache.idle[std::string(sql)];
+    if (idle.size() >= kMaxIdlePerSql) return false;
+    idle.push_back(statement);
+    return true;
+  });
+  if (!kept) sqlite3_finalize(statement);
 }
 
 }  // namespace ketenpoort::store_internal
