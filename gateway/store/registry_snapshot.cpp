@@ -71,24 +71,33 @@ std::string RegistrySnapshot::linkedReference(const std::string& subject_ref) co
   return linkedIn(contents_, subject_ref);
 }
 
+namespace {
+// The rows `index` holds for a person: under `ref`, and under the identifier linked to it.
+template <class Row, class Visit>
+void forPerson(const std::unordered_map<std::string, std::vector<Row>>& index, const std::string& ref,
+               const std::string& linked, Visit visit) {
+  for (const std::string* key : {&ref, &linked}) {
+    const auto it = index.find(*key);
+    if (it != index.end()) {
+      for (const Row& row : it->second) visit(row);
+    }
+    if (linked == ref) break;
+  }
+}
+}  // namespace
+
 std::optional<std::string> RegistrySnapshot::gemeenteOfReference(const std::string& subject_ref,
                                                                  const CivilDate& date) const {
   const std::string day = formatIsoDate(date);
   std::shared_lock lock(mutex_);
-  const std::string linked = linkedIn(contents_, subject_ref);
   // The latest koppeling in force wins: a person can be re-gekoppeld.
   const Koppeling* best = nullptr;
-  for (const std::string* ref : {&subject_ref, &linked}) {
-    const auto it = contents_.koppelingen.find(*ref);
-    if (it == contents_.koppelingen.end()) continue;
-    for (const Koppeling& k : it->second) {
-      if (k.valid_from > day || (!k.valid_until.empty() && k.valid_until <= day)) continue;
-      if (!best || k.valid_from > best->valid_from || (k.valid_from == best->valid_from && k.order > best->order)) {
-        best = &k;
-      }
+  forPerson(contents_.koppelingen, subject_ref, linkedIn(contents_, subject_ref), [&](const Koppeling& k) {
+    if (k.valid_from > day || (!k.valid_until.empty() && k.valid_until <= day)) return;
+    if (!best || k.valid_from > best->valid_from || (k.valid_from == best->valid_from && k.order > best->order)) {
+      best = &k;
     }
-    if (linked == subject_ref) break;
-  }
+  });
   if (!best) return std::nullopt;
   return best->gemeente_cbs_code;
 }
@@ -120,20 +129,14 @@ std::optional<std::string> RegistrySnapshot::findConsent(const std::string& subj
                                                          const CivilDate& date) const {
   const std::string day = formatIsoDate(date);
   std::shared_lock lock(mutex_);
-  const std::string linked = linkedIn(contents_, subject_ref);
   const ConsentEntry* best = nullptr;
-  for (const std::string* ref : {&subject_ref, &linked}) {
-    const auto ids = contents_.consents_of.find(*ref);
-    if (ids == contents_.consents_of.end()) continue;
-    for (const std::string& id : ids->second) {
-      const ConsentEntry& c = contents_.consents.at(id);
-      if (c.purpose_id != purpose_id || c.recipient_oin != recipient_oin || c.granted > day) continue;
-      if (!c.expires.empty() && c.expires <= day) continue;
-      if (!c.withdrawn.empty() && c.withdrawn <= day) continue;
-      if (!best || c.granted > best->granted) best = &c;
-    }
-    if (linked == subject_ref) break;
-  }
+  forPerson(contents_.consents_of, subject_ref, linkedIn(contents_, subject_ref), [&](const std::string& id) {
+    const ConsentEntry& c = contents_.consents.at(id);
+    if (c.purpose_id != purpose_id || c.recipient_oin != recipient_oin || c.granted > day) return;
+    if (!c.expires.empty() && c.expires <= day) return;
+    if (!c.withdrawn.empty() && c.withdrawn <= day) return;
+    if (!best || c.granted > best->granted) best = &c;
+  });
   if (!best) return std::nullopt;
   return best->id;
 }
