@@ -215,9 +215,7 @@ struct SqliteExchangeLog::Writer {
                        "signature = excluded.signature");
       tail.emplace(db, "SELECT seq, record_hash FROM exchange_log ORDER BY seq DESC LIMIT 1");
       readTail(last_sequence, last_hash);
-      Statement last_cp(db, "SELECT COALESCE(MAX(seq), 0) FROM log_checkpoints");
-      last_cp.step();
-      checkpointed_sequence = static_cast<std::uint64_t>(last_cp.integer(0));
+      checkpointed_sequence = lastCheckpointSequence();
     } catch (const std::exception& e) {
       resetStatements();
       closeDatabase(db);
@@ -656,8 +654,14 @@ void SqliteExchangeLog::run() {
       if (!healthy_.exchange(true)) logInfo("exchange-log-writable", {});
       // The snapshot takes what committed before anyone hears of it (the callbacks
       // below); if another process changed the registries in between, it loads anew.
-      if (!batch.empty() &&
-          !registry_snapshot_.apply(registry_version_before, registry_version_after, registry_changes)) {
+      // Without changes of its own, a batch only compares versions (readers are not held up
+      // by an exclusive lock on every commit).
+      const bool snapshot_behind =
+          !batch.empty() &&
+          (registry_changes.empty()
+               ? registry_snapshot_.version() != registry_version_before
+               : !registry_snapshot_.apply(registry_version_before, registry_version_after, registry_changes));
+      if (snapshot_behind) {
         try {
           reloadRegistries();
         } catch (const std::exception& e) {

@@ -1,5 +1,6 @@
 #include "gateway/sqlite_store/sqlite_statement.hpp"
 
+#include <functional>
 #include <memory>
 #include <mutex>
 #include <shared_mutex>
@@ -13,9 +14,14 @@ namespace {
 // The statements of one connection not in use right now, by SQL text. A connection is
 // used by one thread at a time, so its mutex is uncontended; it only guards against a
 // caller that hands a connection from thread to thread.
+// Looked up by string_view: no string is built for a lookup on the hot path.
+struct SqlHash {
+  using is_transparent = void;
+  std::size_t operator()(std::string_view sql) const { return std::hash<std::string_view>{}(sql); }
+};
 struct ConnectionCache {
   std::mutex mutex;
-  std::unordered_map<std::string, std::vector<sqlite3_stmt*>> idle;
+  std::unordered_map<std::string, std::vector<sqlite3_stmt*>, SqlHash, std::equal_to<>> idle;
 };
 
 struct Caches {
@@ -104,7 +110,7 @@ bool withCache(sqlite3* db, Use use) {
 sqlite3_stmt* borrowStatement(sqlite3* db, std::string_view sql) {
   sqlite3_stmt* statement = nullptr;
   withCache(db, [&](ConnectionCache& cache) {
-    const auto found = cache.idle.find(std::string(sql));
+    const auto found = cache.idle.find(sql);
     if (found == cache.idle.end() || found->second.empty()) return false;
     statement = found->second.back();
     found->second.pop_back();
@@ -118,7 +124,9 @@ void returnStatement(sqlite3* db, std::string_view sql, sqlite3_stmt* statement)
   sqlite3_reset(statement);
   sqlite3_clear_bindings(statement);
   const bool kept = withCache(db, [&](ConnectionCache& cache) {
-    auto& idle = cache.idle[std::string(sql)];
+    auto found = cache.idle.find(sql);
+    if (found == cache.idle.end()) found = cache.idle.emplace(std::string(sql), std::vector<sqlite3_stmt*>()).first;
+    auto& idle = found->second;
     if (idle.size() >= kMaxIdlePerSql) return false;
     idle.push_back(statement);
     return true;

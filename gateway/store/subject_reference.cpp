@@ -2,7 +2,6 @@
 
 #include <openssl/evp.h>
 #include <openssl/core_names.h>
-#include <openssl/hmac.h>
 #include <openssl/params.h>
 #include <openssl/rand.h>
 
