@@ -1,9 +1,7 @@
 #pragma once
 
-#include <map>
+#include <chrono>
 #include <memory>
-#include <mutex>
-#include <vector>
 
 #include "gateway/config/gateway_config.hpp"
 #include "gateway/exchange/exchange_adapters.hpp"
@@ -14,19 +12,23 @@ namespace ketenpoort {
 // Delivers to a recipient's HTTPS endpoint with the gateway's own client certificate
 // (docs/adapters/gemeente.md). Headers carry the transaction id (the receiver's
 // idempotency key), flow, purpose, legal basis and the trace. 2xx is delivered; 409 is
-// the receiver saying it has this transaction already, also delivered. Keeps keep-alive
-// connections per endpoint, shared by the delivery workers.
+// the receiver saying it has this transaction already, also delivered. Runs on the
+// gateway's network threads with keep-alive connections per endpoint
+// (HttpsConnectionPool), as many as deliveries are in flight.
 class HttpsDeliveryChannel final : public DeliveryChannel {
  public:
   HttpsDeliveryChannel(TlsFiles gateway_tls, std::chrono::milliseconds timeout);
-  DeliveryAttempt deliver(const std::string& url, const OutboxEntry& entry,
-                          std::string_view content_type, const std::string& body) override;
+  ~HttpsDeliveryChannel() override;
+  // Throws std::runtime_error when the gateway's TLS material cannot be loaded.
+  void open(boost::asio::io_context& network) override;
+  void close() override;
+  void deliver(const std::string& url, const OutboxEntry& entry, std::string_view content_type,
+               std::shared_ptr<const std::string> body, Done done) override;
 
  private:
   TlsFiles tls_;
   std::chrono::milliseconds timeout_;
-  std::mutex mutex_;
-  std::map<std::string, std::vector<std::unique_ptr<HttpsClient>>> idle_;  // by host:port
+  std::unique_ptr<HttpsConnectionPool> pool_;  // from open() to close()
 };
 
 }  // namespace ketenpoort

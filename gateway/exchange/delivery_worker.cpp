@@ -41,28 +41,21 @@ DeliveryWorker::DeliveryWorker(const GatewayConfig& config, OutboxStore& outbox,
 DeliveryWorker::~DeliveryWorker() { stop(); }
 
 void DeliveryWorker::start() {
-  dispatcher_ = std::thread([this] { dispatch(); });
-  for (unsigned i = 0; i < std::max(1u, config_.outbox.workers); ++i) {
-    workers_.emplace_back([this] { work(); });
-  }
+  reader_ = std::thread([this] { readOutbox(); });
 }
 
 void DeliveryWorker::stop() {
   {
     std::lock_guard lock(mutex_);
-    if (stopping_ && !dispatcher_.joinable()) return;
+    if (stopping_ && !reader_.joinable()) return;
     stopping_ = true;
   }
-  wake_dispatcher_.notify_all();
-  wake_workers_.notify_all();
-  if (dispatcher_.joinable()) dispatcher_.join();
-  for (auto& t : workers_) {
-    if (t.joinable()) t.join();
-  }
-  workers_.clear();
+  wake_reader_.notify_all();
+  if (reader_.joinable()) reader_.join();
   // Outcomes still being written call back into this object.
   std::unique_lock lock(mutex_);
-  settled_.wait(lock, [this] { return unsettled_ == 0; });
+  settled_.wait(lock, [this] { return recording_ == 0; });
+  queue_.clear();
 }
 
 void DeliveryWorker::wake() {
@@ -70,34 +63,33 @@ void DeliveryWorker::wake() {
     std::lock_guard lock(mutex_);
     woken_ = true;
   }
-  wake_dispatcher_.notify_one();
+  wake_reader_.notify_one();
 }
 
 void DeliveryWorker::submit(OutboxEntry entry, std::shared_ptr<const std::string> body) {
   if (entry.route != DeliveryRoute::kEndpoint) return;
+  bool left_in_outbox = false;
   {
     std::lock_guard lock(mutex_);
     if (stopping_) return;
     if (queue_.size() >= kBatch) {
-      // Left in the outbox; the dispatcher reads it when there is room.
+      // Left in the outbox; the reader takes it when there is room.
       woken_ = true;
       more_due_ = true;
+      left_in_outbox = true;
     } else if (in_hand_.insert(entry.transaction_id).second) {
       queue_.push_back({std::move(entry), std::move(body)});
-      wake_workers_.notify_one();
-      return;
-    } else {
-      return;
     }
   }
-  wake_dispatcher_.notify_one();
+  if (left_in_outbox) wake_reader_.notify_one();
+  pump();
 }
 
-void DeliveryWorker::dispatch() {
+void DeliveryWorker::readOutbox() {
   auto gauges_due = std::chrono::steady_clock::now();
   std::unique_lock lock(mutex_);
   while (!stopping_) {
-    wake_dispatcher_.wait_for(lock, kPollEvery, [this] { return stopping_ || woken_; });
+    wake_reader_.wait_for(lock, kPollEvery, [this] { return stopping_ || woken_; });
     if (stopping_) break;
     woken_ = false;
     const bool room = queue_.size() < kBatch;
@@ -121,39 +113,67 @@ void DeliveryWorker::dispatch() {
       logWarn("outbox-unreadable", {{"error", e.what()}});
     }
     lock.lock();
-    // A full read may have left more behind: read again once the workers are through.
+    // A full read may have left more behind: read again once the deliveries are through.
     more_due_ = room && due.size() >= limit;
-    std::size_t added = 0;
+    std::erase_if(due, [this](const OutboxEntry& e) { return in_hand_.contains(e.transaction_id); });
+    lock.unlock();
+    // The bodies are read here, on this thread, so that no network thread waits on the
+    // database; one that is gone by now (delivered meanwhile) is skipped below.
+    std::vector<Due> taken;
+    taken.reserve(due.size());
     for (auto& entry : due) {
-      if (finished_during_read_.contains(entry.transaction_id)) continue;
-      if (in_hand_.insert(entry.transaction_id).second) {
-        queue_.push_back({std::move(entry), nullptr});
+      std::optional<std::string> body;
+      try {
+        body = outbox_.body(entry.transaction_id);
+      } catch (const std::exception& e) {
+        logWarn("outbox-unreadable", {{"error", e.what()}});
+        continue;
+      }
+      taken.push_back({std::move(entry), body ? std::make_shared<const std::string>(std::move(*body)) : nullptr});
+    }
+    lock.lock();
+    std::size_t added = 0;
+    for (auto& next : taken) {
+      if (finished_during_read_.contains(next.entry.transaction_id)) continue;
+      if (in_hand_.insert(next.entry.transaction_id).second) {
+        queue_.push_back(std::move(next));
         ++added;
       }
     }
-    if (added > 0) wake_workers_.notify_all();
+    if (added > 0) {
+      lock.unlock();
+      pump();
+      lock.lock();
+    }
   }
 }
 
-void DeliveryWorker::work() {
+void DeliveryWorker::pump() {
+  const std::size_t limit = std::max(1u, config_.outbox.workers);
   std::unique_lock lock(mutex_);
-  for (;;) {
-    wake_workers_.wait(lock, [this] { return stopping_ || !queue_.empty(); });
-    if (stopping_) return;
+  // One thread starts attempts at a time; an attempt whose channel answers at once comes
+  // back here and leaves the next start to the loop below (no recursion).
+  if (pumping_) return;
+  pumping_ = true;
+  while (!stopping_ && in_flight_ < limit && !queue_.empty()) {
     Due due = std::move(queue_.front());
     queue_.pop_front();
-    ++unsettled_;
+    ++in_flight_;
     lock.unlock();
-    try {
-      deliver(due);
-    } catch (const std::exception& e) {
-      // The store failed under us before the outcome was handed over: the entry stays
-      // due and is tried again.
-      logError("delivery-bookkeeping-failed", {{"transaction", due.entry.transaction_id}, {"error", e.what()}});
-      settle(due.entry.transaction_id);
-    }
+    attempt(due);
     lock.lock();
   }
+  pumping_ = false;
+}
+
+void DeliveryWorker::release(const std::string& transaction_id) {
+  {
+    std::lock_guard lock(mutex_);
+    --in_flight_;
+    in_hand_.erase(transaction_id);
+    finished_during_read_.insert(transaction_id);
+  }
+  pump();
 }
 
 void DeliveryWorker::settle(const std::string& transaction_id) {
@@ -161,21 +181,32 @@ void DeliveryWorker::settle(const std::string& transaction_id) {
     std::lock_guard lock(mutex_);
     in_hand_.erase(transaction_id);
     finished_during_read_.insert(transaction_id);
-    --unsettled_;
+    --recording_;
     // Something may be waiting in the outbox that did not fit in memory.
     if (queue_.empty() && more_due_) woken_ = true;
   }
-  wake_dispatcher_.notify_one();
+  wake_reader_.notify_one();
   settled_.notify_all();
 }
 
-// The outcome is written in the background; the entry stays in hand (not taken again by
-// a read) until its new state is written (the body goes in the same write).
-void DeliveryWorker::deliver(const Due& due) {
+void DeliveryWorker::attempt(const Due& due) {
   const OutboxEntry& entry = due.entry;
   if (basis_) {
-    // A registry that cannot be read throws: the entry stays due (work() settles it).
-    if (const auto which = basis_->withdrawn(entry)) {
+    std::optional<std::string> which;
+    try {
+      which = basis_->withdrawn(entry);
+    } catch (const std::exception& e) {
+      // A registry that cannot be read: the entry stays due and is tried again.
+      logError("delivery-bookkeeping-failed", {{"transaction", entry.transaction_id}, {"error", e.what()}});
+      release(entry.transaction_id);
+      return;
+    }
+    if (which) {
+      {
+        std::lock_guard lock(mutex_);
+        --in_flight_;
+        ++recording_;
+      }
       metrics_.delivery_attempts.inc({"withdrawn"});
       const std::string id = entry.transaction_id;
       basis_->recordWithdrawal(entry, *which, [this, id](bool ok) {
@@ -184,6 +215,7 @@ void DeliveryWorker::deliver(const Due& due) {
         }
         settle(id);
       });
+      pump();
       return;
     }
   }
@@ -191,50 +223,72 @@ void DeliveryWorker::deliver(const Due& due) {
   const std::string url = recipient ? endpointFor(*recipient, entry.flow) : std::string();
   const auto format = recipient ? adapters_.outbound_by_role.find(recipient->role)
                                 : adapters_.outbound_by_role.end();
-  // A new entry's body came along; a retry's or a recovered one's is read back.
-  std::optional<std::string> body = due.body ? std::optional<std::string>(*due.body) : outbox_.body(entry.transaction_id);
-  DeliveryAttempt attempt;
   if (url.empty() || format == adapters_.outbound_by_role.end() || !adapters_.channel) {
-    attempt.error = "recipient-endpoint-gone";  // the config changed since it was queued
-  } else if (!body) {
-    attempt.error = "payload-missing";
+    finish(entry, {false, "recipient-endpoint-gone"});  // the config changed since it was queued
+  } else if (!due.body) {
+    finish(entry, {false, "payload-missing"});
   } else {
-    attempt = adapters_.channel->deliver(url, entry, format->second->contentType(), *body);
+    adapters_.channel->deliver(url, entry, format->second->contentType(), due.body,
+                               [this, entry](const DeliveryAttempt& outcome) { finish(entry, outcome); });
   }
-  const std::string id = entry.transaction_id;
+}
+
+// The outcome is written in the background; the entry stays in hand (not taken again by
+// a read) until its new state is written (the body goes in the same write).
+void DeliveryWorker::finish(const OutboxEntry& entry, const DeliveryAttempt& attempt) {
+  {
+    std::lock_guard lock(mutex_);
+    if (stopping_) {
+      // Not recorded: a failure now may be the shutdown itself. Due again at the next start.
+      --in_flight_;
+      in_hand_.erase(entry.transaction_id);
+      return;
+    }
+    --in_flight_;
+    ++recording_;
+  }
+  pump();
+  const std::string& id = entry.transaction_id;
   const auto settled = [this, id](const char* what) {
     return [this, id, what](bool ok, const std::string& error) {
       if (!ok) logError("delivery-bookkeeping-failed", {{"transaction", id}, {"outcome", what}, {"error", error}});
       settle(id);
     };
   };
-  if (attempt.delivered) {
-    metrics_.delivery_attempts.inc({"delivered"});
-    outbox_.markDelivered(id, settled("delivered"));
-    return;
+  try {
+    if (attempt.delivered) {
+      metrics_.delivery_attempts.inc({"delivered"});
+      outbox_.markDelivered(id, settled("delivered"));
+      return;
+    }
+    const std::uint32_t failed = entry.attempts + 1;
+    if (failed >= config_.outbox.max_attempts || attempt.error == "payload-missing") {
+      metrics_.delivery_attempts.inc({"dead-letter"});
+      logError("delivery-dead-letter", {{"transaction", id},
+                                        {"recipient", entry.recipient_party_id},
+                                        {"attempts", failed},
+                                        {"error", attempt.error}});
+      outbox_.recordFailure(id, attempt.error, std::nullopt, settled("dead-letter"));
+      return;
+    }
+    std::chrono::milliseconds delay;
+    {
+      std::lock_guard lock(mutex_);
+      delay = retryDelay(config_.outbox, failed, rng_);
+    }
+    metrics_.delivery_attempts.inc({"failed"});
+    logInfo("delivery-retry", {{"transaction", id},
+                               {"recipient", entry.recipient_party_id},
+                               {"attempt", failed},
+                               {"retry_in_ms", delay.count()},
+                               {"error", attempt.error}});
+    outbox_.recordFailure(id, attempt.error, nowMs() + delay.count(), settled("retry"));
+  } catch (const std::exception& e) {
+    // The store failed under us before the outcome was handed over: the entry stays due
+    // and is tried again.
+    logError("delivery-bookkeeping-failed", {{"transaction", id}, {"error", e.what()}});
+    settle(id);
   }
-  const std::uint32_t failed = entry.attempts + 1;
-  if (failed >= config_.outbox.max_attempts || attempt.error == "payload-missing") {
-    metrics_.delivery_attempts.inc({"dead-letter"});
-    logError("delivery-dead-letter", {{"transaction", id},
-                                      {"recipient", entry.recipient_party_id},
-                                      {"attempts", failed},
-                                      {"error", attempt.error}});
-    outbox_.recordFailure(id, attempt.error, std::nullopt, settled("dead-letter"));
-    return;
-  }
-  std::chrono::milliseconds delay;
-  {
-    std::lock_guard lock(mutex_);
-    delay = retryDelay(config_.outbox, failed, rng_);
-  }
-  metrics_.delivery_attempts.inc({"failed"});
-  logInfo("delivery-retry", {{"transaction", id},
-                             {"recipient", entry.recipient_party_id},
-                             {"attempt", failed},
-                             {"retry_in_ms", delay.count()},
-                             {"error", attempt.error}});
-  outbox_.recordFailure(id, attempt.error, nowMs() + delay.count(), settled("retry"));
 }
 
 }  // namespace ketenpoort

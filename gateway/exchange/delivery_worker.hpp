@@ -8,7 +8,6 @@
 #include <random>
 #include <set>
 #include <thread>
-#include <vector>
 
 #include "gateway/config/gateway_config.hpp"
 #include "gateway/diagnostics/metrics.hpp"
@@ -24,15 +23,17 @@ namespace ketenpoort {
 std::chrono::milliseconds retryDelay(const OutboxSettings& settings, std::uint32_t failed_attempts,
                                      std::mt19937_64& rng);
 
-// Takes due outbox entries to their recipients' endpoints. A new entry is handed to the
-// worker threads directly (submit) once it is durable; a dispatcher thread reads the
+// Takes due outbox entries to their recipients' endpoints. A new entry is handed over
+// directly (submit) once it is durable, with its body; an outbox reader thread reads the
 // outbox for the rest (retries whose time has come, what was waiting at start-up, what
-// did not fit in memory) every 200 ms or when woken. Success marks the entry delivered
-// and removes its body in one write; a failure schedules a retry, until the last attempt puts
-// the entry in dead-letter. Outcomes are written in the background, so a worker goes on
-// to the next entry at once; an entry stays in hand until its outcome is durable. An
-// entry is in at most one worker's hands; after a crash, what was in flight is simply due
-// again, and the receiver's idempotency check on the transaction id drops a repeat.
+// did not fit in memory) every 200 ms or when woken. Deliveries are asynchronous on the
+// channel (the gateway's network threads), at most `outbox/@workers` in flight at once;
+// no thread waits on a recipient. Success marks the entry delivered and removes its body
+// in one write; a failure schedules a retry (its time is durable in the outbox), until
+// the last attempt puts the entry in dead-letter. An entry stays in hand until its
+// outcome is durable, and is in hand at most once; after a crash, what was in flight is
+// simply due again, and the receiver's idempotency check on the transaction id drops a
+// repeat.
 class DeliveryWorker {
  public:
   // With `basis`, every attempt first checks that the exchange's basis still holds; an
@@ -45,22 +46,31 @@ class DeliveryWorker {
   DeliveryWorker& operator=(const DeliveryWorker&) = delete;
 
   void start();
+  // Takes nothing new; waits until every outcome handed to the outbox is durable. An
+  // attempt still in the channel is left: its entry stays due for the next start. The
+  // channel's network must be stopped, or every attempt answered, before the worker goes.
   void stop();
   // Something may be due in the outbox (read it now rather than at the next poll).
   void wake();
-  // A new entry, durable in the outbox already: handed to a worker without reading the
-  // outbox back. When too many wait in memory, it is left to the next read.
+  // A new entry, durable in the outbox already: delivered without reading the outbox
+  // back. When too many wait in memory, it is left to the next read.
   void submit(OutboxEntry entry, std::shared_ptr<const std::string> body = nullptr);
 
  private:
-  void dispatch();
-  void work();
-  // An entry to deliver, with its body when it came along (else read from the outbox).
+  // An entry to deliver, with its body (read from the outbox when it did not come along).
   struct Due {
     OutboxEntry entry;
     std::shared_ptr<const std::string> body;
   };
-  void deliver(const Due& due);
+  void readOutbox();
+  // Starts queued entries while fewer than the limit are in flight.
+  void pump();
+  void attempt(const Due& due);
+  // The channel's answer: the outcome goes to the outbox.
+  void finish(const OutboxEntry& entry, const DeliveryAttempt& attempt);
+  // The attempt ended without an outcome to write (stopping, registry unreadable): the
+  // entry stays due.
+  void release(const std::string& transaction_id);
   // The entry's outcome is durable (or could not be written): out of hand.
   void settle(const std::string& transaction_id);
 
@@ -71,22 +81,22 @@ class DeliveryWorker {
   const DeliveryBasis* basis_;
 
   std::mutex mutex_;
-  std::condition_variable wake_dispatcher_;
-  std::condition_variable wake_workers_;
+  std::condition_variable wake_reader_;
   std::condition_variable settled_;
   bool woken_ = false;
   bool more_due_ = false;      // the outbox may hold due entries no read has taken yet
-  std::size_t unsettled_ = 0;  // taken by a worker, outcome not yet durable
+  bool pumping_ = false;       // a thread is in pump(); others leave the work to it
+  std::size_t in_flight_ = 0;  // in the channel, answer not yet back
+  std::size_t recording_ = 0;  // outcome handed to the outbox, not yet durable
   bool stopping_ = false;
   std::deque<Due> queue_;
-  std::set<std::string> in_hand_;  // queued or being delivered
-  // Entries a worker finished since the dispatcher's current read of the outbox began:
-  // that read may still show them due (delivered or rescheduled after it looked), and
-  // taking them again would deliver twice or dead-letter a delivered message.
+  std::set<std::string> in_hand_;  // queued, in flight or being recorded
+  // Entries finished since the reader's current read of the outbox began: that read may
+  // still show them due (delivered or rescheduled after it looked), and taking them again
+  // would deliver twice or dead-letter a delivered message.
   std::set<std::string> finished_during_read_;
   std::mt19937_64 rng_{std::random_device{}()};
-  std::thread dispatcher_;
-  std::vector<std::thread> workers_;
+  std::thread reader_;
 };
 
 }  // namespace ketenpoort

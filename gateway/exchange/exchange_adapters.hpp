@@ -1,6 +1,7 @@
 #pragma once
 
 #include <chrono>
+#include <functional>
 #include <map>
 #include <memory>
 #include <string>
@@ -13,6 +14,10 @@
 #include "gateway/mapping/flow_definition.hpp"
 #include "gateway/mapping/source_document.hpp"
 #include "gateway/store/outbox.hpp"
+
+namespace boost::asio {
+class io_context;
+}
 
 namespace ketenpoort {
 
@@ -44,16 +49,23 @@ class OutboundFormat {
   virtual std::string render(const OutboundMessage& message) const = 0;
 };
 
-// Hands one message to a recipient's endpoint. Blocking; runs on delivery workers.
+// Hands one message to a recipient's endpoint, asynchronously: deliver() starts the
+// attempt and returns at once (it never blocks), `done` runs once, on any thread, with
+// the outcome. A network channel runs on the gateway's network threads, opened by the
+// server before the first delivery and closed after the network stopped.
 struct DeliveryAttempt {
   bool delivered = false;
   std::string error;  // transport error or "http-<status>"; never a body
 };
 class DeliveryChannel {
  public:
+  using Done = std::function<void(DeliveryAttempt)>;
   virtual ~DeliveryChannel() = default;
-  virtual DeliveryAttempt deliver(const std::string& url, const OutboxEntry& entry,
-                                  std::string_view content_type, const std::string& body) = 0;
+  virtual void open(boost::asio::io_context& /*network*/) {}
+  virtual void close() {}
+  virtual void deliver(const std::string& url, const OutboxEntry& entry,
+                       std::string_view content_type, std::shared_ptr<const std::string> body,
+                       Done done) = 0;
 };
 
 // A source system the gateway asks on a recipient's behalf (query flows, and the data a

@@ -195,6 +195,8 @@ struct GatewayServer::Impl {
 GatewayServer::GatewayServer(GatewayConfig config, ExchangeAdapters adapters)
     : impl_(std::make_unique<Impl>(std::move(config), std::move(adapters))) {
   seedAgreements(impl_->config, impl_->store.registries());
+  // Deliveries run on the network threads.
+  if (impl_->adapters.channel) impl_->adapters.channel->open(impl_->ioc);
 }
 
 GatewayServer::~GatewayServer() {
@@ -238,8 +240,10 @@ bool GatewayServer::wait() {
     if (t.joinable()) t.join();
   }
   impl_->threads.clear();
-  // Undelivered entries stay in the outbox for the next start.
+  // Undelivered entries stay in the outbox for the next start. The network has stopped:
+  // the channel's connections go before the io_context they belong to.
   impl_->delivery.stop();
+  if (impl_->adapters.channel) impl_->adapters.channel->close();
   return impl_->drained_in_time.load();
 }
 

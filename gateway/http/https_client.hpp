@@ -3,12 +3,17 @@
 #include <chrono>
 #include <cstdint>
 #include <filesystem>
+#include <functional>
 #include <string>
 #include <utility>
 #include <memory>
 #include <optional>
 #include <variant>
 #include <vector>
+
+namespace boost::asio {
+class io_context;
+}
 
 namespace ketenpoort {
 
@@ -66,5 +71,39 @@ struct HttpsUrl {
   std::string target = "/";
 };
 std::optional<HttpsUrl> parseHttpsUrl(std::string_view url);
+
+// Requests to HTTPS servers on the gateway's network threads (no thread of its own): one
+// coroutine per request, on a keep-alive connection taken from the server's idle ones or
+// made for it, given back when the answer allows. For the delivery path, where a thread
+// and an io_context per client cost a hand-off each way. A kept connection the server
+// closed meanwhile is replaced once (only when nothing of the answer was read).
+class HttpsConnectionPool {
+ public:
+  using Result = std::variant<HttpsResponse, std::string>;
+  using Header = std::pair<std::string, std::string>;
+
+  // Throws std::runtime_error when the TLS material cannot be loaded. `max_idle` bounds
+  // the idle connections kept per server (host:port).
+  HttpsConnectionPool(boost::asio::io_context& network, const HttpsClientOptions& tls_and_timeout,
+                      std::size_t max_idle);
+  ~HttpsConnectionPool();
+  HttpsConnectionPool(const HttpsConnectionPool&) = delete;
+  HttpsConnectionPool& operator=(const HttpsConnectionPool&) = delete;
+
+  // Starts a request and returns at once; `done` runs once on a network thread with the
+  // response or a readable error (never a body). The host and port of `url` are the
+  // server; the options' host and port are not used.
+  void request(const HttpsUrl& url, std::string method, std::vector<Header> headers,
+               std::shared_ptr<const std::string> body, std::function<void(Result)> done);
+
+  // Drops the idle connections; later requests fail with "pool-closed". Call it with the
+  // network stopped (or before its io_context goes): a connection must not outlive it.
+  void close();
+
+  struct State;  // internal: what requests in flight share with the pool
+
+ private:
+  std::shared_ptr<State> state_;
+};
 
 }  // namespace ketenpoort

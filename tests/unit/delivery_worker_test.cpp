@@ -1,6 +1,7 @@
-// The delivery worker against an outbox and a receiver it does not know are fakes: the
-// retry schedule, and an entry a worker has finished while the dispatcher was reading the
-// outbox is not taken a second time from that (stale) read.
+// The delivery worker against an outbox and a channel it does not know are fakes: the
+// retry schedule, the limit on attempts in flight, a stop with an attempt still in the
+// channel, and an entry finished while the reader was reading the outbox is not taken a
+// second time from that (stale) read.
 #include <gtest/gtest.h>
 
 #include <condition_variable>
@@ -108,19 +109,21 @@ class JsonFormat : public OutboundFormat {
   std::string render(const OutboundMessage&) const override { return "{}"; }
 };
 
-// Accepts every message; the first call holds until the outbox's racing read has begun.
+// Accepts every message; the answer to the first holds until the outbox's racing read
+// has begun (on a thread of its own, as a network answer would come).
 class HeldChannel : public DeliveryChannel {
  public:
   explicit HeldChannel(RacingOutbox& outbox) : outbox_(outbox) {}
-  DeliveryAttempt deliver(const std::string&, const OutboxEntry&, std::string_view,
-                          const std::string&) override {
-    {
-      std::lock_guard lock(mutex_);
-      ++calls_;
-      in_channel_.notify_all();
-    }
-    outbox_.waitForSnapshot();
-    return {true, ""};
+  ~HeldChannel() override { join(); }
+  void deliver(const std::string&, const OutboxEntry&, std::string_view,
+               std::shared_ptr<const std::string>, Done done) override {
+    std::lock_guard lock(mutex_);
+    ++calls_;
+    in_channel_.notify_all();
+    answers_.emplace_back([this, done = std::move(done)] {
+      outbox_.waitForSnapshot();
+      done({true, ""});
+    });
   }
   void waitUntilCalled() {
     std::unique_lock lock(mutex_);
@@ -130,15 +133,24 @@ class HeldChannel : public DeliveryChannel {
     std::lock_guard lock(mutex_);
     return calls_;
   }
+  void join() {
+    std::vector<std::thread> answers;
+    {
+      std::lock_guard lock(mutex_);
+      answers.swap(answers_);
+    }
+    for (auto& t : answers) t.join();
+  }
 
  private:
   RacingOutbox& outbox_;
   std::mutex mutex_;
   std::condition_variable in_channel_;
   int calls_ = 0;
+  std::vector<std::thread> answers_;
 };
 
-TEST(DeliveryWorker, AnEntryFinishedDuringTheDispatchersReadIsNotTakenAgain) {
+TEST(DeliveryWorker, AnEntryFinishedDuringTheOutboxReadIsNotTakenAgain) {
   GatewayConfig config;
   config.outbox.workers = 2;
   config.parties.push_back({"gemeente-0363", *Oin::parse("00000099200000000363"), "Amsterdam",
@@ -161,16 +173,214 @@ TEST(DeliveryWorker, AnEntryFinishedDuringTheDispatchersReadIsNotTakenAgain) {
   channel->waitUntilCalled();
   worker.wake();  // the second read starts while the first delivery is in the channel
   outbox.waitForSnapshot();
-  // Give a wrongly re-queued entry every chance to be taken (dispatcher polls every 200 ms).
+  // Give a wrongly re-queued entry every chance to be taken (the reader polls every 200 ms).
   const auto until = std::chrono::steady_clock::now() + 1s;
   while (std::chrono::steady_clock::now() < until && outbox.reads() < 4) std::this_thread::sleep_for(10ms);
   std::this_thread::sleep_for(100ms);
+  channel->join();
   worker.stop();
 
   EXPECT_EQ(channel->calls(), 1);
   EXPECT_EQ(outbox.failures(), 0) << "a delivered message was taken again (payload-missing)";
   EXPECT_EQ(metrics.delivery_attempts.value({"delivered"}), 1u);
   EXPECT_EQ(metrics.delivery_attempts.value({"dead-letter"}), 0u);
+}
+
+// An outbox of pending entries in memory, with the store's rules for body and state.
+class MemoryOutbox : public OutboxStore {
+ public:
+  void add(OutboxEntry entry) {
+    std::lock_guard lock(mutex_);
+    entries_[entry.transaction_id] = std::move(entry);
+  }
+  std::vector<OutboxEntry> due(std::int64_t, std::size_t limit) override {
+    std::lock_guard lock(mutex_);
+    std::vector<OutboxEntry> out;
+    for (const auto& [id, e] : entries_) {
+      if (e.state == DeliveryState::kPending && out.size() < limit) out.push_back(e);
+    }
+    return out;
+  }
+  void recordFailure(const std::string& id, const std::string&, std::optional<std::int64_t>,
+                     Done done) override {
+    {
+      std::lock_guard lock(mutex_);
+      ++failures_;
+      entries_[id].attempts++;
+    }
+    done(true, "");
+  }
+  void markDelivered(const std::string& id, Done done) override {
+    {
+      std::lock_guard lock(mutex_);
+      entries_[id].state = DeliveryState::kDelivered;
+      ++delivered_;
+      changed_.notify_all();
+    }
+    done(true, "");
+  }
+  std::optional<std::string> body(const std::string& id) override {
+    std::lock_guard lock(mutex_);
+    if (entries_.at(id).state != DeliveryState::kPending) return std::nullopt;
+    return std::string("{}");
+  }
+  std::vector<OutboxEntry> postbus(const std::string&, std::size_t) override { return {}; }
+  bool acknowledge(const std::string&, const std::string&) override { return false; }
+  std::optional<OutboxEntry> find(const std::string& id) override {
+    std::lock_guard lock(mutex_);
+    return entries_.at(id);
+  }
+  std::vector<OutboxEntry> list(const DeliveryQuery&) override { return {}; }
+  std::uint64_t count(DeliveryState) override { return 0; }
+
+  bool waitForDelivered(int n) {
+    std::unique_lock lock(mutex_);
+    return waitFor(changed_, lock, [&] { return delivered_ >= n; });
+  }
+  int failures() {
+    std::lock_guard lock(mutex_);
+    return failures_;
+  }
+  DeliveryState state(const std::string& id) {
+    std::lock_guard lock(mutex_);
+    return entries_.at(id).state;
+  }
+
+ private:
+  std::mutex mutex_;
+  std::condition_variable changed_;
+  std::map<std::string, OutboxEntry> entries_;
+  int delivered_ = 0;
+  int failures_ = 0;
+};
+
+// Answers every attempt from a thread of its own after `delay` (or, with hold, only when
+// released), and counts how many were in the channel at once.
+class TimedChannel : public DeliveryChannel {
+ public:
+  explicit TimedChannel(std::chrono::milliseconds delay, bool hold = false) : delay_(delay), hold_(hold) {}
+  ~TimedChannel() override { join(); }
+  void deliver(const std::string&, const OutboxEntry&, std::string_view,
+               std::shared_ptr<const std::string> body, Done done) override {
+    std::lock_guard lock(mutex_);
+    if (!body) ++without_body_;
+    most_at_once_ = std::max(most_at_once_, ++in_channel_);
+    changed_.notify_all();
+    answers_.emplace_back([this, done = std::move(done)] {
+      {
+        std::unique_lock wait(mutex_);
+        if (hold_) {
+          changed_.wait(wait, [&] { return released_; });
+        }
+      }
+      std::this_thread::sleep_for(delay_);
+      {
+        std::lock_guard answered(mutex_);
+        --in_channel_;
+      }
+      done({!hold_, hold_ ? "cancelled" : ""});
+    });
+  }
+  void release() {
+    std::lock_guard lock(mutex_);
+    released_ = true;
+    changed_.notify_all();
+  }
+  bool waitUntilInChannel(int n) {
+    std::unique_lock lock(mutex_);
+    return waitFor(changed_, lock, [&] { return in_channel_ >= n; });
+  }
+  void join() {
+    for (;;) {
+      std::vector<std::thread> answers;
+      {
+        std::lock_guard lock(mutex_);
+        answers.swap(answers_);
+      }
+      if (answers.empty()) return;
+      for (auto& t : answers) t.join();
+    }
+  }
+  int mostAtOnce() {
+    std::lock_guard lock(mutex_);
+    return most_at_once_;
+  }
+  int withoutBody() {
+    std::lock_guard lock(mutex_);
+    return without_body_;
+  }
+
+ private:
+  std::chrono::milliseconds delay_;
+  bool hold_;
+  std::mutex mutex_;
+  std::condition_variable changed_;
+  int in_channel_ = 0;
+  int most_at_once_ = 0;
+  int without_body_ = 0;
+  bool released_ = false;
+  std::vector<std::thread> answers_;
+};
+
+struct WorkerSetup {
+  WorkerSetup() {
+    config.parties.push_back({"gemeente-0363", *Oin::parse("00000099200000000363"), "Amsterdam",
+                              PartyRole::kGemeente, "0363", std::nullopt,
+                              {{"*", "https://127.0.0.1:1/berichten"}}});
+    adapters.outbound_by_role[PartyRole::kGemeente] = std::make_shared<JsonFormat>();
+  }
+  OutboxEntry entry(int i) const {
+    OutboxEntry e;
+    e.transaction_id = "01a2047b-c927-7f02-9beb-" + std::to_string(100000000000 + i);
+    e.flow = "coa.klantprofiel";
+    e.recipient_party_id = "gemeente-0363";
+    return e;
+  }
+  GatewayConfig config;
+  ExchangeAdapters adapters;
+  GatewayMetrics metrics;
+};
+
+TEST(DeliveryWorker, NoMoreThanTheConfiguredNumberAreInTheChannelAtOnce) {
+  WorkerSetup setup;
+  setup.config.outbox.workers = 3;
+  MemoryOutbox outbox;
+  auto channel = std::make_shared<TimedChannel>(5ms);
+  setup.adapters.channel = channel;
+  constexpr int kEntries = 40;
+  DeliveryWorker worker(setup.config, outbox, setup.adapters, setup.metrics);
+  worker.start();
+  for (int i = 0; i < kEntries; ++i) {
+    outbox.add(setup.entry(i));
+    // Half come along with their body, half are read back from the outbox.
+    if (i % 2 == 0) worker.submit(setup.entry(i), std::make_shared<const std::string>("{}"));
+  }
+  worker.wake();
+  EXPECT_TRUE(outbox.waitForDelivered(kEntries));
+  channel->join();
+  worker.stop();
+  EXPECT_EQ(setup.metrics.delivery_attempts.value({"delivered"}), static_cast<std::uint64_t>(kEntries));
+  EXPECT_LE(channel->mostAtOnce(), 3);
+  EXPECT_GE(channel->mostAtOnce(), 2) << "deliveries ran one at a time";
+  EXPECT_EQ(channel->withoutBody(), 0);
+  EXPECT_EQ(outbox.failures(), 0);
+}
+
+TEST(DeliveryWorker, AnAttemptStillInTheChannelAtStopStaysDueAndIsNotCountedAsFailed) {
+  WorkerSetup setup;
+  MemoryOutbox outbox;
+  auto channel = std::make_shared<TimedChannel>(0ms, /*hold=*/true);
+  setup.adapters.channel = channel;
+  DeliveryWorker worker(setup.config, outbox, setup.adapters, setup.metrics);
+  worker.start();
+  outbox.add(setup.entry(1));
+  worker.submit(setup.entry(1), std::make_shared<const std::string>("{}"));
+  ASSERT_TRUE(channel->waitUntilInChannel(1));
+  worker.stop();
+  channel->release();  // the shutdown cut the connection
+  channel->join();
+  EXPECT_EQ(outbox.failures(), 0);
+  EXPECT_EQ(outbox.state(setup.entry(1).transaction_id), DeliveryState::kPending);
 }
 
 TEST(DeliveryWorker, RetryDelayDoublesWithJitterUpToTheCap) {
