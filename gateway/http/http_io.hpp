@@ -19,6 +19,7 @@
 #include "gateway/api/api_message.hpp"
 #include "gateway/api/problem.hpp"
 #include "gateway/diagnostics/diagnostic_log.hpp"
+#include "gateway/http/tls_stream.hpp"
 
 namespace ketenpoort::http_internal {
 
@@ -29,10 +30,9 @@ using tcp = asio::ip::tcp;
 
 inline constexpr auto kUseTuple = asio::as_tuple(asio::use_awaitable);
 
-template <typename Stream>
-asio::awaitable<beast::error_code> writeApiResponse(Stream& stream, const ApiResponse& api,
-                                                    unsigned http_version, bool keep_alive,
-                                                    std::chrono::milliseconds timeout) {
+// The HTTP response for an API answer.
+inline http::response<http::string_body> toHttpResponse(const ApiResponse& api, unsigned http_version,
+                                                        bool keep_alive) {
   http::response<http::string_body> response{static_cast<http::status>(api.status),
                                              http_version};
   response.set(http::field::content_type, api.content_type);
@@ -41,9 +41,77 @@ asio::awaitable<beast::error_code> writeApiResponse(Stream& stream, const ApiRes
   response.body() = api.body;
   response.keep_alive(keep_alive);
   response.prepare_payload();
+  return response;
+}
+
+template <typename Stream>
+asio::awaitable<beast::error_code> writeApiResponse(Stream& stream, const ApiResponse& api,
+                                                    unsigned http_version, bool keep_alive,
+                                                    std::chrono::milliseconds timeout) {
+  auto response = toHttpResponse(api, http_version, keep_alive);
   beast::get_lowest_layer(stream).expires_after(timeout);
   auto [ec, n] = co_await http::async_write(stream, response, kUseTuple);
   co_return ec;
+}
+
+// Reads from a TlsStream into `parser` until the header (header_only) or the whole
+// message is in. Beast's parser is fed directly, as its read algorithms do, but in this
+// one coroutine: no composed operation and no hand-off per read.
+template <bool isRequest>
+asio::awaitable<beast::error_code> readHttp(TlsStream& stream, beast::flat_buffer& buffer,
+                                            http::basic_parser<isRequest>& parser, bool header_only) {
+  const auto done = [&] { return header_only ? parser.is_header_done() : parser.is_done(); };
+  while (!done()) {
+    if (buffer.size() > 0) {
+      beast::error_code ec;
+      const std::size_t used = parser.put(buffer.data(), ec);
+      buffer.consume(used);
+      if (!ec && used > 0) continue;
+      if (ec && ec != http::error::need_more) co_return ec;
+    }
+    const std::size_t size = beast::read_size(buffer, 65536);
+    if (size == 0) co_return http::error::buffer_overflow;
+    auto [ec, n] = co_await stream.readSome(buffer.prepare(size));
+    if (ec == asio::error::eof) {
+      if (!parser.got_some()) co_return http::error::end_of_stream;
+      beast::error_code eof;
+      parser.put_eof(eof);  // completes a message that ends with the connection, or partial_message
+      co_return eof;
+    }
+    if (ec) co_return ec;
+    buffer.commit(n);
+  }
+  co_return beast::error_code();
+}
+
+// Writes a message on a TlsStream: serialized and encrypted whole, then sent with one
+// write (small messages make one TLS record, not one per header and body).
+template <bool isRequest, class Body, class Fields>
+asio::awaitable<beast::error_code> writeHttp(TlsStream& stream,
+                                             http::message<isRequest, Body, Fields>& message) {
+  http::serializer<isRequest, Body, Fields> serializer(message);
+  std::string plaintext;
+  beast::error_code ec;
+  while (!ec && !serializer.is_done()) {
+    serializer.next(ec, [&](beast::error_code&, const auto& buffers) {
+      const std::size_t size = beast::buffer_bytes(buffers);
+      const std::size_t at = plaintext.size();
+      plaintext.resize(at + size);
+      asio::buffer_copy(asio::buffer(plaintext.data() + at, size), buffers);
+      serializer.consume(size);
+    });
+  }
+  if (ec) co_return ec;
+  if (auto encrypt_ec = stream.encrypt(plaintext.data(), plaintext.size())) co_return encrypt_ec;
+  co_return co_await stream.send();
+}
+
+inline asio::awaitable<beast::error_code> writeApiResponse(TlsStream& stream, const ApiResponse& api,
+                                                           unsigned http_version, bool keep_alive,
+                                                           std::chrono::milliseconds timeout) {
+  auto response = toHttpResponse(api, http_version, keep_alive);
+  stream.expires_after(timeout);
+  co_return co_await writeHttp(stream, response);
 }
 
 // The request as the API sees it: path and query split, header names lower-cased, the

@@ -2,7 +2,6 @@
 
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ssl/context.hpp>
-#include <boost/beast/ssl.hpp>
 
 #include <strings.h>
 
@@ -11,6 +10,7 @@
 #include <optional>
 
 #include "gateway/http/http_io.hpp"
+#include "gateway/http/tls_stream.hpp"
 #include "gateway/tls/tls_policy.hpp"
 
 namespace ketenpoort {
@@ -52,7 +52,6 @@ std::optional<HttpsUrl> parseHttpsUrl(std::string_view url) {
 
 namespace {
 
-using TlsStream = beast::ssl_stream<beast::tcp_stream>;
 using Result = std::variant<HttpsResponse, std::string>;
 
 asio::ssl::context clientTls(const HttpsClientOptions& options) {
@@ -79,15 +78,14 @@ asio::awaitable<std::optional<std::string>> connectTls(TlsStream& stream, const 
   } else {
     X509_VERIFY_PARAM_set1_ip_asc(param, host.c_str());
   }
-  auto& transport = beast::get_lowest_layer(stream);
-  transport.expires_after(timeout);
+  stream.expires_after(timeout);
   tcp::resolver resolver(co_await asio::this_coro::executor);
   auto [resolve_ec, endpoints] = co_await resolver.async_resolve(host, std::to_string(port), kUseTuple);
   if (resolve_ec) co_return "resolve " + host + ": " + resolve_ec.message();
-  auto [connect_ec, endpoint] = co_await transport.async_connect(endpoints, kUseTuple);
-  if (connect_ec) co_return "connect: " + connect_ec.message();
-  auto [handshake_ec] = co_await stream.async_handshake(asio::ssl::stream_base::client, kUseTuple);
-  if (handshake_ec) co_return "TLS handshake: " + handshake_ec.message();
+  if (const auto connect_ec = co_await stream.connect(endpoints)) co_return "connect: " + connect_ec.message();
+  if (const auto handshake_ec = co_await stream.handshake(asio::ssl::stream_base::client)) {
+    co_return "TLS handshake: " + handshake_ec.message();
+  }
   co_return std::nullopt;
 }
 
@@ -103,29 +101,26 @@ asio::awaitable<ExchangeOutcome> exchangeOn(TlsStream& stream, const std::string
                                             const std::vector<std::pair<std::string, std::string>>& headers,
                                             std::string_view body, std::chrono::milliseconds timeout) {
   ExchangeOutcome outcome;
-  beast::get_lowest_layer(stream).expires_after(timeout);
+  stream.expires_after(timeout);
   http::request<http::span_body<const char>> request{http::string_to_verb(method), target, 11};
   request.set(http::field::host, host);
   for (const auto& [name, value] : headers) request.insert(name, value);
   request.body() = beast::span<const char>(body.data(), body.size());
   request.keep_alive(true);
   request.prepare_payload();
-  auto [write_ec, written] = co_await http::async_write(stream, request, kUseTuple);
-  if (write_ec) {
+  if (const auto write_ec = co_await writeHttp(stream, request)) {
     outcome.result = "write: " + write_ec.message();
     co_return outcome;
   }
   beast::flat_buffer buffer;
   http::response_parser<http::string_body> parser;
   parser.body_limit(std::uint64_t{64} * 1024 * 1024);
-  auto [header_ec, header_read] = co_await http::async_read_header(stream, buffer, parser, kUseTuple);
-  if (header_ec) {
+  if (const auto header_ec = co_await readHttp(stream, buffer, parser, /*header_only=*/true)) {
     outcome.result = "read: " + header_ec.message();
     co_return outcome;
   }
   outcome.answer_started = true;
-  auto [read_ec, read] = co_await http::async_read(stream, buffer, parser, kUseTuple);
-  if (read_ec) {
+  if (const auto read_ec = co_await readHttp(stream, buffer, parser, /*header_only=*/false)) {
     outcome.result = "read: " + read_ec.message();
     co_return outcome;
   }
@@ -152,7 +147,7 @@ struct HttpsClient::Impl {
                                             const std::string& body, bool& fresh) {
     if (!stream) {
       fresh = true;
-      stream.emplace(co_await asio::this_coro::executor, tls);
+      stream.emplace(co_await asio::this_coro::executor, tls.native_handle());
       if (auto error = co_await connectTls(*stream, options.host, options.port, options.timeout)) {
         ExchangeOutcome failed;
         failed.result = std::move(*error);
@@ -257,7 +252,7 @@ asio::awaitable<Result> pooledRequest(std::shared_ptr<HttpsConnectionPool::State
   for (;;) {
     if (!stream) {
       fresh = true;
-      stream = std::make_unique<TlsStream>(co_await asio::this_coro::executor, state->tls);
+      stream = std::make_unique<TlsStream>(co_await asio::this_coro::executor, state->tls.native_handle());
       if (auto error = co_await connectTls(*stream, url.host, url.port, state->timeout)) co_return *error;
     }
     ExchangeOutcome outcome =

@@ -3,7 +3,6 @@
 
 #include <boost/asio/any_io_executor.hpp>
 #include <boost/asio/post.hpp>
-#include <boost/beast/core/tcp_stream.hpp>
 
 #include <atomic>
 #include <chrono>
@@ -18,6 +17,7 @@
 
 #include "gateway/config/gateway_config.hpp"
 #include "gateway/diagnostics/metrics.hpp"
+#include "gateway/http/tls_stream.hpp"
 #include "gateway/store/exchange_log.hpp"
 
 namespace ketenpoort::http_internal {
@@ -26,7 +26,7 @@ namespace ketenpoort::http_internal {
 // the connection's own strand (`executor`), so the drain posts its work there.
 struct TrackedConnection {
   boost::asio::any_io_executor executor;
-  boost::beast::tcp_stream* stream = nullptr;
+  TlsStream* stream = nullptr;
   bool idle = false;  // waiting for the first byte of a request
   bool handshaking = false;  // TLS handshake not finished: not yet anyone's connection
   bool evicted = false;      // closed to make room for others while handshaking

@@ -1,10 +1,10 @@
 #include <boost/asio/ssl/error.hpp>
-#include <boost/beast/ssl.hpp>
 
 #include <optional>
 
 #include "gateway/api/gateway_api.hpp"
 #include "gateway/http/listeners.hpp"
+#include "gateway/http/tls_stream.hpp"
 #include "gateway/tls/peer_certificate.hpp"
 
 namespace ketenpoort::http_internal {
@@ -42,13 +42,13 @@ std::optional<Problem> readFailureProblem(const beast::error_code& ec, const Lim
 // answer the client's next bytes with a reset, which can destroy our answer before the
 // client has read it (the "lingering close" of other HTTP servers). Bounded in time and
 // bytes, so it cannot be used to hold a connection open.
-asio::awaitable<void> lingerBeforeClose(beast::ssl_stream<beast::tcp_stream>& stream) {
+asio::awaitable<void> lingerBeforeClose(TlsStream& stream) {
   constexpr std::size_t kMaxDiscard = std::size_t{4} * 1024 * 1024;
   char scratch[16 * 1024];
   std::size_t discarded = 0;
-  beast::get_lowest_layer(stream).expires_after(std::chrono::milliseconds(500));
+  stream.expires_after(std::chrono::milliseconds(500));
   while (discarded < kMaxDiscard) {
-    auto [ec, n] = co_await stream.async_read_some(asio::buffer(scratch), kUseTuple);
+    auto [ec, n] = co_await stream.readSome(asio::buffer(scratch));
     if (ec) break;
     discarded += n;
   }
@@ -149,8 +149,8 @@ asio::awaitable<void> TlsListener::session(tcp::socket socket) {
   metrics.open_connections.add(listener_label, 1);
   beast::error_code ignored;
   const std::string peer = socket.remote_endpoint(ignored).address().to_string();
-  beast::ssl_stream<beast::tcp_stream> stream(std::move(socket), tls_);
-  auto& transport = beast::get_lowest_layer(stream);
+  TlsStream stream(std::move(socket), tls_.native_handle());
+  TlsStream& transport = stream;
 
   auto tracked = std::make_shared<TrackedConnection>();
   tracked->executor = co_await asio::this_coro::executor;
@@ -189,8 +189,7 @@ asio::awaitable<void> TlsListener::session(tcp::socket socket) {
   transport.expires_after(state_.handshakes.underPressure(limits)
                               ? std::min(limits.handshake_timeout, limits.pressure_handshake_timeout)
                               : limits.handshake_timeout);
-  auto [handshake_ec] =
-      co_await stream.async_handshake(asio::ssl::stream_base::server, kUseTuple);
+  const beast::error_code handshake_ec = co_await stream.handshake(asio::ssl::stream_base::server);
   handshake_done();
   if (handshake_ec || tracked->evicted) {
     const std::string reason = tracked->evicted ? std::string("evicted")
@@ -225,7 +224,14 @@ asio::awaitable<void> TlsListener::session(tcp::socket socket) {
       if (state_.draining.load()) break;
       tracked->idle = true;
       transport.expires_after(first_request ? limits.header_timeout : limits.idle_timeout);
-      auto [ec, n] = co_await stream.async_read_some(buffer.prepare(kFirstReadChunk), kUseTuple);
+      // An idle connection holds no buffer: the request's is given back, and the wait
+      // for the next one needs none (TlsStream).
+      buffer.shrink_to_fit();
+      if (co_await stream.waitUntilReadable()) {
+        tracked->idle = false;
+        break;
+      }
+      auto [ec, n] = co_await stream.readSome(buffer.prepare(kFirstReadChunk));
       tracked->idle = false;
       if (ec) break;
       buffer.commit(n);
@@ -237,8 +243,7 @@ asio::awaitable<void> TlsListener::session(tcp::socket socket) {
     parser.body_limit(limits.max_body_bytes);
 
     transport.expires_after(limits.header_timeout);
-    auto [header_ec, header_bytes] = co_await http::async_read_header(stream, buffer, parser,
-                                                                      kUseTuple);
+    const beast::error_code header_ec = co_await readHttp(stream, buffer, parser, /*header_only=*/true);
     const auto started = std::chrono::steady_clock::now();
     beast::error_code read_ec = header_ec;
     // A request refused before it is handled: ambiguous framing (checked before any byte
@@ -247,8 +252,7 @@ asio::awaitable<void> TlsListener::session(tcp::socket socket) {
     if (!read_ec) unreadable = framingProblem(parser.get().base());
     if (!read_ec && !unreadable && !parser.is_done()) {
       transport.expires_after(limits.body_timeout);
-      auto [body_ec, body_bytes] = co_await http::async_read(stream, buffer, parser, kUseTuple);
-      read_ec = body_ec;
+      read_ec = co_await readHttp(stream, buffer, parser, /*header_only=*/false);
     }
     if (read_ec && !unreadable) {
       unreadable = readFailureProblem(read_ec, limits);
@@ -307,7 +311,7 @@ asio::awaitable<void> TlsListener::session(tcp::socket socket) {
   }
 
   transport.expires_after(kTlsShutdownTimeout);
-  co_await stream.async_shutdown(kUseTuple);
+  co_await stream.shutdown();
 }
 
 }  // namespace ketenpoort::http_internal
