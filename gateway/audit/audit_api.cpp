@@ -47,6 +47,21 @@ std::variant<std::map<std::string, std::string>, Problem> parametersOf(const Api
   return params;
 }
 
+// A page of exchanges holds this many records unless the caller asks for fewer.
+constexpr std::uint64_t kDefaultPage = 100;
+constexpr std::uint64_t kMaxPage = 1000;
+
+// A decimal number of at most 18 digits (no sign, no spaces), or nullopt.
+std::optional<std::uint64_t> parseDecimal(std::string_view text) {
+  if (text.empty() || text.size() > 18) return std::nullopt;
+  std::uint64_t value = 0;
+  for (char c : text) {
+    if (c < '0' || c > '9') return std::nullopt;
+    value = value * 10 + static_cast<std::uint64_t>(c - '0');
+  }
+  return value;
+}
+
 // Reads the parameters a query allows into a filter; a problem for anything else.
 std::variant<ExchangeQuery, Problem> filterFrom(const AuditApiContext& c, const ApiRequest& request,
                                               const std::string& route,
@@ -88,6 +103,16 @@ std::variant<ExchangeQuery, Problem> filterFrom(const AuditApiContext& c, const 
       const Party* party = c.config.findPartyById(value);
       if (!party) return problems::invalidQuery("party names no configured party");
       f.party_oin = party->oin.str();
+    } else if (key == "limit") {
+      const auto limit = parseDecimal(value);
+      if (!limit || *limit < 1 || *limit > kMaxPage) {
+        return problems::invalidQuery("limit must be a number from 1 to " + std::to_string(kMaxPage));
+      }
+      f.limit = static_cast<std::size_t>(*limit);
+    } else if (key == "after") {
+      const auto after = parseDecimal(value);
+      if (!after) return problems::invalidQuery("after must be the sequence number a previous page ended with");
+      f.after_sequence = *after;
     }
   }
   return f;
@@ -153,22 +178,25 @@ void addQuery(Router& router, const AuditApiContext& context, const std::string&
   }
 }
 
-std::vector<LoggedExchange> exchangesOnly(const AuditApiContext& c, const ExchangeQuery& f) {
-  auto found = c.log.findExchanges(f);
-  if (!f.flow) {
-    std::erase_if(found, [](const LoggedExchange& e) { return e.record.flow.starts_with("ketenpoort."); });
-  }
-  return found;
+std::vector<LoggedExchange> exchangesOnly(const AuditApiContext& c, ExchangeQuery f) {
+  f.exchanges_only = true;
+  return c.log.findExchanges(f);
 }
 
 }  // namespace
 
 void addAuditRoutes(Router& router, const AuditApiContext& context) {
-  addQuery(router, context, "exchanges", {"bsn", "from", "to", "flow", "party", "outcome"},
-           [](const AuditApiContext& c, const ExchangeQuery& f) -> boost::json::value {
+  // Keyset pages: `next_after` (when the page is full) is the `after` of the next one.
+  addQuery(router, context, "exchanges", {"bsn", "from", "to", "flow", "party", "outcome", "limit", "after"},
+           [](const AuditApiContext& c, const ExchangeQuery& filter) -> boost::json::value {
+             ExchangeQuery f = filter;
+             if (f.limit == 0) f.limit = kDefaultPage;
+             const auto page = exchangesOnly(c, f);
              boost::json::array out;
-             for (const auto& e : exchangesOnly(c, f)) out.emplace_back(exchangeJson(e, c.config));
-             return boost::json::object{{"exchanges", std::move(out)}};
+             for (const auto& e : page) out.emplace_back(exchangeJson(e, c.config));
+             boost::json::object answer{{"exchanges", std::move(out)}};
+             if (page.size() == f.limit) answer["next_after"] = std::to_string(page.back().sequence);
+             return answer;
            });
   addQuery(router, context, "refusals", {"from", "to", "flow", "party"},
            [](const AuditApiContext& c, const ExchangeQuery& f) -> boost::json::value {

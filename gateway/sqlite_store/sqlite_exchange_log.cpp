@@ -54,6 +54,11 @@ CREATE TABLE IF NOT EXISTS exchange_log (
 );
 CREATE INDEX IF NOT EXISTS exchange_log_subject ON exchange_log(subject_key);
 CREATE INDEX IF NOT EXISTS exchange_log_transaction ON exchange_log(transaction_id);
+-- Audit searches: an organisation's records as sender and as recipient, in sequence order
+-- (seq is the rowid, so each index is ordered by it within one OIN): keyset pages read
+-- only what they return.
+CREATE INDEX IF NOT EXISTS exchange_log_sender ON exchange_log(sender_oin);
+CREATE INDEX IF NOT EXISTS exchange_log_recipient ON exchange_log(recipient_oin);
 CREATE TABLE IF NOT EXISTS log_checkpoints (
   seq INTEGER PRIMARY KEY,
   record_hash BLOB NOT NULL,
@@ -375,32 +380,55 @@ LoggedExchange loggedExchangeFrom(Statement& q) {
 
 std::vector<LoggedExchange> SqliteExchangeLog::findExchanges(const ExchangeQuery& query) const {
   const ExchangeQuery& f = query;
-  std::string sql = std::string(kSelectRecord) + "WHERE (sender_oin = ?1 OR recipient_oin = ?1)";
-  if (f.subject_ref) sql += " AND subject_key = ?2 AND subject_ref = ?3";
-  if (f.from_date) sql += " AND time_utc >= ?4";
-  if (f.to_date) sql += " AND time_utc < ?5 || 'T99'";  // to the end of that day
-  if (f.flow) sql += " AND flow = ?6";
-  if (f.party_oin) sql += " AND (sender_oin = ?7 OR recipient_oin = ?7)";
-  if (f.outcome) sql += " AND outcome = ?8";
-  sql += " ORDER BY seq";
+  std::string conditions;
+  if (f.from_date) conditions += " AND time_utc >= ?4";
+  if (f.to_date) conditions += " AND time_utc < ?5 || 'T99'";  // to the end of that day
+  if (f.flow) conditions += " AND flow = ?6";
+  if (f.party_oin) conditions += " AND (sender_oin = ?7 OR recipient_oin = ?7)";
+  if (f.outcome) conditions += " AND outcome = ?8";
+  if (f.after_sequence) conditions += " AND seq > ?9";
+  if (f.exchanges_only && !f.flow) conditions += " AND substr(flow, 1, 11) <> 'ketenpoort.'";
+  conditions += " ORDER BY seq";
+  if (f.limit > 0) conditions += " LIMIT ?10";
+  // One person: their records by the subject index. Otherwise the organisation's records
+  // as sender and as recipient, each read in sequence order from its own index and merged,
+  // so a page costs its own length, not the log's.
+  std::vector<std::string> statements;
+  if (f.subject_ref) {
+    statements.push_back(std::string(kSelectRecord) +
+                         "WHERE subject_key = ?2 AND subject_ref = ?3 AND (sender_oin = ?1 OR recipient_oin = ?1)" +
+                         conditions);
+  } else {
+    statements.push_back(std::string(kSelectRecord) + "WHERE sender_oin = ?1" + conditions);
+    statements.push_back(std::string(kSelectRecord) + "WHERE recipient_oin = ?1 AND sender_oin <> ?1" + conditions);
+  }
   std::vector<LoggedExchange> out;
-  std::lock_guard lock(reader_->mutex);
+  // Its own connection: a long search never holds what a push's replay check waits for.
+  std::lock_guard lock(audit_reader_->mutex);
   try {
-    Statement q(reader_->db, sql);
-    q.bindText(1, f.organisation_oin);
-    if (f.subject_ref) {
-      q.bindInt(2, subjectKey(*f.subject_ref));
-      q.bindText(3, *f.subject_ref);
+    for (const std::string& sql : statements) {
+      Statement q(audit_reader_->db, sql);
+      q.bindText(1, f.organisation_oin);
+      if (f.subject_ref) {
+        q.bindInt(2, subjectKey(*f.subject_ref));
+        q.bindText(3, *f.subject_ref);
+      }
+      if (f.from_date) q.bindText(4, *f.from_date);
+      if (f.to_date) q.bindText(5, *f.to_date);
+      if (f.flow) q.bindText(6, *f.flow);
+      if (f.party_oin) q.bindText(7, *f.party_oin);
+      if (f.outcome) q.bindText(8, *f.outcome);
+      if (f.after_sequence) q.bindInt(9, static_cast<std::int64_t>(*f.after_sequence));
+      if (f.limit > 0) q.bindInt(10, static_cast<std::int64_t>(f.limit));
+      const std::size_t merged_until = out.size();
+      while (q.step()) out.push_back(loggedExchangeFrom(q));
+      std::inplace_merge(out.begin(), out.begin() + static_cast<std::ptrdiff_t>(merged_until), out.end(),
+                         [](const LoggedExchange& a, const LoggedExchange& b) { return a.sequence < b.sequence; });
     }
-    if (f.from_date) q.bindText(4, *f.from_date);
-    if (f.to_date) q.bindText(5, *f.to_date);
-    if (f.flow) q.bindText(6, *f.flow);
-    if (f.party_oin) q.bindText(7, *f.party_oin);
-    if (f.outcome) q.bindText(8, *f.outcome);
-    while (q.step()) out.push_back(loggedExchangeFrom(q));
   } catch (const std::exception& e) {
     throw std::runtime_error(std::string("cannot read the exchange log: ") + e.what());
   }
+  if (f.limit > 0 && out.size() > f.limit) out.resize(f.limit);
   return out;
 }
 
@@ -421,7 +449,8 @@ std::optional<LoggedExchange> SqliteExchangeLog::findTransaction(
 SqliteExchangeLog::SqliteExchangeLog(ExchangeLogOptions options)
     : options_(std::move(options)),
       writer_(std::make_unique<Writer>(options_)),
-      reader_(std::make_unique<Reader>(options_)) {
+      reader_(std::make_unique<Reader>(options_)),
+      audit_reader_(std::make_unique<Reader>(options_)) {
   registry_marker_ = std::make_unique<RegistryChangeMarker>(options_.database);
   reloadRegistries();
   committed_sequence_ = writer_->last_sequence;

@@ -116,7 +116,8 @@ class SqliteExchangeLog final : public ExchangeLog {
   RegistrySnapshot registry_snapshot_;
   std::unique_ptr<RegistryChangeMarker> registry_marker_;
   std::unique_ptr<Writer> writer_;
-  std::unique_ptr<Reader> reader_;
+  std::unique_ptr<Reader> reader_;        // the push path's reads (a replay's first exchange)
+  std::unique_ptr<Reader> audit_reader_;  // audit searches, however long they take
   std::mutex mutex_;
   std::condition_variable wake_;
   std::deque<Pending> queue_;

@@ -10,6 +10,8 @@ std::vector<std::string> ExchangeQuery::describe() const {
   if (flow) out.push_back("flow=" + *flow);
   if (party_oin) out.push_back("party=" + *party_oin);
   if (outcome) out.push_back("outcome=" + *outcome);
+  if (after_sequence) out.push_back("after=" + std::to_string(*after_sequence));
+  if (limit > 0) out.push_back("limit=" + std::to_string(limit));
   return out;
 }
 

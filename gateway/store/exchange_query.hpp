@@ -19,6 +19,12 @@ struct ExchangeQuery {
   std::optional<std::string> flow;
   std::optional<std::string> party_oin;    // as sender or recipient
   std::optional<std::string> outcome;      // delivered, queued, refused, failed
+  // Leave out the gateway's own records (flows "ketenpoort.*": audit queries, registry
+  // changes) unless `flow` names one.
+  bool exchanges_only = false;
+  // Keyset paging: records after this sequence number, at most `limit` of them (0: all).
+  std::optional<std::uint64_t> after_sequence;
+  std::size_t limit = 0;
 
   // The query as the audit-query log record states it: names and values, never a BSN.
   std::vector<std::string> describe() const;

@@ -571,6 +571,28 @@ TEST_F(TlsGatewayTest, AuditApiAnswersTheOfficerAboutItsOwnOrganisationOnly) {
   EXPECT_THAT(unknown_flow.body, ::testing::Not(HasSubstr("zzmarker")));
   EXPECT_EQ(ask("/v1/audit/exchanges?flow=ketenpoort.consent").status, 200u);
 
+  // Keyset pages: a full page names where the next begins; the pages cover Amsterdam's two
+  // exchanges once each, in order.
+  const auto page = [&](const std::string& query) {
+    const auto answer = ask("/v1/audit/exchanges?" + query);
+    EXPECT_EQ(answer.status, 200u) << answer.body;
+    return boost::json::parse(answer.body).as_object();
+  };
+  const auto first_page = page("limit=1");
+  ASSERT_EQ(first_page.at("exchanges").as_array().size(), 1u);
+  const std::string after_first(first_page.at("next_after").as_string());
+  const auto second_page = page("limit=1&after=" + after_first);
+  ASSERT_EQ(second_page.at("exchanges").as_array().size(), 1u);
+  EXPECT_GT(second_page.at("exchanges").as_array()[0].at("sequence").as_int64(),
+            first_page.at("exchanges").as_array()[0].at("sequence").as_int64());
+  const auto third_page = page("limit=1&after=" + std::string(second_page.at("next_after").as_string()));
+  EXPECT_TRUE(third_page.at("exchanges").as_array().empty());
+  EXPECT_FALSE(third_page.contains("next_after"));
+  EXPECT_FALSE(page("").contains("next_after"));  // two records, a page of 100
+  EXPECT_EQ(problemCode(ask("/v1/audit/exchanges?limit=0")), "invalid-query");
+  EXPECT_EQ(problemCode(ask("/v1/audit/exchanges?limit=1001")), "invalid-query");
+  EXPECT_EQ(problemCode(ask("/v1/audit/exchanges?after=-1")), "invalid-query");
+
   // Each answered query was recorded first; one that cannot be recorded is not answered.
   const auto before = server_->exchangeLog().lastSequence();
   sqlite3* holder = nullptr;
@@ -583,7 +605,7 @@ TEST_F(TlsGatewayTest, AuditApiAnswersTheOfficerAboutItsOwnOrganisationOnly) {
   EXPECT_EQ(problemCode(unavailable), "log-unavailable");
   EXPECT_EQ(unavailable.body.find("coa.klantprofiel"), std::string::npos);
   EXPECT_EQ(server_->exchangeLog().lastSequence(), before);
-  EXPECT_EQ(before, 1u + 3u + 6u);  // the agreement, three exchanges, six answered queries
+  EXPECT_EQ(before, 1u + 3u + 10u);  // the agreement, three exchanges, ten answered queries
 }
 
 TEST_F(TlsGatewayTest, HttpsClientTalksToTheGateway) {

@@ -293,6 +293,50 @@ TEST_F(ExchangeLogTest, RecordsAreFoundByTransactionAndByQuery) {
   EXPECT_EQ(refused[0].record.transaction_id, second.transaction_id);
 }
 
+TEST_F(ExchangeLogTest, AuditSearchesComeInKeysetPagesOfTheOrganisationsOwnRecords) {
+  const std::string amsterdam = "00000099200000000363";
+  const std::string utrecht = "00000099200000000344";
+  SqliteExchangeLog log(options());
+  // Amsterdam as recipient, as sender, as both; Utrecht's records in between; and one of
+  // the gateway's own records about Amsterdam.
+  std::vector<std::string> amsterdams;
+  for (int i = 0; i < 30; ++i) {
+    ExchangeRecord r = record(i);
+    switch (i % 5) {
+      case 0: r.recipient_oin = utrecht; break;
+      case 1: r.sender_oin = amsterdam; r.recipient_oin = "00000099100000000002"; break;
+      case 2: r.sender_oin = amsterdam; r.recipient_oin = amsterdam; break;
+      case 3: r.flow = "ketenpoort.audit-query"; r.sender_oin = amsterdam; break;
+      default: break;  // to Amsterdam
+    }
+    if (i % 5 != 0 && i % 5 != 3) amsterdams.push_back(r.transaction_id);
+    ASSERT_TRUE(log.appendAndWait(r).ok);
+  }
+  ExchangeQuery query;
+  query.organisation_oin = amsterdam;
+  query.exchanges_only = true;
+  query.limit = 7;
+  std::vector<std::string> seen;
+  std::uint64_t last = 0;
+  for (int page = 0; page < 10; ++page) {
+    const auto found = log.findExchanges(query);
+    for (const auto& e : found) {
+      EXPECT_GT(e.sequence, last) << "in sequence order, each record once";
+      last = e.sequence;
+      seen.push_back(e.record.transaction_id);
+      EXPECT_TRUE(e.record.sender_oin == amsterdam || e.record.recipient_oin == amsterdam);
+      EXPECT_NE(e.record.flow, "ketenpoort.audit-query");
+    }
+    if (found.size() < query.limit) break;
+    query.after_sequence = found.back().sequence;
+  }
+  EXPECT_EQ(seen, amsterdams);
+  // Without exchanges_only the gateway's own records are there too; without a limit, all.
+  ExchangeQuery all;
+  all.organisation_oin = amsterdam;
+  EXPECT_EQ(log.findExchanges(all).size(), amsterdams.size() + 6);
+}
+
 TEST_F(ExchangeLogTest, ChangedFieldIsDetected) {
   writeRecords(30);
   tamper("UPDATE exchange_log SET purpose = 'ontzorgen' WHERE seq = 17");
