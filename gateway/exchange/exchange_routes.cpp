@@ -235,8 +235,8 @@ struct Push : std::enable_shared_from_this<Push> {
       const CanonicalValue* gemeente = mapped.record.first(flow.koppeling_field);
       if (gemeente && decision.registered_koppeling != gemeente->value) {
         CivilDate from = today;
-        for (const CanonicalValue& v : mapped.record.values) {
-          if (v.path == "procedure.koppeling_datum") from = parseIsoDate(v.value).value_or(today);
+        if (const CanonicalValue* date = mapped.record.first(flow.koppeling_date_field)) {
+          from = parseIsoDate(date->value).value_or(today);
         }
         changes.push_back(c.registries.koppelingChange(*decision.subject, gemeente->value,
                                                        std::min(from, today), transaction_id));

@@ -83,6 +83,8 @@ struct FlowDefinition {
   // Conditions.
   bool koppeling_required = false;
   const FieldDefinition* koppeling_field = nullptr;  // the record states the gemeente itself
+  // The date the koppeling the record states took effect (else: the day it arrives).
+  const FieldDefinition* koppeling_date_field = nullptr;
   RegimeRule regime = RegimeRule::kAny;
   const FieldDefinition* regime_field = nullptr;  // a date (permit) or the regime enum
   bool agreement_required = false;

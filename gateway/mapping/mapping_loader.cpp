@@ -309,7 +309,7 @@ class FlowReader {
   void readConditions(const pugi::xml_node& node, FlowDefinition& flow) {
     if (!node) return;
     xml_.checkElement(node, {"koppeling", "law-regime", "agreement", "consent"},
-                      {"koppeling-field", "regime-field"}, {});
+                      {"koppeling-field", "koppeling-date-field", "regime-field"}, {});
     const std::string koppeling = node.attribute("koppeling").value();
     if (koppeling == "registry" || koppeling == "from-record") {
       flow.koppeling_required = true;
@@ -322,6 +322,13 @@ class FlowReader {
     }
     if (flow.koppeling_field && flow.koppeling_field->type != FieldType::kCbsCode) {
       xml_.problem(node, "koppeling-field must be of type cbs-code");
+    }
+    flow.koppeling_date_field = fieldRef(node, "koppeling-date-field");
+    if (node.attribute("koppeling-date-field") && !node.attribute("koppeling-field")) {
+      xml_.problem(node, "koppeling-date-field goes with koppeling-field");
+    }
+    if (flow.koppeling_date_field && flow.koppeling_date_field->type != FieldType::kDate) {
+      xml_.problem(node, "koppeling-date-field must be of type date");
     }
     const std::string regime = node.attribute("law-regime").value();
     if (regime == "wi2021") {

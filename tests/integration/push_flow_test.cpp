@@ -148,8 +148,12 @@ TEST_F(PushFlowTest, ProfileIsFilteredLoggedAndDeliveredOnce) {
     medical_withheld = medical_withheld || (w.field.starts_with("medisch.") && w.reason == "special-category");
   }
   EXPECT_TRUE(medical_withheld);
-  // The profile taught the registry the koppeling.
-  EXPECT_EQ(server_->registries().gemeenteOf({SubjectKey::Kind::kBsn, "725763863"}, todayUtc()), "0363");
+  // The profile taught the registry the koppeling, from the date it states (the mapping's
+  // koppeling-date-field), not from the day it arrived.
+  const SubjectKey person{SubjectKey::Kind::kBsn, "725763863"};
+  EXPECT_EQ(server_->registries().gemeenteOf(person, todayUtc()), "0363");
+  EXPECT_EQ(server_->registries().gemeenteOf(person, *parseIsoDate("2025-09-24")), "0363");
+  EXPECT_EQ(server_->registries().gemeenteOf(person, *parseIsoDate("2025-09-23")), std::nullopt);
   ASSERT_TRUE(waitUntil([&] {
     return server_->metrics().delivery_attempts.value({"delivered"}) == 1;
   }));

@@ -111,6 +111,13 @@ TEST_F(MappingLoaderTest, ConsentBasisNeedsConsentCondition) {
   EXPECT_THAT(problems(), ::testing::Contains(HasSubstr("basis is toestemming needs consent=\"required\"")));
 }
 
+TEST_F(MappingLoaderTest, TheKoppelingDateIsAFieldTheMappingNames) {
+  EXPECT_EQ(shippedCatalogue().findFlow("coa.klantprofiel")->koppeling_date_field->id, "procedure.koppeling_datum");
+  editFile(flowFile("coa.klantprofiel"), R"(koppeling-date-field="procedure.koppeling_datum")",
+           R"(koppeling-date-field="procedure.koppeling_gemeentecode")");
+  EXPECT_THAT(problems(), ::testing::Contains(HasSubstr("koppeling-date-field must be of type date")));
+}
+
 TEST_F(MappingLoaderTest, DictionaryProblemsAreReported) {
   editFile(dir_.path() / "m" / "fields.xml", R"(category="identity" description="Burgerservicenummer")",
            R"(category="identiteit" description="Burgerservicenummer")");
