@@ -5,7 +5,7 @@
 
 #include "adapters/duo/duo_format.hpp"
 #include "gateway/demo/demo_environment.hpp"
-#include "gateway/http/gateway_server.hpp"
+#include "gateway/runtime/gateway_server.hpp"
 
 namespace ketenpoort::cli {
 

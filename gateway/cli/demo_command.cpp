@@ -18,7 +18,7 @@
 #include "gateway/config/config_loader.hpp"
 #include "gateway/demo/demo_environment.hpp"
 #include "gateway/diagnostics/diagnostic_log.hpp"
-#include "gateway/http/gateway_server.hpp"
+#include "gateway/runtime/gateway_server.hpp"
 #include "gateway/http/https_client.hpp"
 
 namespace ketenpoort::cli {

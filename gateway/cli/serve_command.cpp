@@ -4,7 +4,7 @@
 #include "gateway/cli/commands.hpp"
 #include "gateway/config/config_loader.hpp"
 #include "gateway/diagnostics/diagnostic_log.hpp"
-#include "gateway/http/gateway_server.hpp"
+#include "gateway/runtime/gateway_server.hpp"
 
 namespace ketenpoort::cli {
 

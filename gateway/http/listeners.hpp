@@ -1,5 +1,5 @@
 #pragma once
-// Internal to the http module: the listeners a GatewayServer owns.
+// Internal to the http module: the listeners a NetworkServer owns.
 
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ssl/context.hpp>
@@ -23,10 +23,11 @@ class TlsListener {
  public:
   TlsListener(asio::io_context& ioc, ServerState& state, std::string name,
               const ListenerConfig& config, asio::ssl::context& tls,
-              const PartyDirectory& parties, Router router, bool privacy_officers_only);
+              const PartyDirectory& parties, bool privacy_officers_only);
 
   std::uint16_t port() const { return port_; }
-  void start();
+  // Accepts connections; their requests go to `router`.
+  void start(Router router);
   void close();  // thread-safe
 
  private:

@@ -87,18 +87,17 @@ asio::awaitable<ApiResponse> runAsyncHandler(const Router::AsyncHandler& handler
 
 TlsListener::TlsListener(asio::io_context& ioc, ServerState& state, std::string name,
                          const ListenerConfig& config, asio::ssl::context& tls,
-                         const PartyDirectory& parties, Router router,
-                         bool privacy_officers_only)
+                         const PartyDirectory& parties, bool privacy_officers_only)
     : state_(state),
       name_(std::move(name)),
       acceptor_(openAcceptor(ioc, name_, config)),
       port_(acceptor_.local_endpoint().port()),
       tls_(tls),
       parties_(parties),
-      router_(std::move(router)),
       privacy_officers_only_(privacy_officers_only) {}
 
-void TlsListener::start() {
+void TlsListener::start(Router router) {
+  router_ = std::move(router);
   // Counted at admission (on the acceptor's strand) so a burst of accepts cannot overshoot
   // the limit before the sessions start; the session gives the slot back when it ends.
   auto admit = [this] {

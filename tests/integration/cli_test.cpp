@@ -20,7 +20,7 @@
 #include "gateway/config/config_loader.hpp"
 #include "gateway/config/config_writer.hpp"
 #include "gateway/demo/demo_environment.hpp"
-#include "gateway/http/gateway_server.hpp"
+#include "gateway/runtime/gateway_server.hpp"
 #include "gateway/sqlite_store/gateway_store.hpp"
 #include "gateway/sqlite_store/sqlite_exchange_log.hpp"
 #include "gateway/store/identifiers.hpp"

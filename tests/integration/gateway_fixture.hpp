@@ -11,7 +11,7 @@
 #include <string>
 
 #include "gateway/demo/demo_environment.hpp"
-#include "gateway/http/gateway_server.hpp"
+#include "gateway/runtime/gateway_server.hpp"
 #include "gateway/mapping/source_document.hpp"
 #include "tests/support/temp_dir.hpp"
 #include "tests/support/test_tls_client.hpp"

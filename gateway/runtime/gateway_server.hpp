@@ -11,8 +11,9 @@
 
 namespace ketenpoort {
 
-// The running gateway: the exchange and audit mTLS listeners and the ops listener on one
-// pool of network threads. Asio and Beast stay behind this header.
+// The running gateway, and the composition root: builds the mapping catalogue, the store,
+// the policy engine, delivery and the routes, and puts them behind the network
+// (NetworkServer, gateway/http). No network library here.
 //
 // Lifecycle: construct (loads TLS material, binds every port; throws std::runtime_error
 // with a readable message when that fails) → start() → … → drain() from any thread or a

@@ -1,0 +1,181 @@
+#include "gateway/http/network_server.hpp"
+
+#include <boost/asio/signal_set.hpp>
+#include <boost/asio/thread_pool.hpp>
+#include <boost/asio/ssl/context.hpp>
+
+#include <csignal>
+#include <optional>
+#include <stdexcept>
+#include <thread>
+
+#include "gateway/http/listeners.hpp"
+#include "gateway/tls/tls_policy.hpp"
+
+namespace ketenpoort {
+
+using namespace http_internal;
+
+namespace http_internal {
+tcp::acceptor openAcceptor(asio::io_context& ioc, const std::string& name,
+                           const ListenerConfig& config) {
+  beast::error_code ec;
+  const auto address = asio::ip::make_address(config.address, ec);
+  if (ec) throw std::runtime_error(name + " listener: bad address " + config.address);
+  const tcp::endpoint endpoint(address, config.port);
+  tcp::acceptor acceptor(asio::make_strand(ioc));
+  const auto fail = [&](const char* step) {
+    throw std::runtime_error(name + " listener: cannot " + step + " " + config.address + ":" +
+                             std::to_string(config.port) + ": " + ec.message());
+  };
+  acceptor.open(endpoint.protocol(), ec);
+  if (ec) fail("open");
+  acceptor.set_option(asio::socket_base::reuse_address(true), ec);
+  if (ec) fail("configure");
+  acceptor.bind(endpoint, ec);
+  if (ec) fail("bind");
+  acceptor.listen(asio::socket_base::max_listen_connections, ec);
+  if (ec) fail("listen on");
+  return acceptor;
+}
+}  // namespace http_internal
+
+namespace {
+asio::ssl::context makeServerContext(const TlsFiles& files) {
+  asio::ssl::context context(asio::ssl::context::tls_server);
+  const auto problems = configureServerTls(context.native_handle(), files);
+  if (!problems.empty()) {
+    std::string message = "TLS setup failed";
+    for (const auto& p : problems) message += "\n  " + p;
+    throw std::runtime_error(message);
+  }
+  return context;
+}
+
+}  // namespace
+
+struct NetworkServer::Impl {
+  explicit Impl(const GatewayConfig& c)
+      : config(c),
+        state(config),
+        parties(config),
+        tls(makeServerContext(config.tls)),
+        exchange(ioc, state, "exchange", config.exchange, tls, parties, false),
+        audit(ioc, state, "audit", config.audit, tls, parties, true),
+        ops(ioc, state, config.ops),
+        signals(ioc) {}
+
+  asio::awaitable<void> drainSequence() {
+    exchange.close();
+    audit.close();
+    state.connections.closeIdle();
+    const auto deadline = std::chrono::steady_clock::now() + config.limits.drain_timeout;
+    asio::steady_timer tick(ioc);
+    while (state.connections.size() > 0 && std::chrono::steady_clock::now() < deadline) {
+      tick.expires_after(std::chrono::milliseconds(10));
+      co_await tick.async_wait(kUseTuple);
+    }
+    const std::size_t left = state.connections.size();
+    drained_in_time = left == 0;
+    if (left > 0) {
+      logWarn("drain-timeout", {{"connections_cut", left}});
+    } else {
+      logInfo("drained", {});
+    }
+    ops.close();
+    ioc.stop();
+  }
+
+  void waitForSignal() {
+    signals.async_wait([this](const beast::error_code& ec, int signal_number) {
+      if (ec) return;
+      if (state.draining.load()) {
+        logWarn("stopping-now", {{"signal", signal_number}});
+        ioc.stop();
+        return;
+      }
+      logInfo("signal", {{"signal", signal_number}, {"action", "drain"}});
+      startDrain();
+      waitForSignal();
+    });
+  }
+
+  void startDrain() {
+    if (state.draining.exchange(true)) return;
+    state.ready.store(false);
+    asio::co_spawn(ioc, drainSequence(), logEscapedException("drain"));
+  }
+
+  const GatewayConfig& config;
+  ServerState state;
+  PartyDirectory parties;
+  asio::io_context ioc;
+  // Declared after ioc so they are joined before ioc is destroyed: their tasks hold
+  // executors (strands) of ioc.
+  asio::thread_pool blocking_pool{2};
+  asio::thread_pool query_pool{config.queries.threads};
+  asio::ssl::context tls;
+  TlsListener exchange;
+  TlsListener audit;
+  OpsListener ops;
+  asio::signal_set signals;
+  std::vector<std::thread> threads;
+  std::atomic<bool> drained_in_time{true};
+};
+
+NetworkServer::NetworkServer(const GatewayConfig& config) : impl_(std::make_unique<Impl>(config)) {}
+
+NetworkServer::~NetworkServer() {
+  if (!impl_->threads.empty()) {
+    impl_->ioc.stop();
+    wait();
+  }
+}
+
+asio::io_context& NetworkServer::network() { return impl_->ioc; }
+void NetworkServer::runBlocking(Work work) { asio::post(impl_->blocking_pool, std::move(work)); }
+void NetworkServer::runQuery(Work work) { asio::post(impl_->query_pool, std::move(work)); }
+GatewayMetrics& NetworkServer::metrics() { return impl_->state.metrics; }
+
+void NetworkServer::start(Router exchange, Router audit, const ExchangeLog* health, bool handle_signals) {
+  Impl& s = *impl_;
+  s.state.exchange_log = health;
+  if (handle_signals) {
+    s.signals.add(SIGTERM);
+    s.signals.add(SIGINT);
+    s.waitForSignal();
+  }
+  s.exchange.start(std::move(exchange));
+  s.audit.start(std::move(audit));
+  s.ops.start();
+  unsigned count = s.config.limits.threads;
+  if (count == 0) count = std::max(1u, std::thread::hardware_concurrency());
+  for (unsigned i = 0; i < count; ++i) s.threads.emplace_back([&s] { s.ioc.run(); });
+  s.state.ready.store(true);
+  logInfo("listening", {{"mode", toString(s.config.mode)},
+                        {"exchange_port", s.exchange.port()},
+                        {"audit_port", s.audit.port()},
+                        {"ops_port", s.ops.port()},
+                        {"threads", count},
+                        {"parties", s.config.parties.size()}});
+}
+
+void NetworkServer::drain() {
+  asio::post(impl_->ioc, [this] { impl_->startDrain(); });
+}
+
+void NetworkServer::stopNow() { impl_->ioc.stop(); }
+
+bool NetworkServer::wait() {
+  for (auto& t : impl_->threads) {
+    if (t.joinable()) t.join();
+  }
+  impl_->threads.clear();
+  return impl_->drained_in_time.load();
+}
+
+std::uint16_t NetworkServer::exchangePort() const { return impl_->exchange.port(); }
+std::uint16_t NetworkServer::auditPort() const { return impl_->audit.port(); }
+std::uint16_t NetworkServer::opsPort() const { return impl_->ops.port(); }
+
+}  // namespace ketenpoort

@@ -1,0 +1,132 @@
+#include "gateway/runtime/gateway_server.hpp"
+
+#include <stdexcept>
+
+#include "gateway/api/gateway_api.hpp"
+#include "gateway/audit/audit_api.hpp"
+#include "gateway/diagnostics/diagnostic_log.hpp"
+#include "gateway/exchange/delivery_worker.hpp"
+#include "gateway/exchange/exchange_routes.hpp"
+#include "gateway/http/network_server.hpp"
+#include "gateway/mapping/mapping_loader.hpp"
+#include "gateway/policy/policy_engine.hpp"
+#include "gateway/sqlite_store/gateway_store.hpp"
+
+namespace ketenpoort {
+
+namespace {
+
+// Agreements come from the config; the registry learns each new or changed one (and logs
+// the change). A change that cannot be logged stops the start.
+void seedAgreements(const GatewayConfig& config, RegistryStore& registries) {
+  for (const AgreementConfig& a : config.agreements) {
+    const auto change = registries.upsertAgreement(
+        {a.id, a.party_id, a.purpose_id, *config.findPartyById(a.gemeente_id)->cbs_code,
+         a.valid_from, a.valid_until, a.document_ref});
+    if (!change.ok) throw std::runtime_error("cannot register agreement " + a.id + ": " + change.error);
+  }
+}
+
+MappingCatalogue loadCatalogue(const std::filesystem::path& dir) {
+  MappingLoadResult loaded = loadMappings(dir);
+  if (!loaded.catalogue) {
+    std::string message = "mappings in " + dir.string() + " do not load";
+    for (const auto& p : loaded.problems) message += "\n  " + p.str();
+    throw std::runtime_error(message);
+  }
+  return std::move(*loaded.catalogue);
+}
+}  // namespace
+
+struct GatewayServer::Impl {
+  Impl(GatewayConfig c, ExchangeAdapters a)
+      : config(std::move(c)),
+        catalogue(loadCatalogue(config.mappings_dir)),
+        store(config),
+        policy(store.registries().view()),
+        adapters(std::move(a)),
+        basis(catalogue, store.registries(), store.log()),
+        network(config),
+        delivery(config, store.outbox(), adapters, network.metrics(), &basis) {}
+
+  Router exchangeRouter() {
+    Router router = makeExchangeRouter(config, catalogue);
+    const ExchangeContext context{config, catalogue, policy, store.log(),
+                                  store.registries(), store.referencer(),
+                                  store.outbox(), adapters, basis,
+                                  [this](std::function<void()> work) { network.runBlocking(std::move(work)); },
+                                  [this](std::function<void()> work) { network.runQuery(std::move(work)); },
+                                  [this](OutboxEntry entry, std::shared_ptr<const std::string> body) {
+                                    delivery.submit(std::move(entry), std::move(body));
+                                  }};
+    addExchangeRoutes(router, context);
+    addQueryRoutes(router, context);
+    addSignalRoutes(router, context);
+    return router;
+  }
+
+  Router auditRouter() {
+    Router router = makeAuditRouter(config);
+    addAuditRoutes(router, AuditApiContext{config, catalogue, store.log(), store.registries(), store.referencer(),
+                                           [this](std::function<void()> work) {
+                                             network.runBlocking(std::move(work));
+                                           }});
+    return router;
+  }
+
+  GatewayConfig config;
+  MappingCatalogue catalogue;
+  GatewayStore store;
+  PolicyEngine policy;
+  ExchangeAdapters adapters;
+  DeliveryBasis basis;
+  // The network goes before delivery: deliveries run on its threads, and what is still
+  // pending there when it goes is simply due again at the next start.
+  NetworkServer network;
+  DeliveryWorker delivery;  // destroyed (stopped) before the store it works on
+  bool started = false;
+};
+
+GatewayServer::GatewayServer(GatewayConfig config, ExchangeAdapters adapters)
+    : impl_(std::make_unique<Impl>(std::move(config), std::move(adapters))) {
+  seedAgreements(impl_->config, impl_->store.registries());
+  // Deliveries run on the network threads.
+  if (impl_->adapters.channel) impl_->adapters.channel->open(impl_->network.network());
+}
+
+GatewayServer::~GatewayServer() {
+  if (impl_->started) {
+    impl_->network.stopNow();
+    wait();
+  }
+}
+
+void GatewayServer::start(bool handle_signals) {
+  Impl& s = *impl_;
+  s.delivery.start();
+  s.network.start(s.exchangeRouter(), s.auditRouter(), &s.store.log(), handle_signals);
+  s.started = true;
+  logInfo("exchange-ready", {{"flows", s.catalogue.flows.size()}});
+}
+
+void GatewayServer::drain() { impl_->network.drain(); }
+
+bool GatewayServer::wait() {
+  const bool in_time = impl_->network.wait();
+  // Undelivered entries stay in the outbox for the next start. The network has stopped:
+  // the channel's connections go before the io_context they belong to.
+  impl_->delivery.stop();
+  if (impl_->adapters.channel) impl_->adapters.channel->close();
+  impl_->started = false;
+  return in_time;
+}
+
+std::uint16_t GatewayServer::exchangePort() const { return impl_->network.exchangePort(); }
+std::uint16_t GatewayServer::auditPort() const { return impl_->network.auditPort(); }
+std::uint16_t GatewayServer::opsPort() const { return impl_->network.opsPort(); }
+const GatewayConfig& GatewayServer::config() const { return impl_->config; }
+const GatewayMetrics& GatewayServer::metrics() const { return impl_->network.metrics(); }
+ExchangeLog& GatewayServer::exchangeLog() { return impl_->store.log(); }
+RegistryStore& GatewayServer::registries() { return impl_->store.registries(); }
+
+}  // namespace ketenpoort
