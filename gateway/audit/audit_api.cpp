@@ -222,7 +222,7 @@ void addAuditRoutes(Router& router, const AuditApiContext& context) {
   addQuery(router, context, "consents", {"bsn"},
            [](const AuditApiContext& c, const ExchangeQuery& f) -> boost::json::value {
              boost::json::array out;
-             const CivilDate today = todayUtc();
+             const CivilDate today = c.clock.today();
              for (const auto& consent : c.registries.listConsentsByReference(f.subject_ref)) {
                if (consent.recipient_oin != f.organisation_oin) continue;
                out.emplace_back(boost::json::object{

@@ -1,5 +1,7 @@
 #pragma once
 
+#include "gateway/calendar/clock.hpp"
+
 #include <functional>
 
 #include "gateway/api/router.hpp"
@@ -17,6 +19,7 @@ struct AuditApiContext {
   const RegistryStore& registries;
   const SubjectReferencer& referencer;
   BlockingExecutor run_blocking;
+  const Clock& clock;  // today, for a consent's status
 };
 
 // The privacy officer's queries on the audit listener, as JSON (docs/api/openapi.yaml):

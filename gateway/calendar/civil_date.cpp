@@ -40,8 +40,9 @@ CivilDate todayUtc() {
   return CivilDate(std::chrono::floor<std::chrono::days>(std::chrono::system_clock::now()));
 }
 
-std::string utcNowRfc3339() {
-  const auto now = std::chrono::system_clock::now();
+std::string utcNowRfc3339() { return formatRfc3339(std::chrono::system_clock::now()); }
+
+std::string formatRfc3339(std::chrono::system_clock::time_point now) {
   const auto ms =
       std::chrono::duration_cast<std::chrono::milliseconds>(now.time_since_epoch()).count();
   const std::time_t seconds = static_cast<std::time_t>(ms / 1000);

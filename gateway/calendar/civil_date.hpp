@@ -15,6 +15,7 @@ std::string formatIsoDate(const CivilDate& date);
 CivilDate todayUtc();
 // Now as RFC 3339 UTC with milliseconds: 2026-11-22T15:04:05.123Z.
 std::string utcNowRfc3339();
+std::string formatRfc3339(std::chrono::system_clock::time_point time);
 
 // A retention or validity period: whole years, months and days (ISO 8601 "P7Y", "P6M").
 struct CalendarPeriod {

@@ -8,7 +8,7 @@ namespace ketenpoort {
 std::string basisWithdrawnReason(const std::string& which) { return "basis-withdrawn:" + which; }
 
 std::optional<std::string> DeliveryBasis::withdrawn(const OutboxEntry& entry) const {
-  const CivilDate today = todayUtc();
+  const CivilDate today = clock_.today();
   if (!entry.consent_id.empty()) {
     const auto consent = registries_.consent(entry.consent_id);
     if (!consent || consent->statusOn(today) != "active") return "consent";
@@ -29,7 +29,7 @@ std::optional<std::string> DeliveryBasis::withdrawn(const OutboxEntry& entry) co
 
 void DeliveryBasis::recordWithdrawal(const OutboxEntry& entry, const std::string& which,
                                      std::function<void(bool ok)> done) const {
-  ExchangeRecord r = exchangeRecord(entry.transaction_id, entry.trace_id, entry.flow, entry.sender_oin,
+  ExchangeRecord r = exchangeRecord(clock_, entry.transaction_id, entry.trace_id, entry.flow, entry.sender_oin,
                                     entry.recipient_oin, entry.purpose);
   r.legal_basis = entry.legal_basis;
   r.consent_id = entry.consent_id;
@@ -38,7 +38,8 @@ void DeliveryBasis::recordWithdrawal(const OutboxEntry& entry, const std::string
   r.outcome = ExchangeOutcome::kRefused;
   r.reason = basisWithdrawnReason(which);
   const FlowDefinition* flow = catalogue_.findFlow(entry.flow);
-  r.retention_until = formatIsoDate(flow ? addPeriod(todayUtc(), flow->retention) : todayUtc());
+  const CivilDate today = clock_.today();
+  r.retention_until = formatIsoDate(flow ? addPeriod(today, flow->retention) : today);
   logInfo("delivery-withdrawn", {{"transaction", entry.transaction_id}, {"flow", entry.flow},
                                  {"basis", which}});
   const std::string id = entry.transaction_id;

@@ -4,6 +4,7 @@
 #include <optional>
 #include <string>
 
+#include "gateway/calendar/clock.hpp"
 #include "gateway/mapping/flow_definition.hpp"
 #include "gateway/store/exchange_log.hpp"
 #include "gateway/store/outbox.hpp"
@@ -18,8 +19,9 @@ namespace ketenpoort {
 // message.
 class DeliveryBasis {
  public:
-  DeliveryBasis(const MappingCatalogue& catalogue, const RegistryStore& registries, ExchangeLog& log)
-      : catalogue_(catalogue), registries_(registries), log_(log) {}
+  DeliveryBasis(const MappingCatalogue& catalogue, const RegistryStore& registries, ExchangeLog& log,
+                const Clock& clock = systemClock())
+      : catalogue_(catalogue), registries_(registries), log_(log), clock_(clock) {}
 
   // Which basis of `entry` no longer holds today: "consent", "agreement" or "koppeling";
   // nullopt when all still hold. Throws std::runtime_error when a registry cannot be read
@@ -36,6 +38,7 @@ class DeliveryBasis {
   const MappingCatalogue& catalogue_;
   const RegistryStore& registries_;
   ExchangeLog& log_;
+  const Clock& clock_;
 };
 
 // The reason a withdrawn exchange is recorded with, naming the basis that ended.

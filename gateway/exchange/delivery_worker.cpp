@@ -6,12 +6,6 @@ namespace ketenpoort {
 
 namespace {
 
-std::int64_t nowMs() {
-  return std::chrono::duration_cast<std::chrono::milliseconds>(
-             std::chrono::system_clock::now().time_since_epoch())
-      .count();
-}
-
 // Entries waiting in memory for a worker, at most; beyond it they wait in the outbox
 // until a read finds them.
 constexpr std::size_t kBatch = 1024;
@@ -31,12 +25,13 @@ std::chrono::milliseconds retryDelay(const OutboxSettings& s, std::uint32_t fail
 
 DeliveryWorker::DeliveryWorker(const GatewayConfig& config, OutboxStore& outbox,
                                const ExchangeAdapters& adapters,
-                               GatewayMetrics& metrics, const DeliveryBasis* basis)
+                               GatewayMetrics& metrics, const DeliveryBasis* basis, const Clock& clock)
     : config_(config),
       outbox_(outbox),
       adapters_(adapters),
       metrics_(metrics),
-      basis_(basis) {}
+      basis_(basis),
+      clock_(clock) {}
 
 DeliveryWorker::~DeliveryWorker() { stop(); }
 
@@ -101,7 +96,7 @@ void DeliveryWorker::readOutbox() {
     lock.unlock();
     std::vector<OutboxEntry> due;
     try {
-      if (room) due = outbox_.due(nowMs(), limit);
+      if (room) due = outbox_.due(clock_.nowMs(), limit);
       if (std::chrono::steady_clock::now() >= gauges_due) {
         gauges_due = std::chrono::steady_clock::now() + kGaugesEvery;
         for (DeliveryState state : {DeliveryState::kPending, DeliveryState::kPostbus, DeliveryState::kDeadLetter}) {
@@ -282,7 +277,7 @@ void DeliveryWorker::finish(const OutboxEntry& entry, const DeliveryAttempt& att
                                {"attempt", failed},
                                {"retry_in_ms", delay.count()},
                                {"error", attempt.error}});
-    outbox_.recordFailure(id, attempt.error, nowMs() + delay.count(), settled("retry"));
+    outbox_.recordFailure(id, attempt.error, clock_.nowMs() + delay.count(), settled("retry"));
   } catch (const std::exception& e) {
     // The store failed under us before the outcome was handed over: the entry stays due
     // and is tried again.

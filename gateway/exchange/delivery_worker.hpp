@@ -9,6 +9,7 @@
 #include <set>
 #include <thread>
 
+#include "gateway/calendar/clock.hpp"
 #include "gateway/config/gateway_config.hpp"
 #include "gateway/diagnostics/metrics.hpp"
 #include "gateway/exchange/delivery_basis.hpp"
@@ -40,7 +41,7 @@ class DeliveryWorker {
   // entry whose basis is gone is withdrawn (recorded, never delivered, body removed).
   DeliveryWorker(const GatewayConfig& config, OutboxStore& outbox,
                  const ExchangeAdapters& adapters, GatewayMetrics& metrics,
-                 const DeliveryBasis* basis = nullptr);
+                 const DeliveryBasis* basis = nullptr, const Clock& clock = systemClock());
   ~DeliveryWorker();  // stops
   DeliveryWorker(const DeliveryWorker&) = delete;
   DeliveryWorker& operator=(const DeliveryWorker&) = delete;
@@ -79,6 +80,7 @@ class DeliveryWorker {
   const ExchangeAdapters& adapters_;
   GatewayMetrics& metrics_;
   const DeliveryBasis* basis_;
+  const Clock& clock_;  // when a retry is due
 
   std::mutex mutex_;
   std::condition_variable wake_reader_;

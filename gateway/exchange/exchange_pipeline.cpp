@@ -9,13 +9,13 @@
 
 namespace ketenpoort {
 
-ExchangeRecord exchangeRecord(const std::string& transaction_id, const std::string& trace_id,
+ExchangeRecord exchangeRecord(const Clock& clock, const std::string& transaction_id, const std::string& trace_id,
                               const std::string& flow, const std::string& sender_oin,
                               const std::string& recipient_oin, const std::string& purpose) {
   ExchangeRecord r;
   r.transaction_id = transaction_id;
   r.trace_id = trace_id;
-  r.time_utc = utcNowRfc3339();
+  r.time_utc = clock.nowRfc3339();
   r.flow = flow;
   r.sender_oin = sender_oin;
   r.recipient_oin = recipient_oin;

@@ -69,7 +69,7 @@ struct Push : std::enable_shared_from_this<Push> {
   }
 
   ExchangeRecord record(const std::string& recipient_oin) const {
-    ExchangeRecord r = exchangeRecord(transaction_id, trace_id, flow_id, request.caller->oin.str(),
+    ExchangeRecord r = exchangeRecord(c.clock, transaction_id, trace_id, flow_id, request.caller->oin.str(),
                                       recipient_oin, purpose);
     r.request_sha256 = request_digest;
     return r;
@@ -194,7 +194,7 @@ struct Push : std::enable_shared_from_this<Push> {
     if (flow.koppeling_required) {
       // The registry knows where the person is gekoppeld; the sender need not.
       if (const auto subject = subjectOf(flow, mapped.record)) {
-        const auto cbs = c.registries.gemeenteOf(*subject, todayUtc());
+        const auto cbs = c.registries.gemeenteOf(*subject, c.clock.today());
         for (const Party& p : c.config.parties) {
           if (cbs && p.role == PartyRole::kGemeente && p.cbs_code == *cbs) return &p;
         }
@@ -208,7 +208,7 @@ struct Push : std::enable_shared_from_this<Push> {
   }
 
   void decide(const FlowDefinition& flow, const MappingOutcome& mapped, const Party& recipient) {
-    const CivilDate today = todayUtc();
+    const CivilDate today = c.clock.today();
     const PolicyDecision decision =
         c.policy.decide({*request.caller, flow, stated_purpose, mapped, recipient, today});
     if (!decision.allowed) {

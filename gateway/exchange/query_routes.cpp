@@ -31,7 +31,7 @@ struct Query : std::enable_shared_from_this<Query> {
   std::string source_oin;   // the source party's, once known
 
   ExchangeRecord record() const {
-    ExchangeRecord r = exchangeRecord(transaction_id, trace_id, flow_id, source_oin,
+    ExchangeRecord r = exchangeRecord(c.clock, transaction_id, trace_id, flow_id, source_oin,
                                       request.caller->oin.str(), purpose);
     r.subject_ref = subject_ref;
     return r;
@@ -92,7 +92,7 @@ struct Query : std::enable_shared_from_this<Query> {
     }
     const auto source = sourceFor(c, *flow);
     if (source) source_oin = source->party->oin.str();
-    const PolicyDecision before = c.policy.mayAsk(*request.caller, *flow, stated_purpose, bsn, todayUtc());
+    const PolicyDecision before = c.policy.mayAsk(*request.caller, *flow, stated_purpose, bsn, c.clock.today());
     if (!before.allowed) {
       refuse(before.reason, before.detail, flow->basis_article);
       return;
@@ -140,7 +140,7 @@ struct Query : std::enable_shared_from_this<Query> {
       return;
     }
     const Party& asker = *request.caller;
-    const PolicyDecision decision = c.policy.decide({asker, flow, stated_purpose, mapped, asker, todayUtc()});
+    const PolicyDecision decision = c.policy.decide({asker, flow, stated_purpose, mapped, asker, c.clock.today()});
     if (!decision.allowed) {
       refuse(decision.reason, decision.detail, flow.basis_article);
       return;

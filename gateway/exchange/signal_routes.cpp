@@ -81,7 +81,7 @@ class ElipRun {
       logWarn("source-not-answered", {{"flow", elip->id}, {"error", reply->error}});
       return sourceProblem(*reply);
     }
-    const CivilDate today = todayUtc();
+    const CivilDate today = c_.clock.today();
     ElipCounts counts;
     for (const SourceNode& person : std::get<std::vector<SourceNode>>(persons)) {
       ++counts.persons;
@@ -136,7 +136,7 @@ class ElipRun {
     const bool allowed = decision.allowed && outbound != c_.adapters.outbound_by_role.end();
     // A refusal is decided afresh at every run (a koppeling may have come meanwhile), so it
     // gets an id of its own; only a queued signal takes the month's id.
-    ExchangeRecord r = exchangeRecord(allowed ? transaction_id : newUuidV7(), trace_id_, flow.id,
+    ExchangeRecord r = exchangeRecord(c_.clock, allowed ? transaction_id : newUuidV7(), trace_id_, flow.id,
                                       duo.oin.str(), gemeente_.oin.str(), purpose_);
     r.legal_basis = flow.basis_article;
     r.subject_ref = subject_ref;
@@ -200,7 +200,7 @@ void addElipRoute(Router& router, const ExchangeContext& context, const char* me
         }
         const ElipCounts& counts = std::get<ElipCounts>(result);
         boost::json::object body{{"gemeente", *caller.cbs_code},
-                                 {"peildatum", formatIsoDate(todayUtc())},
+                                 {"peildatum", formatIsoDate(context.clock.today())},
                                  {"oude_wet", oldLawCounts(counts)}};
         if (signal) {
           boost::json::object refused;

@@ -39,21 +39,22 @@ MappingCatalogue loadCatalogue(const std::filesystem::path& dir) {
 }  // namespace
 
 struct GatewayServer::Impl {
-  Impl(GatewayConfig c, ExchangeAdapters a)
-      : config(std::move(c)),
+  Impl(GatewayConfig c, ExchangeAdapters a, const Clock& k)
+      : clock(k),
+        config(std::move(c)),
         catalogue(loadCatalogue(config.mappings_dir)),
         store(config),
         policy(store.registries().view()),
         adapters(std::move(a)),
-        basis(catalogue, store.registries(), store.log()),
+        basis(catalogue, store.registries(), store.log(), clock),
         network(config),
-        delivery(config, store.outbox(), adapters, network.metrics(), &basis) {}
+        delivery(config, store.outbox(), adapters, network.metrics(), &basis, clock) {}
 
   Router exchangeRouter() {
     Router router = makeExchangeRouter(config, catalogue);
     const ExchangeContext context{config, catalogue, policy, store.log(),
                                   store.registries(), store.referencer(),
-                                  store.outbox(), adapters, basis,
+                                  store.outbox(), adapters, basis, clock,
                                   [this](std::function<void()> work) { network.runBlocking(std::move(work)); },
                                   [this](std::function<void()> work) { network.runQuery(std::move(work)); },
                                   [this](OutboxEntry entry, std::shared_ptr<const std::string> body) {
@@ -70,10 +71,12 @@ struct GatewayServer::Impl {
     addAuditRoutes(router, AuditApiContext{config, catalogue, store.log(), store.registries(), store.referencer(),
                                            [this](std::function<void()> work) {
                                              network.runBlocking(std::move(work));
-                                           }});
+                                           },
+                                           clock});
     return router;
   }
 
+  const Clock& clock;
   GatewayConfig config;
   MappingCatalogue catalogue;
   GatewayStore store;
@@ -87,8 +90,8 @@ struct GatewayServer::Impl {
   bool started = false;
 };
 
-GatewayServer::GatewayServer(GatewayConfig config, ExchangeAdapters adapters)
-    : impl_(std::make_unique<Impl>(std::move(config), std::move(adapters))) {
+GatewayServer::GatewayServer(GatewayConfig config, ExchangeAdapters adapters, const Clock& clock)
+    : impl_(std::make_unique<Impl>(std::move(config), std::move(adapters), clock)) {
   seedAgreements(impl_->config, impl_->store.registries());
   // Deliveries run on the network threads.
   if (impl_->adapters.channel) impl_->adapters.channel->open(impl_->network.network());

@@ -3,6 +3,7 @@
 #include <cstdint>
 #include <memory>
 
+#include "gateway/calendar/clock.hpp"
 #include "gateway/config/gateway_config.hpp"
 #include "gateway/exchange/exchange_adapters.hpp"
 #include "gateway/diagnostics/metrics.hpp"
@@ -22,7 +23,10 @@ class GatewayServer {
  public:
   // `adapters` are the wire formats and delivery channel (adapters/standard_adapters.hpp
   // for the shipped ones); with none, pushes are refused for want of an adapter.
-  explicit GatewayServer(GatewayConfig config, ExchangeAdapters adapters = {});
+  // `clock` decides dates and retry times (tests move a SimulatedClock); it must outlive
+  // the server.
+  explicit GatewayServer(GatewayConfig config, ExchangeAdapters adapters = {},
+                         const Clock& clock = systemClock());
   ~GatewayServer();
   GatewayServer(const GatewayServer&) = delete;
   GatewayServer& operator=(const GatewayServer&) = delete;

@@ -193,22 +193,35 @@ class MemoryOutbox : public OutboxStore {
     std::lock_guard lock(mutex_);
     entries_[entry.transaction_id] = std::move(entry);
   }
-  std::vector<OutboxEntry> due(std::int64_t, std::size_t limit) override {
+  std::vector<OutboxEntry> due(std::int64_t now_ms, std::size_t limit) override {
     std::lock_guard lock(mutex_);
     std::vector<OutboxEntry> out;
     for (const auto& [id, e] : entries_) {
-      if (e.state == DeliveryState::kPending && out.size() < limit) out.push_back(e);
+      if (e.state == DeliveryState::kPending && e.next_attempt_ms <= now_ms && out.size() < limit) {
+        out.push_back(e);
+      }
     }
     return out;
   }
-  void recordFailure(const std::string& id, const std::string&, std::optional<std::int64_t>,
+  void recordFailure(const std::string& id, const std::string&, std::optional<std::int64_t> retry_at_ms,
                      Done done) override {
     {
       std::lock_guard lock(mutex_);
       ++failures_;
-      entries_[id].attempts++;
+      OutboxEntry& e = entries_[id];
+      e.attempts++;
+      if (retry_at_ms) {
+        e.next_attempt_ms = *retry_at_ms;
+      } else {
+        e.state = DeliveryState::kDeadLetter;
+      }
+      changed_.notify_all();
     }
     done(true, "");
+  }
+  bool waitForFailures(int n) {
+    std::unique_lock lock(mutex_);
+    return waitFor(changed_, lock, [&] { return failures_ >= n; });
   }
   void markDelivered(const std::string& id, Done done) override {
     {
@@ -322,6 +335,33 @@ class TimedChannel : public DeliveryChannel {
   std::vector<std::thread> answers_;
 };
 
+// Refuses the first `failures` attempts (as a receiver answering 503), then accepts; answers
+// on the caller's thread.
+class FlakyChannel : public DeliveryChannel {
+ public:
+  explicit FlakyChannel(int failures) : failures_left_(failures) {}
+  void deliver(const std::string&, const OutboxEntry&, std::string_view,
+               std::shared_ptr<const std::string>, Done done) override {
+    bool fail = false;
+    {
+      std::lock_guard lock(mutex_);
+      ++calls_;
+      fail = failures_left_ > 0;
+      if (fail) --failures_left_;
+    }
+    done({!fail, fail ? "http-503" : ""});
+  }
+  int calls() {
+    std::lock_guard lock(mutex_);
+    return calls_;
+  }
+
+ private:
+  std::mutex mutex_;
+  int failures_left_;
+  int calls_ = 0;
+};
+
 struct WorkerSetup {
   WorkerSetup() {
     config.parties.push_back({"gemeente-0363", *Oin::parse("00000099200000000363"), "Amsterdam",
@@ -381,6 +421,40 @@ TEST(DeliveryWorker, AnAttemptStillInTheChannelAtStopStaysDueAndIsNotCountedAsFa
   channel->join();
   EXPECT_EQ(outbox.failures(), 0);
   EXPECT_EQ(outbox.state(setup.entry(1).transaction_id), DeliveryState::kPending);
+}
+
+TEST(DeliveryWorker, ARetryWaitsForItsTimeOnTheClockNotForAThread) {
+  WorkerSetup setup;
+  setup.config.outbox.initial_backoff = std::chrono::minutes(10);
+  setup.config.outbox.max_backoff = std::chrono::minutes(10);
+  setup.config.outbox.max_attempts = 5;
+  SimulatedClock clock;
+  MemoryOutbox outbox;
+  auto channel = std::make_shared<FlakyChannel>(1);
+  setup.adapters.channel = channel;
+  DeliveryWorker worker(setup.config, outbox, setup.adapters, setup.metrics, nullptr, clock);
+  worker.start();
+  outbox.add(setup.entry(1));
+  worker.submit(setup.entry(1), std::make_shared<const std::string>("{}"));
+  ASSERT_TRUE(outbox.waitForFailures(1));
+  // However often the outbox is read, the retry is not due while the clock stands still.
+  for (int i = 0; i < 5; ++i) {
+    worker.wake();
+    std::this_thread::sleep_for(20ms);
+  }
+  EXPECT_EQ(channel->calls(), 1);
+  // Four minutes on: still within the backoff (at least five of its ten minutes).
+  clock.advance(std::chrono::minutes(4));
+  worker.wake();
+  std::this_thread::sleep_for(50ms);
+  EXPECT_EQ(channel->calls(), 1);
+  // Past the backoff: due, taken and delivered.
+  clock.advance(std::chrono::minutes(7));
+  worker.wake();
+  EXPECT_TRUE(outbox.waitForDelivered(1));
+  worker.stop();
+  EXPECT_EQ(channel->calls(), 2);
+  EXPECT_EQ(outbox.failures(), 1);
 }
 
 TEST(DeliveryWorker, RetryDelayDoublesWithJitterUpToTheCap) {

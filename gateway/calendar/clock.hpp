@@ -1,0 +1,42 @@
+#pragma once
+
+#include <atomic>
+#include <chrono>
+#include <cstdint>
+#include <string>
+
+#include "gateway/calendar/civil_date.hpp"
+
+namespace ketenpoort {
+
+// What time it is, for everything that decides by the clock: a retry's time, whether a
+// consent or agreement holds today, a signal's deadlines. The gateway runs on the system
+// clock; tests hand in a SimulatedClock and move time instead of waiting for it.
+class Clock {
+ public:
+  virtual ~Clock() = default;
+  virtual std::chrono::system_clock::time_point now() const = 0;
+
+  CivilDate today() const;         // in UTC
+  std::string nowRfc3339() const;  // 2026-11-22T15:04:05.123Z
+  std::int64_t nowMs() const;      // milliseconds since the epoch
+};
+
+// The system's clock.
+const Clock& systemClock();
+
+// A clock that stands still until told to move. Thread-safe.
+class SimulatedClock final : public Clock {
+ public:
+  explicit SimulatedClock(std::chrono::system_clock::time_point start = std::chrono::system_clock::now())
+      : ms_(std::chrono::duration_cast<std::chrono::milliseconds>(start.time_since_epoch()).count()) {}
+  std::chrono::system_clock::time_point now() const override {
+    return std::chrono::system_clock::time_point(std::chrono::milliseconds(ms_.load()));
+  }
+  void advance(std::chrono::milliseconds by) { ms_ += by.count(); }
+
+ private:
+  std::atomic<std::int64_t> ms_;
+};
+
+}  // namespace ketenpoort
