@@ -1,6 +1,7 @@
 #include "adapters/standard_adapters.hpp"
 
 #include "adapters/coa_tvs/coa_tvs_format.hpp"
+#include "adapters/duo/duo_elip_source.hpp"
 #include "adapters/duo/duo_format.hpp"
 #include "adapters/gemeente/gemeente_json_format.hpp"
 #include "adapters/gemeente/https_delivery_channel.hpp"
@@ -22,6 +23,7 @@ ExchangeAdapters standardAdapters(const GatewayConfig& config) {
   auto duo = std::make_shared<DuoSource>(config.tls);
   adapters.source_by_flow.emplace("duo.inburgeringsstatus", duo);
   adapters.source_by_flow.emplace("duo.elip-signaal", duo);
+  adapters.elip = std::make_shared<const DuoElipSource>();
 
   adapters.outbound_by_role.emplace(PartyRole::kGemeente, std::make_shared<const GemeenteJsonFormat>());
   adapters.outbound_by_role.emplace(PartyRole::kToeslagen, std::make_shared<const ToeslagenXmlFormat>());

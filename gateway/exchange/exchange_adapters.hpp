@@ -13,6 +13,8 @@
 #include "gateway/mapping/canonical_record.hpp"
 #include "gateway/mapping/flow_definition.hpp"
 #include "gateway/mapping/source_document.hpp"
+#include "gateway/policy/registries.hpp"
+#include "gateway/signals/derived_signals.hpp"
 #include "gateway/store/outbox.hpp"
 
 namespace boost::asio {
@@ -91,6 +93,28 @@ class SourceSystem {
       const std::string& transaction_id, std::chrono::milliseconds timeout) = 0;
 };
 
+// Where ELIP signals come from (adapters/duo): the source's overview of a gemeente's
+// persons, each mapped with personFlow(); from each mapped record what the ELIP criteria
+// need; a candidate told as a document of signalFlow(). The pipeline runs the criteria,
+// the policy and the log, and names no system and no field of one.
+class ElipSignalSource {
+ public:
+  struct Person {
+    bool wi2021 = false;     // under the Wet inburgering 2021 (else: counted only)
+    std::string law_regime;  // as the record states it, for the signal
+    ElipInput input;
+  };
+  virtual ~ElipSignalSource() = default;
+  virtual std::string_view signalFlow() const = 0;
+  virtual std::string_view personFlow() const = 0;
+  // What one person's record says; nullopt when it lacks something the criteria need
+  // (the person is then counted as unreadable, never guessed at).
+  virtual std::optional<Person> person(const CanonicalRecord& record) const = 0;
+  // The signal about a candidate, as a document of signalFlow().
+  virtual SourceNode signalDocument(const std::string& signal_root, const SubjectKey& subject,
+                                    const Person& person, const ElipAssessment& assessment) const = 0;
+};
+
 // The adapters a gateway runs with: inbound formats by flow, outbound formats by the
 // recipient's role, and the channel to endpoints. Built by the composition root (server,
 // demo), so the exchange pipeline never names a particular system.
@@ -99,6 +123,7 @@ struct ExchangeAdapters {
   std::map<PartyRole, std::shared_ptr<const OutboundFormat>> outbound_by_role;
   std::shared_ptr<DeliveryChannel> channel;
   std::map<std::string, std::shared_ptr<SourceSystem>, std::less<>> source_by_flow;
+  std::shared_ptr<const ElipSignalSource> elip;  // none: no ELIP routes
 };
 
 // The envelope every XML wire format shares: a body, well-formed without DOCTYPE or

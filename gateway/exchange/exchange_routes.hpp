@@ -52,13 +52,14 @@ void addExchangeRoutes(Router& router, const ExchangeContext& context);
 // something unusable gives 502/504 and nothing else; every outcome is logged.
 void addQueryRoutes(Router& router, const ExchangeContext& context);
 
-// POST /v1/signalen/duo.elip-signaal   the gekoppelde gemeente asks for this month's ELIP
-//     signals: the gateway reads DUO's overview for the gemeente, derives who is an ELIP
-//     candidate (<signals> thresholds) and queues one duo.elip-signaal per Wi2021
-//     candidate gekoppeld to it through the outbox (at most one per person per month);
-//     old-law persons are only counted.
-// GET  /v1/aantallen/duo.elip-signaal  only the counts for old-law persons, the persons
-//     the gemeente has no basis for: no personal data at all.
+// With an ElipSignalSource among the adapters (DUO's: the flow duo.elip-signaal):
+// POST /v1/signalen/{signal flow}   the gekoppelde gemeente asks for this month's ELIP
+//     signals: the gateway reads the source's overview for the gemeente, derives who is an
+//     ELIP candidate (<signals> thresholds) and queues one signal per Wi2021 candidate
+//     gekoppeld to it through the outbox (at most one per person per month); old-law
+//     persons are only counted.
+// GET  /v1/aantallen/{signal flow}  only the counts for old-law persons, the persons the
+//     gemeente has no basis for: no personal data at all.
 void addSignalRoutes(Router& router, const ExchangeContext& context);
 
 }  // namespace ketenpoort

@@ -13,42 +13,6 @@ namespace ketenpoort {
 
 namespace {
 
-constexpr std::string_view kElipFlow = "duo.elip-signaal";
-constexpr std::string_view kStatusFlow = "duo.inburgeringsstatus";
-
-const std::string* valueOf(const CanonicalRecord& record, std::string_view path) {
-  for (const CanonicalValue& v : record.values) {
-    if (v.path == path) return &v.value;
-  }
-  return nullptr;
-}
-
-// What the ELIP criteria need from one person's DUO status; nullopt when DUO left out
-// something they need (the person is then counted as unreadable, never guessed at).
-std::optional<ElipInput> elipInputFrom(const CanonicalRecord& record) {
-  const std::string* status = valueOf(record, "duo.status");
-  const std::string* max = valueOf(record, "duo.lening.maximum_eur");
-  const std::string* used = valueOf(record, "duo.lening.besteed_eur");
-  const std::string* end = valueOf(record, "duo.termijn.einde");
-  if (!status || !max || !used || !end) return std::nullopt;
-  ElipInput input;
-  const std::string* exemption = valueOf(record, "duo.ontheffing.verleend");
-  input.obligation_met = *status != "plichtig" || (exemption && *exemption == "true");
-  const auto max_cents = parseEuroCents(*max);
-  const auto used_cents = parseEuroCents(*used);
-  const auto termijn_end = parseIsoDate(*end);
-  if (!max_cents || !used_cents || !termijn_end) return std::nullopt;
-  input.loan_max_cents = *max_cents;
-  input.loan_used_cents = *used_cents;
-  input.termijn_end = *termijn_end;
-  for (const CanonicalValue& v : record.values) {
-    if (v.field && v.field->id == "duo.termijn.verlengingen[].maanden") {
-      input.extensions.push_back({std::stoi(v.value), {}});
-    }
-  }
-  return input;
-}
-
 struct ElipCounts {
   std::size_t persons = 0;
   std::size_t unreadable = 0;
@@ -60,20 +24,22 @@ struct ElipCounts {
   std::size_t old_law_loan = 0;  // at or over the loan threshold, whatever the time left
 };
 
-// One ELIP run for one gemeente: reads DUO's overview, derives, and (when `signal`)
+// One ELIP run for one gemeente: reads the source's overview, derives, and (when `signal`)
 // queues the signals. Runs on a query thread; blocks until every signal is durable.
 class ElipRun {
  public:
   ElipRun(const ExchangeContext& c, const Party& gemeente, std::string purpose, std::string trace_id)
       : c_(c), gemeente_(gemeente), purpose_(std::move(purpose)), trace_id_(std::move(trace_id)) {}
 
-  // The counts, or the problem the gemeente hears when DUO could not be read.
+  // The counts, or the problem the gemeente hears when the source could not be read.
   std::variant<ElipCounts, Problem> run(bool signal) {
-    const FlowDefinition* elip = c_.catalogue.findFlow(kElipFlow);
-    const FlowDefinition* status = c_.catalogue.findFlow(kStatusFlow);
+    const ElipSignalSource& elip_source = *c_.adapters.elip;
+    const FlowDefinition* elip = c_.catalogue.findFlow(elip_source.signalFlow());
+    const FlowDefinition* status = c_.catalogue.findFlow(elip_source.personFlow());
     const auto source = elip ? sourceFor(c_, *elip) : std::nullopt;
     if (!elip || !status || !source) {
-      return problems::sourceUnreachable("no DUO system is configured for " + std::string(kElipFlow));
+      return problems::sourceUnreachable("no source system is configured for " +
+                                         std::string(elip_source.signalFlow()));
     }
     auto persons = source->system->fetchGemeente(source->url, elip->id, *gemeente_.cbs_code,
                                                  newUuidV7(), c_.config.queries.timeout);
@@ -83,27 +49,26 @@ class ElipRun {
     }
     const CivilDate today = c_.clock.today();
     ElipCounts counts;
-    for (const SourceNode& person : std::get<std::vector<SourceNode>>(persons)) {
+    for (const SourceNode& document : std::get<std::vector<SourceNode>>(persons)) {
       ++counts.persons;
-      const MappingOutcome mapped = mapSourceDocument(*status, person);
-      const std::string* law = valueOf(mapped.record, "procedure.wet");
-      const auto input = mapped.ok() && law ? elipInputFrom(mapped.record) : std::nullopt;
-      if (!input) {
+      const MappingOutcome mapped = mapSourceDocument(*status, document);
+      const auto person = mapped.ok() ? elip_source.person(mapped.record) : std::nullopt;
+      if (!person) {
         ++counts.unreadable;
         continue;
       }
-      const ElipAssessment a = assessElip(*input, today, c_.config.signals);
-      if (*law != "wi2021") {
-        // No basis for personal data: only counted, as DUO's portal does.
+      const ElipAssessment a = assessElip(person->input, today, c_.config.signals);
+      if (!person->wi2021) {
+        // No basis for personal data: only counted, as the source's own portal does.
         ++counts.old_law_persons;
         if (a.candidate) ++counts.old_law_candidates;
-        if (!input->obligation_met && a.loan_basis_points >= c_.config.signals.elip_loan_basis_points) {
+        if (!person->input.obligation_met && a.loan_basis_points >= c_.config.signals.elip_loan_basis_points) {
           ++counts.old_law_loan;
         }
         continue;
       }
       if (a.candidate && signal) {
-        signalCandidate(*elip, *source->party, *subjectOf(*status, mapped.record), *law, a, today,
+        signalCandidate(*elip, *source->party, *subjectOf(*status, mapped.record), *person, a, today,
                         counts);
       }
     }
@@ -111,16 +76,10 @@ class ElipRun {
   }
 
  private:
-  void signalCandidate(const FlowDefinition& flow, const Party& duo, const SubjectKey& subject,
-                       const std::string& law, const ElipAssessment& a, const CivilDate& today,
-                       ElipCounts& counts) {
-    SourceNode document{flow.source_root, {}, {}};
-    document.children = {{"bsn", subject.value, {}},
-                         {"wet", law, {}},
-                         {"kandidaat", "true", {}},
-                         {"lening_percentage", formatHundredths(a.loan_basis_points), {}},
-                         {"termijn_einde", formatIsoDate(a.deadline), {}},
-                         {"maanden_resterend", std::to_string(a.months_left), {}}};
+  void signalCandidate(const FlowDefinition& flow, const Party& source_party, const SubjectKey& subject,
+                       const ElipSignalSource::Person& person, const ElipAssessment& a,
+                       const CivilDate& today, ElipCounts& counts) {
+    const SourceNode document = c_.adapters.elip->signalDocument(flow.source_root, subject, person, a);
     const MappingOutcome mapped = mapSourceDocument(flow, document);
     const std::string subject_ref = c_.referencer.reference(subject);
     // One signal per person, gemeente and month: a second run this month finds it.
@@ -131,13 +90,13 @@ class ElipRun {
       ++counts.already_signalled;
       return;
     }
-    const PolicyDecision decision = c_.policy.decide({duo, flow, purpose_, mapped, gemeente_, today});
+    const PolicyDecision decision = c_.policy.decide({source_party, flow, purpose_, mapped, gemeente_, today});
     const auto outbound = c_.adapters.outbound_by_role.find(gemeente_.role);
     const bool allowed = decision.allowed && outbound != c_.adapters.outbound_by_role.end();
     // A refusal is decided afresh at every run (a koppeling may have come meanwhile), so it
     // gets an id of its own; only a queued signal takes the month's id.
     ExchangeRecord r = exchangeRecord(c_.clock, allowed ? transaction_id : newUuidV7(), trace_id_, flow.id,
-                                      duo.oin.str(), gemeente_.oin.str(), purpose_);
+                                      source_party.oin.str(), gemeente_.oin.str(), purpose_);
     r.legal_basis = flow.basis_article;
     r.subject_ref = subject_ref;
     std::promise<bool> durable;
@@ -175,7 +134,7 @@ void addElipRoute(Router& router, const ExchangeContext& context, const char* me
   router.addAsync(method, path, [context, signal](ApiRequest request, Router::Respond respond) {
     context.run_query([context, signal, request = std::move(request), respond = std::move(respond)] {
       const Party& caller = *request.caller;
-      const FlowDefinition* flow = context.catalogue.findFlow(kElipFlow);
+      const FlowDefinition* flow = context.catalogue.findFlow(context.adapters.elip->signalFlow());
       const std::string purpose = requestHeader(request, "x-doelbinding");
       try {
         if (!flow || caller.role != PartyRole::kGemeente || !caller.cbs_code) {
@@ -226,8 +185,10 @@ void addElipRoute(Router& router, const ExchangeContext& context, const char* me
 }  // namespace
 
 void addSignalRoutes(Router& router, const ExchangeContext& context) {
-  addElipRoute(router, context, "POST", "/v1/signalen/duo.elip-signaal", true);
-  addElipRoute(router, context, "GET", "/v1/aantallen/duo.elip-signaal", false);
+  if (!context.adapters.elip) return;
+  const std::string flow(context.adapters.elip->signalFlow());
+  addElipRoute(router, context, "POST", "/v1/signalen/" + flow, true);
+  addElipRoute(router, context, "GET", "/v1/aantallen/" + flow, false);
 }
 
 }  // namespace ketenpoort

@@ -4,6 +4,7 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include "adapters/duo/duo_elip_source.hpp"
 #include "adapters/taalschool/taalschool_json_format.hpp"
 #include "adapters/toeslagen/toeslagen_format.hpp"
 #include "gateway/mapping/flow_definition.hpp"
@@ -130,6 +131,36 @@ TEST(ToeslagenXmlFormat, NestsDeliveredFieldsByTheirCanonicalPaths) {
   ASSERT_NE(omar, std::string::npos);
   EXPECT_LT(sara, omar);  // leden[0] before leden[1], whatever order they came in
   EXPECT_EQ(checkToeslagaanvraag(xml), "the aanvraag has no IBAN to pay to");
+}
+
+TEST(DuoElipSource, ReadsWhatTheCriteriaNeedOrNothing) {
+  FieldDefinition extension_field;
+  extension_field.id = "duo.termijn.verlengingen[].maanden";
+  CanonicalRecord record;
+  record.values = {{nullptr, "procedure.wet", "wi2021"},
+                   {nullptr, "duo.status", "plichtig"},
+                   {nullptr, "duo.lening.maximum_eur", "10000.00"},
+                   {nullptr, "duo.lening.besteed_eur", "8100.50"},
+                   {nullptr, "duo.termijn.einde", "2027-03-01"},
+                   {&extension_field, "duo.termijn.verlengingen[0].maanden", "6"}};
+  const DuoElipSource duo;
+  const auto person = duo.person(record);
+  ASSERT_TRUE(person.has_value());
+  EXPECT_TRUE(person->wi2021);
+  EXPECT_FALSE(person->input.obligation_met);
+  EXPECT_EQ(person->input.loan_used_cents, 810050);
+  ASSERT_EQ(person->input.extensions.size(), 1u);
+  EXPECT_EQ(person->input.extensions[0].months, 6);
+  // A value the criteria cannot read makes the person unreadable, never a guess.
+  CanonicalRecord bad_extension = record;
+  bad_extension.values.back().value = "6 maanden";
+  EXPECT_FALSE(duo.person(bad_extension).has_value());
+  CanonicalRecord no_loan = record;
+  no_loan.values.erase(no_loan.values.begin() + 2);
+  EXPECT_FALSE(duo.person(no_loan).has_value());
+  CanonicalRecord old_law = record;
+  old_law.values[0].value = "wi2013";
+  EXPECT_FALSE(duo.person(old_law)->wi2021);
 }
 
 TEST(EuroCents, ParsesExactlyOrNotAtAll) {
