@@ -1,6 +1,8 @@
 #include <boost/json/object.hpp>
 
-#include <future>
+#include <condition_variable>
+#include <functional>
+#include <mutex>
 #include <map>
 #include <memory>
 
@@ -25,7 +27,9 @@ struct ElipCounts {
 };
 
 // One ELIP run for one gemeente: reads the source's overview, derives, and (when `signal`)
-// queues the signals. Runs on a query thread; blocks until every signal is durable.
+// queues the signals. Runs on a query thread. Every signal is handed to the log's writer
+// without waiting for the one before (they share its group commits); the run waits once,
+// at the end, until all are durable.
 class ElipRun {
  public:
   ElipRun(const ExchangeContext& c, const Party& gemeente, std::string purpose, std::string trace_id)
@@ -72,6 +76,10 @@ class ElipRun {
                         counts);
       }
     }
+    const auto tally = outstanding_->waitForAll();
+    if (tally.failed > 0) throw std::runtime_error("the exchange log cannot be written");
+    counts.signalled = tally.queued;
+    counts.already_signalled += tally.known;
     return counts;
   }
 
@@ -99,23 +107,73 @@ class ElipRun {
                                       source_party.oin.str(), gemeente_.oin.str(), purpose_);
     r.legal_basis = flow.basis_article;
     r.subject_ref = subject_ref;
-    std::promise<bool> durable;
     if (!allowed) {
       const std::string reason(decision.allowed ? reasons::kFlowNotAllowed : decision.reason);
       ++counts.refused[reason];
-      logNotDone(c_, std::move(r), ExchangeOutcome::kRefused, reason,
-                 [&durable](bool ok) { durable.set_value(ok); });
-      durable.get_future().wait();
+      // Nothing leaves for a refusal; its record is awaited with the rest, not counted.
+      logNotDone(c_, std::move(r), ExchangeOutcome::kRefused, reason, outstanding_->add(/*counts=*/false));
       return;
     }
     std::string body = outbound->second->render({flow, transaction_id, flow.basis_article, decision.delivered});
     recordDecision(r, flow, decision, c_.referencer, body);
-    queueExchange(c_, std::move(r), gemeente_, {}, std::move(body),
-                  [&durable](bool ok) { durable.set_value(ok); });
-    if (!durable.get_future().get()) throw std::runtime_error("the exchange log cannot be written");
-    ++counts.signalled;
+    // The month's id makes the writer refuse a second signal that a concurrent run queued
+    // after the read above: it counts as already signalled.
+    queueExchange(c_, std::move(r), gemeente_, {}, std::move(body), outstanding_->add(/*counts=*/true),
+                  outstanding_->addKnown());
   }
 
+  // Writes handed to the log and not yet durable. Shared with their callbacks.
+  class Outstanding {
+   public:
+    std::function<void(bool)> add(bool counts) {
+      std::lock_guard lock(mutex_);
+      ++left_;
+      return [self = self_.lock(), counts](bool ok) {
+        std::lock_guard lock(self->mutex_);
+        --self->left_;
+        if (counts && ok) ++self->queued_;
+        if (counts && !ok) ++self->failed_;
+        self->done_.notify_all();
+      };
+    }
+    // For the same write as the add() before it: the writer found its id logged already
+    // (only one of the two callbacks is called).
+    std::function<void()> addKnown() {
+      return [self = self_.lock()] {
+        std::lock_guard lock(self->mutex_);
+        --self->left_;
+        ++self->known_;
+        self->done_.notify_all();
+      };
+    }
+    struct Tally {
+      std::size_t queued = 0;
+      std::size_t failed = 0;
+      std::size_t known = 0;
+    };
+    // Once every write is done.
+    Tally waitForAll() {
+      std::unique_lock lock(mutex_);
+      done_.wait(lock, [this] { return left_ == 0; });
+      return {queued_, failed_, known_};
+    }
+    static std::shared_ptr<Outstanding> make() {
+      auto made = std::make_shared<Outstanding>();
+      made->self_ = made;
+      return made;
+    }
+
+   private:
+    std::weak_ptr<Outstanding> self_;
+    std::mutex mutex_;
+    std::condition_variable done_;
+    std::size_t left_ = 0;
+    std::size_t queued_ = 0;
+    std::size_t failed_ = 0;
+    std::size_t known_ = 0;
+  };
+
+  std::shared_ptr<Outstanding> outstanding_ = Outstanding::make();
   const ExchangeContext& c_;
   const Party& gemeente_;
   std::string purpose_;
