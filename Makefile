@@ -37,14 +37,16 @@ build: deps configure
 test: build
 	cd $(BUILD_DIR) && ctest --output-on-failure -j $(JOBS)
 
-# The threaded parts (exchange-log writer and checkpointer, outbox, delivery worker,
-# diagnostic log) under ThreadSanitizer, in their own build directory.
-TSAN_TESTS := store_test exchange_test diagnostics_test
+# The threaded parts under ThreadSanitizer, in their own build directory: the exchange-log
+# writer and checkpointer, outbox, delivery worker and diagnostic log (unit tests), and the
+# network threads with delivery on them, the TLS stream and the drain (the push flow and
+# TLS gateway tests). Suppressions, each with its reason: tests/tsan.supp.
+TSAN_TESTS := unit/store_test unit/exchange_test unit/diagnostics_test integration/push_flow_test integration/tls_gateway_test
 tsan: deps
 	cmake -S . -B build-tsan -G Ninja -DCMAKE_BUILD_TYPE=$(BUILD_TYPE) -DKETENPOORT_TSAN=ON >/dev/null
-	cmake --build build-tsan -j $(JOBS) --target $(TSAN_TESTS)
+	cmake --build build-tsan -j $(JOBS) --target $(notdir $(TSAN_TESTS))
 	cd build-tsan && for t in $(TSAN_TESTS); do \
-	  TSAN_OPTIONS="halt_on_error=1 second_deadlock_stack=1" tests/unit/$$t --gtest_brief=1 || exit 1; \
+	  TSAN_OPTIONS="halt_on_error=1 second_deadlock_stack=1 suppressions=$(CURDIR)/tests/tsan.supp" tests/$$t --gtest_brief=1 || exit 1; \
 	done
 
 demo: build

@@ -172,14 +172,14 @@ void DeliveryWorker::release(const std::string& transaction_id) {
 }
 
 void DeliveryWorker::settle(const std::string& transaction_id) {
-  {
-    std::lock_guard lock(mutex_);
-    in_hand_.erase(transaction_id);
-    finished_during_read_.insert(transaction_id);
-    --recording_;
-    // Something may be waiting in the outbox that did not fit in memory.
-    if (queue_.empty() && more_due_) woken_ = true;
-  }
+  std::lock_guard lock(mutex_);
+  in_hand_.erase(transaction_id);
+  finished_during_read_.insert(transaction_id);
+  --recording_;
+  // Something may be waiting in the outbox that did not fit in memory.
+  if (queue_.empty() && more_due_) woken_ = true;
+  // Under the lock: stop() may return as soon as it can take the lock after the last
+  // settle, and the worker (with these condition variables) may go right after.
   wake_reader_.notify_one();
   settled_.notify_all();
 }

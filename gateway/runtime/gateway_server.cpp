@@ -1,5 +1,7 @@
 #include "gateway/runtime/gateway_server.hpp"
 
+#include <mutex>
+#include <shared_mutex>
 #include <stdexcept>
 
 #include "gateway/api/gateway_api.hpp"
@@ -58,7 +60,10 @@ struct GatewayServer::Impl {
                                   [this](std::function<void()> work) { network.runBlocking(std::move(work)); },
                                   [this](std::function<void()> work) { network.runQuery(std::move(work)); },
                                   [this](OutboxEntry entry, std::shared_ptr<const std::string> body) {
-                                    delivery.submit(std::move(entry), std::move(body));
+                                    // The writer's callback; after stop the entry waits in
+                                    // the outbox for the next start.
+                                    std::shared_lock gate(delivery_gate);
+                                    if (delivery_open) delivery.submit(std::move(entry), std::move(body));
                                   }};
     addExchangeRoutes(router, context);
     addQueryRoutes(router, context);
@@ -77,6 +82,10 @@ struct GatewayServer::Impl {
   }
 
   const Clock& clock;
+  // The log's writer hands new entries to delivery until wait() closes this; declared
+  // before the store, so it outlives the writer's last callbacks.
+  std::shared_mutex delivery_gate;
+  bool delivery_open = true;
   GatewayConfig config;
   MappingCatalogue catalogue;
   GatewayStore store;
@@ -116,6 +125,10 @@ void GatewayServer::drain() { impl_->network.drain(); }
 
 bool GatewayServer::wait() {
   const bool in_time = impl_->network.wait();
+  {
+    std::unique_lock gate(impl_->delivery_gate);
+    impl_->delivery_open = false;
+  }
   // Undelivered entries stay in the outbox for the next start. The network has stopped:
   // the channel's connections go before the io_context they belong to.
   impl_->delivery.stop();
