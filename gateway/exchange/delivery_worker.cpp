@@ -176,12 +176,15 @@ void DeliveryWorker::settle(const std::string& transaction_id) {
   in_hand_.erase(transaction_id);
   finished_during_read_.insert(transaction_id);
   --recording_;
-  // Something may be waiting in the outbox that did not fit in memory.
-  if (queue_.empty() && more_due_) woken_ = true;
   // Under the lock: stop() may return as soon as it can take the lock after the last
-  // settle, and the worker (with these condition variables) may go right after.
-  wake_reader_.notify_one();
-  settled_.notify_all();
+  // settle, and the worker (with these condition variables) may go right after. Only
+  // whoever has reason to wake is woken (not the reader for every delivery).
+  // Something may be waiting in the outbox that did not fit in memory.
+  if (queue_.empty() && more_due_) {
+    woken_ = true;
+    wake_reader_.notify_one();
+  }
+  if (stopping_) settled_.notify_all();
 }
 
 void DeliveryWorker::attempt(const Due& due) {
