@@ -24,37 +24,42 @@ bool waitFor(std::condition_variable& cv, std::unique_lock<std::mutex>& lock, Pr
   return cv.wait_for(lock, timeout, ready);
 }
 
-// An outbox whose second read takes its snapshot, then waits until the entry it saw as
-// pending has been delivered, and only then answers: the race a slow read meets.
-class RacingOutbox : public OutboxStore {
+// An outbox of pending entries in memory, with the store's rules for body and state.
+class MemoryOutbox : public OutboxStore {
  public:
-  explicit RacingOutbox(OutboxEntry entry) { entries_[entry.transaction_id] = std::move(entry); }
-
-  std::vector<OutboxEntry> due(std::int64_t, std::size_t) override {
-    std::unique_lock lock(mutex_);
-    std::vector<OutboxEntry> snapshot;
-    for (const auto& [id, e] : entries_) {
-      if (e.state == DeliveryState::kPending) snapshot.push_back(e);
-    }
-    if (++reads_ == 2 && !snapshot.empty()) {
-      snapshot_taken_ = true;
-      changed_.notify_all();
-      waitFor(changed_, lock, [&] { return delivered_ > 0; });
-      lock.unlock();
-      // Let the worker finish its bookkeeping after the delivery.
-      std::this_thread::sleep_for(100ms);
-      lock.lock();
-    }
-    return snapshot;
+  void add(OutboxEntry entry) {
+    std::lock_guard lock(mutex_);
+    entries_[entry.transaction_id] = std::move(entry);
   }
-  void recordFailure(const std::string& id, const std::string&, std::optional<std::int64_t>,
+  std::vector<OutboxEntry> due(std::int64_t now_ms, std::size_t limit) override {
+    std::lock_guard lock(mutex_);
+    std::vector<OutboxEntry> out;
+    for (const auto& [id, e] : entries_) {
+      if (e.state == DeliveryState::kPending && e.next_attempt_ms <= now_ms && out.size() < limit) {
+        out.push_back(e);
+      }
+    }
+    return out;
+  }
+  void recordFailure(const std::string& id, const std::string&, std::optional<std::int64_t> retry_at_ms,
                      Done done) override {
     {
       std::lock_guard lock(mutex_);
       ++failures_;
-      entries_[id].attempts++;
+      OutboxEntry& e = entries_[id];
+      e.attempts++;
+      if (retry_at_ms) {
+        e.next_attempt_ms = *retry_at_ms;
+      } else {
+        e.state = DeliveryState::kDeadLetter;
+      }
+      changed_.notify_all();
     }
     done(true, "");
+  }
+  bool waitForFailures(int n) {
+    std::unique_lock lock(mutex_);
+    return waitFor(changed_, lock, [&] { return failures_ >= n; });
   }
   void markDelivered(const std::string& id, Done done) override {
     {
@@ -67,7 +72,6 @@ class RacingOutbox : public OutboxStore {
   }
   std::optional<std::string> body(const std::string& id) override {
     std::lock_guard lock(mutex_);
-    // The body goes with the delivered state, as in the store.
     if (entries_.at(id).state != DeliveryState::kPending) return std::nullopt;
     return std::string("{}");
   }
@@ -80,6 +84,48 @@ class RacingOutbox : public OutboxStore {
   std::vector<OutboxEntry> list(const DeliveryQuery&) override { return {}; }
   std::uint64_t count(DeliveryState) override { return 0; }
 
+  bool waitForDelivered(int n) {
+    std::unique_lock lock(mutex_);
+    return waitFor(changed_, lock, [&] { return delivered_ >= n; });
+  }
+  int failures() {
+    std::lock_guard lock(mutex_);
+    return failures_;
+  }
+  DeliveryState state(const std::string& id) {
+    std::lock_guard lock(mutex_);
+    return entries_.at(id).state;
+  }
+
+ protected:
+  std::mutex mutex_;
+  std::condition_variable changed_;
+  std::map<std::string, OutboxEntry> entries_;
+  int delivered_ = 0;
+  int failures_ = 0;
+};
+
+// An outbox whose second read takes its snapshot, then waits until the entry it saw as
+// pending has been delivered, and only then answers: the race a slow read meets.
+class RacingOutbox : public MemoryOutbox {
+ public:
+  explicit RacingOutbox(const OutboxEntry& entry) { add(entry); }
+
+  std::vector<OutboxEntry> due(std::int64_t now_ms, std::size_t limit) override {
+    std::vector<OutboxEntry> snapshot = MemoryOutbox::due(now_ms, limit);
+    std::unique_lock lock(mutex_);
+    if (++reads_ == 2 && !snapshot.empty()) {
+      snapshot_taken_ = true;
+      changed_.notify_all();
+      waitFor(changed_, lock, [&] { return delivered_ > 0; });
+      lock.unlock();
+      // Let the worker finish its bookkeeping after the delivery.
+      std::this_thread::sleep_for(100ms);
+      lock.lock();
+    }
+    return snapshot;
+  }
+
   void waitForSnapshot() {
     std::unique_lock lock(mutex_);
     ASSERT_TRUE(waitFor(changed_, lock, [&] { return snapshot_taken_; }));
@@ -88,18 +134,9 @@ class RacingOutbox : public OutboxStore {
     std::lock_guard lock(mutex_);
     return reads_;
   }
-  int failures() {
-    std::lock_guard lock(mutex_);
-    return failures_;
-  }
 
  private:
-  std::mutex mutex_;
-  std::condition_variable changed_;
-  std::map<std::string, OutboxEntry> entries_;
   int reads_ = 0;
-  int delivered_ = 0;
-  int failures_ = 0;
   bool snapshot_taken_ = false;
 };
 
@@ -185,87 +222,6 @@ TEST(DeliveryWorker, AnEntryFinishedDuringTheOutboxReadIsNotTakenAgain) {
   EXPECT_EQ(metrics.delivery_attempts.value({"delivered"}), 1u);
   EXPECT_EQ(metrics.delivery_attempts.value({"dead-letter"}), 0u);
 }
-
-// An outbox of pending entries in memory, with the store's rules for body and state.
-class MemoryOutbox : public OutboxStore {
- public:
-  void add(OutboxEntry entry) {
-    std::lock_guard lock(mutex_);
-    entries_[entry.transaction_id] = std::move(entry);
-  }
-  std::vector<OutboxEntry> due(std::int64_t now_ms, std::size_t limit) override {
-    std::lock_guard lock(mutex_);
-    std::vector<OutboxEntry> out;
-    for (const auto& [id, e] : entries_) {
-      if (e.state == DeliveryState::kPending && e.next_attempt_ms <= now_ms && out.size() < limit) {
-        out.push_back(e);
-      }
-    }
-    return out;
-  }
-  void recordFailure(const std::string& id, const std::string&, std::optional<std::int64_t> retry_at_ms,
-                     Done done) override {
-    {
-      std::lock_guard lock(mutex_);
-      ++failures_;
-      OutboxEntry& e = entries_[id];
-      e.attempts++;
-      if (retry_at_ms) {
-        e.next_attempt_ms = *retry_at_ms;
-      } else {
-        e.state = DeliveryState::kDeadLetter;
-      }
-      changed_.notify_all();
-    }
-    done(true, "");
-  }
-  bool waitForFailures(int n) {
-    std::unique_lock lock(mutex_);
-    return waitFor(changed_, lock, [&] { return failures_ >= n; });
-  }
-  void markDelivered(const std::string& id, Done done) override {
-    {
-      std::lock_guard lock(mutex_);
-      entries_[id].state = DeliveryState::kDelivered;
-      ++delivered_;
-      changed_.notify_all();
-    }
-    done(true, "");
-  }
-  std::optional<std::string> body(const std::string& id) override {
-    std::lock_guard lock(mutex_);
-    if (entries_.at(id).state != DeliveryState::kPending) return std::nullopt;
-    return std::string("{}");
-  }
-  std::vector<OutboxEntry> postbus(const std::string&, std::size_t) override { return {}; }
-  bool acknowledge(const std::string&, const std::string&) override { return false; }
-  std::optional<OutboxEntry> find(const std::string& id) override {
-    std::lock_guard lock(mutex_);
-    return entries_.at(id);
-  }
-  std::vector<OutboxEntry> list(const DeliveryQuery&) override { return {}; }
-  std::uint64_t count(DeliveryState) override { return 0; }
-
-  bool waitForDelivered(int n) {
-    std::unique_lock lock(mutex_);
-    return waitFor(changed_, lock, [&] { return delivered_ >= n; });
-  }
-  int failures() {
-    std::lock_guard lock(mutex_);
-    return failures_;
-  }
-  DeliveryState state(const std::string& id) {
-    std::lock_guard lock(mutex_);
-    return entries_.at(id).state;
-  }
-
- private:
-  std::mutex mutex_;
-  std::condition_variable changed_;
-  std::map<std::string, OutboxEntry> entries_;
-  int delivered_ = 0;
-  int failures_ = 0;
-};
 
 // Answers every attempt from a thread of its own after `delay` (or, with hold, only when
 // released), and counts how many were in the channel at once.
