@@ -39,4 +39,18 @@ class SimulatedClock final : public Clock {
   std::atomic<std::int64_t> ms_;
 };
 
+// The system's clock moved forward by as much as it is told: time runs as usual (retries,
+// timeouts) and a test can still jump days ahead (a consent ends, a termijn passes).
+// Thread-safe.
+class ShiftedClock final : public Clock {
+ public:
+  std::chrono::system_clock::time_point now() const override {
+    return std::chrono::system_clock::now() + std::chrono::milliseconds(shift_ms_.load());
+  }
+  void advance(std::chrono::milliseconds by) { shift_ms_ += by.count(); }
+
+ private:
+  std::atomic<std::int64_t> shift_ms_{0};
+};
+
 }  // namespace ketenpoort

@@ -90,7 +90,7 @@ class ChainFixture : public GatewayFixture {
       if (p.id == "gemeente-0363") p.endpoints = {{"*", url(amsterdam_->port(), "/berichten")}};
       if (p.id == "toeslagen") p.endpoints = {{"*", url(belastingdienst_->port(), "/toeslagen/aanvragen")}};
     }
-    server_ = std::make_unique<GatewayServer>(config_, standardAdapters(config_));
+    server_ = std::make_unique<GatewayServer>(config_, standardAdapters(config_), clock_);
     server_->start(false);
     const Party& amsterdam = *config_.findPartyById("gemeente-0363");
     for (const std::string& bsn : {kCandidate, kOldLaw, kExempted}) {

@@ -66,7 +66,7 @@ class GatewayFixture : public ::testing::Test {
   }
 
   void startGateway() {
-    server_ = std::make_unique<GatewayServer>(config_);
+    server_ = std::make_unique<GatewayServer>(config_, ExchangeAdapters{}, clock_);
     server_->start(/*handle_signals=*/false);
   }
 
@@ -90,6 +90,9 @@ class GatewayFixture : public ::testing::Test {
   TempDir dir_;
   std::unique_ptr<DemoEnvironment> env_;
   GatewayConfig config_;
+  // What the gateway takes for now: the system's time, moved forward when a test says so.
+  // Declared before the server, which holds it.
+  ShiftedClock clock_;
   std::unique_ptr<GatewayServer> server_;
 };
 

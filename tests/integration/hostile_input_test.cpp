@@ -251,6 +251,35 @@ TEST_F(HostileInputTest, AMessageWhoseConsentIsWithdrawnBeforeItLeavesIsNeverDel
   EXPECT_TRUE(received("gemeente-0363").empty());
 }
 
+// The gateway's clock decides whether a basis still holds when a message leaves: a consent
+// that ends while its message waits (the endpoint down) is not used at the next attempt,
+// two days on. No test waits two days: the clock is moved.
+TEST_F(HostileInputTest, AConsentThatEndsWhileItsMessageWaitsEndsTheMessageWhenTheClockSaysSo) {
+  const Party& amsterdam = *config_.findPartyById("gemeente-0363");
+  const CivilDate today = clock_.today();
+  const auto consent = server_->registries().grantConsent(
+      {{SubjectKey::Kind::kBsn, kOldLaw}, "ontzorgen", amsterdam.oin, "test://toestemming",
+       addPeriod(today, {0, 0, -1}), addPeriod(today, {0, 0, 1})});
+  ASSERT_TRUE(consent.ok);
+  amsterdam_->stop();
+  const std::string id = newUuidV7();
+  const HttpsResponse accepted = call("toeslagen", "POST", "/v1/berichten/toeslagen.status", "ontzorgen",
+                                      toeslagenStatus(kOldLaw, "2020-05-01", 10), {{"X-Transaction-Id", id}});
+  ASSERT_EQ(accepted.status, 202u) << accepted.body;
+  // Retries fail against the closed endpoint; the consent still holds, so nothing ends.
+  ASSERT_TRUE(waitUntil([&] { return server_->metrics().delivery_attempts.value({"failed"}) >= 2; }));
+  EXPECT_EQ(server_->metrics().delivery_attempts.value({"withdrawn"}), 0u);
+
+  clock_.advance(std::chrono::hours(48));
+  HttpsResponse status;
+  ASSERT_TRUE(waitUntil([&] {
+    status = call("toeslagen", "GET", "/v1/transacties/" + id, "");
+    return status.body.find("withdrawn") != std::string::npos;
+  }, std::chrono::seconds(10))) << status.body;
+  EXPECT_EQ(boost::json::parse(status.body).at("reden").as_string(), "basis-withdrawn:consent");
+  EXPECT_TRUE(received("gemeente-0363").empty());
+}
+
 // Defect 9, at postbus pick-up: a person moved to another gemeente while the message
 // waited in the first one's postbus; it is not shown and is recorded as withdrawn.
 TEST_F(HostileInputTest, AMessageInAPostbusWhoseKoppelingMovedIsNotShown) {
