@@ -1,3 +1,4 @@
+#include <fstream>
 #include <cstdio>
 #include <iostream>
 
@@ -133,12 +134,32 @@ int demoCommand(const Args& args) {
     return 2;
   }
   const bool keep_running = hasFlag(args, "--keep-running");
+  // Every run tells the chain from the start, so the data and received messages of an
+  // earlier run in the same workdir go first. Only a workdir an earlier demo made (its
+  // marker) is cleared; one that holds data the demo did not make is refused untouched.
+  const std::filesystem::path root(*workdir);
+  const std::filesystem::path marker = root / ".ketenpoort-demo";
+  std::error_code ec;
+  if (!std::filesystem::is_empty(root / "data", ec) && !ec) {
+    if (!std::filesystem::exists(marker)) {
+      std::cerr << "demo: " << (root / "data").string()
+                << " holds data the demo did not make; give an empty or new --workdir\n";
+      return 2;
+    }
+    std::filesystem::remove_all(root / "data", ec);
+    std::filesystem::remove_all(root / "received", ec);
+    if (ec) {
+      std::cerr << "demo: cannot clear the previous run's data: " << ec.message() << "\n";
+      return 1;
+    }
+  }
   try {
     DemoPorts ports;
     ports.gemeente_receivers = 8501;
     ports.duo = 8511;
     ports.toeslagen = 8512;
     const DemoEnvironment env = createDemoEnvironment(*workdir, ports);
+    std::ofstream(marker) << "made by ketenpoort demo; its next run clears data/ and received/ here\n";
     // Load the written file back, exactly as `serve --config` would.
     ConfigLoadResult loaded = loadGatewayConfig(env.config_file);
     if (!loaded.config) {

@@ -140,6 +140,16 @@ TEST(CheckConfig, UsageErrorsExitTwo) {
   EXPECT_EQ(runCommand({KETENPOORT_BINARY, "frobnicate"}, dir.path()).exit_code, 2);
 }
 
+TEST(Demo, RefusesAWorkdirHoldingDataItDidNotMake) {
+  TempDir dir;
+  std::filesystem::create_directories(dir.path() / "w" / "data");
+  { std::ofstream(dir.path() / "w" / "data" / "ketenpoort.db") << "someone's exchange log"; }
+  const auto r = runCommand({KETENPOORT_BINARY, "demo", "--workdir", (dir.path() / "w").string()}, dir.path());
+  EXPECT_EQ(r.exit_code, 2);
+  EXPECT_THAT(r.err, HasSubstr("holds data the demo did not make"));
+  EXPECT_TRUE(std::filesystem::exists(dir.path() / "w" / "data" / "ketenpoort.db"));
+}
+
 TEST(Serve, RefusesToStartOnABadConfig) {
   TempDir dir;
   std::ofstream(dir.path() / "bad.xml") << "<ketenpoort><parties/></ketenpoort>";
