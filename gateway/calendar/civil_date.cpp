@@ -42,9 +42,9 @@ CivilDate todayUtc() {
 
 std::string utcNowRfc3339() { return formatRfc3339(std::chrono::system_clock::now()); }
 
-std::string formatRfc3339(std::chrono::system_clock::time_point now) {
+std::string formatRfc3339(std::chrono::system_clock::time_point time) {
   const auto ms =
-      std::chrono::duration_cast<std::chrono::milliseconds>(now.time_since_epoch()).count();
+      std::chrono::duration_cast<std::chrono::milliseconds>(time.time_since_epoch()).count();
   const std::time_t seconds = static_cast<std::time_t>(ms / 1000);
   std::tm tm{};
   gmtime_r(&seconds, &tm);
