@@ -6,6 +6,7 @@
 #include <boost/json/serialize.hpp>
 
 #include <algorithm>
+#include <charconv>
 #include <map>
 #include <memory>
 #include <variant>
@@ -51,14 +52,11 @@ std::variant<std::map<std::string, std::string>, Problem> parametersOf(const Api
 constexpr std::uint64_t kDefaultPage = 100;
 constexpr std::uint64_t kMaxPage = 1000;
 
-// A decimal number of at most 18 digits (no sign, no spaces), or nullopt.
+// A decimal number (digits only, no sign or spaces, within 64 bits), or nullopt.
 std::optional<std::uint64_t> parseDecimal(std::string_view text) {
-  if (text.empty() || text.size() > 18) return std::nullopt;
   std::uint64_t value = 0;
-  for (char c : text) {
-    if (c < '0' || c > '9') return std::nullopt;
-    value = value * 10 + static_cast<std::uint64_t>(c - '0');
-  }
+  const auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), value);
+  if (text.empty() || ec != std::errc() || end != text.data() + text.size()) return std::nullopt;
   return value;
 }
 

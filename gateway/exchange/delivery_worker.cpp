@@ -236,13 +236,12 @@ void DeliveryWorker::attempt(const Due& due) {
 void DeliveryWorker::finish(const OutboxEntry& entry, const DeliveryAttempt& attempt) {
   {
     std::lock_guard lock(mutex_);
+    --in_flight_;
     if (stopping_) {
       // Not recorded: a failure now may be the shutdown itself. Due again at the next start.
-      --in_flight_;
       in_hand_.erase(entry.transaction_id);
       return;
     }
-    --in_flight_;
     ++recording_;
   }
   pump();

@@ -123,12 +123,12 @@ class ElipRun {
   }
 
   // Writes handed to the log and not yet durable. Shared with their callbacks.
-  class Outstanding {
+  class Outstanding : public std::enable_shared_from_this<Outstanding> {
    public:
     std::function<void(bool)> add(bool counts) {
       std::lock_guard lock(mutex_);
       ++left_;
-      return [self = self_.lock(), counts](bool ok) {
+      return [self = shared_from_this(), counts](bool ok) {
         std::lock_guard lock(self->mutex_);
         --self->left_;
         if (counts && ok) ++self->queued_;
@@ -139,7 +139,7 @@ class ElipRun {
     // For the same write as the add() before it: the writer found its id logged already
     // (only one of the two callbacks is called).
     std::function<void()> addKnown() {
-      return [self = self_.lock()] {
+      return [self = shared_from_this()] {
         std::lock_guard lock(self->mutex_);
         --self->left_;
         ++self->known_;
@@ -157,14 +157,7 @@ class ElipRun {
       done_.wait(lock, [this] { return left_ == 0; });
       return {queued_, failed_, known_};
     }
-    static std::shared_ptr<Outstanding> make() {
-      auto made = std::make_shared<Outstanding>();
-      made->self_ = made;
-      return made;
-    }
-
    private:
-    std::weak_ptr<Outstanding> self_;
     std::mutex mutex_;
     std::condition_variable done_;
     std::size_t left_ = 0;
@@ -173,7 +166,7 @@ class ElipRun {
     std::size_t known_ = 0;
   };
 
-  std::shared_ptr<Outstanding> outstanding_ = Outstanding::make();
+  std::shared_ptr<Outstanding> outstanding_ = std::make_shared<Outstanding>();
   const ExchangeContext& c_;
   const Party& gemeente_;
   std::string purpose_;

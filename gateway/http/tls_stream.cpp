@@ -127,8 +127,6 @@ void TlsStream::expires_after(std::chrono::steady_clock::duration timeout) {
   deadline_ = std::chrono::steady_clock::now() + timeout;
 }
 
-void TlsStream::expires_never() { deadline_.reset(); }
-
 void TlsStream::cancel() {
   beast::error_code ignored;
   socket_.cancel(ignored);

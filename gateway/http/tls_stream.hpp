@@ -46,12 +46,10 @@ class TlsStream {
 
   executor_type get_executor() { return socket_.get_executor(); }
   SSL* native_handle() { return ssl_; }
-  boost::asio::ip::tcp::socket& socket() { return socket_; }
 
   // Deadlines as beast::tcp_stream has them: every wait that is still going at the
   // deadline ends with beast::error::timeout.
   void expires_after(std::chrono::steady_clock::duration timeout);
-  void expires_never();
   // Ends the current wait with operation_aborted (drain, eviction).
   void cancel();
 
