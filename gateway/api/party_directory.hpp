@@ -3,7 +3,6 @@
 #include <optional>
 #include <string>
 #include <unordered_map>
-#include <variant>
 
 #include "gateway/api/problem.hpp"
 #include "gateway/config/gateway_config.hpp"
@@ -18,7 +17,7 @@ class PartyDirectory {
   explicit PartyDirectory(const GatewayConfig& config);
 
   // The party, or the 403 problem to answer every request on the connection with.
-  std::variant<const Party*, Problem> identify(
+  Result<const Party*> identify(
       const std::optional<std::string>& subject_serial_number) const;
 
  private:

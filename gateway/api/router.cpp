@@ -4,7 +4,7 @@ namespace ketenpoort {
 
 ApiResponse problemResponse(const Problem& problem, std::string_view instance) {
   ApiResponse response;
-  response.status = problem.status;
+  response.status = problem.status();
   response.content_type = std::string(kProblemContentType);
   response.body = renderProblemJson(problem, instance);
   return response;

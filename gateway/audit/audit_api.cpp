@@ -26,8 +26,7 @@ ApiResponse json(const boost::json::value& body) {
 
 // The parameters of a query: from the URL's query string (GET), or from the JSON body of a
 // POST, an object of strings (the form that may name a person: a BSN never goes in a URL).
-std::variant<std::map<std::string, std::string>, Problem> parametersOf(const ApiRequest& request,
-                                                                    const std::string& route) {
+Result<std::map<std::string, std::string>> parametersOf(const ApiRequest& request, const std::string& route) {
   if (request.method == "GET") {
     const auto params = parseQueryString(request.query);
     if (!params) return problems::invalidQuery("malformed or repeated query parameter");
@@ -61,12 +60,10 @@ std::optional<std::uint64_t> parseDecimal(std::string_view text) {
 }
 
 // Reads the parameters a query allows into a filter; a problem for anything else.
-std::variant<ExchangeQuery, Problem> filterFrom(const AuditApiContext& c, const ApiRequest& request,
-                                              const std::string& route,
-                                              const std::vector<std::string_view>& allowed) {
-  auto parsed = parametersOf(request, route);
-  if (auto* problem = std::get_if<Problem>(&parsed)) return *problem;
-  const auto* params = &std::get<std::map<std::string, std::string>>(parsed);
+Result<ExchangeQuery> filterFrom(const AuditApiContext& c, const ApiRequest& request, const std::string& route,
+                                 const std::vector<std::string_view>& allowed) {
+  const auto params = parametersOf(request, route);
+  if (!params.ok()) return params.problem();
   ExchangeQuery f;
   const Party* organisation = c.config.findPartyById(request.caller->organisation.value_or(""));
   if (!organisation) return problems::roleNotAllowed("the caller serves no configured organisation");
@@ -157,10 +154,10 @@ void addQuery(Router& router, const AuditApiContext& context, const std::string&
         ApiResponse response;
         try {
           const auto parsed = filterFrom(context, request, route, allowed);
-          if (const auto* problem = std::get_if<Problem>(&parsed)) {
-            response = problemResponse(*problem, route);
+          if (!parsed.ok()) {
+            response = problemResponse(parsed.problem(), route);
           } else {
-            const ExchangeQuery& filter = std::get<ExchangeQuery>(parsed);
+            const ExchangeQuery& filter = *parsed;
             if (!recordAuditQuery(context.log, request.caller->oin.str(), name, filter).ok) {
               response = problemResponse(problems::logUnavailable(), route);
             } else {

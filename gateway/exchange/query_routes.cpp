@@ -53,7 +53,7 @@ struct Query : std::enable_shared_from_this<Query> {
             std::move(legal_basis));
   }
   void fail(const Problem& problem, const std::string& legal_basis) {
-    notDone(ExchangeOutcome::kFailed, problem.code, problem, legal_basis);
+    notDone(ExchangeOutcome::kFailed, problem.name(), problem, legal_basis);
   }
 
   // The problem's instance: the route with the catalogue's flow name, never the URL's text.

@@ -201,17 +201,17 @@ asio::awaitable<void> TlsListener::session(tcp::socket socket) {
   // The identity is fixed for the connection: decided once, after verification.
   const Party* caller = nullptr;
   std::optional<Problem> refusal;
-  auto identity = parties_.identify(peerSubjectSerialNumber(stream.native_handle()));
-  if (auto* problem = std::get_if<Problem>(&identity)) {
-    refusal = *problem;
+  const auto identity = parties_.identify(peerSubjectSerialNumber(stream.native_handle()));
+  if (!identity.ok()) {
+    refusal = identity.problem();
   } else {
-    caller = std::get<const Party*>(identity);
+    caller = *identity;
     if (privacy_officers_only_ && !auditListenerAdmits(caller->role)) {
       refusal = problems::roleNotAllowed("the " + name_ + " listener serves privacy officers only");
     }
   }
   if (refusal) {
-    logInfo("party-refused", {{"listener", name_}, {"peer", peer}, {"code", refusal->code}});
+    logInfo("party-refused", {{"listener", name_}, {"peer", peer}, {"code", refusal->name()}});
   }
 
   beast::flat_buffer buffer;
@@ -264,8 +264,8 @@ asio::awaitable<void> TlsListener::session(tcp::socket socket) {
       }
     }
     if (unreadable) {
-      logInfo("request-refused", {{"listener", name_}, {"peer", peer}, {"code", unreadable->code}});
-      metrics.requests.inc({name_, "unmatched", std::to_string(unreadable->status)});
+      logInfo("request-refused", {{"listener", name_}, {"peer", peer}, {"code", unreadable->name()}});
+      metrics.requests.inc({name_, "unmatched", std::to_string(unreadable->status())});
       co_await writeApiResponse(stream, problemResponse(*unreadable, ""), 11, false,
                                 limits.header_timeout);
       co_await lingerBeforeClose(stream);

@@ -14,16 +14,14 @@ GatewayConfig configWith(GatewayMode mode, std::vector<std::pair<std::string, st
   return config;
 }
 
-const Problem* problemOf(const std::variant<const Party*, Problem>& v) {
-  return std::get_if<Problem>(&v);
-}
+const Problem* problemOf(const Result<const Party*>& v) { return v.ok() ? nullptr : &v.problem(); }
 
 TEST(PartyDirectory, IdentifiesAConfiguredOin) {
   const auto config = configWith(GatewayMode::kProduction, {{"coa", "00000001003214345000"}});
   PartyDirectory directory(config);
   const auto result = directory.identify(std::string("00000001003214345000"));
-  ASSERT_TRUE(std::holds_alternative<const Party*>(result));
-  EXPECT_EQ(std::get<const Party*>(result)->id, "coa");
+  ASSERT_TRUE(result.ok());
+  EXPECT_EQ((*result)->id, "coa");
 }
 
 TEST(PartyDirectory, UnknownOinIsUnknownParty) {
@@ -32,8 +30,8 @@ TEST(PartyDirectory, UnknownOinIsUnknownParty) {
   const auto result = directory.identify(std::string("00000001003214345999"));
   const auto* problem = problemOf(result);
   ASSERT_NE(problem, nullptr);
-  EXPECT_EQ(problem->status, 403u);
-  EXPECT_EQ(problem->code, "unknown-party");
+  EXPECT_EQ(problem->status(), 403u);
+  EXPECT_EQ(problem->name(), "unknown-party");
 }
 
 TEST(PartyDirectory, TestOinInProductionIsRefusedEvenBeforeLookup) {
@@ -42,14 +40,13 @@ TEST(PartyDirectory, TestOinInProductionIsRefusedEvenBeforeLookup) {
   const auto result = directory.identify(std::string("00000099100000000001"));
   const auto* problem = problemOf(result);
   ASSERT_NE(problem, nullptr);
-  EXPECT_EQ(problem->code, "test-party-refused");
+  EXPECT_EQ(problem->name(), "test-party-refused");
 }
 
 TEST(PartyDirectory, TestOinInTestModeIsIdentified) {
   const auto config = configWith(GatewayMode::kTest, {{"coa", "00000099100000000001"}});
   PartyDirectory directory(config);
-  EXPECT_TRUE(std::holds_alternative<const Party*>(
-      directory.identify(std::string("00000099100000000001"))));
+  EXPECT_TRUE(directory.identify(std::string("00000099100000000001")).ok());
 }
 
 TEST(PartyDirectory, MissingOrMalformedSerialNumberIsAnInvalidCertificate) {
@@ -57,10 +54,10 @@ TEST(PartyDirectory, MissingOrMalformedSerialNumberIsAnInvalidCertificate) {
   PartyDirectory directory(config);
   const auto no_serial = directory.identify(std::nullopt);
   ASSERT_NE(problemOf(no_serial), nullptr);
-  EXPECT_EQ(problemOf(no_serial)->code, "invalid-client-certificate");
+  EXPECT_EQ(problemOf(no_serial)->name(), "invalid-client-certificate");
   const auto not_an_oin = directory.identify(std::string("NL-12345"));
   ASSERT_NE(problemOf(not_an_oin), nullptr);
-  EXPECT_EQ(problemOf(not_an_oin)->code, "invalid-client-certificate");
+  EXPECT_EQ(problemOf(not_an_oin)->code, ProblemCode::kInvalidClientCertificate);
 }
 
 }  // namespace
