@@ -51,38 +51,27 @@ void recordDecision(ExchangeRecord& r, const FlowDefinition& flow, const PolicyD
 }
 
 namespace {
-// The change that makes a record the first of its transaction id, or nothing.
-StoreChange firstOfItsId(const std::function<void()>& known, const std::string& transaction_id) {
-  if (!known) return {};
+// The change that makes a record the first of its transaction id.
+StoreChange firstOfItsId(const std::string& transaction_id) {
   return [transaction_id](StoreTransaction& tx) {
     if (tx.exchangeLogged(transaction_id)) throw TransactionKnown();
   };
 }
-
-std::function<void(const AppendResult&)> reportTo(std::function<void(bool ok)> done, std::function<void()> known) {
-  return [done = std::move(done), known = std::move(known)](const AppendResult& result) {
-    if (!result.ok && known && result.error == kTransactionKnown) {
-      known();
-    } else {
-      done(result.ok);
-    }
-  };
-}
 }  // namespace
 
-void logNotDone(const ExchangeContext& c, ExchangeRecord record, ExchangeOutcome outcome,
-                std::string_view reason, std::function<void(bool ok)> done, std::function<void()> known) {
+ExchangeWrite notDoneWrite(ExchangeRecord record, ExchangeOutcome outcome, std::string_view reason,
+                           bool first_of_its_id) {
   record.outcome = outcome;
   record.reason = std::string(reason);
   logInfo(outcome == ExchangeOutcome::kRefused ? "exchange-refused" : "exchange-failed",
           {{"flow", record.flow}, {"reason", record.reason}, {"transaction", record.transaction_id}});
-  StoreChange change = firstOfItsId(known, record.transaction_id);
-  c.log.append(std::move(record), std::move(change), reportTo(std::move(done), std::move(known)));
+  ExchangeWrite write{std::move(record), {}, std::nullopt, nullptr};
+  if (first_of_its_id) write.changes.push_back(firstOfItsId(write.record.transaction_id));
+  return write;
 }
 
-void queueExchange(const ExchangeContext& c, ExchangeRecord record, const Party& recipient,
-                   std::vector<StoreChange> changes, std::string body,
-                   std::function<void(bool ok)> done, std::function<void()> known) {
+ExchangeWrite queuedWrite(const ExchangeContext& c, ExchangeRecord record, const Party& recipient,
+                          std::vector<StoreChange> changes, std::string body, bool first_of_its_id) {
   record.outcome = ExchangeOutcome::kQueued;
   OutboxEntry entry;
   entry.transaction_id = record.transaction_id;
@@ -101,18 +90,39 @@ void queueExchange(const ExchangeContext& c, ExchangeRecord record, const Party&
   entry.agreement_id = record.agreement_id;
   const FlowDefinition* flow = c.catalogue.findFlow(record.flow);
   if (flow && flow->koppeling_required && recipient.cbs_code) entry.koppeling_cbs = *recipient.cbs_code;
-  // Record, outbox entry, body and the registry changes: one transaction, one fsync.
-  if (StoreChange first = firstOfItsId(known, record.transaction_id)) changes.insert(changes.begin(), std::move(first));
+  if (first_of_its_id) changes.insert(changes.begin(), firstOfItsId(record.transaction_id));
   auto shared_body = std::make_shared<const std::string>(std::move(body));
   changes.emplace_back([entry, shared_body](StoreTransaction& tx) { tx.enqueueDelivery(entry, *shared_body); });
-  auto change = [changes = std::move(changes)](StoreTransaction& tx) {
-    for (const auto& ch : changes) ch(tx);
-  };
-  c.log.append(std::move(record), std::move(change),
-               [c, entry = std::move(entry), shared_body, report = reportTo(std::move(done), std::move(known))](
-                   const AppendResult& result) {
-    if (result.ok) c.submit_delivery(entry, shared_body);
-    report(result);
+  return {std::move(record), std::move(changes), std::move(entry), std::move(shared_body)};
+}
+
+void submitWrite(const ExchangeContext& c, ExchangeWrite write, std::function<void(Written)> done) {
+  StoreChange change;
+  if (write.changes.size() == 1) {
+    change = std::move(write.changes.front());
+  } else if (!write.changes.empty()) {
+    change = [changes = std::move(write.changes)](StoreTransaction& tx) {
+      for (const auto& ch : changes) ch(tx);
+    };
+  }
+  c.log.append(std::move(write.record), std::move(change),
+               [&c, delivery = std::move(write.delivery), body = std::move(write.body),
+                done = std::move(done)](const AppendResult& result) {
+    if (result.ok && delivery) c.submit_delivery(*delivery, body);
+    done(result.ok                              ? Written::kDurable
+         : result.error == kTransactionKnown    ? Written::kTransactionKnown
+                                                : Written::kNotDurable);
+  });
+}
+
+void WrittenAwaiter::await_suspend(std::coroutine_handle<> handle) {
+  suspendInto(handle, [this](const Resumption& resume) {
+    // The callback may run before append returns (a full queue answers at once), so
+    // nothing of this awaiter is touched after handing the write over.
+    submitWrite(c_, std::move(write_), [this, resume](Written result) {
+      result_ = result;
+      resume();
+    });
   });
 }
 

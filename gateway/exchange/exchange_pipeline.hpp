@@ -4,13 +4,17 @@
 
 #include <boost/json/value.hpp>
 
+#include <coroutine>
 #include <functional>
+#include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
 #include "gateway/api/problem.hpp"
 #include "gateway/api/router.hpp"
 #include "gateway/exchange/exchange_routes.hpp"
+#include "gateway/exchange/request_task.hpp"
 
 namespace ketenpoort {
 
@@ -28,14 +32,56 @@ void recordDecision(ExchangeRecord& record, const FlowDefinition& flow,
                     const PolicyDecision& decision, const SubjectReferencer& referencer,
                     const std::string& body);
 
-// Logs an exchange that did not happen: refused by policy, or failed (a source system
-// that did not answer). `done(ok)` runs on the log's writer thread once it is durable.
-// With `known`, the record is written only if no exchange with its transaction id is
-// logged yet (checked by the log's writer, in its transaction); if one is, nothing is
-// written and `known()` runs instead of `done`.
-void logNotDone(const ExchangeContext& c, ExchangeRecord record, ExchangeOutcome outcome,
-                std::string_view reason, std::function<void(bool ok)> done,
-                std::function<void()> known = nullptr);
+// What one exchange writes to the log, in one transaction of its writer: the record, the
+// changes that hold if and only if it is written, and for a queued exchange its outbox
+// entry and body (delivery starts once they are durable).
+struct ExchangeWrite {
+  ExchangeRecord record;
+  std::vector<StoreChange> changes;
+  std::optional<OutboxEntry> delivery;
+  std::shared_ptr<const std::string> body;
+};
+
+// An exchange that did not happen: refused by policy, or failed (a source system that did
+// not answer). With `first_of_its_id`, written only if no exchange with its transaction id
+// is logged yet (checked by the writer, in its transaction).
+ExchangeWrite notDoneWrite(ExchangeRecord record, ExchangeOutcome outcome, std::string_view reason,
+                           bool first_of_its_id = false);
+
+// An allowed exchange: its record, the outbox entry with the body and `changes`, one
+// transaction (one fsync). `first_of_its_id` as for notDoneWrite.
+ExchangeWrite queuedWrite(const ExchangeContext& c, ExchangeRecord record, const Party& recipient,
+                          std::vector<StoreChange> changes, std::string body, bool first_of_its_id = false);
+
+enum class Written {
+  kDurable,
+  kNotDurable,        // nothing of it was written (fail-closed: the caller hears 503)
+  kTransactionKnown,  // a first_of_its_id write whose id was logged before: nothing written
+};
+
+// Hands the write to the log's writer. Once it is durable a queued exchange goes to
+// delivery; then `done` runs, on the writer's thread (it must be quick).
+void submitWrite(const ExchangeContext& c, ExchangeWrite write, std::function<void(Written)> done);
+
+// `co_await written(c, write)` in a request coroutine: submitWrite, continuing on the
+// writer's thread once the write is done.
+class WrittenAwaiter {
+ public:
+  WrittenAwaiter(const ExchangeContext& c, ExchangeWrite&& write) : c_(c), write_(std::move(write)) {}
+  bool await_ready() const noexcept { return false; }
+  void await_suspend(std::coroutine_handle<> handle);
+  Written await_resume() const noexcept { return result_; }
+
+ private:
+  const ExchangeContext& c_;
+  ExchangeWrite write_;
+  Written result_ = Written::kNotDurable;
+};
+// Takes the write by reference, from a named local: GCC 12 destroys a temporary made
+// inside a co_await expression twice (found by ASan), so none is made.
+inline WrittenAwaiter written(const ExchangeContext& c, ExchangeWrite&& write) {
+  return {c, std::move(write)};
+}
 
 // The source system a query or derived flow reads from: the party of the flow's sender
 // role that has an endpoint for it, and the adapter that asks it.

@@ -6,6 +6,8 @@
 #include <chrono>
 #include <mutex>
 #include <set>
+#include <utility>
+#include <variant>
 
 #include "gateway/diagnostics/diagnostic_log.hpp"
 #include "gateway/exchange/exchange_pipeline.hpp"
@@ -31,204 +33,191 @@ boost::json::object acceptedBody(const std::string& transaction_id, const std::s
 // is logged waits its turn instead of being decided twice.
 class InFlight {
  public:
-  bool begin(const std::string& key) {
+  // Held while one push of `key` is decided and written; empty when another holds it.
+  class Claim {
+   public:
+    Claim() = default;
+    Claim(InFlight* owner, std::string key) : owner_(owner), key_(std::move(key)) {}
+    Claim(Claim&& other) noexcept : owner_(std::exchange(other.owner_, nullptr)), key_(std::move(other.key_)) {}
+    Claim(const Claim&) = delete;
+    Claim& operator=(const Claim&) = delete;
+    Claim& operator=(Claim&&) = delete;
+    ~Claim() {
+      if (owner_) owner_->end(key_);
+    }
+    explicit operator bool() const { return owner_ != nullptr; }
+
+   private:
+    InFlight* owner_ = nullptr;
+    std::string key_;
+  };
+
+  Claim claim(const std::string& key) {
     std::lock_guard lock(mutex_);
-    return keys_.insert(key).second;
+    if (!keys_.insert(key).second) return {};
+    return {this, key};
   }
+
+ private:
   void end(const std::string& key) {
     std::lock_guard lock(mutex_);
     keys_.erase(key);
   }
 
- private:
   std::mutex mutex_;
   std::set<std::string> keys_;
 };
 
-struct Push : std::enable_shared_from_this<Push> {
-  Push(ExchangeContext context, ApiRequest r, Router::Respond answer, std::shared_ptr<InFlight> flights)
-      : c(std::move(context)), request(std::move(r)), respond(std::move(answer)), in_flight(std::move(flights)) {}
-
-  ExchangeContext c;  // a copy: a push outlives the task that started it
-  ApiRequest request;
-  Router::Respond respond;
-  std::shared_ptr<InFlight> in_flight;
-
-  std::string flow_id;         // from the catalogue, or "" when the URL names no flow
+// What the request says about itself, read before anything is decided.
+struct PushRequest {
+  const FlowDefinition* flow = nullptr;  // from the catalogue; null when the URL names none
+  std::string flow_id;
   std::string transaction_id;  // canonical (lower case)
+  bool id_given = false;       // by the sender: its record must be the first of that id
   std::string trace_id;
   std::string purpose;         // a purpose of the mappings, or "" (never the header's text)
   std::string stated_purpose;  // the header as sent: compared, never stored or echoed
   std::string request_digest;
-  std::string key;  // the transaction id: one decision at a time, whoever sends it
-  bool id_given = false;  // by the sender: its record must be the first of that id
-
-  void finish(ApiResponse response) {
-    in_flight->end(key);
-    respond(std::move(response));
-  }
-
-  ExchangeRecord record(const std::string& recipient_oin) const {
-    ExchangeRecord r = exchangeRecord(c.clock, transaction_id, trace_id, flow_id, request.caller->oin.str(),
-                                      recipient_oin, purpose);
-    r.request_sha256 = request_digest;
-    return r;
-  }
-
-  // Logs the refusal, then answers with it; if even that cannot be logged, 503.
-  void refuse(std::string_view reason, std::string detail, const std::string& recipient_oin,
-              std::string legal_basis = {}, std::string subject_ref = {}) {
-    ExchangeRecord r = record(recipient_oin);
-    r.legal_basis = std::move(legal_basis);
-    r.subject_ref = std::move(subject_ref);
-    Problem problem = problems::refused(reason, std::move(detail));
-    const bool first_of_its_id = id_given && reason != reasons::kTransactionConflict;
-    // The callback runs on the log's writer thread; answering is a post, so it is quick.
-    logNotDone(c, std::move(r), ExchangeOutcome::kRefused, reason,
-               [self = shared_from_this(), problem = std::move(problem)](bool ok) {
-                 self->finish(ok ? problemResponse(problem, self->instancePath())
-                                 : problemResponse(problems::logUnavailable(), self->instancePath()));
-               },
-               first_of_its_id ? knownHandler() : nullptr);
-  }
-
-  // The transaction id was logged before (the writer found it): answer from the first
-  // exchange. Reading it waits for the database, so not on the network thread.
-  std::function<void()> knownHandler() {
-    return [self = shared_from_this()] {
-      self->c.run_blocking([self] {
-        try {
-          self->answerKnownTransaction();
-        } catch (const std::exception& e) {
-          logError("push-failed", {{"error", e.what()}});
-          self->finish(problemResponse(problems::internalError(), self->instancePath()));
-        }
-      });
-    };
-  }
 
   // The problem's instance: the route with the catalogue's flow name, never the URL's text.
   std::string instancePath() const {
     return "/v1/berichten/" + (flow_id.empty() ? std::string("{flow}") : flow_id);
   }
+};
 
-  void run() {
-    const Party& sender = *request.caller;
-    const std::string_view named_flow = request.param("flow");
-    const FlowDefinition* flow = c.catalogue.findFlow(named_flow);
-    if (flow) flow_id = flow->id;
-    stated_purpose = requestHeader(request, "x-doelbinding");
-    purpose = knownPurpose(c.catalogue, stated_purpose);
-    trace_id = traceIdFrom(requestHeader(request, "traceparent"));
-    const std::string given = requestHeader(request, "x-transaction-id");
-    std::optional<std::string> given_id;
-    if (!given.empty()) {
-      given_id = canonicalUuid(given);
-      if (!given_id) {
-        respond(problemResponse(problems::invalidTransactionId(), instancePath()));
-        return;
-      }
-    }
-    transaction_id = given_id.value_or(newUuidV7());
-    request_digest = requestDigest(named_flow, stated_purpose,
-                                   requestHeader(request, "x-ontvanger"), request.body);
-    key = transaction_id;
-    id_given = given_id.has_value();
-    if (!in_flight->begin(key)) {
-      respond(problemResponse(problems::transactionInProgress(), instancePath()));
-      return;
-    }
+Result<PushRequest> readPushRequest(const ExchangeContext& c, const ApiRequest& request) {
+  PushRequest p;
+  const std::string_view named_flow = request.param("flow");
+  p.flow = c.catalogue.findFlow(named_flow);
+  if (p.flow) p.flow_id = p.flow->id;
+  p.stated_purpose = requestHeader(request, "x-doelbinding");
+  p.purpose = knownPurpose(c.catalogue, p.stated_purpose);
+  p.trace_id = traceIdFrom(requestHeader(request, "traceparent"));
+  const std::string given = requestHeader(request, "x-transaction-id");
+  if (!given.empty()) {
+    const auto canonical = canonicalUuid(given);
+    if (!canonical) return problems::invalidTransactionId();
+    p.transaction_id = *canonical;
+    p.id_given = true;
+  } else {
+    p.transaction_id = newUuidV7();
+  }
+  p.request_digest = requestDigest(named_flow, p.stated_purpose, requestHeader(request, "x-ontvanger"),
+                                   request.body);
+  return p;
+}
 
-    if (!flow) {
-      refuse(reasons::kFlowNotAllowed, "the catalogue has no flow by the name in the URL", {});
-      return;
-    }
+// A push that is not passed on: why, and what its record says.
+struct Refusal {
+  Refusal(std::string_view why, std::string for_people, std::string recipient = {}, std::string basis = {},
+          std::string subject = {})
+      : reason(why), detail(std::move(for_people)), recipient_oin(std::move(recipient)),
+        legal_basis(std::move(basis)), subject_ref(std::move(subject)) {}
+  std::string_view reason;
+  std::string detail;
+  std::string recipient_oin;
+  std::string legal_basis;
+  std::string subject_ref;
+};
+
+// A push allowed to pass: what it writes, and whom the sender hears it goes to.
+struct Allowed {
+  ExchangeWrite write;
+  std::string recipient_id;
+};
+
+using PushDecision = std::variant<Refusal, Allowed>;
+
+// The decision on a push, made where it arrived: decode, map, choose the recipient,
+// ask the policy, render. Microseconds and no database: registries come from memory.
+class PushDecider {
+ public:
+  PushDecider(const ExchangeContext& c, const ApiRequest& request, const PushRequest& push)
+      : c_(c), request_(request), push_(push) {}
+
+  PushDecision decide() const {
+    const Party& sender = *request_.caller;
+    const FlowDefinition* flow = push_.flow;
+    if (!flow) return Refusal{reasons::kFlowNotAllowed, "the catalogue has no flow by the name in the URL"};
     if (flow->kind != FlowKind::kPush || !flow->mayBeSentBy(sender.role)) {
-      refuse(reasons::kFlowNotAllowed, "party " + sender.id + " may not push flow " + flow_id, {});
-      return;
+      return Refusal{reasons::kFlowNotAllowed, "party " + sender.id + " may not push flow " + flow->id};
     }
-    const auto inbound = c.adapters.inbound_by_flow.find(flow_id);
-    if (inbound == c.adapters.inbound_by_flow.end()) {
-      refuse(reasons::kFlowNotAllowed, "the gateway has no adapter that receives " + flow_id, {});
-      return;
+    const auto inbound = c_.adapters.inbound_by_flow.find(flow->id);
+    if (inbound == c_.adapters.inbound_by_flow.end()) {
+      return Refusal{reasons::kFlowNotAllowed, "the gateway has no adapter that receives " + flow->id};
     }
-    auto decoded = inbound->second->decode(*flow, request.body);
-    if (auto* error = std::get_if<std::string>(&decoded)) {
-      refuse(reasons::kInvalidMessage, *error, {});
-      return;
-    }
+    auto decoded = inbound->second->decode(*flow, request_.body);
+    if (auto* error = std::get_if<std::string>(&decoded)) return Refusal{reasons::kInvalidMessage, *error};
     const MappingOutcome mapped = mapSourceDocument(*flow, std::get<SourceNode>(decoded));
     if (!mapped.ok()) {
       std::string detail = mapped.errors.front();
       for (std::size_t i = 1; i < mapped.errors.size() && i < 5; ++i) detail += "; " + mapped.errors[i];
-      refuse(reasons::kInvalidMessage, detail, {});
-      return;
+      return Refusal{reasons::kInvalidMessage, std::move(detail)};
     }
-    const Party* recipient = chooseRecipient(*flow, mapped);
-    if (!recipient) return;  // refused inside
-    decide(*flow, mapped, *recipient);
+    const auto recipient = chooseRecipient(*flow, mapped);
+    if (!recipient.ok()) return Refusal{reasons::kNoKoppeling, recipient.problem().detail};
+    return decideFor(*flow, mapped, **recipient);
   }
 
+ private:
   // The recipient: the one the sender names in X-Ontvanger, else the gemeente the record
   // is about (its koppeling). The policy engine then checks the koppeling either way.
-  const Party* chooseRecipient(const FlowDefinition& flow, const MappingOutcome& mapped) {
-    const std::string named = requestHeader(request, "x-ontvanger");
+  Result<const Party*> chooseRecipient(const FlowDefinition& flow, const MappingOutcome& mapped) const {
+    const auto noKoppeling = [](std::string detail) { return problems::refused(reasons::kNoKoppeling, std::move(detail)); };
+    const std::string named = requestHeader(request_, "x-ontvanger");
     if (!named.empty()) {
       const auto oin = Oin::parse(named);
-      const Party* party = oin ? c.config.findPartyByOin(*oin) : c.config.findPartyById(named);
-      if (!party) {
-        refuse(reasons::kNoKoppeling, "X-Ontvanger names no known party", {});
-        return nullptr;
-      }
+      const Party* party = oin ? c_.config.findPartyByOin(*oin) : c_.config.findPartyById(named);
+      if (!party) return noKoppeling("X-Ontvanger names no known party");
       return party;
     }
     if (flow.koppeling_field) {
       if (const CanonicalValue* v = mapped.record.first(flow.koppeling_field)) {
-        for (const Party& p : c.config.parties) {
+        for (const Party& p : c_.config.parties) {
           if (p.role == PartyRole::kGemeente && p.cbs_code == v->value) return &p;
         }
-        refuse(reasons::kNoKoppeling, "the gemeente the message names is not connected to this gateway", {});
-        return nullptr;
+        return noKoppeling("the gemeente the message names is not connected to this gateway");
       }
     }
     if (flow.koppeling_required) {
       // The registry knows where the person is gekoppeld; the sender need not.
       if (const auto subject = subjectOf(flow, mapped.record)) {
-        const auto cbs = c.registries.gemeenteOf(*subject, c.clock.today());
-        for (const Party& p : c.config.parties) {
+        const auto cbs = c_.registries.gemeenteOf(*subject, c_.clock.today());
+        for (const Party& p : c_.config.parties) {
           if (cbs && p.role == PartyRole::kGemeente && p.cbs_code == *cbs) return &p;
         }
       }
-      refuse(reasons::kNoKoppeling, "the person is not gekoppeld to any gemeente connected to this gateway; "
-                                    "name the recipient in X-Ontvanger", {});
-      return nullptr;
+      return noKoppeling("the person is not gekoppeld to any gemeente connected to this gateway; "
+                         "name the recipient in X-Ontvanger");
     }
-    refuse(reasons::kNoKoppeling, "the message does not say which gemeente the person is gekoppeld to", {});
-    return nullptr;
+    return noKoppeling("the message does not say which gemeente the person is gekoppeld to");
   }
 
-  void decide(const FlowDefinition& flow, const MappingOutcome& mapped, const Party& recipient) {
-    const CivilDate today = c.clock.today();
+  PushDecision decideFor(const FlowDefinition& flow, const MappingOutcome& mapped, const Party& recipient) const {
+    const CivilDate today = c_.clock.today();
     const PolicyDecision decision =
-        c.policy.decide({*request.caller, flow, stated_purpose, mapped, recipient, today});
+        c_.policy.decide({*request_.caller, flow, push_.stated_purpose, mapped, recipient, today});
     if (!decision.allowed) {
       // The person's access report shows refused exchanges about them too.
-      refuse(decision.reason, decision.detail, recipient.oin.str(), flow.basis_article,
-             decision.subject ? c.referencer.reference(*decision.subject) : std::string());
-      return;
+      return Refusal{decision.reason, decision.detail, recipient.oin.str(), flow.basis_article,
+                     decision.subject ? c_.referencer.reference(*decision.subject) : std::string()};
     }
-    const auto outbound = c.adapters.outbound_by_role.find(recipient.role);
-    if (outbound == c.adapters.outbound_by_role.end()) {
-      refuse(reasons::kFlowNotAllowed, "the gateway has no adapter that delivers to " + recipient.id,
-             recipient.oin.str(), flow.basis_article);
-      return;
+    const auto outbound = c_.adapters.outbound_by_role.find(recipient.role);
+    if (outbound == c_.adapters.outbound_by_role.end()) {
+      return Refusal{reasons::kFlowNotAllowed, "the gateway has no adapter that delivers to " + recipient.id,
+                     recipient.oin.str(), flow.basis_article};
     }
-    std::string body =
-        outbound->second->render({flow, transaction_id, flow.basis_article, decision.delivered});
-
+    std::string body = outbound->second->render({flow, push_.transaction_id, flow.basis_article, decision.delivered});
     ExchangeRecord r = record(recipient.oin.str());
-    recordDecision(r, flow, decision, c.referencer, body);
+    recordDecision(r, flow, decision, c_.referencer, body);
+    return Allowed{queuedWrite(c_, std::move(r), recipient, registryChanges(flow, mapped, decision, today),
+                               std::move(body), push_.id_given),
+                   recipient.id};
+  }
 
+  // What the registries learn from an allowed push, written with its record.
+  std::vector<StoreChange> registryChanges(const FlowDefinition& flow, const MappingOutcome& mapped,
+                                           const PolicyDecision& decision, const CivilDate& today) const {
     std::vector<StoreChange> changes;
     if (flow.koppeling_field && decision.subject) {
       // The profile teaches the koppeling; learnt once, not again with every update.
@@ -238,62 +227,100 @@ struct Push : std::enable_shared_from_this<Push> {
         if (const CanonicalValue* date = mapped.record.first(flow.koppeling_date_field)) {
           from = parseIsoDate(date->value).value_or(today);
         }
-        changes.push_back(c.registries.koppelingChange(*decision.subject, gemeente->value,
-                                                       std::min(from, today), transaction_id));
+        changes.push_back(c_.registries.koppelingChange(*decision.subject, gemeente->value,
+                                                        std::min(from, today), push_.transaction_id));
       }
     }
     if (decision.identity_link) {
-      changes.push_back(c.registries.identityLinkChange(decision.identity_link->first,
-                                                        decision.identity_link->second, transaction_id));
+      changes.push_back(c_.registries.identityLinkChange(decision.identity_link->first,
+                                                         decision.identity_link->second, push_.transaction_id));
     }
-    // Record, outbox entry and body in one transaction; 202 only once it is durable.
-    queueExchange(c, std::move(r), recipient, std::move(changes), std::move(body),
-                  [self = shared_from_this(), recipient_id = recipient.id](bool ok) {
-                    self->finish(ok ? jsonResponse(202, acceptedBody(self->transaction_id, self->flow_id, recipient_id))
-                                    : problemResponse(problems::logUnavailable(), self->instancePath()));
-                  },
-                  id_given ? knownHandler() : nullptr);
+    return changes;
   }
 
-  // A transaction id used before. The same sender with the same request hears the first
-  // answer again; another sender, or another request under the id, is a conflict that
-  // never touches the first exchange (its body, record or outbox entry).
-  void answerKnownTransaction() {
-    const auto first = c.log.findTransaction(transaction_id);
-    if (!first) throw std::runtime_error("the writer found the transaction, the reader did not");
-    const ExchangeRecord& r = first->record;
-    if (r.sender_oin != request.caller->oin.str() || r.request_sha256 != request_digest) {
-      refuse(reasons::kTransactionConflict,
-             r.sender_oin != request.caller->oin.str()
-                 ? "this transaction id is in use by another exchange; use a new one"
-                 : "this transaction id was sent before with another request; use a new one",
-             {});
-      return;
-    }
-    logInfo("exchange-replayed", {{"flow", r.flow}, {"transaction", transaction_id}});
-    if (r.outcome == ExchangeOutcome::kQueued || r.outcome == ExchangeOutcome::kDelivered) {
-      finish(jsonResponse(202, acceptedBody(transaction_id, r.flow, partyIdOf(c.config, r.recipient_oin))));
-    } else {
-      finish(problemResponse(problems::refused(r.reason, "this transaction was refused when first sent"),
-                             instancePath()));
-    }
+ public:
+  ExchangeRecord record(const std::string& recipient_oin) const {
+    ExchangeRecord r = exchangeRecord(c_.clock, push_.transaction_id, push_.trace_id, push_.flow_id,
+                                      request_.caller->oin.str(), recipient_oin, push_.purpose);
+    r.request_sha256 = push_.request_digest;
+    return r;
   }
+
+ private:
+  const ExchangeContext& c_;
+  const ApiRequest& request_;
+  const PushRequest& push_;
 };
 
-// A route answered on a worker (it reads the store): a store that cannot be read is a
-// logged 500, never an exception on a network thread.
-template <class Handle>
-void addWorkerRoute(Router& router, const ExchangeContext& context, const char* method,
-                    std::string route, Handle handle) {
-  router.addAsync(method, route, [context, route, handle](ApiRequest request, Router::Respond respond) {
-    context.run_blocking([context, route, handle, request = std::move(request), respond = std::move(respond)] {
-      try {
-        respond(handle(context, request));
-      } catch (const std::exception& e) {
-        logError("route-failed", {{"route", route}, {"error", e.what()}});
-        respond(problemResponse(problems::internalError(), route));
+// A push, from its request to its answer: decided on the connection's strand, written by
+// the log's writer (the one hand-off), answered 202 once record, outbox entry and body are
+// durable. A re-sent transaction id is answered with its first result and never queued
+// twice; a conflicting one is refused without touching the first exchange.
+RequestTask push(std::shared_ptr<const ExchangeContext> context, std::shared_ptr<InFlight> in_flight,
+                 ApiRequest request) {
+  const ExchangeContext& c = *context;
+  const auto read = readPushRequest(c, request);
+  if (!read.ok()) co_return problemResponse(read.problem(), "/v1/berichten/{flow}");
+  const PushRequest& p = *read;
+  const auto claim = in_flight->claim(p.transaction_id);
+  if (!claim) co_return problemResponse(problems::transactionInProgress(), p.instancePath());
+
+  const PushDecider decider(c, request, p);
+  PushDecision decision = decider.decide();
+  for (;;) {
+    Refusal* refusal = std::get_if<Refusal>(&decision);
+    ExchangeWrite write;
+    if (refusal) {
+      ExchangeRecord r = decider.record(refusal->recipient_oin);
+      r.legal_basis = refusal->legal_basis;
+      r.subject_ref = refusal->subject_ref;
+      // A conflict's record is never the first of its id: the id is someone else's.
+      const bool first = p.id_given && refusal->reason != reasons::kTransactionConflict;
+      write = notDoneWrite(std::move(r), ExchangeOutcome::kRefused, refusal->reason, first);
+    } else {
+      write = std::move(std::get<Allowed>(decision).write);
+    }
+    const Written outcome = co_await written(c, std::move(write));
+    if (outcome == Written::kNotDurable) co_return problemResponse(problems::logUnavailable(), p.instancePath());
+    if (outcome == Written::kDurable) {
+      if (refusal) co_return problemResponse(problems::refused(refusal->reason, refusal->detail), p.instancePath());
+      co_return jsonResponse(202, acceptedBody(p.transaction_id, p.flow_id, std::get<Allowed>(decision).recipient_id));
+    }
+
+    // The id was logged before. Reading its first exchange waits for the database.
+    co_await ResumeOn(c.run_blocking);
+    const auto first = c.log.findTransaction(p.transaction_id);
+    if (!first) throw std::runtime_error("the writer found the transaction, the reader did not");
+    const ExchangeRecord& r = first->record;
+    if (r.sender_oin == request.caller->oin.str() && r.request_sha256 == p.request_digest) {
+      // The same sender with the same request hears the first answer again.
+      logInfo("exchange-replayed", {{"flow", r.flow}, {"transaction", p.transaction_id}});
+      if (r.outcome == ExchangeOutcome::kQueued || r.outcome == ExchangeOutcome::kDelivered) {
+        co_return jsonResponse(202, acceptedBody(p.transaction_id, r.flow, partyIdOf(c.config, r.recipient_oin)));
       }
-    });
+      co_return problemResponse(problems::refused(r.reason, "this transaction was refused when first sent"),
+                                p.instancePath());
+    }
+    decision = Refusal{reasons::kTransactionConflict,
+                       r.sender_oin != request.caller->oin.str()
+                           ? "this transaction id is in use by another exchange; use a new one"
+                           : "this transaction id was sent before with another request; use a new one"};
+  }
+}
+
+// A route that reads the store: answered on a worker, never on a network thread. A store
+// that cannot be read is a logged 500 (the request model's), never a lost connection.
+template <class Handle>
+RequestTask onWorker(std::shared_ptr<const ExchangeContext> context, ApiRequest request, Handle handle) {
+  co_await ResumeOn(context->run_blocking);
+  co_return handle(*context, request);
+}
+
+template <class Handle>
+void addWorkerRoute(Router& router, const std::shared_ptr<const ExchangeContext>& context, const char* method,
+                    const std::string& route, Handle handle) {
+  router.addAsync(method, route, [context, handle](ApiRequest request, Router::Respond respond) {
+    onWorker(context, std::move(request), handle).start(std::move(respond));
   });
 }
 
@@ -301,23 +328,13 @@ void addWorkerRoute(Router& router, const ExchangeContext& context, const char* 
 
 void addExchangeRoutes(Router& router, const ExchangeContext& context) {
   auto in_flight = std::make_shared<InFlight>();
-  // Decoded, mapped and decided right here on the connection's strand (microseconds, no
-  // database: registries come from memory); the log's writer is the only hand-off, and
-  // the answer comes back to the strand when the write is durable.
+  auto shared_context = std::make_shared<const ExchangeContext>(context);
   router.addAsync("POST", "/v1/berichten/{flow}",
-                  [context, in_flight](ApiRequest request, Router::Respond respond) {
-    auto push = std::make_shared<Push>(context, std::move(request), std::move(respond), in_flight);
-    try {
-      push->run();
-    } catch (const std::exception& e) {
-      // A bug or a registry that cannot be read: nothing was queued.
-      logError("push-failed", {{"error", e.what()}});
-      if (!push->key.empty()) push->in_flight->end(push->key);
-      push->respond(problemResponse(problems::internalError(), push->instancePath()));
-    }
+                  [shared_context, in_flight](ApiRequest request, Router::Respond respond) {
+    push(shared_context, in_flight, std::move(request)).start(std::move(respond));
   });
 
-  addWorkerRoute(router, context, "GET", "/v1/postbus", [](const ExchangeContext& c, const ApiRequest& request) {
+  addWorkerRoute(router, shared_context, "GET", "/v1/postbus", [](const ExchangeContext& c, const ApiRequest& request) {
     boost::json::array messages;
     for (const OutboxEntry& e : c.outbox.postbus(request.caller->id, 100)) {
       if (const auto which = c.basis.withdrawn(e)) {
@@ -340,7 +357,7 @@ void addExchangeRoutes(Router& router, const ExchangeContext& context) {
 
   // What became of a message: its sender and its recipient may ask; to anyone else the
   // transaction does not exist.
-  addWorkerRoute(router, context, "GET", "/v1/transacties/{id}",
+  addWorkerRoute(router, shared_context, "GET", "/v1/transacties/{id}",
                  [](const ExchangeContext& c, const ApiRequest& request) {
     const auto id = canonicalUuid(request.param("id"));
     if (!id) return problemResponse(problems::invalidTransactionId(), "/v1/transacties/{id}");
@@ -362,7 +379,7 @@ void addExchangeRoutes(Router& router, const ExchangeContext& context) {
     return jsonResponse(200, body);
   });
 
-  addWorkerRoute(router, context, "POST", "/v1/postbus/{id}/ack",
+  addWorkerRoute(router, shared_context, "POST", "/v1/postbus/{id}/ack",
                  [](const ExchangeContext& c, const ApiRequest& request) {
     const auto id = canonicalUuid(request.param("id"));
     if (!id) return problemResponse(problems::invalidTransactionId(), "/v1/postbus/{id}/ack");

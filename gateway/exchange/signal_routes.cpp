@@ -1,6 +1,6 @@
 #include <boost/json/object.hpp>
 
-#include <condition_variable>
+#include <atomic>
 #include <functional>
 #include <mutex>
 #include <map>
@@ -27,16 +27,17 @@ struct ElipCounts {
 };
 
 // One ELIP run for one gemeente: reads the source's overview, derives, and (when `signal`)
-// queues the signals. Runs on a query thread. Every signal is handed to the log's writer
-// without waiting for the one before (they share its group commits); the run waits once,
-// at the end, until all are durable.
+// hands the signals to the log's writer without waiting for each (they share its group
+// commits). Blocks on the source and on reads of the log, so it runs on a query thread;
+// the request then waits, without a thread, until every write has reported.
 class ElipRun {
  public:
   ElipRun(const ExchangeContext& c, const Party& gemeente, std::string purpose, std::string trace_id)
       : c_(c), gemeente_(gemeente), purpose_(std::move(purpose)), trace_id_(std::move(trace_id)) {}
 
-  // The counts, or the problem the gemeente hears when the source could not be read.
-  std::variant<ElipCounts, Problem> run(bool signal) {
+  // The counts so far (the writes still pending), or the problem the gemeente hears when
+  // the source could not be read.
+  Result<ElipCounts> run(bool signal) {
     const ElipSignalSource& elip_source = *c_.adapters.elip;
     const FlowDefinition* elip = c_.catalogue.findFlow(elip_source.signalFlow());
     const FlowDefinition* status = c_.catalogue.findFlow(elip_source.personFlow());
@@ -76,12 +77,19 @@ class ElipRun {
                         counts);
       }
     }
-    const auto tally = outstanding_->waitForAll();
-    if (tally.failed > 0) throw std::runtime_error("the exchange log cannot be written");
-    counts.signalled = tally.queued;
-    counts.already_signalled += tally.known;
     return counts;
   }
+
+  // co_await: until every write handed out has reported.
+  PendingWrites::AllDone allWritten() { return writes_->allDone(); }
+
+  struct Tally {
+    std::atomic<std::size_t> queued{0};
+    std::atomic<std::size_t> failed{0};
+    std::atomic<std::size_t> known{0};  // a concurrent run queued the month's signal first
+  };
+  // Read once allWritten() is done.
+  const Tally& tally() const { return *tally_; }
 
  private:
   void signalCandidate(const FlowDefinition& flow, const Party& source_party, const SubjectKey& subject,
@@ -111,66 +119,32 @@ class ElipRun {
       const std::string reason(decision.allowed ? reasons::kFlowNotAllowed : decision.reason);
       ++counts.refused[reason];
       // Nothing leaves for a refusal; its record is awaited with the rest, not counted.
-      logNotDone(c_, std::move(r), ExchangeOutcome::kRefused, reason, outstanding_->add(/*counts=*/false));
+      hand(notDoneWrite(std::move(r), ExchangeOutcome::kRefused, reason), /*counts=*/false);
       return;
     }
     std::string body = outbound->second->render({flow, transaction_id, flow.basis_article, decision.delivered});
     recordDecision(r, flow, decision, c_.referencer, body);
     // The month's id makes the writer refuse a second signal that a concurrent run queued
     // after the read above: it counts as already signalled.
-    queueExchange(c_, std::move(r), gemeente_, {}, std::move(body), outstanding_->add(/*counts=*/true),
-                  outstanding_->addKnown());
+    hand(queuedWrite(c_, std::move(r), gemeente_, {}, std::move(body), /*first_of_its_id=*/true), /*counts=*/true);
   }
 
-  // Writes handed to the log and not yet durable. Shared with their callbacks.
-  class Outstanding : public std::enable_shared_from_this<Outstanding> {
-   public:
-    std::function<void(bool)> add(bool counts) {
-      std::lock_guard lock(mutex_);
-      ++left_;
-      return [self = shared_from_this(), counts](bool ok) {
-        std::lock_guard lock(self->mutex_);
-        --self->left_;
-        if (counts && ok) ++self->queued_;
-        if (counts && !ok) ++self->failed_;
-        self->done_.notify_all();
-      };
-    }
-    // For the same write as the add() before it: the writer found its id logged already
-    // (only one of the two callbacks is called).
-    std::function<void()> addKnown() {
-      return [self = shared_from_this()] {
-        std::lock_guard lock(self->mutex_);
-        --self->left_;
-        ++self->known_;
-        self->done_.notify_all();
-      };
-    }
-    struct Tally {
-      std::size_t queued = 0;
-      std::size_t failed = 0;
-      std::size_t known = 0;
-    };
-    // Once every write is done.
-    Tally waitForAll() {
-      std::unique_lock lock(mutex_);
-      done_.wait(lock, [this] { return left_ == 0; });
-      return {queued_, failed_, known_};
-    }
-   private:
-    std::mutex mutex_;
-    std::condition_variable done_;
-    std::size_t left_ = 0;
-    std::size_t queued_ = 0;
-    std::size_t failed_ = 0;
-    std::size_t known_ = 0;
-  };
+  void hand(ExchangeWrite write, bool counts) {
+    writes_->expect();
+    submitWrite(c_, std::move(write), [writes = writes_, tally = tally_, counts](Written written) {
+      if (written == Written::kNotDurable) ++tally->failed;
+      if (written == Written::kTransactionKnown) ++tally->known;
+      if (written == Written::kDurable && counts) ++tally->queued;
+      writes->report();
+    });
+  }
 
-  std::shared_ptr<Outstanding> outstanding_ = std::make_shared<Outstanding>();
   const ExchangeContext& c_;
   const Party& gemeente_;
   std::string purpose_;
   std::string trace_id_;
+  std::shared_ptr<PendingWrites> writes_ = std::make_shared<PendingWrites>();
+  std::shared_ptr<Tally> tally_ = std::make_shared<Tally>();
 };
 
 boost::json::object oldLawCounts(const ElipCounts& counts) {
@@ -179,57 +153,56 @@ boost::json::object oldLawCounts(const ElipCounts& counts) {
           {"lening_boven_drempel", counts.old_law_loan}};
 }
 
-// Both routes: a gemeente, the ELIP purpose, then the run on a query thread.
-void addElipRoute(Router& router, const ExchangeContext& context, const char* method,
+// A gemeente's ELIP request, from its request to its answer: the caller and purpose
+// checked where it arrived, the run on a query thread, the answer once every signal it
+// queued is durable (a refusal's record too).
+RequestTask elipRequest(std::shared_ptr<const ExchangeContext> context, ApiRequest request, bool signal) {
+  const ExchangeContext& c = *context;
+  const Party& caller = *request.caller;
+  const FlowDefinition* flow = c.catalogue.findFlow(c.adapters.elip->signalFlow());
+  const std::string purpose = requestHeader(request, "x-doelbinding");
+  if (!flow || caller.role != PartyRole::kGemeente || !caller.cbs_code) {
+    logInfo("elip-refused", {{"party", caller.id}, {"reason", reasons::kFlowNotAllowed}});
+    co_return problemResponse(problems::refused(reasons::kFlowNotAllowed, "only a gemeente receives ELIP signals"),
+                              request.path);
+  }
+  if (purpose != flow->purpose_id) {
+    logInfo("elip-refused", {{"party", caller.id}, {"reason", reasons::kPurposeMismatch}});
+    co_return problemResponse(
+        problems::refused(reasons::kPurposeMismatch, "ELIP signals serve purpose " + flow->purpose_id), request.path);
+  }
+
+  co_await ResumeOn(c.run_query);
+  ElipRun run(c, caller, purpose, traceIdFrom(requestHeader(request, "traceparent")));
+  auto result = run.run(signal);
+  co_await run.allWritten();
+  if (!result.ok()) co_return problemResponse(result.problem(), request.path);
+  if (run.tally().failed > 0) co_return problemResponse(problems::logUnavailable(), request.path);
+  ElipCounts& counts = *result;
+  counts.signalled = run.tally().queued;
+  counts.already_signalled += run.tally().known;
+
+  boost::json::object body{{"gemeente", *caller.cbs_code},
+                           {"peildatum", formatIsoDate(c.clock.today())},
+                           {"oude_wet", oldLawCounts(counts)}};
+  if (signal) {
+    boost::json::object refused;
+    for (const auto& [reason, n] : counts.refused) refused[reason] = n;
+    body["personen"] = counts.persons;
+    body["onleesbaar"] = counts.unreadable;
+    body["signalen_verstuurd"] = counts.signalled;
+    body["al_gesignaleerd"] = counts.already_signalled;
+    body["geweigerd"] = std::move(refused);
+  }
+  logInfo(signal ? "elip-run" : "elip-counts",
+          {{"gemeente", *caller.cbs_code}, {"signalled", counts.signalled}, {"old_law", counts.old_law_persons}});
+  co_return jsonResponse(200, body);
+}
+
+void addElipRoute(Router& router, const std::shared_ptr<const ExchangeContext>& context, const char* method,
                   const std::string& path, bool signal) {
   router.addAsync(method, path, [context, signal](ApiRequest request, Router::Respond respond) {
-    context.run_query([context, signal, request = std::move(request), respond = std::move(respond)] {
-      const Party& caller = *request.caller;
-      const FlowDefinition* flow = context.catalogue.findFlow(context.adapters.elip->signalFlow());
-      const std::string purpose = requestHeader(request, "x-doelbinding");
-      try {
-        if (!flow || caller.role != PartyRole::kGemeente || !caller.cbs_code) {
-          logInfo("elip-refused", {{"party", caller.id}, {"reason", reasons::kFlowNotAllowed}});
-          respond(problemResponse(problems::refused(reasons::kFlowNotAllowed,
-                                                    "only a gemeente receives ELIP signals"),
-                                  request.path));
-          return;
-        }
-        if (purpose != flow->purpose_id) {
-          logInfo("elip-refused", {{"party", caller.id}, {"reason", reasons::kPurposeMismatch}});
-          respond(problemResponse(problems::refused(reasons::kPurposeMismatch,
-                                                    "ELIP signals serve purpose " + flow->purpose_id),
-                                  request.path));
-          return;
-        }
-        ElipRun run(context, caller, purpose, traceIdFrom(requestHeader(request, "traceparent")));
-        auto result = run.run(signal);
-        if (auto* problem = std::get_if<Problem>(&result)) {
-          respond(problemResponse(*problem, request.path));
-          return;
-        }
-        const ElipCounts& counts = std::get<ElipCounts>(result);
-        boost::json::object body{{"gemeente", *caller.cbs_code},
-                                 {"peildatum", formatIsoDate(context.clock.today())},
-                                 {"oude_wet", oldLawCounts(counts)}};
-        if (signal) {
-          boost::json::object refused;
-          for (const auto& [reason, n] : counts.refused) refused[reason] = n;
-          body["personen"] = counts.persons;
-          body["onleesbaar"] = counts.unreadable;
-          body["signalen_verstuurd"] = counts.signalled;
-          body["al_gesignaleerd"] = counts.already_signalled;
-          body["geweigerd"] = std::move(refused);
-        }
-        logInfo(signal ? "elip-run" : "elip-counts",
-                {{"gemeente", *caller.cbs_code}, {"signalled", counts.signalled},
-                 {"old_law", counts.old_law_persons}});
-        respond(jsonResponse(200, body));
-      } catch (const std::exception& e) {
-        logError("elip-run-failed", {{"error", e.what()}});
-        respond(problemResponse(problems::logUnavailable(), request.path));
-      }
-    });
+    elipRequest(context, std::move(request), signal).start(std::move(respond));
   });
 }
 
@@ -238,8 +211,9 @@ void addElipRoute(Router& router, const ExchangeContext& context, const char* me
 void addSignalRoutes(Router& router, const ExchangeContext& context) {
   if (!context.adapters.elip) return;
   const std::string flow(context.adapters.elip->signalFlow());
-  addElipRoute(router, context, "POST", "/v1/signalen/" + flow, true);
-  addElipRoute(router, context, "GET", "/v1/aantallen/" + flow, false);
+  auto shared_context = std::make_shared<const ExchangeContext>(context);
+  addElipRoute(router, shared_context, "POST", "/v1/signalen/" + flow, true);
+  addElipRoute(router, shared_context, "GET", "/v1/aantallen/" + flow, false);
 }
 
 }  // namespace ketenpoort
