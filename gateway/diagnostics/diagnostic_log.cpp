@@ -34,14 +34,10 @@ void scrub(boost::json::value& value) {
 }  // namespace
 
 DiagnosticLog::DiagnosticLog(Writer writer, std::size_t queue_limit)
-    : writer_(std::move(writer)), queue_limit_(queue_limit), thread_([this] { run(); }) {}
+    : writer_(std::move(writer)), queue_(queue_limit), thread_([this] { run(); }) {}
 
 DiagnosticLog::~DiagnosticLog() {
-  {
-    std::lock_guard lock(mutex_);
-    stopping_ = true;
-  }
-  wake_.notify_all();
+  queue_.close();
   thread_.join();
 }
 
@@ -55,46 +51,26 @@ void DiagnosticLog::write(LogLevel level, std::string_view event, boost::json::o
   boost::json::value value(std::move(line));
   scrub(value);
   std::string text = boost::json::serialize(value);
-  {
-    std::lock_guard lock(mutex_);
-    if (queue_.size() >= queue_limit_) {
-      ++dropped_;
-      return;
-    }
-    queue_.push_back(std::move(text));
-  }
-  wake_.notify_one();
+  if (!queue_.push(text)) dropped_.fetch_add(1, std::memory_order_relaxed);
 }
 
-void DiagnosticLog::flush() {
-  std::unique_lock lock(mutex_);
-  drained_.wait(lock, [this] { return queue_.empty() && !writing_; });
-}
+void DiagnosticLog::flush() { queue_.waitUntilDrained(); }
 
-std::uint64_t DiagnosticLog::droppedLines() const {
-  std::lock_guard lock(mutex_);
-  return dropped_;
-}
+std::uint64_t DiagnosticLog::droppedLines() const { return dropped_.load(std::memory_order_relaxed); }
 
 void DiagnosticLog::run() {
-  std::unique_lock lock(mutex_);
-  for (;;) {
-    wake_.wait(lock, [this] { return stopping_ || !queue_.empty(); });
-    if (queue_.empty() && stopping_) return;
-    std::deque<std::string> batch;
-    batch.swap(queue_);
-    const std::uint64_t newly_dropped = dropped_ - dropped_reported_;
-    dropped_reported_ = dropped_;
-    writing_ = true;
-    lock.unlock();
+  constexpr std::size_t kLinesPerBatch = 256;
+  std::vector<std::string> batch;
+  std::uint64_t dropped_reported = 0;
+  for (bool more = true; more;) {
+    more = queue_.popBatch(batch, kLinesPerBatch, std::chrono::hours(1));
     for (const auto& text : batch) writer_(text);
-    if (newly_dropped > 0) {
+    const std::uint64_t dropped = dropped_.load(std::memory_order_relaxed);
+    if (dropped > dropped_reported) {
       writer_(R"({"level":"warn","event":"log-lines-dropped","count":)" +
-              std::to_string(newly_dropped) + "}");
+              std::to_string(dropped - dropped_reported) + "}");
+      dropped_reported = dropped;
     }
-    lock.lock();
-    writing_ = false;
-    if (queue_.empty()) drained_.notify_all();
   }
 }
 

@@ -1,8 +1,10 @@
 #pragma once
 
+#include "gateway/concurrency/batch_queue.hpp"
+
 #include <boost/json/object.hpp>
 
-#include <condition_variable>
+#include <atomic>
 #include <cstdint>
 #include <deque>
 #include <functional>
@@ -41,16 +43,9 @@ class DiagnosticLog {
   void run();
 
   Writer writer_;
-  std::size_t queue_limit_;
   LogLevel min_level_ = LogLevel::kInfo;
-  mutable std::mutex mutex_;
-  std::condition_variable wake_;
-  std::condition_variable drained_;
-  std::deque<std::string> queue_;
-  std::uint64_t dropped_ = 0;
-  std::uint64_t dropped_reported_ = 0;
-  bool writing_ = false;
-  bool stopping_ = false;
+  BatchQueue<std::string> queue_;
+  std::atomic<std::uint64_t> dropped_{0};
   std::thread thread_;
 };
 

@@ -459,11 +459,11 @@ SqliteExchangeLog::SqliteExchangeLog(ExchangeLogOptions options)
 }
 
 SqliteExchangeLog::~SqliteExchangeLog() {
+  queue_.close();
   {
-    std::lock_guard lock(mutex_);
+    std::lock_guard lock(checkpointer_mutex_);
     stopping_ = true;
   }
-  wake_.notify_all();
   wake_checkpointer_.notify_all();
   thread_.join();
   checkpointer_.join();
@@ -509,7 +509,7 @@ void SqliteExchangeLog::runWalCheckpoints() {
   constexpr auto kIdleFor = std::chrono::milliseconds(100);
   constexpr auto kAtLeastEvery = std::chrono::seconds(5);
   auto last_truncate = std::chrono::steady_clock::now();
-  std::unique_lock lock(mutex_);
+  std::unique_lock lock(checkpointer_mutex_);
   while (!stopping_) {
     wake_checkpointer_.wait_for(lock, std::chrono::milliseconds(bodies_removed_.load() ? 50 : 200));
     lock.unlock();
@@ -544,15 +544,7 @@ void SqliteExchangeLog::write(DatabaseWrite write, Callback done, Sync sync) {
 }
 
 void SqliteExchangeLog::enqueue(Pending pending) {
-  {
-    std::unique_lock lock(mutex_);
-    if (queue_.size() < options_.max_queue && !stopping_) {
-      queue_.push_back(std::move(pending));
-      lock.unlock();
-      wake_.notify_one();
-      return;
-    }
-  }
+  if (queue_.push(pending)) return;
   // Refusing at once is fail-closed too: an exchange that cannot be logged does not happen.
   pending.done(AppendResult{false, 0, "exchange log queue is full"});
 }
@@ -574,17 +566,9 @@ void SqliteExchangeLog::run() {
   std::vector<Pending> batch;
   std::vector<std::uint64_t> sequences;
   std::vector<std::string> refused;  // per batch item: why its change was refused
-  std::unique_lock lock(mutex_);
   for (;;) {
-    wake_.wait_for(lock, options_.checkpoint_every,
-                   [this] { return stopping_ || !queue_.empty(); });
-    const bool stopping = stopping_ && queue_.empty();
-    batch.clear();
-    while (!queue_.empty() && batch.size() < options_.max_batch) {
-      batch.push_back(std::move(queue_.front()));
-      queue_.pop_front();
-    }
-    lock.unlock();
+    // A timeout with nothing queued still comes here: a checkpoint may be due.
+    const bool stopping = !queue_.popBatch(batch, options_.max_batch, options_.checkpoint_every);
 
     const auto now = std::chrono::steady_clock::now();
     const auto records = static_cast<std::uint64_t>(
@@ -717,7 +701,6 @@ void SqliteExchangeLog::run() {
     // (which may be a checkpoint interval later, after their owners are gone).
     batch.clear();
     if (stopping) return;
-    lock.lock();
   }
 }
 

@@ -1,5 +1,7 @@
 #pragma once
 
+#include "gateway/concurrency/batch_queue.hpp"
+
 #include <array>
 #include <atomic>
 #include <chrono>
@@ -118,13 +120,12 @@ class SqliteExchangeLog final : public ExchangeLog {
   std::unique_ptr<Writer> writer_;
   std::unique_ptr<Reader> reader_;        // the push path's reads (a replay's first exchange)
   std::unique_ptr<Reader> audit_reader_;  // audit searches, however long they take
-  std::mutex mutex_;
-  std::condition_variable wake_;
-  std::deque<Pending> queue_;
-  bool stopping_ = false;
+  BatchQueue<Pending> queue_{options_.max_queue};  // to the writer thread
   std::atomic<bool> healthy_{true};
   std::atomic<std::uint64_t> committed_sequence_{0};
   std::thread thread_;
+  std::mutex checkpointer_mutex_;
+  bool stopping_ = false;  // for the checkpointer
   std::condition_variable wake_checkpointer_;
   std::thread checkpointer_;  // copies the WAL into the database beside the writer
   // A body was removed since the WAL was last truncated: its old page images may still be
