@@ -64,8 +64,9 @@ void DiagnosticLog::run() {
   std::uint64_t dropped_reported = 0;
   for (bool more = true; more;) {
     more = queue_.popBatch(batch, kLinesPerBatch, std::chrono::hours(1));
-    for (const auto& text : batch) writer_(text);
+    // Lines dropped so far were refused while this batch waited: the notice follows it.
     const std::uint64_t dropped = dropped_.load(std::memory_order_relaxed);
+    for (const auto& text : batch) writer_(text);
     if (dropped > dropped_reported) {
       writer_(R"({"level":"warn","event":"log-lines-dropped","count":)" +
               std::to_string(dropped - dropped_reported) + "}");
