@@ -7,11 +7,12 @@
 
 #include "gateway/api/api_message.hpp"
 #include "gateway/api/problem.hpp"
+#include "gateway/concurrency/resumption.hpp"
 
 namespace ketenpoort {
 
 // Runs blocking work (database reads, log appends) away from the network threads.
-using BlockingExecutor = std::function<void(std::function<void()>)>;
+using BlockingExecutor = Executor;
 
 ApiResponse problemResponse(const Problem& problem, std::string_view instance);
 

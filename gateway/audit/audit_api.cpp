@@ -12,6 +12,7 @@
 #include <variant>
 
 #include "gateway/api/query_string.hpp"
+#include "gateway/api/request_task.hpp"
 #include "gateway/audit/audit_queries.hpp"
 #include "gateway/identity/bsn.hpp"
 
@@ -137,38 +138,33 @@ boost::json::object exchangeJson(const LoggedExchange& e, const GatewayConfig& c
           {"retention_until", r.retention_until}};
 }
 
-// The common shape of every audit route: on a worker, check the parameters, record the
-// query in the exchange log, then answer. GET takes its parameters in the URL; a query
-// that can name a person (`bsn` allowed) is also a POST with them in the body, and its
-// GET refuses a BSN.
-void addQuery(Router& router, const AuditApiContext& context, const std::string& name,
-              const std::vector<std::string_view>& allowed,
-              const std::function<boost::json::value(const AuditApiContext&, const ExchangeQuery&)>& answer) {
+using Answer = std::function<boost::json::value(const AuditApiContext&, const ExchangeQuery&)>;
+
+// The common shape of every audit route, one request (the request model of ADR 0015): on
+// a worker, check the parameters, record the query in the exchange log, then answer.
+RequestTask auditQuery(std::shared_ptr<const AuditApiContext> context, std::string name, std::string route,
+                       std::vector<std::string_view> allowed, Answer answer, ApiRequest request) {
+  const AuditApiContext& c = *context;
+  co_await ResumeOn(c.run_blocking);
+  const auto filter = filterFrom(c, request, route, allowed);
+  if (!filter.ok()) co_return problemResponse(filter.problem(), route);
+  // Recorded first: a query the log cannot hold is not answered.
+  if (!recordAuditQuery(c.log, request.caller->oin.str(), name, *filter).ok) {
+    co_return problemResponse(problems::logUnavailable(), route);
+  }
+  co_return json(answer(c, *filter));
+}
+
+// GET takes its parameters in the URL; a query that can name a person (`bsn` allowed) is
+// also a POST with them in the body, and its GET refuses a BSN.
+void addQuery(Router& router, const std::shared_ptr<const AuditApiContext>& context, const std::string& name,
+              const std::vector<std::string_view>& allowed, const Answer& answer) {
   const std::string route = "/v1/audit/" + name;
   const bool names_a_person = std::find(allowed.begin(), allowed.end(), "bsn") != allowed.end();
   for (const char* method : {"GET", "POST"}) {
     if (std::string_view(method) == "POST" && !names_a_person) continue;
     router.addAsync(method, route, [context, name, route, allowed, answer](ApiRequest request, Router::Respond respond) {
-      context.run_blocking([context, name, route, allowed, answer, request = std::move(request),
-                            respond = std::move(respond)] {
-        ApiResponse response;
-        try {
-          const auto parsed = filterFrom(context, request, route, allowed);
-          if (!parsed.ok()) {
-            response = problemResponse(parsed.problem(), route);
-          } else {
-            const ExchangeQuery& filter = *parsed;
-            if (!recordAuditQuery(context.log, request.caller->oin.str(), name, filter).ok) {
-              response = problemResponse(problems::logUnavailable(), route);
-            } else {
-              response = json(answer(context, filter));
-            }
-          }
-        } catch (const std::exception&) {
-          response = problemResponse(problems::internalError(), route);
-        }
-        respond(std::move(response));
-      });
+      auditQuery(context, name, route, allowed, answer, std::move(request)).start(std::move(respond));
     });
   }
 }
@@ -181,8 +177,9 @@ std::vector<LoggedExchange> exchangesOnly(const AuditApiContext& c, ExchangeQuer
 }  // namespace
 
 void addAuditRoutes(Router& router, const AuditApiContext& context) {
+  const auto shared_context = std::make_shared<const AuditApiContext>(context);
   // Keyset pages: `next_after` (when the page is full) is the `after` of the next one.
-  addQuery(router, context, "exchanges", {"bsn", "from", "to", "flow", "party", "outcome", "limit", "after"},
+  addQuery(router, shared_context, "exchanges", {"bsn", "from", "to", "flow", "party", "outcome", "limit", "after"},
            [](const AuditApiContext& c, const ExchangeQuery& filter) -> boost::json::value {
              ExchangeQuery f = filter;
              if (f.limit == 0) f.limit = kDefaultPage;
@@ -193,7 +190,7 @@ void addAuditRoutes(Router& router, const AuditApiContext& context) {
              if (page.size() == f.limit) answer["next_after"] = std::to_string(page.back().sequence);
              return answer;
            });
-  addQuery(router, context, "refusals", {"from", "to", "flow", "party"},
+  addQuery(router, shared_context, "refusals", {"from", "to", "flow", "party"},
            [](const AuditApiContext& c, const ExchangeQuery& f) -> boost::json::value {
              boost::json::array out;
              for (const auto& [key, count] : countRefusals(exchangesOnly(c, f))) {
@@ -202,7 +199,7 @@ void addAuditRoutes(Router& router, const AuditApiContext& context) {
              }
              return boost::json::object{{"refusals", std::move(out)}};
            });
-  addQuery(router, context, "withheld", {"from", "to", "flow", "party"},
+  addQuery(router, shared_context, "withheld", {"from", "to", "flow", "party"},
            [](const AuditApiContext& c, const ExchangeQuery& f) -> boost::json::value {
              boost::json::array out;
              for (const auto& [key, count] : countWithheld(exchangesOnly(c, f))) {
@@ -214,7 +211,7 @@ void addAuditRoutes(Router& router, const AuditApiContext& context) {
              return boost::json::object{{"withheld", std::move(out)}};
            });
   // Consents towards the officer's own organisation.
-  addQuery(router, context, "consents", {"bsn"},
+  addQuery(router, shared_context, "consents", {"bsn"},
            [](const AuditApiContext& c, const ExchangeQuery& f) -> boost::json::value {
              boost::json::array out;
              const CivilDate today = c.clock.today();

@@ -14,7 +14,7 @@
 #include "gateway/api/problem.hpp"
 #include "gateway/api/router.hpp"
 #include "gateway/exchange/exchange_routes.hpp"
-#include "gateway/exchange/request_task.hpp"
+#include "gateway/api/request_task.hpp"
 
 namespace ketenpoort {
 

@@ -4,7 +4,7 @@
 #include <memory>
 #include <vector>
 
-#include "gateway/exchange/request_task.hpp"
+#include "gateway/api/request_task.hpp"
 
 namespace ketenpoort {
 namespace {

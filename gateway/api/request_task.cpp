@@ -1,4 +1,4 @@
-#include "gateway/exchange/request_task.hpp"
+#include "gateway/api/request_task.hpp"
 
 #include "gateway/diagnostics/diagnostic_log.hpp"
 

@@ -1,68 +1,19 @@
 #pragma once
 
 #include <coroutine>
-#include <exception>
+#include <functional>
 #include <memory>
 #include <mutex>
 #include <utility>
 
-#include "gateway/api/router.hpp"
-
 namespace ketenpoort {
 
-// The one request model of the exchange routes: a request is one coroutine that reads
-// top-down, from the request to its answer. It starts on the connection's strand, and
-// where it waits (the log's group commit, a source system, a database read) it is resumed
-// by whoever finishes that work — the log's writer thread, a worker — or moves itself
-// with `co_await ResumeOn(executor)`. What it co_returns is handed to the route's
-// `respond` (which posts it back to the connection); an exception that escapes is a bug,
-// logged and answered 500.
-//
-// No thread ever blocks on a request: a wait is a suspended coroutine frame, owned by
-// the callback that will resume it. A callback destroyed without being called (a pool
-// stopped at shutdown) destroys the frame with it, so nothing leaks.
-class RequestTask {
- public:
-  struct promise_type {
-    Router::Respond respond;
-    ApiResponse response;
+// Runs a task on one of its threads (a worker pool: database reads, source systems).
+using Executor = std::function<void(std::function<void()>)>;
 
-    RequestTask get_return_object() noexcept {
-      return RequestTask(std::coroutine_handle<promise_type>::from_promise(*this));
-    }
-    std::suspend_always initial_suspend() noexcept { return {}; }
-    // The answer leaves only here, after the coroutine's locals are gone (an in-flight
-    // claim ends before the sender can hear the answer and send again).
-    std::suspend_never final_suspend() noexcept {
-      try {
-        if (respond) respond(std::move(response));
-      } catch (...) {  // NOLINT(bugprone-empty-catch): nothing is left to answer on
-      }
-      return {};
-    }
-    void return_value(ApiResponse answer) { response = std::move(answer); }
-    void unhandled_exception() noexcept;
-  };
-
-  RequestTask(RequestTask&& other) noexcept : handle_(std::exchange(other.handle_, {})) {}
-  RequestTask(const RequestTask&) = delete;
-  RequestTask& operator=(const RequestTask&) = delete;
-  RequestTask& operator=(RequestTask&&) = delete;
-  ~RequestTask() {
-    if (handle_) handle_.destroy();
-  }
-
-  // Runs the request until its first wait; its answer goes to `respond`, once.
-  void start(Router::Respond respond) && {
-    const auto handle = std::exchange(handle_, {});
-    handle.promise().respond = std::move(respond);
-    handle.resume();
-  }
-
- private:
-  explicit RequestTask(std::coroutine_handle<promise_type> handle) : handle_(handle) {}
-  std::coroutine_handle<promise_type> handle_;
-};
+// Primitives for coroutines whose waits end on our own threads (the log's writer, a
+// worker pool), not on sockets: who resumes a suspended coroutine, and how a coroutine
+// moves to a pool or waits for several writes at once.
 
 // The right to resume one suspended coroutine, shared by the copies of the callback that
 // holds it (std::function copies). Resumes at most once; when the last copy goes without
@@ -108,7 +59,7 @@ void suspendInto(std::coroutine_handle<> handle, Work&& work) {
 // blocks: a database read, a source system).
 class ResumeOn {
  public:
-  explicit ResumeOn(const BlockingExecutor& executor) : executor_(executor) {}
+  explicit ResumeOn(const Executor& executor) : executor_(executor) {}
   bool await_ready() const noexcept { return false; }
   void await_suspend(std::coroutine_handle<> handle) const {
     suspendInto(handle, [this](const Resumption& resume) { executor_([resume] { resume(); }); });
@@ -116,7 +67,7 @@ class ResumeOn {
   void await_resume() const noexcept {}
 
  private:
-  const BlockingExecutor& executor_;
+  const Executor& executor_;
 };
 
 // Counts writes handed out without waiting for each; `co_await allDone()` continues once
