@@ -591,65 +591,87 @@ void SqliteExchangeLog::run() {
       return !p.write || p.sync == Sync::kDurable;
     });
     if (!batch.empty() || checkpoint_due) {
-      try {
-        if (sync != synchronous_full) {
-          exec(w.db, sync ? "PRAGMA synchronous=FULL" : "PRAGMA synchronous=NORMAL");
-          synchronous_full = sync;
-        }
-        store_internal::run(w.db, "BEGIN IMMEDIATE");
-        // Another process (the audit CLI recording a query) may have appended since our
-        // last commit; under the write lock, the database's tail is the truth.
-        w.readTail(sequence, hash);
-        // Another process may have changed the registries too; the snapshot follows below.
-        registry_version_before = sqlite_registry::version(w.db);
-        for (std::size_t i = 0; i < batch.size(); ++i) {
-          if (batch[i].change || batch[i].write) {
-            // A savepoint per change: a refused change refuses its own record only.
-            store_internal::run(w.db, "SAVEPOINT change");
-            try {
-              item_changes.clear();
-              if (batch[i].write) {
-                batch[i].write(w.db);
-              } else {
-                SqliteTransaction transaction(w.db, item_changes);
-                batch[i].change(transaction);
-              }
-              store_internal::run(w.db, "RELEASE change");
-              for (auto& change : item_changes) registry_changes.push_back(std::move(change));
-            } catch (const std::exception& e) {
-              store_internal::run(w.db, "ROLLBACK TO change");
-              store_internal::run(w.db, "RELEASE change");
-              refused[i] = e.what();
-              continue;
-            }
+      // Written first without a savepoint per item: almost every change either refuses
+      // before it writes anything or never refuses, and a savepoint per item costs its
+      // statements and a copy of every page it touches again. If an item refuses after
+      // all, the transaction is rolled back and the batch written again with a savepoint
+      // per item, so that item refuses alone (ExchangeLogTest covers both).
+      for (bool per_item_savepoints = false;;) {
+        bool redo = false;
+        sequence = w.last_sequence;
+        hash = w.last_hash;
+        sequences.clear();
+        registry_changes.clear();
+        refused.assign(batch.size(), std::string());
+        try {
+          if (sync != synchronous_full) {
+            exec(w.db, sync ? "PRAGMA synchronous=FULL" : "PRAGMA synchronous=NORMAL");
+            synchronous_full = sync;
           }
-          if (batch[i].write) continue;  // not an exchange: no record
-          ++sequence;
-          std::array<std::string_view, kHashedColumns.size()> views;
-          for (std::size_t c = 0; c < views.size(); ++c) views[c] = batch[i].columns[c];
-          const std::string next = chainHash(hash, sequence, views);
-          Statement& insert = *w.insert;
-          insert.reset();
-          insert.bindInt(1, static_cast<std::int64_t>(sequence));
-          int index = 2;
-          for (const auto& v : views) insert.bindTextNoCopy(index++, v);
-          insert.bindBlob(index++, hash);
-          insert.bindBlob(index++, next);
-          insert.bindInt(index, subjectKey(batch[i].columns[kSubjectRefColumn]));
-          insert.step();
-          hash = next;
-          sequences.push_back(sequence);
+          store_internal::run(w.db, "BEGIN IMMEDIATE");
+          // Another process (the audit CLI recording a query) may have appended since our
+          // last commit; under the write lock, the database's tail is the truth.
+          w.readTail(sequence, hash);
+          // Another process may have changed the registries too; the snapshot follows below.
+          registry_version_before = sqlite_registry::version(w.db);
+          for (std::size_t i = 0; i < batch.size() && !redo; ++i) {
+            if (batch[i].change || batch[i].write) {
+              if (per_item_savepoints) store_internal::run(w.db, "SAVEPOINT change");
+              try {
+                item_changes.clear();
+                if (batch[i].write) {
+                  batch[i].write(w.db);
+                } else {
+                  SqliteTransaction transaction(w.db, item_changes);
+                  batch[i].change(transaction);
+                }
+                if (per_item_savepoints) store_internal::run(w.db, "RELEASE change");
+                for (auto& change : item_changes) registry_changes.push_back(std::move(change));
+              } catch (const std::exception& e) {
+                if (!per_item_savepoints) {
+                  redo = true;
+                  continue;
+                }
+                store_internal::run(w.db, "ROLLBACK TO change");
+                store_internal::run(w.db, "RELEASE change");
+                refused[i] = e.what();
+                continue;
+              }
+            }
+            if (batch[i].write) continue;  // not an exchange: no record
+            ++sequence;
+            std::array<std::string_view, kHashedColumns.size()> views;
+            for (std::size_t c = 0; c < views.size(); ++c) views[c] = batch[i].columns[c];
+            const std::string next = chainHash(hash, sequence, views);
+            Statement& insert = *w.insert;
+            insert.reset();
+            insert.bindInt(1, static_cast<std::int64_t>(sequence));
+            int index = 2;
+            for (const auto& v : views) insert.bindTextNoCopy(index++, v);
+            insert.bindBlob(index++, hash);
+            insert.bindBlob(index++, next);
+            insert.bindInt(index, subjectKey(batch[i].columns[kSubjectRefColumn]));
+            insert.step();
+            hash = next;
+            sequences.push_back(sequence);
+          }
+          if (redo) {
+            sqlite3_exec(w.db, "ROLLBACK", nullptr, nullptr, nullptr);  // may be rolled back already
+            per_item_savepoints = true;
+            continue;
+          }
+          // Another process on the file may have checkpointed this very tail already (both
+          // close with a final checkpoint).
+          if (checkpoint_due && w.lastCheckpointSequence() < sequence) w.insertCheckpoint(sequence, hash);
+          if (checkpoint_due || !sequences.empty()) w.writeHead(sequence, hash);
+          registry_version_after =
+              registry_changes.empty() ? registry_version_before : sqlite_registry::version(w.db);
+          store_internal::run(w.db, "COMMIT");
+        } catch (const std::exception& e) {
+          error = e.what();
+          sqlite3_exec(w.db, "ROLLBACK", nullptr, nullptr, nullptr);  // may be rolled back already
         }
-        // Another process on the file may have checkpointed this very tail already (both
-        // close with a final checkpoint).
-        if (checkpoint_due && w.lastCheckpointSequence() < sequence) w.insertCheckpoint(sequence, hash);
-        if (checkpoint_due || !sequences.empty()) w.writeHead(sequence, hash);
-        registry_version_after =
-            registry_changes.empty() ? registry_version_before : sqlite_registry::version(w.db);
-        store_internal::run(w.db, "COMMIT");
-      } catch (const std::exception& e) {
-        error = e.what();
-        sqlite3_exec(w.db, "ROLLBACK", nullptr, nullptr, nullptr);  // may be rolled back already
+        break;
       }
     }
     if (!batch.empty() || checkpoint_due) {

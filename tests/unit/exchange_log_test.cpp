@@ -159,6 +159,57 @@ TEST_F(ExchangeLogTest, DatabaseWritesGetNoRecordAndAFailingOneIsRolledBackAlone
   EXPECT_TRUE(verify().intact);
 }
 
+// Several items in one group commit, the middle one refusing after it wrote: the group is
+// written again with a savepoint per item, so that one refuses alone and the others, and
+// their records, are written once.
+TEST_F(ExchangeLogTest, AnItemRefusingInsideAGroupRefusesAlone) {
+  {
+    SqliteExchangeLog log(options());
+    std::promise<void> holding;
+    std::promise<void> release;
+    std::shared_future<void> released = release.get_future().share();
+    // Holds the writer, so that everything below queues up and goes as one group.
+    log.write([&holding, released](sqlite3* db) {
+      ASSERT_EQ(sqlite3_exec(db, "CREATE TABLE side (n INTEGER)", nullptr, nullptr, nullptr), SQLITE_OK);
+      holding.set_value();
+      released.wait();
+    }, [](const AppendResult&) {});
+    holding.get_future().wait();
+    std::vector<std::future<AppendResult>> results;
+    const auto queue = [&log, &results](int n, bool refuse) {
+      auto done = std::make_shared<std::promise<AppendResult>>();
+      results.push_back(done->get_future());
+      log.write([n, refuse](sqlite3* db) {
+        sqlite3_exec(db, ("INSERT INTO side VALUES (" + std::to_string(n) + ")").c_str(), nullptr, nullptr, nullptr);
+        if (refuse) throw std::runtime_error("refused");
+      }, [done](const AppendResult& r) { done->set_value(r); });
+    };
+    queue(1, false);
+    auto first_record = std::make_shared<std::promise<AppendResult>>();
+    log.append(record(0), [first_record](const AppendResult& r) { first_record->set_value(r); });
+    queue(2, true);
+    queue(3, false);
+    release.set_value();
+    EXPECT_TRUE(results[0].get().ok);
+    EXPECT_FALSE(results[1].get().ok);
+    EXPECT_TRUE(results[2].get().ok);
+    const AppendResult recorded = first_record->get_future().get();
+    EXPECT_TRUE(recorded.ok);
+    EXPECT_EQ(recorded.sequence, 1u);
+    EXPECT_EQ(log.lastSequence(), 1u);  // the record once, though its group was written twice
+  }
+  sqlite3* db = nullptr;
+  ASSERT_EQ(sqlite3_open(options().database.c_str(), &db), SQLITE_OK);
+  sqlite3_stmt* q = nullptr;
+  ASSERT_EQ(sqlite3_prepare_v2(db, "SELECT group_concat(n) FROM (SELECT n FROM side ORDER BY n)", -1, &q, nullptr),
+            SQLITE_OK);
+  ASSERT_EQ(sqlite3_step(q), SQLITE_ROW);
+  EXPECT_STREQ(reinterpret_cast<const char*>(sqlite3_column_text(q, 0)), "1,3");
+  sqlite3_finalize(q);
+  sqlite3_close(db);
+  EXPECT_TRUE(verify().intact);
+}
+
 // The checkpointer copies the WAL back into the database while the log is open; a WAL
 // that is only folded in at close grows for as long as the gateway runs.
 TEST_F(ExchangeLogTest, TheWalIsCopiedBackWhileTheGatewayRuns) {

@@ -6,6 +6,7 @@
 
 #include <fstream>
 #include <future>
+#include <limits>
 
 #include "gateway/sqlite_store/gateway_store.hpp"
 #include "gateway/store/identifiers.hpp"
@@ -122,6 +123,62 @@ TEST_F(OutboxStoreTest, BodiesOfTheFormerPayloadFileAreTakenOverAtStart) {
   EXPECT_EQ(store.outbox().body(waiting), "<kept/>");
   EXPECT_EQ(store.outbox().body(delivered), std::nullopt);
   EXPECT_FALSE(std::filesystem::exists(legacy));
+}
+
+
+// Only waiting entries are indexed (partial indexes): an entry that stops waiting leaves
+// them, counts per state still add up, and the former full indexes are dropped on open.
+TEST_F(OutboxStoreTest, OnlyWaitingEntriesAreIndexed) {
+  {
+    GatewayStore store(config_);
+    store.log().appendAndWait(ExchangeRecord{});  // creates the schema
+  }
+  sqlite3* db = nullptr;
+  ASSERT_EQ(sqlite3_open(config_.storage_path.c_str(), &db), SQLITE_OK);
+  // As a former version left it.
+  ASSERT_EQ(sqlite3_exec(db, "CREATE INDEX outbox_due ON outbox(state, next_attempt_ms)", nullptr, nullptr, nullptr),
+            SQLITE_OK);
+  sqlite3_close(db);
+
+  GatewayStore store(config_);
+  OutboxStore& outbox = store.outbox();
+  const std::string delivered = queue(store, "<a/>", DeliveryRoute::kEndpoint);
+  const std::string waiting = queue(store, "<b/>", DeliveryRoute::kEndpoint);
+  const std::string dead = queue(store, "<c/>", DeliveryRoute::kEndpoint);
+  queue(store, "<d/>", DeliveryRoute::kPostbus);
+  waitFor(outbox, [&](OutboxStore& o, OutboxStore::Done d) { o.markDelivered(delivered, d); });
+  waitFor(outbox, [&](OutboxStore& o, OutboxStore::Done d) { o.recordFailure(dead, "503", std::nullopt, d); });
+  EXPECT_EQ(outbox.count(DeliveryState::kPending), 1u);
+  EXPECT_EQ(outbox.count(DeliveryState::kPostbus), 1u);
+  EXPECT_EQ(outbox.count(DeliveryState::kDeadLetter), 1u);
+  EXPECT_EQ(outbox.count(DeliveryState::kDelivered), 1u);
+  ASSERT_EQ(outbox.due(std::numeric_limits<std::int64_t>::max(), 10).size(), 1u);
+  EXPECT_EQ(outbox.due(std::numeric_limits<std::int64_t>::max(), 10).front().transaction_id, waiting);
+
+  ASSERT_EQ(sqlite3_open(config_.storage_path.c_str(), &db), SQLITE_OK);
+  const auto single = [db](const char* sql) {
+    sqlite3_stmt* q = nullptr;
+    EXPECT_EQ(sqlite3_prepare_v2(db, sql, -1, &q, nullptr), SQLITE_OK) << sql;
+    std::string out;
+    while (sqlite3_step(q) == SQLITE_ROW) {
+      out += reinterpret_cast<const char*>(sqlite3_column_text(q, sqlite3_column_count(q) - 1));
+      out += ";";
+    }
+    sqlite3_finalize(q);
+    return out;
+  };
+  EXPECT_EQ(single("SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = 'outbox' "
+                   "AND name NOT LIKE 'sqlite_autoindex%' ORDER BY name"),
+            "outbox_dead_letter;outbox_pending;outbox_postbus;");
+  // Each index holds only its own state's entries.
+  EXPECT_EQ(single("SELECT COUNT(*) FROM outbox INDEXED BY outbox_pending WHERE state = 'pending'"), "1;");
+  // The due read and the gauges use the partial indexes, not a scan of every entry ever.
+  EXPECT_THAT(single("EXPLAIN QUERY PLAN SELECT transaction_id FROM outbox WHERE state = 'pending' AND "
+                     "next_attempt_ms <= 5 ORDER BY next_attempt_ms LIMIT 10"),
+              ::testing::HasSubstr("outbox_pending"));
+  EXPECT_THAT(single("EXPLAIN QUERY PLAN SELECT COUNT(*) FROM outbox WHERE state = 'dead-letter'"),
+              ::testing::HasSubstr("outbox_dead_letter"));
+  sqlite3_close(db);
 }
 
 }  // namespace
