@@ -22,7 +22,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   if (ec || !parser.is_header_done()) return 0;
   const auto problem = framingProblem(parser.get().base());
   if (problem) {
-    if (problem->status != 400 || problem->code.empty()) __builtin_trap();
+    if (problem->status() != 400 || problem->name().empty()) __builtin_trap();
     return 0;
   }
   const auto& header = parser.get();
