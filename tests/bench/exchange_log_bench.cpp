@@ -1,7 +1,9 @@
 // Exchange-log figures for docs/performance.md (issue 4):
 //   durable appends per second with group commit (goal >= 100,000/s),
 //   chain verification (goal >= 1,000,000 records/s),
-//   lookup by BSN among 1,000,000 records (goal <= 5 ms).
+//   lookup by BSN among 1,000,000 records (goal <= 5 ms),
+//   the writer's cost per exchange (record + outbox entry + body, then delivered) with 32
+//   senders in flight (issue 14).
 //   build/tests/bench/exchange_log_bench --benchmark_repetitions=3
 #include <benchmark/benchmark.h>
 
@@ -9,11 +11,14 @@
 
 #include <atomic>
 #include <condition_variable>
+#include <ctime>
+#include <functional>
 #include <filesystem>
 #include <fstream>
 #include <mutex>
 #include <sstream>
 
+#include "gateway/sqlite_store/gateway_store.hpp"
 #include "gateway/sqlite_store/sqlite_exchange_log.hpp"
 #include "gateway/store/exchange_query.hpp"
 #include "gateway/store/identifiers.hpp"
@@ -119,6 +124,70 @@ void BM_DurableAppends(benchmark::State& state) {
       benchmark::Counter(static_cast<double>(appended), benchmark::Counter::kIsRate);
 }
 BENCHMARK(BM_DurableAppends)->Unit(benchmark::kMillisecond)->UseRealTime()->Iterations(5);
+
+// What the writer spends per exchange as the gateway uses it: `state.range(0)` senders,
+// each with one exchange in flight — its record, outbox entry and 2 KB body in one write,
+// then its delivered state (deferred sync) — and the next once that is written. Reports
+// exchanges/s and the process's CPU time per exchange (all threads: writer, checkpointer).
+void BM_ExchangesThroughTheWriter(benchmark::State& state) {
+  const auto dir = freshDir("exchanges");
+  GatewayConfig config;
+  config.storage_path = dir / "ketenpoort.db";
+  GatewayStore store(config);
+  const std::string body(2048, 'x');
+  const auto senders = static_cast<std::size_t>(state.range(0));
+  constexpr std::size_t kPerIteration = 20'000;
+  std::size_t exchanges = 0;
+  double cpu_seconds = 0;
+  for (auto _ : state) {
+    std::mutex mutex;
+    std::condition_variable all_done;
+    std::size_t started = 0;
+    std::size_t finished = 0;
+    std::atomic<std::size_t> failures{0};
+    std::function<void()> next;
+    next = [&] {
+      std::size_t i = 0;
+      {
+        std::lock_guard lock(mutex);
+        if (started == kPerIteration) return;
+        i = started++;
+      }
+      ExchangeRecord r = sampleRecord(exchanges + i, 50'000);
+      r.outcome = ExchangeOutcome::kQueued;
+      OutboxEntry entry;
+      entry.transaction_id = r.transaction_id;
+      entry.flow = r.flow;
+      entry.recipient_party_id = "gemeente-0363";
+      entry.route = DeliveryRoute::kEndpoint;
+      const std::string id = entry.transaction_id;
+      store.log().append(std::move(r), [entry, &body](StoreTransaction& tx) { tx.enqueueDelivery(entry, body); },
+                         [&, id](const AppendResult& queued) {
+        if (!queued.ok) ++failures;
+        store.outbox().markDelivered(id, [&](bool ok, const std::string&) {
+          if (!ok) ++failures;
+          {
+            std::lock_guard lock(mutex);
+            if (++finished == kPerIteration) all_done.notify_one();
+          }
+          next();
+        });
+      });
+    };
+    const std::clock_t cpu_before = std::clock();
+    for (std::size_t s = 0; s < senders; ++s) next();
+    {
+      std::unique_lock lock(mutex);
+      all_done.wait(lock, [&] { return finished == kPerIteration; });
+    }
+    cpu_seconds += static_cast<double>(std::clock() - cpu_before) / CLOCKS_PER_SEC;
+    if (failures > 0) state.SkipWithError("writes failed");
+    exchanges += kPerIteration;
+  }
+  state.counters["exchanges_per_s"] = benchmark::Counter(static_cast<double>(exchanges), benchmark::Counter::kIsRate);
+  state.counters["cpu_us_per_exchange"] = 1e6 * cpu_seconds / static_cast<double>(exchanges);
+}
+BENCHMARK(BM_ExchangesThroughTheWriter)->Arg(32)->Unit(benchmark::kMillisecond)->UseRealTime()->Iterations(3);
 
 // One log of 1,000,000 records over 100,000 people, made once for the next two.
 const std::filesystem::path& millionRecordLog() {
