@@ -45,7 +45,7 @@ void DeliveryWorker::stop() {
     if (stopping_ && !reader_.joinable()) return;
     stopping_ = true;
   }
-  wake_reader_.notify_all();
+  wakeups_.close();
   if (reader_.joinable()) reader_.join();
   // Outcomes still being written call back into this object.
   std::unique_lock lock(mutex_);
@@ -53,12 +53,11 @@ void DeliveryWorker::stop() {
   queue_.clear();
 }
 
-void DeliveryWorker::wake() {
-  {
-    std::lock_guard lock(mutex_);
-    woken_ = true;
-  }
-  wake_reader_.notify_one();
+void DeliveryWorker::wake() { wakeReader(); }
+
+void DeliveryWorker::wakeReader() {
+  char signal = 0;
+  wakeups_.push(signal);  // refused when a wake-up is pending already: one read serves both
 }
 
 void DeliveryWorker::submit(OutboxEntry entry, std::shared_ptr<const std::string> body) {
@@ -69,24 +68,24 @@ void DeliveryWorker::submit(OutboxEntry entry, std::shared_ptr<const std::string
     if (stopping_) return;
     if (queue_.size() >= kBatch) {
       // Left in the outbox; the reader takes it when there is room.
-      woken_ = true;
       more_due_ = true;
       left_in_outbox = true;
     } else if (in_hand_.insert(entry.transaction_id).second) {
       queue_.push_back({std::move(entry), std::move(body)});
     }
   }
-  if (left_in_outbox) wake_reader_.notify_one();
+  if (left_in_outbox) wakeReader();
   pump();
 }
 
 void DeliveryWorker::readOutbox() {
   auto gauges_due = std::chrono::steady_clock::now();
-  std::unique_lock lock(mutex_);
-  while (!stopping_) {
-    wake_reader_.wait_for(lock, kPollEvery, [this] { return stopping_ || woken_; });
+  std::vector<char> wakeup;
+  // Reads when woken, or every kPollEvery when not (retries whose time has come); ends
+  // when stop() closes the wake-ups.
+  while (wakeups_.popBatch(wakeup, 1, kPollEvery)) {
+    std::unique_lock lock(mutex_);
     if (stopping_) break;
-    woken_ = false;
     const bool room = queue_.size() < kBatch;
     // Entries in hand are due too and come back first; read past them.
     const std::size_t limit = in_hand_.size() + kBatch;
@@ -180,10 +179,7 @@ void DeliveryWorker::settle(const std::string& transaction_id) {
   // settle, and the worker (with these condition variables) may go right after. Only
   // whoever has reason to wake is woken (not the reader for every delivery).
   // Something may be waiting in the outbox that did not fit in memory.
-  if (queue_.empty() && more_due_) {
-    woken_ = true;
-    wake_reader_.notify_one();
-  }
+  if (queue_.empty() && more_due_) wakeReader();
   if (stopping_) settled_.notify_all();
 }
 

@@ -1,5 +1,7 @@
 #pragma once
 
+#include "gateway/concurrency/batch_queue.hpp"
+
 #include <chrono>
 #include <condition_variable>
 #include <deque>
@@ -64,6 +66,7 @@ class DeliveryWorker {
     std::shared_ptr<const std::string> body;
   };
   void readOutbox();
+  void wakeReader();
   // Starts queued entries while fewer than the limit are in flight.
   void pump();
   void attempt(const Due& due);
@@ -83,9 +86,7 @@ class DeliveryWorker {
   const Clock& clock_;  // when a retry is due
 
   std::mutex mutex_;
-  std::condition_variable wake_reader_;
   std::condition_variable settled_;
-  bool woken_ = false;
   bool more_due_ = false;      // the outbox may hold due entries no read has taken yet
   bool pumping_ = false;       // a thread is in pump(); others leave the work to it
   std::size_t in_flight_ = 0;  // in the channel, answer not yet back
@@ -98,6 +99,9 @@ class DeliveryWorker {
   // would deliver twice or dead-letter a delivered message.
   std::set<std::string> finished_during_read_;
   std::mt19937_64 rng_{std::random_device{}()};
+  // Wake-ups for the reader (capacity one: wake-ups while one is pending coalesce); the
+  // reader also reads every kPollEvery without one. Closed by stop().
+  BatchQueue<char> wakeups_{1};
   std::thread reader_;
 };
 

@@ -460,11 +460,7 @@ SqliteExchangeLog::SqliteExchangeLog(ExchangeLogOptions options)
 
 SqliteExchangeLog::~SqliteExchangeLog() {
   queue_.close();
-  {
-    std::lock_guard lock(checkpointer_mutex_);
-    stopping_ = true;
-  }
-  wake_checkpointer_.notify_all();
+  checkpointer_pace_.close();
   thread_.join();
   checkpointer_.join();
   // Fold what it can of the WAL into the database; PASSIVE, so a lock held by another
@@ -509,10 +505,8 @@ void SqliteExchangeLog::runWalCheckpoints() {
   constexpr auto kIdleFor = std::chrono::milliseconds(100);
   constexpr auto kAtLeastEvery = std::chrono::seconds(5);
   auto last_truncate = std::chrono::steady_clock::now();
-  std::unique_lock lock(checkpointer_mutex_);
-  while (!stopping_) {
-    wake_checkpointer_.wait_for(lock, std::chrono::milliseconds(bodies_removed_.load() ? 50 : 200));
-    lock.unlock();
+  std::vector<char> nothing;
+  while (checkpointer_pace_.popBatch(nothing, 1, std::chrono::milliseconds(bodies_removed_.load() ? 50 : 200))) {
     const auto now = std::chrono::steady_clock::now();
     const auto last_commit = std::chrono::steady_clock::time_point(
         std::chrono::steady_clock::duration(last_commit_ns_.load(std::memory_order_relaxed)));
@@ -527,9 +521,7 @@ void SqliteExchangeLog::runWalCheckpoints() {
       // PASSIVE never waits for the writer; whatever it cannot copy now, it copies next time.
       sqlite3_wal_checkpoint_v2(db, nullptr, SQLITE_CHECKPOINT_PASSIVE, nullptr, nullptr);
     }
-    lock.lock();
   }
-  lock.unlock();
   sqlite3_close(db);
 }
 

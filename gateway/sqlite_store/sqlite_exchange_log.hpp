@@ -5,7 +5,6 @@
 #include <array>
 #include <atomic>
 #include <chrono>
-#include <condition_variable>
 #include <cstdint>
 #include <deque>
 #include <filesystem>
@@ -124,9 +123,9 @@ class SqliteExchangeLog final : public ExchangeLog {
   std::atomic<bool> healthy_{true};
   std::atomic<std::uint64_t> committed_sequence_{0};
   std::thread thread_;
-  std::mutex checkpointer_mutex_;
-  bool stopping_ = false;  // for the checkpointer
-  std::condition_variable wake_checkpointer_;
+  // Paces the checkpointer's rounds (its timeout); nothing is queued on it, closing it
+  // stops the checkpointer.
+  BatchQueue<char> checkpointer_pace_{1};
   std::thread checkpointer_;  // copies the WAL into the database beside the writer
   // A body was removed since the WAL was last truncated: its old page images may still be
   // in the WAL until the checkpointer truncates it (set by the writer's update hook).
