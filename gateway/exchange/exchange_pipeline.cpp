@@ -65,7 +65,7 @@ ExchangeWrite notDoneWrite(ExchangeRecord record, ExchangeOutcome outcome, std::
   record.reason = std::string(reason);
   logInfo(outcome == ExchangeOutcome::kRefused ? "exchange-refused" : "exchange-failed",
           {{"flow", record.flow}, {"reason", record.reason}, {"transaction", record.transaction_id}});
-  ExchangeWrite write{std::move(record), {}, std::nullopt, nullptr};
+  ExchangeWrite write{std::move(record), {}, nullptr, nullptr};
   if (first_of_its_id) write.changes.push_back(firstOfItsId(write.record.transaction_id));
   return write;
 }
@@ -91,9 +91,11 @@ ExchangeWrite queuedWrite(const ExchangeContext& c, ExchangeRecord record, const
   const FlowDefinition* flow = c.catalogue.findFlow(record.flow);
   if (flow && flow->koppeling_required && recipient.cbs_code) entry.koppeling_cbs = *recipient.cbs_code;
   if (first_of_its_id) changes.insert(changes.begin(), firstOfItsId(record.transaction_id));
+  auto shared_entry = std::make_shared<const OutboxEntry>(std::move(entry));
   auto shared_body = std::make_shared<const std::string>(std::move(body));
-  changes.emplace_back([entry, shared_body](StoreTransaction& tx) { tx.enqueueDelivery(entry, *shared_body); });
-  return {std::move(record), std::move(changes), std::move(entry), std::move(shared_body)};
+  changes.emplace_back(
+      [shared_entry, shared_body](StoreTransaction& tx) { tx.enqueueDelivery(*shared_entry, *shared_body); });
+  return {std::move(record), std::move(changes), std::move(shared_entry), std::move(shared_body)};
 }
 
 void submitWrite(const ExchangeContext& c, ExchangeWrite write, std::function<void(Written)> done) {

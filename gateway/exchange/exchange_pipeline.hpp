@@ -38,7 +38,8 @@ void recordDecision(ExchangeRecord& record, const FlowDefinition& flow,
 struct ExchangeWrite {
   ExchangeRecord record;
   std::vector<StoreChange> changes;
-  std::optional<OutboxEntry> delivery;
+  // Shared with the change that writes them: one copy per exchange, not one each.
+  std::shared_ptr<const OutboxEntry> delivery;
   std::shared_ptr<const std::string> body;
 };
 

@@ -3,7 +3,6 @@
 #include <boost/json/parse.hpp>
 #include <boost/json/serialize.hpp>
 
-#include <chrono>
 #include <mutex>
 #include <set>
 #include <utility>
@@ -155,8 +154,16 @@ class PushDecider {
       return Refusal{reasons::kInvalidMessage, std::move(detail)};
     }
     const auto recipient = chooseRecipient(*flow, mapped);
-    if (!recipient.ok()) return Refusal{reasons::kNoKoppeling, recipient.problem().detail};
+    if (!recipient.ok()) return Refusal{recipient.problem().name(), recipient.problem().detail};
     return decideFor(*flow, mapped, **recipient);
+  }
+
+  // The record of this push, to `recipient_oin` ("" when none was chosen).
+  ExchangeRecord record(const std::string& recipient_oin) const {
+    ExchangeRecord r = exchangeRecord(c_.clock, push_.transaction_id, push_.trace_id, push_.flow_id,
+                                      request_.caller->oin.str(), recipient_oin, push_.purpose);
+    r.request_sha256 = push_.request_digest;
+    return r;
   }
 
  private:
@@ -238,15 +245,6 @@ class PushDecider {
     return changes;
   }
 
- public:
-  ExchangeRecord record(const std::string& recipient_oin) const {
-    ExchangeRecord r = exchangeRecord(c_.clock, push_.transaction_id, push_.trace_id, push_.flow_id,
-                                      request_.caller->oin.str(), recipient_oin, push_.purpose);
-    r.request_sha256 = push_.request_digest;
-    return r;
-  }
-
- private:
   const ExchangeContext& c_;
   const ApiRequest& request_;
   const PushRequest& push_;

@@ -69,8 +69,10 @@ struct Ask {
   SourceRoute source;
   const InboundFormat* format = nullptr;
 };
+// `source`: the flow's source system when it is a query flow (looked up once: its OIN is
+// in the record whatever the outcome).
 std::variant<NotAnswered, Ask> beforeAsking(const ExchangeContext& c, const ApiRequest& request,
-                                            const QueryRequest& q) {
+                                            const QueryRequest& q, const std::optional<SourceRoute>& source) {
   const FlowDefinition* flow = q.flow;
   if (!flow || flow->kind != FlowKind::kQuery) {
     return refusal(reasons::kFlowNotAllowed, flow ? q.flow_id + " is not a query flow"
@@ -78,7 +80,6 @@ std::variant<NotAnswered, Ask> beforeAsking(const ExchangeContext& c, const ApiR
   }
   const PolicyDecision before = c.policy.mayAsk(*request.caller, *flow, q.stated_purpose, q.bsn, c.clock.today());
   if (!before.allowed) return refusal(before.reason, before.detail, flow->basis_article);
-  const auto source = sourceFor(c, *flow);
   const auto inbound = c.adapters.inbound_by_flow.find(flow->id);
   if (!source || inbound == c.adapters.inbound_by_flow.end()) {
     return failure(problems::sourceUnreachable("no source system is configured for " + flow->id),
@@ -146,24 +147,21 @@ RequestTask query(std::shared_ptr<const ExchangeContext> context, ApiRequest req
     return r;
   };
 
+  const auto source = q.flow && q.flow->kind == FlowKind::kQuery ? sourceFor(c, *q.flow) : std::nullopt;
+  const std::string source_oin = source ? source->party->oin.str() : std::string();
   std::variant<NotAnswered, Answer> result = NotAnswered{};
-  std::string source_oin;
-  auto before = beforeAsking(c, request, q);
+  auto before = beforeAsking(c, request, q, source);
   if (auto* stop = std::get_if<NotAnswered>(&before)) {
-    if (q.flow && q.flow->kind == FlowKind::kQuery) {
-      if (const auto source = sourceFor(c, *q.flow)) source_oin = source->party->oin.str();
-    }
     result = std::move(*stop);
   } else {
     const Ask& ask = std::get<Ask>(before);
-    source_oin = ask.source.party->oin.str();
     co_await ResumeOn(c.run_query);
     result = askAndDecide(c, request, q, ask, record(source_oin));
   }
 
   if (auto* answer = std::get_if<Answer>(&result)) {
     // What the log does not hold did not happen: the answer leaves once its record is durable.
-    ExchangeWrite write{std::move(answer->record), {}, std::nullopt, nullptr};
+    ExchangeWrite write{std::move(answer->record), {}, nullptr, nullptr};
     if (co_await written(c, std::move(write)) != Written::kDurable) {
       co_return problemResponse(problems::logUnavailable(), q.instancePath());
     }
