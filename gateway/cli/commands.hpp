@@ -32,5 +32,6 @@ int logCommand(const Args& args);
 int consentCommand(const Args& args);
 int auditCommand(const Args& args);
 int simulateCommand(const Args& args);
+int dbCommand(const Args& args);
 
 }  // namespace ketenpoort::cli

@@ -8,7 +8,7 @@
 #include "gateway/cli/commands.hpp"
 #include "gateway/config/config_loader.hpp"
 #include "gateway/identity/bsn.hpp"
-#include "gateway/sqlite_store/gateway_store.hpp"
+#include "gateway/gateway_store/gateway_store.hpp"
 
 namespace ketenpoort::cli {
 namespace {

@@ -70,6 +70,7 @@ usage:
                                             checkpoints and signed head (and a witnessed
                                             head); names the first bad record
   ketenpoort log head --config FILE         print the log's signed head for a witness
+  ketenpoort db migrate --config FILE       bring a PostgreSQL store to this version's schema
   ketenpoort audit exchanges|refusals|withheld --config FILE --as OFFICER-ID …
                                             what the privacy officer can prove
   ketenpoort consent grant|withdraw|list --config FILE …
@@ -100,6 +101,8 @@ int main(int argc, char** argv) {
     status = consentCommand(args);
   } else if (command == "log") {
     status = logCommand(args);
+  } else if (command == "db") {
+    status = dbCommand(args);
   } else if (command == "privacy-model") {
     status = privacyModelCommand(args);
   } else if (command == "simulate") {

@@ -11,6 +11,13 @@
 namespace ketenpoort {
 namespace {
 
+// A node id names a node's chain in the shared log: short, and safe in any message.
+bool isNodeId(std::string_view s) {
+  return !s.empty() && s.size() <= 64 && std::all_of(s.begin(), s.end(), [](char c) {
+    return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || c == '-' || c == '_';
+  });
+}
+
 bool allDigits(std::string_view s) {
   return !s.empty() && std::all_of(s.begin(), s.end(), [](char c) { return c >= '0' && c <= '9'; });
 }
@@ -53,9 +60,26 @@ class ConfigReader {
     readListeners(xml_.single(root, "listeners", false), config);
     readTls(xml_.single(root, "tls", true), config.tls);
     if (auto storage = xml_.single(root, "storage", true)) {
-      xml_.checkElement(storage, {"path"},
-                        {"checkpoint-every-records", "checkpoint-every-ms", "busy-timeout-ms"}, {});
-      config.storage_path = resolvePath(storage.attribute("path").value());
+      const std::string_view backend = storage.attribute("backend").value();
+      if (backend == "postgresql") {
+        // Several nodes on one database: no file of its own, a node id and its keys.
+        xml_.checkElement(storage, {"backend", "dsn", "node-id", "key-dir"},
+                          {"checkpoint-every-records", "checkpoint-every-ms", "busy-timeout-ms"}, {});
+        config.storage_backend = StorageBackend::kPostgresql;
+        config.storage_dsn = storage.attribute("dsn").value();
+        config.storage_node_id = storage.attribute("node-id").value();
+        config.storage_key_dir = resolvePath(storage.attribute("key-dir").value());
+        if (!isNodeId(config.storage_node_id)) {
+          xml_.problem(storage, "storage/@node-id must be 1-64 letters, digits, '-' or '_'");
+        }
+      } else {
+        if (!backend.empty() && backend != "sqlite") {
+          xml_.problem(storage, "storage/@backend must be sqlite or postgresql");
+        }
+        xml_.checkElement(storage, {"path"},
+                          {"backend", "checkpoint-every-records", "checkpoint-every-ms", "busy-timeout-ms"}, {});
+        config.storage_path = resolvePath(storage.attribute("path").value());
+      }
       xml_.readNumber<std::size_t>(storage, "checkpoint-every-records", 1, 10'000'000,
                                    config.checkpoint_every_records);
       readMillis(storage, "checkpoint-every-ms", config.checkpoint_every);

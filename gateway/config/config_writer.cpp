@@ -46,7 +46,14 @@ std::string renderGatewayConfigXml(const GatewayConfig& config,
   }
 
   auto storage = root.append_child("storage");
-  storage.append_attribute("path") = relativeTo(config.storage_path, base_dir).c_str();
+  if (config.storage_backend == StorageBackend::kPostgresql) {
+    storage.append_attribute("backend") = "postgresql";
+    storage.append_attribute("dsn") = config.storage_dsn.c_str();
+    storage.append_attribute("node-id") = config.storage_node_id.c_str();
+    storage.append_attribute("key-dir") = relativeTo(config.storage_key_dir, base_dir).c_str();
+  } else {
+    storage.append_attribute("path") = relativeTo(config.storage_path, base_dir).c_str();
+  }
   storage.append_attribute("checkpoint-every-records") =
       static_cast<unsigned long long>(config.checkpoint_every_records);
   storage.append_attribute("checkpoint-every-ms") =

@@ -33,6 +33,10 @@ std::string_view toString(GatewayMode mode) {
   return mode == GatewayMode::kTest ? "test" : "production";
 }
 
+std::filesystem::path GatewayConfig::keyDirectory() const {
+  return storage_backend == StorageBackend::kPostgresql ? storage_key_dir : storage_path.parent_path();
+}
+
 const Party* GatewayConfig::findPartyByOin(const Oin& oin) const {
   for (const auto& party : parties) {
     if (party.oin == oin) return &party;

@@ -106,6 +106,8 @@ struct AgreementConfig {
   std::string document_ref;
 };
 
+enum class StorageBackend { kSqlite, kPostgresql };
+
 struct GatewayConfig {
   std::filesystem::path source;  // the file it came from, for messages
   GatewayMode mode = GatewayMode::kProduction;
@@ -113,7 +115,13 @@ struct GatewayConfig {
   ListenerConfig audit{"0.0.0.0", 8444};
   ListenerConfig ops{"127.0.0.1", 9090};
   TlsFiles tls;
-  std::filesystem::path storage_path;  // the SQLite database; keys live beside it
+  // Where the log, registries and outbox live: one SQLite file (the embedded default), or a
+  // PostgreSQL database that several nodes share (each with its own node id and keys).
+  StorageBackend storage_backend = StorageBackend::kSqlite;
+  std::filesystem::path storage_path;  // SQLite: the database; keys live beside it
+  std::string storage_dsn;             // PostgreSQL: libpq connection string (no password: use passfile)
+  std::string storage_node_id;         // PostgreSQL: this node's chain
+  std::filesystem::path storage_key_dir;  // PostgreSQL: this node's signing key and the subject key
   // Exchange-log checkpoints: every N records or T, whichever comes first.
   std::size_t checkpoint_every_records = 10'000;
   std::chrono::milliseconds checkpoint_every{60'000};
@@ -125,6 +133,9 @@ struct GatewayConfig {
   SignalThresholds signals;  // <signals elip-loan-percent=… />
   std::vector<Party> parties;
   std::vector<AgreementConfig> agreements;
+
+  // The directory holding the log's signing key and the subject-reference key.
+  std::filesystem::path keyDirectory() const;
 
   const Party* findPartyByOin(const Oin& oin) const;
   const Party* findPartyById(std::string_view id) const;

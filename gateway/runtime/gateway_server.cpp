@@ -12,7 +12,7 @@
 #include "gateway/http/network_server.hpp"
 #include "gateway/mapping/mapping_loader.hpp"
 #include "gateway/policy/policy_engine.hpp"
-#include "gateway/sqlite_store/gateway_store.hpp"
+#include "gateway/gateway_store/gateway_store.hpp"
 
 namespace ketenpoort {
 

@@ -15,7 +15,6 @@
 #include "gateway/sqlite_store/sqlite_outbox.hpp"
 #include "gateway/sqlite_store/sqlite_registry_store.hpp"
 #include "gateway/sqlite_store/sqlite_statement.hpp"
-#include <boost/json/parse.hpp>
 
 namespace ketenpoort {
 
@@ -99,7 +98,7 @@ std::string insertSql() {
 ExchangeLogOptions exchangeLogOptionsFor(const GatewayConfig& config) {
   ExchangeLogOptions options;
   options.database = config.storage_path;
-  options.signing_key = config.storage_path.parent_path() / "log-signing.key";
+  options.signing_key = config.keyDirectory() / "log-signing.key";
   options.checkpoint_every_records = config.checkpoint_every_records;
   options.checkpoint_every = config.checkpoint_every;
   options.busy_timeout = config.storage_busy_timeout;
@@ -347,33 +346,9 @@ constexpr const char* kSelectRecord =
     "outcome, reason, payload_sha256, retention_until, request_sha256 FROM exchange_log ";
 
 LoggedExchange loggedExchangeFrom(Statement& q) {
-  LoggedExchange e;
-  e.sequence = static_cast<std::uint64_t>(q.integer(0));
-  ExchangeRecord& r = e.record;
-  r.transaction_id = q.text(1);
-  r.trace_id = q.text(2);
-  r.time_utc = q.text(3);
-  r.flow = q.text(4);
-  r.sender_oin = q.text(5);
-  r.recipient_oin = q.text(6);
-  r.purpose = q.text(7);
-  r.legal_basis = q.text(8);
-  r.consent_id = q.text(9);
-  r.agreement_id = q.text(10);
-  r.subject_ref = q.text(11);
-  const boost::json::value delivered = boost::json::parse(q.text(12));
-  for (const auto& v : delivered.as_array()) r.fields_delivered.emplace_back(v.as_string());
-  const boost::json::value withheld = boost::json::parse(q.text(13));
-  for (const auto& v : withheld.as_array()) {
-    r.fields_withheld.push_back(
-        {std::string(v.at("field").as_string()), std::string(v.at("reason").as_string())});
-  }
-  r.outcome = parseOutcome(q.text(14));
-  r.reason = q.text(15);
-  r.payload_sha256 = q.text(16);
-  r.retention_until = q.text(17);
-  r.request_sha256 = q.text(18);
-  return e;
+  std::array<std::string_view, kHashedColumns.size()> columns;
+  for (std::size_t c = 0; c < columns.size(); ++c) columns[c] = q.text(static_cast<int>(c + 1));
+  return {static_cast<std::uint64_t>(q.integer(0)), recordFromColumnTexts(columns)};
 }
 
 }  // namespace

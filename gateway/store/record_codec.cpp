@@ -4,9 +4,11 @@
 
 #include <boost/json/array.hpp>
 #include <boost/json/object.hpp>
+#include <boost/json/parse.hpp>
 #include <boost/json/serialize.hpp>
 
 
+#include "gateway/store/exchange_query.hpp"
 #include "gateway/store/identifiers.hpp"
 
 namespace ketenpoort {
@@ -46,6 +48,38 @@ std::array<std::string, kHashedColumns.size()> columnTexts(const ExchangeRecord&
           r.payload_sha256,
           r.retention_until,
           r.request_sha256};
+}
+
+ExchangeRecord recordFromColumnTexts(const std::array<std::string_view, kHashedColumns.size()>& c) {
+  ExchangeRecord r;
+  r.transaction_id = c[0];
+  r.trace_id = c[1];
+  r.time_utc = c[2];
+  r.flow = c[3];
+  r.sender_oin = c[4];
+  r.recipient_oin = c[5];
+  r.purpose = c[6];
+  r.legal_basis = c[7];
+  r.consent_id = c[8];
+  r.agreement_id = c[9];
+  r.subject_ref = c[10];
+  try {
+    const boost::json::value delivered = boost::json::parse(c[11]);
+    for (const auto& v : delivered.as_array()) r.fields_delivered.emplace_back(v.as_string());
+    const boost::json::value withheld = boost::json::parse(c[12]);
+    for (const auto& v : withheld.as_array()) {
+      r.fields_withheld.push_back(
+          {std::string(v.at("field").as_string()), std::string(v.at("reason").as_string())});
+    }
+  } catch (const std::exception& e) {
+    throw std::runtime_error(std::string("a record's field lists are unreadable: ") + e.what());
+  }
+  r.outcome = parseOutcome(c[13]);
+  r.reason = c[14];
+  r.payload_sha256 = c[15];
+  r.retention_until = c[16];
+  r.request_sha256 = c[17];
+  return r;
 }
 
 namespace {

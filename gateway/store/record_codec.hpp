@@ -28,6 +28,9 @@ std::int64_t subjectKey(std::string_view subject_ref_hex);
 
 // The column texts of a record, in kHashedColumns order.
 std::array<std::string, kHashedColumns.size()> columnTexts(const ExchangeRecord& record);
+// The record those column texts describe (what every store reads back). Throws
+// std::runtime_error when a list column is not the JSON columnTexts writes.
+ExchangeRecord recordFromColumnTexts(const std::array<std::string_view, kHashedColumns.size()>& columns);
 
 // SHA-256 over a domain tag, the previous record's hash, the sequence number and every
 // hashed column (length-prefixed, so no two records share an encoding). 32 raw bytes.

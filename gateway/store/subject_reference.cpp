@@ -50,8 +50,15 @@ SubjectReferencer SubjectReferencer::loadOrCreate(const std::filesystem::path& k
 
 std::string SubjectReferencer::reference(const SubjectKey& subject) const {
   // The kind is part of the message, so a BSN and a V-nummer never collide.
-  const std::string message =
-      (subject.kind == SubjectKey::Kind::kBsn ? "bsn:" : "vnummer:") + subject.value;
+  return macHex((subject.kind == SubjectKey::Kind::kBsn ? "bsn:" : "vnummer:") + subject.value);
+}
+
+std::string SubjectReferencer::fingerprint() const {
+  // No BSN or V-nummer starts with this, so the fingerprint is no person's reference.
+  return macHex("ketenpoort:subject-key-fingerprint");
+}
+
+std::string SubjectReferencer::macHex(const std::string& message) const {
   unsigned char mac[EVP_MAX_MD_SIZE];
   std::size_t length = 0;
   EVP_MAC_CTX* context = EVP_MAC_CTX_dup(mac_->context);

@@ -18,7 +18,7 @@
 #include <mutex>
 #include <sstream>
 
-#include "gateway/sqlite_store/gateway_store.hpp"
+#include "gateway/gateway_store/gateway_store.hpp"
 #include "gateway/sqlite_store/sqlite_exchange_log.hpp"
 #include "gateway/store/exchange_query.hpp"
 #include "gateway/store/identifiers.hpp"

@@ -21,7 +21,7 @@
 #include "gateway/config/config_writer.hpp"
 #include "gateway/demo/demo_environment.hpp"
 #include "gateway/runtime/gateway_server.hpp"
-#include "gateway/sqlite_store/gateway_store.hpp"
+#include "gateway/gateway_store/gateway_store.hpp"
 #include "gateway/sqlite_store/sqlite_exchange_log.hpp"
 #include "gateway/store/identifiers.hpp"
 #include "gateway/store/subject_reference.hpp"

@@ -88,6 +88,33 @@ TEST(ConfigLoader, DefaultsToProductionMode) {
   EXPECT_EQ(result.config->mode, GatewayMode::kProduction);
 }
 
+TEST(ConfigLoader, APostgresqlStoreNamesItsDatabaseNodeAndKeys) {
+  const auto result = parse(validWith(R"(<storage path="data/ketenpoort.db"/>)",
+                                      R"(<storage backend="postgresql" dsn="host=db dbname=k" node-id="node-a" key-dir="keys"/>)"));
+  ASSERT_TRUE(result.config) << ::testing::PrintToString(messages(result));
+  const GatewayConfig& c = *result.config;
+  EXPECT_EQ(c.storage_backend, StorageBackend::kPostgresql);
+  EXPECT_EQ(c.storage_dsn, "host=db dbname=k");
+  EXPECT_EQ(c.storage_node_id, "node-a");
+  EXPECT_EQ(c.keyDirectory(), "/srv/ketenpoort/keys");
+  const std::string xml = renderGatewayConfigXml(c, "/srv/ketenpoort");
+  const auto again = parse(xml);
+  ASSERT_TRUE(again.config) << xml;
+  EXPECT_EQ(again.config->storage_node_id, "node-a");
+  EXPECT_EQ(again.config->keyDirectory(), "/srv/ketenpoort/keys");
+}
+
+TEST(ConfigLoader, AStoreBackendOrNodeIdOutsideWhatIsKnownIsAProblem) {
+  EXPECT_THAT(messages(parse(validWith(R"(<storage path)", R"(<storage backend="mysql" path)"))),
+              ::testing::Contains(::testing::HasSubstr("storage/@backend must be sqlite or postgresql")));
+  EXPECT_THAT(messages(parse(validWith(R"(<storage path="data/ketenpoort.db"/>)",
+                                       R"(<storage backend="postgresql" dsn="x" node-id="a b'" key-dir="k"/>)"))),
+              ::testing::Contains(::testing::HasSubstr("storage/@node-id must be")));
+  EXPECT_THAT(messages(parse(validWith(R"(<storage path="data/ketenpoort.db"/>)",
+                                       R"(<storage backend="postgresql" dsn="x" key-dir="k"/>)"))),
+              ::testing::Contains(::testing::HasSubstr("node-id")));
+}
+
 TEST(ConfigLoader, UnknownElementIsAProblemWithItsLine) {
   const auto result = parse(validWith("  <storage", "  <cache size=\"1\"/>\n  <storage"));
   EXPECT_FALSE(result.config);

@@ -8,7 +8,7 @@
 #include <future>
 #include <limits>
 
-#include "gateway/sqlite_store/gateway_store.hpp"
+#include "gateway/gateway_store/gateway_store.hpp"
 #include "gateway/store/identifiers.hpp"
 #include "tests/support/temp_dir.hpp"
 

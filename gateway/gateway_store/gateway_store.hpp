@@ -11,19 +11,19 @@
 
 namespace ketenpoort {
 
-class SqliteExchangeLog;
-
-// Where the subject-reference key lives for a config: beside the database.
+// Where the subject-reference key lives for a config: in its key directory. Every node
+// of a PostgreSQL store must hold the same key (the database keeps its fingerprint and
+// refuses a node with another).
 std::filesystem::path subjectKeyFile(const GatewayConfig& config);
-// Where versions before ADR 0011 kept bodies waiting for delivery; imported into the
-// database and removed at the next start.
+// Where versions before ADR 0011 kept bodies waiting for delivery (SQLite only); imported
+// into the database and removed at the next start.
 std::filesystem::path legacyPayloadFile(const GatewayConfig& config);
 
-// The store a config names, opened: the one place that picks the implementation, so the
-// server and every CLI command open the same thing. Creates the storage directory, keys
-// and database on first start; throws std::runtime_error when the store cannot be
-// opened. On opening, bodies a former version kept in a separate file are taken into the
-// database (those of waiting entries) and the file is removed.
+// The store a config names, opened: the one place that picks the implementation (SQLite,
+// or PostgreSQL for several nodes), so the server and every CLI command open the same
+// thing. Creates the key directory, keys and (SQLite) database on first start; throws
+// std::runtime_error when the store cannot be opened (for PostgreSQL also when its schema
+// is not this gateway's: `ketenpoort db migrate`).
 // Members are destroyed in reverse order: the registries before the log they
 // write through, the log before the key. Not movable: the registries hold the key.
 class GatewayStore {
@@ -34,15 +34,19 @@ class GatewayStore {
   GatewayStore& operator=(const GatewayStore&) = delete;
 
   const SubjectReferencer& referencer() const { return referencer_; }
-  ExchangeLog& log();
+  ExchangeLog& log() { return *log_; }
   RegistryStore& registries() { return *registries_; }
   OutboxStore& outbox() { return *outbox_; }
 
  private:
   SubjectReferencer referencer_;
-  std::unique_ptr<SqliteExchangeLog> log_;  // also the one writer of the outbox's changes
+  std::unique_ptr<ExchangeLog> log_;  // also the one writer of the outbox's changes
   std::unique_ptr<RegistryStore> registries_;
   std::unique_ptr<OutboxStore> outbox_;
 };
+
+// Brings a PostgreSQL store's schema to this gateway's version; returns the migrations
+// applied. Throws when the config names no PostgreSQL store or the database is newer.
+int migrateStore(const GatewayConfig& config);
 
 }  // namespace ketenpoort

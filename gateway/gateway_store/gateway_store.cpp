@@ -1,0 +1,78 @@
+#include "gateway/gateway_store/gateway_store.hpp"
+
+#include "gateway/diagnostics/diagnostic_log.hpp"
+#include "gateway/pg_store/pg_exchange_log.hpp"
+#include "gateway/pg_store/pg_outbox.hpp"
+#include "gateway/pg_store/pg_registry_store.hpp"
+#include "gateway/pg_store/pg_schema.hpp"
+#include "gateway/sqlite_store/sqlite_exchange_log.hpp"
+#include "gateway/sqlite_store/sqlite_outbox.hpp"
+#include "gateway/sqlite_store/sqlite_registry_store.hpp"
+
+namespace ketenpoort {
+
+std::filesystem::path subjectKeyFile(const GatewayConfig& config) { return config.keyDirectory() / "subject.key"; }
+
+std::filesystem::path legacyPayloadFile(const GatewayConfig& config) {
+  return config.storage_path.parent_path() / "outbox-payloads.db";
+}
+
+namespace {
+
+std::filesystem::path createdKeyDirectory(const GatewayConfig& config) {
+  std::filesystem::create_directories(config.keyDirectory());
+  return subjectKeyFile(config);
+}
+
+PgLogOptions pgLogOptionsFor(const GatewayConfig& config) {
+  PgLogOptions options;
+  options.dsn = config.storage_dsn;
+  options.node_id = config.storage_node_id;
+  options.signing_key = config.keyDirectory() / "log-signing.key";
+  options.checkpoint_every_records = config.checkpoint_every_records;
+  options.checkpoint_every = config.checkpoint_every;
+  options.lock_timeout = config.storage_busy_timeout;
+  return options;
+}
+
+}  // namespace
+
+GatewayStore::GatewayStore(const GatewayConfig& config)
+    : referencer_(SubjectReferencer::loadOrCreate(createdKeyDirectory(config))) {
+  if (config.storage_backend == StorageBackend::kPostgresql) {
+    auto log = std::make_unique<PgExchangeLog>(pgLogOptionsFor(config));
+    log->requireSubjectKey(referencer_.fingerprint());
+    registries_ = std::make_unique<PgRegistryStore>(config.storage_dsn, referencer_, *log);
+    outbox_ = std::make_unique<PgOutboxStore>(config.storage_dsn, *log);
+    log_ = std::move(log);
+    return;
+  }
+  auto log = std::make_unique<SqliteExchangeLog>(exchangeLogOptionsFor(config));
+  registries_ = std::make_unique<SqliteRegistryStore>(config.storage_path, referencer_, *log);
+  auto outbox = std::make_unique<SqliteOutboxStore>(config.storage_path, *log);
+  log_ = std::move(log);
+  const auto legacy = legacyPayloadFile(config);
+  if (std::filesystem::exists(legacy)) {
+    const std::size_t imported = outbox->importLegacyBodies(legacy);
+    for (const char* suffix : {"", "-wal", "-shm"}) std::filesystem::remove(legacy.string() + suffix);
+    logInfo("payloads-imported", {{"bodies", imported}});
+  }
+  outbox_ = std::move(outbox);
+}
+
+GatewayStore::~GatewayStore() {
+  // The registries and the outbox write through the log: they go first.
+  outbox_.reset();
+  registries_.reset();
+  log_.reset();
+}
+
+int migrateStore(const GatewayConfig& config) {
+  if (config.storage_backend != StorageBackend::kPostgresql) {
+    throw std::runtime_error("the config names a SQLite store, which needs no migration");
+  }
+  pg::Connection connection(config.storage_dsn);
+  return pg::migrate(connection);
+}
+
+}  // namespace ketenpoort

@@ -1,0 +1,134 @@
+#pragma once
+// Internal to the PostgreSQL store: thin RAII over libpq.
+
+#include <cstdint>
+#include <initializer_list>
+#include <memory>
+#include <optional>
+#include <stdexcept>
+#include <string>
+#include <string_view>
+#include <unordered_map>
+#include <type_traits>
+#include <variant>
+#include <vector>
+
+struct pg_conn;
+struct pg_result;
+
+namespace ketenpoort::pg {
+
+// A failed statement or connection. `sqlstate` is PostgreSQL's five-character code
+// ("23505" unique violation, "40P01" deadlock, "25006" read-only transaction, "" when the
+// connection itself failed). The message is the server's; it names no parameter value.
+class PgError : public std::runtime_error {
+ public:
+  PgError(std::string sqlstate, const std::string& what)
+      : std::runtime_error(what), sqlstate_(std::move(sqlstate)) {}
+  const std::string& sqlstate() const { return sqlstate_; }
+  // The transaction lost a race it may win when run again (deadlock, serialization).
+  bool retryable() const { return sqlstate_ == "40P01" || sqlstate_ == "40001"; }
+
+ private:
+  std::string sqlstate_;
+};
+
+// One statement parameter: text, raw bytes (sent in binary as bytea), an integer, or NULL.
+struct Bytes {
+  std::string_view bytes;
+};
+using Param = std::variant<std::string_view, Bytes, std::int64_t, std::nullptr_t>;
+
+// The rows of one statement, read as text (bytea columns decoded by bytes()).
+class Result {
+ public:
+  explicit Result(pg_result* result);
+  ~Result();
+  Result(Result&& other) noexcept;
+  Result& operator=(Result&& other) noexcept;
+  Result(const Result&) = delete;
+  Result& operator=(const Result&) = delete;
+
+  int rows() const;
+  bool isNull(int row, int column) const;
+  std::string_view text(int row, int column) const;
+  std::string bytes(int row, int column) const;  // a bytea column's raw bytes
+  std::int64_t integer(int row, int column) const;
+  // Rows an INSERT, UPDATE or DELETE changed.
+  std::uint64_t affected() const;
+
+ private:
+  pg_result* result_ = nullptr;
+};
+
+// One connection. Statements with parameters are prepared on their first use and kept
+// by their text (as the SQLite store caches its statements): the hot path's statements
+// are parsed and planned once per connection. Not thread-safe: one owner at a time.
+class Connection {
+ public:
+  // Connects; throws PgError when it cannot (the message never repeats the password).
+  explicit Connection(const std::string& dsn);
+  ~Connection();
+  Connection(const Connection&) = delete;
+  Connection& operator=(const Connection&) = delete;
+
+  // Runs statements without parameters (several, separated by ';', are allowed).
+  void execute(std::string_view sql);
+  // Runs one statement with parameters ($1, $2, …).
+  Result run(std::string_view sql, std::initializer_list<Param> params = {});
+  Result run(std::string_view sql, const std::vector<Param>& params);
+
+  // COPY … FROM STDIN in text format: `copy_statement` names the table and columns, each
+  // row has one value per column (Bytes for bytea). One round trip for many rows.
+  void copyRows(std::string_view copy_statement, const std::vector<std::vector<Param>>& rows);
+
+  // True when the connection is usable; false after the server went away.
+  bool alive() const;
+  // Connects again (after the server came back); forgets the prepared statements.
+  void reconnect();
+
+  // Notifications (LISTEN) that arrived, consuming input without waiting. Their channels.
+  std::vector<std::string> notifications();
+  // The socket, to wait on for notifications.
+  int socket() const;
+
+  pg_conn* get() const { return conn_; }
+
+ private:
+  Result runPrepared(std::string_view sql, const Param* params, std::size_t count);
+
+  std::string dsn_;
+  pg_conn* conn_ = nullptr;
+  std::unordered_map<std::string, std::string> prepared_;  // SQL text → statement name
+};
+
+// Runs `work` inside BEGIN … COMMIT, rolling back when it throws.
+template <typename Work>
+auto inTransaction(Connection& c, Work&& work, std::string_view begin = "BEGIN") {
+  c.execute(begin);
+  try {
+    if constexpr (std::is_void_v<decltype(work())>) {
+      work();
+      c.execute("COMMIT");
+    } else {
+      auto result = work();
+      c.execute("COMMIT");
+      return result;
+    }
+  } catch (...) {
+    try {
+      c.execute("ROLLBACK");
+    } catch (const PgError&) {  // the connection is gone: so is the transaction
+    }
+    throw;
+  }
+}
+
+// For reads outside a transaction: runs the statement, and when it failed because the
+// server went away (a restart, a failover), connects again and runs it once more.
+Result runReconnecting(Connection& c, std::string_view sql, const std::vector<Param>& params = {});
+
+// A DSN with any password replaced, for messages.
+std::string redactedDsn(const std::string& dsn);
+
+}  // namespace ketenpoort::pg

@@ -1,0 +1,485 @@
+#include "gateway/pg_store/pg_exchange_log.hpp"
+
+#include <poll.h>
+
+#include <algorithm>
+
+#include "gateway/calendar/civil_date.hpp"
+#include "gateway/diagnostics/diagnostic_log.hpp"
+#include "gateway/pg_store/pg_outbox.hpp"
+#include "gateway/pg_store/pg_registry_store.hpp"
+#include "gateway/pg_store/pg_schema.hpp"
+
+namespace ketenpoort {
+
+using pg::Bytes;
+using pg::Param;
+
+namespace {
+
+// Held from a group's first record until its commit, by whichever node: positions are
+// handed out and committed in one order, so a keyset page of the audit never passes over
+// a record that commits later with a smaller position.
+constexpr std::int64_t kLogLock = 0x6b6574656e6c6f67;  // "ketenlog"
+constexpr const char* kRegistryChannel = "ketenpoort_registry";
+
+constexpr const char* kSelectRecord =
+    "SELECT position, transaction_id, trace_id, time_utc, flow, sender_oin, recipient_oin, purpose, "
+    "legal_basis, consent_id, agreement_id, subject_ref, fields_delivered, fields_withheld, "
+    "outcome, reason, payload_sha256, retention_until, request_sha256 FROM exchange_log ";
+
+std::string copyRecordsStatement() {
+  std::string columns = "position, node_id, seq";
+  for (auto c : kHashedColumns) columns += ", " + std::string(c);
+  return "COPY exchange_log (" + columns + ", previous_hash, record_hash, subject_key) FROM STDIN";
+}
+
+LoggedExchange loggedExchangeFrom(const pg::Result& r, int row) {
+  std::array<std::string_view, kHashedColumns.size()> columns;
+  for (std::size_t c = 0; c < columns.size(); ++c) columns[c] = r.text(row, static_cast<int>(c + 1));
+  return {static_cast<std::uint64_t>(r.integer(row, 0)), recordFromColumnTexts(columns)};
+}
+
+void prepareSession(pg::Connection& c, std::chrono::milliseconds lock_timeout) {
+  c.execute("SET lock_timeout = '" + std::to_string(lock_timeout.count()) + "ms'");
+}
+
+// The writes a record's change may do, on the writer's connection inside its transaction.
+class PgTransaction final : public StoreTransaction {
+ public:
+  PgTransaction(pg::Connection& c, const std::string& node_id, std::vector<RegistrySnapshot::Change>& changes,
+                std::uint64_t& registry_version, std::size_t& registry_raises)
+      : c_(c), node_id_(node_id), changes_(changes), version_(registry_version), raises_(registry_raises) {}
+
+  bool exchangeLogged(const std::string& transaction_id) override {
+    // The claim waits for another node's uncommitted claim of the same id and then
+    // finds it: two nodes pushed the same id at once, one of them writes it.
+    const pg::Result claimed = c_.run(
+        "INSERT INTO exchange_transactions (transaction_id, node_id) VALUES ($1, $2) ON CONFLICT DO NOTHING",
+        {std::string_view(transaction_id), std::string_view(node_id_)});
+    if (claimed.affected() != 1) return true;
+    return c_.run("SELECT 1 FROM exchange_log WHERE transaction_id = $1 LIMIT 1", {std::string_view(transaction_id)})
+               .rows() > 0;
+  }
+  void recordKoppeling(const KoppelingEntry& k) override {
+    pg_registry::recordKoppeling(c_, k);
+    changed(RegistrySnapshot::koppelingRecorded(k));
+  }
+  void insertConsent(const ConsentEntry& consent) override {
+    pg_registry::insertConsent(c_, consent);
+    changed(RegistrySnapshot::consentInserted(consent));
+  }
+  void withdrawConsent(const std::string& id, const CivilDate& date) override {
+    pg_registry::withdrawConsent(c_, id, date);
+    changed(RegistrySnapshot::consentWithdrawn(id, date));
+  }
+  void upsertAgreement(const AgreementEntry& a) override {
+    pg_registry::upsertAgreement(c_, a);
+    changed(RegistrySnapshot::agreementUpserted(a));
+  }
+  void linkIdentities(const IdentityLinkEntry& l) override {
+    pg_registry::linkIdentities(c_, l);
+    changed(RegistrySnapshot::identitiesLinked(l));
+  }
+  void enqueueDelivery(const OutboxEntry& e, std::string_view body) override { pg_outbox::enqueue(c_, e, body); }
+  void withdrawDelivery(const std::string& id, const std::string& reason) override {
+    pg_outbox::withdraw(c_, id, reason);
+  }
+
+ private:
+  void changed(RegistrySnapshot::Change change) {
+    version_ = pg_registry::raiseVersion(c_);
+    ++raises_;
+    changes_.push_back(std::move(change));
+  }
+
+  pg::Connection& c_;
+  const std::string& node_id_;
+  std::vector<RegistrySnapshot::Change>& changes_;
+  std::uint64_t& version_;
+  std::size_t& raises_;
+};
+
+}  // namespace
+
+// One group commit: what the writer took from the queue and what became of it.
+struct PgExchangeLog::Group {
+  std::vector<Pending> batch;
+  bool checkpoint_due = false;
+  bool sync = true;
+  // Outcome (reset before each attempt):
+  std::uint64_t sequence = 0;
+  std::string hash;
+  std::vector<std::uint64_t> sequences;  // per record written, in batch order
+  std::vector<std::string> refused;      // per batch item: why its change was refused
+  std::vector<RegistrySnapshot::Change> registry_changes;
+  std::uint64_t registry_version = 0;  // the database's, at the end of the transaction
+  std::size_t registry_raises = 0;     // of which this group's own changes
+  bool redo = false;                   // a change refused without savepoints: write again with them
+};
+
+PgExchangeLog::PgExchangeLog(PgLogOptions options)
+    : options_(std::move(options)), signer_(LogSigner::loadOrCreate(options_.signing_key)) {
+  if (options_.node_id.empty()) throw std::runtime_error("a PostgreSQL store needs a node id");
+  writer_ = std::make_unique<pg::Connection>(options_.dsn);
+  pg::requireCurrentSchema(*writer_);
+  prepareSession(*writer_, options_.lock_timeout);
+  // A node id is bound to the key that signs its chain: a second node started with the
+  // same id and another key would fork the chain under a name it cannot sign for.
+  writer_->run("INSERT INTO log_nodes (node_id, public_key_pem, registered_utc) VALUES ($1, $2, $3) "
+               "ON CONFLICT (node_id) DO NOTHING",
+               {std::string_view(options_.node_id), std::string_view(signer_.publicKeyPem()),
+                std::string_view(utcNowRfc3339())});
+  const pg::Result key =
+      writer_->run("SELECT public_key_pem FROM log_nodes WHERE node_id = $1", {std::string_view(options_.node_id)});
+  if (key.text(0, 0) != signer_.publicKeyPem()) {
+    throw std::runtime_error("node " + options_.node_id + " is registered with another signing key");
+  }
+  const pg::Result tail = writer_->run(
+      "SELECT seq, record_hash FROM exchange_log WHERE node_id = $1 ORDER BY seq DESC LIMIT 1",
+      {std::string_view(options_.node_id)});
+  last_sequence_ = tail.rows() > 0 ? static_cast<std::uint64_t>(tail.integer(0, 0)) : 0;
+  last_hash_ = tail.rows() > 0 ? tail.bytes(0, 1) : std::string(32, '\0');
+  checkpointed_sequence_ = static_cast<std::uint64_t>(
+      writer_->run("SELECT COALESCE(MAX(seq), 0) FROM log_checkpoints WHERE node_id = $1",
+                   {std::string_view(options_.node_id)})
+          .integer(0, 0));
+  committed_sequence_ = last_sequence_;
+  reloadRegistries(*writer_);
+  reader_ = std::make_unique<pg::Connection>(options_.dsn);
+  audit_reader_ = std::make_unique<pg::Connection>(options_.dsn);
+  thread_ = std::thread([this] { run(); });
+  registry_watcher_ = std::thread([this] { watchRegistries(); });
+}
+
+PgExchangeLog::~PgExchangeLog() {
+  stopping_ = true;
+  queue_.close();
+  thread_.join();
+  registry_watcher_.join();
+}
+
+void PgExchangeLog::requireSubjectKey(const std::string& fingerprint) {
+  pg::Connection c(options_.dsn);
+  c.run("INSERT INTO store_settings (name, value) VALUES ('subject-key-fingerprint', $1) ON CONFLICT DO NOTHING",
+        {std::string_view(fingerprint)});
+  const pg::Result kept = c.run("SELECT value FROM store_settings WHERE name = 'subject-key-fingerprint'");
+  if (kept.text(0, 0) != fingerprint) {
+    throw std::runtime_error("this node's subject key (subject.key) is not the one the database's other nodes use: copy subject.key from a node");
+  }
+}
+
+void PgExchangeLog::append(ExchangeRecord record, StoreChange change, Callback done) {
+  enqueue({columnTexts(record), std::move(done), std::move(change), {}});
+}
+
+void PgExchangeLog::write(DatabaseWrite write, Callback done, Sync sync) {
+  enqueue({{}, std::move(done), {}, std::move(write), sync});
+}
+
+void PgExchangeLog::enqueue(Pending pending) {
+  if (queue_.push(pending)) return;
+  pending.done(AppendResult{false, 0, "exchange log queue is full"});
+}
+
+void PgExchangeLog::reloadRegistries(pg::Connection& connection) {
+  registry_snapshot_.replace(pg_registry::load(connection));
+}
+
+void PgExchangeLog::writeGroup(Group& g, bool per_item_savepoints) {
+  pg::Connection& c = *writer_;
+  if (!c.alive()) {
+    c.reconnect();
+    prepareSession(c, options_.lock_timeout);
+  }
+  g.sequences.clear();
+  g.registry_changes.clear();
+  g.registry_raises = 0;
+  g.registry_version = 0;
+  g.redo = false;
+  g.refused.assign(g.batch.size(), std::string());
+  c.execute("BEGIN");
+  // A group of only deferred bookkeeping is reported before its WAL is flushed; the next
+  // synchronous commit flushes it (PostgreSQL's WAL is flushed in order).
+  if (!g.sync) c.execute("SET LOCAL synchronous_commit = off");
+  std::vector<RegistrySnapshot::Change> item_changes;
+  for (std::size_t i = 0; i < g.batch.size(); ++i) {
+    Pending& p = g.batch[i];
+    if (!p.change && !p.write) continue;
+    if (per_item_savepoints) c.execute("SAVEPOINT change");
+    std::uint64_t item_version = g.registry_version;
+    std::size_t item_raises = 0;
+    item_changes.clear();
+    try {
+      if (p.write) {
+        p.write(c);
+      } else {
+        PgTransaction transaction(c, options_.node_id, item_changes, item_version, item_raises);
+        p.change(transaction);
+      }
+      if (per_item_savepoints) c.execute("RELEASE SAVEPOINT change");
+    } catch (const std::exception& e) {
+      if (!per_item_savepoints) {
+        g.redo = true;
+        return;  // the caller rolls back
+      }
+      c.execute("ROLLBACK TO SAVEPOINT change");
+      c.execute("RELEASE SAVEPOINT change");
+      g.refused[i] = e.what();
+      continue;
+    }
+    g.registry_version = item_version;
+    g.registry_raises += item_raises;
+    for (auto& change : item_changes) g.registry_changes.push_back(std::move(change));
+  }
+  std::vector<std::vector<Param>> rows;
+  std::vector<std::string> hashes;  // kept alive for the rows' Bytes
+  g.sequence = last_sequence_;
+  g.hash = last_hash_;
+  const bool has_records = std::any_of(g.batch.begin(), g.batch.end(), [](const Pending& p) { return !p.write; });
+  if (has_records || g.checkpoint_due) {
+    c.run("SELECT pg_advisory_xact_lock($1)", {kLogLock});
+    // Another process of this node id (a CLI recording an audit query) may have appended
+    // since our last commit; under the lock, the database's tail is the truth.
+    const pg::Result tail = c.run(
+        "SELECT seq, record_hash FROM exchange_log WHERE node_id = $1 ORDER BY seq DESC LIMIT 1",
+        {std::string_view(options_.node_id)});
+    g.sequence = tail.rows() > 0 ? static_cast<std::uint64_t>(tail.integer(0, 0)) : 0;
+    g.hash = tail.rows() > 0 ? tail.bytes(0, 1) : std::string(32, '\0');
+    std::int64_t position = c.run("SELECT COALESCE(MAX(position), 0) FROM exchange_log").integer(0, 0);
+    hashes.reserve(g.batch.size() * 2);
+    for (std::size_t i = 0; i < g.batch.size(); ++i) {
+      const Pending& p = g.batch[i];
+      if (p.write || !g.refused[i].empty()) continue;
+      ++g.sequence;
+      std::array<std::string_view, kHashedColumns.size()> views;
+      for (std::size_t col = 0; col < views.size(); ++col) views[col] = p.columns[col];
+      hashes.push_back(g.hash);
+      hashes.push_back(chainHash(g.hash, g.sequence, views));
+      std::vector<Param> row{++position, std::string_view(options_.node_id), static_cast<std::int64_t>(g.sequence)};
+      for (const auto& v : views) row.emplace_back(v);
+      row.emplace_back(Bytes{hashes[hashes.size() - 2]});
+      row.emplace_back(Bytes{hashes.back()});
+      row.emplace_back(subjectKey(p.columns[kSubjectRefColumn]));
+      rows.push_back(std::move(row));
+      g.hash = hashes.back();
+      g.sequences.push_back(g.sequence);
+    }
+    if (!rows.empty()) c.copyRows(copyRecordsStatement(), rows);
+    const std::string now = utcNowRfc3339();
+    // The digest of this node's newest checkpoint (32 zero bytes when none).
+    const auto lastCheckpointDigest = [&] {
+      const pg::Result last = c.run(
+          "SELECT seq, record_hash, created_utc, previous_digest, signature FROM log_checkpoints "
+          "WHERE node_id = $1 ORDER BY seq DESC LIMIT 1",
+          {std::string_view(options_.node_id)});
+      if (last.rows() == 0) return std::string(32, '\0');
+      return checkpointDigest(checkpointMessage(static_cast<std::uint64_t>(last.integer(0, 0)), last.bytes(0, 1),
+                                                std::string(last.text(0, 2)), last.bytes(0, 3)),
+                              last.bytes(0, 4));
+    };
+    if (g.checkpoint_due && g.sequence > 0) {
+      const std::string previous = lastCheckpointDigest();
+      const std::string signature = signer_.sign(checkpointMessage(g.sequence, g.hash, now, previous));
+      c.run("INSERT INTO log_checkpoints (node_id, seq, record_hash, created_utc, previous_digest, signature) "
+            "VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT DO NOTHING",
+            {std::string_view(options_.node_id), static_cast<std::int64_t>(g.sequence), Bytes{g.hash},
+             std::string_view(now), Bytes{previous}, Bytes{signature}});
+    }
+    if (!g.sequences.empty() || g.checkpoint_due) {
+      SignedHead head{g.sequence, g.hash, now, lastCheckpointDigest(), {}};
+      head.signature = signer_.sign(headMessage(head));
+      c.run("INSERT INTO log_heads (node_id, seq, record_hash, created_utc, checkpoint_digest, signature) "
+            "VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (node_id) DO UPDATE SET seq = excluded.seq, "
+            "record_hash = excluded.record_hash, created_utc = excluded.created_utc, "
+            "checkpoint_digest = excluded.checkpoint_digest, signature = excluded.signature",
+            {std::string_view(options_.node_id), static_cast<std::int64_t>(head.sequence), Bytes{head.record_hash},
+             std::string_view(head.created_utc), Bytes{head.checkpoint_digest}, Bytes{head.signature}});
+    }
+  }
+  if (g.registry_raises == 0) {
+    g.registry_version = pg_registry::version(c);
+  } else {
+    c.execute(std::string("NOTIFY ") + kRegistryChannel);  // delivered when this commits
+  }
+  c.execute("COMMIT");
+}
+
+void PgExchangeLog::run() {
+  Group g;
+  for (;;) {
+    g.batch.clear();
+    const bool stopping = !queue_.popBatch(g.batch, options_.max_batch, options_.checkpoint_every);
+    const auto now = std::chrono::steady_clock::now();
+    const auto records = static_cast<std::uint64_t>(
+        std::count_if(g.batch.begin(), g.batch.end(), [](const Pending& p) { return !p.write; }));
+    g.checkpoint_due = last_sequence_ + records > checkpointed_sequence_ &&
+                       (last_sequence_ + records - checkpointed_sequence_ >= options_.checkpoint_every_records ||
+                        now - last_checkpoint_time_ >= options_.checkpoint_every || stopping);
+    g.sync = g.checkpoint_due || std::any_of(g.batch.begin(), g.batch.end(), [](const Pending& p) {
+               return !p.write || p.sync == Sync::kDurable;
+             });
+    std::string error;
+    if (!g.batch.empty() || g.checkpoint_due) {
+      // A change that refuses is rare: the group is written without savepoints, and only
+      // if one refuses, again with a savepoint per item. A deadlock between two nodes
+      // (each waiting for the other's claim of a transaction id) is retried.
+      bool per_item_savepoints = false;
+      for (int attempt = 0;; ++attempt) {
+        error.clear();
+        try {
+          writeGroup(g, per_item_savepoints);
+          if (!g.redo) break;
+          writer_->execute("ROLLBACK");
+          per_item_savepoints = true;
+          continue;
+        } catch (const pg::PgError& e) {
+          error = e.what();
+          if (writer_->alive()) {
+            try {
+              writer_->execute("ROLLBACK");
+            } catch (const pg::PgError&) {
+            }
+          }
+          if (e.retryable() && attempt < 3) continue;
+        } catch (const std::exception& e) {
+          error = e.what();
+          try {
+            writer_->execute("ROLLBACK");
+          } catch (const pg::PgError&) {
+          }
+        }
+        break;
+      }
+    }
+    if (error.empty()) {
+      if (!g.batch.empty() || g.checkpoint_due) {
+        last_sequence_ = g.sequence;
+        last_hash_ = g.hash;
+      }
+      if (g.checkpoint_due) {
+        checkpointed_sequence_ = g.sequence;
+        last_checkpoint_time_ = now;
+      }
+      committed_sequence_ = last_sequence_;
+      if (!healthy_.exchange(true)) logInfo("exchange-log-writable", {});
+      // The snapshot takes what committed before anyone hears of it; when another node
+      // changed the registries in between, it loads them anew.
+      const bool snapshot_behind =
+          !g.batch.empty() &&
+          (g.registry_raises == 0 ? registry_snapshot_.version() != g.registry_version
+                                  : !registry_snapshot_.apply(g.registry_version - g.registry_raises,
+                                                              g.registry_version, g.registry_changes));
+      if (snapshot_behind) {
+        try {
+          reloadRegistries(*writer_);
+        } catch (const std::exception& e) {
+          logError("registries-unreadable", {{"error", e.what()}});
+        }
+      }
+      for (std::size_t i = 0, written = 0; i < g.batch.size(); ++i) {
+        if (!g.refused[i].empty()) {
+          g.batch[i].done(AppendResult{false, 0, g.refused[i]});
+        } else if (g.batch[i].write) {
+          g.batch[i].done(AppendResult{true, 0, {}});
+        } else {
+          g.batch[i].done(AppendResult{true, g.sequences[written++], {}});
+        }
+      }
+    } else {
+      if (healthy_.exchange(false)) {
+        logError("exchange-log-unwritable", {{"error", error}, {"records_refused", g.batch.size()}});
+      }
+      for (auto& pending : g.batch) pending.done(AppendResult{false, 0, error});
+    }
+    g.batch.clear();
+    if (stopping) return;
+  }
+}
+
+void PgExchangeLog::watchRegistries() {
+  // Another node's registry change reaches this node's snapshot within a moment even when
+  // no push comes by: a notification wakes this watcher (and a version check every few
+  // seconds covers a notification lost with a connection).
+  std::unique_ptr<pg::Connection> c;
+  auto last_check = std::chrono::steady_clock::now() - std::chrono::hours(1);
+  while (!stopping_.load()) {
+    try {
+      if (!c || !c->alive()) {
+        c = std::make_unique<pg::Connection>(options_.dsn);
+        c->execute(std::string("LISTEN ") + kRegistryChannel);
+        last_check = std::chrono::steady_clock::now() - std::chrono::hours(1);
+      }
+      pollfd fd{c->socket(), POLLIN, 0};
+      ::poll(&fd, 1, 200);
+      const bool notified = !c->notifications().empty();
+      const auto now = std::chrono::steady_clock::now();
+      if (notified || now - last_check >= std::chrono::seconds(2)) {
+        last_check = now;
+        if (pg_registry::version(*c) != registry_snapshot_.version()) reloadRegistries(*c);
+      }
+    } catch (const std::exception&) {  // the database is away: try again shortly
+      c.reset();
+      std::this_thread::sleep_for(std::chrono::milliseconds(200));
+    }
+  }
+}
+
+std::vector<LoggedExchange> PgExchangeLog::findExchanges(const ExchangeQuery& query) const {
+  const ExchangeQuery& f = query;
+  std::vector<Param> args{std::string_view(f.organisation_oin)};
+  const auto arg = [&args](Param value) {
+    args.push_back(value);
+    return "$" + std::to_string(args.size());
+  };
+  std::string conditions;
+  if (f.from_date) conditions += " AND time_utc >= " + arg(std::string_view(*f.from_date));
+  if (f.to_date) conditions += " AND time_utc < " + arg(std::string_view(*f.to_date)) + " || 'T99'";
+  if (f.flow) conditions += " AND flow = " + arg(std::string_view(*f.flow));
+  if (f.party_oin) {
+    const std::string n = arg(std::string_view(*f.party_oin));
+    conditions += " AND (sender_oin = " + n + " OR recipient_oin = " + n + ")";
+  }
+  if (f.outcome) conditions += " AND outcome = " + arg(std::string_view(*f.outcome));
+  if (f.after_sequence) conditions += " AND position > " + arg(static_cast<std::int64_t>(*f.after_sequence));
+  if (f.exchanges_only && !f.flow) conditions += " AND left(flow, 11) <> 'ketenpoort.'";
+  const std::string limit = f.limit > 0 ? " LIMIT " + arg(static_cast<std::int64_t>(f.limit)) : "";
+  std::string sql;
+  if (f.subject_ref) {
+    sql = std::string(kSelectRecord) + "WHERE subject_key = " + arg(subjectKey(*f.subject_ref)) +
+          " AND subject_ref = " + arg(std::string_view(*f.subject_ref)) +
+          " AND (sender_oin = $1 OR recipient_oin = $1)" + conditions + " ORDER BY position" + limit;
+  } else {
+    // The organisation's records as sender and as recipient, each read in position order
+    // from its own index and merged: a page costs its own length, not the log's.
+    sql = "SELECT * FROM ((" + std::string(kSelectRecord) + "WHERE sender_oin = $1" + conditions +
+          " ORDER BY position" + limit + ") UNION ALL (" + kSelectRecord +
+          "WHERE recipient_oin = $1 AND sender_oin <> $1" + conditions + " ORDER BY position" + limit +
+          ")) AS page ORDER BY position" + limit;
+  }
+  std::vector<LoggedExchange> out;
+  std::lock_guard lock(audit_mutex_);
+  try {
+    const pg::Result r = pg::runReconnecting(*audit_reader_, sql, args);
+    out.reserve(static_cast<std::size_t>(r.rows()));
+    for (int i = 0; i < r.rows(); ++i) out.push_back(loggedExchangeFrom(r, i));
+  } catch (const std::exception& e) {
+    throw std::runtime_error(std::string("cannot read the exchange log: ") + e.what());
+  }
+  return out;
+}
+
+std::optional<LoggedExchange> PgExchangeLog::findTransaction(const std::string& transaction_id) const {
+  std::lock_guard lock(reader_mutex_);
+  try {
+    const pg::Result r = pg::runReconnecting(
+        *reader_, std::string(kSelectRecord) + "WHERE transaction_id = $1 ORDER BY position LIMIT 1",
+        {std::string_view(transaction_id)});
+    if (r.rows() == 0) return std::nullopt;
+    return loggedExchangeFrom(r, 0);
+  } catch (const std::exception& e) {
+    throw std::runtime_error(std::string("cannot read the exchange log: ") + e.what());
+  }
+}
+
+}  // namespace ketenpoort

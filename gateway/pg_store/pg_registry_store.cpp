@@ -1,0 +1,181 @@
+#include "gateway/pg_store/pg_registry_store.hpp"
+
+#include "gateway/calendar/civil_date.hpp"
+#include "gateway/pg_store/pg_exchange_log.hpp"
+#include "gateway/store/record_codec.hpp"
+
+namespace ketenpoort {
+
+using pg::Param;
+
+namespace {
+
+constexpr const char* kConsentColumns =
+    "SELECT id, subject_ref, purpose, recipient_oin, evidence_ref, granted, "
+    "COALESCE(expires, ''), COALESCE(withdrawn, '') FROM consents ";
+
+ConsentEntry consentFrom(const pg::Result& r, int row) {
+  return {std::string(r.text(row, 0)), std::string(r.text(row, 1)), std::string(r.text(row, 2)),
+          std::string(r.text(row, 3)), std::string(r.text(row, 4)), std::string(r.text(row, 5)),
+          std::string(r.text(row, 6)), std::string(r.text(row, 7))};
+}
+
+}  // namespace
+
+namespace pg_registry {
+
+void recordKoppeling(pg::Connection& c, const KoppelingEntry& k) {
+  const std::string day = formatIsoDate(k.valid_from);
+  const std::int64_t key = subjectKey(k.subject_ref);
+  c.run("UPDATE koppeling SET valid_until = $3 WHERE subject_key = $1 AND subject_ref = $2 "
+        "AND valid_until IS NULL AND valid_from < $3",
+        {key, std::string_view(k.subject_ref), std::string_view(day)});
+  c.run("INSERT INTO koppeling (subject_key, subject_ref, gemeente_cbs, valid_from, valid_until, "
+        "source_transaction) VALUES ($1, $2, $3, $4, NULL, $5)",
+        {key, std::string_view(k.subject_ref), std::string_view(k.gemeente_cbs_code), std::string_view(day),
+         std::string_view(k.source_transaction_id)});
+}
+
+void insertConsent(pg::Connection& c, const ConsentEntry& consent) {
+  c.run("INSERT INTO consents (id, subject_key, subject_ref, purpose, recipient_oin, evidence_ref, granted, "
+        "expires, withdrawn) VALUES ($1, $2, $3, $4, $5, $6, $7, NULLIF($8, ''), NULL)",
+        {std::string_view(consent.id), subjectKey(consent.subject_ref), std::string_view(consent.subject_ref),
+         std::string_view(consent.purpose_id), std::string_view(consent.recipient_oin),
+         std::string_view(consent.evidence_ref), std::string_view(consent.granted),
+         std::string_view(consent.expires)});
+}
+
+void withdrawConsent(pg::Connection& c, const std::string& consent_id, const CivilDate& date) {
+  const std::string day = formatIsoDate(date);
+  const pg::Result r = c.run("UPDATE consents SET withdrawn = $2 WHERE id = $1 AND withdrawn IS NULL",
+                             {std::string_view(consent_id), std::string_view(day)});
+  if (r.affected() != 1) {
+    throw std::runtime_error("consent " + consent_id + " does not exist or is already withdrawn");
+  }
+}
+
+void linkIdentities(pg::Connection& c, const IdentityLinkEntry& link) {
+  // UNIQUE on both: a number linked to another person already refuses the record. As
+  // ON CONFLICT DO NOTHING and a count, not an error, so the transaction stays usable.
+  const std::string now = utcNowRfc3339();
+  const pg::Result r = c.run(
+      "INSERT INTO identity_links (bsn_ref, vnummer_ref, linked_utc, source_transaction) "
+      "VALUES ($1, $2, $3, $4) ON CONFLICT DO NOTHING",
+      {std::string_view(link.bsn_ref), std::string_view(link.vnummer_ref), std::string_view(now),
+       std::string_view(link.source_transaction_id)});
+  if (r.affected() != 1) throw std::runtime_error("one of the numbers is linked to another already");
+}
+
+void upsertAgreement(pg::Connection& c, const AgreementEntry& a) {
+  const std::string from = formatIsoDate(a.valid_from);
+  const std::string until = formatIsoDate(a.valid_until);
+  c.run("INSERT INTO agreements (id, party_id, purpose, gemeente_cbs, valid_from, valid_until, document_ref) "
+        "VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT (id) DO UPDATE SET party_id = excluded.party_id, "
+        "purpose = excluded.purpose, gemeente_cbs = excluded.gemeente_cbs, valid_from = excluded.valid_from, "
+        "valid_until = excluded.valid_until, document_ref = excluded.document_ref",
+        {std::string_view(a.id), std::string_view(a.party_id), std::string_view(a.purpose_id),
+         std::string_view(a.gemeente_cbs_code), std::string_view(from), std::string_view(until),
+         std::string_view(a.document_ref)});
+}
+
+std::uint64_t version(pg::Connection& c) {
+  return static_cast<std::uint64_t>(c.run("SELECT version FROM registry_version WHERE id = 1").integer(0, 0));
+}
+
+std::uint64_t raiseVersion(pg::Connection& c) {
+  return static_cast<std::uint64_t>(
+      c.run("UPDATE registry_version SET version = version + 1 WHERE id = 1 RETURNING version").integer(0, 0));
+}
+
+RegistrySnapshot::Contents load(pg::Connection& c) {
+  return pg::inTransaction(
+      c,
+      [&c] {
+        RegistrySnapshot::Contents contents;
+        contents.version = version(c);
+        const pg::Result koppelingen = c.run(
+            "SELECT subject_ref, gemeente_cbs, valid_from, COALESCE(valid_until, '') FROM koppeling ORDER BY id");
+        for (int i = 0; i < koppelingen.rows(); ++i) {
+          contents.koppelingen[std::string(koppelingen.text(i, 0))].push_back(
+              {std::string(koppelingen.text(i, 1)), std::string(koppelingen.text(i, 2)),
+               std::string(koppelingen.text(i, 3)), contents.next_order++});
+        }
+        const pg::Result agreements = c.run(
+            "SELECT id, party_id, purpose, gemeente_cbs, valid_from, valid_until, document_ref FROM agreements");
+        for (int i = 0; i < agreements.rows(); ++i) {
+          const auto from = parseIsoDate(agreements.text(i, 4));
+          const auto until = parseIsoDate(agreements.text(i, 5));
+          if (!from || !until) continue;  // unreadable: treated as absent, so rewritten
+          contents.agreements[std::string(agreements.text(i, 0))] = AgreementEntry{
+              std::string(agreements.text(i, 0)), std::string(agreements.text(i, 1)),
+              std::string(agreements.text(i, 2)), std::string(agreements.text(i, 3)), *from, *until,
+              std::string(agreements.text(i, 6))};
+        }
+        const pg::Result consents = c.run(std::string(kConsentColumns) + "ORDER BY position");
+        for (int i = 0; i < consents.rows(); ++i) {
+          ConsentEntry entry = consentFrom(consents, i);
+          contents.consents_of[entry.subject_ref].push_back(entry.id);
+          contents.consents[entry.id] = std::move(entry);
+        }
+        const pg::Result links = c.run("SELECT bsn_ref, vnummer_ref FROM identity_links");
+        for (int i = 0; i < links.rows(); ++i) {
+          contents.linked[std::string(links.text(i, 0))] = std::string(links.text(i, 1));
+          contents.linked[std::string(links.text(i, 1))] = std::string(links.text(i, 0));
+        }
+        return contents;
+      },
+      "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY");
+}
+
+}  // namespace pg_registry
+
+PgRegistryStore::PgRegistryStore(const std::string& dsn, const SubjectReferencer& referencer, PgExchangeLog& log)
+    : RegistryStore(referencer, log), log_(log), read_(dsn) {}
+
+const RegistrySnapshot& PgRegistryStore::current() const { return log_.currentRegistries(); }
+
+std::optional<std::string> PgRegistryStore::gemeenteOf(const SubjectKey& subject, const CivilDate& date) const {
+  return current().gemeenteOfReference(referencer_.reference(subject), date);
+}
+
+std::optional<std::string> PgRegistryStore::gemeenteOfReference(const std::string& ref, const CivilDate& date) const {
+  return current().gemeenteOfReference(ref, date);
+}
+
+IdentityRegistry::Link PgRegistryStore::linkOf(const std::string& bsn, const std::string& vnummer) const {
+  return current().linkOf(referencer_.reference({SubjectKey::Kind::kBsn, bsn}),
+                          referencer_.reference({SubjectKey::Kind::kVnummer, vnummer}));
+}
+
+std::optional<std::string> PgRegistryStore::findValid(std::string_view party_id, std::string_view purpose_id,
+                                                      std::string_view gemeente_cbs_code,
+                                                      const CivilDate& date) const {
+  return current().findAgreement(party_id, purpose_id, gemeente_cbs_code, date);
+}
+
+std::optional<std::string> PgRegistryStore::findActive(const SubjectKey& subject, std::string_view purpose_id,
+                                                       const Oin& recipient, const CivilDate& date) const {
+  return current().findConsent(referencer_.reference(subject), purpose_id, recipient.str(), date);
+}
+
+std::vector<ConsentEntry> PgRegistryStore::listConsentsByReference(const std::optional<std::string>& subject) const {
+  std::lock_guard lock(read_mutex_);
+  const pg::Result r =
+      subject ? pg::runReconnecting(read_,
+                                    std::string(kConsentColumns) +
+                                        "WHERE subject_key = $1 AND subject_ref = $2 ORDER BY granted, id",
+                                    {subjectKey(*subject), std::string_view(*subject)})
+              : pg::runReconnecting(read_, std::string(kConsentColumns) + "ORDER BY granted, id");
+  std::vector<ConsentEntry> out;
+  out.reserve(static_cast<std::size_t>(r.rows()));
+  for (int i = 0; i < r.rows(); ++i) out.push_back(consentFrom(r, i));
+  return out;
+}
+
+std::optional<ConsentEntry> PgRegistryStore::consent(const std::string& id) const { return current().consent(id); }
+
+std::optional<AgreementEntry> PgRegistryStore::agreement(const std::string& id) const {
+  return current().agreement(id);
+}
+
+}  // namespace ketenpoort

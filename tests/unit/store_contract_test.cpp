@@ -1,0 +1,463 @@
+// What every store keeps, on SQLite and on PostgreSQL alike: one chain of durable records
+// across restarts, appends from many threads, a refusing change that refuses alone, a
+// transaction id written once, audit pages of the organisation's own records, the
+// outbox's bodies, and registry changes logged with their record. Then what only several
+// nodes on one PostgreSQL database can show: a chain per node, one exchange for an id
+// pushed to two nodes at once, a registry change on one node holding on the other, and
+// the checks that keep a misconfigured node out.
+#include <gmock/gmock.h>
+
+#include <atomic>
+#include <future>
+#include <memory>
+#include <set>
+#include <thread>
+
+#include "gateway/gateway_store/gateway_store.hpp"
+#include "gateway/pg_store/pg_connection.hpp"
+#include "gateway/pg_store/pg_schema.hpp"
+#include "gateway/store/identifiers.hpp"
+#include "tests/support/postgres_database.hpp"
+#include "tests/support/temp_dir.hpp"
+
+namespace ketenpoort {
+namespace {
+
+using ::testing::HasSubstr;
+
+constexpr const char* kCoa = "00000001003214345000";
+constexpr const char* kGemeente = "00000001001172773000";
+constexpr const char* kSchool = "00000099000000000042";
+
+enum class Backend { kSqlite, kPostgresql };
+void PrintTo(Backend backend, std::ostream* out) { *out << (backend == Backend::kSqlite ? "SQLite" : "PostgreSQL"); }
+
+CivilDate day(const char* iso) { return *parseIsoDate(iso); }
+
+ExchangeRecord recordOf(const std::string& sender, const std::string& recipient,
+                        const std::string& transaction_id = newUuidV7()) {
+  ExchangeRecord r;
+  r.transaction_id = transaction_id;
+  r.trace_id = newTraceId();
+  r.time_utc = "2026-12-02T10:00:00.000Z";
+  r.flow = "coa.klantprofiel";
+  r.sender_oin = sender;
+  r.recipient_oin = recipient;
+  r.purpose = "inburgering";
+  r.outcome = ExchangeOutcome::kQueued;
+  r.fields_delivered = {"persoon.naam", "procedure.koppeling_datum"};
+  r.fields_withheld = {{"gezondheid.medisch", "special-category"}};
+  r.retention_until = "2031-12-02";
+  return r;
+}
+
+// The change a push writes with its record when it must be the first of its id.
+StoreChange firstOfItsId(const std::string& transaction_id) {
+  return [transaction_id](StoreTransaction& tx) {
+    if (tx.exchangeLogged(transaction_id)) throw TransactionKnown();
+  };
+}
+
+OutboxEntry entryFor(const std::string& transaction_id, DeliveryRoute route = DeliveryRoute::kEndpoint) {
+  OutboxEntry e;
+  e.transaction_id = transaction_id;
+  e.trace_id = newTraceId();
+  e.flow = "coa.klantprofiel";
+  e.sender_oin = kCoa;
+  e.recipient_party_id = "gemeente-0363";
+  e.recipient_oin = kGemeente;
+  e.route = route;
+  e.created_utc = "2026-12-02T10:00:00.000Z";
+  return e;
+}
+
+class StoreContractTest : public ::testing::TestWithParam<Backend> {
+ protected:
+  StoreContractTest() {
+    if (GetParam() == Backend::kPostgresql) database_ = std::make_unique<testing::PostgresDatabase>();
+  }
+
+  // The config of one node: the SQLite file, or node `node_id` of the shared database
+  // with its own key directory (the subject key copied from the first node, as an
+  // operator does).
+  GatewayConfig configOf(const std::string& node_id = "node-a") const {
+    GatewayConfig config;
+    config.checkpoint_every_records = 5;
+    if (!database_) {
+      config.storage_path = dir_.path() / "data" / "ketenpoort.db";
+      return config;
+    }
+    config.storage_backend = StorageBackend::kPostgresql;
+    config.storage_dsn = database_->dsn();
+    config.storage_node_id = node_id;
+    config.storage_key_dir = dir_.path() / node_id;
+    const auto first_key = dir_.path() / "node-a" / "subject.key";
+    if (node_id != "node-a" && std::filesystem::exists(first_key)) {
+      std::filesystem::create_directories(config.storage_key_dir);
+      std::filesystem::copy_file(first_key, config.storage_key_dir / "subject.key",
+                                 std::filesystem::copy_options::overwrite_existing);
+    }
+    return config;
+  }
+
+  std::unique_ptr<GatewayStore> open(const std::string& node_id = "node-a") const {
+    return std::make_unique<GatewayStore>(configOf(node_id));
+  }
+
+  static std::string queue(GatewayStore& store, const std::string& body,
+                           DeliveryRoute route = DeliveryRoute::kEndpoint) {
+    const OutboxEntry entry = entryFor(newUuidV7(), route);
+    const auto result = store.log().appendAndWait(
+        recordOf(kCoa, kGemeente, entry.transaction_id),
+        [entry, body](StoreTransaction& tx) { tx.enqueueDelivery(entry, body); });
+    EXPECT_TRUE(result.ok) << result.error;
+    return entry.transaction_id;
+  }
+
+  static bool waitFor(auto call) {
+    std::promise<bool> done;
+    call([&done](bool ok, const std::string&) { done.set_value(ok); });
+    return done.get_future().get();
+  }
+
+  testing::TempDir dir_;
+  std::unique_ptr<testing::PostgresDatabase> database_;
+};
+
+TEST_P(StoreContractTest, RecordsFormOneChainAcrossRestarts) {
+  std::vector<std::string> ids;
+  {
+    auto store = open();
+    for (int i = 1; i <= 3; ++i) {
+      ids.push_back(newUuidV7());
+      const AppendResult r = store->log().appendAndWait(recordOf(kCoa, kGemeente, ids.back()));
+      ASSERT_TRUE(r.ok) << r.error;
+      EXPECT_EQ(r.sequence, static_cast<std::uint64_t>(i));
+    }
+  }
+  auto store = open();
+  EXPECT_EQ(store->log().lastSequence(), 3u);
+  const AppendResult fourth = store->log().appendAndWait(recordOf(kCoa, kGemeente));
+  ASSERT_TRUE(fourth.ok) << fourth.error;
+  EXPECT_EQ(fourth.sequence, 4u);
+  for (const auto& id : ids) {
+    const auto found = store->log().findTransaction(id);
+    ASSERT_TRUE(found.has_value()) << id;
+    EXPECT_EQ(found->record.transaction_id, id);
+    EXPECT_EQ(found->record.fields_withheld.size(), 1u);
+    EXPECT_EQ(found->record.fields_withheld[0].reason, "special-category");
+    EXPECT_EQ(found->record.outcome, ExchangeOutcome::kQueued);
+  }
+  EXPECT_FALSE(store->log().findTransaction(newUuidV7()).has_value());
+}
+
+TEST_P(StoreContractTest, ConcurrentAppendsAreAllDurableAndNumberedOnce) {
+  auto store = open();
+  constexpr int kThreads = 8;
+  constexpr int kEach = 100;
+  std::mutex mutex;
+  std::set<std::uint64_t> sequences;
+  std::atomic<int> failed{0};
+  std::vector<std::thread> threads;
+  for (int t = 0; t < kThreads; ++t) {
+    threads.emplace_back([&] {
+      std::vector<std::future<AppendResult>> pending;
+      for (int i = 0; i < kEach; ++i) {
+        auto promise = std::make_shared<std::promise<AppendResult>>();
+        pending.push_back(promise->get_future());
+        store->log().append(recordOf(kCoa, kGemeente), [promise](const AppendResult& r) { promise->set_value(r); });
+      }
+      for (auto& p : pending) {
+        const AppendResult r = p.get();
+        if (!r.ok) ++failed;
+        std::lock_guard lock(mutex);
+        sequences.insert(r.sequence);
+      }
+    });
+  }
+  for (auto& t : threads) t.join();
+  EXPECT_EQ(failed.load(), 0);
+  ASSERT_EQ(sequences.size(), static_cast<std::size_t>(kThreads * kEach));
+  EXPECT_EQ(*sequences.begin(), 1u);
+  EXPECT_EQ(*sequences.rbegin(), static_cast<std::uint64_t>(kThreads * kEach));
+}
+
+TEST_P(StoreContractTest, AChangeThatRefusesInsideAGroupRefusesAlone) {
+  auto store = open();
+  std::vector<std::future<AppendResult>> results;
+  for (int i = 0; i < 20; ++i) {
+    auto promise = std::make_shared<std::promise<AppendResult>>();
+    results.push_back(promise->get_future());
+    StoreChange change;
+    if (i == 7) {
+      change = [](StoreTransaction& tx) {
+        tx.enqueueDelivery(entryFor(newUuidV7()), "<written-then-refused/>");
+        throw std::runtime_error("refused after writing");
+      };
+    } else {
+      const OutboxEntry entry = entryFor(newUuidV7());
+      change = [entry](StoreTransaction& tx) { tx.enqueueDelivery(entry, "<ok/>"); };
+    }
+    store->log().append(recordOf(kCoa, kGemeente), change,
+                        [promise](const AppendResult& r) { promise->set_value(r); });
+  }
+  for (int i = 0; i < 20; ++i) {
+    const AppendResult r = results[static_cast<std::size_t>(i)].get();
+    if (i == 7) {
+      EXPECT_FALSE(r.ok);
+      EXPECT_THAT(r.error, HasSubstr("refused after writing"));
+    } else {
+      EXPECT_TRUE(r.ok) << i << ": " << r.error;
+    }
+  }
+  EXPECT_EQ(store->outbox().count(DeliveryState::kPending), 19u);
+  EXPECT_EQ(store->log().lastSequence(), 19u);
+}
+
+TEST_P(StoreContractTest, ATransactionIdIsWrittenOnce) {
+  auto store = open();
+  const std::string id = newUuidV7();
+  const AppendResult first = store->log().appendAndWait(recordOf(kCoa, kGemeente, id), firstOfItsId(id));
+  ASSERT_TRUE(first.ok) << first.error;
+  const AppendResult again = store->log().appendAndWait(recordOf(kCoa, kGemeente, id), firstOfItsId(id));
+  EXPECT_FALSE(again.ok);
+  EXPECT_EQ(again.error, kTransactionKnown);
+  // An id a record carries without having claimed it (a query's record) counts too.
+  const std::string logged = newUuidV7();
+  ASSERT_TRUE(store->log().appendAndWait(recordOf(kCoa, kGemeente, logged)).ok);
+  EXPECT_FALSE(store->log().appendAndWait(recordOf(kCoa, kGemeente, logged), firstOfItsId(logged)).ok);
+}
+
+TEST_P(StoreContractTest, AuditPagesHoldOnlyTheOrganisationsOwnRecordsInOrder) {
+  auto store = open();
+  for (int i = 0; i < 5; ++i) {
+    ASSERT_TRUE(store->log().appendAndWait(recordOf(kCoa, kGemeente)).ok);
+    ASSERT_TRUE(store->log().appendAndWait(recordOf(kSchool, kGemeente)).ok);
+    ASSERT_TRUE(store->log().appendAndWait(recordOf(kGemeente, kCoa)).ok);
+  }
+  ExchangeQuery query;
+  query.organisation_oin = kCoa;
+  query.limit = 4;
+  std::vector<LoggedExchange> all;
+  for (;;) {
+    const auto page = store->log().findExchanges(query);
+    for (const auto& e : page) all.push_back(e);
+    if (page.size() < query.limit) break;
+    query.after_sequence = page.back().sequence;
+  }
+  ASSERT_EQ(all.size(), 10u);
+  for (std::size_t i = 0; i < all.size(); ++i) {
+    EXPECT_TRUE(all[i].record.sender_oin == kCoa || all[i].record.recipient_oin == kCoa);
+    if (i > 0) {
+      EXPECT_LT(all[i - 1].sequence, all[i].sequence);
+    }
+  }
+  query.after_sequence.reset();
+  query.limit = 0;
+  query.party_oin = kSchool;
+  EXPECT_TRUE(store->log().findExchanges(query).empty());  // the school's records are not COA's
+}
+
+TEST_P(StoreContractTest, ABodyExistsExactlyWhileItsEntryWaits) {
+  auto store = open();
+  OutboxStore& outbox = store->outbox();
+  const std::string delivered = queue(*store, "<a/>");
+  const std::string dead = queue(*store, "<b>\x01\xff binary</b>");
+  const std::string retried = queue(*store, "<c/>");
+  const std::string postbus = queue(*store, "<d/>", DeliveryRoute::kPostbus);
+  EXPECT_EQ(outbox.body(dead), std::string("<b>\x01\xff binary</b>"));
+  EXPECT_EQ(outbox.due(std::numeric_limits<std::int64_t>::max(), 10).size(), 3u);
+
+  EXPECT_TRUE(waitFor([&](auto d) { outbox.markDelivered(delivered, d); }));
+  EXPECT_TRUE(waitFor([&](auto d) { outbox.recordFailure(dead, "503", std::nullopt, d); }));
+  EXPECT_TRUE(waitFor([&](auto d) { outbox.recordFailure(retried, "503", 1, d); }));
+  EXPECT_FALSE(outbox.acknowledge("gemeente-0518", postbus));  // another party's entry
+  EXPECT_TRUE(outbox.acknowledge("gemeente-0363", postbus));
+
+  EXPECT_FALSE(outbox.body(delivered).has_value());
+  EXPECT_FALSE(outbox.body(dead).has_value());
+  EXPECT_FALSE(outbox.body(postbus).has_value());
+  EXPECT_EQ(outbox.body(retried), "<c/>");
+  EXPECT_EQ(outbox.find(delivered)->state, DeliveryState::kDelivered);
+  EXPECT_EQ(outbox.find(dead)->state, DeliveryState::kDeadLetter);
+  EXPECT_EQ(outbox.find(retried)->attempts, 1u);
+  EXPECT_EQ(outbox.count(DeliveryState::kDelivered), 2u);
+  EXPECT_EQ(outbox.count(DeliveryState::kDeadLetter), 1u);
+  DeliveryQuery query;
+  query.organisation_oin = kSchool;
+  EXPECT_TRUE(outbox.list(query).empty());
+  query.organisation_oin = kGemeente;
+  query.state = DeliveryState::kDelivered;
+  EXPECT_EQ(outbox.list(query).size(), 2u);
+}
+
+TEST_P(StoreContractTest, AQueuedBodyIsNeverOverwritten) {
+  auto store = open();
+  const std::string id = queue(*store, "<first/>");
+  const AppendResult again = store->log().appendAndWait(
+      recordOf(kCoa, kGemeente), [id](StoreTransaction& tx) { tx.enqueueDelivery(entryFor(id), "<second/>"); });
+  EXPECT_FALSE(again.ok);
+  EXPECT_EQ(store->outbox().body(id), "<first/>");
+}
+
+TEST_P(StoreContractTest, ConsentHoldsFromGrantUntilWithdrawalAndBothAreLogged) {
+  auto store = open();
+  RegistryStore& registries = store->registries();
+  const SubjectKey person{SubjectKey::Kind::kBsn, "111222333"};
+  const Oin school = *Oin::parse(kSchool);
+  const auto granted = registries.grantConsent({person, "inburgering", school, "doc-1", day("2026-01-01"), {}});
+  ASSERT_TRUE(granted.ok) << granted.error;
+  EXPECT_EQ(registries.findActive(person, "inburgering", school, day("2026-06-01")), granted.id);
+  const auto withdrawn = registries.withdrawConsent(granted.id, day("2026-07-01"));
+  ASSERT_TRUE(withdrawn.ok) << withdrawn.error;
+  EXPECT_FALSE(registries.findActive(person, "inburgering", school, day("2026-08-01")).has_value());
+  EXPECT_FALSE(registries.withdrawConsent(granted.id, day("2026-07-02")).ok);
+  EXPECT_EQ(registries.listConsents(person).size(), 1u);
+  EXPECT_EQ(registries.consent(granted.id)->withdrawn, "2026-07-01");
+  // Reopened, the registries are read back from the database.
+  store.reset();
+  store = open();
+  EXPECT_EQ(store->registries().consent(granted.id)->withdrawn, "2026-07-01");
+  EXPECT_EQ(store->log().lastSequence(), 2u);
+}
+
+INSTANTIATE_TEST_SUITE_P(Backends, StoreContractTest, ::testing::Values(Backend::kSqlite, Backend::kPostgresql),
+                         [](const auto& info) { return info.param == Backend::kSqlite ? "Sqlite" : "PostgreSql"; });
+
+// --- several nodes on one PostgreSQL database ---
+
+class PostgresNodesTest : public ::testing::Test {
+ protected:
+  GatewayConfig nodeConfig(const std::string& node_id) const {
+    GatewayConfig config;
+    config.storage_backend = StorageBackend::kPostgresql;
+    config.storage_dsn = database_.dsn();
+    config.storage_node_id = node_id;
+    config.storage_key_dir = dir_.path() / node_id;
+    std::filesystem::create_directories(config.storage_key_dir);
+    const auto first_key = dir_.path() / "node-a" / "subject.key";
+    if (node_id != "node-a" && std::filesystem::exists(first_key)) {
+      std::filesystem::copy_file(first_key, config.storage_key_dir / "subject.key",
+                                 std::filesystem::copy_options::overwrite_existing);
+    }
+    return config;
+  }
+
+  testing::TempDir dir_;
+  testing::PostgresDatabase database_;
+};
+
+TEST_F(PostgresNodesTest, EachNodeKeepsItsOwnChainAndPositionsOrderThemAll) {
+  GatewayStore a(nodeConfig("node-a"));
+  GatewayStore b(nodeConfig("node-b"));
+  for (int i = 1; i <= 3; ++i) {
+    EXPECT_EQ(a.log().appendAndWait(recordOf(kCoa, kGemeente)).sequence, static_cast<std::uint64_t>(i));
+    EXPECT_EQ(b.log().appendAndWait(recordOf(kCoa, kGemeente)).sequence, static_cast<std::uint64_t>(i));
+  }
+  ExchangeQuery query;
+  query.organisation_oin = kCoa;
+  const auto all = a.log().findExchanges(query);
+  ASSERT_EQ(all.size(), 6u);
+  for (std::size_t i = 1; i < all.size(); ++i) EXPECT_LT(all[i - 1].sequence, all[i].sequence);
+  pg::Connection c(database_.dsn());
+  EXPECT_EQ(c.run("SELECT COUNT(DISTINCT node_id) FROM log_heads").integer(0, 0), 2);
+}
+
+TEST_F(PostgresNodesTest, TheSameTransactionIdPushedToTwoNodesAtOnceIsOneExchange) {
+  GatewayStore a(nodeConfig("node-a"));
+  GatewayStore b(nodeConfig("node-b"));
+  constexpr int kIds = 50;
+  std::vector<std::string> ids;
+  for (int i = 0; i < kIds; ++i) ids.push_back(newUuidV7());
+  std::atomic<int> accepted{0};
+  const auto push = [&](GatewayStore& node) {
+    std::vector<std::future<AppendResult>> results;
+    for (const auto& id : ids) {
+      auto promise = std::make_shared<std::promise<AppendResult>>();
+      results.push_back(promise->get_future());
+      const OutboxEntry entry = entryFor(id);
+      node.log().append(
+          recordOf(kCoa, kGemeente, id),
+          [id, entry](StoreTransaction& tx) {
+            if (tx.exchangeLogged(id)) throw TransactionKnown();
+            tx.enqueueDelivery(entry, "<body/>");
+          },
+          [promise](const AppendResult& r) { promise->set_value(r); });
+    }
+    for (auto& r : results) {
+      const AppendResult result = r.get();
+      if (result.ok) {
+        ++accepted;
+      } else {
+        EXPECT_EQ(result.error, kTransactionKnown);
+      }
+    }
+  };
+  std::thread on_a([&] { push(a); });
+  std::thread on_b([&] { push(b); });
+  on_a.join();
+  on_b.join();
+  EXPECT_EQ(accepted.load(), kIds);
+  EXPECT_EQ(a.outbox().count(DeliveryState::kPending), static_cast<std::uint64_t>(kIds));
+  pg::Connection c(database_.dsn());
+  EXPECT_EQ(c.run("SELECT COUNT(*) FROM exchange_log").integer(0, 0), kIds);
+}
+
+TEST_F(PostgresNodesTest, ARegistryChangeOnOneNodeHoldsOnTheOther) {
+  GatewayStore a(nodeConfig("node-a"));
+  GatewayStore b(nodeConfig("node-b"));
+  const SubjectKey person{SubjectKey::Kind::kBsn, "111222333"};
+  const Oin school = *Oin::parse(kSchool);
+  const auto granted = a.registries().grantConsent({person, "inburgering", school, "doc-1", day("2026-01-01"), {}});
+  ASSERT_TRUE(granted.ok) << granted.error;
+  // Node b has pushed nothing since: its watcher hears of the change.
+  EXPECT_TRUE(testing::waitUntil(
+      [&] { return b.registries().findActive(person, "inburgering", school, day("2026-06-01")).has_value(); }));
+  ASSERT_TRUE(b.registries().withdrawConsent(granted.id, day("2026-07-01")).ok);
+  EXPECT_TRUE(testing::waitUntil(
+      [&] { return !a.registries().findActive(person, "inburgering", school, day("2026-08-01")).has_value(); }));
+  // Node a's next write sees b's change too, without the watcher: versions are compared.
+  EXPECT_FALSE(a.registries().withdrawConsent(granted.id, day("2026-07-02")).ok);
+}
+
+TEST_F(PostgresNodesTest, ANodeIdTakenByAnotherKeyIsRefused) {
+  { GatewayStore a(nodeConfig("node-a")); }
+  GatewayConfig impostor = nodeConfig("node-a");
+  impostor.storage_key_dir = dir_.path() / "elsewhere";
+  std::filesystem::create_directories(impostor.storage_key_dir);
+  std::filesystem::copy_file(dir_.path() / "node-a" / "subject.key", impostor.storage_key_dir / "subject.key");
+  EXPECT_THAT([&] { GatewayStore s(impostor); }, ::testing::ThrowsMessage<std::runtime_error>(
+                                                     HasSubstr("registered with another signing key")));
+}
+
+TEST_F(PostgresNodesTest, ANodeWithAnotherSubjectKeyIsRefused) {
+  { GatewayStore a(nodeConfig("node-a")); }
+  GatewayConfig other = nodeConfig("node-b");
+  std::filesystem::remove(other.storage_key_dir / "subject.key");  // a fresh key is made
+  EXPECT_THAT([&] { GatewayStore s(other); },
+              ::testing::ThrowsMessage<std::runtime_error>(HasSubstr("subject key")));
+}
+
+TEST(PostgresSchemaTest, ANodeRefusesADatabaseNotAtItsSchemaVersion) {
+  testing::TempDir dir;
+  testing::PostgresDatabase empty(/*migrated=*/false);
+  GatewayConfig config;
+  config.storage_backend = StorageBackend::kPostgresql;
+  config.storage_dsn = empty.dsn();
+  config.storage_node_id = "node-a";
+  config.storage_key_dir = dir.path();
+  EXPECT_THAT([&] { GatewayStore s(config); },
+              ::testing::ThrowsMessage<std::runtime_error>(HasSubstr("ketenpoort db migrate")));
+  EXPECT_EQ(migrateStore(config), 1);
+  EXPECT_EQ(migrateStore(config), 0);  // twice is harmless
+  { GatewayStore s(config); }
+  pg::Connection c(empty.dsn());
+  c.run("INSERT INTO ketenpoort_schema (version, description, applied_utc) VALUES ($1, 'from the future', '')",
+        {std::int64_t{pg::kSchemaVersion + 1}});
+  EXPECT_THAT([&] { GatewayStore s(config); },
+              ::testing::ThrowsMessage<std::runtime_error>(HasSubstr("newer than this gateway")));
+  EXPECT_THROW(migrateStore(config), std::runtime_error);
+}
+
+}  // namespace
+}  // namespace ketenpoort
