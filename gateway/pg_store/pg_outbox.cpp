@@ -12,37 +12,14 @@ using pg::Param;
 
 namespace {
 
-constexpr const char* kOutboxColumns =
-    "SELECT transaction_id, trace_id, flow, purpose, legal_basis, sender_oin, recipient_party_id, "
-    "recipient_oin, route, state, created_utc, attempts, next_attempt_ms, last_error, finished_utc, "
-    "subject_ref, consent_id, agreement_id, koppeling_cbs FROM outbox ";
-
 void eraseBody(pg::Connection& c, const std::string& transaction_id) {
   c.run("DELETE FROM outbox_bodies WHERE transaction_id = $1", {std::string_view(transaction_id)});
 }
 
-OutboxEntry entryFrom(const pg::Result& r, int i) {
-  OutboxEntry e;
-  e.transaction_id = r.text(i, 0);
-  e.trace_id = r.text(i, 1);
-  e.flow = r.text(i, 2);
-  e.purpose = r.text(i, 3);
-  e.legal_basis = r.text(i, 4);
-  e.sender_oin = r.text(i, 5);
-  e.recipient_party_id = r.text(i, 6);
-  e.recipient_oin = r.text(i, 7);
-  e.route = r.text(i, 8) == "postbus" ? DeliveryRoute::kPostbus : DeliveryRoute::kEndpoint;
-  e.state = parseDeliveryState(r.text(i, 9)).value_or(DeliveryState::kPending);
-  e.created_utc = r.text(i, 10);
-  e.attempts = static_cast<std::uint32_t>(r.integer(i, 11));
-  e.next_attempt_ms = r.integer(i, 12);
-  e.last_error = r.text(i, 13);
-  e.finished_utc = r.text(i, 14);
-  e.subject_ref = r.text(i, 15);
-  e.consent_id = r.text(i, 16);
-  e.agreement_id = r.text(i, 17);
-  e.koppeling_cbs = r.text(i, 18);
-  return e;
+OutboxEntry entryFrom(const pg::Result& r, int row) {
+  std::array<std::string_view, kOutboxColumns.size()> columns;
+  for (std::size_t c = 0; c < columns.size(); ++c) columns[c] = r.text(row, static_cast<int>(c));
+  return outboxEntryFromColumnTexts(columns);
 }
 
 }  // namespace
@@ -89,7 +66,7 @@ void withdraw(pg::Connection& c, const std::string& transaction_id, const std::s
 PgOutboxStore::PgOutboxStore(const std::string& dsn, PgExchangeLog& writer) : writer_(writer), read_(dsn) {}
 
 std::vector<OutboxEntry> PgOutboxStore::select(const std::string& where, const std::vector<Param>& args) {
-  const pg::Result r = pg::runReconnecting(read_, std::string(kOutboxColumns) + where, args);
+  const pg::Result r = pg::runReconnecting(read_, selectOutboxColumns() + where, args);
   std::vector<OutboxEntry> out;
   out.reserve(static_cast<std::size_t>(r.rows()));
   for (int i = 0; i < r.rows(); ++i) out.push_back(entryFrom(r, i));

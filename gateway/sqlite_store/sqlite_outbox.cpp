@@ -56,11 +56,6 @@ CREATE TABLE IF NOT EXISTS outbox_bodies (
 );
 )sql";
 
-constexpr const char* kOutboxColumns =
-    "SELECT transaction_id, trace_id, flow, purpose, legal_basis, sender_oin, "
-    "recipient_party_id, recipient_oin, route, state, created_utc, attempts, next_attempt_ms, "
-    "last_error, finished_utc, subject_ref, consent_id, agreement_id, koppeling_cbs FROM outbox ";
-
 constexpr int kReadWrite = SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX;
 constexpr int kBusyTimeoutMs = 5000;
 
@@ -170,30 +165,12 @@ SqliteOutboxStore::~SqliteOutboxStore() { closeDatabase(db_); }
 std::vector<OutboxEntry> SqliteOutboxStore::select(const std::string& where,
                                                    const std::vector<std::string>& args) {
   std::vector<OutboxEntry> out;
-  Statement q(db_, std::string(kOutboxColumns) + where);
+  Statement q(db_, selectOutboxColumns() + where);
   for (std::size_t i = 0; i < args.size(); ++i) q.bindText(static_cast<int>(i + 1), args[i]);
+  std::array<std::string_view, kOutboxColumns.size()> columns;
   while (q.step()) {
-    OutboxEntry e;
-    e.transaction_id = q.text(0);
-    e.trace_id = q.text(1);
-    e.flow = q.text(2);
-    e.purpose = q.text(3);
-    e.legal_basis = q.text(4);
-    e.sender_oin = q.text(5);
-    e.recipient_party_id = q.text(6);
-    e.recipient_oin = q.text(7);
-    e.route = q.text(8) == "postbus" ? DeliveryRoute::kPostbus : DeliveryRoute::kEndpoint;
-    e.state = parseDeliveryState(q.text(9)).value_or(DeliveryState::kPending);
-    e.created_utc = q.text(10);
-    e.attempts = static_cast<std::uint32_t>(q.integer(11));
-    e.next_attempt_ms = q.integer(12);
-    e.last_error = q.text(13);
-    e.finished_utc = q.text(14);
-    e.subject_ref = q.text(15);
-    e.consent_id = q.text(16);
-    e.agreement_id = q.text(17);
-    e.koppeling_cbs = q.text(18);
-    out.push_back(std::move(e));
+    for (std::size_t c = 0; c < columns.size(); ++c) columns[c] = q.text(static_cast<int>(c));
+    out.push_back(outboxEntryFromColumnTexts(columns));
   }
   return out;
 }

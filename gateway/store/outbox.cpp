@@ -1,5 +1,8 @@
 #include "gateway/store/outbox.hpp"
 
+#include <charconv>
+#include <stdexcept>
+
 namespace ketenpoort {
 
 std::string_view toString(DeliveryState state) {
@@ -23,6 +26,50 @@ std::optional<DeliveryState> parseDeliveryState(std::string_view text) {
     if (toString(s) == text) return s;
   }
   return std::nullopt;
+}
+
+namespace {
+std::int64_t number(std::string_view text) {
+  std::int64_t value = 0;
+  const auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), value);
+  if (ec != std::errc() || end != text.data() + text.size()) {
+    throw std::runtime_error("an outbox number column holds something else");
+  }
+  return value;
+}
+}  // namespace
+
+OutboxEntry outboxEntryFromColumnTexts(const std::array<std::string_view, kOutboxColumns.size()>& c) {
+  OutboxEntry e;
+  e.transaction_id = c[0];
+  e.trace_id = c[1];
+  e.flow = c[2];
+  e.purpose = c[3];
+  e.legal_basis = c[4];
+  e.sender_oin = c[5];
+  e.recipient_party_id = c[6];
+  e.recipient_oin = c[7];
+  e.route = c[8] == "postbus" ? DeliveryRoute::kPostbus : DeliveryRoute::kEndpoint;
+  e.state = parseDeliveryState(c[9]).value_or(DeliveryState::kPending);
+  e.created_utc = c[10];
+  e.attempts = static_cast<std::uint32_t>(number(c[11]));
+  e.next_attempt_ms = number(c[12]);
+  e.last_error = c[13];
+  e.finished_utc = c[14];
+  e.subject_ref = c[15];
+  e.consent_id = c[16];
+  e.agreement_id = c[17];
+  e.koppeling_cbs = c[18];
+  return e;
+}
+
+std::string selectOutboxColumns() {
+  std::string sql = "SELECT ";
+  for (std::size_t i = 0; i < kOutboxColumns.size(); ++i) {
+    if (i > 0) sql += ", ";
+    sql += kOutboxColumns[i];
+  }
+  return sql + " FROM outbox ";
 }
 
 std::vector<std::string> DeliveryQuery::describe() const {

@@ -1,5 +1,6 @@
 #pragma once
 
+#include <array>
 #include <chrono>
 #include <cstdint>
 #include <functional>
@@ -52,6 +53,18 @@ struct OutboxEntry {
   std::string agreement_id;  // "" when no agreement was needed
   std::string koppeling_cbs; // the gemeente the person had to be gekoppeld to, or ""
 };
+
+// The outbox table's columns as every store reads them back, in this order, and the entry
+// their texts describe (integers as decimal text). Throws std::runtime_error when a
+// number column is not one.
+inline constexpr std::array<std::string_view, 19> kOutboxColumns{
+    "transaction_id", "trace_id",    "flow",       "purpose",     "legal_basis",   "sender_oin",
+    "recipient_party_id", "recipient_oin", "route", "state",      "created_utc",   "attempts",
+    "next_attempt_ms", "last_error",  "finished_utc", "subject_ref", "consent_id", "agreement_id",
+    "koppeling_cbs"};
+OutboxEntry outboxEntryFromColumnTexts(const std::array<std::string_view, kOutboxColumns.size()>& columns);
+// "SELECT <the columns> FROM outbox " for a store's queries.
+std::string selectOutboxColumns();
 
 // What a privacy officer asks of the outbox (`ketenpoort audit deliveries`). The
 // organisation scopes every answer: only entries it sent or is to receive.
