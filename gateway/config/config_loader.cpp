@@ -93,15 +93,19 @@ class ConfigReader {
     if (auto outbox = xml_.single(root, "outbox", false)) {
       xml_.checkElement(outbox, {},
                         {"workers", "max-attempts", "initial-backoff-ms", "max-backoff-ms",
-                         "delivery-timeout-ms"},
+                         "delivery-timeout-ms", "lease-ms"},
                         {});
       xml_.readNumber<unsigned>(outbox, "workers", 1, 256, config.outbox.workers);
       xml_.readNumber<std::uint32_t>(outbox, "max-attempts", 1, 1000, config.outbox.max_attempts);
       readMillis(outbox, "initial-backoff-ms", config.outbox.initial_backoff);
       readMillis(outbox, "max-backoff-ms", config.outbox.max_backoff);
       readMillis(outbox, "delivery-timeout-ms", config.outbox.delivery_timeout);
+      readMillis(outbox, "lease-ms", config.outbox.lease);
       if (config.outbox.max_backoff < config.outbox.initial_backoff) {
         xml_.problem(outbox, "max-backoff-ms must not be below initial-backoff-ms");
+      }
+      if (config.outbox.lease < 2 * config.outbox.delivery_timeout) {
+        xml_.problem(outbox, "lease-ms must be at least twice delivery-timeout-ms");
       }
     }
     if (auto queries = xml_.single(root, "queries", false)) {

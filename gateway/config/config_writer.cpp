@@ -99,6 +99,7 @@ std::string renderGatewayConfigXml(const GatewayConfig& config,
   outbox.append_attribute("max-backoff-ms") = static_cast<long long>(config.outbox.max_backoff.count());
   outbox.append_attribute("delivery-timeout-ms") =
       static_cast<long long>(config.outbox.delivery_timeout.count());
+  outbox.append_attribute("lease-ms") = static_cast<long long>(config.outbox.lease.count());
 
   auto parties = root.append_child("parties");
   for (const Party& p : config.parties) {

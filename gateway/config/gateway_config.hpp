@@ -66,6 +66,9 @@ struct OutboxSettings {
   std::chrono::milliseconds initial_backoff{1'000};
   std::chrono::milliseconds max_backoff{300'000};
   std::chrono::milliseconds delivery_timeout{10'000};
+  // Several nodes (PostgreSQL): how long a node holds an entry it took to deliver. Another
+  // node takes it only after this, so it must exceed delivery-timeout-ms with room to spare.
+  std::chrono::milliseconds lease{60'000};
 };
 
 // Questions the gateway puts to source systems (DUO) for a query flow.

@@ -62,6 +62,11 @@ void DeliveryWorker::wakeReader() {
 
 void DeliveryWorker::submit(OutboxEntry entry, std::shared_ptr<const std::string> body) {
   if (entry.route != DeliveryRoute::kEndpoint) return;
+  // A store that several nodes share leased the new entry to this node when it queued it,
+  // until its first attempt's time plus the lease.
+  if (const auto lease = outbox_.leaseDuration(); lease.count() > 0 && entry.lease.until_ms == 0) {
+    entry.lease.until_ms = entry.next_attempt_ms + lease.count();
+  }
   bool left_in_outbox = false;
   {
     std::lock_guard lock(mutex_);
@@ -185,6 +190,14 @@ void DeliveryWorker::settle(const std::string& transaction_id) {
 
 void DeliveryWorker::attempt(const Due& due) {
   const OutboxEntry& entry = due.entry;
+  // An attempt must end within the lease: after it, another node may take the entry and
+  // deliver it too. One that waited in memory too long is left for the next take.
+  if (entry.lease.until_ms != 0 &&
+      clock_.nowMs() + config_.outbox.delivery_timeout.count() >= entry.lease.until_ms) {
+    logWarn("delivery-lease-ended", {{"transaction", entry.transaction_id}});
+    release(entry.transaction_id);
+    return;
+  }
   if (basis_) {
     std::optional<std::string> which;
     try {
@@ -251,7 +264,7 @@ void DeliveryWorker::finish(const OutboxEntry& entry, const DeliveryAttempt& att
   try {
     if (attempt.delivered) {
       metrics_.delivery_attempts.inc({"delivered"});
-      outbox_.markDelivered(id, settled("delivered"));
+      outbox_.markDelivered(entry, settled("delivered"));
       return;
     }
     const std::uint32_t failed = entry.attempts + 1;
@@ -261,7 +274,7 @@ void DeliveryWorker::finish(const OutboxEntry& entry, const DeliveryAttempt& att
                                         {"recipient", entry.recipient_party_id},
                                         {"attempts", failed},
                                         {"error", attempt.error}});
-      outbox_.recordFailure(id, attempt.error, std::nullopt, settled("dead-letter"));
+      outbox_.recordFailure(entry, attempt.error, std::nullopt, settled("dead-letter"));
       return;
     }
     std::chrono::milliseconds delay;
@@ -275,7 +288,7 @@ void DeliveryWorker::finish(const OutboxEntry& entry, const DeliveryAttempt& att
                                {"attempt", failed},
                                {"retry_in_ms", delay.count()},
                                {"error", attempt.error}});
-    outbox_.recordFailure(id, attempt.error, clock_.nowMs() + delay.count(), settled("retry"));
+    outbox_.recordFailure(entry, attempt.error, clock_.nowMs() + delay.count(), settled("retry"));
   } catch (const std::exception& e) {
     // The store failed under us before the outcome was handed over: the entry stays due
     // and is tried again.

@@ -32,6 +32,7 @@ PgLogOptions pgLogOptionsFor(const GatewayConfig& config) {
   options.checkpoint_every_records = config.checkpoint_every_records;
   options.checkpoint_every = config.checkpoint_every;
   options.lock_timeout = config.storage_busy_timeout;
+  options.outbox_lease = config.outbox.lease;
   return options;
 }
 
@@ -43,7 +44,7 @@ GatewayStore::GatewayStore(const GatewayConfig& config)
     auto log = std::make_unique<PgExchangeLog>(pgLogOptionsFor(config));
     log->requireSubjectKey(referencer_.fingerprint());
     registries_ = std::make_unique<PgRegistryStore>(config.storage_dsn, referencer_, *log);
-    outbox_ = std::make_unique<PgOutboxStore>(config.storage_dsn, *log);
+    outbox_ = std::make_unique<PgOutboxStore>(config.storage_dsn, *log, config.outbox.lease);
     log_ = std::move(log);
     return;
   }

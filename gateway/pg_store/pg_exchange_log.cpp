@@ -47,9 +47,14 @@ void prepareSession(pg::Connection& c, std::chrono::milliseconds lock_timeout) {
 // The writes a record's change may do, on the writer's connection inside its transaction.
 class PgTransaction final : public StoreTransaction {
  public:
-  PgTransaction(pg::Connection& c, const std::string& node_id, std::vector<RegistrySnapshot::Change>& changes,
+  PgTransaction(pg::Connection& c, const PgLogOptions& options, std::vector<RegistrySnapshot::Change>& changes,
                 std::uint64_t& registry_version, std::size_t& registry_raises)
-      : c_(c), node_id_(node_id), changes_(changes), version_(registry_version), raises_(registry_raises) {}
+      : c_(c),
+        node_id_(options.node_id),
+        lease_(options.outbox_lease),
+        changes_(changes),
+        version_(registry_version),
+        raises_(registry_raises) {}
 
   bool exchangeLogged(const std::string& transaction_id) override {
     // The claim waits for another node's uncommitted claim of the same id and then
@@ -81,7 +86,9 @@ class PgTransaction final : public StoreTransaction {
     pg_registry::linkIdentities(c_, l);
     changed(RegistrySnapshot::identitiesLinked(l));
   }
-  void enqueueDelivery(const OutboxEntry& e, std::string_view body) override { pg_outbox::enqueue(c_, e, body); }
+  void enqueueDelivery(const OutboxEntry& e, std::string_view body) override {
+    pg_outbox::enqueue(c_, e, body, node_id_, lease_);
+  }
   void withdrawDelivery(const std::string& id, const std::string& reason) override {
     pg_outbox::withdraw(c_, id, reason);
   }
@@ -95,6 +102,7 @@ class PgTransaction final : public StoreTransaction {
 
   pg::Connection& c_;
   const std::string& node_id_;
+  std::chrono::milliseconds lease_;
   std::vector<RegistrySnapshot::Change>& changes_;
   std::uint64_t& version_;
   std::size_t& raises_;
@@ -214,7 +222,7 @@ void PgExchangeLog::writeGroup(Group& g, bool per_item_savepoints) {
       if (p.write) {
         p.write(c);
       } else {
-        PgTransaction transaction(c, options_.node_id, item_changes, item_version, item_raises);
+        PgTransaction transaction(c, options_, item_changes, item_version, item_raises);
         p.change(transaction);
       }
       if (per_item_savepoints) c.execute("RELEASE SAVEPOINT change");

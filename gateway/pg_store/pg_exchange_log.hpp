@@ -30,6 +30,8 @@ struct PgLogOptions {
   std::chrono::milliseconds lock_timeout{5'000};
   std::size_t max_batch = 8'192;
   std::size_t max_queue = 100'000;
+  // How long a node holds an outbox entry it queued or took (outbox/@lease-ms).
+  std::chrono::milliseconds outbox_lease{60'000};
 };
 
 // The exchange log in PostgreSQL, one of several nodes sharing a database (ADR 0016).

@@ -1,6 +1,8 @@
 #include "gateway/pg_store/pg_outbox.hpp"
 
+#include <algorithm>
 #include <future>
+#include <limits>
 #include <memory>
 
 #include "gateway/calendar/civil_date.hpp"
@@ -16,31 +18,45 @@ void eraseBody(pg::Connection& c, const std::string& transaction_id) {
   c.run("DELETE FROM outbox_bodies WHERE transaction_id = $1", {std::string_view(transaction_id)});
 }
 
+// Where the lease's until and fence follow the shared columns in due()'s answer.
+constexpr int kLeaseColumn = static_cast<int>(kOutboxColumns.size());
+
+// The shared columns and then the lease's, as every read here selects them.
 OutboxEntry entryFrom(const pg::Result& r, int row) {
   std::array<std::string_view, kOutboxColumns.size()> columns;
   for (std::size_t c = 0; c < columns.size(); ++c) columns[c] = r.text(row, static_cast<int>(c));
-  return outboxEntryFromColumnTexts(columns);
+  OutboxEntry entry = outboxEntryFromColumnTexts(columns);
+  entry.lease = {r.integer(row, kLeaseColumn), r.integer(row, kLeaseColumn + 1)};
+  return entry;
+}
+
+std::string columnList(const std::string& prefix) {
+  std::string list;
+  for (const auto column : kOutboxColumns) list += prefix + std::string(column) + ", ";
+  return list + prefix + "lease_until_ms, " + prefix + "lease_fence";
 }
 
 }  // namespace
 
 namespace pg_outbox {
 
-void enqueue(pg::Connection& c, const OutboxEntry& e, std::string_view body) {
+void enqueue(pg::Connection& c, const OutboxEntry& e, std::string_view body, const std::string& node_id,
+             std::chrono::milliseconds lease) {
   const std::string_view route = toString(e.route);
   const std::string_view state =
       toString(e.route == DeliveryRoute::kPostbus ? DeliveryState::kPostbus : DeliveryState::kPending);
   const pg::Result inserted = c.run(
       "INSERT INTO outbox (transaction_id, trace_id, flow, purpose, legal_basis, sender_oin, recipient_party_id, "
       "recipient_oin, route, state, created_utc, attempts, next_attempt_ms, last_error, finished_utc, "
-      "subject_ref, consent_id, agreement_id, koppeling_cbs) VALUES "
-      "($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, 0, $12, '', '', $13, $14, $15, $16) "
+      "subject_ref, consent_id, agreement_id, koppeling_cbs, lease_node, lease_until_ms, lease_fence) VALUES "
+      "($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, 0, $12, '', '', $13, $14, $15, $16, $17, $18, 0) "
       "ON CONFLICT (transaction_id) DO NOTHING",
       {std::string_view(e.transaction_id), std::string_view(e.trace_id), std::string_view(e.flow),
        std::string_view(e.purpose), std::string_view(e.legal_basis), std::string_view(e.sender_oin),
        std::string_view(e.recipient_party_id), std::string_view(e.recipient_oin), route, state,
        std::string_view(e.created_utc), e.next_attempt_ms, std::string_view(e.subject_ref),
-       std::string_view(e.consent_id), std::string_view(e.agreement_id), std::string_view(e.koppeling_cbs)});
+       std::string_view(e.consent_id), std::string_view(e.agreement_id), std::string_view(e.koppeling_cbs),
+       std::string_view(node_id), e.next_attempt_ms + lease.count()});
   if (inserted.affected() != 1) throw std::runtime_error("transaction " + e.transaction_id + " is queued already");
   // Never overwrites: a body belongs to the exchange that wrote it first.
   const pg::Result kept = c.run(
@@ -63,10 +79,12 @@ void withdraw(pg::Connection& c, const std::string& transaction_id, const std::s
 
 }  // namespace pg_outbox
 
-PgOutboxStore::PgOutboxStore(const std::string& dsn, PgExchangeLog& writer) : writer_(writer), read_(dsn) {}
+PgOutboxStore::PgOutboxStore(const std::string& dsn, PgExchangeLog& writer, std::chrono::milliseconds lease)
+    : writer_(writer), lease_(lease), read_(dsn) {}
 
 std::vector<OutboxEntry> PgOutboxStore::select(const std::string& where, const std::vector<Param>& args) {
-  const pg::Result r = pg::runReconnecting(read_, selectOutboxColumns() + where, args);
+  static const std::string kSelect = "SELECT " + columnList("") + " FROM outbox ";
+  const pg::Result r = pg::runReconnecting(read_, kSelect + where, args);
   std::vector<OutboxEntry> out;
   out.reserve(static_cast<std::size_t>(r.rows()));
   for (int i = 0; i < r.rows(); ++i) out.push_back(entryFrom(r, i));
@@ -74,37 +92,60 @@ std::vector<OutboxEntry> PgOutboxStore::select(const std::string& where, const s
 }
 
 std::vector<OutboxEntry> PgOutboxStore::due(std::int64_t now_ms, std::size_t limit) {
+  // One statement, committed on its own: the entries are this node's from here on.
+  static const std::string kTake = [] {
+    return "WITH taken AS (SELECT transaction_id FROM outbox WHERE state = 'pending' AND next_attempt_ms <= $1 "
+           "AND lease_until_ms <= $1 ORDER BY next_attempt_ms LIMIT $2 FOR UPDATE SKIP LOCKED) "
+           "UPDATE outbox o SET lease_node = $3, lease_until_ms = $4, lease_fence = o.lease_fence + 1 "
+           "FROM taken WHERE o.transaction_id = taken.transaction_id RETURNING " +
+           columnList("o.");
+  }();
+  const std::int64_t lease = lease_.count();
+  const std::int64_t until = now_ms > std::numeric_limits<std::int64_t>::max() - lease
+                                 ? std::numeric_limits<std::int64_t>::max()
+                                 : now_ms + lease;
   std::lock_guard lock(mutex_);
-  return select("WHERE state = 'pending' AND next_attempt_ms <= $1 ORDER BY next_attempt_ms LIMIT $2",
-                {now_ms, static_cast<std::int64_t>(limit)});
+  const pg::Result r = pg::runReconnecting(
+      read_, kTake, {now_ms, static_cast<std::int64_t>(limit), std::string_view(writer_.nodeId()), until});
+  std::vector<OutboxEntry> out;
+  out.reserve(static_cast<std::size_t>(r.rows()));
+  for (int i = 0; i < r.rows(); ++i) out.push_back(entryFrom(r, i));
+  std::sort(out.begin(), out.end(),
+            [](const OutboxEntry& a, const OutboxEntry& b) { return a.next_attempt_ms < b.next_attempt_ms; });
+  return out;
 }
 
-void PgOutboxStore::recordFailure(const std::string& transaction_id, const std::string& error,
+void PgOutboxStore::recordFailure(const OutboxEntry& entry, const std::string& error,
                                   std::optional<std::int64_t> next_attempt_ms, Done done) {
   writer_.write(
-      [=, finished = utcNowRfc3339()](pg::Connection& c) {
+      [=, transaction_id = entry.transaction_id, fence = entry.lease.fence, node = writer_.nodeId(),
+       finished = utcNowRfc3339()](pg::Connection& c) {
+        // The retry's time is any node's to take: the lease ends here.
         if (next_attempt_ms) {
-          c.run("UPDATE outbox SET attempts = attempts + 1, last_error = $2, next_attempt_ms = $3 "
-                "WHERE transaction_id = $1 AND state = 'pending'",
-                {std::string_view(transaction_id), std::string_view(error), *next_attempt_ms});
+          c.run("UPDATE outbox SET attempts = attempts + 1, last_error = $2, next_attempt_ms = $3, lease_until_ms = 0 "
+                "WHERE transaction_id = $1 AND state = 'pending' AND lease_node = $4 AND lease_fence = $5",
+                {std::string_view(transaction_id), std::string_view(error), *next_attempt_ms, std::string_view(node),
+                 fence});
           return;
         }
         const pg::Result r = c.run(
             "UPDATE outbox SET attempts = attempts + 1, last_error = $2, state = 'dead-letter', finished_utc = $3 "
-            "WHERE transaction_id = $1 AND state = 'pending'",
-            {std::string_view(transaction_id), std::string_view(error), std::string_view(finished)});
+            "WHERE transaction_id = $1 AND state = 'pending' AND lease_node = $4 AND lease_fence = $5",
+            {std::string_view(transaction_id), std::string_view(error), std::string_view(finished),
+             std::string_view(node), fence});
         if (r.affected() == 1) eraseBody(c, transaction_id);
       },
       [done = std::move(done)](const AppendResult& r) { done(r.ok, r.error); });
 }
 
-void PgOutboxStore::markDelivered(const std::string& transaction_id, Done done) {
+void PgOutboxStore::markDelivered(const OutboxEntry& entry, Done done) {
   writer_.write(
-      [transaction_id, finished = utcNowRfc3339()](pg::Connection& c) {
+      [transaction_id = entry.transaction_id, fence = entry.lease.fence, node = writer_.nodeId(),
+       finished = utcNowRfc3339()](pg::Connection& c) {
         const pg::Result r = c.run(
             "UPDATE outbox SET attempts = attempts + 1, state = 'delivered', last_error = '', finished_utc = $2 "
-            "WHERE transaction_id = $1 AND state = 'pending'",
-            {std::string_view(transaction_id), std::string_view(finished)});
+            "WHERE transaction_id = $1 AND state = 'pending' AND lease_node = $3 AND lease_fence = $4",
+            {std::string_view(transaction_id), std::string_view(finished), std::string_view(node), fence});
         if (r.affected() == 1) eraseBody(c, transaction_id);
       },
       [done = std::move(done)](const AppendResult& r) { done(r.ok, r.error); }, PgExchangeLog::Sync::kDeferred);

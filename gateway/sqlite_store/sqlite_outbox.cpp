@@ -182,9 +182,10 @@ std::vector<OutboxEntry> SqliteOutboxStore::due(std::int64_t now_ms, std::size_t
                 {std::to_string(now_ms)});
 }
 
-void SqliteOutboxStore::recordFailure(const std::string& transaction_id, const std::string& error,
+void SqliteOutboxStore::recordFailure(const OutboxEntry& entry, const std::string& error,
                                       std::optional<std::int64_t> next_attempt_ms, Done done) {
   const std::string finished = utcNowRfc3339();
+  const std::string& transaction_id = entry.transaction_id;
   writer_.write(
       [=](sqlite3* db) {
         Statement update(db, next_attempt_ms
@@ -206,9 +207,9 @@ void SqliteOutboxStore::recordFailure(const std::string& transaction_id, const s
       [done = std::move(done)](const AppendResult& r) { done(r.ok, r.error); });
 }
 
-void SqliteOutboxStore::markDelivered(const std::string& transaction_id, Done done) {
+void SqliteOutboxStore::markDelivered(const OutboxEntry& entry, Done done) {
   writer_.write(
-      [transaction_id, finished = utcNowRfc3339()](sqlite3* db) {
+      [transaction_id = entry.transaction_id, finished = utcNowRfc3339()](sqlite3* db) {
         Statement update(db, "UPDATE outbox SET attempts = attempts + 1, state = 'delivered', "
                              "last_error = '', finished_utc = ?2 "
                              "WHERE transaction_id = ?1 AND state = 'pending'");

@@ -26,9 +26,9 @@ class SqliteOutboxStore final : public OutboxStore {
   ~SqliteOutboxStore() override;
 
   std::vector<OutboxEntry> due(std::int64_t now_ms, std::size_t limit) override;
-  void recordFailure(const std::string& transaction_id, const std::string& error,
+  void recordFailure(const OutboxEntry& entry, const std::string& error,
                      std::optional<std::int64_t> next_attempt_ms, Done done) override;
-  void markDelivered(const std::string& transaction_id, Done done) override;
+  void markDelivered(const OutboxEntry& entry, Done done) override;
   std::vector<OutboxEntry> postbus(const std::string& recipient_party_id,
                                    std::size_t limit) override;
   bool acknowledge(const std::string& recipient_party_id,

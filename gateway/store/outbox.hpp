@@ -27,6 +27,15 @@ std::string_view toString(DeliveryState state);
 std::string_view toString(DeliveryRoute route);
 std::optional<DeliveryState> parseDeliveryState(std::string_view text);
 
+// Which node may deliver an entry until when, in a store that several nodes share: a node
+// takes an entry with a lease, and its state changes name the lease (the fence) they were
+// made under, so a node whose lease passed to another changes nothing. A store of one
+// node has no leases (all zero).
+struct OutboxLease {
+  std::int64_t until_ms = 0;  // Unix ms; 0: no lease known (attempt without the check)
+  std::int64_t fence = 0;     // the lease's number: 0 when taken at enqueue, +1 per take
+};
+
 // An outbox entry: everything about a message except its body, which the store keeps
 // beside it (written in the same transaction, removed in the same write that ends its
 // wait) and hands out only by OutboxStore::body. The transaction id is the idempotency
@@ -52,6 +61,7 @@ struct OutboxEntry {
   std::string consent_id;    // "" when no consent was needed
   std::string agreement_id;  // "" when no agreement was needed
   std::string koppeling_cbs; // the gemeente the person had to be gekoppeld to, or ""
+  OutboxLease lease;
 };
 
 // The outbox table's columns as every store reads them back, in this order, and the entry
@@ -92,17 +102,23 @@ class OutboxStore {
   using Done = std::function<void(bool ok, const std::string& error)>;
   virtual ~OutboxStore() = default;
 
-  // Endpoint entries whose next attempt is due at `now_ms`, oldest first.
+  // Endpoint entries whose next attempt is due at `now_ms`, oldest first. A store shared by
+  // several nodes leases them to this node (leaseDuration), skipping entries another node
+  // holds a lease on.
   virtual std::vector<OutboxEntry> due(std::int64_t now_ms, std::size_t limit) = 0;
+  // How long a lease lasts; zero for a store of one node (no leases). A new entry is leased
+  // to the node that queued it until its next_attempt_ms plus this.
+  virtual std::chrono::milliseconds leaseDuration() const { return std::chrono::milliseconds(0); }
   // A failed attempt: count it, and either schedule the next or give up (dead-letter; the
-  // body goes). Durable before `done`.
-  virtual void recordFailure(const std::string& transaction_id, const std::string& error,
+  // body goes); the lease ends with it. Durable before `done`. Under a lease that has
+  // passed to another node, nothing changes.
+  virtual void recordFailure(const OutboxEntry& entry, const std::string& error,
                              std::optional<std::int64_t> next_attempt_ms, Done done) = 0;
   // Delivered (endpoint accepted it): the state changes and the body goes, in one write.
-  // Idempotent. `done` may run before the write is synced: a delivered state lost to a
-  // power cut makes the message due again, and the receiver drops the repeat by its
-  // transaction id (ADR 0011).
-  virtual void markDelivered(const std::string& transaction_id, Done done) = 0;
+  // Idempotent; fenced as recordFailure. `done` may run before the write is synced: a
+  // delivered state lost to a power cut makes the message due again, and the receiver
+  // drops the repeat by its transaction id (ADR 0011).
+  virtual void markDelivered(const OutboxEntry& entry, Done done) = 0;
 
   // The body of a waiting entry; nullopt once it is gone.
   virtual std::optional<std::string> body(const std::string& transaction_id) = 0;

@@ -160,11 +160,10 @@ void BM_ExchangesThroughTheWriter(benchmark::State& state) {
       entry.flow = r.flow;
       entry.recipient_party_id = "gemeente-0363";
       entry.route = DeliveryRoute::kEndpoint;
-      const std::string id = entry.transaction_id;
       store.log().append(std::move(r), [entry, &body](StoreTransaction& tx) { tx.enqueueDelivery(entry, body); },
-                         [&, id](const AppendResult& queued) {
+                         [&, entry](const AppendResult& queued) {
         if (!queued.ok) ++failures;
-        store.outbox().markDelivered(id, [&](bool ok, const std::string&) {
+        store.outbox().markDelivered(entry, [&](bool ok, const std::string&) {
           if (!ok) ++failures;
           {
             std::lock_guard lock(mutex);

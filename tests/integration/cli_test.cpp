@@ -422,8 +422,8 @@ TEST(Audit, DeliveriesShowTheOfficersOwnDeadLettersAndTheQueryIsRecorded) {
     queue("gemeente-0363");
     // Written by the log's writer, which the store drains before it closes.
     const auto written = [](bool ok, const std::string& error) { EXPECT_TRUE(ok) << error; };
-    store.outbox().recordFailure(dead_for_amsterdam, "http-503", std::nullopt, written);
-    store.outbox().recordFailure(dead_for_den_haag, "connect-refused", std::nullopt, written);
+    store.outbox().recordFailure(*store.outbox().find(dead_for_amsterdam), "http-503", std::nullopt, written);
+    store.outbox().recordFailure(*store.outbox().find(dead_for_den_haag), "connect-refused", std::nullopt, written);
   }
   const auto audit = [&](std::vector<std::string> extra) {
     std::vector<std::string> argv{KETENPOORT_BINARY, "audit", "deliveries", "--config",

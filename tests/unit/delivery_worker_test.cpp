@@ -41,12 +41,12 @@ class MemoryOutbox : public OutboxStore {
     }
     return out;
   }
-  void recordFailure(const std::string& id, const std::string&, std::optional<std::int64_t> retry_at_ms,
+  void recordFailure(const OutboxEntry& entry, const std::string&, std::optional<std::int64_t> retry_at_ms,
                      Done done) override {
     {
       std::lock_guard lock(mutex_);
       ++failures_;
-      OutboxEntry& e = entries_[id];
+      OutboxEntry& e = entries_[entry.transaction_id];
       e.attempts++;
       if (retry_at_ms) {
         e.next_attempt_ms = *retry_at_ms;
@@ -61,10 +61,10 @@ class MemoryOutbox : public OutboxStore {
     std::unique_lock lock(mutex_);
     return waitFor(changed_, lock, [&] { return failures_ >= n; });
   }
-  void markDelivered(const std::string& id, Done done) override {
+  void markDelivered(const OutboxEntry& entry, Done done) override {
     {
       std::lock_guard lock(mutex_);
-      entries_[id].state = DeliveryState::kDelivered;
+      entries_[entry.transaction_id].state = DeliveryState::kDelivered;
       ++delivered_;
       changed_.notify_all();
     }
@@ -411,6 +411,39 @@ TEST(DeliveryWorker, ARetryWaitsForItsTimeOnTheClockNotForAThread) {
   worker.stop();
   EXPECT_EQ(channel->calls(), 2);
   EXPECT_EQ(outbox.failures(), 1);
+}
+
+// An outbox several nodes share: entries are leased (ADR 0016).
+class LeasingOutbox : public MemoryOutbox {
+ public:
+  std::chrono::milliseconds leaseDuration() const override { return std::chrono::minutes(1); }
+};
+
+TEST(DeliveryWorker, AnEntryWhoseLeaseEndsBeforeItsAttemptCouldIsLeftForTheNextTake) {
+  WorkerSetup setup;
+  setup.config.outbox.delivery_timeout = std::chrono::seconds(10);
+  SimulatedClock clock;
+  LeasingOutbox outbox;
+  auto channel = std::make_shared<FlakyChannel>(0);
+  setup.adapters.channel = channel;
+  DeliveryWorker worker(setup.config, outbox, setup.adapters, setup.metrics, nullptr, clock);
+  worker.start();
+  // Queued 55 s ago: its lease (a minute from its first attempt's time) has 5 s left,
+  // less than an attempt may take. Another node may take it before the answer comes.
+  OutboxEntry late = setup.entry(1);
+  late.next_attempt_ms = clock.nowMs() - 55'000;
+  late.state = DeliveryState::kDelivered;  // not for the outbox's own reads: only this submit
+  outbox.add(late);
+  worker.submit(late, std::make_shared<const std::string>("{}"));
+  // Queued just now: delivered.
+  OutboxEntry fresh = setup.entry(2);
+  fresh.next_attempt_ms = clock.nowMs();
+  outbox.add(fresh);
+  worker.submit(fresh, std::make_shared<const std::string>("{}"));
+  ASSERT_TRUE(outbox.waitForDelivered(1));
+  worker.stop();
+  EXPECT_EQ(channel->calls(), 1);
+  EXPECT_EQ(outbox.failures(), 0);
 }
 
 TEST(DeliveryWorker, RetryDelayDoublesWithJitterUpToTheCap) {

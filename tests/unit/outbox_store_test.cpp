@@ -55,9 +55,9 @@ TEST_F(OutboxStoreTest, ABodyGoesWithTheWriteThatEndsItsWait) {
   const std::string acknowledged = queue(store, "<d/>", DeliveryRoute::kPostbus);
   EXPECT_EQ(outbox.body(delivered), "<a/>");
 
-  waitFor(outbox, [&](OutboxStore& o, OutboxStore::Done d) { o.markDelivered(delivered, d); });
-  waitFor(outbox, [&](OutboxStore& o, OutboxStore::Done d) { o.recordFailure(dead, "503", std::nullopt, d); });
-  waitFor(outbox, [&](OutboxStore& o, OutboxStore::Done d) { o.recordFailure(retried, "503", 1, d); });
+  waitFor(outbox, [&](OutboxStore& o, OutboxStore::Done d) { o.markDelivered(*o.find(delivered), d); });
+  waitFor(outbox, [&](OutboxStore& o, OutboxStore::Done d) { o.recordFailure(*o.find(dead), "503", std::nullopt, d); });
+  waitFor(outbox, [&](OutboxStore& o, OutboxStore::Done d) { o.recordFailure(*o.find(retried), "503", 1, d); });
   EXPECT_FALSE(outbox.acknowledge("gemeente-0518", acknowledged));  // another's: untouched
   EXPECT_TRUE(outbox.acknowledge("gemeente-0363", acknowledged));
 
@@ -104,7 +104,7 @@ TEST_F(OutboxStoreTest, BodiesOfTheFormerPayloadFileAreTakenOverAtStart) {
     GatewayStore store(config_);
     waiting = queue(store, "<kept/>", DeliveryRoute::kEndpoint);
     delivered = queue(store, "<gone/>", DeliveryRoute::kEndpoint);
-    waitFor(store.outbox(), [&](OutboxStore& o, OutboxStore::Done d) { o.markDelivered(delivered, d); });
+    waitFor(store.outbox(), [&](OutboxStore& o, OutboxStore::Done d) { o.markDelivered(*o.find(delivered), d); });
   }
   // As the former layout left it: the bodies in outbox-payloads.db, none in the database.
   sqlite3* db = nullptr;
@@ -146,8 +146,8 @@ TEST_F(OutboxStoreTest, OnlyWaitingEntriesAreIndexed) {
   const std::string waiting = queue(store, "<b/>", DeliveryRoute::kEndpoint);
   const std::string dead = queue(store, "<c/>", DeliveryRoute::kEndpoint);
   queue(store, "<d/>", DeliveryRoute::kPostbus);
-  waitFor(outbox, [&](OutboxStore& o, OutboxStore::Done d) { o.markDelivered(delivered, d); });
-  waitFor(outbox, [&](OutboxStore& o, OutboxStore::Done d) { o.recordFailure(dead, "503", std::nullopt, d); });
+  waitFor(outbox, [&](OutboxStore& o, OutboxStore::Done d) { o.markDelivered(*o.find(delivered), d); });
+  waitFor(outbox, [&](OutboxStore& o, OutboxStore::Done d) { o.recordFailure(*o.find(dead), "503", std::nullopt, d); });
   EXPECT_EQ(outbox.count(DeliveryState::kPending), 1u);
   EXPECT_EQ(outbox.count(DeliveryState::kPostbus), 1u);
   EXPECT_EQ(outbox.count(DeliveryState::kDeadLetter), 1u);

@@ -268,9 +268,9 @@ TEST_P(StoreContractTest, ABodyExistsExactlyWhileItsEntryWaits) {
   EXPECT_EQ(outbox.body(dead), std::string("<b>\x01\xff binary</b>"));
   EXPECT_EQ(outbox.due(std::numeric_limits<std::int64_t>::max(), 10).size(), 3u);
 
-  EXPECT_TRUE(waitFor([&](auto d) { outbox.markDelivered(delivered, d); }));
-  EXPECT_TRUE(waitFor([&](auto d) { outbox.recordFailure(dead, "503", std::nullopt, d); }));
-  EXPECT_TRUE(waitFor([&](auto d) { outbox.recordFailure(retried, "503", 1, d); }));
+  EXPECT_TRUE(waitFor([&](auto d) { outbox.markDelivered(*outbox.find(delivered), d); }));
+  EXPECT_TRUE(waitFor([&](auto d) { outbox.recordFailure(*outbox.find(dead), "503", std::nullopt, d); }));
+  EXPECT_TRUE(waitFor([&](auto d) { outbox.recordFailure(*outbox.find(retried), "503", 1, d); }));
   EXPECT_FALSE(outbox.acknowledge("gemeente-0518", postbus));  // another party's entry
   EXPECT_TRUE(outbox.acknowledge("gemeente-0363", postbus));
 
@@ -328,6 +328,12 @@ INSTANTIATE_TEST_SUITE_P(Backends, StoreContractTest, ::testing::Values(Backend:
 
 class PostgresNodesTest : public ::testing::Test {
  protected:
+  static bool waitFor(auto call) {
+    std::promise<bool> done;
+    call([&done](bool ok, const std::string&) { done.set_value(ok); });
+    return done.get_future().get();
+  }
+
   GatewayConfig nodeConfig(const std::string& node_id) const {
     GatewayConfig config;
     config.storage_backend = StorageBackend::kPostgresql;
@@ -418,6 +424,68 @@ TEST_F(PostgresNodesTest, ARegistryChangeOnOneNodeHoldsOnTheOther) {
       [&] { return !a.registries().findActive(person, "inburgering", school, day("2026-08-01")).has_value(); }));
   // Node a's next write sees b's change too, without the watcher: versions are compared.
   EXPECT_FALSE(a.registries().withdrawConsent(granted.id, day("2026-07-02")).ok);
+}
+
+TEST_F(PostgresNodesTest, ADeadNodesEntryGoesToAnotherAfterItsLeaseAndLateChangesAreFenced) {
+  GatewayConfig config_a = nodeConfig("node-a");
+  config_a.outbox.lease = std::chrono::milliseconds(1'000);
+  GatewayStore a(config_a);
+  GatewayConfig config_b = nodeConfig("node-b");
+  config_b.outbox.lease = std::chrono::milliseconds(1'000);
+  GatewayStore b(config_b);
+  OutboxEntry entry = entryFor(newUuidV7());
+  entry.next_attempt_ms = 1'000'000;
+  ASSERT_TRUE(a.log()
+                  .appendAndWait(recordOf(kCoa, kGemeente, entry.transaction_id),
+                                 [entry](StoreTransaction& tx) { tx.enqueueDelivery(entry, "<x/>"); })
+                  .ok);
+  // Node a queued it and holds it until 1'001'000 (it would deliver it straight away).
+  EXPECT_TRUE(b.outbox().due(1'000'500, 10).empty());
+  const auto taken = b.outbox().due(1'001'000, 10);  // a is gone: its lease ends
+  ASSERT_EQ(taken.size(), 1u);
+  EXPECT_EQ(taken[0].lease.fence, 1);
+  EXPECT_EQ(taken[0].lease.until_ms, 1'002'000);
+  EXPECT_TRUE(a.outbox().due(1'001'500, 10).empty());  // b holds it now
+  // Node a comes back and reports what it did under its old lease: nothing changes.
+  EXPECT_TRUE(waitFor([&](auto d) { a.outbox().recordFailure(entry, "503", std::nullopt, d); }));
+  EXPECT_TRUE(waitFor([&](auto d) { a.outbox().markDelivered(entry, d); }));
+  EXPECT_EQ(b.outbox().find(entry.transaction_id)->state, DeliveryState::kPending);
+  EXPECT_EQ(b.outbox().find(entry.transaction_id)->attempts, 0u);
+  EXPECT_EQ(b.outbox().body(entry.transaction_id), "<x/>");
+  EXPECT_TRUE(waitFor([&](auto d) { b.outbox().markDelivered(taken[0], d); }));
+  EXPECT_EQ(a.outbox().find(entry.transaction_id)->state, DeliveryState::kDelivered);
+  EXPECT_TRUE(a.outbox().due(std::numeric_limits<std::int64_t>::max(), 10).empty());
+}
+
+TEST_F(PostgresNodesTest, TwoNodesReadingTheOutboxAtOnceTakeDifferentEntries) {
+  GatewayStore a(nodeConfig("node-a"));
+  GatewayStore b(nodeConfig("node-b"));
+  constexpr int kEntries = 200;
+  for (int i = 0; i < kEntries; ++i) {
+    OutboxEntry entry = entryFor(newUuidV7());
+    entry.next_attempt_ms = -100'000;  // queued long ago; its first lease has passed
+    a.log().append(recordOf(kCoa, kGemeente, entry.transaction_id),
+                   [entry](StoreTransaction& tx) { tx.enqueueDelivery(entry, "<x/>"); }, [](const AppendResult&) {});
+  }
+  ASSERT_TRUE(a.log().appendAndWait(recordOf(kCoa, kGemeente)).ok);  // after the queued ones
+  std::vector<OutboxEntry> by_a;
+  std::vector<OutboxEntry> by_b;
+  std::thread on_a([&] {
+    for (int i = 0; i < 20; ++i) {
+      for (auto& e : a.outbox().due(0, 10)) by_a.push_back(std::move(e));
+    }
+  });
+  std::thread on_b([&] {
+    for (int i = 0; i < 20; ++i) {
+      for (auto& e : b.outbox().due(0, 10)) by_b.push_back(std::move(e));
+    }
+  });
+  on_a.join();
+  on_b.join();
+  std::set<std::string> ids;
+  for (const auto& e : by_a) ids.insert(e.transaction_id);
+  for (const auto& e : by_b) EXPECT_TRUE(ids.insert(e.transaction_id).second) << "taken twice: " << e.transaction_id;
+  EXPECT_EQ(ids.size(), static_cast<std::size_t>(kEntries));
 }
 
 TEST_F(PostgresNodesTest, ANodeIdTakenByAnotherKeyIsRefused) {
