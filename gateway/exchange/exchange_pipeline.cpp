@@ -85,6 +85,7 @@ ExchangeWrite queuedWrite(const ExchangeContext& c, ExchangeRecord record, const
   entry.route = endpointFor(recipient, record.flow).empty() ? DeliveryRoute::kPostbus
                                                             : DeliveryRoute::kEndpoint;
   entry.created_utc = record.time_utc;
+  entry.next_attempt_ms = c.clock.nowMs();  // due at once (a shared store leases it from here on)
   entry.subject_ref = record.subject_ref;
   entry.consent_id = record.consent_id;
   entry.agreement_id = record.agreement_id;

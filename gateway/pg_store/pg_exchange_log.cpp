@@ -190,6 +190,10 @@ void PgExchangeLog::enqueue(Pending pending) {
   pending.done(AppendResult{false, 0, "exchange log queue is full"});
 }
 
+void PgExchangeLog::catchUpRegistries(pg::Connection& connection, std::uint64_t version) {
+  if (registry_snapshot_.version() < version) reloadRegistries(connection);
+}
+
 void PgExchangeLog::reloadRegistries(pg::Connection& connection) {
   registry_snapshot_.replace(pg_registry::load(connection));
 }

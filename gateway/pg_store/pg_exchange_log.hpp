@@ -74,6 +74,10 @@ class PgExchangeLog final : public ExchangeLog {
   // anew when another node's change is seen (each group compares versions; a
   // notification wakes the watcher while the node is idle).
   const RegistrySnapshot& currentRegistries() const { return registry_snapshot_; }
+  // Loads the registries anew on `connection` when the snapshot is older than `version`
+  // (what the database held when an outbox entry was taken: the basis it is checked
+  // against when it leaves must include every change committed before it).
+  void catchUpRegistries(pg::Connection& connection, std::uint64_t version);
 
   bool healthy() const override { return healthy_.load(); }
   std::uint64_t lastSequence() const override { return committed_sequence_.load(); }

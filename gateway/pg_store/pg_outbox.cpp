@@ -110,6 +110,13 @@ std::vector<OutboxEntry> PgOutboxStore::due(std::int64_t now_ms, std::size_t lim
   std::vector<OutboxEntry> out;
   out.reserve(static_cast<std::size_t>(r.rows()));
   for (int i = 0; i < r.rows(); ++i) out.push_back(entryFrom(r, i));
+  // Another node may have queued these together with a registry change (the klantprofiel
+  // and its koppeling): the basis is checked against a snapshot that has it.
+  if (!out.empty()) {
+    const auto version = static_cast<std::uint64_t>(
+        pg::runReconnecting(read_, "SELECT version FROM registry_version WHERE id = 1").integer(0, 0));
+    writer_.catchUpRegistries(read_, version);
+  }
   std::sort(out.begin(), out.end(),
             [](const OutboxEntry& a, const OutboxEntry& b) { return a.next_attempt_ms < b.next_attempt_ms; });
   return out;

@@ -1,16 +1,7 @@
 #include "gateway/sqlite_store/log_verifier.hpp"
 
-#include <algorithm>
-#include <array>
-#include <future>
-#include <thread>
 #include <vector>
 
-#include <boost/json.hpp>
-
-#include "gateway/store/identifiers.hpp"
-#include "gateway/store/log_signer.hpp"
-#include "gateway/store/record_codec.hpp"
 #include "gateway/sqlite_store/sqlite_statement.hpp"
 
 namespace ketenpoort {
@@ -19,16 +10,6 @@ using store_internal::SqliteError;
 using store_internal::Statement;
 
 namespace {
-
-struct Checkpoint {
-  std::uint64_t sequence;
-  std::string hash;
-  std::string created;
-  std::string previous_digest;
-  std::string signature;
-
-  std::string message() const { return checkpointMessage(sequence, hash, created, previous_digest); }
-};
 
 // A read-only connection used by one thread only, so without SQLite's per-call locking
 // (which cost a fifth of verification time).
@@ -43,6 +24,8 @@ class ReadConnection {
     sqlite3_busy_timeout(db_, 10'000);
   }
   ~ReadConnection() { sqlite3_close(db_); }
+  ReadConnection(const ReadConnection&) = delete;
+  ReadConnection& operator=(const ReadConnection&) = delete;
   sqlite3* get() const { return error_.empty() ? db_ : nullptr; }
   const std::string& error() const { return error_; }
 
@@ -51,96 +34,38 @@ class ReadConnection {
   std::string error_;
 };
 
-// The outcome of checking records [first, last] on their own.
-struct RangeResult {
-  std::uint64_t checked = 0;
-  std::uint64_t checkpoints = 0;
-  std::optional<std::uint64_t> bad;
-  std::string problem;
-  std::string read_error;  // the range could not be read: no verdict, not tampering
-  std::string first_previous;  // the stored previous hash of the range's first record
-  std::string last_hash;       // the recomputed hash of its last record
-  std::string witnessed_hash;  // the recomputed hash at the witness's sequence, if in range
-};
+class SqliteChainReader final : public ChainReader {
+ public:
+  explicit SqliteChainReader(const std::filesystem::path& database) : connection_(database) {}
 
-// Checks contiguity, links, hashes, lookup keys and checkpoints inside one range. The
-// first record's link to the range before it is checked by the caller.
-RangeResult verifyRange(const std::filesystem::path& database, std::uint64_t first,
-                        std::uint64_t last, const std::vector<Checkpoint>& checkpoints,
-                        std::uint64_t witnessed_sequence) {
-  RangeResult r;
-  const auto fail = [&r](std::uint64_t sequence, std::string problem) {
-    r.bad = sequence;
-    r.problem = std::move(problem);
-    return r;
-  };
-  ReadConnection connection(database);
-  if (!connection.get()) {
-    r.read_error = connection.error();
-    return r;
-  }
-  std::string sql = "SELECT seq";
-  for (auto column : kHashedColumns) sql += ", " + std::string(column);
-  sql += ", previous_hash, record_hash, subject_key FROM exchange_log "
-         "WHERE seq BETWEEN ?1 AND ?2 ORDER BY seq";
-  constexpr int kPrev = 1 + static_cast<int>(kHashedColumns.size());
-  try {
-    Statement rows(connection.get(), sql);
-    rows.bindInt(1, static_cast<std::int64_t>(first));
-    rows.bindInt(2, static_cast<std::int64_t>(last));
-    auto next_checkpoint = std::lower_bound(
-        checkpoints.begin(), checkpoints.end(), first,
-        [](const Checkpoint& c, std::uint64_t s) { return c.sequence < s; });
-    std::uint64_t expected = first;
-    std::string previous;
-    while (rows.step()) {
-      const auto sequence = static_cast<std::uint64_t>(rows.integer(0));
-      if (sequence != expected) {
-        return fail(expected, sequence > expected
-                                  ? "record " + std::to_string(expected) + " is missing"
-                                  : "record " + std::to_string(sequence) + " is out of order");
+  void records(std::uint64_t first, std::uint64_t last,
+               const std::function<bool(const ChainRecordRow&)>& row) override {
+    if (!connection_.get()) throw std::runtime_error(connection_.error());
+    std::string sql = "SELECT seq";
+    for (auto column : kHashedColumns) sql += ", " + std::string(column);
+    sql += ", previous_hash, record_hash, subject_key FROM exchange_log WHERE seq BETWEEN ?1 AND ?2 ORDER BY seq";
+    constexpr int kPrevious = 1 + static_cast<int>(kHashedColumns.size());
+    try {
+      Statement rows(connection_.get(), sql);
+      rows.bindInt(1, static_cast<std::int64_t>(first));
+      rows.bindInt(2, static_cast<std::int64_t>(last));
+      ChainRecordRow record;
+      while (rows.step()) {
+        record.sequence = static_cast<std::uint64_t>(rows.integer(0));
+        for (std::size_t c = 0; c < record.columns.size(); ++c) record.columns[c] = rows.text(static_cast<int>(c) + 1);
+        record.previous_hash = rows.blob(kPrevious);
+        record.record_hash = rows.blob(kPrevious + 1);
+        record.subject_key = rows.integer(kPrevious + 2);
+        if (!row(record)) return;
       }
-      if (sequence == first) {
-        previous = std::string(rows.blob(kPrev));
-        r.first_previous = previous;
-      } else if (rows.blob(kPrev) != previous) {
-        return fail(sequence,
-                    "record " + std::to_string(sequence) + " does not follow its predecessor");
-      }
-      std::array<std::string_view, kHashedColumns.size()> columns;
-      for (std::size_t c = 0; c < columns.size(); ++c) {
-        columns[c] = rows.text(static_cast<int>(c) + 1);
-      }
-      std::string hash = chainHash(previous, sequence, columns);
-      if (rows.blob(kPrev + 1) != hash) {
-        return fail(sequence, "record " + std::to_string(sequence) + " was altered");
-      }
-      // The lookup key is outside the hash; a wrong one would hide the record from an
-      // access report, so it must agree with the (hashed) reference.
-      if (rows.integer(kPrev + 2) != subjectKey(columns[kSubjectRefColumn])) {
-        return fail(sequence, "record " + std::to_string(sequence) +
-                                  " has a lookup key that does not match its subject reference");
-      }
-      for (; next_checkpoint != checkpoints.end() && next_checkpoint->sequence == sequence;
-           ++next_checkpoint) {
-        if (next_checkpoint->hash != hash) {
-          return fail(sequence, "record " + std::to_string(sequence) +
-                                    " differs from its signed checkpoint");
-        }
-        ++r.checkpoints;
-      }
-      if (sequence == witnessed_sequence) r.witnessed_hash = hash;
-      previous = std::move(hash);
-      ++expected;
-      ++r.checked;
+    } catch (const SqliteError& e) {
+      throw std::runtime_error(e.what());
     }
-    if (expected <= last) return fail(expected, "record " + std::to_string(expected) + " is missing");
-    r.last_hash = previous;
-  } catch (const SqliteError& e) {
-    r.read_error = std::string("cannot read the log: ") + e.what();
   }
-  return r;
-}
+
+ private:
+  ReadConnection connection_;
+};
 
 std::optional<SignedHead> readHead(sqlite3* db) {
   Statement q(db, "SELECT seq, record_hash, created_utc, checkpoint_digest, signature FROM log_head "
@@ -162,191 +87,37 @@ std::optional<SignedHead> readSignedHead(const std::filesystem::path& database) 
   }
 }
 
-LogVerification verifyExchangeLog(const std::filesystem::path& database,
-                                  const std::string& public_key_pem,
-                                  const std::optional<SignedHead>& witness,
-                                  std::uint64_t min_records_per_range) {
-  LogVerification result;
-  const auto bad = [&result](std::uint64_t sequence, std::string problem) {
-    result.intact = false;
-    result.first_bad_sequence = sequence;
-    result.problem = std::move(problem);
-    return result;
-  };
-  std::vector<Checkpoint> checkpoints;
-  std::uint64_t last_sequence = 0;
+LogVerification verifyExchangeLog(const std::filesystem::path& database, const std::string& public_key_pem,
+                                  const std::optional<SignedHead>& witness, std::uint64_t min_records_per_range) {
+  ChainContents contents;
   {
     ReadConnection connection(database);
     if (!connection.get()) {
-      result.problem = connection.error();
-      return result;
+      LogVerification unreadable;
+      unreadable.problem = connection.error();
+      return unreadable;
     }
     try {
       Statement cp(connection.get(),
                    "SELECT seq, record_hash, created_utc, previous_digest, signature FROM log_checkpoints "
                    "ORDER BY seq");
       while (cp.step()) {
-        checkpoints.push_back({static_cast<std::uint64_t>(cp.integer(0)), std::string(cp.blob(1)),
-                               std::string(cp.text(2)), std::string(cp.blob(3)), std::string(cp.blob(4))});
+        contents.checkpoints.push_back({static_cast<std::uint64_t>(cp.integer(0)), std::string(cp.blob(1)),
+                                        std::string(cp.text(2)), std::string(cp.blob(3)), std::string(cp.blob(4))});
       }
       Statement max(connection.get(), "SELECT COALESCE(MAX(seq), 0) FROM exchange_log");
       max.step();
-      last_sequence = static_cast<std::uint64_t>(max.integer(0));
-      result.head = readHead(connection.get());
+      contents.last_sequence = static_cast<std::uint64_t>(max.integer(0));
+      contents.head = readHead(connection.get());
     } catch (const SqliteError& e) {
-      result.problem = std::string("cannot read the log: ") + e.what();
-      return result;
+      LogVerification unreadable;
+      unreadable.problem = std::string("cannot read the log: ") + e.what();
+      return unreadable;
     }
   }
-  // A witness is a head signed by the same key; a forged one proves nothing.
-  if (witness && !verifyLogSignature(public_key_pem, headMessage(*witness), witness->signature)) {
-    result.problem = "the witnessed head is not signed by the gateway's key";
-    return result;
-  }
-  // Checkpoints first: their signatures must hold before they can vouch for anything, and
-  // each must name the one before it, so none can be taken out of the middle.
-  std::string previous_digest(32, '\0');
-  for (const auto& c : checkpoints) {
-    if (!verifyLogSignature(public_key_pem, c.message(), c.signature)) {
-      return bad(c.sequence, "checkpoint at record " + std::to_string(c.sequence) +
-                                 " is not signed by the gateway's key");
-    }
-    if (c.previous_digest != previous_digest) {
-      return bad(c.sequence, "the checkpoint before the one at record " + std::to_string(c.sequence) +
-                                 " is missing or was changed");
-    }
-    previous_digest = checkpointDigest(c.message(), c.signature);
-  }
-  if (result.head && !verifyLogSignature(public_key_pem, headMessage(*result.head), result.head->signature)) {
-    return bad(result.head->sequence, "the log's head is not signed by the gateway's key");
-  }
-  const std::uint64_t witnessed = witness ? witness->sequence : 0;
-
-  // The chain is checked in ranges in parallel, one per core, then stitched together.
-  const std::uint64_t parts = std::clamp<std::uint64_t>(
-      std::min<std::uint64_t>(std::thread::hardware_concurrency(), 8), 1,
-      std::max<std::uint64_t>(1, last_sequence / std::max<std::uint64_t>(1, min_records_per_range)));
-  std::vector<std::future<RangeResult>> ranges;
-  for (std::uint64_t p = 0; p < parts && last_sequence > 0; ++p) {
-    const std::uint64_t first = 1 + last_sequence * p / parts;
-    const std::uint64_t last = last_sequence * (p + 1) / parts;
-    ranges.push_back(std::async(std::launch::async, verifyRange, database, first, last,
-                                std::cref(checkpoints), witnessed));
-  }
-  std::string previous(32, '\0');  // the chain's anchor
-  std::string witnessed_hash;
-  for (auto& future : ranges) {
-    RangeResult range = future.get();
-    if (!range.read_error.empty()) {
-      result.problem = range.read_error;
-      return result;
-    }
-    const std::uint64_t first = result.records_checked + 1;
-    if (!range.bad && range.first_previous != previous) {
-      range.bad = first;
-      range.problem = "record " + std::to_string(first) + " does not follow its predecessor";
-    }
-    if (range.bad) {
-      result.records_checked += range.bad.value_or(first) - first;
-      return bad(*range.bad, range.problem);
-    }
-    result.records_checked += range.checked;
-    result.checkpoints_checked += range.checkpoints;
-    if (!range.witnessed_hash.empty()) witnessed_hash = range.witnessed_hash;
-    previous = range.last_hash;
-  }
-  // A signed checkpoint beyond the last record: the log was cut off.
-  if (!checkpoints.empty() && checkpoints.back().sequence > last_sequence) {
-    return bad(last_sequence + 1,
-               "records from " + std::to_string(last_sequence + 1) +
-                   " on are missing: a signed checkpoint vouches for record " +
-                   std::to_string(checkpoints.back().sequence));
-  }
-  // The head vouches for the last record and the last checkpoint.
-  if (result.head) {
-    const SignedHead& head = *result.head;
-    if (head.sequence > last_sequence) {
-      return bad(last_sequence + 1, "records from " + std::to_string(last_sequence + 1) +
-                                        " on are missing: the signed head vouches for record " +
-                                        std::to_string(head.sequence));
-    }
-    if (head.sequence < last_sequence) {
-      return bad(head.sequence + 1, "records after " + std::to_string(head.sequence) +
-                                        " are not covered by the signed head: they were added "
-                                        "without the gateway's key");
-    }
-    if (head.checkpoint_digest != previous_digest) {
-      return bad(checkpoints.empty() ? head.sequence : checkpoints.back().sequence,
-                 "the signed head names a later checkpoint than the log holds: checkpoints were cut off");
-    }
-    if (head.record_hash != previous) {
-      return bad(last_sequence, "the last record is not the one the signed head vouches for");
-    }
-  } else if (last_sequence > 0) {
-    return bad(last_sequence, "the log has records but no signed head: the head was removed");
-  }
-  if (witness && witness->sequence > last_sequence) {
-    return bad(last_sequence + 1, "the log ends at record " + std::to_string(last_sequence) +
-                                      " but a witness holds a signed head at record " +
-                                      std::to_string(witness->sequence) + ": it was cut back");
-  }
-  if (witness && witness->sequence > 0 && witnessed_hash != witness->record_hash) {
-    return bad(witness->sequence, "record " + std::to_string(witness->sequence) +
-                                      " is not the one the witnessed head vouches for: the log was rewritten");
-  }
-  result.intact = true;
-  return result;
-}
-
-std::string signedHeadJson(const SignedHead& head) {
-  boost::json::object o{{"sequence", head.sequence},
-                        {"record_hash", toHex(head.record_hash)},
-                        {"created_utc", head.created_utc},
-                        {"checkpoint_digest", toHex(head.checkpoint_digest)},
-                        {"signature", toHex(head.signature)}};
-  return boost::json::serialize(o);
-}
-
-namespace {
-std::optional<std::string> fromHex(std::string_view hex, std::size_t bytes) {
-  if (hex.size() != bytes * 2) return std::nullopt;
-  std::string out(bytes, '\0');
-  for (std::size_t i = 0; i < bytes; ++i) {
-    int value = 0;
-    for (char c : hex.substr(i * 2, 2)) {
-      const int nibble = c >= '0' && c <= '9' ? c - '0' : c >= 'a' && c <= 'f' ? c - 'a' + 10 : -1;
-      if (nibble < 0) return std::nullopt;
-      value = value * 16 + nibble;
-    }
-    out[i] = static_cast<char>(value);
-  }
-  return out;
-}
-}  // namespace
-
-std::optional<SignedHead> parseSignedHeadJson(std::string_view json) {
-  boost::system::error_code ec;
-  const boost::json::value v = boost::json::parse(json, ec);
-  if (ec || !v.is_object()) return std::nullopt;
-  const auto& o = v.as_object();
-  const auto text = [&](const char* key) -> std::optional<std::string_view> {
-    const auto* found = o.if_contains(key);
-    if (!found || !found->is_string()) return std::nullopt;
-    return std::string_view(found->as_string());
-  };
-  const auto* sequence = o.if_contains("sequence");
-  const auto hash = text("record_hash");
-  const auto created = text("created_utc");
-  const auto digest = text("checkpoint_digest");
-  const auto signature = text("signature");
-  if (!sequence || !sequence->is_number() || !hash || !created || !digest || !signature) return std::nullopt;
-  boost::system::error_code number_ec;
-  const auto seq = sequence->to_number<std::uint64_t>(number_ec);
-  const auto hash_bytes = fromHex(*hash, 32);
-  const auto digest_bytes = fromHex(*digest, 32);
-  const auto signature_bytes = fromHex(*signature, 64);
-  if (number_ec || !hash_bytes || !digest_bytes || !signature_bytes) return std::nullopt;
-  return SignedHead{seq, *hash_bytes, std::string(*created), *digest_bytes, *signature_bytes};
+  return verifyChain(
+      contents, [&database] { return std::make_unique<SqliteChainReader>(database); }, public_key_pem, witness,
+      min_records_per_range);
 }
 
 }  // namespace ketenpoort

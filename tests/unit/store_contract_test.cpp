@@ -15,6 +15,7 @@
 
 #include "gateway/gateway_store/gateway_store.hpp"
 #include "gateway/pg_store/pg_connection.hpp"
+#include "gateway/pg_store/pg_log_verifier.hpp"
 #include "gateway/pg_store/pg_schema.hpp"
 #include "gateway/store/identifiers.hpp"
 #include "tests/support/postgres_database.hpp"
@@ -336,6 +337,7 @@ class PostgresNodesTest : public ::testing::Test {
 
   GatewayConfig nodeConfig(const std::string& node_id) const {
     GatewayConfig config;
+    config.checkpoint_every_records = 5;
     config.storage_backend = StorageBackend::kPostgresql;
     config.storage_dsn = database_.dsn();
     config.storage_node_id = node_id;
@@ -486,6 +488,72 @@ TEST_F(PostgresNodesTest, TwoNodesReadingTheOutboxAtOnceTakeDifferentEntries) {
   for (const auto& e : by_a) ids.insert(e.transaction_id);
   for (const auto& e : by_b) EXPECT_TRUE(ids.insert(e.transaction_id).second) << "taken twice: " << e.transaction_id;
   EXPECT_EQ(ids.size(), static_cast<std::size_t>(kEntries));
+}
+
+TEST_F(PostgresNodesTest, EveryNodesChainVerifiesAndTamperingIsFoundInTheNodeItHitAt) {
+  std::map<std::string, std::string> keys;
+  {
+    GatewayStore a(nodeConfig("node-a"));
+    GatewayStore b(nodeConfig("node-b"));
+    for (int i = 0; i < 12; ++i) {
+      ASSERT_TRUE(a.log().appendAndWait(recordOf(kCoa, kGemeente)).ok);
+      ASSERT_TRUE(b.log().appendAndWait(recordOf(kSchool, kGemeente)).ok);
+    }
+    keys = {{"node-a", a.log().publicKeyPem()}, {"node-b", b.log().publicKeyPem()}};
+  }
+  const auto witnessed = readPgSignedHeads(database_.dsn());
+  ASSERT_EQ(witnessed.size(), 2u);
+  const std::vector<WitnessedHead> witnesses{{witnessed.at("node-a"), "node-a"}, {witnessed.at("node-b"), "node-b"}};
+  const PgLogVerification fine = verifyPgLog(database_.dsn(), keys, witnesses, 5);
+  EXPECT_TRUE(fine.intact) << fine.problem;
+  ASSERT_EQ(fine.nodes.size(), 2u);
+  for (const auto& n : fine.nodes) {
+    EXPECT_TRUE(n.verification.intact) << n.node_id << ": " << n.verification.problem;
+    EXPECT_EQ(n.verification.records_checked, 12u);
+    EXPECT_GE(n.verification.checkpoints_checked, 2u);  // every 5 records
+    EXPECT_FALSE(n.key_from_database);
+  }
+  pg::Connection c(database_.dsn());
+  // A record of node b altered: node b fails at that record, node a stays intact.
+  c.execute("UPDATE exchange_log SET purpose = 'anders' WHERE node_id = 'node-b' AND seq = 7");
+  PgLogVerification altered = verifyPgLog(database_.dsn(), keys, witnesses, 5);
+  EXPECT_FALSE(altered.intact);
+  EXPECT_TRUE(altered.nodes[0].verification.intact);
+  EXPECT_FALSE(altered.nodes[1].verification.intact);
+  EXPECT_EQ(altered.nodes[1].verification.first_bad_sequence, 7u);
+  c.execute("UPDATE exchange_log SET purpose = 'inburgering' WHERE node_id = 'node-b' AND seq = 7");
+  EXPECT_TRUE(verifyPgLog(database_.dsn(), keys, witnesses, 5).intact);
+  // Node a's tail cut off with its head and checkpoints rolled back to match: the witness
+  // still has the head it was given.
+  c.execute("DELETE FROM exchange_log WHERE node_id = 'node-a' AND seq > 10");
+  const PgLogVerification cut = verifyPgLog(database_.dsn(), keys, witnesses, 5);
+  EXPECT_FALSE(cut.intact);
+  EXPECT_FALSE(cut.nodes[0].verification.intact);
+  // A whole node removed from the database: its witness is the proof.
+  c.execute("DELETE FROM exchange_log WHERE node_id = 'node-b'; DELETE FROM log_checkpoints WHERE node_id = 'node-b';"
+            "DELETE FROM log_heads WHERE node_id = 'node-b'; DELETE FROM log_nodes WHERE node_id = 'node-b'");
+  const PgLogVerification gone = verifyPgLog(database_.dsn(), {{"node-a", keys.at("node-a")}}, witnesses, 5);
+  EXPECT_FALSE(gone.intact);
+  EXPECT_THAT(gone.problem, HasSubstr("node-b"));
+}
+
+TEST_F(PostgresNodesTest, AKeyTheDatabaseSwappedIsNoticed) {
+  std::string key_a;
+  {
+    GatewayStore a(nodeConfig("node-a"));
+    ASSERT_TRUE(a.log().appendAndWait(recordOf(kCoa, kGemeente)).ok);
+    key_a = a.log().publicKeyPem();
+  }
+  // Without keys of its own the verifier uses the database's, and says so.
+  const PgLogVerification with_database_keys = verifyPgLog(database_.dsn(), {}, {});
+  EXPECT_TRUE(with_database_keys.intact);
+  EXPECT_TRUE(with_database_keys.nodes.at(0).key_from_database);
+  // Someone with write access re-registers the node under a key of their own.
+  GatewayStore other(nodeConfig("node-x"));
+  pg::Connection c(database_.dsn());
+  c.run("UPDATE log_nodes SET public_key_pem = $1 WHERE node_id = 'node-a'", {std::string_view(other.log().publicKeyPem())});
+  const PgLogVerification swapped = verifyPgLog(database_.dsn(), {{"node-a", key_a}}, {});
+  EXPECT_FALSE(swapped.intact);
 }
 
 TEST_F(PostgresNodesTest, ANodeIdTakenByAnotherKeyIsRefused) {
