@@ -124,6 +124,7 @@ struct PgExchangeLog::Group {
   std::uint64_t registry_version = 0;  // the database's, at the end of the transaction
   std::size_t registry_raises = 0;     // of which this group's own changes
   bool redo = false;                   // a change refused without savepoints: write again with them
+  bool commit_sent = false;            // past this, a lost connection leaves the outcome unknown
 };
 
 PgExchangeLog::PgExchangeLog(PgLogOptions options)
@@ -209,6 +210,7 @@ void PgExchangeLog::writeGroup(Group& g, bool per_item_savepoints) {
   g.registry_raises = 0;
   g.registry_version = 0;
   g.redo = false;
+  g.commit_sent = false;
   g.refused.assign(g.batch.size(), std::string());
   c.execute("BEGIN");
   // A group of only deferred bookkeeping is reported before its WAL is flushed; the next
@@ -314,6 +316,7 @@ void PgExchangeLog::writeGroup(Group& g, bool per_item_savepoints) {
   } else {
     c.execute(std::string("NOTIFY ") + kRegistryChannel);  // delivered when this commits
   }
+  g.commit_sent = true;
   c.execute("COMMIT");
 }
 
@@ -354,6 +357,12 @@ void PgExchangeLog::run() {
             }
           }
           if (e.retryable() && attempt < 3) continue;
+          // The connection was lost (the server restarted, a proxy or failover cut it)
+          // before COMMIT went out: nothing of the group is in the database, and it is
+          // written once more on a new connection. After COMMIT went out the outcome is
+          // unknown, and the group is reported not durable (a sender's retry is then a
+          // replay if it did commit).
+          if (!writer_->alive() && !g.commit_sent && attempt < 1) continue;
         } catch (const std::exception& e) {
           error = e.what();
           try {

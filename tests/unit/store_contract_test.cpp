@@ -574,6 +574,49 @@ TEST_F(PostgresNodesTest, ANodeWithAnotherSubjectKeyIsRefused) {
               ::testing::ThrowsMessage<std::runtime_error>(HasSubstr("subject key")));
 }
 
+TEST(PostgresFailClosedTest, ADatabaseThatGoesAwayFailsEveryWriteClosedAndTheNodeRecoversByItself) {
+  testing::TempDir dir;
+  testing::PrivatePostgresCluster cluster((dir.path() / "cluster.env").string());
+  testing::PostgresDatabase database(true, cluster.adminDsn());
+  GatewayConfig config;
+  config.storage_backend = StorageBackend::kPostgresql;
+  config.storage_dsn = database.dsn();
+  config.storage_node_id = "node-a";
+  config.storage_key_dir = dir.path() / "keys";
+  config.storage_busy_timeout = std::chrono::milliseconds(500);
+  GatewayStore store(config);
+  ASSERT_TRUE(store.log().appendAndWait(recordOf(kCoa, kGemeente)).ok);
+  EXPECT_TRUE(store.log().healthy());
+
+  cluster.pause();
+  const std::string lost = newUuidV7();
+  const AppendResult refused = store.log().appendAndWait(recordOf(kCoa, kGemeente, lost));
+  EXPECT_FALSE(refused.ok);
+  EXPECT_FALSE(store.log().healthy());  // /readyz answers 503 from here
+  EXPECT_FALSE(store.log().appendAndWait(recordOf(kCoa, kGemeente)).ok);
+
+  cluster.resume();
+  const AppendResult back = store.log().appendAndWait(recordOf(kCoa, kGemeente));
+  EXPECT_TRUE(back.ok) << back.error;
+  EXPECT_EQ(back.sequence, 2u);  // the refused records never entered the chain
+  EXPECT_TRUE(store.log().healthy());
+  EXPECT_FALSE(store.log().findTransaction(lost).has_value());  // the reader reconnects too
+
+  // Read-only (a failed-over standby not yet promoted): refused the same way.
+  pg::Connection admin(database.dsn());
+  admin.execute("ALTER DATABASE " + database.name() + " SET default_transaction_read_only = on");
+  admin.execute("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = current_database() "
+                "AND pid <> pg_backend_pid()");
+  EXPECT_FALSE(store.log().appendAndWait(recordOf(kCoa, kGemeente)).ok);
+  EXPECT_FALSE(store.log().healthy());
+  admin.execute("ALTER DATABASE " + database.name() + " SET default_transaction_read_only = off");
+  admin.execute("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = current_database() "
+                "AND pid <> pg_backend_pid()");
+  const AppendResult writable = store.log().appendAndWait(recordOf(kCoa, kGemeente));
+  EXPECT_TRUE(writable.ok) << writable.error;
+  EXPECT_EQ(writable.sequence, 3u);
+}
+
 TEST(PostgresSchemaTest, ANodeRefusesADatabaseNotAtItsSchemaVersion) {
   testing::TempDir dir;
   testing::PostgresDatabase empty(/*migrated=*/false);
