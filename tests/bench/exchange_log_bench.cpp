@@ -23,6 +23,8 @@
 #include "gateway/store/exchange_query.hpp"
 #include "gateway/store/identifiers.hpp"
 #include "gateway/sqlite_store/log_verifier.hpp"
+#include "gateway/pg_store/pg_exchange_log.hpp"
+#include "tests/support/postgres_database.hpp"
 #include "gateway/store/record_codec.hpp"
 #include "gateway/store/subject_reference.hpp"
 
@@ -129,13 +131,12 @@ BENCHMARK(BM_DurableAppends)->Unit(benchmark::kMillisecond)->UseRealTime()->Iter
 // each with one exchange in flight — its record, outbox entry and 2 KB body in one write,
 // then its delivered state (deferred sync) — and the next once that is written. Reports
 // exchanges/s and the process's CPU time per exchange (all threads: writer, checkpointer).
-void BM_ExchangesThroughTheWriter(benchmark::State& state) {
-  const auto dir = freshDir("exchanges");
-  GatewayConfig config;
-  config.storage_path = dir / "ketenpoort.db";
-  GatewayStore store(config);
+// `senders` exchanges in flight at once, spread over the stores (nodes) given; each is its
+// record, outbox entry and 2 KB body in one write, then its delivered state (deferred
+// sync), and the next once that is written. Reports exchanges/s and the process's CPU time
+// per exchange (all threads).
+void runExchanges(benchmark::State& state, const std::vector<GatewayStore*>& nodes, std::size_t senders) {
   const std::string body(2048, 'x');
-  const auto senders = static_cast<std::size_t>(state.range(0));
   constexpr std::size_t kPerIteration = 20'000;
   std::size_t exchanges = 0;
   double cpu_seconds = 0;
@@ -145,8 +146,8 @@ void BM_ExchangesThroughTheWriter(benchmark::State& state) {
     std::size_t started = 0;
     std::size_t finished = 0;
     std::atomic<std::size_t> failures{0};
-    std::function<void()> next;
-    next = [&] {
+    std::function<void(GatewayStore&)> next;
+    next = [&](GatewayStore& store) {
       std::size_t i = 0;
       {
         std::lock_guard lock(mutex);
@@ -169,12 +170,12 @@ void BM_ExchangesThroughTheWriter(benchmark::State& state) {
             std::lock_guard lock(mutex);
             if (++finished == kPerIteration) all_done.notify_one();
           }
-          next();
+          next(store);
         });
       });
     };
     const std::clock_t cpu_before = std::clock();
-    for (std::size_t s = 0; s < senders; ++s) next();
+    for (std::size_t s = 0; s < senders; ++s) next(*nodes[s % nodes.size()]);
     {
       std::unique_lock lock(mutex);
       all_done.wait(lock, [&] { return finished == kPerIteration; });
@@ -186,7 +187,81 @@ void BM_ExchangesThroughTheWriter(benchmark::State& state) {
   state.counters["exchanges_per_s"] = benchmark::Counter(static_cast<double>(exchanges), benchmark::Counter::kIsRate);
   state.counters["cpu_us_per_exchange"] = 1e6 * cpu_seconds / static_cast<double>(exchanges);
 }
+
+void BM_ExchangesThroughTheWriter(benchmark::State& state) {
+  const auto dir = freshDir("exchanges");
+  GatewayConfig config;
+  config.storage_path = dir / "ketenpoort.db";
+  GatewayStore store(config);
+  runExchanges(state, {&store}, static_cast<std::size_t>(state.range(0)));
+}
 BENCHMARK(BM_ExchangesThroughTheWriter)->Arg(32)->Unit(benchmark::kMillisecond)->UseRealTime()->Iterations(3);
+
+// --- PostgreSQL (issue 15): a private cluster started for these benchmarks, a fresh
+// database for each; the server's CPU is in its own processes (cpu_us counts this one only).
+
+testing::PrivatePostgresCluster& postgres() {
+  static const auto dir = freshDir("postgres");
+  static testing::PrivatePostgresCluster cluster((dir / "cluster.env").string());
+  return cluster;
+}
+
+GatewayConfig pgNode(const std::filesystem::path& dir, const std::string& dsn, const std::string& node) {
+  GatewayConfig config;
+  config.storage_backend = StorageBackend::kPostgresql;
+  config.storage_dsn = dsn;
+  config.storage_node_id = node;
+  config.storage_key_dir = dir / node;
+  std::filesystem::create_directories(config.storage_key_dir);
+  if (node != "node-a") {
+    std::filesystem::copy_file(dir / "node-a" / "subject.key", config.storage_key_dir / "subject.key",
+                               std::filesystem::copy_options::overwrite_existing);
+  }
+  return config;
+}
+
+void BM_PgDurableAppends(benchmark::State& state) {
+  const auto dir = freshDir("pg-append");
+  testing::PostgresDatabase database(true, postgres().adminDsn());
+  PgLogOptions o;
+  o.dsn = database.dsn();
+  o.node_id = "node-a";
+  o.signing_key = dir / "log-signing.key";
+  PgExchangeLog log(o);
+  const std::size_t per_iteration = 100'000;
+  std::size_t appended = 0;
+  for (auto _ : state) {
+    state.PauseTiming();
+    auto records = sampleRecords(appended, per_iteration, 50'000);
+    state.ResumeTiming();
+    appendAll(log, std::move(records));
+    appended += per_iteration;
+  }
+  state.counters["appends_per_s"] = benchmark::Counter(static_cast<double>(appended), benchmark::Counter::kIsRate);
+}
+BENCHMARK(BM_PgDurableAppends)->Unit(benchmark::kMillisecond)->UseRealTime()->Iterations(3);
+
+// The writer benchmark on PostgreSQL with `state.range(1)` nodes sharing the database (the
+// senders spread over them): what coordination between nodes costs in the store.
+void BM_PgExchangesThroughTheWriter(benchmark::State& state) {
+  const auto dir = freshDir("pg-exchanges");
+  testing::PostgresDatabase database(true, postgres().adminDsn());
+  std::vector<std::unique_ptr<GatewayStore>> stores;
+  std::vector<GatewayStore*> nodes;
+  for (int n = 0; n < state.range(1); ++n) {
+    stores.push_back(std::make_unique<GatewayStore>(pgNode(dir, database.dsn(), "node-" + std::string(1, static_cast<char>('a' + n)))));
+    nodes.push_back(stores.back().get());
+  }
+  runExchanges(state, nodes, static_cast<std::size_t>(state.range(0)));
+}
+BENCHMARK(BM_PgExchangesThroughTheWriter)
+    ->Args({32, 1})
+    ->Args({32, 2})
+    ->ArgNames({"senders", "nodes"})
+    ->Unit(benchmark::kMillisecond)
+    ->UseRealTime()
+    ->Iterations(3);
+
 
 // One log of 1,000,000 records over 100,000 people, made once for the next two.
 const std::filesystem::path& millionRecordLog() {
