@@ -44,9 +44,11 @@
 #include <boost/json/serialize.hpp>
 
 #include "adapters/coa_tvs/synthetic_coa.hpp"
+#include "gateway/config/config_writer.hpp"
 #include "gateway/demo/demo_environment.hpp"
 #include "gateway/http/https_client.hpp"
 #include "gateway/store/identifiers.hpp"
+#include "gateway/store/subject_reference.hpp"
 
 namespace ketenpoort::bench {
 namespace {
@@ -65,11 +67,18 @@ struct Options {
   std::uint16_t base_port = 18440;
   bool skip_nginx = false;
   unsigned idle = 0;  // > 0: only measure memory with this many idle authenticated connections
+  // The store (issue 15): SQLite by default; PostgreSQL in a private cluster started for
+  // the run, with `nodes` gateway processes sharing it, behind HAProxy when `haproxy` (or
+  // more than one node).
+  bool postgres = false;
+  unsigned nodes = 1;
+  bool haproxy = false;
+  fs::path haproxy_binary = "/usr/sbin/haproxy";
 };
 
 constexpr const char* kUsage = R"(usage: e2e_bench [--connections C] [--duration SECONDS] [--warmup SECONDS]
                  [--payloads N] [--workdir DIR] [--ketenpoort PATH] [--nginx PATH]
-                 [--base-port PORT] [--skip-nginx]
+                 [--base-port PORT] [--skip-nginx] [--postgres] [--nodes N] [--haproxy]
        e2e_bench --idle N [--workdir DIR] [--ketenpoort PATH] [--base-port PORT]
          (the gateway's resident memory with N idle authenticated mTLS connections)
 )";
@@ -78,8 +87,8 @@ std::optional<Options> parseOptions(int argc, char** argv) {
   Options o;
   for (int i = 1; i < argc; ++i) {
     const std::string flag = argv[i];
-    if (flag == "--skip-nginx") {
-      o.skip_nginx = true;
+    if (flag == "--skip-nginx" || flag == "--postgres" || flag == "--haproxy") {
+      (flag == "--skip-nginx" ? o.skip_nginx : flag == "--postgres" ? o.postgres : o.haproxy) = true;
       continue;
     }
     if (i + 1 >= argc) return std::nullopt;
@@ -94,12 +103,16 @@ std::optional<Options> parseOptions(int argc, char** argv) {
       else if (flag == "--nginx") o.nginx = value;
       else if (flag == "--base-port") o.base_port = static_cast<std::uint16_t>(std::stoul(value));
       else if (flag == "--idle") o.idle = static_cast<unsigned>(std::stoul(value));
+      else if (flag == "--nodes") o.nodes = static_cast<unsigned>(std::stoul(value));
       else return std::nullopt;
     } catch (const std::exception&) {
       return std::nullopt;
     }
   }
-  if (o.connections == 0 || o.duration.count() == 0 || o.payloads == 0) return std::nullopt;
+  if (o.connections == 0 || o.duration.count() == 0 || o.payloads == 0 || o.nodes == 0 || o.nodes > 4) {
+    return std::nullopt;
+  }
+  if (o.nodes > 1) o.postgres = o.haproxy = true;
   return o;
 }
 
@@ -317,6 +330,8 @@ struct Figures {
   std::uint64_t errors = 0;
   double drain_seconds = 0;  // after the run, until the receiver had everything
   double cpu_ms_per_exchange = 0;  // of the gateway's or nginx's processes, during the run
+  double database_cpu_ms_per_exchange = 0;  // PostgreSQL's processes, when the store is there
+  double proxy_cpu_ms_per_exchange = 0;     // HAProxy's, when it is in front
 };
 
 // The figures both paths share, from a measured run.
@@ -350,32 +365,155 @@ Clock::time_point waitForDeliveries(const fs::path& dir, std::size_t expected) {
   return Clock::now();
 }
 
+// A PostgreSQL cluster of the run's own (tests/support/postgres/cluster), with a migrated
+// database; stopped when this goes.
+class PostgresForRun {
+ public:
+  explicit PostgresForRun(const fs::path& workdir) : env_file_(fs::absolute(workdir / "postgres.env")) {
+    script("start");
+    std::ifstream in(env_file_);
+    for (std::string line; std::getline(in, line);) {
+      const auto take = [&](const std::string& key) {
+        return line.rfind(key + "='", 0) == 0 ? line.substr(key.size() + 2, line.size() - key.size() - 3) : "";
+      };
+      if (auto v = take("KETENPOORT_PG_DSN"); !v.empty()) dsn_ = v;
+      if (auto v = take("KETENPOORT_PG_DIR"); !v.empty()) dir_ = v;
+    }
+  }
+  ~PostgresForRun() { script("stop"); }
+  PostgresForRun(const PostgresForRun&) = delete;
+  PostgresForRun& operator=(const PostgresForRun&) = delete;
+  const std::string& dsn() const { return dsn_; }
+  // The server's processes: the postmaster and its backends.
+  double cpuMs() const {
+    std::ifstream pidfile(dir_ / "data" / "postmaster.pid");
+    pid_t postmaster = 0;
+    pidfile >> postmaster;
+    if (postmaster <= 0) return 0;
+    double ms = bench::cpuMs(postmaster);
+    for (pid_t child : childrenOf(postmaster)) ms += bench::cpuMs(child);
+    return ms;
+  }
+
+ private:
+  void script(const char* command) const {
+    const std::string line = std::string(KETENPOORT_SOURCE_DIR) + "/tests/support/postgres/cluster " + command +
+                             " '" + env_file_.string() + "' > /dev/null";
+    if (std::system(line.c_str()) != 0 && std::string(command) == "start") {
+      throw std::runtime_error("cannot start PostgreSQL (tests/support/postgres/cluster)");
+    }
+  }
+  fs::path env_file_;
+  std::string dsn_;
+  fs::path dir_;
+};
+
+void writeHaproxyConfig(const fs::path& file, std::uint16_t listen, const std::vector<GatewayConfig>& nodes) {
+  std::ofstream out(file);
+  out << "global\n  maxconn 4096\ndefaults\n  mode tcp\n  timeout connect 2s\n  timeout client 60s\n"
+      << "  timeout server 60s\nfrontend exchange\n  bind 127.0.0.1:" << listen << "\n  default_backend nodes\n"
+      << "backend nodes\n  balance roundrobin\n  option httpchk GET /readyz\n  default-server inter 500ms\n";
+  for (std::size_t i = 0; i < nodes.size(); ++i) {
+    out << "  server node" << i << " 127.0.0.1:" << nodes[i].exchange.port << " check port " << nodes[i].ops.port
+        << "\n";
+  }
+}
+
 Figures measureGateway(const Options& o, const DemoEnvironment& env, const fs::path& received,
                        const std::vector<Payload>& payloads) {
-  ChildProcess gateway({o.ketenpoort.string(), "serve", "--config", env.config_file.string()},
-                       o.workdir / "gateway.log");
-  waitForPort(env.config.exchange.port, gateway, "the gateway");
-  const HttpsClientOptions client{"127.0.0.1", env.config.exchange.port, env.pkiDir() / "ca.pem",
+  // The nodes' configs: the demo's, or with a PostgreSQL store, one per node on ports of
+  // its own (base + 20 + 3 i), one subject key for all.
+  std::unique_ptr<PostgresForRun> postgres;
+  std::vector<GatewayConfig> nodes{env.config};
+  std::vector<fs::path> config_files{env.config_file};
+  if (o.postgres) {
+    postgres = std::make_unique<PostgresForRun>(o.workdir);
+    nodes.clear();
+    config_files.clear();
+    for (unsigned i = 0; i < o.nodes; ++i) {
+      GatewayConfig node = env.config;
+      node.storage_backend = StorageBackend::kPostgresql;
+      node.storage_dsn = postgres->dsn();
+      node.storage_node_id = "node-" + std::to_string(i);
+      node.storage_key_dir = fs::absolute(o.workdir / ("keys-" + std::to_string(i)));
+      fs::create_directories(node.storage_key_dir);
+      if (i > 0) fs::copy_file(nodes[0].storage_key_dir / "subject.key", node.storage_key_dir / "subject.key");
+      if (i > 0 || o.haproxy) {
+        const auto port = static_cast<std::uint16_t>(o.base_port + 20 + 3 * i);
+        node.exchange.port = port;
+        node.audit.port = static_cast<std::uint16_t>(port + 1);
+        node.ops.port = static_cast<std::uint16_t>(port + 2);
+      }
+      config_files.push_back(env.workdir / ("node-" + std::to_string(i) + ".xml"));
+      std::ofstream(config_files.back()) << renderGatewayConfigXml(node, env.workdir);
+      if (i == 0) {
+        // The subject key is made by the first node's store; copied before the next starts.
+        const std::string migrate = o.ketenpoort.string() + " db migrate --config " + config_files.back().string() +
+                                    " > " + (o.workdir / "migrate.log").string() + " 2>&1";
+        if (std::system(migrate.c_str()) != 0) throw std::runtime_error("db migrate failed");
+        SubjectReferencer::loadOrCreate(node.storage_key_dir / "subject.key");
+      }
+      nodes.push_back(node);
+    }
+  }
+  std::vector<std::unique_ptr<ChildProcess>> gateways;
+  for (std::size_t i = 0; i < nodes.size(); ++i) {
+    gateways.push_back(std::make_unique<ChildProcess>(
+        std::vector<std::string>{o.ketenpoort.string(), "serve", "--config", config_files[i].string()},
+        o.workdir / ("gateway-" + std::to_string(i) + ".log")));
+    waitForPort(nodes[i].exchange.port, *gateways.back(), "the gateway");
+  }
+  std::unique_ptr<ChildProcess> haproxy;
+  std::uint16_t port = nodes[0].exchange.port;
+  if (o.haproxy) {
+    port = static_cast<std::uint16_t>(o.base_port + 6);
+    writeHaproxyConfig(o.workdir / "haproxy.cfg", port, nodes);
+    haproxy = std::make_unique<ChildProcess>(
+        std::vector<std::string>{o.haproxy_binary.string(), "-db", "-f", (o.workdir / "haproxy.cfg").string()},
+        o.workdir / "haproxy.log");
+    waitForPort(port, *haproxy, "haproxy");
+    std::this_thread::sleep_for(std::chrono::seconds(2));  // its first health checks
+  }
+  const HttpsClientOptions client{"127.0.0.1", port, env.pkiDir() / "ca.pem",
                                   env.certificateOf("coa"), env.keyOf("coa"), std::chrono::seconds(30)};
   // The receiver's directory starts empty; the warm-up is delivered before the run starts.
   const LoadResult warm = runLoad(client, payloads, o.connections, o.warmup);
   waitForDeliveries(received, warm.answered_ok);
   const std::size_t start_count = storedDeliveries(received);
 
-  const double cpu_before = cpuMs(gateway.pid());
+  const auto gatewayCpuMs = [&] {
+    double ms = 0;
+    for (const auto& g : gateways) ms += cpuMs(g->pid());
+    return ms;
+  };
+  const double cpu_before = gatewayCpuMs();
+  const double database_cpu_before = postgres ? postgres->cpuMs() : 0;
+  const double haproxy_cpu_before = haproxy ? cpuMs(haproxy->pid()) : 0;
   const auto started = Clock::now();
   const LoadResult run = runLoad(client, payloads, o.connections, o.duration);
   const auto run_end = Clock::now();
   const auto drained = waitForDeliveries(received, start_count + run.answered_ok);
-  const double cpu_used = cpuMs(gateway.pid()) - cpu_before;
+  const double cpu_used = gatewayCpuMs() - cpu_before;
   printErrors("gateway", run);
 
-  Figures f = figuresOf("ketenpoort (full path)", run, cpu_used, peakRssKib(gateway.pid()));
+  std::uint64_t rss = 0;
+  for (const auto& g : gateways) rss += peakRssKib(g->pid());
+  std::string name = "ketenpoort (full path)";
+  if (o.postgres) name = "ketenpoort on PostgreSQL, " + std::to_string(o.nodes) + " node(s)";
+  if (o.haproxy) name += " behind HAProxy";
+  Figures f = figuresOf(name, run, cpu_used, rss);
   // Delivered, not just accepted: until the receiver had the last of them.
   f.exchanges_per_second =
       static_cast<double>(run.answered_ok) / std::chrono::duration<double>(drained - started).count();
   f.drain_seconds = std::chrono::duration<double>(drained - run_end).count();
-  if (gateway.stop(SIGTERM) != 0) std::fprintf(stderr, "the gateway did not stop cleanly\n");
+  if (run.answered_ok > 0) {
+    if (postgres) f.database_cpu_ms_per_exchange = (postgres->cpuMs() - database_cpu_before) / static_cast<double>(run.answered_ok);
+    if (haproxy) f.proxy_cpu_ms_per_exchange = (cpuMs(haproxy->pid()) - haproxy_cpu_before) / static_cast<double>(run.answered_ok);
+  }
+  haproxy.reset();
+  for (auto& g : gateways) {
+    if (g->stop(SIGTERM) != 0) std::fprintf(stderr, "a gateway did not stop cleanly\n");
+  }
   return f;
 }
 
@@ -547,11 +685,17 @@ int run(const Options& o) {
                 static_cast<unsigned long long>(f.errors));
   }
   std::printf("\ngateway: last delivery %.2f s after the run ended\n", figures[0].drain_seconds);
+  if (o.postgres) {
+    std::printf("PostgreSQL's processes: %.3f CPU ms/exchange\n", figures[0].database_cpu_ms_per_exchange);
+  }
+  if (o.haproxy) std::printf("HAProxy: %.3f CPU ms/exchange\n", figures[0].proxy_cpu_ms_per_exchange);
   boost::json::object results{{"machine", machine()},
                               {"connections", o.connections},
                               {"duration_s", o.duration.count()}};
   for (const auto& f : figures) {
     results[f.name] = {{"exchanges_per_s", f.exchanges_per_second}, {"accepted_per_s", f.accepted_per_second},
+                       {"database_cpu_ms_per_exchange", f.database_cpu_ms_per_exchange},
+                       {"proxy_cpu_ms_per_exchange", f.proxy_cpu_ms_per_exchange},
                        {"p50_ms", f.p50_ms}, {"p99_ms", f.p99_ms}, {"peak_rss_mib", f.peak_rss_mib},
                        {"cpu_ms_per_exchange", f.cpu_ms_per_exchange}, {"exchanges", f.exchanges}, {"errors", f.errors}};
   }
