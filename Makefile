@@ -14,7 +14,7 @@ DEB_PACKAGES := g++ cmake ninja-build make openssl curl ccache \
 
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: all deps configure build test tsan demo clean
+.PHONY: all deps configure build test tsan demo demo-cluster clean
 
 all: build
 
@@ -52,6 +52,10 @@ tsan: deps
 
 demo: build
 	$(BUILD_DIR)/ketenpoort demo --workdir $(DEMO_DIR)
+
+# Two nodes on a private PostgreSQL behind HAProxy, one killed mid-run (docs/deployment-ha.md).
+demo-cluster: build
+	$(BUILD_DIR)/ketenpoort demo --cluster --workdir $(BUILD_DIR)/demo-cluster
 
 clean:
 	rm -rf $(BUILD_DIR)

@@ -1,5 +1,6 @@
 #pragma once
 
+#include <filesystem>
 #include <optional>
 #include <string>
 #include <vector>
@@ -33,5 +34,7 @@ int consentCommand(const Args& args);
 int auditCommand(const Args& args);
 int simulateCommand(const Args& args);
 int dbCommand(const Args& args);
+// `demo --cluster`: two nodes on PostgreSQL behind HAProxy, one killed (demo_cluster.cpp).
+int clusterDemo(const std::filesystem::path& workdir, std::size_t count);
 
 }  // namespace ketenpoort::cli

@@ -127,11 +127,20 @@ void printSummary(GatewayServer& server, const DemoEnvironment& env,
 }  // namespace
 
 int demoCommand(const Args& args) {
-  const auto unknown = unknownFlags(args, {"--workdir"}, {"--keep-running"});
+  const auto unknown = unknownFlags(args, {"--workdir"}, {"--keep-running", "--cluster"});
   const auto workdir = flagValue(args, "--workdir");
   if (!unknown.empty() || !workdir) {
-    std::cerr << "usage: ketenpoort demo --workdir DIR [--keep-running]\n";
+    std::cerr << "usage: ketenpoort demo --workdir DIR [--keep-running]\n"
+                 "       ketenpoort demo --cluster --workdir DIR\n";
     return 2;
+  }
+  if (hasFlag(args, "--cluster")) {
+    try {
+      return clusterDemo(*workdir, 600);
+    } catch (const std::exception& e) {
+      std::cerr << "cluster demo: " << e.what() << "\n";
+      return 1;
+    }
   }
   const bool keep_running = hasFlag(args, "--keep-running");
   // Every run tells the chain from the start, so the data and received messages of an

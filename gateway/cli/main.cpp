@@ -65,6 +65,8 @@ usage:
   ketenpoort demo --workdir DIR [--keep-running]
                                             make a development PKI and config in DIR,
                                             start the gateway and check every demo party
+  ketenpoort demo --cluster --workdir DIR   two nodes on a private PostgreSQL behind HAProxy,
+                                            one killed mid-run; what arrived, counted
   ketenpoort log verify --db FILE [--public-key FILE] [--witness FILE]
                                             check the exchange log's hash chain, chained
                                             checkpoints and signed head (and a witnessed

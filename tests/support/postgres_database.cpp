@@ -73,9 +73,9 @@ void PrivatePostgresCluster::pause() { run("pause"); }
 void PrivatePostgresCluster::resume() { run("resume"); }
 
 void PrivatePostgresCluster::run(const std::string& command) const {
-  const std::string line = std::string(KETENPOORT_SOURCE_DIR) + "/tests/support/postgres/cluster " + command + " '" +
+  const std::string line = std::string(KETENPOORT_SOURCE_DIR) + "/gateway/demo/postgres-cluster " + command + " '" +
                            env_file_ + "' > /dev/null";
-  if (std::system(line.c_str()) != 0) throw std::runtime_error("tests/support/postgres/cluster " + command + " failed");
+  if (std::system(line.c_str()) != 0) throw std::runtime_error("gateway/demo/postgres-cluster " + command + " failed");
 }
 
 }  // namespace ketenpoort::testing

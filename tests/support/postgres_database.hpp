@@ -5,7 +5,7 @@
 namespace ketenpoort::testing {
 
 // A fresh database in the throwaway PostgreSQL cluster `make test` starts
-// (tests/support/postgres/cluster; its connection in the file KETENPOORT_PG_ENV_FILE
+// (gateway/demo/postgres-cluster; its connection in the file KETENPOORT_PG_ENV_FILE
 // names), migrated to the current schema unless asked not to, dropped with everything in
 // it at the end. Throws when there is no cluster: a test that needs PostgreSQL fails
 // rather than passing without it.
@@ -27,7 +27,7 @@ class PostgresDatabase {
   std::string dsn_;
 };
 
-// A cluster of a test's own (tests/support/postgres/cluster), for a test that stops the
+// A cluster of a test's own (gateway/demo/postgres-cluster), for a test that stops the
 // server under a running store: pause() stops it keeping its data, resume() starts it on
 // the same port. Stopped and removed when this goes.
 class PrivatePostgresCluster {

@@ -365,7 +365,7 @@ Clock::time_point waitForDeliveries(const fs::path& dir, std::size_t expected) {
   return Clock::now();
 }
 
-// A PostgreSQL cluster of the run's own (tests/support/postgres/cluster), with a migrated
+// A PostgreSQL cluster of the run's own (gateway/demo/postgres-cluster), with a migrated
 // database; stopped when this goes.
 class PostgresForRun {
  public:
@@ -397,10 +397,10 @@ class PostgresForRun {
 
  private:
   void script(const char* command) const {
-    const std::string line = std::string(KETENPOORT_SOURCE_DIR) + "/tests/support/postgres/cluster " + command +
+    const std::string line = std::string(KETENPOORT_SOURCE_DIR) + "/gateway/demo/postgres-cluster " + command +
                              " '" + env_file_.string() + "' > /dev/null";
     if (std::system(line.c_str()) != 0 && std::string(command) == "start") {
-      throw std::runtime_error("cannot start PostgreSQL (tests/support/postgres/cluster)");
+      throw std::runtime_error("cannot start PostgreSQL (gateway/demo/postgres-cluster)");
     }
   }
   fs::path env_file_;
