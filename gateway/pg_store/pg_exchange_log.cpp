@@ -68,23 +68,23 @@ class PgTransaction final : public StoreTransaction {
   }
   void recordKoppeling(const KoppelingEntry& k) override {
     pg_registry::recordKoppeling(c_, k);
-    changed(RegistrySnapshot::koppelingRecorded(k));
+    changed(RegistrySnapshot::koppelingRecorded(k), pg_registry::encodeKoppeling(k));
   }
   void insertConsent(const ConsentEntry& consent) override {
     pg_registry::insertConsent(c_, consent);
-    changed(RegistrySnapshot::consentInserted(consent));
+    changed(RegistrySnapshot::consentInserted(consent), pg_registry::encodeConsentInserted(consent));
   }
   void withdrawConsent(const std::string& id, const CivilDate& date) override {
     pg_registry::withdrawConsent(c_, id, date);
-    changed(RegistrySnapshot::consentWithdrawn(id, date));
+    changed(RegistrySnapshot::consentWithdrawn(id, date), pg_registry::encodeConsentWithdrawn(id, date));
   }
   void upsertAgreement(const AgreementEntry& a) override {
     pg_registry::upsertAgreement(c_, a);
-    changed(RegistrySnapshot::agreementUpserted(a));
+    changed(RegistrySnapshot::agreementUpserted(a), pg_registry::encodeAgreement(a));
   }
   void linkIdentities(const IdentityLinkEntry& l) override {
     pg_registry::linkIdentities(c_, l);
-    changed(RegistrySnapshot::identitiesLinked(l));
+    changed(RegistrySnapshot::identitiesLinked(l), pg_registry::encodeIdentityLink(l));
   }
   void enqueueDelivery(const OutboxEntry& e, std::string_view body) override {
     pg_outbox::enqueue(c_, e, body, node_id_, lease_);
@@ -94,8 +94,11 @@ class PgTransaction final : public StoreTransaction {
   }
 
  private:
-  void changed(RegistrySnapshot::Change change) {
+  // The version is raised and the change kept as a row under the new version, for the
+  // other nodes to apply (pg_registry::catchUp).
+  void changed(RegistrySnapshot::Change change, const std::string& encoded) {
     version_ = pg_registry::raiseVersion(c_);
+    pg_registry::recordChange(c_, version_, encoded);
     ++raises_;
     changes_.push_back(std::move(change));
   }
@@ -192,7 +195,7 @@ void PgExchangeLog::enqueue(Pending pending) {
 }
 
 void PgExchangeLog::catchUpRegistries(pg::Connection& connection, std::uint64_t version) {
-  if (registry_snapshot_.version() < version) reloadRegistries(connection);
+  if (registry_snapshot_.version() < version) pg_registry::catchUp(connection, registry_snapshot_);
 }
 
 void PgExchangeLog::reloadRegistries(pg::Connection& connection) {
@@ -393,7 +396,7 @@ void PgExchangeLog::run() {
                                                               g.registry_version, g.registry_changes));
       if (snapshot_behind) {
         try {
-          reloadRegistries(*writer_);
+          pg_registry::catchUp(*writer_, registry_snapshot_);
         } catch (const std::exception& e) {
           logError("registries-unreadable", {{"error", e.what()}});
         }
@@ -437,7 +440,7 @@ void PgExchangeLog::watchRegistries() {
       const auto now = std::chrono::steady_clock::now();
       if (notified || now - last_check >= std::chrono::seconds(2)) {
         last_check = now;
-        if (pg_registry::version(*c) != registry_snapshot_.version()) reloadRegistries(*c);
+        if (pg_registry::version(*c) != registry_snapshot_.version()) pg_registry::catchUp(*c, registry_snapshot_);
       }
     } catch (const std::exception&) {  // the database is away: try again shortly
       c.reset();

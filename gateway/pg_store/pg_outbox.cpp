@@ -94,9 +94,15 @@ std::vector<OutboxEntry> PgOutboxStore::select(const std::string& where, const s
 std::vector<OutboxEntry> PgOutboxStore::due(std::int64_t now_ms, std::size_t limit) {
   // One statement, committed on its own: the entries are this node's from here on.
   static const std::string kTake = [] {
+    // This node's own leases are taken again too (an entry it queued but could not keep
+    // in memory, or held before a restart), keeping their fence: an attempt of this node
+    // still under way stays valid. Another node's lease is taken only once it has ended,
+    // and then the fence goes up.
     return "WITH taken AS (SELECT transaction_id FROM outbox WHERE state = 'pending' AND next_attempt_ms <= $1 "
-           "AND lease_until_ms <= $1 ORDER BY next_attempt_ms LIMIT $2 FOR UPDATE SKIP LOCKED) "
-           "UPDATE outbox o SET lease_node = $3, lease_until_ms = $4, lease_fence = o.lease_fence + 1 "
+           "AND (lease_until_ms <= $1 OR lease_node = $3) ORDER BY next_attempt_ms LIMIT $2 "
+           "FOR UPDATE SKIP LOCKED) "
+           "UPDATE outbox o SET lease_until_ms = $4, lease_fence = CASE WHEN o.lease_node = $3 "
+           "THEN o.lease_fence ELSE o.lease_fence + 1 END, lease_node = $3 "
            "FROM taken WHERE o.transaction_id = taken.transaction_id RETURNING " +
            columnList("o.");
   }();

@@ -1,5 +1,7 @@
 #include "gateway/pg_store/pg_registry_store.hpp"
 
+#include <boost/json.hpp>
+
 #include "gateway/calendar/civil_date.hpp"
 #include "gateway/pg_store/pg_exchange_log.hpp"
 #include "gateway/store/record_codec.hpp"
@@ -125,6 +127,124 @@ RegistrySnapshot::Contents load(pg::Connection& c) {
         return contents;
       },
       "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY");
+}
+
+namespace {
+
+boost::json::object changeObject(const char* kind) { return boost::json::object{{"kind", kind}}; }
+
+std::string text(const boost::json::object& o, const char* key) {
+  const auto* value = o.if_contains(key);
+  if (!value || !value->is_string()) throw std::runtime_error(std::string("a registry change lacks ") + key);
+  return std::string(value->as_string());
+}
+
+CivilDate dateIn(const boost::json::object& o, const char* key) {
+  const auto parsed = parseIsoDate(text(o, key));
+  if (!parsed) throw std::runtime_error(std::string("a registry change has no date in ") + key);
+  return *parsed;
+}
+
+}  // namespace
+
+std::string encodeKoppeling(const KoppelingEntry& k) {
+  auto o = changeObject("koppeling");
+  o["subject_ref"] = k.subject_ref;
+  o["gemeente_cbs"] = k.gemeente_cbs_code;
+  o["valid_from"] = formatIsoDate(k.valid_from);
+  o["source_transaction"] = k.source_transaction_id;
+  return boost::json::serialize(o);
+}
+
+std::string encodeConsentInserted(const ConsentEntry& c) {
+  auto o = changeObject("consent");
+  o["id"] = c.id;
+  o["subject_ref"] = c.subject_ref;
+  o["purpose"] = c.purpose_id;
+  o["recipient_oin"] = c.recipient_oin;
+  o["evidence_ref"] = c.evidence_ref;
+  o["granted"] = c.granted;
+  o["expires"] = c.expires;
+  o["withdrawn"] = c.withdrawn;
+  return boost::json::serialize(o);
+}
+
+std::string encodeConsentWithdrawn(const std::string& consent_id, const CivilDate& date) {
+  auto o = changeObject("consent-withdrawn");
+  o["id"] = consent_id;
+  o["date"] = formatIsoDate(date);
+  return boost::json::serialize(o);
+}
+
+std::string encodeAgreement(const AgreementEntry& a) {
+  auto o = changeObject("agreement");
+  o["id"] = a.id;
+  o["party_id"] = a.party_id;
+  o["purpose"] = a.purpose_id;
+  o["gemeente_cbs"] = a.gemeente_cbs_code;
+  o["valid_from"] = formatIsoDate(a.valid_from);
+  o["valid_until"] = formatIsoDate(a.valid_until);
+  o["document_ref"] = a.document_ref;
+  return boost::json::serialize(o);
+}
+
+std::string encodeIdentityLink(const IdentityLinkEntry& l) {
+  auto o = changeObject("identity-link");
+  o["bsn_ref"] = l.bsn_ref;
+  o["vnummer_ref"] = l.vnummer_ref;
+  o["source_transaction"] = l.source_transaction_id;
+  return boost::json::serialize(o);
+}
+
+RegistrySnapshot::Change decodeChange(std::string_view encoded) {
+  boost::system::error_code ec;
+  const boost::json::value v = boost::json::parse(encoded, ec);
+  if (ec || !v.is_object()) throw std::runtime_error("a registry change is not a JSON object");
+  const auto& o = v.as_object();
+  const std::string kind = text(o, "kind");
+  if (kind == "koppeling") {
+    return RegistrySnapshot::koppelingRecorded(
+        {text(o, "subject_ref"), text(o, "gemeente_cbs"), dateIn(o, "valid_from"), text(o, "source_transaction")});
+  }
+  if (kind == "consent") {
+    return RegistrySnapshot::consentInserted({text(o, "id"), text(o, "subject_ref"), text(o, "purpose"),
+                                              text(o, "recipient_oin"), text(o, "evidence_ref"), text(o, "granted"),
+                                              text(o, "expires"), text(o, "withdrawn")});
+  }
+  if (kind == "consent-withdrawn") return RegistrySnapshot::consentWithdrawn(text(o, "id"), dateIn(o, "date"));
+  if (kind == "agreement") {
+    return RegistrySnapshot::agreementUpserted({text(o, "id"), text(o, "party_id"), text(o, "purpose"),
+                                                text(o, "gemeente_cbs"), dateIn(o, "valid_from"),
+                                                dateIn(o, "valid_until"), text(o, "document_ref")});
+  }
+  if (kind == "identity-link") {
+    return RegistrySnapshot::identitiesLinked({text(o, "bsn_ref"), text(o, "vnummer_ref"), text(o, "source_transaction")});
+  }
+  throw std::runtime_error("a registry change of an unknown kind");
+}
+
+void recordChange(pg::Connection& c, std::uint64_t version, const std::string& encoded) {
+  c.run("INSERT INTO registry_changes (version, change) VALUES ($1, $2)",
+        {static_cast<std::int64_t>(version), std::string_view(encoded)});
+}
+
+void catchUp(pg::Connection& c, RegistrySnapshot& snapshot) {
+  const std::uint64_t from = snapshot.version();
+  // The version first: every change up to it committed together with its row, so the rows
+  // read next hold all of them (unless rows were removed, or written before version 2 of
+  // the schema: then everything is loaded anew).
+  const std::uint64_t current = version(c);
+  if (current <= from) return;
+  const pg::Result rows = c.run(
+      "SELECT version, change FROM registry_changes WHERE version > $1 AND version <= $2 ORDER BY version",
+      {static_cast<std::int64_t>(from), static_cast<std::int64_t>(current)});
+  if (static_cast<std::uint64_t>(rows.rows()) == current - from) {
+    std::vector<RegistrySnapshot::Change> changes;
+    changes.reserve(static_cast<std::size_t>(rows.rows()));
+    for (int i = 0; i < rows.rows(); ++i) changes.push_back(decodeChange(rows.text(i, 1)));
+    if (snapshot.apply(from, current, changes)) return;
+  }
+  snapshot.replace(load(c));
 }
 
 }  // namespace pg_registry

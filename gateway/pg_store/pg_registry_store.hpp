@@ -58,6 +58,21 @@ std::uint64_t version(pg::Connection& c);
 std::uint64_t raiseVersion(pg::Connection& c);
 // Everything at one version; runs its own REPEATABLE READ transaction.
 RegistrySnapshot::Contents load(pg::Connection& c);
+
+// A change as the registry_changes row keeps it (JSON: what the change wrote), and back.
+// Written with the version it raised to, so other nodes apply it in order.
+std::string encodeKoppeling(const KoppelingEntry& koppeling);
+std::string encodeConsentInserted(const ConsentEntry& consent);
+std::string encodeConsentWithdrawn(const std::string& consent_id, const CivilDate& date);
+std::string encodeAgreement(const AgreementEntry& agreement);
+std::string encodeIdentityLink(const IdentityLinkEntry& link);
+// Throws std::runtime_error for a row this version cannot read.
+RegistrySnapshot::Change decodeChange(std::string_view encoded);
+void recordChange(pg::Connection& c, std::uint64_t version, const std::string& encoded);
+
+// Brings `snapshot` to the database's current version: the missed changes applied in
+// order when the change rows are all there, otherwise everything loaded anew.
+void catchUp(pg::Connection& c, RegistrySnapshot& snapshot);
 }  // namespace pg_registry
 
 }  // namespace ketenpoort

@@ -160,7 +160,19 @@ CREATE TABLE outbox_bodies (
 );
 )sql";
 
-constexpr std::array kMigrations{Migration{1, "the store with a hash chain per node", kVersion1}};
+// Version 2: every registry change also as a row of its own, numbered by the version it
+// raised to, so a node that is behind applies what it missed instead of loading every
+// registry anew (each klantprofiel records a koppeling: with several nodes, whole reloads
+// took a node's CPU). Holds keyed references, never a BSN.
+constexpr const char* kVersion2 = R"sql(
+CREATE TABLE registry_changes (
+  version BIGINT PRIMARY KEY,
+  change TEXT NOT NULL
+);
+)sql";
+
+constexpr std::array kMigrations{Migration{1, "the store with a hash chain per node", kVersion1},
+                                 Migration{2, "registry changes as rows of their own", kVersion2}};
 static_assert(kMigrations.back().version == kSchemaVersion);
 
 // Any constant the migrations share; pg_advisory_xact_lock takes a 64-bit key.

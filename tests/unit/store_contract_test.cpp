@@ -16,6 +16,7 @@
 #include "gateway/gateway_store/gateway_store.hpp"
 #include "gateway/pg_store/pg_connection.hpp"
 #include "gateway/pg_store/pg_log_verifier.hpp"
+#include "gateway/pg_store/pg_registry_store.hpp"
 #include "gateway/pg_store/pg_schema.hpp"
 #include "gateway/store/identifiers.hpp"
 #include "tests/support/postgres_database.hpp"
@@ -473,21 +474,28 @@ TEST_F(PostgresNodesTest, TwoNodesReadingTheOutboxAtOnceTakeDifferentEntries) {
   std::vector<OutboxEntry> by_a;
   std::vector<OutboxEntry> by_b;
   std::thread on_a([&] {
-    for (int i = 0; i < 20; ++i) {
-      for (auto& e : a.outbox().due(0, 10)) by_a.push_back(std::move(e));
+    for (int i = 0; i < 3; ++i) {
+      for (auto& e : a.outbox().due(0, kEntries)) by_a.push_back(std::move(e));
     }
   });
   std::thread on_b([&] {
-    for (int i = 0; i < 20; ++i) {
-      for (auto& e : b.outbox().due(0, 10)) by_b.push_back(std::move(e));
+    for (int i = 0; i < 3; ++i) {
+      for (auto& e : b.outbox().due(0, kEntries)) by_b.push_back(std::move(e));
     }
   });
   on_a.join();
   on_b.join();
-  std::set<std::string> ids;
-  for (const auto& e : by_a) ids.insert(e.transaction_id);
-  for (const auto& e : by_b) EXPECT_TRUE(ids.insert(e.transaction_id).second) << "taken twice: " << e.transaction_id;
-  EXPECT_EQ(ids.size(), static_cast<std::size_t>(kEntries));
+  // A node reads its own leases again (its worker skips what it has in hand); what one node
+  // took, the other never gets.
+  std::set<std::string> of_a;
+  std::set<std::string> of_b;
+  for (const auto& e : by_a) of_a.insert(e.transaction_id);
+  for (const auto& e : by_b) of_b.insert(e.transaction_id);
+  for (const auto& id : of_b) EXPECT_FALSE(of_a.contains(id)) << "taken by both nodes: " << id;
+  std::set<std::string> all = of_a;
+  all.insert(of_b.begin(), of_b.end());
+  EXPECT_EQ(all.size(), static_cast<std::size_t>(kEntries));
+  EXPECT_EQ(b.outbox().due(0, kEntries).size(), of_b.size()) << "b reads its own leases again, no more";
 }
 
 TEST_F(PostgresNodesTest, EveryNodesChainVerifiesAndTamperingIsFoundInTheNodeItHitAt) {
@@ -554,6 +562,37 @@ TEST_F(PostgresNodesTest, AKeyTheDatabaseSwappedIsNoticed) {
   c.run("UPDATE log_nodes SET public_key_pem = $1 WHERE node_id = 'node-a'", {std::string_view(other.log().publicKeyPem())});
   const PgLogVerification swapped = verifyPgLog(database_.dsn(), {{"node-a", key_a}}, {});
   EXPECT_FALSE(swapped.intact);
+}
+
+TEST_F(PostgresNodesTest, ANodeBehindAppliesTheChangesItMissedAndLoadsAllOnlyWhenRowsAreMissing) {
+  GatewayStore a(nodeConfig("node-a"));
+  pg::Connection c(database_.dsn());
+  RegistrySnapshot behind;
+  behind.replace(pg_registry::load(c));
+  const std::uint64_t start = behind.version();
+  const SubjectKey person{SubjectKey::Kind::kBsn, "111222333"};
+  const Oin school = *Oin::parse(kSchool);
+  const auto first = a.registries().grantConsent({person, "inburgering", school, "doc-1", day("2026-01-01"), {}});
+  const auto second = a.registries().grantConsent({person, "inburgering", school, "doc-2", day("2026-02-01"), {}});
+  ASSERT_TRUE(first.ok && second.ok);
+  ASSERT_TRUE(a.registries().withdrawConsent(first.id, day("2026-03-01")).ok);
+  // The table loses a row behind the store's back: a whole reload would not have it, the
+  // change rows do.
+  c.execute("DELETE FROM consents WHERE evidence_ref = 'doc-2'");
+  pg_registry::catchUp(c, behind);
+  EXPECT_EQ(behind.version(), start + 3);
+  ASSERT_TRUE(behind.consent(second.id).has_value()) << "applied from the change rows";
+  EXPECT_EQ(behind.consent(first.id)->withdrawn, "2026-03-01");
+  // Without the rows (removed, or from before schema version 2) it loads everything.
+  c.execute("DELETE FROM registry_changes");
+  ASSERT_TRUE(a.registries().withdrawConsent(first.id, day("2026-03-01")).ok == false);
+  const auto third = a.registries().grantConsent({person, "inburgering", school, "doc-3", day("2026-04-01"), {}});
+  ASSERT_TRUE(third.ok);
+  c.execute("DELETE FROM registry_changes");
+  pg_registry::catchUp(c, behind);
+  EXPECT_EQ(behind.version(), start + 4);
+  EXPECT_TRUE(behind.consent(third.id).has_value());
+  EXPECT_FALSE(behind.consent(second.id).has_value()) << "loaded from the tables, which lost it";
 }
 
 TEST_F(PostgresNodesTest, ANodeIdTakenByAnotherKeyIsRefused) {
@@ -627,7 +666,7 @@ TEST(PostgresSchemaTest, ANodeRefusesADatabaseNotAtItsSchemaVersion) {
   config.storage_key_dir = dir.path();
   EXPECT_THAT([&] { GatewayStore s(config); },
               ::testing::ThrowsMessage<std::runtime_error>(HasSubstr("ketenpoort db migrate")));
-  EXPECT_EQ(migrateStore(config), 1);
+  EXPECT_EQ(migrateStore(config), pg::kSchemaVersion);
   EXPECT_EQ(migrateStore(config), 0);  // twice is harmless
   { GatewayStore s(config); }
   pg::Connection c(empty.dsn());
