@@ -31,19 +31,6 @@ namespace {
 
 namespace fs = std::filesystem;
 
-std::uint16_t freePort() {
-  const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
-  sockaddr_in address{};
-  address.sin_family = AF_INET;
-  address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  socklen_t length = sizeof address;
-  const bool bound = ::bind(fd, reinterpret_cast<sockaddr*>(&address), sizeof address) == 0 &&
-                     ::getsockname(fd, reinterpret_cast<sockaddr*>(&address), &length) == 0;
-  ::close(fd);
-  if (!bound) throw std::runtime_error("no free port on 127.0.0.1");
-  return ntohs(address.sin_port);
-}
-
 bool accepting(std::uint16_t port) {
   const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
   sockaddr_in address{};
@@ -162,7 +149,8 @@ int clusterDemo(const fs::path& workdir, std::size_t count) {
   fs::remove_all(workdir / "received");
   fs::remove_all(workdir / "logs");
   fs::create_directories(workdir / "logs");
-  DemoEnvironment env = createDemoEnvironment(workdir, DemoPorts{freePort(), freePort(), freePort()});
+  DemoEnvironment env =
+      createDemoEnvironment(workdir, DemoPorts{freeLoopbackPort(), freeLoopbackPort(), freeLoopbackPort()});
   DemoPostgres postgres(workdir);
   std::printf("cluster demo: PostgreSQL in a directory of its own (%s)\n", pg::redactedDsn(postgres.dsn()).c_str());
 
@@ -207,9 +195,9 @@ int clusterDemo(const fs::path& workdir, std::size_t count) {
       SubjectReferencer::loadOrCreate(node.storage_key_dir / "subject.key");
     } else {
       fs::copy_file(nodes.front().storage_key_dir / "subject.key", node.storage_key_dir / "subject.key");
-      node.exchange.port = freePort();
-      node.audit.port = freePort();
-      node.ops.port = freePort();
+      node.exchange.port = freeLoopbackPort();
+      node.audit.port = freeLoopbackPort();
+      node.ops.port = freeLoopbackPort();
     }
     config_files.push_back(workdir / (std::string(id) + ".xml"));
     std::ofstream(config_files.back()) << renderGatewayConfigXml(node, workdir);
@@ -230,7 +218,7 @@ int clusterDemo(const fs::path& workdir, std::size_t count) {
     std::fprintf(stderr, "cluster demo: the nodes did not start; see %s\n", (workdir / "logs").c_str());
     return 1;
   }
-  const std::uint16_t haproxy_port = freePort();
+  const std::uint16_t haproxy_port = freeLoopbackPort();
   writeHaproxyConfig(workdir / "haproxy.cfg", haproxy_port, nodes);
   Child haproxy({"/usr/sbin/haproxy", "-db", "-f", (workdir / "haproxy.cfg").string()}, workdir / "logs" / "haproxy.log");
   if (!waitFor([&] { return accepting(haproxy_port); }, std::chrono::seconds(10))) {

@@ -1,5 +1,9 @@
 #include "gateway/demo/demo_environment.hpp"
 
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
 #include <fstream>
 #include <stdexcept>
 
@@ -49,6 +53,19 @@ void writeClientCertificate(const DemoEnvironment& env, const DevCertificateAuth
 }
 
 std::filesystem::path shippedMappingsDir() { return KETENPOORT_SHIPPED_MAPPINGS_DIR; }
+
+std::uint16_t freeLoopbackPort() {
+  const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+  sockaddr_in address{};
+  address.sin_family = AF_INET;
+  address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  socklen_t length = sizeof address;
+  const bool bound = ::bind(fd, reinterpret_cast<sockaddr*>(&address), sizeof address) == 0 &&
+                     ::getsockname(fd, reinterpret_cast<sockaddr*>(&address), &length) == 0;
+  ::close(fd);
+  if (!bound) throw std::runtime_error("no free port on 127.0.0.1");
+  return ntohs(address.sin_port);
+}
 
 void revokeCertificates(const DemoEnvironment& env, const std::vector<std::string>& party_ids) {
   std::vector<std::string> revoked;

@@ -51,6 +51,10 @@ struct DemoEnvironment {
   }
 };
 
+// A TCP port on 127.0.0.1 nobody listens on right now (for demos and tests that start
+// several servers). Throws std::runtime_error when none can be had.
+std::uint16_t freeLoopbackPort();
+
 // The mappings shipped in this source tree (mappings/), which the demo uses.
 std::filesystem::path shippedMappingsDir();
 

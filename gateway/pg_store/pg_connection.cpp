@@ -10,8 +10,10 @@ namespace ketenpoort::pg {
 
 namespace {
 
+// The server's primary message only: its DETAIL and CONTEXT lines may quote values (a
+// duplicate key's value), and what we report ends up in the diagnostic log.
 std::string serverMessage(const PGresult* result, const PGconn* conn) {
-  const char* message = result ? PQresultErrorMessage(result) : nullptr;
+  const char* message = result ? PQresultErrorField(result, PG_DIAG_MESSAGE_PRIMARY) : nullptr;
   if (!message || !*message) message = PQerrorMessage(conn);
   std::string text = message ? message : "unknown error";
   while (!text.empty() && (text.back() == '\n' || text.back() == ' ')) text.pop_back();

@@ -243,6 +243,8 @@ void catchUp(pg::Connection& c, RegistrySnapshot& snapshot) {
     changes.reserve(static_cast<std::size_t>(rows.rows()));
     for (int i = 0; i < rows.rows(); ++i) changes.push_back(decodeChange(rows.text(i, 1)));
     if (snapshot.apply(from, current, changes)) return;
+    // Another thread of this node (writer, watcher, outbox reader) caught up first.
+    if (snapshot.version() >= current) return;
   }
   snapshot.replace(load(c));
 }

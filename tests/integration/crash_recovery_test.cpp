@@ -29,7 +29,8 @@ namespace {
 
 TEST(CrashRecovery, ThousandProfilesThroughTwoKillsAndAFlakyReceiverArriveExactlyOnce) {
   TempDir dir;
-  DemoEnvironment env = createDemoEnvironment(dir.path() / "gw", DemoPorts{freePort(), freePort(), freePort()});
+  DemoEnvironment env = createDemoEnvironment(dir.path() / "gw", DemoPorts{freeLoopbackPort(), freeLoopbackPort(),
+                                                                                     freeLoopbackPort()});
   std::vector<std::unique_ptr<GemeenteSimulator>> receivers;
   for (Party& party : env.config.parties) {
     if (party.role != PartyRole::kGemeente) continue;

@@ -8,9 +8,6 @@
 
 namespace ketenpoort::testing {
 
-// A TCP port on 127.0.0.1 nobody listens on right now.
-std::uint16_t freePort();
-
 // `ketenpoort serve --config CONFIG` as a child process, its output appended to `log`.
 pid_t startGateway(const std::filesystem::path& config, const std::filesystem::path& log);
 

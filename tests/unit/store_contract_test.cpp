@@ -595,6 +595,19 @@ TEST_F(PostgresNodesTest, ANodeBehindAppliesTheChangesItMissedAndLoadsAllOnlyWhe
   EXPECT_FALSE(behind.consent(second.id).has_value()) << "loaded from the tables, which lost it";
 }
 
+TEST_F(PostgresNodesTest, ARefusedChangeReportsTheServersMessageWithoutTheValuesItQuotes) {
+  GatewayStore a(nodeConfig("node-a"));
+  ConsentEntry consent{"consent-1", std::string(64, 'e'), "inburgering", kSchool, "doc-1", "2026-01-01", "", ""};
+  const AppendResult twice = a.log().appendAndWait(recordOf(kCoa, kGemeente), [consent](StoreTransaction& tx) {
+    tx.insertConsent(consent);
+    tx.insertConsent(consent);  // the same id again: a unique violation
+  });
+  EXPECT_FALSE(twice.ok);
+  EXPECT_THAT(twice.error, HasSubstr("duplicate key"));
+  // PostgreSQL's DETAIL line would name the key's value; the error goes to the diagnostic log.
+  EXPECT_THAT(twice.error, ::testing::Not(HasSubstr("consent-1")));
+}
+
 TEST_F(PostgresNodesTest, ANodeIdTakenByAnotherKeyIsRefused) {
   { GatewayStore a(nodeConfig("node-a")); }
   GatewayConfig impostor = nodeConfig("node-a");
