@@ -21,6 +21,7 @@
 #include "gateway/cli/commands.hpp"
 #include "gateway/config/config_writer.hpp"
 #include "gateway/demo/demo_environment.hpp"
+#include "gateway/demo/postgres_cluster.hpp"
 #include "gateway/gateway_store/gateway_store.hpp"
 #include "gateway/pg_store/pg_connection.hpp"
 #include "gateway/pg_store/pg_log_verifier.hpp"
@@ -91,43 +92,6 @@ class Child {
   pid_t pid_ = -1;
 };
 
-// The demo's PostgreSQL (gateway/demo/postgres-cluster): started in the workdir's own
-// directory, stopped and removed when this goes.
-class DemoPostgres {
- public:
-  explicit DemoPostgres(const fs::path& workdir) : env_file_(fs::absolute(workdir / "postgres.env")) {
-    script("start");
-    std::ifstream in(env_file_);
-    for (std::string line; std::getline(in, line);) {
-      const std::string key = "KETENPOORT_PG_DSN='";
-      if (line.rfind(key, 0) == 0) dsn_ = line.substr(key.size(), line.size() - key.size() - 1);
-    }
-    if (dsn_.empty()) throw std::runtime_error("PostgreSQL started without a connection string");
-  }
-  ~DemoPostgres() {
-    try {
-      script("stop");
-    } catch (const std::exception&) {  // reported by the script itself
-    }
-  }
-  DemoPostgres(const DemoPostgres&) = delete;
-  DemoPostgres& operator=(const DemoPostgres&) = delete;
-  const std::string& dsn() const { return dsn_; }
-
- private:
-  void script(const char* command) const {
-    Child run({(shippedMappingsDir().parent_path() / "gateway/demo/postgres-cluster").string(), command,
-               env_file_.string()},
-              env_file_.parent_path() / "logs" / "postgres-cluster.log");
-    if (run.wait() != 0) {
-      throw std::runtime_error(std::string("PostgreSQL: `postgres-cluster ") + command +
-                               "` failed (Debian packages postgresql and haproxy: make deps)");
-    }
-  }
-  fs::path env_file_;
-  std::string dsn_;
-};
-
 void writeHaproxyConfig(const fs::path& file, std::uint16_t port, const std::vector<GatewayConfig>& nodes) {
   std::ofstream out(file);
   out << "# Written by ketenpoort demo --cluster (docs/deployment-ha.md explains each line).\n"
@@ -151,8 +115,8 @@ int clusterDemo(const fs::path& workdir, std::size_t count) {
   fs::create_directories(workdir / "logs");
   DemoEnvironment env =
       createDemoEnvironment(workdir, DemoPorts{freeLoopbackPort(), freeLoopbackPort(), freeLoopbackPort()});
-  DemoPostgres postgres(workdir);
-  std::printf("cluster demo: PostgreSQL in a directory of its own (%s)\n", pg::redactedDsn(postgres.dsn()).c_str());
+  const PostgresCluster postgres(workdir / "postgres.env");
+  std::printf("cluster demo: PostgreSQL in a directory of its own (%s)\n", pg::redactedDsn(postgres.adminDsn()).c_str());
 
   // Every gemeente's system, refusing 30 % of deliveries (503) so that retries happen.
   std::vector<std::unique_ptr<GemeenteSimulator>> receivers;
@@ -182,7 +146,7 @@ int clusterDemo(const fs::path& workdir, std::size_t count) {
   env.config.outbox.lease = std::chrono::milliseconds(2'000);
   env.config.limits.threads = 1;
   env.config.storage_backend = StorageBackend::kPostgresql;
-  env.config.storage_dsn = postgres.dsn();
+  env.config.storage_dsn = postgres.adminDsn();
   std::vector<GatewayConfig> nodes;
   std::vector<fs::path> config_files;
   for (const char* id : {"node-a", "node-b"}) {
@@ -247,7 +211,7 @@ int clusterDemo(const fs::path& workdir, std::size_t count) {
   std::fflush(stdout);
   pusher.join();
 
-  pg::Connection db(postgres.dsn());
+  pg::Connection db(postgres.adminDsn());
   const auto delivered = [&] {
     return static_cast<std::uint64_t>(db.run("SELECT COUNT(*) FROM outbox WHERE state = 'delivered'").integer(0, 0));
   };
@@ -288,7 +252,7 @@ int clusterDemo(const fs::path& workdir, std::size_t count) {
     std::ifstream in(node.storage_key_dir / "log-signing.key.pub");
     keys[node.storage_node_id] = std::string(std::istreambuf_iterator<char>(in), {});
   }
-  const PgLogVerification verification = verifyPgLog(postgres.dsn(), keys, {});
+  const PgLogVerification verification = verifyPgLog(postgres.adminDsn(), keys, {});
   for (const auto& node : verification.nodes) {
     std::printf("log verify: node %s: %s, %llu records, %llu signed checkpoints%s\n", node.node_id.c_str(),
                 node.verification.intact ? "intact" : ("NOT INTACT: " + node.verification.problem).c_str(),

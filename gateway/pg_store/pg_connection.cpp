@@ -1,5 +1,7 @@
 #include "gateway/pg_store/pg_connection.hpp"
 
+#include "gateway/store/identifiers.hpp"
+
 #include <libpq-fe.h>
 
 #include <charconv>
@@ -35,12 +37,6 @@ PGresult* checked(PGresult* result, PGconn* conn) {
   throw PgError(std::move(sqlstate), message);
 }
 
-int hexValue(char c) {
-  if (c >= '0' && c <= '9') return c - '0';
-  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-  return -1;
-}
 
 }  // namespace
 
@@ -66,18 +62,9 @@ std::string Result::bytes(int row, int column) const {
   // bytea in text form is "\x" and two hex digits per byte (bytea_output = hex, the default
   // since PostgreSQL 9.0 and set on every connection we open).
   const std::string_view hex = text(row, column);
-  if (hex.size() < 2 || hex[0] != '\\' || hex[1] != 'x' || hex.size() % 2 != 0) {
-    throw PgError("", "a bytea column is not in hex form");
-  }
-  std::string out;
-  out.reserve((hex.size() - 2) / 2);
-  for (std::size_t i = 2; i < hex.size(); i += 2) {
-    const int high = hexValue(hex[i]);
-    const int low = hexValue(hex[i + 1]);
-    if (high < 0 || low < 0) throw PgError("", "a bytea column is not in hex form");
-    out.push_back(static_cast<char>(high * 16 + low));
-  }
-  return out;
+  auto bytes = hex.starts_with("\\x") ? fromHex(hex.substr(2)) : std::nullopt;
+  if (!bytes) throw PgError("", "a bytea column is not in hex form");
+  return std::move(*bytes);
 }
 
 std::int64_t Result::integer(int row, int column) const {

@@ -219,17 +219,7 @@ std::string signedHeadJson(const SignedHead& head, const std::string& node) {
 namespace {
 std::optional<std::string> fromHex(std::string_view hex, std::size_t bytes) {
   if (hex.size() != bytes * 2) return std::nullopt;
-  std::string out(bytes, '\0');
-  for (std::size_t i = 0; i < bytes; ++i) {
-    int value = 0;
-    for (char c : hex.substr(i * 2, 2)) {
-      const int nibble = c >= '0' && c <= '9' ? c - '0' : c >= 'a' && c <= 'f' ? c - 'a' + 10 : -1;
-      if (nibble < 0) return std::nullopt;
-      value = value * 16 + nibble;
-    }
-    out[i] = static_cast<char>(value);
-  }
-  return out;
+  return ketenpoort::fromHex(hex);
 }
 }  // namespace
 

@@ -26,6 +26,8 @@ std::optional<std::string> canonicalUuid(std::string_view text);
 
 // Lower-case hex of bytes.
 std::string toHex(const unsigned char* data, std::size_t size);
+// The bytes toHex spelled (two lower-case hex digits each); nullopt for anything else.
+std::optional<std::string> fromHex(std::string_view hex);
 inline std::string toHex(const std::string& bytes) {
   return toHex(reinterpret_cast<const unsigned char*>(bytes.data()), bytes.size());
 }

@@ -24,6 +24,7 @@
 #include "gateway/store/identifiers.hpp"
 #include "gateway/sqlite_store/log_verifier.hpp"
 #include "gateway/pg_store/pg_exchange_log.hpp"
+#include "gateway/demo/postgres_cluster.hpp"
 #include "tests/support/postgres_database.hpp"
 #include "gateway/store/record_codec.hpp"
 #include "gateway/store/subject_reference.hpp"
@@ -200,9 +201,9 @@ BENCHMARK(BM_ExchangesThroughTheWriter)->Arg(32)->Unit(benchmark::kMillisecond)-
 // --- PostgreSQL (issue 15): a private cluster started for these benchmarks, a fresh
 // database for each; the server's CPU is in its own processes (cpu_us counts this one only).
 
-testing::PrivatePostgresCluster& postgres() {
+PostgresCluster& postgres() {
   static const auto dir = freshDir("postgres");
-  static testing::PrivatePostgresCluster cluster((dir / "cluster.env").string());
+  static PostgresCluster cluster(dir / "cluster.env");
   return cluster;
 }
 

@@ -27,24 +27,4 @@ class PostgresDatabase {
   std::string dsn_;
 };
 
-// A cluster of a test's own (gateway/demo/postgres-cluster), for a test that stops the
-// server under a running store: pause() stops it keeping its data, resume() starts it on
-// the same port. Stopped and removed when this goes.
-class PrivatePostgresCluster {
- public:
-  explicit PrivatePostgresCluster(const std::string& env_file);
-  ~PrivatePostgresCluster();
-  PrivatePostgresCluster(const PrivatePostgresCluster&) = delete;
-  PrivatePostgresCluster& operator=(const PrivatePostgresCluster&) = delete;
-
-  const std::string& adminDsn() const { return admin_dsn_; }
-  void pause();
-  void resume();
-
- private:
-  void run(const std::string& command) const;
-  std::string env_file_;
-  std::string admin_dsn_;
-};
-
 }  // namespace ketenpoort::testing

@@ -19,6 +19,7 @@
 #include "gateway/pg_store/pg_registry_store.hpp"
 #include "gateway/pg_store/pg_schema.hpp"
 #include "gateway/store/identifiers.hpp"
+#include "gateway/demo/postgres_cluster.hpp"
 #include "tests/support/postgres_database.hpp"
 #include "tests/support/temp_dir.hpp"
 
@@ -628,7 +629,7 @@ TEST_F(PostgresNodesTest, ANodeWithAnotherSubjectKeyIsRefused) {
 
 TEST(PostgresFailClosedTest, ADatabaseThatGoesAwayFailsEveryWriteClosedAndTheNodeRecoversByItself) {
   testing::TempDir dir;
-  testing::PrivatePostgresCluster cluster((dir.path() / "cluster.env").string());
+  PostgresCluster cluster(dir.path() / "cluster.env");
   testing::PostgresDatabase database(true, cluster.adminDsn());
   GatewayConfig config;
   config.storage_backend = StorageBackend::kPostgresql;

@@ -46,6 +46,7 @@
 #include "adapters/coa_tvs/synthetic_coa.hpp"
 #include "gateway/config/config_writer.hpp"
 #include "gateway/demo/demo_environment.hpp"
+#include "gateway/demo/postgres_cluster.hpp"
 #include "gateway/http/https_client.hpp"
 #include "gateway/store/identifiers.hpp"
 #include "gateway/store/subject_reference.hpp"
@@ -365,48 +366,16 @@ Clock::time_point waitForDeliveries(const fs::path& dir, std::size_t expected) {
   return Clock::now();
 }
 
-// A PostgreSQL cluster of the run's own (gateway/demo/postgres-cluster), with a migrated
-// database; stopped when this goes.
-class PostgresForRun {
- public:
-  explicit PostgresForRun(const fs::path& workdir) : env_file_(fs::absolute(workdir / "postgres.env")) {
-    script("start");
-    std::ifstream in(env_file_);
-    for (std::string line; std::getline(in, line);) {
-      const auto take = [&](const std::string& key) {
-        return line.rfind(key + "='", 0) == 0 ? line.substr(key.size() + 2, line.size() - key.size() - 3) : "";
-      };
-      if (auto v = take("KETENPOORT_PG_DSN"); !v.empty()) dsn_ = v;
-      if (auto v = take("KETENPOORT_PG_DIR"); !v.empty()) dir_ = v;
-    }
-  }
-  ~PostgresForRun() { script("stop"); }
-  PostgresForRun(const PostgresForRun&) = delete;
-  PostgresForRun& operator=(const PostgresForRun&) = delete;
-  const std::string& dsn() const { return dsn_; }
-  // The server's processes: the postmaster and its backends.
-  double cpuMs() const {
-    std::ifstream pidfile(dir_ / "data" / "postmaster.pid");
-    pid_t postmaster = 0;
-    pidfile >> postmaster;
-    if (postmaster <= 0) return 0;
-    double ms = bench::cpuMs(postmaster);
-    for (pid_t child : childrenOf(postmaster)) ms += bench::cpuMs(child);
-    return ms;
-  }
-
- private:
-  void script(const char* command) const {
-    const std::string line = std::string(KETENPOORT_SOURCE_DIR) + "/gateway/demo/postgres-cluster " + command +
-                             " '" + env_file_.string() + "' > /dev/null";
-    if (std::system(line.c_str()) != 0 && std::string(command) == "start") {
-      throw std::runtime_error("cannot start PostgreSQL (gateway/demo/postgres-cluster)");
-    }
-  }
-  fs::path env_file_;
-  std::string dsn_;
-  fs::path dir_;
-};
+// The CPU time of a PostgreSQL cluster's processes: the postmaster and its backends.
+double postgresCpuMs(const PostgresCluster& cluster) {
+  std::ifstream pidfile(cluster.directory() / "data" / "postmaster.pid");
+  pid_t postmaster = 0;
+  pidfile >> postmaster;
+  if (postmaster <= 0) return 0;
+  double ms = cpuMs(postmaster);
+  for (pid_t child : childrenOf(postmaster)) ms += cpuMs(child);
+  return ms;
+}
 
 void writeHaproxyConfig(const fs::path& file, std::uint16_t listen, const std::vector<GatewayConfig>& nodes) {
   std::ofstream out(file);
@@ -423,17 +392,17 @@ Figures measureGateway(const Options& o, const DemoEnvironment& env, const fs::p
                        const std::vector<Payload>& payloads) {
   // The nodes' configs: the demo's, or with a PostgreSQL store, one per node on ports of
   // its own (base + 20 + 3 i), one subject key for all.
-  std::unique_ptr<PostgresForRun> postgres;
+  std::unique_ptr<PostgresCluster> postgres;
   std::vector<GatewayConfig> nodes{env.config};
   std::vector<fs::path> config_files{env.config_file};
   if (o.postgres) {
-    postgres = std::make_unique<PostgresForRun>(o.workdir);
+    postgres = std::make_unique<PostgresCluster>(o.workdir / "postgres.env");
     nodes.clear();
     config_files.clear();
     for (unsigned i = 0; i < o.nodes; ++i) {
       GatewayConfig node = env.config;
       node.storage_backend = StorageBackend::kPostgresql;
-      node.storage_dsn = postgres->dsn();
+      node.storage_dsn = postgres->adminDsn();
       node.storage_node_id = "node-" + std::to_string(i);
       node.storage_key_dir = fs::absolute(o.workdir / ("keys-" + std::to_string(i)));
       fs::create_directories(node.storage_key_dir);
@@ -487,7 +456,7 @@ Figures measureGateway(const Options& o, const DemoEnvironment& env, const fs::p
     return ms;
   };
   const double cpu_before = gatewayCpuMs();
-  const double database_cpu_before = postgres ? postgres->cpuMs() : 0;
+  const double database_cpu_before = postgres ? postgresCpuMs(*postgres) : 0;
   const double haproxy_cpu_before = haproxy ? cpuMs(haproxy->pid()) : 0;
   const auto started = Clock::now();
   const LoadResult run = runLoad(client, payloads, o.connections, o.duration);
@@ -507,7 +476,7 @@ Figures measureGateway(const Options& o, const DemoEnvironment& env, const fs::p
       static_cast<double>(run.answered_ok) / std::chrono::duration<double>(drained - started).count();
   f.drain_seconds = std::chrono::duration<double>(drained - run_end).count();
   if (run.answered_ok > 0) {
-    if (postgres) f.database_cpu_ms_per_exchange = (postgres->cpuMs() - database_cpu_before) / static_cast<double>(run.answered_ok);
+    if (postgres) f.database_cpu_ms_per_exchange = (postgresCpuMs(*postgres) - database_cpu_before) / static_cast<double>(run.answered_ok);
     if (haproxy) f.proxy_cpu_ms_per_exchange = (cpuMs(haproxy->pid()) - haproxy_cpu_before) / static_cast<double>(run.answered_ok);
   }
   haproxy.reset();
