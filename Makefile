@@ -8,7 +8,7 @@ JOBS       ?= $(shell nproc)
 SANITIZE   ?= OFF
 
 DEB_PACKAGES := g++ cmake ninja-build make openssl curl ccache \
-  libboost1.81-dev libboost-json1.81-dev libssl-dev libpugixml-dev libsqlite3-dev sqlite3 \
+  libboost1.81-dev libboost-json1.81-dev libboost-url1.81-dev libssl-dev libpugixml-dev libsqlite3-dev sqlite3 \
   libgtest-dev libgmock-dev libbenchmark-dev libxml2-utils libjemalloc-dev \
   libpq-dev pkg-config postgresql haproxy
 
@@ -51,7 +51,7 @@ tsan: deps
 	done
 
 demo: build
-	$(BUILD_DIR)/ketenpoort demo --workdir $(DEMO_DIR)
+	$(BUILD_DIR)/ketenpoort demo --workdir $(DEMO_DIR) --keep-running
 
 # Two nodes on a private PostgreSQL behind HAProxy, one killed mid-run (docs/deployment-ha.md).
 demo-cluster: build

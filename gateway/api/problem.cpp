@@ -27,6 +27,7 @@ constexpr std::array kCatalogue{
                 "The calling party's role may not use this listener"},
     ProblemType{C::kInvalidQuery, "invalid-query", 400, "The query parameters are not valid"},
     ProblemType{C::kBsnInUrl, "bsn-in-url", 400, "A BSN does not belong in a URL"},
+    ProblemType{C::kFormNotTrusted, "form-not-trusted", 403, "The form did not come from this console"},
     ProblemType{C::kInvalidTransactionId, "invalid-transaction-id", 400, "X-Transaction-Id must be a UUID"},
     ProblemType{C::kTransactionInProgress, "transaction-in-progress", 409,
                 "This transaction is being processed"},
@@ -102,6 +103,8 @@ Problem invalidClientCertificate(std::string detail) {
 Problem roleNotAllowed(std::string detail) { return make(C::kRoleNotAllowed, std::move(detail)); }
 Problem internalError() { return make(C::kInternalError, "the incident has been logged"); }
 Problem invalidQuery(std::string detail) { return make(C::kInvalidQuery, std::move(detail)); }
+Problem formNotTrusted(std::string detail) { return make(C::kFormNotTrusted, std::move(detail)); }
+
 Problem bsnInUrl(const std::string& post_form) {
   return make(C::kBsnInUrl,
               "URLs end up in access logs, proxies and browser history; send it in the JSON body of " +

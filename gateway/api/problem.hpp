@@ -30,6 +30,7 @@ enum class ProblemCode : std::uint8_t {
   // the request itself
   kInvalidQuery,
   kBsnInUrl,
+  kFormNotTrusted,
   kInvalidTransactionId,
   kTransactionInProgress,
   // refusals: the policy engine's reasons (and the exchange's own), logged as refused
@@ -118,6 +119,10 @@ Problem invalidQuery(std::string detail);
 // does not belong where access logs, proxies and browser history keep it; `post_form`
 // names the route that takes it in its body.
 Problem bsnInUrl(const std::string& post_form);
+// A POST to the console without this console's form token for this officer, or from
+// another site (Origin, Sec-Fetch-Site): refused, so another page cannot make an
+// officer's browser act with the officer's certificate (CSRF).
+Problem formNotTrusted(std::string detail);
 Problem logUnavailable();
 // A refused exchange: the code is the refusal's reason (policy engine or invalid-message).
 // A reason the catalogue lacks is a bug: internal-error.

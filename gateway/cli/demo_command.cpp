@@ -124,6 +124,27 @@ void printSummary(GatewayServer& server, const DemoEnvironment& env,
               server.config().storage_path.c_str());
 }
 
+// The privacy officer's console: its address, and the officer's certificate as a
+// PKCS#12 file to import into a browser (docs/console.md).
+void printConsole(const DemoEnvironment& env, std::uint16_t audit_port) {
+  const OfficerBundle bundle = writeOfficerPkcs12(env, "fg-0363");
+  const std::string ca = (env.pkiDir() / "ca.pem").string();
+  std::printf("The privacy officer's console (while the gateway runs)\n"
+              "  address    https://127.0.0.1:%u/console\n"
+              "  officer    fg-0363, Functionaris gegevensbescherming Amsterdam\n"
+              "  PKCS#12    %s\n"
+              "  password   %s\n"
+              "  Import the PKCS#12 file as your own certificate, and trust the demo CA %s for\n"
+              "  websites (demo only, remove it afterwards):\n"
+              "    Firefox:  Settings > Privacy & Security > Certificates > View Certificates:\n"
+              "              'Your Certificates' > Import (the .p12); 'Authorities' > Import (ca.pem)\n"
+              "    Chromium: Settings > Privacy and security > Security > Manage certificates,\n"
+              "              or on Linux: pk12util -d sql:$HOME/.pki/nssdb -i %s\n"
+              "                           certutil -d sql:$HOME/.pki/nssdb -A -n ketenpoort-demo -t C,, -i %s\n"
+              "  The browser asks which certificate to present: choose fg-0363.\n\n",
+              audit_port, bundle.file.c_str(), bundle.password.c_str(), ca.c_str(), bundle.file.c_str(), ca.c_str());
+}
+
 }  // namespace
 
 int demoCommand(const Args& args) {
@@ -254,6 +275,7 @@ int demoCommand(const Args& args) {
     ok = ok && stored == pushed.accepted + chain.queued_for_gemeenten &&
          belastingdienst.stored() == chain.queued_for_toeslagen;
     printSummary(server, env, pushed, stored, chain);
+    printConsole(env, server.auditPort());
     std::fflush(stdout);
     if (keep_running && ok) {
       std::printf("Running; Ctrl-C (SIGINT) or SIGTERM drains and stops the gateway.\n");

@@ -4,7 +4,10 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <openssl/rand.h>
+
 #include <fstream>
+#include <sstream>
 #include <stdexcept>
 
 #include "gateway/config/config_writer.hpp"
@@ -29,6 +32,8 @@ const std::vector<DemoParty>& demoParties() {
        nullptr, nullptr},
       {"fg-0363", "00000099400000000363", "Functionaris gegevensbescherming Amsterdam",
        PartyRole::kPrivacyOfficer, nullptr, "gemeente-0363"},
+      {"fg-0518", "00000099400000000518", "Functionaris gegevensbescherming 's-Gravenhage",
+       PartyRole::kPrivacyOfficer, nullptr, "gemeente-0518"},
   };
   return parties;
 }
@@ -50,6 +55,29 @@ void writeClientCertificate(const DemoEnvironment& env, const DevCertificateAuth
   const PemPair pair = ca.issue(request);
   writePemFile(env.certificateOf(name), pair.certificate_pem, false);
   writePemFile(env.keyOf(name), pair.private_key_pem, true);
+}
+
+OfficerBundle writeOfficerPkcs12(const DemoEnvironment& env, const std::string& party_id) {
+  const auto read = [](const std::filesystem::path& file) {
+    std::ifstream in(file);
+    std::stringstream text;
+    text << in.rdbuf();
+    if (!in) throw std::runtime_error("cannot read " + file.string());
+    return text.str();
+  };
+  // Four groups of four letters and digits, easy to type (no 0/o, 1/l).
+  static constexpr std::string_view kAlphabet = "abcdefghijkmnpqrstuvwxyz23456789";
+  unsigned char random[16];
+  if (RAND_bytes(random, sizeof random) != 1) throw std::runtime_error("no randomness for the PKCS#12 password");
+  OfficerBundle bundle;
+  for (std::size_t i = 0; i < sizeof random; ++i) {
+    if (i > 0 && i % 4 == 0) bundle.password += '-';
+    bundle.password += kAlphabet[random[i] % kAlphabet.size()];
+  }
+  const PemPair pair{read(env.certificateOf(party_id)), read(env.keyOf(party_id))};
+  bundle.file = env.pkiDir() / (party_id + ".p12");
+  writePemFile(bundle.file, pkcs12(pair, env.ca.certificatePem(), party_id, bundle.password), true);
+  return bundle;
 }
 
 std::filesystem::path shippedMappingsDir() { return KETENPOORT_SHIPPED_MAPPINGS_DIR; }

@@ -51,6 +51,14 @@ struct DemoEnvironment {
   }
 };
 
+// A privacy officer's certificate and key as a PKCS#12 file beside the PEM files
+// (pki/<party-id>.p12, mode 0600), for a browser to import, under a password made here.
+struct OfficerBundle {
+  std::filesystem::path file;
+  std::string password;
+};
+OfficerBundle writeOfficerPkcs12(const DemoEnvironment& env, const std::string& party_id);
+
 // A TCP port on 127.0.0.1 nobody listens on right now (for demos and tests that start
 // several servers). Throws std::runtime_error when none can be had.
 std::uint16_t freeLoopbackPort();

@@ -8,6 +8,7 @@
 #include <openssl/err.h>
 #include <openssl/evp.h>
 #include <openssl/pem.h>
+#include <openssl/pkcs12.h>
 #include <openssl/rand.h>
 #include <openssl/x509.h>
 #include <openssl/x509v3.h>
@@ -27,6 +28,8 @@ struct Deleter {
   void operator()(BIGNUM* p) const { BN_free(p); }
   void operator()(X509_CRL* p) const { X509_CRL_free(p); }
   void operator()(X509_REVOKED* p) const { X509_REVOKED_free(p); }
+  void operator()(PKCS12* p) const { PKCS12_free(p); }
+  void operator()(STACK_OF(X509)* p) const { sk_X509_pop_free(p, X509_free); }
 };
 // ASN1_TIME and ASN1_INTEGER are one type to the compiler, so times get their own deleter.
 struct TimeDeleter {
@@ -204,6 +207,31 @@ void writePemFile(const std::filesystem::path& path, const std::string& pem, boo
     offset += static_cast<std::size_t>(n);
   }
   ::close(fd);
+}
+
+std::string pkcs12(const PemPair& pair, const std::string& ca_certificate_pem, const std::string& friendly_name,
+                   const std::string& password) {
+  const auto read_certificate = [](const std::string& pem) {
+    Owned<BIO> bio(BIO_new_mem_buf(pem.data(), static_cast<int>(pem.size())));
+    Owned<X509> certificate(PEM_read_bio_X509(bio.get(), nullptr, nullptr, nullptr));
+    check(certificate != nullptr, "read certificate");
+    return certificate;
+  };
+  Owned<X509> certificate = read_certificate(pair.certificate_pem);
+  Owned<BIO> key_bio(BIO_new_mem_buf(pair.private_key_pem.data(), static_cast<int>(pair.private_key_pem.size())));
+  Owned<EVP_PKEY> key(PEM_read_bio_PrivateKey(key_bio.get(), nullptr, nullptr, nullptr));
+  check(key != nullptr, "read private key");
+  Owned<STACK_OF(X509)> chain(sk_X509_new_null());
+  check(chain != nullptr && sk_X509_push(chain.get(), read_certificate(ca_certificate_pem).release()) > 0,
+        "build the chain");
+  Owned<PKCS12> bundle(PKCS12_create(password.c_str(), friendly_name.c_str(), key.get(), certificate.get(),
+                                     chain.get(), NID_aes_256_cbc, NID_aes_256_cbc, 0, 0, 0));
+  check(bundle != nullptr, "create PKCS#12");
+  Owned<BIO> out(BIO_new(BIO_s_mem()));
+  check(i2d_PKCS12_bio(out.get(), bundle.get()) == 1, "write PKCS#12");
+  char* data = nullptr;
+  const long n = BIO_get_mem_data(out.get(), &data);
+  return std::string(data, static_cast<std::size_t>(n));
 }
 
 }  // namespace ketenpoort

@@ -48,6 +48,12 @@ class DevCertificateAuthority {
   std::string certificate_pem_;
 };
 
+// A certificate with its key (and the CA's certificate) as one PKCS#12 file, the form a
+// browser imports a personal certificate in (the privacy officer's console). Encrypted
+// with `password` (AES-256, PBKDF2). Returns the DER bytes.
+std::string pkcs12(const PemPair& pair, const std::string& ca_certificate_pem, const std::string& friendly_name,
+                   const std::string& password);
+
 // Writes text to a file; `private_file` gives it mode 0600 before any byte is written.
 void writePemFile(const std::filesystem::path& path, const std::string& pem, bool private_file);
 

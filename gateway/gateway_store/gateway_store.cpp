@@ -2,9 +2,11 @@
 
 #include "gateway/diagnostics/diagnostic_log.hpp"
 #include "gateway/pg_store/pg_exchange_log.hpp"
+#include "gateway/pg_store/pg_log_verifier.hpp"
 #include "gateway/pg_store/pg_outbox.hpp"
 #include "gateway/pg_store/pg_registry_store.hpp"
 #include "gateway/pg_store/pg_schema.hpp"
+#include "gateway/sqlite_store/log_verifier.hpp"
 #include "gateway/sqlite_store/sqlite_exchange_log.hpp"
 #include "gateway/sqlite_store/sqlite_outbox.hpp"
 #include "gateway/sqlite_store/sqlite_registry_store.hpp"
@@ -39,7 +41,11 @@ PgLogOptions pgLogOptionsFor(const GatewayConfig& config) {
 }  // namespace
 
 GatewayStore::GatewayStore(const GatewayConfig& config)
-    : referencer_(SubjectReferencer::loadOrCreate(createdKeyDirectory(config))) {
+    : backend_(config.storage_backend),
+      sqlite_path_(config.storage_path),
+      pg_dsn_(config.storage_dsn),
+      node_id_(config.storage_node_id),
+      referencer_(SubjectReferencer::loadOrCreate(createdKeyDirectory(config))) {
   if (config.storage_backend == StorageBackend::kPostgresql) {
     auto log = std::make_unique<PgExchangeLog>(pgLogOptionsFor(config));
     log->requireSubjectKey(referencer_.fingerprint());
@@ -66,6 +72,37 @@ GatewayStore::~GatewayStore() {
   outbox_.reset();
   registries_.reset();
   log_.reset();
+}
+
+StoreLogCheck GatewayStore::verifyLog() const {
+  StoreLogCheck check;
+  try {
+    if (backend_ == StorageBackend::kPostgresql) {
+      const PgLogVerification v = verifyPgLog(pg_dsn_, {{node_id_, log_->publicKeyPem()}}, {});
+      check.intact = v.intact;
+      check.problem = v.problem;
+      for (const auto& node : v.nodes) check.chains.push_back({node.node_id, node.verification, node.key_from_database});
+      return check;
+    }
+    ChainCheck chain;
+    chain.verification = verifyExchangeLog(sqlite_path_, log_->publicKeyPem());
+    check.intact = chain.verification.intact;
+    check.chains.push_back(std::move(chain));
+  } catch (const std::exception& e) {
+    check.intact = false;
+    check.problem = std::string("cannot read the log: ") + e.what();
+  }
+  return check;
+}
+
+std::vector<std::pair<std::string, SignedHead>> GatewayStore::signedHeads() const {
+  std::vector<std::pair<std::string, SignedHead>> heads;
+  if (backend_ == StorageBackend::kPostgresql) {
+    for (auto& [node, head] : readPgSignedHeads(pg_dsn_)) heads.emplace_back(node, std::move(head));
+  } else if (auto head = readSignedHead(sqlite_path_)) {
+    heads.emplace_back("", std::move(*head));
+  }
+  return heads;
 }
 
 int migrateStore(const GatewayConfig& config) {

@@ -4,6 +4,7 @@
 #include <memory>
 
 #include "gateway/config/gateway_config.hpp"
+#include "gateway/store/chain_verifier.hpp"
 #include "gateway/store/exchange_log.hpp"
 #include "gateway/store/outbox.hpp"
 #include "gateway/store/registry_store.hpp"
@@ -26,6 +27,20 @@ std::filesystem::path legacyPayloadFile(const GatewayConfig& config);
 // is not this gateway's: `ketenpoort db migrate`).
 // Members are destroyed in reverse order: the registries before the log they
 // write through, the log before the key. Not movable: the registries hold the key.
+// The log verified as `ketenpoort log verify` does, from inside the gateway: one chain
+// (SQLite) or every node's (PostgreSQL; this node's with its own key, the others' with the
+// keys the database registers, said per chain).
+struct ChainCheck {
+  std::string node;  // "" for SQLite's one chain
+  LogVerification verification;
+  bool key_from_database = false;
+};
+struct StoreLogCheck {
+  bool intact = false;
+  std::vector<ChainCheck> chains;
+  std::string problem;  // beyond one chain, when !intact
+};
+
 class GatewayStore {
  public:
   explicit GatewayStore(const GatewayConfig& config);
@@ -38,7 +53,18 @@ class GatewayStore {
   RegistryStore& registries() { return *registries_; }
   OutboxStore& outbox() { return *outbox_; }
 
+  // Reads the whole log: seconds for millions of records. Never throws: a store that
+  // cannot be read is reported not intact.
+  StoreLogCheck verifyLog() const;
+  // Every chain's current signed head (node id, "" for SQLite's; the head), for a witness
+  // to keep. Throws std::runtime_error when the store cannot be read.
+  std::vector<std::pair<std::string, SignedHead>> signedHeads() const;
+
  private:
+  StorageBackend backend_;
+  std::filesystem::path sqlite_path_;
+  std::string pg_dsn_;
+  std::string node_id_;
   SubjectReferencer referencer_;
   std::unique_ptr<ExchangeLog> log_;  // also the one writer of the outbox's changes
   std::unique_ptr<RegistryStore> registries_;

@@ -466,20 +466,21 @@ std::vector<LoggedExchange> PgExchangeLog::findExchanges(const ExchangeQuery& qu
   }
   if (f.outcome) conditions += " AND outcome = " + arg(std::string_view(*f.outcome));
   if (f.after_sequence) conditions += " AND position > " + arg(static_cast<std::int64_t>(*f.after_sequence));
+  if (f.before_sequence) conditions += " AND position < " + arg(static_cast<std::int64_t>(*f.before_sequence));
   if (f.exchanges_only && !f.flow) conditions += " AND left(flow, 11) <> 'ketenpoort.'";
+  const std::string order = f.newest_first ? " ORDER BY position DESC" : " ORDER BY position";
   const std::string limit = f.limit > 0 ? " LIMIT " + arg(static_cast<std::int64_t>(f.limit)) : "";
   std::string sql;
   if (f.subject_ref) {
     sql = std::string(kSelectRecord) + "WHERE subject_key = " + arg(subjectKey(*f.subject_ref)) +
           " AND subject_ref = " + arg(std::string_view(*f.subject_ref)) +
-          " AND (sender_oin = $1 OR recipient_oin = $1)" + conditions + " ORDER BY position" + limit;
+          " AND (sender_oin = $1 OR recipient_oin = $1)" + conditions + order + limit;
   } else {
     // The organisation's records as sender and as recipient, each read in position order
     // from its own index and merged: a page costs its own length, not the log's.
-    sql = "SELECT * FROM ((" + std::string(kSelectRecord) + "WHERE sender_oin = $1" + conditions +
-          " ORDER BY position" + limit + ") UNION ALL (" + kSelectRecord +
-          "WHERE recipient_oin = $1 AND sender_oin <> $1" + conditions + " ORDER BY position" + limit +
-          ")) AS page ORDER BY position" + limit;
+    sql = "SELECT * FROM ((" + std::string(kSelectRecord) + "WHERE sender_oin = $1" + conditions + order +
+          limit + ") UNION ALL (" + kSelectRecord + "WHERE recipient_oin = $1 AND sender_oin <> $1" +
+          conditions + order + limit + ")) AS page" + order + limit;
   }
   std::vector<LoggedExchange> out;
   std::lock_guard lock(audit_mutex_);

@@ -1,11 +1,13 @@
 #include "gateway/runtime/gateway_server.hpp"
 
+#include <algorithm>
 #include <mutex>
 #include <shared_mutex>
 #include <stdexcept>
 
 #include "gateway/api/gateway_api.hpp"
 #include "gateway/audit/audit_api.hpp"
+#include "gateway/console/console_routes.hpp"
 #include "gateway/diagnostics/diagnostic_log.hpp"
 #include "gateway/exchange/delivery_worker.hpp"
 #include "gateway/exchange/exchange_routes.hpp"
@@ -29,6 +31,19 @@ void seedAgreements(const GatewayConfig& config, RegistryStore& registries) {
   }
 }
 
+// The organisations whose privacy officers may use the console: their figures are counted.
+std::vector<std::string> officerOrganisations(const GatewayConfig& config) {
+  std::vector<std::string> oins;
+  for (const Party& party : config.parties) {
+    if (party.role != PartyRole::kPrivacyOfficer || !party.organisation) continue;
+    const Party* organisation = config.findPartyById(*party.organisation);
+    if (organisation && std::find(oins.begin(), oins.end(), organisation->oin.str()) == oins.end()) {
+      oins.push_back(organisation->oin.str());
+    }
+  }
+  return oins;
+}
+
 MappingCatalogue loadCatalogue(const std::filesystem::path& dir) {
   MappingLoadResult loaded = loadMappings(dir);
   if (!loaded.catalogue) {
@@ -49,6 +64,7 @@ struct GatewayServer::Impl {
         policy(store.registries().view()),
         adapters(std::move(a)),
         basis(catalogue, store.registries(), store.log(), clock),
+        statistics(store.log(), officerOrganisations(config)),
         network(config),
         delivery(config, store.outbox(), adapters, network.metrics(), &basis, clock) {}
 
@@ -78,6 +94,11 @@ struct GatewayServer::Impl {
                                              network.runBlocking(std::move(work));
                                            },
                                            clock});
+    addConsoleRoutes(router, ConsoleContext{config, catalogue, store, statistics,
+                                            [this](std::function<void()> work) {
+                                              network.runBlocking(std::move(work));
+                                            },
+                                            clock});
     return router;
   }
 
@@ -92,6 +113,9 @@ struct GatewayServer::Impl {
   PolicyEngine policy;
   ExchangeAdapters adapters;
   DeliveryBasis basis;
+  // The console's figures, counted from the log on a thread of their own; stopped before
+  // the store closes.
+  ExchangeStatistics statistics;
   // The network goes before delivery: deliveries run on its threads, and what is still
   // pending there when it goes is simply due again at the next start.
   NetworkServer network;
@@ -116,6 +140,7 @@ GatewayServer::~GatewayServer() {
 void GatewayServer::start(bool handle_signals) {
   Impl& s = *impl_;
   s.delivery.start();
+  s.statistics.start();
   s.network.start(s.exchangeRouter(), s.auditRouter(), &s.store.log(), handle_signals);
   s.started = true;
   logInfo("exchange-ready", {{"flows", s.catalogue.flows.size()}});
@@ -132,6 +157,7 @@ bool GatewayServer::wait() {
   // Undelivered entries stay in the outbox for the next start. The network has stopped:
   // the channel's connections go before the io_context they belong to.
   impl_->delivery.stop();
+  impl_->statistics.stop();
   if (impl_->adapters.channel) impl_->adapters.channel->close();
   impl_->started = false;
   return in_time;

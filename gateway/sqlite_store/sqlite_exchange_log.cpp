@@ -362,8 +362,9 @@ std::vector<LoggedExchange> SqliteExchangeLog::findExchanges(const ExchangeQuery
   if (f.party_oin) conditions += " AND (sender_oin = ?7 OR recipient_oin = ?7)";
   if (f.outcome) conditions += " AND outcome = ?8";
   if (f.after_sequence) conditions += " AND seq > ?9";
+  if (f.before_sequence) conditions += " AND seq < ?11";
   if (f.exchanges_only && !f.flow) conditions += " AND substr(flow, 1, 11) <> 'ketenpoort.'";
-  conditions += " ORDER BY seq";
+  conditions += f.newest_first ? " ORDER BY seq DESC" : " ORDER BY seq";
   if (f.limit > 0) conditions += " LIMIT ?10";
   // One person: their records by the subject index. Otherwise the organisation's records
   // as sender and as recipient, each read in sequence order from its own index and merged,
@@ -395,10 +396,13 @@ std::vector<LoggedExchange> SqliteExchangeLog::findExchanges(const ExchangeQuery
       if (f.outcome) q.bindText(8, *f.outcome);
       if (f.after_sequence) q.bindInt(9, static_cast<std::int64_t>(*f.after_sequence));
       if (f.limit > 0) q.bindInt(10, static_cast<std::int64_t>(f.limit));
+      if (f.before_sequence) q.bindInt(11, static_cast<std::int64_t>(*f.before_sequence));
       const std::size_t merged_until = out.size();
       while (q.step()) out.push_back(loggedExchangeFrom(q));
       std::inplace_merge(out.begin(), out.begin() + static_cast<std::ptrdiff_t>(merged_until), out.end(),
-                         [](const LoggedExchange& a, const LoggedExchange& b) { return a.sequence < b.sequence; });
+                         [&f](const LoggedExchange& a, const LoggedExchange& b) {
+                           return f.newest_first ? a.sequence > b.sequence : a.sequence < b.sequence;
+                         });
     }
   } catch (const std::exception& e) {
     throw std::runtime_error(std::string("cannot read the exchange log: ") + e.what());

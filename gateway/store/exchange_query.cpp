@@ -11,6 +11,8 @@ std::vector<std::string> ExchangeQuery::describe() const {
   if (party_oin) out.push_back("party=" + *party_oin);
   if (outcome) out.push_back("outcome=" + *outcome);
   if (after_sequence) out.push_back("after=" + std::to_string(*after_sequence));
+  if (before_sequence) out.push_back("before=" + std::to_string(*before_sequence));
+  if (newest_first) out.emplace_back("order=newest-first");
   if (limit > 0) out.push_back("limit=" + std::to_string(limit));
   return out;
 }

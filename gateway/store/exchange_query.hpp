@@ -24,6 +24,10 @@ struct ExchangeQuery {
   bool exchanges_only = false;
   // Keyset paging: records after this sequence number, at most `limit` of them (0: all).
   std::optional<std::uint64_t> after_sequence;
+  // Newest first (the console's lists): records before this sequence number, in
+  // descending order; the page costs its own length from the end of the log.
+  bool newest_first = false;
+  std::optional<std::uint64_t> before_sequence;
   std::size_t limit = 0;
 
   // The query as the audit-query log record states it: names and values, never a BSN.

@@ -58,6 +58,11 @@ std::string SubjectReferencer::fingerprint() const {
   return macHex("ketenpoort:subject-key-fingerprint");
 }
 
+std::string SubjectReferencer::derivedKeyHex(std::string_view purpose) const {
+  // As the fingerprint: "ketenpoort:" begins no BSN or V-nummer message.
+  return macHex("ketenpoort:derived-key:" + std::string(purpose));
+}
+
 std::string SubjectReferencer::macHex(const std::string& message) const {
   unsigned char mac[EVP_MAX_MD_SIZE];
   std::size_t length = 0;

@@ -3,6 +3,7 @@
 #include <filesystem>
 #include <memory>
 #include <string>
+#include <string_view>
 
 #include "gateway/policy/registries.hpp"
 
@@ -25,6 +26,9 @@ class SubjectReferencer {
   // Tells two keys apart without revealing either (nodes sharing a database must hold the
   // same key, or one person's records would carry two references).
   std::string fingerprint() const;
+  // A key for another purpose of the same gateway (e.g. the console's form tokens), the
+  // same on every node that holds this key and no person's reference (64 hex digits).
+  std::string derivedKeyHex(std::string_view purpose) const;
 
  private:
   std::string macHex(const std::string& message) const;

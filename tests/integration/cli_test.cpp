@@ -63,7 +63,7 @@ TEST(CheckConfig, AcceptsTheDemoConfig) {
   const CommandResult run = runCommand({KETENPOORT_BINARY, "check-config", "--config", env.config_file},
                              dir.path());
   EXPECT_EQ(run.exit_code, 0) << run.err;
-  EXPECT_THAT(run.out, HasSubstr(": ok (mode test, 8 parties, 8 flows)"));
+  EXPECT_THAT(run.out, HasSubstr(": ok (mode test, 9 parties, 8 flows)"));
 }
 
 TEST(CheckConfig, PrintsFileLineMessageForEveryProblemAndFails) {

@@ -1,0 +1,123 @@
+#include "gateway/console/html.hpp"
+
+#include <array>
+#include <boost/url/encode.hpp>
+#include <boost/url/rfc/unreserved_chars.hpp>
+
+namespace ketenpoort::html {
+
+namespace {
+
+// The length of the UTF-8 sequence starting at text[i], or 0 when it is not one
+// (overlong forms, surrogates and code points past U+10FFFF included).
+std::size_t utf8Sequence(std::string_view text, std::size_t i) {
+  const auto byte = [&](std::size_t k) { return static_cast<unsigned char>(text[k]); };
+  const unsigned char lead = byte(i);
+  std::size_t length = 0;
+  unsigned min = 0;
+  unsigned code = 0;
+  if (lead < 0x80) return 1;
+  if (lead >= 0xC2 && lead <= 0xDF) { length = 2; code = lead & 0x1Fu; min = 0x80; }
+  else if (lead >= 0xE0 && lead <= 0xEF) { length = 3; code = lead & 0x0Fu; min = 0x800; }
+  else if (lead >= 0xF0 && lead <= 0xF4) { length = 4; code = lead & 0x07u; min = 0x10000; }
+  else return 0;
+  if (i + length > text.size()) return 0;
+  for (std::size_t k = 1; k < length; ++k) {
+    if ((byte(i + k) & 0xC0u) != 0x80u) return 0;
+    code = (code << 6u) | (byte(i + k) & 0x3Fu);
+  }
+  if (code < min || code > 0x10FFFF || (code >= 0xD800 && code <= 0xDFFF)) return 0;
+  return length;
+}
+
+}  // namespace
+
+std::string escape(std::string_view text) {
+  std::string out;
+  out.reserve(text.size());
+  for (std::size_t i = 0; i < text.size();) {
+    const char c = text[i];
+    switch (c) {
+      case '&': out += "&amp;"; ++i; continue;
+      case '<': out += "&lt;"; ++i; continue;
+      case '>': out += "&gt;"; ++i; continue;
+      case '"': out += "&quot;"; ++i; continue;
+      case '\'': out += "&#39;"; ++i; continue;
+      default: break;
+    }
+    const std::size_t length = utf8Sequence(text, i);
+    const auto u = static_cast<unsigned char>(c);
+    if (length == 0 || (length == 1 && u < 0x20 && c != '\n' && c != '\t') || u == 0x7F) {
+      out += "\xEF\xBF\xBD";  // U+FFFD
+      ++i;
+      continue;
+    }
+    out.append(text.substr(i, length));
+    i += length;
+  }
+  return out;
+}
+
+std::string link(std::string_view path, std::initializer_list<std::pair<std::string_view, std::string_view>> query) {
+  std::string out(path);
+  char separator = '?';
+  for (const auto& [name, value] : query) {
+    if (value.empty()) continue;
+    out += separator;
+    out += boost::urls::encode(name, boost::urls::unreserved_chars);
+    out += '=';
+    out += boost::urls::encode(value, boost::urls::unreserved_chars);
+    separator = '&';
+  }
+  return out;
+}
+
+std::string page(const Frame& frame, std::string_view content_html) {
+  static constexpr std::array<std::pair<std::string_view, std::string_view>, 6> kNavigation{{
+      {"/console", "Overzicht"},
+      {"/console/uitwisselingen", "Uitwisselingen"},
+      {"/console/inzage", "Inzage"},
+      {"/console/toestemmingen", "Toestemmingen en overeenkomsten"},
+      {"/console/controle", "Controle van het logboek"},
+      {"/console/toegang", "Wie keek wat in"},
+  }};
+  std::string out;
+  out.reserve(content_html.size() + 3000);
+  out += "<!DOCTYPE html>\n<html lang=\"nl\">\n<head>\n<meta charset=\"utf-8\">\n"
+         "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n"
+         "<meta name=\"referrer\" content=\"same-origin\">\n<title>";
+  out += escape(frame.title);
+  out += " — ketenpoort</title>\n<link rel=\"stylesheet\" href=\"/console/console.css\">\n</head>\n<body>\n"
+         "<a class=\"skip-link\" href=\"#inhoud\">Naar de inhoud</a>\n"
+         "<header class=\"site-header\"><div class=\"inner\"><div class=\"ribbon\" aria-hidden=\"true\"></div>"
+         "<div><p class=\"brand\">ketenpoort</p><p class=\"brand-sub\">Verantwoording van gegevensuitwisseling</p></div>"
+         "<p class=\"officer\">Ingelogd als ";
+  out += escape(frame.officer);
+  out += "<br>Functionaris gegevensbescherming van ";
+  out += escape(frame.organisation);
+  out += "</p></div></header>\n<nav class=\"site-nav\" aria-label=\"Hoofdmenu\"><ul>";
+  for (const auto& [path, label] : kNavigation) {
+    out += "<li><a href=\"";
+    out += path;
+    out += '"';
+    if (path == frame.current) out += " aria-current=\"page\"";
+    out += '>';
+    out += label;
+    out += "</a></li>";
+  }
+  out += "</ul></nav>\n<main id=\"inhoud\">\n";
+  if (!frame.letter_head.empty()) {
+    out += "<div class=\"letter-head\">";
+    out += frame.letter_head;
+    out += "</div>\n";
+  }
+  out += "<h1>";
+  out += escape(frame.title);
+  out += "</h1>\n";
+  out += content_html;
+  out += "\n</main>\n<footer class=\"site-footer\"><div class=\"inner\">ketenpoort — elke raadpleging in deze "
+         "console wordt eerst in het logboek vastgelegd.</div></footer>\n</body>\n</html>\n";
+  return out;
+}
+
+}  // namespace ketenpoort::html
