@@ -261,6 +261,49 @@ TEST_P(StoreContractTest, AuditPagesHoldOnlyTheOrganisationsOwnRecordsInOrder) {
   EXPECT_TRUE(store->log().findExchanges(query).empty());  // the school's records are not COA's
 }
 
+TEST_P(StoreContractTest, NewestFirstPagesHoldTheSameRecordsBackwards) {
+  auto store = open();
+  const std::string person_ref(64, 'a');
+  for (int i = 0; i < 5; ++i) {
+    auto about_a_person = recordOf(kCoa, kGemeente);
+    about_a_person.subject_ref = person_ref;
+    ASSERT_TRUE(store->log().appendAndWait(about_a_person).ok);
+    ASSERT_TRUE(store->log().appendAndWait(recordOf(kSchool, kGemeente)).ok);
+    ASSERT_TRUE(store->log().appendAndWait(recordOf(kGemeente, kCoa)).ok);
+  }
+  ExchangeQuery query;
+  query.organisation_oin = kCoa;
+  const auto forwards = store->log().findExchanges(query);
+  query.newest_first = true;
+  query.limit = 3;
+  std::vector<LoggedExchange> backwards;
+  for (;;) {
+    const auto page = store->log().findExchanges(query);
+    for (const auto& e : page) backwards.push_back(e);
+    if (page.size() < query.limit) break;
+    query.before_sequence = page.back().sequence;
+  }
+  ASSERT_EQ(forwards.size(), 10u);
+  ASSERT_EQ(backwards.size(), forwards.size());
+  for (std::size_t i = 0; i < forwards.size(); ++i) {
+    EXPECT_EQ(backwards[backwards.size() - 1 - i].sequence, forwards[i].sequence);
+  }
+  // With a person: the same order, from their index.
+  query = {};
+  query.organisation_oin = kCoa;
+  query.subject_ref = person_ref;
+  query.newest_first = true;
+  query.limit = 3;
+  const auto person = store->log().findExchanges(query);
+  ASSERT_EQ(person.size(), 3u);
+  std::uint64_t newest_about_the_person = 0;
+  for (const auto& e : forwards) {
+    if (e.record.subject_ref == person_ref) newest_about_the_person = e.sequence;
+  }
+  EXPECT_EQ(person.front().sequence, newest_about_the_person);
+  for (std::size_t i = 1; i < person.size(); ++i) EXPECT_GT(person[i - 1].sequence, person[i].sequence);
+}
+
 TEST_P(StoreContractTest, ABodyExistsExactlyWhileItsEntryWaits) {
   auto store = open();
   OutboxStore& outbox = store->outbox();

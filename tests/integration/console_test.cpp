@@ -1,0 +1,274 @@
+// The privacy officer's console over real mTLS (issue 16): what each officer may see,
+// that every view is in the log before it is shown, the forms' CSRF guard, hostile input.
+// The same console in a real browser: tests/browser/.
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+#include <sqlite3.h>
+
+#include <regex>
+
+#include "gateway/identity/oin.hpp"
+#include "gateway/store/identifiers.hpp"
+#include "gateway/store/subject_reference.hpp"
+#include "tests/integration/gateway_fixture.hpp"
+
+namespace ketenpoort::testing {
+namespace {
+
+using ::testing::HasSubstr;
+using ::testing::Not;
+
+constexpr const char* kBsn = "725763863";  // synthetic
+constexpr const char* kAmsterdam = "00000099200000000363";
+constexpr const char* kDenHaag = "00000099200000000518";
+
+class ConsoleTest : public GatewayFixture {
+ protected:
+  void SetUp() override {
+    GatewayFixture::SetUp();
+    startGateway();
+  }
+
+  // A record about kBsn from COA to `recipient`, its medical section withheld.
+  std::uint64_t appendExchange(const char* recipient, ExchangeOutcome outcome, const char* reason) {
+    const auto referencer = SubjectReferencer::loadOrCreate(config_.storage_path.parent_path() / "subject.key");
+    ExchangeRecord r;
+    r.transaction_id = newUuidV7();
+    r.trace_id = newTraceId();
+    r.time_utc = utcNowRfc3339();
+    r.flow = "coa.klantprofiel";
+    r.sender_oin = "00000099100000000001";
+    r.recipient_oin = recipient;
+    r.purpose = "regie-inburgering";
+    r.legal_basis = "Besluit inburgering 2021 art. 9.4 lid 3";
+    r.subject_ref = referencer.reference({SubjectKey::Kind::kBsn, kBsn});
+    r.outcome = outcome;
+    r.reason = reason;
+    r.fields_delivered = {"persoon.voornamen", "procedure.koppeling_datum"};
+    r.fields_withheld = {{"medisch.diagnosen[0]", "special-category"}};
+    r.retention_until = "2031-12-02";
+    const AppendResult appended = server_->exchangeLog().appendAndWait(r);
+    EXPECT_TRUE(appended.ok);
+    return appended.sequence;
+  }
+
+  TestResponse get(const std::string& officer, const std::string& target) {
+    TestTlsClient client(server_->auditPort(), asParty(officer));
+    auto response = client.request("GET", target);
+    EXPECT_TRUE(response) << client.lastError();
+    return response.value_or(TestResponse{});
+  }
+
+  // A form POST as a browser sends it; `extra` headers replace nothing, they are added.
+  TestResponse post(const std::string& officer, const std::string& target, const std::string& body,
+                    const std::string& extra_headers = "", const std::string& content_type =
+                                                                   "application/x-www-form-urlencoded") {
+    TestTlsClient client(server_->auditPort(), asParty(officer));
+    const std::string host = "127.0.0.1:" + std::to_string(server_->auditPort());
+    const std::string request = "POST " + target + " HTTP/1.1\r\nHost: " + host + "\r\nContent-Type: " + content_type +
+                                "\r\nContent-Length: " + std::to_string(body.size()) + "\r\n" + extra_headers +
+                                "Connection: close\r\n\r\n" + body;
+    EXPECT_EQ(client.connectAndHandshake(), "");
+    EXPECT_EQ(client.writeRaw(request), "");
+    auto response = client.readResponse();
+    EXPECT_TRUE(response) << client.lastError();
+    return response.value_or(TestResponse{});
+  }
+
+  // The form token a console page hands this officer.
+  std::string tokenFor(const std::string& officer, const std::string& page = "/console/inzage") {
+    const auto form = get(officer, page);
+    std::smatch match;
+    static const std::regex kToken(R"re(name="formulier" value="([0-9]+\.[0-9a-f]+)")re");
+    return std::regex_search(form.body, match, kToken) ? match[1].str() : "";
+  }
+
+  static std::string code(const TestResponse& response) {
+    std::smatch match;
+    static const std::regex kCode("Code: <code>([a-z-]+)</code>");
+    return std::regex_search(response.body, match, kCode) ? match[1].str() : "";
+  }
+
+  std::uint64_t logged() { return server_->exchangeLog().lastSequence(); }
+};
+
+TEST_F(ConsoleTest, EveryPageIsRecordedFirstAndLockedDown) {
+  appendExchange(kAmsterdam, ExchangeOutcome::kQueued, "");
+  for (const std::string page : {"/console", "/console/uitwisselingen", "/console/toestemmingen", "/console/controle",
+                                 "/console/toegang"}) {
+    const auto before = logged();
+    const auto response = get("fg-0363", page);
+    EXPECT_EQ(response.status, 200u) << page << response.body;
+    EXPECT_EQ(response.headers.at("content-type"), "text/html; charset=utf-8");
+    const std::string csp = response.headers.at("content-security-policy");
+    EXPECT_THAT(csp, HasSubstr("default-src 'none'"));
+    EXPECT_THAT(csp, HasSubstr("frame-ancestors 'none'"));
+    EXPECT_THAT(csp, Not(HasSubstr("unsafe")));
+    EXPECT_EQ(response.headers.at("cache-control"), "no-store");
+    EXPECT_EQ(response.headers.at("x-frame-options"), "DENY");
+    EXPECT_THAT(response.body, Not(HasSubstr("<script"))) << page;
+    EXPECT_THAT(response.body, Not(HasSubstr("style=\""))) << page;
+    // The controle page is a form: it shows; only running it (POST) records.
+    EXPECT_EQ(logged(), before + (page == "/console/controle" ? 0 : 1)) << page;
+  }
+  const auto css = get("fg-0363", "/console/console.css");
+  EXPECT_EQ(css.status, 200u);
+  EXPECT_EQ(css.headers.at("content-type"), "text/css; charset=utf-8");
+  EXPECT_THAT(css.body, HasSubstr("@media print"));
+  // Other roles are refused by the listener, before any page.
+  EXPECT_EQ(get("gemeente-0363", "/console").status, 403u);
+  EXPECT_EQ(get("coa", "/console/inzage").status, 403u);
+}
+
+TEST_F(ConsoleTest, AnOfficerSeesOnlyTheirOwnOrganisation) {
+  const auto amsterdam = appendExchange(kAmsterdam, ExchangeOutcome::kQueued, "");
+  const auto den_haag = appendExchange(kDenHaag, ExchangeOutcome::kRefused, "no-koppeling");
+  const auto own = get("fg-0363", "/console/uitwisselingen/" + std::to_string(amsterdam));
+  EXPECT_EQ(own.status, 200u);
+  EXPECT_THAT(own.body, HasSubstr("Besluit inburgering 2021 art. 9.4 lid 3"));
+  EXPECT_THAT(own.body, HasSubstr("diagnosen (medisch)"));
+  EXPECT_THAT(own.body, HasSubstr("bijzonder persoonsgegeven"));
+  const auto other = get("fg-0363", "/console/uitwisselingen/" + std::to_string(den_haag));
+  EXPECT_EQ(other.status, 404u);
+  EXPECT_EQ(code(other), "not-found");
+  EXPECT_EQ(get("fg-0518", "/console/uitwisselingen/" + std::to_string(den_haag)).status, 200u);
+  const auto search = get("fg-0363", "/console/uitwisselingen");
+  EXPECT_THAT(search.body, HasSubstr("/console/uitwisselingen/" + std::to_string(amsterdam) + "\""));
+  EXPECT_THAT(search.body, Not(HasSubstr("/console/uitwisselingen/" + std::to_string(den_haag) + "\"")));
+  // The overview counts Amsterdam's exchange, never 's-Gravenhage's refusal.
+  for (int i = 0; i < 50 && get("fg-0363", "/console").body.find(">1</span>uitwisselingen") == std::string::npos; ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  }
+  const auto overview = get("fg-0363", "/console");
+  EXPECT_THAT(overview.body, HasSubstr(">1</span>uitwisselingen"));
+  EXPECT_THAT(overview.body, HasSubstr(">0</span>geweigerd"));
+}
+
+TEST_F(ConsoleTest, InzageTakesTheBsnOnlyFromThisConsolesFormAndShowsNoneOfIt) {
+  appendExchange(kAmsterdam, ExchangeOutcome::kQueued, "");
+  appendExchange(kDenHaag, ExchangeOutcome::kQueued, "");
+  const std::string token = tokenFor("fg-0363");
+  ASSERT_FALSE(token.empty());
+  const std::string origin = "Origin: https://127.0.0.1:" + std::to_string(server_->auditPort()) + "\r\n";
+  const std::string same_site = "Sec-Fetch-Site: same-origin\r\n";
+
+  const auto before = logged();
+  const auto report = post("fg-0363", "/console/inzage", "bsn=" + std::string(kBsn) + "&formulier=" + token,
+                           origin + same_site);
+  ASSERT_EQ(report.status, 200u) << report.body;
+  EXPECT_THAT(report.body, HasSubstr("Gemeente Amsterdam"));
+  EXPECT_THAT(report.body, HasSubstr("COA"));
+  EXPECT_THAT(report.body, HasSubstr("Achtergehouden"));
+  EXPECT_THAT(report.body, HasSubstr("bijzonder persoonsgegeven"));
+  EXPECT_THAT(report.body, HasSubstr("1 uitwisseling(en), met 1 organisatie(s)"));  // not 's-Gravenhage's
+  EXPECT_THAT(report.body, Not(HasSubstr(kBsn)));
+  EXPECT_THAT(report.body, HasSubstr("<title>Inzage voor een persoon — ketenpoort</title>"));
+  // Recorded first, by the person's reference, never the BSN.
+  ASSERT_EQ(logged(), before + 1);
+  ExchangeQuery trail;
+  trail.organisation_oin = "00000099400000000363";
+  trail.after_sequence = before;
+  const auto recorded = server_->exchangeLog().findExchanges(trail);
+  ASSERT_EQ(recorded.size(), 1u);
+  EXPECT_EQ(recorded[0].record.purpose, "audit:console:inzage");
+  EXPECT_EQ(recorded[0].record.subject_ref.size(), 64u);
+  for (const auto& term : recorded[0].record.fields_delivered) EXPECT_THAT(term, Not(HasSubstr(kBsn)));
+
+  // Refused, and nothing recorded or shown: no token, another officer's token, another
+  // site, an opaque origin, not a form, a token in a URL.
+  const std::string form = "bsn=" + std::string(kBsn) + "&formulier=" + token;
+  const std::vector<std::pair<TestResponse, std::string>> refused{
+      {post("fg-0363", "/console/inzage", "bsn=" + std::string(kBsn), origin), "form-not-trusted"},
+      {post("fg-0363", "/console/inzage", "bsn=" + std::string(kBsn) + "&formulier=" + tokenFor("fg-0518"), origin),
+       "form-not-trusted"},
+      {post("fg-0518", "/console/inzage", form, ""), "form-not-trusted"},
+      {post("fg-0363", "/console/inzage", form, "Origin: https://elders.example\r\n"), "form-not-trusted"},
+      {post("fg-0363", "/console/inzage", form, "Origin: null\r\n"), "form-not-trusted"},
+      {post("fg-0363", "/console/inzage", form, "Sec-Fetch-Site: cross-site\r\n"), "form-not-trusted"},
+      {post("fg-0363", "/console/inzage", R"({"bsn":")" + std::string(kBsn) + "\"}", origin, "application/json"),
+       "invalid-query"},
+      {post("fg-0363", "/console/inzage?formulier=" + token, form, origin), "invalid-query"},
+      {post("fg-0363", "/console/inzage", "bsn=725763864&formulier=" + token, origin), "invalid-query"},
+      {post("fg-0363", "/console/inzage", form + "&extra=1", origin), "invalid-query"},
+  };
+  const auto after_refusals = logged();
+  for (const auto& [response, expected] : refused) {
+    EXPECT_EQ(code(response), expected) << response.body;
+    EXPECT_THAT(response.body, Not(HasSubstr(kBsn)));
+    EXPECT_THAT(response.body, Not(HasSubstr("Achtergehouden")));
+  }
+  EXPECT_EQ(after_refusals, before + 1);  // only the one answered
+  const auto in_url = get("fg-0363", "/console/inzage?bsn=" + std::string(kBsn));
+  EXPECT_EQ(in_url.status, 400u);
+  EXPECT_EQ(code(in_url), "bsn-in-url");
+  EXPECT_EQ(code(get("fg-0363", "/console/uitwisselingen?bsn=" + std::string(kBsn))), "bsn-in-url");
+}
+
+TEST_F(ConsoleTest, NothingIsShownWhenTheViewCannotBeRecorded) {
+  const auto sequence = appendExchange(kAmsterdam, ExchangeOutcome::kQueued, "");
+  const std::string token = tokenFor("fg-0363");
+  const auto before = logged();
+  sqlite3* holder = nullptr;
+  ASSERT_EQ(sqlite3_open(config_.storage_path.c_str(), &holder), SQLITE_OK);
+  ASSERT_EQ(sqlite3_exec(holder, "BEGIN IMMEDIATE", nullptr, nullptr, nullptr), SQLITE_OK);
+  const auto search = get("fg-0363", "/console/uitwisselingen");
+  const auto one = get("fg-0363", "/console/uitwisselingen/" + std::to_string(sequence));
+  const auto report = post("fg-0363", "/console/inzage", "bsn=" + std::string(kBsn) + "&formulier=" + token);
+  sqlite3_exec(holder, "ROLLBACK", nullptr, nullptr, nullptr);
+  sqlite3_close(holder);
+  for (const auto* response : {&search, &one, &report}) {
+    EXPECT_EQ(response->status, 503u);
+    EXPECT_EQ(code(*response), "log-unavailable");
+    EXPECT_THAT(response->body, Not(HasSubstr("/console/uitwisselingen/" + std::to_string(sequence) + "\"")));
+    EXPECT_THAT(response->body, Not(HasSubstr("Achtergehouden")));
+  }
+  EXPECT_EQ(logged(), before);
+  EXPECT_EQ(get("fg-0363", "/console/uitwisselingen").status, 200u);  // and once the log takes writes again
+}
+
+TEST_F(ConsoleTest, HostileInputGetsAProblemPageNeverAnEcho) {
+  const auto check = [&](const std::string& target, unsigned status, const std::string& expected) {
+    const auto response = get("fg-0363", target);
+    EXPECT_EQ(response.status, status) << target;
+    EXPECT_EQ(code(response), expected) << target;
+    EXPECT_THAT(response.body, Not(HasSubstr("<script>"))) << target;
+    EXPECT_THAT(response.body, Not(HasSubstr("\xff"))) << target;
+  };
+  check("/console/uitwisselingen?stroom=%3Cscript%3Ealert(1)%3C/script%3E", 400, "invalid-query");
+  check("/console/uitwisselingen?%3Cscript%3E=1", 400, "invalid-query");
+  check("/console/uitwisselingen?stroom=%FF%FE", 400, "invalid-query");
+  check("/console/uitwisselingen?van=2026-02-30", 400, "invalid-query");
+  check("/console/uitwisselingen?voor=-1", 400, "invalid-query");
+  check("/console/uitwisselingen?uitkomst=a&uitkomst=b", 400, "invalid-query");
+  check("/console/uitwisselingen/99999999999999999999999", 404, "not-found");
+  check("/console/uitwisselingen/0", 404, "not-found");
+  check("/console/uitwisselingen/1x", 404, "not-found");
+  check("/console/toegang?voor=abc", 400, "invalid-query");
+  check("/console/toestemmingen?x=1", 400, "invalid-query");
+}
+
+TEST_F(ConsoleTest, VerificationFindsAnAlteredRecordAndShowsTheHeadsToKeep) {
+  appendExchange(kAmsterdam, ExchangeOutcome::kQueued, "");
+  const std::string origin = "Origin: https://127.0.0.1:" + std::to_string(server_->auditPort()) + "\r\n";
+  const auto intact = post("fg-0363", "/console/controle", "formulier=" + tokenFor("fg-0363", "/console/controle"),
+                           origin);
+  ASSERT_EQ(intact.status, 200u) << intact.body;
+  EXPECT_THAT(intact.body, HasSubstr("Het logboek is in orde"));
+  EXPECT_THAT(intact.body, HasSubstr("&quot;record_hash&quot;"));
+  EXPECT_THAT(get("fg-0363", "/console").body, HasSubstr("in orde</span>"));
+
+  sqlite3* db = nullptr;
+  ASSERT_EQ(sqlite3_open(config_.storage_path.c_str(), &db), SQLITE_OK);
+  sqlite3_busy_timeout(db, 5000);
+  ASSERT_EQ(sqlite3_exec(db, "UPDATE exchange_log SET purpose = 'anders' WHERE seq = 2", nullptr, nullptr, nullptr),
+            SQLITE_OK);
+  sqlite3_close(db);
+  const auto broken = post("fg-0363", "/console/controle", "formulier=" + tokenFor("fg-0363", "/console/controle"),
+                           origin);
+  ASSERT_EQ(broken.status, 200u) << broken.body;
+  EXPECT_THAT(broken.body, HasSubstr("Het logboek is NIET in orde"));
+  EXPECT_THAT(broken.body, HasSubstr("eerste foute record 2"));
+}
+
+}  // namespace
+}  // namespace ketenpoort::testing
