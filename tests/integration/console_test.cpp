@@ -5,12 +5,12 @@
 #include <gtest/gtest.h>
 #include <sqlite3.h>
 
-#include <regex>
 
 #include "gateway/identity/oin.hpp"
 #include "gateway/store/identifiers.hpp"
 #include "gateway/store/subject_reference.hpp"
 #include "tests/integration/gateway_fixture.hpp"
+#include "tests/support/console_page.hpp"
 
 namespace ketenpoort::testing {
 namespace {
@@ -77,16 +77,11 @@ class ConsoleTest : public GatewayFixture {
 
   // The form token a console page hands this officer.
   std::string tokenFor(const std::string& officer, const std::string& page = "/console/inzage") {
-    const auto form = get(officer, page);
-    std::smatch match;
-    static const std::regex kToken(R"re(name="formulier" value="([0-9]+\.[0-9a-f]+)")re");
-    return std::regex_search(form.body, match, kToken) ? match[1].str() : "";
+    return consoleFormToken(get(officer, page).body);
   }
 
   static std::string code(const TestResponse& response) {
-    std::smatch match;
-    static const std::regex kCode("Code: <code>([a-z-]+)</code>");
-    return std::regex_search(response.body, match, kCode) ? match[1].str() : "";
+    return consoleProblemCode(response.body);
   }
 
   std::uint64_t logged() { return server_->exchangeLog().lastSequence(); }
