@@ -28,6 +28,10 @@ using html::escape;
 constexpr std::size_t kPageRows = 50;
 constexpr std::size_t kInzageMax = 1000;
 constexpr std::size_t kDeadLettersShown = 10;
+// A filtered search looks through at most this many record numbers per page: a filter
+// that matches little (or nothing) costs a bounded walk through the organisation's index,
+// not the whole log; the page then offers to search on in older records.
+constexpr std::uint64_t kSearchWindow = 50'000;
 constexpr int kChartDays = 30;
 // A form's token lasts a working day.
 constexpr std::chrono::hours kFormLifetime{10};
@@ -310,6 +314,26 @@ Result<std::string> searchPage(ConsoleState& s, const ApiRequest& request, const
     shown[key] = value;
   }
   if (!recorded(s, officer, "uitwisselingen", "", f.describe())) return problems::logUnavailable();
+  // A filter: one window of record numbers, below `voor` or the organisation's newest.
+  std::optional<std::uint64_t> window_start;
+  if (f.flow || f.outcome || f.party_oin || f.from_date || f.to_date) {
+    std::uint64_t upper = 0;
+    if (f.before_sequence) {
+      upper = *f.before_sequence;
+    } else {
+      ExchangeQuery newest;
+      newest.organisation_oin = f.organisation_oin;
+      newest.newest_first = true;
+      newest.limit = 1;
+      const auto found = s.context.store.log().findExchanges(newest);
+      upper = found.empty() ? 1 : found.front().sequence + 1;
+    }
+    f.before_sequence = upper;
+    if (upper > kSearchWindow + 1) {
+      f.after_sequence = upper - kSearchWindow - 1;
+      window_start = *f.after_sequence + 1;
+    }
+  }
   const auto page = s.context.store.log().findExchanges(f);
 
   const auto value = [&shown](const char* key) {
@@ -338,7 +362,7 @@ Result<std::string> searchPage(ConsoleState& s, const ApiRequest& request, const
          outcomeOptions(value("uitkomst")) + "</select></div><div><button type=\"submit\">Zoeken</button></div></form>";
 
   out += "<table><caption>Uitwisselingen, nieuwste eerst" +
-         std::string(f.before_sequence ? " (vóór record " + std::to_string(*f.before_sequence) + ")" : "") +
+         std::string(shown.contains("voor") ? " (vóór record " + shown.at("voor") + ")" : "") +
          "</caption><thead><tr><th scope=\"col\">Record</th><th scope=\"col\">Tijd</th><th scope=\"col\">Soort bericht"
          "</th><th scope=\"col\">Van</th><th scope=\"col\">Aan</th><th scope=\"col\">Uitkomst</th>"
          "<th scope=\"col\" class=\"number\">Achtergehouden</th></tr></thead><tbody>";
@@ -354,7 +378,7 @@ Result<std::string> searchPage(ConsoleState& s, const ApiRequest& request, const
   }
   if (page.empty()) out += "<tr><td colspan=\"7\">Geen uitwisselingen gevonden.</td></tr>";
   out += "</tbody></table><nav class=\"pager\" aria-label=\"Pagina's\">";
-  if (f.before_sequence) {
+  if (shown.contains("voor")) {
     out += "<a class=\"button secondary\" href=\"" +
            escape(html::link("/console/uitwisselingen", {{"van", value("van")},
                                                          {"tot", value("tot")},
@@ -362,6 +386,18 @@ Result<std::string> searchPage(ConsoleState& s, const ApiRequest& request, const
                                                          {"partij", value("partij")},
                                                          {"uitkomst", value("uitkomst")}})) +
            "\">Nieuwste</a>";
+  }
+  if (page.size() < f.limit && window_start) {
+    out += "<p class=\"notice\">Gezocht tot en met record " + std::to_string(*window_start) +
+           "; oudere records zijn nog niet doorzocht.</p>";
+    out += "<a class=\"button\" rel=\"next\" href=\"" +
+           escape(html::link("/console/uitwisselingen", {{"van", value("van")},
+                                                         {"tot", value("tot")},
+                                                         {"stroom", value("stroom")},
+                                                         {"partij", value("partij")},
+                                                         {"uitkomst", value("uitkomst")},
+                                                         {"voor", std::to_string(*window_start)}})) +
+           "\">Verder zoeken in oudere records</a>";
   }
   if (page.size() == f.limit) {
     const std::string next = std::to_string(page.back().sequence);
@@ -380,21 +416,41 @@ Result<std::string> searchPage(ConsoleState& s, const ApiRequest& request, const
 
 // ---------------------------------------------------------------- one exchange
 
+// Labels in the order first seen, a repeated group's fields once with how often
+// ("voornamen (gezin.leden), 4 keer").
+std::vector<std::pair<std::string, int>> countedLabels(const std::vector<std::string>& labels) {
+  std::vector<std::pair<std::string, int>> out;
+  for (const auto& label : labels) {
+    const auto it = std::find_if(out.begin(), out.end(), [&label](const auto& e) { return e.first == label; });
+    if (it == out.end()) {
+      out.emplace_back(label, 1);
+    } else {
+      ++it->second;
+    }
+  }
+  return out;
+}
+
+std::string labelList(const std::vector<std::string>& labels, const char* list_class) {
+  std::string out = std::string("<ul") + list_class + ">";
+  for (const auto& [label, count] : countedLabels(labels)) {
+    out += "<li>" + escape(label) + (count > 1 ? ", " + std::to_string(count) + " keer" : "") + "</li>";
+  }
+  return out + "</ul>";
+}
+
 std::string fieldList(const std::vector<std::string>& fields) {
   if (fields.empty()) return "<p>Geen.</p>";
-  std::string out = "<ul>";
-  for (const auto& field : fields) out += "<li>" + escape(plain_dutch::fieldLabel(field)) + "</li>";
-  return out + "</ul>";
+  std::vector<std::string> labels;
+  for (const auto& field : fields) labels.push_back(plain_dutch::fieldLabel(field));
+  return labelList(labels, "");
 }
 
 std::string withheldList(const std::vector<WithheldField>& fields) {
   if (fields.empty()) return "<p>Niets.</p>";
-  std::string out = "<ul class=\"withheld\">";
-  for (const auto& w : fields) {
-    out += "<li>" + escape(plain_dutch::fieldLabel(w.field)) + ": " + escape(plain_dutch::withheldReason(w.reason)) +
-           "</li>";
-  }
-  return out + "</ul>";
+  std::vector<std::string> labels;
+  for (const auto& w : fields) labels.push_back(plain_dutch::fieldLabel(w.field) + ": " + plain_dutch::withheldReason(w.reason));
+  return labelList(labels, " class=\"withheld\"");
 }
 
 std::string pseudonym(const std::string& subject_ref) {

@@ -331,7 +331,17 @@ struct SqliteExchangeLog::Writer {
 struct SqliteExchangeLog::Reader {
   explicit Reader(const ExchangeLogOptions& options)
       : db(openDatabase(options.database, SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX,
-                        static_cast<int>(options.busy_timeout.count()))) {}
+                        static_cast<int>(options.busy_timeout.count()))) {
+    // Every commit empties a connection's own page cache; read through mmap, the pages a
+    // search needs again after each commit (the console writes one per page) come from
+    // the OS's cache without a copy.
+    try {
+      exec(db, "PRAGMA mmap_size=268435456");
+    } catch (...) {
+      closeDatabase(db);
+      throw;
+    }
+  }
   ~Reader() { closeDatabase(db); }
 
   std::mutex mutex;
