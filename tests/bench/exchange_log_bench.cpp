@@ -19,6 +19,7 @@
 #include <sstream>
 
 #include "gateway/gateway_store/gateway_store.hpp"
+#include "tests/bench/bench_log.hpp"
 #include "gateway/sqlite_store/sqlite_exchange_log.hpp"
 #include "gateway/store/exchange_query.hpp"
 #include "gateway/store/identifiers.hpp"
@@ -74,13 +75,6 @@ ExchangeLogOptions optionsIn(const std::filesystem::path& dir) {
   return o;
 }
 
-std::filesystem::path freshDir(const std::string& name) {
-  const auto dir = std::filesystem::temp_directory_path() / ("ketenpoort-bench-" + name);
-  std::filesystem::remove_all(dir);
-  std::filesystem::create_directories(dir);
-  return dir;
-}
-
 std::vector<ExchangeRecord> sampleRecords(std::size_t first, std::size_t count, std::size_t people) {
   std::vector<ExchangeRecord> records;
   records.reserve(count);
@@ -88,25 +82,8 @@ std::vector<ExchangeRecord> sampleRecords(std::size_t first, std::size_t count, 
   return records;
 }
 
-// Appends the records from the calling thread without waiting for each; the writer commits
-// whatever has queued up (group commit). Returns when all are durable.
-void appendAll(ExchangeLog& log, std::vector<ExchangeRecord> records) {
-  const std::size_t count = records.size();
-  std::mutex mutex;
-  std::condition_variable done;
-  std::size_t remaining = count;
-  std::atomic<std::size_t> failures{0};
-  for (auto& record : records) {
-    log.append(std::move(record), [&](const AppendResult& r) {
-      if (!r.ok) ++failures;
-      std::lock_guard lock(mutex);
-      if (--remaining == 0) done.notify_one();
-    });
-  }
-  std::unique_lock lock(mutex);
-  done.wait(lock, [&] { return remaining == 0; });
-  if (failures > 0) throw std::runtime_error("appends failed");
-}
+using bench::appendAll;
+using bench::freshDir;
 
 void BM_DurableAppends(benchmark::State& state) {
   const auto dir = freshDir("append");
