@@ -11,6 +11,7 @@
 #include "gateway/store/subject_reference.hpp"
 #include "tests/integration/gateway_fixture.hpp"
 #include "tests/support/console_page.hpp"
+#include "tests/support/log_fill.hpp"
 
 namespace ketenpoort::testing {
 namespace {
@@ -31,6 +32,12 @@ class ConsoleTest : public GatewayFixture {
 
   // A record about kBsn from COA to `recipient`, its medical section withheld.
   std::uint64_t appendExchange(const char* recipient, ExchangeOutcome outcome, const char* reason) {
+    const AppendResult appended = server_->exchangeLog().appendAndWait(exchange(recipient, outcome, reason));
+    EXPECT_TRUE(appended.ok);
+    return appended.sequence;
+  }
+
+  ExchangeRecord exchange(const char* recipient, ExchangeOutcome outcome, const char* reason) {
     const auto referencer = SubjectReferencer::loadOrCreate(config_.storage_path.parent_path() / "subject.key");
     ExchangeRecord r;
     r.transaction_id = newUuidV7();
@@ -47,9 +54,7 @@ class ConsoleTest : public GatewayFixture {
     r.fields_delivered = {"persoon.voornamen", "procedure.koppeling_datum"};
     r.fields_withheld = {{"medisch.diagnosen[0]", "special-category"}};
     r.retention_until = "2031-12-02";
-    const AppendResult appended = server_->exchangeLog().appendAndWait(r);
-    EXPECT_TRUE(appended.ok);
-    return appended.sequence;
+    return r;
   }
 
   TestResponse get(const std::string& officer, const std::string& target) {
@@ -197,6 +202,33 @@ TEST_F(ConsoleTest, InzageTakesTheBsnOnlyFromThisConsolesFormAndShowsNoneOfIt) {
   EXPECT_EQ(in_url.status, 400u);
   EXPECT_EQ(code(in_url), "bsn-in-url");
   EXPECT_EQ(code(get("fg-0363", "/console/uitwisselingen?bsn=" + std::string(kBsn))), "bsn-in-url");
+}
+
+// A filter that matches nothing recent reads a bounded window of record numbers, not the
+// whole log, and says how far it looked; the next window finds what is older.
+TEST_F(ConsoleTest, AFilteredSearchLooksThroughAWindowAndOffersTheOlderRecords) {
+  const auto refused = appendExchange(kAmsterdam, ExchangeOutcome::kRefused, "no-koppeling");
+  std::vector<ExchangeRecord> newer;
+  for (int i = 0; i < 60'000; ++i) newer.push_back(exchange(kAmsterdam, ExchangeOutcome::kQueued, ""));
+  appendAll(server_->exchangeLog(), std::move(newer));
+  const std::string link = "/console/uitwisselingen/" + std::to_string(refused) + "\"";
+
+  const auto recent = get("fg-0363", "/console/uitwisselingen?uitkomst=refused");
+  ASSERT_EQ(recent.status, 200u);
+  EXPECT_THAT(recent.body, HasSubstr("Geen uitwisselingen gevonden"));
+  EXPECT_THAT(recent.body, Not(HasSubstr(link)));
+  const std::string window_start = textAfter(recent.body, "Gezocht tot en met record ", "0123456789");
+  ASSERT_FALSE(window_start.empty());
+  EXPECT_GT(std::stoull(window_start), refused);
+  const std::string older = "/console/uitwisselingen?uitkomst=refused&amp;voor=" + window_start;
+  EXPECT_THAT(recent.body, HasSubstr(older + "\">Verder zoeken in oudere records"));
+
+  const auto next = get("fg-0363", "/console/uitwisselingen?uitkomst=refused&voor=" + window_start);
+  ASSERT_EQ(next.status, 200u);
+  EXPECT_THAT(next.body, HasSubstr(link));
+  EXPECT_THAT(next.body, Not(HasSubstr("Verder zoeken in oudere records")));
+  // Without a filter, a page is the newest fifty whatever their number.
+  EXPECT_THAT(get("fg-0363", "/console/uitwisselingen").body, Not(HasSubstr("Gezocht tot en met record")));
 }
 
 TEST_F(ConsoleTest, NothingIsShownWhenTheViewCannotBeRecorded) {
