@@ -442,6 +442,7 @@ std::string labelList(const std::vector<std::string>& labels, const char* list_c
 std::string fieldList(const std::vector<std::string>& fields) {
   if (fields.empty()) return "<p>Geen.</p>";
   std::vector<std::string> labels;
+  labels.reserve(fields.size());
   for (const auto& field : fields) labels.push_back(plain_dutch::fieldLabel(field));
   return labelList(labels, "");
 }
@@ -449,7 +450,10 @@ std::string fieldList(const std::vector<std::string>& fields) {
 std::string withheldList(const std::vector<WithheldField>& fields) {
   if (fields.empty()) return "<p>Niets.</p>";
   std::vector<std::string> labels;
-  for (const auto& w : fields) labels.push_back(plain_dutch::fieldLabel(w.field) + ": " + plain_dutch::withheldReason(w.reason));
+  labels.reserve(fields.size());
+  for (const auto& w : fields) {
+    labels.push_back(plain_dutch::fieldLabel(w.field) + ": " + plain_dutch::withheldReason(w.reason));
+  }
   return labelList(labels, " class=\"withheld\"");
 }
 
@@ -846,7 +850,7 @@ RequestTask consoleRequest(std::shared_ptr<ConsoleState> state, std::string curr
 }
 
 void addPage(Router& router, const std::shared_ptr<ConsoleState>& state, const std::string& method,
-             const std::string& path, const std::string& current, PageBody body) {
+             const std::string& path, const std::string& current, const PageBody& body) {
   router.addAsync(method, path, [state, current, body](ApiRequest request, Router::Respond respond) {
     consoleRequest(state, current, body, std::move(request)).start(std::move(respond));
   });
