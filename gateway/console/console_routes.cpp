@@ -378,37 +378,26 @@ Result<std::string> searchPage(ConsoleState& s, const ApiRequest& request, const
   }
   if (page.empty()) out += "<tr><td colspan=\"7\">Geen uitwisselingen gevonden.</td></tr>";
   out += "</tbody></table><nav class=\"pager\" aria-label=\"Pagina's\">";
-  if (shown.contains("voor")) {
-    out += "<a class=\"button secondary\" href=\"" +
+  // A pager link: the same filters, `voor` as given (empty: the newest).
+  const auto pagerLink = [&value](const std::string& before, const char* css_class, const char* rel,
+                                  const char* label) {
+    return std::string("<a class=\"") + css_class + "\"" + rel + " href=\"" +
            escape(html::link("/console/uitwisselingen", {{"van", value("van")},
                                                          {"tot", value("tot")},
                                                          {"stroom", value("stroom")},
                                                          {"partij", value("partij")},
-                                                         {"uitkomst", value("uitkomst")}})) +
-           "\">Nieuwste</a>";
-  }
+                                                         {"uitkomst", value("uitkomst")},
+                                                         {"voor", before}})) +
+           "\">" + label + "</a>";
+  };
+  if (shown.contains("voor")) out += pagerLink("", "button secondary", "", "Nieuwste");
   if (page.size() < f.limit && window_start) {
     out += "<p class=\"notice\">Gezocht tot en met record " + std::to_string(*window_start) +
            "; oudere records zijn nog niet doorzocht.</p>";
-    out += "<a class=\"button\" rel=\"next\" href=\"" +
-           escape(html::link("/console/uitwisselingen", {{"van", value("van")},
-                                                         {"tot", value("tot")},
-                                                         {"stroom", value("stroom")},
-                                                         {"partij", value("partij")},
-                                                         {"uitkomst", value("uitkomst")},
-                                                         {"voor", std::to_string(*window_start)}})) +
-           "\">Verder zoeken in oudere records</a>";
+    out += pagerLink(std::to_string(*window_start), "button", " rel=\"next\"", "Verder zoeken in oudere records");
   }
   if (page.size() == f.limit) {
-    const std::string next = std::to_string(page.back().sequence);
-    out += "<a class=\"button\" rel=\"next\" href=\"" +
-           escape(html::link("/console/uitwisselingen", {{"van", value("van")},
-                                                         {"tot", value("tot")},
-                                                         {"stroom", value("stroom")},
-                                                         {"partij", value("partij")},
-                                                         {"uitkomst", value("uitkomst")},
-                                                         {"voor", next}})) +
-           "\">Oudere uitwisselingen</a>";
+    out += pagerLink(std::to_string(page.back().sequence), "button", " rel=\"next\"", "Oudere uitwisselingen");
   }
   out += "</nav>";
   return out;
