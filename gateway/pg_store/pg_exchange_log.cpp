@@ -3,6 +3,8 @@
 #include <poll.h>
 
 #include <algorithm>
+#include <future>
+#include <memory>
 
 #include "gateway/calendar/civil_date.hpp"
 #include "gateway/diagnostics/diagnostic_log.hpp"
@@ -505,6 +507,95 @@ std::optional<LoggedExchange> PgExchangeLog::findTransaction(const std::string& 
   } catch (const std::exception& e) {
     throw std::runtime_error(std::string("cannot read the exchange log: ") + e.what());
   }
+}
+
+namespace {
+
+// Purges of any chain wait for each other (two would number their records alike); pushes
+// do not wait for a purge.
+constexpr std::int64_t kPurgeLock = 0x6b6574656e707267;  // "ketenprg"
+
+// A purge of one node's chain on the writer's connection, inside its transaction.
+class PgPurgeTarget final : public PurgeTarget {
+ public:
+  PgPurgeTarget(pg::Connection& c, const std::string& node_id) : c_(c), node_(node_id) {}
+
+  std::uint64_t lastSequence() override {
+    return static_cast<std::uint64_t>(
+        c_.run("SELECT COALESCE(MAX(seq), 0) FROM exchange_log WHERE node_id = $1", {node_}).integer(0, 0));
+  }
+
+  std::vector<PurgeCandidate> window(std::uint64_t after, std::uint64_t last) override {
+    static const std::string kSql = [] {
+      std::string sql = "SELECT seq";
+      for (auto column : kHashedColumns) sql += ", " + std::string(column);
+      return sql + ", previous_hash, record_hash FROM exchange_log WHERE node_id = $1 AND seq > $2 AND seq <= $3 "
+                   "ORDER BY seq";
+    }();
+    const pg::Result r =
+        c_.run(kSql, {node_, static_cast<std::int64_t>(after), static_cast<std::int64_t>(last)});
+    constexpr int kPrevious = 1 + static_cast<int>(kHashedColumns.size());
+    std::vector<PurgeCandidate> records(static_cast<std::size_t>(r.rows()));
+    for (int i = 0; i < r.rows(); ++i) {
+      PurgeCandidate& c = records[static_cast<std::size_t>(i)];
+      c.sequence = static_cast<std::uint64_t>(r.integer(i, 0));
+      for (std::size_t col = 0; col < c.columns.size(); ++col) c.columns[col] = std::string(r.text(i, static_cast<int>(col) + 1));
+      c.previous_hash = r.bytes(i, kPrevious);
+      c.record_hash = r.bytes(i, kPrevious + 1);
+    }
+    return records;
+  }
+
+  std::optional<PurgeRecord> lastPurge() override {
+    const pg::Result r = c_.run(
+        "SELECT id, created_utc, as_of, reason, removed, runs_digest, previous_digest, signature FROM log_purges "
+        "WHERE node_id = $1 ORDER BY id DESC LIMIT 1",
+        {node_});
+    if (r.rows() == 0) return std::nullopt;
+    return PurgeRecord{static_cast<std::uint64_t>(r.integer(0, 0)), std::string(r.text(0, 1)), std::string(r.text(0, 2)),
+                       std::string(r.text(0, 3)), static_cast<std::uint64_t>(r.integer(0, 4)), r.bytes(0, 5),
+                       r.bytes(0, 6), r.bytes(0, 7)};
+  }
+
+  void removeRun(const PurgedRun& run, std::uint64_t purge_id) override {
+    c_.run("DELETE FROM exchange_log WHERE node_id = $1 AND seq BETWEEN $2 AND $3",
+           {node_, static_cast<std::int64_t>(run.first), static_cast<std::int64_t>(run.last)});
+    c_.run("INSERT INTO log_purged_runs (node_id, first_seq, last_seq, previous_hash, last_hash, purge_id) "
+           "VALUES ($1, $2, $3, $4, $5, $6)",
+           {node_, static_cast<std::int64_t>(run.first), static_cast<std::int64_t>(run.last),
+            pg::Bytes{run.previous_hash}, pg::Bytes{run.last_hash}, static_cast<std::int64_t>(purge_id)});
+  }
+
+  void insertPurge(const PurgeRecord& p) override {
+    c_.run("INSERT INTO log_purges (node_id, id, created_utc, as_of, reason, removed, runs_digest, previous_digest, "
+           "signature) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
+           {node_, static_cast<std::int64_t>(p.id), std::string_view(p.created_utc), std::string_view(p.as_of),
+            std::string_view(p.reason), static_cast<std::int64_t>(p.removed), pg::Bytes{p.runs_digest},
+            pg::Bytes{p.previous_digest}, pg::Bytes{p.signature}});
+  }
+
+ private:
+  pg::Connection& c_;
+  std::string_view node_;
+};
+
+}  // namespace
+
+PurgeBatchResult PgExchangeLog::purgeBatch(const PurgeBatchRequest& request) {
+  auto result = std::make_shared<PurgeBatchResult>();
+  // On the writer's thread inside its transaction; throwing refuses this write only.
+  auto purge = [this, result, request](pg::Connection& c) {
+    c.run("SELECT pg_advisory_xact_lock($1)", {kPurgeLock});
+    PgPurgeTarget target(c, options_.node_id);
+    *result = purgeOneWindow(target, request, signer_, utcNowRfc3339());
+  };
+  std::promise<AppendResult> written;
+  auto future = written.get_future();
+  write(std::move(purge), [&written](const AppendResult& r) { written.set_value(r); });
+  const AppendResult outcome = future.get();
+  if (!outcome.ok) return PurgeBatchResult{false, 0, request.after_sequence, false, outcome.error};
+  result->ok = true;
+  return *result;
 }
 
 }  // namespace ketenpoort

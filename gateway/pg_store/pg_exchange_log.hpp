@@ -86,6 +86,9 @@ class PgExchangeLog final : public ExchangeLog {
 
   std::vector<LoggedExchange> findExchanges(const ExchangeQuery& query) const override;
   std::optional<LoggedExchange> findTransaction(const std::string& transaction_id) const override;
+  // Purges this node's chain (each node purges its own: the purge record is signed with
+  // the chain's key).
+  PurgeBatchResult purgeBatch(const PurgeBatchRequest& request) override;
 
  private:
   struct Pending {

@@ -73,6 +73,28 @@ ChainContents readChain(pg::Connection& c, const std::string& node_id) {
           .integer(0, 0));
   const auto heads = readHeads(c);
   if (const auto found = heads.find(node_id); found != heads.end()) contents.head = found->second;
+  std::vector<PurgeRecord> purges;
+  const pg::Result stored_purges = c.run(
+      "SELECT id, created_utc, as_of, reason, removed, runs_digest, previous_digest, signature FROM log_purges "
+      "WHERE node_id = $1 ORDER BY id",
+      {std::string_view(node_id)});
+  for (int i = 0; i < stored_purges.rows(); ++i) {
+    purges.push_back({static_cast<std::uint64_t>(stored_purges.integer(i, 0)), std::string(stored_purges.text(i, 1)),
+                      std::string(stored_purges.text(i, 2)), std::string(stored_purges.text(i, 3)),
+                      static_cast<std::uint64_t>(stored_purges.integer(i, 4)), stored_purges.bytes(i, 5),
+                      stored_purges.bytes(i, 6), stored_purges.bytes(i, 7)});
+  }
+  std::vector<std::pair<std::uint64_t, PurgedRun>> runs;
+  const pg::Result stored_runs = c.run(
+      "SELECT purge_id, first_seq, last_seq, previous_hash, last_hash FROM log_purged_runs WHERE node_id = $1",
+      {std::string_view(node_id)});
+  for (int i = 0; i < stored_runs.rows(); ++i) {
+    runs.emplace_back(static_cast<std::uint64_t>(stored_runs.integer(i, 0)),
+                      PurgedRun{static_cast<std::uint64_t>(stored_runs.integer(i, 1)),
+                                static_cast<std::uint64_t>(stored_runs.integer(i, 2)), stored_runs.bytes(i, 3),
+                                stored_runs.bytes(i, 4)});
+  }
+  contents.purges = assemblePurges(std::move(purges), std::move(runs));
   return contents;
 }
 

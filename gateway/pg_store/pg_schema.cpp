@@ -171,8 +171,35 @@ CREATE TABLE registry_changes (
 );
 )sql";
 
+// Version 3: purges (ADR 0018). Per node's chain, the runs of records a purge removed
+// with the hash before each run and at its end, and the signed purge records, chained.
+constexpr const char* kVersion3 = R"sql(
+CREATE TABLE log_purges (
+  node_id TEXT NOT NULL REFERENCES log_nodes(node_id),
+  id BIGINT NOT NULL,
+  created_utc TEXT NOT NULL,
+  as_of TEXT NOT NULL,
+  reason TEXT NOT NULL,
+  removed BIGINT NOT NULL,
+  runs_digest BYTEA NOT NULL,
+  previous_digest BYTEA NOT NULL,
+  signature BYTEA NOT NULL,
+  PRIMARY KEY (node_id, id)
+);
+CREATE TABLE log_purged_runs (
+  node_id TEXT NOT NULL REFERENCES log_nodes(node_id),
+  first_seq BIGINT NOT NULL,
+  last_seq BIGINT NOT NULL,
+  previous_hash BYTEA NOT NULL,
+  last_hash BYTEA NOT NULL,
+  purge_id BIGINT NOT NULL,
+  PRIMARY KEY (node_id, first_seq)
+);
+)sql";
+
 constexpr std::array kMigrations{Migration{1, "the store with a hash chain per node", kVersion1},
-                                 Migration{2, "registry changes as rows of their own", kVersion2}};
+                                 Migration{2, "registry changes as rows of their own", kVersion2},
+                                 Migration{3, "purges that keep the log provable", kVersion3}};
 static_assert(kMigrations.back().version == kSchemaVersion);
 
 // Any constant the migrations share; pg_advisory_xact_lock takes a 64-bit key.

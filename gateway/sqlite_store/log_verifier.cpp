@@ -75,6 +75,28 @@ std::optional<SignedHead> readHead(sqlite3* db) {
                     std::string(q.text(2)), std::string(q.blob(3)), std::string(q.blob(4))};
 }
 
+// The purge records and their runs.
+ChainPurges readPurges(sqlite3* db) {
+  std::vector<PurgeRecord> records;
+  Statement purges(db, "SELECT id, created_utc, as_of, reason, removed, runs_digest, previous_digest, signature "
+                       "FROM log_purges ORDER BY id");
+  while (purges.step()) {
+    records.push_back({static_cast<std::uint64_t>(purges.integer(0)), std::string(purges.text(1)),
+                       std::string(purges.text(2)), std::string(purges.text(3)),
+                       static_cast<std::uint64_t>(purges.integer(4)), std::string(purges.blob(5)),
+                       std::string(purges.blob(6)), std::string(purges.blob(7))});
+  }
+  std::vector<std::pair<std::uint64_t, PurgedRun>> runs;
+  Statement stored(db, "SELECT purge_id, first_seq, last_seq, previous_hash, last_hash FROM log_purged_runs");
+  while (stored.step()) {
+    runs.emplace_back(static_cast<std::uint64_t>(stored.integer(0)),
+                      PurgedRun{static_cast<std::uint64_t>(stored.integer(1)),
+                                static_cast<std::uint64_t>(stored.integer(2)), std::string(stored.blob(3)),
+                                std::string(stored.blob(4))});
+  }
+  return assemblePurges(std::move(records), std::move(runs));
+}
+
 }  // namespace
 
 std::optional<SignedHead> readSignedHead(const std::filesystem::path& database) {
@@ -109,6 +131,7 @@ LogVerification verifyExchangeLog(const std::filesystem::path& database, const s
       max.step();
       contents.last_sequence = static_cast<std::uint64_t>(max.integer(0));
       contents.head = readHead(connection.get());
+      contents.purges = readPurges(connection.get());
     } catch (const SqliteError& e) {
       LogVerification unreadable;
       unreadable.problem = std::string("cannot read the log: ") + e.what();

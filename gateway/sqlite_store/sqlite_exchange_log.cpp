@@ -5,6 +5,8 @@
 
 #include <algorithm>
 #include <array>
+#include <future>
+#include <memory>
 #include <mutex>
 #include <optional>
 #include <vector>
@@ -64,6 +66,25 @@ CREATE TABLE IF NOT EXISTS log_checkpoints (
   created_utc TEXT NOT NULL,
   previous_digest BLOB NOT NULL,
   signature BLOB NOT NULL
+);
+-- What purges removed (ADR 0018): per run of consecutive records the hash before it and
+-- at its end, so the chain can be followed across; the signed purge records, chained.
+CREATE TABLE IF NOT EXISTS log_purges (
+  id INTEGER PRIMARY KEY,
+  created_utc TEXT NOT NULL,
+  as_of TEXT NOT NULL,
+  reason TEXT NOT NULL,
+  removed INTEGER NOT NULL,
+  runs_digest BLOB NOT NULL,
+  previous_digest BLOB NOT NULL,
+  signature BLOB NOT NULL
+);
+CREATE TABLE IF NOT EXISTS log_purged_runs (
+  first_seq INTEGER PRIMARY KEY,
+  last_seq INTEGER NOT NULL,
+  previous_hash BLOB NOT NULL,
+  last_hash BLOB NOT NULL,
+  purge_id INTEGER NOT NULL
 );
 CREATE TABLE IF NOT EXISTS log_head (
   id INTEGER PRIMARY KEY CHECK (id = 1),
@@ -536,7 +557,9 @@ void SqliteExchangeLog::run() {
   sqlite3_update_hook(
       w.db,
       [](void* flag, int operation, const char*, const char* table, sqlite3_int64) {
-        if (operation == SQLITE_DELETE && std::string_view(table) == "outbox_bodies") {
+        // A purged record's pages too (secure_delete zeroes them in the database file).
+        if (operation == SQLITE_DELETE &&
+            (std::string_view(table) == "outbox_bodies" || std::string_view(table) == "exchange_log")) {
           static_cast<std::atomic<bool>*>(flag)->store(true, std::memory_order_relaxed);
         }
       },
@@ -705,6 +728,100 @@ void SqliteExchangeLog::run() {
     batch.clear();
     if (stopping) return;
   }
+}
+
+namespace {
+
+// A purge on the writer's connection, inside its transaction.
+class SqlitePurgeTarget final : public PurgeTarget {
+ public:
+  explicit SqlitePurgeTarget(sqlite3* db) : db_(db) {}
+
+  std::uint64_t lastSequence() override {
+    Statement tail(db_, "SELECT COALESCE(MAX(seq), 0) FROM exchange_log");
+    tail.step();
+    return static_cast<std::uint64_t>(tail.integer(0));
+  }
+
+  std::vector<PurgeCandidate> window(std::uint64_t after, std::uint64_t last) override {
+    std::string sql = "SELECT seq";
+    for (auto column : kHashedColumns) sql += ", " + std::string(column);
+    sql += ", previous_hash, record_hash FROM exchange_log WHERE seq > ?1 AND seq <= ?2 ORDER BY seq";
+    Statement rows(db_, sql);
+    rows.bindInt(1, static_cast<std::int64_t>(after));
+    rows.bindInt(2, static_cast<std::int64_t>(last));
+    std::vector<PurgeCandidate> records;
+    constexpr int kPrevious = 1 + static_cast<int>(kHashedColumns.size());
+    while (rows.step()) {
+      PurgeCandidate& c = records.emplace_back();
+      c.sequence = static_cast<std::uint64_t>(rows.integer(0));
+      for (std::size_t i = 0; i < c.columns.size(); ++i) c.columns[i] = std::string(rows.text(static_cast<int>(i) + 1));
+      c.previous_hash = std::string(rows.blob(kPrevious));
+      c.record_hash = std::string(rows.blob(kPrevious + 1));
+    }
+    return records;
+  }
+
+  std::optional<PurgeRecord> lastPurge() override {
+    Statement q(db_, "SELECT id, created_utc, as_of, reason, removed, runs_digest, previous_digest, signature "
+                     "FROM log_purges ORDER BY id DESC LIMIT 1");
+    if (!q.step()) return std::nullopt;
+    return PurgeRecord{static_cast<std::uint64_t>(q.integer(0)), std::string(q.text(1)), std::string(q.text(2)),
+                       std::string(q.text(3)), static_cast<std::uint64_t>(q.integer(4)), std::string(q.blob(5)),
+                       std::string(q.blob(6)), std::string(q.blob(7))};
+  }
+
+  void removeRun(const PurgedRun& run, std::uint64_t purge_id) override {
+    Statement drop(db_, "DELETE FROM exchange_log WHERE seq BETWEEN ?1 AND ?2");
+    drop.bindInt(1, static_cast<std::int64_t>(run.first));
+    drop.bindInt(2, static_cast<std::int64_t>(run.last));
+    drop.step();
+    Statement keep(db_, "INSERT INTO log_purged_runs (first_seq, last_seq, previous_hash, last_hash, purge_id) "
+                        "VALUES (?1, ?2, ?3, ?4, ?5)");
+    keep.bindInt(1, static_cast<std::int64_t>(run.first));
+    keep.bindInt(2, static_cast<std::int64_t>(run.last));
+    keep.bindBlob(3, run.previous_hash);
+    keep.bindBlob(4, run.last_hash);
+    keep.bindInt(5, static_cast<std::int64_t>(purge_id));
+    keep.step();
+  }
+
+  void insertPurge(const PurgeRecord& purge) override {
+    Statement insert(db_, "INSERT INTO log_purges (id, created_utc, as_of, reason, removed, runs_digest, "
+                          "previous_digest, signature) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)");
+    insert.bindInt(1, static_cast<std::int64_t>(purge.id));
+    insert.bindText(2, purge.created_utc);
+    insert.bindText(3, purge.as_of);
+    insert.bindText(4, purge.reason);
+    insert.bindInt(5, static_cast<std::int64_t>(purge.removed));
+    insert.bindBlob(6, purge.runs_digest);
+    insert.bindBlob(7, purge.previous_digest);
+    insert.bindBlob(8, purge.signature);
+    insert.step();
+  }
+
+ private:
+  sqlite3* db_;
+};
+
+}  // namespace
+
+PurgeBatchResult SqliteExchangeLog::purgeBatch(const PurgeBatchRequest& request) {
+  auto result = std::make_shared<PurgeBatchResult>();
+  const LogSigner& signer = writer_->signer;
+  // On the writer's thread inside its transaction; throwing refuses this write only. A
+  // batch written again (another item refused) plans the window again.
+  auto purge = [result, request, &signer](sqlite3* db) {
+    SqlitePurgeTarget target(db);
+    *result = purgeOneWindow(target, request, signer, utcNowRfc3339());
+  };
+  std::promise<AppendResult> written;
+  auto future = written.get_future();
+  write(std::move(purge), [&written](const AppendResult& r) { written.set_value(r); });
+  const AppendResult outcome = future.get();
+  if (!outcome.ok) return PurgeBatchResult{false, 0, request.after_sequence, false, outcome.error};
+  result->ok = true;
+  return *result;
 }
 
 }  // namespace ketenpoort

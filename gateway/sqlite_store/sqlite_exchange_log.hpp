@@ -92,6 +92,7 @@ class SqliteExchangeLog final : public ExchangeLog {
 
   std::vector<LoggedExchange> findExchanges(const ExchangeQuery& query) const override;
   std::optional<LoggedExchange> findTransaction(const std::string& transaction_id) const override;
+  PurgeBatchResult purgeBatch(const PurgeBatchRequest& request) override;
 
  private:
   struct Pending {

@@ -17,18 +17,33 @@ namespace {
 struct RangeResult {
   std::uint64_t checked = 0;
   std::uint64_t checkpoints = 0;
+  std::uint64_t purged = 0;
   std::optional<std::uint64_t> bad;
   std::string problem;
   std::string read_error;  // the range could not be read: no verdict, not tampering
-  std::string first_previous;  // the stored previous hash of the range's first record
-  std::string last_hash;       // the recomputed hash of its last record
+  std::string first_previous;  // the chain's hash before the range, as its first record or run states it
+  std::string last_hash;       // the chain's hash at its last record
   std::string witnessed_hash;  // the recomputed hash at the witness's sequence, if in range
+  bool witnessed_purged = false;  // the witness's record was removed by a purge
 };
 
-// Checks contiguity, links, hashes, lookup keys and checkpoints inside one range. The
+using Runs = std::vector<PurgedRun>;
+
+// The purged run that holds `sequence`, if any.
+const PurgedRun* runHolding(const Runs& runs, std::uint64_t sequence) {
+  auto it = std::upper_bound(runs.begin(), runs.end(), sequence,
+                             [](std::uint64_t s, const PurgedRun& r) { return s < r.first; });
+  if (it == runs.begin()) return nullptr;
+  --it;
+  return sequence <= it->last ? &*it : nullptr;
+}
+
+// Checks contiguity, links, hashes, lookup keys and checkpoints inside one range, and
+// follows the chain across purged runs. The range never starts or ends inside a run. The
 // first record's link to the range before it is checked by the caller.
 RangeResult verifyRange(const OpenChainReader& open, std::uint64_t first, std::uint64_t last,
-                        const std::vector<ChainCheckpoint>& checkpoints, std::uint64_t witnessed_sequence) {
+                        const std::vector<ChainCheckpoint>& checkpoints, const Runs& runs,
+                        std::uint64_t witnessed_sequence) {
   RangeResult r;
   const auto fail = [&r](std::uint64_t sequence, std::string problem) {
     r.bad = sequence;
@@ -38,24 +53,65 @@ RangeResult verifyRange(const OpenChainReader& open, std::uint64_t first, std::u
   auto next_checkpoint = std::lower_bound(
       checkpoints.begin(), checkpoints.end(), first,
       [](const ChainCheckpoint& c, std::uint64_t s) { return c.sequence < s; });
+  auto next_run = std::lower_bound(runs.begin(), runs.end(), first,
+                                   [](const PurgedRun& run, std::uint64_t s) { return run.first < s; });
   std::uint64_t expected = first;
   std::string previous;
+  bool started = false;
+  // A record or run states the chain's hash before it: the range's first, or its
+  // predecessor's.
+  const auto follows = [&](std::string_view stated) {
+    if (!started) {
+      started = true;
+      r.first_previous = std::string(stated);
+      return true;
+    }
+    return stated == previous;
+  };
+  // Runs a purge removed, starting where the chain has got to.
+  const auto skipPurged = [&]() {
+    for (; next_run != runs.end() && next_run->first == expected && expected <= last; ++next_run) {
+      const PurgedRun& run = *next_run;
+      if (!follows(run.previous_hash)) {
+        fail(run.first, "the records purged from " + std::to_string(run.first) + " to " + std::to_string(run.last) +
+                            " do not follow record " + std::to_string(run.first - 1));
+        return false;
+      }
+      // Checkpoints inside the run vouched for records that are gone; one at its end
+      // must name the run's last hash.
+      for (; next_checkpoint != checkpoints.end() && next_checkpoint->sequence <= run.last; ++next_checkpoint) {
+        if (next_checkpoint->sequence == run.last && next_checkpoint->hash != run.last_hash) {
+          fail(run.last, "the records purged up to " + std::to_string(run.last) + " differ from their signed checkpoint");
+          return false;
+        }
+      }
+      if (witnessed_sequence >= run.first && witnessed_sequence <= run.last) {
+        if (witnessed_sequence == run.last) {
+          r.witnessed_hash = run.last_hash;
+        } else {
+          r.witnessed_purged = true;
+        }
+      }
+      previous = run.last_hash;
+      expected = run.last + 1;
+      r.purged += run.length();
+    }
+    return true;
+  };
   // The row's verdict; false stops the reading at the first bad record.
   const auto check = [&](const ChainRecordRow& row) {
+    if (!skipPurged()) return false;
     const std::uint64_t sequence = row.sequence;
     if (sequence != expected) {
       fail(expected, sequence > expected ? "record " + std::to_string(expected) + " is missing"
                                          : "record " + std::to_string(sequence) + " is out of order");
       return false;
     }
-    if (sequence == first) {
-      previous = std::string(row.previous_hash);
-      r.first_previous = previous;
-    } else if (row.previous_hash != previous) {
+    if (!follows(row.previous_hash)) {
       fail(sequence, "record " + std::to_string(sequence) + " does not follow its predecessor");
       return false;
     }
-    std::string hash = chainHash(previous, sequence, row.columns);
+    std::string hash = chainHash(std::string(row.previous_hash), sequence, row.columns);
     if (row.record_hash != hash) {
       fail(sequence, "record " + std::to_string(sequence) + " was altered");
       return false;
@@ -86,6 +142,7 @@ RangeResult verifyRange(const OpenChainReader& open, std::uint64_t first, std::u
     return r;
   }
   if (r.bad) return r;
+  if (!skipPurged()) return r;
   if (expected <= last) return fail(expected, "record " + std::to_string(expected) + " is missing");
   r.last_hash = previous;
   return r;
@@ -128,39 +185,54 @@ LogVerification verifyChain(const ChainContents& contents, const OpenChainReader
   if (result.head && !verifyLogSignature(public_key_pem, headMessage(*result.head), result.head->signature)) {
     return bad(result.head->sequence, "the log's head is not signed by the gateway's key");
   }
+  // Then the purge records: signed, chained, each matching its runs. The last record is
+  // never purged: a run reaching it means records were removed from the tail.
+  const PurgeCheck purges = checkPurges(contents.purges, public_key_pem);
+  if (!purges.problem.empty()) return bad(0, purges.problem);
+  const Runs& runs = purges.runs;
+  if (!runs.empty() && runs.back().last >= last_sequence) {
+    return bad(last_sequence, "a purge record claims the log's last record: records were cut off");
+  }
+  result.purges_checked = contents.purges.purges.size();
   const std::uint64_t witnessed = witness ? witness->sequence : 0;
 
-  // The chain is checked in ranges in parallel, one per core, then stitched together.
+  // The chain is checked in ranges in parallel, one per core, then stitched together. A
+  // range begins at a record or at the start of a purged run, never inside one.
   const std::uint64_t parts = std::clamp<std::uint64_t>(
       std::min<std::uint64_t>(std::thread::hardware_concurrency(), 8), 1,
       std::max<std::uint64_t>(1, last_sequence / std::max<std::uint64_t>(1, min_records_per_range)));
-  std::vector<std::future<RangeResult>> ranges;
+  std::vector<std::uint64_t> starts;
   for (std::uint64_t p = 0; p < parts && last_sequence > 0; ++p) {
-    const std::uint64_t first = 1 + last_sequence * p / parts;
-    const std::uint64_t last = last_sequence * (p + 1) / parts;
-    ranges.push_back(std::async(std::launch::async, verifyRange, std::cref(open), first, last,
-                                std::cref(checkpoints), witnessed));
+    std::uint64_t start = 1 + last_sequence * p / parts;
+    if (const PurgedRun* run = runHolding(runs, start)) start = run->first;
+    if (starts.empty() || start > starts.back()) starts.push_back(start);
+  }
+  std::vector<std::future<RangeResult>> ranges;
+  for (std::size_t p = 0; p < starts.size(); ++p) {
+    const std::uint64_t last = p + 1 < starts.size() ? starts[p + 1] - 1 : last_sequence;
+    ranges.push_back(std::async(std::launch::async, verifyRange, std::cref(open), starts[p], last,
+                                std::cref(checkpoints), std::cref(runs), witnessed));
   }
   std::string previous(32, '\0');  // the chain's anchor
   std::string witnessed_hash;
-  for (auto& future : ranges) {
-    RangeResult range = future.get();
+  bool witnessed_purged = false;
+  for (std::size_t p = 0; p < ranges.size(); ++p) {
+    RangeResult range = ranges[p].get();
     if (!range.read_error.empty()) {
       result.problem = range.read_error;
       return result;
     }
-    const std::uint64_t first = result.records_checked + 1;
+    const std::uint64_t first = starts[p];
     if (!range.bad && range.first_previous != previous) {
       range.bad = first;
       range.problem = "record " + std::to_string(first) + " does not follow its predecessor";
     }
-    if (range.bad) {
-      result.records_checked += range.bad.value_or(first) - first;
-      return bad(*range.bad, range.problem);
-    }
     result.records_checked += range.checked;
+    if (range.bad) return bad(*range.bad, range.problem);
     result.checkpoints_checked += range.checkpoints;
+    result.records_purged += range.purged;
     if (!range.witnessed_hash.empty()) witnessed_hash = range.witnessed_hash;
+    witnessed_purged = witnessed_purged || range.witnessed_purged;
     previous = range.last_hash;
   }
   // A signed checkpoint beyond the last record: the log was cut off.
@@ -198,7 +270,8 @@ LogVerification verifyChain(const ChainContents& contents, const OpenChainReader
                                       " but a witness holds a signed head at record " +
                                       std::to_string(witness->sequence) + ": it was cut back");
   }
-  if (witness && witness->sequence > 0 && witnessed_hash != witness->record_hash) {
+  // A witnessed record a purge removed later is vouched for by that signed purge.
+  if (witness && witness->sequence > 0 && !witnessed_purged && witnessed_hash != witness->record_hash) {
     return bad(witness->sequence, "record " + std::to_string(witness->sequence) +
                                       " is not the one the witnessed head vouches for: the log was rewritten");
   }

@@ -9,6 +9,7 @@
 #include <string_view>
 #include <vector>
 
+#include "gateway/store/log_purge.hpp"
 #include "gateway/store/record_codec.hpp"
 
 namespace ketenpoort {
@@ -17,6 +18,8 @@ struct LogVerification {
   bool intact = false;
   std::uint64_t records_checked = 0;
   std::uint64_t checkpoints_checked = 0;
+  std::uint64_t records_purged = 0;  // removed by signed purge records (ADR 0018)
+  std::uint64_t purges_checked = 0;
   std::optional<SignedHead> head;  // the chain's signed head, when it has one
   std::optional<std::uint64_t> first_bad_sequence;
   std::string problem;  // what is wrong, when !intact
@@ -39,6 +42,7 @@ struct ChainContents {
   std::vector<ChainCheckpoint> checkpoints;  // in sequence order
   std::uint64_t last_sequence = 0;           // the highest record sequence stored
   std::optional<SignedHead> head;
+  ChainPurges purges;                        // what purges removed, and their signed records
 };
 
 // One stored record as the verifier reads it: the hashed column texts and what the store
@@ -64,7 +68,11 @@ class ChainReader {
 using OpenChainReader = std::function<std::unique_ptr<ChainReader>()>;
 
 // Walks a whole chain: sequence numbers 1..n without gaps, each record's previous hash
-// is its predecessor's hash, each hash matches the record's columns. Checkpoints are
+// is its predecessor's hash, each hash matches the record's columns. Where a signed purge
+// record removed a run of records, the chain is followed across the run by its two hashes
+// (the one before it must be its predecessor's, the one at its end its successor's
+// previous hash); a record missing without a purge covering it, or a purge record that is
+// not signed, not chained or not matching its runs, fails. No purge covers the last record. Checkpoints are
 // signed by `public_key_pem`, each names the digest of the one before it (so none can be
 // taken out) and a hash that is in the chain; one beyond the last record means records
 // were cut off. The signed head (rewritten with every commit) must name exactly the last

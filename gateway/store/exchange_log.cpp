@@ -17,3 +17,26 @@ AppendResult ExchangeLog::appendAndWait(ExchangeRecord record, StoreChange chang
 }
 
 }  // namespace ketenpoort
+
+namespace ketenpoort {
+
+PurgeBatchResult purgeExpired(ExchangeLog& log, PurgeBatchRequest request) {
+  PurgeBatchResult total;
+  for (;;) {
+    const PurgeBatchResult batch = log.purgeBatch(request);
+    if (!batch.ok) {
+      total.error = batch.error;
+      total.next_after = request.after_sequence;
+      return total;
+    }
+    total.removed += batch.removed;
+    total.next_after = batch.next_after;
+    request.after_sequence = batch.next_after;
+    if (batch.done) break;
+  }
+  total.ok = true;
+  total.done = true;
+  return total;
+}
+
+}  // namespace ketenpoort

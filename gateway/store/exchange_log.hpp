@@ -7,6 +7,7 @@
 
 #include "gateway/store/exchange_query.hpp"
 #include "gateway/store/exchange_record.hpp"
+#include "gateway/store/log_purge.hpp"
 #include "gateway/store/store_transaction.hpp"
 
 namespace ketenpoort {
@@ -57,6 +58,17 @@ class ExchangeLog {
   // The first record of a transaction id, whoever sent it (the idempotency check of a
   // re-sent push: the id belongs to its first sender and request).
   virtual std::optional<LoggedExchange> findTransaction(const std::string& transaction_id) const = 0;
+
+  // Removes the records of one window whose retention ended before `request.as_of`, with
+  // the signed purge record that covers them, as one write among the writer's group
+  // commits (so pushes wait for at most one window). Never the last record. Refused, and
+  // nothing removed, when a record of the window does not verify. Waits for the outcome.
+  virtual PurgeBatchResult purgeBatch(const PurgeBatchRequest& request) = 0;
 };
+
+// Purges a whole log window by window (`request.after_sequence` is where it starts).
+// Returns the records removed and the first error, if any; a log purged halfway (an error,
+// a crash) is resumed by purging again.
+PurgeBatchResult purgeExpired(ExchangeLog& log, PurgeBatchRequest request);
 
 }  // namespace ketenpoort

@@ -6,6 +6,7 @@
 // pushed to two nodes at once, a registry change on one node holding on the other, and
 // the checks that keep a misconfigured node out.
 #include <gmock/gmock.h>
+#include <sqlite3.h>
 
 #include <atomic>
 #include <future>
@@ -122,6 +123,35 @@ class StoreContractTest : public ::testing::TestWithParam<Backend> {
     call([&done](bool ok, const std::string&) { done.set_value(ok); });
     return done.get_future().get();
   }
+
+  // Changes the database behind the gateway's back, as someone with access to it could.
+  void tamper(const std::string& sql) const {
+    if (database_) {
+      pg::Connection c(database_->dsn());
+      c.execute(sql);
+      return;
+    }
+    sqlite3* db = nullptr;
+    ASSERT_EQ(sqlite3_open((dir_.path() / "data" / "ketenpoort.db").c_str(), &db), SQLITE_OK);
+    sqlite3_busy_timeout(db, 5000);
+    EXPECT_EQ(sqlite3_exec(db, sql.c_str(), nullptr, nullptr, nullptr), SQLITE_OK) << sqlite3_errmsg(db);
+    sqlite3_close(db);
+  }
+
+  // Appends records retained until the given days, in that order; their transaction ids.
+  static std::vector<std::string> appendRetained(GatewayStore& store, const std::vector<const char*>& days) {
+    std::vector<std::string> ids;
+    for (const char* until : days) {
+      ExchangeRecord r = recordOf(kCoa, kGemeente);
+      r.retention_until = until;
+      ids.push_back(r.transaction_id);
+      const AppendResult appended = store.log().appendAndWait(r);
+      EXPECT_TRUE(appended.ok) << appended.error;
+    }
+    return ids;
+  }
+
+  static const LogVerification& chainOf(const StoreLogCheck& check) { return check.chains.at(0).verification; }
 
   testing::TempDir dir_;
   std::unique_ptr<testing::PostgresDatabase> database_;
@@ -365,6 +395,121 @@ TEST_P(StoreContractTest, ConsentHoldsFromGrantUntilWithdrawalAndBothAreLogged) 
   store = open();
   EXPECT_EQ(store->registries().consent(granted.id)->withdrawn, "2026-07-01");
   EXPECT_EQ(store->log().lastSequence(), 2u);
+}
+
+// Retention as of 2026-12-04: a record retained until the day before goes, one retained
+// until that day or later stays, the last record stays whatever its date; windows smaller
+// than the runs, so runs cross batches; verification follows the chain across.
+TEST_P(StoreContractTest, APurgeRemovesOnlyWhatIsPastItsRetentionAndTheLogStillVerifies) {
+  auto store = open();
+  const std::vector<const char*> days{"2026-12-03", "2026-12-03", "2026-12-04", "2026-12-03", "2026-12-03",
+                                      "2026-12-03", "2026-12-05", "2031-01-01", "2026-12-03", "2026-12-03",
+                                      "2026-12-04", "2026-12-03", "2025-01-01", "2026-12-03", "2026-12-03"};
+  const auto ids = appendRetained(*store, days);
+  PurgeBatchRequest request;
+  request.as_of = "2026-12-04";
+  request.window = 4;
+  const PurgeBatchResult purged = purgeExpired(store->log(), request);
+  ASSERT_TRUE(purged.ok) << purged.error;
+  EXPECT_EQ(purged.removed, 10u);  // eleven expired, the last one kept
+  for (std::size_t i = 0; i < ids.size(); ++i) {
+    const bool gone = std::string(days[i]) < "2026-12-04" && i + 1 < ids.size();
+    EXPECT_EQ(store->log().findTransaction(ids[i]).has_value(), !gone) << "record " << i + 1;
+  }
+  const StoreLogCheck after = store->verifyLog();
+  ASSERT_TRUE(after.intact) << chainOf(after).problem;
+  EXPECT_EQ(chainOf(after).records_checked, 5u);
+  EXPECT_EQ(chainOf(after).records_purged, 10u);
+  EXPECT_GE(chainOf(after).purges_checked, 2u);
+
+  // Again: nothing more is due. Then the log goes on and a later purge takes the rest.
+  EXPECT_EQ(purgeExpired(store->log(), request).removed, 0u);
+  appendRetained(*store, {"2026-12-10", "2026-12-10"});
+  request.as_of = "2026-12-11";
+  const PurgeBatchResult later = purgeExpired(store->log(), request);
+  ASSERT_TRUE(later.ok) << later.error;
+  EXPECT_EQ(later.removed, 2u + 1u + 1u + 1u);  // the two 12-04s, the 12-05, the old tail and the first 12-10
+  store.reset();
+  store = open();
+  const StoreLogCheck reopened = store->verifyLog();
+  ASSERT_TRUE(reopened.intact) << chainOf(reopened).problem;
+  EXPECT_EQ(chainOf(reopened).records_checked, 2u);  // 2031-01-01 and the tail
+  EXPECT_EQ(store->log().appendAndWait(recordOf(kCoa, kGemeente)).sequence, 18u);
+  EXPECT_TRUE(store->verifyLog().intact);
+}
+
+TEST_P(StoreContractTest, ARemovalNoPurgeRecordCoversFailsVerification) {
+  auto store = open();
+  appendRetained(*store, {"2026-12-01", "2026-12-01", "2030-01-01", "2026-12-01", "2030-01-01", "2030-01-01"});
+  PurgeBatchRequest request;
+  request.as_of = "2026-12-04";
+  ASSERT_EQ(purgeExpired(store->log(), request).removed, 3u);
+  ASSERT_TRUE(store->verifyLog().intact);
+  store.reset();
+
+  const auto fails = [&](const std::string& sql, const std::string& problem) {
+    tamper(sql);
+    auto reopened = open();
+    const StoreLogCheck check = reopened->verifyLog();
+    EXPECT_FALSE(check.intact) << sql;
+    EXPECT_THAT(chainOf(check).problem, HasSubstr(problem)) << sql;
+  };
+  // A record removed without a purge record.
+  fails("DELETE FROM exchange_log WHERE seq = 5", "record 5 is missing");
+  tamper("DELETE FROM log_purged_runs");  // and its purge's runs: the purge record no longer matches
+  {
+    auto reopened = open();
+    EXPECT_FALSE(reopened->verifyLog().intact);
+  }
+}
+
+TEST_P(StoreContractTest, APurgeRecordThatDoesNotMatchFailsVerification) {
+  const auto purgedStore = [&] {
+    auto store = open();
+    appendRetained(*store, {"2026-12-01", "2026-12-01", "2030-01-01", "2026-12-01", "2030-01-01"});
+    PurgeBatchRequest request;
+    request.as_of = "2026-12-04";
+    EXPECT_EQ(purgeExpired(store->log(), request).removed, 3u);
+    EXPECT_TRUE(store->verifyLog().intact);
+  };
+  purgedStore();
+  const auto check = [&] {
+    auto store = open();
+    return store->verifyLog();
+  };
+  tamper("UPDATE log_purges SET reason = 'anders'");
+  EXPECT_THAT(chainOf(check()).problem, HasSubstr("is not signed by the gateway's key"));
+  tamper("UPDATE log_purges SET reason = 'retention-ended'");
+  ASSERT_TRUE(check().intact);
+  // A run stretched over a record that is still there, or moved.
+  tamper("UPDATE log_purged_runs SET last_seq = 3 WHERE first_seq = 1");
+  EXPECT_THAT(chainOf(check()).problem, HasSubstr("are not the ones it signed for"));
+  tamper("UPDATE log_purged_runs SET last_seq = 2 WHERE first_seq = 1");
+  ASSERT_TRUE(check().intact);
+  // A run that names no purge record.
+  tamper("UPDATE log_purged_runs SET purge_id = 9 WHERE first_seq = 4");
+  EXPECT_THAT(chainOf(check()).problem, HasSubstr("purge record that is not there"));
+  tamper("UPDATE log_purged_runs SET purge_id = 1 WHERE first_seq = 4");
+  ASSERT_TRUE(check().intact);
+  // The live record before a purged run altered, hash and all: the run no longer follows.
+  tamper("UPDATE exchange_log SET record_hash = previous_hash WHERE seq = 3");
+  EXPECT_FALSE(check().intact);
+}
+
+TEST_P(StoreContractTest, APurgeNeverSignsForAnAlteredRecord) {
+  auto store = open();
+  const auto ids = appendRetained(*store, {"2026-12-01", "2026-12-01", "2026-12-01", "2030-01-01"});
+  store.reset();
+  tamper("UPDATE exchange_log SET purpose = 'anders' WHERE seq = 2");
+  store = open();
+  PurgeBatchRequest request;
+  request.as_of = "2026-12-04";
+  const PurgeBatchResult purged = purgeExpired(store->log(), request);
+  EXPECT_FALSE(purged.ok);
+  EXPECT_THAT(purged.error, HasSubstr("record 2 was altered"));
+  EXPECT_EQ(purged.removed, 0u);
+  EXPECT_TRUE(store->log().findTransaction(ids[0]).has_value());
+  EXPECT_TRUE(store->log().healthy());  // a refused purge is not a log that cannot be written
 }
 
 INSTANTIATE_TEST_SUITE_P(Backends, StoreContractTest, ::testing::Values(Backend::kSqlite, Backend::kPostgresql),
