@@ -67,6 +67,7 @@ AppendResult recordAuditQuery(ExchangeLog& log, const std::string& asked_by_oin,
   r.fields_delivered = std::move(description);
   r.outcome = ExchangeOutcome::kDelivered;
   r.reason = "audit-query";
+  r.retention_until = formatIsoDate(addPeriod(todayUtc(), kAuditTrailRetention));
   return log.appendAndWait(std::move(r));
 }
 

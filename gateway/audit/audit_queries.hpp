@@ -7,6 +7,7 @@
 #include <tuple>
 #include <vector>
 
+#include "gateway/calendar/civil_date.hpp"
 #include "gateway/store/exchange_log.hpp"
 #include "gateway/store/outbox.hpp"
 
@@ -18,6 +19,10 @@ std::map<std::tuple<std::string, std::string>, std::uint64_t> countRefusals(
     const std::vector<LoggedExchange>& exchanges);
 std::map<std::tuple<std::string, std::string, std::string>, std::uint64_t> countWithheld(
     const std::vector<LoggedExchange>& exchanges);
+
+// How long the access trail is kept: a query's record is purged five years after it was
+// made (it may name a person by their keyed reference; ADR 0018).
+inline constexpr CalendarPeriod kAuditTrailRetention{5, 0, 0};
 
 // Appends the record of an audit query; the query may be answered only if this succeeds.
 // The record names who asked, for which organisation, and the filter; never a BSN (a

@@ -4,7 +4,9 @@
 #include <sstream>
 
 #include "gateway/cli/commands.hpp"
+#include "gateway/calendar/civil_date.hpp"
 #include "gateway/config/config_loader.hpp"
+#include "gateway/gateway_store/gateway_store.hpp"
 #include "gateway/pg_store/pg_log_verifier.hpp"
 #include "gateway/sqlite_store/log_verifier.hpp"
 
@@ -16,6 +18,7 @@ constexpr const char* kLogUsage =
     "usage: ketenpoort log verify --db FILE [--public-key FILE] [--witness FILE]\n"
     "       ketenpoort log verify --config FILE [--keys DIR] [--witness FILE]...\n"
     "       ketenpoort log head --config FILE\n"
+    "       ketenpoort log purge --config FILE [--as-of YYYY-MM-DD]\n"
     "  verify: --public-key defaults to log-signing.key.pub beside the database; keep a\n"
     "  copy elsewhere and pass it, so the check does not trust the same disk. --witness\n"
     "  is a head printed by `log head` earlier and kept elsewhere: the log must still\n"
@@ -25,7 +28,12 @@ constexpr const char* kLogUsage =
     "  the database registers are used, and the report says so); each --witness names its\n"
     "  node.\n"
     "  head: prints the log's current signed head as JSON, for the FG or another system to\n"
-    "  keep as a witness.\n";
+    "  keep as a witness.\n"
+    "  purge: removes the records whose retention ended before --as-of (default: today,\n"
+    "  UTC), never the last one, with signed purge records so that `log verify` still\n"
+    "  proves everything that remains; then verifies the log. Safe to run while the\n"
+    "  gateway serves, and to run again after an interruption. On PostgreSQL it purges\n"
+    "  the chain of the node the config names.\n";
 
 std::optional<std::string> readWhole(const std::filesystem::path& file) {
   std::ifstream in(file);
@@ -78,6 +86,10 @@ int verifyNodes(const GatewayConfig& config, const Args& rest) {
     if (n.intact) {
       std::cout << "intact, " << n.records_checked << " records, " << n.checkpoints_checked
                 << " signed checkpoints and the signed head checked";
+      if (n.purges_checked > 0) {
+        std::cout << "; " << n.records_purged << " records removed under " << n.purges_checked
+                  << " signed purge record(s)";
+      }
     } else {
       std::cout << "NOT INTACT after " << n.records_checked << " good records";
       if (n.first_bad_sequence) std::cout << "; first bad sequence number " << *n.first_bad_sequence;
@@ -127,6 +139,10 @@ int verify(const Args& rest) {
   if (v.intact) {
     std::cout << *db << ": intact, " << v.records_checked << " records, "
               << v.checkpoints_checked << " signed checkpoints and the signed head checked";
+    if (v.purges_checked > 0) {
+      std::cout << "; " << v.records_purged << " records removed under " << v.purges_checked
+                << " signed purge record(s)";
+    }
     if (witness) std::cout << "; contains and extends the witnessed head at record " << witness->sequence;
     std::cout << "\n";
     return 0;
@@ -168,13 +184,56 @@ int head(const Args& rest) {
   }
 }
 
+int purge(const Args& rest) {
+  const auto config_file = flagValue(rest, "--config");
+  const auto as_of_text = flagValue(rest, "--as-of");
+  if (!unknownFlags(rest, {"--config", "--as-of"}, {}).empty() || !config_file) {
+    std::cerr << kLogUsage;
+    return 2;
+  }
+  const auto as_of = as_of_text ? parseIsoDate(*as_of_text) : std::optional<CivilDate>(todayUtc());
+  if (!as_of) {
+    std::cerr << "--as-of is not a date (YYYY-MM-DD)\n";
+    return 2;
+  }
+  const auto config = loadConfigOrReport(*config_file);
+  if (!config) return 1;
+  try {
+    GatewayStore store(*config);
+    PurgeBatchRequest request;
+    request.as_of = formatIsoDate(*as_of);
+    const PurgeBatchResult purged = purgeExpired(store.log(), request);
+    std::cout << "purged " << purged.removed << " record(s) whose retention ended before " << request.as_of;
+    if (!purged.ok) {
+      std::cout << "; stopped after record " << purged.next_after << ": " << purged.error << "\n";
+      return 1;
+    }
+    std::cout << "\n";
+    const StoreLogCheck check = store.verifyLog();
+    for (const auto& chain : check.chains) {
+      const LogVerification& v = chain.verification;
+      std::cout << (chain.node.empty() ? "the log" : "node " + chain.node) << ": "
+                << (v.intact ? "intact, " : "NOT INTACT, ") << v.records_checked << " records kept, "
+                << v.records_purged << " removed under " << v.purges_checked << " signed purge record(s)";
+      if (!v.intact) std::cout << ": " << v.problem;
+      std::cout << "\n";
+    }
+    if (!check.problem.empty()) std::cout << "the log: " << check.problem << "\n";
+    return check.intact ? 0 : 1;
+  } catch (const std::exception& e) {
+    std::cerr << e.what() << "\n";
+    return 1;
+  }
+}
+
 }  // namespace
 
-// ketenpoort log verify|head …
+// ketenpoort log verify|head|purge …
 int logCommand(const Args& args) {
   const Args rest(args.empty() ? args.begin() : args.begin() + 1, args.end());
   if (!args.empty() && args[0] == "verify") return verify(rest);
   if (!args.empty() && args[0] == "head") return head(rest);
+  if (!args.empty() && args[0] == "purge") return purge(rest);
   std::cerr << kLogUsage;
   return 2;
 }

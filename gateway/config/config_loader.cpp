@@ -64,7 +64,7 @@ class ConfigReader {
       if (backend == "postgresql") {
         // Several nodes on one database: no file of its own, a node id and its keys.
         xml_.checkElement(storage, {"backend", "dsn", "node-id", "key-dir"},
-                          {"checkpoint-every-records", "checkpoint-every-ms", "busy-timeout-ms"}, {});
+                          {"checkpoint-every-records", "checkpoint-every-ms", "busy-timeout-ms", "purge-at"}, {});
         config.storage_backend = StorageBackend::kPostgresql;
         config.storage_dsn = storage.attribute("dsn").value();
         config.storage_node_id = storage.attribute("node-id").value();
@@ -77,13 +77,28 @@ class ConfigReader {
           xml_.problem(storage, "storage/@backend must be sqlite or postgresql");
         }
         xml_.checkElement(storage, {"path"},
-                          {"backend", "checkpoint-every-records", "checkpoint-every-ms", "busy-timeout-ms"}, {});
+                          {"backend", "checkpoint-every-records", "checkpoint-every-ms", "busy-timeout-ms",
+                           "purge-at"},
+                          {});
         config.storage_path = resolvePath(storage.attribute("path").value());
       }
       xml_.readNumber<std::size_t>(storage, "checkpoint-every-records", 1, 10'000'000,
                                    config.checkpoint_every_records);
       readMillis(storage, "checkpoint-every-ms", config.checkpoint_every);
       readMillis(storage, "busy-timeout-ms", config.storage_busy_timeout);
+      if (auto purge_at = storage.attribute("purge-at")) {
+        const std::string_view text = purge_at.value();
+        const auto digit = [&text](std::size_t i) { return text[i] >= '0' && text[i] <= '9'; };
+        if (text == "off") {
+          config.purge_at.reset();
+        } else if (text.size() == 5 && digit(0) && digit(1) && text[2] == ':' && digit(3) && digit(4) &&
+                   (text[0] - '0') * 10 + (text[1] - '0') < 24 && text[3] < '6') {
+          config.purge_at = std::chrono::minutes(((text[0] - '0') * 10 + (text[1] - '0')) * 60 +
+                                                 (text[3] - '0') * 10 + (text[4] - '0'));
+        } else {
+          xml_.problem(storage, "storage/@purge-at must be HH:MM (UTC) or off");
+        }
+      }
     }
     if (auto mappings = xml_.single(root, "mappings", true)) {
       xml_.checkElement(mappings, {"dir"}, {}, {});

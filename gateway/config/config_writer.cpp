@@ -1,7 +1,6 @@
 #include "gateway/config/config_writer.hpp"
 
 #include <cstdio>
-
 #include <sstream>
 
 #include <pugixml.hpp>
@@ -60,6 +59,14 @@ std::string renderGatewayConfigXml(const GatewayConfig& config,
       static_cast<long long>(config.checkpoint_every.count());
   storage.append_attribute("busy-timeout-ms") =
       static_cast<long long>(config.storage_busy_timeout.count());
+  if (config.purge_at) {
+    char at[8];
+    std::snprintf(at, sizeof at, "%02d:%02d", static_cast<int>(config.purge_at->count() / 60),
+                  static_cast<int>(config.purge_at->count() % 60));
+    storage.append_attribute("purge-at") = at;
+  } else {
+    storage.append_attribute("purge-at") = "off";
+  }
 
   const Limits& l = config.limits;
   root.append_child("mappings").append_attribute("dir") =

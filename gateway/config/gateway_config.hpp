@@ -129,6 +129,9 @@ struct GatewayConfig {
   std::size_t checkpoint_every_records = 10'000;
   std::chrono::milliseconds checkpoint_every{60'000};
   std::chrono::milliseconds storage_busy_timeout{5'000};
+  // The daily purge of records past their retention inside `serve`: minutes after
+  // midnight UTC; none when off (then `ketenpoort log purge` is run by hand or by cron).
+  std::optional<std::chrono::minutes> purge_at{std::chrono::minutes(3 * 60 + 30)};
   std::filesystem::path mappings_dir;  // fields.xml and flows/*.xml
   Limits limits;
   OutboxSettings outbox;

@@ -15,6 +15,7 @@
 #include "gateway/mapping/mapping_loader.hpp"
 #include "gateway/policy/policy_engine.hpp"
 #include "gateway/gateway_store/gateway_store.hpp"
+#include "gateway/gateway_store/scheduled_purge.hpp"
 
 namespace ketenpoort {
 
@@ -65,6 +66,7 @@ struct GatewayServer::Impl {
         adapters(std::move(a)),
         basis(catalogue, store.registries(), store.log(), clock),
         statistics(store.log(), officerOrganisations(config)),
+        purge(config.purge_at ? std::make_unique<ScheduledPurge>(store.log(), clock, *config.purge_at) : nullptr),
         network(config),
         delivery(config, store.outbox(), adapters, network.metrics(), &basis, clock) {}
 
@@ -116,6 +118,9 @@ struct GatewayServer::Impl {
   // The console's figures, counted from the log on a thread of their own; stopped before
   // the store closes.
   ExchangeStatistics statistics;
+  // The daily purge of records past their retention (none when storage/@purge-at is off);
+  // stopped before the store closes.
+  std::unique_ptr<ScheduledPurge> purge;
   // The network goes before delivery: deliveries run on its threads, and what is still
   // pending there when it goes is simply due again at the next start.
   NetworkServer network;
@@ -141,6 +146,7 @@ void GatewayServer::start(bool handle_signals) {
   Impl& s = *impl_;
   s.delivery.start();
   s.statistics.start();
+  if (s.purge) s.purge->start();
   s.network.start(s.exchangeRouter(), s.auditRouter(), &s.store.log(), handle_signals);
   s.started = true;
   logInfo("exchange-ready", {{"flows", s.catalogue.flows.size()}});
@@ -158,6 +164,7 @@ bool GatewayServer::wait() {
   // the channel's connections go before the io_context they belong to.
   impl_->delivery.stop();
   impl_->statistics.stop();
+  if (impl_->purge) impl_->purge->stop();
   if (impl_->adapters.channel) impl_->adapters.channel->close();
   impl_->started = false;
   return in_time;

@@ -273,6 +273,50 @@ TEST(ConsentAndLog, GrantWithdrawVerifyAndTamperThroughTheCommandLine) {
   EXPECT_THAT(caught.out, HasSubstr("first bad sequence number 2"));
 }
 
+// `log purge`: what is past its retention on the given day goes, the last record stays,
+// and `log verify` still proves what remains; a record that was altered stops the purge.
+TEST(ConsentAndLog, PurgeThroughTheCommandLine) {
+  TempDir dir;
+  const auto env = createDemoEnvironment(dir.path() / "demo", DemoPorts{});
+  const std::string config = env.config_file.string();
+  ASSERT_EQ(runCommand({KETENPOORT_BINARY, "consent", "grant", "--config", config, "--bsn", "725763863",
+                        "--purpose", "elip", "--recipient", "gemeente-0363", "--evidence", "dms://1"},
+                       dir.path()).exit_code, 0);
+  // Four listings: four records of the access trail, kept five years.
+  for (int i = 0; i < 4; ++i) {
+    ASSERT_EQ(runCommand({KETENPOORT_BINARY, "consent", "list", "--config", config, "--as", "fg-0363"}, dir.path())
+                  .exit_code, 0);
+  }
+  const std::string db = (env.workdir / "data" / "ketenpoort.db").string();
+  EXPECT_EQ(runCommand({KETENPOORT_BINARY, "log", "purge", "--config", config, "--as-of", "4-12-2026"}, dir.path())
+                .exit_code, 2);
+  const CommandResult today = runCommand({KETENPOORT_BINARY, "log", "purge", "--config", config}, dir.path());
+  EXPECT_EQ(today.exit_code, 0) << today.out << today.err;
+  EXPECT_THAT(today.out, HasSubstr("purged 0 record(s)"));
+
+  ASSERT_EQ(runCommand({"/usr/bin/sqlite3", db, "UPDATE exchange_log SET reason = 'x' WHERE seq = 3"}, dir.path())
+                .exit_code, 0);
+  const CommandResult refused =
+      runCommand({KETENPOORT_BINARY, "log", "purge", "--config", config, "--as-of", "2200-01-01"}, dir.path());
+  EXPECT_EQ(refused.exit_code, 1);
+  EXPECT_THAT(refused.out, HasSubstr("record 3 was altered"));
+  ASSERT_EQ(runCommand({"/usr/bin/sqlite3", db, "UPDATE exchange_log SET reason = 'audit-query' WHERE seq = 3"},
+                       dir.path()).exit_code, 0);
+
+  const CommandResult later =
+      runCommand({KETENPOORT_BINARY, "log", "purge", "--config", config, "--as-of", "2200-01-01"}, dir.path());
+  EXPECT_EQ(later.exit_code, 0) << later.out << later.err;
+  // The consent's record has no retention of its own yet: kept. The newest listing: kept.
+  EXPECT_THAT(later.out, HasSubstr("purged 3 record(s) whose retention ended before 2200-01-01"));
+  EXPECT_THAT(later.out, HasSubstr("the log: intact, 2 records kept, 3 removed under 1 signed purge record(s)"));
+  const CommandResult verified = runCommand({KETENPOORT_BINARY, "log", "verify", "--db", db}, dir.path());
+  EXPECT_EQ(verified.exit_code, 0) << verified.out;
+  EXPECT_THAT(verified.out, HasSubstr("3 records removed under 1 signed purge record(s)"));
+  // The purge record taken away: the records are gone with nothing to say why.
+  ASSERT_EQ(runCommand({"/usr/bin/sqlite3", db, "DELETE FROM log_purges"}, dir.path()).exit_code, 0);
+  EXPECT_EQ(runCommand({KETENPOORT_BINARY, "log", "verify", "--db", db}, dir.path()).exit_code, 1);
+}
+
 TEST(Audit, OfficerSeesOwnOrganisationsExchangesAndEveryQueryIsRecorded) {
   TempDir dir;
   const auto env = createDemoEnvironment(dir.path() / "demo", DemoPorts{});

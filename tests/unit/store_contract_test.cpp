@@ -15,6 +15,7 @@
 #include <thread>
 
 #include "gateway/gateway_store/gateway_store.hpp"
+#include "gateway/gateway_store/scheduled_purge.hpp"
 #include "gateway/pg_store/pg_connection.hpp"
 #include "gateway/pg_store/pg_log_verifier.hpp"
 #include "gateway/pg_store/pg_registry_store.hpp"
@@ -510,6 +511,27 @@ TEST_P(StoreContractTest, APurgeNeverSignsForAnAlteredRecord) {
   EXPECT_EQ(purged.removed, 0u);
   EXPECT_TRUE(store->log().findTransaction(ids[0]).has_value());
   EXPECT_TRUE(store->log().healthy());  // a refused purge is not a log that cannot be written
+}
+
+// Inside serve, the purge runs at its time of day (UTC) against the injected clock, with
+// that day as the date retention is judged against.
+TEST_P(StoreContractTest, TheScheduledPurgeRunsAtItsTimeOfDay) {
+  auto store = open();
+  const auto ids = appendRetained(*store, {"2026-12-03", "2026-12-04", "2030-01-01"});
+  std::chrono::sys_days day_of_purge{std::chrono::year(2026) / 12 / 4};
+  SimulatedClock clock(day_of_purge + std::chrono::hours(3) + std::chrono::minutes(29));
+  ScheduledPurge purge(store->log(), clock, std::chrono::minutes(3 * 60 + 30), std::chrono::milliseconds(5));
+  purge.start();
+  std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  EXPECT_TRUE(store->log().findTransaction(ids[0]).has_value()) << "purged before its time";
+  clock.advance(std::chrono::minutes(2));
+  for (int i = 0; i < 400 && store->log().findTransaction(ids[0]).has_value(); ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+  EXPECT_FALSE(store->log().findTransaction(ids[0]).has_value());
+  EXPECT_TRUE(store->log().findTransaction(ids[1]).has_value());  // retained until that very day
+  purge.stop();
+  EXPECT_TRUE(store->verifyLog().intact);
 }
 
 INSTANTIATE_TEST_SUITE_P(Backends, StoreContractTest, ::testing::Values(Backend::kSqlite, Backend::kPostgresql),

@@ -1,0 +1,56 @@
+#include "gateway/gateway_store/scheduled_purge.hpp"
+
+#include <vector>
+
+#include "gateway/diagnostics/diagnostic_log.hpp"
+
+namespace ketenpoort {
+
+ScheduledPurge::ScheduledPurge(ExchangeLog& log, const Clock& clock, std::chrono::minutes at,
+                               std::chrono::milliseconds poll)
+    : log_(log), clock_(clock), at_(at), poll_(poll) {}
+
+ScheduledPurge::~ScheduledPurge() { stop(); }
+
+void ScheduledPurge::start() {
+  if (!thread_.joinable()) thread_ = std::thread([this] { run(); });
+}
+
+void ScheduledPurge::stop() {
+  wake_.close();
+  if (thread_.joinable()) thread_.join();
+}
+
+std::chrono::system_clock::time_point ScheduledPurge::nextRun(std::chrono::system_clock::time_point from,
+                                                              std::chrono::minutes at) {
+  const auto midnight = std::chrono::floor<std::chrono::days>(from);
+  const auto today = midnight + at;
+  return today >= from ? today : today + std::chrono::days(1);
+}
+
+void ScheduledPurge::run() {
+  auto next = nextRun(clock_.now(), at_);
+  std::vector<int> nothing;
+  while (wake_.popBatch(nothing, 1, poll_)) {
+    const auto now = clock_.now();
+    if (now < next) continue;
+    next = nextRun(now + std::chrono::minutes(1), at_);
+    PurgeBatchRequest request;
+    request.as_of = formatIsoDate(CivilDate(std::chrono::floor<std::chrono::days>(now)));
+    const auto started = std::chrono::steady_clock::now();
+    const PurgeBatchResult purged = purgeExpired(log_, request);
+    const auto took_ms =
+        std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - started).count();
+    if (purged.ok) {
+      logInfo("log-purged", {{"as_of", request.as_of}, {"removed", purged.removed}, {"took_ms", took_ms}});
+    } else {
+      // The error names a record number and what is wrong with it, never its contents.
+      logError("log-purge-stopped", {{"as_of", request.as_of},
+                                     {"removed", purged.removed},
+                                     {"stopped_after", purged.next_after},
+                                     {"error", purged.error}});
+    }
+  }
+}
+
+}  // namespace ketenpoort

@@ -1,0 +1,47 @@
+#pragma once
+
+#include <chrono>
+#include <optional>
+#include <string>
+#include <thread>
+
+#include "gateway/calendar/clock.hpp"
+#include "gateway/concurrency/batch_queue.hpp"
+#include "gateway/store/exchange_log.hpp"
+
+namespace ketenpoort {
+
+// The purge of records past their retention, once a day at a set time (UTC) inside
+// `serve` (ADR 0018). A thread of its own, paced by a BatchQueue timeout; the purge itself
+// is windows written by the log's writer among its group commits, so pushes go on. A
+// purge that stops (a record that does not verify, the database away) is logged and
+// tried again the next day; `ketenpoort log purge` runs the same by hand.
+class ScheduledPurge {
+ public:
+  // `at`: minutes after midnight UTC. `poll`: how often the thread looks at the clock
+  // (tests move a SimulatedClock and poll often).
+  ScheduledPurge(ExchangeLog& log, const Clock& clock, std::chrono::minutes at,
+                 std::chrono::milliseconds poll = std::chrono::seconds(1));
+  ~ScheduledPurge();
+  ScheduledPurge(const ScheduledPurge&) = delete;
+  ScheduledPurge& operator=(const ScheduledPurge&) = delete;
+
+  void start();
+  void stop();
+
+  // The first moment, at or after `from`, that is a purge time.
+  static std::chrono::system_clock::time_point nextRun(std::chrono::system_clock::time_point from,
+                                                       std::chrono::minutes at);
+
+ private:
+  void run();
+
+  ExchangeLog& log_;
+  const Clock& clock_;
+  std::chrono::minutes at_;
+  std::chrono::milliseconds poll_;
+  BatchQueue<int> wake_{1};  // closed by stop(); its timeout paces the looks at the clock
+  std::thread thread_;
+};
+
+}  // namespace ketenpoort
