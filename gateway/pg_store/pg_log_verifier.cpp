@@ -109,8 +109,13 @@ std::map<std::string, SignedHead> readPgSignedHeads(const std::string& dsn) {
   }
 }
 
-PgLogVerification verifyPgLog(const std::string& dsn, const std::map<std::string, std::string>& keys,
-                              const std::vector<WitnessedHead>& witnesses, std::uint64_t min_records_per_range) {
+namespace {
+
+// One verification against one snapshot of the chains' contents; `purges` is how many
+// purge records that snapshot held.
+PgLogVerification verifyOnce(const std::string& dsn, const std::map<std::string, std::string>& keys,
+                             const std::vector<WitnessedHead>& witnesses, std::uint64_t min_records_per_range,
+                             std::size_t& purges) {
   PgLogVerification result;
   std::map<std::string, std::string> registered;  // node id → the key the database names
   std::map<std::string, ChainContents> chains;
@@ -123,7 +128,10 @@ PgLogVerification verifyPgLog(const std::string& dsn, const std::map<std::string
         [&] {
           const pg::Result nodes = c.run("SELECT node_id, public_key_pem FROM log_nodes ORDER BY node_id");
           for (int i = 0; i < nodes.rows(); ++i) registered[std::string(nodes.text(i, 0))] = nodes.text(i, 1);
-          for (const auto& [node, key] : registered) chains[node] = readChain(c, node);
+          for (const auto& [node, key] : registered) {
+            chains[node] = readChain(c, node);
+            purges += chains[node].purges.purges.size();
+          }
         },
         "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY");
   } catch (const std::exception& e) {
@@ -164,6 +172,28 @@ PgLogVerification verifyPgLog(const std::string& dsn, const std::map<std::string
     }
     if (!n.verification.intact) result.intact = false;
     result.nodes.push_back(std::move(n));
+  }
+  return result;
+}
+
+}  // namespace
+
+PgLogVerification verifyPgLog(const std::string& dsn, const std::map<std::string, std::string>& keys,
+                              const std::vector<WitnessedHead>& witnesses, std::uint64_t min_records_per_range) {
+  // The records are read after the snapshot; a purge committed in between removes records
+  // the snapshot's purge records do not cover yet. When verification fails and a purge
+  // has committed since, it is done again.
+  PgLogVerification result;
+  for (int attempt = 0; attempt < 3; ++attempt) {
+    std::size_t purges = 0;
+    result = verifyOnce(dsn, keys, witnesses, min_records_per_range, purges);
+    if (result.intact) return result;
+    try {
+      pg::Connection c(dsn);
+      if (static_cast<std::size_t>(c.run("SELECT COUNT(*) FROM log_purges").integer(0, 0)) == purges) return result;
+    } catch (const std::exception&) {
+      return result;
+    }
   }
   return result;
 }

@@ -109,38 +109,73 @@ std::optional<SignedHead> readSignedHead(const std::filesystem::path& database) 
   }
 }
 
+namespace {
+
+// What verification needs besides the records, read in one transaction: one snapshot of
+// checkpoints, head and purges, however many commits land meanwhile.
+std::optional<ChainContents> readContents(sqlite3* db, std::string& problem) {
+  ChainContents contents;
+  try {
+    store_internal::run(db, "BEGIN");
+    Statement cp(db, "SELECT seq, record_hash, created_utc, previous_digest, signature FROM log_checkpoints "
+                     "ORDER BY seq");
+    while (cp.step()) {
+      contents.checkpoints.push_back({static_cast<std::uint64_t>(cp.integer(0)), std::string(cp.blob(1)),
+                                      std::string(cp.text(2)), std::string(cp.blob(3)), std::string(cp.blob(4))});
+    }
+    Statement max(db, "SELECT COALESCE(MAX(seq), 0) FROM exchange_log");
+    max.step();
+    contents.last_sequence = static_cast<std::uint64_t>(max.integer(0));
+    contents.head = readHead(db);
+    contents.purges = readPurges(db);
+    cp.reset();
+    max.reset();
+    store_internal::run(db, "COMMIT");
+    return contents;
+  } catch (const SqliteError& e) {
+    sqlite3_exec(db, "ROLLBACK", nullptr, nullptr, nullptr);
+    problem = std::string("cannot read the log: ") + e.what();
+    return std::nullopt;
+  }
+}
+
+std::size_t purgeCount(sqlite3* db) {
+  Statement q(db, "SELECT COUNT(*) FROM log_purges");
+  q.step();
+  return static_cast<std::size_t>(q.integer(0));
+}
+
+}  // namespace
+
 LogVerification verifyExchangeLog(const std::filesystem::path& database, const std::string& public_key_pem,
                                   const std::optional<SignedHead>& witness, std::uint64_t min_records_per_range) {
-  ChainContents contents;
-  {
-    ReadConnection connection(database);
-    if (!connection.get()) {
-      LogVerification unreadable;
-      unreadable.problem = connection.error();
-      return unreadable;
+  ReadConnection connection(database);
+  LogVerification result;
+  if (!connection.get()) {
+    result.problem = connection.error();
+    return result;
+  }
+  // The records are read after the snapshot, on connections of their own; a purge that
+  // commits in between removes records the snapshot's purge records do not cover yet.
+  // When verification fails and a purge has committed since, it is done again.
+  for (int attempt = 0; attempt < 3; ++attempt) {
+    std::string problem;
+    const auto contents = readContents(connection.get(), problem);
+    if (!contents) {
+      result = LogVerification{};
+      result.problem = problem;
+      return result;
     }
+    result = verifyChain(
+        *contents, [&database] { return std::make_unique<SqliteChainReader>(database); }, public_key_pem, witness,
+        min_records_per_range);
     try {
-      Statement cp(connection.get(),
-                   "SELECT seq, record_hash, created_utc, previous_digest, signature FROM log_checkpoints "
-                   "ORDER BY seq");
-      while (cp.step()) {
-        contents.checkpoints.push_back({static_cast<std::uint64_t>(cp.integer(0)), std::string(cp.blob(1)),
-                                        std::string(cp.text(2)), std::string(cp.blob(3)), std::string(cp.blob(4))});
-      }
-      Statement max(connection.get(), "SELECT COALESCE(MAX(seq), 0) FROM exchange_log");
-      max.step();
-      contents.last_sequence = static_cast<std::uint64_t>(max.integer(0));
-      contents.head = readHead(connection.get());
-      contents.purges = readPurges(connection.get());
-    } catch (const SqliteError& e) {
-      LogVerification unreadable;
-      unreadable.problem = std::string("cannot read the log: ") + e.what();
-      return unreadable;
+      if (result.intact || purgeCount(connection.get()) == contents->purges.purges.size()) return result;
+    } catch (const SqliteError&) {
+      return result;
     }
   }
-  return verifyChain(
-      contents, [&database] { return std::make_unique<SqliteChainReader>(database); }, public_key_pem, witness,
-      min_records_per_range);
+  return result;
 }
 
 }  // namespace ketenpoort

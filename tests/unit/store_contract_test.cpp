@@ -513,6 +513,47 @@ TEST_P(StoreContractTest, APurgeNeverSignsForAnAlteredRecord) {
   EXPECT_TRUE(store->log().healthy());  // a refused purge is not a log that cannot be written
 }
 
+// Pushes go on while a purge runs: every append is durable and numbered once, nothing
+// still within retention goes, and the log verifies after each round.
+TEST_P(StoreContractTest, APurgeRacingLivePushesLosesNothingItShouldKeep) {
+  auto store = open();
+  std::vector<const char*> days;
+  for (int i = 0; i < 600; ++i) days.push_back(i % 3 == 0 ? "2030-01-01" : "2026-12-01");
+  const auto first_ids = appendRetained(*store, days);
+  std::atomic<bool> pushing{true};
+  std::vector<std::string> pushed;
+  std::thread pusher([&] {
+    for (int i = 0; pushing.load() || i < 300; ++i) {
+      ExchangeRecord r = recordOf(kCoa, kGemeente);
+      r.retention_until = i % 2 == 0 ? "2030-01-01" : "2026-12-01";
+      const AppendResult appended = store->log().appendAndWait(r);
+      ASSERT_TRUE(appended.ok) << appended.error;
+      if (i % 2 == 0) pushed.push_back(r.transaction_id);
+    }
+  });
+  PurgeBatchRequest request;
+  request.as_of = "2026-12-04";
+  request.window = 50;
+  std::uint64_t removed = 0;
+  for (int round = 0; round < 5; ++round) {
+    const PurgeBatchResult purged = purgeExpired(store->log(), request);
+    ASSERT_TRUE(purged.ok) << purged.error;
+    removed += purged.removed;
+    const StoreLogCheck check = store->verifyLog();
+    ASSERT_TRUE(check.intact) << chainOf(check).problem;
+  }
+  pushing = false;
+  pusher.join();
+  removed += purgeExpired(store->log(), request).removed;
+  const StoreLogCheck check = store->verifyLog();
+  ASSERT_TRUE(check.intact) << chainOf(check).problem;
+  EXPECT_EQ(chainOf(check).records_purged, removed);
+  EXPECT_EQ(chainOf(check).records_checked + removed, store->log().lastSequence());
+  EXPECT_GE(removed, 400u);
+  for (std::size_t i = 0; i < first_ids.size(); i += 3) EXPECT_TRUE(store->log().findTransaction(first_ids[i]));
+  for (const auto& id : pushed) EXPECT_TRUE(store->log().findTransaction(id)) << id;
+}
+
 // Inside serve, the purge runs at its time of day (UTC) against the injected clock, with
 // that day as the date retention is judged against.
 TEST_P(StoreContractTest, TheScheduledPurgeRunsAtItsTimeOfDay) {
