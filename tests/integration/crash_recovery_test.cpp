@@ -21,7 +21,10 @@
 #include "adapters/gemeente/gemeente_simulator.hpp"
 #include "gateway/config/config_writer.hpp"
 #include "gateway/demo/demo_environment.hpp"
+#include "gateway/gateway_store/gateway_store.hpp"
+#include "gateway/store/identifiers.hpp"
 #include "tests/support/gateway_process.hpp"
+#include "tests/support/log_fill.hpp"
 #include "tests/support/temp_dir.hpp"
 
 namespace ketenpoort::testing {
@@ -134,6 +137,82 @@ TEST(CrashRecovery, ThousandProfilesThroughTwoKillsAndAFlakyReceiverArriveExactl
   const std::string verify = std::string(KETENPOORT_BINARY) + " log verify --db " +
                              env.config.storage_path.string() + " > " + (dir.path() / "verify.txt").string();
   EXPECT_EQ(std::system(verify.c_str()), 0) << readFile(dir.path() / "verify.txt");
+}
+
+// A purge killed (SIGKILL) halfway: every window it finished is whole, the log verifies,
+// and purging again takes the rest.
+TEST(CrashRecovery, APurgeKilledHalfwayLeavesAProvableLogAndResumes) {
+  TempDir dir;
+  const auto env = createDemoEnvironment(dir.path() / "demo", DemoPorts{});
+  constexpr std::size_t kRecords = 200'000;
+  {
+    GatewayStore store(env.config);
+    std::vector<ExchangeRecord> records;
+    for (std::size_t i = 0; i < kRecords; ++i) {
+      ExchangeRecord r;
+      r.transaction_id = newUuidV7();
+      r.trace_id = newTraceId();
+      r.time_utc = "2026-01-01T10:00:00.000Z";
+      r.flow = "coa.klantprofiel";
+      r.sender_oin = "00000099100000000001";
+      r.recipient_oin = "00000099200000000363";
+      r.purpose = "regie-inburgering";
+      r.outcome = ExchangeOutcome::kQueued;
+      r.retention_until = i % 10 == 0 ? "2031-01-01" : "2026-01-01";
+      records.push_back(std::move(r));
+      // The writer's queue holds so many at a time.
+      if (records.size() == 50'000) appendAll(store.log(), std::exchange(records, {}));
+    }
+  }
+  const auto purges = [&] {
+    sqlite3* db = nullptr;
+    sqlite3_open_v2(env.config.storage_path.c_str(), &db, SQLITE_OPEN_READONLY, nullptr);
+    sqlite3_busy_timeout(db, 5000);
+    sqlite3_stmt* q = nullptr;
+    long long count = -1;
+    if (sqlite3_prepare_v2(db, "SELECT COUNT(*) FROM log_purges", -1, &q, nullptr) == SQLITE_OK &&
+        sqlite3_step(q) == SQLITE_ROW) {
+      count = sqlite3_column_int64(q, 0);
+    }
+    sqlite3_finalize(q);
+    sqlite3_close(db);
+    return count;
+  };
+  const std::string config = env.config_file.string();
+  const auto purge = [&] {
+    const pid_t child = ::fork();
+    if (child == 0) {
+      const int out = ::open((dir.path() / "purge.out").c_str(), O_WRONLY | O_CREAT | O_APPEND, 0600);
+      ::dup2(out, STDOUT_FILENO);
+      ::execl(KETENPOORT_BINARY, KETENPOORT_BINARY, "log", "purge", "--config", config.c_str(), "--as-of",
+              "2026-12-04", static_cast<char*>(nullptr));
+      ::_exit(127);
+    }
+    return child;
+  };
+  const pid_t first = purge();
+  while (purges() < 3) std::this_thread::sleep_for(std::chrono::milliseconds(1));
+  ASSERT_EQ(::kill(first, SIGKILL), 0);
+  int status = 0;
+  ASSERT_EQ(::waitpid(first, &status, 0), first);
+  EXPECT_TRUE(WIFSIGNALED(status)) << "the purge ended before it could be killed";
+  {
+    GatewayStore store(env.config);
+    const StoreLogCheck halfway = store.verifyLog();
+    ASSERT_TRUE(halfway.intact) << halfway.chains.at(0).verification.problem;
+    EXPECT_GT(halfway.chains.at(0).verification.records_purged, 0u);
+    EXPECT_LT(halfway.chains.at(0).verification.records_purged, kRecords * 9 / 10 - 1);
+  }
+  const pid_t second = purge();
+  ASSERT_EQ(::waitpid(second, &status, 0), second);
+  ASSERT_TRUE(WIFEXITED(status));
+  EXPECT_EQ(WEXITSTATUS(status), 0) << readFile(dir.path() / "purge.out");
+  GatewayStore store(env.config);
+  const StoreLogCheck done = store.verifyLog();
+  ASSERT_TRUE(done.intact) << done.chains.at(0).verification.problem;
+  // Nine in ten were past their retention; the last record stays whatever its date.
+  EXPECT_EQ(done.chains.at(0).verification.records_purged, kRecords * 9 / 10 - 1);
+  EXPECT_EQ(done.chains.at(0).verification.records_checked, kRecords / 10 + 1);
 }
 
 }  // namespace
