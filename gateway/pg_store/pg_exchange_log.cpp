@@ -558,6 +558,11 @@ class PgPurgeTarget final : public PurgeTarget {
   }
 
   void removeRun(const PurgedRun& run, std::uint64_t purge_id) override {
+    // The outbox's rows of these exchanges go with them once finished (their bodies went
+    // when they finished); one still waiting stays until it is delivered or given up.
+    c_.run("DELETE FROM outbox WHERE state NOT IN ('pending', 'postbus') AND transaction_id IN "
+           "(SELECT transaction_id FROM exchange_log WHERE node_id = $1 AND seq BETWEEN $2 AND $3)",
+           {node_, static_cast<std::int64_t>(run.first), static_cast<std::int64_t>(run.last)});
     c_.run("DELETE FROM exchange_log WHERE node_id = $1 AND seq BETWEEN $2 AND $3",
            {node_, static_cast<std::int64_t>(run.first), static_cast<std::int64_t>(run.last)});
     c_.run("INSERT INTO log_purged_runs (node_id, first_seq, last_seq, previous_hash, last_hash, purge_id) "

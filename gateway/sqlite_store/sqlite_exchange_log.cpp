@@ -772,6 +772,13 @@ class SqlitePurgeTarget final : public PurgeTarget {
   }
 
   void removeRun(const PurgedRun& run, std::uint64_t purge_id) override {
+    // The outbox's rows of these exchanges go with them once finished (their bodies went
+    // when they finished); one still waiting stays until it is delivered or given up.
+    Statement finished(db_, "DELETE FROM outbox WHERE state NOT IN ('pending', 'postbus') AND transaction_id IN "
+                            "(SELECT transaction_id FROM exchange_log WHERE seq BETWEEN ?1 AND ?2)");
+    finished.bindInt(1, static_cast<std::int64_t>(run.first));
+    finished.bindInt(2, static_cast<std::int64_t>(run.last));
+    finished.step();
     Statement drop(db_, "DELETE FROM exchange_log WHERE seq BETWEEN ?1 AND ?2");
     drop.bindInt(1, static_cast<std::int64_t>(run.first));
     drop.bindInt(2, static_cast<std::int64_t>(run.last));

@@ -335,6 +335,29 @@ TEST_P(StoreContractTest, NewestFirstPagesHoldTheSameRecordsBackwards) {
   for (std::size_t i = 1; i < person.size(); ++i) EXPECT_GT(person[i - 1].sequence, person[i].sequence);
 }
 
+// A purged exchange's delivery bookkeeping goes with it once finished; one still waiting
+// keeps its entry and body until it is delivered or given up.
+TEST_P(StoreContractTest, APurgeTakesTheFinishedDeliveriesOfWhatItRemoves) {
+  auto store = open();
+  OutboxStore& outbox = store->outbox();
+  const std::string delivered = queue(*store, "<a/>");
+  const std::string dead = queue(*store, "<b/>");
+  const std::string waiting = queue(*store, "<c/>");
+  appendRetained(*store, {"2040-01-01"});
+  EXPECT_TRUE(waitFor([&](auto d) { outbox.markDelivered(*outbox.find(delivered), d); }));
+  EXPECT_TRUE(waitFor([&](auto d) { outbox.recordFailure(*outbox.find(dead), "503", std::nullopt, d); }));
+  PurgeBatchRequest request;
+  request.as_of = "2032-01-01";  // the queued records are retained until 2031-12-02
+  const PurgeBatchResult purged = purgeExpired(store->log(), request);
+  ASSERT_TRUE(purged.ok) << purged.error;
+  EXPECT_EQ(purged.removed, 3u);
+  EXPECT_FALSE(outbox.find(delivered).has_value());
+  EXPECT_FALSE(outbox.find(dead).has_value());
+  ASSERT_TRUE(outbox.find(waiting).has_value());
+  EXPECT_EQ(outbox.body(waiting), "<c/>");
+  EXPECT_TRUE(store->verifyLog().intact);
+}
+
 TEST_P(StoreContractTest, ABodyExistsExactlyWhileItsEntryWaits) {
   auto store = open();
   OutboxStore& outbox = store->outbox();
