@@ -729,7 +729,12 @@ Result<std::string> verifyPage(ConsoleState& s, const ApiRequest& request, const
     seen.records += v.records_checked;
     seen.summary += (chain.node.empty() ? std::string("logboek") : "knooppunt " + chain.node) + ": " +
                     (v.intact ? "in orde, " + std::to_string(v.records_checked) + " records en " +
-                                    std::to_string(v.checkpoints_checked) + " ondertekende tussenstanden gecontroleerd"
+                                    std::to_string(v.checkpoints_checked) + " ondertekende tussenstanden gecontroleerd" +
+                                    (v.purges_checked > 0 ? "; " + std::to_string(v.records_purged) +
+                                                                " records verwijderd na hun bewaartermijn, onder " +
+                                                                std::to_string(v.purges_checked) +
+                                                                " ondertekende verwijderverklaring(en)"
+                                                          : std::string())
                               : "NIET in orde na " + std::to_string(v.records_checked) + " goede records" +
                                     (v.first_bad_sequence ? ", eerste foute record " + std::to_string(*v.first_bad_sequence)
                                                           : std::string()) +

@@ -274,6 +274,25 @@ TEST_F(ConsoleTest, HostileInputGetsAProblemPageNeverAnEcho) {
   check("/console/toestemmingen?x=1", 400, "invalid-query");
 }
 
+// After a purge the check says what went under signed purge records, and that the rest holds.
+TEST_F(ConsoleTest, VerificationReportsWhatPurgesRemoved) {
+  for (int i = 0; i < 3; ++i) {
+    ExchangeRecord old_one = exchange(kAmsterdam, ExchangeOutcome::kQueued, "");
+    old_one.retention_until = "2026-01-01";
+    ASSERT_TRUE(server_->exchangeLog().appendAndWait(old_one).ok);
+  }
+  appendExchange(kAmsterdam, ExchangeOutcome::kQueued, "");
+  PurgeBatchRequest request;
+  request.as_of = "2026-06-01";
+  ASSERT_EQ(purgeExpired(server_->exchangeLog(), request).removed, 3u);
+  const std::string origin = "Origin: https://127.0.0.1:" + std::to_string(server_->auditPort()) + "\r\n";
+  const auto checked = post("fg-0363", "/console/controle", "formulier=" + tokenFor("fg-0363", "/console/controle"),
+                            origin);
+  ASSERT_EQ(checked.status, 200u) << checked.body;
+  EXPECT_THAT(checked.body, HasSubstr("Het logboek is in orde"));
+  EXPECT_THAT(checked.body, HasSubstr("3 records verwijderd na hun bewaartermijn, onder 1 ondertekende"));
+}
+
 TEST_F(ConsoleTest, VerificationFindsAnAlteredRecordAndShowsTheHeadsToKeep) {
   appendExchange(kAmsterdam, ExchangeOutcome::kQueued, "");
   const std::string origin = "Origin: https://127.0.0.1:" + std::to_string(server_->auditPort()) + "\r\n";
