@@ -1,6 +1,8 @@
 #include "gateway/store/exchange_log.hpp"
 
+#include <chrono>
 #include <future>
+#include <thread>
 
 namespace ketenpoort {
 
@@ -23,7 +25,9 @@ namespace ketenpoort {
 PurgeBatchResult purgeExpired(ExchangeLog& log, PurgeBatchRequest request) {
   PurgeBatchResult total;
   for (;;) {
+    const auto started = std::chrono::steady_clock::now();
     const PurgeBatchResult batch = log.purgeBatch(request);
+    const auto took = std::chrono::steady_clock::now() - started;
     if (!batch.ok) {
       total.error = batch.error;
       total.next_after = request.after_sequence;
@@ -33,6 +37,7 @@ PurgeBatchResult purgeExpired(ExchangeLog& log, PurgeBatchRequest request) {
     total.next_after = batch.next_after;
     request.after_sequence = batch.next_after;
     if (batch.done) break;
+    if (batch.removed > 0) std::this_thread::sleep_for(took);
   }
   total.ok = true;
   total.done = true;

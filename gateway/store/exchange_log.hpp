@@ -67,8 +67,9 @@ class ExchangeLog {
 };
 
 // Purges a whole log window by window (`request.after_sequence` is where it starts).
-// Returns the records removed and the first error, if any; a log purged halfway (an error,
-// a crash) is resumed by purging again.
+// Between windows it waits as long as the last one took, so the writer spends at least
+// half its time on pushes while a purge runs. Returns the records removed and the first
+// error, if any; a log purged halfway (an error, a crash) is resumed by purging again.
 PurgeBatchResult purgeExpired(ExchangeLog& log, PurgeBatchRequest request);
 
 }  // namespace ketenpoort

@@ -96,7 +96,7 @@ struct PurgeBatchRequest {
   std::string as_of;               // YYYY-MM-DD: records retained until before this day go
   std::string reason = "retention-ended";
   std::uint64_t after_sequence = 0;  // the window starts after this record
-  std::uint64_t window = 2000;       // record numbers looked at per batch
+  std::uint64_t window = 128;        // record numbers looked at per batch
 };
 struct PurgeBatchResult {
   bool ok = false;
