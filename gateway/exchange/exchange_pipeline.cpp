@@ -2,6 +2,7 @@
 
 #include <boost/json/serialize.hpp>
 
+#include <algorithm>
 #include <memory>
 
 #include "gateway/diagnostics/diagnostic_log.hpp"
@@ -153,17 +154,22 @@ Problem sourceProblem(const SourceReply& reply) {
   }
 }
 
-std::string traceIdFrom(const std::string& traceparent) {
-  if (traceparent.size() != 55 || traceparent.compare(0, 3, "00-") != 0 || traceparent[35] != '-') {
-    return newTraceId();
+TraceContext traceContextFrom(const std::string& traceparent) {
+  const auto lowerHex = [](std::string_view s) {
+    return std::all_of(s.begin(), s.end(), [](char ch) { return (ch >= '0' && ch <= '9') || (ch >= 'a' && ch <= 'f'); });
+  };
+  const auto zeros = [](std::string_view s) { return s.find_first_not_of('0') == std::string_view::npos; };
+  const std::string_view t = traceparent;
+  if (t.size() != 55 || t.substr(0, 3) != "00-" || t[35] != '-' || t[52] != '-') return {newTraceId(), ""};
+  const std::string_view trace = t.substr(3, 32);
+  const std::string_view span = t.substr(36, 16);
+  if (!lowerHex(trace) || !lowerHex(span) || !lowerHex(t.substr(53, 2)) || zeros(trace) || zeros(span)) {
+    return {newTraceId(), ""};
   }
-  std::string id = traceparent.substr(3, 32);
-  for (char ch : id) {
-    if (!((ch >= '0' && ch <= '9') || (ch >= 'a' && ch <= 'f'))) return newTraceId();
-  }
-  if (id == std::string(32, '0')) return newTraceId();
-  return id;
+  return {std::string(trace), std::string(span)};
 }
+
+std::string traceIdFrom(const std::string& traceparent) { return traceContextFrom(traceparent).trace_id; }
 
 std::string requestHeader(const ApiRequest& request, const std::string& name) {
   const auto it = request.headers.find(name);

@@ -104,8 +104,14 @@ void queueExchange(const ExchangeContext& c, ExchangeRecord record, const Party&
                    std::vector<StoreChange> changes, std::string body,
                    std::function<void(bool ok)> done, std::function<void()> known = nullptr);
 
-// "00-<trace id>-<parent id>-<flags>" (W3C trace context): its trace id when well-formed,
-// else a new one.
+// "00-<trace id>-<parent id>-<flags>" (W3C trace context). When it is well-formed the
+// exchange continues the sender's trace and keeps the sender's span as its parent (LDV's
+// foreign operation); otherwise the trace is new and there is no parent.
+struct TraceContext {
+  std::string trace_id;         // 32 hex
+  std::string foreign_span_id;  // 16 hex, or empty
+};
+TraceContext traceContextFrom(const std::string& traceparent);
 std::string traceIdFrom(const std::string& traceparent);
 
 std::string requestHeader(const ApiRequest& request, const std::string& name);

@@ -74,6 +74,7 @@ struct PushRequest {
   std::string transaction_id;  // canonical (lower case)
   bool id_given = false;       // by the sender: its record must be the first of that id
   std::string trace_id;
+  std::string foreign_span_id;  // the sender's span (traceparent), or ""
   std::string purpose;         // a purpose of the mappings, or "" (never the header's text)
   std::string stated_purpose;  // the header as sent: compared, never stored or echoed
   std::string request_digest;
@@ -91,7 +92,9 @@ Result<PushRequest> readPushRequest(const ExchangeContext& c, const ApiRequest& 
   if (p.flow) p.flow_id = p.flow->id;
   p.stated_purpose = requestHeader(request, "x-doelbinding");
   p.purpose = knownPurpose(c.catalogue, p.stated_purpose);
-  p.trace_id = traceIdFrom(requestHeader(request, "traceparent"));
+  TraceContext trace = traceContextFrom(requestHeader(request, "traceparent"));
+  p.trace_id = std::move(trace.trace_id);
+  p.foreign_span_id = std::move(trace.foreign_span_id);
   const std::string given = requestHeader(request, "x-transaction-id");
   if (!given.empty()) {
     const auto canonical = canonicalUuid(given);
@@ -163,6 +166,7 @@ class PushDecider {
     ExchangeRecord r = exchangeRecord(c_.clock, push_.transaction_id, push_.trace_id, push_.flow_id,
                                       request_.caller->oin.str(), recipient_oin, push_.purpose);
     r.request_sha256 = push_.request_digest;
+    r.foreign_span_id = push_.foreign_span_id;
     return r;
   }
 

@@ -18,6 +18,7 @@ struct QueryRequest {
   std::string flow_id;
   std::string transaction_id = newUuidV7();
   std::string trace_id;
+  std::string foreign_span_id;  // the asker's span (traceparent), or ""
   std::string purpose;         // a purpose of the mappings, or "" (never the header's text)
   std::string stated_purpose;  // the header as sent: compared, never stored or echoed
   std::string bsn;
@@ -35,7 +36,9 @@ Result<QueryRequest> readQueryRequest(const ExchangeContext& c, const ApiRequest
   if (q.flow) q.flow_id = q.flow->id;
   q.stated_purpose = requestHeader(request, "x-doelbinding");
   q.purpose = knownPurpose(c.catalogue, q.stated_purpose);
-  q.trace_id = traceIdFrom(requestHeader(request, "traceparent"));
+  TraceContext trace = traceContextFrom(requestHeader(request, "traceparent"));
+  q.trace_id = std::move(trace.trace_id);
+  q.foreign_span_id = std::move(trace.foreign_span_id);
   // {"bsn": "…"} and nothing else: the person is named in the body, never in the URL.
   boost::system::error_code ec;
   const boost::json::value body = boost::json::parse(request.body, ec);
@@ -144,6 +147,7 @@ RequestTask query(std::shared_ptr<const ExchangeContext> context, ApiRequest req
     ExchangeRecord r = exchangeRecord(c.clock, q.transaction_id, q.trace_id, q.flow_id, source_oin,
                                       request.caller->oin.str(), q.purpose);
     r.subject_ref = q.subject_ref;
+    r.foreign_span_id = q.foreign_span_id;
     return r;
   };
 

@@ -28,7 +28,7 @@ constexpr const char* kRegistryChannel = "ketenpoort_registry";
 constexpr const char* kSelectRecord =
     "SELECT position, transaction_id, trace_id, time_utc, flow, sender_oin, recipient_oin, purpose, "
     "legal_basis, consent_id, agreement_id, subject_ref, fields_delivered, fields_withheld, "
-    "outcome, reason, payload_sha256, retention_until, request_sha256 FROM exchange_log ";
+    "outcome, reason, payload_sha256, retention_until, request_sha256, foreign_span_id FROM exchange_log ";
 
 std::string copyRecordsStatement() {
   std::string columns = "position, node_id, seq";
@@ -473,7 +473,9 @@ std::vector<LoggedExchange> PgExchangeLog::findExchanges(const ExchangeQuery& qu
   const std::string order = f.newest_first ? " ORDER BY position DESC" : " ORDER BY position";
   const std::string limit = f.limit > 0 ? " LIMIT " + arg(static_cast<std::int64_t>(f.limit)) : "";
   std::string sql;
-  if (f.subject_ref) {
+  if (f.whole_log) {
+    sql = std::string(kSelectRecord) + "WHERE $1::text IS NOT NULL" + conditions + order + limit;
+  } else if (f.subject_ref) {
     sql = std::string(kSelectRecord) + "WHERE subject_key = " + arg(subjectKey(*f.subject_ref)) +
           " AND subject_ref = " + arg(std::string_view(*f.subject_ref)) +
           " AND (sender_oin = $1 OR recipient_oin = $1)" + conditions + order + limit;

@@ -173,7 +173,9 @@ CREATE TABLE registry_changes (
 
 // Version 3: purges (ADR 0018). Per node's chain, the runs of records a purge removed
 // with the hash before each run and at its end, and the signed purge records, chained.
+// And the sender's span id of an exchange (W3C traceparent), hashed only when present.
 constexpr const char* kVersion3 = R"sql(
+ALTER TABLE exchange_log ADD COLUMN foreign_span_id TEXT NOT NULL DEFAULT '';
 CREATE TABLE log_purges (
   node_id TEXT NOT NULL REFERENCES log_nodes(node_id),
   id BIGINT NOT NULL,
@@ -199,7 +201,7 @@ CREATE TABLE log_purged_runs (
 
 constexpr std::array kMigrations{Migration{1, "the store with a hash chain per node", kVersion1},
                                  Migration{2, "registry changes as rows of their own", kVersion2},
-                                 Migration{3, "purges that keep the log provable", kVersion3}};
+                                 Migration{3, "purges that keep the log provable; the sender's span id", kVersion3}};
 static_assert(kMigrations.back().version == kSchemaVersion);
 
 // Any constant the migrations share; pg_advisory_xact_lock takes a 64-bit key.

@@ -51,7 +51,8 @@ CREATE TABLE IF NOT EXISTS exchange_log (
   request_sha256 TEXT NOT NULL,
   previous_hash BLOB NOT NULL,
   record_hash BLOB NOT NULL,
-  subject_key INTEGER NOT NULL
+  subject_key INTEGER NOT NULL,
+  foreign_span_id TEXT NOT NULL DEFAULT ''
 );
 CREATE INDEX IF NOT EXISTS exchange_log_subject ON exchange_log(subject_key);
 CREATE INDEX IF NOT EXISTS exchange_log_transaction ON exchange_log(transaction_id);
@@ -98,7 +99,7 @@ CREATE TABLE IF NOT EXISTS log_head (
 
 // The layout this code writes; a database from an older layout is refused rather than
 // mixed (its records would not verify under the new encoding).
-constexpr int kSchemaVersion = 2;
+constexpr int kSchemaVersion = 3;
 
 std::string insertSql() {
   std::string columns = "seq";
@@ -269,6 +270,11 @@ struct SqliteExchangeLog::Writer {
     tables.step();
     if (tables.integer(0) == 0) {
       exec(db, ("PRAGMA user_version=" + std::to_string(kSchemaVersion)).c_str());
+    } else if (found == 2) {
+      // Layout 3 adds the sender's span id (hashed only when present: old records keep
+      // their hashes) and the purge tables (created below).
+      exec(db, "ALTER TABLE exchange_log ADD COLUMN foreign_span_id TEXT NOT NULL DEFAULT ''");
+      exec(db, "PRAGMA user_version=3");
     } else if (found != kSchemaVersion) {
       throw std::runtime_error("the database has log layout " + std::to_string(found) + ", this gateway writes " +
                                std::to_string(kSchemaVersion) + "; verify and archive it, then start a new log");
@@ -374,7 +380,7 @@ namespace {
 constexpr const char* kSelectRecord =
     "SELECT seq, transaction_id, trace_id, time_utc, flow, sender_oin, recipient_oin, purpose, "
     "legal_basis, consent_id, agreement_id, subject_ref, fields_delivered, fields_withheld, "
-    "outcome, reason, payload_sha256, retention_until, request_sha256 FROM exchange_log ";
+    "outcome, reason, payload_sha256, retention_until, request_sha256, foreign_span_id FROM exchange_log ";
 
 LoggedExchange loggedExchangeFrom(Statement& q) {
   std::array<std::string_view, kHashedColumns.size()> columns;
@@ -401,7 +407,10 @@ std::vector<LoggedExchange> SqliteExchangeLog::findExchanges(const ExchangeQuery
   // as sender and as recipient, each read in sequence order from its own index and merged,
   // so a page costs its own length, not the log's.
   std::vector<std::string> statements;
-  if (f.subject_ref) {
+  if (f.whole_log) {
+    // ?1 stays bound (to the unused organisation) so the numbering below holds.
+    statements.push_back(std::string(kSelectRecord) + "WHERE ?1 IS NOT NULL" + conditions);
+  } else if (f.subject_ref) {
     statements.push_back(std::string(kSelectRecord) +
                          "WHERE subject_key = ?2 AND subject_ref = ?3 AND (sender_oin = ?1 OR recipient_oin = ?1)" +
                          conditions);
@@ -557,9 +566,7 @@ void SqliteExchangeLog::run() {
   sqlite3_update_hook(
       w.db,
       [](void* flag, int operation, const char*, const char* table, sqlite3_int64) {
-        // A purged record's pages too (secure_delete zeroes them in the database file).
-        if (operation == SQLITE_DELETE &&
-            (std::string_view(table) == "outbox_bodies" || std::string_view(table) == "exchange_log")) {
+        if (operation == SQLITE_DELETE && std::string_view(table) == "outbox_bodies") {
           static_cast<std::atomic<bool>*>(flag)->store(true, std::memory_order_relaxed);
         }
       },

@@ -13,6 +13,9 @@ namespace ketenpoort {
 // records in which that organisation is sender or recipient.
 struct ExchangeQuery {
   std::string organisation_oin;
+  // Every organisation's records, `organisation_oin` ignored: only for the controller's own
+  // export on the gateway's host (`ketenpoort log export`), never for an officer's query.
+  bool whole_log = false;
   std::optional<std::string> subject_ref;  // from a BSN through the keyed hash
   std::optional<std::string> from_date;    // YYYY-MM-DD, inclusive
   std::optional<std::string> to_date;      // YYYY-MM-DD, inclusive

@@ -37,6 +37,9 @@ struct ExchangeRecord {
   std::string reason;          // stable code; empty when delivered or queued
   std::string payload_sha256;  // of what left the gateway; empty when nothing did
   std::string retention_until; // YYYY-MM-DD
+  // The span id of the sender's operation when its request carried a W3C traceparent
+  // (16 hex): LDV's parent span and foreign operation. Empty otherwise.
+  std::string foreign_span_id;
   // SHA-256 of what the sender asked (flow, purpose, named recipient, body): a re-sent
   // transaction id is a replay only when this matches. Empty for exchanges no party sent.
   std::string request_sha256;

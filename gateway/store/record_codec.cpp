@@ -47,7 +47,8 @@ std::array<std::string, kHashedColumns.size()> columnTexts(const ExchangeRecord&
           r.reason,
           r.payload_sha256,
           r.retention_until,
-          r.request_sha256};
+          r.request_sha256,
+          r.foreign_span_id};
 }
 
 ExchangeRecord recordFromColumnTexts(const std::array<std::string_view, kHashedColumns.size()>& c) {
@@ -79,6 +80,7 @@ ExchangeRecord recordFromColumnTexts(const std::array<std::string_view, kHashedC
   r.payload_sha256 = c[15];
   r.retention_until = c[16];
   r.request_sha256 = c[17];
+  r.foreign_span_id = c[kForeignSpanColumn];
   return r;
 }
 
@@ -117,9 +119,10 @@ std::string chainHash(const std::string& previous_hash, std::uint64_t sequence,
   b.append(kDomain);
   b.append(previous_hash);
   for (int i = 7; i >= 0; --i) b.push_back(static_cast<char>(sequence >> (8 * i)));
-  for (const auto& column : columns) {
-    appendLength(b, static_cast<std::uint32_t>(column.size()));
-    b.append(column);
+  for (std::size_t c = 0; c < columns.size(); ++c) {
+    if (c == kForeignSpanColumn && columns[c].empty()) continue;  // as records written before it
+    appendLength(b, static_cast<std::uint32_t>(columns[c].size()));
+    b.append(columns[c]);
   }
   std::string digest(32, '\0');
   unsigned int size = 0;

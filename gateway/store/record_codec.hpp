@@ -11,12 +11,15 @@ namespace ketenpoort {
 
 // The columns of exchange_log that the hash chain covers, in hashing order. The writer
 // and `log verify` both hash exactly these column texts, so a change to any of them in
-// the database breaks the chain.
-inline constexpr std::array<std::string_view, 18> kHashedColumns{
+// the database breaks the chain. The last, foreign_span_id (added later), is hashed only
+// when it is not empty, so records written before it existed keep their hashes.
+inline constexpr std::array<std::string_view, 19> kHashedColumns{
     "transaction_id", "trace_id",       "time_utc",        "flow",          "sender_oin",
     "recipient_oin",  "purpose",        "legal_basis",     "consent_id",    "agreement_id",
     "subject_ref",    "fields_delivered", "fields_withheld", "outcome",     "reason",
-    "payload_sha256", "retention_until", "request_sha256"};
+    "payload_sha256", "retention_until", "request_sha256", "foreign_span_id"};
+inline constexpr std::size_t kForeignSpanColumn = 18;
+static_assert(kHashedColumns[kForeignSpanColumn] == "foreign_span_id");
 
 inline constexpr std::size_t kSubjectRefColumn = 10;
 static_assert(kHashedColumns[kSubjectRefColumn] == "subject_ref");

@@ -32,10 +32,17 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     }
   }
 
-  const std::string trace = traceIdFrom(std::string(text));
+  const TraceContext context = traceContextFrom(std::string(text));
+  const std::string& trace = context.trace_id;
   if (trace.size() != 32) __builtin_trap();
   for (char c : trace) {
     if (!((c >= '0' && c <= '9') || (c >= 'a' && c <= 'f'))) __builtin_trap();
+  }
+  // A parent span only from a well-formed traceparent, and then exactly its parent id.
+  const std::string& span = context.foreign_span_id;
+  if (!span.empty() && (span.size() != 16 || text.size() != 55 || text.substr(36, 16) != span ||
+                        text.substr(3, 32) != trace)) {
+    __builtin_trap();
   }
   return 0;
 }

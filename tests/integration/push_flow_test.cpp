@@ -118,7 +118,8 @@ class PushFlowTest : public GatewayFixture {
 TEST_F(PushFlowTest, ProfileIsFilteredLoggedAndDeliveredOnce) {
   startAmsterdam();
   start();
-  const auto accepted = push(profile_);
+  // COA's own trace: continued, with COA's span as the exchange's parent (LDV).
+  const auto accepted = push(profile_, {{"traceparent", "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01"}});
   ASSERT_EQ(accepted.status, 202u) << accepted.body;
   const auto answer = boost::json::parse(accepted.body);
   const std::string txn(answer.at("transactie_id").as_string());
@@ -143,6 +144,8 @@ TEST_F(PushFlowTest, ProfileIsFilteredLoggedAndDeliveredOnce) {
   EXPECT_EQ(r.transaction_id, txn);
   EXPECT_EQ(r.outcome, ExchangeOutcome::kQueued);
   EXPECT_EQ(r.payload_sha256, sha256Hex(delivered));
+  EXPECT_EQ(r.trace_id, "4bf92f3577b34da6a3ce929d0e0e4736");
+  EXPECT_EQ(r.foreign_span_id, "00f067aa0ba902b7");
   bool medical_withheld = false;
   for (const auto& w : r.fields_withheld) {
     medical_withheld = medical_withheld || (w.field.starts_with("medisch.") && w.reason == "special-category");

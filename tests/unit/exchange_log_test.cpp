@@ -466,10 +466,59 @@ TEST_F(ExchangeLogTest, InsertedRecordIsDetected) {
          "INSERT INTO exchange_log SELECT 12, transaction_id, trace_id, time_utc, flow, sender_oin,"
          " recipient_oin, purpose, legal_basis, consent_id, agreement_id, subject_ref,"
          " fields_delivered, fields_withheld, outcome, reason, payload_sha256, retention_until, request_sha256,"
-         " previous_hash, record_hash, subject_key FROM exchange_log WHERE seq = 11");
+         " previous_hash, record_hash, subject_key, foreign_span_id FROM exchange_log WHERE seq = 11");
   const auto v = verify();
   EXPECT_FALSE(v.intact);
   EXPECT_EQ(v.first_bad_sequence, 12u);
+}
+
+// A log written before the sender's span id was kept (layout 2) is taken over: its
+// records keep their hashes, new ones carry the span, and the whole verifies.
+TEST_F(ExchangeLogTest, ALogOfTheLayoutBeforeIsTakenOverAndStillVerifies) {
+  writeRecords(5);
+  tamper("ALTER TABLE exchange_log DROP COLUMN foreign_span_id; DROP TABLE log_purges; DROP TABLE log_purged_runs;"
+         "PRAGMA user_version=2");
+  ExchangeRecord with_span = record(6);
+  with_span.foreign_span_id = "00f067aa0ba902b7";
+  {
+    SqliteExchangeLog log(options());
+    ASSERT_TRUE(log.appendAndWait(with_span).ok);
+    const auto found = log.findTransaction(with_span.transaction_id);
+    ASSERT_TRUE(found.has_value());
+    EXPECT_EQ(found->record.foreign_span_id, "00f067aa0ba902b7");
+  }
+  const auto v = verify(2);
+  EXPECT_TRUE(v.intact) << v.problem;
+  EXPECT_EQ(v.records_checked, 6u);
+  // The span is hashed: changed, the record no longer verifies.
+  tamper("UPDATE exchange_log SET foreign_span_id = '' WHERE seq = 6");
+  EXPECT_EQ(verify().first_bad_sequence, 6u);
+}
+
+// The sender's span id joined the hashed columns later: a record without one hashes as
+// every record written before it did (domain, previous hash, sequence, eighteen columns).
+TEST(RecordHash, ARecordWithoutASenderSpanHashesAsBeforeTheColumnExisted) {
+  ExchangeRecord r;
+  r.transaction_id = "0190a5e4-7c1e-7a31-9f0e-2b8d4c6a1e55";
+  r.trace_id = "4bf92f3577b34da6a3ce929d0e0e4736";
+  r.flow = "coa.klantprofiel";
+  r.retention_until = "2031-12-02";
+  const auto texts = columnTexts(r);
+  std::array<std::string_view, kHashedColumns.size()> views;
+  for (std::size_t c = 0; c < views.size(); ++c) views[c] = texts[c];
+  const std::string previous(32, 'p');
+  std::string encoded = "ketenpoort-exchange-log-v1" + previous;
+  for (int i = 7; i >= 0; --i) encoded.push_back(static_cast<char>(std::uint64_t{42} >> (8 * i)));
+  for (std::size_t c = 0; c < 18; ++c) {
+    const auto n = static_cast<std::uint32_t>(texts[c].size());
+    for (int shift : {24, 16, 8, 0}) encoded.push_back(static_cast<char>(n >> shift));
+    encoded += texts[c];
+  }
+  EXPECT_EQ(toHex(chainHash(previous, 42, views)), sha256Hex(encoded));
+  r.foreign_span_id = "00f067aa0ba902b7";
+  const auto with_span = columnTexts(r);
+  for (std::size_t c = 0; c < views.size(); ++c) views[c] = with_span[c];
+  EXPECT_NE(toHex(chainHash(previous, 42, views)), sha256Hex(encoded));
 }
 
 TEST_F(ExchangeLogTest, AppendedForgeryIsDetected) {
@@ -477,7 +526,7 @@ TEST_F(ExchangeLogTest, AppendedForgeryIsDetected) {
   tamper("INSERT INTO exchange_log SELECT 6, transaction_id, trace_id, time_utc, flow, sender_oin,"
          " recipient_oin, purpose, legal_basis, consent_id, agreement_id, subject_ref,"
          " fields_delivered, fields_withheld, outcome, reason, payload_sha256, retention_until, request_sha256,"
-         " record_hash, record_hash, subject_key FROM exchange_log WHERE seq = 5");
+         " record_hash, record_hash, subject_key, foreign_span_id FROM exchange_log WHERE seq = 5");
   EXPECT_EQ(verify().first_bad_sequence, 6u);
 }
 
