@@ -4,7 +4,11 @@
 #include <sstream>
 
 #include "gateway/cli/commands.hpp"
+#include <boost/json/serialize.hpp>
+
+#include "gateway/audit/ldv_export.hpp"
 #include "gateway/calendar/civil_date.hpp"
+#include "gateway/mapping/mapping_loader.hpp"
 #include "gateway/config/config_loader.hpp"
 #include "gateway/gateway_store/gateway_store.hpp"
 #include "gateway/pg_store/pg_log_verifier.hpp"
@@ -19,6 +23,8 @@ constexpr const char* kLogUsage =
     "       ketenpoort log verify --config FILE [--keys DIR] [--witness FILE]...\n"
     "       ketenpoort log head --config FILE\n"
     "       ketenpoort log purge --config FILE [--as-of YYYY-MM-DD]\n"
+    "       ketenpoort log export --config FILE --format ldv [--from YYYY-MM-DD] [--to YYYY-MM-DD]\n"
+    "       ketenpoort log activities --config FILE [--format table|json]\n"
     "  verify: --public-key defaults to log-signing.key.pub beside the database; keep a\n"
     "  copy elsewhere and pass it, so the check does not trust the same disk. --witness\n"
     "  is a head printed by `log head` earlier and kept elsewhere: the log must still\n"
@@ -33,7 +39,12 @@ constexpr const char* kLogUsage =
     "  UTC), never the last one, with signed purge records so that `log verify` still\n"
     "  proves everything that remains; then verifies the log. Safe to run while the\n"
     "  gateway serves, and to run again after an interruption. On PostgreSQL it purges\n"
-    "  the chain of the node the config names.\n";
+    "  the chain of the node the config names.\n"
+    "  export: the log as JSON lines in the shape of the Logboek Dataverwerkingen, one\n"
+    "  line per data subject per exchange (docs/ldv.md); a person only by the keyed\n"
+    "  reference. Dates are inclusive (UTC).\n"
+    "  activities: the register of processing activities: each flow's purpose with its\n"
+    "  stable id, legal basis, categories of data, retention and recipients.\n";
 
 std::optional<std::string> readWhole(const std::filesystem::path& file) {
   std::ifstream in(file);
@@ -226,14 +237,109 @@ int purge(const Args& rest) {
   }
 }
 
+std::optional<MappingCatalogue> catalogueOf(const GatewayConfig& config) {
+  MappingLoadResult loaded = loadMappings(config.mappings_dir);
+  if (!loaded.catalogue) {
+    std::cerr << "mappings in " << config.mappings_dir << " do not load\n";
+    for (const auto& p : loaded.problems) std::cerr << "  " << p.str() << "\n";
+    return std::nullopt;
+  }
+  return std::move(*loaded.catalogue);
+}
+
+int exportLdv(const Args& rest) {
+  const auto config_file = flagValue(rest, "--config");
+  const auto format = flagValue(rest, "--format");
+  const auto from = flagValue(rest, "--from");
+  const auto to = flagValue(rest, "--to");
+  if (!unknownFlags(rest, {"--config", "--format", "--from", "--to"}, {}).empty() || !config_file || !format) {
+    std::cerr << kLogUsage;
+    return 2;
+  }
+  if (*format != "ldv") {
+    std::cerr << "--format: only ldv\n";
+    return 2;
+  }
+  if ((from && !parseIsoDate(*from)) || (to && !parseIsoDate(*to))) {
+    std::cerr << "--from and --to are dates (YYYY-MM-DD)\n";
+    return 2;
+  }
+  const auto config = loadConfigOrReport(*config_file);
+  if (!config) return 1;
+  const auto catalogue = catalogueOf(*config);
+  if (!catalogue) return 1;
+  try {
+    const auto activities = processingActivities(*catalogue);
+    GatewayStore store(*config);
+    ExchangeQuery query;
+    query.whole_log = true;
+    if (from) query.from_date = *from;
+    if (to) query.to_date = *to;
+    query.limit = 10'000;
+    std::uint64_t written = 0;
+    for (;;) {
+      const auto page = store.log().findExchanges(query);
+      for (const auto& exchange : page) {
+        if (const auto record = ldvRecord(exchange, activities)) {
+          std::cout << boost::json::serialize(*record) << "\n";
+          ++written;
+        }
+      }
+      if (page.size() < query.limit) break;
+      query.after_sequence = page.back().sequence;
+    }
+    std::cerr << written << " LDV record(s)\n";
+    return std::cout ? 0 : 1;
+  } catch (const std::exception& e) {
+    std::cerr << e.what() << "\n";
+    return 1;
+  }
+}
+
+int activities(const Args& rest) {
+  const auto config_file = flagValue(rest, "--config");
+  const std::string format = flagValue(rest, "--format").value_or("table");
+  if (!unknownFlags(rest, {"--config", "--format"}, {}).empty() || !config_file ||
+      (format != "table" && format != "json")) {
+    std::cerr << kLogUsage;
+    return 2;
+  }
+  const auto config = loadConfigOrReport(*config_file);
+  if (!config) return 1;
+  const auto catalogue = catalogueOf(*config);
+  if (!catalogue) return 1;
+  const auto register_ = processingActivities(*catalogue);
+  if (format == "json") {
+    boost::json::array all;
+    for (const auto& a : register_) all.emplace_back(activityJson(a));
+    std::cout << boost::json::serialize(all) << "\n";
+    return 0;
+  }
+  const auto join = [](const std::vector<std::string>& values) {
+    std::string out;
+    for (const auto& v : values) out += (out.empty() ? "" : ", ") + v;
+    return out.empty() ? std::string("-") : out;
+  };
+  for (const auto& a : register_) {
+    std::cout << a.id << "  " << a.flow << "\n"
+              << "  purpose     " << a.purpose << (a.purpose_description.empty() ? "" : ": " + a.purpose_description)
+              << "\n  basis       " << a.legal_basis << "\n  categories  " << join(a.categories)
+              << "\n  retention   " << (a.retention.empty() ? std::string("-") : a.retention)
+              << "\n  from        " << join(a.senders) << "\n  to          " << join(a.recipients) << "\n\n";
+  }
+  return 0;
+}
+
 }  // namespace
 
-// ketenpoort log verify|head|purge …
+// ketenpoort log verify|head|purge|export|activities …
 int logCommand(const Args& args) {
   const Args rest(args.empty() ? args.begin() : args.begin() + 1, args.end());
   if (!args.empty() && args[0] == "verify") return verify(rest);
   if (!args.empty() && args[0] == "head") return head(rest);
   if (!args.empty() && args[0] == "purge") return purge(rest);
+  if (!args.empty() && args[0] == "export") return exportLdv(rest);
+  if (!args.empty() && args[0] == "activities") return activities(rest);
   std::cerr << kLogUsage;
   return 2;
 }

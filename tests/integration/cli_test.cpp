@@ -317,6 +317,87 @@ TEST(ConsentAndLog, PurgeThroughTheCommandLine) {
   EXPECT_EQ(runCommand({KETENPOORT_BINARY, "log", "verify", "--db", db}, dir.path()).exit_code, 1);
 }
 
+// The log as LDV records: one line per data subject per exchange, valid against the
+// schema kept in docs/, the sender's span as parent and foreign operation, never a BSN;
+// the processing activities they name are in the register.
+TEST(ConsentAndLog, TheLdvExportMatchesItsSchemaAndNamesNoBsn) {
+  TempDir dir;
+  const auto env = createDemoEnvironment(dir.path() / "demo", DemoPorts{});
+  const std::string config = env.config_file.string();
+  const std::vector<std::string> bsns{"725763863", "111222333"};  // synthetic
+  {
+    GatewayStore store(env.config);
+    for (std::size_t i = 0; i < bsns.size(); ++i) {
+      ExchangeRecord r;
+      r.transaction_id = newUuidV7();
+      r.trace_id = "4bf92f3577b34da6a3ce929d0e0e4736";
+      r.time_utc = "2026-12-04T10:00:00.000Z";
+      r.flow = "coa.klantprofiel";
+      r.sender_oin = env.config.findPartyById("coa")->oin.str();
+      r.recipient_oin = env.config.findPartyById("gemeente-0363")->oin.str();
+      r.purpose = "regie-inburgering";
+      r.subject_ref = store.referencer().reference({SubjectKey::Kind::kBsn, bsns[i]});
+      r.outcome = i == 0 ? ExchangeOutcome::kQueued : ExchangeOutcome::kRefused;
+      r.reason = i == 0 ? "" : "no-koppeling";
+      if (i == 0) r.foreign_span_id = "00f067aa0ba902b7";
+      r.retention_until = "2031-12-04";
+      ASSERT_TRUE(store.log().appendAndWait(r).ok);
+    }
+    ExchangeRecord nobody;  // about no person: not an LDV record
+    nobody.transaction_id = newUuidV7();
+    nobody.trace_id = newTraceId();
+    nobody.time_utc = "2026-12-04T10:00:01.000Z";
+    nobody.flow = "ketenpoort.audit-query";
+    ASSERT_TRUE(store.log().appendAndWait(nobody).ok);
+  }
+  const CommandResult exported =
+      runCommand({KETENPOORT_BINARY, "log", "export", "--config", config, "--format", "ldv"}, dir.path());
+  ASSERT_EQ(exported.exit_code, 0) << exported.err;
+  EXPECT_EQ(std::count(exported.out.begin(), exported.out.end(), '\n'), 2);
+  for (const auto& bsn : bsns) EXPECT_EQ(exported.out.find(bsn), std::string::npos);
+  EXPECT_THAT(exported.out, HasSubstr("\"parent_span_id\":\"00f067aa0ba902b7\""));
+  EXPECT_THAT(exported.out, HasSubstr("\"dpl.core.foreign_operation.processor\":\"" +
+                                     env.config.findPartyById("coa")->oin.str() + "\""));
+  EXPECT_THAT(exported.out, HasSubstr("\"status_code\":\"ERROR\""));
+  const auto file = dir.path() / "ldv.jsonl";
+  std::ofstream(file) << exported.out;
+  const std::string schema = std::string(KETENPOORT_SOURCE_DIR) + "/docs/ldv/ldv-record.schema.json";
+  const std::string validate = std::string(KETENPOORT_SOURCE_DIR) + "/tests/ldv/validate";
+  const CommandResult valid = runCommand({validate, schema, file.string()}, dir.path());
+  EXPECT_EQ(valid.exit_code, 0) << valid.out << valid.err;
+  // The check can fail: a line naming a person by BSN is refused.
+  std::string with_bsn = exported.out.substr(0, exported.out.find('\n'));
+  const auto ref_at = with_bsn.find("\"dpl.core.data_subject_id\":\"") + 28;
+  with_bsn.replace(ref_at, 64, bsns[0]);
+  std::ofstream(file, std::ios::app) << with_bsn << "\n";
+  EXPECT_EQ(runCommand({validate, schema, file.string()}, dir.path()).exit_code, 1);
+
+  // The period: nothing on 5 December.
+  const CommandResult later = runCommand(
+      {KETENPOORT_BINARY, "log", "export", "--config", config, "--format", "ldv", "--from", "2026-12-05"}, dir.path());
+  EXPECT_EQ(later.exit_code, 0);
+  EXPECT_TRUE(later.out.empty());
+  EXPECT_EQ(runCommand({KETENPOORT_BINARY, "log", "export", "--config", config, "--format", "csv"}, dir.path())
+                .exit_code, 2);
+
+  const CommandResult activities =
+      runCommand({KETENPOORT_BINARY, "log", "activities", "--config", config, "--format", "json"}, dir.path());
+  ASSERT_EQ(activities.exit_code, 0) << activities.err;
+  const auto listed = boost::json::parse(activities.out).as_array();
+  const auto first = boost::json::parse(exported.out.substr(0, exported.out.find('\n')));
+  const auto activity_id = first.at("attributes").at("dpl.core.processing_activity_id").as_string();
+  bool found = false;
+  for (const auto& a : listed) {
+    if (a.at("id").as_string() == activity_id) {
+      found = true;
+      EXPECT_EQ(a.at("flow").as_string(), "coa.klantprofiel");
+      EXPECT_FALSE(a.at("retention").as_string().empty());
+      EXPECT_FALSE(a.at("legal_basis").as_string().empty());
+    }
+  }
+  EXPECT_TRUE(found);
+}
+
 TEST(Audit, OfficerSeesOwnOrganisationsExchangesAndEveryQueryIsRecorded) {
   TempDir dir;
   const auto env = createDemoEnvironment(dir.path() / "demo", DemoPorts{});
