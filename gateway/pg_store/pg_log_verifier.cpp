@@ -78,6 +78,7 @@ ChainContents readChain(pg::Connection& c, const std::string& node_id) {
       "SELECT id, created_utc, as_of, reason, removed, runs_digest, previous_digest, signature FROM log_purges "
       "WHERE node_id = $1 ORDER BY id",
       {std::string_view(node_id)});
+  purges.reserve(static_cast<std::size_t>(stored_purges.rows()));
   for (int i = 0; i < stored_purges.rows(); ++i) {
     purges.push_back({static_cast<std::uint64_t>(stored_purges.integer(i, 0)), std::string(stored_purges.text(i, 1)),
                       std::string(stored_purges.text(i, 2)), std::string(stored_purges.text(i, 3)),
@@ -88,13 +89,14 @@ ChainContents readChain(pg::Connection& c, const std::string& node_id) {
   const pg::Result stored_runs = c.run(
       "SELECT purge_id, first_seq, last_seq, previous_hash, last_hash FROM log_purged_runs WHERE node_id = $1",
       {std::string_view(node_id)});
+  runs.reserve(static_cast<std::size_t>(stored_runs.rows()));
   for (int i = 0; i < stored_runs.rows(); ++i) {
     runs.emplace_back(static_cast<std::uint64_t>(stored_runs.integer(i, 0)),
                       PurgedRun{static_cast<std::uint64_t>(stored_runs.integer(i, 1)),
                                 static_cast<std::uint64_t>(stored_runs.integer(i, 2)), stored_runs.bytes(i, 3),
                                 stored_runs.bytes(i, 4)});
   }
-  contents.purges = assemblePurges(std::move(purges), std::move(runs));
+  contents.purges = assemblePurges(std::move(purges), runs);
   return contents;
 }
 

@@ -94,7 +94,7 @@ ChainPurges readPurges(sqlite3* db) {
                                 static_cast<std::uint64_t>(stored.integer(2)), std::string(stored.blob(3)),
                                 std::string(stored.blob(4))});
   }
-  return assemblePurges(std::move(records), std::move(runs));
+  return assemblePurges(std::move(records), runs);
 }
 
 }  // namespace

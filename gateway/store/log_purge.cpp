@@ -53,14 +53,14 @@ std::string purgedRunsDigest(const std::vector<PurgedRun>& runs) {
 std::string purgeDigest(const PurgeRecord& purge) { return sha256(purge.message() + purge.signature); }
 
 ChainPurges assemblePurges(std::vector<PurgeRecord> purges,
-                           std::vector<std::pair<std::uint64_t, PurgedRun>> runs) {
+                           const std::vector<std::pair<std::uint64_t, PurgedRun>>& runs) {
   ChainPurges stored;
   stored.purges = std::move(purges);
   stored.runs.resize(stored.purges.size());
-  for (auto& [purge_id, run] : runs) {
+  for (const auto& [purge_id, run] : runs) {
     // Purge records are numbered 1, 2, …; checkPurges refuses any other numbering.
     if (purge_id >= 1 && purge_id <= stored.purges.size() && stored.purges[purge_id - 1].id == purge_id) {
-      stored.runs[purge_id - 1].push_back(std::move(run));
+      stored.runs[purge_id - 1].push_back(run);
     } else {
       ++stored.unclaimed_runs;
     }

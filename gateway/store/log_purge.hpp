@@ -58,7 +58,7 @@ struct ChainPurges {
 // Puts stored runs (each with the id of the purge record it names) with their purge
 // records (in id order); a run naming a purge record that is not there is counted.
 ChainPurges assemblePurges(std::vector<PurgeRecord> purges,
-                           std::vector<std::pair<std::uint64_t, PurgedRun>> runs);
+                           const std::vector<std::pair<std::uint64_t, PurgedRun>>& runs);
 
 // Checks the purge records of a chain: signed by the chain's key, chained to each other,
 // each matching its runs (digest and count); runs that do not overlap. The runs of every
