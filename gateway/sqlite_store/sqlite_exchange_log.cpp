@@ -829,13 +829,8 @@ PurgeBatchResult SqliteExchangeLog::purgeBatch(const PurgeBatchRequest& request)
     SqlitePurgeTarget target(db);
     *result = purgeOneWindow(target, request, signer, utcNowRfc3339());
   };
-  std::promise<AppendResult> written;
-  auto future = written.get_future();
-  write(std::move(purge), [&written](const AppendResult& r) { written.set_value(r); });
-  const AppendResult outcome = future.get();
-  if (!outcome.ok) return PurgeBatchResult{false, 0, request.after_sequence, false, outcome.error};
-  result->ok = true;
-  return *result;
+  return awaitPurgeWrite([this, &purge](Callback done) { write(std::move(purge), std::move(done)); }, result,
+                         request.after_sequence);
 }
 
 }  // namespace ketenpoort

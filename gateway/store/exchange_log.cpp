@@ -22,6 +22,17 @@ AppendResult ExchangeLog::appendAndWait(ExchangeRecord record, StoreChange chang
 
 namespace ketenpoort {
 
+PurgeBatchResult ExchangeLog::awaitPurgeWrite(const std::function<void(Callback)>& submit,
+                                             const std::shared_ptr<PurgeBatchResult>& planned, std::uint64_t after) {
+  std::promise<AppendResult> written;
+  auto future = written.get_future();
+  submit([&written](const AppendResult& r) { written.set_value(r); });
+  const AppendResult outcome = future.get();
+  if (!outcome.ok) return PurgeBatchResult{false, 0, after, false, outcome.error};
+  planned->ok = true;
+  return *planned;
+}
+
 PurgeBatchResult purgeExpired(ExchangeLog& log, PurgeBatchRequest request) {
   PurgeBatchResult total;
   for (;;) {

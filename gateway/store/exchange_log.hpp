@@ -2,6 +2,7 @@
 
 #include <cstdint>
 #include <functional>
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -64,6 +65,13 @@ class ExchangeLog {
   // commits (so pushes wait for at most one window). Never the last record. Refused, and
   // nothing removed, when a record of the window does not verify. Waits for the outcome.
   virtual PurgeBatchResult purgeBatch(const PurgeBatchRequest& request) = 0;
+
+ protected:
+  // For purgeBatch: hands the store's writer the window's write (`submit` passes it the
+  // callback) and waits; the outcome is what the write left in `planned`, or the error
+  // that refused it (nothing removed, the window starts again at `after`).
+  static PurgeBatchResult awaitPurgeWrite(const std::function<void(Callback)>& submit,
+                                          const std::shared_ptr<PurgeBatchResult>& planned, std::uint64_t after);
 };
 
 // Purges a whole log window by window (`request.after_sequence` is where it starts).
