@@ -14,6 +14,7 @@
 #include "gateway/api/query_string.hpp"
 #include "gateway/api/request_task.hpp"
 #include "gateway/audit/audit_queries.hpp"
+#include "gateway/audit/ldv_export.hpp"
 #include "gateway/identity/bsn.hpp"
 
 namespace ketenpoort {
@@ -105,6 +106,18 @@ Result<ExchangeQuery> filterFrom(const AuditApiContext& c, const ApiRequest& req
         return problems::invalidQuery("limit must be a number from 1 to " + std::to_string(kMaxPage));
       }
       f.limit = static_cast<std::size_t>(*limit);
+    } else if (key == "trace_id") {
+      const bool hex = value.size() == 32 && value.find_first_not_of("0123456789abcdef") == std::string::npos;
+      if (!hex) return problems::invalidQuery("trace_id must be 32 lower-case hex digits");
+      f.trace_id = value;
+    } else if (key == "processing_activity_id") {
+      // An activity of the register: its flow is the filter (an unknown id is not echoed).
+      std::optional<std::string> flow;
+      for (const auto& activity : processingActivities(c.catalogue)) {
+        if (activity.id == value) flow = activity.flow;
+      }
+      if (!flow) return problems::invalidQuery("processing_activity_id names no processing activity");
+      f.flow = *flow;
     } else if (key == "after") {
       const auto after = parseDecimal(value);
       if (!after) return problems::invalidQuery("after must be the sequence number a previous page ended with");
@@ -156,13 +169,15 @@ RequestTask auditQuery(std::shared_ptr<const AuditApiContext> context, std::stri
 }
 
 // GET takes its parameters in the URL; a query that can name a person (`bsn` allowed) is
-// also a POST with them in the body, and its GET refuses a BSN.
+// also a POST with them in the body, and its GET refuses a BSN. `post_only`: no GET.
 void addQuery(Router& router, const std::shared_ptr<const AuditApiContext>& context, const std::string& name,
-              const std::vector<std::string_view>& allowed, const Answer& answer) {
-  const std::string route = "/v1/audit/" + name;
+              const std::vector<std::string_view>& allowed, const Answer& answer,
+              const std::string& path = "", bool post_only = false) {
+  const std::string route = path.empty() ? "/v1/audit/" + name : path;
   const bool names_a_person = std::find(allowed.begin(), allowed.end(), "bsn") != allowed.end();
   for (const char* method : {"GET", "POST"}) {
     if (std::string_view(method) == "POST" && !names_a_person) continue;
+    if (std::string_view(method) == "GET" && post_only) continue;
     router.addAsync(method, route, [context, name, route, allowed, answer](ApiRequest request, Router::Respond respond) {
       auditQuery(context, name, route, allowed, answer, std::move(request)).start(std::move(respond));
     });
@@ -225,6 +240,26 @@ void addAuditRoutes(Router& router, const AuditApiContext& context) {
              }
              return boost::json::object{{"consents", std::move(out)}};
            });
+  // LDV's "lezen": the officer's organisation's processing as LDV records, by data subject
+  // (a BSN in the body, looked up by its keyed reference), processing activity, trace or
+  // time window; keyset pages over the log.
+  addQuery(
+      router, shared_context, "ldv-processing-activities",
+      {"bsn", "processing_activity_id", "trace_id", "from", "to", "limit", "after"},
+      [activities = processingActivities(context.catalogue)](const AuditApiContext& c,
+                                                              const ExchangeQuery& filter) -> boost::json::value {
+        ExchangeQuery f = filter;
+        if (f.limit == 0) f.limit = kDefaultPage;
+        const auto page = c.log.findExchanges(f);
+        boost::json::array out;
+        for (const auto& e : page) {
+          if (auto record = ldvRecord(e, activities)) out.emplace_back(std::move(*record));
+        }
+        boost::json::object answer{{"records", std::move(out)}};
+        if (page.size() == f.limit) answer["next_after"] = std::to_string(page.back().sequence);
+        return answer;
+      },
+      "/v1/ldv/processing-activities", true);
 }
 
 }  // namespace ketenpoort

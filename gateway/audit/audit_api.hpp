@@ -27,6 +27,8 @@ struct AuditApiContext {
 //   POST /v1/audit/exchanges   the same filters and `bsn` in a JSON body (one person's report)
 //   GET /v1/audit/refusals?from=&to=      GET /v1/audit/withheld?from=&to=
 //   GET  /v1/audit/consents    POST /v1/audit/consents {"bsn": …}
+//   POST /v1/ldv/processing-activities {"bsn"|"processing_activity_id"|"trace_id"|"from"|"to"…}
+//        LDV records ("lezen", docs/ldv.md)
 // A BSN never goes in a URL: a `bsn` in a query string is refused (400 bsn-in-url).
 // Answers cover only exchanges of the caller's own organisation. Each query is written to
 // the exchange log first; if that fails the answer is 503 log-unavailable. The routes keep

@@ -467,6 +467,7 @@ std::vector<LoggedExchange> PgExchangeLog::findExchanges(const ExchangeQuery& qu
     conditions += " AND (sender_oin = " + n + " OR recipient_oin = " + n + ")";
   }
   if (f.outcome) conditions += " AND outcome = " + arg(std::string_view(*f.outcome));
+  if (f.trace_id) conditions += " AND trace_id = " + arg(std::string_view(*f.trace_id));
   if (f.after_sequence) conditions += " AND position > " + arg(static_cast<std::int64_t>(*f.after_sequence));
   if (f.before_sequence) conditions += " AND position < " + arg(static_cast<std::int64_t>(*f.before_sequence));
   if (f.exchanges_only && !f.flow) conditions += " AND left(flow, 11) <> 'ketenpoort.'";

@@ -398,6 +398,7 @@ std::vector<LoggedExchange> SqliteExchangeLog::findExchanges(const ExchangeQuery
   if (f.flow) conditions += " AND flow = ?6";
   if (f.party_oin) conditions += " AND (sender_oin = ?7 OR recipient_oin = ?7)";
   if (f.outcome) conditions += " AND outcome = ?8";
+  if (f.trace_id) conditions += " AND trace_id = ?12";
   if (f.after_sequence) conditions += " AND seq > ?9";
   if (f.before_sequence) conditions += " AND seq < ?11";
   if (f.exchanges_only && !f.flow) conditions += " AND substr(flow, 1, 11) <> 'ketenpoort.'";
@@ -437,6 +438,7 @@ std::vector<LoggedExchange> SqliteExchangeLog::findExchanges(const ExchangeQuery
       if (f.after_sequence) q.bindInt(9, static_cast<std::int64_t>(*f.after_sequence));
       if (f.limit > 0) q.bindInt(10, static_cast<std::int64_t>(f.limit));
       if (f.before_sequence) q.bindInt(11, static_cast<std::int64_t>(*f.before_sequence));
+      if (f.trace_id) q.bindText(12, *f.trace_id);
       const std::size_t merged_until = out.size();
       while (q.step()) out.push_back(loggedExchangeFrom(q));
       std::inplace_merge(out.begin(), out.begin() + static_cast<std::ptrdiff_t>(merged_until), out.end(),

@@ -10,6 +10,7 @@ std::vector<std::string> ExchangeQuery::describe() const {
   if (flow) out.push_back("flow=" + *flow);
   if (party_oin) out.push_back("party=" + *party_oin);
   if (outcome) out.push_back("outcome=" + *outcome);
+  if (trace_id) out.push_back("trace=" + *trace_id);
   if (after_sequence) out.push_back("after=" + std::to_string(*after_sequence));
   if (before_sequence) out.push_back("before=" + std::to_string(*before_sequence));
   if (newest_first) out.emplace_back("order=newest-first");

@@ -22,6 +22,7 @@ struct ExchangeQuery {
   std::optional<std::string> flow;
   std::optional<std::string> party_oin;    // as sender or recipient
   std::optional<std::string> outcome;      // delivered, queued, refused, failed
+  std::optional<std::string> trace_id;     // 32 hex: one trace
   // Leave out the gateway's own records (flows "ketenpoort.*": audit queries, registry
   // changes) unless `flow` names one.
   bool exchanges_only = false;

@@ -608,6 +608,67 @@ TEST_F(TlsGatewayTest, AuditApiAnswersTheOfficerAboutItsOwnOrganisationOnly) {
   EXPECT_EQ(before, 1u + 3u + 10u);  // the agreement, three exchanges, ten answered queries
 }
 
+// LDV's "lezen" on the audit listener: the organisation's processing as LDV records, by
+// person (BSN in the body only), processing activity or trace; recorded first.
+TEST_F(TlsGatewayTest, LdvLezenAnswersByPersonActivityAndTraceForTheOwnOrganisationOnly) {
+  startGateway();
+  const auto referencer = SubjectReferencer::loadOrCreate(config_.storage_path.parent_path() / "subject.key");
+  const std::string bsn = "725763863";  // synthetic
+  const auto append = [&](const char* recipient, const char* trace) {
+    ExchangeRecord r;
+    r.transaction_id = newUuidV7();
+    r.trace_id = trace;
+    r.time_utc = utcNowRfc3339();
+    r.flow = "coa.klantprofiel";
+    r.sender_oin = "00000099100000000001";
+    r.recipient_oin = recipient;
+    r.purpose = "regie-inburgering";
+    r.subject_ref = referencer.reference({SubjectKey::Kind::kBsn, bsn});
+    r.outcome = ExchangeOutcome::kQueued;
+    ASSERT_TRUE(server_->exchangeLog().appendAndWait(r).ok);
+  };
+  append("00000099200000000363", "11111111111111111111111111111111");
+  append("00000099200000000363", "22222222222222222222222222222222");
+  append("00000099200000000518", "33333333333333333333333333333333");
+  const auto ask = [&](const std::string& body, const char* party = "fg-0363", const char* method = "POST") {
+    TestTlsClient officer(server_->auditPort(), asParty(party));
+    auto response = officer.request(method, "/v1/ldv/processing-activities", body);
+    EXPECT_TRUE(response) << officer.lastError();
+    return response.value_or(TestResponse{});
+  };
+  const auto before = server_->exchangeLog().lastSequence();
+  const auto person = ask(R"({"bsn":")" + bsn + R"("})");
+  ASSERT_EQ(person.status, 200u) << person.body;
+  EXPECT_EQ(server_->exchangeLog().lastSequence(), before + 1);  // the question, recorded first
+  const auto records = boost::json::parse(person.body).at("records").as_array();
+  // Amsterdam's two, not the one towards 's-Gravenhage; and this very question, which is
+  // processing about the person too.
+  ASSERT_EQ(records.size(), 3u);
+  EXPECT_EQ(records[2].at("name").as_string(), "ketenpoort.audit-query");
+  EXPECT_EQ(records[0].at("attributes").at("dpl.core.data_subject_id").as_string(),
+            referencer.reference({SubjectKey::Kind::kBsn, bsn}));
+  EXPECT_EQ(person.body.find(bsn), std::string::npos);
+
+  const auto traced = ask(R"({"trace_id":"22222222222222222222222222222222"})");
+  ASSERT_EQ(traced.status, 200u);
+  EXPECT_EQ(boost::json::parse(traced.body).at("records").as_array().size(), 1u);
+  EXPECT_EQ(boost::json::parse(ask(R"({"trace_id":"33333333333333333333333333333333"})").body)
+                .at("records").as_array().size(),
+            0u);  // another organisation's trace
+  const std::string activity = uuidFromName("ketenpoort-processing-activity:coa.klantprofiel");
+  const auto by_activity = ask(R"({"processing_activity_id":")" + activity + R"(","limit":"1"})");
+  ASSERT_EQ(by_activity.status, 200u) << by_activity.body;
+  EXPECT_EQ(boost::json::parse(by_activity.body).at("records").as_array().size(), 1u);
+  EXPECT_THAT(by_activity.body, HasSubstr("next_after"));
+
+  EXPECT_EQ(problemCode(ask(R"({"trace_id":"XYZ"})")), "invalid-query");
+  EXPECT_EQ(problemCode(ask(R"({"processing_activity_id":"zzmarker"})")), "invalid-query");
+  EXPECT_EQ(ask(R"({"processing_activity_id":"zzmarker"})").body.find("zzmarker"), std::string::npos);
+  EXPECT_EQ(problemCode(ask(R"({"bsn":"123456789"})")), "invalid-query");
+  EXPECT_EQ(ask("", "fg-0363", "GET").status, 405u);
+  EXPECT_EQ(ask(R"({"bsn":")" + bsn + R"("})", "gemeente-0363").status, 403u);
+}
+
 TEST_F(TlsGatewayTest, HttpsClientTalksToTheGateway) {
   startGateway();
   HttpsClientOptions options;
