@@ -17,6 +17,7 @@ void ScheduledPurge::start() {
 }
 
 void ScheduledPurge::stop() {
+  stopping_ = true;
   wake_.close();
   if (thread_.joinable()) thread_.join();
 }
@@ -38,11 +39,12 @@ void ScheduledPurge::run() {
     PurgeBatchRequest request;
     request.as_of = formatIsoDate(CivilDate(std::chrono::floor<std::chrono::days>(now)));
     const auto started = std::chrono::steady_clock::now();
-    const PurgeBatchResult purged = purgeExpired(log_, request);
+    const PurgeBatchResult purged = purgeExpired(log_, request, [this] { return stopping_.load(); });
     const auto took_ms =
         std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - started).count();
     if (purged.ok) {
-      logInfo("log-purged", {{"as_of", request.as_of}, {"removed", purged.removed}, {"took_ms", took_ms}});
+      logInfo(purged.done ? "log-purged" : "log-purge-interrupted",
+              {{"as_of", request.as_of}, {"removed", purged.removed}, {"took_ms", took_ms}});
     } else {
       // The error names a record number and what is wrong with it, never its contents.
       logError("log-purge-stopped", {{"as_of", request.as_of},

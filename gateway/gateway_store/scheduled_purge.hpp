@@ -1,5 +1,6 @@
 #pragma once
 
+#include <atomic>
 #include <chrono>
 #include <optional>
 #include <string>
@@ -41,6 +42,7 @@ class ScheduledPurge {
   std::chrono::minutes at_;
   std::chrono::milliseconds poll_;
   BatchQueue<int> wake_{1};  // closed by stop(); its timeout paces the looks at the clock
+  std::atomic<bool> stopping_{false};  // ends a purge under way after its current window
   std::thread thread_;
 };
 

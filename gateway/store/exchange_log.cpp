@@ -33,9 +33,13 @@ PurgeBatchResult ExchangeLog::awaitPurgeWrite(const std::function<void(Callback)
   return *planned;
 }
 
-PurgeBatchResult purgeExpired(ExchangeLog& log, PurgeBatchRequest request) {
+PurgeBatchResult purgeExpired(ExchangeLog& log, PurgeBatchRequest request, const std::function<bool()>& stopping) {
   PurgeBatchResult total;
   for (;;) {
+    if (stopping && stopping()) {
+      total.ok = true;
+      return total;  // not done: the next purge goes on from here
+    }
     const auto started = std::chrono::steady_clock::now();
     const PurgeBatchResult batch = log.purgeBatch(request);
     const auto took = std::chrono::steady_clock::now() - started;

@@ -78,6 +78,9 @@ class ExchangeLog {
 // Between windows it waits as long as the last one took, so the writer spends at least
 // half its time on pushes while a purge runs. Returns the records removed and the first
 // error, if any; a log purged halfway (an error, a crash) is resumed by purging again.
-PurgeBatchResult purgeExpired(ExchangeLog& log, PurgeBatchRequest request);
+// `stopping`, asked between windows: true ends the purge there (ok, not done), so a
+// gateway shutting down waits for one window, not the whole purge.
+PurgeBatchResult purgeExpired(ExchangeLog& log, PurgeBatchRequest request,
+                              const std::function<bool()>& stopping = {});
 
 }  // namespace ketenpoort

@@ -538,6 +538,26 @@ TEST_P(StoreContractTest, APurgeNeverSignsForAnAlteredRecord) {
 
 // Pushes go on while a purge runs: every append is durable and numbered once, nothing
 // still within retention goes, and the log verifies after each round.
+// Asked to stop (a gateway shutting down), a purge ends after the window it is in; the log
+// verifies and the next purge takes the rest.
+TEST_P(StoreContractTest, APurgeAskedToStopEndsAfterItsWindowAndResumesLater) {
+  auto store = open();
+  appendRetained(*store, std::vector<const char*>(40, "2026-12-01"));
+  PurgeBatchRequest request;
+  request.as_of = "2026-12-04";
+  request.window = 5;
+  int windows = 0;
+  const PurgeBatchResult stopped = purgeExpired(store->log(), request, [&windows] { return ++windows > 2; });
+  ASSERT_TRUE(stopped.ok) << stopped.error;
+  EXPECT_FALSE(stopped.done);
+  EXPECT_EQ(stopped.removed, 10u);
+  EXPECT_TRUE(store->verifyLog().intact);
+  const PurgeBatchResult rest = purgeExpired(store->log(), request);
+  ASSERT_TRUE(rest.ok) << rest.error;
+  EXPECT_EQ(rest.removed, 29u);  // the last record stays
+  EXPECT_TRUE(store->verifyLog().intact);
+}
+
 TEST_P(StoreContractTest, APurgeRacingLivePushesLosesNothingItShouldKeep) {
   auto store = open();
   std::vector<const char*> days;
