@@ -4,11 +4,13 @@
 #include "gateway/pg_store/pg_exchange_log.hpp"
 #include "gateway/pg_store/pg_log_verifier.hpp"
 #include "gateway/pg_store/pg_outbox.hpp"
+#include "gateway/pg_store/pg_pseudonym_keys.hpp"
 #include "gateway/pg_store/pg_registry_store.hpp"
 #include "gateway/pg_store/pg_schema.hpp"
 #include "gateway/sqlite_store/log_verifier.hpp"
 #include "gateway/sqlite_store/sqlite_exchange_log.hpp"
 #include "gateway/sqlite_store/sqlite_outbox.hpp"
+#include "gateway/sqlite_store/sqlite_pseudonym_keys.hpp"
 #include "gateway/sqlite_store/sqlite_registry_store.hpp"
 
 namespace ketenpoort {
@@ -49,12 +51,14 @@ GatewayStore::GatewayStore(const GatewayConfig& config)
   if (config.storage_backend == StorageBackend::kPostgresql) {
     auto log = std::make_unique<PgExchangeLog>(pgLogOptionsFor(config));
     log->requireSubjectKey(referencer_.fingerprint());
+    usePseudonymKeys(std::make_unique<PgPseudonymKeys>(config.storage_dsn), *log);
     registries_ = std::make_unique<PgRegistryStore>(config.storage_dsn, referencer_, *log);
     outbox_ = std::make_unique<PgOutboxStore>(config.storage_dsn, *log, config.outbox.lease);
     log_ = std::move(log);
     return;
   }
   auto log = std::make_unique<SqliteExchangeLog>(exchangeLogOptionsFor(config));
+  usePseudonymKeys(std::make_unique<SqlitePseudonymKeys>(config.storage_path), *log);
   registries_ = std::make_unique<SqliteRegistryStore>(config.storage_path, referencer_, *log);
   auto outbox = std::make_unique<SqliteOutboxStore>(config.storage_path, *log);
   log_ = std::move(log);
@@ -65,6 +69,13 @@ GatewayStore::GatewayStore(const GatewayConfig& config)
     logInfo("payloads-imported", {{"bodies", imported}});
   }
   outbox_ = std::move(outbox);
+}
+
+void GatewayStore::usePseudonymKeys(std::unique_ptr<PseudonymKeyStore> keys, ExchangeLog& log) {
+  pseudonym_store_ = std::move(keys);
+  pseudonyms_ = std::make_unique<PseudonymKeyring>(referencer_, *pseudonym_store_);
+  pseudonyms_->prepare(todayUtc());
+  log.usePseudonymKeys(pseudonyms_.get());
 }
 
 GatewayStore::~GatewayStore() {

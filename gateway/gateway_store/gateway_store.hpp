@@ -7,6 +7,7 @@
 #include "gateway/store/chain_verifier.hpp"
 #include "gateway/store/exchange_log.hpp"
 #include "gateway/store/outbox.hpp"
+#include "gateway/store/pseudonym_keys.hpp"
 #include "gateway/store/registry_store.hpp"
 #include "gateway/store/subject_reference.hpp"
 
@@ -52,6 +53,8 @@ class GatewayStore {
   ExchangeLog& log() { return *log_; }
   RegistryStore& registries() { return *registries_; }
   OutboxStore& outbox() { return *outbox_; }
+  // The keys that make the log's subject references expire with their period (ADR 0020).
+  PseudonymKeyring& pseudonymKeys() { return *pseudonyms_; }
 
   // Reads the whole log: seconds for millions of records. Never throws: a store that
   // cannot be read is reported not intact.
@@ -61,11 +64,16 @@ class GatewayStore {
   std::vector<std::pair<std::string, SignedHead>> signedHeads() const;
 
  private:
+  void usePseudonymKeys(std::unique_ptr<PseudonymKeyStore> keys, ExchangeLog& log);
+
   StorageBackend backend_;
   std::filesystem::path sqlite_path_;
   std::string pg_dsn_;
   std::string node_id_;
   SubjectReferencer referencer_;
+  // Before the log, which files references with them: destroyed after it.
+  std::unique_ptr<PseudonymKeyStore> pseudonym_store_;
+  std::unique_ptr<PseudonymKeyring> pseudonyms_;
   std::unique_ptr<ExchangeLog> log_;  // also the one writer of the outbox's changes
   std::unique_ptr<RegistryStore> registries_;
   std::unique_ptr<OutboxStore> outbox_;

@@ -184,6 +184,7 @@ void PgExchangeLog::requireSubjectKey(const std::string& fingerprint) {
 }
 
 void PgExchangeLog::append(ExchangeRecord record, StoreChange change, Callback done) {
+  if (!fileUnderPeriod(record, done)) return;
   enqueue({columnTexts(record), std::move(done), std::move(change), {}});
 }
 
@@ -453,6 +454,8 @@ void PgExchangeLog::watchRegistries() {
 
 std::vector<LoggedExchange> PgExchangeLog::findExchanges(const ExchangeQuery& query) const {
   const ExchangeQuery& f = query;
+  // Outlives `args`, which views it.
+  const std::vector<std::string> subject_refs = f.subject_ref ? referencesOf(*f.subject_ref) : std::vector<std::string>{};
   std::vector<Param> args{std::string_view(f.organisation_oin)};
   const auto arg = [&args](Param value) {
     args.push_back(value);
@@ -477,9 +480,15 @@ std::vector<LoggedExchange> PgExchangeLog::findExchanges(const ExchangeQuery& qu
   if (f.whole_log) {
     sql = std::string(kSelectRecord) + "WHERE $1::text IS NOT NULL" + conditions + order + limit;
   } else if (f.subject_ref) {
-    sql = std::string(kSelectRecord) + "WHERE subject_key = " + arg(subjectKey(*f.subject_ref)) +
-          " AND subject_ref = " + arg(std::string_view(*f.subject_ref)) +
-          " AND (sender_oin = $1 OR recipient_oin = $1)" + conditions + order + limit;
+    // Every reference the person's records may carry (one per pseudonym period, ADR 0020).
+    std::string keys;
+    std::string refs;
+    for (const std::string& ref : subject_refs) {
+      keys += (keys.empty() ? "" : ", ") + arg(subjectKey(ref));
+      refs += (refs.empty() ? "" : ", ") + arg(std::string_view(ref));
+    }
+    sql = std::string(kSelectRecord) + "WHERE subject_key IN (" + keys + ") AND subject_ref IN (" + refs +
+          ") AND (sender_oin = $1 OR recipient_oin = $1)" + conditions + order + limit;
   } else {
     // The organisation's records as sender and as recipient, each read in position order
     // from its own index and merged: a page costs its own length, not the log's.

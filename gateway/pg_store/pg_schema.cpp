@@ -199,9 +199,21 @@ CREATE TABLE log_purged_runs (
 );
 )sql";
 
+// Version 4: the pseudonym keys, one per year a retention ends, wrapped under a key derived
+// from the subject key; a destroyed one keeps its row without the key (ADR 0020).
+constexpr const char* kVersion4 = R"sql(
+CREATE TABLE pseudonym_keys (
+  period INTEGER PRIMARY KEY,
+  wrapped TEXT NOT NULL,
+  created_utc TEXT NOT NULL,
+  destroyed_utc TEXT
+);
+)sql";
+
 constexpr std::array kMigrations{Migration{1, "the store with a hash chain per node", kVersion1},
                                  Migration{2, "registry changes as rows of their own", kVersion2},
-                                 Migration{3, "purges that keep the log provable; the sender's span id", kVersion3}};
+                                 Migration{3, "purges that keep the log provable; the sender's span id", kVersion3},
+                                 Migration{4, "pseudonym keys per period", kVersion4}};
 static_assert(kMigrations.back().version == kSchemaVersion);
 
 // Any constant the migrations share; pg_advisory_xact_lock takes a 64-bit key.

@@ -407,28 +407,34 @@ std::vector<LoggedExchange> SqliteExchangeLog::findExchanges(const ExchangeQuery
   // One person: their records by the subject index. Otherwise the organisation's records
   // as sender and as recipient, each read in sequence order from its own index and merged,
   // so a page costs its own length, not the log's.
-  std::vector<std::string> statements;
+  // A person's records: one statement per reference they may carry (one per pseudonym
+  // period, ADR 0020), each by the subject index, merged like the others.
+  std::vector<std::pair<std::string, std::string>> statements;  // SQL, subject reference
   if (f.whole_log) {
     // ?1 stays bound (to the unused organisation) so the numbering below holds.
-    statements.push_back(std::string(kSelectRecord) + "WHERE ?1 IS NOT NULL" + conditions);
+    statements.emplace_back(std::string(kSelectRecord) + "WHERE ?1 IS NOT NULL" + conditions, "");
   } else if (f.subject_ref) {
-    statements.push_back(std::string(kSelectRecord) +
-                         "WHERE subject_key = ?2 AND subject_ref = ?3 AND (sender_oin = ?1 OR recipient_oin = ?1)" +
-                         conditions);
+    for (std::string& ref : referencesOf(*f.subject_ref)) {
+      statements.emplace_back(
+          std::string(kSelectRecord) +
+              "WHERE subject_key = ?2 AND subject_ref = ?3 AND (sender_oin = ?1 OR recipient_oin = ?1)" + conditions,
+          std::move(ref));
+    }
   } else {
-    statements.push_back(std::string(kSelectRecord) + "WHERE sender_oin = ?1" + conditions);
-    statements.push_back(std::string(kSelectRecord) + "WHERE recipient_oin = ?1 AND sender_oin <> ?1" + conditions);
+    statements.emplace_back(std::string(kSelectRecord) + "WHERE sender_oin = ?1" + conditions, "");
+    statements.emplace_back(std::string(kSelectRecord) + "WHERE recipient_oin = ?1 AND sender_oin <> ?1" + conditions,
+                            "");
   }
   std::vector<LoggedExchange> out;
   // Its own connection: a long search never holds what a push's replay check waits for.
   std::lock_guard lock(audit_reader_->mutex);
   try {
-    for (const std::string& sql : statements) {
+    for (const auto& [sql, subject_ref] : statements) {
       Statement q(audit_reader_->db, sql);
       q.bindText(1, f.organisation_oin);
-      if (f.subject_ref) {
-        q.bindInt(2, subjectKey(*f.subject_ref));
-        q.bindText(3, *f.subject_ref);
+      if (!subject_ref.empty()) {
+        q.bindInt(2, subjectKey(subject_ref));
+        q.bindText(3, subject_ref);
       }
       if (f.from_date) q.bindText(4, *f.from_date);
       if (f.to_date) q.bindText(5, *f.to_date);
@@ -549,6 +555,7 @@ void SqliteExchangeLog::runWalCheckpoints() {
 const std::string& SqliteExchangeLog::publicKeyPem() const { return writer_->signer.publicKeyPem(); }
 
 void SqliteExchangeLog::append(ExchangeRecord record, StoreChange change, Callback done) {
+  if (!fileUnderPeriod(record, done)) return;
   enqueue({columnTexts(record), std::move(done), std::move(change), {}});
 }
 

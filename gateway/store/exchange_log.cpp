@@ -4,6 +4,8 @@
 #include <future>
 #include <thread>
 
+#include "gateway/calendar/civil_date.hpp"
+
 namespace ketenpoort {
 
 void ExchangeLog::append(ExchangeRecord record, Callback done) {
@@ -28,7 +30,7 @@ PurgeBatchResult ExchangeLog::awaitPurgeWrite(const std::function<void(Callback)
   auto future = written.get_future();
   submit([&written](const AppendResult& r) { written.set_value(r); });
   const AppendResult outcome = future.get();
-  if (!outcome.ok) return PurgeBatchResult{false, 0, after, false, outcome.error};
+  if (!outcome.ok) return PurgeBatchResult{false, 0, after, false, outcome.error, {}};
   planned->ok = true;
   return *planned;
 }
@@ -54,9 +56,35 @@ PurgeBatchResult purgeExpired(ExchangeLog& log, PurgeBatchRequest request, const
     if (batch.done) break;
     if (batch.removed > 0) std::this_thread::sleep_for(took);
   }
+  if (PseudonymKeyring* keys = log.pseudonymKeys()) {
+    const auto as_of = parseIsoDate(request.as_of);
+    try {
+      if (as_of) total.pseudonym_keys_destroyed = keys->destroyExpired(*as_of);
+    } catch (const std::exception& e) {
+      total.error = std::string("the records are purged; the expired pseudonym keys are not destroyed: ") + e.what();
+      return total;
+    }
+  }
   total.ok = true;
   total.done = true;
   return total;
+}
+
+bool ExchangeLog::fileUnderPeriod(ExchangeRecord& record, const Callback& done) const {
+  if (pseudonyms_ == nullptr || record.subject_ref.empty()) return true;
+  try {
+    record.subject_ref = pseudonyms_->recordReference(record.subject_ref, record.retention_until,
+                                                      std::string_view(record.time_utc).substr(0, 10));
+    return true;
+  } catch (const std::exception& e) {
+    done(AppendResult{false, 0, std::string("no pseudonym key for the record: ") + e.what()});
+    return false;
+  }
+}
+
+std::vector<std::string> ExchangeLog::referencesOf(const std::string& subject_ref) const {
+  if (pseudonyms_ == nullptr) return {subject_ref};
+  return pseudonyms_->referencesOf(subject_ref);
 }
 
 }  // namespace ketenpoort

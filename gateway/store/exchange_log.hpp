@@ -9,6 +9,7 @@
 #include "gateway/store/exchange_query.hpp"
 #include "gateway/store/exchange_record.hpp"
 #include "gateway/store/log_purge.hpp"
+#include "gateway/store/pseudonym_keys.hpp"
 #include "gateway/store/store_transaction.hpp"
 
 namespace ketenpoort {
@@ -66,12 +67,29 @@ class ExchangeLog {
   // nothing removed, when a record of the window does not verify. Waits for the outcome.
   virtual PurgeBatchResult purgeBatch(const PurgeBatchRequest& request) = 0;
 
+  // From here on every record's subject reference is filed under its period's key, and a
+  // person is looked up under every live key (ADR 0020). The keyring outlives the log.
+  // Without one (tools, tests of the chain) references are kept as given.
+  void usePseudonymKeys(PseudonymKeyring* keyring) { pseudonyms_ = keyring; }
+  PseudonymKeyring* pseudonymKeys() const { return pseudonyms_; }
+
  protected:
+  // For append: puts the record's subject reference under its period's key. When the
+  // period's key cannot be made the record is refused (`done` told, false returned), as
+  // any write that fails.
+  bool fileUnderPeriod(ExchangeRecord& record, const Callback& done) const;
+  // For findExchanges: every reference the records of the person `subject_ref` names
+  // may carry.
+  std::vector<std::string> referencesOf(const std::string& subject_ref) const;
+
   // For purgeBatch: hands the store's writer the window's write (`submit` passes it the
   // callback) and waits; the outcome is what the write left in `planned`, or the error
   // that refused it (nothing removed, the window starts again at `after`).
   static PurgeBatchResult awaitPurgeWrite(const std::function<void(Callback)>& submit,
                                           const std::shared_ptr<PurgeBatchResult>& planned, std::uint64_t after);
+
+ private:
+  PseudonymKeyring* pseudonyms_ = nullptr;
 };
 
 // Purges a whole log window by window (`request.after_sequence` is where it starts).
@@ -80,6 +98,8 @@ class ExchangeLog {
 // error, if any; a log purged halfway (an error, a crash) is resumed by purging again.
 // `stopping`, asked between windows: true ends the purge there (ok, not done), so a
 // gateway shutting down waits for one window, not the whole purge.
+// A purge that reaches the tail then destroys the pseudonym keys of the years before
+// `as_of`'s (the log's keyring, when it has one): no record of theirs is within retention.
 PurgeBatchResult purgeExpired(ExchangeLog& log, PurgeBatchRequest request,
                               const std::function<bool()>& stopping = {});
 

@@ -104,6 +104,7 @@ struct PurgeBatchResult {
   std::uint64_t next_after = 0;  // where the next batch starts
   bool done = false;             // the window reached the log's tail
   std::string error;
+  std::vector<int> pseudonym_keys_destroyed;  // the years whose keys the purge destroyed
 };
 
 // What a purge batch needs of a store, inside the store's write transaction, for one chain.

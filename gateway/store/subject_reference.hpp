@@ -29,9 +29,11 @@ class SubjectReferencer {
   // A key for another purpose of the same gateway (e.g. the console's form tokens), the
   // same on every node that holds this key and no person's reference (64 hex digits).
   std::string derivedKeyHex(std::string_view purpose) const;
+  // HMAC-SHA256 of `message` under this key, hex: for a key that keys references again
+  // (a pseudonym period's key, gateway/store/pseudonym_keys.hpp).
+  std::string macHex(const std::string& message) const;
 
  private:
-  std::string macHex(const std::string& message) const;
 
   // HMAC-SHA256 keyed once: the one-shot HMAC() of OpenSSL 3 fetches the algorithm and
   // sets the key on every call (2.3 % of the gateway's CPU under load); each reference

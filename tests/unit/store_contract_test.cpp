@@ -295,10 +295,13 @@ TEST_P(StoreContractTest, AuditPagesHoldOnlyTheOrganisationsOwnRecordsInOrder) {
 TEST_P(StoreContractTest, NewestFirstPagesHoldTheSameRecordsBackwards) {
   auto store = open();
   const std::string person_ref(64, 'a');
+  std::uint64_t newest_about_the_person = 0;
   for (int i = 0; i < 5; ++i) {
     auto about_a_person = recordOf(kCoa, kGemeente);
     about_a_person.subject_ref = person_ref;
-    ASSERT_TRUE(store->log().appendAndWait(about_a_person).ok);
+    const AppendResult appended = store->log().appendAndWait(about_a_person);
+    ASSERT_TRUE(appended.ok);
+    newest_about_the_person = appended.sequence;
     ASSERT_TRUE(store->log().appendAndWait(recordOf(kSchool, kGemeente)).ok);
     ASSERT_TRUE(store->log().appendAndWait(recordOf(kGemeente, kCoa)).ok);
   }
@@ -327,12 +330,101 @@ TEST_P(StoreContractTest, NewestFirstPagesHoldTheSameRecordsBackwards) {
   query.limit = 3;
   const auto person = store->log().findExchanges(query);
   ASSERT_EQ(person.size(), 3u);
-  std::uint64_t newest_about_the_person = 0;
-  for (const auto& e : forwards) {
-    if (e.record.subject_ref == person_ref) newest_about_the_person = e.sequence;
-  }
   EXPECT_EQ(person.front().sequence, newest_about_the_person);
   for (std::size_t i = 1; i < person.size(); ++i) EXPECT_GT(person[i - 1].sequence, person[i].sequence);
+}
+
+// ADR 0020: a record's subject reference is keyed once more under the key of the year its
+// retention ends. One person is found across periods; once the purge destroys a year's
+// key, what is left of that year no longer answers to the person, on any node, after a
+// restart too, and (SQLite) the wrapped key's bytes are gone from the database file.
+TEST_P(StoreContractTest, PseudonymsExpireWithTheKeyOfTheirPeriod) {
+  auto store = open();
+  const std::string person = store->referencer().reference({SubjectKey::Kind::kBsn, "999990019"});
+  const auto about = [&](GatewayStore& on, const char* retention) {
+    auto r = recordOf(kCoa, kGemeente);
+    r.time_utc = "2025-03-01T10:00:00.000Z";
+    r.subject_ref = person;
+    r.retention_until = retention;
+    const AppendResult a = on.log().appendAndWait(r);
+    EXPECT_TRUE(a.ok) << a.error;
+    return r.transaction_id;
+  };
+  const auto found = [&](GatewayStore& on) {
+    ExchangeQuery q;
+    q.organisation_oin = kCoa;
+    q.subject_ref = person;
+    std::set<std::string> ids;
+    for (const auto& e : on.log().findExchanges(q)) ids.insert(e.record.transaction_id);
+    return ids;
+  };
+  const auto referenceAt = [&](GatewayStore& on, const std::string& id) {
+    return on.log().findTransaction(id).value().record.subject_ref;
+  };
+  const std::string a_2026 = about(*store, "2026-05-01");
+  const std::string b_2027 = about(*store, "2027-01-01");
+  const std::string c_2031 = about(*store, "2031-06-30");
+  const std::string d_2026 = about(*store, "2026-05-01");  // the last record: never purged
+  EXPECT_EQ(found(*store), (std::set<std::string>{a_2026, b_2027, c_2031, d_2026}));
+  const std::string ref_2026 = referenceAt(*store, a_2026);
+  EXPECT_EQ(referenceAt(*store, d_2026), ref_2026);  // one period, one reference
+  const std::set<std::string> refs{person, ref_2026, referenceAt(*store, b_2027), referenceAt(*store, c_2031)};
+  EXPECT_EQ(refs.size(), 4u) << "each period keys the person apart, and none keeps the registry's reference";
+
+  std::string wrapped_2026;
+  if (GetParam() == Backend::kSqlite) {
+    sqlite3* db = nullptr;
+    ASSERT_EQ(sqlite3_open_v2(configOf().storage_path.c_str(), &db, SQLITE_OPEN_READONLY, nullptr), SQLITE_OK);
+    sqlite3_stmt* q = nullptr;
+    sqlite3_prepare_v2(db, "SELECT wrapped FROM pseudonym_keys WHERE period = 2026", -1, &q, nullptr);
+    ASSERT_EQ(sqlite3_step(q), SQLITE_ROW);
+    wrapped_2026 = reinterpret_cast<const char*>(sqlite3_column_text(q, 0));
+    sqlite3_finalize(q);
+    sqlite3_close(db);
+    ASSERT_EQ(wrapped_2026.size(), 2u * (12 + 32 + 16));
+  }
+
+  PurgeBatchRequest request;
+  request.as_of = "2027-01-01";
+  const PurgeBatchResult purged = purgeExpired(store->log(), request);
+  ASSERT_TRUE(purged.ok) << purged.error;
+  EXPECT_EQ(purged.removed, 1u);
+  EXPECT_THAT(purged.pseudonym_keys_destroyed, ::testing::Contains(2026));
+  EXPECT_THAT(purged.pseudonym_keys_destroyed, ::testing::Each(::testing::Lt(2027)));
+  // The 2026 record left as the log's last is still there, and no longer anyone's.
+  EXPECT_EQ(referenceAt(*store, d_2026), ref_2026);
+  EXPECT_EQ(found(*store), (std::set<std::string>{b_2027, c_2031}));
+  EXPECT_TRUE(store->verifyLog().intact);
+  bool listed_destroyed = false;
+  for (const auto& p : store->pseudonymKeys().periods()) {
+    if (p.period == 2026) listed_destroyed = !p.destroyed_utc.empty();
+  }
+  EXPECT_TRUE(listed_destroyed);
+  // Dated before the purge (a clock set back): under the first live year after its own,
+  // still found, never under a new key for the destroyed year.
+  const std::string late = about(*store, "2026-08-01");
+  EXPECT_NE(referenceAt(*store, late), ref_2026);
+  EXPECT_EQ(found(*store), (std::set<std::string>{b_2027, c_2031, late}));
+
+  if (GetParam() == Backend::kSqlite) {
+    store.reset();
+    const auto path = configOf().storage_path;
+    for (const auto& file : {path, std::filesystem::path(path.string() + "-wal")}) {
+      if (std::filesystem::exists(file)) {
+        EXPECT_EQ(testing::readFile(file).find(wrapped_2026), std::string::npos) << file;
+      }
+    }
+    store = open();
+  } else {
+    // Another node reads the same keys: the same references, the same expiry.
+    auto other = open("node-b");
+    EXPECT_EQ(found(*other), (std::set<std::string>{b_2027, c_2031, late}));
+    const std::string there = about(*other, "2031-06-30");
+    EXPECT_EQ(referenceAt(*other, there), referenceAt(*store, c_2031));
+    other.reset();
+  }
+  EXPECT_EQ(found(*store).count(b_2027), 1u);
+  EXPECT_EQ(found(*store).count(d_2026), 0u);
 }
 
 // A purged exchange's delivery bookkeeping goes with it once finished; one still waiting
