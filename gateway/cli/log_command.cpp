@@ -25,6 +25,7 @@ constexpr const char* kLogUsage =
     "       ketenpoort log purge --config FILE [--as-of YYYY-MM-DD]\n"
     "       ketenpoort log export --config FILE --format ldv [--from YYYY-MM-DD] [--to YYYY-MM-DD]\n"
     "       ketenpoort log activities --config FILE [--format table|json]\n"
+    "       ketenpoort log keys --config FILE\n"
     "  verify: --public-key defaults to log-signing.key.pub beside the database; keep a\n"
     "  copy elsewhere and pass it, so the check does not trust the same disk. --witness\n"
     "  is a head printed by `log head` earlier and kept elsewhere: the log must still\n"
@@ -37,14 +38,17 @@ constexpr const char* kLogUsage =
     "  keep as a witness.\n"
     "  purge: removes the records whose retention ended before --as-of (default: today,\n"
     "  UTC), never the last one, with signed purge records so that `log verify` still\n"
-    "  proves everything that remains; then verifies the log. Safe to run while the\n"
+    "  proves everything that remains, and destroys the pseudonym keys of the years\n"
+    "  before --as-of's; then verifies the log. Safe to run while the\n"
     "  gateway serves, and to run again after an interruption. On PostgreSQL it purges\n"
     "  the chain of the node the config names.\n"
     "  export: the log as JSON lines in the shape of the Logboek Dataverwerkingen, one\n"
     "  line per data subject per exchange (docs/ldv.md); a person only by the keyed\n"
     "  reference. Dates are inclusive (UTC).\n"
     "  activities: the register of processing activities: each flow's purpose with its\n"
-    "  stable id, legal basis, categories of data, retention and recipients.\n";
+    "  stable id, legal basis, categories of data, retention and recipients.\n"
+    "  keys: the pseudonym key of every year (the year a record's retention ends): when\n"
+    "  it was made and, once its year is over and a purge ran, when it was destroyed.\n";
 
 std::optional<std::string> readWhole(const std::filesystem::path& file) {
   std::ifstream in(file);
@@ -220,6 +224,10 @@ int purge(const Args& rest) {
       return 1;
     }
     std::cout << "\n";
+    for (int period : purged.pseudonym_keys_destroyed) {
+      std::cout << "destroyed the pseudonym key of " << period
+                << ": what is left of that year's records links to no one\n";
+    }
     const StoreLogCheck check = store.verifyLog();
     for (const auto& chain : check.chains) {
       const LogVerification& v = chain.verification;
@@ -231,6 +239,28 @@ int purge(const Args& rest) {
     }
     if (!check.problem.empty()) std::cout << "the log: " << check.problem << "\n";
     return check.intact ? 0 : 1;
+  } catch (const std::exception& e) {
+    std::cerr << e.what() << "\n";
+    return 1;
+  }
+}
+
+int keys(const Args& rest) {
+  const auto config_file = flagValue(rest, "--config");
+  if (!unknownFlags(rest, {"--config"}, {}).empty() || !config_file) {
+    std::cerr << kLogUsage;
+    return 2;
+  }
+  const auto config = loadConfigOrReport(*config_file);
+  if (!config) return 1;
+  try {
+    GatewayStore store(*config);
+    std::cout << "year  made                      destroyed\n";
+    for (const auto& p : store.pseudonymKeys().periods()) {
+      std::cout << p.period << "  " << p.created_utc << "  "
+                << (p.destroyed_utc.empty() ? "live" : p.destroyed_utc) << "\n";
+    }
+    return 0;
   } catch (const std::exception& e) {
     std::cerr << e.what() << "\n";
     return 1;
@@ -332,7 +362,7 @@ int activities(const Args& rest) {
 
 }  // namespace
 
-// ketenpoort log verify|head|purge|export|activities …
+// ketenpoort log verify|head|purge|export|activities|keys …
 int logCommand(const Args& args) {
   const Args rest(args.empty() ? args.begin() : args.begin() + 1, args.end());
   if (!args.empty() && args[0] == "verify") return verify(rest);
@@ -340,6 +370,7 @@ int logCommand(const Args& args) {
   if (!args.empty() && args[0] == "purge") return purge(rest);
   if (!args.empty() && args[0] == "export") return exportLdv(rest);
   if (!args.empty() && args[0] == "activities") return activities(rest);
+  if (!args.empty() && args[0] == "keys") return keys(rest);
   std::cerr << kLogUsage;
   return 2;
 }

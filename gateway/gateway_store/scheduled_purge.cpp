@@ -43,8 +43,13 @@ void ScheduledPurge::run() {
     const auto took_ms =
         std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - started).count();
     if (purged.ok) {
+      boost::json::array destroyed;
+      for (int period : purged.pseudonym_keys_destroyed) destroyed.push_back(period);
       logInfo(purged.done ? "log-purged" : "log-purge-interrupted",
-              {{"as_of", request.as_of}, {"removed", purged.removed}, {"took_ms", took_ms}});
+              {{"as_of", request.as_of},
+               {"removed", purged.removed},
+               {"pseudonym_keys_destroyed", std::move(destroyed)},
+               {"took_ms", took_ms}});
     } else {
       // The error names a record number and what is wrong with it, never its contents.
       logError("log-purge-stopped", {{"as_of", request.as_of},

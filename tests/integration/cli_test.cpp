@@ -17,6 +17,7 @@
 #include <thread>
 #include <sstream>
 
+#include "gateway/calendar/civil_date.hpp"
 #include "gateway/config/config_loader.hpp"
 #include "gateway/config/config_writer.hpp"
 #include "gateway/demo/demo_environment.hpp"
@@ -32,6 +33,7 @@ namespace ketenpoort::testing {
 namespace {
 
 using ::testing::HasSubstr;
+using ::testing::Not;
 
 struct CommandResult {
   int exit_code = -1;
@@ -275,6 +277,8 @@ TEST(ConsentAndLog, GrantWithdrawVerifyAndTamperThroughTheCommandLine) {
 
 // `log purge`: what is past its retention on the given day goes, the last record stays,
 // and `log verify` still proves what remains; a record that was altered stops the purge.
+int thisYear() { return static_cast<int>(todayUtc().year()); }
+
 TEST(ConsentAndLog, PurgeThroughTheCommandLine) {
   TempDir dir;
   const auto env = createDemoEnvironment(dir.path() / "demo", DemoPorts{});
@@ -293,6 +297,10 @@ TEST(ConsentAndLog, PurgeThroughTheCommandLine) {
   const CommandResult today = runCommand({KETENPOORT_BINARY, "log", "purge", "--config", config}, dir.path());
   EXPECT_EQ(today.exit_code, 0) << today.out << today.err;
   EXPECT_THAT(today.out, HasSubstr("purged 0 record(s)"));
+  EXPECT_THAT(today.out, Not(HasSubstr("destroyed"))) << "no key is older than this year";
+  const CommandResult live = runCommand({KETENPOORT_BINARY, "log", "keys", "--config", config}, dir.path());
+  EXPECT_EQ(live.exit_code, 0) << live.err;
+  EXPECT_THAT(live.out, HasSubstr("live"));
 
   ASSERT_EQ(runCommand({"/usr/bin/sqlite3", db, "UPDATE exchange_log SET reason = 'x' WHERE seq = 3"}, dir.path())
                 .exit_code, 0);
@@ -309,6 +317,12 @@ TEST(ConsentAndLog, PurgeThroughTheCommandLine) {
   // The consent's record has no retention of its own yet: kept. The newest listing: kept.
   EXPECT_THAT(later.out, HasSubstr("purged 3 record(s) whose retention ended before 2200-01-01"));
   EXPECT_THAT(later.out, HasSubstr("the log: intact, 2 records kept, 3 removed under 1 signed purge record(s)"));
+  // Every year before 2200 is over: every key is destroyed, and none is made again.
+  EXPECT_THAT(later.out, HasSubstr("destroyed the pseudonym key of " + std::to_string(thisYear() + 5)));
+  const CommandResult keys = runCommand({KETENPOORT_BINARY, "log", "keys", "--config", config}, dir.path());
+  EXPECT_EQ(keys.exit_code, 0) << keys.err;
+  EXPECT_THAT(keys.out, HasSubstr(std::to_string(thisYear() + 5) + "  "));
+  EXPECT_THAT(keys.out, Not(HasSubstr("live")));
   const CommandResult verified = runCommand({KETENPOORT_BINARY, "log", "verify", "--db", db}, dir.path());
   EXPECT_EQ(verified.exit_code, 0) << verified.out;
   EXPECT_THAT(verified.out, HasSubstr("3 records removed under 1 signed purge record(s)"));
