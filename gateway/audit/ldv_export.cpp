@@ -22,7 +22,7 @@ boost::json::array strings(const std::vector<std::string>& values) {
 
 // The gateway's own records: not a flow of the catalogue, processing all the same.
 ProcessingActivity ownActivity(std::string_view flow, const char* purpose, const char* description,
-                               const char* basis, const char* retention) {
+                               const char* basis, std::string_view retention) {
   ProcessingActivity a;
   a.id = activityId(flow);
   a.flow = std::string(flow);
@@ -62,8 +62,12 @@ std::vector<ProcessingActivity> processingActivities(const MappingCatalogue& cat
                             "wettelijke-verplichting: AVG art. 5 lid 2, 15 en 30", "P5Y"));
   for (const auto flow : {internal_flows::kConsent, internal_flows::kAgreement, internal_flows::kKoppeling}) {
     out.push_back(ownActivity(flow, "registers", "changes to the consent, agreement and koppeling registers",
-                              "wettelijke-taak: Wet inburgering 2021", ""));
+                              "wettelijke-taak: Wet inburgering 2021", kRegistryHistoryRetentionText));
   }
+  out.push_back(ownActivity(internal_flows::kRegistryHistory, "bewaartermijn",
+                            "removing koppelingen and consents that ended longer ago than the registers keep them",
+                            "wettelijke-verplichting: AVG art. 5 lid 1 sub e",
+                            kRegistryHistoryRetentionText));
   return out;
 }
 

@@ -217,13 +217,18 @@ int purge(const Args& rest) {
     GatewayStore store(*config);
     PurgeBatchRequest request;
     request.as_of = formatIsoDate(*as_of);
-    const PurgeBatchResult purged = purgeExpired(store.log(), request);
+    const PurgeBatchResult purged = store.purgeExpired(request);
     std::cout << "purged " << purged.removed << " record(s) whose retention ended before " << request.as_of;
     if (!purged.ok) {
       std::cout << "; stopped after record " << purged.next_after << ": " << purged.error << "\n";
       return 1;
     }
     std::cout << "\n";
+    const RegistryHistoryRemoved& history = purged.registry_history_removed;
+    if (history.koppelingen + history.consents > 0) {
+      std::cout << "removed " << history.koppelingen << " koppeling(en) and " << history.consents
+                << " consent(s) that ended more than " << kRegistryHistoryRetentionText << " ago\n";
+    }
     for (int period : purged.pseudonym_keys_destroyed) {
       std::cout << "destroyed the pseudonym key of " << period
                 << ": what is left of that year's records links to no one\n";

@@ -85,6 +85,25 @@ GatewayStore::~GatewayStore() {
   log_.reset();
 }
 
+PurgeBatchResult GatewayStore::purgeExpired(const PurgeBatchRequest& request, const std::function<bool()>& stopping) {
+  PurgeBatchResult purged = ketenpoort::purgeExpired(*log_, request, stopping);
+  const auto as_of = parseIsoDate(request.as_of);
+  if (!purged.ok || !purged.done || !as_of) return purged;
+  const RegistryStore::Change history = registries_->purgeHistory(*as_of, purged.registry_history_removed);
+  if (!history.ok) {
+    purged.ok = false;
+    purged.error = "the records are purged; the registries' history is not: " + history.error;
+    return purged;
+  }
+  try {
+    purged.pseudonym_keys_destroyed = pseudonyms_->destroyExpired(*as_of);
+  } catch (const std::exception& e) {
+    purged.ok = false;
+    purged.error = std::string("the records are purged; the expired pseudonym keys are not destroyed: ") + e.what();
+  }
+  return purged;
+}
+
 StoreLogCheck GatewayStore::verifyLog() const {
   StoreLogCheck check;
   try {

@@ -1,6 +1,7 @@
 #pragma once
 
 #include <filesystem>
+#include <functional>
 #include <memory>
 
 #include "gateway/config/gateway_config.hpp"
@@ -55,6 +56,12 @@ class GatewayStore {
   OutboxStore& outbox() { return *outbox_; }
   // The keys that make the log's subject references expire with their period (ADR 0020).
   PseudonymKeyring& pseudonymKeys() { return *pseudonyms_; }
+
+  // The purge (ADR 0018, 0020): the log's records whose retention ended before
+  // `request.as_of`, window by window (purgeExpired); once they are done, the registries'
+  // koppelingen and consents that ended more than kRegistryHistoryRetention before it;
+  // then the pseudonym keys of the years before its year. `stopping` as purgeExpired.
+  PurgeBatchResult purgeExpired(const PurgeBatchRequest& request, const std::function<bool()>& stopping = {});
 
   // Reads the whole log: seconds for millions of records. Never throws: a store that
   // cannot be read is reported not intact.

@@ -6,9 +6,9 @@
 
 namespace ketenpoort {
 
-ScheduledPurge::ScheduledPurge(ExchangeLog& log, const Clock& clock, std::chrono::minutes at,
+ScheduledPurge::ScheduledPurge(GatewayStore& store, const Clock& clock, std::chrono::minutes at,
                                std::chrono::milliseconds poll)
-    : log_(log), clock_(clock), at_(at), poll_(poll) {}
+    : store_(store), clock_(clock), at_(at), poll_(poll) {}
 
 ScheduledPurge::~ScheduledPurge() { stop(); }
 
@@ -39,7 +39,7 @@ void ScheduledPurge::run() {
     PurgeBatchRequest request;
     request.as_of = formatIsoDate(CivilDate(std::chrono::floor<std::chrono::days>(now)));
     const auto started = std::chrono::steady_clock::now();
-    const PurgeBatchResult purged = purgeExpired(log_, request, [this] { return stopping_.load(); });
+    const PurgeBatchResult purged = store_.purgeExpired(request, [this] { return stopping_.load(); });
     const auto took_ms =
         std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - started).count();
     if (purged.ok) {
@@ -48,6 +48,8 @@ void ScheduledPurge::run() {
       logInfo(purged.done ? "log-purged" : "log-purge-interrupted",
               {{"as_of", request.as_of},
                {"removed", purged.removed},
+               {"registry_koppelingen_removed", purged.registry_history_removed.koppelingen},
+               {"registry_consents_removed", purged.registry_history_removed.consents},
                {"pseudonym_keys_destroyed", std::move(destroyed)},
                {"took_ms", took_ms}});
     } else {

@@ -8,12 +8,13 @@
 
 #include "gateway/calendar/clock.hpp"
 #include "gateway/concurrency/batch_queue.hpp"
-#include "gateway/store/exchange_log.hpp"
+#include "gateway/gateway_store/gateway_store.hpp"
 
 namespace ketenpoort {
 
 // The purge of records past their retention, once a day at a set time (UTC) inside
-// `serve` (ADR 0018). A thread of its own, paced by a BatchQueue timeout; the purge itself
+// `serve` (ADR 0018), with the registries' history and the pseudonym keys after them
+// (GatewayStore::purgeExpired, ADR 0020). A thread of its own, paced by a BatchQueue timeout; the purge itself
 // is windows written by the log's writer among its group commits, so pushes go on. A
 // purge that stops (a record that does not verify, the database away) is logged and
 // tried again the next day; `ketenpoort log purge` runs the same by hand.
@@ -21,7 +22,7 @@ class ScheduledPurge {
  public:
   // `at`: minutes after midnight UTC. `poll`: how often the thread looks at the clock
   // (tests move a SimulatedClock and poll often).
-  ScheduledPurge(ExchangeLog& log, const Clock& clock, std::chrono::minutes at,
+  ScheduledPurge(GatewayStore& store, const Clock& clock, std::chrono::minutes at,
                  std::chrono::milliseconds poll = std::chrono::seconds(1));
   ~ScheduledPurge();
   ScheduledPurge(const ScheduledPurge&) = delete;
@@ -37,7 +38,7 @@ class ScheduledPurge {
  private:
   void run();
 
-  ExchangeLog& log_;
+  GatewayStore& store_;
   const Clock& clock_;
   std::chrono::minutes at_;
   std::chrono::milliseconds poll_;

@@ -4,6 +4,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "gateway/config/gateway_config.hpp"
@@ -67,6 +68,13 @@ struct RecipientRule {
   }
 };
 
+// How long the registries keep a koppeling or consent after it ended (ADR 0020). A log
+// record names the consent or koppeling it relied on, made while it was in force; keeping
+// the ended row this long lets every record kept explain its basis, so no flow may keep
+// its records longer (the mapping loader refuses it).
+inline constexpr CalendarPeriod kRegistryHistoryRetention{7, 0, 0};
+inline constexpr std::string_view kRegistryHistoryRetentionText = "P7Y";
+
 struct FlowDefinition {
   std::string id;       // "coa.klantprofiel"
   std::string version;  // of the mapping file
@@ -98,7 +106,7 @@ struct FlowDefinition {
   std::vector<SourceMapping> mappings;
   std::vector<SourcePathNode> source_tree;  // [0] is the root
 
-  CalendarPeriod retention;
+  CalendarPeriod retention;    // at most kRegistryHistoryRetention
   std::string retention_text;  // as written, e.g. "P7Y"
 
   std::filesystem::path file;

@@ -427,6 +427,12 @@ class FlowReader {
                              flow.retention_text + "\"");
     } else if (period) {
       flow.retention = *period;
+      const CivilDate from{std::chrono::year(2000), std::chrono::January, std::chrono::day(1)};
+      if (std::chrono::sys_days(addPeriod(from, *period)) >
+          std::chrono::sys_days(addPeriod(from, kRegistryHistoryRetention))) {
+        xml_.problem(node, "retention period " + flow.retention_text + " is longer than the registries keep " +
+                               "what a record relies on (" + std::string(kRegistryHistoryRetentionText) + ")");
+      }
     }
   }
 

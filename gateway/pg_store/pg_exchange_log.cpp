@@ -88,6 +88,12 @@ class PgTransaction final : public StoreTransaction {
     pg_registry::linkIdentities(c_, l);
     changed(RegistrySnapshot::identitiesLinked(l), pg_registry::encodeIdentityLink(l));
   }
+  RegistryHistoryRemoved removeRegistryHistory(const CivilDate& ended_before) override {
+    const RegistryHistoryRemoved removed = pg_registry::removeHistory(c_, ended_before);
+    changed(RegistrySnapshot::historyRemoved(ended_before), pg_registry::encodeHistoryRemoved(ended_before));
+    pg_registry::forgetChangesBefore(c_, version_);
+    return removed;
+  }
   void enqueueDelivery(const OutboxEntry& e, std::string_view body) override {
     pg_outbox::enqueue(c_, e, body, node_id_, lease_);
   }

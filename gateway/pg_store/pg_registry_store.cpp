@@ -68,6 +68,19 @@ void linkIdentities(pg::Connection& c, const IdentityLinkEntry& link) {
   if (r.affected() != 1) throw std::runtime_error("one of the numbers is linked to another already");
 }
 
+RegistryHistoryRemoved removeHistory(pg::Connection& c, const CivilDate& ended_before) {
+  const std::string day = formatIsoDate(ended_before);
+  RegistryHistoryRemoved removed;
+  removed.koppelingen =
+      c.run("DELETE FROM koppeling WHERE valid_until IS NOT NULL AND valid_until < $1", {std::string_view(day)})
+          .affected();
+  removed.consents = c.run("DELETE FROM consents WHERE (withdrawn IS NOT NULL AND withdrawn < $1) "
+                           "OR (expires IS NOT NULL AND expires < $1)",
+                           {std::string_view(day)})
+                         .affected();
+  return removed;
+}
+
 void upsertAgreement(pg::Connection& c, const AgreementEntry& a) {
   const std::string from = formatIsoDate(a.valid_from);
   const std::string until = formatIsoDate(a.valid_until);
@@ -196,6 +209,12 @@ std::string encodeIdentityLink(const IdentityLinkEntry& l) {
   return boost::json::serialize(o);
 }
 
+std::string encodeHistoryRemoved(const CivilDate& ended_before) {
+  auto o = changeObject("history-removed");
+  o["ended_before"] = formatIsoDate(ended_before);
+  return boost::json::serialize(o);
+}
+
 RegistrySnapshot::Change decodeChange(std::string_view encoded) {
   boost::system::error_code ec;
   const boost::json::value v = boost::json::parse(encoded, ec);
@@ -220,12 +239,17 @@ RegistrySnapshot::Change decodeChange(std::string_view encoded) {
   if (kind == "identity-link") {
     return RegistrySnapshot::identitiesLinked({text(o, "bsn_ref"), text(o, "vnummer_ref"), text(o, "source_transaction")});
   }
+  if (kind == "history-removed") return RegistrySnapshot::historyRemoved(dateIn(o, "ended_before"));
   throw std::runtime_error("a registry change of an unknown kind");
 }
 
 void recordChange(pg::Connection& c, std::uint64_t version, const std::string& encoded) {
   c.run("INSERT INTO registry_changes (version, change) VALUES ($1, $2)",
         {static_cast<std::int64_t>(version), std::string_view(encoded)});
+}
+
+void forgetChangesBefore(pg::Connection& c, std::uint64_t version) {
+  c.run("DELETE FROM registry_changes WHERE version < $1", {static_cast<std::int64_t>(version)});
 }
 
 void catchUp(pg::Connection& c, RegistrySnapshot& snapshot) {

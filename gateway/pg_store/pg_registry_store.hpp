@@ -37,7 +37,7 @@ class PgRegistryStore final : public RegistryStore {
   std::optional<AgreementEntry> agreement(const std::string& id) const override;
 
  private:
-  const RegistrySnapshot& current() const;
+  const RegistrySnapshot& current() const override;
 
   PgExchangeLog& log_;
   mutable std::mutex read_mutex_;
@@ -52,6 +52,7 @@ void insertConsent(pg::Connection& c, const ConsentEntry& consent);
 void withdrawConsent(pg::Connection& c, const std::string& consent_id, const CivilDate& date);
 void upsertAgreement(pg::Connection& c, const AgreementEntry& agreement);
 void linkIdentities(pg::Connection& c, const IdentityLinkEntry& link);
+RegistryHistoryRemoved removeHistory(pg::Connection& c, const CivilDate& ended_before);
 std::uint64_t version(pg::Connection& c);
 // Raises the version by one and returns the new one. The row stays locked until the
 // transaction ends, so two nodes' registry changes are numbered one after the other.
@@ -66,9 +67,13 @@ std::string encodeConsentInserted(const ConsentEntry& consent);
 std::string encodeConsentWithdrawn(const std::string& consent_id, const CivilDate& date);
 std::string encodeAgreement(const AgreementEntry& agreement);
 std::string encodeIdentityLink(const IdentityLinkEntry& link);
+std::string encodeHistoryRemoved(const CivilDate& ended_before);
 // Throws std::runtime_error for a row this version cannot read.
 RegistrySnapshot::Change decodeChange(std::string_view encoded);
 void recordChange(pg::Connection& c, std::uint64_t version, const std::string& encoded);
+// Removes the change rows before `version`: after a purge of the history they would still
+// name what it removed. A node behind them loads the registries anew.
+void forgetChangesBefore(pg::Connection& c, std::uint64_t version);
 
 // Brings `snapshot` to the database's current version: the missed changes applied in
 // order when the change rows are all there, otherwise everything loaded anew.

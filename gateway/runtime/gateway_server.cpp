@@ -66,7 +66,7 @@ struct GatewayServer::Impl {
         adapters(std::move(a)),
         basis(catalogue, store.registries(), store.log(), clock),
         statistics(store.log(), officerOrganisations(config)),
-        purge(config.purge_at ? std::make_unique<ScheduledPurge>(store.log(), clock, *config.purge_at) : nullptr),
+        purge(config.purge_at ? std::make_unique<ScheduledPurge>(store, clock, *config.purge_at) : nullptr),
         network(config),
         delivery(config, store.outbox(), adapters, network.metrics(), &basis, clock) {}
 

@@ -154,6 +154,11 @@ class SqliteTransaction final : public StoreTransaction {
     sqlite_registry::linkIdentities(db_, l);
     changed(RegistrySnapshot::identitiesLinked(l));
   }
+  RegistryHistoryRemoved removeRegistryHistory(const CivilDate& ended_before) override {
+    const RegistryHistoryRemoved removed = sqlite_registry::removeHistory(db_, ended_before);
+    changed(RegistrySnapshot::historyRemoved(ended_before));
+    return removed;
+  }
   bool exchangeLogged(const std::string& transaction_id) override {
     Statement q(db_, "SELECT 1 FROM exchange_log WHERE transaction_id = ?1 LIMIT 1");
     q.bindText(1, transaction_id);

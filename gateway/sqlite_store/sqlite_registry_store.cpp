@@ -227,6 +227,21 @@ void linkIdentities(sqlite3* db, const IdentityLinkEntry& link) {
   insert.step();
 }
 
+RegistryHistoryRemoved removeHistory(sqlite3* db, const CivilDate& ended_before) {
+  const std::string day = formatIsoDate(ended_before);
+  RegistryHistoryRemoved removed;
+  Statement koppelingen(db, "DELETE FROM koppeling WHERE valid_until IS NOT NULL AND valid_until < ?1");
+  koppelingen.bindText(1, day);
+  koppelingen.step();
+  removed.koppelingen = static_cast<std::uint64_t>(sqlite3_changes(db));
+  Statement consents(db, "DELETE FROM consents WHERE (withdrawn IS NOT NULL AND withdrawn < ?1) "
+                         "OR (expires IS NOT NULL AND expires < ?1)");
+  consents.bindText(1, day);
+  consents.step();
+  removed.consents = static_cast<std::uint64_t>(sqlite3_changes(db));
+  return removed;
+}
+
 void upsertAgreement(sqlite3* db, const AgreementEntry& a) {
   Statement upsert(db,
                    "INSERT INTO agreements (id, party_id, purpose, gemeente_cbs, valid_from, "

@@ -50,7 +50,7 @@ class SqliteRegistryStore final : public RegistryStore {
 
  private:
   // The snapshot, loaded anew first when another process changed the registries.
-  const RegistrySnapshot& current() const;
+  const RegistrySnapshot& current() const override;
 
   SqliteExchangeLog& log_;
   mutable std::mutex read_mutex_;
@@ -68,6 +68,7 @@ void insertConsent(sqlite3* db, const ConsentEntry& consent);
 void withdrawConsent(sqlite3* db, const std::string& consent_id, const CivilDate& date);
 void upsertAgreement(sqlite3* db, const AgreementEntry& agreement);
 void linkIdentities(sqlite3* db, const IdentityLinkEntry& link);
+RegistryHistoryRemoved removeHistory(sqlite3* db, const CivilDate& ended_before);
 // The registries' version: raised by one with every change, by whichever process.
 std::uint64_t version(sqlite3* db);
 void raiseVersion(sqlite3* db);

@@ -30,7 +30,12 @@ PurgeBatchResult ExchangeLog::awaitPurgeWrite(const std::function<void(Callback)
   auto future = written.get_future();
   submit([&written](const AppendResult& r) { written.set_value(r); });
   const AppendResult outcome = future.get();
-  if (!outcome.ok) return PurgeBatchResult{false, 0, after, false, outcome.error, {}};
+  if (!outcome.ok) {
+    PurgeBatchResult refused;
+    refused.next_after = after;
+    refused.error = outcome.error;
+    return refused;
+  }
   planned->ok = true;
   return *planned;
 }
@@ -55,15 +60,6 @@ PurgeBatchResult purgeExpired(ExchangeLog& log, PurgeBatchRequest request, const
     request.after_sequence = batch.next_after;
     if (batch.done) break;
     if (batch.removed > 0) std::this_thread::sleep_for(took);
-  }
-  if (PseudonymKeyring* keys = log.pseudonymKeys()) {
-    const auto as_of = parseIsoDate(request.as_of);
-    try {
-      if (as_of) total.pseudonym_keys_destroyed = keys->destroyExpired(*as_of);
-    } catch (const std::exception& e) {
-      total.error = std::string("the records are purged; the expired pseudonym keys are not destroyed: ") + e.what();
-      return total;
-    }
   }
   total.ok = true;
   total.done = true;

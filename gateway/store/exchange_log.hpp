@@ -71,7 +71,6 @@ class ExchangeLog {
   // person is looked up under every live key (ADR 0020). The keyring outlives the log.
   // Without one (tools, tests of the chain) references are kept as given.
   void usePseudonymKeys(PseudonymKeyring* keyring) { pseudonyms_ = keyring; }
-  PseudonymKeyring* pseudonymKeys() const { return pseudonyms_; }
 
  protected:
   // For append: puts the record's subject reference under its period's key. When the
@@ -97,9 +96,8 @@ class ExchangeLog {
 // half its time on pushes while a purge runs. Returns the records removed and the first
 // error, if any; a log purged halfway (an error, a crash) is resumed by purging again.
 // `stopping`, asked between windows: true ends the purge there (ok, not done), so a
-// gateway shutting down waits for one window, not the whole purge.
-// A purge that reaches the tail then destroys the pseudonym keys of the years before
-// `as_of`'s (the log's keyring, when it has one): no record of theirs is within retention.
+// gateway shutting down waits for one window, not the whole purge. The records only:
+// GatewayStore::purgeExpired purges the registries' history and pseudonym keys after them.
 PurgeBatchResult purgeExpired(ExchangeLog& log, PurgeBatchRequest request,
                               const std::function<bool()>& stopping = {});
 

@@ -52,7 +52,8 @@ inline constexpr std::string_view kConsent = "ketenpoort.consent";
 inline constexpr std::string_view kAgreement = "ketenpoort.agreement";
 inline constexpr std::string_view kKoppeling = "ketenpoort.koppeling";
 inline constexpr std::string_view kAuditQuery = "ketenpoort.audit-query";
-inline constexpr std::string_view kAll[] = {kConsent, kAgreement, kKoppeling, kAuditQuery};
+inline constexpr std::string_view kRegistryHistory = "ketenpoort.registry-history";
+inline constexpr std::string_view kAll[] = {kConsent, kAgreement, kKoppeling, kAuditQuery, kRegistryHistory};
 }  // namespace internal_flows
 
 // Written by the log on append.

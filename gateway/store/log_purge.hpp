@@ -15,6 +15,8 @@
 #include <utility>
 #include <vector>
 
+#include "gateway/store/store_transaction.hpp"
+
 #include "gateway/store/record_codec.hpp"
 
 namespace ketenpoort {
@@ -104,6 +106,8 @@ struct PurgeBatchResult {
   std::uint64_t next_after = 0;  // where the next batch starts
   bool done = false;             // the window reached the log's tail
   std::string error;
+  // GatewayStore::purgeExpired, once the records are done:
+  RegistryHistoryRemoved registry_history_removed;
   std::vector<int> pseudonym_keys_destroyed;  // the years whose keys the purge destroyed
 };
 

@@ -61,6 +61,42 @@ RegistrySnapshot::Change RegistrySnapshot::identitiesLinked(IdentityLinkEntry li
   };
 }
 
+RegistrySnapshot::Change RegistrySnapshot::historyRemoved(CivilDate ended_before) {
+  return [day = formatIsoDate(ended_before)](Contents& c) {
+    for (auto it = c.koppelingen.begin(); it != c.koppelingen.end();) {
+      std::erase_if(it->second, [&day](const Koppeling& k) { return endedBefore(k, day); });
+      it = it->second.empty() ? c.koppelingen.erase(it) : std::next(it);
+    }
+    for (auto it = c.consents.begin(); it != c.consents.end();) {
+      const ConsentEntry& consent = it->second;
+      if (!endedBefore(consent, day)) {
+        ++it;
+        continue;
+      }
+      auto of = c.consents_of.find(consent.subject_ref);
+      if (of != c.consents_of.end()) {
+        std::erase(of->second, consent.id);
+        if (of->second.empty()) c.consents_of.erase(of);
+      }
+      it = c.consents.erase(it);
+    }
+  };
+}
+
+bool RegistrySnapshot::holdsHistoryEndedBefore(const CivilDate& date) const {
+  const std::string day = formatIsoDate(date);
+  std::shared_lock lock(mutex_);
+  for (const auto& [ref, rows] : contents_.koppelingen) {
+    for (const Koppeling& k : rows) {
+      if (endedBefore(k, day)) return true;
+    }
+  }
+  for (const auto& [id, consent] : contents_.consents) {
+    if (endedBefore(consent, day)) return true;
+  }
+  return false;
+}
+
 std::string RegistrySnapshot::linkedIn(const Contents& c, const std::string& ref) {
   const auto it = c.linked.find(ref);
   return it == c.linked.end() ? ref : it->second;

@@ -61,6 +61,7 @@ class RegistrySnapshot {
   static Change consentWithdrawn(std::string consent_id, CivilDate date);
   static Change agreementUpserted(AgreementEntry agreement);
   static Change identitiesLinked(IdentityLinkEntry link);
+  static Change historyRemoved(CivilDate ended_before);
 
   // --- reads (the SQLite store's former queries) ---
   std::optional<std::string> gemeenteOfReference(const std::string& subject_ref, const CivilDate& date) const;
@@ -72,10 +73,18 @@ class RegistrySnapshot {
   std::optional<std::string> findConsent(const std::string& subject_ref, std::string_view purpose_id,
                                          std::string_view recipient_oin, const CivilDate& date) const;
   std::optional<ConsentEntry> consent(const std::string& id) const;
+  // Whether a koppeling or consent ended before `date` (what historyRemoved would take).
+  bool holdsHistoryEndedBefore(const CivilDate& date) const;
   std::optional<AgreementEntry> agreement(const std::string& id) const;
 
  private:
   static std::string linkedIn(const Contents& c, const std::string& ref);
+  static bool endedBefore(const Koppeling& k, const std::string& day) {
+    return !k.valid_until.empty() && k.valid_until < day;
+  }
+  static bool endedBefore(const ConsentEntry& c, const std::string& day) {
+    return (!c.withdrawn.empty() && c.withdrawn < day) || (!c.expires.empty() && c.expires < day);
+  }
 
   mutable std::shared_mutex mutex_;
   Contents contents_;

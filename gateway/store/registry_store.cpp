@@ -1,12 +1,17 @@
 #include "gateway/store/registry_store.hpp"
 
+#include <memory>
+
+#include "gateway/mapping/flow_definition.hpp"
 #include "gateway/store/identifiers.hpp"
 
 namespace ketenpoort {
 
 namespace {
 
-// A registry change as the exchange log records it.
+// A registry change as the exchange log records it: kept as long as the registries keep
+// an ended row, so the record of a change lives at least as long as what it changed is
+// needed to explain an exchange (ADR 0020).
 ExchangeRecord changeRecord(std::string flow, std::string reason) {
   ExchangeRecord r;
   r.transaction_id = newUuidV7();
@@ -15,6 +20,7 @@ ExchangeRecord changeRecord(std::string flow, std::string reason) {
   r.flow = std::move(flow);
   r.outcome = ExchangeOutcome::kDelivered;
   r.reason = std::move(reason);
+  r.retention_until = formatIsoDate(addPeriod(todayUtc(), kRegistryHistoryRetention));
   return r;
 }
 
@@ -96,6 +102,25 @@ RegistryStore::Change RegistryStore::registerKoppeling(const SubjectKey& subject
   const AppendResult result = log_.appendAndWait(
       record, koppelingChange(subject, gemeente_cbs_code, from, record.transaction_id));
   return fromResult(result, record.transaction_id);
+}
+
+RegistryStore::Change RegistryStore::purgeHistory(const CivilDate& as_of, RegistryHistoryRemoved& removed) {
+  const CalendarPeriod back{-kRegistryHistoryRetention.years, -kRegistryHistoryRetention.months,
+                            -kRegistryHistoryRetention.days};
+  const CivilDate ended_before = addPeriod(as_of, back);
+  removed = {};
+  if (!current().holdsHistoryEndedBefore(ended_before)) return {true, "", {}, 0};
+  ExchangeRecord record =
+      changeRecord(std::string(internal_flows::kRegistryHistory), "registry-history-purged");
+  record.purpose = "bewaartermijn";
+  record.legal_basis = "AVG art. 5 lid 1 sub e: geëindigd voor " + formatIsoDate(ended_before) + ", bewaard " +
+                       std::string(kRegistryHistoryRetentionText);
+  auto counted = std::make_shared<RegistryHistoryRemoved>();
+  const AppendResult result = log_.appendAndWait(std::move(record), [ended_before, counted](StoreTransaction& tx) {
+    *counted = tx.removeRegistryHistory(ended_before);
+  });
+  if (result.ok) removed = *counted;
+  return fromResult(result, "");
 }
 
 StoreChange RegistryStore::koppelingChange(const SubjectKey& subject,

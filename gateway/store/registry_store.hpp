@@ -7,6 +7,7 @@
 
 #include "gateway/policy/registries.hpp"
 #include "gateway/store/exchange_log.hpp"
+#include "gateway/store/registry_snapshot.hpp"
 #include "gateway/store/subject_reference.hpp"
 
 namespace ketenpoort {
@@ -49,6 +50,11 @@ class RegistryStore : public KoppelingRegistry,
   Change registerKoppeling(const SubjectKey& subject, const Oin& gemeente_oin,
                            const std::string& gemeente_cbs_code, CivilDate from,
                            const std::string& evidence_ref);
+  // Removes the koppelingen and consents that ended more than kRegistryHistoryRetention
+  // before `as_of`, as one change with its own log record (ADR 0020). `removed` says what.
+  // Nothing ended that long ago: nothing written (ok).
+  Change purgeHistory(const CivilDate& as_of, RegistryHistoryRemoved& removed);
+
   // The change that records a koppeling, to be written with the exchange that taught it.
   StoreChange koppelingChange(const SubjectKey& subject, std::string gemeente_cbs_code,
                               CivilDate from, std::string source_transaction_id) const;
@@ -73,6 +79,9 @@ class RegistryStore : public KoppelingRegistry,
   Registries view() const { return Registries{*this, *this, *this, *this}; }
 
  protected:
+  // The registries in memory, as the store's reads answer them.
+  virtual const RegistrySnapshot& current() const = 0;
+
   const SubjectReferencer& referencer_;
 
  private:

@@ -1,5 +1,6 @@
 #pragma once
 
+#include <cstdint>
 #include <optional>
 #include <stdexcept>
 #include <string>
@@ -58,6 +59,12 @@ struct AgreementEntry {
   bool operator==(const AgreementEntry&) const = default;
 };
 
+// What a purge of the registries' history removed (ADR 0020).
+struct RegistryHistoryRemoved {
+  std::uint64_t koppelingen = 0;
+  std::uint64_t consents = 0;
+};
+
 // The writes a store can do inside the transaction of one exchange-log record (see
 // StoreChange). Each throws std::runtime_error when the change is not allowed, which
 // refuses that record; the store rolls the change back.
@@ -78,6 +85,10 @@ class StoreTransaction {
   virtual void upsertAgreement(const AgreementEntry& agreement) = 0;
   // Throws when either number is linked to another already.
   virtual void linkIdentities(const IdentityLinkEntry& link) = 0;
+  // Removes what ended before `ended_before`: koppelingen a later one ended, consents
+  // withdrawn or expired. What is in force stays, and so do agreements (no personal data)
+  // and identity links (they do not end).
+  virtual RegistryHistoryRemoved removeRegistryHistory(const CivilDate& ended_before) = 0;
   // The entry and the body to deliver. Throws when an entry or a body with that
   // transaction id exists already: a message is queued once, however often it is pushed,
   // and a body is never overwritten.

@@ -129,6 +129,15 @@ TEST_F(MappingLoaderTest, MalformedRetentionIsAProblem) {
   EXPECT_THAT(problems(), ::testing::Contains(HasSubstr("retention period must be ISO 8601")));
 }
 
+// The registries keep an ended consent or koppeling seven years (ADR 0020): a record kept
+// longer could outlive the basis it names.
+TEST_F(MappingLoaderTest, ARetentionLongerThanTheRegistriesKeepTheirHistoryIsAProblem) {
+  editFile(flowFile("duo.elip-signaal"), R"(period="P2Y")", R"(period="P7Y1D")");
+  EXPECT_THAT(problems(), ::testing::Contains(HasSubstr("retention period P7Y1D is longer than the registries keep")));
+  editFile(flowFile("duo.elip-signaal"), R"(period="P7Y1D")", R"(period="P84M")");
+  EXPECT_THAT(problems(), ::testing::Not(::testing::Contains(HasSubstr("is longer than the registries keep"))));
+}
+
 }  // namespace
 }  // namespace ketenpoort::testing
 

@@ -386,7 +386,7 @@ TEST_P(StoreContractTest, PseudonymsExpireWithTheKeyOfTheirPeriod) {
 
   PurgeBatchRequest request;
   request.as_of = "2027-01-01";
-  const PurgeBatchResult purged = purgeExpired(store->log(), request);
+  const PurgeBatchResult purged = store->purgeExpired(request);
   ASSERT_TRUE(purged.ok) << purged.error;
   EXPECT_EQ(purged.removed, 1u);
   EXPECT_THAT(purged.pseudonym_keys_destroyed, ::testing::Contains(2026));
@@ -511,6 +511,78 @@ TEST_P(StoreContractTest, ConsentHoldsFromGrantUntilWithdrawalAndBothAreLogged) 
   store = open();
   EXPECT_EQ(store->registries().consent(granted.id)->withdrawn, "2026-07-01");
   EXPECT_EQ(store->log().lastSequence(), 2u);
+}
+
+// ADR 0020: koppelingen and consents that ended more than seven years (P7Y) before the
+// purge's day leave the registries, with a registry-history record; what is in force, or
+// ended since, stays; the in-memory registries answer as the tables do (on another node
+// too); a second purge finds nothing and writes nothing.
+TEST_P(StoreContractTest, ThePurgeRemovesRegistryHistoryPastItsRetention) {
+  auto store = open();
+  RegistryStore& registries = store->registries();
+  const SubjectKey person{SubjectKey::Kind::kBsn, "111222333"};
+  const SubjectKey moved{SubjectKey::Kind::kBsn, "999990019"};
+  const Oin school = *Oin::parse(kSchool);
+  const Oin gemeente = *Oin::parse(kGemeente);
+  const auto expired = registries.grantConsent({person, "elip", school, "doc-1", day("2015-01-01"), day("2018-06-01")});
+  const auto withdrawn_long_ago = registries.grantConsent({person, "presentie", school, "doc-2", day("2016-01-01"), {}});
+  const auto withdrawn_lately = registries.grantConsent({person, "opmerkingen", school, "doc-3", day("2016-01-01"), {}});
+  const auto active = registries.grantConsent({person, "inburgering", school, "doc-4", day("2016-01-01"), {}});
+  for (const auto* granted : {&expired, &withdrawn_long_ago, &withdrawn_lately, &active}) ASSERT_TRUE(granted->ok);
+  ASSERT_TRUE(registries.withdrawConsent(withdrawn_long_ago.id, day("2019-12-03")).ok);
+  ASSERT_TRUE(registries.withdrawConsent(withdrawn_lately.id, day("2019-12-04")).ok);
+  ASSERT_TRUE(registries.registerKoppeling(moved, gemeente, "0518", day("2016-01-01"), "dms://k1").ok);
+  ASSERT_TRUE(registries.registerKoppeling(moved, gemeente, "0363", day("2019-03-01"), "dms://k2").ok);
+  ASSERT_TRUE(registries.registerKoppeling(person, gemeente, "0363", day("2016-01-01"), "dms://k3").ok);
+  EXPECT_EQ(registries.gemeenteOf(moved, day("2018-01-01")), "0518");
+
+  PurgeBatchRequest request;
+  request.as_of = "2026-12-04";  // ended before 2019-12-04 goes
+  const PurgeBatchResult purged = store->purgeExpired(request);
+  ASSERT_TRUE(purged.ok) << purged.error;
+  EXPECT_EQ(purged.registry_history_removed.consents, 2u);
+  EXPECT_EQ(purged.registry_history_removed.koppelingen, 1u);
+  EXPECT_FALSE(registries.consent(expired.id).has_value());
+  EXPECT_FALSE(registries.consent(withdrawn_long_ago.id).has_value());
+  EXPECT_TRUE(registries.consent(withdrawn_lately.id).has_value());
+  EXPECT_EQ(registries.findActive(person, "inburgering", school, day("2026-12-04")), active.id);
+  std::set<std::string> listed;
+  for (const auto& c : registries.listConsents(person)) listed.insert(c.id);
+  EXPECT_EQ(listed, (std::set<std::string>{withdrawn_lately.id, active.id}));
+  EXPECT_FALSE(registries.gemeenteOf(moved, day("2018-01-01")).has_value()) << "the ended koppeling is gone";
+  EXPECT_EQ(registries.gemeenteOf(moved, day("2026-12-04")), "0363");
+  EXPECT_EQ(registries.gemeenteOf(person, day("2026-12-04")), "0363");
+
+  const auto historyRecords = [&](GatewayStore& on) {
+    ExchangeQuery q;
+    q.organisation_oin = kCoa;
+    q.whole_log = true;
+    q.flow = std::string(internal_flows::kRegistryHistory);
+    return on.log().findExchanges(q);
+  };
+  const auto records = historyRecords(*store);
+  ASSERT_EQ(records.size(), 1u);
+  EXPECT_EQ(records[0].record.reason, "registry-history-purged");
+  EXPECT_FALSE(records[0].record.retention_until.empty());
+  EXPECT_TRUE(store->verifyLog().intact);
+  // Nothing more has ended that long ago: nothing removed, nothing written.
+  const PurgeBatchResult again = store->purgeExpired(request);
+  ASSERT_TRUE(again.ok) << again.error;
+  EXPECT_EQ(again.registry_history_removed.consents + again.registry_history_removed.koppelingen, 0u);
+  EXPECT_EQ(historyRecords(*store).size(), 1u);
+
+  // Read anew from the tables (SQLite) or by another node (PostgreSQL): the same.
+  std::unique_ptr<GatewayStore> reader;
+  if (GetParam() == Backend::kSqlite) {
+    store.reset();
+    reader = open();
+  } else {
+    reader = open("node-b");
+  }
+  EXPECT_FALSE(reader->registries().consent(expired.id).has_value());
+  EXPECT_TRUE(reader->registries().consent(withdrawn_lately.id).has_value());
+  EXPECT_FALSE(reader->registries().gemeenteOf(moved, day("2018-01-01")).has_value());
+  EXPECT_EQ(reader->registries().gemeenteOf(moved, day("2026-12-04")), "0363");
 }
 
 // Retention as of 2026-12-04: a record retained until the day before goes, one retained
@@ -696,7 +768,7 @@ TEST_P(StoreContractTest, TheScheduledPurgeRunsAtItsTimeOfDay) {
   const auto ids = appendRetained(*store, {"2026-12-03", "2026-12-04", "2030-01-01"});
   std::chrono::sys_days day_of_purge{std::chrono::year(2026) / 12 / 4};
   SimulatedClock clock(day_of_purge + std::chrono::hours(3) + std::chrono::minutes(29));
-  ScheduledPurge purge(store->log(), clock, std::chrono::minutes(3 * 60 + 30), std::chrono::milliseconds(5));
+  ScheduledPurge purge(*store, clock, std::chrono::minutes(3 * 60 + 30), std::chrono::milliseconds(5));
   purge.start();
   std::this_thread::sleep_for(std::chrono::milliseconds(100));
   EXPECT_TRUE(store->log().findTransaction(ids[0]).has_value()) << "purged before its time";
