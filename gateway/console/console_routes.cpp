@@ -13,6 +13,7 @@
 #include "gateway/console/form_guard.hpp"
 #include "gateway/console/html.hpp"
 #include "gateway/console/plain_dutch.hpp"
+#include "gateway/diagnostics/diagnostic_log.hpp"
 #include "gateway/identity/bsn.hpp"
 
 namespace ketenpoort {
@@ -685,6 +686,28 @@ std::string headsBlock(ConsoleState& s) {
          escape(witness) + "</pre>";
 }
 
+// The pseudonym key of each year (ADR 0020): which years can still be linked to a person.
+std::string keysBlock(ConsoleState& s) {
+  std::vector<PseudonymKeyring::PeriodStatus> periods;
+  try {
+    periods = s.context.store.pseudonymKeys().periods();
+  } catch (const std::exception& e) {
+    logWarn("console-keys-unreadable", {{"error", e.what()}});
+    return "<p>De sleutels van de pseudoniemen zijn nu niet te lezen.</p>";
+  }
+  std::string out =
+      "<h2>Sleutels van de pseudoniemen</h2><p>Een record noemt een persoon met een pseudoniem, gemaakt met de sleutel "
+      "van het jaar waarin zijn bewaartermijn eindigt. Is dat jaar voorbij, dan vernietigt de opschoning die sleutel: "
+      "wat van dat jaar over is, is aan niemand meer te koppelen.</p><table><thead><tr><th scope=\"col\">Jaar</th>"
+      "<th scope=\"col\">Gemaakt</th><th scope=\"col\">Vernietigd</th></tr></thead><tbody>";
+  for (const auto& p : periods) {
+    out += "<tr><td>" + std::to_string(p.period) + "</td><td>" + escape(plain_dutch::dateTime(p.created_utc)) +
+           "</td><td>" + (p.destroyed_utc.empty() ? "nog in gebruik" : escape(plain_dutch::dateTime(p.destroyed_utc))) +
+           "</td></tr>";
+  }
+  return out + "</tbody></table>";
+}
+
 Result<std::string> verifyFormPage(ConsoleState& s, const ApiRequest& request, const Officer& officer,
                                    html::Frame& frame) {
   frame.title = "Controle van het logboek";
@@ -704,6 +727,7 @@ Result<std::string> verifyFormPage(ConsoleState& s, const ApiRequest& request, c
   out += "<form method=\"post\" action=\"/console/controle\">" + formToken(s, officer) +
          "<button type=\"submit\">Controleer het logboek nu</button></form>";
   out += headsBlock(s);
+  out += keysBlock(s);
   return out;
 }
 
@@ -752,6 +776,7 @@ Result<std::string> verifyPage(ConsoleState& s, const ApiRequest& request, const
                                     "bij de beheerder en bewaar deze pagina.") +
                     "</p><pre class=\"witness\">" + escape(seen.summary) + "</pre></div>";
   out += headsBlock(s);
+  out += keysBlock(s);
   return out;
 }
 

@@ -291,6 +291,12 @@ TEST_F(ConsoleTest, VerificationReportsWhatPurgesRemoved) {
   ASSERT_EQ(checked.status, 200u) << checked.body;
   EXPECT_THAT(checked.body, HasSubstr("Het logboek is in orde"));
   EXPECT_THAT(checked.body, HasSubstr("3 records verwijderd na hun bewaartermijn, onder 1 ondertekende"));
+  // Which years' pseudonyms can still be linked to a person (ADR 0020).
+  const auto page = get("fg-0363", "/console/controle");
+  ASSERT_EQ(page.status, 200u) << page.body;
+  EXPECT_THAT(page.body, HasSubstr("Sleutels van de pseudoniemen"));
+  EXPECT_THAT(page.body, HasSubstr("<tr><td>" + std::to_string(static_cast<int>(todayUtc().year())) + "</td>"));
+  EXPECT_THAT(page.body, HasSubstr("nog in gebruik"));
 }
 
 TEST_F(ConsoleTest, VerificationFindsAnAlteredRecordAndShowsTheHeadsToKeep) {
