@@ -1,5 +1,6 @@
 #include "gateway/store/subject_reference.hpp"
 
+#include <openssl/crypto.h>
 #include <openssl/evp.h>
 #include <openssl/core_names.h>
 #include <openssl/params.h>
@@ -38,6 +39,8 @@ SubjectReferencer::SubjectReferencer(std::string key) : key_(std::move(key)) {
   if (key_.size() != kKeyBytes) throw std::runtime_error("subject key must be 32 bytes");
   mac_ = std::make_shared<const KeyedMac>(key_);
 }
+
+SubjectReferencer::~SubjectReferencer() { OPENSSL_cleanse(key_.data(), key_.size()); }
 
 SubjectReferencer SubjectReferencer::loadOrCreate(const std::filesystem::path& key_file) {
   std::string fresh(kKeyBytes, '\0');

@@ -18,6 +18,11 @@ class SubjectReferencer {
   static constexpr std::size_t kKeyBytes = 32;
 
   explicit SubjectReferencer(std::string key);
+  ~SubjectReferencer();  // overwrites its copy of the key
+  SubjectReferencer(const SubjectReferencer&) = default;
+  SubjectReferencer& operator=(const SubjectReferencer&) = default;
+  SubjectReferencer(SubjectReferencer&&) = default;
+  SubjectReferencer& operator=(SubjectReferencer&&) = default;
 
   // Loads the key file, or creates it (mode 0600, 32 random bytes) on first start.
   static SubjectReferencer loadOrCreate(const std::filesystem::path& key_file);
