@@ -9,6 +9,7 @@ std::vector<StoredPseudonymKey> PgPseudonymKeys::load() {
   const pg::Result r =
       c.run("SELECT period, wrapped, created_utc, COALESCE(destroyed_utc, '') FROM pseudonym_keys ORDER BY period");
   std::vector<StoredPseudonymKey> keys;
+  keys.reserve(static_cast<std::size_t>(r.rows()));
   for (int i = 0; i < r.rows(); ++i) {
     keys.push_back({static_cast<int>(r.integer(i, 0)), std::string(r.text(i, 1)), std::string(r.text(i, 2)),
                     std::string(r.text(i, 3))});
@@ -30,6 +31,7 @@ std::vector<int> PgPseudonymKeys::destroyBefore(int before_period, const std::st
       "WHERE period < $1 AND destroyed_utc IS NULL RETURNING period",
       {std::int64_t{before_period}, std::string_view(now_utc)});
   std::vector<int> destroyed;
+  destroyed.reserve(static_cast<std::size_t>(r.rows()));
   for (int i = 0; i < r.rows(); ++i) destroyed.push_back(static_cast<int>(r.integer(i, 0)));
   if (!destroyed.empty()) c.execute("VACUUM pseudonym_keys");
   return destroyed;

@@ -203,7 +203,7 @@ std::vector<std::string> PseudonymKeyring::referencesOf(const std::string& subje
 
 std::vector<int> PseudonymKeyring::destroyExpired(const CivilDate& as_of) {
   std::unique_lock lock(mutex_);
-  const std::vector<int> destroyed = store_.destroyBefore(static_cast<int>(as_of.year()), utcNowRfc3339());
+  std::vector<int> destroyed = store_.destroyBefore(static_cast<int>(as_of.year()), utcNowRfc3339());
   reloadLocked();
   return destroyed;
 }
