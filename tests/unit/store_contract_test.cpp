@@ -778,6 +778,18 @@ TEST_P(StoreContractTest, TheScheduledPurgeRunsAtItsTimeOfDay) {
   }
   EXPECT_FALSE(store->log().findTransaction(ids[0]).has_value());
   EXPECT_TRUE(store->log().findTransaction(ids[1]).has_value());  // retained until that very day
+  // New Year's purge: 2026 is over, and its pseudonym key goes with the last of its records.
+  const auto destroyed2026 = [&] {
+    for (const auto& p : store->pseudonymKeys().periods()) {
+      if (p.period == 2026) return !p.destroyed_utc.empty();
+    }
+    return false;
+  };
+  EXPECT_FALSE(destroyed2026());
+  clock.advance(std::chrono::days(28));  // 1 January 2027, 03:31
+  for (int i = 0; i < 400 && !destroyed2026(); ++i) std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  EXPECT_TRUE(destroyed2026());
+  EXPECT_FALSE(store->log().findTransaction(ids[1]).has_value());
   purge.stop();
   EXPECT_TRUE(store->verifyLog().intact);
 }
