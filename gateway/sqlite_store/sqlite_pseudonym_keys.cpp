@@ -2,6 +2,9 @@
 
 #include <sqlite3.h>
 
+#include <chrono>
+#include <thread>
+
 #include "gateway/sqlite_store/sqlite_statement.hpp"
 
 namespace ketenpoort {
@@ -81,10 +84,18 @@ std::vector<int> SqlitePseudonymKeys::destroyBefore(int before_period, const std
     sqlite3_exec(c.db, "ROLLBACK", nullptr, nullptr, nullptr);
     throw;
   }
-  // The WAL still holds the pages as they were; a checkpoint that truncates it leaves
-  // only the overwritten page. Busy readers can keep it from completing: the next
-  // checkpoint of the writer then overwrites those frames.
-  if (!destroyed.empty()) sqlite3_wal_checkpoint_v2(c.db, nullptr, SQLITE_CHECKPOINT_TRUNCATE, nullptr, nullptr);
+  // The WAL still holds the page as it was; a checkpoint that truncates it leaves only the
+  // overwritten page. Without a busy handler TRUNCATE takes the write lock only when it is
+  // free, so pushes are never stalled (as the log's own checkpointer does it); under
+  // constant load it may not get it within the tries, and the frames are overwritten when
+  // the WAL next wraps.
+  if (!destroyed.empty()) {
+    sqlite3_busy_timeout(c.db, 0);
+    for (int attempt = 0; attempt < 40; ++attempt) {
+      if (sqlite3_wal_checkpoint_v2(c.db, nullptr, SQLITE_CHECKPOINT_TRUNCATE, nullptr, nullptr) == SQLITE_OK) break;
+      std::this_thread::sleep_for(std::chrono::milliseconds(25));
+    }
+  }
   return destroyed;
 }
 

@@ -15,8 +15,9 @@ class SqlitePseudonymKeys : public PseudonymKeyStore {
 
   std::vector<StoredPseudonymKey> load() override;
   void addIfAbsent(int period, const std::string& wrapped, const std::string& now_utc) override;
-  // With secure_delete, and the WAL truncated after it, so the wrapped key's bytes are
-  // overwritten in the file rather than left in a free page.
+  // With secure_delete, and the WAL truncated after it when the writer lets it (never
+  // waiting for it), so the wrapped key's bytes are overwritten in the file rather than
+  // left in a free page.
   std::vector<int> destroyBefore(int before_period, const std::string& now_utc) override;
 
  private:
