@@ -524,11 +524,15 @@ void SqliteExchangeLog::runWalCheckpoints() {
   // returns SQLITE_OK having copied nothing: read the schema once first. (Without this
   // the WAL was only copied back when the writer closed, and grew for as long as the
   // gateway ran; ExchangeLogTest.TheWalIsCopiedBackWhileTheGatewayRuns.)
+  // That first read may meet another connection of this process setting the file up (the
+  // pseudonym keys' table, a registry load): it waits for it, unlike the checkpoints below.
+  sqlite3_busy_timeout(db, 5000);
   if (sqlite3_exec(db, "SELECT COUNT(*) FROM sqlite_master", nullptr, nullptr, nullptr) != SQLITE_OK) {
     logError("wal-checkpointer-unavailable", {{"error", sqlite3_errmsg(db)}});
     sqlite3_close(db);
     return;
   }
+  sqlite3_busy_timeout(db, 0);
   // A removed body's page images stay in the WAL until it is truncated. Once the writer
   // has been idle for a moment (or at the latest every few seconds under load) the WAL is
   // copied back and truncated; after that no file holds a removed body. TRUNCATE takes
