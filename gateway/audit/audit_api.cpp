@@ -14,8 +14,8 @@
 #include "gateway/api/query_string.hpp"
 #include "gateway/api/request_task.hpp"
 #include "gateway/audit/audit_queries.hpp"
-#include "gateway/audit/ldv_export.hpp"
 #include "gateway/identity/bsn.hpp"
+#include "gateway/store/identifiers.hpp"
 
 namespace ketenpoort {
 namespace {
@@ -107,13 +107,14 @@ Result<ExchangeQuery> filterFrom(const AuditApiContext& c, const ApiRequest& req
       }
       f.limit = static_cast<std::size_t>(*limit);
     } else if (key == "trace_id") {
-      const bool hex = value.size() == 32 && value.find_first_not_of("0123456789abcdef") == std::string::npos;
-      if (!hex) return problems::invalidQuery("trace_id must be 32 lower-case hex digits");
+      if (value.size() != 32 || !fromHex(value)) {
+        return problems::invalidQuery("trace_id must be 32 lower-case hex digits");
+      }
       f.trace_id = value;
     } else if (key == "processing_activity_id") {
       // An activity of the register: its flow is the filter (an unknown id is not echoed).
       std::optional<std::string> flow;
-      for (const auto& activity : processingActivities(c.catalogue)) {
+      for (const auto& activity : c.activities) {
         if (activity.id == value) flow = activity.flow;
       }
       if (!flow) return problems::invalidQuery("processing_activity_id names no processing activity");
@@ -192,7 +193,9 @@ std::vector<LoggedExchange> exchangesOnly(const AuditApiContext& c, ExchangeQuer
 }  // namespace
 
 void addAuditRoutes(Router& router, const AuditApiContext& context) {
-  const auto shared_context = std::make_shared<const AuditApiContext>(context);
+  auto built = std::make_shared<AuditApiContext>(context);
+  built->activities = processingActivities(context.catalogue);
+  const std::shared_ptr<const AuditApiContext> shared_context = std::move(built);
   // Keyset pages: `next_after` (when the page is full) is the `after` of the next one.
   addQuery(router, shared_context, "exchanges", {"bsn", "from", "to", "flow", "party", "outcome", "limit", "after"},
            [](const AuditApiContext& c, const ExchangeQuery& filter) -> boost::json::value {
@@ -246,14 +249,13 @@ void addAuditRoutes(Router& router, const AuditApiContext& context) {
   addQuery(
       router, shared_context, "ldv-processing-activities",
       {"bsn", "processing_activity_id", "trace_id", "from", "to", "limit", "after"},
-      [activities = processingActivities(context.catalogue)](const AuditApiContext& c,
-                                                              const ExchangeQuery& filter) -> boost::json::value {
+      [](const AuditApiContext& c, const ExchangeQuery& filter) -> boost::json::value {
         ExchangeQuery f = filter;
         if (f.limit == 0) f.limit = kDefaultPage;
         const auto page = c.log.findExchanges(f);
         boost::json::array out;
         for (const auto& e : page) {
-          if (auto record = ldvRecord(e, activities)) out.emplace_back(std::move(*record));
+          if (auto record = ldvRecord(e, c.activities)) out.emplace_back(std::move(*record));
         }
         boost::json::object answer{{"records", std::move(out)}};
         if (page.size() == f.limit) answer["next_after"] = std::to_string(page.back().sequence);

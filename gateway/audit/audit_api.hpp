@@ -3,8 +3,10 @@
 #include "gateway/calendar/clock.hpp"
 
 #include <functional>
+#include <vector>
 
 #include "gateway/api/router.hpp"
+#include "gateway/audit/ldv_export.hpp"
 #include "gateway/config/gateway_config.hpp"
 #include "gateway/mapping/flow_definition.hpp"
 #include "gateway/store/registry_store.hpp"
@@ -20,6 +22,8 @@ struct AuditApiContext {
   const SubjectReferencer& referencer;
   BlockingExecutor run_blocking;
   const Clock& clock;  // today, for a consent's status
+  // The register of processing activities (LDV "lezen"); addAuditRoutes builds it once.
+  std::vector<ProcessingActivity> activities = {};
 };
 
 // The privacy officer's queries on the audit listener, as JSON (docs/api/openapi.yaml):

@@ -273,13 +273,12 @@ int keys(const Args& rest) {
 }
 
 std::optional<MappingCatalogue> catalogueOf(const GatewayConfig& config) {
-  MappingLoadResult loaded = loadMappings(config.mappings_dir);
-  if (!loaded.catalogue) {
-    std::cerr << "mappings in " << config.mappings_dir << " do not load\n";
-    for (const auto& p : loaded.problems) std::cerr << "  " << p.str() << "\n";
+  try {
+    return loadCatalogue(config.mappings_dir);
+  } catch (const std::exception& e) {
+    std::cerr << e.what() << "\n";
     return std::nullopt;
   }
-  return std::move(*loaded.catalogue);
 }
 
 int exportLdv(const Args& rest) {

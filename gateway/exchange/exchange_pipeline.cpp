@@ -2,7 +2,6 @@
 
 #include <boost/json/serialize.hpp>
 
-#include <algorithm>
 #include <memory>
 
 #include "gateway/diagnostics/diagnostic_log.hpp"
@@ -155,9 +154,7 @@ Problem sourceProblem(const SourceReply& reply) {
 }
 
 TraceContext traceContextFrom(const std::string& traceparent) {
-  const auto lowerHex = [](std::string_view s) {
-    return std::all_of(s.begin(), s.end(), [](char ch) { return (ch >= '0' && ch <= '9') || (ch >= 'a' && ch <= 'f'); });
-  };
+  const auto lowerHex = [](std::string_view s) { return fromHex(s).has_value(); };
   const auto zeros = [](std::string_view s) { return s.find_first_not_of('0') == std::string_view::npos; };
   const std::string_view t = traceparent;
   if (t.size() != 55 || t.substr(0, 3) != "00-" || t[35] != '-' || t[52] != '-') return {newTraceId(), ""};

@@ -14,10 +14,11 @@ namespace ketenpoort {
 
 // The purge of records past their retention, once a day at a set time (UTC) inside
 // `serve` (ADR 0018), with the registries' history and the pseudonym keys after them
-// (GatewayStore::purgeExpired, ADR 0020). A thread of its own, paced by a BatchQueue timeout; the purge itself
-// is windows written by the log's writer among its group commits, so pushes go on. A
-// purge that stops (a record that does not verify, the database away) is logged and
-// tried again the next day; `ketenpoort log purge` runs the same by hand.
+// (GatewayStore::purgeExpired, ADR 0020). A thread of its own, paced by a BatchQueue
+// timeout; the purge itself is windows written by the log's writer among its group
+// commits, so pushes go on. A purge that stops (a record that does not verify, the
+// database away) is logged and tried again the next day; `ketenpoort log purge` runs the
+// same by hand.
 class ScheduledPurge {
  public:
   // `at`: minutes after midnight UTC. `poll`: how often the thread looks at the clock

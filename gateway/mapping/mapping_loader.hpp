@@ -19,5 +19,7 @@ struct MappingLoadResult {
 // allowed to a recipient only with a cited art. 9 exception, flow ids are unique and
 // match their file names, and every allowed field must be fillable from the source.
 MappingLoadResult loadMappings(const std::filesystem::path& dir);
+// The catalogue, or std::runtime_error naming the directory and every problem.
+MappingCatalogue loadCatalogue(const std::filesystem::path& dir);
 
 }  // namespace ketenpoort

@@ -45,15 +45,6 @@ std::vector<std::string> officerOrganisations(const GatewayConfig& config) {
   return oins;
 }
 
-MappingCatalogue loadCatalogue(const std::filesystem::path& dir) {
-  MappingLoadResult loaded = loadMappings(dir);
-  if (!loaded.catalogue) {
-    std::string message = "mappings in " + dir.string() + " do not load";
-    for (const auto& p : loaded.problems) message += "\n  " + p.str();
-    throw std::runtime_error(message);
-  }
-  return std::move(*loaded.catalogue);
-}
 }  // namespace
 
 struct GatewayServer::Impl {
