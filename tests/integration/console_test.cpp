@@ -85,6 +85,16 @@ class ConsoleTest : public GatewayFixture {
     return consoleFormToken(get(officer, page).body);
   }
 
+  // The Origin header a browser sends from the console's own pages.
+  std::string sameOrigin() const {
+    return "Origin: https://127.0.0.1:" + std::to_string(server_->auditPort()) + "\r\n";
+  }
+
+  // "Controleer het logboek nu", as the officer's browser posts it.
+  TestResponse verifyNow(const std::string& officer) {
+    return post(officer, "/console/controle", "formulier=" + tokenFor(officer, "/console/controle"), sameOrigin());
+  }
+
   static std::string code(const TestResponse& response) {
     return consoleProblemCode(response.body);
   }
@@ -149,7 +159,7 @@ TEST_F(ConsoleTest, InzageTakesTheBsnOnlyFromThisConsolesFormAndShowsNoneOfIt) {
   appendExchange(kDenHaag, ExchangeOutcome::kQueued, "");
   const std::string token = tokenFor("fg-0363");
   ASSERT_FALSE(token.empty());
-  const std::string origin = "Origin: https://127.0.0.1:" + std::to_string(server_->auditPort()) + "\r\n";
+  const std::string origin = sameOrigin();
   const std::string same_site = "Sec-Fetch-Site: same-origin\r\n";
 
   const auto before = logged();
@@ -285,9 +295,7 @@ TEST_F(ConsoleTest, VerificationReportsWhatPurgesRemoved) {
   PurgeBatchRequest request;
   request.as_of = "2026-06-01";
   ASSERT_EQ(purgeExpired(server_->exchangeLog(), request).removed, 3u);
-  const std::string origin = "Origin: https://127.0.0.1:" + std::to_string(server_->auditPort()) + "\r\n";
-  const auto checked = post("fg-0363", "/console/controle", "formulier=" + tokenFor("fg-0363", "/console/controle"),
-                            origin);
+  const auto checked = verifyNow("fg-0363");
   ASSERT_EQ(checked.status, 200u) << checked.body;
   EXPECT_THAT(checked.body, HasSubstr("Het logboek is in orde"));
   EXPECT_THAT(checked.body, HasSubstr("3 records verwijderd na hun bewaartermijn, onder 1 ondertekende"));
@@ -301,9 +309,7 @@ TEST_F(ConsoleTest, VerificationReportsWhatPurgesRemoved) {
 
 TEST_F(ConsoleTest, VerificationFindsAnAlteredRecordAndShowsTheHeadsToKeep) {
   appendExchange(kAmsterdam, ExchangeOutcome::kQueued, "");
-  const std::string origin = "Origin: https://127.0.0.1:" + std::to_string(server_->auditPort()) + "\r\n";
-  const auto intact = post("fg-0363", "/console/controle", "formulier=" + tokenFor("fg-0363", "/console/controle"),
-                           origin);
+  const auto intact = verifyNow("fg-0363");
   ASSERT_EQ(intact.status, 200u) << intact.body;
   EXPECT_THAT(intact.body, HasSubstr("Het logboek is in orde"));
   EXPECT_THAT(intact.body, HasSubstr("&quot;record_hash&quot;"));
@@ -315,8 +321,7 @@ TEST_F(ConsoleTest, VerificationFindsAnAlteredRecordAndShowsTheHeadsToKeep) {
   ASSERT_EQ(sqlite3_exec(db, "UPDATE exchange_log SET purpose = 'anders' WHERE seq = 2", nullptr, nullptr, nullptr),
             SQLITE_OK);
   sqlite3_close(db);
-  const auto broken = post("fg-0363", "/console/controle", "formulier=" + tokenFor("fg-0363", "/console/controle"),
-                           origin);
+  const auto broken = verifyNow("fg-0363");
   ASSERT_EQ(broken.status, 200u) << broken.body;
   EXPECT_THAT(broken.body, HasSubstr("Het logboek is NIET in orde"));
   EXPECT_THAT(broken.body, HasSubstr("eerste foute record 2"));
