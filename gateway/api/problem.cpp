@@ -28,6 +28,10 @@ constexpr std::array kCatalogue{
     ProblemType{C::kInvalidQuery, "invalid-query", 400, "The query parameters are not valid"},
     ProblemType{C::kBsnInUrl, "bsn-in-url", 400, "A BSN does not belong in a URL"},
     ProblemType{C::kFormNotTrusted, "form-not-trusted", 403, "The form did not come from this console"},
+    ProblemType{C::kCrossSiteRequest, "cross-site-request", 403,
+                "The browser says this request came from another site"},
+    ProblemType{C::kUnsupportedMediaType, "unsupported-media-type", 415,
+                "The request body is not of the type this resource takes"},
     ProblemType{C::kInvalidTransactionId, "invalid-transaction-id", 400, "X-Transaction-Id must be a UUID"},
     ProblemType{C::kTransactionInProgress, "transaction-in-progress", 409,
                 "This transaction is being processed"},
@@ -104,6 +108,8 @@ Problem roleNotAllowed(std::string detail) { return make(C::kRoleNotAllowed, std
 Problem internalError() { return make(C::kInternalError, "the incident has been logged"); }
 Problem invalidQuery(std::string detail) { return make(C::kInvalidQuery, std::move(detail)); }
 Problem formNotTrusted(std::string detail) { return make(C::kFormNotTrusted, std::move(detail)); }
+Problem crossSiteRequest(std::string detail) { return make(C::kCrossSiteRequest, std::move(detail)); }
+Problem unsupportedMediaType(std::string detail) { return make(C::kUnsupportedMediaType, std::move(detail)); }
 
 Problem bsnInUrl(const std::string& post_form) {
   return make(C::kBsnInUrl,

@@ -31,6 +31,8 @@ enum class ProblemCode : std::uint8_t {
   kInvalidQuery,
   kBsnInUrl,
   kFormNotTrusted,
+  kCrossSiteRequest,
+  kUnsupportedMediaType,
   kInvalidTransactionId,
   kTransactionInProgress,
   // refusals: the policy engine's reasons (and the exchange's own), logged as refused
@@ -123,6 +125,13 @@ Problem bsnInUrl(const std::string& post_form);
 // another site (Origin, Sec-Fetch-Site): refused, so another page cannot make an
 // officer's browser act with the officer's certificate (CSRF).
 Problem formNotTrusted(std::string detail);
+// A request to the audit listener that the browser says came from another site (Fetch
+// Metadata, Origin): refused before anything is recorded, so another page cannot make an
+// officer's browser write into the accountability trail in the officer's name.
+Problem crossSiteRequest(std::string detail);
+// A body in a type the route does not take (415): the audit API's POSTs are JSON only,
+// which a cross-site page cannot send without the browser asking first (CORS).
+Problem unsupportedMediaType(std::string detail);
 Problem logUnavailable();
 // A refused exchange: the code is the refusal's reason (policy engine or invalid-message).
 // A reason the catalogue lacks is a bug: internal-error.

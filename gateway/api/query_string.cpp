@@ -1,5 +1,8 @@
 #include "gateway/api/query_string.hpp"
 
+#include <charconv>
+#include <limits>
+
 namespace ketenpoort {
 namespace {
 int hexValue(char c) {
@@ -42,6 +45,18 @@ std::optional<std::map<std::string, std::string>> parseQueryString(std::string_v
     if (!out.emplace(std::move(*key), std::move(*value)).second) return std::nullopt;
   }
   return out;
+}
+
+}  // namespace ketenpoort
+
+namespace ketenpoort {
+
+std::optional<std::uint64_t> parseRecordNumber(std::string_view text) {
+  std::uint64_t value = 0;
+  const auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), value);
+  if (text.empty() || ec != std::errc() || end != text.data() + text.size()) return std::nullopt;
+  if (value > static_cast<std::uint64_t>(std::numeric_limits<std::int64_t>::max())) return std::nullopt;
+  return value;
 }
 
 }  // namespace ketenpoort

@@ -41,6 +41,11 @@ bool Router::matches(std::string_view path_template, std::string_view path,
   }
 }
 
+Router::Outcome Router::finished(const ApiRequest& request, Outcome outcome) const {
+  if (finish_ && !outcome.async) finish_(request, outcome.response);
+  return outcome;
+}
+
 Router::Outcome Router::dispatch(ApiRequest& request) const {
   std::string allowed;
   std::map<std::string, std::string, std::less<>> params;
@@ -48,20 +53,26 @@ Router::Outcome Router::dispatch(ApiRequest& request) const {
     if (!matches(route.path_template, request.path, params)) continue;
     if (route.method == request.method) {
       request.path_params = std::move(params);
+      if (guard_) {
+        if (const auto refusal = guard_(request)) {
+          return finished(request, {problemResponse(*refusal, route.path_template), {}, route.path_template});
+        }
+      }
       if (route.async) return {{}, route.async, route.path_template};
-      return {route.handler(request), {}, route.path_template};
+      return finished(request, {route.handler(request), {}, route.path_template});
     }
     if (!allowed.empty()) allowed += ", ";
     allowed += route.method;
   }
+  // The path is not echoed, neither in the detail nor as the instance: it is whatever the
+  // caller typed, a BSN included (also after ';' or an encoded '?').
   if (!allowed.empty()) {
-    auto response = problemResponse(
-        problems::methodNotAllowed(request.method + " is not allowed; use " + allowed), request.path);
+    auto response =
+        problemResponse(problems::methodNotAllowed("this method is not allowed here; use " + allowed), "");
     response.headers.emplace_back("Allow", allowed);
-    return {std::move(response), {}, "unmatched"};
+    return finished(request, {std::move(response), {}, "unmatched"});
   }
-  return {problemResponse(problems::notFound("no resource at " + request.path), request.path), {},
-          "unmatched"};
+  return finished(request, {problemResponse(problems::notFound("no resource at this path"), ""), {}, "unmatched"});
 }
 
 }  // namespace ketenpoort

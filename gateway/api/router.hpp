@@ -1,6 +1,7 @@
 #pragma once
 
 #include <functional>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -33,10 +34,20 @@ class Router {
     std::string route;      // the template, or "unmatched"
   };
 
+  // Asked before any matched route's handler runs: a problem refuses the request there
+  // (the audit listener's cross-site check), so no handler records anything for it.
+  using Guard = std::function<std::optional<Problem>(const ApiRequest&)>;
+  // Applied to every answer the router makes itself (404, 405, a guard's refusal) and to
+  // every synchronous handler's, e.g. the console's security headers.
+  using Finish = std::function<void(const ApiRequest&, ApiResponse&)>;
+
   void add(std::string method, std::string path_template, Handler handler);
   void addAsync(std::string method, std::string path_template, AsyncHandler handler);
   // Finds the route and fills `request.path_params` from its "{name}" segments.
   Outcome dispatch(ApiRequest& request) const;
+
+  void setGuard(Guard guard) { guard_ = std::move(guard); }
+  void setFinish(Finish finish) { finish_ = std::move(finish); }
 
  private:
   struct Route {
@@ -49,7 +60,11 @@ class Router {
   static bool matches(std::string_view path_template, std::string_view path,
                       std::map<std::string, std::string, std::less<>>& params);
 
+  Outcome finished(const ApiRequest& request, Outcome outcome) const;
+
   std::vector<Route> routes_;
+  Guard guard_;
+  Finish finish_;
 };
 
 }  // namespace ketenpoort

@@ -13,6 +13,7 @@
 
 #include "gateway/api/query_string.hpp"
 #include "gateway/api/request_task.hpp"
+#include "gateway/api/strict_json.hpp"
 #include "gateway/audit/audit_queries.hpp"
 #include "gateway/identity/bsn.hpp"
 #include "gateway/store/identifiers.hpp"
@@ -35,9 +36,9 @@ Result<std::map<std::string, std::string>> parametersOf(const ApiRequest& reques
     if (params->contains("bsn")) return problems::bsnInUrl("POST " + route);
     return *params;
   }
-  boost::system::error_code ec;
-  const boost::json::value body = boost::json::parse(request.body, ec);
-  const boost::json::object* fields = ec ? nullptr : body.if_object();
+  const auto body = parseStrictJson(request.body);
+  if (!body.ok()) return body.problem();  // also a key given twice: not read as its last value
+  const boost::json::object* fields = body->if_object();
   if (!request.query.empty() || !fields) {
     return problems::invalidQuery("the body is a JSON object of strings and the URL has no query");
   }
@@ -52,14 +53,6 @@ Result<std::map<std::string, std::string>> parametersOf(const ApiRequest& reques
 // A page of exchanges holds this many records unless the caller asks for fewer.
 constexpr std::uint64_t kDefaultPage = 100;
 constexpr std::uint64_t kMaxPage = 1000;
-
-// A decimal number (digits only, no sign or spaces, within 64 bits), or nullopt.
-std::optional<std::uint64_t> parseDecimal(std::string_view text) {
-  std::uint64_t value = 0;
-  const auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), value);
-  if (text.empty() || ec != std::errc() || end != text.data() + text.size()) return std::nullopt;
-  return value;
-}
 
 // Reads the parameters a query allows into a filter; a problem for anything else.
 Result<ExchangeQuery> filterFrom(const AuditApiContext& c, const ApiRequest& request, const std::string& route,
@@ -101,7 +94,7 @@ Result<ExchangeQuery> filterFrom(const AuditApiContext& c, const ApiRequest& req
       if (!party) return problems::invalidQuery("party names no configured party");
       f.party_oin = party->oin.str();
     } else if (key == "limit") {
-      const auto limit = parseDecimal(value);
+      const auto limit = parseRecordNumber(value);
       if (!limit || *limit < 1 || *limit > kMaxPage) {
         return problems::invalidQuery("limit must be a number from 1 to " + std::to_string(kMaxPage));
       }
@@ -120,7 +113,7 @@ Result<ExchangeQuery> filterFrom(const AuditApiContext& c, const ApiRequest& req
       if (!flow) return problems::invalidQuery("processing_activity_id names no processing activity");
       f.flow = *flow;
     } else if (key == "after") {
-      const auto after = parseDecimal(value);
+      const auto after = parseRecordNumber(value);
       if (!after) return problems::invalidQuery("after must be the sequence number a previous page ended with");
       f.after_sequence = *after;
     }

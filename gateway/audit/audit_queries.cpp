@@ -53,7 +53,8 @@ AppendResult recordAuditQuery(ExchangeLog& log, const std::string& asked_by_oin,
 
 AppendResult recordAuditQuery(ExchangeLog& log, const std::string& asked_by_oin,
                               const std::string& query, const std::string& organisation_oin,
-                              const std::string& subject_ref, std::vector<std::string> description) {
+                              const std::string& subject_ref, std::vector<std::string> description,
+                              bool subject_ref_filed) {
   ExchangeRecord r;
   r.transaction_id = newUuidV7();
   r.trace_id = newTraceId();
@@ -64,6 +65,7 @@ AppendResult recordAuditQuery(ExchangeLog& log, const std::string& asked_by_oin,
   r.purpose = "audit:" + query;
   r.legal_basis = "AVG art. 5 lid 2, 15 en 30: verantwoording en inzage";
   r.subject_ref = subject_ref;
+  r.subject_ref_filed = subject_ref_filed;
   r.fields_delivered = std::move(description);
   r.outcome = ExchangeOutcome::kDelivered;
   r.reason = "audit-query";

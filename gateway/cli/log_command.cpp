@@ -22,7 +22,7 @@ constexpr const char* kLogUsage =
     "usage: ketenpoort log verify --db FILE [--public-key FILE] [--witness FILE]\n"
     "       ketenpoort log verify --config FILE [--keys DIR] [--witness FILE]...\n"
     "       ketenpoort log head --config FILE\n"
-    "       ketenpoort log purge --config FILE [--as-of YYYY-MM-DD]\n"
+    "       ketenpoort log purge --config FILE [--as-of YYYY-MM-DD [--allow-future]]\n"
     "       ketenpoort log export --config FILE --format ldv [--from YYYY-MM-DD] [--to YYYY-MM-DD]\n"
     "       ketenpoort log activities --config FILE [--format table|json]\n"
     "       ketenpoort log keys --config FILE\n"
@@ -39,7 +39,9 @@ constexpr const char* kLogUsage =
     "  purge: removes the records whose retention ended before --as-of (default: today,\n"
     "  UTC), never the last one, with signed purge records so that `log verify` still\n"
     "  proves everything that remains, and destroys the pseudonym keys of the years\n"
-    "  before --as-of's; then verifies the log. Safe to run while the\n"
+    "  before --as-of's; then verifies the log. An --as-of after today would destroy\n"
+    "  the keys of years still in use: refused unless --allow-future is given (tests,\n"
+    "  demonstrations). Safe to run while the\n"
     "  gateway serves, and to run again after an interruption. On PostgreSQL it purges\n"
     "  the chain of the node the config names.\n"
     "  export: the log as JSON lines in the shape of the Logboek Dataverwerkingen, one\n"
@@ -202,13 +204,21 @@ int head(const Args& rest) {
 int purge(const Args& rest) {
   const auto config_file = flagValue(rest, "--config");
   const auto as_of_text = flagValue(rest, "--as-of");
-  if (!unknownFlags(rest, {"--config", "--as-of"}, {}).empty() || !config_file) {
+  if (!unknownFlags(rest, {"--config", "--as-of"}, {"--allow-future"}).empty() || !config_file) {
     std::cerr << kLogUsage;
     return 2;
   }
   const auto as_of = as_of_text ? parseIsoDate(*as_of_text) : std::optional<CivilDate>(todayUtc());
   if (!as_of) {
     std::cerr << "--as-of is not a date (YYYY-MM-DD)\n";
+    return 2;
+  }
+  // A purge as of a future day destroys the pseudonym keys of years whose records are still
+  // being written and kept (issue 25): only on purpose.
+  if (*as_of > todayUtc() && !hasFlag(rest, "--allow-future")) {
+    std::cerr << "--as-of " << formatIsoDate(*as_of)
+              << " is after today: it would destroy the pseudonym keys of years still in use; "
+                 "give --allow-future to do so anyway (tests, demonstrations)\n";
     return 2;
   }
   const auto config = loadConfigOrReport(*config_file);

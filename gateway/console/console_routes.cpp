@@ -91,19 +91,13 @@ std::string partyName(const GatewayConfig& config, const std::string& oin) {
 }
 
 // Records the view in the exchange log; nothing is shown if this fails.
+// `subject_ref_filed`: the reference is a log record's own (ExchangeRecord::subject_ref_filed).
 bool recorded(ConsoleState& s, const Officer& officer, const std::string& page, const std::string& subject_ref,
-              std::vector<std::string> description) {
+              std::vector<std::string> description, bool subject_ref_filed = false) {
   description.insert(description.begin(), "organisation=" + officer.organisation.oin.str());
   return recordAuditQuery(s.context.store.log(), officer.person.oin.str(), "console:" + page,
-                          officer.organisation.oin.str(), subject_ref, std::move(description))
+                          officer.organisation.oin.str(), subject_ref, std::move(description), subject_ref_filed)
       .ok;
-}
-
-std::optional<std::uint64_t> parseDecimal(std::string_view text) {
-  std::uint64_t value = 0;
-  const auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), value);
-  if (text.empty() || ec != std::errc() || end != text.data() + text.size()) return std::nullopt;
-  return value;
 }
 
 std::string formToken(ConsoleState& s, const Officer& officer) {
@@ -306,7 +300,7 @@ Result<std::string> searchPage(ConsoleState& s, const ApiRequest& request, const
       }
       f.outcome = value;
     } else if (key == "voor") {
-      const auto before = parseDecimal(value);
+      const auto before = parseRecordNumber(value);
       if (!before) return problems::invalidQuery("voor must be the sequence number a page ended with");
       f.before_sequence = *before;
     } else {
@@ -447,6 +441,16 @@ std::string withheldList(const std::vector<WithheldField>& fields) {
   return labelList(labels, " class=\"withheld\"");
 }
 
+// Whether `entry`, found by the record's transaction id, is the delivery of the exchange the
+// record describes. The id alone does not say so: another party may send with an id it has
+// seen and be refused for it (transaction-conflict), and its officer must not see the
+// first exchange's delivery through that refused record (issue 25).
+bool isDeliveryOf(const OutboxEntry& entry, const ExchangeRecord& r) {
+  const bool its_own_exchange = r.outcome != ExchangeOutcome::kRefused || r.reason.starts_with("basis-withdrawn:");
+  return its_own_exchange && entry.sender_oin == r.sender_oin && entry.recipient_oin == r.recipient_oin &&
+         entry.flow == r.flow && entry.purpose == r.purpose;
+}
+
 std::string pseudonym(const std::string& subject_ref) {
   return subject_ref.empty() ? "geen" : "<code>" + escape(subject_ref.substr(0, 12)) + "…</code>";
 }
@@ -455,7 +459,7 @@ Result<std::string> exchangePage(ConsoleState& s, const ApiRequest& request, con
                                  html::Frame& frame) {
   frame.title = "Eén uitwisseling";
   if (!request.query.empty()) return problems::invalidQuery("this page takes no parameters");
-  const auto sequence = parseDecimal(request.param("volgnummer"));
+  const auto sequence = parseRecordNumber(request.param("volgnummer"));
   if (!sequence || *sequence == 0) return problems::notFound("no exchange of your organisation has this number");
   ExchangeQuery f;
   f.organisation_oin = officer.organisation.oin.str();
@@ -466,9 +470,10 @@ Result<std::string> exchangePage(ConsoleState& s, const ApiRequest& request, con
     return problems::notFound("no exchange of your organisation has this number");
   }
   const ExchangeRecord& r = found.front().record;
-  // Recorded before it is shown, with the person's reference: the person can learn who
-  // looked at their exchange.
-  if (!recorded(s, officer, "uitwisseling", r.subject_ref, {"sequence=" + std::to_string(*sequence)})) {
+  // Recorded before it is shown, under the record's own reference as the log keeps it (not
+  // keyed once more): the person's BSN finds who looked at their exchange (issue 25).
+  if (!recorded(s, officer, "uitwisseling", r.subject_ref, {"sequence=" + std::to_string(*sequence)},
+                /*subject_ref_filed=*/true)) {
     return problems::logUnavailable();
   }
   frame.title = "Uitwisseling " + std::to_string(*sequence);
@@ -504,7 +509,8 @@ Result<std::string> exchangePage(ConsoleState& s, const ApiRequest& request, con
   out += "</dl><h2>Doorgegeven gegevens</h2>" + fieldList(r.fields_delivered);
   out += "<h2>Achtergehouden gegevens</h2>" + withheldList(r.fields_withheld);
   out += "<h2>Aflevering</h2>";
-  if (const auto entry = s.context.store.outbox().find(r.transaction_id)) {
+  const auto entry = s.context.store.outbox().find(r.transaction_id);
+  if (entry && isDeliveryOf(*entry, r)) {
     out += "<dl class=\"facts\"><dt>Stand</dt><dd>" + escape(plain_dutch::deliveryState(toString(entry->state))) +
            "</dd><dt>Pogingen</dt><dd>" + std::to_string(entry->attempts) + "</dd>";
     if (!entry->last_error.empty()) out += "<dt>Laatste fout</dt><dd><code>" + escape(entry->last_error) + "</code></dd>";
@@ -789,8 +795,8 @@ Result<std::string> accessTrailPage(ConsoleState& s, const ApiRequest& request, 
   if (!params) return problems::invalidQuery("malformed or repeated query parameter");
   std::optional<std::uint64_t> before;
   for (const auto& [key, value] : *params) {
-    if (key != "voor" || !parseDecimal(value)) return problems::invalidQuery("this page takes voor, a record number");
-    before = parseDecimal(value);
+    if (key != "voor" || !parseRecordNumber(value)) return problems::invalidQuery("this page takes voor, a record number");
+    before = parseRecordNumber(value);
   }
   if (!recorded(s, officer, "toegang", "", {before ? "before=" + std::to_string(*before) : "first-page"})) {
     return problems::logUnavailable();

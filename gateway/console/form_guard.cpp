@@ -3,8 +3,10 @@
 #include <openssl/crypto.h>
 #include <openssl/hmac.h>
 
+#include <algorithm>
 #include <charconv>
 
+#include "gateway/api/cross_site.hpp"
 #include "gateway/api/query_string.hpp"
 #include "gateway/store/identifiers.hpp"
 
@@ -34,6 +36,13 @@ void addConsoleSecurityHeaders(ApiResponse& response) {
   response.headers.emplace_back("Strict-Transport-Security", "max-age=31536000");
 }
 
+void secureConsoleAnswer(const ApiRequest& request, ApiResponse& response) {
+  const bool console = request.path == "/" || request.path == "/console" || request.path.starts_with("/console/");
+  const bool secured = std::any_of(response.headers.begin(), response.headers.end(),
+                                   [](const auto& h) { return h.first == "Content-Security-Policy"; });
+  if (console && !secured) addConsoleSecurityHeaders(response);
+}
+
 FormGuard::FormGuard(std::string key_hex, std::chrono::seconds lifetime)
     : key_(std::move(key_hex)), lifetime_(lifetime) {}
 
@@ -55,17 +64,10 @@ std::string FormGuard::issue(std::string_view officer_oin, std::chrono::system_c
 Result<std::map<std::string, std::string>> FormGuard::accept(const ApiRequest& request,
                                                              std::string_view officer_oin,
                                                              std::chrono::system_clock::time_point now) const {
-  const std::string_view site = header(request, "sec-fetch-site");
-  if (!site.empty() && site != "same-origin") {
-    return problems::formNotTrusted("the browser says the form was sent from another site");
-  }
-  const std::string_view origin = header(request, "origin");
-  const std::string_view host = header(request, "host");
-  if (!origin.empty() && (host.empty() || origin != "https://" + std::string(host))) {
-    return problems::formNotTrusted("the form was sent from another origin");
-  }
-  const std::string_view type = header(request, "content-type");
-  if (type.substr(0, type.find(';')) != "application/x-www-form-urlencoded" || !request.query.empty()) {
+  // The listener's router refuses these already; checked here too, so a form is never
+  // taken on the token alone.
+  if (auto problem = crossSiteProblem(request)) return *problem;
+  if (!hasMediaType(header(request, "content-type"), "application/x-www-form-urlencoded") || !request.query.empty()) {
     return problems::invalidQuery("a console form is application/x-www-form-urlencoded, with no query in the URL");
   }
   auto fields = parseQueryString(request.body);

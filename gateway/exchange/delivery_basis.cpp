@@ -6,6 +6,9 @@
 namespace ketenpoort {
 
 std::string basisWithdrawnReason(const std::string& which) { return "basis-withdrawn:" + which; }
+std::string basisEndedDuringDeliveryReason(const std::string& which) {
+  return "basis-ended-during-delivery:" + which;
+}
 
 std::optional<std::string> DeliveryBasis::withdrawn(const OutboxEntry& entry) const {
   const CivilDate today = clock_.today();
@@ -27,19 +30,30 @@ std::optional<std::string> DeliveryBasis::withdrawn(const OutboxEntry& entry) co
   return std::nullopt;
 }
 
-void DeliveryBasis::recordWithdrawal(const OutboxEntry& entry, const std::string& which,
-                                     std::function<void(bool ok)> done) const {
-  ExchangeRecord r = exchangeRecord(clock_, entry.transaction_id, entry.trace_id, entry.flow, entry.sender_oin,
+namespace {
+
+// The record of what became of a queued entry, with the basis it was allowed on.
+ExchangeRecord entryRecord(const MappingCatalogue& catalogue, const Clock& clock, const OutboxEntry& entry,
+                           ExchangeOutcome outcome, std::string reason) {
+  ExchangeRecord r = exchangeRecord(clock, entry.transaction_id, entry.trace_id, entry.flow, entry.sender_oin,
                                     entry.recipient_oin, entry.purpose);
   r.legal_basis = entry.legal_basis;
   r.consent_id = entry.consent_id;
   r.agreement_id = entry.agreement_id;
   r.subject_ref = entry.subject_ref;
-  r.outcome = ExchangeOutcome::kRefused;
-  r.reason = basisWithdrawnReason(which);
-  const FlowDefinition* flow = catalogue_.findFlow(entry.flow);
-  const CivilDate today = clock_.today();
+  r.outcome = outcome;
+  r.reason = std::move(reason);
+  const FlowDefinition* flow = catalogue.findFlow(entry.flow);
+  const CivilDate today = clock.today();
   r.retention_until = formatIsoDate(flow ? addPeriod(today, flow->retention) : today);
+  return r;
+}
+
+}  // namespace
+
+void DeliveryBasis::recordWithdrawal(const OutboxEntry& entry, const std::string& which,
+                                     std::function<void(bool ok)> done) const {
+  ExchangeRecord r = entryRecord(catalogue_, clock_, entry, ExchangeOutcome::kRefused, basisWithdrawnReason(which));
   logInfo("delivery-withdrawn", {{"transaction", entry.transaction_id}, {"flow", entry.flow},
                                  {"basis", which}});
   const std::string id = entry.transaction_id;
@@ -47,6 +61,17 @@ void DeliveryBasis::recordWithdrawal(const OutboxEntry& entry, const std::string
   log_.append(std::move(r),
               [id, reason](StoreTransaction& tx) { tx.withdrawDelivery(id, reason); },
               [done = std::move(done)](const AppendResult& result) { done(result.ok); });
+}
+
+void DeliveryBasis::recordEndedDuringDelivery(const OutboxEntry& entry, const std::string& which) const {
+  ExchangeRecord r =
+      entryRecord(catalogue_, clock_, entry, ExchangeOutcome::kDelivered, basisEndedDuringDeliveryReason(which));
+  logWarn("delivery-basis-ended-during-attempt", {{"transaction", entry.transaction_id}, {"flow", entry.flow},
+                                                  {"basis", which}});
+  const std::string id = entry.transaction_id;
+  log_.append(std::move(r), [id](const AppendResult& result) {
+    if (!result.ok) logError("delivery-bookkeeping-failed", {{"transaction", id}, {"outcome", "basis-ended"}});
+  });
 }
 
 }  // namespace ketenpoort

@@ -34,6 +34,13 @@ class DeliveryBasis {
   void recordWithdrawal(const OutboxEntry& entry, const std::string& which,
                         std::function<void(bool ok)> done) const;
 
+  // Records that `entry` was delivered although its basis `which` ended while the attempt
+  // was under way (checked before the attempt, the message was already on its way when the
+  // consent was withdrawn or the agreement ended): a delivered record with the reason
+  // "basis-ended-during-delivery:<which>", so the officer sees it (issue 25). In the
+  // background; a failure to write it is logged.
+  void recordEndedDuringDelivery(const OutboxEntry& entry, const std::string& which) const;
+
  private:
   const MappingCatalogue& catalogue_;
   const RegistryStore& registries_;
@@ -43,5 +50,7 @@ class DeliveryBasis {
 
 // The reason a withdrawn exchange is recorded with, naming the basis that ended.
 std::string basisWithdrawnReason(const std::string& which);
+// The reason of a delivery whose basis ended during its attempt.
+std::string basisEndedDuringDeliveryReason(const std::string& which);
 
 }  // namespace ketenpoort

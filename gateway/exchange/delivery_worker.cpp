@@ -264,6 +264,15 @@ void DeliveryWorker::finish(const OutboxEntry& entry, const DeliveryAttempt& att
   try {
     if (attempt.delivered) {
       metrics_.delivery_attempts.inc({"delivered"});
+      // Checked before the attempt; a basis that ended while the message was on its way
+      // cannot be undone, but it is not hidden either.
+      if (basis_) {
+        try {
+          if (const auto which = basis_->withdrawn(entry)) basis_->recordEndedDuringDelivery(entry, *which);
+        } catch (const std::exception& e) {
+          logError("delivery-bookkeeping-failed", {{"transaction", id}, {"outcome", "basis-check"}, {"error", e.what()}});
+        }
+      }
       outbox_.markDelivered(entry, settled("delivered"));
       return;
     }

@@ -59,9 +59,12 @@ StoreChange firstOfItsId(const std::string& transaction_id) {
 }
 }  // namespace
 
-ExchangeWrite notDoneWrite(ExchangeRecord record, ExchangeOutcome outcome, std::string_view reason,
-                           bool first_of_its_id) {
+ExchangeWrite notDoneWrite(const ExchangeContext& c, ExchangeRecord record, ExchangeOutcome outcome,
+                           std::string_view reason, bool first_of_its_id) {
   record.outcome = outcome;
+  if (const FlowDefinition* flow = c.catalogue.findFlow(record.flow); flow && record.retention_until.empty()) {
+    record.retention_until = formatIsoDate(addPeriod(c.clock.today(), flow->retention));
+  }
   record.reason = std::string(reason);
   logInfo(outcome == ExchangeOutcome::kRefused ? "exchange-refused" : "exchange-failed",
           {{"flow", record.flow}, {"reason", record.reason}, {"transaction", record.transaction_id}});

@@ -45,8 +45,10 @@ struct ExchangeWrite {
 
 // An exchange that did not happen: refused by policy, or failed (a source system that did
 // not answer). With `first_of_its_id`, written only if no exchange with its transaction id
-// is logged yet (checked by the writer, in its transaction).
-ExchangeWrite notDoneWrite(ExchangeRecord record, ExchangeOutcome outcome, std::string_view reason,
+// is logged yet (checked by the writer, in its transaction). Kept as long as the flow keeps
+// its records (the person's access report shows refusals about them too); a flow the
+// catalogue lacks gets the log's longest retention (ExchangeLog::fileUnderPeriod).
+ExchangeWrite notDoneWrite(const ExchangeContext& c, ExchangeRecord record, ExchangeOutcome outcome, std::string_view reason,
                            bool first_of_its_id = false);
 
 // An allowed exchange: its record, the outbox entry with the body and `changes`, one

@@ -278,7 +278,7 @@ RequestTask push(std::shared_ptr<const ExchangeContext> context, std::shared_ptr
       r.subject_ref = refusal->subject_ref;
       // A conflict's record is never the first of its id: the id is someone else's.
       const bool first = p.id_given && refusal->reason != reasons::kTransactionConflict;
-      write = notDoneWrite(std::move(r), ExchangeOutcome::kRefused, refusal->reason, first);
+      write = notDoneWrite(c, std::move(r), ExchangeOutcome::kRefused, refusal->reason, first);
     } else {
       write = std::move(std::get<Allowed>(decision).write);
     }

@@ -1,5 +1,7 @@
 #include <boost/json/parse.hpp>
 
+#include "gateway/api/strict_json.hpp"
+
 #include <memory>
 #include <variant>
 
@@ -40,9 +42,9 @@ Result<QueryRequest> readQueryRequest(const ExchangeContext& c, const ApiRequest
   q.trace_id = std::move(trace.trace_id);
   q.foreign_span_id = std::move(trace.foreign_span_id);
   // {"bsn": "…"} and nothing else: the person is named in the body, never in the URL.
-  boost::system::error_code ec;
-  const boost::json::value body = boost::json::parse(request.body, ec);
-  const boost::json::object* fields = ec ? nullptr : body.if_object();
+  // A key given twice is refused, not read as its last value.
+  const auto body = parseStrictJson(request.body);
+  const boost::json::object* fields = body.ok() ? body->if_object() : nullptr;
   const boost::json::value* given = fields && fields->size() == 1 ? fields->if_contains("bsn") : nullptr;
   if (!request.query.empty() || !given || !given->is_string()) {
     return problems::invalidQuery("the body is {\"bsn\": \"<9 digits>\"} and the URL has no query");
@@ -174,7 +176,7 @@ RequestTask query(std::shared_ptr<const ExchangeContext> context, ApiRequest req
   NotAnswered& stop = std::get<NotAnswered>(result);
   ExchangeRecord r = record(source_oin);
   r.legal_basis = std::move(stop.legal_basis);
-  ExchangeWrite write = notDoneWrite(std::move(r), stop.outcome, stop.problem.name());
+  ExchangeWrite write = notDoneWrite(c, std::move(r), stop.outcome, stop.problem.name());
   if (co_await written(c, std::move(write)) != Written::kDurable) {
     co_return problemResponse(problems::logUnavailable(), q.instancePath());
   }

@@ -119,7 +119,7 @@ class ElipRun {
       const std::string reason(decision.allowed ? reasons::kFlowNotAllowed : decision.reason);
       ++counts.refused[reason];
       // Nothing leaves for a refusal; its record is awaited with the rest, not counted.
-      hand(notDoneWrite(std::move(r), ExchangeOutcome::kRefused, reason), /*counts=*/false);
+      hand(notDoneWrite(c_, std::move(r), ExchangeOutcome::kRefused, reason), /*counts=*/false);
       return;
     }
     std::string body = outbound->second->render({flow, transaction_id, flow.basis_article, decision.delivered});

@@ -5,9 +5,11 @@
 #include <shared_mutex>
 #include <stdexcept>
 
+#include "gateway/api/cross_site.hpp"
 #include "gateway/api/gateway_api.hpp"
 #include "gateway/audit/audit_api.hpp"
 #include "gateway/console/console_routes.hpp"
+#include "gateway/console/form_guard.hpp"
 #include "gateway/diagnostics/diagnostic_log.hpp"
 #include "gateway/exchange/delivery_worker.hpp"
 #include "gateway/exchange/exchange_routes.hpp"
@@ -21,14 +23,25 @@ namespace ketenpoort {
 
 namespace {
 
-// Agreements come from the config; the registry learns each new or changed one (and logs
-// the change). A change that cannot be logged stops the start.
-void seedAgreements(const GatewayConfig& config, RegistryStore& registries) {
+// Agreements come from the config, the truth at every start (issue 25): the registry
+// learns each new or changed one, and one it holds that the config no longer has ends
+// today, so neither a new exchange nor a queued delivery rests on it. Each change is
+// logged (which agreement, registered or ended, when); a change that cannot be logged
+// stops the start.
+void seedAgreements(const GatewayConfig& config, RegistryStore& registries, const CivilDate& today) {
   for (const AgreementConfig& a : config.agreements) {
     const auto change = registries.upsertAgreement(
         {a.id, a.party_id, a.purpose_id, *config.findPartyById(a.gemeente_id)->cbs_code,
          a.valid_from, a.valid_until, a.document_ref});
     if (!change.ok) throw std::runtime_error("cannot register agreement " + a.id + ": " + change.error);
+  }
+  for (const AgreementEntry& held : registries.listAgreements()) {
+    const bool configured = std::any_of(config.agreements.begin(), config.agreements.end(),
+                                        [&held](const AgreementConfig& a) { return a.id == held.id; });
+    if (configured) continue;
+    const auto change = registries.endAgreement(held.id, today, "niet meer in de configuratie");
+    if (!change.ok) throw std::runtime_error("cannot end agreement " + held.id + ": " + change.error);
+    if (change.log_sequence != 0) logInfo("agreement-ended", {{"agreement", held.id}});
   }
 }
 
@@ -82,6 +95,10 @@ struct GatewayServer::Impl {
 
   Router auditRouter() {
     Router router = makeAuditRouter(config);
+    // Every route of this listener records an access in the officer's name: a request the
+    // browser says another site made is refused before any route runs (issue 25).
+    router.setGuard(crossSiteProblem);
+    router.setFinish(secureConsoleAnswer);
     addAuditRoutes(router, AuditApiContext{config, catalogue, store.log(), store.registries(), store.referencer(),
                                            [this](std::function<void()> work) {
                                              network.runBlocking(std::move(work));
@@ -121,7 +138,7 @@ struct GatewayServer::Impl {
 
 GatewayServer::GatewayServer(GatewayConfig config, ExchangeAdapters adapters, const Clock& clock)
     : impl_(std::make_unique<Impl>(std::move(config), std::move(adapters), clock)) {
-  seedAgreements(impl_->config, impl_->store.registries());
+  seedAgreements(impl_->config, impl_->store.registries(), impl_->clock.today());
   // Deliveries run on the network threads.
   if (impl_->adapters.channel) impl_->adapters.channel->open(impl_->network.network());
 }

@@ -5,6 +5,7 @@
 #include <thread>
 
 #include "gateway/calendar/civil_date.hpp"
+#include "gateway/mapping/flow_definition.hpp"
 
 namespace ketenpoort {
 
@@ -67,7 +68,13 @@ PurgeBatchResult purgeExpired(ExchangeLog& log, PurgeBatchRequest request, const
 }
 
 bool ExchangeLog::fileUnderPeriod(ExchangeRecord& record, const Callback& done) const {
-  if (pseudonyms_ == nullptr || record.subject_ref.empty()) return true;
+  if (!parseIsoDate(record.retention_until)) {
+    // A record that names no retention (a refusal decided before any flow's rules applied)
+    // is kept as long as the longest flow keeps its records, never for ever.
+    const CivilDate made = parseIsoDate(std::string_view(record.time_utc).substr(0, 10)).value_or(todayUtc());
+    record.retention_until = formatIsoDate(addPeriod(made, kRegistryHistoryRetention));
+  }
+  if (pseudonyms_ == nullptr || record.subject_ref.empty() || record.subject_ref_filed) return true;
   try {
     record.subject_ref = pseudonyms_->recordReference(record.subject_ref, record.retention_until,
                                                       std::string_view(record.time_utc).substr(0, 10));

@@ -73,7 +73,9 @@ class ExchangeLog {
   void usePseudonymKeys(PseudonymKeyring* keyring) { pseudonyms_ = keyring; }
 
  protected:
-  // For append: puts the record's subject reference under its period's key. When the
+  // For append: gives a record without a valid retention the longest any record may have
+  // (kRegistryHistoryRetention from its day: every record has a retention and a year key,
+  // issue 25), then puts the record's subject reference under its period's key. When the
   // period's key cannot be made the record is refused (`done` told, false returned), as
   // any write that fails.
   bool fileUnderPeriod(ExchangeRecord& record, const Callback& done) const;

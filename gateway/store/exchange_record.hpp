@@ -43,6 +43,10 @@ struct ExchangeRecord {
   // SHA-256 of what the sender asked (flow, purpose, named recipient, body): a re-sent
   // transaction id is a replay only when this matches. Empty for exchanges no party sent.
   std::string request_sha256;
+  // Not stored: true when `subject_ref` is already a log record's filed reference (an
+  // officer's view of that very record). The log keeps it as it is instead of keying it
+  // again, so the view is found by the person's BSN like the record it looked at.
+  bool subject_ref_filed = false;
 };
 
 // The gateway's own records (registry changes, recorded audit queries) use these flow

@@ -15,9 +15,6 @@ namespace {
 
 constexpr std::size_t kNonceBytes = 12;
 constexpr std::size_t kTagBytes = 16;
-// Other processes (a CLI purge, another node) may destroy keys: a lookup reads the rows
-// again when they are older than this, so a destroyed key stops being used soon.
-constexpr auto kReloadAfter = std::chrono::minutes(5);
 
 std::string associatedData(int period) { return "ketenpoort-pseudonym-key:" + std::to_string(period); }
 
@@ -92,8 +89,9 @@ std::optional<std::string> unwrapPseudonymKey(const std::string& wrapping_key, i
   return key;
 }
 
-PseudonymKeyring::PseudonymKeyring(const SubjectReferencer& subject_key, PseudonymKeyStore& store)
-    : subject_key_(subject_key), store_(store) {
+PseudonymKeyring::PseudonymKeyring(const SubjectReferencer& subject_key, PseudonymKeyStore& store,
+                                   std::chrono::milliseconds reload_after)
+    : subject_key_(subject_key), store_(store), reload_after_(reload_after) {
   const auto derived = fromHex(subject_key_.derivedKeyHex("pseudonym-key-wrap"));
   if (!derived) throw std::runtime_error("cannot derive the pseudonym wrapping key");
   wrapping_key_ = *derived;
@@ -145,10 +143,10 @@ void PseudonymKeyring::prepare(const CivilDate& today, int ahead) {
 void PseudonymKeyring::reloadIfStale() {
   {
     std::shared_lock lock(mutex_);
-    if (std::chrono::steady_clock::now() - loaded_at_ < kReloadAfter) return;
+    if (std::chrono::steady_clock::now() - loaded_at_ < reload_after_) return;
   }
   std::unique_lock lock(mutex_);
-  if (std::chrono::steady_clock::now() - loaded_at_ < kReloadAfter) return;
+  if (std::chrono::steady_clock::now() - loaded_at_ < reload_after_) return;
   try {
     reloadLocked();
   } catch (const std::exception& e) {
@@ -171,6 +169,7 @@ std::string PseudonymKeyring::recordReference(const std::string& subject_ref, st
   // A retention already over when the record is made (a clock set back, a flow without
   // a period) goes under the record's own year: never under a key that may be gone.
   const int period = std::max(retention_year, yearOf(record_date));
+  reloadIfStale();  // never under a key another process destroyed seconds ago
   {
     std::shared_lock lock(mutex_);
     if (const SubjectReferencer* key = liveKeyLocked(period)) return key->macHex("record:" + subject_ref);

@@ -49,7 +49,13 @@ class PseudonymKeyStore {
 // reference under every live key.
 class PseudonymKeyring {
  public:
-  PseudonymKeyring(const SubjectReferencer& subject_key, PseudonymKeyStore& store);
+  // Other processes (a CLI purge, another node) may destroy keys: filing a record and
+  // looking a person up read the rows again when they are older than this, so a key
+  // another process destroyed is out of use here within seconds (issue 25).
+  static constexpr std::chrono::milliseconds kReloadAfter{2000};
+
+  PseudonymKeyring(const SubjectReferencer& subject_key, PseudonymKeyStore& store,
+                   std::chrono::milliseconds reload_after = kReloadAfter);
   ~PseudonymKeyring();
   PseudonymKeyring(const PseudonymKeyring&) = delete;
   PseudonymKeyring& operator=(const PseudonymKeyring&) = delete;
@@ -91,6 +97,7 @@ class PseudonymKeyring {
 
   const SubjectReferencer& subject_key_;
   PseudonymKeyStore& store_;
+  std::chrono::milliseconds reload_after_;
   std::string wrapping_key_;  // 32 bytes, derived from the subject key
   mutable std::shared_mutex mutex_;
   std::map<int, std::unique_ptr<const SubjectReferencer>> live_;  // by period

@@ -184,6 +184,14 @@ std::optional<ConsentEntry> RegistrySnapshot::consent(const std::string& id) con
   return it->second;
 }
 
+std::vector<AgreementEntry> RegistrySnapshot::agreements() const {
+  std::shared_lock lock(mutex_);
+  std::vector<AgreementEntry> out;
+  out.reserve(contents_.agreements.size());
+  for (const auto& [id, agreement] : contents_.agreements) out.push_back(agreement);
+  return out;
+}
+
 std::optional<AgreementEntry> RegistrySnapshot::agreement(const std::string& id) const {
   std::shared_lock lock(mutex_);
   const auto it = contents_.agreements.find(id);

@@ -76,6 +76,7 @@ class RegistrySnapshot {
   // Whether a koppeling or consent ended before `date` (what historyRemoved would take).
   bool holdsHistoryEndedBefore(const CivilDate& date) const;
   std::optional<AgreementEntry> agreement(const std::string& id) const;
+  std::vector<AgreementEntry> agreements() const;
 
  private:
   static std::string linkedIn(const Contents& c, const std::string& ref);

@@ -88,6 +88,25 @@ RegistryStore::Change RegistryStore::upsertAgreement(const AgreementEntry& a) {
   return fromResult(result, a.id);
 }
 
+RegistryStore::Change RegistryStore::endAgreement(const std::string& agreement_id, const CivilDate& ended_on,
+                                                 const std::string& why) {
+  std::optional<AgreementEntry> ended = agreement(agreement_id);
+  if (!ended) return {false, agreement_id, "no agreement with id " + agreement_id, 0};
+  const CivilDate last_day = addPeriod(ended_on, CalendarPeriod{0, 0, -1});
+  if (ended->valid_until <= last_day) return {true, agreement_id, {}, 0};  // over already
+  ended->valid_until = last_day;
+  ExchangeRecord record = changeRecord(std::string(internal_flows::kAgreement), "agreement-ended");
+  record.purpose = ended->purpose_id;
+  record.agreement_id = ended->id;
+  record.legal_basis = "AVG art. 28: verwerkersovereenkomst " + ended->document_ref + " beëindigd per " +
+                       formatIsoDate(ended_on) + " (" + why + ")";
+  const AppendResult result =
+      log_.appendAndWait(std::move(record), [a = *ended](StoreTransaction& tx) { tx.upsertAgreement(a); });
+  return fromResult(result, agreement_id);
+}
+
+std::vector<AgreementEntry> RegistryStore::listAgreements() const { return current().agreements(); }
+
 RegistryStore::Change RegistryStore::registerKoppeling(const SubjectKey& subject,
                                                       const Oin& gemeente_oin,
                                                       const std::string& gemeente_cbs_code,

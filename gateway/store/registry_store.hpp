@@ -44,6 +44,13 @@ class RegistryStore : public KoppelingRegistry,
   // Inserts or updates an agreement (seeded from the config); unchanged ones are not
   // rewritten, so a restart does not log anything.
   Change upsertAgreement(const AgreementEntry& agreement);
+  // Ends an agreement the configuration no longer holds: it is valid until the day before
+  // `ended_on`, so no new exchange and no queued delivery rests on it from that day, and
+  // the log records which agreement ended and when ("agreement-ended"). One that ended
+  // before `ended_on` already is left as it is (nothing written).
+  Change endAgreement(const std::string& agreement_id, const CivilDate& ended_on, const std::string& why);
+  // Every agreement the registry holds, ended ones included, by id.
+  std::vector<AgreementEntry> listAgreements() const;
   // Registers a koppeling that did not come with a klantprofiel (an old-law person, a
   // koppeling the gemeente confirms by hand), with its own log record naming the
   // gemeente's OIN and the document it rests on.

@@ -77,7 +77,11 @@ class ChainFixture : public GatewayFixture {
     duo_ = std::make_unique<DuoSimulator>(duo, "");  // any certificate of the test CA
     duo_->start();
 
-    amsterdam_ = receiver("gemeente-0363", ".json", {});
+    // Amsterdam's system runs `while_amsterdam_receives_` (when set) while a delivery is under way.
+    amsterdam_ = receiver("gemeente-0363", ".json", [this](std::string_view) {
+      if (while_amsterdam_receives_) while_amsterdam_receives_();
+      return std::string();
+    });
     belastingdienst_ = receiver("toeslagen", ".xml", checkToeslagaanvraag);
     const auto url = [](std::uint16_t port, const char* path) {
       return "https://127.0.0.1:" + std::to_string(port) + path;
@@ -177,6 +181,7 @@ class ChainFixture : public GatewayFixture {
 
   std::unique_ptr<DuoSimulator> duo_;
   std::unique_ptr<GemeenteSimulator> amsterdam_;
+  std::function<void()> while_amsterdam_receives_;
   std::unique_ptr<GemeenteSimulator> belastingdienst_;
 };
 

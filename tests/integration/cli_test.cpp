@@ -294,6 +294,11 @@ TEST(ConsentAndLog, PurgeThroughTheCommandLine) {
   const std::string db = (env.workdir / "data" / "ketenpoort.db").string();
   EXPECT_EQ(runCommand({KETENPOORT_BINARY, "log", "purge", "--config", config, "--as-of", "4-12-2026"}, dir.path())
                 .exit_code, 2);
+  // Issue 25, item 9: a day after today would destroy keys still in use: only on purpose.
+  const CommandResult future =
+      runCommand({KETENPOORT_BINARY, "log", "purge", "--config", config, "--as-of", "2200-01-01"}, dir.path());
+  EXPECT_EQ(future.exit_code, 2);
+  EXPECT_THAT(future.err, HasSubstr("--allow-future"));
   const CommandResult today = runCommand({KETENPOORT_BINARY, "log", "purge", "--config", config}, dir.path());
   EXPECT_EQ(today.exit_code, 0) << today.out << today.err;
   EXPECT_THAT(today.out, HasSubstr("purged 0 record(s)"));
@@ -305,14 +310,14 @@ TEST(ConsentAndLog, PurgeThroughTheCommandLine) {
   ASSERT_EQ(runCommand({"/usr/bin/sqlite3", db, "UPDATE exchange_log SET reason = 'x' WHERE seq = 3"}, dir.path())
                 .exit_code, 0);
   const CommandResult refused =
-      runCommand({KETENPOORT_BINARY, "log", "purge", "--config", config, "--as-of", "2200-01-01"}, dir.path());
+      runCommand({KETENPOORT_BINARY, "log", "purge", "--config", config, "--as-of", "2200-01-01", "--allow-future"}, dir.path());
   EXPECT_EQ(refused.exit_code, 1);
   EXPECT_THAT(refused.out, HasSubstr("record 3 was altered"));
   ASSERT_EQ(runCommand({"/usr/bin/sqlite3", db, "UPDATE exchange_log SET reason = 'audit-query' WHERE seq = 3"},
                        dir.path()).exit_code, 0);
 
   const CommandResult later =
-      runCommand({KETENPOORT_BINARY, "log", "purge", "--config", config, "--as-of", "2200-01-01"}, dir.path());
+      runCommand({KETENPOORT_BINARY, "log", "purge", "--config", config, "--as-of", "2200-01-01", "--allow-future"}, dir.path());
   EXPECT_EQ(later.exit_code, 0) << later.out << later.err;
   // The consent's record is kept as long as the registries keep history (P7Y); the
   // newest listing stays as the log's last record.

@@ -57,9 +57,9 @@ class ConsoleTest : public GatewayFixture {
     return r;
   }
 
-  TestResponse get(const std::string& officer, const std::string& target) {
+  TestResponse get(const std::string& officer, const std::string& target, const std::string& extra_headers = {}) {
     TestTlsClient client(server_->auditPort(), asParty(officer));
-    auto response = client.request("GET", target);
+    auto response = client.request("GET", target, {}, extra_headers);
     EXPECT_TRUE(response) << client.lastError();
     return response.value_or(TestResponse{});
   }
@@ -93,6 +93,11 @@ class ConsoleTest : public GatewayFixture {
   // "Controleer het logboek nu", as the officer's browser posts it.
   TestResponse verifyNow(const std::string& officer) {
     return post(officer, "/console/controle", "formulier=" + tokenFor(officer, "/console/controle"), sameOrigin());
+  }
+
+  static std::string headerOf(const TestResponse& response, const std::string& name) {
+    const auto it = response.headers.find(name);
+    return it == response.headers.end() ? std::string() : it->second;
   }
 
   static std::string code(const TestResponse& response) {
@@ -192,9 +197,9 @@ TEST_F(ConsoleTest, InzageTakesTheBsnOnlyFromThisConsolesFormAndShowsNoneOfIt) {
       {post("fg-0363", "/console/inzage", "bsn=" + std::string(kBsn) + "&formulier=" + tokenFor("fg-0518"), origin),
        "form-not-trusted"},
       {post("fg-0518", "/console/inzage", form, ""), "form-not-trusted"},
-      {post("fg-0363", "/console/inzage", form, "Origin: https://elders.example\r\n"), "form-not-trusted"},
-      {post("fg-0363", "/console/inzage", form, "Origin: null\r\n"), "form-not-trusted"},
-      {post("fg-0363", "/console/inzage", form, "Sec-Fetch-Site: cross-site\r\n"), "form-not-trusted"},
+      {post("fg-0363", "/console/inzage", form, "Origin: https://elders.example\r\n"), "cross-site-request"},
+      {post("fg-0363", "/console/inzage", form, "Origin: null\r\n"), "cross-site-request"},
+      {post("fg-0363", "/console/inzage", form, "Sec-Fetch-Site: cross-site\r\n"), "cross-site-request"},
       {post("fg-0363", "/console/inzage", R"({"bsn":")" + std::string(kBsn) + "\"}", origin, "application/json"),
        "invalid-query"},
       {post("fg-0363", "/console/inzage?formulier=" + token, form, origin), "invalid-query"},
@@ -325,6 +330,110 @@ TEST_F(ConsoleTest, VerificationFindsAnAlteredRecordAndShowsTheHeadsToKeep) {
   ASSERT_EQ(broken.status, 200u) << broken.body;
   EXPECT_THAT(broken.body, HasSubstr("Het logboek is NIET in orde"));
   EXPECT_THAT(broken.body, HasSubstr("eerste foute record 2"));
+}
+
+// Issue 25, item 5: a page elsewhere cannot make the officer's browser write into the
+// accountability trail: no console view through an <img>, no audit query through a
+// text/plain POST; refused before anything is recorded.
+TEST_F(ConsoleTest, CrossSiteRequestsAreRefusedBeforeAnythingIsRecorded) {
+  const auto sequence = appendExchange(kAmsterdam, ExchangeOutcome::kQueued, "");
+  const std::string page = "/console/uitwisselingen/" + std::to_string(sequence);
+  const auto before = logged();
+  for (const std::string headers : {"Sec-Fetch-Site: cross-site\r\nSec-Fetch-Dest: image\r\n",
+                                    "Sec-Fetch-Site: same-site\r\n", "Origin: https://evil.example\r\n",
+                                    "Origin: null\r\n"}) {
+    const auto image = get("fg-0363", page, headers);
+    EXPECT_EQ(image.status, 403u) << headers;
+    EXPECT_EQ(code(image), "cross-site-request") << headers;
+    EXPECT_THAT(headerOf(image, "content-security-policy"), HasSubstr("default-src 'none'"));
+  }
+  const std::string body = R"({"bsn":")" + std::string(kBsn) + "\"}";
+  for (const std::string route : {"/v1/audit/exchanges", "/v1/audit/consents", "/v1/ldv/processing-activities"}) {
+    const auto forged = post("fg-0363", route, body, "Origin: https://evil.example\r\nSec-Fetch-Site: cross-site\r\n",
+                             "text/plain");
+    EXPECT_EQ(forged.status, 403u) << route;
+    EXPECT_THAT(forged.body, HasSubstr("cross-site-request"));
+    EXPECT_THAT(forged.body, Not(HasSubstr(kBsn)));
+    // Without the browser's headers, a body that is not JSON is still not taken.
+    const auto plain = post("fg-0363", route, body, "", "text/plain");
+    EXPECT_EQ(plain.status, 415u) << route;
+    EXPECT_THAT(plain.body, HasSubstr("unsupported-media-type"));
+  }
+  EXPECT_EQ(logged(), before);  // nothing recorded in the officer's name
+  // The officer's own navigation (typed, a link of the console) and a JSON client pass.
+  EXPECT_EQ(get("fg-0363", page, "Sec-Fetch-Site: none\r\n").status, 200u);
+  EXPECT_EQ(get("fg-0363", page, "Sec-Fetch-Site: same-origin\r\nSec-Fetch-Dest: document\r\n").status, 200u);
+  const auto json = post("fg-0363", "/v1/audit/exchanges", body, sameOrigin() + "Sec-Fetch-Site: same-origin\r\n",
+                         "application/json; charset=utf-8");
+  EXPECT_EQ(json.status, 200u) << json.body;
+  EXPECT_EQ(logged(), before + 3);
+}
+
+// Issue 25, item 8: what the caller typed into a path does not come back (a BSN, also
+// after ';' or an encoded '?'); the router's own answers under /console keep the console's
+// headers; a cursor beyond what a store can bind is refused, not wrapped to the first page;
+// a JSON body naming a key twice is refused.
+TEST_F(ConsoleTest, HostileTargetsAndBodiesAreRefusedWithoutEchoOrWrap) {
+  appendExchange(kAmsterdam, ExchangeOutcome::kQueued, "");
+  for (const std::string& target : {"/console/" + std::string(kBsn), "/v1/audit/x;" + std::string(kBsn),
+                                   "/nergens%3Fbsn=" + std::string(kBsn), "/console/uitwisselingen/1/" + std::string(kBsn)}) {
+    const auto missing = get("fg-0363", target);
+    EXPECT_EQ(missing.status, 404u) << target;
+    EXPECT_THAT(missing.body, Not(HasSubstr(kBsn))) << target;
+    if (target.starts_with("/console")) {
+      EXPECT_THAT(headerOf(missing, "content-security-policy"), HasSubstr("default-src 'none'")) << target;
+      EXPECT_EQ(headerOf(missing, "x-frame-options"), "DENY");
+    }
+  }
+  const auto wrong_method = post("fg-0363", "/console/toegang", "", sameOrigin());
+  EXPECT_EQ(wrong_method.status, 405u);
+  EXPECT_THAT(headerOf(wrong_method, "content-security-policy"), HasSubstr("default-src 'none'"));
+
+  const auto before = logged();
+  for (const std::string after : {"18446744073709551615", "9223372036854775808"}) {
+    const auto wrapped = get("fg-0363", "/v1/audit/exchanges?after=" + after);
+    EXPECT_EQ(wrapped.status, 400u) << after << wrapped.body;
+    EXPECT_THAT(wrapped.body, HasSubstr("invalid-query"));
+    EXPECT_EQ(get("fg-0363", "/console/uitwisselingen?voor=" + after).status, 400u);
+    EXPECT_EQ(get("fg-0363", "/console/uitwisselingen/" + after).status, 404u);
+  }
+  EXPECT_EQ(logged(), before);
+  const auto last = get("fg-0363", "/v1/audit/exchanges?after=9223372036854775807");
+  EXPECT_EQ(last.status, 200u);
+  EXPECT_THAT(last.body, HasSubstr(R"("exchanges":[])"));
+
+  const std::string other = "162275869";  // synthetic, passes the elfproef
+  for (const std::string& body : {R"({"bsn":")" + other + R"(","bsn":")" + std::string(kBsn) + R"("})",
+                                 R"({"bsn":")" + std::string(kBsn) + R"(","limit":"1","limit":"2"})"}) {
+    const auto twice = post("fg-0363", "/v1/audit/exchanges", body, "", "application/json");
+    EXPECT_EQ(twice.status, 400u) << body;
+    EXPECT_THAT(twice.body, HasSubstr("invalid-query"));
+    EXPECT_THAT(twice.body, Not(HasSubstr(kBsn)));
+    EXPECT_THAT(twice.body, Not(HasSubstr(other)));
+  }
+  EXPECT_EQ(logged(), before + 1);  // only the last page was asked and recorded
+}
+
+// Issue 25, item 6: an officer's view of one exchange is recorded so that the person's
+// BSN finds it (as LDV lezen and the access report look), like the exchange itself.
+TEST_F(ConsoleTest, AViewOfOneExchangeIsFoundByThePersonsBsn) {
+  const auto sequence = appendExchange(kAmsterdam, ExchangeOutcome::kQueued, "");
+  ASSERT_EQ(get("fg-0363", "/console/uitwisselingen/" + std::to_string(sequence)).status, 200u);
+  const auto referencer = SubjectReferencer::loadOrCreate(config_.storage_path.parent_path() / "subject.key");
+  ExchangeQuery about;
+  about.organisation_oin = kAmsterdam;
+  about.subject_ref = referencer.reference({SubjectKey::Kind::kBsn, kBsn});
+  const auto found = server_->exchangeLog().findExchanges(about);
+  ASSERT_EQ(found.size(), 2u);
+  EXPECT_EQ(found[0].sequence, sequence);
+  EXPECT_EQ(found[1].record.purpose, "audit:console:uitwisseling");
+  EXPECT_EQ(found[1].record.sender_oin, "00000099400000000363");
+  // And through LDV lezen, as the officer asks it.
+  TestTlsClient client(server_->auditPort(), asParty("fg-0363"));
+  const auto ldv = client.request("POST", "/v1/ldv/processing-activities", R"({"bsn":")" + std::string(kBsn) + "\"}");
+  ASSERT_TRUE(ldv);
+  ASSERT_EQ(ldv->status, 200u) << ldv->body;
+  EXPECT_THAT(ldv->body, HasSubstr("console:uitwisseling"));
 }
 
 }  // namespace

@@ -251,6 +251,38 @@ TEST_F(HostileInputTest, AMessageWhoseConsentIsWithdrawnBeforeItLeavesIsNeverDel
   EXPECT_TRUE(received("gemeente-0363").empty());
 }
 
+// Issue 25, item 4: the consent is withdrawn while the message is on its way (checked
+// before the attempt, it held): the delivery stands, and the log says the basis ended
+// during it.
+TEST_F(HostileInputTest, ADeliveryUnderWayWhenItsConsentIsWithdrawnIsRecordedSo) {
+  const Party& amsterdam = *config_.findPartyById("gemeente-0363");
+  const auto consent = server_->registries().grantConsent(
+      {{SubjectKey::Kind::kBsn, kOldLaw}, "ontzorgen", amsterdam.oin, "test://toestemming",
+       addPeriod(todayUtc(), {0, 0, -1}), std::nullopt});
+  ASSERT_TRUE(consent.ok);
+  std::atomic<bool> withdrawn{false};
+  while_amsterdam_receives_ = [&] {
+    if (!withdrawn.exchange(true)) {
+      EXPECT_TRUE(server_->registries().withdrawConsent(consent.id, todayUtc()).ok);
+    }
+  };
+  const std::string id = newUuidV7();
+  ASSERT_EQ(call("toeslagen", "POST", "/v1/berichten/toeslagen.status", "ontzorgen",
+                 toeslagenStatus(kOldLaw, "2020-05-01", 10), {{"X-Transaction-Id", id}}).status, 202u);
+  std::vector<LoggedExchange> records;
+  ASSERT_TRUE(waitUntil([&] {
+    records = recordsOf("toeslagen");
+    return !records.empty() && records.back().record.reason == "basis-ended-during-delivery:consent";
+  }, std::chrono::seconds(10)));
+  EXPECT_EQ(records.back().record.transaction_id, id);
+  EXPECT_EQ(records.back().record.outcome, ExchangeOutcome::kDelivered);
+  EXPECT_EQ(records.back().record.consent_id, consent.id);
+  EXPECT_EQ(received("gemeente-0363").size(), 1u);
+  const HttpsResponse status = call("toeslagen", "GET", "/v1/transacties/" + id, "");
+  EXPECT_EQ(boost::json::parse(status.body).at("status").as_string(), "delivered");
+  while_amsterdam_receives_ = nullptr;
+}
+
 // The gateway's clock decides whether a basis still holds when a message leaves: a consent
 // that ends while its message waits (the endpoint down) is not used at the next attempt,
 // two days on. No test waits two days: the clock is moved.

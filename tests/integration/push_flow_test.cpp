@@ -294,5 +294,44 @@ TEST_F(PushFlowTest, FailingReceiverIsRetriedThenDeadLettered) {
   EXPECT_EQ(payloadsKept(), 0);
 }
 
+// Issue 25, item 7: 's-Gravenhage sends under the transaction id of COA's exchange to
+// Amsterdam and is refused for it; its officer's page of that refusal shows nothing of the
+// other exchange's delivery (state, attempts, completion), while Amsterdam's officer sees it.
+TEST_F(PushFlowTest, AReusedTransactionIdShowsAnotherOfficerNothingOfTheFirstDelivery) {
+  startAmsterdam();
+  start();
+  const std::string txn = newUuidV7();
+  ASSERT_EQ(push(profile_, {{"X-Transaction-Id", txn}}).status, 202u);
+  ASSERT_TRUE(waitUntil([&] { return received().size() == 1; }, std::chrono::seconds(10)));
+  const auto reused = push(profileFor("162275869", "0518"), {{"X-Transaction-Id", txn}}, "coa.klantprofiel",
+                           "gemeente-0518");
+  EXPECT_GE(reused.status, 400u);
+
+  ExchangeQuery own;
+  own.organisation_oin = config_.findPartyById("gemeente-0518")->oin.str();
+  const auto refusals = server_->exchangeLog().findExchanges(own);
+  ASSERT_EQ(refusals.size(), 1u);
+  EXPECT_EQ(refusals[0].record.transaction_id, txn);
+  EXPECT_EQ(refusals[0].record.outcome, ExchangeOutcome::kRefused);
+  const auto page = [&](const std::string& officer, std::uint64_t sequence) {
+    TestTlsClient client(server_->auditPort(), asParty(officer));
+    auto response = client.request("GET", "/console/uitwisselingen/" + std::to_string(sequence));
+    EXPECT_TRUE(response) << client.lastError();
+    return response.value_or(TestResponse{});
+  };
+  const auto theirs = page("fg-0518", refusals[0].sequence);
+  ASSERT_EQ(theirs.status, 200u) << theirs.body;
+  EXPECT_THAT(theirs.body, Not(HasSubstr("Pogingen")));
+  EXPECT_THAT(theirs.body, Not(HasSubstr("Afgerond")));
+  EXPECT_THAT(theirs.body, HasSubstr("Er is niets afgeleverd"));
+
+  ExchangeQuery amsterdam;
+  amsterdam.organisation_oin = config_.findPartyById("gemeente-0363")->oin.str();
+  const auto first = server_->exchangeLog().findExchanges(amsterdam);
+  ASSERT_FALSE(first.empty());
+  ASSERT_TRUE(waitUntil([&] { return page("fg-0363", first[0].sequence).body.find("Afgerond") != std::string::npos; }));
+  EXPECT_THAT(page("fg-0363", first[0].sequence).body, HasSubstr("Pogingen"));
+}
+
 }  // namespace
 }  // namespace ketenpoort::testing

@@ -505,6 +505,31 @@ TEST_F(TlsGatewayTest, AgreementsFromTheConfigAreInTheRegistryAndLoggedOnce) {
   server_.reset();
   startGateway();  // a restart with the same config changes nothing
   EXPECT_EQ(server_->exchangeLog().lastSequence(), logged);
+
+  // Issue 25, item 1: the agreement taken out of the config holds nowhere after the next
+  // start, and the log says it ended; a further restart writes nothing more.
+  const auto removed = std::find_if(config_.agreements.begin(), config_.agreements.end(),
+                                    [](const AgreementConfig& a) { return a.id == "vwo-0363-taalschool-a-elip"; });
+  ASSERT_NE(removed, config_.agreements.end());
+  config_.agreements.erase(removed);
+  server_->drain();
+  server_->wait();
+  server_.reset();
+  startGateway();
+  EXPECT_FALSE(server_->registries().findValid("taalschool-a", "elip", "0363", todayUtc()).has_value());
+  EXPECT_EQ(server_->exchangeLog().lastSequence(), logged + 1);
+  ExchangeQuery changes;
+  changes.whole_log = true;
+  changes.after_sequence = logged;
+  const auto ended = server_->exchangeLog().findExchanges(changes);
+  ASSERT_EQ(ended.size(), 1u);
+  EXPECT_EQ(ended[0].record.reason, "agreement-ended");
+  EXPECT_EQ(ended[0].record.agreement_id, "vwo-0363-taalschool-a-elip");
+  server_->drain();
+  server_->wait();
+  server_.reset();
+  startGateway();
+  EXPECT_EQ(server_->exchangeLog().lastSequence(), logged + 1);
 }
 
 TEST_F(TlsGatewayTest, AuditApiAnswersTheOfficerAboutItsOwnOrganisationOnly) {

@@ -134,11 +134,14 @@ bool TestTlsClient::closedByPeerWithin(std::chrono::milliseconds timeout) {
 
 std::optional<TestResponse> TestTlsClient::request(const std::string& method,
                                                    const std::string& target,
-                                                   const std::string& body) {
+                                                   const std::string& body, const std::string& extra_headers) {
   if (!connectAndHandshake().empty()) return std::nullopt;
   std::string raw = method + " " + target + " HTTP/1.1\r\nHost: 127.0.0.1\r\n";
   if (!body.empty() || method == "POST") raw += "Content-Length: " + std::to_string(body.size()) + "\r\n";
-  raw += "\r\n" + body;
+  if (method == "POST" && extra_headers.find("Content-Type:") == std::string::npos) {
+    raw += "Content-Type: application/json\r\n";
+  }
+  raw += extra_headers + "\r\n" + body;
   if (!writeRaw(raw).empty()) return std::nullopt;
   return readResponse();
 }

@@ -47,9 +47,11 @@ class TestTlsClient {
   const std::string& lastError() const { return last_error_; }
   SSL* nativeHandle();
 
-  // connect + handshake + one request + response; nullopt on any failure.
+  // connect + handshake + one request + response; nullopt on any failure. A POST says
+  // `Content-Type: application/json` unless `extra_headers` (raw lines, each ending in
+  // CRLF) name another.
   std::optional<TestResponse> request(const std::string& method, const std::string& target,
-                                      const std::string& body = {});
+                                      const std::string& body = {}, const std::string& extra_headers = {});
 
  private:
   struct Impl;

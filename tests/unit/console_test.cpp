@@ -78,13 +78,13 @@ TEST(ConsoleFormGuard, TakesOnlyAFreshTokenOfThisOfficerFromThisSite) {
 
   auto cross = formPost(form);
   cross.headers["origin"] = "https://elders.example";
-  EXPECT_EQ(refused(cross, "00000099400000000363", now), "form-not-trusted");
+  EXPECT_EQ(refused(cross, "00000099400000000363", now), "cross-site-request");
   cross.headers["origin"] = "null";
-  EXPECT_EQ(refused(cross, "00000099400000000363", now), "form-not-trusted");
+  EXPECT_EQ(refused(cross, "00000099400000000363", now), "cross-site-request");
   cross.headers["origin"] = "https://127.0.0.1:8444";
   EXPECT_EQ(refused(cross, "00000099400000000363", now), "accepted");
   cross.headers["sec-fetch-site"] = "same-site";
-  EXPECT_EQ(refused(cross, "00000099400000000363", now), "form-not-trusted");
+  EXPECT_EQ(refused(cross, "00000099400000000363", now), "cross-site-request");
   auto json = formPost(form);
   json.headers["content-type"] = "application/json";
   EXPECT_EQ(refused(json, "00000099400000000363", now), "invalid-query");

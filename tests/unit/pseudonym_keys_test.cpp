@@ -82,6 +82,26 @@ TEST_F(PseudonymKeyringTest, DestroysOnlyTheYearsBeforeTheDayAndNeverMakesThemAg
   for (const auto& p : keys.periods()) EXPECT_EQ(p.destroyed_utc.empty(), p.period >= 2028) << p.period;
 }
 
+// Issue 25, item 9: a purge in another process (the CLI, another node) destroys keys the
+// running gateway holds; the gateway files no record under them and stops finding by them
+// once its keys are older than kReloadAfter, which is seconds, not minutes.
+TEST_F(PseudonymKeyringTest, KeysAnotherProcessDestroyedAreOutOfUseAtTheNextReload) {
+  static_assert(PseudonymKeyring::kReloadAfter <= std::chrono::seconds(5));
+  SqlitePseudonymKeys gateway_store(database_);
+  SqlitePseudonymKeys cli_store(database_);
+  PseudonymKeyring gateway(subject_key_, gateway_store, std::chrono::milliseconds(0));
+  gateway.prepare(*parseIsoDate("2026-12-06"), 8);  // 2026 to 2034
+  const std::string person = subject_key_.reference({SubjectKey::Kind::kBsn, "999990019"});
+  const std::string under_2031 = gateway.recordReference(person, "2031-06-30", "2026-12-06");
+  PseudonymKeyring cli(subject_key_, cli_store);
+  EXPECT_EQ(cli.destroyExpired(*parseIsoDate("2032-01-01")).size(), 6u);  // 2026 to 2031
+  const std::string filed = gateway.recordReference(person, "2031-06-30", "2026-12-06");
+  EXPECT_NE(filed, under_2031) << "filed under a key the purge destroyed";
+  const auto refs = gateway.referencesOf(person);
+  EXPECT_EQ(std::find(refs.begin(), refs.end(), under_2031), refs.end());
+  EXPECT_NE(std::find(refs.begin(), refs.end(), filed), refs.end()) << "the new record is found";
+}
+
 TEST_F(PseudonymKeyringTest, KeysOfAnotherSubjectKeyAreRefused) {
   SqlitePseudonymKeys store(database_);
   PseudonymKeyring(subject_key_, store).prepare(*parseIsoDate("2026-12-04"), 0);

@@ -520,6 +520,75 @@ TEST_P(StoreContractTest, ConsentHoldsFromGrantUntilWithdrawalAndBothAreLogged) 
   EXPECT_EQ(store->log().lastSequence(), 2u);
 }
 
+// Issue 25, item 13: a record appended without a retention (a refusal decided before any
+// flow's rules) gets the longest any record may have, so it is filed under that year's key
+// and leaves with it; never kept for ever with the registry's own reference.
+TEST_P(StoreContractTest, ARecordWithoutRetentionGetsTheLongestAndAYearKey) {
+  auto store = open();
+  const std::string person = store->referencer().reference({SubjectKey::Kind::kBsn, "999990019"});
+  auto r = recordOf(kCoa, kGemeente);
+  r.outcome = ExchangeOutcome::kRefused;
+  r.reason = "law-regime";
+  r.retention_until.clear();
+  r.subject_ref = person;
+  ASSERT_TRUE(store->log().appendAndWait(r).ok);
+  const auto kept = store->log().findTransaction(r.transaction_id).value().record;
+  EXPECT_EQ(kept.retention_until, "2033-12-02");  // made 2026-12-02, P7Y
+  EXPECT_NE(kept.subject_ref, person);            // keyed again under 2033's key
+  EXPECT_EQ(kept.subject_ref.size(), person.size());
+  ExchangeQuery about;
+  about.organisation_oin = kCoa;
+  about.subject_ref = person;
+  EXPECT_EQ(store->log().findExchanges(about).size(), 1u);
+  // A record after it, so the purge may take it (the log's last record stays).
+  ASSERT_TRUE(store->log().appendAndWait(recordOf(kCoa, kGemeente)).ok);
+  PurgeBatchRequest purge;
+  purge.as_of = "2034-01-01";
+  const auto purged = store->purgeExpired(purge);
+  ASSERT_TRUE(purged.ok) << purged.error;
+  EXPECT_FALSE(store->log().findTransaction(r.transaction_id).has_value());
+  EXPECT_TRUE(store->log().findExchanges(about).empty());
+}
+
+// Issue 25, item 1: an agreement the configuration no longer holds ends, logged once with
+// the day it ended; from that day it covers nothing, after a reopen and on another node too.
+TEST_P(StoreContractTest, AnEndedAgreementCoversNothingFromItsLastDayOnAndIsLoggedOnce) {
+  auto store = open();
+  RegistryStore& registries = store->registries();
+  const AgreementEntry agreement{"vwo-elip", "taalschool-a", "elip", "0363", day("2026-01-01"), day("2027-12-31"),
+                                 "VWO-2026-007"};
+  ASSERT_TRUE(registries.upsertAgreement(agreement).ok);
+  EXPECT_EQ(registries.findValid("taalschool-a", "elip", "0363", day("2026-12-06")), "vwo-elip");
+  EXPECT_EQ(registries.listAgreements().size(), 1u);
+  const auto ended = registries.endAgreement("vwo-elip", day("2026-12-06"), "niet meer in de configuratie");
+  ASSERT_TRUE(ended.ok) << ended.error;
+  EXPECT_NE(ended.log_sequence, 0u);
+  EXPECT_EQ(registries.findValid("taalschool-a", "elip", "0363", day("2026-12-05")), "vwo-elip");
+  EXPECT_FALSE(registries.findValid("taalschool-a", "elip", "0363", day("2026-12-06")).has_value());
+  EXPECT_FALSE(registries.findValid("taalschool-a", "elip", "0363", day("2027-06-01")).has_value());
+  EXPECT_EQ(registries.agreement("vwo-elip")->valid_until, day("2026-12-05"));
+  // The log says which agreement ended and when.
+  ExchangeQuery all;
+  all.whole_log = true;
+  const auto logged = store->log().findExchanges(all);
+  ASSERT_EQ(logged.size(), 2u);
+  EXPECT_EQ(logged[1].record.reason, "agreement-ended");
+  EXPECT_EQ(logged[1].record.agreement_id, "vwo-elip");
+  EXPECT_THAT(logged[1].record.legal_basis, HasSubstr("2026-12-06"));
+  // Ending it again, or later, writes nothing; an unknown agreement is an error.
+  EXPECT_EQ(registries.endAgreement("vwo-elip", day("2026-12-07"), "again").log_sequence, 0u);
+  EXPECT_FALSE(registries.endAgreement("no-such", day("2026-12-07"), "x").ok);
+  EXPECT_EQ(store->log().lastSequence(), 2u);
+  if (GetParam() == Backend::kPostgresql) {
+    auto other = open("node-b");
+    EXPECT_FALSE(other->registries().findValid("taalschool-a", "elip", "0363", day("2026-12-06")).has_value());
+  }
+  store.reset();
+  store = open();
+  EXPECT_FALSE(store->registries().findValid("taalschool-a", "elip", "0363", day("2026-12-06")).has_value());
+  EXPECT_EQ(store->registries().agreement("vwo-elip")->valid_until, day("2026-12-05"));
+}
+
 // ADR 0020: koppelingen and consents that ended more than seven years (P7Y) before the
 // purge's day leave the registries, with a registry-history record; what is in force, or
 // ended since, stays; the in-memory registries answer as the tables do (on another node
