@@ -62,4 +62,14 @@ void addQueryRoutes(Router& router, const ExchangeContext& context);
 //     gemeente has no basis for: no personal data at all.
 void addSignalRoutes(Router& router, const ExchangeContext& context);
 
+// The consents a gemeente obtained (issue 25), registered and withdrawn by the gemeente's
+// own system; a gemeente party only, for a person gekoppeld to it and a purpose for which
+// some mapping asks consent towards a gemeente (else 403 role-not-allowed, no-koppeling or
+// purpose-mismatch):
+//   POST /v1/toestemmingen {"bsn"|"vnummer", "doelbinding", "bewijs"}  → 201 {"toestemming_id"}
+//   POST /v1/toestemmingen/{id}/intrekking                            → 200 (404 when not the caller's)
+// Each change is a log record naming the consent; a withdrawal ends the queued deliveries
+// that rest on it when they would leave (DeliveryBasis), as the CLI's does.
+void addConsentRoutes(Router& router, const ExchangeContext& context);
+
 }  // namespace ketenpoort

@@ -90,6 +90,7 @@ struct GatewayServer::Impl {
     addExchangeRoutes(router, context);
     addQueryRoutes(router, context);
     addSignalRoutes(router, context);
+    addConsentRoutes(router, context);
     return router;
   }
 
