@@ -4,7 +4,7 @@
 
 namespace ketenpoort {
 
-// COA's TVS wire format for klantprofiel (versioned) and nareisprofiel: XML as described
+// COA's TVS wire format for klantprofiel (versioned), nareisprofiel and herkoppeling: XML as described
 // in docs/adapters/coa_tvs.md and adapters/coa_tvs/coa_tvs.xsd. This checks the
 // envelope (well-formed, no DOCTYPE or entities, the flow's root element, a positive
 // integer `versie` on a klantprofiel); the mapping checks the fields and their types.
@@ -17,6 +17,6 @@ class CoaTvsFormat final : public InboundFormat {
 
 // The flows this adapter receives.
 inline constexpr const char* kCoaTvsFlows[] = {"coa.klantprofiel", "coa.nareisprofiel",
-                                               "coa.toeslagaanvraag"};
+                                               "coa.toeslagaanvraag", "coa.herkoppeling"};
 
 }  // namespace ketenpoort

@@ -46,6 +46,8 @@ constexpr std::array kCatalogue{
     ProblemType{C::kLawRegime, "law-regime", 403, "The person's law regime gives no basis"},
     ProblemType{C::kNoAgreement, "no-agreement", 403, "No valid agreement covers this exchange"},
     ProblemType{C::kNoConsent, "no-consent", 403, "No active consent covers this exchange"},
+    ProblemType{C::kKoppelingConflict, "koppeling-conflict", 409,
+                "The herkoppeling is dated before the koppeling in force began"},
     ProblemType{C::kSubjectUnknown, "subject-unknown", 404, "The source system does not know this person"},
     ProblemType{C::kSourceUnreachable, "source-unreachable", 502, "The source system could not be reached"},
     ProblemType{C::kSourceInvalidAnswer, "source-invalid-answer", 502,

@@ -45,6 +45,7 @@ enum class ProblemCode : std::uint8_t {
   kLawRegime,
   kNoAgreement,
   kNoConsent,
+  kKoppelingConflict,
   // a source system asked on the caller's behalf, logged as failed
   kSubjectUnknown,
   kSourceUnreachable,

@@ -242,6 +242,11 @@ class PushDecider {
                                                         std::min(from, today), push_.transaction_id));
       }
     }
+    if (decision.moved_koppeling && decision.subject) {
+      // A herkoppeling: the new koppeling holds from its day; the one in force ends there.
+      changes.push_back(c_.registries.koppelingChange(*decision.subject, decision.moved_koppeling->gemeente_cbs_code,
+                                                      decision.moved_koppeling->valid_from, push_.transaction_id));
+    }
     if (decision.identity_link) {
       changes.push_back(c_.registries.identityLinkChange(decision.identity_link->first,
                                                          decision.identity_link->second, push_.transaction_id));

@@ -90,6 +90,10 @@ struct FlowDefinition {
 
   // Conditions.
   bool koppeling_required = false;
+  // koppeling="move" (a herkoppeling): the record moves the person's koppeling to the
+  // gemeente `koppeling_field` names, from `koppeling_date_field`; the person must be
+  // gekoppeld already, and the date may not lie before the current koppeling's start.
+  bool koppeling_moves = false;
   const FieldDefinition* koppeling_field = nullptr;  // the record states the gemeente itself
   // The date the koppeling the record states took effect (else: the day it arrives).
   const FieldDefinition* koppeling_date_field = nullptr;

@@ -313,12 +313,18 @@ class FlowReader {
     const std::string koppeling = node.attribute("koppeling").value();
     if (koppeling == "registry" || koppeling == "from-record") {
       flow.koppeling_required = true;
+    } else if (koppeling == "move") {
+      flow.koppeling_moves = true;
     } else if (!koppeling.empty() && koppeling != "none") {
-      xml_.problem(node, "koppeling must be none, registry or from-record");
+      xml_.problem(node, "koppeling must be none, registry, from-record or move");
     }
     flow.koppeling_field = fieldRef(node, "koppeling-field");
-    if ((koppeling == "from-record") != static_cast<bool>(node.attribute("koppeling-field"))) {
-      xml_.problem(node, "koppeling=\"from-record\" and koppeling-field go together");
+    const bool states_gemeente = koppeling == "from-record" || koppeling == "move";
+    if (states_gemeente != static_cast<bool>(node.attribute("koppeling-field"))) {
+      xml_.problem(node, "koppeling=\"from-record\" or \"move\" and koppeling-field go together");
+    }
+    if (koppeling == "move" && !node.attribute("koppeling-date-field")) {
+      xml_.problem(node, "koppeling=\"move\" needs a koppeling-date-field: the day the new koppeling holds from");
     }
     if (flow.koppeling_field && flow.koppeling_field->type != FieldType::kCbsCode) {
       xml_.problem(node, "koppeling-field must be of type cbs-code");

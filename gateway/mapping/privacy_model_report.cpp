@@ -29,7 +29,12 @@ std::string oneLine(const std::string& text) {
 
 std::string conditions(const FlowDefinition& f) {
   std::string out = "koppeling: ";
-  if (!f.koppeling_required) {
+  if (f.koppeling_moves) {
+    out += "moves the person's koppeling to the gemeente the message names (`" + f.koppeling_field->id +
+           "`), the recipient, from `" + f.koppeling_date_field->id +
+           "`: the person must be gekoppeld already, a date before the koppeling in force is refused "
+           "(koppeling-conflict), and what waited for the old gemeente is withdrawn";
+  } else if (!f.koppeling_required) {
     out += "not required";
   } else if (f.koppeling_field) {
     out += "the recipient must be the gemeente the message names (`" + f.koppeling_field->id + "`)";

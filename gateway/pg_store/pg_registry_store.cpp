@@ -28,14 +28,28 @@ namespace pg_registry {
 
 void recordKoppeling(pg::Connection& c, const KoppelingEntry& k) {
   const std::string day = formatIsoDate(k.valid_from);
-  const std::int64_t key = subjectKey(k.subject_ref);
-  c.run("UPDATE koppeling SET valid_until = $3 WHERE subject_key = $1 AND subject_ref = $2 "
-        "AND valid_until IS NULL AND valid_from < $3",
-        {key, std::string_view(k.subject_ref), std::string_view(day)});
+  // The person: this reference and the one linked to it.
+  std::vector<std::string> refs{k.subject_ref};
+  const pg::Result linked = c.run("SELECT vnummer_ref FROM identity_links WHERE bsn_ref = $1 "
+                                  "UNION ALL SELECT bsn_ref FROM identity_links WHERE vnummer_ref = $1",
+                                  {std::string_view(k.subject_ref)});
+  for (int i = 0; i < linked.rows(); ++i) refs.emplace_back(linked.text(i, 0));
+  for (const std::string& ref : refs) {
+    const pg::Result open = c.run("SELECT valid_from FROM koppeling WHERE subject_key = $1 AND subject_ref = $2 "
+                                  "AND valid_until IS NULL FOR UPDATE",
+                                  {subjectKey(ref), std::string_view(ref)});
+    for (int i = 0; i < open.rows(); ++i) {
+      if (std::string(open.text(i, 0)) > day) throw KoppelingConflict();
+    }
+  }
+  for (const std::string& ref : refs) {
+    c.run("UPDATE koppeling SET valid_until = $3 WHERE subject_key = $1 AND subject_ref = $2 AND valid_until IS NULL",
+          {subjectKey(ref), std::string_view(ref), std::string_view(day)});
+  }
   c.run("INSERT INTO koppeling (subject_key, subject_ref, gemeente_cbs, valid_from, valid_until, "
         "source_transaction) VALUES ($1, $2, $3, $4, NULL, $5)",
-        {key, std::string_view(k.subject_ref), std::string_view(k.gemeente_cbs_code), std::string_view(day),
-         std::string_view(k.source_transaction_id)});
+        {subjectKey(k.subject_ref), std::string_view(k.subject_ref), std::string_view(k.gemeente_cbs_code),
+         std::string_view(day), std::string_view(k.source_transaction_id)});
 }
 
 void insertConsent(pg::Connection& c, const ConsentEntry& consent) {
@@ -280,8 +294,8 @@ PgRegistryStore::PgRegistryStore(const std::string& dsn, const SubjectReferencer
 
 const RegistrySnapshot& PgRegistryStore::current() const { return log_.currentRegistries(); }
 
-std::optional<std::string> PgRegistryStore::gemeenteOf(const SubjectKey& subject, const CivilDate& date) const {
-  return current().gemeenteOfReference(referencer_.reference(subject), date);
+std::optional<KoppelingInForce> PgRegistryStore::koppelingOf(const SubjectKey& subject, const CivilDate& date) const {
+  return current().koppelingOfReference(referencer_.reference(subject), date);
 }
 
 std::optional<std::string> PgRegistryStore::gemeenteOfReference(const std::string& ref, const CivilDate& date) const {

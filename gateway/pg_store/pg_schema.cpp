@@ -210,10 +210,25 @@ CREATE TABLE pseudonym_keys (
 );
 )sql";
 
+// Version 5: at most one open koppeling per reference, by construction (issue 25). Rows
+// from before it that a back-dated registration left open beside a later one end where
+// they begin (the later one answered every lookup), then the index.
+constexpr const char* kVersion5 = R"sql(
+UPDATE koppeling k SET valid_until = (
+  SELECT MAX(o.valid_from) FROM koppeling o
+  WHERE o.subject_key = k.subject_key AND o.subject_ref = k.subject_ref AND o.valid_until IS NULL)
+WHERE k.valid_until IS NULL AND EXISTS (
+  SELECT 1 FROM koppeling o
+  WHERE o.subject_key = k.subject_key AND o.subject_ref = k.subject_ref AND o.valid_until IS NULL
+    AND (o.valid_from > k.valid_from OR (o.valid_from = k.valid_from AND o.id > k.id)));
+CREATE UNIQUE INDEX koppeling_one_open ON koppeling(subject_ref) WHERE valid_until IS NULL;
+)sql";
+
 constexpr std::array kMigrations{Migration{1, "the store with a hash chain per node", kVersion1},
                                  Migration{2, "registry changes as rows of their own", kVersion2},
                                  Migration{3, "purges that keep the log provable; the sender's span id", kVersion3},
-                                 Migration{4, "pseudonym keys per period", kVersion4}};
+                                 Migration{4, "pseudonym keys per period", kVersion4},
+                                 Migration{5, "at most one open koppeling per person", kVersion5}};
 static_assert(kMigrations.back().version == kSchemaVersion);
 
 // Any constant the migrations share; pg_advisory_xact_lock takes a 64-bit key.

@@ -46,8 +46,8 @@ void InMemoryRegistries::addConsent(Consent c) {
   consents_.push_back(std::move(c));
 }
 
-std::optional<std::string> InMemoryRegistries::gemeenteOf(const SubjectKey& subject,
-                                                          const CivilDate& date) const {
+std::optional<KoppelingInForce> InMemoryRegistries::koppelingOf(const SubjectKey& subject,
+                                                                const CivilDate& date) const {
   std::lock_guard lock(mutex_);
   // The latest koppeling in force wins: a person can be re-gekoppeld.
   const Koppeling* best = nullptr;
@@ -56,7 +56,7 @@ std::optional<std::string> InMemoryRegistries::gemeenteOf(const SubjectKey& subj
     if (!best || k.from >= best->from) best = &k;
   }
   if (!best) return std::nullopt;
-  return best->gemeente_cbs_code;
+  return KoppelingInForce{best->gemeente_cbs_code, best->from};
 }
 
 std::optional<std::string> InMemoryRegistries::findValid(std::string_view party_id,

@@ -45,8 +45,7 @@ class InMemoryRegistries final : public KoppelingRegistry,
   void addConsent(Consent c);
   void linkIdentities(std::string bsn, std::string vnummer);
 
-  std::optional<std::string> gemeenteOf(const SubjectKey& subject,
-                                        const CivilDate& date) const override;
+  std::optional<KoppelingInForce> koppelingOf(const SubjectKey& subject, const CivilDate& date) const override;
   std::optional<std::string> findValid(std::string_view party_id, std::string_view purpose_id,
                                        std::string_view gemeente_cbs_code,
                                        const CivilDate& date) const override;

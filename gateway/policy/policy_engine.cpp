@@ -167,6 +167,42 @@ PolicyDecision PolicyEngine::decide(const PolicyRequest& request, Stage stage) c
     }
   }
 
+  if (flow.koppeling_moves) {
+    // A herkoppeling: the person is gekoppeld somewhere today; the message moves the
+    // koppeling to the gemeente it names, which is its recipient, from the day it names.
+    const CanonicalValue* to = record.first(flow.koppeling_field);
+    const CanonicalValue* from = flow.koppeling_date_field ? record.first(flow.koppeling_date_field) : nullptr;
+    const auto from_date = from ? parseIsoDate(from->value) : std::nullopt;
+    if (!to || !from_date) {
+      return refuse(reasons::kInvalidMessage, flow_name + " names the new gemeente and the day the koppeling moves");
+    }
+    if (*from_date > request.date) {
+      return refuse(reasons::kInvalidMessage, "a herkoppeling is reported once it holds: its date lies ahead");
+    }
+    if (recipient.role != PartyRole::kGemeente || recipient.cbs_code != to->value) {
+      return refuse(reasons::kNoKoppeling, "the recipient of " + flow_name + " is the gemeente the person moves to");
+    }
+    std::optional<KoppelingInForce> current;
+    for (const SubjectKey& id : ids) {
+      auto found = registries_.koppeling.koppelingOf(id, request.date);
+      if (!found) continue;
+      if (current && current->gemeente_cbs_code != found->gemeente_cbs_code) {
+        return refuse(reasons::kNoKoppeling, "the message's identifiers are gekoppeld to different gemeenten");
+      }
+      if (!current || found->valid_from > current->valid_from) current = std::move(found);
+    }
+    if (!current) {
+      return refuse(reasons::kNoKoppeling,
+                    "the person is not gekoppeld to any gemeente: a first koppeling comes with the klantprofiel");
+    }
+    if (*from_date < current->valid_from) {
+      return refuse(reasons::kKoppelingConflict, "the herkoppeling is dated before the koppeling in force began (" +
+                                                     formatIsoDate(current->valid_from) + ")");
+    }
+    decision.registered_koppeling = current->gemeente_cbs_code;
+    decision.moved_koppeling = KoppelingInForce{to->value, *from_date};
+  }
+
   if (flow.koppeling_required) {
     if (recipient.role != PartyRole::kGemeente || !recipient.cbs_code) {
       return refuse(reasons::kNoKoppeling, "only the gekoppelde gemeente receives " + flow_name);

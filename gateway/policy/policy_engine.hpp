@@ -21,6 +21,9 @@ inline constexpr std::string_view kNoAgreement = "no-agreement";
 inline constexpr std::string_view kLawRegime = "law-regime";
 inline constexpr std::string_view kNoKoppeling = "no-koppeling";
 inline constexpr std::string_view kNoConsent = "no-consent";
+// A herkoppeling dated before the start of the koppeling in force: it would leave two
+// koppelingen open, or rewrite the past (issue 25).
+inline constexpr std::string_view kKoppelingConflict = "koppeling-conflict";
 // The message's identifiers (BSN, V-nummer) are linked to different persons.
 inline constexpr std::string_view kIdentityConflict = "identity-conflict";
 // Not the policy's but the exchange's: a transaction id re-used by another sender or for
@@ -61,6 +64,9 @@ struct PolicyDecision {
   // For flows whose record names the gemeente: the koppeling the registry already held
   // (nullopt: none yet, so this exchange teaches it).
   std::optional<std::string> registered_koppeling;
+  // For a herkoppeling (koppeling="move"): the gemeente and the day the person's koppeling
+  // moves to (written with its record).
+  std::optional<KoppelingInForce> moved_koppeling;
   // The record names a BSN and a V-nummer the registry has not linked yet: this exchange
   // links them (written with its record).
   std::optional<std::pair<std::string, std::string>> identity_link;  // BSN, V-nummer

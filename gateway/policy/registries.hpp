@@ -17,12 +17,22 @@ struct SubjectKey {
   std::string value;
 };
 
+// The koppeling in force for a person on a date: the gemeente (CBS code) and the day it
+// holds from.
+struct KoppelingInForce {
+  std::string gemeente_cbs_code;
+  CivilDate valid_from;
+};
+
 // Which gemeente a person is gekoppeld to on a date (CBS code), if any.
 class KoppelingRegistry {
  public:
   virtual ~KoppelingRegistry() = default;
-  virtual std::optional<std::string> gemeenteOf(const SubjectKey& subject,
-                                                const CivilDate& date) const = 0;
+  virtual std::optional<KoppelingInForce> koppelingOf(const SubjectKey& subject, const CivilDate& date) const = 0;
+  std::optional<std::string> gemeenteOf(const SubjectKey& subject, const CivilDate& date) const {
+    auto k = koppelingOf(subject, date);
+    return k ? std::optional<std::string>(std::move(k->gemeente_cbs_code)) : std::nullopt;
+  }
 };
 
 // A processor agreement or covenant: the id of one valid on `date` between `party_id`

@@ -115,9 +115,8 @@ const RegistrySnapshot& SqliteRegistryStore::current() const {
   return snapshot;
 }
 
-std::optional<std::string> SqliteRegistryStore::gemeenteOf(const SubjectKey& subject,
-                                                           const CivilDate& date) const {
-  return current().gemeenteOfReference(referencer_.reference(subject), date);
+std::optional<KoppelingInForce> SqliteRegistryStore::koppelingOf(const SubjectKey& subject, const CivilDate& date) const {
+  return current().koppelingOfReference(referencer_.reference(subject), date);
 }
 
 std::optional<std::string> SqliteRegistryStore::gemeenteOfReference(const std::string& ref,
@@ -170,16 +169,50 @@ std::optional<AgreementEntry> SqliteRegistryStore::agreement(const std::string& 
 
 namespace sqlite_registry {
 
-void createSchema(sqlite3* db) { exec(db, kRegistrySchema); }
+void createSchema(sqlite3* db) {
+  exec(db, kRegistrySchema);
+  // At most one open koppeling per reference, by construction (issue 25). A file from
+  // before the index may hold two (a back-dated registration that ended nothing): the one
+  // that answered lookups stays open, the other ends where it begins, then the index.
+  Statement indexed(db, "SELECT 1 FROM sqlite_master WHERE type = 'index' AND name = 'koppeling_one_open'");
+  if (indexed.step()) return;
+  exec(db, R"sql(
+UPDATE koppeling SET valid_until = (
+  SELECT MAX(o.valid_from) FROM koppeling o
+  WHERE o.subject_key = koppeling.subject_key AND o.subject_ref = koppeling.subject_ref AND o.valid_until IS NULL)
+WHERE valid_until IS NULL AND EXISTS (
+  SELECT 1 FROM koppeling o
+  WHERE o.subject_key = koppeling.subject_key AND o.subject_ref = koppeling.subject_ref AND o.valid_until IS NULL
+    AND (o.valid_from > koppeling.valid_from OR (o.valid_from = koppeling.valid_from AND o.rowid > koppeling.rowid)));
+CREATE UNIQUE INDEX koppeling_one_open ON koppeling(subject_ref) WHERE valid_until IS NULL;
+)sql");
+}
 
 void recordKoppeling(sqlite3* db, const KoppelingEntry& k) {
   const std::string day = formatIsoDate(k.valid_from);
-  Statement end(db, "UPDATE koppeling SET valid_until = ?3 WHERE subject_key = ?1 AND "
-                    "subject_ref = ?2 AND valid_until IS NULL AND valid_from < ?3");
-  end.bindInt(1, subjectKey(k.subject_ref));
-  end.bindText(2, k.subject_ref);
-  end.bindText(3, day);
-  end.step();
+  // The person: this reference and the one linked to it.
+  std::vector<std::string> refs{k.subject_ref};
+  Statement linked(db, "SELECT vnummer_ref FROM identity_links WHERE bsn_ref = ?1 "
+                       "UNION ALL SELECT bsn_ref FROM identity_links WHERE vnummer_ref = ?1");
+  linked.bindText(1, k.subject_ref);
+  while (linked.step()) refs.emplace_back(linked.text(0));
+  for (const std::string& ref : refs) {
+    Statement open(db, "SELECT valid_from FROM koppeling WHERE subject_key = ?1 AND subject_ref = ?2 "
+                       "AND valid_until IS NULL");
+    open.bindInt(1, subjectKey(ref));
+    open.bindText(2, ref);
+    while (open.step()) {
+      if (std::string(open.text(0)) > day) throw KoppelingConflict();
+    }
+  }
+  for (const std::string& ref : refs) {
+    Statement end(db, "UPDATE koppeling SET valid_until = ?3 WHERE subject_key = ?1 AND subject_ref = ?2 "
+                      "AND valid_until IS NULL");
+    end.bindInt(1, subjectKey(ref));
+    end.bindText(2, ref);
+    end.bindText(3, day);
+    end.step();
+  }
   Statement insert(db, "INSERT INTO koppeling (subject_key, subject_ref, gemeente_cbs, "
                        "valid_from, valid_until, source_transaction) VALUES (?1, ?2, ?3, ?4, NULL, ?5)");
   insert.bindInt(1, subjectKey(k.subject_ref));

@@ -31,8 +31,7 @@ class SqliteRegistryStore final : public RegistryStore {
                       SqliteExchangeLog& log);
   ~SqliteRegistryStore() override;
 
-  std::optional<std::string> gemeenteOf(const SubjectKey& subject,
-                                        const CivilDate& date) const override;
+  std::optional<KoppelingInForce> koppelingOf(const SubjectKey& subject, const CivilDate& date) const override;
   std::optional<std::string> gemeenteOfReference(const std::string& subject_ref,
                                                  const CivilDate& date) const override;
   Link linkOf(const std::string& bsn, const std::string& vnummer) const override;

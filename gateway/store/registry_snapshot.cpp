@@ -27,12 +27,17 @@ bool RegistrySnapshot::apply(std::uint64_t from, std::uint64_t to, const std::ve
 RegistrySnapshot::Change RegistrySnapshot::koppelingRecorded(KoppelingEntry k) {
   return [k = std::move(k)](Contents& c) {
     const std::string day = formatIsoDate(k.valid_from);
-    auto& rows = c.koppelingen[k.subject_ref];
-    // A new koppeling ends the one in force for that person.
-    for (Koppeling& row : rows) {
-      if (row.valid_until.empty() && row.valid_from < day) row.valid_until = day;
+    // A new koppeling ends the one open for that person, under either of their references
+    // (the store refused one dated before it: StoreTransaction::recordKoppeling).
+    const std::string linked = linkedIn(c, k.subject_ref);
+    for (const std::string* ref : {&k.subject_ref, &linked}) {
+      const auto it = c.koppelingen.find(*ref);
+      if (it == c.koppelingen.end()) continue;
+      for (Koppeling& row : it->second) {
+        if (row.valid_until.empty()) row.valid_until = day;
+      }
     }
-    rows.push_back({k.gemeente_cbs_code, day, "", c.next_order++});
+    c.koppelingen[k.subject_ref].push_back({k.gemeente_cbs_code, day, "", c.next_order++});
   };
 }
 
@@ -124,6 +129,12 @@ void forPerson(const std::unordered_map<std::string, std::vector<Row>>& index, c
 
 std::optional<std::string> RegistrySnapshot::gemeenteOfReference(const std::string& subject_ref,
                                                                  const CivilDate& date) const {
+  auto k = koppelingOfReference(subject_ref, date);
+  return k ? std::optional<std::string>(std::move(k->gemeente_cbs_code)) : std::nullopt;
+}
+
+std::optional<KoppelingInForce> RegistrySnapshot::koppelingOfReference(const std::string& subject_ref,
+                                                                       const CivilDate& date) const {
   const std::string day = formatIsoDate(date);
   std::shared_lock lock(mutex_);
   // The latest koppeling in force wins: a person can be re-gekoppeld.
@@ -135,7 +146,9 @@ std::optional<std::string> RegistrySnapshot::gemeenteOfReference(const std::stri
     }
   });
   if (!best) return std::nullopt;
-  return best->gemeente_cbs_code;
+  const auto from = parseIsoDate(best->valid_from);
+  if (!from) return std::nullopt;
+  return KoppelingInForce{best->gemeente_cbs_code, *from};
 }
 
 IdentityRegistry::Link RegistrySnapshot::linkOf(const std::string& bsn_ref, const std::string& vnummer_ref) const {

@@ -47,6 +47,13 @@ struct TransactionKnown : std::runtime_error {
   TransactionKnown() : std::runtime_error(std::string(kTransactionKnown)) {}
 };
 
+// What recordKoppeling throws for a koppeling dated before the start of the one in force
+// for the person: nothing changes, and the record it came with is refused (issue 25).
+inline constexpr std::string_view kKoppelingConflict = "koppeling-conflict";
+struct KoppelingConflict : std::runtime_error {
+  KoppelingConflict() : std::runtime_error(std::string(kKoppelingConflict)) {}
+};
+
 struct AgreementEntry {
   std::string id;
   std::string party_id;
@@ -77,7 +84,10 @@ class StoreTransaction {
   // pass it.
   virtual bool exchangeLogged(const std::string& transaction_id) = 0;
 
-  // A new koppeling ends the one in force for that person, so history stays queryable.
+  // A new koppeling ends the one in force for that person (under any of the person's
+  // linked references) on its day, so history stays queryable and at most one koppeling
+  // per person is open (a unique index per reference holds the stores to it). Throws
+  // KoppelingConflict when the new one is dated before the open one's start.
   virtual void recordKoppeling(const KoppelingEntry& koppeling) = 0;
   virtual void insertConsent(const ConsentEntry& consent) = 0;
   // Throws when there is no such consent or it is withdrawn already.

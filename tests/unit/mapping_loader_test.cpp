@@ -36,7 +36,8 @@ TEST_F(MappingLoaderTest, ShippedMappingsLoadWithEveryFlowOfTheChain) {
   const auto& catalogue = shippedCatalogue();
   for (const char* id : {"coa.klantprofiel", "coa.nareisprofiel", "duo.inburgeringsstatus",
                          "duo.elip-signaal", "taalschool.elip-aanmelding",
-                         "taalschool.aanwezigheid", "toeslagen.status", "coa.toeslagaanvraag"}) {
+                         "taalschool.aanwezigheid", "toeslagen.status", "coa.toeslagaanvraag",
+                         "coa.herkoppeling"}) {
     const FlowDefinition* flow = catalogue.findFlow(id);
     ASSERT_NE(flow, nullptr) << id;
     EXPECT_FALSE(flow->purpose_id.empty()) << id;
@@ -44,7 +45,8 @@ TEST_F(MappingLoaderTest, ShippedMappingsLoadWithEveryFlowOfTheChain) {
     EXPECT_FALSE(flow->recipients.empty()) << id;
     EXPECT_FALSE(flow->version.empty()) << id;
   }
-  EXPECT_EQ(catalogue.flows.size(), 8u);
+  EXPECT_EQ(catalogue.flows.size(), 9u);
+  EXPECT_TRUE(catalogue.findFlow("coa.herkoppeling")->koppeling_moves);
   EXPECT_EQ(catalogue.fields.find("medisch.diagnosen[]")->category, "special:health");
 }
 

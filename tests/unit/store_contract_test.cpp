@@ -520,6 +520,54 @@ TEST_P(StoreContractTest, ConsentHoldsFromGrantUntilWithdrawalAndBothAreLogged) 
   EXPECT_EQ(store->log().lastSequence(), 2u);
 }
 
+// Issue 25, item 2: a koppeling moves forward only; one dated before the koppeling in
+// force is refused and changes nothing; the one open ends on the new one's day, under any
+// of the person's linked references; the store itself refuses a second open koppeling.
+TEST_P(StoreContractTest, AKoppelingMovesForwardOnlyAndOneIsOpenPerPerson) {
+  auto store = open();
+  RegistryStore& registries = store->registries();
+  const Oin gemeente = *Oin::parse(kGemeente);
+  const SubjectKey bsn{SubjectKey::Kind::kBsn, "111222333"};
+  const SubjectKey vnummer{SubjectKey::Kind::kVnummer, "1000000001"};
+  ASSERT_TRUE(store->log().appendAndWait(recordOf(kCoa, kGemeente),
+                                         registries.identityLinkChange(bsn.value, vnummer.value, "t")).ok);
+  ASSERT_TRUE(registries.registerKoppeling(vnummer, gemeente, "0363", day("2026-03-01"), "e").ok);
+  const auto before = store->log().lastSequence();
+  const auto back = registries.registerKoppeling(bsn, gemeente, "0518", day("2026-02-01"), "e");
+  EXPECT_FALSE(back.ok);
+  EXPECT_THAT(back.error, HasSubstr("koppeling-conflict"));
+  EXPECT_EQ(store->log().lastSequence(), before) << "a refused change leaves no record";
+  EXPECT_EQ(registries.gemeenteOf(bsn, day("2026-06-01")), "0363");
+  EXPECT_FALSE(registries.gemeenteOf(bsn, day("2026-02-15")).has_value());
+
+  ASSERT_TRUE(registries.registerKoppeling(bsn, gemeente, "0518", day("2026-07-01"), "e").ok);
+  EXPECT_EQ(registries.gemeenteOf(vnummer, day("2026-06-30")), "0363");
+  EXPECT_EQ(registries.gemeenteOf(vnummer, day("2026-07-01")), "0518");
+  EXPECT_EQ(registries.koppelingOf(bsn, day("2026-08-01"))->valid_from, day("2026-07-01"));
+  ASSERT_TRUE(registries.registerKoppeling(vnummer, gemeente, "0599", day("2026-07-01"), "e").ok);  // same day
+  EXPECT_EQ(registries.gemeenteOf(bsn, day("2026-07-01")), "0599");
+  EXPECT_FALSE(registries.registerKoppeling(bsn, gemeente, "0363", day("2026-06-30"), "e").ok);
+
+  // One open row per reference, whoever writes to the database.
+  const std::string second_open =
+      "INSERT INTO koppeling (subject_key, subject_ref, gemeente_cbs, valid_from, valid_until, source_transaction) "
+      "SELECT subject_key, subject_ref, '0344', '2026-08-01', NULL, 't' FROM koppeling WHERE valid_until IS NULL";
+  if (database_) {
+    pg::Connection c(database_->dsn());
+    EXPECT_THROW(c.execute(second_open), std::runtime_error);
+  } else {
+    sqlite3* db = nullptr;
+    ASSERT_EQ(sqlite3_open((dir_.path() / "data" / "ketenpoort.db").c_str(), &db), SQLITE_OK);
+    sqlite3_busy_timeout(db, 5000);
+    EXPECT_EQ(sqlite3_exec(db, second_open.c_str(), nullptr, nullptr, nullptr), SQLITE_CONSTRAINT);
+    sqlite3_close(db);
+  }
+  store.reset();
+  store = open();
+  EXPECT_EQ(store->registries().gemeenteOf(bsn, day("2026-09-01")), "0599");
+  EXPECT_EQ(store->registries().gemeenteOf(vnummer, day("2026-06-01")), "0363");
+}
+
 // Issue 25, item 13: a record appended without a retention (a refusal decided before any
 // flow's rules) gets the longest any record may have, so it is filed under that year's key
 // and leaves with it; never kept for ever with the registry's own reference.
