@@ -576,11 +576,23 @@ class PgPurgeTarget final : public PurgeTarget {
   }
 
   void removeRun(const PurgedRun& run, std::uint64_t purge_id) override {
-    // The outbox's rows of these exchanges go with them once finished (their bodies went
-    // when they finished); one still waiting stays until it is delivered or given up.
-    c_.run("DELETE FROM outbox WHERE state NOT IN ('pending', 'postbus') AND transaction_id IN "
-           "(SELECT transaction_id FROM exchange_log WHERE node_id = $1 AND seq BETWEEN $2 AND $3)",
-           {node_, static_cast<std::int64_t>(run.first), static_cast<std::int64_t>(run.last)});
+    // Nothing that names these exchanges stays (issue 25): the outbox's rows go with them
+    // once finished (their bodies went when they finished; one still waiting goes when it
+    // finishes, pg_outbox), the registries forget which exchange taught them a koppeling
+    // or a link, and the claim on a transaction id goes once no record of it is left.
+    for (const char* sql :
+         {"DELETE FROM outbox WHERE state NOT IN ('pending', 'postbus') AND transaction_id IN "
+          "(SELECT transaction_id FROM exchange_log WHERE node_id = $1 AND seq BETWEEN $2 AND $3)",
+          "UPDATE koppeling SET source_transaction = '' WHERE source_transaction IN "
+          "(SELECT transaction_id FROM exchange_log WHERE node_id = $1 AND seq BETWEEN $2 AND $3)",
+          "UPDATE identity_links SET source_transaction = '' WHERE source_transaction IN "
+          "(SELECT transaction_id FROM exchange_log WHERE node_id = $1 AND seq BETWEEN $2 AND $3)",
+          "DELETE FROM exchange_transactions t WHERE t.transaction_id IN "
+          "(SELECT transaction_id FROM exchange_log WHERE node_id = $1 AND seq BETWEEN $2 AND $3) "
+          "AND NOT EXISTS (SELECT 1 FROM exchange_log e WHERE e.transaction_id = t.transaction_id "
+          "AND NOT (e.node_id = $1 AND e.seq BETWEEN $2 AND $3))"}) {
+      c_.run(sql, {node_, static_cast<std::int64_t>(run.first), static_cast<std::int64_t>(run.last)});
+    }
     c_.run("DELETE FROM exchange_log WHERE node_id = $1 AND seq BETWEEN $2 AND $3",
            {node_, static_cast<std::int64_t>(run.first), static_cast<std::int64_t>(run.last)});
     c_.run("INSERT INTO log_purged_runs (node_id, first_seq, last_seq, previous_hash, last_hash, purge_id) "

@@ -14,8 +14,14 @@ using pg::Param;
 
 namespace {
 
+// An entry finished (delivered, acknowledged, given up, withdrawn): its body goes. When a
+// purge removed its exchange's record while it waited, the row goes too: nothing may keep
+// naming a purged exchange (issue 25).
 void eraseBody(pg::Connection& c, const std::string& transaction_id) {
   c.run("DELETE FROM outbox_bodies WHERE transaction_id = $1", {std::string_view(transaction_id)});
+  c.run("DELETE FROM outbox WHERE transaction_id = $1 AND state NOT IN ('pending', 'postbus') AND "
+        "NOT EXISTS (SELECT 1 FROM exchange_log WHERE transaction_id = $1)",
+        {std::string_view(transaction_id)});
 }
 
 // Where the lease's until and fence follow the shared columns in due()'s answer.

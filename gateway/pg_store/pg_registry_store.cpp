@@ -179,7 +179,8 @@ std::string encodeKoppeling(const KoppelingEntry& k) {
   o["subject_ref"] = k.subject_ref;
   o["gemeente_cbs"] = k.gemeente_cbs_code;
   o["valid_from"] = formatIsoDate(k.valid_from);
-  o["source_transaction"] = k.source_transaction_id;
+  // Not the source transaction: other nodes' registries do not need it, and a change row
+  // must not name an exchange a purge may remove (issue 25).
   return boost::json::serialize(o);
 }
 
@@ -219,7 +220,6 @@ std::string encodeIdentityLink(const IdentityLinkEntry& l) {
   auto o = changeObject("identity-link");
   o["bsn_ref"] = l.bsn_ref;
   o["vnummer_ref"] = l.vnummer_ref;
-  o["source_transaction"] = l.source_transaction_id;
   return boost::json::serialize(o);
 }
 
@@ -237,7 +237,7 @@ RegistrySnapshot::Change decodeChange(std::string_view encoded) {
   const std::string kind = text(o, "kind");
   if (kind == "koppeling") {
     return RegistrySnapshot::koppelingRecorded(
-        {text(o, "subject_ref"), text(o, "gemeente_cbs"), dateIn(o, "valid_from"), text(o, "source_transaction")});
+        {text(o, "subject_ref"), text(o, "gemeente_cbs"), dateIn(o, "valid_from"), {}});
   }
   if (kind == "consent") {
     return RegistrySnapshot::consentInserted({text(o, "id"), text(o, "subject_ref"), text(o, "purpose"),
@@ -251,7 +251,7 @@ RegistrySnapshot::Change decodeChange(std::string_view encoded) {
                                                 dateIn(o, "valid_until"), text(o, "document_ref")});
   }
   if (kind == "identity-link") {
-    return RegistrySnapshot::identitiesLinked({text(o, "bsn_ref"), text(o, "vnummer_ref"), text(o, "source_transaction")});
+    return RegistrySnapshot::identitiesLinked({text(o, "bsn_ref"), text(o, "vnummer_ref"), {}});
   }
   if (kind == "history-removed") return RegistrySnapshot::historyRemoved(dateIn(o, "ended_before"));
   throw std::runtime_error("a registry change of an unknown kind");

@@ -212,7 +212,8 @@ CREATE TABLE pseudonym_keys (
 
 // Version 5: at most one open koppeling per reference, by construction (issue 25). Rows
 // from before it that a back-dated registration left open beside a later one end where
-// they begin (the later one answered every lookup), then the index.
+// they begin (the later one answered every lookup), then the index. Registry change rows
+// no longer name the exchange that taught them (a purge may remove it).
 constexpr const char* kVersion5 = R"sql(
 UPDATE koppeling k SET valid_until = (
   SELECT MAX(o.valid_from) FROM koppeling o
@@ -222,13 +223,15 @@ WHERE k.valid_until IS NULL AND EXISTS (
   WHERE o.subject_key = k.subject_key AND o.subject_ref = k.subject_ref AND o.valid_until IS NULL
     AND (o.valid_from > k.valid_from OR (o.valid_from = k.valid_from AND o.id > k.id)));
 CREATE UNIQUE INDEX koppeling_one_open ON koppeling(subject_ref) WHERE valid_until IS NULL;
+UPDATE registry_changes SET change = (change::jsonb - 'source_transaction')::text
+  WHERE change::jsonb ? 'source_transaction';
 )sql";
 
 constexpr std::array kMigrations{Migration{1, "the store with a hash chain per node", kVersion1},
                                  Migration{2, "registry changes as rows of their own", kVersion2},
                                  Migration{3, "purges that keep the log provable; the sender's span id", kVersion3},
                                  Migration{4, "pseudonym keys per period", kVersion4},
-                                 Migration{5, "at most one open koppeling per person", kVersion5}};
+                                 Migration{5, "at most one open koppeling per person; change rows without transaction ids", kVersion5}};
 static_assert(kMigrations.back().version == kSchemaVersion);
 
 // Any constant the migrations share; pg_advisory_xact_lock takes a 64-bit key.

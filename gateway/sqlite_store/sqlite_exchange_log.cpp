@@ -797,13 +797,22 @@ class SqlitePurgeTarget final : public PurgeTarget {
   }
 
   void removeRun(const PurgedRun& run, std::uint64_t purge_id) override {
-    // The outbox's rows of these exchanges go with them once finished (their bodies went
-    // when they finished); one still waiting stays until it is delivered or given up.
-    Statement finished(db_, "DELETE FROM outbox WHERE state NOT IN ('pending', 'postbus') AND transaction_id IN "
-                            "(SELECT transaction_id FROM exchange_log WHERE seq BETWEEN ?1 AND ?2)");
-    finished.bindInt(1, static_cast<std::int64_t>(run.first));
-    finished.bindInt(2, static_cast<std::int64_t>(run.last));
-    finished.step();
+    // Nothing that names these exchanges stays (issue 25): the outbox's rows go with them
+    // once finished (their bodies went when they finished; one still waiting goes when it
+    // finishes, sqlite_outbox), and the registries forget which exchange taught them a
+    // koppeling or a link between a BSN and a V-nummer.
+    for (const char* sql :
+         {"DELETE FROM outbox WHERE state NOT IN ('pending', 'postbus') AND transaction_id IN "
+          "(SELECT transaction_id FROM exchange_log WHERE seq BETWEEN ?1 AND ?2)",
+          "UPDATE koppeling SET source_transaction = '' WHERE source_transaction IN "
+          "(SELECT transaction_id FROM exchange_log WHERE seq BETWEEN ?1 AND ?2)",
+          "UPDATE identity_links SET source_transaction = '' WHERE source_transaction IN "
+          "(SELECT transaction_id FROM exchange_log WHERE seq BETWEEN ?1 AND ?2)"}) {
+      Statement forget(db_, sql);
+      forget.bindInt(1, static_cast<std::int64_t>(run.first));
+      forget.bindInt(2, static_cast<std::int64_t>(run.last));
+      forget.step();
+    }
     Statement drop(db_, "DELETE FROM exchange_log WHERE seq BETWEEN ?1 AND ?2");
     drop.bindInt(1, static_cast<std::int64_t>(run.first));
     drop.bindInt(2, static_cast<std::int64_t>(run.last));

@@ -59,10 +59,17 @@ CREATE TABLE IF NOT EXISTS outbox_bodies (
 constexpr int kReadWrite = SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX;
 constexpr int kBusyTimeoutMs = 5000;
 
+// An entry finished (delivered, acknowledged, given up, withdrawn): its body goes. When a
+// purge removed its exchange's record while it waited, the row goes too: nothing may keep
+// naming a purged exchange (issue 25).
 void eraseBody(sqlite3* db, const std::string& transaction_id) {
   Statement erase(db, "DELETE FROM outbox_bodies WHERE transaction_id = ?1");
   erase.bindText(1, transaction_id);
   erase.step();
+  Statement orphan(db, "DELETE FROM outbox WHERE transaction_id = ?1 AND state NOT IN ('pending', 'postbus') AND "
+                       "NOT EXISTS (SELECT 1 FROM exchange_log WHERE transaction_id = ?1)");
+  orphan.bindText(1, transaction_id);
+  orphan.step();
 }
 
 }  // namespace

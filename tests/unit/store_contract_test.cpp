@@ -154,6 +154,26 @@ class StoreContractTest : public ::testing::TestWithParam<Backend> {
 
   static const LogVerification& chainOf(const StoreLogCheck& check) { return check.chains.at(0).verification; }
 
+  // A count read straight from the database, as anyone holding it could.
+  std::int64_t countOf(const std::string& sql) const {
+    if (database_) {
+      pg::Connection c(database_->dsn());
+      return c.run(sql).integer(0, 0);
+    }
+    sqlite3* db = nullptr;
+    std::int64_t n = -1;
+    if (sqlite3_open_v2((dir_.path() / "data" / "ketenpoort.db").c_str(), &db, SQLITE_OPEN_READONLY, nullptr) ==
+        SQLITE_OK) {
+      sqlite3_stmt* q = nullptr;
+      if (sqlite3_prepare_v2(db, sql.c_str(), -1, &q, nullptr) == SQLITE_OK && sqlite3_step(q) == SQLITE_ROW) {
+        n = sqlite3_column_int64(q, 0);
+      }
+      sqlite3_finalize(q);
+    }
+    sqlite3_close(db);
+    return n;
+  }
+
   testing::TempDir dir_;
   std::unique_ptr<testing::PostgresDatabase> database_;
 };
@@ -454,6 +474,49 @@ TEST_P(StoreContractTest, APurgeTakesTheFinishedDeliveriesOfWhatItRemoves) {
   EXPECT_FALSE(outbox.find(dead).has_value());
   ASSERT_TRUE(outbox.find(waiting).has_value());
   EXPECT_EQ(outbox.body(waiting), "<c/>");
+  EXPECT_TRUE(store->verifyLog().intact);
+}
+
+// Issue 25, item 10: when a record goes, nothing names it or its transaction any more: not
+// the koppeling or the link it taught, not PostgreSQL's claim on its id, not the outbox row
+// of a message still waiting at the purge and delivered after it.
+TEST_P(StoreContractTest, WhatAPurgeLeavesNamesNoneOfThePurgedExchanges) {
+  auto store = open();
+  RegistryStore& registries = store->registries();
+  const SubjectKey bsn{SubjectKey::Kind::kBsn, "111222333"};
+  ExchangeRecord taught = recordOf(kCoa, kGemeente);
+  const StoreChange koppeling = registries.koppelingChange(bsn, "0363", day("2026-03-01"), taught.transaction_id);
+  const StoreChange link = registries.identityLinkChange(bsn.value, "1000000001", taught.transaction_id);
+  ASSERT_TRUE(store->log().appendAndWait(taught, [koppeling, link](StoreTransaction& tx) {
+    koppeling(tx);
+    link(tx);
+  }).ok);
+  const std::string waiting = queue(*store, "<c/>");
+  appendRetained(*store, {"2040-01-01"});
+  const auto naming = [&](const std::string& id) {
+    std::int64_t n = countOf("SELECT COUNT(*) FROM koppeling WHERE source_transaction = '" + id + "'") +
+                     countOf("SELECT COUNT(*) FROM identity_links WHERE source_transaction = '" + id + "'");
+    if (database_) {
+      n += countOf("SELECT COUNT(*) FROM exchange_transactions WHERE transaction_id = '" + id + "'") +
+           countOf("SELECT COUNT(*) FROM registry_changes WHERE change LIKE '%" + id + "%'");
+    }
+    return n;
+  };
+  EXPECT_GE(naming(taught.transaction_id), 2);
+  PurgeBatchRequest request;
+  request.as_of = "2032-01-01";  // both retained until 2031-12-02
+  ASSERT_TRUE(purgeExpired(store->log(), request).ok);
+  EXPECT_FALSE(store->log().findTransaction(taught.transaction_id).has_value());
+  EXPECT_EQ(naming(taught.transaction_id), 0);
+  EXPECT_EQ(naming(waiting), 0);
+  // The registries still hold what they learnt, only not from which exchange.
+  EXPECT_EQ(registries.gemeenteOf({SubjectKey::Kind::kVnummer, "1000000001"}, day("2026-06-01")), "0363");
+  // The waiting message still leaves; once it has, its row goes too.
+  OutboxStore& outbox = store->outbox();
+  ASSERT_TRUE(outbox.find(waiting).has_value());
+  EXPECT_TRUE(waitFor([&](auto d) { outbox.markDelivered(*outbox.find(waiting), d); }));
+  EXPECT_FALSE(outbox.find(waiting).has_value());
+  EXPECT_EQ(countOf("SELECT COUNT(*) FROM outbox WHERE transaction_id = '" + waiting + "'"), 0);
   EXPECT_TRUE(store->verifyLog().intact);
 }
 
