@@ -68,6 +68,9 @@ std::vector<ProcessingActivity> processingActivities(const MappingCatalogue& cat
                             "removing koppelingen and consents that ended longer ago than the registers keep them",
                             "wettelijke-verplichting: AVG art. 5 lid 1 sub e",
                             kRegistryHistoryRetentionText));
+  out.push_back(ownActivity(internal_flows::kPurge, "bewaartermijn",
+                            "removing the log's records, and the keys of their pseudonyms, after their retention",
+                            "wettelijke-verplichting: AVG art. 5 lid 1 sub e", kRegistryHistoryRetentionText));
   return out;
 }
 

@@ -102,7 +102,7 @@ int verifyNodes(const GatewayConfig& config, const Args& rest) {
     std::cout << "node " << node.node_id << ": ";
     if (n.intact) {
       std::cout << "intact, " << n.records_checked << " records, " << n.checkpoints_checked
-                << " signed checkpoints and the signed head checked";
+                << (n.head ? " signed checkpoints and the signed head checked" : " signed checkpoints, no signed head");
       if (n.purges_checked > 0) {
         std::cout << "; " << n.records_purged << " records removed under " << n.purges_checked
                   << " signed purge record(s)";
@@ -154,8 +154,11 @@ int verify(const Args& rest) {
   }
   const LogVerification v = verifyExchangeLog(*db, *pem, witness);
   if (v.intact) {
-    std::cout << *db << ": intact, " << v.records_checked << " records, "
-              << v.checkpoints_checked << " signed checkpoints and the signed head checked";
+    // Only a check that was made is claimed: an empty log of a store that never held a
+    // record has no head to check.
+    std::cout << *db << ": intact, " << v.records_checked << " records, " << v.checkpoints_checked
+              << (v.head ? " signed checkpoints and the signed head checked"
+                         : " signed checkpoints; no signed head (the log never held a record)");
     if (v.purges_checked > 0) {
       std::cout << "; " << v.records_purged << " records removed under " << v.purges_checked
                 << " signed purge record(s)";

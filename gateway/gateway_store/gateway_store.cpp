@@ -1,6 +1,8 @@
 #include "gateway/gateway_store/gateway_store.hpp"
 
 #include "gateway/diagnostics/diagnostic_log.hpp"
+#include "gateway/mapping/flow_definition.hpp"
+#include "gateway/store/identifiers.hpp"
 #include "gateway/pg_store/pg_exchange_log.hpp"
 #include "gateway/pg_store/pg_log_verifier.hpp"
 #include "gateway/pg_store/pg_outbox.hpp"
@@ -100,6 +102,34 @@ PurgeBatchResult GatewayStore::purgeExpired(const PurgeBatchRequest& request, co
   } catch (const std::exception& e) {
     purged.ok = false;
     purged.error = std::string("the records are purged; the expired pseudonym keys are not destroyed: ") + e.what();
+    return purged;
+  }
+  // The purge extends the chain with a record of its own, so the signed head moves: a head
+  // witnessed after it rejects a log restored from before it (issue 25).
+  const RegistryHistoryRemoved& history_removed = purged.registry_history_removed;
+  if (purged.removed + history_removed.koppelingen + history_removed.consents + purged.pseudonym_keys_destroyed.size() == 0) {
+    return purged;
+  }
+  ExchangeRecord note;
+  note.transaction_id = newUuidV7();
+  note.trace_id = newTraceId();
+  note.time_utc = utcNowRfc3339();
+  note.flow = std::string(internal_flows::kPurge);
+  note.purpose = "bewaartermijn";
+  note.legal_basis = "AVG art. 5 lid 1 sub e: bewaartermijn verstreken voor " + request.as_of;
+  note.outcome = ExchangeOutcome::kDelivered;
+  note.reason = request.reason;
+  note.fields_delivered = {"as_of=" + request.as_of, "records_removed=" + std::to_string(purged.removed),
+                           "koppelingen_removed=" + std::to_string(history_removed.koppelingen),
+                           "consents_removed=" + std::to_string(history_removed.consents)};
+  for (int period : purged.pseudonym_keys_destroyed) {
+    note.fields_delivered.push_back("pseudonym_key_destroyed=" + std::to_string(period));
+  }
+  note.retention_until = formatIsoDate(addPeriod(todayUtc(), kRegistryHistoryRetention));
+  const AppendResult noted = log_->appendAndWait(std::move(note));
+  if (!noted.ok) {
+    purged.ok = false;
+    purged.error = "the purge is done; its record in the chain is not: " + noted.error;
   }
   return purged;
 }

@@ -146,10 +146,23 @@ PgExchangeLog::PgExchangeLog(PgLogOptions options)
   prepareSession(*writer_, options_.lock_timeout);
   // A node id is bound to the key that signs its chain: a second node started with the
   // same id and another key would fork the chain under a name it cannot sign for.
-  writer_->run("INSERT INTO log_nodes (node_id, public_key_pem, registered_utc) VALUES ($1, $2, $3) "
-               "ON CONFLICT (node_id) DO NOTHING",
-               {std::string_view(options_.node_id), std::string_view(signer_.publicKeyPem()),
-                std::string_view(utcNowRfc3339())});
+  // A new node signs an empty head at once, in the same transaction: from then on its chain
+  // always has a signed head, and one without was emptied (issue 25).
+  pg::inTransaction(*writer_, [&] {
+    const pg::Result registered =
+        writer_->run("INSERT INTO log_nodes (node_id, public_key_pem, registered_utc) VALUES ($1, $2, $3) "
+                     "ON CONFLICT (node_id) DO NOTHING",
+                     {std::string_view(options_.node_id), std::string_view(signer_.publicKeyPem()),
+                      std::string_view(utcNowRfc3339())});
+    if (registered.affected() != 1) return 0;
+    SignedHead empty{0, std::string(32, '\0'), utcNowRfc3339(), std::string(32, '\0'), {}};
+    empty.signature = signer_.sign(headMessage(empty));
+    writer_->run("INSERT INTO log_heads (node_id, seq, record_hash, created_utc, checkpoint_digest, signature) "
+                 "VALUES ($1, 0, $2, $3, $4, $5)",
+                 {std::string_view(options_.node_id), pg::Bytes{empty.record_hash}, std::string_view(empty.created_utc),
+                  pg::Bytes{empty.checkpoint_digest}, pg::Bytes{empty.signature}});
+    return 1;
+  });
   const pg::Result key =
       writer_->run("SELECT public_key_pem FROM log_nodes WHERE node_id = $1", {std::string_view(options_.node_id)});
   if (key.text(0, 0) != signer_.publicKeyPem()) {

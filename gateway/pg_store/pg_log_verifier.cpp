@@ -73,6 +73,8 @@ ChainContents readChain(pg::Connection& c, const std::string& node_id) {
           .integer(0, 0));
   const auto heads = readHeads(c);
   if (const auto found = heads.find(node_id); found != heads.end()) contents.head = found->second;
+  // A node signs an empty head when it registers: a registered node without one lost it.
+  contents.head_required = true;
   std::vector<PurgeRecord> purges;
   const pg::Result stored_purges = c.run(
       "SELECT id, created_utc, as_of, reason, removed, runs_digest, previous_digest, signature FROM log_purges "

@@ -113,6 +113,34 @@ namespace {
 
 // What verification needs besides the records, read in one transaction: one snapshot of
 // checkpoints, head and purges, however many commits land meanwhile.
+// What only a store whose log once held records holds (see ChainContents::traces); a
+// table an older file lacks counts as empty.
+std::vector<std::string> tracesOfUse(sqlite3* db) {
+  std::vector<std::string> traces;
+  const auto count = [db](const char* sql) -> std::int64_t {
+    sqlite3_stmt* q = nullptr;
+    std::int64_t n = 0;
+    if (sqlite3_prepare_v2(db, sql, -1, &q, nullptr) == SQLITE_OK && sqlite3_step(q) == SQLITE_ROW) {
+      n = sqlite3_column_int64(q, 0);
+    }
+    sqlite3_finalize(q);
+    return n;
+  };
+  const std::pair<const char*, const char*> checks[] = {
+      {"SELECT COALESCE(MAX(version), 0) FROM registry_version", "a registry version above 0"},
+      {"SELECT (SELECT COUNT(*) FROM koppeling) + (SELECT COUNT(*) FROM consents) + "
+       "(SELECT COUNT(*) FROM agreements) + (SELECT COUNT(*) FROM identity_links)",
+       "registry rows (each written with a record)"},
+      {"SELECT COUNT(*) FROM pseudonym_keys WHERE destroyed_utc IS NOT NULL AND destroyed_utc <> ''",
+       "destroyed pseudonym keys (destroyed by a purge)"},
+      {"SELECT COUNT(*) FROM outbox", "outbox entries (each queued with a record)"},
+  };
+  for (const auto& [sql, words] : checks) {
+    if (count(sql) > 0) traces.emplace_back(words);
+  }
+  return traces;
+}
+
 std::optional<ChainContents> readContents(sqlite3* db, std::string& problem) {
   ChainContents contents;
   try {
@@ -128,6 +156,7 @@ std::optional<ChainContents> readContents(sqlite3* db, std::string& problem) {
     contents.last_sequence = static_cast<std::uint64_t>(max.integer(0));
     contents.head = readHead(db);
     contents.purges = readPurges(db);
+    if (contents.last_sequence == 0 && !contents.head) contents.traces = tracesOfUse(db);
     cp.reset();
     max.reset();
     store_internal::run(db, "COMMIT");

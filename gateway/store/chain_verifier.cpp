@@ -264,6 +264,14 @@ LogVerification verifyChain(const ChainContents& contents, const OpenChainReader
     }
   } else if (last_sequence > 0) {
     return bad(last_sequence, "the log has records but no signed head: the head was removed");
+  } else if (contents.head_required) {
+    return bad(0, "the chain has no signed head, though one is signed when it begins: its records and head were "
+                  "removed");
+  } else if (!contents.traces.empty()) {
+    std::string held;
+    for (const auto& t : contents.traces) held += (held.empty() ? "" : ", ") + t;
+    return bad(0, "the log has no records and no signed head, yet the store holds " + held +
+                      ": the log was emptied");
   }
   if (witness && witness->sequence > last_sequence) {
     return bad(last_sequence + 1, "the log ends at record " + std::to_string(last_sequence) +

@@ -43,6 +43,13 @@ struct ChainContents {
   std::uint64_t last_sequence = 0;           // the highest record sequence stored
   std::optional<SignedHead> head;
   ChainPurges purges;                        // what purges removed, and their signed records
+  // What the store holds that only a log that once held records leaves behind (registry
+  // rows and version, destroyed pseudonym keys, outbox rows, claimed transaction ids), in
+  // words: a chain with no records and no head beside any of it was emptied (issue 25).
+  std::vector<std::string> traces;
+  // The chain always has a signed head (a PostgreSQL node signs an empty one when it
+  // registers): none at all means it was removed.
+  bool head_required = false;
 };
 
 // One stored record as the verifier reads it: the hashed column texts and what the store

@@ -57,7 +57,9 @@ inline constexpr std::string_view kAgreement = "ketenpoort.agreement";
 inline constexpr std::string_view kKoppeling = "ketenpoort.koppeling";
 inline constexpr std::string_view kAuditQuery = "ketenpoort.audit-query";
 inline constexpr std::string_view kRegistryHistory = "ketenpoort.registry-history";
-inline constexpr std::string_view kAll[] = {kConsent, kAgreement, kKoppeling, kAuditQuery, kRegistryHistory};
+// A purge's own record in the chain: what it removed, as of when (issue 25).
+inline constexpr std::string_view kPurge = "ketenpoort.purge";
+inline constexpr std::string_view kAll[] = {kConsent, kAgreement, kKoppeling, kAuditQuery, kRegistryHistory, kPurge};
 }  // namespace internal_flows
 
 // Written by the log on append.

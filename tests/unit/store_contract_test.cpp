@@ -20,6 +20,7 @@
 #include "gateway/pg_store/pg_log_verifier.hpp"
 #include "gateway/pg_store/pg_registry_store.hpp"
 #include "gateway/pg_store/pg_schema.hpp"
+#include "gateway/sqlite_store/log_verifier.hpp"
 #include "gateway/store/identifiers.hpp"
 #include "gateway/demo/postgres_cluster.hpp"
 #include "tests/support/postgres_database.hpp"
@@ -518,6 +519,68 @@ TEST_P(StoreContractTest, WhatAPurgeLeavesNamesNoneOfThePurgedExchanges) {
   EXPECT_FALSE(outbox.find(waiting).has_value());
   EXPECT_EQ(countOf("SELECT COUNT(*) FROM outbox WHERE transaction_id = '" + waiting + "'"), 0);
   EXPECT_TRUE(store->verifyLog().intact);
+}
+
+// Issue 25, item 11: a purge extends the chain with a record of its own, so the signed head
+// moves; a head witnessed after the purge rejects a log restored from before it.
+TEST_P(StoreContractTest, APurgeMovesTheSignedHeadAndItsWitnessRejectsAnOlderBackup) {
+  auto store = open();
+  appendRetained(*store, {"2026-05-01", "2026-05-01", "2040-01-01"});
+  const SignedHead before = store->signedHeads().at(0).second;
+  const std::string backup = (dir_.path() / "backup.db").string();
+  if (!database_) tamper("VACUUM INTO '" + backup + "'");  // a consistent copy, as a backup takes it
+  PurgeBatchRequest request;
+  request.as_of = "2027-01-01";
+  const PurgeBatchResult purged = store->purgeExpired(request);
+  ASSERT_TRUE(purged.ok) << purged.error;
+  EXPECT_EQ(purged.removed, 2u);
+  const SignedHead after = store->signedHeads().at(0).second;
+  EXPECT_EQ(after.sequence, before.sequence + 1);
+  EXPECT_NE(after.record_hash, before.record_hash);
+  ExchangeQuery all;
+  all.whole_log = true;
+  const auto kept = store->log().findExchanges(all);
+  ASSERT_FALSE(kept.empty());
+  EXPECT_EQ(kept.back().record.flow, "ketenpoort.purge");
+  EXPECT_THAT(kept.back().record.fields_delivered, ::testing::Contains("records_removed=2"));
+  EXPECT_TRUE(store->verifyLog().intact);
+  // Nothing to purge: no record, the head stays.
+  ASSERT_TRUE(store->purgeExpired(request).ok);
+  EXPECT_EQ(store->signedHeads().at(0).second.sequence, after.sequence);
+  if (!database_) {
+    const std::string key = store->log().publicKeyPem();
+    EXPECT_TRUE(verifyExchangeLog(backup, key, before).intact);
+    const LogVerification restored = verifyExchangeLog(backup, key, after);
+    EXPECT_FALSE(restored.intact);
+    EXPECT_THAT(restored.problem, HasSubstr("cut back"));
+  }
+}
+
+// Issue 25, item 12: a log whose records and head were removed does not verify intact while
+// the store shows it held a log; a store that never held a record does, without claiming a
+// head it did not check.
+TEST_P(StoreContractTest, AnEmptiedLogDoesNotVerifyIntact) {
+  {
+    auto fresh = open();
+    const StoreLogCheck empty = fresh->verifyLog();
+    EXPECT_TRUE(empty.intact) << empty.problem << chainOf(empty).problem;
+  }
+  auto store = open();
+  ASSERT_TRUE(store->registries().upsertAgreement({"a", "taalschool-a", "elip", "0363", day("2026-01-01"),
+                                                   day("2027-01-01"), "doc"}).ok);
+  appendRetained(*store, {"2040-01-01", "2040-01-01"});
+  ASSERT_TRUE(store->verifyLog().intact);
+  store.reset();
+  if (database_) {
+    tamper("DELETE FROM log_checkpoints; DELETE FROM log_heads; DELETE FROM exchange_log");
+  } else {
+    tamper("DELETE FROM log_checkpoints; DELETE FROM log_head; DELETE FROM exchange_log");
+  }
+  store = open();
+  const StoreLogCheck wiped = store->verifyLog();
+  EXPECT_FALSE(wiped.intact);
+  EXPECT_FALSE(chainOf(wiped).intact);
+  EXPECT_THAT(chainOf(wiped).problem, ::testing::AnyOf(HasSubstr("emptied"), HasSubstr("removed")));
 }
 
 TEST_P(StoreContractTest, ABodyExistsExactlyWhileItsEntryWaits) {
