@@ -29,7 +29,7 @@ std::string outcome(std::string_view code) {
 }
 
 std::string refusalReason(std::string_view code) {
-  static constexpr std::array<Entry, 16> kTexts{{
+  static constexpr std::array<Entry, 25> kTexts{{
       {"flow-not-allowed", "deze organisatie mag dit soort bericht niet sturen of ontvangen"},
       {"purpose-mismatch", "het opgegeven doel past niet bij dit bericht"},
       {"invalid-message", "het bericht was niet volledig of niet juist"},
@@ -46,6 +46,17 @@ std::string refusalReason(std::string_view code) {
       {"log-unavailable", "het logboek kon niet worden geschreven"},
       {"audit-query", "raadpleging door de functionaris gegevensbescherming"},
       {"internal-error", "een fout in de gateway"},
+      {"koppeling-conflict", "de herkoppeling lag vóór het begin van de koppeling die gold: er veranderde niets"},
+      {"agreement-ended", "de overeenkomst is beëindigd: ze staat niet meer in de configuratie"},
+      {"retention-ended", "records verwijderd na hun bewaartermijn"},
+      {"basis-withdrawn:consent", "niet afgeleverd: de toestemming verviel voordat het bericht vertrok"},
+      {"basis-withdrawn:agreement", "niet afgeleverd: de overeenkomst eindigde voordat het bericht vertrok"},
+      {"basis-withdrawn:koppeling", "niet afgeleverd: de persoon werd intussen aan een andere gemeente gekoppeld"},
+      {"basis-ended-during-delivery:consent", "afgeleverd, maar de toestemming verviel terwijl het bericht onderweg was"},
+      {"basis-ended-during-delivery:agreement",
+       "afgeleverd, maar de overeenkomst eindigde terwijl het bericht onderweg was"},
+      {"basis-ended-during-delivery:koppeling",
+       "afgeleverd, maar de persoon werd intussen aan een andere gemeente gekoppeld"},
   }};
   return lookup(kTexts, code);
 }
@@ -61,7 +72,8 @@ std::string withheldReason(std::string_view code) {
 }
 
 std::string purpose(std::string_view purpose_id) {
-  static constexpr std::array<Entry, 4> kTexts{{
+  static constexpr std::array<Entry, 5> kTexts{{
+      {"bewaartermijn", "het verwijderen van gegevens na hun bewaartermijn"},
       {"regie-inburgering", "de regie van de gemeente over de inburgering (brede intake en het plan inburgering en participatie)"},
       {"elip", "het signaal dat de lening of de tijd voor inburgering bijna op is (ELIP)"},
       {"ontzorgen", "het ontzorgen: de gemeente betaalt in het begin de vaste lasten"},
