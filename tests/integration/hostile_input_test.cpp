@@ -413,6 +413,47 @@ TEST_F(HostileInputTest, CoaMovesAKoppelingForwardAndTheOldGemeenteGetsNothingMo
   EXPECT_EQ(server_->registries().gemeenteOf({SubjectKey::Kind::kBsn, kPersonA}, clock_.today()), "0363");
 }
 
+// Issue 25, item 1: a school's agreement taken out of the configuration holds nowhere after
+// the next start: its new ELIP registrations are refused and one queued before (Amsterdam's
+// endpoint down) is withdrawn instead of delivered.
+TEST_F(HostileInputTest, AnAgreementRemovedFromTheConfigurationHoldsNowhereAfterTheNextStart) {
+  amsterdam_->stop();
+  TaalschoolPupil pupil;
+  pupil.bsn = kCandidate;
+  const std::string id = newUuidV7();
+  const HttpsResponse queued = call("taalschool-a", "POST", "/v1/berichten/taalschool.elip-aanmelding", "elip",
+                                    elipAanmeldingJson(pupil), {{"X-Ontvanger", "gemeente-0363"},
+                                                                {"X-Transaction-Id", id}});
+  ASSERT_EQ(queued.status, 202u) << queued.body;
+  const auto removed = std::find_if(config_.agreements.begin(), config_.agreements.end(),
+                                    [](const AgreementConfig& a) { return a.party_id == "taalschool-a"; });
+  ASSERT_NE(removed, config_.agreements.end());
+  const std::string agreement_id = removed->id;
+  config_.agreements.erase(removed);
+  server_->drain();
+  server_->wait();
+  server_.reset();
+  server_ = std::make_unique<GatewayServer>(config_, standardAdapters(config_), clock_);
+  server_->start(false);
+
+  HttpsResponse status;
+  ASSERT_TRUE(waitUntil([&] {
+    status = call("taalschool-a", "GET", "/v1/transacties/" + id, "");
+    return status.body.find("withdrawn") != std::string::npos;
+  }, std::chrono::seconds(10))) << status.body;
+  EXPECT_EQ(boost::json::parse(status.body).at("reden").as_string(), "basis-withdrawn:agreement");
+  EXPECT_EQ(code(call("taalschool-a", "POST", "/v1/berichten/taalschool.elip-aanmelding", "elip",
+                      elipAanmeldingJson(pupil), {{"X-Ontvanger", "gemeente-0363"}})),
+            "no-agreement");
+  ExchangeQuery changes;
+  changes.whole_log = true;
+  changes.flow = "ketenpoort.agreement";
+  const auto logged = server_->exchangeLog().findExchanges(changes);
+  ASSERT_FALSE(logged.empty());
+  EXPECT_EQ(logged.back().record.reason, "agreement-ended");
+  EXPECT_EQ(logged.back().record.agreement_id, agreement_id);
+}
+
 // The gateway's clock decides whether a basis still holds when a message leaves: a consent
 // that ends while its message waits (the endpoint down) is not used at the next attempt,
 // two days on. No test waits two days: the clock is moved.
