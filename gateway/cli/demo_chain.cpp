@@ -187,11 +187,29 @@ ChainOutcome runChainScenario(const DemoEnvironment& env, GatewayServer& server,
        call("toeslagen", "POST", "/v1/berichten/toeslagen.status", "ontzorgen",
             status(persons.old_law, "2020-09-01"), {{"Content-Type", "application/xml"}}),
        403, "no-consent");
-  server.registries().grantConsent({{SubjectKey::Kind::kBsn, persons.old_law}, "ontzorgen", amsterdam.oin,
-                                    "demo://toestemming/3", today, std::nullopt});
+  // The gemeente obtained the consent at the brede intake and registers it itself.
+  const std::string consent = boost::json::serialize(
+      boost::json::object{{"bsn", persons.old_law}, {"doelbinding", "ontzorgen"}, {"bewijs", "demo-zaak-3/intake"}});
+  step("ketenpoort.consent", "Amsterdam registers person 3's consent",
+       call("gemeente-0363", "POST", "/v1/toestemmingen", "ontzorgen", consent, {{"Content-Type", "application/json"}}),
+       201);
   step("toeslagen.status", "… the same after person 3's consent",
        call("toeslagen", "POST", "/v1/berichten/toeslagen.status", "ontzorgen",
             status(persons.old_law, "2020-09-01"), {{"Content-Type", "application/xml"}}),
+       202);
+
+  // COA moves person 1 to 's-Gravenhage; a move dated before the koppeling in force changes nothing.
+  const auto herkoppeling = [&persons](const std::string& date) {
+    return "<herkoppeling><bsn>" + persons.amina + "</bsn><gemeentecode>0518</gemeentecode><koppeling_datum>" + date +
+           "</koppeling_datum><reden>gezinshereniging</reden></herkoppeling>";
+  };
+  step("coa.herkoppeling", "COA moves person 1 to 's-Gravenhage, before it began",
+       call("coa", "POST", "/v1/berichten/coa.herkoppeling", "regie-inburgering", herkoppeling("2000-01-01"),
+            {{"Content-Type", "application/xml"}}),
+       409, "koppeling-conflict");
+  step("coa.herkoppeling", "COA moves person 1 to 's-Gravenhage today (reden withheld)",
+       call("coa", "POST", "/v1/berichten/coa.herkoppeling", "regie-inburgering", herkoppeling(formatIsoDate(today)),
+            {{"Content-Type", "application/xml"}}),
        202);
   return outcome;
 }
