@@ -378,6 +378,14 @@ TEST_F(HostileInputTest, CoaMovesAKoppelingForwardAndTheOldGemeenteGetsNothingMo
   EXPECT_EQ(back.status, 409u) << back.body;
   EXPECT_EQ(code(back), "koppeling-conflict");
   EXPECT_EQ(recordsOf("coa").back().record.reason, "koppeling-conflict");
+  // Issue 25, item 13: a refusal keeps the flow's retention; one decided before any flow
+  // applied (a flow that does not exist) the longest, P7Y; none is kept for ever.
+  EXPECT_EQ(recordsOf("coa").back().record.retention_until,
+            formatIsoDate(addPeriod(clock_.today(), {5, 0, 0})));
+  EXPECT_EQ(code(call("coa", "POST", "/v1/berichten/coa.bestaat-niet", "regie-inburgering", "<x/>",
+                      {{"Content-Type", "application/xml"}})),
+            "flow-not-allowed");
+  EXPECT_EQ(recordsOf("coa").back().record.retention_until, formatIsoDate(addPeriod(todayUtc(), {7, 0, 0})));
   EXPECT_EQ(server_->registries().gemeenteOf({SubjectKey::Kind::kBsn, kPersonA}, clock_.today()), "0518");
   // Ahead of today, to another than the named gemeente, by another than COA: refused.
   EXPECT_EQ(code(herkoppeling("0363", formatIsoDate(addPeriod(clock_.today(), {0, 0, 1})))), "invalid-message");
