@@ -212,7 +212,7 @@ CREATE TABLE pseudonym_keys (
 
 // Version 5: at most one open koppeling per reference, by construction (issue 25). Rows
 // from before it that a back-dated registration left open beside a later one end where
-// they begin (the later one answered every lookup), then the index. Registry change rows
+// the later one begins (every lookup answers as it did), then the index. Registry change rows
 // no longer name the exchange that taught them (a purge may remove it).
 constexpr const char* kVersion5 = R"sql(
 UPDATE koppeling k SET valid_until = (

@@ -172,8 +172,11 @@ namespace sqlite_registry {
 void createSchema(sqlite3* db) {
   exec(db, kRegistrySchema);
   // At most one open koppeling per reference, by construction (issue 25). A file from
-  // before the index may hold two (a back-dated registration that ended nothing): the one
-  // that answered lookups stays open, the other ends where it begins, then the index.
+  // before the index may hold two (a back-dated registration that ended nothing): the later
+  // one stays open, the earlier ends where the later begins (every lookup answers as it
+  // did), then the index
+  // (IF NOT EXISTS: another process may open the same file for the first time just now;
+  // the repair is idempotent).
   Statement indexed(db, "SELECT 1 FROM sqlite_master WHERE type = 'index' AND name = 'koppeling_one_open'");
   if (indexed.step()) return;
   exec(db, R"sql(
@@ -184,7 +187,7 @@ WHERE valid_until IS NULL AND EXISTS (
   SELECT 1 FROM koppeling o
   WHERE o.subject_key = koppeling.subject_key AND o.subject_ref = koppeling.subject_ref AND o.valid_until IS NULL
     AND (o.valid_from > koppeling.valid_from OR (o.valid_from = koppeling.valid_from AND o.rowid > koppeling.rowid)));
-CREATE UNIQUE INDEX koppeling_one_open ON koppeling(subject_ref) WHERE valid_until IS NULL;
+CREATE UNIQUE INDEX IF NOT EXISTS koppeling_one_open ON koppeling(subject_ref) WHERE valid_until IS NULL;
 )sql");
 }
 

@@ -694,6 +694,30 @@ TEST_P(StoreContractTest, AKoppelingMovesForwardOnlyAndOneIsOpenPerPerson) {
   EXPECT_EQ(store->registries().gemeenteOf(vnummer, day("2026-06-01")), "0363");
 }
 
+// A file from before the index, with the two open koppelingen a back-dated registration
+// used to leave: it opens, the later one stays open, the earlier ends where the later
+// begins (every lookup answers as before the repair), and the index holds.
+// (PostgreSQL does the same once, in schema version 5's migration.)
+TEST_P(StoreContractTest, AFileWithTwoOpenKoppelingenIsRepairedWhenOpened) {
+  if (database_) GTEST_SKIP() << "PostgreSQL repairs in its schema migration, run once per database";
+  const SubjectKey bsn{SubjectKey::Kind::kBsn, "111222333"};
+  const Oin gemeente = *Oin::parse(kGemeente);
+  {
+    auto store = open();
+    ASSERT_TRUE(store->registries().registerKoppeling(bsn, gemeente, "0363", day("2026-03-01"), "e").ok);
+  }
+  tamper("DROP INDEX koppeling_one_open; "
+         "INSERT INTO koppeling (subject_key, subject_ref, gemeente_cbs, valid_from, valid_until, source_transaction) "
+         "SELECT subject_key, subject_ref, '0518', '2026-01-01', NULL, 't' FROM koppeling");
+  EXPECT_EQ(countOf("SELECT COUNT(*) FROM koppeling WHERE valid_until IS NULL"), 2);
+  auto store = open();
+  EXPECT_EQ(countOf("SELECT COUNT(*) FROM koppeling WHERE valid_until IS NULL"), 1);
+  EXPECT_EQ(countOf("SELECT COUNT(*) FROM sqlite_master WHERE name = 'koppeling_one_open'"), 1);
+  EXPECT_EQ(store->registries().gemeenteOf(bsn, day("2026-06-01")), "0363");
+  EXPECT_EQ(store->registries().gemeenteOf(bsn, day("2026-02-01")), "0518");
+  EXPECT_EQ(countOf("SELECT COUNT(*) FROM koppeling WHERE gemeente_cbs = '0518' AND valid_until = '2026-03-01'"), 1);
+}
+
 // Issue 25, item 13: a record appended without a retention (a refusal decided before any
 // flow's rules) gets the longest any record may have, so it is filed under that year's key
 // and leaves with it; never kept for ever with the registry's own reference.
