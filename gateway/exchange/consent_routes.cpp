@@ -14,7 +14,6 @@
 #include "gateway/diagnostics/diagnostic_log.hpp"
 #include "gateway/exchange/exchange_pipeline.hpp"
 #include "gateway/exchange/exchange_routes.hpp"
-#include "gateway/identity/bsn.hpp"
 #include "gateway/mapping/source_document.hpp"
 
 namespace ketenpoort {
@@ -42,10 +41,6 @@ std::set<std::string> consentPurposesTowardsGemeenten(const MappingCatalogue& ca
   return purposes;
 }
 
-bool isDigits(std::string_view text, std::size_t length) {
-  return text.size() == length && std::all_of(text.begin(), text.end(), [](char c) { return c >= '0' && c <= '9'; });
-}
-
 // A reference into the gemeente's own records: printable text without control characters
 // and without a run of eight or more digits (a BSN or V-nummer does not belong in it; it is
 // shown to privacy officers and kept with the consent).
@@ -67,7 +62,18 @@ struct ConsentRequest {
   std::string evidence;
 };
 
-Result<ConsentRequest> readConsentRequest(const ApiRequest& request) {
+// The person's identifier, checked as the mappings check it (`persoon.bsn`,
+// `persoon.vnummer` in the field dictionary): one rule for what a BSN or V-nummer is.
+Result<SubjectKey> subjectFrom(const MappingCatalogue& catalogue, SubjectKey::Kind kind, std::string value) {
+  const FieldDefinition* field = catalogue.fields.find(kind == SubjectKey::Kind::kBsn ? "persoon.bsn" : "persoon.vnummer");
+  if (!field) return problems::internalError();
+  if (const auto problem = checkFieldValue(*field, value)) {
+    return problems::invalidQuery(std::string(kind == SubjectKey::Kind::kBsn ? "bsn" : "vnummer") + " is " + *problem);
+  }
+  return SubjectKey{kind, std::move(value)};
+}
+
+Result<ConsentRequest> readConsentRequest(const MappingCatalogue& catalogue, const ApiRequest& request) {
   const auto body = parseStrictJson(request.body);
   if (!body.ok()) return body.problem();
   const boost::json::object* fields = body->if_object();
@@ -85,13 +91,10 @@ Result<ConsentRequest> readConsentRequest(const ApiRequest& request) {
   const auto vnummer = text("vnummer");
   if (bsn.has_value() == vnummer.has_value()) return problems::invalidQuery("name the person by bsn or by vnummer, once");
   ConsentRequest c;
-  if (bsn) {
-    if (!isValidBsn(*bsn)) return problems::invalidQuery("bsn is not a valid BSN (elfproef)");
-    c.subject = {SubjectKey::Kind::kBsn, *bsn};
-  } else {
-    if (!isDigits(*vnummer, 10)) return problems::invalidQuery("vnummer is not a V-nummer (10 digits)");
-    c.subject = {SubjectKey::Kind::kVnummer, *vnummer};
-  }
+  auto subject = bsn ? subjectFrom(catalogue, SubjectKey::Kind::kBsn, *bsn)
+                     : subjectFrom(catalogue, SubjectKey::Kind::kVnummer, *vnummer);
+  if (!subject.ok()) return subject.problem();
+  c.subject = std::move(*subject);
   const auto purpose = text("doelbinding");
   const auto evidence = text("bewijs");
   if (!purpose || !evidence) return problems::invalidQuery(shape);
@@ -121,7 +124,7 @@ RequestTask grant(std::shared_ptr<const ConsentRoutes> routes, ApiRequest reques
   const ExchangeContext& c = routes->context;
   const auto gemeente = gemeenteCaller(request);
   if (!gemeente.ok()) co_return problemResponse(gemeente.problem(), kGrantRoute);
-  const auto asked = readConsentRequest(request);
+  const auto asked = readConsentRequest(c.catalogue, request);
   if (!asked.ok()) co_return problemResponse(asked.problem(), kGrantRoute);
   if (!routes->purposes.contains(asked->purpose)) {
     // The purpose came from the body: not echoed.

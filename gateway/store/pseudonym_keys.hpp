@@ -68,7 +68,8 @@ class PseudonymKeyring {
   // The reference a log record keeps for `subject_ref`: under the key of the year its
   // retention ends (`retention_until`, YYYY-MM-DD), never of a year before the record
   // was made (`record_date`). A record without a valid retention date keeps the subject
-  // reference itself. Makes the period's key when it has none; throws when it cannot.
+  // reference itself; the log gives every record it appends one (issue 25), so that is
+  // left for callers outside the log and the tests. Makes the period's key when it has none; throws when it cannot.
   std::string recordReference(const std::string& subject_ref, std::string_view retention_until,
                               std::string_view record_date);
   // Every reference a person's records may carry: the subject reference itself (records
