@@ -80,6 +80,26 @@ std::uint64_t Result::affected() const {
   return tuples && *tuples ? std::strtoull(tuples, nullptr, 10) : 0;
 }
 
+sql::Rows Result::toRows() const {
+  constexpr Oid kByteaOid = 17;
+  const int columns = PQnfields(result_);
+  const int count = rows();
+  std::vector<std::optional<std::string>> cells;
+  cells.reserve(static_cast<std::size_t>(columns) * static_cast<std::size_t>(count));
+  for (int row = 0; row < count; ++row) {
+    for (int column = 0; column < columns; ++column) {
+      if (isNull(row, column)) {
+        cells.emplace_back();
+      } else if (PQftype(result_, column) == kByteaOid) {
+        cells.emplace_back(bytes(row, column));
+      } else {
+        cells.emplace_back(std::string(text(row, column)));
+      }
+    }
+  }
+  return sql::Rows(columns, std::move(cells), affected());
+}
+
 Connection::Connection(const std::string& dsn) : dsn_(dsn) { reconnect(); }
 
 Connection::~Connection() { PQfinish(conn_); }
@@ -112,6 +132,10 @@ Result Connection::run(std::string_view sql, std::initializer_list<Param> params
 }
 
 Result Connection::run(std::string_view sql, const std::vector<Param>& params) {
+  return runPrepared(sql, params.data(), params.size());
+}
+
+Result Connection::run(std::string_view sql, std::span<const Param> params) {
   return runPrepared(sql, params.data(), params.size());
 }
 

@@ -5,6 +5,7 @@
 #include <initializer_list>
 #include <memory>
 #include <optional>
+#include <span>
 #include <stdexcept>
 #include <string>
 #include <string_view>
@@ -12,6 +13,8 @@
 #include <type_traits>
 #include <variant>
 #include <vector>
+
+#include "gateway/store/sql_session.hpp"
 
 struct pg_conn;
 struct pg_result;
@@ -33,11 +36,10 @@ class PgError : public std::runtime_error {
   std::string sqlstate_;
 };
 
-// One statement parameter: text, raw bytes (sent in binary as bytea), an integer, or NULL.
-struct Bytes {
-  std::string_view bytes;
-};
-using Param = std::variant<std::string_view, Bytes, std::int64_t, std::nullptr_t>;
+// One statement parameter: text, raw bytes (sent in binary as bytea), an integer, or NULL
+// (the store's one parameter type, gateway/store/sql_session.hpp).
+using Bytes = sql::Blob;
+using Param = sql::Value;
 
 // The rows of one statement, read as text (bytea columns decoded by bytes()).
 class Result {
@@ -56,6 +58,8 @@ class Result {
   std::int64_t integer(int row, int column) const;
   // Rows an INSERT, UPDATE or DELETE changed.
   std::uint64_t affected() const;
+  // All of it as the store's rows (bytea columns as their raw bytes).
+  sql::Rows toRows() const;
 
  private:
   pg_result* result_ = nullptr;
@@ -77,6 +81,7 @@ class Connection {
   // Runs one statement with parameters ($1, $2, …).
   Result run(std::string_view sql, std::initializer_list<Param> params = {});
   Result run(std::string_view sql, const std::vector<Param>& params);
+  Result run(std::string_view sql, std::span<const Param> params);
 
   // COPY … FROM STDIN in text format: `copy_statement` names the table and columns, each
   // row has one value per column (Bytes for bytea). One round trip for many rows.
@@ -101,28 +106,6 @@ class Connection {
   pg_conn* conn_ = nullptr;
   std::unordered_map<std::string, std::string> prepared_;  // SQL text → statement name
 };
-
-// Runs `work` inside BEGIN … COMMIT, rolling back when it throws.
-template <typename Work>
-auto inTransaction(Connection& c, Work&& work, std::string_view begin = "BEGIN") {
-  c.execute(begin);
-  try {
-    if constexpr (std::is_void_v<decltype(work())>) {
-      work();
-      c.execute("COMMIT");
-    } else {
-      auto result = work();
-      c.execute("COMMIT");
-      return result;
-    }
-  } catch (...) {
-    try {
-      c.execute("ROLLBACK");
-    } catch (const PgError&) {  // the connection is gone: so is the transaction
-    }
-    throw;
-  }
-}
 
 // For reads outside a transaction: runs the statement, and when it failed because the
 // server went away (a restart, a failover), connects again and runs it once more.

@@ -11,6 +11,9 @@
 #include "gateway/pg_store/pg_outbox.hpp"
 #include "gateway/pg_store/pg_registry_store.hpp"
 #include "gateway/pg_store/pg_schema.hpp"
+#include "gateway/pg_store/pg_session.hpp"
+#include "gateway/store/registry_tables.hpp"
+#include "gateway/store/sql_store_transaction.hpp"
 
 namespace ketenpoort {
 
@@ -46,17 +49,16 @@ void prepareSession(pg::Connection& c, std::chrono::milliseconds lock_timeout) {
   c.execute("SET lock_timeout = '" + std::to_string(lock_timeout.count()) + "ms'");
 }
 
-// The writes a record's change may do, on the writer's connection inside its transaction.
-class PgTransaction final : public StoreTransaction {
+// The writes a record's change may do, on the writer's connection inside its transaction:
+// the registries' as every store writes them, the outbox's and the transaction id's claim
+// as several nodes need them.
+class PgTransaction final : public SqlStoreTransaction {
  public:
-  PgTransaction(pg::Connection& c, const PgLogOptions& options, std::vector<RegistrySnapshot::Change>& changes,
-                std::uint64_t& registry_version, std::size_t& registry_raises)
-      : c_(c),
+  PgTransaction(PgSession& session, const PgLogOptions& options, RegistryChanges& changes)
+      : SqlStoreTransaction(session, changes),
+        c_(session.connection()),
         node_id_(options.node_id),
-        lease_(options.outbox_lease),
-        changes_(changes),
-        version_(registry_version),
-        raises_(registry_raises) {}
+        lease_(options.outbox_lease) {}
 
   bool exchangeLogged(const std::string& transaction_id) override {
     // The claim waits for another node's uncommitted claim of the same id and then
@@ -68,32 +70,6 @@ class PgTransaction final : public StoreTransaction {
     return c_.run("SELECT 1 FROM exchange_log WHERE transaction_id = $1 LIMIT 1", {std::string_view(transaction_id)})
                .rows() > 0;
   }
-  void recordKoppeling(const KoppelingEntry& k) override {
-    pg_registry::recordKoppeling(c_, k);
-    changed(RegistrySnapshot::koppelingRecorded(k), pg_registry::encodeKoppeling(k));
-  }
-  void insertConsent(const ConsentEntry& consent) override {
-    pg_registry::insertConsent(c_, consent);
-    changed(RegistrySnapshot::consentInserted(consent), pg_registry::encodeConsentInserted(consent));
-  }
-  void withdrawConsent(const std::string& id, const CivilDate& date) override {
-    pg_registry::withdrawConsent(c_, id, date);
-    changed(RegistrySnapshot::consentWithdrawn(id, date), pg_registry::encodeConsentWithdrawn(id, date));
-  }
-  void upsertAgreement(const AgreementEntry& a) override {
-    pg_registry::upsertAgreement(c_, a);
-    changed(RegistrySnapshot::agreementUpserted(a), pg_registry::encodeAgreement(a));
-  }
-  void linkIdentities(const IdentityLinkEntry& l) override {
-    pg_registry::linkIdentities(c_, l);
-    changed(RegistrySnapshot::identitiesLinked(l), pg_registry::encodeIdentityLink(l));
-  }
-  RegistryHistoryRemoved removeRegistryHistory(const CivilDate& ended_before) override {
-    const RegistryHistoryRemoved removed = pg_registry::removeHistory(c_, ended_before);
-    changed(RegistrySnapshot::historyRemoved(ended_before), pg_registry::encodeHistoryRemoved(ended_before));
-    pg_registry::forgetChangesBefore(c_, version_);
-    return removed;
-  }
   void enqueueDelivery(const OutboxEntry& e, std::string_view body) override {
     pg_outbox::enqueue(c_, e, body, node_id_, lease_);
   }
@@ -102,21 +78,9 @@ class PgTransaction final : public StoreTransaction {
   }
 
  private:
-  // The version is raised and the change kept as a row under the new version, for the
-  // other nodes to apply (pg_registry::catchUp).
-  void changed(RegistrySnapshot::Change change, const std::string& encoded) {
-    version_ = pg_registry::raiseVersion(c_);
-    pg_registry::recordChange(c_, version_, encoded);
-    ++raises_;
-    changes_.push_back(std::move(change));
-  }
-
   pg::Connection& c_;
   const std::string& node_id_;
   std::chrono::milliseconds lease_;
-  std::vector<RegistrySnapshot::Change>& changes_;
-  std::uint64_t& version_;
-  std::size_t& raises_;
 };
 
 }  // namespace
@@ -131,9 +95,8 @@ struct PgExchangeLog::Group {
   std::string hash;
   std::vector<std::uint64_t> sequences;  // per record written, in batch order
   std::vector<std::string> refused;      // per batch item: why its change was refused
-  std::vector<RegistrySnapshot::Change> registry_changes;
+  RegistryChanges registry;            // this group's own changes
   std::uint64_t registry_version = 0;  // the database's, at the end of the transaction
-  std::size_t registry_raises = 0;     // of which this group's own changes
   bool redo = false;                   // a change refused without savepoints: write again with them
   bool commit_sent = false;            // past this, a lost connection leaves the outcome unknown
 };
@@ -148,7 +111,8 @@ PgExchangeLog::PgExchangeLog(PgLogOptions options)
   // same id and another key would fork the chain under a name it cannot sign for.
   // A new node signs an empty head at once, in the same transaction: from then on its chain
   // always has a signed head, and one without was emptied (issue 25).
-  pg::inTransaction(*writer_, [&] {
+  PgSession session(*writer_);
+  sql::inTransaction(session, "BEGIN", [&] {
     const pg::Result registered =
         writer_->run("INSERT INTO log_nodes (node_id, public_key_pem, registered_utc) VALUES ($1, $2, $3) "
                      "ON CONFLICT (node_id) DO NOTHING",
@@ -217,11 +181,14 @@ void PgExchangeLog::enqueue(Pending pending) {
 }
 
 void PgExchangeLog::catchUpRegistries(pg::Connection& connection, std::uint64_t version) {
-  if (registry_snapshot_.version() < version) pg_registry::catchUp(connection, registry_snapshot_);
+  if (registry_snapshot_.version() >= version) return;
+  PgSession session(connection);
+  registry_tables::catchUp(session, registry_snapshot_);
 }
 
 void PgExchangeLog::reloadRegistries(pg::Connection& connection) {
-  registry_snapshot_.replace(pg_registry::load(connection));
+  PgSession session(connection);
+  registry_snapshot_.replace(registry_tables::load(session));
 }
 
 void PgExchangeLog::writeGroup(Group& g, bool per_item_savepoints) {
@@ -231,8 +198,7 @@ void PgExchangeLog::writeGroup(Group& g, bool per_item_savepoints) {
     prepareSession(c, options_.lock_timeout);
   }
   g.sequences.clear();
-  g.registry_changes.clear();
-  g.registry_raises = 0;
+  g.registry.clear();
   g.registry_version = 0;
   g.redo = false;
   g.commit_sent = false;
@@ -241,19 +207,18 @@ void PgExchangeLog::writeGroup(Group& g, bool per_item_savepoints) {
   // A group of only deferred bookkeeping is reported before its WAL is flushed; the next
   // synchronous commit flushes it (PostgreSQL's WAL is flushed in order).
   if (!g.sync) c.execute("SET LOCAL synchronous_commit = off");
-  std::vector<RegistrySnapshot::Change> item_changes;
+  PgSession session(c);
+  RegistryChanges item_changes;
   for (std::size_t i = 0; i < g.batch.size(); ++i) {
     Pending& p = g.batch[i];
     if (!p.change && !p.write) continue;
     if (per_item_savepoints) c.execute("SAVEPOINT change");
-    std::uint64_t item_version = g.registry_version;
-    std::size_t item_raises = 0;
     item_changes.clear();
     try {
       if (p.write) {
         p.write(c);
       } else {
-        PgTransaction transaction(c, options_, item_changes, item_version, item_raises);
+        PgTransaction transaction(session, options_, item_changes);
         p.change(transaction);
       }
       if (per_item_savepoints) c.execute("RELEASE SAVEPOINT change");
@@ -267,9 +232,7 @@ void PgExchangeLog::writeGroup(Group& g, bool per_item_savepoints) {
       g.refused[i] = e.what();
       continue;
     }
-    g.registry_version = item_version;
-    g.registry_raises += item_raises;
-    for (auto& change : item_changes) g.registry_changes.push_back(std::move(change));
+    g.registry.add(item_changes);
   }
   std::vector<std::vector<Param>> rows;
   std::vector<std::string> hashes;  // kept alive for the rows' Bytes
@@ -336,9 +299,10 @@ void PgExchangeLog::writeGroup(Group& g, bool per_item_savepoints) {
              std::string_view(head.created_utc), Bytes{head.checkpoint_digest}, Bytes{head.signature}});
     }
   }
-  if (g.registry_raises == 0) {
-    g.registry_version = pg_registry::version(c);
+  if (g.registry.raises == 0) {
+    g.registry_version = registry_tables::version(session);
   } else {
+    g.registry_version = g.registry.version;
     c.execute(std::string("NOTIFY ") + kRegistryChannel);  // delivered when this commits
   }
   g.commit_sent = true;
@@ -413,12 +377,13 @@ void PgExchangeLog::run() {
       // changed the registries in between, it loads them anew.
       const bool snapshot_behind =
           !g.batch.empty() &&
-          (g.registry_raises == 0 ? registry_snapshot_.version() != g.registry_version
-                                  : !registry_snapshot_.apply(g.registry_version - g.registry_raises,
-                                                              g.registry_version, g.registry_changes));
+          (g.registry.raises == 0 ? registry_snapshot_.version() != g.registry_version
+                                  : !registry_snapshot_.apply(g.registry_version - g.registry.raises,
+                                                              g.registry_version, g.registry.changes));
       if (snapshot_behind) {
         try {
-          pg_registry::catchUp(*writer_, registry_snapshot_);
+          PgSession writer_session(*writer_);
+          registry_tables::catchUp(writer_session, registry_snapshot_);
         } catch (const std::exception& e) {
           logError("registries-unreadable", {{"error", e.what()}});
         }
@@ -462,7 +427,10 @@ void PgExchangeLog::watchRegistries() {
       const auto now = std::chrono::steady_clock::now();
       if (notified || now - last_check >= std::chrono::seconds(2)) {
         last_check = now;
-        if (pg_registry::version(*c) != registry_snapshot_.version()) pg_registry::catchUp(*c, registry_snapshot_);
+        PgSession session(*c);
+        if (registry_tables::version(session) != registry_snapshot_.version()) {
+          registry_tables::catchUp(session, registry_snapshot_);
+        }
       }
     } catch (const std::exception&) {  // the database is away: try again shortly
       c.reset();

@@ -1,5 +1,7 @@
 #include "gateway/pg_store/pg_log_verifier.hpp"
 
+#include "gateway/pg_store/pg_session.hpp"
+
 #include <algorithm>
 
 #include "gateway/pg_store/pg_connection.hpp"
@@ -127,8 +129,9 @@ PgLogVerification verifyOnce(const std::string& dsn, const std::map<std::string,
     pg::Connection c(dsn);
     // One snapshot for the contents of every chain (the records are read after, and a
     // running node's newer records beyond its head are then outside what is checked).
-    pg::inTransaction(
-        c,
+    PgSession session(c);
+    sql::inTransaction(
+        session, "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY",
         [&] {
           const pg::Result nodes = c.run("SELECT node_id, public_key_pem FROM log_nodes ORDER BY node_id");
           for (int i = 0; i < nodes.rows(); ++i) registered[std::string(nodes.text(i, 0))] = nodes.text(i, 1);
@@ -136,8 +139,7 @@ PgLogVerification verifyOnce(const std::string& dsn, const std::map<std::string,
             chains[node] = readChain(c, node);
             purges += chains[node].purges.purges.size();
           }
-        },
-        "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY");
+        });
   } catch (const std::exception& e) {
     result.problem = std::string("cannot read the log: ") + e.what();
     return result;

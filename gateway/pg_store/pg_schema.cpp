@@ -1,5 +1,7 @@
 #include "gateway/pg_store/pg_schema.hpp"
 
+#include "gateway/pg_store/pg_session.hpp"
+
 #include <array>
 
 namespace ketenpoort::pg {
@@ -247,7 +249,8 @@ int schemaVersion(Connection& connection) {
 }
 
 int migrate(Connection& connection) {
-  return inTransaction(connection, [&] {
+  PgSession session(connection);
+  return sql::inTransaction(session, "BEGIN", [&] {
     connection.run("SELECT pg_advisory_xact_lock($1)", {kMigrationLock});
     connection.execute(
         "CREATE TABLE IF NOT EXISTS ketenpoort_schema (version INTEGER PRIMARY KEY, "

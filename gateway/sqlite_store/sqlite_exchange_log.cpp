@@ -16,7 +16,10 @@
 #include "gateway/store/record_codec.hpp"
 #include "gateway/sqlite_store/sqlite_outbox.hpp"
 #include "gateway/sqlite_store/sqlite_registry_store.hpp"
+#include "gateway/sqlite_store/sqlite_session.hpp"
 #include "gateway/sqlite_store/sqlite_statement.hpp"
+#include "gateway/store/registry_tables.hpp"
+#include "gateway/store/sql_store_transaction.hpp"
 
 namespace ketenpoort {
 
@@ -97,9 +100,9 @@ CREATE TABLE IF NOT EXISTS log_head (
 );
 )sql";
 
-// The layout this code writes; a database from an older layout is refused rather than
-// mixed (its records would not verify under the new encoding).
-constexpr int kSchemaVersion = 3;
+// The layout this code writes. Layout 2 and 3 files are brought to it; an older one is
+// refused rather than mixed (its records would not verify under the new encoding).
+constexpr int kSchemaVersion = 4;
 
 std::string insertSql() {
   std::string columns = "seq";
@@ -127,38 +130,13 @@ ExchangeLogOptions exchangeLogOptionsFor(const GatewayConfig& config) {
   return options;
 }
 
-// The writes a record's change may do, on the writer's connection inside its transaction.
-// Each registry change raises the registries' version and is remembered, so the writer
-// can apply it to the in-memory snapshot once the transaction has committed.
-class SqliteTransaction final : public StoreTransaction {
+// The writes a record's change may do, on the writer's connection inside its transaction:
+// the registries' as every store writes them, the outbox's and the transaction id's check
+// as this one does.
+class SqliteTransaction final : public SqlStoreTransaction {
  public:
-  SqliteTransaction(sqlite3* db, std::vector<RegistrySnapshot::Change>& registry_changes)
-      : db_(db), registry_changes_(registry_changes) {}
-  void recordKoppeling(const KoppelingEntry& k) override {
-    sqlite_registry::recordKoppeling(db_, k);
-    changed(RegistrySnapshot::koppelingRecorded(k));
-  }
-  void insertConsent(const ConsentEntry& c) override {
-    sqlite_registry::insertConsent(db_, c);
-    changed(RegistrySnapshot::consentInserted(c));
-  }
-  void withdrawConsent(const std::string& id, const CivilDate& date) override {
-    sqlite_registry::withdrawConsent(db_, id, date);
-    changed(RegistrySnapshot::consentWithdrawn(id, date));
-  }
-  void upsertAgreement(const AgreementEntry& a) override {
-    sqlite_registry::upsertAgreement(db_, a);
-    changed(RegistrySnapshot::agreementUpserted(a));
-  }
-  void linkIdentities(const IdentityLinkEntry& l) override {
-    sqlite_registry::linkIdentities(db_, l);
-    changed(RegistrySnapshot::identitiesLinked(l));
-  }
-  RegistryHistoryRemoved removeRegistryHistory(const CivilDate& ended_before) override {
-    const RegistryHistoryRemoved removed = sqlite_registry::removeHistory(db_, ended_before);
-    changed(RegistrySnapshot::historyRemoved(ended_before));
-    return removed;
-  }
+  SqliteTransaction(SqliteSession& session, RegistryChanges& registry_changes)
+      : SqlStoreTransaction(session, registry_changes), db_(session.get()) {}
   bool exchangeLogged(const std::string& transaction_id) override {
     Statement q(db_, "SELECT 1 FROM exchange_log WHERE transaction_id = ?1 LIMIT 1");
     q.bindText(1, transaction_id);
@@ -172,13 +150,7 @@ class SqliteTransaction final : public StoreTransaction {
   }
 
  private:
-  void changed(RegistrySnapshot::Change change) {
-    sqlite_registry::raiseVersion(db_);
-    registry_changes_.push_back(std::move(change));
-  }
-
   sqlite3* db_;
-  std::vector<RegistrySnapshot::Change>& registry_changes_;
 };
 
 namespace {
@@ -227,10 +199,8 @@ struct SqliteExchangeLog::Writer {
       // Copying the WAL back into the database is done by the checkpointer thread, not in
       // the writer's commits.
       exec(db, "PRAGMA wal_autocheckpoint=0");
-      checkSchemaVersion(db);
-      exec(db, kSchema);
-      sqlite_registry::createSchema(db);
-      sqlite_outbox::createSchema(db);
+      prepareSchema(db);
+      session.emplace(db);
       if (options.max_database_pages > 0) {
         exec(db, ("PRAGMA max_page_count=" + std::to_string(options.max_database_pages)).c_str());
       }
@@ -267,23 +237,50 @@ struct SqliteExchangeLog::Writer {
     head.reset();
   }
 
-  static void checkSchemaVersion(sqlite3* db) {
-    Statement version(db, "PRAGMA user_version");
-    version.step();
-    const auto found = version.integer(0);
-    Statement tables(db, "SELECT COUNT(*) FROM sqlite_master WHERE name = 'exchange_log'");
-    tables.step();
-    if (tables.integer(0) == 0) {
-      exec(db, ("PRAGMA user_version=" + std::to_string(kSchemaVersion)).c_str());
-    } else if (found == 2) {
-      // Layout 3 adds the sender's span id (hashed only when present: old records keep
-      // their hashes) and the purge tables (created below).
-      exec(db, "ALTER TABLE exchange_log ADD COLUMN foreign_span_id TEXT NOT NULL DEFAULT ''");
-      exec(db, "PRAGMA user_version=3");
-    } else if (found != kSchemaVersion) {
-      throw std::runtime_error("the database has log layout " + std::to_string(found) + ", this gateway writes " +
-                               std::to_string(kSchemaVersion) + "; verify and archive it, then start a new log");
+  // Creates the tables, or brings a file of an older layout to this one, under the write
+  // lock (two processes opening one file for the first time do it once). A file of this
+  // layout needs no write: it opens while another process holds the lock.
+  static void prepareSchema(sqlite3* db) {
+    const auto layout = [db] {
+      Statement version(db, "PRAGMA user_version");
+      version.step();
+      const auto found = version.integer(0);
+      Statement tables(db, "SELECT COUNT(*) FROM sqlite_master WHERE name = 'exchange_log'");
+      tables.step();
+      return tables.integer(0) == 0 ? std::int64_t{0} : found;  // 0: a new file
+    };
+    if (layout() == kSchemaVersion) {
+      createTables(db);
+      return;
     }
+    store_internal::run(db, "BEGIN IMMEDIATE");
+    try {
+      auto found = layout();
+      if (found == 2) {
+        // Layout 3 adds the sender's span id (hashed only when present: old records keep
+        // their hashes) and the purge tables (created below).
+        exec(db, "ALTER TABLE exchange_log ADD COLUMN foreign_span_id TEXT NOT NULL DEFAULT ''");
+        found = 3;
+      }
+      // Layout 4: the registries' tables as PostgreSQL's (sqlite_registry::createSchema).
+      if (found == 3) found = kSchemaVersion;
+      if (found != 0 && found != kSchemaVersion) {
+        throw std::runtime_error("the database has log layout " + std::to_string(found) + ", this gateway writes " +
+                                 std::to_string(kSchemaVersion) + "; verify and archive it, then start a new log");
+      }
+      createTables(db);
+      exec(db, ("PRAGMA user_version=" + std::to_string(kSchemaVersion)).c_str());
+      store_internal::run(db, "COMMIT");
+    } catch (...) {
+      sqlite3_exec(db, "ROLLBACK", nullptr, nullptr, nullptr);
+      throw;
+    }
+  }
+
+  static void createTables(sqlite3* db) {
+    exec(db, kSchema);
+    sqlite_registry::createSchema(db);
+    sqlite_outbox::createSchema(db);
   }
 
   // The digest of the newest checkpoint in the database (another process may have
@@ -346,6 +343,7 @@ struct SqliteExchangeLog::Writer {
   }
 
   sqlite3* db = nullptr;
+  std::optional<SqliteSession> session;  // over db
   LogSigner signer;
   std::optional<Statement> insert;
   std::optional<Statement> checkpoint;
@@ -484,7 +482,8 @@ SqliteExchangeLog::SqliteExchangeLog(ExchangeLogOptions options)
       reader_(std::make_unique<Reader>(options_)),
       audit_reader_(std::make_unique<Reader>(options_)) {
   registry_marker_ = std::make_unique<RegistryChangeMarker>(options_.database);
-  reloadRegistries();
+  // At start the tables are the truth; from then on the change rows say what others did.
+  registry_snapshot_.replace(registry_tables::load(*writer_->session));
   committed_sequence_ = writer_->last_sequence;
   thread_ = std::thread([this] { run(); });
   checkpointer_ = std::thread([this] { runWalCheckpoints(); });
@@ -500,17 +499,7 @@ SqliteExchangeLog::~SqliteExchangeLog() {
   sqlite3_wal_checkpoint_v2(writer_->db, nullptr, SQLITE_CHECKPOINT_PASSIVE, nullptr, nullptr);
 }
 
-void SqliteExchangeLog::reloadRegistries() {
-  sqlite3* db = writer_->db;
-  store_internal::run(db, "BEGIN");
-  try {
-    registry_snapshot_.replace(sqlite_registry::load(db));
-    store_internal::run(db, "COMMIT");
-  } catch (...) {
-    sqlite3_exec(db, "ROLLBACK", nullptr, nullptr, nullptr);
-    throw;
-  }
-}
+void SqliteExchangeLog::catchUpRegistries() { registry_tables::catchUp(*writer_->session, registry_snapshot_); }
 
 void SqliteExchangeLog::runWalCheckpoints() {
   sqlite3* db = nullptr;
@@ -590,8 +579,8 @@ void SqliteExchangeLog::run() {
       },
       &bodies_removed_);
   bool synchronous_full = true;  // as opened
-  std::vector<RegistrySnapshot::Change> registry_changes;  // committed with this batch
-  std::vector<RegistrySnapshot::Change> item_changes;      // of the item being written
+  RegistryChanges registry_changes;  // committed with this batch
+  RegistryChanges item_changes;      // of the item being written
   std::vector<Pending> batch;
   std::vector<std::uint64_t> sequences;
   std::vector<std::string> refused;  // per batch item: why its change was refused
@@ -608,7 +597,6 @@ void SqliteExchangeLog::run() {
     sequences.clear();
     registry_changes.clear();
     std::uint64_t registry_version_before = 0;
-    std::uint64_t registry_version_after = 0;
     refused.assign(batch.size(), std::string());
     const bool checkpoint_due =
         sequence + records > w.checkpointed_sequence &&
@@ -642,7 +630,7 @@ void SqliteExchangeLog::run() {
           // last commit; under the write lock, the database's tail is the truth.
           w.readTail(sequence, hash);
           // Another process may have changed the registries too; the snapshot follows below.
-          registry_version_before = sqlite_registry::version(w.db);
+          registry_version_before = registry_tables::version(*w.session);
           for (std::size_t i = 0; i < batch.size() && !redo; ++i) {
             if (batch[i].change || batch[i].write) {
               if (per_item_savepoints) store_internal::run(w.db, "SAVEPOINT change");
@@ -651,11 +639,11 @@ void SqliteExchangeLog::run() {
                 if (batch[i].write) {
                   batch[i].write(w.db);
                 } else {
-                  SqliteTransaction transaction(w.db, item_changes);
+                  SqliteTransaction transaction(*w.session, item_changes);
                   batch[i].change(transaction);
                 }
                 if (per_item_savepoints) store_internal::run(w.db, "RELEASE change");
-                for (auto& change : item_changes) registry_changes.push_back(std::move(change));
+                registry_changes.add(item_changes);
               } catch (const std::exception& e) {
                 if (!per_item_savepoints) {
                   redo = true;
@@ -693,8 +681,6 @@ void SqliteExchangeLog::run() {
           // close with a final checkpoint).
           if (checkpoint_due && w.lastCheckpointSequence() < sequence) w.insertCheckpoint(sequence, hash);
           if (checkpoint_due || !sequences.empty()) w.writeHead(sequence, hash);
-          registry_version_after =
-              registry_changes.empty() ? registry_version_before : sqlite_registry::version(w.db);
           store_internal::run(w.db, "COMMIT");
         } catch (const std::exception& e) {
           error = e.what();
@@ -722,17 +708,18 @@ void SqliteExchangeLog::run() {
       // by an exclusive lock on every commit).
       const bool snapshot_behind =
           !batch.empty() &&
-          (registry_changes.empty()
+          (registry_changes.raises == 0
                ? registry_snapshot_.version() != registry_version_before
-               : !registry_snapshot_.apply(registry_version_before, registry_version_after, registry_changes));
+               : !registry_snapshot_.apply(registry_version_before, registry_changes.version,
+                                           registry_changes.changes));
       if (snapshot_behind) {
         try {
-          reloadRegistries();
+          catchUpRegistries();
         } catch (const std::exception& e) {
           logError("registries-unreadable", {{"error", e.what()}});
         }
       }
-      if (!registry_changes.empty()) registry_marker_->announce(registry_version_after);
+      if (registry_changes.raises > 0) registry_marker_->announce(registry_changes.version);
       for (std::size_t i = 0, written = 0; i < batch.size(); ++i) {
         if (!refused[i].empty()) {
           batch[i].done(AppendResult{false, 0, refused[i]});

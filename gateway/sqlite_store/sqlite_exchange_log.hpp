@@ -109,9 +109,8 @@ class SqliteExchangeLog final : public ExchangeLog {
 
   void enqueue(Pending pending);
   void run();
-  // Loads the registries from the database into the snapshot (at start, and when another
-  // process changed them).
-  void reloadRegistries();
+  // Brings the snapshot to the database's registries when another process changed them.
+  void catchUpRegistries();
   void runWalCheckpoints();
 
   ExchangeLogOptions options_;

@@ -58,21 +58,11 @@ class SqliteRegistryStore final : public RegistryStore {
   mutable std::atomic<std::uint64_t> caught_up_with_{~std::uint64_t{0}};
 };
 
-// Internal to the SQLite store: the registry tables and their writes, run by the exchange
-// log's writer inside a record's transaction.
+// Internal to the SQLite store: the registry tables (their statements are
+// gateway/store/registry_tables.cpp, shared with PostgreSQL). Inside the caller's write
+// transaction: a file of an older layout is brought to this one.
 namespace sqlite_registry {
 void createSchema(sqlite3* db);
-void recordKoppeling(sqlite3* db, const KoppelingEntry& koppeling);
-void insertConsent(sqlite3* db, const ConsentEntry& consent);
-void withdrawConsent(sqlite3* db, const std::string& consent_id, const CivilDate& date);
-void upsertAgreement(sqlite3* db, const AgreementEntry& agreement);
-void linkIdentities(sqlite3* db, const IdentityLinkEntry& link);
-RegistryHistoryRemoved removeHistory(sqlite3* db, const CivilDate& ended_before);
-// The registries' version: raised by one with every change, by whichever process.
-std::uint64_t version(sqlite3* db);
-void raiseVersion(sqlite3* db);
-// Everything, at the version read with it; run inside a transaction for a consistent view.
-RegistrySnapshot::Contents load(sqlite3* db);
 }  // namespace sqlite_registry
 
 // The file every writer of a database rewrites after committing a registry change (its

@@ -22,8 +22,10 @@
 #include "gateway/pg_store/pg_schema.hpp"
 #include "gateway/sqlite_store/log_verifier.hpp"
 #include "gateway/store/identifiers.hpp"
+#include "gateway/store/registry_tables.hpp"
 #include "gateway/demo/postgres_cluster.hpp"
 #include "tests/support/postgres_database.hpp"
+#include "tests/support/store_backend.hpp"
 #include "tests/support/temp_dir.hpp"
 
 namespace ketenpoort {
@@ -35,8 +37,7 @@ constexpr const char* kCoa = "00000001003214345000";
 constexpr const char* kGemeente = "00000001001172773000";
 constexpr const char* kSchool = "00000099000000000042";
 
-enum class Backend { kSqlite, kPostgresql };
-void PrintTo(Backend backend, std::ostream* out) { *out << (backend == Backend::kSqlite ? "SQLite" : "PostgreSQL"); }
+using testing::Backend;
 
 CivilDate day(const char* iso) { return *parseIsoDate(iso); }
 
@@ -79,32 +80,7 @@ OutboxEntry entryFor(const std::string& transaction_id, DeliveryRoute route = De
 
 class StoreContractTest : public ::testing::TestWithParam<Backend> {
  protected:
-  StoreContractTest() {
-    if (GetParam() == Backend::kPostgresql) database_ = std::make_unique<testing::PostgresDatabase>();
-  }
-
-  // The config of one node: the SQLite file, or node `node_id` of the shared database
-  // with its own key directory (the subject key copied from the first node, as an
-  // operator does).
-  GatewayConfig configOf(const std::string& node_id = "node-a") const {
-    GatewayConfig config;
-    config.checkpoint_every_records = 5;
-    if (!database_) {
-      config.storage_path = dir_.path() / "data" / "ketenpoort.db";
-      return config;
-    }
-    config.storage_backend = StorageBackend::kPostgresql;
-    config.storage_dsn = database_->dsn();
-    config.storage_node_id = node_id;
-    config.storage_key_dir = dir_.path() / node_id;
-    const auto first_key = dir_.path() / "node-a" / "subject.key";
-    if (node_id != "node-a" && std::filesystem::exists(first_key)) {
-      std::filesystem::create_directories(config.storage_key_dir);
-      std::filesystem::copy_file(first_key, config.storage_key_dir / "subject.key",
-                                 std::filesystem::copy_options::overwrite_existing);
-    }
-    return config;
-  }
+  GatewayConfig configOf(const std::string& node_id = "node-a") const { return backend_.config(node_id); }
 
   std::unique_ptr<GatewayStore> open(const std::string& node_id = "node-a") const {
     return std::make_unique<GatewayStore>(configOf(node_id));
@@ -127,18 +103,7 @@ class StoreContractTest : public ::testing::TestWithParam<Backend> {
   }
 
   // Changes the database behind the gateway's back, as someone with access to it could.
-  void tamper(const std::string& sql) const {
-    if (database_) {
-      pg::Connection c(database_->dsn());
-      c.execute(sql);
-      return;
-    }
-    sqlite3* db = nullptr;
-    ASSERT_EQ(sqlite3_open((dir_.path() / "data" / "ketenpoort.db").c_str(), &db), SQLITE_OK);
-    sqlite3_busy_timeout(db, 5000);
-    EXPECT_EQ(sqlite3_exec(db, sql.c_str(), nullptr, nullptr, nullptr), SQLITE_OK) << sqlite3_errmsg(db);
-    sqlite3_close(db);
-  }
+  void tamper(const std::string& sql) const { backend_.execute(sql); }
 
   // Appends records retained until the given days, in that order; their transaction ids.
   static std::vector<std::string> appendRetained(GatewayStore& store, const std::vector<const char*>& days) {
@@ -156,27 +121,10 @@ class StoreContractTest : public ::testing::TestWithParam<Backend> {
   static const LogVerification& chainOf(const StoreLogCheck& check) { return check.chains.at(0).verification; }
 
   // A count read straight from the database, as anyone holding it could.
-  std::int64_t countOf(const std::string& sql) const {
-    if (database_) {
-      pg::Connection c(database_->dsn());
-      return c.run(sql).integer(0, 0);
-    }
-    sqlite3* db = nullptr;
-    std::int64_t n = -1;
-    if (sqlite3_open_v2((dir_.path() / "data" / "ketenpoort.db").c_str(), &db, SQLITE_OPEN_READONLY, nullptr) ==
-        SQLITE_OK) {
-      sqlite3_stmt* q = nullptr;
-      if (sqlite3_prepare_v2(db, sql.c_str(), -1, &q, nullptr) == SQLITE_OK && sqlite3_step(q) == SQLITE_ROW) {
-        n = sqlite3_column_int64(q, 0);
-      }
-      sqlite3_finalize(q);
-    }
-    sqlite3_close(db);
-    return n;
-  }
+  std::int64_t countOf(const std::string& sql) const { return backend_.count(sql); }
 
   testing::TempDir dir_;
-  std::unique_ptr<testing::PostgresDatabase> database_;
+  testing::StoreBackend backend_{GetParam(), dir_.path()};
 };
 
 TEST_P(StoreContractTest, RecordsFormOneChainAcrossRestarts) {
@@ -497,9 +445,9 @@ TEST_P(StoreContractTest, WhatAPurgeLeavesNamesNoneOfThePurgedExchanges) {
   const auto naming = [&](const std::string& id) {
     std::int64_t n = countOf("SELECT COUNT(*) FROM koppeling WHERE source_transaction = '" + id + "'") +
                      countOf("SELECT COUNT(*) FROM identity_links WHERE source_transaction = '" + id + "'");
-    if (database_) {
-      n += countOf("SELECT COUNT(*) FROM exchange_transactions WHERE transaction_id = '" + id + "'") +
-           countOf("SELECT COUNT(*) FROM registry_changes WHERE change LIKE '%" + id + "%'");
+    n += countOf("SELECT COUNT(*) FROM registry_changes WHERE change LIKE '%" + id + "%'");
+    if (backend_.postgresql()) {
+      n += countOf("SELECT COUNT(*) FROM exchange_transactions WHERE transaction_id = '" + id + "'");
     }
     return n;
   };
@@ -528,7 +476,7 @@ TEST_P(StoreContractTest, APurgeMovesTheSignedHeadAndItsWitnessRejectsAnOlderBac
   appendRetained(*store, {"2026-05-01", "2026-05-01", "2040-01-01"});
   const SignedHead before = store->signedHeads().at(0).second;
   const std::string backup = (dir_.path() / "backup.db").string();
-  if (!database_) tamper("VACUUM INTO '" + backup + "'");  // a consistent copy, as a backup takes it
+  if (!backend_.postgresql()) tamper("VACUUM INTO '" + backup + "'");  // a consistent copy, as a backup takes it
   PurgeBatchRequest request;
   request.as_of = "2027-01-01";
   const PurgeBatchResult purged = store->purgeExpired(request);
@@ -547,7 +495,7 @@ TEST_P(StoreContractTest, APurgeMovesTheSignedHeadAndItsWitnessRejectsAnOlderBac
   // Nothing to purge: no record, the head stays.
   ASSERT_TRUE(store->purgeExpired(request).ok);
   EXPECT_EQ(store->signedHeads().at(0).second.sequence, after.sequence);
-  if (!database_) {
+  if (!backend_.postgresql()) {
     const std::string key = store->log().publicKeyPem();
     EXPECT_TRUE(verifyExchangeLog(backup, key, before).intact);
     const LogVerification restored = verifyExchangeLog(backup, key, after);
@@ -571,7 +519,7 @@ TEST_P(StoreContractTest, AnEmptiedLogDoesNotVerifyIntact) {
   appendRetained(*store, {"2040-01-01", "2040-01-01"});
   ASSERT_TRUE(store->verifyLog().intact);
   store.reset();
-  if (database_) {
+  if (backend_.postgresql()) {
     tamper("DELETE FROM log_checkpoints; DELETE FROM log_heads; DELETE FROM exchange_log");
   } else {
     tamper("DELETE FROM log_checkpoints; DELETE FROM log_head; DELETE FROM exchange_log");
@@ -678,16 +626,7 @@ TEST_P(StoreContractTest, AKoppelingMovesForwardOnlyAndOneIsOpenPerPerson) {
   const std::string second_open =
       "INSERT INTO koppeling (subject_key, subject_ref, gemeente_cbs, valid_from, valid_until, source_transaction) "
       "SELECT subject_key, subject_ref, '0344', '2026-08-01', NULL, 't' FROM koppeling WHERE valid_until IS NULL";
-  if (database_) {
-    pg::Connection c(database_->dsn());
-    EXPECT_THROW(c.execute(second_open), std::runtime_error);
-  } else {
-    sqlite3* db = nullptr;
-    ASSERT_EQ(sqlite3_open((dir_.path() / "data" / "ketenpoort.db").c_str(), &db), SQLITE_OK);
-    sqlite3_busy_timeout(db, 5000);
-    EXPECT_EQ(sqlite3_exec(db, second_open.c_str(), nullptr, nullptr, nullptr), SQLITE_CONSTRAINT);
-    sqlite3_close(db);
-  }
+  EXPECT_THROW(tamper(second_open), std::runtime_error);
   store.reset();
   store = open();
   EXPECT_EQ(store->registries().gemeenteOf(bsn, day("2026-09-01")), "0599");
@@ -699,7 +638,7 @@ TEST_P(StoreContractTest, AKoppelingMovesForwardOnlyAndOneIsOpenPerPerson) {
 // begins (every lookup answers as before the repair), and the index holds.
 // (PostgreSQL does the same once, in schema version 5's migration.)
 TEST_P(StoreContractTest, AFileWithTwoOpenKoppelingenIsRepairedWhenOpened) {
-  if (database_) GTEST_SKIP() << "PostgreSQL repairs in its schema migration, run once per database";
+  if (backend_.postgresql()) GTEST_SKIP() << "PostgreSQL repairs in its schema migration, run once per database";
   const SubjectKey bsn{SubjectKey::Kind::kBsn, "111222333"};
   const Oin gemeente = *Oin::parse(kGemeente);
   {
@@ -1076,8 +1015,95 @@ TEST_P(StoreContractTest, TheScheduledPurgeRunsAtItsTimeOfDay) {
   EXPECT_TRUE(store->verifyLog().intact);
 }
 
+// A reader behind (another process on the SQLite file, another node on PostgreSQL)
+// applies the change rows it missed, and loads everything only when rows are missing.
+TEST_P(StoreContractTest, AReaderBehindAppliesTheChangesItMissedAndLoadsAllOnlyWhenRowsAreMissing) {
+  auto a = open();
+  const auto session = backend_.rawSession();
+  RegistrySnapshot behind;
+  behind.replace(registry_tables::load(*session));
+  const std::uint64_t start = behind.version();
+  const SubjectKey person{SubjectKey::Kind::kBsn, "111222333"};
+  const Oin school = *Oin::parse(kSchool);
+  const auto first = a->registries().grantConsent({person, "inburgering", school, "doc-1", day("2026-01-01"), {}});
+  const auto second = a->registries().grantConsent({person, "inburgering", school, "doc-2", day("2026-02-01"), {}});
+  ASSERT_TRUE(first.ok && second.ok);
+  ASSERT_TRUE(a->registries().withdrawConsent(first.id, day("2026-03-01")).ok);
+  // The table loses a row behind the store's back: a whole reload would not have it, the
+  // change rows do.
+  session->execute("DELETE FROM consents WHERE evidence_ref = 'doc-2'");
+  registry_tables::catchUp(*session, behind);
+  EXPECT_EQ(behind.version(), start + 3);
+  ASSERT_TRUE(behind.consent(second.id).has_value()) << "applied from the change rows";
+  EXPECT_EQ(behind.consent(first.id)->withdrawn, "2026-03-01");
+  // Without the rows (removed, or written by a version that kept none) it loads everything.
+  session->execute("DELETE FROM registry_changes");
+  ASSERT_TRUE(a->registries().withdrawConsent(first.id, day("2026-03-01")).ok == false);
+  const auto third = a->registries().grantConsent({person, "inburgering", school, "doc-3", day("2026-04-01"), {}});
+  ASSERT_TRUE(third.ok);
+  session->execute("DELETE FROM registry_changes");
+  registry_tables::catchUp(*session, behind);
+  EXPECT_EQ(behind.version(), start + 4);
+  EXPECT_TRUE(behind.consent(third.id).has_value());
+  EXPECT_FALSE(behind.consent(second.id).has_value()) << "loaded from the tables, which lost it";
+}
+
 INSTANTIATE_TEST_SUITE_P(Backends, StoreContractTest, ::testing::Values(Backend::kSqlite, Backend::kPostgresql),
-                         [](const auto& info) { return info.param == Backend::kSqlite ? "Sqlite" : "PostgreSql"; });
+                         [](const auto& info) { return testing::backendName(info.param); });
+
+// A file of layout 3 (the registries in SQLite's rowid order, no change rows) is brought to
+// layout 4 when opened: PostgreSQL's explicit order columns, the rows in the order they
+// had, lookups answering as before, and the change rows from then on.
+TEST(SqliteLayoutTest, AFileOfLayout3IsBroughtToLayout4AndAnswersAsBefore) {
+  testing::TempDir dir;
+  const testing::StoreBackend backend(Backend::kSqlite, dir.path());
+  const SubjectKey bsn{SubjectKey::Kind::kBsn, "111222333"};
+  const Oin gemeente = *Oin::parse(kGemeente);
+  const Oin school = *Oin::parse(kSchool);
+  std::string consent_id;
+  {
+    GatewayStore store(backend.config());
+    ASSERT_TRUE(store.registries().registerKoppeling(bsn, gemeente, "0363", day("2026-03-01"), "e1").ok);
+    ASSERT_TRUE(store.registries().registerKoppeling(bsn, gemeente, "0518", day("2026-05-01"), "e2").ok);
+    const auto granted = store.registries().grantConsent({bsn, "inburgering", school, "doc", day("2026-01-01"), {}});
+    ASSERT_TRUE(granted.ok);
+    consent_id = granted.id;
+  }
+  // Back to layout 3, as a gateway of that version left the file.
+  backend.execute(R"sql(
+CREATE TABLE k3 (subject_key INTEGER NOT NULL, subject_ref TEXT NOT NULL, gemeente_cbs TEXT NOT NULL,
+                 valid_from TEXT NOT NULL, valid_until TEXT, source_transaction TEXT NOT NULL);
+INSERT INTO k3 SELECT subject_key, subject_ref, gemeente_cbs, valid_from, valid_until, source_transaction
+  FROM koppeling ORDER BY id;
+DROP TABLE koppeling;
+ALTER TABLE k3 RENAME TO koppeling;
+CREATE TABLE c3 (id TEXT PRIMARY KEY, subject_key INTEGER NOT NULL, subject_ref TEXT NOT NULL, purpose TEXT NOT NULL,
+                 recipient_oin TEXT NOT NULL, evidence_ref TEXT NOT NULL, granted TEXT NOT NULL, expires TEXT,
+                 withdrawn TEXT);
+INSERT INTO c3 SELECT id, subject_key, subject_ref, purpose, recipient_oin, evidence_ref, granted, expires, withdrawn
+  FROM consents ORDER BY position;
+DROP TABLE consents;
+ALTER TABLE c3 RENAME TO consents;
+DROP TABLE registry_changes;
+PRAGMA user_version=3;
+)sql");
+  ASSERT_EQ(backend.count("SELECT COUNT(*) FROM pragma_table_info('koppeling') WHERE name = 'id'"), 0);
+  GatewayStore store(backend.config());
+  EXPECT_EQ(backend.count("PRAGMA user_version"), 4);
+  EXPECT_EQ(backend.count("SELECT COUNT(*) FROM pragma_table_info('consents') WHERE name = 'position'"), 1);
+  const sql::Rows order = backend.rawSession()->run("SELECT gemeente_cbs FROM koppeling ORDER BY id");
+  ASSERT_EQ(order.size(), 2);
+  EXPECT_EQ(order.text(0, 0), "0363");
+  EXPECT_EQ(order.text(1, 0), "0518");
+  EXPECT_EQ(store.registries().gemeenteOf(bsn, day("2026-04-01")), "0363");
+  EXPECT_EQ(store.registries().gemeenteOf(bsn, day("2026-06-01")), "0518");
+  EXPECT_EQ(store.registries().findActive(bsn, "inburgering", school, day("2026-06-01")), consent_id);
+  EXPECT_EQ(backend.count("SELECT COUNT(*) FROM sqlite_master WHERE name = 'koppeling_one_open'"), 1);
+  // And it writes as layout 4 does: a change and its row.
+  ASSERT_TRUE(store.registries().registerKoppeling(bsn, gemeente, "0599", day("2026-07-01"), "e3").ok);
+  EXPECT_EQ(backend.count("SELECT COUNT(*) FROM registry_changes"), 1);
+  EXPECT_EQ(store.registries().gemeenteOf(bsn, day("2026-07-01")), "0599");
+}
 
 // --- several nodes on one PostgreSQL database ---
 
@@ -1315,37 +1341,6 @@ TEST_F(PostgresNodesTest, AKeyTheDatabaseSwappedIsNoticed) {
   c.run("UPDATE log_nodes SET public_key_pem = $1 WHERE node_id = 'node-a'", {std::string_view(other.log().publicKeyPem())});
   const PgLogVerification swapped = verifyPgLog(database_.dsn(), {{"node-a", key_a}}, {});
   EXPECT_FALSE(swapped.intact);
-}
-
-TEST_F(PostgresNodesTest, ANodeBehindAppliesTheChangesItMissedAndLoadsAllOnlyWhenRowsAreMissing) {
-  GatewayStore a(nodeConfig("node-a"));
-  pg::Connection c(database_.dsn());
-  RegistrySnapshot behind;
-  behind.replace(pg_registry::load(c));
-  const std::uint64_t start = behind.version();
-  const SubjectKey person{SubjectKey::Kind::kBsn, "111222333"};
-  const Oin school = *Oin::parse(kSchool);
-  const auto first = a.registries().grantConsent({person, "inburgering", school, "doc-1", day("2026-01-01"), {}});
-  const auto second = a.registries().grantConsent({person, "inburgering", school, "doc-2", day("2026-02-01"), {}});
-  ASSERT_TRUE(first.ok && second.ok);
-  ASSERT_TRUE(a.registries().withdrawConsent(first.id, day("2026-03-01")).ok);
-  // The table loses a row behind the store's back: a whole reload would not have it, the
-  // change rows do.
-  c.execute("DELETE FROM consents WHERE evidence_ref = 'doc-2'");
-  pg_registry::catchUp(c, behind);
-  EXPECT_EQ(behind.version(), start + 3);
-  ASSERT_TRUE(behind.consent(second.id).has_value()) << "applied from the change rows";
-  EXPECT_EQ(behind.consent(first.id)->withdrawn, "2026-03-01");
-  // Without the rows (removed, or from before schema version 2) it loads everything.
-  c.execute("DELETE FROM registry_changes");
-  ASSERT_TRUE(a.registries().withdrawConsent(first.id, day("2026-03-01")).ok == false);
-  const auto third = a.registries().grantConsent({person, "inburgering", school, "doc-3", day("2026-04-01"), {}});
-  ASSERT_TRUE(third.ok);
-  c.execute("DELETE FROM registry_changes");
-  pg_registry::catchUp(c, behind);
-  EXPECT_EQ(behind.version(), start + 4);
-  EXPECT_TRUE(behind.consent(third.id).has_value());
-  EXPECT_FALSE(behind.consent(second.id).has_value()) << "loaded from the tables, which lost it";
 }
 
 TEST_F(PostgresNodesTest, ARefusedChangeReportsTheServersMessageWithoutTheValuesItQuotes) {

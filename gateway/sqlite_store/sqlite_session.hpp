@@ -1,0 +1,27 @@
+#pragma once
+// The store's statements (gateway/store/sql_session.hpp) on one SQLite connection.
+
+#include "gateway/store/sql_session.hpp"
+
+struct sqlite3;
+
+namespace ketenpoort {
+
+class SqliteSession final : public sql::Session {
+ public:
+  // `db` stays the caller's: opened with store_internal::openDatabase (whose statement
+  // cache this uses) and closed by it after this session is gone.
+  explicit SqliteSession(sqlite3* db) : db_(db) {}
+
+  sql::Dialect dialect() const override { return sql::Dialect::kSqlite; }
+  void execute(std::string_view statements) override;
+  sqlite3* get() const { return db_; }
+
+ protected:
+  sql::Rows runStatement(std::string_view statement, std::span<const sql::Value> params) override;
+
+ private:
+  sqlite3* db_;
+};
+
+}  // namespace ketenpoort
