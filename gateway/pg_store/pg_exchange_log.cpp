@@ -8,11 +8,11 @@
 
 #include "gateway/calendar/civil_date.hpp"
 #include "gateway/diagnostics/diagnostic_log.hpp"
-#include "gateway/pg_store/pg_outbox.hpp"
 #include "gateway/pg_store/pg_registry_store.hpp"
 #include "gateway/pg_store/pg_schema.hpp"
 #include "gateway/pg_store/pg_session.hpp"
 #include "gateway/store/registry_tables.hpp"
+#include "gateway/store/sql_outbox.hpp"
 #include "gateway/store/sql_store_transaction.hpp"
 
 namespace ketenpoort {
@@ -71,10 +71,10 @@ class PgTransaction final : public SqlStoreTransaction {
                .rows() > 0;
   }
   void enqueueDelivery(const OutboxEntry& e, std::string_view body) override {
-    pg_outbox::enqueue(c_, e, body, node_id_, lease_);
+    outbox_tables::enqueue(session_, e, body, node_id_, lease_);
   }
   void withdrawDelivery(const std::string& id, const std::string& reason) override {
-    pg_outbox::withdraw(c_, id, reason);
+    outbox_tables::withdraw(session_, id, reason, utcNowRfc3339());
   }
 
  private:
@@ -180,9 +180,8 @@ void PgExchangeLog::enqueue(Pending pending) {
   pending.done(AppendResult{false, 0, "exchange log queue is full"});
 }
 
-void PgExchangeLog::catchUpRegistries(pg::Connection& connection, std::uint64_t version) {
+void PgExchangeLog::catchUpRegistries(sql::Session& session, std::uint64_t version) {
   if (registry_snapshot_.version() >= version) return;
-  PgSession session(connection);
   registry_tables::catchUp(session, registry_snapshot_);
 }
 
@@ -216,7 +215,7 @@ void PgExchangeLog::writeGroup(Group& g, bool per_item_savepoints) {
     item_changes.clear();
     try {
       if (p.write) {
-        p.write(c);
+        p.write(session);
       } else {
         PgTransaction transaction(session, options_, item_changes);
         p.change(transaction);
@@ -600,7 +599,8 @@ class PgPurgeTarget final : public PurgeTarget {
 PurgeBatchResult PgExchangeLog::purgeBatch(const PurgeBatchRequest& request) {
   auto result = std::make_shared<PurgeBatchResult>();
   // On the writer's thread inside its transaction; throwing refuses this write only.
-  auto purge = [this, result, request](pg::Connection& c) {
+  auto purge = [this, result, request](sql::Session&) {
+    pg::Connection& c = *writer_;
     c.run("SELECT pg_advisory_xact_lock($1)", {kPurgeLock});
     PgPurgeTarget target(c, options_.node_id);
     *result = purgeOneWindow(target, request, signer_, utcNowRfc3339());

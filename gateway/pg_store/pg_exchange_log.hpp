@@ -62,13 +62,8 @@ class PgExchangeLog final : public ExchangeLog {
   using ExchangeLog::append;
   void append(ExchangeRecord record, StoreChange change, Callback done) override;
 
-  // Writes that are not exchanges (the outbox's delivery bookkeeping), run by the writer
-  // in its next transaction. kDeferred: reported before PostgreSQL has flushed it
-  // (synchronous_commit off for a group of only such writes; ADR 0011 says why that is
-  // safe); a later synchronous commit flushes it.
-  using DatabaseWrite = std::function<void(pg::Connection&)>;
-  enum class Sync { kDurable, kDeferred };
-  void write(DatabaseWrite write, Callback done, Sync sync = Sync::kDurable);
+  // kDeferred: synchronous_commit off for a group of only such writes.
+  void write(DatabaseWrite write, Callback done, Sync sync = Sync::kDurable) override;
 
   // The registries in memory (ADR 0012): current with this node's commits, and loaded
   // anew when another node's change is seen (each group compares versions; a
@@ -77,7 +72,7 @@ class PgExchangeLog final : public ExchangeLog {
   // Loads the registries anew on `connection` when the snapshot is older than `version`
   // (what the database held when an outbox entry was taken: the basis it is checked
   // against when it leaves must include every change committed before it).
-  void catchUpRegistries(pg::Connection& connection, std::uint64_t version);
+  void catchUpRegistries(sql::Session& session, std::uint64_t version);
 
   bool healthy() const override { return healthy_.load(); }
   std::uint64_t lastSequence() const override { return committed_sequence_.load(); }

@@ -1,6 +1,10 @@
 #pragma once
 // The store's statements (gateway/store/sql_session.hpp) on one PostgreSQL connection.
 
+#include <memory>
+#include <string>
+#include <vector>
+
 #include "gateway/pg_store/pg_connection.hpp"
 #include "gateway/store/sql_session.hpp"
 
@@ -9,6 +13,15 @@ namespace ketenpoort {
 class PgSession final : public sql::Session {
  public:
   explicit PgSession(pg::Connection& connection) : connection_(connection) {}
+  // A session on a connection of its own, for reads outside a transaction: a statement
+  // that failed because the server went away (a restart, a failover) is run once more on
+  // a new connection. Throws pg::PgError when it cannot connect.
+  static std::unique_ptr<PgSession> forReads(const std::string& dsn) {
+    auto owned = std::make_unique<pg::Connection>(dsn);
+    auto session = std::make_unique<PgSession>(*owned);
+    session->owned_ = std::move(owned);
+    return session;
+  }
 
   sql::Dialect dialect() const override { return sql::Dialect::kPostgresql; }
   void execute(std::string_view statements) override { connection_.execute(statements); }
@@ -16,11 +29,13 @@ class PgSession final : public sql::Session {
 
  protected:
   sql::Rows runStatement(std::string_view statement, std::span<const sql::Value> params) override {
-    return connection_.run(statement, params).toRows();
+    if (!owned_) return connection_.run(statement, params).toRows();
+    return pg::runReconnecting(connection_, statement, std::vector<pg::Param>(params.begin(), params.end())).toRows();
   }
 
  private:
   pg::Connection& connection_;
+  std::unique_ptr<pg::Connection> owned_;  // set: reads that reconnect
 };
 
 }  // namespace ketenpoort

@@ -19,6 +19,7 @@
 #include "gateway/sqlite_store/sqlite_session.hpp"
 #include "gateway/sqlite_store/sqlite_statement.hpp"
 #include "gateway/store/registry_tables.hpp"
+#include "gateway/store/sql_outbox.hpp"
 #include "gateway/store/sql_store_transaction.hpp"
 
 namespace ketenpoort {
@@ -102,7 +103,7 @@ CREATE TABLE IF NOT EXISTS log_head (
 
 // The layout this code writes. Layout 2 and 3 files are brought to it; an older one is
 // refused rather than mixed (its records would not verify under the new encoding).
-constexpr int kSchemaVersion = 4;
+constexpr int kSchemaVersion = 5;
 
 std::string insertSql() {
   std::string columns = "seq";
@@ -143,10 +144,10 @@ class SqliteTransaction final : public SqlStoreTransaction {
     return q.step();
   }
   void enqueueDelivery(const OutboxEntry& e, std::string_view body) override {
-    sqlite_outbox::enqueue(db_, e, body);
+    outbox_tables::enqueue(session_, e, body, sqlite_outbox::kNode, std::chrono::milliseconds(0));
   }
   void withdrawDelivery(const std::string& id, const std::string& reason) override {
-    sqlite_outbox::withdraw(db_, id, reason);
+    outbox_tables::withdraw(session_, id, reason, utcNowRfc3339());
   }
 
  private:
@@ -262,8 +263,9 @@ struct SqliteExchangeLog::Writer {
         exec(db, "ALTER TABLE exchange_log ADD COLUMN foreign_span_id TEXT NOT NULL DEFAULT ''");
         found = 3;
       }
-      // Layout 4: the registries' tables as PostgreSQL's (sqlite_registry::createSchema).
-      if (found == 3) found = kSchemaVersion;
+      // Layout 4: the registries' tables as PostgreSQL's (sqlite_registry::createSchema);
+      // layout 5: the outbox's (sqlite_outbox::createSchema).
+      if (found == 3 || found == 4) found = kSchemaVersion;
       if (found != 0 && found != kSchemaVersion) {
         throw std::runtime_error("the database has log layout " + std::to_string(found) + ", this gateway writes " +
                                  std::to_string(kSchemaVersion) + "; verify and archive it, then start a new log");
@@ -637,7 +639,7 @@ void SqliteExchangeLog::run() {
               try {
                 item_changes.clear();
                 if (batch[i].write) {
-                  batch[i].write(w.db);
+                  batch[i].write(*w.session);
                 } else {
                   SqliteTransaction transaction(*w.session, item_changes);
                   batch[i].change(transaction);
@@ -839,7 +841,7 @@ PurgeBatchResult SqliteExchangeLog::purgeBatch(const PurgeBatchRequest& request)
   const LogSigner& signer = writer_->signer;
   // On the writer's thread inside its transaction; throwing refuses this write only. A
   // batch written again (another item refused) plans the window again.
-  auto purge = [result, request, &signer](sqlite3* db) {
+  auto purge = [result, request, &signer, db = writer_->db](sql::Session&) {
     SqlitePurgeTarget target(db);
     *result = purgeOneWindow(target, request, signer, utcNowRfc3339());
   };

@@ -68,18 +68,7 @@ class SqliteExchangeLog final : public ExchangeLog {
   using ExchangeLog::append;
   void append(ExchangeRecord record, StoreChange change, Callback done) override;
 
-  // Writes to the same database that are not exchanges and get no record (the outbox's
-  // delivery bookkeeping): run by the one writer thread in its next transaction, so they
-  // share the batch's fsync and never wait for the write lock against the log. `done`
-  // gets ok (sequence 0) once durable, or the error; a throwing `write` is rolled back
-  // alone.
-  using DatabaseWrite = std::function<void(sqlite3* db)>;
-  // kDeferred: the write may be reported before it is synced; it becomes durable with the
-  // next synced commit (a batch of only deferred writes commits without an fsync). For
-  // bookkeeping whose loss on a power cut is safe (ADR 0011); a process crash loses
-  // nothing that was reported.
-  enum class Sync { kDurable, kDeferred };
-  void write(DatabaseWrite write, Callback done, Sync sync = Sync::kDurable);
+  void write(DatabaseWrite write, Callback done, Sync sync = Sync::kDurable) override;
 
   // The registries in memory, kept current by this writer (ADR 0012), and the marker it
   // announces their changes with to other processes.

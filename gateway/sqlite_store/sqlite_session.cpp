@@ -12,6 +12,16 @@ namespace ketenpoort {
 using store_internal::check;
 using store_internal::Statement;
 
+std::unique_ptr<SqliteSession> SqliteSession::open(const std::string& path, int flags, int busy_timeout_ms) {
+  auto session = std::make_unique<SqliteSession>(store_internal::openDatabase(path, flags, busy_timeout_ms));
+  session->owned_ = true;
+  return session;
+}
+
+SqliteSession::~SqliteSession() {
+  if (owned_) store_internal::closeDatabase(db_);
+}
+
 void SqliteSession::execute(std::string_view statements) { store_internal::exec(db_, std::string(statements).c_str()); }
 
 namespace {

@@ -1,6 +1,9 @@
 #pragma once
 // The store's statements (gateway/store/sql_session.hpp) on one SQLite connection.
 
+#include <memory>
+#include <string>
+
 #include "gateway/store/sql_session.hpp"
 
 struct sqlite3;
@@ -12,6 +15,12 @@ class SqliteSession final : public sql::Session {
   // `db` stays the caller's: opened with store_internal::openDatabase (whose statement
   // cache this uses) and closed by it after this session is gone.
   explicit SqliteSession(sqlite3* db) : db_(db) {}
+  // A session on a connection of its own (store_internal::openDatabase's flags), closed
+  // with it. Throws std::runtime_error when the file cannot be opened.
+  static std::unique_ptr<SqliteSession> open(const std::string& path, int flags, int busy_timeout_ms);
+  ~SqliteSession() override;
+  SqliteSession(const SqliteSession&) = delete;
+  SqliteSession& operator=(const SqliteSession&) = delete;
 
   sql::Dialect dialect() const override { return sql::Dialect::kSqlite; }
   void execute(std::string_view statements) override;
@@ -22,6 +31,7 @@ class SqliteSession final : public sql::Session {
 
  private:
   sqlite3* db_;
+  bool owned_ = false;
 };
 
 }  // namespace ketenpoort

@@ -10,6 +10,7 @@
 #include "gateway/store/exchange_record.hpp"
 #include "gateway/store/log_purge.hpp"
 #include "gateway/store/pseudonym_keys.hpp"
+#include "gateway/store/sql_session.hpp"
 #include "gateway/store/store_transaction.hpp"
 
 namespace ketenpoort {
@@ -45,6 +46,18 @@ class ExchangeLog {
 
   // Queues a record together with a change (which may be empty).
   virtual void append(ExchangeRecord record, StoreChange change, Callback done) = 0;
+
+  // Writes to the store's database that are not exchanges and get no record (the outbox's
+  // delivery bookkeeping, a purge window): run by the one writer in its next transaction,
+  // so they share its group commit and never contend with it for a lock. `done` gets ok
+  // (sequence 0) once durable, or the error; a throwing write is rolled back alone.
+  // kDeferred: the write may be reported before it is synced; it becomes durable with the
+  // next synced commit (a group of only deferred writes commits without a sync of its
+  // own). For bookkeeping whose loss on a power cut is safe (ADR 0011); a process crash
+  // loses nothing that was reported.
+  using DatabaseWrite = std::function<void(sql::Session&)>;
+  enum class Sync { kDurable, kDeferred };
+  virtual void write(DatabaseWrite write, Callback done, Sync sync = Sync::kDurable) = 0;
   void append(ExchangeRecord record, Callback done);
   // For tools, tests and the registries' rare changes: append and wait for the outcome.
   AppendResult appendAndWait(ExchangeRecord record, StoreChange change = {});

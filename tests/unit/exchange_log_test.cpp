@@ -122,94 +122,6 @@ class ExchangeLogTest : public ::testing::Test {
   SubjectReferencer referencer_{std::string(32, 'k')};
 };
 
-// Writes that are not exchanges (the outbox's delivery state) share the writer's
-// transactions but get no record; one that throws is rolled back alone.
-TEST_F(ExchangeLogTest, DatabaseWritesGetNoRecordAndAFailingOneIsRolledBackAlone) {
-  {
-    SqliteExchangeLog log(options());
-    ASSERT_TRUE(log.appendAndWait(record(0)).ok);
-    const auto write = [&log](SqliteExchangeLog::DatabaseWrite w) {
-      std::promise<AppendResult> done;
-      log.write(std::move(w), [&done](const AppendResult& r) { done.set_value(r); });
-      return done.get_future().get();
-    };
-    const AppendResult made = write([](sqlite3* db) {
-      ASSERT_EQ(sqlite3_exec(db, "CREATE TABLE side (n INTEGER); INSERT INTO side VALUES (1)",
-                             nullptr, nullptr, nullptr), SQLITE_OK);
-    });
-    EXPECT_TRUE(made.ok) << made.error;
-    EXPECT_EQ(made.sequence, 0u);
-    const AppendResult failed = write([](sqlite3* db) {
-      sqlite3_exec(db, "INSERT INTO side VALUES (2)", nullptr, nullptr, nullptr);
-      throw std::runtime_error("refused");
-    });
-    EXPECT_FALSE(failed.ok);
-    EXPECT_THAT(failed.error, HasSubstr("refused"));
-    EXPECT_TRUE(log.appendAndWait(record(1)).ok);
-    EXPECT_EQ(log.lastSequence(), 2u);  // the two records only
-  }
-  sqlite3* db = nullptr;
-  ASSERT_EQ(sqlite3_open(options().database.c_str(), &db), SQLITE_OK);
-  sqlite3_stmt* q = nullptr;
-  ASSERT_EQ(sqlite3_prepare_v2(db, "SELECT group_concat(n) FROM side", -1, &q, nullptr), SQLITE_OK);
-  ASSERT_EQ(sqlite3_step(q), SQLITE_ROW);
-  EXPECT_STREQ(reinterpret_cast<const char*>(sqlite3_column_text(q, 0)), "1");
-  sqlite3_finalize(q);
-  sqlite3_close(db);
-  EXPECT_TRUE(verify().intact);
-}
-
-// Several items in one group commit, the middle one refusing after it wrote: the group is
-// written again with a savepoint per item, so that one refuses alone and the others, and
-// their records, are written once.
-TEST_F(ExchangeLogTest, AnItemRefusingInsideAGroupRefusesAlone) {
-  {
-    SqliteExchangeLog log(options());
-    std::promise<void> holding;
-    std::promise<void> release;
-    std::shared_future<void> released = release.get_future().share();
-    // Holds the writer, so that everything below queues up and goes as one group.
-    log.write([&holding, released](sqlite3* db) {
-      ASSERT_EQ(sqlite3_exec(db, "CREATE TABLE side (n INTEGER)", nullptr, nullptr, nullptr), SQLITE_OK);
-      holding.set_value();
-      released.wait();
-    }, [](const AppendResult&) {});
-    holding.get_future().wait();
-    std::vector<std::future<AppendResult>> results;
-    const auto queue = [&log, &results](int n, bool refuse) {
-      auto done = std::make_shared<std::promise<AppendResult>>();
-      results.push_back(done->get_future());
-      log.write([n, refuse](sqlite3* db) {
-        sqlite3_exec(db, ("INSERT INTO side VALUES (" + std::to_string(n) + ")").c_str(), nullptr, nullptr, nullptr);
-        if (refuse) throw std::runtime_error("refused");
-      }, [done](const AppendResult& r) { done->set_value(r); });
-    };
-    queue(1, false);
-    auto first_record = std::make_shared<std::promise<AppendResult>>();
-    log.append(record(0), [first_record](const AppendResult& r) { first_record->set_value(r); });
-    queue(2, true);
-    queue(3, false);
-    release.set_value();
-    EXPECT_TRUE(results[0].get().ok);
-    EXPECT_FALSE(results[1].get().ok);
-    EXPECT_TRUE(results[2].get().ok);
-    const AppendResult recorded = first_record->get_future().get();
-    EXPECT_TRUE(recorded.ok);
-    EXPECT_EQ(recorded.sequence, 1u);
-    EXPECT_EQ(log.lastSequence(), 1u);  // the record once, though its group was written twice
-  }
-  sqlite3* db = nullptr;
-  ASSERT_EQ(sqlite3_open(options().database.c_str(), &db), SQLITE_OK);
-  sqlite3_stmt* q = nullptr;
-  ASSERT_EQ(sqlite3_prepare_v2(db, "SELECT group_concat(n) FROM (SELECT n FROM side ORDER BY n)", -1, &q, nullptr),
-            SQLITE_OK);
-  ASSERT_EQ(sqlite3_step(q), SQLITE_ROW);
-  EXPECT_STREQ(reinterpret_cast<const char*>(sqlite3_column_text(q, 0)), "1,3");
-  sqlite3_finalize(q);
-  sqlite3_close(db);
-  EXPECT_TRUE(verify().intact);
-}
-
 // The checkpointer copies the WAL back into the database while the log is open; a WAL
 // that is only folded in at close grows for as long as the gateway runs.
 TEST_F(ExchangeLogTest, TheWalIsCopiedBackWhileTheGatewayRuns) {
@@ -219,32 +131,6 @@ TEST_F(ExchangeLogTest, TheWalIsCopiedBackWhileTheGatewayRuns) {
   EXPECT_TRUE(testing::waitUntil([&] { return std::filesystem::file_size(database) > 16 * 4096; },
                                  std::chrono::seconds(3)))
       << "database file: " << std::filesystem::file_size(database) << " bytes";
-}
-
-// Bookkeeping written without a sync of its own is still written, and in order with
-// the durable writes around it.
-TEST_F(ExchangeLogTest, DeferredWritesAreCommittedInOrder) {
-  {
-    SqliteExchangeLog log(options());
-    std::promise<AppendResult> made, deferred;
-    log.write([](sqlite3* db) { sqlite3_exec(db, "CREATE TABLE side (n INTEGER)", nullptr, nullptr, nullptr); },
-              [&made](const AppendResult& r) { made.set_value(r); });
-    ASSERT_TRUE(made.get_future().get().ok);
-    log.write([](sqlite3* db) { sqlite3_exec(db, "INSERT INTO side VALUES (1)", nullptr, nullptr, nullptr); },
-              [&deferred](const AppendResult& r) { deferred.set_value(r); },
-              SqliteExchangeLog::Sync::kDeferred);
-    EXPECT_TRUE(deferred.get_future().get().ok);
-    ASSERT_TRUE(log.appendAndWait(record(0)).ok);
-  }
-  sqlite3* db = nullptr;
-  ASSERT_EQ(sqlite3_open(options().database.c_str(), &db), SQLITE_OK);
-  sqlite3_stmt* q = nullptr;
-  ASSERT_EQ(sqlite3_prepare_v2(db, "SELECT COUNT(*) FROM side", -1, &q, nullptr), SQLITE_OK);
-  ASSERT_EQ(sqlite3_step(q), SQLITE_ROW);
-  EXPECT_EQ(sqlite3_column_int(q, 0), 1);
-  sqlite3_finalize(q);
-  sqlite3_close(db);
-  EXPECT_TRUE(verify().intact);
 }
 
 TEST_F(ExchangeLogTest, AppendsAreNumberedAndTheChainVerifies) {

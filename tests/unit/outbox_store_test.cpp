@@ -1,5 +1,6 @@
-// The outbox and the bodies beside it: a body exists exactly while its entry waits, and
-// bodies kept by earlier versions in a separate file are taken over at start.
+// The outbox and the bodies beside it, on both stores: a body exists exactly while its
+// entry waits, and counts per state add up. Then what only the SQLite file has: its
+// permissions, the bodies earlier versions kept in a separate file, its partial indexes.
 #include <gmock/gmock.h>
 
 #include <sqlite3.h>
@@ -10,17 +11,16 @@
 
 #include "gateway/gateway_store/gateway_store.hpp"
 #include "gateway/store/identifiers.hpp"
+#include "tests/support/store_backend.hpp"
 #include "tests/support/temp_dir.hpp"
 
 namespace ketenpoort {
 namespace {
 
-class OutboxStoreTest : public ::testing::Test {
- protected:
-  OutboxStoreTest() { config_.storage_path = dir_.path() / "data" / "ketenpoort.db"; }
+using testing::Backend;
 
-  // Queues a message (record, entry and body in one transaction), as a push does.
-  std::string queue(GatewayStore& store, const std::string& body, DeliveryRoute route) {
+// Queues a message (record, entry and body in one transaction), as a push does.
+std::string queue(GatewayStore& store, const std::string& body, DeliveryRoute route) {
     OutboxEntry entry;
     entry.transaction_id = newUuidV7();
     entry.trace_id = newTraceId();
@@ -34,19 +34,22 @@ class OutboxStoreTest : public ::testing::Test {
         r, [entry, body](StoreTransaction& tx) { tx.enqueueDelivery(entry, body); });
     EXPECT_TRUE(result.ok) << result.error;
     return entry.transaction_id;
-  }
+}
 
-  static void waitFor(OutboxStore& outbox, auto call) {
-    std::promise<bool> done;
-    call(outbox, [&done](bool ok, const std::string&) { done.set_value(ok); });
-    ASSERT_TRUE(done.get_future().get());
-  }
+void waitFor(OutboxStore& outbox, auto call) {
+  std::promise<bool> done;
+  call(outbox, [&done](bool ok, const std::string&) { done.set_value(ok); });
+  ASSERT_TRUE(done.get_future().get());
+}
 
+class OutboxStoreTest : public ::testing::TestWithParam<Backend> {
+ protected:
   testing::TempDir dir_;
-  GatewayConfig config_;
+  testing::StoreBackend backend_{GetParam(), dir_.path()};
+  GatewayConfig config_ = backend_.config();
 };
 
-TEST_F(OutboxStoreTest, ABodyGoesWithTheWriteThatEndsItsWait) {
+TEST_P(OutboxStoreTest, ABodyGoesWithTheWriteThatEndsItsWait) {
   GatewayStore store(config_);
   OutboxStore& outbox = store.outbox();
   const std::string delivered = queue(store, "<a/>", DeliveryRoute::kEndpoint);
@@ -68,8 +71,38 @@ TEST_F(OutboxStoreTest, ABodyGoesWithTheWriteThatEndsItsWait) {
   EXPECT_EQ(outbox.find(dead)->state, DeliveryState::kDeadLetter);
 }
 
+// Only waiting entries are due, and the counts per state add up.
+TEST_P(OutboxStoreTest, CountsPerStateAddUpAndOnlyWaitingEntriesAreDue) {
+  GatewayStore store(config_);
+  OutboxStore& outbox = store.outbox();
+  const std::string delivered = queue(store, "<a/>", DeliveryRoute::kEndpoint);
+  const std::string waiting = queue(store, "<b/>", DeliveryRoute::kEndpoint);
+  const std::string dead = queue(store, "<c/>", DeliveryRoute::kEndpoint);
+  queue(store, "<d/>", DeliveryRoute::kPostbus);
+  waitFor(outbox, [&](OutboxStore& o, OutboxStore::Done d) { o.markDelivered(*o.find(delivered), d); });
+  waitFor(outbox, [&](OutboxStore& o, OutboxStore::Done d) { o.recordFailure(*o.find(dead), "503", std::nullopt, d); });
+  EXPECT_EQ(outbox.count(DeliveryState::kPending), 1u);
+  EXPECT_EQ(outbox.count(DeliveryState::kPostbus), 1u);
+  EXPECT_EQ(outbox.count(DeliveryState::kDeadLetter), 1u);
+  EXPECT_EQ(outbox.count(DeliveryState::kDelivered), 1u);
+  const auto due = outbox.due(std::numeric_limits<std::int64_t>::max(), 10);
+  ASSERT_EQ(due.size(), 1u);
+  EXPECT_EQ(due.front().transaction_id, waiting);
+}
+
+INSTANTIATE_TEST_SUITE_P(Backends, OutboxStoreTest, ::testing::Values(Backend::kSqlite, Backend::kPostgresql),
+                         [](const auto& info) { return testing::backendName(info.param); });
+
+class SqliteOutboxFileTest : public ::testing::Test {
+ protected:
+  SqliteOutboxFileTest() { config_.storage_path = dir_.path() / "data" / "ketenpoort.db"; }
+
+  testing::TempDir dir_;
+  GatewayConfig config_;
+};
+
 // The database holds waiting bodies: readable by the gateway's user only.
-TEST_F(OutboxStoreTest, TheDatabaseIsReadableByItsOwnerOnly) {
+TEST_F(SqliteOutboxFileTest, TheDatabaseIsReadableByItsOwnerOnly) {
   std::filesystem::create_directories(config_.storage_path.parent_path());
   { std::ofstream(config_.storage_path).flush(); }  // as an older version left it: 0644
   std::filesystem::permissions(config_.storage_path, std::filesystem::perms::others_read,
@@ -85,20 +118,7 @@ TEST_F(OutboxStoreTest, TheDatabaseIsReadableByItsOwnerOnly) {
   }
 }
 
-TEST_F(OutboxStoreTest, AQueuedBodyIsNeverOverwritten) {
-  GatewayStore store(config_);
-  const std::string id = queue(store, "<first/>", DeliveryRoute::kEndpoint);
-  OutboxEntry again;
-  again.transaction_id = id;
-  ExchangeRecord r;
-  r.transaction_id = id;
-  EXPECT_FALSE(store.log()
-                   .appendAndWait(r, [again](StoreTransaction& tx) { tx.enqueueDelivery(again, "<second/>"); })
-                   .ok);
-  EXPECT_EQ(store.outbox().body(id), "<first/>");
-}
-
-TEST_F(OutboxStoreTest, BodiesOfTheFormerPayloadFileAreTakenOverAtStart) {
+TEST_F(SqliteOutboxFileTest, BodiesOfTheFormerPayloadFileAreTakenOverAtStart) {
   std::string waiting, delivered;
   {
     GatewayStore store(config_);
@@ -127,8 +147,8 @@ TEST_F(OutboxStoreTest, BodiesOfTheFormerPayloadFileAreTakenOverAtStart) {
 
 
 // Only waiting entries are indexed (partial indexes): an entry that stops waiting leaves
-// them, counts per state still add up, and the former full indexes are dropped on open.
-TEST_F(OutboxStoreTest, OnlyWaitingEntriesAreIndexed) {
+// them, and the former full indexes are dropped on open.
+TEST_F(SqliteOutboxFileTest, OnlyWaitingEntriesAreIndexed) {
   {
     GatewayStore store(config_);
     store.log().appendAndWait(ExchangeRecord{});  // creates the schema
@@ -143,17 +163,8 @@ TEST_F(OutboxStoreTest, OnlyWaitingEntriesAreIndexed) {
   GatewayStore store(config_);
   OutboxStore& outbox = store.outbox();
   const std::string delivered = queue(store, "<a/>", DeliveryRoute::kEndpoint);
-  const std::string waiting = queue(store, "<b/>", DeliveryRoute::kEndpoint);
-  const std::string dead = queue(store, "<c/>", DeliveryRoute::kEndpoint);
-  queue(store, "<d/>", DeliveryRoute::kPostbus);
+  queue(store, "<b/>", DeliveryRoute::kEndpoint);
   waitFor(outbox, [&](OutboxStore& o, OutboxStore::Done d) { o.markDelivered(*o.find(delivered), d); });
-  waitFor(outbox, [&](OutboxStore& o, OutboxStore::Done d) { o.recordFailure(*o.find(dead), "503", std::nullopt, d); });
-  EXPECT_EQ(outbox.count(DeliveryState::kPending), 1u);
-  EXPECT_EQ(outbox.count(DeliveryState::kPostbus), 1u);
-  EXPECT_EQ(outbox.count(DeliveryState::kDeadLetter), 1u);
-  EXPECT_EQ(outbox.count(DeliveryState::kDelivered), 1u);
-  ASSERT_EQ(outbox.due(std::numeric_limits<std::int64_t>::max(), 10).size(), 1u);
-  EXPECT_EQ(outbox.due(std::numeric_limits<std::int64_t>::max(), 10).front().transaction_id, waiting);
 
   ASSERT_EQ(sqlite3_open(config_.storage_path.c_str(), &db), SQLITE_OK);
   const auto single = [db](const char* sql) {

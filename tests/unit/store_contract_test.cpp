@@ -10,6 +10,7 @@
 
 #include <atomic>
 #include <future>
+#include <limits>
 #include <memory>
 #include <set>
 #include <thread>
@@ -1015,6 +1016,102 @@ TEST_P(StoreContractTest, TheScheduledPurgeRunsAtItsTimeOfDay) {
   EXPECT_TRUE(store->verifyLog().intact);
 }
 
+// Writes that are not exchanges (the outbox's delivery state) share the writer's
+// transactions but get no record; one that throws is rolled back alone.
+TEST_P(StoreContractTest, DatabaseWritesGetNoRecordAndAFailingOneIsRolledBackAlone) {
+  {
+    auto store = open();
+    ExchangeLog& log = store->log();
+    ASSERT_TRUE(log.appendAndWait(recordOf(kCoa, kGemeente)).ok);
+    const auto write = [&log](ExchangeLog::DatabaseWrite w) {
+      std::promise<AppendResult> done;
+      log.write(std::move(w), [&done](const AppendResult& r) { done.set_value(r); });
+      return done.get_future().get();
+    };
+    const AppendResult made = write([](sql::Session& s) {
+      s.execute("CREATE TABLE side (n INTEGER)");
+      s.run("INSERT INTO side VALUES ($1)", {std::int64_t{1}});
+    });
+    EXPECT_TRUE(made.ok) << made.error;
+    EXPECT_EQ(made.sequence, 0u);
+    const AppendResult failed = write([](sql::Session& s) {
+      s.run("INSERT INTO side VALUES ($1)", {std::int64_t{2}});
+      throw std::runtime_error("refused");
+    });
+    EXPECT_FALSE(failed.ok);
+    EXPECT_THAT(failed.error, HasSubstr("refused"));
+    EXPECT_TRUE(log.appendAndWait(recordOf(kCoa, kGemeente)).ok);
+    EXPECT_EQ(log.lastSequence(), 2u);  // the two records only
+  }
+  EXPECT_EQ(countOf("SELECT SUM(n) FROM side"), 1);
+  EXPECT_TRUE(open()->verifyLog().intact);
+}
+
+// Several items in one group commit, the middle one refusing after it wrote: the group is
+// written again with a savepoint per item, so that one refuses alone and the others, and
+// their records, are written once.
+TEST_P(StoreContractTest, AWriteRefusingInsideAGroupRefusesAlone) {
+  {
+    auto store = open();
+    ExchangeLog& log = store->log();
+    std::promise<void> holding;
+    std::promise<void> release;
+    std::shared_future<void> released = release.get_future().share();
+    // Holds the writer, so that everything below queues up and goes as one group.
+    log.write([&holding, released](sql::Session& s) {
+      s.execute("CREATE TABLE side (n INTEGER)");
+      holding.set_value();
+      released.wait();
+    }, [](const AppendResult&) {});
+    holding.get_future().wait();
+    std::vector<std::future<AppendResult>> results;
+    const auto queue_write = [&log, &results](int n, bool refuse) {
+      auto done = std::make_shared<std::promise<AppendResult>>();
+      results.push_back(done->get_future());
+      log.write([n, refuse](sql::Session& s) {
+        s.run("INSERT INTO side VALUES ($1)", {std::int64_t{n}});
+        if (refuse) throw std::runtime_error("refused");
+      }, [done](const AppendResult& r) { done->set_value(r); });
+    };
+    queue_write(1, false);
+    auto first_record = std::make_shared<std::promise<AppendResult>>();
+    log.append(recordOf(kCoa, kGemeente), [first_record](const AppendResult& r) { first_record->set_value(r); });
+    queue_write(2, true);
+    queue_write(4, false);
+    release.set_value();
+    EXPECT_TRUE(results[0].get().ok);
+    EXPECT_FALSE(results[1].get().ok);
+    EXPECT_TRUE(results[2].get().ok);
+    const AppendResult recorded = first_record->get_future().get();
+    EXPECT_TRUE(recorded.ok);
+    EXPECT_EQ(recorded.sequence, 1u);
+    EXPECT_EQ(log.lastSequence(), 1u);  // the record once, though its group was written twice
+  }
+  EXPECT_EQ(countOf("SELECT SUM(n) FROM side"), 5);
+  EXPECT_EQ(countOf("SELECT COUNT(*) FROM side"), 2);
+  EXPECT_TRUE(open()->verifyLog().intact);
+}
+
+// Bookkeeping written without a sync of its own is still written, and in order with
+// the durable writes around it.
+TEST_P(StoreContractTest, DeferredWritesAreCommittedInOrder) {
+  {
+    auto store = open();
+    ExchangeLog& log = store->log();
+    std::promise<AppendResult> made;
+    std::promise<AppendResult> deferred;
+    log.write([](sql::Session& s) { s.execute("CREATE TABLE side (n INTEGER)"); },
+              [&made](const AppendResult& r) { made.set_value(r); });
+    ASSERT_TRUE(made.get_future().get().ok);
+    log.write([](sql::Session& s) { s.run("INSERT INTO side VALUES ($1)", {std::int64_t{1}}); },
+              [&deferred](const AppendResult& r) { deferred.set_value(r); }, ExchangeLog::Sync::kDeferred);
+    EXPECT_TRUE(deferred.get_future().get().ok);
+    ASSERT_TRUE(log.appendAndWait(recordOf(kCoa, kGemeente)).ok);
+  }
+  EXPECT_EQ(countOf("SELECT COUNT(*) FROM side"), 1);
+  EXPECT_TRUE(open()->verifyLog().intact);
+}
+
 // A reader behind (another process on the SQLite file, another node on PostgreSQL)
 // applies the change rows it missed, and loads everything only when rows are missing.
 TEST_P(StoreContractTest, AReaderBehindAppliesTheChangesItMissedAndLoadsAllOnlyWhenRowsAreMissing) {
@@ -1051,16 +1148,18 @@ TEST_P(StoreContractTest, AReaderBehindAppliesTheChangesItMissedAndLoadsAllOnlyW
 INSTANTIATE_TEST_SUITE_P(Backends, StoreContractTest, ::testing::Values(Backend::kSqlite, Backend::kPostgresql),
                          [](const auto& info) { return testing::backendName(info.param); });
 
-// A file of layout 3 (the registries in SQLite's rowid order, no change rows) is brought to
-// layout 4 when opened: PostgreSQL's explicit order columns, the rows in the order they
-// had, lookups answering as before, and the change rows from then on.
-TEST(SqliteLayoutTest, AFileOfLayout3IsBroughtToLayout4AndAnswersAsBefore) {
+// A file of layout 3 (the registries in SQLite's rowid order, no change rows, an outbox
+// without lease columns) is brought to layout 5 when opened: PostgreSQL's explicit order
+// columns with the rows in the order they had, lookups answering as before, change rows
+// from then on, and waiting entries that still leave.
+TEST(SqliteLayoutTest, AFileOfLayout3IsBroughtToLayout5AndAnswersAsBefore) {
   testing::TempDir dir;
   const testing::StoreBackend backend(Backend::kSqlite, dir.path());
   const SubjectKey bsn{SubjectKey::Kind::kBsn, "111222333"};
   const Oin gemeente = *Oin::parse(kGemeente);
   const Oin school = *Oin::parse(kSchool);
   std::string consent_id;
+  std::string waiting;
   {
     GatewayStore store(backend.config());
     ASSERT_TRUE(store.registries().registerKoppeling(bsn, gemeente, "0363", day("2026-03-01"), "e1").ok);
@@ -1068,6 +1167,12 @@ TEST(SqliteLayoutTest, AFileOfLayout3IsBroughtToLayout4AndAnswersAsBefore) {
     const auto granted = store.registries().grantConsent({bsn, "inburgering", school, "doc", day("2026-01-01"), {}});
     ASSERT_TRUE(granted.ok);
     consent_id = granted.id;
+    const OutboxEntry entry = entryFor(newUuidV7());
+    waiting = entry.transaction_id;
+    ASSERT_TRUE(store.log()
+                    .appendAndWait(recordOf(kCoa, kGemeente, waiting),
+                                   [entry](StoreTransaction& tx) { tx.enqueueDelivery(entry, "<w/>"); })
+                    .ok);
   }
   // Back to layout 3, as a gateway of that version left the file.
   backend.execute(R"sql(
@@ -1085,11 +1190,14 @@ INSERT INTO c3 SELECT id, subject_key, subject_ref, purpose, recipient_oin, evid
 DROP TABLE consents;
 ALTER TABLE c3 RENAME TO consents;
 DROP TABLE registry_changes;
+ALTER TABLE outbox DROP COLUMN lease_node;
+ALTER TABLE outbox DROP COLUMN lease_until_ms;
+ALTER TABLE outbox DROP COLUMN lease_fence;
 PRAGMA user_version=3;
 )sql");
   ASSERT_EQ(backend.count("SELECT COUNT(*) FROM pragma_table_info('koppeling') WHERE name = 'id'"), 0);
   GatewayStore store(backend.config());
-  EXPECT_EQ(backend.count("PRAGMA user_version"), 4);
+  EXPECT_EQ(backend.count("PRAGMA user_version"), 5);
   EXPECT_EQ(backend.count("SELECT COUNT(*) FROM pragma_table_info('consents') WHERE name = 'position'"), 1);
   const sql::Rows order = backend.rawSession()->run("SELECT gemeente_cbs FROM koppeling ORDER BY id");
   ASSERT_EQ(order.size(), 2);
@@ -1103,6 +1211,16 @@ PRAGMA user_version=3;
   ASSERT_TRUE(store.registries().registerKoppeling(bsn, gemeente, "0599", day("2026-07-01"), "e3").ok);
   EXPECT_EQ(backend.count("SELECT COUNT(*) FROM registry_changes"), 1);
   EXPECT_EQ(store.registries().gemeenteOf(bsn, day("2026-07-01")), "0599");
+  // The entry that waited in layout 3 is due and leaves, fenced as every entry is.
+  OutboxStore& outbox = store.outbox();
+  const auto due = outbox.due(std::numeric_limits<std::int64_t>::max(), 10);
+  ASSERT_EQ(due.size(), 1u);
+  EXPECT_EQ(due[0].transaction_id, waiting);
+  std::promise<bool> delivered;
+  outbox.markDelivered(due[0], [&delivered](bool ok, const std::string&) { delivered.set_value(ok); });
+  EXPECT_TRUE(delivered.get_future().get());
+  EXPECT_EQ(outbox.find(waiting)->state, DeliveryState::kDelivered);
+  EXPECT_FALSE(outbox.body(waiting).has_value());
 }
 
 // --- several nodes on one PostgreSQL database ---
