@@ -6,13 +6,14 @@
 #include "gateway/pg_store/pg_exchange_log.hpp"
 #include "gateway/pg_store/pg_log_verifier.hpp"
 #include "gateway/pg_store/pg_outbox.hpp"
-#include "gateway/pg_store/pg_pseudonym_keys.hpp"
+#include "gateway/pg_store/pg_session.hpp"
 #include "gateway/pg_store/pg_registry_store.hpp"
 #include "gateway/pg_store/pg_schema.hpp"
 #include "gateway/sqlite_store/log_verifier.hpp"
 #include "gateway/sqlite_store/sqlite_exchange_log.hpp"
 #include "gateway/sqlite_store/sqlite_outbox.hpp"
-#include "gateway/sqlite_store/sqlite_pseudonym_keys.hpp"
+#include "gateway/sqlite_store/sqlite_session.hpp"
+#include "gateway/store/sql_pseudonym_keys.hpp"
 #include "gateway/sqlite_store/sqlite_registry_store.hpp"
 
 namespace ketenpoort {
@@ -53,14 +54,20 @@ GatewayStore::GatewayStore(const GatewayConfig& config)
   if (config.storage_backend == StorageBackend::kPostgresql) {
     auto log = std::make_unique<PgExchangeLog>(pgLogOptionsFor(config));
     log->requireSubjectKey(referencer_.fingerprint());
-    usePseudonymKeys(std::make_unique<PgPseudonymKeys>(config.storage_dsn), *log);
+    usePseudonymKeys(std::make_unique<SqlPseudonymKeys>([dsn = config.storage_dsn] { return PgSession::open(dsn); }),
+                     *log);
     registries_ = std::make_unique<PgRegistryStore>(config.storage_dsn, referencer_, *log);
     outbox_ = std::make_unique<PgOutboxStore>(config.storage_dsn, *log, config.outbox.lease);
     log_ = std::move(log);
     return;
   }
   auto log = std::make_unique<SqliteExchangeLog>(exchangeLogOptionsFor(config));
-  usePseudonymKeys(std::make_unique<SqlitePseudonymKeys>(config.storage_path), *log);
+  // Longer than any group commit of the writer: a key is never refused for a busy file.
+  constexpr int kKeysBusyTimeoutMs = 10'000;
+  usePseudonymKeys(std::make_unique<SqlPseudonymKeys>([path = config.storage_path] {
+                     return SqliteSession::open(path, kKeysBusyTimeoutMs);
+                   }),
+                   *log);
   registries_ = std::make_unique<SqliteRegistryStore>(config.storage_path, referencer_, *log);
   auto outbox = std::make_unique<SqliteOutboxStore>(config.storage_path, *log);
   log_ = std::move(log);

@@ -85,42 +85,29 @@ class PgTransaction final : public SqlStoreTransaction {
 
 }  // namespace
 
-// One group commit: what the writer took from the queue and what became of it.
-struct PgExchangeLog::Group {
-  std::vector<Pending> batch;
-  bool checkpoint_due = false;
-  bool sync = true;
-  // Outcome (reset before each attempt):
-  std::uint64_t sequence = 0;
-  std::string hash;
-  std::vector<std::uint64_t> sequences;  // per record written, in batch order
-  std::vector<std::string> refused;      // per batch item: why its change was refused
-  RegistryChanges registry;            // this group's own changes
-  std::uint64_t registry_version = 0;  // the database's, at the end of the transaction
-  bool redo = false;                   // a change refused without savepoints: write again with them
-  bool commit_sent = false;            // past this, a lost connection leaves the outcome unknown
-};
-
 PgExchangeLog::PgExchangeLog(PgLogOptions options)
-    : options_(std::move(options)), signer_(LogSigner::loadOrCreate(options_.signing_key)) {
+    : GroupCommitLog({options.checkpoint_every_records, options.checkpoint_every, options.max_batch,
+                      options.max_queue},
+                     LogSigner::loadOrCreate(options.signing_key)),
+      options_(std::move(options)) {
   if (options_.node_id.empty()) throw std::runtime_error("a PostgreSQL store needs a node id");
   writer_ = std::make_unique<pg::Connection>(options_.dsn);
+  writer_session_.emplace(*writer_);
   pg::requireCurrentSchema(*writer_);
   prepareSession(*writer_, options_.lock_timeout);
   // A node id is bound to the key that signs its chain: a second node started with the
   // same id and another key would fork the chain under a name it cannot sign for.
   // A new node signs an empty head at once, in the same transaction: from then on its chain
   // always has a signed head, and one without was emptied (issue 25).
-  PgSession session(*writer_);
-  sql::inTransaction(session, "BEGIN", [&] {
+  sql::inTransaction(*writer_session_, "BEGIN", [&] {
     const pg::Result registered =
         writer_->run("INSERT INTO log_nodes (node_id, public_key_pem, registered_utc) VALUES ($1, $2, $3) "
                      "ON CONFLICT (node_id) DO NOTHING",
-                     {std::string_view(options_.node_id), std::string_view(signer_.publicKeyPem()),
+                     {std::string_view(options_.node_id), std::string_view(signer().publicKeyPem()),
                       std::string_view(utcNowRfc3339())});
     if (registered.affected() != 1) return 0;
     SignedHead empty{0, std::string(32, '\0'), utcNowRfc3339(), std::string(32, '\0'), {}};
-    empty.signature = signer_.sign(headMessage(empty));
+    empty.signature = signer().sign(headMessage(empty));
     writer_->run("INSERT INTO log_heads (node_id, seq, record_hash, created_utc, checkpoint_digest, signature) "
                  "VALUES ($1, 0, $2, $3, $4, $5)",
                  {std::string_view(options_.node_id), pg::Bytes{empty.record_hash}, std::string_view(empty.created_utc),
@@ -129,30 +116,24 @@ PgExchangeLog::PgExchangeLog(PgLogOptions options)
   });
   const pg::Result key =
       writer_->run("SELECT public_key_pem FROM log_nodes WHERE node_id = $1", {std::string_view(options_.node_id)});
-  if (key.text(0, 0) != signer_.publicKeyPem()) {
+  if (key.text(0, 0) != signer().publicKeyPem()) {
     throw std::runtime_error("node " + options_.node_id + " is registered with another signing key");
   }
-  const pg::Result tail = writer_->run(
-      "SELECT seq, record_hash FROM exchange_log WHERE node_id = $1 ORDER BY seq DESC LIMIT 1",
-      {std::string_view(options_.node_id)});
-  last_sequence_ = tail.rows() > 0 ? static_cast<std::uint64_t>(tail.integer(0, 0)) : 0;
-  last_hash_ = tail.rows() > 0 ? tail.bytes(0, 1) : std::string(32, '\0');
-  checkpointed_sequence_ = static_cast<std::uint64_t>(
+  const std::uint64_t checkpointed = static_cast<std::uint64_t>(
       writer_->run("SELECT COALESCE(MAX(seq), 0) FROM log_checkpoints WHERE node_id = $1",
                    {std::string_view(options_.node_id)})
           .integer(0, 0));
-  committed_sequence_ = last_sequence_;
-  reloadRegistries(*writer_);
+  // At start the tables are the truth; from then on the change rows say what others did.
+  registrySnapshot().replace(registry_tables::load(*writer_session_));
   reader_ = std::make_unique<pg::Connection>(options_.dsn);
   audit_reader_ = std::make_unique<pg::Connection>(options_.dsn);
-  thread_ = std::thread([this] { run(); });
+  startWriter(tail(), checkpointed);
   registry_watcher_ = std::thread([this] { watchRegistries(); });
 }
 
 PgExchangeLog::~PgExchangeLog() {
   stopping_ = true;
-  queue_.close();
-  thread_.join();
+  stopWriter();
   registry_watcher_.join();
 }
 
@@ -166,245 +147,100 @@ void PgExchangeLog::requireSubjectKey(const std::string& fingerprint) {
   }
 }
 
-void PgExchangeLog::append(ExchangeRecord record, StoreChange change, Callback done) {
-  if (!fileUnderPeriod(record, done)) return;
-  enqueue({columnTexts(record), std::move(done), std::move(change), {}});
-}
-
-void PgExchangeLog::write(DatabaseWrite write, Callback done, Sync sync) {
-  enqueue({{}, std::move(done), {}, std::move(write), sync});
-}
-
-void PgExchangeLog::enqueue(Pending pending) {
-  if (queue_.push(pending)) return;
-  pending.done(AppendResult{false, 0, "exchange log queue is full"});
-}
-
 void PgExchangeLog::catchUpRegistries(sql::Session& session, std::uint64_t version) {
-  if (registry_snapshot_.version() >= version) return;
-  registry_tables::catchUp(session, registry_snapshot_);
+  if (registrySnapshot().version() >= version) return;
+  registry_tables::catchUp(session, registrySnapshot());
 }
 
-void PgExchangeLog::reloadRegistries(pg::Connection& connection) {
-  PgSession session(connection);
-  registry_snapshot_.replace(registry_tables::load(session));
+ChainTail PgExchangeLog::tail() {
+  const pg::Result last = writer_->run(
+      "SELECT seq, record_hash FROM exchange_log WHERE node_id = $1 ORDER BY seq DESC LIMIT 1",
+      {std::string_view(options_.node_id)});
+  ChainTail found;
+  if (last.rows() > 0) found = {static_cast<std::uint64_t>(last.integer(0, 0)), last.bytes(0, 1)};
+  return found;
 }
 
-void PgExchangeLog::writeGroup(Group& g, bool per_item_savepoints) {
-  pg::Connection& c = *writer_;
-  if (!c.alive()) {
-    c.reconnect();
-    prepareSession(c, options_.lock_timeout);
+sql::Session& PgExchangeLog::writerSession() { return *writer_session_; }
+
+void PgExchangeLog::beginGroup(bool sync) {
+  if (!writer_->alive()) {
+    writer_->reconnect();  // after a restart or failover of the server
+    prepareSession(*writer_, options_.lock_timeout);
   }
-  g.sequences.clear();
-  g.registry.clear();
-  g.registry_version = 0;
-  g.redo = false;
-  g.commit_sent = false;
-  g.refused.assign(g.batch.size(), std::string());
-  c.execute("BEGIN");
+  writer_->execute("BEGIN");
   // A group of only deferred bookkeeping is reported before its WAL is flushed; the next
   // synchronous commit flushes it (PostgreSQL's WAL is flushed in order).
-  if (!g.sync) c.execute("SET LOCAL synchronous_commit = off");
-  PgSession session(c);
-  RegistryChanges item_changes;
-  for (std::size_t i = 0; i < g.batch.size(); ++i) {
-    Pending& p = g.batch[i];
-    if (!p.change && !p.write) continue;
-    if (per_item_savepoints) c.execute("SAVEPOINT change");
-    item_changes.clear();
-    try {
-      if (p.write) {
-        p.write(session);
-      } else {
-        PgTransaction transaction(session, options_, item_changes);
-        p.change(transaction);
-      }
-      if (per_item_savepoints) c.execute("RELEASE SAVEPOINT change");
-    } catch (const std::exception& e) {
-      if (!per_item_savepoints) {
-        g.redo = true;
-        return;  // the caller rolls back
-      }
-      c.execute("ROLLBACK TO SAVEPOINT change");
-      c.execute("RELEASE SAVEPOINT change");
-      g.refused[i] = e.what();
-      continue;
-    }
-    g.registry.add(item_changes);
-  }
-  std::vector<std::vector<Param>> rows;
-  std::vector<std::string> hashes;  // kept alive for the rows' Bytes
-  g.sequence = last_sequence_;
-  g.hash = last_hash_;
-  const bool has_records = std::any_of(g.batch.begin(), g.batch.end(), [](const Pending& p) { return !p.write; });
-  if (has_records || g.checkpoint_due) {
-    c.run("SELECT pg_advisory_xact_lock($1)", {kLogLock});
-    // Another process of this node id (a CLI recording an audit query) may have appended
-    // since our last commit; under the lock, the database's tail is the truth.
-    const pg::Result tail = c.run(
-        "SELECT seq, record_hash FROM exchange_log WHERE node_id = $1 ORDER BY seq DESC LIMIT 1",
-        {std::string_view(options_.node_id)});
-    g.sequence = tail.rows() > 0 ? static_cast<std::uint64_t>(tail.integer(0, 0)) : 0;
-    g.hash = tail.rows() > 0 ? tail.bytes(0, 1) : std::string(32, '\0');
-    std::int64_t position = c.run("SELECT COALESCE(MAX(position), 0) FROM exchange_log").integer(0, 0);
-    hashes.reserve(g.batch.size() * 2);
-    for (std::size_t i = 0; i < g.batch.size(); ++i) {
-      const Pending& p = g.batch[i];
-      if (p.write || !g.refused[i].empty()) continue;
-      ++g.sequence;
-      std::array<std::string_view, kHashedColumns.size()> views;
-      for (std::size_t col = 0; col < views.size(); ++col) views[col] = p.columns[col];
-      hashes.push_back(g.hash);
-      hashes.push_back(chainHash(g.hash, g.sequence, views));
-      std::vector<Param> row{++position, std::string_view(options_.node_id), static_cast<std::int64_t>(g.sequence)};
-      for (const auto& v : views) row.emplace_back(v);
-      row.emplace_back(Bytes{hashes[hashes.size() - 2]});
-      row.emplace_back(Bytes{hashes.back()});
-      row.emplace_back(subjectKey(p.columns[kSubjectRefColumn]));
-      rows.push_back(std::move(row));
-      g.hash = hashes.back();
-      g.sequences.push_back(g.sequence);
-    }
-    if (!rows.empty()) c.copyRows(copyRecordsStatement(), rows);
-    const std::string now = utcNowRfc3339();
-    // The digest of this node's newest checkpoint (32 zero bytes when none).
-    const auto lastCheckpointDigest = [&] {
-      const pg::Result last = c.run(
-          "SELECT seq, record_hash, created_utc, previous_digest, signature FROM log_checkpoints "
-          "WHERE node_id = $1 ORDER BY seq DESC LIMIT 1",
-          {std::string_view(options_.node_id)});
-      if (last.rows() == 0) return std::string(32, '\0');
-      return checkpointDigest(checkpointMessage(static_cast<std::uint64_t>(last.integer(0, 0)), last.bytes(0, 1),
-                                                std::string(last.text(0, 2)), last.bytes(0, 3)),
-                              last.bytes(0, 4));
-    };
-    if (g.checkpoint_due && g.sequence > 0) {
-      const std::string previous = lastCheckpointDigest();
-      const std::string signature = signer_.sign(checkpointMessage(g.sequence, g.hash, now, previous));
-      c.run("INSERT INTO log_checkpoints (node_id, seq, record_hash, created_utc, previous_digest, signature) "
-            "VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT DO NOTHING",
-            {std::string_view(options_.node_id), static_cast<std::int64_t>(g.sequence), Bytes{g.hash},
-             std::string_view(now), Bytes{previous}, Bytes{signature}});
-    }
-    if (!g.sequences.empty() || g.checkpoint_due) {
-      SignedHead head{g.sequence, g.hash, now, lastCheckpointDigest(), {}};
-      head.signature = signer_.sign(headMessage(head));
-      c.run("INSERT INTO log_heads (node_id, seq, record_hash, created_utc, checkpoint_digest, signature) "
-            "VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (node_id) DO UPDATE SET seq = excluded.seq, "
-            "record_hash = excluded.record_hash, created_utc = excluded.created_utc, "
-            "checkpoint_digest = excluded.checkpoint_digest, signature = excluded.signature",
-            {std::string_view(options_.node_id), static_cast<std::int64_t>(head.sequence), Bytes{head.record_hash},
-             std::string_view(head.created_utc), Bytes{head.checkpoint_digest}, Bytes{head.signature}});
-    }
-  }
-  if (g.registry.raises == 0) {
-    g.registry_version = registry_tables::version(session);
-  } else {
-    g.registry_version = g.registry.version;
-    c.execute(std::string("NOTIFY ") + kRegistryChannel);  // delivered when this commits
-  }
-  g.commit_sent = true;
-  c.execute("COMMIT");
+  if (!sync) writer_->execute("SET LOCAL synchronous_commit = off");
 }
 
-void PgExchangeLog::run() {
-  Group g;
-  for (;;) {
-    g.batch.clear();
-    const bool stopping = !queue_.popBatch(g.batch, options_.max_batch, options_.checkpoint_every);
-    const auto now = std::chrono::steady_clock::now();
-    const auto records = static_cast<std::uint64_t>(
-        std::count_if(g.batch.begin(), g.batch.end(), [](const Pending& p) { return !p.write; }));
-    g.checkpoint_due = last_sequence_ + records > checkpointed_sequence_ &&
-                       (last_sequence_ + records - checkpointed_sequence_ >= options_.checkpoint_every_records ||
-                        now - last_checkpoint_time_ >= options_.checkpoint_every || stopping);
-    g.sync = g.checkpoint_due || std::any_of(g.batch.begin(), g.batch.end(), [](const Pending& p) {
-               return !p.write || p.sync == Sync::kDurable;
-             });
-    std::string error;
-    if (!g.batch.empty() || g.checkpoint_due) {
-      // A change that refuses is rare: the group is written without savepoints, and only
-      // if one refuses, again with a savepoint per item. A deadlock between two nodes
-      // (each waiting for the other's claim of a transaction id) is retried.
-      bool per_item_savepoints = false;
-      for (int attempt = 0;; ++attempt) {
-        error.clear();
-        try {
-          writeGroup(g, per_item_savepoints);
-          if (!g.redo) break;
-          writer_->execute("ROLLBACK");
-          per_item_savepoints = true;
-          continue;
-        } catch (const pg::PgError& e) {
-          error = e.what();
-          if (writer_->alive()) {
-            try {
-              writer_->execute("ROLLBACK");
-            } catch (const pg::PgError&) {
-            }
-          }
-          if (e.retryable() && attempt < 3) continue;
-          // The connection was lost (the server restarted, a proxy or failover cut it)
-          // before COMMIT went out: nothing of the group is in the database, and it is
-          // written once more on a new connection. After COMMIT went out the outcome is
-          // unknown, and the group is reported not durable (a sender's retry is then a
-          // replay if it did commit).
-          if (!writer_->alive() && !g.commit_sent && attempt < 1) continue;
-        } catch (const std::exception& e) {
-          error = e.what();
-          try {
-            writer_->execute("ROLLBACK");
-          } catch (const pg::PgError&) {
-          }
-        }
-        break;
-      }
-    }
-    if (error.empty()) {
-      if (!g.batch.empty() || g.checkpoint_due) {
-        last_sequence_ = g.sequence;
-        last_hash_ = g.hash;
-      }
-      if (g.checkpoint_due) {
-        checkpointed_sequence_ = g.sequence;
-        last_checkpoint_time_ = now;
-      }
-      committed_sequence_ = last_sequence_;
-      if (!healthy_.exchange(true)) logInfo("exchange-log-writable", {});
-      // The snapshot takes what committed before anyone hears of it; when another node
-      // changed the registries in between, it loads them anew.
-      const bool snapshot_behind =
-          !g.batch.empty() &&
-          (g.registry.raises == 0 ? registry_snapshot_.version() != g.registry_version
-                                  : !registry_snapshot_.apply(g.registry_version - g.registry.raises,
-                                                              g.registry_version, g.registry.changes));
-      if (snapshot_behind) {
-        try {
-          PgSession writer_session(*writer_);
-          registry_tables::catchUp(writer_session, registry_snapshot_);
-        } catch (const std::exception& e) {
-          logError("registries-unreadable", {{"error", e.what()}});
-        }
-      }
-      for (std::size_t i = 0, written = 0; i < g.batch.size(); ++i) {
-        if (!g.refused[i].empty()) {
-          g.batch[i].done(AppendResult{false, 0, g.refused[i]});
-        } else if (g.batch[i].write) {
-          g.batch[i].done(AppendResult{true, 0, {}});
-        } else {
-          g.batch[i].done(AppendResult{true, g.sequences[written++], {}});
-        }
-      }
-    } else {
-      if (healthy_.exchange(false)) {
-        logError("exchange-log-unwritable", {{"error", error}, {"records_refused", g.batch.size()}});
-      }
-      for (auto& pending : g.batch) pending.done(AppendResult{false, 0, error});
-    }
-    g.batch.clear();
-    if (stopping) return;
+std::unique_ptr<SqlStoreTransaction> PgExchangeLog::transactionFor(RegistryChanges& changes) {
+  return std::make_unique<PgTransaction>(*writer_session_, options_, changes);
+}
+
+ChainTail PgExchangeLog::lockChain() {
+  writer_->run("SELECT pg_advisory_xact_lock($1)", {kLogLock});
+  // Another process of this node id (a CLI recording an audit query) may have appended
+  // since our last commit; under the lock, the database's tail is the truth.
+  next_position_ = writer_->run("SELECT COALESCE(MAX(position), 0) FROM exchange_log").integer(0, 0);
+  return tail();
+}
+
+void PgExchangeLog::insertRecords(const std::vector<ChainedRecord>& records) {
+  std::vector<std::vector<Param>> rows;
+  rows.reserve(records.size());
+  for (const ChainedRecord& r : records) {
+    std::vector<Param> row{++next_position_, std::string_view(options_.node_id), static_cast<std::int64_t>(r.sequence)};
+    for (const std::string& column : *r.columns) row.emplace_back(std::string_view(column));
+    row.emplace_back(Bytes{r.previous_hash});
+    row.emplace_back(Bytes{r.record_hash});
+    row.emplace_back(subjectKey((*r.columns)[kSubjectRefColumn]));
+    rows.push_back(std::move(row));
   }
+  writer_->copyRows(copyRecordsStatement(), rows);
+}
+
+std::optional<CheckpointRow> PgExchangeLog::lastCheckpoint() {
+  const pg::Result last = writer_->run(
+      "SELECT seq, record_hash, created_utc, previous_digest, signature FROM log_checkpoints "
+      "WHERE node_id = $1 ORDER BY seq DESC LIMIT 1",
+      {std::string_view(options_.node_id)});
+  if (last.rows() == 0) return std::nullopt;
+  return CheckpointRow{static_cast<std::uint64_t>(last.integer(0, 0)), last.bytes(0, 1), std::string(last.text(0, 2)),
+                       last.bytes(0, 3), last.bytes(0, 4)};
+}
+
+void PgExchangeLog::insertCheckpoint(const CheckpointRow& c) {
+  writer_->run("INSERT INTO log_checkpoints (node_id, seq, record_hash, created_utc, previous_digest, signature) "
+               "VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT DO NOTHING",
+               {std::string_view(options_.node_id), static_cast<std::int64_t>(c.sequence), Bytes{c.record_hash},
+                std::string_view(c.created_utc), Bytes{c.previous_digest}, Bytes{c.signature}});
+}
+
+void PgExchangeLog::writeHead(const SignedHead& head) {
+  writer_->run("INSERT INTO log_heads (node_id, seq, record_hash, created_utc, checkpoint_digest, signature) "
+               "VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (node_id) DO UPDATE SET seq = excluded.seq, "
+               "record_hash = excluded.record_hash, created_utc = excluded.created_utc, "
+               "checkpoint_digest = excluded.checkpoint_digest, signature = excluded.signature",
+               {std::string_view(options_.node_id), static_cast<std::int64_t>(head.sequence), Bytes{head.record_hash},
+                std::string_view(head.created_utc), Bytes{head.checkpoint_digest}, Bytes{head.signature}});
+}
+
+void PgExchangeLog::registriesChanged() {
+  writer_->execute(std::string("NOTIFY ") + kRegistryChannel);  // delivered when this commits
+}
+
+bool PgExchangeLog::writeAgain(const std::exception& error, int attempt, bool commit_sent) {
+  const auto* pg_error = dynamic_cast<const pg::PgError*>(&error);
+  if (pg_error == nullptr) return false;
+  // A deadlock between two nodes (each waiting for the other's claim of a transaction id)
+  // is written again.
+  if (pg_error->retryable() && attempt < 3) return true;
+  // The connection was lost (the server restarted, a proxy or failover cut it) before
+  // COMMIT went out: nothing of the group is in the database, and it is written once more
+  // on a new connection. After COMMIT went out the outcome is unknown, and the group is
+  // reported not durable (a sender's retry is then a replay if it did commit).
+  return !writer_->alive() && !commit_sent && attempt < 1;
 }
 
 void PgExchangeLog::watchRegistries() {
@@ -427,8 +263,8 @@ void PgExchangeLog::watchRegistries() {
       if (notified || now - last_check >= std::chrono::seconds(2)) {
         last_check = now;
         PgSession session(*c);
-        if (registry_tables::version(session) != registry_snapshot_.version()) {
-          registry_tables::catchUp(session, registry_snapshot_);
+        if (registry_tables::version(session) != registrySnapshot().version()) {
+          registry_tables::catchUp(session, registrySnapshot());
         }
       }
     } catch (const std::exception&) {  // the database is away: try again shortly
@@ -597,16 +433,10 @@ class PgPurgeTarget final : public PurgeTarget {
 }  // namespace
 
 PurgeBatchResult PgExchangeLog::purgeBatch(const PurgeBatchRequest& request) {
-  auto result = std::make_shared<PurgeBatchResult>();
-  // On the writer's thread inside its transaction; throwing refuses this write only.
-  auto purge = [this, result, request](sql::Session&) {
-    pg::Connection& c = *writer_;
-    c.run("SELECT pg_advisory_xact_lock($1)", {kPurgeLock});
-    PgPurgeTarget target(c, options_.node_id);
-    *result = purgeOneWindow(target, request, signer_, utcNowRfc3339());
-  };
-  return awaitPurgeWrite([this, &purge](Callback done) { write(std::move(purge), std::move(done)); }, result,
-                         request.after_sequence);
+  return purgeThroughWriter(request, [this](sql::Session&) -> std::unique_ptr<PurgeTarget> {
+    writer_->run("SELECT pg_advisory_xact_lock($1)", {kPurgeLock});
+    return std::make_unique<PgPurgeTarget>(*writer_, options_.node_id);
+  });
 }
 
 }  // namespace ketenpoort

@@ -13,7 +13,7 @@ namespace ketenpoort {
 PgRegistryStore::PgRegistryStore(const std::string& dsn, const SubjectReferencer& referencer, PgExchangeLog& log)
     : RegistryStore(referencer, log), log_(log), read_(dsn) {}
 
-const RegistrySnapshot& PgRegistryStore::current() const { return log_.currentRegistries(); }
+const RegistrySnapshot& PgRegistryStore::current() const { return log_.registrySnapshot(); }
 
 std::optional<KoppelingInForce> PgRegistryStore::koppelingOf(const SubjectKey& subject, const CivilDate& date) const {
   return current().koppelingOfReference(referencer_.reference(subject), date);

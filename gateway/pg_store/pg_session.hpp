@@ -17,6 +17,12 @@ class PgSession final : public sql::Session {
   // that failed because the server went away (a restart, a failover) is run once more on
   // a new connection. Throws pg::PgError when it cannot connect.
   static std::unique_ptr<PgSession> forReads(const std::string& dsn) {
+    auto session = open(dsn);
+    session->reconnect_reads_ = true;
+    return session;
+  }
+  // A session on a connection of its own. Throws pg::PgError when it cannot connect.
+  static std::unique_ptr<PgSession> open(const std::string& dsn) {
     auto owned = std::make_unique<pg::Connection>(dsn);
     auto session = std::make_unique<PgSession>(*owned);
     session->owned_ = std::move(owned);
@@ -25,17 +31,20 @@ class PgSession final : public sql::Session {
 
   sql::Dialect dialect() const override { return sql::Dialect::kPostgresql; }
   void execute(std::string_view statements) override { connection_.execute(statements); }
+  std::string_view beginWrite() const override { return "BEGIN"; }
+  void eraseRemovedBytes(std::string_view table) override { connection_.execute("VACUUM " + std::string(table)); }
   pg::Connection& connection() const { return connection_; }
 
  protected:
   sql::Rows runStatement(std::string_view statement, std::span<const sql::Value> params) override {
-    if (!owned_) return connection_.run(statement, params).toRows();
+    if (!reconnect_reads_) return connection_.run(statement, params).toRows();
     return pg::runReconnecting(connection_, statement, std::vector<pg::Param>(params.begin(), params.end())).toRows();
   }
 
  private:
   pg::Connection& connection_;
-  std::unique_ptr<pg::Connection> owned_;  // set: reads that reconnect
+  std::unique_ptr<pg::Connection> owned_;
+  bool reconnect_reads_ = false;
 };
 
 }  // namespace ketenpoort

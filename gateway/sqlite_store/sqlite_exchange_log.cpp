@@ -12,7 +12,6 @@
 #include <vector>
 
 #include "gateway/diagnostics/diagnostic_log.hpp"
-#include "gateway/store/log_signer.hpp"
 #include "gateway/store/record_codec.hpp"
 #include "gateway/sqlite_store/sqlite_outbox.hpp"
 #include "gateway/sqlite_store/sqlite_registry_store.hpp"
@@ -90,6 +89,13 @@ CREATE TABLE IF NOT EXISTS log_purged_runs (
   previous_hash BLOB NOT NULL,
   last_hash BLOB NOT NULL,
   purge_id INTEGER NOT NULL
+);
+-- The pseudonym keys, wrapped (ADR 0020): without the subject key they unlock nothing.
+CREATE TABLE IF NOT EXISTS pseudonym_keys (
+  period INTEGER PRIMARY KEY,
+  wrapped TEXT NOT NULL,
+  created_utc TEXT NOT NULL,
+  destroyed_utc TEXT
 );
 CREATE TABLE IF NOT EXISTS log_head (
   id INTEGER PRIMARY KEY CHECK (id = 1),
@@ -172,8 +178,7 @@ void keepPrivate(const std::filesystem::path& database) {
 }  // namespace
 
 struct SqliteExchangeLog::Writer {
-  explicit Writer(const ExchangeLogOptions& options)
-      : signer(LogSigner::loadOrCreate(options.signing_key)) {
+  explicit Writer(const ExchangeLogOptions& options) {
     keepPrivate(options.database);
     db = openDatabase(options.database,
                       SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX,
@@ -206,36 +211,17 @@ struct SqliteExchangeLog::Writer {
         exec(db, ("PRAGMA max_page_count=" + std::to_string(options.max_database_pages)).c_str());
       }
       insert.emplace(db, insertSql());
-      checkpoint.emplace(db, "INSERT INTO log_checkpoints (seq, record_hash, created_utc, "
-                             "previous_digest, signature) VALUES (?1, ?2, ?3, ?4, ?5)");
-      last_checkpoint.emplace(db, "SELECT seq, record_hash, created_utc, previous_digest, signature "
-                                  "FROM log_checkpoints ORDER BY seq DESC LIMIT 1");
-      head.emplace(db, "INSERT INTO log_head (id, seq, record_hash, created_utc, checkpoint_digest, "
-                       "signature) VALUES (1, ?1, ?2, ?3, ?4, ?5) ON CONFLICT(id) DO UPDATE SET "
-                       "seq = excluded.seq, record_hash = excluded.record_hash, "
-                       "created_utc = excluded.created_utc, checkpoint_digest = excluded.checkpoint_digest, "
-                       "signature = excluded.signature");
-      tail.emplace(db, "SELECT seq, record_hash FROM exchange_log ORDER BY seq DESC LIMIT 1");
-      readTail(last_sequence, last_hash);
-      checkpointed_sequence = lastCheckpointSequence();
     } catch (const std::exception& e) {
-      resetStatements();
+      insert.reset();
       closeDatabase(db);
       throw std::runtime_error("cannot prepare " + options.database.string() + ": " + e.what());
     }
   }
 
   ~Writer() {
-    resetStatements();
-    closeDatabase(db);
-  }
-
-  void resetStatements() {
-    tail.reset();
     insert.reset();
-    checkpoint.reset();
-    last_checkpoint.reset();
-    head.reset();
+    session.reset();
+    closeDatabase(db);
   }
 
   // Creates the tables, or brings a file of an older layout to this one, under the write
@@ -285,20 +271,11 @@ struct SqliteExchangeLog::Writer {
     sqlite_outbox::createSchema(db);
   }
 
-  // The digest of the newest checkpoint in the database (another process may have
-  // written it), or 32 zero bytes when there is none. Inside the write transaction.
-  std::string lastCheckpointDigest() {
-    last_checkpoint->reset();
-    std::string digest(32, '\0');
-    if (last_checkpoint->step()) {
-      digest = checkpointDigest(
-          checkpointMessage(static_cast<std::uint64_t>(last_checkpoint->integer(0)),
-                            std::string(last_checkpoint->blob(1)), std::string(last_checkpoint->text(2)),
-                            std::string(last_checkpoint->blob(3))),
-          std::string(last_checkpoint->blob(4)));
-    }
-    last_checkpoint->reset();
-    return digest;
+  ChainTail tail() {
+    Statement q(db, "SELECT seq, record_hash FROM exchange_log ORDER BY seq DESC LIMIT 1");
+    ChainTail found;
+    if (q.step()) found = {static_cast<std::uint64_t>(q.integer(0)), std::string(q.blob(1))};
+    return found;
   }
 
   std::uint64_t lastCheckpointSequence() {
@@ -307,55 +284,10 @@ struct SqliteExchangeLog::Writer {
     return static_cast<std::uint64_t>(q.integer(0));
   }
 
-  // Signs the head: the last record and the last checkpoint. With every commit.
-  void writeHead(std::uint64_t sequence, const std::string& hash) {
-    SignedHead h{sequence, hash, utcNowRfc3339(), lastCheckpointDigest(), {}};
-    h.signature = signer.sign(headMessage(h));
-    head->reset();
-    head->bindInt(1, static_cast<std::int64_t>(h.sequence));
-    head->bindBlob(2, h.record_hash);
-    head->bindText(3, h.created_utc);
-    head->bindBlob(4, h.checkpoint_digest);
-    head->bindBlob(5, h.signature);
-    head->step();
-  }
-
-  void readTail(std::uint64_t& sequence, std::string& hash) {
-    tail->reset();
-    if (tail->step()) {
-      sequence = static_cast<std::uint64_t>(tail->integer(0));
-      hash = std::string(tail->blob(1));
-    } else {
-      sequence = 0;
-      hash = std::string(32, '\0');
-    }
-    tail->reset();
-  }
-
-  void insertCheckpoint(std::uint64_t sequence, const std::string& hash) {
-    const std::string created = utcNowRfc3339();
-    const std::string previous = lastCheckpointDigest();
-    checkpoint->reset();
-    checkpoint->bindInt(1, static_cast<std::int64_t>(sequence));
-    checkpoint->bindBlob(2, hash);
-    checkpoint->bindText(3, created);
-    checkpoint->bindBlob(4, previous);
-    checkpoint->bindBlob(5, signer.sign(checkpointMessage(sequence, hash, created, previous)));
-    checkpoint->step();
-  }
-
   sqlite3* db = nullptr;
   std::optional<SqliteSession> session;  // over db
-  LogSigner signer;
   std::optional<Statement> insert;
-  std::optional<Statement> checkpoint;
-  std::optional<Statement> last_checkpoint;
-  std::optional<Statement> head;
-  std::optional<Statement> tail;
-  std::uint64_t last_sequence = 0;
-  std::string last_hash;
-  std::uint64_t checkpointed_sequence = 0;
-  std::chrono::steady_clock::time_point last_checkpoint_time = std::chrono::steady_clock::now();
+  bool synchronous_full = true;  // as opened
 };
 
 // The privacy officer's reads, on their own connection so they never wait for the writer
@@ -479,29 +411,28 @@ std::optional<LoggedExchange> SqliteExchangeLog::findTransaction(
 }
 
 SqliteExchangeLog::SqliteExchangeLog(ExchangeLogOptions options)
-    : options_(std::move(options)),
+    : GroupCommitLog({options.checkpoint_every_records, options.checkpoint_every, options.max_batch,
+                      options.max_queue},
+                     LogSigner::loadOrCreate(options.signing_key)),
+      options_(std::move(options)),
       writer_(std::make_unique<Writer>(options_)),
       reader_(std::make_unique<Reader>(options_)),
       audit_reader_(std::make_unique<Reader>(options_)) {
   registry_marker_ = std::make_unique<RegistryChangeMarker>(options_.database);
   // At start the tables are the truth; from then on the change rows say what others did.
-  registry_snapshot_.replace(registry_tables::load(*writer_->session));
-  committed_sequence_ = writer_->last_sequence;
-  thread_ = std::thread([this] { run(); });
+  registrySnapshot().replace(registry_tables::load(*writer_->session));
+  startWriter(writer_->tail(), writer_->lastCheckpointSequence());
   checkpointer_ = std::thread([this] { runWalCheckpoints(); });
 }
 
 SqliteExchangeLog::~SqliteExchangeLog() {
-  queue_.close();
+  stopWriter();
   checkpointer_pace_.close();
-  thread_.join();
   checkpointer_.join();
   // Fold what it can of the WAL into the database; PASSIVE, so a lock held by another
   // process never delays shutdown.
   sqlite3_wal_checkpoint_v2(writer_->db, nullptr, SQLITE_CHECKPOINT_PASSIVE, nullptr, nullptr);
 }
-
-void SqliteExchangeLog::catchUpRegistries() { registry_tables::catchUp(*writer_->session, registry_snapshot_); }
 
 void SqliteExchangeLog::runWalCheckpoints() {
   sqlite3* db = nullptr;
@@ -552,196 +483,83 @@ void SqliteExchangeLog::runWalCheckpoints() {
   sqlite3_close(db);
 }
 
-const std::string& SqliteExchangeLog::publicKeyPem() const { return writer_->signer.publicKeyPem(); }
+sql::Session& SqliteExchangeLog::writerSession() { return *writer_->session; }
 
-void SqliteExchangeLog::append(ExchangeRecord record, StoreChange change, Callback done) {
-  if (!fileUnderPeriod(record, done)) return;
-  enqueue({columnTexts(record), std::move(done), std::move(change), {}});
-}
-
-void SqliteExchangeLog::write(DatabaseWrite write, Callback done, Sync sync) {
-  enqueue({{}, std::move(done), {}, std::move(write), sync});
-}
-
-void SqliteExchangeLog::enqueue(Pending pending) {
-  if (queue_.push(pending)) return;
-  // Refusing at once is fail-closed too: an exchange that cannot be logged does not happen.
-  pending.done(AppendResult{false, 0, "exchange log queue is full"});
-}
-
-void SqliteExchangeLog::run() {
-  Writer& w = *writer_;
+void SqliteExchangeLog::writerStarted() {
   // Notes every removed body, so the checkpointer knows the WAL may hold one.
   sqlite3_update_hook(
-      w.db,
+      writer_->db,
       [](void* flag, int operation, const char*, const char* table, sqlite3_int64) {
         if (operation == SQLITE_DELETE && std::string_view(table) == "outbox_bodies") {
           static_cast<std::atomic<bool>*>(flag)->store(true, std::memory_order_relaxed);
         }
       },
       &bodies_removed_);
-  bool synchronous_full = true;  // as opened
-  RegistryChanges registry_changes;  // committed with this batch
-  RegistryChanges item_changes;      // of the item being written
-  std::vector<Pending> batch;
-  std::vector<std::uint64_t> sequences;
-  std::vector<std::string> refused;  // per batch item: why its change was refused
-  for (;;) {
-    // A timeout with nothing queued still comes here: a checkpoint may be due.
-    const bool stopping = !queue_.popBatch(batch, options_.max_batch, options_.checkpoint_every);
+}
 
-    const auto now = std::chrono::steady_clock::now();
-    const auto records = static_cast<std::uint64_t>(
-        std::count_if(batch.begin(), batch.end(), [](const Pending& p) { return !p.write; }));
-    std::uint64_t sequence = w.last_sequence;
-    std::string hash = w.last_hash;
-    std::string error;
-    sequences.clear();
-    registry_changes.clear();
-    std::uint64_t registry_version_before = 0;
-    refused.assign(batch.size(), std::string());
-    const bool checkpoint_due =
-        sequence + records > w.checkpointed_sequence &&
-        (sequence + records - w.checkpointed_sequence >= options_.checkpoint_every_records ||
-         now - w.last_checkpoint_time >= options_.checkpoint_every || stopping);
-    // A batch of deferred bookkeeping only commits to the WAL; the next batch with a
-    // record or a durable write syncs it (WAL frames are synced in order).
-    const bool sync = checkpoint_due || std::any_of(batch.begin(), batch.end(), [](const Pending& p) {
-      return !p.write || p.sync == Sync::kDurable;
-    });
-    if (!batch.empty() || checkpoint_due) {
-      // Written first without a savepoint per item: almost every change either refuses
-      // before it writes anything or never refuses, and a savepoint per item costs its
-      // statements and a copy of every page it touches again. If an item refuses after
-      // all, the transaction is rolled back and the batch written again with a savepoint
-      // per item, so that item refuses alone (ExchangeLogTest covers both).
-      for (bool per_item_savepoints = false;;) {
-        bool redo = false;
-        sequence = w.last_sequence;
-        hash = w.last_hash;
-        sequences.clear();
-        registry_changes.clear();
-        refused.assign(batch.size(), std::string());
-        try {
-          if (sync != synchronous_full) {
-            exec(w.db, sync ? "PRAGMA synchronous=FULL" : "PRAGMA synchronous=NORMAL");
-            synchronous_full = sync;
-          }
-          store_internal::run(w.db, "BEGIN IMMEDIATE");
-          // Another process (the audit CLI recording a query) may have appended since our
-          // last commit; under the write lock, the database's tail is the truth.
-          w.readTail(sequence, hash);
-          // Another process may have changed the registries too; the snapshot follows below.
-          registry_version_before = registry_tables::version(*w.session);
-          for (std::size_t i = 0; i < batch.size() && !redo; ++i) {
-            if (batch[i].change || batch[i].write) {
-              if (per_item_savepoints) store_internal::run(w.db, "SAVEPOINT change");
-              try {
-                item_changes.clear();
-                if (batch[i].write) {
-                  batch[i].write(*w.session);
-                } else {
-                  SqliteTransaction transaction(*w.session, item_changes);
-                  batch[i].change(transaction);
-                }
-                if (per_item_savepoints) store_internal::run(w.db, "RELEASE change");
-                registry_changes.add(item_changes);
-              } catch (const std::exception& e) {
-                if (!per_item_savepoints) {
-                  redo = true;
-                  continue;
-                }
-                store_internal::run(w.db, "ROLLBACK TO change");
-                store_internal::run(w.db, "RELEASE change");
-                refused[i] = e.what();
-                continue;
-              }
-            }
-            if (batch[i].write) continue;  // not an exchange: no record
-            ++sequence;
-            std::array<std::string_view, kHashedColumns.size()> views;
-            for (std::size_t c = 0; c < views.size(); ++c) views[c] = batch[i].columns[c];
-            const std::string next = chainHash(hash, sequence, views);
-            Statement& insert = *w.insert;
-            insert.reset();
-            insert.bindInt(1, static_cast<std::int64_t>(sequence));
-            int index = 2;
-            for (const auto& v : views) insert.bindTextNoCopy(index++, v);
-            insert.bindBlob(index++, hash);
-            insert.bindBlob(index++, next);
-            insert.bindInt(index, subjectKey(batch[i].columns[kSubjectRefColumn]));
-            insert.step();
-            hash = next;
-            sequences.push_back(sequence);
-          }
-          if (redo) {
-            sqlite3_exec(w.db, "ROLLBACK", nullptr, nullptr, nullptr);  // may be rolled back already
-            per_item_savepoints = true;
-            continue;
-          }
-          // Another process on the file may have checkpointed this very tail already (both
-          // close with a final checkpoint).
-          if (checkpoint_due && w.lastCheckpointSequence() < sequence) w.insertCheckpoint(sequence, hash);
-          if (checkpoint_due || !sequences.empty()) w.writeHead(sequence, hash);
-          store_internal::run(w.db, "COMMIT");
-        } catch (const std::exception& e) {
-          error = e.what();
-          sqlite3_exec(w.db, "ROLLBACK", nullptr, nullptr, nullptr);  // may be rolled back already
-        }
-        break;
-      }
-    }
-    if (!batch.empty() || checkpoint_due) {
-      last_commit_ns_.store(std::chrono::steady_clock::now().time_since_epoch().count(),
-                            std::memory_order_relaxed);
-    }
-    if (error.empty()) {
-      w.last_sequence = sequence;
-      w.last_hash = hash;
-      if (checkpoint_due) {
-        w.checkpointed_sequence = sequence;
-        w.last_checkpoint_time = now;
-      }
-      committed_sequence_ = sequence;
-      if (!healthy_.exchange(true)) logInfo("exchange-log-writable", {});
-      // The snapshot takes what committed before anyone hears of it (the callbacks
-      // below); if another process changed the registries in between, it loads anew.
-      // Without changes of its own, a batch only compares versions (readers are not held up
-      // by an exclusive lock on every commit).
-      const bool snapshot_behind =
-          !batch.empty() &&
-          (registry_changes.raises == 0
-               ? registry_snapshot_.version() != registry_version_before
-               : !registry_snapshot_.apply(registry_version_before, registry_changes.version,
-                                           registry_changes.changes));
-      if (snapshot_behind) {
-        try {
-          catchUpRegistries();
-        } catch (const std::exception& e) {
-          logError("registries-unreadable", {{"error", e.what()}});
-        }
-      }
-      if (registry_changes.raises > 0) registry_marker_->announce(registry_changes.version);
-      for (std::size_t i = 0, written = 0; i < batch.size(); ++i) {
-        if (!refused[i].empty()) {
-          batch[i].done(AppendResult{false, 0, refused[i]});
-        } else if (batch[i].write) {
-          batch[i].done(AppendResult{true, 0, {}});
-        } else {
-          batch[i].done(AppendResult{true, sequences[written++], {}});
-        }
-      }
-    } else {
-      if (healthy_.exchange(false)) {
-        logError("exchange-log-unwritable", {{"error", error}, {"records_refused", batch.size()}});
-      }
-      for (auto& pending : batch) pending.done(AppendResult{false, 0, error});
-    }
-    // The callbacks, and whatever they captured, go now, not when the next batch arrives
-    // (which may be a checkpoint interval later, after their owners are gone).
-    batch.clear();
-    if (stopping) return;
+void SqliteExchangeLog::beginGroup(bool sync) {
+  // A group of deferred bookkeeping only commits to the WAL; the next synced commit syncs
+  // it too (WAL frames are synced in order).
+  if (sync != writer_->synchronous_full) {
+    exec(writer_->db, sync ? "PRAGMA synchronous=FULL" : "PRAGMA synchronous=NORMAL");
+    writer_->synchronous_full = sync;
   }
+  store_internal::run(writer_->db, "BEGIN IMMEDIATE");
+}
+
+std::unique_ptr<SqlStoreTransaction> SqliteExchangeLog::transactionFor(RegistryChanges& changes) {
+  return std::make_unique<SqliteTransaction>(*writer_->session, changes);
+}
+
+// Another process (the audit CLI recording a query) may have appended since our last
+// commit; under the write lock BEGIN IMMEDIATE took, the database's tail is the truth.
+ChainTail SqliteExchangeLog::lockChain() { return writer_->tail(); }
+
+void SqliteExchangeLog::insertRecords(const std::vector<ChainedRecord>& records) {
+  Statement& insert = *writer_->insert;
+  for (const ChainedRecord& r : records) {
+    insert.reset();
+    insert.bindInt(1, static_cast<std::int64_t>(r.sequence));
+    int index = 2;
+    for (const std::string& column : *r.columns) insert.bindTextNoCopy(index++, column);
+    insert.bindBlob(index++, r.previous_hash);
+    insert.bindBlob(index++, r.record_hash);
+    insert.bindInt(index, subjectKey((*r.columns)[kSubjectRefColumn]));
+    insert.step();
+  }
+}
+
+std::optional<CheckpointRow> SqliteExchangeLog::lastCheckpoint() {
+  const sql::Rows r = writer_->session->run(
+      "SELECT seq, record_hash, created_utc, previous_digest, signature FROM log_checkpoints "
+      "ORDER BY seq DESC LIMIT 1");
+  if (r.empty()) return std::nullopt;
+  return CheckpointRow{static_cast<std::uint64_t>(r.integer(0, 0)), std::string(r.text(0, 1)),
+                       std::string(r.text(0, 2)), std::string(r.text(0, 3)), std::string(r.text(0, 4))};
+}
+
+void SqliteExchangeLog::insertCheckpoint(const CheckpointRow& c) {
+  writer_->session->run(
+      "INSERT INTO log_checkpoints (seq, record_hash, created_utc, previous_digest, signature) "
+      "VALUES ($1, $2, $3, $4, $5)",
+      {static_cast<std::int64_t>(c.sequence), sql::Blob{c.record_hash}, std::string_view(c.created_utc),
+       sql::Blob{c.previous_digest}, sql::Blob{c.signature}});
+}
+
+void SqliteExchangeLog::writeHead(const SignedHead& h) {
+  writer_->session->run(
+      "INSERT INTO log_head (id, seq, record_hash, created_utc, checkpoint_digest, signature) "
+      "VALUES (1, $1, $2, $3, $4, $5) ON CONFLICT (id) DO UPDATE SET seq = excluded.seq, "
+      "record_hash = excluded.record_hash, created_utc = excluded.created_utc, "
+      "checkpoint_digest = excluded.checkpoint_digest, signature = excluded.signature",
+      {static_cast<std::int64_t>(h.sequence), sql::Blob{h.record_hash}, std::string_view(h.created_utc),
+       sql::Blob{h.checkpoint_digest}, sql::Blob{h.signature}});
+}
+
+void SqliteExchangeLog::registriesCommitted(std::uint64_t version) { registry_marker_->announce(version); }
+
+void SqliteExchangeLog::groupEnded() {
+  last_commit_ns_.store(std::chrono::steady_clock::now().time_since_epoch().count(), std::memory_order_relaxed);
 }
 
 namespace {
@@ -837,16 +655,9 @@ class SqlitePurgeTarget final : public PurgeTarget {
 }  // namespace
 
 PurgeBatchResult SqliteExchangeLog::purgeBatch(const PurgeBatchRequest& request) {
-  auto result = std::make_shared<PurgeBatchResult>();
-  const LogSigner& signer = writer_->signer;
-  // On the writer's thread inside its transaction; throwing refuses this write only. A
-  // batch written again (another item refused) plans the window again.
-  auto purge = [result, request, &signer, db = writer_->db](sql::Session&) {
-    SqlitePurgeTarget target(db);
-    *result = purgeOneWindow(target, request, signer, utcNowRfc3339());
-  };
-  return awaitPurgeWrite([this, &purge](Callback done) { write(std::move(purge), std::move(done)); }, result,
-                         request.after_sequence);
+  return purgeThroughWriter(request, [db = writer_->db](sql::Session&) -> std::unique_ptr<PurgeTarget> {
+    return std::make_unique<SqlitePurgeTarget>(db);
+  });
 }
 
 }  // namespace ketenpoort

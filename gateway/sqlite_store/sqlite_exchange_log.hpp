@@ -17,9 +17,8 @@
 #include <thread>
 
 #include "gateway/config/gateway_config.hpp"
-#include "gateway/store/exchange_log.hpp"
+#include "gateway/store/group_commit_log.hpp"
 #include "gateway/store/record_codec.hpp"
-#include "gateway/store/registry_snapshot.hpp"
 
 struct sqlite3;
 
@@ -44,20 +43,14 @@ struct ExchangeLogOptions {
 // key beside it. Shared by the server and the CLI so they always open the same log.
 ExchangeLogOptions exchangeLogOptionsFor(const GatewayConfig& config);
 
-// The exchange log in one SQLite file (WAL), the embedded default store. Appends come
-// from any thread and never touch the disk there: one writer thread takes everything
-// queued, writes it in one transaction (group commit: one fsync for the batch) and only
-// then reports each record durable. Every N records or T seconds it adds a checkpoint
-// signed with the gateway's Ed25519 key.
-//
-// Fail-closed: if a commit fails (disk full, read-only file, lock held past the busy
-// timeout), every record of the batch is reported not durable, the chain does not
-// advance, and healthy() turns false until a later commit succeeds.
+// The exchange log in one SQLite file (WAL), the embedded default store: the one
+// group-commit writer (GroupCommitLog: one fsync per group, fail-closed when a commit fails
+// — disk full, read-only file, a lock held past the busy timeout) on SQLite.
 //
 // The registry tables live in the same file, so a registry change and its record commit
 // together (SqliteRegistryStore reads them). Several processes may append to one file:
 // the chain's tail is re-read under the write lock.
-class SqliteExchangeLog final : public ExchangeLog {
+class SqliteExchangeLog final : public GroupCommitLog {
  public:
   // Opens or creates the database and keys; throws std::runtime_error when it cannot.
   explicit SqliteExchangeLog(ExchangeLogOptions options);
@@ -65,53 +58,35 @@ class SqliteExchangeLog final : public ExchangeLog {
   SqliteExchangeLog(const SqliteExchangeLog&) = delete;
   SqliteExchangeLog& operator=(const SqliteExchangeLog&) = delete;
 
-  using ExchangeLog::append;
-  void append(ExchangeRecord record, StoreChange change, Callback done) override;
-
-  void write(DatabaseWrite write, Callback done, Sync sync = Sync::kDurable) override;
-
-  // The registries in memory, kept current by this writer (ADR 0012), and the marker it
-  // announces their changes with to other processes.
-  RegistrySnapshot& registrySnapshot() { return registry_snapshot_; }
+  // The marker this writer announces its registry changes with to other processes.
   RegistryChangeMarker& registryMarker() { return *registry_marker_; }
-
-  bool healthy() const override { return healthy_.load(); }
-  std::uint64_t lastSequence() const override { return committed_sequence_.load(); }
-  const std::string& publicKeyPem() const override;
 
   std::vector<LoggedExchange> findExchanges(const ExchangeQuery& query) const override;
   std::optional<LoggedExchange> findTransaction(const std::string& transaction_id) const override;
   PurgeBatchResult purgeBatch(const PurgeBatchRequest& request) override;
 
  private:
-  struct Pending {
-    // The record's column texts, encoded by the appending thread so that the single
-    // writer thread only hashes and inserts.
-    std::array<std::string, kHashedColumns.size()> columns;
-    Callback done;
-    StoreChange change;
-    DatabaseWrite write;  // set: not an exchange, no record (columns unused)
-    Sync sync = Sync::kDurable;
-  };
   struct Writer;
   struct Reader;
 
-  void enqueue(Pending pending);
-  void run();
-  // Brings the snapshot to the database's registries when another process changed them.
-  void catchUpRegistries();
+  sql::Session& writerSession() override;
+  void writerStarted() override;
+  void beginGroup(bool sync) override;
+  std::unique_ptr<SqlStoreTransaction> transactionFor(RegistryChanges& changes) override;
+  ChainTail lockChain() override;
+  void insertRecords(const std::vector<ChainedRecord>& records) override;
+  std::optional<CheckpointRow> lastCheckpoint() override;
+  void insertCheckpoint(const CheckpointRow& checkpoint) override;
+  void writeHead(const SignedHead& head) override;
+  void registriesCommitted(std::uint64_t version) override;
+  void groupEnded() override;
   void runWalCheckpoints();
 
   ExchangeLogOptions options_;
-  RegistrySnapshot registry_snapshot_;
   std::unique_ptr<RegistryChangeMarker> registry_marker_;
   std::unique_ptr<Writer> writer_;
   std::unique_ptr<Reader> reader_;        // the push path's reads (a replay's first exchange)
   std::unique_ptr<Reader> audit_reader_;  // audit searches, however long they take
-  BatchQueue<Pending> queue_{options_.max_queue};  // to the writer thread
-  std::atomic<bool> healthy_{true};
-  std::atomic<std::uint64_t> committed_sequence_{0};
-  std::thread thread_;
   // Paces the checkpointer's rounds (its timeout); nothing is queued on it, closing it
   // stops the checkpointer.
   BatchQueue<char> checkpointer_pace_{1};

@@ -10,7 +10,6 @@ using store_internal::Statement;
 
 namespace {
 
-constexpr int kReadWrite = SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX;
 constexpr int kBusyTimeoutMs = 5000;
 
 constexpr const char* kOutboxSchema = R"sql(
@@ -103,12 +102,12 @@ std::size_t importBodies(sqlite3* db, const std::filesystem::path& legacy_file) 
 }  // namespace sqlite_outbox
 
 SqliteOutboxStore::SqliteOutboxStore(const std::filesystem::path& database, SqliteExchangeLog& writer)
-    : SqlOutboxStore(SqliteSession::open(database, kReadWrite, kBusyTimeoutMs), writer,
+    : SqlOutboxStore(SqliteSession::open(database, kBusyTimeoutMs), writer,
                      std::string(sqlite_outbox::kNode), std::chrono::milliseconds(0)),
       database_(database) {}
 
 std::size_t SqliteOutboxStore::importLegacyBodies(const std::filesystem::path& legacy_file) {
-  const auto session = SqliteSession::open(database_, kReadWrite, kBusyTimeoutMs);
+  const auto session = SqliteSession::open(database_, kBusyTimeoutMs);
   return sqlite_outbox::importBodies(session->get(), legacy_file);
 }
 

@@ -18,12 +18,16 @@ class SqliteSession final : public sql::Session {
   // A session on a connection of its own (store_internal::openDatabase's flags), closed
   // with it. Throws std::runtime_error when the file cannot be opened.
   static std::unique_ptr<SqliteSession> open(const std::string& path, int flags, int busy_timeout_ms);
+  // Read and write, on a file the log's writer created.
+  static std::unique_ptr<SqliteSession> open(const std::string& path, int busy_timeout_ms);
   ~SqliteSession() override;
   SqliteSession(const SqliteSession&) = delete;
   SqliteSession& operator=(const SqliteSession&) = delete;
 
   sql::Dialect dialect() const override { return sql::Dialect::kSqlite; }
   void execute(std::string_view statements) override;
+  std::string_view beginWrite() const override { return "BEGIN IMMEDIATE"; }
+  void eraseRemovedBytes(std::string_view table) override;
   sqlite3* get() const { return db_; }
 
  protected:
@@ -32,6 +36,7 @@ class SqliteSession final : public sql::Session {
  private:
   sqlite3* db_;
   bool owned_ = false;
+  int busy_timeout_ms_ = 5000;  // what eraseRemovedBytes sets back
 };
 
 }  // namespace ketenpoort

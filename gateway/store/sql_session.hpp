@@ -74,6 +74,16 @@ class Session {
   // Statements without parameters, separated by ';' (a schema, BEGIN, COMMIT).
   virtual void execute(std::string_view statements) = 0;
 
+  // What truly differs between the dialects:
+  // How a transaction that writes begins (SQLite takes the write lock at once, so two
+  // writers never deadlock upgrading a read lock).
+  virtual std::string_view beginWrite() const = 0;
+  // After rows of `table` holding secrets were overwritten or removed (and committed): the
+  // old bytes go from the database's files as far as the database lets them (SQLite:
+  // secure_delete is on, and the WAL that still holds the old page is truncated when the
+  // writer lets it; PostgreSQL: VACUUM, so the old row versions' space is reused).
+  virtual void eraseRemovedBytes(std::string_view table) = 0;
+
  protected:
   virtual Rows runStatement(std::string_view statement, std::span<const Value> params) = 0;
 };

@@ -1,55 +1,13 @@
 #include "tests/support/store_backend.hpp"
 
-#include <sqlite3.h>
-
-#include <utility>
-
 #include "gateway/pg_store/pg_session.hpp"
 #include "gateway/sqlite_store/sqlite_session.hpp"
-#include "gateway/sqlite_store/sqlite_statement.hpp"
 
 namespace ketenpoort::testing {
 
 void PrintTo(Backend backend, std::ostream* out) { *out << backendName(backend); }
 
 std::string backendName(Backend backend) { return backend == Backend::kSqlite ? "Sqlite" : "PostgreSql"; }
-
-namespace {
-
-// A session and the connection it runs on, owned together.
-template <typename Connection, typename Inner>
-class OwnedSession final : public sql::Session {
- public:
-  explicit OwnedSession(Connection connection) : connection_(std::move(connection)), session_(connection_.get()) {}
-  sql::Dialect dialect() const override { return session_.dialect(); }
-  void execute(std::string_view statements) override { session_.execute(statements); }
-
- protected:
-  sql::Rows runStatement(std::string_view statement, std::span<const sql::Value> params) override {
-    return session_.run(statement, params);
-  }
-
- private:
-  Connection connection_;
-  Inner session_;
-};
-
-struct SqliteConnection {
-  explicit SqliteConnection(const std::filesystem::path& file)
-      : db(store_internal::openDatabase(file, SQLITE_OPEN_READWRITE, 5000)) {}
-  SqliteConnection(SqliteConnection&& other) noexcept : db(std::exchange(other.db, nullptr)) {}
-  ~SqliteConnection() { store_internal::closeDatabase(db); }
-  sqlite3* get() const { return db; }
-  sqlite3* db;
-};
-
-struct PgConnection {
-  explicit PgConnection(const std::string& dsn) : connection(std::make_unique<pg::Connection>(dsn)) {}
-  pg::Connection& get() const { return *connection; }
-  std::unique_ptr<pg::Connection> connection;
-};
-
-}  // namespace
 
 StoreBackend::StoreBackend(Backend backend, std::filesystem::path dir) : backend_(backend), dir_(std::move(dir)) {
   if (backend_ == Backend::kPostgresql) database_ = std::make_unique<PostgresDatabase>();
@@ -78,9 +36,8 @@ GatewayConfig StoreBackend::config(const std::string& node_id) const {
 }
 
 std::unique_ptr<sql::Session> StoreBackend::rawSession() const {
-  if (database_) return std::make_unique<OwnedSession<PgConnection, PgSession>>(PgConnection(database_->dsn()));
-  return std::make_unique<OwnedSession<SqliteConnection, SqliteSession>>(
-      SqliteConnection(dir_ / "data" / "ketenpoort.db"));
+  if (database_) return PgSession::open(database_->dsn());
+  return SqliteSession::open(dir_ / "data" / "ketenpoort.db", 5000);
 }
 
 void StoreBackend::execute(const std::string& statements) const { rawSession()->execute(statements); }

@@ -1,9 +1,11 @@
-// The pseudonym keys' wrapping and lifecycle, on the SQLite key store (ADR 0020).
+// The pseudonym keys' wrapping and lifecycle, on both stores' key tables (ADR 0020).
 #include <gtest/gtest.h>
 
-#include "gateway/sqlite_store/sqlite_pseudonym_keys.hpp"
+#include "gateway/gateway_store/gateway_store.hpp"
 #include "gateway/store/identifiers.hpp"
 #include "gateway/store/pseudonym_keys.hpp"
+#include "gateway/store/sql_pseudonym_keys.hpp"
+#include "tests/support/store_backend.hpp"
 #include "tests/support/temp_dir.hpp"
 
 namespace ketenpoort {
@@ -28,15 +30,29 @@ TEST(PseudonymKeyWrapping, UnwrapsOnlyWithItsKeyForItsPeriodUnaltered) {
   EXPECT_EQ(unwrapPseudonymKey(kWrappingKey, 2031, "zz" + wrapped.substr(2)), std::nullopt);
 }
 
-class PseudonymKeyringTest : public ::testing::Test {
+using testing::Backend;
+
+class PseudonymKeyringTest : public ::testing::TestWithParam<Backend> {
  protected:
+  PseudonymKeyringTest() {
+    // The store makes the table (and its own keys, under its own subject key: gone, so
+    // that the keys below are the only ones).
+    GatewayStore(backend_.config()).log().appendAndWait(ExchangeRecord{});
+    backend_.execute("DELETE FROM pseudonym_keys");
+  }
+
+  // A key store as a process of its own has it: a session per call.
+  SqlPseudonymKeys keyStore() const {
+    return SqlPseudonymKeys([this] { return backend_.rawSession(); });
+  }
+
   testing::TempDir dir_;
-  std::filesystem::path database_ = dir_.path() / "keys.db";
+  testing::StoreBackend backend_{GetParam(), dir_.path()};
   SubjectReferencer subject_key_{std::string(32, 's')};
 };
 
-TEST_F(PseudonymKeyringTest, PreparesTheComingYearsAndKeepsThemAcrossRestarts) {
-  SqlitePseudonymKeys store(database_);
+TEST_P(PseudonymKeyringTest, PreparesTheComingYearsAndKeepsThemAcrossRestarts) {
+  SqlPseudonymKeys store = keyStore();
   const std::string person = subject_key_.reference({SubjectKey::Kind::kBsn, "999990019"});
   std::string reference_2031;
   {
@@ -64,8 +80,8 @@ TEST_F(PseudonymKeyringTest, PreparesTheComingYearsAndKeepsThemAcrossRestarts) {
   EXPECT_NE(std::find(refs.begin(), refs.end(), reference_2031), refs.end());
 }
 
-TEST_F(PseudonymKeyringTest, DestroysOnlyTheYearsBeforeTheDayAndNeverMakesThemAgain) {
-  SqlitePseudonymKeys store(database_);
+TEST_P(PseudonymKeyringTest, DestroysOnlyTheYearsBeforeTheDayAndNeverMakesThemAgain) {
+  SqlPseudonymKeys store = keyStore();
   PseudonymKeyring keys(subject_key_, store);
   keys.prepare(*parseIsoDate("2026-01-01"), 3);  // 2026 to 2029
   const std::string person = subject_key_.reference({SubjectKey::Kind::kBsn, "999990019"});
@@ -85,10 +101,10 @@ TEST_F(PseudonymKeyringTest, DestroysOnlyTheYearsBeforeTheDayAndNeverMakesThemAg
 // Issue 25, item 9: a purge in another process (the CLI, another node) destroys keys the
 // running gateway holds; the gateway files no record under them and stops finding by them
 // once its keys are older than kReloadAfter, which is seconds, not minutes.
-TEST_F(PseudonymKeyringTest, KeysAnotherProcessDestroyedAreOutOfUseAtTheNextReload) {
+TEST_P(PseudonymKeyringTest, KeysAnotherProcessDestroyedAreOutOfUseAtTheNextReload) {
   static_assert(PseudonymKeyring::kReloadAfter <= std::chrono::seconds(5));
-  SqlitePseudonymKeys gateway_store(database_);
-  SqlitePseudonymKeys cli_store(database_);
+  SqlPseudonymKeys gateway_store = keyStore();
+  SqlPseudonymKeys cli_store = keyStore();
   PseudonymKeyring gateway(subject_key_, gateway_store, std::chrono::milliseconds(0));
   gateway.prepare(*parseIsoDate("2026-12-06"), 8);  // 2026 to 2034
   const std::string person = subject_key_.reference({SubjectKey::Kind::kBsn, "999990019"});
@@ -102,13 +118,16 @@ TEST_F(PseudonymKeyringTest, KeysAnotherProcessDestroyedAreOutOfUseAtTheNextRelo
   EXPECT_NE(std::find(refs.begin(), refs.end(), filed), refs.end()) << "the new record is found";
 }
 
-TEST_F(PseudonymKeyringTest, KeysOfAnotherSubjectKeyAreRefused) {
-  SqlitePseudonymKeys store(database_);
+TEST_P(PseudonymKeyringTest, KeysOfAnotherSubjectKeyAreRefused) {
+  SqlPseudonymKeys store = keyStore();
   PseudonymKeyring(subject_key_, store).prepare(*parseIsoDate("2026-12-04"), 0);
   SubjectReferencer another(std::string(32, 'o'));
   PseudonymKeyring keys(another, store);
   EXPECT_THROW(keys.prepare(*parseIsoDate("2026-12-04"), 0), std::runtime_error);
 }
+
+INSTANTIATE_TEST_SUITE_P(Backends, PseudonymKeyringTest, ::testing::Values(Backend::kSqlite, Backend::kPostgresql),
+                         [](const auto& info) { return testing::backendName(info.param); });
 
 }  // namespace
 }  // namespace ketenpoort
