@@ -88,7 +88,7 @@ class PgTransaction final : public SqlStoreTransaction {
 PgExchangeLog::PgExchangeLog(PgLogOptions options)
     : GroupCommitLog({options.checkpoint_every_records, options.checkpoint_every, options.max_batch,
                       options.max_queue},
-                     LogSigner::loadOrCreate(options.signing_key)),
+                     LogSigner::loadOrCreate(options.signing_key), options.node_id),
       options_(std::move(options)) {
   if (options_.node_id.empty()) throw std::runtime_error("a PostgreSQL store needs a node id");
   writer_ = std::make_unique<pg::Connection>(options_.dsn);
@@ -108,10 +108,7 @@ PgExchangeLog::PgExchangeLog(PgLogOptions options)
     if (registered.affected() != 1) return 0;
     SignedHead empty{0, std::string(32, '\0'), utcNowRfc3339(), std::string(32, '\0'), {}};
     empty.signature = signer().sign(headMessage(empty));
-    writer_->run("INSERT INTO log_heads (node_id, seq, record_hash, created_utc, checkpoint_digest, signature) "
-                 "VALUES ($1, 0, $2, $3, $4, $5)",
-                 {std::string_view(options_.node_id), pg::Bytes{empty.record_hash}, std::string_view(empty.created_utc),
-                  pg::Bytes{empty.checkpoint_digest}, pg::Bytes{empty.signature}});
+    chain_tables::writeHead(*writer_session_, options_.node_id, empty);
     return 1;
   });
   const pg::Result key =
@@ -119,15 +116,12 @@ PgExchangeLog::PgExchangeLog(PgLogOptions options)
   if (key.text(0, 0) != signer().publicKeyPem()) {
     throw std::runtime_error("node " + options_.node_id + " is registered with another signing key");
   }
-  const std::uint64_t checkpointed = static_cast<std::uint64_t>(
-      writer_->run("SELECT COALESCE(MAX(seq), 0) FROM log_checkpoints WHERE node_id = $1",
-                   {std::string_view(options_.node_id)})
-          .integer(0, 0));
+  const std::uint64_t checkpointed = chain_tables::lastCheckpointSequence(*writer_session_, options_.node_id);
   // At start the tables are the truth; from then on the change rows say what others did.
   registrySnapshot().replace(registry_tables::load(*writer_session_));
   reader_ = std::make_unique<pg::Connection>(options_.dsn);
   audit_reader_ = std::make_unique<pg::Connection>(options_.dsn);
-  startWriter(tail(), checkpointed);
+  startWriter(chain_tables::tail(*writer_session_, options_.node_id), checkpointed);
   registry_watcher_ = std::thread([this] { watchRegistries(); });
 }
 
@@ -152,15 +146,6 @@ void PgExchangeLog::catchUpRegistries(sql::Session& session, std::uint64_t versi
   registry_tables::catchUp(session, registrySnapshot());
 }
 
-ChainTail PgExchangeLog::tail() {
-  const pg::Result last = writer_->run(
-      "SELECT seq, record_hash FROM exchange_log WHERE node_id = $1 ORDER BY seq DESC LIMIT 1",
-      {std::string_view(options_.node_id)});
-  ChainTail found;
-  if (last.rows() > 0) found = {static_cast<std::uint64_t>(last.integer(0, 0)), last.bytes(0, 1)};
-  return found;
-}
-
 sql::Session& PgExchangeLog::writerSession() { return *writer_session_; }
 
 void PgExchangeLog::beginGroup(bool sync) {
@@ -183,7 +168,7 @@ ChainTail PgExchangeLog::lockChain() {
   // Another process of this node id (a CLI recording an audit query) may have appended
   // since our last commit; under the lock, the database's tail is the truth.
   next_position_ = writer_->run("SELECT COALESCE(MAX(position), 0) FROM exchange_log").integer(0, 0);
-  return tail();
+  return chain_tables::tail(*writer_session_, options_.node_id);
 }
 
 void PgExchangeLog::insertRecords(const std::vector<ChainedRecord>& records) {
@@ -198,32 +183,6 @@ void PgExchangeLog::insertRecords(const std::vector<ChainedRecord>& records) {
     rows.push_back(std::move(row));
   }
   writer_->copyRows(copyRecordsStatement(), rows);
-}
-
-std::optional<CheckpointRow> PgExchangeLog::lastCheckpoint() {
-  const pg::Result last = writer_->run(
-      "SELECT seq, record_hash, created_utc, previous_digest, signature FROM log_checkpoints "
-      "WHERE node_id = $1 ORDER BY seq DESC LIMIT 1",
-      {std::string_view(options_.node_id)});
-  if (last.rows() == 0) return std::nullopt;
-  return CheckpointRow{static_cast<std::uint64_t>(last.integer(0, 0)), last.bytes(0, 1), std::string(last.text(0, 2)),
-                       last.bytes(0, 3), last.bytes(0, 4)};
-}
-
-void PgExchangeLog::insertCheckpoint(const CheckpointRow& c) {
-  writer_->run("INSERT INTO log_checkpoints (node_id, seq, record_hash, created_utc, previous_digest, signature) "
-               "VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT DO NOTHING",
-               {std::string_view(options_.node_id), static_cast<std::int64_t>(c.sequence), Bytes{c.record_hash},
-                std::string_view(c.created_utc), Bytes{c.previous_digest}, Bytes{c.signature}});
-}
-
-void PgExchangeLog::writeHead(const SignedHead& head) {
-  writer_->run("INSERT INTO log_heads (node_id, seq, record_hash, created_utc, checkpoint_digest, signature) "
-               "VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (node_id) DO UPDATE SET seq = excluded.seq, "
-               "record_hash = excluded.record_hash, created_utc = excluded.created_utc, "
-               "checkpoint_digest = excluded.checkpoint_digest, signature = excluded.signature",
-               {std::string_view(options_.node_id), static_cast<std::int64_t>(head.sequence), Bytes{head.record_hash},
-                std::string_view(head.created_utc), Bytes{head.checkpoint_digest}, Bytes{head.signature}});
 }
 
 void PgExchangeLog::registriesChanged() {
@@ -349,85 +308,20 @@ namespace {
 // do not wait for a purge.
 constexpr std::int64_t kPurgeLock = 0x6b6574656e707267;  // "ketenprg"
 
-// A purge of one node's chain on the writer's connection, inside its transaction.
-class PgPurgeTarget final : public PurgeTarget {
+// A purge of one node's chain: as every store's, and the claim on a transaction id goes
+// once no record of it is left (issue 25).
+class PgPurgeWindow final : public chain_tables::PurgeWindow {
  public:
-  PgPurgeTarget(pg::Connection& c, const std::string& node_id) : c_(c), node_(node_id) {}
-
-  std::uint64_t lastSequence() override {
-    return static_cast<std::uint64_t>(
-        c_.run("SELECT COALESCE(MAX(seq), 0) FROM exchange_log WHERE node_id = $1", {node_}).integer(0, 0));
-  }
-
-  std::vector<PurgeCandidate> window(std::uint64_t after, std::uint64_t last) override {
-    static const std::string kSql = [] {
-      std::string sql = "SELECT seq";
-      for (auto column : kHashedColumns) sql += ", " + std::string(column);
-      return sql + ", previous_hash, record_hash FROM exchange_log WHERE node_id = $1 AND seq > $2 AND seq <= $3 "
-                   "ORDER BY seq";
-    }();
-    const pg::Result r =
-        c_.run(kSql, {node_, static_cast<std::int64_t>(after), static_cast<std::int64_t>(last)});
-    constexpr int kPrevious = 1 + static_cast<int>(kHashedColumns.size());
-    std::vector<PurgeCandidate> records(static_cast<std::size_t>(r.rows()));
-    for (int i = 0; i < r.rows(); ++i) {
-      PurgeCandidate& c = records[static_cast<std::size_t>(i)];
-      c.sequence = static_cast<std::uint64_t>(r.integer(i, 0));
-      for (std::size_t col = 0; col < c.columns.size(); ++col) c.columns[col] = std::string(r.text(i, static_cast<int>(col) + 1));
-      c.previous_hash = r.bytes(i, kPrevious);
-      c.record_hash = r.bytes(i, kPrevious + 1);
-    }
-    return records;
-  }
-
-  std::optional<PurgeRecord> lastPurge() override {
-    const pg::Result r = c_.run(
-        "SELECT id, created_utc, as_of, reason, removed, runs_digest, previous_digest, signature FROM log_purges "
-        "WHERE node_id = $1 ORDER BY id DESC LIMIT 1",
-        {node_});
-    if (r.rows() == 0) return std::nullopt;
-    return PurgeRecord{static_cast<std::uint64_t>(r.integer(0, 0)), std::string(r.text(0, 1)), std::string(r.text(0, 2)),
-                       std::string(r.text(0, 3)), static_cast<std::uint64_t>(r.integer(0, 4)), r.bytes(0, 5),
-                       r.bytes(0, 6), r.bytes(0, 7)};
-  }
-
-  void removeRun(const PurgedRun& run, std::uint64_t purge_id) override {
-    // Nothing that names these exchanges stays (issue 25): the outbox's rows go with them
-    // once finished (their bodies went when they finished; one still waiting goes when it
-    // finishes, pg_outbox), the registries forget which exchange taught them a koppeling
-    // or a link, and the claim on a transaction id goes once no record of it is left.
-    for (const char* sql :
-         {"DELETE FROM outbox WHERE state NOT IN ('pending', 'postbus') AND transaction_id IN "
-          "(SELECT transaction_id FROM exchange_log WHERE node_id = $1 AND seq BETWEEN $2 AND $3)",
-          "UPDATE koppeling SET source_transaction = '' WHERE source_transaction IN "
-          "(SELECT transaction_id FROM exchange_log WHERE node_id = $1 AND seq BETWEEN $2 AND $3)",
-          "UPDATE identity_links SET source_transaction = '' WHERE source_transaction IN "
-          "(SELECT transaction_id FROM exchange_log WHERE node_id = $1 AND seq BETWEEN $2 AND $3)",
-          "DELETE FROM exchange_transactions t WHERE t.transaction_id IN "
-          "(SELECT transaction_id FROM exchange_log WHERE node_id = $1 AND seq BETWEEN $2 AND $3) "
-          "AND NOT EXISTS (SELECT 1 FROM exchange_log e WHERE e.transaction_id = t.transaction_id "
-          "AND NOT (e.node_id = $1 AND e.seq BETWEEN $2 AND $3))"}) {
-      c_.run(sql, {node_, static_cast<std::int64_t>(run.first), static_cast<std::int64_t>(run.last)});
-    }
-    c_.run("DELETE FROM exchange_log WHERE node_id = $1 AND seq BETWEEN $2 AND $3",
-           {node_, static_cast<std::int64_t>(run.first), static_cast<std::int64_t>(run.last)});
-    c_.run("INSERT INTO log_purged_runs (node_id, first_seq, last_seq, previous_hash, last_hash, purge_id) "
-           "VALUES ($1, $2, $3, $4, $5, $6)",
-           {node_, static_cast<std::int64_t>(run.first), static_cast<std::int64_t>(run.last),
-            pg::Bytes{run.previous_hash}, pg::Bytes{run.last_hash}, static_cast<std::int64_t>(purge_id)});
-  }
-
-  void insertPurge(const PurgeRecord& p) override {
-    c_.run("INSERT INTO log_purges (node_id, id, created_utc, as_of, reason, removed, runs_digest, previous_digest, "
-           "signature) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
-           {node_, static_cast<std::int64_t>(p.id), std::string_view(p.created_utc), std::string_view(p.as_of),
-            std::string_view(p.reason), static_cast<std::int64_t>(p.removed), pg::Bytes{p.runs_digest},
-            pg::Bytes{p.previous_digest}, pg::Bytes{p.signature}});
-  }
+  using PurgeWindow::PurgeWindow;
 
  private:
-  pg::Connection& c_;
-  std::string_view node_;
+  void forgetRun(const PurgedRun& run) override {
+    s_.run("DELETE FROM exchange_transactions t WHERE t.transaction_id IN "
+           "(SELECT transaction_id FROM exchange_log WHERE node_id = $1 AND seq BETWEEN $2 AND $3) "
+           "AND NOT EXISTS (SELECT 1 FROM exchange_log e WHERE e.transaction_id = t.transaction_id "
+           "AND NOT (e.node_id = $1 AND e.seq BETWEEN $2 AND $3))",
+           {std::string_view(chain_), static_cast<std::int64_t>(run.first), static_cast<std::int64_t>(run.last)});
+  }
 };
 
 }  // namespace
@@ -435,7 +329,7 @@ class PgPurgeTarget final : public PurgeTarget {
 PurgeBatchResult PgExchangeLog::purgeBatch(const PurgeBatchRequest& request) {
   return purgeThroughWriter(request, [this](sql::Session&) -> std::unique_ptr<PurgeTarget> {
     writer_->run("SELECT pg_advisory_xact_lock($1)", {kPurgeLock});
-    return std::make_unique<PgPurgeTarget>(*writer_, options_.node_id);
+    return std::make_unique<PgPurgeWindow>(*writer_session_, options_.node_id);
   });
 }
 

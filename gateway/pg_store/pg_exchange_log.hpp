@@ -69,15 +69,11 @@ class PgExchangeLog final : public GroupCommitLog {
   PurgeBatchResult purgeBatch(const PurgeBatchRequest& request) override;
 
  private:
-  ChainTail tail();
   sql::Session& writerSession() override;
   void beginGroup(bool sync) override;
   std::unique_ptr<SqlStoreTransaction> transactionFor(RegistryChanges& changes) override;
   ChainTail lockChain() override;
   void insertRecords(const std::vector<ChainedRecord>& records) override;
-  std::optional<CheckpointRow> lastCheckpoint() override;
-  void insertCheckpoint(const CheckpointRow& checkpoint) override;
-  void writeHead(const SignedHead& head) override;
   void registriesChanged() override;
   bool writeAgain(const std::exception& error, int attempt, bool commit_sent) override;
   void watchRegistries();

@@ -55,7 +55,8 @@ CREATE TABLE IF NOT EXISTS exchange_log (
   previous_hash BLOB NOT NULL,
   record_hash BLOB NOT NULL,
   subject_key INTEGER NOT NULL,
-  foreign_span_id TEXT NOT NULL DEFAULT ''
+  foreign_span_id TEXT NOT NULL DEFAULT '',
+  node_id TEXT NOT NULL DEFAULT 'local'
 );
 CREATE INDEX IF NOT EXISTS exchange_log_subject ON exchange_log(subject_key);
 CREATE INDEX IF NOT EXISTS exchange_log_transaction ON exchange_log(transaction_id);
@@ -69,7 +70,8 @@ CREATE TABLE IF NOT EXISTS log_checkpoints (
   record_hash BLOB NOT NULL,
   created_utc TEXT NOT NULL,
   previous_digest BLOB NOT NULL,
-  signature BLOB NOT NULL
+  signature BLOB NOT NULL,
+  node_id TEXT NOT NULL DEFAULT 'local'
 );
 -- What purges removed (ADR 0018): per run of consecutive records the hash before it and
 -- at its end, so the chain can be followed across; the signed purge records, chained.
@@ -81,14 +83,16 @@ CREATE TABLE IF NOT EXISTS log_purges (
   removed INTEGER NOT NULL,
   runs_digest BLOB NOT NULL,
   previous_digest BLOB NOT NULL,
-  signature BLOB NOT NULL
+  signature BLOB NOT NULL,
+  node_id TEXT NOT NULL DEFAULT 'local'
 );
 CREATE TABLE IF NOT EXISTS log_purged_runs (
   first_seq INTEGER PRIMARY KEY,
   last_seq INTEGER NOT NULL,
   previous_hash BLOB NOT NULL,
   last_hash BLOB NOT NULL,
-  purge_id INTEGER NOT NULL
+  purge_id INTEGER NOT NULL,
+  node_id TEXT NOT NULL DEFAULT 'local'
 );
 -- The pseudonym keys, wrapped (ADR 0020): without the subject key they unlock nothing.
 CREATE TABLE IF NOT EXISTS pseudonym_keys (
@@ -97,8 +101,8 @@ CREATE TABLE IF NOT EXISTS pseudonym_keys (
   created_utc TEXT NOT NULL,
   destroyed_utc TEXT
 );
-CREATE TABLE IF NOT EXISTS log_head (
-  id INTEGER PRIMARY KEY CHECK (id = 1),
+CREATE TABLE IF NOT EXISTS log_heads (
+  node_id TEXT PRIMARY KEY,
   seq INTEGER NOT NULL,
   record_hash BLOB NOT NULL,
   created_utc TEXT NOT NULL,
@@ -107,9 +111,35 @@ CREATE TABLE IF NOT EXISTS log_head (
 );
 )sql";
 
-// The layout this code writes. Layout 2 and 3 files are brought to it; an older one is
+// The layout this code writes. Layout 2 to 5 files are brought to it; an older one is
 // refused rather than mixed (its records would not verify under the new encoding).
-constexpr int kSchemaVersion = 5;
+constexpr int kSchemaVersion = 6;
+
+// Layout 6: every row of the chain names its chain, as PostgreSQL's nodes do (one chain
+// here: "local"), so every statement on the chain is written once
+// (gateway/store/chain_tables.cpp). Adding a column with a default rewrites no row.
+void nameTheChain(sqlite3* db) {
+  for (const char* table : {"exchange_log", "log_checkpoints", "log_purges", "log_purged_runs"}) {
+    const bool lacks = [db, table] {
+      Statement q(db, "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?1 AND NOT EXISTS "
+                      "(SELECT 1 FROM pragma_table_info(?1) WHERE name = 'node_id')");
+      q.bindText(1, table);
+      return q.step();
+    }();
+    if (lacks) exec(db, (std::string("ALTER TABLE ") + table + " ADD COLUMN node_id TEXT NOT NULL DEFAULT 'local'").c_str());
+  }
+  const bool old_head = [db] {
+    Statement q(db, "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'log_head'");
+    return q.step();
+  }();
+  if (old_head) {
+    exec(db, "CREATE TABLE log_heads (node_id TEXT PRIMARY KEY, seq INTEGER NOT NULL, record_hash BLOB NOT NULL, "
+             "created_utc TEXT NOT NULL, checkpoint_digest BLOB NOT NULL, signature BLOB NOT NULL);"
+             "INSERT INTO log_heads SELECT 'local', seq, record_hash, created_utc, checkpoint_digest, signature "
+             "FROM log_head;"
+             "DROP TABLE log_head");
+  }
+}
 
 std::string insertSql() {
   std::string columns = "seq";
@@ -250,8 +280,11 @@ struct SqliteExchangeLog::Writer {
         found = 3;
       }
       // Layout 4: the registries' tables as PostgreSQL's (sqlite_registry::createSchema);
-      // layout 5: the outbox's (sqlite_outbox::createSchema).
-      if (found == 3 || found == 4) found = kSchemaVersion;
+      // layout 5: the outbox's (sqlite_outbox::createSchema); layout 6: the chain's.
+      if (found >= 3 && found <= 5) {
+        nameTheChain(db);
+        found = kSchemaVersion;
+      }
       if (found != 0 && found != kSchemaVersion) {
         throw std::runtime_error("the database has log layout " + std::to_string(found) + ", this gateway writes " +
                                  std::to_string(kSchemaVersion) + "; verify and archive it, then start a new log");
@@ -269,19 +302,6 @@ struct SqliteExchangeLog::Writer {
     exec(db, kSchema);
     sqlite_registry::createSchema(db);
     sqlite_outbox::createSchema(db);
-  }
-
-  ChainTail tail() {
-    Statement q(db, "SELECT seq, record_hash FROM exchange_log ORDER BY seq DESC LIMIT 1");
-    ChainTail found;
-    if (q.step()) found = {static_cast<std::uint64_t>(q.integer(0)), std::string(q.blob(1))};
-    return found;
-  }
-
-  std::uint64_t lastCheckpointSequence() {
-    Statement q(db, "SELECT COALESCE(MAX(seq), 0) FROM log_checkpoints");
-    q.step();
-    return static_cast<std::uint64_t>(q.integer(0));
   }
 
   sqlite3* db = nullptr;
@@ -413,7 +433,7 @@ std::optional<LoggedExchange> SqliteExchangeLog::findTransaction(
 SqliteExchangeLog::SqliteExchangeLog(ExchangeLogOptions options)
     : GroupCommitLog({options.checkpoint_every_records, options.checkpoint_every, options.max_batch,
                       options.max_queue},
-                     LogSigner::loadOrCreate(options.signing_key)),
+                     LogSigner::loadOrCreate(options.signing_key), std::string(kSqliteChain)),
       options_(std::move(options)),
       writer_(std::make_unique<Writer>(options_)),
       reader_(std::make_unique<Reader>(options_)),
@@ -421,7 +441,8 @@ SqliteExchangeLog::SqliteExchangeLog(ExchangeLogOptions options)
   registry_marker_ = std::make_unique<RegistryChangeMarker>(options_.database);
   // At start the tables are the truth; from then on the change rows say what others did.
   registrySnapshot().replace(registry_tables::load(*writer_->session));
-  startWriter(writer_->tail(), writer_->lastCheckpointSequence());
+  startWriter(chain_tables::tail(*writer_->session, kSqliteChain),
+              chain_tables::lastCheckpointSequence(*writer_->session, kSqliteChain));
   checkpointer_ = std::thread([this] { runWalCheckpoints(); });
 }
 
@@ -513,7 +534,7 @@ std::unique_ptr<SqlStoreTransaction> SqliteExchangeLog::transactionFor(RegistryC
 
 // Another process (the audit CLI recording a query) may have appended since our last
 // commit; under the write lock BEGIN IMMEDIATE took, the database's tail is the truth.
-ChainTail SqliteExchangeLog::lockChain() { return writer_->tail(); }
+ChainTail SqliteExchangeLog::lockChain() { return chain_tables::tail(*writer_->session, kSqliteChain); }
 
 void SqliteExchangeLog::insertRecords(const std::vector<ChainedRecord>& records) {
   Statement& insert = *writer_->insert;
@@ -529,134 +550,15 @@ void SqliteExchangeLog::insertRecords(const std::vector<ChainedRecord>& records)
   }
 }
 
-std::optional<CheckpointRow> SqliteExchangeLog::lastCheckpoint() {
-  const sql::Rows r = writer_->session->run(
-      "SELECT seq, record_hash, created_utc, previous_digest, signature FROM log_checkpoints "
-      "ORDER BY seq DESC LIMIT 1");
-  if (r.empty()) return std::nullopt;
-  return CheckpointRow{static_cast<std::uint64_t>(r.integer(0, 0)), std::string(r.text(0, 1)),
-                       std::string(r.text(0, 2)), std::string(r.text(0, 3)), std::string(r.text(0, 4))};
-}
-
-void SqliteExchangeLog::insertCheckpoint(const CheckpointRow& c) {
-  writer_->session->run(
-      "INSERT INTO log_checkpoints (seq, record_hash, created_utc, previous_digest, signature) "
-      "VALUES ($1, $2, $3, $4, $5)",
-      {static_cast<std::int64_t>(c.sequence), sql::Blob{c.record_hash}, std::string_view(c.created_utc),
-       sql::Blob{c.previous_digest}, sql::Blob{c.signature}});
-}
-
-void SqliteExchangeLog::writeHead(const SignedHead& h) {
-  writer_->session->run(
-      "INSERT INTO log_head (id, seq, record_hash, created_utc, checkpoint_digest, signature) "
-      "VALUES (1, $1, $2, $3, $4, $5) ON CONFLICT (id) DO UPDATE SET seq = excluded.seq, "
-      "record_hash = excluded.record_hash, created_utc = excluded.created_utc, "
-      "checkpoint_digest = excluded.checkpoint_digest, signature = excluded.signature",
-      {static_cast<std::int64_t>(h.sequence), sql::Blob{h.record_hash}, std::string_view(h.created_utc),
-       sql::Blob{h.checkpoint_digest}, sql::Blob{h.signature}});
-}
-
 void SqliteExchangeLog::registriesCommitted(std::uint64_t version) { registry_marker_->announce(version); }
 
 void SqliteExchangeLog::groupEnded() {
   last_commit_ns_.store(std::chrono::steady_clock::now().time_since_epoch().count(), std::memory_order_relaxed);
 }
 
-namespace {
-
-// A purge on the writer's connection, inside its transaction.
-class SqlitePurgeTarget final : public PurgeTarget {
- public:
-  explicit SqlitePurgeTarget(sqlite3* db) : db_(db) {}
-
-  std::uint64_t lastSequence() override {
-    Statement tail(db_, "SELECT COALESCE(MAX(seq), 0) FROM exchange_log");
-    tail.step();
-    return static_cast<std::uint64_t>(tail.integer(0));
-  }
-
-  std::vector<PurgeCandidate> window(std::uint64_t after, std::uint64_t last) override {
-    std::string sql = "SELECT seq";
-    for (auto column : kHashedColumns) sql += ", " + std::string(column);
-    sql += ", previous_hash, record_hash FROM exchange_log WHERE seq > ?1 AND seq <= ?2 ORDER BY seq";
-    Statement rows(db_, sql);
-    rows.bindInt(1, static_cast<std::int64_t>(after));
-    rows.bindInt(2, static_cast<std::int64_t>(last));
-    std::vector<PurgeCandidate> records;
-    constexpr int kPrevious = 1 + static_cast<int>(kHashedColumns.size());
-    while (rows.step()) {
-      PurgeCandidate& c = records.emplace_back();
-      c.sequence = static_cast<std::uint64_t>(rows.integer(0));
-      for (std::size_t i = 0; i < c.columns.size(); ++i) c.columns[i] = std::string(rows.text(static_cast<int>(i) + 1));
-      c.previous_hash = std::string(rows.blob(kPrevious));
-      c.record_hash = std::string(rows.blob(kPrevious + 1));
-    }
-    return records;
-  }
-
-  std::optional<PurgeRecord> lastPurge() override {
-    Statement q(db_, "SELECT id, created_utc, as_of, reason, removed, runs_digest, previous_digest, signature "
-                     "FROM log_purges ORDER BY id DESC LIMIT 1");
-    if (!q.step()) return std::nullopt;
-    return PurgeRecord{static_cast<std::uint64_t>(q.integer(0)), std::string(q.text(1)), std::string(q.text(2)),
-                       std::string(q.text(3)), static_cast<std::uint64_t>(q.integer(4)), std::string(q.blob(5)),
-                       std::string(q.blob(6)), std::string(q.blob(7))};
-  }
-
-  void removeRun(const PurgedRun& run, std::uint64_t purge_id) override {
-    // Nothing that names these exchanges stays (issue 25): the outbox's rows go with them
-    // once finished (their bodies went when they finished; one still waiting goes when it
-    // finishes, sqlite_outbox), and the registries forget which exchange taught them a
-    // koppeling or a link between a BSN and a V-nummer.
-    for (const char* sql :
-         {"DELETE FROM outbox WHERE state NOT IN ('pending', 'postbus') AND transaction_id IN "
-          "(SELECT transaction_id FROM exchange_log WHERE seq BETWEEN ?1 AND ?2)",
-          "UPDATE koppeling SET source_transaction = '' WHERE source_transaction IN "
-          "(SELECT transaction_id FROM exchange_log WHERE seq BETWEEN ?1 AND ?2)",
-          "UPDATE identity_links SET source_transaction = '' WHERE source_transaction IN "
-          "(SELECT transaction_id FROM exchange_log WHERE seq BETWEEN ?1 AND ?2)"}) {
-      Statement forget(db_, sql);
-      forget.bindInt(1, static_cast<std::int64_t>(run.first));
-      forget.bindInt(2, static_cast<std::int64_t>(run.last));
-      forget.step();
-    }
-    Statement drop(db_, "DELETE FROM exchange_log WHERE seq BETWEEN ?1 AND ?2");
-    drop.bindInt(1, static_cast<std::int64_t>(run.first));
-    drop.bindInt(2, static_cast<std::int64_t>(run.last));
-    drop.step();
-    Statement keep(db_, "INSERT INTO log_purged_runs (first_seq, last_seq, previous_hash, last_hash, purge_id) "
-                        "VALUES (?1, ?2, ?3, ?4, ?5)");
-    keep.bindInt(1, static_cast<std::int64_t>(run.first));
-    keep.bindInt(2, static_cast<std::int64_t>(run.last));
-    keep.bindBlob(3, run.previous_hash);
-    keep.bindBlob(4, run.last_hash);
-    keep.bindInt(5, static_cast<std::int64_t>(purge_id));
-    keep.step();
-  }
-
-  void insertPurge(const PurgeRecord& purge) override {
-    Statement insert(db_, "INSERT INTO log_purges (id, created_utc, as_of, reason, removed, runs_digest, "
-                          "previous_digest, signature) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)");
-    insert.bindInt(1, static_cast<std::int64_t>(purge.id));
-    insert.bindText(2, purge.created_utc);
-    insert.bindText(3, purge.as_of);
-    insert.bindText(4, purge.reason);
-    insert.bindInt(5, static_cast<std::int64_t>(purge.removed));
-    insert.bindBlob(6, purge.runs_digest);
-    insert.bindBlob(7, purge.previous_digest);
-    insert.bindBlob(8, purge.signature);
-    insert.step();
-  }
-
- private:
-  sqlite3* db_;
-};
-
-}  // namespace
-
 PurgeBatchResult SqliteExchangeLog::purgeBatch(const PurgeBatchRequest& request) {
-  return purgeThroughWriter(request, [db = writer_->db](sql::Session&) -> std::unique_ptr<PurgeTarget> {
-    return std::make_unique<SqlitePurgeTarget>(db);
+  return purgeThroughWriter(request, [](sql::Session& session) -> std::unique_ptr<PurgeTarget> {
+    return std::make_unique<chain_tables::PurgeWindow>(session, std::string(kSqliteChain));
   });
 }
 

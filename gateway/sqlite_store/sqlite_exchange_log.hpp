@@ -26,6 +26,10 @@ namespace ketenpoort {
 
 class RegistryChangeMarker;
 
+// The name the SQLite store's one chain carries in every table of the chain (a PostgreSQL
+// store has one per node), and its outbox entries as their lease's node.
+inline constexpr std::string_view kSqliteChain = "local";
+
 struct ExchangeLogOptions {
   std::filesystem::path database;     // one SQLite file (WAL)
   std::filesystem::path signing_key;  // Ed25519, created on first start (and .pub beside it)
@@ -75,9 +79,6 @@ class SqliteExchangeLog final : public GroupCommitLog {
   std::unique_ptr<SqlStoreTransaction> transactionFor(RegistryChanges& changes) override;
   ChainTail lockChain() override;
   void insertRecords(const std::vector<ChainedRecord>& records) override;
-  std::optional<CheckpointRow> lastCheckpoint() override;
-  void insertCheckpoint(const CheckpointRow& checkpoint) override;
-  void writeHead(const SignedHead& head) override;
   void registriesCommitted(std::uint64_t version) override;
   void groupEnded() override;
   void runWalCheckpoints();

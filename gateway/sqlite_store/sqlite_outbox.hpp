@@ -33,7 +33,7 @@ class SqliteOutboxStore final : public SqlOutboxStore {
 
 namespace sqlite_outbox {
 // The name the one node's entries carry as their lease's node.
-inline constexpr std::string_view kNode = "local";
+inline constexpr std::string_view kNode = kSqliteChain;
 // The outbox's tables; a file of an older layout is brought to this one (inside the
 // caller's write transaction).
 void createSchema(sqlite3* db);

@@ -23,8 +23,8 @@ struct GroupCommitLog::Group {
   bool commit_sent = false;              // past this, a lost connection leaves the outcome unknown
 };
 
-GroupCommitLog::GroupCommitLog(GroupCommitOptions options, LogSigner signer)
-    : options_(options), signer_(std::move(signer)) {}
+GroupCommitLog::GroupCommitLog(GroupCommitOptions options, LogSigner signer, std::string chain)
+    : options_(options), signer_(std::move(signer)), chain_(std::move(chain)) {}
 
 GroupCommitLog::~GroupCommitLog() {
   // The subclass stopped the writer; this only guards against one that did not.
@@ -77,11 +77,9 @@ PurgeBatchResult GroupCommitLog::purgeThroughWriter(
 }
 
 std::string GroupCommitLog::lastCheckpointDigest() {
-  const std::optional<CheckpointRow> last = lastCheckpoint();
+  const std::optional<ChainCheckpoint> last = chain_tables::lastCheckpoint(writerSession(), chain_);
   if (!last) return std::string(32, '\0');
-  return checkpointDigest(
-      checkpointMessage(last->sequence, last->record_hash, last->created_utc, last->previous_digest),
-      last->signature);
+  return checkpointDigest(last->message(), last->signature);
 }
 
 void GroupCommitLog::writeGroup(Group& g, bool per_item_savepoints) {
@@ -145,19 +143,16 @@ void GroupCommitLog::writeGroup(Group& g, bool per_item_savepoints) {
     const std::string now = utcNowRfc3339();
     // Another process or node of this chain may have checkpointed this very tail already
     // (each closes with a final checkpoint).
-    if (g.checkpoint_due && g.tail.sequence > 0) {
-      const std::optional<CheckpointRow> last = lastCheckpoint();
-      if (!last || last->sequence < g.tail.sequence) {
-        CheckpointRow checkpoint{g.tail.sequence, g.tail.hash, now, lastCheckpointDigest(), {}};
-        checkpoint.signature = signer_.sign(checkpointMessage(checkpoint.sequence, checkpoint.record_hash,
-                                                              checkpoint.created_utc, checkpoint.previous_digest));
-        insertCheckpoint(checkpoint);
-      }
+    if (g.checkpoint_due && g.tail.sequence > 0 &&
+        chain_tables::lastCheckpointSequence(session, chain_) < g.tail.sequence) {
+      ChainCheckpoint checkpoint{g.tail.sequence, g.tail.hash, now, lastCheckpointDigest(), {}};
+      checkpoint.signature = signer_.sign(checkpoint.message());
+      chain_tables::insertCheckpoint(session, chain_, checkpoint);
     }
     if (g.checkpoint_due || !g.sequences.empty()) {
       SignedHead head{g.tail.sequence, g.tail.hash, now, lastCheckpointDigest(), {}};
       head.signature = signer_.sign(headMessage(head));
-      writeHead(head);
+      chain_tables::writeHead(session, chain_, head);
     }
   }
   if (g.registry.raises == 0) {

@@ -25,6 +25,7 @@
 #include <vector>
 
 #include "gateway/concurrency/batch_queue.hpp"
+#include "gateway/store/chain_tables.hpp"
 #include "gateway/store/exchange_log.hpp"
 #include "gateway/store/log_signer.hpp"
 #include "gateway/store/record_codec.hpp"
@@ -40,27 +41,12 @@ struct GroupCommitOptions {
   std::size_t max_queue = 100'000;  // beyond this, appends fail at once
 };
 
-// The last record of a chain: its sequence and hash (32 zero bytes before the first).
-struct ChainTail {
-  std::uint64_t sequence = 0;
-  std::string hash = std::string(32, '\0');
-};
-
 // A record as the writer inserts it.
 struct ChainedRecord {
   std::uint64_t sequence = 0;
   const std::array<std::string, kHashedColumns.size()>* columns = nullptr;
   std::string_view previous_hash;
   std::string_view record_hash;
-};
-
-// A signed checkpoint as a store keeps it.
-struct CheckpointRow {
-  std::uint64_t sequence = 0;
-  std::string record_hash;
-  std::string created_utc;
-  std::string previous_digest;
-  std::string signature;
 };
 
 class GroupCommitLog : public ExchangeLog {
@@ -81,13 +67,15 @@ class GroupCommitLog : public ExchangeLog {
   const RegistrySnapshot& registrySnapshot() const { return registry_snapshot_; }
 
  protected:
-  GroupCommitLog(GroupCommitOptions options, LogSigner signer);
+  // `chain`: the name this writer's chain carries in every table (a node's id).
+  GroupCommitLog(GroupCommitOptions options, LogSigner signer, std::string chain);
 
   // The subclass's constructor calls startWriter last (its hooks exist from then on), its
   // destructor stopWriter first (the queue drains, a final checkpoint is written).
   void startWriter(const ChainTail& tail, std::uint64_t checkpointed_sequence);
   void stopWriter();
   const LogSigner& signer() const { return signer_; }
+  const std::string& chain() const { return chain_; }
   // For a purge: its window's write waits for at most one group.
   PurgeBatchResult purgeThroughWriter(const PurgeBatchRequest& request,
                                       std::function<std::unique_ptr<PurgeTarget>(sql::Session&)> target);
@@ -103,9 +91,6 @@ class GroupCommitLog : public ExchangeLog {
   // and reads its tail.
   virtual ChainTail lockChain() = 0;
   virtual void insertRecords(const std::vector<ChainedRecord>& records) = 0;
-  virtual std::optional<CheckpointRow> lastCheckpoint() = 0;
-  virtual void insertCheckpoint(const CheckpointRow& checkpoint) = 0;
-  virtual void writeHead(const SignedHead& head) = 0;
   // Inside the transaction, when the group changed the registries (to wake other nodes).
   virtual void registriesChanged() {}
   // Whether a group that failed with `error` is written once more (`attempt` from 0;
@@ -141,6 +126,7 @@ class GroupCommitLog : public ExchangeLog {
 
   GroupCommitOptions options_;
   LogSigner signer_;
+  std::string chain_;
   RegistrySnapshot registry_snapshot_;
   BatchQueue<Pending> queue_{options_.max_queue};
   std::atomic<bool> healthy_{true};

@@ -352,7 +352,7 @@ TEST_F(ExchangeLogTest, InsertedRecordIsDetected) {
          "INSERT INTO exchange_log SELECT 12, transaction_id, trace_id, time_utc, flow, sender_oin,"
          " recipient_oin, purpose, legal_basis, consent_id, agreement_id, subject_ref,"
          " fields_delivered, fields_withheld, outcome, reason, payload_sha256, retention_until, request_sha256,"
-         " previous_hash, record_hash, subject_key, foreign_span_id FROM exchange_log WHERE seq = 11");
+         " previous_hash, record_hash, subject_key, foreign_span_id, node_id FROM exchange_log WHERE seq = 11");
   const auto v = verify();
   EXPECT_FALSE(v.intact);
   EXPECT_EQ(v.first_bad_sequence, 12u);
@@ -412,7 +412,7 @@ TEST_F(ExchangeLogTest, AppendedForgeryIsDetected) {
   tamper("INSERT INTO exchange_log SELECT 6, transaction_id, trace_id, time_utc, flow, sender_oin,"
          " recipient_oin, purpose, legal_basis, consent_id, agreement_id, subject_ref,"
          " fields_delivered, fields_withheld, outcome, reason, payload_sha256, retention_until, request_sha256,"
-         " record_hash, record_hash, subject_key, foreign_span_id FROM exchange_log WHERE seq = 5");
+         " record_hash, record_hash, subject_key, foreign_span_id, node_id FROM exchange_log WHERE seq = 5");
   EXPECT_EQ(verify().first_bad_sequence, 6u);
 }
 
@@ -490,11 +490,11 @@ TEST_F(ExchangeLogTest, ACutTailIsDetectedWhateverElseIsCutWithIt) {
   EXPECT_THAT(v.problem, HasSubstr("checkpoint before the one at record 20 is missing"));
   // Records, checkpoints and the head together.
   v = cut("DELETE FROM exchange_log WHERE seq > 22; DELETE FROM log_checkpoints WHERE seq > 22; "
-          "DELETE FROM log_head");
+          "DELETE FROM log_heads");
   EXPECT_FALSE(v.intact);
   EXPECT_THAT(v.problem, HasSubstr("no signed head"));
   // A head moved back without the key.
-  v = cut("DELETE FROM exchange_log WHERE seq > 22; UPDATE log_head SET seq = 22, "
+  v = cut("DELETE FROM exchange_log WHERE seq > 22; UPDATE log_heads SET seq = 22, "
           "record_hash = (SELECT record_hash FROM exchange_log WHERE seq = 22)");
   EXPECT_FALSE(v.intact);
   EXPECT_THAT(v.problem, HasSubstr("head is not signed"));

@@ -520,11 +520,7 @@ TEST_P(StoreContractTest, AnEmptiedLogDoesNotVerifyIntact) {
   appendRetained(*store, {"2040-01-01", "2040-01-01"});
   ASSERT_TRUE(store->verifyLog().intact);
   store.reset();
-  if (backend_.postgresql()) {
-    tamper("DELETE FROM log_checkpoints; DELETE FROM log_heads; DELETE FROM exchange_log");
-  } else {
-    tamper("DELETE FROM log_checkpoints; DELETE FROM log_head; DELETE FROM exchange_log");
-  }
+  tamper("DELETE FROM log_checkpoints; DELETE FROM log_heads; DELETE FROM exchange_log");
   store = open();
   const StoreLogCheck wiped = store->verifyLog();
   EXPECT_FALSE(wiped.intact);
@@ -1149,10 +1145,11 @@ INSTANTIATE_TEST_SUITE_P(Backends, StoreContractTest, ::testing::Values(Backend:
                          [](const auto& info) { return testing::backendName(info.param); });
 
 // A file of layout 3 (the registries in SQLite's rowid order, no change rows, an outbox
-// without lease columns) is brought to layout 5 when opened: PostgreSQL's explicit order
-// columns with the rows in the order they had, lookups answering as before, change rows
-// from then on, and waiting entries that still leave.
-TEST(SqliteLayoutTest, AFileOfLayout3IsBroughtToLayout5AndAnswersAsBefore) {
+// without lease columns, a chain whose rows do not name it) is brought to layout 6 when
+// opened: PostgreSQL's explicit order columns with the rows in the order they had, lookups
+// answering as before, change rows from then on, waiting entries that still leave, and a
+// log that still verifies under the head it had.
+TEST(SqliteLayoutTest, AFileOfLayout3IsBroughtToTheCurrentLayoutAndAnswersAsBefore) {
   testing::TempDir dir;
   const testing::StoreBackend backend(Backend::kSqlite, dir.path());
   const SubjectKey bsn{SubjectKey::Kind::kBsn, "111222333"};
@@ -1193,11 +1190,23 @@ DROP TABLE registry_changes;
 ALTER TABLE outbox DROP COLUMN lease_node;
 ALTER TABLE outbox DROP COLUMN lease_until_ms;
 ALTER TABLE outbox DROP COLUMN lease_fence;
+ALTER TABLE exchange_log DROP COLUMN node_id;
+ALTER TABLE log_checkpoints DROP COLUMN node_id;
+ALTER TABLE log_purges DROP COLUMN node_id;
+ALTER TABLE log_purged_runs DROP COLUMN node_id;
+CREATE TABLE log_head (id INTEGER PRIMARY KEY CHECK (id = 1), seq INTEGER NOT NULL, record_hash BLOB NOT NULL,
+                       created_utc TEXT NOT NULL, checkpoint_digest BLOB NOT NULL, signature BLOB NOT NULL);
+INSERT INTO log_head SELECT 1, seq, record_hash, created_utc, checkpoint_digest, signature FROM log_heads;
+DROP TABLE log_heads;
 PRAGMA user_version=3;
 )sql");
   ASSERT_EQ(backend.count("SELECT COUNT(*) FROM pragma_table_info('koppeling') WHERE name = 'id'"), 0);
   GatewayStore store(backend.config());
-  EXPECT_EQ(backend.count("PRAGMA user_version"), 5);
+  EXPECT_EQ(backend.count("PRAGMA user_version"), 6);
+  EXPECT_EQ(backend.count("SELECT COUNT(*) FROM log_heads WHERE node_id = 'local' AND seq = 4"), 1);
+  EXPECT_EQ(backend.count("SELECT COUNT(*) FROM exchange_log WHERE node_id = 'local'"), 4);
+  const StoreLogCheck migrated = store.verifyLog();
+  EXPECT_TRUE(migrated.intact) << migrated.problem;
   EXPECT_EQ(backend.count("SELECT COUNT(*) FROM pragma_table_info('consents') WHERE name = 'position'"), 1);
   const sql::Rows order = backend.rawSession()->run("SELECT gemeente_cbs FROM koppeling ORDER BY id");
   ASSERT_EQ(order.size(), 2);
