@@ -28,10 +28,6 @@ namespace {
 constexpr std::int64_t kLogLock = 0x6b6574656e6c6f67;  // "ketenlog"
 constexpr const char* kRegistryChannel = "ketenpoort_registry";
 
-constexpr const char* kSelectRecord =
-    "SELECT position, transaction_id, trace_id, time_utc, flow, sender_oin, recipient_oin, purpose, "
-    "legal_basis, consent_id, agreement_id, subject_ref, fields_delivered, fields_withheld, "
-    "outcome, reason, payload_sha256, retention_until, request_sha256, foreign_span_id FROM exchange_log ";
 
 std::string copyRecordsStatement() {
   std::string columns = "position, node_id, seq";
@@ -39,11 +35,6 @@ std::string copyRecordsStatement() {
   return "COPY exchange_log (" + columns + ", previous_hash, record_hash, subject_key) FROM STDIN";
 }
 
-LoggedExchange loggedExchangeFrom(const pg::Result& r, int row) {
-  std::array<std::string_view, kHashedColumns.size()> columns;
-  for (std::size_t c = 0; c < columns.size(); ++c) columns[c] = r.text(row, static_cast<int>(c + 1));
-  return {static_cast<std::uint64_t>(r.integer(row, 0)), recordFromColumnTexts(columns)};
-}
 
 void prepareSession(pg::Connection& c, std::chrono::milliseconds lock_timeout) {
   c.execute("SET lock_timeout = '" + std::to_string(lock_timeout.count()) + "ms'");
@@ -119,8 +110,8 @@ PgExchangeLog::PgExchangeLog(PgLogOptions options)
   const std::uint64_t checkpointed = chain_tables::lastCheckpointSequence(*writer_session_, options_.node_id);
   // At start the tables are the truth; from then on the change rows say what others did.
   registrySnapshot().replace(registry_tables::load(*writer_session_));
-  reader_ = std::make_unique<pg::Connection>(options_.dsn);
-  audit_reader_ = std::make_unique<pg::Connection>(options_.dsn);
+  // Several chains: the position the log's lock hands out orders them all.
+  useReaders(PgSession::forReads(options_.dsn), PgSession::forReads(options_.dsn), "position");
   startWriter(chain_tables::tail(*writer_session_, options_.node_id), checkpointed);
   registry_watcher_ = std::thread([this] { watchRegistries(); });
 }
@@ -230,75 +221,6 @@ void PgExchangeLog::watchRegistries() {
       c.reset();
       std::this_thread::sleep_for(std::chrono::milliseconds(200));
     }
-  }
-}
-
-std::vector<LoggedExchange> PgExchangeLog::findExchanges(const ExchangeQuery& query) const {
-  const ExchangeQuery& f = query;
-  // Outlives `args`, which views it.
-  const std::vector<std::string> subject_refs = f.subject_ref ? referencesOf(*f.subject_ref) : std::vector<std::string>{};
-  std::vector<Param> args{std::string_view(f.organisation_oin)};
-  const auto arg = [&args](Param value) {
-    args.push_back(value);
-    return "$" + std::to_string(args.size());
-  };
-  std::string conditions;
-  if (f.from_date) conditions += " AND time_utc >= " + arg(std::string_view(*f.from_date));
-  if (f.to_date) conditions += " AND time_utc < " + arg(std::string_view(*f.to_date)) + " || 'T99'";
-  if (f.flow) conditions += " AND flow = " + arg(std::string_view(*f.flow));
-  if (f.party_oin) {
-    const std::string n = arg(std::string_view(*f.party_oin));
-    conditions += " AND (sender_oin = " + n + " OR recipient_oin = " + n + ")";
-  }
-  if (f.outcome) conditions += " AND outcome = " + arg(std::string_view(*f.outcome));
-  if (f.trace_id) conditions += " AND trace_id = " + arg(std::string_view(*f.trace_id));
-  if (f.after_sequence) conditions += " AND position > " + arg(static_cast<std::int64_t>(*f.after_sequence));
-  if (f.before_sequence) conditions += " AND position < " + arg(static_cast<std::int64_t>(*f.before_sequence));
-  if (f.exchanges_only && !f.flow) conditions += " AND left(flow, 11) <> 'ketenpoort.'";
-  const std::string order = f.newest_first ? " ORDER BY position DESC" : " ORDER BY position";
-  const std::string limit = f.limit > 0 ? " LIMIT " + arg(static_cast<std::int64_t>(f.limit)) : "";
-  std::string sql;
-  if (f.whole_log) {
-    sql = std::string(kSelectRecord) + "WHERE $1::text IS NOT NULL" + conditions + order + limit;
-  } else if (f.subject_ref) {
-    // Every reference the person's records may carry (one per pseudonym period, ADR 0020).
-    std::string keys;
-    std::string refs;
-    for (const std::string& ref : subject_refs) {
-      keys += (keys.empty() ? "" : ", ") + arg(subjectKey(ref));
-      refs += (refs.empty() ? "" : ", ") + arg(std::string_view(ref));
-    }
-    sql = std::string(kSelectRecord) + "WHERE subject_key IN (" + keys + ") AND subject_ref IN (" + refs +
-          ") AND (sender_oin = $1 OR recipient_oin = $1)" + conditions + order + limit;
-  } else {
-    // The organisation's records as sender and as recipient, each read in position order
-    // from its own index and merged: a page costs its own length, not the log's.
-    sql = "SELECT * FROM ((" + std::string(kSelectRecord) + "WHERE sender_oin = $1" + conditions + order +
-          limit + ") UNION ALL (" + kSelectRecord + "WHERE recipient_oin = $1 AND sender_oin <> $1" +
-          conditions + order + limit + ")) AS page" + order + limit;
-  }
-  std::vector<LoggedExchange> out;
-  std::lock_guard lock(audit_mutex_);
-  try {
-    const pg::Result r = pg::runReconnecting(*audit_reader_, sql, args);
-    out.reserve(static_cast<std::size_t>(r.rows()));
-    for (int i = 0; i < r.rows(); ++i) out.push_back(loggedExchangeFrom(r, i));
-  } catch (const std::exception& e) {
-    throw std::runtime_error(std::string("cannot read the exchange log: ") + e.what());
-  }
-  return out;
-}
-
-std::optional<LoggedExchange> PgExchangeLog::findTransaction(const std::string& transaction_id) const {
-  std::lock_guard lock(reader_mutex_);
-  try {
-    const pg::Result r = pg::runReconnecting(
-        *reader_, std::string(kSelectRecord) + "WHERE transaction_id = $1 ORDER BY position LIMIT 1",
-        {std::string_view(transaction_id)});
-    if (r.rows() == 0) return std::nullopt;
-    return loggedExchangeFrom(r, 0);
-  } catch (const std::exception& e) {
-    throw std::runtime_error(std::string("cannot read the exchange log: ") + e.what());
   }
 }
 

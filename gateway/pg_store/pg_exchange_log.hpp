@@ -62,8 +62,6 @@ class PgExchangeLog final : public GroupCommitLog {
 
   const std::string& nodeId() const { return options_.node_id; }
 
-  std::vector<LoggedExchange> findExchanges(const ExchangeQuery& query) const override;
-  std::optional<LoggedExchange> findTransaction(const std::string& transaction_id) const override;
   // Purges this node's chain (each node purges its own: the purge record is signed with
   // the chain's key).
   PurgeBatchResult purgeBatch(const PurgeBatchRequest& request) override;
@@ -82,10 +80,6 @@ class PgExchangeLog final : public GroupCommitLog {
   std::unique_ptr<pg::Connection> writer_;
   std::optional<PgSession> writer_session_;  // over writer_
   std::int64_t next_position_ = 0;           // the writer's, under the log's lock
-  mutable std::mutex reader_mutex_;
-  std::unique_ptr<pg::Connection> reader_;        // the push path's reads (a replay's first exchange)
-  mutable std::mutex audit_mutex_;
-  std::unique_ptr<pg::Connection> audit_reader_;  // audit searches, however long they take
   std::atomic<bool> stopping_{false};
   std::thread registry_watcher_;
 };

@@ -310,134 +310,29 @@ struct SqliteExchangeLog::Writer {
   bool synchronous_full = true;  // as opened
 };
 
-// The privacy officer's reads, on their own connection so they never wait for the writer
-// (WAL readers see the last commit).
-struct SqliteExchangeLog::Reader {
-  explicit Reader(const ExchangeLogOptions& options)
-      : db(openDatabase(options.database, SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX,
-                        static_cast<int>(options.busy_timeout.count()))) {
-    // Every commit empties a connection's own page cache; read through mmap, the pages a
-    // search needs again after each commit (the console writes one per page) come from
-    // the OS's cache without a copy.
-    try {
-      exec(db, "PRAGMA mmap_size=268435456");
-    } catch (...) {
-      closeDatabase(db);
-      throw;
-    }
-  }
-  ~Reader() { closeDatabase(db); }
-
-  std::mutex mutex;
-  sqlite3* db = nullptr;
-};
-
 namespace {
 
-constexpr const char* kSelectRecord =
-    "SELECT seq, transaction_id, trace_id, time_utc, flow, sender_oin, recipient_oin, purpose, "
-    "legal_basis, consent_id, agreement_id, subject_ref, fields_delivered, fields_withheld, "
-    "outcome, reason, payload_sha256, retention_until, request_sha256, foreign_span_id FROM exchange_log ";
-
-LoggedExchange loggedExchangeFrom(Statement& q) {
-  std::array<std::string_view, kHashedColumns.size()> columns;
-  for (std::size_t c = 0; c < columns.size(); ++c) columns[c] = q.text(static_cast<int>(c + 1));
-  return {static_cast<std::uint64_t>(q.integer(0)), recordFromColumnTexts(columns)};
+// The privacy officer's and the push path's reads, each on a connection of its own so they
+// never wait for the writer (WAL readers see the last commit).
+std::unique_ptr<sql::Session> openReader(const ExchangeLogOptions& options) {
+  auto session = SqliteSession::open(options.database, static_cast<int>(options.busy_timeout.count()));
+  // Every commit empties a connection's own page cache; read through mmap, the pages a
+  // search needs again after each commit (the console writes one per page) come from the
+  // OS's cache without a copy.
+  session->execute("PRAGMA mmap_size=268435456");
+  return session;
 }
 
 }  // namespace
-
-std::vector<LoggedExchange> SqliteExchangeLog::findExchanges(const ExchangeQuery& query) const {
-  const ExchangeQuery& f = query;
-  std::string conditions;
-  if (f.from_date) conditions += " AND time_utc >= ?4";
-  if (f.to_date) conditions += " AND time_utc < ?5 || 'T99'";  // to the end of that day
-  if (f.flow) conditions += " AND flow = ?6";
-  if (f.party_oin) conditions += " AND (sender_oin = ?7 OR recipient_oin = ?7)";
-  if (f.outcome) conditions += " AND outcome = ?8";
-  if (f.trace_id) conditions += " AND trace_id = ?12";
-  if (f.after_sequence) conditions += " AND seq > ?9";
-  if (f.before_sequence) conditions += " AND seq < ?11";
-  if (f.exchanges_only && !f.flow) conditions += " AND substr(flow, 1, 11) <> 'ketenpoort.'";
-  conditions += f.newest_first ? " ORDER BY seq DESC" : " ORDER BY seq";
-  if (f.limit > 0) conditions += " LIMIT ?10";
-  // One person: their records by the subject index. Otherwise the organisation's records
-  // as sender and as recipient, each read in sequence order from its own index and merged,
-  // so a page costs its own length, not the log's.
-  // A person's records: one statement per reference they may carry (one per pseudonym
-  // period, ADR 0020), each by the subject index, merged like the others.
-  std::vector<std::pair<std::string, std::string>> statements;  // SQL, subject reference
-  if (f.whole_log) {
-    // ?1 stays bound (to the unused organisation) so the numbering below holds.
-    statements.emplace_back(std::string(kSelectRecord) + "WHERE ?1 IS NOT NULL" + conditions, "");
-  } else if (f.subject_ref) {
-    for (std::string& ref : referencesOf(*f.subject_ref)) {
-      statements.emplace_back(
-          std::string(kSelectRecord) +
-              "WHERE subject_key = ?2 AND subject_ref = ?3 AND (sender_oin = ?1 OR recipient_oin = ?1)" + conditions,
-          std::move(ref));
-    }
-  } else {
-    statements.emplace_back(std::string(kSelectRecord) + "WHERE sender_oin = ?1" + conditions, "");
-    statements.emplace_back(std::string(kSelectRecord) + "WHERE recipient_oin = ?1 AND sender_oin <> ?1" + conditions,
-                            "");
-  }
-  std::vector<LoggedExchange> out;
-  // Its own connection: a long search never holds what a push's replay check waits for.
-  std::lock_guard lock(audit_reader_->mutex);
-  try {
-    for (const auto& [sql, subject_ref] : statements) {
-      Statement q(audit_reader_->db, sql);
-      q.bindText(1, f.organisation_oin);
-      if (!subject_ref.empty()) {
-        q.bindInt(2, subjectKey(subject_ref));
-        q.bindText(3, subject_ref);
-      }
-      if (f.from_date) q.bindText(4, *f.from_date);
-      if (f.to_date) q.bindText(5, *f.to_date);
-      if (f.flow) q.bindText(6, *f.flow);
-      if (f.party_oin) q.bindText(7, *f.party_oin);
-      if (f.outcome) q.bindText(8, *f.outcome);
-      if (f.after_sequence) q.bindInt(9, static_cast<std::int64_t>(*f.after_sequence));
-      if (f.limit > 0) q.bindInt(10, static_cast<std::int64_t>(f.limit));
-      if (f.before_sequence) q.bindInt(11, static_cast<std::int64_t>(*f.before_sequence));
-      if (f.trace_id) q.bindText(12, *f.trace_id);
-      const std::size_t merged_until = out.size();
-      while (q.step()) out.push_back(loggedExchangeFrom(q));
-      std::inplace_merge(out.begin(), out.begin() + static_cast<std::ptrdiff_t>(merged_until), out.end(),
-                         [&f](const LoggedExchange& a, const LoggedExchange& b) {
-                           return f.newest_first ? a.sequence > b.sequence : a.sequence < b.sequence;
-                         });
-    }
-  } catch (const std::exception& e) {
-    throw std::runtime_error(std::string("cannot read the exchange log: ") + e.what());
-  }
-  if (f.limit > 0 && out.size() > f.limit) out.resize(f.limit);
-  return out;
-}
-
-std::optional<LoggedExchange> SqliteExchangeLog::findTransaction(
-    const std::string& transaction_id) const {
-  std::lock_guard lock(reader_->mutex);
-  try {
-    Statement q(reader_->db,
-                std::string(kSelectRecord) + "WHERE transaction_id = ?1 ORDER BY seq LIMIT 1");
-    q.bindText(1, transaction_id);
-    if (!q.step()) return std::nullopt;
-    return loggedExchangeFrom(q);
-  } catch (const std::exception& e) {
-    throw std::runtime_error(std::string("cannot read the exchange log: ") + e.what());
-  }
-}
 
 SqliteExchangeLog::SqliteExchangeLog(ExchangeLogOptions options)
     : GroupCommitLog({options.checkpoint_every_records, options.checkpoint_every, options.max_batch,
                       options.max_queue},
                      LogSigner::loadOrCreate(options.signing_key), std::string(kSqliteChain)),
       options_(std::move(options)),
-      writer_(std::make_unique<Writer>(options_)),
-      reader_(std::make_unique<Reader>(options_)),
-      audit_reader_(std::make_unique<Reader>(options_)) {
+      writer_(std::make_unique<Writer>(options_)) {
+  // One chain: its sequence orders its records.
+  useReaders(openReader(options_), openReader(options_), "seq");
   registry_marker_ = std::make_unique<RegistryChangeMarker>(options_.database);
   // At start the tables are the truth; from then on the change rows say what others did.
   registrySnapshot().replace(registry_tables::load(*writer_->session));

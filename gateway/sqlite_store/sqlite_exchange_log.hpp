@@ -65,13 +65,10 @@ class SqliteExchangeLog final : public GroupCommitLog {
   // The marker this writer announces its registry changes with to other processes.
   RegistryChangeMarker& registryMarker() { return *registry_marker_; }
 
-  std::vector<LoggedExchange> findExchanges(const ExchangeQuery& query) const override;
-  std::optional<LoggedExchange> findTransaction(const std::string& transaction_id) const override;
   PurgeBatchResult purgeBatch(const PurgeBatchRequest& request) override;
 
  private:
   struct Writer;
-  struct Reader;
 
   sql::Session& writerSession() override;
   void writerStarted() override;
@@ -86,8 +83,6 @@ class SqliteExchangeLog final : public GroupCommitLog {
   ExchangeLogOptions options_;
   std::unique_ptr<RegistryChangeMarker> registry_marker_;
   std::unique_ptr<Writer> writer_;
-  std::unique_ptr<Reader> reader_;        // the push path's reads (a replay's first exchange)
-  std::unique_ptr<Reader> audit_reader_;  // audit searches, however long they take
   // Paces the checkpointer's rounds (its timeout); nothing is queued on it, closing it
   // stops the checkpointer.
   BatchQueue<char> checkpointer_pace_{1};

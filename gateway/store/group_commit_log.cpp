@@ -4,6 +4,7 @@
 
 #include "gateway/calendar/civil_date.hpp"
 #include "gateway/diagnostics/diagnostic_log.hpp"
+#include "gateway/store/exchange_reads.hpp"
 #include "gateway/store/registry_tables.hpp"
 
 namespace ketenpoort {
@@ -46,6 +47,33 @@ void GroupCommitLog::stopWriter() {
   if (!thread_.joinable()) return;
   queue_.close();
   thread_.join();
+}
+
+void GroupCommitLog::useReaders(std::unique_ptr<sql::Session> push_reads, std::unique_ptr<sql::Session> audit_reads,
+                                std::string order) {
+  push_reads_ = std::move(push_reads);
+  audit_reads_ = std::move(audit_reads);
+  order_ = std::move(order);
+}
+
+std::vector<LoggedExchange> GroupCommitLog::findExchanges(const ExchangeQuery& query) const {
+  const std::vector<std::string> subject_refs =
+      query.subject_ref ? referencesOf(*query.subject_ref) : std::vector<std::string>{};
+  std::lock_guard lock(audit_reads_mutex_);
+  try {
+    return exchange_reads::find(*audit_reads_, order_, query, subject_refs);
+  } catch (const std::exception& e) {
+    throw std::runtime_error(std::string("cannot read the exchange log: ") + e.what());
+  }
+}
+
+std::optional<LoggedExchange> GroupCommitLog::findTransaction(const std::string& transaction_id) const {
+  std::lock_guard lock(push_reads_mutex_);
+  try {
+    return exchange_reads::firstOfTransaction(*push_reads_, order_, transaction_id);
+  } catch (const std::exception& e) {
+    throw std::runtime_error(std::string("cannot read the exchange log: ") + e.what());
+  }
 }
 
 void GroupCommitLog::append(ExchangeRecord record, StoreChange change, Callback done) {

@@ -19,6 +19,7 @@
 #include <chrono>
 #include <cstdint>
 #include <memory>
+#include <mutex>
 #include <optional>
 #include <string>
 #include <thread>
@@ -57,6 +58,9 @@ class GroupCommitLog : public ExchangeLog {
   void append(ExchangeRecord record, StoreChange change, Callback done) final;
   void write(DatabaseWrite write, Callback done, Sync sync = Sync::kDurable) final;
 
+  std::vector<LoggedExchange> findExchanges(const ExchangeQuery& query) const final;
+  std::optional<LoggedExchange> findTransaction(const std::string& transaction_id) const final;
+
   bool healthy() const final { return healthy_.load(); }
   std::uint64_t lastSequence() const final { return committed_sequence_.load(); }
   const std::string& publicKeyPem() const final { return signer_.publicKeyPem(); }
@@ -69,6 +73,13 @@ class GroupCommitLog : public ExchangeLog {
  protected:
   // `chain`: the name this writer's chain carries in every table (a node's id).
   GroupCommitLog(GroupCommitOptions options, LogSigner signer, std::string chain);
+
+  // The sessions reads run on, each its own so that neither waits for the other: a
+  // replayed push's look for its first exchange, and audit searches however long they
+  // take. `order` names the column that orders every chain's records together. The
+  // subclass's constructor calls it before startWriter.
+  void useReaders(std::unique_ptr<sql::Session> push_reads, std::unique_ptr<sql::Session> audit_reads,
+                  std::string order);
 
   // The subclass's constructor calls startWriter last (its hooks exist from then on), its
   // destructor stopWriter first (the queue drains, a final checkpoint is written).
@@ -127,6 +138,11 @@ class GroupCommitLog : public ExchangeLog {
   GroupCommitOptions options_;
   LogSigner signer_;
   std::string chain_;
+  mutable std::mutex push_reads_mutex_;
+  std::unique_ptr<sql::Session> push_reads_;
+  mutable std::mutex audit_reads_mutex_;
+  std::unique_ptr<sql::Session> audit_reads_;
+  std::string order_;
   RegistrySnapshot registry_snapshot_;
   BatchQueue<Pending> queue_{options_.max_queue};
   std::atomic<bool> healthy_{true};
