@@ -25,8 +25,9 @@ std::vector<LoggedExchange> exchangesFrom(const sql::Rows& r) {
 
 }  // namespace
 
-std::vector<LoggedExchange> find(sql::Session& s, std::string_view order, const ExchangeQuery& f,
+std::vector<LoggedExchange> find(sql::Session& s, std::string_view order, const ExchangeQuery& query,
                                  const std::vector<std::string>& subject_refs) {
+  const ExchangeQuery& f = query;
   std::vector<sql::Value> args{std::string_view(f.organisation_oin)};
   const auto arg = [&args](sql::Value value) {
     args.push_back(value);
