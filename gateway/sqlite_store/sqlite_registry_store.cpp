@@ -13,17 +13,15 @@
 #include "gateway/sqlite_store/sqlite_session.hpp"
 #include "gateway/sqlite_store/sqlite_statement.hpp"
 #include "gateway/store/registry_tables.hpp"
-#include "gateway/store/record_codec.hpp"
 
 namespace ketenpoort {
 
 using store_internal::exec;
-using store_internal::closeDatabase;
-using store_internal::openDatabase;
-using store_internal::SqliteError;
 using store_internal::Statement;
 
 namespace {
+
+constexpr int kBusyTimeoutMs = 5000;
 
 // The registries as PostgreSQL keeps them (pg_schema.cpp): the same tables and columns,
 // so that every statement on them is written once (gateway/store/registry_tables.cpp).
@@ -71,70 +69,23 @@ constexpr const char* kRegistriesToLayout4 =
 
 SqliteRegistryStore::SqliteRegistryStore(const std::filesystem::path& database,
                                          const SubjectReferencer& referencer, SqliteExchangeLog& log)
-    : RegistryStore(referencer, log), log_(log) {
-  // The log's writer made the tables before (it is opened first).
-  read_ = openDatabase(database, SQLITE_OPEN_READWRITE, 5000);
-}
-
-SqliteRegistryStore::~SqliteRegistryStore() { closeDatabase(read_); }
+    // The log's writer made the tables before (it is opened first).
+    : RegistryStore(referencer, log, SqliteSession::open(database, kBusyTimeoutMs)),
+      log_(log),
+      catch_up_(SqliteSession::open(database, kBusyTimeoutMs)) {}
 
 const RegistrySnapshot& SqliteRegistryStore::current() const {
   RegistrySnapshot& snapshot = log_.registrySnapshot();
   const std::uint64_t announced = log_.registryMarker().read();
   if (announced != caught_up_with_.load(std::memory_order_acquire)) {
     // Someone announced a change since: the database's version is the truth. Every
-    // reader that saw the new announcement waits here until the snapshot has it.
-    std::lock_guard lock(read_mutex_);
-    SqliteSession session(read_);
-    // Changed by another process: what it changed is applied (or everything loaded anew).
-    registry_tables::catchUp(session, snapshot);
+    // reader that saw the new announcement waits here until the snapshot has it: what
+    // the other process changed is applied (or everything loaded anew).
+    std::lock_guard lock(catch_up_mutex_);
+    registry_tables::catchUp(*catch_up_, snapshot);
     caught_up_with_.store(announced, std::memory_order_release);
   }
   return snapshot;
-}
-
-std::optional<KoppelingInForce> SqliteRegistryStore::koppelingOf(const SubjectKey& subject, const CivilDate& date) const {
-  return current().koppelingOfReference(referencer_.reference(subject), date);
-}
-
-std::optional<std::string> SqliteRegistryStore::gemeenteOfReference(const std::string& ref,
-                                                                    const CivilDate& date) const {
-  return current().gemeenteOfReference(ref, date);
-}
-
-IdentityRegistry::Link SqliteRegistryStore::linkOf(const std::string& bsn,
-                                                   const std::string& vnummer) const {
-  return current().linkOf(referencer_.reference({SubjectKey::Kind::kBsn, bsn}),
-                          referencer_.reference({SubjectKey::Kind::kVnummer, vnummer}));
-}
-
-std::optional<std::string> SqliteRegistryStore::findValid(std::string_view party_id,
-                                                    std::string_view purpose_id,
-                                                    std::string_view gemeente_cbs_code,
-                                                    const CivilDate& date) const {
-  return current().findAgreement(party_id, purpose_id, gemeente_cbs_code, date);
-}
-
-std::optional<std::string> SqliteRegistryStore::findActive(const SubjectKey& subject,
-                                                           std::string_view purpose_id,
-                                                           const Oin& recipient,
-                                                           const CivilDate& date) const {
-  return current().findConsent(referencer_.reference(subject), purpose_id, recipient.str(), date);
-}
-
-std::vector<ConsentEntry> SqliteRegistryStore::listConsentsByReference(
-    const std::optional<std::string>& subject) const {
-  std::lock_guard lock(read_mutex_);
-  SqliteSession session(read_);
-  return registry_tables::listConsents(session, subject);
-}
-
-std::optional<ConsentEntry> SqliteRegistryStore::consent(const std::string& id) const {
-  return current().consent(id);
-}
-
-std::optional<AgreementEntry> SqliteRegistryStore::agreement(const std::string& id) const {
-  return current().agreement(id);
 }
 
 namespace sqlite_registry {

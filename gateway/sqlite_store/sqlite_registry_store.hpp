@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "gateway/store/registry_snapshot.hpp"
+#include "gateway/store/sql_session.hpp"
 #include "gateway/store/registry_store.hpp"
 
 struct sqlite3;
@@ -17,43 +18,21 @@ namespace ketenpoort {
 
 class SqliteExchangeLog;
 
-// The registries of the gateway's SQLite database. The decisions' reads (koppeling,
-// agreement, consent, identity links, a consent or agreement by id) come from the log
-// writer's in-memory RegistrySnapshot: no query, no lock a writer holds. Before each read
-// it looks whether a process other than this one changed the registries since (every
-// writer of the file bumps a marker file after committing a registry change, ADR 0012)
-// and then loads them anew. Listings for the CLI and the audit API are queries. Writes go
-// through the exchange log (RegistryStore) and land in sqlite_registry inside the log's
-// transaction.
+// The registries of the gateway's SQLite database (RegistryStore). Before each read the
+// snapshot catches up when a process other than this one changed the registries since
+// (every writer of the file bumps a marker file after committing a registry change, ADR
+// 0012): one pread when nothing changed.
 class SqliteRegistryStore final : public RegistryStore {
  public:
   SqliteRegistryStore(const std::filesystem::path& database, const SubjectReferencer& referencer,
                       SqliteExchangeLog& log);
-  ~SqliteRegistryStore() override;
-
-  std::optional<KoppelingInForce> koppelingOf(const SubjectKey& subject, const CivilDate& date) const override;
-  std::optional<std::string> gemeenteOfReference(const std::string& subject_ref,
-                                                 const CivilDate& date) const override;
-  Link linkOf(const std::string& bsn, const std::string& vnummer) const override;
-  std::optional<std::string> findValid(std::string_view party_id, std::string_view purpose_id,
-                                       std::string_view gemeente_cbs_code,
-                                       const CivilDate& date) const override;
-  std::optional<std::string> findActive(const SubjectKey& subject, std::string_view purpose_id,
-                                        const Oin& recipient,
-                                        const CivilDate& date) const override;
-
-  std::vector<ConsentEntry> listConsentsByReference(
-      const std::optional<std::string>& subject_ref) const override;
-  std::optional<ConsentEntry> consent(const std::string& id) const override;
-  std::optional<AgreementEntry> agreement(const std::string& id) const override;
 
  private:
-  // The snapshot, loaded anew first when another process changed the registries.
   const RegistrySnapshot& current() const override;
 
   SqliteExchangeLog& log_;
-  mutable std::mutex read_mutex_;
-  sqlite3* read_ = nullptr;
+  mutable std::mutex catch_up_mutex_;
+  std::unique_ptr<sql::Session> catch_up_;  // reads what others changed
   // The marker's value once the snapshot had caught up with it (or "none yet").
   mutable std::atomic<std::uint64_t> caught_up_with_{~std::uint64_t{0}};
 };

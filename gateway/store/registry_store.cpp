@@ -4,6 +4,7 @@
 
 #include "gateway/mapping/flow_definition.hpp"
 #include "gateway/store/identifiers.hpp"
+#include "gateway/store/registry_tables.hpp"
 
 namespace ketenpoort {
 
@@ -29,6 +30,45 @@ RegistryStore::Change fromResult(const AppendResult& result, std::string id) {
 }
 
 }  // namespace
+
+RegistryStore::RegistryStore(const SubjectReferencer& referencer, ExchangeLog& log,
+                             std::unique_ptr<sql::Session> listings)
+    : referencer_(referencer), log_(log), listings_(std::move(listings)) {}
+
+RegistryStore::~RegistryStore() = default;
+
+std::optional<KoppelingInForce> RegistryStore::koppelingOf(const SubjectKey& subject, const CivilDate& date) const {
+  return current().koppelingOfReference(referencer_.reference(subject), date);
+}
+
+std::optional<std::string> RegistryStore::gemeenteOfReference(const std::string& subject_ref,
+                                                              const CivilDate& date) const {
+  return current().gemeenteOfReference(subject_ref, date);
+}
+
+IdentityRegistry::Link RegistryStore::linkOf(const std::string& bsn, const std::string& vnummer) const {
+  return current().linkOf(referencer_.reference({SubjectKey::Kind::kBsn, bsn}),
+                          referencer_.reference({SubjectKey::Kind::kVnummer, vnummer}));
+}
+
+std::optional<std::string> RegistryStore::findValid(std::string_view party_id, std::string_view purpose_id,
+                                                    std::string_view gemeente_cbs_code, const CivilDate& date) const {
+  return current().findAgreement(party_id, purpose_id, gemeente_cbs_code, date);
+}
+
+std::optional<std::string> RegistryStore::findActive(const SubjectKey& subject, std::string_view purpose_id,
+                                                     const Oin& recipient, const CivilDate& date) const {
+  return current().findConsent(referencer_.reference(subject), purpose_id, recipient.str(), date);
+}
+
+std::optional<ConsentEntry> RegistryStore::consent(const std::string& id) const { return current().consent(id); }
+
+std::optional<AgreementEntry> RegistryStore::agreement(const std::string& id) const { return current().agreement(id); }
+
+std::vector<ConsentEntry> RegistryStore::listConsentsByReference(const std::optional<std::string>& subject_ref) const {
+  std::lock_guard lock(listings_mutex_);
+  return registry_tables::listConsents(*listings_, subject_ref);
+}
 
 std::string ConsentEntry::statusOn(const CivilDate& date) const {
   const std::string today = formatIsoDate(date);

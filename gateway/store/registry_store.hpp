@@ -1,6 +1,8 @@
 #pragma once
 
 #include <cstdint>
+#include <memory>
+#include <mutex>
 #include <optional>
 #include <string>
 #include <vector>
@@ -8,6 +10,7 @@
 #include "gateway/policy/registries.hpp"
 #include "gateway/store/exchange_log.hpp"
 #include "gateway/store/registry_snapshot.hpp"
+#include "gateway/store/sql_session.hpp"
 #include "gateway/store/subject_reference.hpp"
 
 namespace ketenpoort {
@@ -22,16 +25,26 @@ struct ConsentGrant {
 };
 
 // The registries the policy engine consults (koppeling, agreements, consent), kept in the
-// gateway's store. Reads are the store's business (the subclasses); every change is
-// written here, the same way for every store: together with its own exchange-log record,
-// in one transaction, so a change that cannot be logged does not happen.
+// gateway's store, the same way for every store. Decisions read the log writer's
+// in-memory snapshot (ADR 0012: no query, no lock a writer holds); listings for the CLI
+// and the audit API are queries on a session of their own. Every change is written
+// together with its own exchange-log record, in one transaction, so a change that cannot
+// be logged does not happen. A store says only how its snapshot is brought up to what
+// others changed (current()).
 class RegistryStore : public KoppelingRegistry,
                       public AgreementRegistry,
                       public ConsentRegistry,
                       public IdentityRegistry {
  public:
-  RegistryStore(const SubjectReferencer& referencer, ExchangeLog& log)
-      : referencer_(referencer), log_(log) {}
+  RegistryStore(const SubjectReferencer& referencer, ExchangeLog& log, std::unique_ptr<sql::Session> listings);
+  ~RegistryStore() override;
+
+  std::optional<KoppelingInForce> koppelingOf(const SubjectKey& subject, const CivilDate& date) const final;
+  Link linkOf(const std::string& bsn, const std::string& vnummer) const final;
+  std::optional<std::string> findValid(std::string_view party_id, std::string_view purpose_id,
+                                       std::string_view gemeente_cbs_code, const CivilDate& date) const final;
+  std::optional<std::string> findActive(const SubjectKey& subject, std::string_view purpose_id, const Oin& recipient,
+                                        const CivilDate& date) const final;
 
   struct Change {
     bool ok = false;
@@ -73,15 +86,13 @@ class RegistryStore : public KoppelingRegistry,
 
   // The gemeente a person is gekoppeld to, by the person's reference (as the log and the
   // outbox keep it); for checking a message's basis again when it leaves.
-  virtual std::optional<std::string> gemeenteOfReference(const std::string& subject_ref,
-                                                         const CivilDate& date) const = 0;
+  std::optional<std::string> gemeenteOfReference(const std::string& subject_ref, const CivilDate& date) const;
 
   // Consents of one person (all when subject is nullopt).
   std::vector<ConsentEntry> listConsents(const std::optional<SubjectKey>& subject) const;
-  virtual std::vector<ConsentEntry> listConsentsByReference(
-      const std::optional<std::string>& subject_ref) const = 0;
-  virtual std::optional<ConsentEntry> consent(const std::string& id) const = 0;
-  virtual std::optional<AgreementEntry> agreement(const std::string& id) const = 0;
+  std::vector<ConsentEntry> listConsentsByReference(const std::optional<std::string>& subject_ref) const;
+  std::optional<ConsentEntry> consent(const std::string& id) const;
+  std::optional<AgreementEntry> agreement(const std::string& id) const;
 
   Registries view() const { return Registries{*this, *this, *this, *this}; }
 
@@ -93,6 +104,8 @@ class RegistryStore : public KoppelingRegistry,
 
  private:
   ExchangeLog& log_;
+  mutable std::mutex listings_mutex_;
+  std::unique_ptr<sql::Session> listings_;
 };
 
 }  // namespace ketenpoort
