@@ -236,7 +236,7 @@ int clusterDemo(const fs::path& workdir, std::size_t count) {
   std::size_t duplicates = 0;
   for (const auto& [id, n] : files) duplicates += n > 1 ? n - 1 : 0;
   duplicates += stored() > files.size() ? stored() - files.size() : 0;
-  const pg::Result exchanges = db.run(
+  const sql::Rows exchanges = db.run(
       "SELECT COUNT(*), COUNT(DISTINCT transaction_id), COUNT(DISTINCT node_id) FROM exchange_log "
       "WHERE flow IN ('coa.klantprofiel', 'coa.nareisprofiel')");
   const bool one_record_each = exchanges.integer(0, 0) == static_cast<std::int64_t>(summary.accepted) &&

@@ -38,67 +38,41 @@ PGresult* checked(PGresult* result, PGconn* conn) {
 }
 
 
-}  // namespace
-
-Result::Result(pg_result* result) : result_(result) {}
-Result::~Result() { PQclear(result_); }
-Result::Result(Result&& other) noexcept : result_(std::exchange(other.result_, nullptr)) {}
-Result& Result::operator=(Result&& other) noexcept {
-  if (this != &other) {
-    PQclear(result_);
-    result_ = std::exchange(other.result_, nullptr);
-  }
-  return *this;
-}
-
-int Result::rows() const { return PQntuples(result_); }
-bool Result::isNull(int row, int column) const { return PQgetisnull(result_, row, column) != 0; }
-
-std::string_view Result::text(int row, int column) const {
-  return {PQgetvalue(result_, row, column), static_cast<std::size_t>(PQgetlength(result_, row, column))};
-}
-
-std::string Result::bytes(int row, int column) const {
-  // bytea in text form is "\x" and two hex digits per byte (bytea_output = hex, the default
-  // since PostgreSQL 9.0 and set on every connection we open).
-  const std::string_view hex = text(row, column);
-  auto bytes = hex.starts_with("\\x") ? fromHex(hex.substr(2)) : std::nullopt;
-  if (!bytes) throw PgError("", "a bytea column is not in hex form");
-  return std::move(*bytes);
-}
-
-std::int64_t Result::integer(int row, int column) const {
-  const std::string_view t = text(row, column);
-  std::int64_t value = 0;
-  const auto [end, ec] = std::from_chars(t.data(), t.data() + t.size(), value);
-  if (ec != std::errc() || end != t.data() + t.size()) throw PgError("", "a column is not an integer");
-  return value;
-}
-
-std::uint64_t Result::affected() const {
-  const char* tuples = PQcmdTuples(result_);
-  return tuples && *tuples ? std::strtoull(tuples, nullptr, 10) : 0;
-}
-
-sql::Rows Result::toRows() const {
+// The rows of one result, read in full: bytea in text form is "\x" and two hex digits per
+// byte (bytea_output = hex, set on every connection we open), given as its raw bytes.
+sql::Rows rowsOf(PGresult* result) {
   constexpr Oid kByteaOid = 17;
-  const int columns = PQnfields(result_);
-  const int count = rows();
+  const int columns = PQnfields(result);
+  const int count = PQntuples(result);
   std::vector<std::optional<std::string>> cells;
   cells.reserve(static_cast<std::size_t>(columns) * static_cast<std::size_t>(count));
   for (int row = 0; row < count; ++row) {
     for (int column = 0; column < columns; ++column) {
-      if (isNull(row, column)) {
+      if (PQgetisnull(result, row, column) != 0) {
         cells.emplace_back();
-      } else if (PQftype(result_, column) == kByteaOid) {
-        cells.emplace_back(bytes(row, column));
-      } else {
-        cells.emplace_back(std::string(text(row, column)));
+        continue;
       }
+      const std::string_view text(PQgetvalue(result, row, column),
+                                  static_cast<std::size_t>(PQgetlength(result, row, column)));
+      if (PQftype(result, column) != kByteaOid) {
+        cells.emplace_back(std::string(text));
+        continue;
+      }
+      auto bytes = text.starts_with("\\x") ? fromHex(text.substr(2)) : std::nullopt;
+      if (!bytes) {
+        PQclear(result);
+        throw PgError("", "a bytea column is not in hex form");
+      }
+      cells.emplace_back(std::move(*bytes));
     }
   }
-  return sql::Rows(columns, std::move(cells), affected());
+  const char* tuples = PQcmdTuples(result);
+  const std::uint64_t affected = tuples && *tuples ? std::strtoull(tuples, nullptr, 10) : 0;
+  PQclear(result);
+  return sql::Rows(columns, std::move(cells), affected);
 }
+
+}  // namespace
 
 Connection::Connection(const std::string& dsn) : dsn_(dsn) { reconnect(); }
 
@@ -127,19 +101,15 @@ void Connection::execute(std::string_view sql) {
   PQclear(checked(PQexec(conn_, text.c_str()), conn_));
 }
 
-Result Connection::run(std::string_view sql, std::initializer_list<Param> params) {
+sql::Rows Connection::run(std::string_view sql, std::initializer_list<Param> params) {
   return runPrepared(sql, params.begin(), params.size());
 }
 
-Result Connection::run(std::string_view sql, const std::vector<Param>& params) {
+sql::Rows Connection::run(std::string_view sql, std::span<const Param> params) {
   return runPrepared(sql, params.data(), params.size());
 }
 
-Result Connection::run(std::string_view sql, std::span<const Param> params) {
-  return runPrepared(sql, params.data(), params.size());
-}
-
-Result Connection::runPrepared(std::string_view sql, const Param* params, std::size_t count) {
+sql::Rows Connection::runPrepared(std::string_view sql, const Param* params, std::size_t count) {
   if (!conn_) throw PgError("08003", "not connected to PostgreSQL");
   auto found = prepared_.find(std::string(sql));
   if (found == prepared_.end()) {
@@ -172,7 +142,7 @@ Result Connection::runPrepared(std::string_view sql, const Param* params, std::s
       values[i] = nullptr;
     }
   }
-  return Result(checked(PQexecPrepared(conn_, found->second.c_str(), static_cast<int>(count), values.data(),
+  return rowsOf(checked(PQexecPrepared(conn_, found->second.c_str(), static_cast<int>(count), values.data(),
                                        lengths.data(), formats.data(), 0),
                         conn_));
 }
@@ -250,7 +220,7 @@ std::vector<std::string> Connection::notifications() {
 
 int Connection::socket() const { return conn_ ? PQsocket(conn_) : -1; }
 
-Result runReconnecting(Connection& c, std::string_view sql, const std::vector<Param>& params) {
+sql::Rows runReconnecting(Connection& c, std::string_view sql, std::span<const Param> params) {
   if (!c.alive()) c.reconnect();
   try {
     return c.run(sql, params);

@@ -17,7 +17,6 @@
 #include "gateway/store/sql_session.hpp"
 
 struct pg_conn;
-struct pg_result;
 
 namespace ketenpoort::pg {
 
@@ -41,30 +40,6 @@ class PgError : public std::runtime_error {
 using Bytes = sql::Blob;
 using Param = sql::Value;
 
-// The rows of one statement, read as text (bytea columns decoded by bytes()).
-class Result {
- public:
-  explicit Result(pg_result* result);
-  ~Result();
-  Result(Result&& other) noexcept;
-  Result& operator=(Result&& other) noexcept;
-  Result(const Result&) = delete;
-  Result& operator=(const Result&) = delete;
-
-  int rows() const;
-  bool isNull(int row, int column) const;
-  std::string_view text(int row, int column) const;
-  std::string bytes(int row, int column) const;  // a bytea column's raw bytes
-  std::int64_t integer(int row, int column) const;
-  // Rows an INSERT, UPDATE or DELETE changed.
-  std::uint64_t affected() const;
-  // All of it as the store's rows (bytea columns as their raw bytes).
-  sql::Rows toRows() const;
-
- private:
-  pg_result* result_ = nullptr;
-};
-
 // One connection. Statements with parameters are prepared on their first use and kept
 // by their text (as the SQLite store caches its statements): the hot path's statements
 // are parsed and planned once per connection. Not thread-safe: one owner at a time.
@@ -78,10 +53,10 @@ class Connection {
 
   // Runs statements without parameters (several, separated by ';', are allowed).
   void execute(std::string_view sql);
-  // Runs one statement with parameters ($1, $2, …).
-  Result run(std::string_view sql, std::initializer_list<Param> params = {});
-  Result run(std::string_view sql, const std::vector<Param>& params);
-  Result run(std::string_view sql, std::span<const Param> params);
+  // Runs one statement with parameters ($1, $2, …); its rows read in full (bytea columns
+  // as their raw bytes).
+  sql::Rows run(std::string_view sql, std::initializer_list<Param> params = {});
+  sql::Rows run(std::string_view sql, std::span<const Param> params);
 
   // COPY … FROM STDIN in text format: `copy_statement` names the table and columns, each
   // row has one value per column (Bytes for bytea). One round trip for many rows.
@@ -100,7 +75,7 @@ class Connection {
   pg_conn* get() const { return conn_; }
 
  private:
-  Result runPrepared(std::string_view sql, const Param* params, std::size_t count);
+  sql::Rows runPrepared(std::string_view sql, const Param* params, std::size_t count);
 
   std::string dsn_;
   pg_conn* conn_ = nullptr;
@@ -109,7 +84,7 @@ class Connection {
 
 // For reads outside a transaction: runs the statement, and when it failed because the
 // server went away (a restart, a failover), connects again and runs it once more.
-Result runReconnecting(Connection& c, std::string_view sql, const std::vector<Param>& params = {});
+sql::Rows runReconnecting(Connection& c, std::string_view sql, std::span<const Param> params = {});
 
 // A DSN with any password replaced, for messages.
 std::string redactedDsn(const std::string& dsn);

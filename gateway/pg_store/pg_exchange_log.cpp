@@ -54,12 +54,11 @@ class PgTransaction final : public SqlStoreTransaction {
   bool exchangeLogged(const std::string& transaction_id) override {
     // The claim waits for another node's uncommitted claim of the same id and then
     // finds it: two nodes pushed the same id at once, one of them writes it.
-    const pg::Result claimed = c_.run(
+    const sql::Rows claimed = c_.run(
         "INSERT INTO exchange_transactions (transaction_id, node_id) VALUES ($1, $2) ON CONFLICT DO NOTHING",
         {std::string_view(transaction_id), std::string_view(node_id_)});
     if (claimed.affected() != 1) return true;
-    return c_.run("SELECT 1 FROM exchange_log WHERE transaction_id = $1 LIMIT 1", {std::string_view(transaction_id)})
-               .rows() > 0;
+    return chain_tables::logged(session_, transaction_id);
   }
   void enqueueDelivery(const OutboxEntry& e, std::string_view body) override {
     outbox_tables::enqueue(session_, e, body, node_id_, lease_);
@@ -91,7 +90,7 @@ PgExchangeLog::PgExchangeLog(PgLogOptions options)
   // A new node signs an empty head at once, in the same transaction: from then on its chain
   // always has a signed head, and one without was emptied (issue 25).
   sql::inTransaction(*writer_session_, "BEGIN", [&] {
-    const pg::Result registered =
+    const sql::Rows registered =
         writer_->run("INSERT INTO log_nodes (node_id, public_key_pem, registered_utc) VALUES ($1, $2, $3) "
                      "ON CONFLICT (node_id) DO NOTHING",
                      {std::string_view(options_.node_id), std::string_view(signer().publicKeyPem()),
@@ -102,7 +101,7 @@ PgExchangeLog::PgExchangeLog(PgLogOptions options)
     chain_tables::writeHead(*writer_session_, options_.node_id, empty);
     return 1;
   });
-  const pg::Result key =
+  const sql::Rows key =
       writer_->run("SELECT public_key_pem FROM log_nodes WHERE node_id = $1", {std::string_view(options_.node_id)});
   if (key.text(0, 0) != signer().publicKeyPem()) {
     throw std::runtime_error("node " + options_.node_id + " is registered with another signing key");
@@ -126,7 +125,7 @@ void PgExchangeLog::requireSubjectKey(const std::string& fingerprint) {
   pg::Connection c(options_.dsn);
   c.run("INSERT INTO store_settings (name, value) VALUES ('subject-key-fingerprint', $1) ON CONFLICT DO NOTHING",
         {std::string_view(fingerprint)});
-  const pg::Result kept = c.run("SELECT value FROM store_settings WHERE name = 'subject-key-fingerprint'");
+  const sql::Rows kept = c.run("SELECT value FROM store_settings WHERE name = 'subject-key-fingerprint'");
   if (kept.text(0, 0) != fingerprint) {
     throw std::runtime_error("this node's subject key (subject.key) is not the one the database's other nodes use: copy subject.key from a node");
   }

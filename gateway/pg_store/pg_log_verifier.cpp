@@ -31,8 +31,8 @@ PgLogVerification verifyOnce(const std::string& dsn, const std::map<std::string,
     sql::inTransaction(
         session, "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY",
         [&] {
-          const pg::Result nodes = c.run("SELECT node_id, public_key_pem FROM log_nodes ORDER BY node_id");
-          for (int i = 0; i < nodes.rows(); ++i) registered[std::string(nodes.text(i, 0))] = nodes.text(i, 1);
+          const sql::Rows nodes = c.run("SELECT node_id, public_key_pem FROM log_nodes ORDER BY node_id");
+          for (int i = 0; i < nodes.size(); ++i) registered[std::string(nodes.text(i, 0))] = nodes.text(i, 1);
           for (const auto& [node, key] : registered) {
             chains[node] = chain_tables::contents(session, node);
             // A node signs an empty head when it registers: a registered node without one lost it.

@@ -242,9 +242,9 @@ constexpr std::int64_t kMigrationLock = 0x6b6574656e6d6967;  // "ketenmig"
 }  // namespace
 
 int schemaVersion(Connection& connection) {
-  Result exists = connection.run("SELECT to_regclass('ketenpoort_schema') IS NOT NULL");
+  const sql::Rows exists = connection.run("SELECT to_regclass('ketenpoort_schema') IS NOT NULL");
   if (exists.text(0, 0) != "t") return 0;
-  Result version = connection.run("SELECT COALESCE(MAX(version), 0) FROM ketenpoort_schema");
+  const sql::Rows version = connection.run("SELECT COALESCE(MAX(version), 0) FROM ketenpoort_schema");
   return static_cast<int>(version.integer(0, 0));
 }
 

@@ -3,7 +3,6 @@
 
 #include <memory>
 #include <string>
-#include <vector>
 
 #include "gateway/pg_store/pg_connection.hpp"
 #include "gateway/store/sql_session.hpp"
@@ -37,8 +36,8 @@ class PgSession final : public sql::Session {
 
  protected:
   sql::Rows runStatement(std::string_view statement, std::span<const sql::Value> params) override {
-    if (!reconnect_reads_) return connection_.run(statement, params).toRows();
-    return pg::runReconnecting(connection_, statement, std::vector<pg::Param>(params.begin(), params.end())).toRows();
+    if (!reconnect_reads_) return connection_.run(statement, params);
+    return pg::runReconnecting(connection_, statement, params);
   }
 
  private:

@@ -26,8 +26,6 @@ namespace ketenpoort {
 using store_internal::exec;
 using store_internal::closeDatabase;
 using store_internal::openDatabase;
-using store_internal::SqliteError;
-using store_internal::Statement;
 
 namespace {
 
@@ -118,41 +116,40 @@ constexpr int kSchemaVersion = 6;
 // Layout 6: every row of the chain names its chain, as PostgreSQL's nodes do (one chain
 // here: "local"), so every statement on the chain is written once
 // (gateway/store/chain_tables.cpp). Adding a column with a default rewrites no row.
-void nameTheChain(sqlite3* db) {
+void nameTheChain(sql::Session& s) {
   for (const char* table : {"exchange_log", "log_checkpoints", "log_purges", "log_purged_runs"}) {
-    const bool lacks = [db, table] {
-      Statement q(db, "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?1 AND NOT EXISTS "
-                      "(SELECT 1 FROM pragma_table_info(?1) WHERE name = 'node_id')");
-      q.bindText(1, table);
-      return q.step();
-    }();
-    if (lacks) exec(db, (std::string("ALTER TABLE ") + table + " ADD COLUMN node_id TEXT NOT NULL DEFAULT 'local'").c_str());
+    const bool lacks = !s.run("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = $1 AND NOT EXISTS "
+                              "(SELECT 1 FROM pragma_table_info($1) WHERE name = 'node_id')",
+                              {std::string_view(table)})
+                            .empty();
+    if (lacks) s.execute(std::string("ALTER TABLE ") + table + " ADD COLUMN node_id TEXT NOT NULL DEFAULT 'local'");
   }
-  const bool old_head = [db] {
-    Statement q(db, "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'log_head'");
-    return q.step();
-  }();
-  if (old_head) {
-    exec(db, "CREATE TABLE log_heads (node_id TEXT PRIMARY KEY, seq INTEGER NOT NULL, record_hash BLOB NOT NULL, "
-             "created_utc TEXT NOT NULL, checkpoint_digest BLOB NOT NULL, signature BLOB NOT NULL);"
-             "INSERT INTO log_heads SELECT 'local', seq, record_hash, created_utc, checkpoint_digest, signature "
-             "FROM log_head;"
-             "DROP TABLE log_head");
+  if (!s.run("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'log_head'").empty()) {
+    s.execute("CREATE TABLE log_heads (node_id TEXT PRIMARY KEY, seq INTEGER NOT NULL, record_hash BLOB NOT NULL, "
+              "created_utc TEXT NOT NULL, checkpoint_digest BLOB NOT NULL, signature BLOB NOT NULL);"
+              "INSERT INTO log_heads SELECT 'local', seq, record_hash, created_utc, checkpoint_digest, signature "
+              "FROM log_head;"
+              "DROP TABLE log_head");
   }
 }
 
-std::string insertSql() {
-  std::string columns = "seq";
-  std::string values = "?1";
-  int index = 2;
-  for (auto c : kHashedColumns) {
-    columns += ", " + std::string(c);
-    values += ", ?" + std::to_string(index++);
-  }
-  columns += ", previous_hash, record_hash, subject_key";
-  values += ", ?" + std::to_string(index) + ", ?" + std::to_string(index + 1) + ", ?" +
-            std::to_string(index + 2);
-  return "INSERT INTO exchange_log (" + columns + ") VALUES (" + values + ")";
+// A record as SQLite inserts it (node_id: the column's default, the one chain).
+const std::string& insertSql() {
+  static const std::string kSql = [] {
+    std::string columns = "seq";
+    std::string values = "$1";
+    int index = 2;
+    for (auto c : kHashedColumns) {
+      columns += ", " + std::string(c);
+      values += ", $" + std::to_string(index++);
+    }
+    for (const char* c : {"previous_hash", "record_hash", "subject_key"}) {
+      columns += ", " + std::string(c);
+      values += ", $" + std::to_string(index++);
+    }
+    return "INSERT INTO exchange_log (" + columns + ") VALUES (" + values + ")";
+  }();
+  return kSql;
 }
 
 }  // namespace
@@ -172,12 +169,10 @@ ExchangeLogOptions exchangeLogOptionsFor(const GatewayConfig& config) {
 // as this one does.
 class SqliteTransaction final : public SqlStoreTransaction {
  public:
-  SqliteTransaction(SqliteSession& session, RegistryChanges& registry_changes)
-      : SqlStoreTransaction(session, registry_changes), db_(session.get()) {}
+  using SqlStoreTransaction::SqlStoreTransaction;
+  // One writer per file: the log itself says whether the id is taken.
   bool exchangeLogged(const std::string& transaction_id) override {
-    Statement q(db_, "SELECT 1 FROM exchange_log WHERE transaction_id = ?1 LIMIT 1");
-    q.bindText(1, transaction_id);
-    return q.step();
+    return chain_tables::logged(session_, transaction_id);
   }
   void enqueueDelivery(const OutboxEntry& e, std::string_view body) override {
     outbox_tables::enqueue(session_, e, body, sqlite_outbox::kNode, std::chrono::milliseconds(0));
@@ -185,9 +180,6 @@ class SqliteTransaction final : public SqlStoreTransaction {
   void withdrawDelivery(const std::string& id, const std::string& reason) override {
     outbox_tables::withdraw(session_, id, reason, utcNowRfc3339());
   }
-
- private:
-  sqlite3* db_;
 };
 
 namespace {
@@ -235,21 +227,19 @@ struct SqliteExchangeLog::Writer {
       // Copying the WAL back into the database is done by the checkpointer thread, not in
       // the writer's commits.
       exec(db, "PRAGMA wal_autocheckpoint=0");
-      prepareSchema(db);
       session.emplace(db);
+      prepareSchema(*session);
       if (options.max_database_pages > 0) {
         exec(db, ("PRAGMA max_page_count=" + std::to_string(options.max_database_pages)).c_str());
       }
-      insert.emplace(db, insertSql());
     } catch (const std::exception& e) {
-      insert.reset();
+      session.reset();
       closeDatabase(db);
       throw std::runtime_error("cannot prepare " + options.database.string() + ": " + e.what());
     }
   }
 
   ~Writer() {
-    insert.reset();
     session.reset();
     closeDatabase(db);
   }
@@ -257,56 +247,47 @@ struct SqliteExchangeLog::Writer {
   // Creates the tables, or brings a file of an older layout to this one, under the write
   // lock (two processes opening one file for the first time do it once). A file of this
   // layout needs no write: it opens while another process holds the lock.
-  static void prepareSchema(sqlite3* db) {
-    const auto layout = [db] {
-      Statement version(db, "PRAGMA user_version");
-      version.step();
-      const auto found = version.integer(0);
-      Statement tables(db, "SELECT COUNT(*) FROM sqlite_master WHERE name = 'exchange_log'");
-      tables.step();
-      return tables.integer(0) == 0 ? std::int64_t{0} : found;  // 0: a new file
+  static void prepareSchema(sql::Session& s) {
+    const auto layout = [&s] {
+      const std::int64_t found = s.run("PRAGMA user_version").integer(0, 0);
+      const bool fresh = s.run("SELECT 1 FROM sqlite_master WHERE name = 'exchange_log'").empty();
+      return fresh ? std::int64_t{0} : found;  // 0: a new file
     };
     if (layout() == kSchemaVersion) {
-      createTables(db);
+      createTables(s);
       return;
     }
-    store_internal::run(db, "BEGIN IMMEDIATE");
-    try {
+    sql::inTransaction(s, s.beginWrite(), [&] {
       auto found = layout();
       if (found == 2) {
         // Layout 3 adds the sender's span id (hashed only when present: old records keep
         // their hashes) and the purge tables (created below).
-        exec(db, "ALTER TABLE exchange_log ADD COLUMN foreign_span_id TEXT NOT NULL DEFAULT ''");
+        s.execute("ALTER TABLE exchange_log ADD COLUMN foreign_span_id TEXT NOT NULL DEFAULT ''");
         found = 3;
       }
       // Layout 4: the registries' tables as PostgreSQL's (sqlite_registry::createSchema);
       // layout 5: the outbox's (sqlite_outbox::createSchema); layout 6: the chain's.
       if (found >= 3 && found <= 5) {
-        nameTheChain(db);
+        nameTheChain(s);
         found = kSchemaVersion;
       }
       if (found != 0 && found != kSchemaVersion) {
         throw std::runtime_error("the database has log layout " + std::to_string(found) + ", this gateway writes " +
                                  std::to_string(kSchemaVersion) + "; verify and archive it, then start a new log");
       }
-      createTables(db);
-      exec(db, ("PRAGMA user_version=" + std::to_string(kSchemaVersion)).c_str());
-      store_internal::run(db, "COMMIT");
-    } catch (...) {
-      sqlite3_exec(db, "ROLLBACK", nullptr, nullptr, nullptr);
-      throw;
-    }
+      createTables(s);
+      s.execute("PRAGMA user_version=" + std::to_string(kSchemaVersion));
+    });
   }
 
-  static void createTables(sqlite3* db) {
-    exec(db, kSchema);
-    sqlite_registry::createSchema(db);
-    sqlite_outbox::createSchema(db);
+  static void createTables(sql::Session& s) {
+    s.execute(kSchema);
+    sqlite_registry::createSchema(s);
+    sqlite_outbox::createSchema(s);
   }
 
   sqlite3* db = nullptr;
   std::optional<SqliteSession> session;  // over db
-  std::optional<Statement> insert;
   bool synchronous_full = true;  // as opened
 };
 
@@ -432,16 +413,15 @@ std::unique_ptr<SqlStoreTransaction> SqliteExchangeLog::transactionFor(RegistryC
 ChainTail SqliteExchangeLog::lockChain() { return chain_tables::tail(*writer_->session, kSqliteChain); }
 
 void SqliteExchangeLog::insertRecords(const std::vector<ChainedRecord>& records) {
-  Statement& insert = *writer_->insert;
+  std::vector<sql::Value> values;
   for (const ChainedRecord& r : records) {
-    insert.reset();
-    insert.bindInt(1, static_cast<std::int64_t>(r.sequence));
-    int index = 2;
-    for (const std::string& column : *r.columns) insert.bindTextNoCopy(index++, column);
-    insert.bindBlob(index++, r.previous_hash);
-    insert.bindBlob(index++, r.record_hash);
-    insert.bindInt(index, subjectKey((*r.columns)[kSubjectRefColumn]));
-    insert.step();
+    values.clear();
+    values.emplace_back(static_cast<std::int64_t>(r.sequence));
+    for (const std::string& column : *r.columns) values.emplace_back(std::string_view(column));
+    values.emplace_back(sql::Blob{r.previous_hash});
+    values.emplace_back(sql::Blob{r.record_hash});
+    values.emplace_back(subjectKey((*r.columns)[kSubjectRefColumn]));
+    writer_->session->run(insertSql(), values);
   }
 }
 

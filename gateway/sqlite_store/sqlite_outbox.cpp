@@ -1,12 +1,9 @@
 #include "gateway/sqlite_store/sqlite_outbox.hpp"
 
 #include "gateway/sqlite_store/sqlite_session.hpp"
-#include "gateway/sqlite_store/sqlite_statement.hpp"
 
 namespace ketenpoort {
 
-using store_internal::exec;
-using store_internal::Statement;
 
 namespace {
 
@@ -66,37 +63,35 @@ constexpr const char* kOutboxToLayout5 =
 
 namespace sqlite_outbox {
 
-void createSchema(sqlite3* db) {
-  const bool layout4 = [db] {
-    Statement q(db, "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'outbox' "
-                    "AND NOT EXISTS (SELECT 1 FROM pragma_table_info('outbox') WHERE name = 'lease_node')");
-    return q.step();
-  }();
-  if (layout4) exec(db, kOutboxToLayout5);
-  exec(db, kOutboxSchema);
+void createSchema(sql::Session& s) {
+  if (!s.run("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'outbox' "
+             "AND NOT EXISTS (SELECT 1 FROM pragma_table_info('outbox') WHERE name = 'lease_node')")
+           .empty()) {
+    s.execute(kOutboxToLayout5);
+  }
+  s.execute(kOutboxSchema);
 }
 
-std::size_t importBodies(sqlite3* db, const std::filesystem::path& legacy_file) {
+std::size_t importBodies(sql::Session& s, const std::filesystem::path& legacy_file) {
   // Bodies of waiting entries only; the rest were orphans of the old two-file layout.
-  Statement attach(db, "ATTACH DATABASE ?1 AS legacy");
-  attach.bindText(1, legacy_file.string());
-  attach.step();
-  std::size_t imported = 0;
+  s.run("ATTACH DATABASE $1 AS legacy", {std::string_view(legacy_file.string())});
   try {
-    exec(db, "BEGIN IMMEDIATE");
-    exec(db, "INSERT INTO outbox_bodies (transaction_id, body) SELECT p.transaction_id, p.body "
-             "FROM legacy.payloads p JOIN outbox o ON o.transaction_id = p.transaction_id "
-             "WHERE o.state IN ('pending', 'postbus') "
-             "ON CONFLICT(transaction_id) DO NOTHING");
-    imported = static_cast<std::size_t>(sqlite3_changes(db));
-    exec(db, "COMMIT");
+    const std::size_t imported = sql::inTransaction(s, s.beginWrite(), [&s] {
+      return static_cast<std::size_t>(
+          s.run("INSERT INTO outbox_bodies (transaction_id, body) SELECT p.transaction_id, p.body "
+                "FROM legacy.payloads p JOIN outbox o ON o.transaction_id = p.transaction_id "
+                "WHERE o.state IN ('pending', 'postbus') ON CONFLICT (transaction_id) DO NOTHING")
+              .affected());
+    });
+    s.execute("DETACH DATABASE legacy");
+    return imported;
   } catch (...) {
-    sqlite3_exec(db, "ROLLBACK", nullptr, nullptr, nullptr);
-    sqlite3_exec(db, "DETACH DATABASE legacy", nullptr, nullptr, nullptr);
+    try {
+      s.execute("DETACH DATABASE legacy");
+    } catch (const std::exception&) {  // never attached
+    }
     throw;
   }
-  exec(db, "DETACH DATABASE legacy");
-  return imported;
 }
 
 }  // namespace sqlite_outbox
@@ -108,7 +103,7 @@ SqliteOutboxStore::SqliteOutboxStore(const std::filesystem::path& database, Sqli
 
 std::size_t SqliteOutboxStore::importLegacyBodies(const std::filesystem::path& legacy_file) {
   const auto session = SqliteSession::open(database_, kBusyTimeoutMs);
-  return sqlite_outbox::importBodies(session->get(), legacy_file);
+  return sqlite_outbox::importBodies(*session, legacy_file);
 }
 
 }  // namespace ketenpoort

@@ -6,8 +6,6 @@
 #include "gateway/sqlite_store/sqlite_exchange_log.hpp"
 #include "gateway/store/sql_outbox.hpp"
 
-struct sqlite3;
-
 namespace ketenpoort {
 
 // The outbox and the bodies waiting for delivery (table `outbox_bodies`), in the gateway's
@@ -36,8 +34,8 @@ namespace sqlite_outbox {
 inline constexpr std::string_view kNode = kSqliteChain;
 // The outbox's tables; a file of an older layout is brought to this one (inside the
 // caller's write transaction).
-void createSchema(sqlite3* db);
-std::size_t importBodies(sqlite3* db, const std::filesystem::path& legacy_file);
+void createSchema(sql::Session& s);
+std::size_t importBodies(sql::Session& s, const std::filesystem::path& legacy_file);
 }  // namespace sqlite_outbox
 
 }  // namespace ketenpoort

@@ -11,13 +11,10 @@
 
 #include "gateway/calendar/civil_date.hpp"
 #include "gateway/sqlite_store/sqlite_session.hpp"
-#include "gateway/sqlite_store/sqlite_statement.hpp"
 #include "gateway/store/registry_tables.hpp"
 
 namespace ketenpoort {
 
-using store_internal::exec;
-using store_internal::Statement;
 
 namespace {
 
@@ -90,26 +87,21 @@ const RegistrySnapshot& SqliteRegistryStore::current() const {
 
 namespace sqlite_registry {
 
-void createSchema(sqlite3* db) {
+void createSchema(sql::Session& s) {
   // A file of layout 3 (its koppeling table has no id yet) is brought to layout 4 first.
-  const bool layout3 = [db] {
-    // Done with before the tables are dropped (SQLite refuses to drop a table a running
-    // statement reads).
-    Statement q(db, "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'koppeling' "
-                    "AND NOT EXISTS (SELECT 1 FROM pragma_table_info('koppeling') WHERE name = 'id')");
-    return q.step();
-  }();
-  if (layout3) exec(db, kRegistriesToLayout4);
-  exec(db, kRegistrySchema);
+  if (!s.run("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'koppeling' "
+             "AND NOT EXISTS (SELECT 1 FROM pragma_table_info('koppeling') WHERE name = 'id')")
+           .empty()) {
+    s.execute(kRegistriesToLayout4);
+  }
+  s.execute(kRegistrySchema);
   // At most one open koppeling per reference, by construction (issue 25). A file from
   // before the index may hold two (a back-dated registration that ended nothing): the later
   // one stays open, the earlier ends where the later begins (every lookup answers as it
-  // did), then the index
-  // (IF NOT EXISTS: another process may open the same file for the first time just now;
-  // the repair is idempotent).
-  Statement indexed(db, "SELECT 1 FROM sqlite_master WHERE type = 'index' AND name = 'koppeling_one_open'");
-  if (indexed.step()) return;
-  exec(db, R"sql(
+  // did), then the index (IF NOT EXISTS: another process may open the same file for the
+  // first time just now; the repair is idempotent).
+  if (!s.run("SELECT 1 FROM sqlite_master WHERE type = 'index' AND name = 'koppeling_one_open'").empty()) return;
+  s.execute(R"sql(
 UPDATE koppeling SET valid_until = (
   SELECT MAX(o.valid_from) FROM koppeling o
   WHERE o.subject_key = koppeling.subject_key AND o.subject_ref = koppeling.subject_ref AND o.valid_until IS NULL)

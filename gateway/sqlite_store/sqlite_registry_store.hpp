@@ -12,8 +12,6 @@
 #include "gateway/store/sql_session.hpp"
 #include "gateway/store/registry_store.hpp"
 
-struct sqlite3;
-
 namespace ketenpoort {
 
 class SqliteExchangeLog;
@@ -41,7 +39,7 @@ class SqliteRegistryStore final : public RegistryStore {
 // gateway/store/registry_tables.cpp, shared with PostgreSQL). Inside the caller's write
 // transaction: a file of an older layout is brought to this one.
 namespace sqlite_registry {
-void createSchema(sqlite3* db);
+void createSchema(sql::Session& s);
 }  // namespace sqlite_registry
 
 // The file every writer of a database rewrites after committing a registry change (its

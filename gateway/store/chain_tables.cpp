@@ -45,6 +45,11 @@ ChainTail tail(sql::Session& s, std::string_view chain) {
   return found;
 }
 
+bool logged(sql::Session& s, const std::string& transaction_id) {
+  return !s.run("SELECT 1 FROM exchange_log WHERE transaction_id = $1 LIMIT 1", {std::string_view(transaction_id)})
+              .empty();
+}
+
 std::optional<ChainCheckpoint> lastCheckpoint(sql::Session& s, std::string_view chain) {
   static const std::string kSql = "SELECT " + std::string(kCheckpointColumns) +
                                   " FROM log_checkpoints WHERE node_id = $1 ORDER BY seq DESC LIMIT 1";

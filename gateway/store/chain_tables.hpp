@@ -26,6 +26,8 @@ struct ChainTail {
 namespace chain_tables {
 
 ChainTail tail(sql::Session& s, std::string_view chain);
+// Whether any chain holds a record of this transaction id.
+bool logged(sql::Session& s, const std::string& transaction_id);
 std::optional<ChainCheckpoint> lastCheckpoint(sql::Session& s, std::string_view chain);
 std::uint64_t lastCheckpointSequence(sql::Session& s, std::string_view chain);
 // Kept once: another process or node of the chain may have checkpointed this tail already.
