@@ -1,6 +1,7 @@
 #include "gateway/sqlite_store/sqlite_exchange_log.hpp"
 
 #include <fcntl.h>
+#include <sqlite3.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -16,16 +17,12 @@
 #include "gateway/sqlite_store/sqlite_outbox.hpp"
 #include "gateway/sqlite_store/sqlite_registry_store.hpp"
 #include "gateway/sqlite_store/sqlite_session.hpp"
-#include "gateway/sqlite_store/sqlite_statement.hpp"
 #include "gateway/store/registry_tables.hpp"
 #include "gateway/store/sql_outbox.hpp"
 #include "gateway/store/sql_store_transaction.hpp"
 
 namespace ketenpoort {
 
-using store_internal::exec;
-using store_internal::closeDatabase;
-using store_internal::openDatabase;
 
 namespace {
 
@@ -202,9 +199,8 @@ void keepPrivate(const std::filesystem::path& database) {
 struct SqliteExchangeLog::Writer {
   explicit Writer(const ExchangeLogOptions& options) {
     keepPrivate(options.database);
-    db = openDatabase(options.database,
-                      SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX,
-                      static_cast<int>(options.busy_timeout.count()));
+    session = SqliteSession::open(options.database, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX,
+                                  static_cast<int>(options.busy_timeout.count()));
     try {
       // WAL with synchronous=FULL: a committed transaction survives power loss.
       // 4 KiB pages (applies when the database is created). 64 KiB pages made bulk appends
@@ -212,36 +208,28 @@ struct SqliteExchangeLog::Writer {
       // and every page a savepoint touches is copied whole into its journal, and every
       // reader re-reads whole pages after each commit: e2e at C=32 went from 1,518 to
       // 2,726 exchanges/s and 0.70 to 0.45 CPU ms/exchange with 4 KiB (docs/performance.md).
-      exec(db, "PRAGMA page_size=4096");
-      exec(db, "PRAGMA journal_mode=WAL");
-      exec(db, "PRAGMA synchronous=FULL");
+      session->execute("PRAGMA page_size=4096");
+      session->execute("PRAGMA journal_mode=WAL");
+      session->execute("PRAGMA synchronous=FULL");
       // The subject index takes inserts at random places; with SQLite's 2 MB default cache
       // every batch re-reads and re-writes index pages (measured: 27k appends/s). 64 MB of
       // cache and mmap reads keep the hot pages in memory.
-      exec(db, "PRAGMA cache_size=-65536");
-      exec(db, "PRAGMA mmap_size=268435456");
-      exec(db, "PRAGMA temp_store=MEMORY");
+      session->execute("PRAGMA cache_size=-65536");
+      session->execute("PRAGMA mmap_size=268435456");
+      session->execute("PRAGMA temp_store=MEMORY");
       // Bodies waiting for delivery live in this file (outbox_bodies, ADR 0011): a removed
-      // one is overwritten with zeros, not just unlinked from its b-tree.
-      exec(db, "PRAGMA secure_delete=ON");
+      // one is overwritten with zeros, not just unlinked from its b-tree (SqliteSession::open
+      // said so already).
       // Copying the WAL back into the database is done by the checkpointer thread, not in
       // the writer's commits.
-      exec(db, "PRAGMA wal_autocheckpoint=0");
-      session.emplace(db);
+      session->execute("PRAGMA wal_autocheckpoint=0");
       prepareSchema(*session);
       if (options.max_database_pages > 0) {
-        exec(db, ("PRAGMA max_page_count=" + std::to_string(options.max_database_pages)).c_str());
+        session->execute("PRAGMA max_page_count=" + std::to_string(options.max_database_pages));
       }
     } catch (const std::exception& e) {
-      session.reset();
-      closeDatabase(db);
       throw std::runtime_error("cannot prepare " + options.database.string() + ": " + e.what());
     }
-  }
-
-  ~Writer() {
-    session.reset();
-    closeDatabase(db);
   }
 
   // Creates the tables, or brings a file of an older layout to this one, under the write
@@ -286,8 +274,7 @@ struct SqliteExchangeLog::Writer {
     sqlite_outbox::createSchema(s);
   }
 
-  sqlite3* db = nullptr;
-  std::optional<SqliteSession> session;  // over db
+  std::unique_ptr<SqliteSession> session;
   bool synchronous_full = true;  // as opened
 };
 
@@ -328,7 +315,7 @@ SqliteExchangeLog::~SqliteExchangeLog() {
   checkpointer_.join();
   // Fold what it can of the WAL into the database; PASSIVE, so a lock held by another
   // process never delays shutdown.
-  sqlite3_wal_checkpoint_v2(writer_->db, nullptr, SQLITE_CHECKPOINT_PASSIVE, nullptr, nullptr);
+  sqlite3_wal_checkpoint_v2(writer_->session->get(), nullptr, SQLITE_CHECKPOINT_PASSIVE, nullptr, nullptr);
 }
 
 void SqliteExchangeLog::runWalCheckpoints() {
@@ -385,7 +372,7 @@ sql::Session& SqliteExchangeLog::writerSession() { return *writer_->session; }
 void SqliteExchangeLog::writerStarted() {
   // Notes every removed body, so the checkpointer knows the WAL may hold one.
   sqlite3_update_hook(
-      writer_->db,
+      writer_->session->get(),
       [](void* flag, int operation, const char*, const char* table, sqlite3_int64) {
         if (operation == SQLITE_DELETE && std::string_view(table) == "outbox_bodies") {
           static_cast<std::atomic<bool>*>(flag)->store(true, std::memory_order_relaxed);
@@ -398,10 +385,10 @@ void SqliteExchangeLog::beginGroup(bool sync) {
   // A group of deferred bookkeeping only commits to the WAL; the next synced commit syncs
   // it too (WAL frames are synced in order).
   if (sync != writer_->synchronous_full) {
-    exec(writer_->db, sync ? "PRAGMA synchronous=FULL" : "PRAGMA synchronous=NORMAL");
+    writer_->session->execute(sync ? "PRAGMA synchronous=FULL" : "PRAGMA synchronous=NORMAL");
     writer_->synchronous_full = sync;
   }
-  store_internal::run(writer_->db, "BEGIN IMMEDIATE");
+  writer_->session->execute("BEGIN IMMEDIATE");
 }
 
 std::unique_ptr<SqlStoreTransaction> SqliteExchangeLog::transactionFor(RegistryChanges& changes) {
