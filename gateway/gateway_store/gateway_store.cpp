@@ -45,14 +45,15 @@ PgLogOptions pgLogOptionsFor(const GatewayConfig& config) {
 
 }  // namespace
 
-GatewayStore::GatewayStore(const GatewayConfig& config)
-    : backend_(config.storage_backend),
+GatewayStore::GatewayStore(const GatewayConfig& config, const Clock& clock)
+    : clock_(clock),
+      backend_(config.storage_backend),
       sqlite_path_(config.storage_path),
       pg_dsn_(config.storage_dsn),
       node_id_(config.storage_node_id),
       referencer_(SubjectReferencer::loadOrCreate(createdKeyDirectory(config))) {
   if (config.storage_backend == StorageBackend::kPostgresql) {
-    auto log = std::make_unique<PgExchangeLog>(pgLogOptionsFor(config));
+    auto log = std::make_unique<PgExchangeLog>(pgLogOptionsFor(config), clock_);
     log->requireSubjectKey(referencer_.fingerprint());
     usePseudonymKeys(std::make_unique<SqlPseudonymKeys>([dsn = config.storage_dsn] { return PgSession::open(dsn); }),
                      *log);
@@ -61,7 +62,7 @@ GatewayStore::GatewayStore(const GatewayConfig& config)
     log_ = std::move(log);
     return;
   }
-  auto log = std::make_unique<SqliteExchangeLog>(exchangeLogOptionsFor(config));
+  auto log = std::make_unique<SqliteExchangeLog>(exchangeLogOptionsFor(config), clock_);
   // Longer than any group commit of the writer: a key is never refused for a busy file.
   constexpr int kKeysBusyTimeoutMs = 10'000;
   usePseudonymKeys(std::make_unique<SqlPseudonymKeys>([path = config.storage_path] {
@@ -82,8 +83,9 @@ GatewayStore::GatewayStore(const GatewayConfig& config)
 
 void GatewayStore::usePseudonymKeys(std::unique_ptr<PseudonymKeyStore> keys, ExchangeLog& log) {
   pseudonym_store_ = std::move(keys);
-  pseudonyms_ = std::make_unique<PseudonymKeyring>(referencer_, *pseudonym_store_);
-  pseudonyms_->prepare(todayUtc());
+  pseudonyms_ = std::make_unique<PseudonymKeyring>(referencer_, *pseudonym_store_, PseudonymKeyring::kReloadAfter,
+                                                   clock_);
+  pseudonyms_->prepare(clock_.today());
   log.usePseudonymKeys(pseudonyms_.get());
 }
 
@@ -120,7 +122,7 @@ PurgeBatchResult GatewayStore::purgeExpired(const PurgeBatchRequest& request, co
   ExchangeRecord note;
   note.transaction_id = newUuidV7();
   note.trace_id = newTraceId();
-  note.time_utc = utcNowRfc3339();
+  note.time_utc = clock_.nowRfc3339();
   note.flow = std::string(internal_flows::kPurge);
   note.purpose = "bewaartermijn";
   note.legal_basis = "AVG art. 5 lid 1 sub e: bewaartermijn verstreken voor " + request.as_of;
@@ -132,7 +134,7 @@ PurgeBatchResult GatewayStore::purgeExpired(const PurgeBatchRequest& request, co
   for (int period : purged.pseudonym_keys_destroyed) {
     note.fields_delivered.push_back("pseudonym_key_destroyed=" + std::to_string(period));
   }
-  note.retention_until = formatIsoDate(addPeriod(todayUtc(), kRegistryHistoryRetention));
+  note.retention_until = formatIsoDate(addPeriod(clock_.today(), kRegistryHistoryRetention));
   const AppendResult noted = log_->appendAndWait(std::move(note));
   if (!noted.ok) {
     purged.ok = false;

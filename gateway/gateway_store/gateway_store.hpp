@@ -4,6 +4,7 @@
 #include <functional>
 #include <memory>
 
+#include "gateway/calendar/clock.hpp"
 #include "gateway/config/gateway_config.hpp"
 #include "gateway/store/chain_verifier.hpp"
 #include "gateway/store/exchange_log.hpp"
@@ -45,7 +46,9 @@ struct StoreLogCheck {
 
 class GatewayStore {
  public:
-  explicit GatewayStore(const GatewayConfig& config);
+  // `clock`: the one source of time the store stamps its records, heads, checkpoints,
+  // registry changes and outbox states with (issue 26).
+  explicit GatewayStore(const GatewayConfig& config, const Clock& clock = systemClock());
   ~GatewayStore();
   GatewayStore(const GatewayStore&) = delete;
   GatewayStore& operator=(const GatewayStore&) = delete;
@@ -72,6 +75,8 @@ class GatewayStore {
 
  private:
   void usePseudonymKeys(std::unique_ptr<PseudonymKeyStore> keys, ExchangeLog& log);
+
+  const Clock& clock_;
 
   StorageBackend backend_;
   std::filesystem::path sqlite_path_;

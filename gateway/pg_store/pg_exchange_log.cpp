@@ -45,8 +45,8 @@ void prepareSession(pg::Connection& c, std::chrono::milliseconds lock_timeout) {
 // as several nodes need them.
 class PgTransaction final : public SqlStoreTransaction {
  public:
-  PgTransaction(PgSession& session, const PgLogOptions& options, RegistryChanges& changes)
-      : SqlStoreTransaction(session, changes),
+  PgTransaction(PgSession& session, const PgLogOptions& options, RegistryChanges& changes, const Clock& clock)
+      : SqlStoreTransaction(session, changes, clock),
         c_(session.connection()),
         node_id_(options.node_id),
         lease_(options.outbox_lease) {}
@@ -64,7 +64,7 @@ class PgTransaction final : public SqlStoreTransaction {
     outbox_tables::enqueue(session_, e, body, node_id_, lease_);
   }
   void withdrawDelivery(const std::string& id, const std::string& reason) override {
-    outbox_tables::withdraw(session_, id, reason, utcNowRfc3339());
+    outbox_tables::withdraw(session_, id, reason, clock_.nowRfc3339());
   }
 
  private:
@@ -75,10 +75,10 @@ class PgTransaction final : public SqlStoreTransaction {
 
 }  // namespace
 
-PgExchangeLog::PgExchangeLog(PgLogOptions options)
+PgExchangeLog::PgExchangeLog(PgLogOptions options, const Clock& clock)
     : GroupCommitLog({options.checkpoint_every_records, options.checkpoint_every, options.max_batch,
                       options.max_queue},
-                     LogSigner::loadOrCreate(options.signing_key), options.node_id),
+                     LogSigner::loadOrCreate(options.signing_key), options.node_id, clock),
       options_(std::move(options)) {
   if (options_.node_id.empty()) throw std::runtime_error("a PostgreSQL store needs a node id");
   writer_ = std::make_unique<pg::Connection>(options_.dsn);
@@ -94,9 +94,9 @@ PgExchangeLog::PgExchangeLog(PgLogOptions options)
         writer_->run("INSERT INTO log_nodes (node_id, public_key_pem, registered_utc) VALUES ($1, $2, $3) "
                      "ON CONFLICT (node_id) DO NOTHING",
                      {std::string_view(options_.node_id), std::string_view(signer().publicKeyPem()),
-                      std::string_view(utcNowRfc3339())});
+                      std::string_view(clock.nowRfc3339())});
     if (registered.affected() != 1) return 0;
-    SignedHead empty{0, std::string(32, '\0'), utcNowRfc3339(), std::string(32, '\0'), {}};
+    SignedHead empty{0, std::string(32, '\0'), clock.nowRfc3339(), std::string(32, '\0'), {}};
     empty.signature = signer().sign(headMessage(empty));
     chain_tables::writeHead(*writer_session_, options_.node_id, empty);
     return 1;
@@ -150,7 +150,7 @@ void PgExchangeLog::beginGroup(bool sync) {
 }
 
 std::unique_ptr<SqlStoreTransaction> PgExchangeLog::transactionFor(RegistryChanges& changes) {
-  return std::make_unique<PgTransaction>(*writer_session_, options_, changes);
+  return std::make_unique<PgTransaction>(*writer_session_, options_, changes, clock());
 }
 
 ChainTail PgExchangeLog::lockChain() {

@@ -65,7 +65,7 @@ struct GatewayServer::Impl {
       : clock(k),
         config(std::move(c)),
         catalogue(loadCatalogue(config.mappings_dir)),
-        store(config),
+        store(config, clock),
         policy(store.registries().view()),
         adapters(std::move(a)),
         basis(catalogue, store.registries(), store.log(), clock),

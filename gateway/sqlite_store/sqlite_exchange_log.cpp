@@ -175,7 +175,7 @@ class SqliteTransaction final : public SqlStoreTransaction {
     outbox_tables::enqueue(session_, e, body, sqlite_outbox::kNode, std::chrono::milliseconds(0));
   }
   void withdrawDelivery(const std::string& id, const std::string& reason) override {
-    outbox_tables::withdraw(session_, id, reason, utcNowRfc3339());
+    outbox_tables::withdraw(session_, id, reason, clock_.nowRfc3339());
   }
 };
 
@@ -293,10 +293,10 @@ std::unique_ptr<sql::Session> openReader(const ExchangeLogOptions& options) {
 
 }  // namespace
 
-SqliteExchangeLog::SqliteExchangeLog(ExchangeLogOptions options)
+SqliteExchangeLog::SqliteExchangeLog(ExchangeLogOptions options, const Clock& clock)
     : GroupCommitLog({options.checkpoint_every_records, options.checkpoint_every, options.max_batch,
                       options.max_queue},
-                     LogSigner::loadOrCreate(options.signing_key), std::string(kSqliteChain)),
+                     LogSigner::loadOrCreate(options.signing_key), std::string(kSqliteChain), clock),
       options_(std::move(options)),
       writer_(std::make_unique<Writer>(options_)) {
   // One chain: its sequence orders its records.
@@ -392,7 +392,7 @@ void SqliteExchangeLog::beginGroup(bool sync) {
 }
 
 std::unique_ptr<SqlStoreTransaction> SqliteExchangeLog::transactionFor(RegistryChanges& changes) {
-  return std::make_unique<SqliteTransaction>(*writer_->session, changes);
+  return std::make_unique<SqliteTransaction>(*writer_->session, changes, clock());
 }
 
 // Another process (the audit CLI recording a query) may have appended since our last

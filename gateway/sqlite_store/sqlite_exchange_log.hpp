@@ -57,7 +57,7 @@ ExchangeLogOptions exchangeLogOptionsFor(const GatewayConfig& config);
 class SqliteExchangeLog final : public GroupCommitLog {
  public:
   // Opens or creates the database and keys; throws std::runtime_error when it cannot.
-  explicit SqliteExchangeLog(ExchangeLogOptions options);
+  explicit SqliteExchangeLog(ExchangeLogOptions options, const Clock& clock = systemClock());
   ~SqliteExchangeLog() override;  // drains the queue, writes a final checkpoint
   SqliteExchangeLog(const SqliteExchangeLog&) = delete;
   SqliteExchangeLog& operator=(const SqliteExchangeLog&) = delete;

@@ -67,11 +67,11 @@ PurgeBatchResult purgeExpired(ExchangeLog& log, PurgeBatchRequest request, const
   return total;
 }
 
-bool ExchangeLog::fileUnderPeriod(ExchangeRecord& record, const Callback& done) const {
+bool ExchangeLog::fileUnderPeriod(ExchangeRecord& record, const Callback& done, const Clock& clock) const {
   if (!parseIsoDate(record.retention_until)) {
     // A record that names no retention (a refusal decided before any flow's rules applied)
     // is kept as long as the longest flow keeps its records, never for ever.
-    const CivilDate made = parseIsoDate(std::string_view(record.time_utc).substr(0, 10)).value_or(todayUtc());
+    const CivilDate made = parseIsoDate(std::string_view(record.time_utc).substr(0, 10)).value_or(clock.today());
     record.retention_until = formatIsoDate(addPeriod(made, kRegistryHistoryRetention));
   }
   if (pseudonyms_ == nullptr || record.subject_ref.empty() || record.subject_ref_filed) return true;

@@ -91,7 +91,7 @@ class ExchangeLog {
   // issue 25), then puts the record's subject reference under its period's key. When the
   // period's key cannot be made the record is refused (`done` told, false returned), as
   // any write that fails.
-  bool fileUnderPeriod(ExchangeRecord& record, const Callback& done) const;
+  bool fileUnderPeriod(ExchangeRecord& record, const Callback& done, const Clock& clock) const;
   // For findExchanges: every reference the records of the person `subject_ref` names
   // may carry.
   std::vector<std::string> referencesOf(const std::string& subject_ref) const;

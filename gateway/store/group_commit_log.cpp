@@ -24,8 +24,8 @@ struct GroupCommitLog::Group {
   bool commit_sent = false;              // past this, a lost connection leaves the outcome unknown
 };
 
-GroupCommitLog::GroupCommitLog(GroupCommitOptions options, LogSigner signer, std::string chain)
-    : options_(options), signer_(std::move(signer)), chain_(std::move(chain)) {}
+GroupCommitLog::GroupCommitLog(GroupCommitOptions options, LogSigner signer, std::string chain, const Clock& clock)
+    : options_(options), signer_(std::move(signer)), chain_(std::move(chain)), clock_(clock) {}
 
 GroupCommitLog::~GroupCommitLog() {
   // The subclass stopped the writer; this only guards against one that did not.
@@ -38,7 +38,7 @@ GroupCommitLog::~GroupCommitLog() {
 void GroupCommitLog::startWriter(const ChainTail& tail, std::uint64_t checkpointed_sequence) {
   tail_ = tail;
   checkpointed_sequence_ = checkpointed_sequence;
-  last_checkpoint_time_ = std::chrono::steady_clock::now();
+  last_checkpoint_time_ = clock_.monotonicNow();
   committed_sequence_ = tail.sequence;
   thread_ = std::thread([this] { run(); });
 }
@@ -77,7 +77,7 @@ std::optional<LoggedExchange> GroupCommitLog::findTransaction(const std::string&
 }
 
 void GroupCommitLog::append(ExchangeRecord record, StoreChange change, Callback done) {
-  if (!fileUnderPeriod(record, done)) return;
+  if (!fileUnderPeriod(record, done, clock_)) return;
   enqueue({columnTexts(record), std::move(done), std::move(change), {}});
 }
 
@@ -98,7 +98,7 @@ PurgeBatchResult GroupCommitLog::purgeThroughWriter(
   // group written again (another item refused) plans the window again.
   auto purge = [this, result, request, target = std::move(target)](sql::Session& session) {
     const std::unique_ptr<PurgeTarget> window = target(session);
-    *result = purgeOneWindow(*window, request, signer_, utcNowRfc3339());
+    *result = purgeOneWindow(*window, request, signer_, clock_.nowRfc3339());
   };
   return awaitPurgeWrite([this, &purge](Callback done) { write(std::move(purge), std::move(done)); }, result,
                          request.after_sequence);
@@ -168,7 +168,7 @@ void GroupCommitLog::writeGroup(Group& g, bool per_item_savepoints) {
       insertRecords(records);
       g.tail.hash = hashes.back();
     }
-    const std::string now = utcNowRfc3339();
+    const std::string now = clock_.nowRfc3339();
     // Another process or node of this chain may have checkpointed this very tail already
     // (each closes with a final checkpoint).
     if (g.checkpoint_due && g.tail.sequence > 0 &&
@@ -200,7 +200,7 @@ void GroupCommitLog::run() {
     g.batch.clear();
     // A timeout with nothing queued still comes here: a checkpoint may be due.
     const bool stopping = !queue_.popBatch(g.batch, options_.max_batch, options_.checkpoint_every);
-    const auto now = std::chrono::steady_clock::now();
+    const auto now = clock_.monotonicNow();
     const auto records = static_cast<std::uint64_t>(
         std::count_if(g.batch.begin(), g.batch.end(), [](const Pending& p) { return !p.write; }));
     g.checkpoint_due = tail_.sequence + records > checkpointed_sequence_ &&

@@ -90,8 +90,8 @@ std::optional<std::string> unwrapPseudonymKey(const std::string& wrapping_key, i
 }
 
 PseudonymKeyring::PseudonymKeyring(const SubjectReferencer& subject_key, PseudonymKeyStore& store,
-                                   std::chrono::milliseconds reload_after)
-    : subject_key_(subject_key), store_(store), reload_after_(reload_after) {
+                                   std::chrono::milliseconds reload_after, const Clock& clock)
+    : subject_key_(subject_key), store_(store), reload_after_(reload_after), clock_(clock) {
   const auto derived = fromHex(subject_key_.derivedKeyHex("pseudonym-key-wrap"));
   if (!derived) throw std::runtime_error("cannot derive the pseudonym wrapping key");
   wrapping_key_ = *derived;
@@ -118,12 +118,12 @@ void PseudonymKeyring::reloadLocked() {
   }
   live_ = std::move(live);  // the destroyed keys' prepared contexts are freed here
   rows_ = std::move(rows);
-  loaded_at_ = std::chrono::steady_clock::now();
+  loaded_at_ = clock_.monotonicNow();
 }
 
 void PseudonymKeyring::addKeyLocked(int period) {
   std::string key = randomBytes(SubjectReferencer::kKeyBytes);
-  store_.addIfAbsent(period, wrapPseudonymKey(wrapping_key_, period, key), utcNowRfc3339());
+  store_.addIfAbsent(period, wrapPseudonymKey(wrapping_key_, period, key), clock_.nowRfc3339());
   cleanse(key);
 }
 
@@ -143,15 +143,15 @@ void PseudonymKeyring::prepare(const CivilDate& today, int ahead) {
 void PseudonymKeyring::reloadIfStale() {
   {
     std::shared_lock lock(mutex_);
-    if (std::chrono::steady_clock::now() - loaded_at_ < reload_after_) return;
+    if (clock_.monotonicNow() - loaded_at_ < reload_after_) return;
   }
   std::unique_lock lock(mutex_);
-  if (std::chrono::steady_clock::now() - loaded_at_ < reload_after_) return;
+  if (clock_.monotonicNow() - loaded_at_ < reload_after_) return;
   try {
     reloadLocked();
   } catch (const std::exception& e) {
     // The keys in hand stay usable; the next lookup tries again.
-    loaded_at_ = std::chrono::steady_clock::now();
+    loaded_at_ = clock_.monotonicNow();
     logWarn("pseudonym-keys-not-reloaded", {{"error", e.what()}});
   }
 }
@@ -202,7 +202,7 @@ std::vector<std::string> PseudonymKeyring::referencesOf(const std::string& subje
 
 std::vector<int> PseudonymKeyring::destroyExpired(const CivilDate& as_of) {
   std::unique_lock lock(mutex_);
-  std::vector<int> destroyed = store_.destroyBefore(static_cast<int>(as_of.year()), utcNowRfc3339());
+  std::vector<int> destroyed = store_.destroyBefore(static_cast<int>(as_of.year()), clock_.nowRfc3339());
   reloadLocked();
   return destroyed;
 }

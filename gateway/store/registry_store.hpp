@@ -36,7 +36,9 @@ class RegistryStore : public KoppelingRegistry,
                       public ConsentRegistry,
                       public IdentityRegistry {
  public:
-  RegistryStore(const SubjectReferencer& referencer, ExchangeLog& log, std::unique_ptr<sql::Session> listings);
+  // `clock` stamps each change's record.
+  RegistryStore(const SubjectReferencer& referencer, ExchangeLog& log, std::unique_ptr<sql::Session> listings,
+                const Clock& clock);
   ~RegistryStore() override;
 
   std::optional<KoppelingInForce> koppelingOf(const SubjectKey& subject, const CivilDate& date) const final;
@@ -104,6 +106,7 @@ class RegistryStore : public KoppelingRegistry,
 
  private:
   ExchangeLog& log_;
+  const Clock& clock_;
   mutable std::mutex listings_mutex_;
   std::unique_ptr<sql::Session> listings_;
 };

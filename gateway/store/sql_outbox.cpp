@@ -80,8 +80,8 @@ void withdraw(sql::Session& s, const std::string& transaction_id, const std::str
 }  // namespace outbox_tables
 
 SqlOutboxStore::SqlOutboxStore(std::unique_ptr<sql::Session> read, ExchangeLog& writer, std::string node_id,
-                               std::chrono::milliseconds lease)
-    : writer_(writer), node_id_(std::move(node_id)), lease_(lease), read_(std::move(read)) {}
+                               std::chrono::milliseconds lease, const Clock& clock)
+    : writer_(writer), node_id_(std::move(node_id)), lease_(lease), clock_(clock), read_(std::move(read)) {}
 
 std::string SqlOutboxStore::columnList(std::string_view prefix) {
   std::string list;
@@ -114,7 +114,7 @@ void SqlOutboxStore::recordFailure(const OutboxEntry& entry, const std::string& 
                                    std::optional<std::int64_t> next_attempt_ms, Done done) {
   writer_.write(
       [=, transaction_id = entry.transaction_id, fence = entry.lease.fence, node = node_id_,
-       finished = utcNowRfc3339()](sql::Session& s) {
+       finished = clock_.nowRfc3339()](sql::Session& s) {
         // The retry's time is any node's to take: the lease ends here.
         if (next_attempt_ms) {
           s.run("UPDATE outbox SET attempts = attempts + 1, last_error = $1, next_attempt_ms = $2, lease_until_ms = 0 "
@@ -136,7 +136,7 @@ void SqlOutboxStore::recordFailure(const OutboxEntry& entry, const std::string& 
 void SqlOutboxStore::markDelivered(const OutboxEntry& entry, Done done) {
   writer_.write(
       [transaction_id = entry.transaction_id, fence = entry.lease.fence, node = node_id_,
-       finished = utcNowRfc3339()](sql::Session& s) {
+       finished = clock_.nowRfc3339()](sql::Session& s) {
         const sql::Rows r = s.run(
             "UPDATE outbox SET attempts = attempts + 1, state = 'delivered', last_error = '', finished_utc = $1 "
             "WHERE transaction_id = $2 AND state = 'pending' AND lease_node = $3 AND lease_fence = $4",
@@ -158,7 +158,7 @@ bool SqlOutboxStore::acknowledge(const std::string& recipient_party_id, const st
   auto changed = std::make_shared<bool>(false);
   std::promise<AppendResult> written;
   writer_.write(
-      [=, finished = utcNowRfc3339()](sql::Session& s) {
+      [=, finished = clock_.nowRfc3339()](sql::Session& s) {
         const sql::Rows r = s.run(
             "UPDATE outbox SET state = 'delivered', finished_utc = $1 "
             "WHERE transaction_id = $2 AND recipient_party_id = $3 AND state = 'postbus'",

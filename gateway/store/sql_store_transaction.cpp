@@ -34,7 +34,7 @@ void SqlStoreTransaction::upsertAgreement(const AgreementEntry& a) {
 }
 
 void SqlStoreTransaction::linkIdentities(const IdentityLinkEntry& l) {
-  registry_tables::linkIdentities(session_, l, utcNowRfc3339());
+  registry_tables::linkIdentities(session_, l, clock_.nowRfc3339());
   changed(RegistrySnapshot::identitiesLinked(l), registry_tables::encodeIdentityLink(l));
 }
 

@@ -7,6 +7,7 @@
 #include <cstdint>
 #include <vector>
 
+#include "gateway/calendar/clock.hpp"
 #include "gateway/store/registry_snapshot.hpp"
 #include "gateway/store/sql_session.hpp"
 #include "gateway/store/store_transaction.hpp"
@@ -27,7 +28,9 @@ struct RegistryChanges {
 class SqlStoreTransaction : public StoreTransaction {
  public:
   // `changes`: the item's, cleared by the caller before the item runs.
-  SqlStoreTransaction(sql::Session& session, RegistryChanges& changes) : session_(session), changes_(changes) {}
+  // `clock` stamps what the change writes.
+  SqlStoreTransaction(sql::Session& session, RegistryChanges& changes, const Clock& clock)
+      : session_(session), clock_(clock), changes_(changes) {}
 
   void recordKoppeling(const KoppelingEntry& koppeling) final;
   void insertConsent(const ConsentEntry& consent) final;
@@ -38,6 +41,7 @@ class SqlStoreTransaction : public StoreTransaction {
 
  protected:
   sql::Session& session_;
+  const Clock& clock_;
 
  private:
   void changed(RegistrySnapshot::Change change, const std::string& encoded);

@@ -1108,6 +1108,49 @@ TEST_P(StoreContractTest, DeferredWritesAreCommittedInOrder) {
   EXPECT_TRUE(open()->verifyLog().intact);
 }
 
+// Issue 26: one source of time stamps the whole chain. With a simulated clock years ahead,
+// every record the store writes itself (a registry change), every checkpoint and head,
+// every outbox state, identity link and pseudonym key carries the simulated day, and
+// nothing the system clock's.
+TEST_P(StoreContractTest, OneClockStampsEveryRecordHeadCheckpointAndOutboxState) {
+  SimulatedClock clock(std::chrono::sys_days(std::chrono::year_month_day(
+                           std::chrono::year(2031), std::chrono::month(3), std::chrono::day(4))) +
+                       std::chrono::hours(5));
+  const std::string day = "2031-03-04";
+  {
+    GatewayStore store(configOf(), clock);
+    const SubjectKey person{SubjectKey::Kind::kBsn, "111222333"};
+    ASSERT_TRUE(store.registries()
+                    .grantConsent({person, "inburgering", *Oin::parse(kSchool), "doc", *parseIsoDate(day), {}})
+                    .ok);
+    OutboxEntry entry = entryFor(newUuidV7());
+    ExchangeRecord r = recordOf(kCoa, kGemeente, entry.transaction_id);
+    r.time_utc = clock.nowRfc3339();  // as the exchange routes stamp it, by the same clock
+    const StoreChange link = store.registries().identityLinkChange("111222333", "1000000001", r.transaction_id);
+    ASSERT_TRUE(store.log()
+                    .appendAndWait(r, [entry, link](StoreTransaction& tx) {
+                      tx.enqueueDelivery(entry, "<a/>");
+                      link(tx);
+                    })
+                    .ok);
+    clock.advance(std::chrono::minutes(5));
+    EXPECT_TRUE(waitFor([&](auto d) { store.outbox().markDelivered(*store.outbox().find(entry.transaction_id), d); }));
+  }  // closing writes the last checkpoint and head
+  const auto stamped_elsewhere = [&](const std::string& table, const std::string& column) {
+    return countOf("SELECT COUNT(*) FROM " + table + " WHERE " + column + " IS NOT NULL AND " + column +
+                   " <> '' AND substr(" + column + ", 1, 10) <> '" + day + "'");
+  };
+  const auto stamped = [&](const std::string& table, const std::string& column) {
+    return countOf("SELECT COUNT(*) FROM " + table + " WHERE substr(" + column + ", 1, 10) = '" + day + "'");
+  };
+  for (const auto& [table, column] : std::vector<std::pair<std::string, std::string>>{
+           {"exchange_log", "time_utc"}, {"log_heads", "created_utc"}, {"log_checkpoints", "created_utc"},
+           {"outbox", "finished_utc"}, {"identity_links", "linked_utc"}, {"pseudonym_keys", "created_utc"}}) {
+    EXPECT_GE(stamped(table, column), 1) << table;
+    EXPECT_EQ(stamped_elsewhere(table, column), 0) << table;
+  }
+}
+
 // A reader behind (another process on the SQLite file, another node on PostgreSQL)
 // applies the change rows it missed, and loads everything only when rows are missing.
 TEST_P(StoreContractTest, AReaderBehindAppliesTheChangesItMissedAndLoadsAllOnlyWhenRowsAreMissing) {
