@@ -67,6 +67,9 @@ struct Options {
   fs::path nginx = "/usr/sbin/nginx";
   std::uint16_t base_port = 18440;
   bool skip_nginx = false;
+  // Gateway and nginx measured alternately this many times; the summary gives the median
+  // and spread of each figure (one pair says little on a shared host, issue 26).
+  unsigned pairs = 1;
   unsigned idle = 0;  // > 0: only measure memory with this many idle authenticated connections
   // The store (issue 15): SQLite by default; PostgreSQL in a private cluster started for
   // the run, with `nodes` gateway processes sharing it, behind HAProxy when `haproxy` (or
@@ -79,7 +82,7 @@ struct Options {
 
 constexpr const char* kUsage = R"(usage: e2e_bench [--connections C] [--duration SECONDS] [--warmup SECONDS]
                  [--payloads N] [--workdir DIR] [--ketenpoort PATH] [--nginx PATH]
-                 [--base-port PORT] [--skip-nginx] [--postgres] [--nodes N] [--haproxy]
+                 [--base-port PORT] [--skip-nginx] [--postgres] [--nodes N] [--haproxy] [--pairs N]
        e2e_bench --idle N [--workdir DIR] [--ketenpoort PATH] [--base-port PORT]
          (the gateway's resident memory with N idle authenticated mTLS connections)
 )";
@@ -97,6 +100,7 @@ std::optional<Options> parseOptions(int argc, char** argv) {
     try {
       if (flag == "--connections") o.connections = static_cast<unsigned>(std::stoul(value));
       else if (flag == "--duration") o.duration = std::chrono::seconds(std::stoul(value));
+      else if (flag == "--pairs") o.pairs = std::max(1U, static_cast<unsigned>(std::stoul(value)));
       else if (flag == "--warmup") o.warmup = std::chrono::seconds(std::stoul(value));
       else if (flag == "--payloads") o.payloads = std::stoul(value);
       else if (flag == "--workdir") o.workdir = value;
@@ -603,6 +607,38 @@ int measureIdle(const Options& o, const DemoEnvironment& env) {
   return failed == 0 ? 0 : 1;
 }
 
+// Each pair's figures, then the median and the spread (lowest–highest) of the throughput
+// ratio and of CPU ms per exchange for both paths.
+void reportPairs(const std::vector<std::pair<Figures, Figures>>& pairs) {
+  std::printf("\n| pair | gateway exchanges/s | nginx exchanges/s | ratio | gateway CPU ms/exchange | "
+              "nginx CPU ms/exchange |\n|---:|---:|---:|---:|---:|---:|\n");
+  std::vector<double> gateway_rate, nginx_rate, ratio, gateway_cpu, nginx_cpu;
+  for (std::size_t i = 0; i < pairs.size(); ++i) {
+    const auto& [g, n] = pairs[i];
+    gateway_rate.push_back(g.exchanges_per_second);
+    nginx_rate.push_back(n.exchanges_per_second);
+    ratio.push_back(n.exchanges_per_second > 0 ? g.exchanges_per_second / n.exchanges_per_second : 0);
+    gateway_cpu.push_back(g.cpu_ms_per_exchange);
+    nginx_cpu.push_back(n.cpu_ms_per_exchange);
+    std::printf("| %zu | %.0f | %.0f | %.2f | %.3f | %.3f |\n", i + 1, gateway_rate.back(), nginx_rate.back(),
+                ratio.back(), gateway_cpu.back(), nginx_cpu.back());
+  }
+  const auto spread = [](std::vector<double> values, const char* format) {
+    std::sort(values.begin(), values.end());
+    const std::size_t n = values.size();
+    const double median = n % 2 == 1 ? values[n / 2] : (values[n / 2 - 1] + values[n / 2]) / 2;
+    char text[96];
+    std::snprintf(text, sizeof text, format, median, values.front(), values.back());
+    return std::string(text);
+  };
+  std::printf("\nmedian (lowest–highest) over %zu pairs:\n", pairs.size());
+  std::printf("  gateway exchanges/s %s, nginx %s\n", spread(gateway_rate, "%.0f (%.0f–%.0f)").c_str(),
+              spread(nginx_rate, "%.0f (%.0f–%.0f)").c_str());
+  std::printf("  ratio gateway/nginx %s\n", spread(ratio, "%.2f (%.2f–%.2f)").c_str());
+  std::printf("  CPU ms/exchange: gateway %s, nginx %s\n", spread(gateway_cpu, "%.3f (%.3f–%.3f)").c_str(),
+              spread(nginx_cpu, "%.3f (%.3f–%.3f)").c_str());
+}
+
 int run(const Options& o) {
   fs::remove_all(o.workdir);
   fs::create_directories(o.workdir);
@@ -643,7 +679,15 @@ int run(const Options& o) {
   std::fflush(stdout);
   std::vector<Figures> figures{measureGateway(o, env, received, payloads)};
   if (!o.skip_nginx) figures.push_back(measureNginx(o, env, receiver_url->port, payloads));
+  std::vector<std::pair<Figures, Figures>> pairs;
+  if (!o.skip_nginx) pairs.emplace_back(figures[0], figures[1]);
+  for (unsigned pair = 1; pair < o.pairs && !o.skip_nginx; ++pair) {
+    Figures gateway = measureGateway(o, env, received, payloads);
+    Figures nginx = measureNginx(o, env, receiver_url->port, payloads);
+    pairs.emplace_back(std::move(gateway), std::move(nginx));
+  }
   receiver.stop(SIGTERM);
+  if (pairs.size() > 1) reportPairs(pairs);
 
   std::printf("\n| path | exchanges/s | accepted/s | p50 ms | p99 ms | peak RSS MiB | CPU ms/exchange "
               "| exchanges | errors |\n|---|---:|---:|---:|---:|---:|---:|---:|---:|\n");
