@@ -7,9 +7,32 @@
 #include <stdexcept>
 #include <vector>
 
+#include "gateway/calendar/civil_date.hpp"
 #include "gateway/store/exchange_log.hpp"
+#include "gateway/store/identifiers.hpp"
 
 namespace ketenpoort::testing {
+
+// A delivered klantprofiel record about `subject_ref` (a keyed reference, never a BSN),
+// the i-th of a series: its fields and payload hash differ with i.
+inline ExchangeRecord sampleRecord(int i, const std::string& subject_ref) {
+  ExchangeRecord r;
+  r.transaction_id = newUuidV7();
+  r.trace_id = newTraceId();
+  r.time_utc = utcNowRfc3339();
+  r.flow = "coa.klantprofiel";
+  r.sender_oin = "00000099100000000001";
+  r.recipient_oin = "00000099200000000363";
+  r.purpose = "regie-inburgering";
+  r.legal_basis = "Besluit inburgering 2021 art. 9.4 lid 3";
+  r.subject_ref = subject_ref;
+  r.fields_delivered = {"persoon.bsn", "persoon.voornamen", "gezin.leden[" + std::to_string(i) + "].relatie"};
+  r.fields_withheld = {{"medisch.diagnosen[0]", "special-category"}};
+  r.outcome = ExchangeOutcome::kDelivered;
+  r.payload_sha256 = sha256Hex("payload " + std::to_string(i));
+  r.retention_until = "2030-11-22";
+  return r;
+}
 
 // Appends the records from the calling thread without waiting for each; the writer commits
 // whatever has queued up (group commit). Returns when all are durable.

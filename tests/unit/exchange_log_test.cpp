@@ -18,6 +18,7 @@
 #include "gateway/sqlite_store/log_verifier.hpp"
 #include "gateway/store/record_codec.hpp"
 #include "gateway/store/subject_reference.hpp"
+#include "tests/support/log_fill.hpp"
 #include "tests/support/temp_dir.hpp"
 
 namespace ketenpoort {
@@ -39,22 +40,7 @@ class ExchangeLogTest : public ::testing::Test {
   }
 
   ExchangeRecord record(int i) const {
-    ExchangeRecord r;
-    r.transaction_id = newUuidV7();
-    r.trace_id = newTraceId();
-    r.time_utc = utcNowRfc3339();
-    r.flow = "coa.klantprofiel";
-    r.sender_oin = "00000099100000000001";
-    r.recipient_oin = "00000099200000000363";
-    r.purpose = "regie-inburgering";
-    r.legal_basis = "Besluit inburgering 2021 art. 9.4 lid 3";
-    r.subject_ref = referencer_.reference({SubjectKey::Kind::kBsn, kBsn});
-    r.fields_delivered = {"persoon.bsn", "persoon.voornamen", "gezin.leden[" + std::to_string(i) + "].relatie"};
-    r.fields_withheld = {{"medisch.diagnosen[0]", "special-category"}};
-    r.outcome = ExchangeOutcome::kDelivered;
-    r.payload_sha256 = sha256Hex("payload " + std::to_string(i));
-    r.retention_until = "2030-11-22";
-    return r;
+    return testing::sampleRecord(i, referencer_.reference({SubjectKey::Kind::kBsn, kBsn}));
   }
 
   // Appends n records (and closes the log, which writes a final checkpoint).
