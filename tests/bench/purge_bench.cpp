@@ -23,20 +23,9 @@ constexpr std::size_t kRecords = 1'000'000;
 constexpr int kSenders = 8;
 
 ExchangeRecord recordRetainedUntil(const char* until) {
-  ExchangeRecord r;
-  r.transaction_id = newUuidV7();
-  r.trace_id = newTraceId();
-  r.time_utc = utcNowRfc3339();
-  r.flow = "coa.klantprofiel";
-  r.sender_oin = "00000099100000000001";
-  r.recipient_oin = "00000099200000000363";
-  r.purpose = "regie-inburgering";
-  r.legal_basis = "Besluit inburgering 2021 art. 9.4 lid 3";
-  r.subject_ref = sha256Hex(r.transaction_id);
+  ExchangeRecord r = testing::sampleRecord(0, sha256Hex(newUuidV7()));
   r.fields_delivered = {"persoon.bsn", "persoon.voornamen", "persoon.geslachtsnaam", "persoon.geboortedatum",
                         "procedure.koppeling_gemeentecode", "voorinburgering.nt2_uren"};
-  r.fields_withheld = {{"medisch.diagnosen[0]", "special-category"}};
-  r.outcome = ExchangeOutcome::kDelivered;
   r.retention_until = until;
   return r;
 }

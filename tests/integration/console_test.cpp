@@ -39,20 +39,11 @@ class ConsoleTest : public GatewayFixture {
 
   ExchangeRecord exchange(const char* recipient, ExchangeOutcome outcome, const char* reason) {
     const auto referencer = SubjectReferencer::loadOrCreate(config_.storage_path.parent_path() / "subject.key");
-    ExchangeRecord r;
-    r.transaction_id = newUuidV7();
-    r.trace_id = newTraceId();
-    r.time_utc = utcNowRfc3339();
-    r.flow = "coa.klantprofiel";
-    r.sender_oin = "00000099100000000001";
+    ExchangeRecord r = testing::sampleRecord(0, referencer.reference({SubjectKey::Kind::kBsn, kBsn}));
     r.recipient_oin = recipient;
-    r.purpose = "regie-inburgering";
-    r.legal_basis = "Besluit inburgering 2021 art. 9.4 lid 3";
-    r.subject_ref = referencer.reference({SubjectKey::Kind::kBsn, kBsn});
     r.outcome = outcome;
     r.reason = reason;
     r.fields_delivered = {"persoon.voornamen", "procedure.koppeling_datum"};
-    r.fields_withheld = {{"medisch.diagnosen[0]", "special-category"}};
     r.retention_until = "2031-12-02";
     return r;
   }
