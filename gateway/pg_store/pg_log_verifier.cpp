@@ -29,7 +29,7 @@ PgLogVerification verifyOnce(const std::string& dsn, const std::map<std::string,
     // running node's newer records beyond its head are then outside what is checked).
     PgSession session(c);
     sql::inTransaction(
-        session, "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY",
+        session, session.beginRead(),
         [&] {
           const sql::Rows nodes = c.run("SELECT node_id, public_key_pem FROM log_nodes ORDER BY node_id");
           for (int i = 0; i < nodes.size(); ++i) registered[std::string(nodes.text(i, 0))] = nodes.text(i, 1);

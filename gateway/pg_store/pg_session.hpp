@@ -28,9 +28,9 @@ class PgSession final : public sql::Session {
     return session;
   }
 
-  sql::Dialect dialect() const override { return sql::Dialect::kPostgresql; }
   void execute(std::string_view statements) override { connection_.execute(statements); }
   std::string_view beginWrite() const override { return "BEGIN"; }
+  std::string_view beginRead() const override { return "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY"; }
   void eraseRemovedBytes(std::string_view table) override { connection_.execute("VACUUM " + std::string(table)); }
   pg::Connection& connection() const { return connection_; }
 

@@ -69,7 +69,7 @@ LogVerification verifyExchangeLog(const std::filesystem::path& database, const s
     ChainContents contents;
     try {
       // One snapshot of checkpoints, head and purges, however many commits land meanwhile.
-      contents = sql::inTransaction(*session, "BEGIN", [&] {
+      contents = sql::inTransaction(*session, session->beginRead(), [&] {
         ChainContents read = chain_tables::contents(*session, kSqliteChain);
         if (read.last_sequence == 0 && !read.head) read.traces = tracesOfUse(*session);
         return read;

@@ -24,9 +24,10 @@ class SqliteSession final : public sql::Session {
   SqliteSession(const SqliteSession&) = delete;
   SqliteSession& operator=(const SqliteSession&) = delete;
 
-  sql::Dialect dialect() const override { return sql::Dialect::kSqlite; }
   void execute(std::string_view statements) override;
   std::string_view beginWrite() const override { return "BEGIN IMMEDIATE"; }
+  // A WAL reader sees the snapshot of its first read until it ends.
+  std::string_view beginRead() const override { return "BEGIN"; }
   void eraseRemovedBytes(std::string_view table) override;
   sqlite3* get() const { return db_; }
 

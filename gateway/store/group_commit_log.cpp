@@ -104,12 +104,6 @@ PurgeBatchResult GroupCommitLog::purgeThroughWriter(
                          request.after_sequence);
 }
 
-std::string GroupCommitLog::lastCheckpointDigest() {
-  const std::optional<ChainCheckpoint> last = chain_tables::lastCheckpoint(writerSession(), chain_);
-  if (!last) return std::string(32, '\0');
-  return checkpointDigest(last->message(), last->signature);
-}
-
 void GroupCommitLog::writeGroup(Group& g, bool per_item_savepoints) {
   sql::Session& session = writerSession();
   g.sequences.clear();
@@ -168,17 +162,20 @@ void GroupCommitLog::writeGroup(Group& g, bool per_item_savepoints) {
       insertRecords(records);
       g.tail.hash = hashes.back();
     }
-    const std::string now = clock_.nowRfc3339();
-    // Another process or node of this chain may have checkpointed this very tail already
-    // (each closes with a final checkpoint).
-    if (g.checkpoint_due && g.tail.sequence > 0 &&
-        chain_tables::lastCheckpointSequence(session, chain_) < g.tail.sequence) {
-      ChainCheckpoint checkpoint{g.tail.sequence, g.tail.hash, now, lastCheckpointDigest(), {}};
-      checkpoint.signature = signer_.sign(checkpoint.message());
-      chain_tables::insertCheckpoint(session, chain_, checkpoint);
-    }
     if (g.checkpoint_due || !g.sequences.empty()) {
-      SignedHead head{g.tail.sequence, g.tail.hash, now, lastCheckpointDigest(), {}};
+      const std::string now = clock_.nowRfc3339();
+      // The newest checkpoint, read once under the chain's lock: another process or node of
+      // this chain may have written one (each closes with a final checkpoint), even at this
+      // very tail. The head names the digest of whichever is newest after this group.
+      const std::optional<ChainCheckpoint> last = chain_tables::lastCheckpoint(session, chain_);
+      std::string digest = last ? checkpointDigest(last->message(), last->signature) : std::string(32, '\0');
+      if (g.checkpoint_due && g.tail.sequence > 0 && (!last || last->sequence < g.tail.sequence)) {
+        ChainCheckpoint checkpoint{g.tail.sequence, g.tail.hash, now, digest, {}};
+        checkpoint.signature = signer_.sign(checkpoint.message());
+        chain_tables::insertCheckpoint(session, chain_, checkpoint);
+        digest = checkpointDigest(checkpoint.message(), checkpoint.signature);
+      }
+      SignedHead head{g.tail.sequence, g.tail.hash, now, digest, {}};
       head.signature = signer_.sign(headMessage(head));
       chain_tables::writeHead(session, chain_, head);
     }

@@ -136,7 +136,6 @@ class GroupCommitLog : public ExchangeLog {
   void enqueue(Pending pending);
   void run();
   void writeGroup(Group& group, bool per_item_savepoints);
-  std::string lastCheckpointDigest();
   void reportGroup(Group& group, const std::string& error);
 
   GroupCommitOptions options_;

@@ -25,11 +25,6 @@ ConsentEntry consentFrom(const sql::Rows& r, int row) {
           std::string(r.text(row, 6)), std::string(r.text(row, 7))};
 }
 
-// A read transaction that sees one version of everything.
-std::string_view beginConsistentRead(sql::Dialect dialect) {
-  return dialect == sql::Dialect::kPostgresql ? "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY" : "BEGIN";
-}
-
 }  // namespace
 
 void recordKoppeling(sql::Session& s, const KoppelingEntry& k) {
@@ -124,7 +119,7 @@ std::uint64_t raiseVersion(sql::Session& s) {
 }
 
 RegistrySnapshot::Contents load(sql::Session& s) {
-  return sql::inTransaction(s, beginConsistentRead(s.dialect()), [&s] {
+  return sql::inTransaction(s, s.beginRead(), [&s] {
     RegistrySnapshot::Contents contents;
     contents.version = version(s);
     const sql::Rows koppelingen =

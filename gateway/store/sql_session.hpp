@@ -56,15 +56,11 @@ class Rows {
   std::uint64_t affected_ = 0;
 };
 
-enum class Dialect { kSqlite, kPostgresql };
-
 // One connection, used by one thread at a time. Errors are the dialect's own exceptions,
 // all std::runtime_error, with the database's message (never a parameter's value).
 class Session {
  public:
   virtual ~Session() = default;
-
-  virtual Dialect dialect() const = 0;
 
   // Runs one statement; prepared on first use and kept by its text.
   Rows run(std::string_view statement, std::initializer_list<Value> params = {}) {
@@ -78,6 +74,9 @@ class Session {
   // How a transaction that writes begins (SQLite takes the write lock at once, so two
   // writers never deadlock upgrading a read lock).
   virtual std::string_view beginWrite() const = 0;
+  // How a read transaction begins that sees one version of everything, however many
+  // commits land meanwhile (PostgreSQL's default READ COMMITTED would not).
+  virtual std::string_view beginRead() const = 0;
   // After rows of `table` holding secrets were overwritten or removed (and committed): the
   // old bytes go from the database's files as far as the database lets them (SQLite:
   // secure_delete is on, and the WAL that still holds the old page is truncated when the

@@ -4,7 +4,7 @@
 #include <gmock/gmock.h>
 
 #include <fstream>
-#include <future>
+#include <functional>
 #include <sstream>
 
 #include "gateway/gateway_store/gateway_store.hpp"
@@ -85,12 +85,8 @@ TEST_P(RegistryStoreTest, AChangeByAnotherProcessHoldsForTheNextDecision) {
   GatewayStore other_store(config("node-b"));
   RegistryStore& other = other_store.registries();
   // Holds at the next decision on SQLite; within moments on another PostgreSQL node.
-  const auto holds = [this](auto condition) {
-    const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
-    while (backend_.postgresql() && !condition() && std::chrono::steady_clock::now() < deadline) {
-      std::promise<void>().get_future().wait_for(std::chrono::milliseconds(20));
-    }
-    return condition();
+  const auto holds = [this](const std::function<bool()>& condition) {
+    return backend_.postgresql() ? testing::waitUntil(condition, std::chrono::seconds(10)) : condition();
   };
   const auto granted = other.grantConsent(
       {person_, "elip", amsterdam_, "dms://toestemming/882", day("2025-10-01"), std::nullopt});
