@@ -1,104 +1,16 @@
 #pragma once
 
-#include <cstdint>
-#include <optional>
 #include <span>
 #include <string>
 #include <string_view>
-#include <utility>
-#include <variant>
+
+#include "gateway/vocabulary/reason.hpp"
 
 namespace ketenpoort {
 
-// Every error the gateway answers, one vocabulary for the whole request path. Each code
-// has one entry in the catalogue (problem.cpp): its stable name (the `code` member
-// clients switch on, also the reason stored in the exchange log for a refusal), its HTTP
-// status and its title. docs/api/problems.md documents each; a unit test holds the two
-// to each other.
-enum class ProblemCode : std::uint8_t {
-  // HTTP and identity, before any route
-  kBadRequest,
-  kDuplicateHeader,
-  kNotFound,
-  kMethodNotAllowed,
-  kPayloadTooLarge,
-  kHeaderTooLarge,
-  kInvalidClientCertificate,
-  kUnknownParty,
-  kTestPartyRefused,
-  kRoleNotAllowed,
-  // the request itself
-  kInvalidQuery,
-  kBsnInUrl,
-  kFormNotTrusted,
-  kCrossSiteRequest,
-  kUnsupportedMediaType,
-  kInvalidTransactionId,
-  kTransactionInProgress,
-  // refusals: the policy engine's reasons (and the exchange's own), logged as refused
-  kInvalidMessage,
-  kTransactionConflict,
-  kIdentityConflict,
-  kFlowNotAllowed,
-  kPurposeMismatch,
-  kNoKoppeling,
-  kLawRegime,
-  kNoAgreement,
-  kNoConsent,
-  kKoppelingConflict,
-  // a source system asked on the caller's behalf, logged as failed
-  kSubjectUnknown,
-  kSourceUnreachable,
-  kSourceInvalidAnswer,
-  kSourceTimeout,
-  // the gateway itself
-  kLogUnavailable,
-  kInternalError,
-};
-
-struct ProblemType {
-  ProblemCode code;
-  std::string_view name;  // "flow-not-allowed"
-  unsigned status;
-  std::string_view title;
-};
-
-// The whole catalogue, in the enum's order.
-std::span<const ProblemType> problemCatalogue();
-const ProblemType& problemType(ProblemCode code);
-// The code by its name, e.g. a policy reason; nullopt for a name the catalogue lacks.
-std::optional<ProblemCode> problemCodeNamed(std::string_view name);
-
-// An RFC 9457 problem: what went wrong (the code) and, for people, the detail of this
-// case. The detail never holds a BSN or text taken from a message.
-struct Problem {
-  ProblemCode code = ProblemCode::kInternalError;
-  std::string detail;
-
-  unsigned status() const { return problemType(code).status; }
-  std::string_view name() const { return problemType(code).name; }
-};
-
-// The result of a step on the request path: its value, or the problem the caller hears.
-// Steps return it; exceptions are for start-up and bugs only.
-template <class T>
-class [[nodiscard]] Result {
- public:
-  Result(T value) : outcome_(std::in_place_index<0>, std::move(value)) {}  // NOLINT: implicit by design
-  Result(Problem problem) : outcome_(std::in_place_index<1>, std::move(problem)) {}  // NOLINT
-
-  bool ok() const { return outcome_.index() == 0; }
-  T& value() { return std::get<0>(outcome_); }
-  const T& value() const { return std::get<0>(outcome_); }
-  T* operator->() { return &value(); }
-  const T* operator->() const { return &value(); }
-  T& operator*() { return value(); }
-  const T& operator*() const { return value(); }
-  const Problem& problem() const { return std::get<1>(outcome_); }
-
- private:
-  std::variant<T, Problem> outcome_;
-};
+// The answers of the one vocabulary (gateway/vocabulary), in the enum's order: every
+// reason with an HTTP status. docs/api/problems.md documents each.
+std::span<const ReasonType> problemCatalogue();
 
 inline constexpr std::string_view kProblemContentType = "application/problem+json";
 
@@ -134,9 +46,9 @@ Problem crossSiteRequest(std::string detail);
 // which a cross-site page cannot send without the browser asking first (CORS).
 Problem unsupportedMediaType(std::string detail);
 Problem logUnavailable();
-// A refused exchange: the code is the refusal's reason (policy engine or invalid-message).
-// A reason the catalogue lacks is a bug: internal-error.
-Problem refused(std::string_view reason, std::string detail);
+// A refused exchange: the code is the refusal's reason (policy engine or invalid-message),
+// an answer of the vocabulary; a reason that is no answer is a bug: internal-error.
+Problem refused(Reason reason, std::string detail);
 Problem invalidTransactionId();
 // A header that may appear once was sent more than once; `name` is one of ours.
 Problem duplicateHeader(std::string_view name);

@@ -232,7 +232,7 @@ void addAuditRoutes(Router& router, const AuditApiContext& context) {
                    {"id", consent.id}, {"purpose", consent.purpose_id},
                    {"recipient_oin", consent.recipient_oin}, {"evidence", consent.evidence_ref},
                    {"granted", consent.granted}, {"expires", consent.expires},
-                   {"withdrawn", consent.withdrawn}, {"status", consent.statusOn(today)}});
+                   {"withdrawn", consent.withdrawn}, {"status", toString(consent.statusOn(today))}});
              }
              return boost::json::object{{"consents", std::move(out)}};
            });

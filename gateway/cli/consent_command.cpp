@@ -134,7 +134,7 @@ int consentCommand(const Args& args) {
             {"id", c.id}, {"subject_ref", c.subject_ref}, {"purpose", c.purpose_id},
             {"recipient_oin", c.recipient_oin}, {"evidence", c.evidence_ref},
             {"granted", c.granted}, {"expires", c.expires}, {"withdrawn", c.withdrawn},
-            {"status", c.statusOn(today)}});
+            {"status", toString(c.statusOn(today))}});
       }
       std::cout << boost::json::serialize(out) << "\n";
     } else if (format == "csv") {
@@ -142,7 +142,7 @@ int consentCommand(const Args& args) {
       for (const auto& c : consents) {
         std::cout << csvField(c.id) << "," << csvField(c.purpose_id) << "," << c.recipient_oin
                   << "," << csvField(c.evidence_ref) << "," << c.granted << "," << c.expires << ","
-                  << c.withdrawn << "," << c.statusOn(today) << "\n";
+                  << c.withdrawn << "," << toString(c.statusOn(today)) << "\n";
       }
     } else if (format == "table") {
       std::printf("%-44s %-18s %-20s %-10s %-10s %-10s %s\n", "ID", "PURPOSE", "RECIPIENT OIN",
@@ -151,7 +151,7 @@ int consentCommand(const Args& args) {
         std::printf("%-44s %-18s %-20s %-10s %-10s %-10s %s\n", c.id.c_str(), c.purpose_id.c_str(),
                     c.recipient_oin.c_str(), c.granted.c_str(),
                     c.expires.empty() ? "-" : c.expires.c_str(),
-                    c.withdrawn.empty() ? "-" : c.withdrawn.c_str(), c.statusOn(today).c_str());
+                    c.withdrawn.empty() ? "-" : c.withdrawn.c_str(), std::string(toString(c.statusOn(today))).c_str());
       }
     } else {
       std::cerr << "--format must be table, json or csv\n";

@@ -78,7 +78,7 @@ ApiResponse problemPage(const Problem& problem, const html::Frame& frame) {
   f.title = problem.status() == 403 ? "Geen toegang" : problem.status() >= 500 ? "Tijdelijk niet beschikbaar"
                                                                                : "Dit verzoek kan niet worden uitgevoerd";
   f.letter_head.clear();
-  std::string body = "<div class=\"error\" role=\"alert\"><p>" + escape(problemType(problem.code).title) + "</p><p>" +
+  std::string body = "<div class=\"error\" role=\"alert\"><p>" + escape(reasonType(problem.code).title) + "</p><p>" +
                      escape(problem.detail) + "</p><p>Code: <code>" + escape(problem.name()) + "</code></p></div>" +
                      "<p><a href=\"/console\">Terug naar het overzicht</a></p>";
   return htmlResponse(problem.status(), html::page(f, body));
@@ -224,7 +224,7 @@ Result<std::string> overviewPage(ConsoleState& s, const ApiRequest&, const Offic
   out += "<h2>Geweigerd, per reden</h2><table><thead><tr><th scope=\"col\">Soort bericht</th><th scope=\"col\">Reden</th>"
          "<th scope=\"col\" class=\"number\">Aantal</th></tr></thead><tbody>";
   for (const auto& [key, count] : summary.refusals) {
-    out += "<tr><td>" + escape(std::get<0>(key)) + "</td><td>" + escape(plain_dutch::refusalReason(std::get<1>(key))) +
+    out += "<tr><td>" + escape(std::get<0>(key)) + "</td><td>" + escape(plain_dutch::reason(std::get<1>(key))) +
            " (<code>" + escape(std::get<1>(key)) + "</code>)</td><td class=\"number\">" + std::to_string(count) +
            "</td></tr>";
   }
@@ -236,7 +236,7 @@ Result<std::string> overviewPage(ConsoleState& s, const ApiRequest&, const Offic
          "</thead><tbody>";
   for (const auto& [key, count] : summary.withheld) {
     out += "<tr><td>" + escape(std::get<0>(key)) + "</td><td>" + escape(plain_dutch::fieldLabel(std::get<1>(key))) +
-           "</td><td>" + escape(plain_dutch::withheldReason(std::get<2>(key))) + "</td><td class=\"number\">" +
+           "</td><td>" + escape(plain_dutch::reason(std::get<2>(key))) + "</td><td class=\"number\">" +
            std::to_string(count) + "</td></tr>";
   }
   if (summary.withheld.empty()) out += "<tr><td colspan=\"4\">Niets achtergehouden.</td></tr>";
@@ -368,7 +368,7 @@ Result<std::string> searchPage(ConsoleState& s, const ApiRequest& request, const
            escape(r.flow) + "</td><td>" + escape(partyName(s.context.config, r.sender_oin)) + "</td><td>" +
            escape(partyName(s.context.config, r.recipient_oin)) + "</td><td>" +
            escape(plain_dutch::outcome(toString(r.outcome))) +
-           (r.reason.empty() ? "" : ": " + escape(plain_dutch::refusalReason(r.reason))) + "</td><td class=\"number\">" +
+           (r.reason.empty() ? "" : ": " + escape(plain_dutch::reason(r.reason))) + "</td><td class=\"number\">" +
            std::to_string(r.fields_withheld.size()) + "</td></tr>";
   }
   if (page.empty()) out += "<tr><td colspan=\"7\">Geen uitwisselingen gevonden.</td></tr>";
@@ -436,9 +436,16 @@ std::string withheldList(const std::vector<WithheldField>& fields) {
   std::vector<std::string> labels;
   labels.reserve(fields.size());
   for (const auto& w : fields) {
-    labels.push_back(plain_dutch::fieldLabel(w.field) + ": " + plain_dutch::withheldReason(w.reason));
+    labels.push_back(plain_dutch::fieldLabel(w.field) + ": " + plain_dutch::reason(w.reason));
   }
   return labelList(labels, " class=\"withheld\"");
+}
+
+// A withdrawal is the exchange's own record: its delivery did not happen.
+bool isBasisWithdrawn(std::string_view logged_reason) {
+  const std::optional<Reason> reason = reasonNamed(logged_reason);
+  return reason == Reason::kBasisWithdrawnConsent || reason == Reason::kBasisWithdrawnAgreement ||
+         reason == Reason::kBasisWithdrawnKoppeling;
 }
 
 // Whether `entry`, found by the record's transaction id, is the delivery of the exchange the
@@ -446,7 +453,7 @@ std::string withheldList(const std::vector<WithheldField>& fields) {
 // seen and be refused for it (transaction-conflict), and its officer must not see the
 // first exchange's delivery through that refused record (issue 25).
 bool isDeliveryOf(const OutboxEntry& entry, const ExchangeRecord& r) {
-  const bool its_own_exchange = r.outcome != ExchangeOutcome::kRefused || r.reason.starts_with("basis-withdrawn:");
+  const bool its_own_exchange = r.outcome != ExchangeOutcome::kRefused || isBasisWithdrawn(r.reason);
   return its_own_exchange && entry.sender_oin == r.sender_oin && entry.recipient_oin == r.recipient_oin &&
          entry.flow == r.flow && entry.purpose == r.purpose;
 }
@@ -485,7 +492,7 @@ Result<std::string> exchangePage(ConsoleState& s, const ApiRequest& request, con
   fact("Soort bericht", escape(r.flow));
   fact("Van", escape(partyName(s.context.config, r.sender_oin)));
   fact("Aan", escape(partyName(s.context.config, r.recipient_oin)));
-  fact("Doel", escape(plain_dutch::purpose(r.purpose)) + " (<code>" + escape(r.purpose) + "</code>)");
+  fact("Doel", escape(plain_dutch::purpose(s.context.catalogue, r.purpose)) + " (<code>" + escape(r.purpose) + "</code>)");
   fact("Grondslag", escape(r.legal_basis));
   if (!r.consent_id.empty()) {
     const auto consent = s.context.store.registries().consent(r.consent_id);
@@ -501,7 +508,7 @@ Result<std::string> exchangePage(ConsoleState& s, const ApiRequest& request, con
   }
   fact("Over", "een persoon, in het logboek alleen als pseudoniem " + pseudonym(r.subject_ref));
   fact("Uitkomst", escape(plain_dutch::outcome(toString(r.outcome))) +
-                       (r.reason.empty() ? "" : ": " + escape(plain_dutch::refusalReason(r.reason)) + " (<code>" +
+                       (r.reason.empty() ? "" : ": " + escape(plain_dutch::reason(r.reason)) + " (<code>" +
                                                     escape(r.reason) + "</code>)"));
   fact("Transactie", "<code>" + escape(r.transaction_id) + "</code>");
   fact("Trace", "<code>" + escape(r.trace_id) + "</code>");
@@ -604,9 +611,9 @@ Result<std::string> inzagePage(ConsoleState& s, const ApiRequest& request, const
              "</h3><p>" +
              escape(outgoing ? officer.organisation.name + " aan " + organisation
                              : organisation + " aan " + officer.organisation.name) +
-             ". Doel: " + escape(plain_dutch::purpose(r.purpose)) + ". Grond: " + escape(r.legal_basis) + ".</p>";
+             ". Doel: " + escape(plain_dutch::purpose(s.context.catalogue, r.purpose)) + ". Grond: " + escape(r.legal_basis) + ".</p>";
       if (r.outcome == ExchangeOutcome::kRefused || r.outcome == ExchangeOutcome::kFailed) {
-        out += "<p><strong>Niet doorgegeven</strong>: " + escape(plain_dutch::refusalReason(r.reason)) +
+        out += "<p><strong>Niet doorgegeven</strong>: " + escape(plain_dutch::reason(r.reason)) +
                ". Er zijn geen gegevens verstrekt.</p>";
       } else {
         out += "<p><strong>Doorgegeven:</strong></p>" + fieldList(r.fields_delivered);
@@ -638,13 +645,13 @@ Result<std::string> consentsPage(ConsoleState& s, const ApiRequest& request, con
   std::size_t shown = 0;
   for (const auto& c : s.context.store.registries().listConsentsByReference(std::nullopt)) {
     if (c.recipient_oin != officer.organisation.oin.str()) continue;
-    const std::string status = c.statusOn(today);
+    const ConsentStatus status = c.statusOn(today);
     out += "<tr><td><code>" + escape(c.id) + "</code></td><td>" + escape(c.purpose_id) + "</td><td>" +
            pseudonym(c.subject_ref) + "</td><td>" + escape(c.evidence_ref) + "</td><td>" +
            escape(plain_dutch::dateTime(c.granted)) + "</td><td>" +
            (c.expires.empty() ? "geen einddatum" : escape(plain_dutch::dateTime(c.expires))) + "</td><td>" +
            (c.withdrawn.empty() ? "nee" : escape(plain_dutch::dateTime(c.withdrawn))) + "</td><td class=\"" +
-           (status == "active" ? "status-good" : "status-warn") + "\">" + escape(plain_dutch::consentStatus(status)) +
+           (status == ConsentStatus::kActive ? "status-good" : "status-warn") + "\">" + escape(plain_dutch::consentStatus(status)) +
            "</td></tr>";
     ++shown;
   }

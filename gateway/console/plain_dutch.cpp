@@ -2,7 +2,10 @@
 
 #include <array>
 #include <charconv>
+#include <optional>
 #include <utility>
+
+#include "gateway/vocabulary/reason.hpp"
 
 namespace ketenpoort::plain_dutch {
 
@@ -28,58 +31,14 @@ std::string outcome(std::string_view code) {
   return lookup(kTexts, code);
 }
 
-std::string refusalReason(std::string_view code) {
-  static constexpr std::array<Entry, 25> kTexts{{
-      {"flow-not-allowed", "deze organisatie mag dit soort bericht niet sturen of ontvangen"},
-      {"purpose-mismatch", "het opgegeven doel past niet bij dit bericht"},
-      {"invalid-message", "het bericht was niet volledig of niet juist"},
-      {"no-agreement", "er was geen geldige overeenkomst tussen de organisaties"},
-      {"law-regime", "voor deze persoon geldt de oude wet (Wet inburgering 2013): er is geen grondslag"},
-      {"no-koppeling", "de persoon is niet aan deze gemeente gekoppeld"},
-      {"no-consent", "er was geen geldige toestemming van de persoon"},
-      {"transaction-conflict", "het berichtnummer hoorde al bij een ander bericht"},
-      {"identity-conflict", "de nummers in het bericht hoorden bij verschillende personen"},
-      {"subject-unknown", "de bron kende deze persoon niet"},
-      {"source-unreachable", "de bron was niet bereikbaar"},
-      {"source-invalid-answer", "het antwoord van de bron was niet bruikbaar"},
-      {"source-timeout", "de bron antwoordde niet op tijd"},
-      {"log-unavailable", "het logboek kon niet worden geschreven"},
-      {"audit-query", "raadpleging door de functionaris gegevensbescherming"},
-      {"internal-error", "een fout in de gateway"},
-      {"koppeling-conflict", "de herkoppeling lag vóór het begin van de koppeling die gold: er veranderde niets"},
-      {"agreement-ended", "de overeenkomst is beëindigd: ze staat niet meer in de configuratie"},
-      {"retention-ended", "records verwijderd na hun bewaartermijn"},
-      {"basis-withdrawn:consent", "niet afgeleverd: de toestemming verviel voordat het bericht vertrok"},
-      {"basis-withdrawn:agreement", "niet afgeleverd: de overeenkomst eindigde voordat het bericht vertrok"},
-      {"basis-withdrawn:koppeling", "niet afgeleverd: de persoon werd intussen aan een andere gemeente gekoppeld"},
-      {"basis-ended-during-delivery:consent", "afgeleverd, maar de toestemming verviel terwijl het bericht onderweg was"},
-      {"basis-ended-during-delivery:agreement",
-       "afgeleverd, maar de overeenkomst eindigde terwijl het bericht onderweg was"},
-      {"basis-ended-during-delivery:koppeling",
-       "afgeleverd, maar de persoon werd intussen aan een andere gemeente gekoppeld"},
-  }};
-  return lookup(kTexts, code);
+std::string reason(std::string_view code) {
+  const std::optional<Reason> known = reasonNamed(code);
+  return known ? std::string(reasonType(*known).dutch) : std::string(code);
 }
 
-std::string withheldReason(std::string_view code) {
-  static constexpr std::array<Entry, 4> kTexts{{
-      {"not-permitted", "de ontvanger heeft dit gegeven niet nodig voor het doel"},
-      {"special-category", "bijzonder persoonsgegeven (zoals gezondheid): wordt nooit doorgegeven"},
-      {"no-consent", "mag alleen met toestemming, en die was er niet"},
-      {"not-mapped", "geen bekend gegeven voor dit doel: niet doorgegeven"},
-  }};
-  return lookup(kTexts, code);
-}
-
-std::string purpose(std::string_view purpose_id) {
-  static constexpr std::array<Entry, 5> kTexts{{
-      {"bewaartermijn", "het verwijderen van gegevens na hun bewaartermijn"},
-      {"regie-inburgering", "de regie van de gemeente over de inburgering (brede intake en het plan inburgering en participatie)"},
-      {"elip", "het signaal dat de lening of de tijd voor inburgering bijna op is (ELIP)"},
-      {"ontzorgen", "het ontzorgen: de gemeente betaalt in het begin de vaste lasten"},
-      {"toeslagaanvraag", "het aanvragen van huurtoeslag en zorgtoeslag"},
-  }};
-  return lookup(kTexts, purpose_id);
+std::string purpose(const MappingCatalogue& catalogue, std::string_view purpose_id) {
+  const std::string* said = catalogue.purposeInDutch(purpose_id);
+  return said ? *said : std::string(purpose_id);
 }
 
 std::string deliveryState(std::string_view state) {
@@ -93,12 +52,14 @@ std::string deliveryState(std::string_view state) {
   return lookup(kTexts, state);
 }
 
-std::string consentStatus(std::string_view status) {
-  static constexpr std::array<Entry, 4> kTexts{{{"active", "geldig"},
-                                                {"expired", "verlopen"},
-                                                {"withdrawn", "ingetrokken"},
-                                                {"not-yet-active", "nog niet ingegaan"}}};
-  return lookup(kTexts, status);
+std::string consentStatus(ConsentStatus status) {
+  switch (status) {
+    case ConsentStatus::kActive: return "geldig";
+    case ConsentStatus::kExpired: return "verlopen";
+    case ConsentStatus::kWithdrawn: return "ingetrokken";
+    case ConsentStatus::kNotYetActive: return "nog niet ingegaan";
+  }
+  return std::string(toString(status));
 }
 
 std::string fieldLabel(std::string_view field) {

@@ -129,14 +129,14 @@ RequestTask grant(std::shared_ptr<const ConsentRoutes> routes, ApiRequest reques
   if (!routes->purposes.contains(asked->purpose)) {
     // The purpose came from the body: not echoed.
     co_return problemResponse(
-        problems::refused(reasons::kPurposeMismatch,
+        problems::refused(Reason::kPurposeMismatch,
                           "doelbinding names no purpose for which a mapping asks consent towards a gemeente"),
         kGrantRoute);
   }
   co_await ResumeOn(c.run_blocking);
   const CivilDate today = c.clock.today();
   if (c.registries.gemeenteOf(asked->subject, today) != (*gemeente)->cbs_code) {
-    co_return problemResponse(problems::refused(reasons::kNoKoppeling, "the person is not gekoppeld to you"),
+    co_return problemResponse(problems::refused(Reason::kNoKoppeling, "the person is not gekoppeld to you"),
                               kGrantRoute);
   }
   const auto granted =

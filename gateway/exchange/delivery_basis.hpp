@@ -23,23 +23,23 @@ class DeliveryBasis {
                 const Clock& clock = systemClock())
       : catalogue_(catalogue), registries_(registries), log_(log), clock_(clock) {}
 
-  // Which basis of `entry` no longer holds today: "consent", "agreement" or "koppeling";
-  // nullopt when all still hold. Throws std::runtime_error when a registry cannot be read
-  // (the entry then stays waiting).
-  std::optional<std::string> withdrawn(const OutboxEntry& entry) const;
+  // Which basis of `entry` no longer holds today, as the reason its withdrawal is
+  // recorded with (kBasisWithdrawnConsent, …Agreement, …Koppeling); nullopt when all still
+  // hold. Throws std::runtime_error when a registry cannot be read (the entry then stays
+  // waiting).
+  std::optional<Reason> withdrawn(const OutboxEntry& entry) const;
 
-  // Records that `entry` will not be delivered: a refused record (reason
-  // "basis-withdrawn:<which>") and, in its transaction, the entry's state `withdrawn`.
-  // `done(ok)` runs on the log's thread once durable; only then may the body go.
-  void recordWithdrawal(const OutboxEntry& entry, const std::string& which,
-                        std::function<void(bool ok)> done) const;
+  // Records that `entry` will not be delivered: a refused record with the reason
+  // `withdrawn` gave and, in its transaction, the entry's state `withdrawn`. `done(ok)`
+  // runs on the log's thread once durable; only then may the body go.
+  void recordWithdrawal(const OutboxEntry& entry, Reason withdrawn, std::function<void(bool ok)> done) const;
 
   // Records that `entry` was delivered although its basis `which` ended while the attempt
   // was under way (checked before the attempt, the message was already on its way when the
   // consent was withdrawn or the agreement ended): a delivered record with the reason
-  // "basis-ended-during-delivery:<which>", so the officer sees it (issue 25). In the
-  // background; a failure to write it is logged.
-  void recordEndedDuringDelivery(const OutboxEntry& entry, const std::string& which) const;
+  // kBasisEndedDuringDelivery… for the basis `withdrawn` names, so the officer sees it
+  // (issue 25). In the background; a failure to write it is logged.
+  void recordEndedDuringDelivery(const OutboxEntry& entry, Reason withdrawn) const;
 
  private:
   const MappingCatalogue& catalogue_;
@@ -48,9 +48,5 @@ class DeliveryBasis {
   const Clock& clock_;
 };
 
-// The reason a withdrawn exchange is recorded with, naming the basis that ended.
-std::string basisWithdrawnReason(const std::string& which);
-// The reason of a delivery whose basis ended during its attempt.
-std::string basisEndedDuringDeliveryReason(const std::string& which);
 
 }  // namespace ketenpoort

@@ -199,7 +199,7 @@ void DeliveryWorker::attempt(const Due& due) {
     return;
   }
   if (basis_) {
-    std::optional<std::string> which;
+    std::optional<Reason> which;
     try {
       which = basis_->withdrawn(entry);
     } catch (const std::exception& e) {
@@ -231,9 +231,9 @@ void DeliveryWorker::attempt(const Due& due) {
   const auto format = recipient ? adapters_.outbound_by_role.find(recipient->role)
                                 : adapters_.outbound_by_role.end();
   if (url.empty() || format == adapters_.outbound_by_role.end() || !adapters_.channel) {
-    finish(entry, {false, "recipient-endpoint-gone"});  // the config changed since it was queued
+    finish(entry, {false, {}, Reason::kRecipientEndpointGone});  // the config changed since it was queued
   } else if (!due.body) {
-    finish(entry, {false, "payload-missing"});
+    finish(entry, {false, {}, Reason::kPayloadMissing});
   } else {
     adapters_.channel->deliver(url, entry, format->second->contentType(), due.body,
                                [this, entry](const DeliveryAttempt& outcome) { finish(entry, outcome); });
@@ -277,13 +277,13 @@ void DeliveryWorker::finish(const OutboxEntry& entry, const DeliveryAttempt& att
       return;
     }
     const std::uint32_t failed = entry.attempts + 1;
-    if (failed >= config_.outbox.max_attempts || attempt.error == "payload-missing") {
+    if (failed >= config_.outbox.max_attempts || attempt.failure == Reason::kPayloadMissing) {
       metrics_.delivery_attempts.inc({"dead-letter"});
       logError("delivery-dead-letter", {{"transaction", id},
                                         {"recipient", entry.recipient_party_id},
                                         {"attempts", failed},
-                                        {"error", attempt.error}});
-      outbox_.recordFailure(entry, attempt.error, std::nullopt, settled("dead-letter"));
+                                        {"error", attempt.lastError()}});
+      outbox_.recordFailure(entry, attempt.lastError(), std::nullopt, settled("dead-letter"));
       return;
     }
     std::chrono::milliseconds delay;
@@ -296,8 +296,8 @@ void DeliveryWorker::finish(const OutboxEntry& entry, const DeliveryAttempt& att
                                {"recipient", entry.recipient_party_id},
                                {"attempt", failed},
                                {"retry_in_ms", delay.count()},
-                               {"error", attempt.error}});
-    outbox_.recordFailure(entry, attempt.error, clock_.nowMs() + delay.count(), settled("retry"));
+                               {"error", attempt.lastError()}});
+    outbox_.recordFailure(entry, attempt.lastError(), clock_.nowMs() + delay.count(), settled("retry"));
   } catch (const std::exception& e) {
     // The store failed under us before the outcome was handed over: the entry stays due
     // and is tried again.

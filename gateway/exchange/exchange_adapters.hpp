@@ -11,6 +11,7 @@
 
 #include "gateway/config/gateway_config.hpp"
 #include "gateway/mapping/canonical_record.hpp"
+#include "gateway/vocabulary/reason.hpp"
 #include "gateway/mapping/flow_definition.hpp"
 #include "gateway/mapping/source_document.hpp"
 #include "gateway/policy/registries.hpp"
@@ -58,6 +59,11 @@ class OutboundFormat {
 struct DeliveryAttempt {
   bool delivered = false;
   std::string error;  // transport error or "http-<status>"; never a body
+  // Why it failed: the recipient (a channel's failures), or the gateway's own reason.
+  Reason failure = Reason::kRecipientFailed;
+
+  // What the outbox keeps as the entry's last error.
+  std::string lastError() const { return error.empty() ? std::string(reasonName(failure)) : error; }
 };
 class DeliveryChannel {
  public:

@@ -38,13 +38,13 @@ void recordDecision(ExchangeRecord& r, const FlowDefinition& flow, const PolicyD
       // so they are counted, never stored.
       ++unmapped;
     } else {
-      r.fields_withheld.push_back({std::string(f.path), std::string(f.reason)});
+      r.fields_withheld.push_back({std::string(f.path), std::string(reasonName(f.reason.value_or(Reason::kNotPermitted)))});
     }
   }
   if (unmapped > 0) {
-    r.fields_withheld.push_back({std::string(reasons::kNotMapped) + ": " + std::to_string(unmapped) +
-                                     (unmapped == 1 ? " element" : " elements"),
-                                 std::string(reasons::kNotMapped)});
+    const std::string not_mapped(reasonName(Reason::kNotMapped));
+    r.fields_withheld.push_back(
+        {not_mapped + ": " + std::to_string(unmapped) + (unmapped == 1 ? " element" : " elements"), not_mapped});
   }
   r.payload_sha256 = sha256Hex(body);
   r.retention_until = formatIsoDate(decision.retention_until);
@@ -53,19 +53,20 @@ void recordDecision(ExchangeRecord& r, const FlowDefinition& flow, const PolicyD
 namespace {
 // The change that makes a record the first of its transaction id.
 StoreChange firstOfItsId(const std::string& transaction_id) {
-  return [transaction_id](StoreTransaction& tx) {
-    if (tx.exchangeLogged(transaction_id)) throw TransactionKnown();
+  return [transaction_id](StoreTransaction& tx) -> ChangeVerdict {
+    if (tx.exchangeLogged(transaction_id)) return Reason::kTransactionKnown;
+    return kApplied;
   };
 }
 }  // namespace
 
 ExchangeWrite notDoneWrite(const ExchangeContext& c, ExchangeRecord record, ExchangeOutcome outcome,
-                           std::string_view reason, bool first_of_its_id) {
+                           Reason reason, bool first_of_its_id) {
   record.outcome = outcome;
   if (const FlowDefinition* flow = c.catalogue.findFlow(record.flow); flow && record.retention_until.empty()) {
     record.retention_until = formatIsoDate(addPeriod(c.clock.today(), flow->retention));
   }
-  record.reason = std::string(reason);
+  record.reason = reasonName(reason);
   logInfo(outcome == ExchangeOutcome::kRefused ? "exchange-refused" : "exchange-failed",
           {{"flow", record.flow}, {"reason", record.reason}, {"transaction", record.transaction_id}});
   ExchangeWrite write{std::move(record), {}, nullptr, nullptr};
@@ -108,7 +109,10 @@ void submitWrite(const ExchangeContext& c, ExchangeWrite write, std::function<vo
     change = std::move(write.changes.front());
   } else if (!write.changes.empty()) {
     change = [changes = std::move(write.changes)](StoreTransaction& tx) {
-      for (const auto& ch : changes) ch(tx);
+      for (const auto& ch : changes) {
+        if (ChangeVerdict declined = ch(tx)) return declined;
+      }
+      return kApplied;
     };
   }
   c.log.append(std::move(write.record), std::move(change),
@@ -116,7 +120,7 @@ void submitWrite(const ExchangeContext& c, ExchangeWrite write, std::function<vo
                 done = std::move(done)](const AppendResult& result) {
     if (result.ok && delivery) c.submit_delivery(*delivery, body);
     done(result.ok                              ? Written::kDurable
-         : result.error == kTransactionKnown    ? Written::kTransactionKnown
+         : result.declined == Reason::kTransactionKnown ? Written::kTransactionKnown
                                                 : Written::kNotDurable);
   });
 }

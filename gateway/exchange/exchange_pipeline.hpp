@@ -48,7 +48,7 @@ struct ExchangeWrite {
 // is logged yet (checked by the writer, in its transaction). Kept as long as the flow keeps
 // its records (the person's access report shows refusals about them too); a flow the
 // catalogue lacks gets the log's longest retention (ExchangeLog::fileUnderPeriod).
-ExchangeWrite notDoneWrite(const ExchangeContext& c, ExchangeRecord record, ExchangeOutcome outcome, std::string_view reason,
+ExchangeWrite notDoneWrite(const ExchangeContext& c, ExchangeRecord record, ExchangeOutcome outcome, Reason reason,
                            bool first_of_its_id = false);
 
 // An allowed exchange: its record, the outbox entry with the body and `changes`, one

@@ -111,11 +111,11 @@ Result<PushRequest> readPushRequest(const ExchangeContext& c, const ApiRequest& 
 
 // A push that is not passed on: why, and what its record says.
 struct Refusal {
-  Refusal(std::string_view why, std::string for_people, std::string recipient = {}, std::string basis = {},
+  Refusal(Reason why, std::string for_people, std::string recipient = {}, std::string basis = {},
           std::string subject = {})
       : reason(why), detail(std::move(for_people)), recipient_oin(std::move(recipient)),
         legal_basis(std::move(basis)), subject_ref(std::move(subject)) {}
-  std::string_view reason;
+  Reason reason;
   std::string detail;
   std::string recipient_oin;
   std::string legal_basis;
@@ -140,24 +140,24 @@ class PushDecider {
   PushDecision decide() const {
     const Party& sender = *request_.caller;
     const FlowDefinition* flow = push_.flow;
-    if (!flow) return Refusal{reasons::kFlowNotAllowed, "the catalogue has no flow by the name in the URL"};
+    if (!flow) return Refusal{Reason::kFlowNotAllowed, "the catalogue has no flow by the name in the URL"};
     if (flow->kind != FlowKind::kPush || !flow->mayBeSentBy(sender.role)) {
-      return Refusal{reasons::kFlowNotAllowed, "party " + sender.id + " may not push flow " + flow->id};
+      return Refusal{Reason::kFlowNotAllowed, "party " + sender.id + " may not push flow " + flow->id};
     }
     const auto inbound = c_.adapters.inbound_by_flow.find(flow->id);
     if (inbound == c_.adapters.inbound_by_flow.end()) {
-      return Refusal{reasons::kFlowNotAllowed, "the gateway has no adapter that receives " + flow->id};
+      return Refusal{Reason::kFlowNotAllowed, "the gateway has no adapter that receives " + flow->id};
     }
     auto decoded = inbound->second->decode(*flow, request_.body);
-    if (auto* error = std::get_if<std::string>(&decoded)) return Refusal{reasons::kInvalidMessage, *error};
+    if (auto* error = std::get_if<std::string>(&decoded)) return Refusal{Reason::kInvalidMessage, *error};
     const MappingOutcome mapped = mapSourceDocument(*flow, std::get<SourceNode>(decoded));
     if (!mapped.ok()) {
       std::string detail = mapped.errors.front();
       for (std::size_t i = 1; i < mapped.errors.size() && i < 5; ++i) detail += "; " + mapped.errors[i];
-      return Refusal{reasons::kInvalidMessage, std::move(detail)};
+      return Refusal{Reason::kInvalidMessage, std::move(detail)};
     }
     const auto recipient = chooseRecipient(*flow, mapped);
-    if (!recipient.ok()) return Refusal{recipient.problem().name(), recipient.problem().detail};
+    if (!recipient.ok()) return Refusal{recipient.problem().code, recipient.problem().detail};
     return decideFor(*flow, mapped, **recipient);
   }
 
@@ -174,7 +174,7 @@ class PushDecider {
   // The recipient: the one the sender names in X-Ontvanger, else the gemeente the record
   // is about (its koppeling). The policy engine then checks the koppeling either way.
   Result<const Party*> chooseRecipient(const FlowDefinition& flow, const MappingOutcome& mapped) const {
-    const auto noKoppeling = [](std::string detail) { return problems::refused(reasons::kNoKoppeling, std::move(detail)); };
+    const auto noKoppeling = [](std::string detail) { return problems::refused(Reason::kNoKoppeling, std::move(detail)); };
     const std::string named = requestHeader(request_, "x-ontvanger");
     if (!named.empty()) {
       const auto oin = Oin::parse(named);
@@ -215,7 +215,7 @@ class PushDecider {
     }
     const auto outbound = c_.adapters.outbound_by_role.find(recipient.role);
     if (outbound == c_.adapters.outbound_by_role.end()) {
-      return Refusal{reasons::kFlowNotAllowed, "the gateway has no adapter that delivers to " + recipient.id,
+      return Refusal{Reason::kFlowNotAllowed, "the gateway has no adapter that delivers to " + recipient.id,
                      recipient.oin.str(), flow.basis_article};
     }
     std::string body = outbound->second->render({flow, push_.transaction_id, flow.basis_article, decision.delivered});
@@ -282,7 +282,7 @@ RequestTask push(std::shared_ptr<const ExchangeContext> context, std::shared_ptr
       r.legal_basis = refusal->legal_basis;
       r.subject_ref = refusal->subject_ref;
       // A conflict's record is never the first of its id: the id is someone else's.
-      const bool first = p.id_given && refusal->reason != reasons::kTransactionConflict;
+      const bool first = p.id_given && refusal->reason != Reason::kTransactionConflict;
       write = notDoneWrite(c, std::move(r), ExchangeOutcome::kRefused, refusal->reason, first);
     } else {
       write = std::move(std::get<Allowed>(decision).write);
@@ -305,10 +305,11 @@ RequestTask push(std::shared_ptr<const ExchangeContext> context, std::shared_ptr
       if (r.outcome == ExchangeOutcome::kQueued || r.outcome == ExchangeOutcome::kDelivered) {
         co_return jsonResponse(202, acceptedBody(p.transaction_id, r.flow, partyIdOf(c.config, r.recipient_oin)));
       }
-      co_return problemResponse(problems::refused(r.reason, "this transaction was refused when first sent"),
+      co_return problemResponse(problems::refused(reasonNamed(r.reason).value_or(Reason::kInternalError),
+                                                  "this transaction was refused when first sent"),
                                 p.instancePath());
     }
-    decision = Refusal{reasons::kTransactionConflict,
+    decision = Refusal{Reason::kTransactionConflict,
                        r.sender_oin != request.caller->oin.str()
                            ? "this transaction id is in use by another exchange; use a new one"
                            : "this transaction id was sent before with another request; use a new one"};

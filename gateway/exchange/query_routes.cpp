@@ -61,7 +61,7 @@ struct NotAnswered {
   Problem problem;
   std::string legal_basis;
 };
-NotAnswered refusal(std::string_view reason, std::string detail, std::string legal_basis = {}) {
+NotAnswered refusal(Reason reason, std::string detail, std::string legal_basis = {}) {
   return {ExchangeOutcome::kRefused, problems::refused(reason, std::move(detail)), std::move(legal_basis)};
 }
 NotAnswered failure(Problem problem, std::string legal_basis) {
@@ -80,7 +80,7 @@ std::variant<NotAnswered, Ask> beforeAsking(const ExchangeContext& c, const ApiR
                                             const QueryRequest& q, const std::optional<SourceRoute>& source) {
   const FlowDefinition* flow = q.flow;
   if (!flow || flow->kind != FlowKind::kQuery) {
-    return refusal(reasons::kFlowNotAllowed, flow ? q.flow_id + " is not a query flow"
+    return refusal(Reason::kFlowNotAllowed, flow ? q.flow_id + " is not a query flow"
                                                   : "the catalogue has no flow by the name in the URL");
   }
   const PolicyDecision before = c.policy.mayAsk(*request.caller, *flow, q.stated_purpose, q.bsn, c.clock.today());
@@ -125,7 +125,7 @@ std::variant<NotAnswered, Answer> askAndDecide(const ExchangeContext& c, const A
   if (!decision.allowed) return refusal(decision.reason, decision.detail, flow.basis_article);
   const auto outbound = c.adapters.outbound_by_role.find(asker.role);
   if (outbound == c.adapters.outbound_by_role.end()) {
-    return refusal(reasons::kFlowNotAllowed, "the gateway has no adapter that answers " + asker.id,
+    return refusal(Reason::kFlowNotAllowed, "the gateway has no adapter that answers " + asker.id,
                    flow.basis_article);
   }
   Answer answer{{}, std::move(record)};
@@ -176,7 +176,7 @@ RequestTask query(std::shared_ptr<const ExchangeContext> context, ApiRequest req
   NotAnswered& stop = std::get<NotAnswered>(result);
   ExchangeRecord r = record(source_oin);
   r.legal_basis = std::move(stop.legal_basis);
-  ExchangeWrite write = notDoneWrite(c, std::move(r), stop.outcome, stop.problem.name());
+  ExchangeWrite write = notDoneWrite(c, std::move(r), stop.outcome, stop.problem.code);
   if (co_await written(c, std::move(write)) != Written::kDurable) {
     co_return problemResponse(problems::logUnavailable(), q.instancePath());
   }

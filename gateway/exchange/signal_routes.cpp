@@ -20,7 +20,7 @@ struct ElipCounts {
   std::size_t unreadable = 0;
   std::size_t signalled = 0;
   std::size_t already_signalled = 0;
-  std::map<std::string, std::size_t> refused;
+  std::map<Reason, std::size_t> refused;
   std::size_t old_law_persons = 0;
   std::size_t old_law_candidates = 0;
   std::size_t old_law_loan = 0;  // at or over the loan threshold, whatever the time left
@@ -116,7 +116,7 @@ class ElipRun {
     r.legal_basis = flow.basis_article;
     r.subject_ref = subject_ref;
     if (!allowed) {
-      const std::string reason(decision.allowed ? reasons::kFlowNotAllowed : decision.reason);
+      const Reason reason = decision.allowed ? Reason::kFlowNotAllowed : decision.reason;
       ++counts.refused[reason];
       // Nothing leaves for a refusal; its record is awaited with the rest, not counted.
       hand(notDoneWrite(c_, std::move(r), ExchangeOutcome::kRefused, reason), /*counts=*/false);
@@ -162,14 +162,14 @@ RequestTask elipRequest(std::shared_ptr<const ExchangeContext> context, ApiReque
   const FlowDefinition* flow = c.catalogue.findFlow(c.adapters.elip->signalFlow());
   const std::string purpose = requestHeader(request, "x-doelbinding");
   if (!flow || caller.role != PartyRole::kGemeente || !caller.cbs_code) {
-    logInfo("elip-refused", {{"party", caller.id}, {"reason", reasons::kFlowNotAllowed}});
-    co_return problemResponse(problems::refused(reasons::kFlowNotAllowed, "only a gemeente receives ELIP signals"),
+    logInfo("elip-refused", {{"party", caller.id}, {"reason", reasonName(Reason::kFlowNotAllowed)}});
+    co_return problemResponse(problems::refused(Reason::kFlowNotAllowed, "only a gemeente receives ELIP signals"),
                               request.path);
   }
   if (purpose != flow->purpose_id) {
-    logInfo("elip-refused", {{"party", caller.id}, {"reason", reasons::kPurposeMismatch}});
+    logInfo("elip-refused", {{"party", caller.id}, {"reason", reasonName(Reason::kPurposeMismatch)}});
     co_return problemResponse(
-        problems::refused(reasons::kPurposeMismatch, "ELIP signals serve purpose " + flow->purpose_id), request.path);
+        problems::refused(Reason::kPurposeMismatch, "ELIP signals serve purpose " + flow->purpose_id), request.path);
   }
 
   co_await ResumeOn(c.run_query);
@@ -187,7 +187,7 @@ RequestTask elipRequest(std::shared_ptr<const ExchangeContext> context, ApiReque
                            {"oude_wet", oldLawCounts(counts)}};
   if (signal) {
     boost::json::object refused;
-    for (const auto& [reason, n] : counts.refused) refused[reason] = n;
+    for (const auto& [reason, n] : counts.refused) refused[reasonName(reason)] = n;
     body["personen"] = counts.persons;
     body["onleesbaar"] = counts.unreadable;
     body["signalen_verstuurd"] = counts.signalled;

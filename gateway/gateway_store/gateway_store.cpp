@@ -127,7 +127,7 @@ PurgeBatchResult GatewayStore::purgeExpired(const PurgeBatchRequest& request, co
   note.purpose = "bewaartermijn";
   note.legal_basis = "AVG art. 5 lid 1 sub e: bewaartermijn verstreken voor " + request.as_of;
   note.outcome = ExchangeOutcome::kDelivered;
-  note.reason = request.reason;
+  note.reason = reasonName(request.reason);
   note.fields_delivered = {"as_of=" + request.as_of, "records_removed=" + std::to_string(purged.removed),
                            "koppelingen_removed=" + std::to_string(history_removed.koppelingen),
                            "consents_removed=" + std::to_string(history_removed.consents)};

@@ -85,6 +85,7 @@ struct FlowDefinition {
 
   std::string purpose_id;  // what the X-Doelbinding header must say
   std::string purpose_description;
+  std::string purpose_in_dutch;  // for the officer and the person, plain Dutch (the console)
   BasisKind basis_kind = BasisKind::kWettelijkeTaak;
   std::string basis_article;
 
@@ -139,6 +140,13 @@ class MappingCatalogue {
   const FlowDefinition* findFlow(std::string_view id) const {
     for (const auto& f : flows) {
       if (f->id == id) return f.get();
+    }
+    return nullptr;
+  }
+  // A purpose of the flows in plain Dutch (<purpose nl>); nullptr for one no flow serves.
+  const std::string* purposeInDutch(std::string_view purpose_id) const {
+    for (const auto& f : flows) {
+      if (f->purpose_id == purpose_id) return &f->purpose_in_dutch;
     }
     return nullptr;
   }

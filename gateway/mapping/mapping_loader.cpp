@@ -180,10 +180,12 @@ class FlowReader {
 
   void readPurpose(const pugi::xml_node& node, FlowDefinition& flow) {
     if (!node) return;
-    xml_.checkElement(node, {"id"}, {}, {}, true);
+    xml_.checkElement(node, {"id", "nl"}, {}, {}, true);
     flow.purpose_id = node.attribute("id").value();
     flow.purpose_description = node.text().get();
+    flow.purpose_in_dutch = node.attribute("nl").value();
     if (flow.purpose_description.empty()) xml_.problem(node, "<purpose> needs a description text");
+    if (flow.purpose_in_dutch.empty()) xml_.problem(node, "<purpose nl> says the purpose in plain Dutch");
   }
 
   void readBasis(const pugi::xml_node& node, FlowDefinition& flow) {
@@ -494,6 +496,7 @@ MappingLoadResult loadMappings(const std::filesystem::path& dir) {
   }
   std::sort(files.begin(), files.end());
   std::map<std::string, std::filesystem::path> seen;
+  std::map<std::string, const FlowDefinition*> purposes;  // the first flow to name each
   for (const auto& file : files) {
     const auto content = readTextFile(file);
     if (!content) {
@@ -507,6 +510,14 @@ MappingLoadResult loadMappings(const std::filesystem::path& dir) {
       if (auto [it, fresh] = seen.emplace(flow->id, file); !fresh) {
         problems.push_back({file.string(), flow->line,
                             "flow \"" + flow->id + "\" is also defined in " + it->second.string()});
+      }
+    }
+    // A purpose is said one way: the console shows it by its id.
+    if (problems.empty()) {
+      const auto [first, fresh] = purposes.emplace(flow->purpose_id, flow.get());
+      if (!fresh && first->second->purpose_in_dutch != flow->purpose_in_dutch) {
+        problems.push_back({file.string(), flow->line,
+                            "purpose \"" + flow->purpose_id + "\" is said otherwise (nl) by flow " + first->second->id});
       }
     }
     if (problems.empty()) {

@@ -63,9 +63,6 @@ class PgTransaction final : public SqlStoreTransaction {
   void enqueueDelivery(const OutboxEntry& e, std::string_view body) override {
     outbox_tables::enqueue(session_, e, body, node_id_, lease_);
   }
-  void withdrawDelivery(const std::string& id, const std::string& reason) override {
-    outbox_tables::withdraw(session_, id, reason, clock_.nowRfc3339());
-  }
 
  private:
   pg::Connection& c_;

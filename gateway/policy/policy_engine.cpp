@@ -3,7 +3,7 @@
 namespace ketenpoort {
 namespace {
 
-PolicyDecision refuse(std::string_view reason, std::string detail) {
+PolicyDecision refuse(Reason reason, std::string detail) {
   PolicyDecision d;
   d.allowed = false;
   d.reason = reason;
@@ -56,7 +56,7 @@ PolicyDecision PolicyEngine::mayAsk(const Party& caller, const FlowDefinition& f
                                     std::string_view stated_purpose,
                                     const std::string& subject_value, const CivilDate& date) const {
   MappingOutcome asked;
-  if (flow.subject_fields.empty()) return refuse(reasons::kInvalidMessage, "the flow names no subject");
+  if (flow.subject_fields.empty()) return refuse(Reason::kInvalidMessage, "the flow names no subject");
   asked.record.values.push_back({flow.subject_fields.front(),
                                  flow.subject_fields.front()->id, subject_value});
   return decide({caller, flow, stated_purpose, asked, caller, date}, Stage::kBeforeFetch);
@@ -72,16 +72,16 @@ PolicyDecision PolicyEngine::decide(const PolicyRequest& request, Stage stage) c
   const bool caller_may = flow.kind == FlowKind::kQuery ? flow.recipientRule(caller.role) != nullptr
                                                         : flow.mayBeSentBy(caller.role);
   if (!caller_may) {
-    return refuse(reasons::kFlowNotAllowed,
+    return refuse(Reason::kFlowNotAllowed,
                   "role " + std::string(toString(caller.role)) + " may not start " + flow_name);
   }
   const RecipientRule* rule = flow.recipientRule(recipient.role);
   if (!rule) {
-    return refuse(reasons::kFlowNotAllowed, "role " + std::string(toString(recipient.role)) +
+    return refuse(Reason::kFlowNotAllowed, "role " + std::string(toString(recipient.role)) +
                                                 " does not receive " + flow_name);
   }
   if (request.stated_purpose != flow.purpose_id) {
-    return refuse(reasons::kPurposeMismatch,
+    return refuse(Reason::kPurposeMismatch,
                   request.stated_purpose.empty()
                       ? "X-Doelbinding is missing; " + flow_name + " serves purpose " +
                             flow.purpose_id
@@ -93,13 +93,13 @@ PolicyDecision PolicyEngine::decide(const PolicyRequest& request, Stage stage) c
     if (request.mapped.errors.size() > 1) {
       detail += " (and " + std::to_string(request.mapped.errors.size() - 1) + " more)";
     }
-    return refuse(reasons::kInvalidMessage, std::move(detail));
+    return refuse(Reason::kInvalidMessage, std::move(detail));
   }
 
   PolicyDecision decision;
   decision.subject = subjectOf(flow, record);
   if (!decision.subject) {
-    return refuse(reasons::kInvalidMessage, "the message does not identify its data subject");
+    return refuse(Reason::kInvalidMessage, "the message does not identify its data subject");
   }
   const SubjectKey& subject = *decision.subject;
   // Every identifier must lead to the same person: a BSN and a V-nummer the registry
@@ -116,7 +116,7 @@ PolicyDecision PolicyEngine::decide(const PolicyRequest& request, Stage stage) c
     if (bsn && vnummer) {
       switch (registries_.identities.linkOf(bsn->value, vnummer->value)) {
         case IdentityRegistry::Link::kConflict:
-          return refuse(reasons::kIdentityConflict,
+          return refuse(Reason::kIdentityConflict,
                         "the message's BSN and V-nummer are linked to different persons");
         case IdentityRegistry::Link::kUnknown:
           decision.identity_link.emplace(bsn->value, vnummer->value);
@@ -135,12 +135,12 @@ PolicyDecision PolicyEngine::decide(const PolicyRequest& request, Stage stage) c
     const Party& gemeente = recipient.role == PartyRole::kGemeente ? recipient : caller;
     const Party& counterpart = &gemeente == &recipient ? caller : recipient;
     if (!gemeente.cbs_code) {
-      return refuse(reasons::kNoAgreement, flow_name + " needs an agreement with a gemeente");
+      return refuse(Reason::kNoAgreement, flow_name + " needs an agreement with a gemeente");
     }
     decision.agreement_id = registries_.agreements.findValid(counterpart.id, flow.purpose_id,
                                                              *gemeente.cbs_code, request.date);
     if (!decision.agreement_id) {
-      return refuse(reasons::kNoAgreement, counterpart.id + " has no agreement valid today with " +
+      return refuse(Reason::kNoAgreement, counterpart.id + " has no agreement valid today with " +
                                                gemeente.id + " for purpose " + flow.purpose_id);
     }
   }
@@ -149,18 +149,18 @@ PolicyDecision PolicyEngine::decide(const PolicyRequest& request, Stage stage) c
   if (flow.regime != RegimeRule::kAny && stage == Stage::kDocument) {
     const auto wi2021 = underWi2021(flow, record);
     if (!wi2021) {
-      return refuse(reasons::kLawRegime,
+      return refuse(Reason::kLawRegime,
                     "the law regime cannot be established: " + flow.regime_field->id + " is absent");
     }
     if (!*wi2021) {
       if (flow.regime == RegimeRule::kWi2021) {
-        return refuse(reasons::kLawRegime,
+        return refuse(Reason::kLawRegime,
                       "the person falls under the Wet inburgering 2013; " + flow_name +
                           " has a basis only under the Wet inburgering 2021");
       }
       decision.consent_id = findConsent();
       if (!decision.consent_id) {
-        return refuse(reasons::kNoConsent,
+        return refuse(Reason::kNoConsent,
                       "the person falls under the Wet inburgering 2013; " + flow_name +
                           " then needs the person's consent");
       }
@@ -174,29 +174,29 @@ PolicyDecision PolicyEngine::decide(const PolicyRequest& request, Stage stage) c
     const CanonicalValue* from = flow.koppeling_date_field ? record.first(flow.koppeling_date_field) : nullptr;
     const auto from_date = from ? parseIsoDate(from->value) : std::nullopt;
     if (!to || !from_date) {
-      return refuse(reasons::kInvalidMessage, flow_name + " names the new gemeente and the day the koppeling moves");
+      return refuse(Reason::kInvalidMessage, flow_name + " names the new gemeente and the day the koppeling moves");
     }
     if (*from_date > request.date) {
-      return refuse(reasons::kInvalidMessage, "a herkoppeling is reported once it holds: its date lies ahead");
+      return refuse(Reason::kInvalidMessage, "a herkoppeling is reported once it holds: its date lies ahead");
     }
     if (recipient.role != PartyRole::kGemeente || recipient.cbs_code != to->value) {
-      return refuse(reasons::kNoKoppeling, "the recipient of " + flow_name + " is the gemeente the person moves to");
+      return refuse(Reason::kNoKoppeling, "the recipient of " + flow_name + " is the gemeente the person moves to");
     }
     std::optional<KoppelingInForce> current;
     for (const SubjectKey& id : ids) {
       auto found = registries_.koppeling.koppelingOf(id, request.date);
       if (!found) continue;
       if (current && current->gemeente_cbs_code != found->gemeente_cbs_code) {
-        return refuse(reasons::kNoKoppeling, "the message's identifiers are gekoppeld to different gemeenten");
+        return refuse(Reason::kNoKoppeling, "the message's identifiers are gekoppeld to different gemeenten");
       }
       if (!current || found->valid_from > current->valid_from) current = std::move(found);
     }
     if (!current) {
-      return refuse(reasons::kNoKoppeling,
+      return refuse(Reason::kNoKoppeling,
                     "the person is not gekoppeld to any gemeente: a first koppeling comes with the klantprofiel");
     }
     if (*from_date < current->valid_from) {
-      return refuse(reasons::kKoppelingConflict, "the herkoppeling is dated before the koppeling in force began (" +
+      return refuse(Reason::kKoppelingConflict, "the herkoppeling is dated before the koppeling in force began (" +
                                                      formatIsoDate(current->valid_from) + ")");
     }
     decision.registered_koppeling = current->gemeente_cbs_code;
@@ -205,7 +205,7 @@ PolicyDecision PolicyEngine::decide(const PolicyRequest& request, Stage stage) c
 
   if (flow.koppeling_required) {
     if (recipient.role != PartyRole::kGemeente || !recipient.cbs_code) {
-      return refuse(reasons::kNoKoppeling, "only the gekoppelde gemeente receives " + flow_name);
+      return refuse(Reason::kNoKoppeling, "only the gekoppelde gemeente receives " + flow_name);
     }
     std::optional<std::string> gekoppeld;
     if (flow.koppeling_field) {
@@ -218,24 +218,24 @@ PolicyDecision PolicyEngine::decide(const PolicyRequest& request, Stage stage) c
         const auto found = registries_.koppeling.gemeenteOf(id, request.date);
         if (!found) continue;
         if (registered && *registered != *found) {
-          return refuse(reasons::kNoKoppeling,
+          return refuse(Reason::kNoKoppeling,
                         "the message's identifiers are gekoppeld to different gemeenten");
         }
         registered = found;
       }
       decision.registered_koppeling = registered;
       if (registered && gekoppeld && *registered != *gekoppeld) {
-        return refuse(reasons::kNoKoppeling,
+        return refuse(Reason::kNoKoppeling,
                       "the person is gekoppeld to another gemeente than the message states");
       }
     } else {
       gekoppeld = registries_.koppeling.gemeenteOf(subject, request.date);
     }
     if (!gekoppeld) {
-      return refuse(reasons::kNoKoppeling, "the person is not gekoppeld to any gemeente");
+      return refuse(Reason::kNoKoppeling, "the person is not gekoppeld to any gemeente");
     }
     if (*gekoppeld != *recipient.cbs_code) {
-      return refuse(reasons::kNoKoppeling,
+      return refuse(Reason::kNoKoppeling,
                     "the person is not gekoppeld to " + recipient.id);
     }
   }
@@ -243,7 +243,7 @@ PolicyDecision PolicyEngine::decide(const PolicyRequest& request, Stage stage) c
   if (flow.consent_required && !decision.consent_id) {
     decision.consent_id = findConsent();
     if (!decision.consent_id) {
-      return refuse(reasons::kNoConsent, "no active consent of the person for purpose " +
+      return refuse(Reason::kNoConsent, "no active consent of the person for purpose " +
                                              flow.purpose_id + " towards " + recipient.id);
     }
   }
@@ -264,14 +264,14 @@ PolicyDecision PolicyEngine::decide(const PolicyRequest& request, Stage stage) c
     FieldDecision fd{value.path, value.field, false, {}};
     const AllowedField* allowed = rule->find(*value.field);
     if (!allowed) {
-      fd.reason = value.field->isSpecial() ? reasons::kSpecialCategory : reasons::kNotPermitted;
+      fd.reason = value.field->isSpecial() ? Reason::kSpecialCategory : Reason::kNotPermitted;
     } else if (allowed->needs_consent) {
       if (!field_consent) field_consent = decision.consent_id ? decision.consent_id : findConsent();
       if (*field_consent) {
         fd.delivered = true;
         if (!decision.consent_id) decision.consent_id = *field_consent;
       } else {
-        fd.reason = reasons::kNoConsent;
+        fd.reason = Reason::kNoConsent;
       }
     } else {
       fd.delivered = true;
@@ -280,7 +280,7 @@ PolicyDecision PolicyEngine::decide(const PolicyRequest& request, Stage stage) c
     decision.fields.push_back(fd);
   }
   for (const std::string& path : record.unmapped_paths) {
-    decision.fields.push_back({path, nullptr, false, reasons::kNotMapped});
+    decision.fields.push_back({path, nullptr, false, Reason::kNotMapped});
   }
   decision.allowed = true;
   decision.retention_until = addPeriod(request.date, flow.retention);

@@ -8,33 +8,9 @@
 #include "gateway/config/gateway_config.hpp"
 #include "gateway/mapping/record_mapper.hpp"
 #include "gateway/policy/registries.hpp"
+#include "gateway/vocabulary/reason.hpp"
 
 namespace ketenpoort {
-
-// Stable reason codes. An exchange is refused with exactly one of the first group; a
-// field is withheld with one of the second.
-namespace reasons {
-inline constexpr std::string_view kFlowNotAllowed = "flow-not-allowed";
-inline constexpr std::string_view kPurposeMismatch = "purpose-mismatch";
-inline constexpr std::string_view kInvalidMessage = "invalid-message";
-inline constexpr std::string_view kNoAgreement = "no-agreement";
-inline constexpr std::string_view kLawRegime = "law-regime";
-inline constexpr std::string_view kNoKoppeling = "no-koppeling";
-inline constexpr std::string_view kNoConsent = "no-consent";
-// A herkoppeling dated before the start of the koppeling in force: it would leave two
-// koppelingen open, or rewrite the past (issue 25).
-inline constexpr std::string_view kKoppelingConflict = "koppeling-conflict";
-// The message's identifiers (BSN, V-nummer) are linked to different persons.
-inline constexpr std::string_view kIdentityConflict = "identity-conflict";
-// Not the policy's but the exchange's: a transaction id re-used by another sender or for
-// another request.
-inline constexpr std::string_view kTransactionConflict = "transaction-conflict";
-
-inline constexpr std::string_view kNotPermitted = "not-permitted";
-inline constexpr std::string_view kSpecialCategory = "special-category";
-inline constexpr std::string_view kNotMapped = "not-mapped";
-// kNoConsent also withholds a field that needs consent when there is none.
-}  // namespace reasons
 
 struct PolicyRequest {
   const Party& caller;     // the authenticated party (the sender; for a query, the asker)
@@ -51,12 +27,12 @@ struct FieldDecision {
   std::string_view path;                    // canonical path, or the source path if unmapped
   const FieldDefinition* field = nullptr;   // null for unmapped source content
   bool delivered = false;
-  std::string_view reason;                  // empty when delivered
+  std::optional<Reason> reason;             // why it was withheld; none when delivered
 };
 
 struct PolicyDecision {
   bool allowed = false;
-  std::string_view reason;  // empty when allowed
+  Reason reason = Reason::kInternalError;  // why not, when not allowed
   std::string detail;       // for people; names fields and rules, never values
   std::optional<SubjectKey> subject;
   std::optional<std::string> agreement_id;

@@ -174,9 +174,6 @@ class SqliteTransaction final : public SqlStoreTransaction {
   void enqueueDelivery(const OutboxEntry& e, std::string_view body) override {
     outbox_tables::enqueue(session_, e, body, sqlite_outbox::kNode, std::chrono::milliseconds(0));
   }
-  void withdrawDelivery(const std::string& id, const std::string& reason) override {
-    outbox_tables::withdraw(session_, id, reason, clock_.nowRfc3339());
-  }
 };
 
 namespace {

@@ -80,7 +80,7 @@ bool ExchangeLog::fileUnderPeriod(ExchangeRecord& record, const Callback& done, 
                                                       std::string_view(record.time_utc).substr(0, 10));
     return true;
   } catch (const std::exception& e) {
-    done(AppendResult{false, 0, std::string("no pseudonym key for the record: ") + e.what()});
+    done(AppendResult::failed(std::string("no pseudonym key for the record: ") + e.what()));
     return false;
   }
 }

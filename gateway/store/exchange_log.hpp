@@ -1,9 +1,12 @@
 #pragma once
 
 #include <cstdint>
+#include <concepts>
 #include <functional>
 #include <memory>
+#include <optional>
 #include <string>
+#include <type_traits>
 #include <vector>
 
 #include "gateway/store/exchange_query.hpp"
@@ -18,13 +21,42 @@ namespace ketenpoort {
 struct AppendResult {
   bool ok = false;
   std::uint64_t sequence = 0;
-  std::string error;  // when !ok: why the record is not durable
+  std::string error;  // when !ok: why the record is not durable, for people
+  // When its change declined the record (ChangeVerdict): the reason, a value to decide on.
+  std::optional<Reason> declined;
+
+  static AppendResult written(std::uint64_t sequence) { return {true, sequence, {}, std::nullopt}; }
+  static AppendResult failed(std::string error) { return {false, 0, std::move(error), std::nullopt}; }
+  static AppendResult declinedFor(Reason reason) { return {false, 0, std::string(reasonName(reason)), reason}; }
 };
 
 // Work that must happen if and only if its log record is written: a registry change, an
-// outbox entry. The store runs it in the record's transaction; throwing refuses this
-// record only (nothing of the change stays, the record is not written).
-using StoreChange = std::function<void(StoreTransaction&)>;
+// outbox entry. The store runs it in the record's transaction. Its verdict declines the
+// record for a reason (a transaction id logged already, a herkoppeling dated too early);
+// throwing refuses it for an error. Either way it refuses this record only: nothing of the
+// change stays, the record is not written.
+// A change that returns nothing always applies (or throws).
+class StoreChange {
+ public:
+  StoreChange() = default;
+  template <class Change>
+    requires(!std::same_as<std::remove_cvref_t<Change>, StoreChange> && std::invocable<Change&, StoreTransaction&>)
+  StoreChange(Change change) {  // NOLINT(google-explicit-constructor): a lambda is a change
+    if constexpr (std::is_void_v<std::invoke_result_t<Change&, StoreTransaction&>>) {
+      run_ = [change = std::move(change)](StoreTransaction& tx) mutable {
+        change(tx);
+        return kApplied;
+      };
+    } else {
+      run_ = std::move(change);
+    }
+  }
+  explicit operator bool() const { return static_cast<bool>(run_); }
+  ChangeVerdict operator()(StoreTransaction& tx) const { return run_(tx); }
+
+ private:
+  std::function<ChangeVerdict(StoreTransaction&)> run_;
+};
 
 // The append-only, hash-chained exchange log, whatever keeps it. The contract every
 // implementation keeps:

@@ -17,7 +17,7 @@ struct GroupCommitLog::Group {
   // Outcome (reset before each attempt):
   ChainTail tail;
   std::vector<std::uint64_t> sequences;  // per record written, in batch order
-  std::vector<std::string> refused;      // per batch item: why its change or write was refused
+  std::vector<AppendResult> refused;     // per batch item: why its change or write was refused
   RegistryChanges registry;              // this group's own changes
   std::uint64_t registry_version = 0;    // the database's, at the end of the transaction
   bool redo = false;                     // an item refused without savepoints: write again with them
@@ -88,7 +88,7 @@ void GroupCommitLog::write(DatabaseWrite write, Callback done, Sync sync) {
 void GroupCommitLog::enqueue(Pending pending) {
   if (queue_.push(pending)) return;
   // Refusing at once is fail-closed too: an exchange that cannot be logged does not happen.
-  pending.done(AppendResult{false, 0, "exchange log queue is full"});
+  pending.done(AppendResult::failed("exchange log queue is full"));
 }
 
 PurgeBatchResult GroupCommitLog::purgeThroughWriter(
@@ -111,7 +111,7 @@ void GroupCommitLog::writeGroup(Group& g, bool per_item_savepoints) {
   g.registry_version = 0;
   g.redo = false;
   g.commit_sent = false;
-  g.refused.assign(g.batch.size(), std::string());
+  g.refused.assign(g.batch.size(), AppendResult{});
   beginGroup(g.sync);
   RegistryChanges item_changes;
   for (std::size_t i = 0; i < g.batch.size(); ++i) {
@@ -119,24 +119,29 @@ void GroupCommitLog::writeGroup(Group& g, bool per_item_savepoints) {
     if (!p.change && !p.write) continue;
     if (per_item_savepoints) session.execute("SAVEPOINT change");
     item_changes.clear();
+    ChangeVerdict verdict;
+    std::string error;
     try {
       if (p.write) {
         p.write(session);
       } else {
         const std::unique_ptr<SqlStoreTransaction> transaction = transactionFor(item_changes);
-        p.change(*transaction);
+        verdict = p.change(*transaction);
       }
-      if (per_item_savepoints) session.execute("RELEASE SAVEPOINT change");
     } catch (const std::exception& e) {
+      error = e.what();
+    }
+    if (verdict || !error.empty()) {
       if (!per_item_savepoints) {
         g.redo = true;
         return;  // the caller rolls back
       }
       session.execute("ROLLBACK TO SAVEPOINT change");
       session.execute("RELEASE SAVEPOINT change");
-      g.refused[i] = e.what();
+      g.refused[i] = verdict ? AppendResult::declinedFor(*verdict) : AppendResult::failed(std::move(error));
       continue;
     }
+    if (per_item_savepoints) session.execute("RELEASE SAVEPOINT change");
     g.registry.add(item_changes);
   }
   const bool has_records = std::any_of(g.batch.begin(), g.batch.end(), [](const Pending& p) { return !p.write; });
@@ -149,7 +154,7 @@ void GroupCommitLog::writeGroup(Group& g, bool per_item_savepoints) {
     const std::string* previous = &g.tail.hash;
     for (std::size_t i = 0; i < g.batch.size(); ++i) {
       const Pending& p = g.batch[i];
-      if (p.write || !g.refused[i].empty()) continue;
+      if (p.write || !g.refused[i].error.empty()) continue;
       ++g.tail.sequence;
       std::array<std::string_view, kHashedColumns.size()> views;
       for (std::size_t c = 0; c < views.size(); ++c) views[c] = p.columns[c];
@@ -251,7 +256,7 @@ void GroupCommitLog::reportGroup(Group& g, const std::string& error) {
     if (healthy_.exchange(false)) {
       logError("exchange-log-unwritable", {{"error", error}, {"records_refused", g.batch.size()}});
     }
-    for (auto& pending : g.batch) pending.done(AppendResult{false, 0, error});
+    for (auto& pending : g.batch) pending.done(AppendResult::failed(error));
     return;
   }
   committed_sequence_ = tail_.sequence;
@@ -274,12 +279,12 @@ void GroupCommitLog::reportGroup(Group& g, const std::string& error) {
   }
   if (g.registry.raises > 0) registriesCommitted(g.registry_version);
   for (std::size_t i = 0, written = 0; i < g.batch.size(); ++i) {
-    if (!g.refused[i].empty()) {
-      g.batch[i].done(AppendResult{false, 0, g.refused[i]});
+    if (!g.refused[i].error.empty()) {
+      g.batch[i].done(g.refused[i]);
     } else if (g.batch[i].write) {
-      g.batch[i].done(AppendResult{true, 0, {}});
+      g.batch[i].done(AppendResult::written(0));
     } else {
-      g.batch[i].done(AppendResult{true, g.sequences[written++], {}});
+      g.batch[i].done(AppendResult::written(g.sequences[written++]));
     }
   }
 }

@@ -167,7 +167,7 @@ PurgeBatchResult purgeOneWindow(PurgeTarget& target, const PurgeBatchRequest& re
   PurgeRecord record{before ? before->id + 1 : 1,
                      now_utc,
                      request.as_of,
-                     request.reason,
+                     std::string(reasonName(request.reason)),
                      plan.removed,
                      purgedRunsDigest(plan.runs),
                      before ? purgeDigest(*before) : std::string(32, '\0'),

@@ -19,6 +19,8 @@
 
 #include "gateway/store/record_codec.hpp"
 
+#include "gateway/vocabulary/reason.hpp"
+
 namespace ketenpoort {
 
 // Consecutive records [first, last] of one chain that a purge removed.
@@ -96,7 +98,7 @@ PurgePlan planPurge(const std::vector<PurgeCandidate>& window, std::string_view 
 // A purge batch's request and outcome, for every store.
 struct PurgeBatchRequest {
   std::string as_of;               // YYYY-MM-DD: records retained until before this day go
-  std::string reason = "retention-ended";
+  Reason reason = Reason::kRetentionEnded;
   std::uint64_t after_sequence = 0;  // the window starts after this record
   std::uint64_t window = 128;        // record numbers looked at per batch
 };

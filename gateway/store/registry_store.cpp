@@ -13,14 +13,14 @@ namespace {
 // A registry change as the exchange log records it: kept as long as the registries keep
 // an ended row, so the record of a change lives at least as long as what it changed is
 // needed to explain an exchange (ADR 0020).
-ExchangeRecord changeRecord(const Clock& clock, std::string flow, std::string reason) {
+ExchangeRecord changeRecord(const Clock& clock, std::string flow, Reason reason) {
   ExchangeRecord r;
   r.transaction_id = newUuidV7();
   r.trace_id = newTraceId();
   r.time_utc = clock.nowRfc3339();
   r.flow = std::move(flow);
   r.outcome = ExchangeOutcome::kDelivered;
-  r.reason = std::move(reason);
+  r.reason = reasonName(reason);
   r.retention_until = formatIsoDate(addPeriod(clock.today(), kRegistryHistoryRetention));
   return r;
 }
@@ -70,12 +70,22 @@ std::vector<ConsentEntry> RegistryStore::listConsentsByReference(const std::opti
   return registry_tables::listConsents(*listings_, subject_ref);
 }
 
-std::string ConsentEntry::statusOn(const CivilDate& date) const {
-  const std::string today = formatIsoDate(date);
-  if (!withdrawn.empty() && withdrawn <= today) return "withdrawn";
-  if (!expires.empty() && expires <= today) return "expired";
-  if (granted > today) return "not-yet-active";
+std::string_view toString(ConsentStatus status) {
+  switch (status) {
+    case ConsentStatus::kActive: return "active";
+    case ConsentStatus::kExpired: return "expired";
+    case ConsentStatus::kWithdrawn: return "withdrawn";
+    case ConsentStatus::kNotYetActive: return "not-yet-active";
+  }
   return "active";
+}
+
+ConsentStatus ConsentEntry::statusOn(const CivilDate& date) const {
+  const std::string today = formatIsoDate(date);
+  if (!withdrawn.empty() && withdrawn <= today) return ConsentStatus::kWithdrawn;
+  if (!expires.empty() && expires <= today) return ConsentStatus::kExpired;
+  if (granted > today) return ConsentStatus::kNotYetActive;
+  return ConsentStatus::kActive;
 }
 
 RegistryStore::Change RegistryStore::grantConsent(const ConsentGrant& grant) {
@@ -87,7 +97,7 @@ RegistryStore::Change RegistryStore::grantConsent(const ConsentGrant& grant) {
   consent.evidence_ref = grant.evidence_ref;
   consent.granted = formatIsoDate(grant.granted);
   consent.expires = grant.expires ? formatIsoDate(*grant.expires) : std::string();
-  ExchangeRecord record = changeRecord(clock_, std::string(internal_flows::kConsent), "consent-granted");
+  ExchangeRecord record = changeRecord(clock_, std::string(internal_flows::kConsent), Reason::kConsentGranted);
   record.sender_oin = consent.recipient_oin;
   record.recipient_oin = consent.recipient_oin;
   record.purpose = consent.purpose_id;
@@ -104,7 +114,7 @@ RegistryStore::Change RegistryStore::withdrawConsent(const std::string& consent_
   // The log record names whose consent and towards whom; read it first.
   const std::optional<ConsentEntry> existing = consent(consent_id);
   if (!existing) return {false, consent_id, "no consent with id " + consent_id, 0};
-  ExchangeRecord record = changeRecord(clock_, std::string(internal_flows::kConsent), "consent-withdrawn");
+  ExchangeRecord record = changeRecord(clock_, std::string(internal_flows::kConsent), Reason::kConsentWithdrawn);
   record.consent_id = consent_id;
   record.subject_ref = existing->subject_ref;
   record.purpose = existing->purpose_id;
@@ -119,7 +129,7 @@ RegistryStore::Change RegistryStore::withdrawConsent(const std::string& consent_
 
 RegistryStore::Change RegistryStore::upsertAgreement(const AgreementEntry& a) {
   if (agreement(a.id) == a) return {true, a.id, {}, 0};  // unchanged
-  ExchangeRecord record = changeRecord(clock_, std::string(internal_flows::kAgreement), "agreement-registered");
+  ExchangeRecord record = changeRecord(clock_, std::string(internal_flows::kAgreement), Reason::kAgreementRegistered);
   record.purpose = a.purpose_id;
   record.agreement_id = a.id;
   record.legal_basis = "AVG art. 28: verwerkersovereenkomst " + a.document_ref;
@@ -135,7 +145,7 @@ RegistryStore::Change RegistryStore::endAgreement(const std::string& agreement_i
   const CivilDate last_day = addPeriod(ended_on, CalendarPeriod{0, 0, -1});
   if (ended->valid_until <= last_day) return {true, agreement_id, {}, 0};  // over already
   ended->valid_until = last_day;
-  ExchangeRecord record = changeRecord(clock_, std::string(internal_flows::kAgreement), "agreement-ended");
+  ExchangeRecord record = changeRecord(clock_, std::string(internal_flows::kAgreement), Reason::kAgreementEnded);
   record.purpose = ended->purpose_id;
   record.agreement_id = ended->id;
   record.legal_basis = "AVG art. 28: verwerkersovereenkomst " + ended->document_ref + " beëindigd per " +
@@ -152,7 +162,7 @@ RegistryStore::Change RegistryStore::registerKoppeling(const SubjectKey& subject
                                                       const std::string& gemeente_cbs_code,
                                                       CivilDate from,
                                                       const std::string& evidence_ref) {
-  ExchangeRecord record = changeRecord(clock_, std::string(internal_flows::kKoppeling), "koppeling-registered");
+  ExchangeRecord record = changeRecord(clock_, std::string(internal_flows::kKoppeling), Reason::kKoppelingRegistered);
   record.sender_oin = gemeente_oin.str();
   record.recipient_oin = gemeente_oin.str();
   record.purpose = "regie-inburgering";
@@ -170,7 +180,7 @@ RegistryStore::Change RegistryStore::purgeHistory(const CivilDate& as_of, Regist
   removed = {};
   if (!current().holdsHistoryEndedBefore(ended_before)) return {true, "", {}, 0};
   ExchangeRecord record =
-      changeRecord(clock_, std::string(internal_flows::kRegistryHistory), "registry-history-purged");
+      changeRecord(clock_, std::string(internal_flows::kRegistryHistory), Reason::kRegistryHistoryPurged);
   record.purpose = "bewaartermijn";
   record.legal_basis = "AVG art. 5 lid 1 sub e: geëindigd voor " + formatIsoDate(ended_before) + ", bewaard " +
                        std::string(kRegistryHistoryRetentionText);
@@ -187,7 +197,7 @@ StoreChange RegistryStore::koppelingChange(const SubjectKey& subject,
                                            std::string source_transaction_id) const {
   KoppelingEntry koppeling{referencer_.reference(subject), std::move(gemeente_cbs_code), from,
                            std::move(source_transaction_id)};
-  return [koppeling](StoreTransaction& tx) { tx.recordKoppeling(koppeling); };
+  return [koppeling](StoreTransaction& tx) { return tx.recordKoppeling(koppeling); };
 }
 
 StoreChange RegistryStore::identityLinkChange(const std::string& bsn, const std::string& vnummer,

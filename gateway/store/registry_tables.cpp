@@ -27,7 +27,7 @@ ConsentEntry consentFrom(const sql::Rows& r, int row) {
 
 }  // namespace
 
-void recordKoppeling(sql::Session& s, const KoppelingEntry& k) {
+ChangeVerdict recordKoppeling(sql::Session& s, const KoppelingEntry& k) {
   const std::string day = formatIsoDate(k.valid_from);
   // The person: this reference and the one linked to it.
   std::vector<std::string> refs{k.subject_ref};
@@ -43,13 +43,14 @@ void recordKoppeling(sql::Session& s, const KoppelingEntry& k) {
                                   "AND valid_until IS NULL RETURNING valid_from",
                                   {std::string_view(day), subjectKey(ref), std::string_view(ref)});
     for (int i = 0; i < ended.size(); ++i) {
-      if (ended.text(i, 0) > day) throw KoppelingConflict();
+      if (ended.text(i, 0) > day) return Reason::kKoppelingConflict;
     }
   }
   s.run("INSERT INTO koppeling (subject_key, subject_ref, gemeente_cbs, valid_from, valid_until, "
         "source_transaction) VALUES ($1, $2, $3, $4, NULL, $5)",
         {subjectKey(k.subject_ref), std::string_view(k.subject_ref), std::string_view(k.gemeente_cbs_code),
          std::string_view(day), std::string_view(k.source_transaction_id)});
+  return kApplied;
 }
 
 void insertConsent(sql::Session& s, const ConsentEntry& consent) {

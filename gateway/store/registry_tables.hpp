@@ -17,9 +17,9 @@
 namespace ketenpoort::registry_tables {
 
 // Ends the open koppeling of the person (under either linked reference) on the new one's
-// day and inserts the new one; throws KoppelingConflict (nothing changed, once the caller
-// rolls back) when an open one begins after that day.
-void recordKoppeling(sql::Session& s, const KoppelingEntry& koppeling);
+// day and inserts the new one; declines with kKoppelingConflict (nothing changed, once
+// the caller rolls back) when an open one begins after that day.
+[[nodiscard]] ChangeVerdict recordKoppeling(sql::Session& s, const KoppelingEntry& koppeling);
 void insertConsent(sql::Session& s, const ConsentEntry& consent);
 // Throws when there is no such consent or it is withdrawn already.
 void withdrawConsent(sql::Session& s, const std::string& consent_id, const CivilDate& date);

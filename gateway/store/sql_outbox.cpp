@@ -67,12 +67,12 @@ void enqueue(sql::Session& s, const OutboxEntry& e, std::string_view body, std::
   }
 }
 
-void withdraw(sql::Session& s, const std::string& transaction_id, const std::string& reason,
+void withdraw(sql::Session& s, const std::string& transaction_id, Reason reason,
               std::string_view finished_utc) {
   const sql::Rows r = s.run(
       "UPDATE outbox SET state = 'withdrawn', last_error = $1, finished_utc = $2 "
       "WHERE transaction_id = $3 AND state IN ('pending', 'postbus')",
-      {std::string_view(reason), finished_utc, std::string_view(transaction_id)});
+      {reasonName(reason), finished_utc, std::string_view(transaction_id)});
   if (r.affected() != 1) throw std::runtime_error("transaction " + transaction_id + " is no longer waiting");
   eraseBody(s, transaction_id);
 }

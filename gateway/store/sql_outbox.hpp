@@ -25,7 +25,7 @@ namespace outbox_tables {
 void enqueue(sql::Session& s, const OutboxEntry& entry, std::string_view body, std::string_view node_id,
              std::chrono::milliseconds lease);
 // The waiting entry becomes `withdrawn` and its body goes. Throws when it is not waiting.
-void withdraw(sql::Session& s, const std::string& transaction_id, const std::string& reason,
+void withdraw(sql::Session& s, const std::string& transaction_id, Reason reason,
               std::string_view finished_utc);
 }  // namespace outbox_tables
 

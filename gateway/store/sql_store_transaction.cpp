@@ -2,6 +2,7 @@
 
 #include "gateway/calendar/civil_date.hpp"
 #include "gateway/store/registry_tables.hpp"
+#include "gateway/store/sql_outbox.hpp"
 
 namespace ketenpoort {
 
@@ -13,9 +14,10 @@ void RegistryChanges::add(RegistryChanges& item) {
   item.clear();
 }
 
-void SqlStoreTransaction::recordKoppeling(const KoppelingEntry& k) {
-  registry_tables::recordKoppeling(session_, k);
+ChangeVerdict SqlStoreTransaction::recordKoppeling(const KoppelingEntry& k) {
+  if (ChangeVerdict declined = registry_tables::recordKoppeling(session_, k)) return declined;
   changed(RegistrySnapshot::koppelingRecorded(k), registry_tables::encodeKoppeling(k));
+  return kApplied;
 }
 
 void SqlStoreTransaction::insertConsent(const ConsentEntry& consent) {
@@ -43,6 +45,10 @@ RegistryHistoryRemoved SqlStoreTransaction::removeRegistryHistory(const CivilDat
   changed(RegistrySnapshot::historyRemoved(ended_before), registry_tables::encodeHistoryRemoved(ended_before));
   registry_tables::forgetChangesBefore(session_, changes_.version);
   return removed;
+}
+
+void SqlStoreTransaction::withdrawDelivery(const std::string& transaction_id, Reason reason) {
+  outbox_tables::withdraw(session_, transaction_id, reason, clock_.nowRfc3339());
 }
 
 void SqlStoreTransaction::changed(RegistrySnapshot::Change change, const std::string& encoded) {

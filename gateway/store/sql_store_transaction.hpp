@@ -1,5 +1,6 @@
 #pragma once
-// The registry half of a record's transaction, written once for both stores (issue 26):
+// The registry half of a record's transaction and an entry's withdrawal, written once
+// for both stores (issue 26):
 // each change writes its tables, raises the registries' version, keeps a change row under
 // the new version (for other processes and nodes to apply) and remembers the change for
 // the writer to apply to its snapshot once the transaction has committed.
@@ -32,12 +33,13 @@ class SqlStoreTransaction : public StoreTransaction {
   SqlStoreTransaction(sql::Session& session, RegistryChanges& changes, const Clock& clock)
       : session_(session), clock_(clock), changes_(changes) {}
 
-  void recordKoppeling(const KoppelingEntry& koppeling) final;
+  ChangeVerdict recordKoppeling(const KoppelingEntry& koppeling) final;
   void insertConsent(const ConsentEntry& consent) final;
   void withdrawConsent(const std::string& consent_id, const CivilDate& date) final;
   void upsertAgreement(const AgreementEntry& agreement) final;
   void linkIdentities(const IdentityLinkEntry& link) final;
   RegistryHistoryRemoved removeRegistryHistory(const CivilDate& ended_before) final;
+  void withdrawDelivery(const std::string& transaction_id, Reason reason) final;
 
  protected:
   sql::Session& session_;

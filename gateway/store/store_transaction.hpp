@@ -8,6 +8,7 @@
 
 #include "gateway/calendar/civil_date.hpp"
 #include "gateway/store/outbox.hpp"
+#include "gateway/vocabulary/reason.hpp"
 
 namespace ketenpoort {
 
@@ -26,6 +27,9 @@ struct IdentityLinkEntry {
   std::string source_transaction_id;  // the exchange that carried both
 };
 
+enum class ConsentStatus { kActive, kExpired, kWithdrawn, kNotYetActive };
+std::string_view toString(ConsentStatus status);  // active, expired, withdrawn, not-yet-active
+
 struct ConsentEntry {
   std::string id;
   std::string subject_ref;
@@ -36,23 +40,15 @@ struct ConsentEntry {
   std::string expires;    // "" when open-ended
   std::string withdrawn;  // "" when not withdrawn
 
-  // active, expired, withdrawn or not-yet-active on `date`
-  std::string statusOn(const CivilDate& date) const;
+  ConsentStatus statusOn(const CivilDate& date) const;
 };
 
-// What a change throws (and its record's append reports as error) when the exchange's
-// transaction id is logged already: the caller answers from the first exchange.
-inline constexpr std::string_view kTransactionKnown = "transaction-known";
-struct TransactionKnown : std::runtime_error {
-  TransactionKnown() : std::runtime_error(std::string(kTransactionKnown)) {}
-};
-
-// What recordKoppeling throws for a koppeling dated before the start of the one in force
-// for the person: nothing changes, and the record it came with is refused (issue 25).
-inline constexpr std::string_view kKoppelingConflict = "koppeling-conflict";
-struct KoppelingConflict : std::runtime_error {
-  KoppelingConflict() : std::runtime_error(std::string(kKoppelingConflict)) {}
-};
+// What a change (StoreChange) says of its record: nullopt, write it (kApplied); a reason,
+// decline it (e.g. kTransactionKnown: the exchange's transaction id is logged already, the
+// caller answers from the first exchange). A value, not an exception: declining is an
+// expected outcome; errors of the database still throw.
+using ChangeVerdict = std::optional<Reason>;
+inline constexpr ChangeVerdict kApplied = std::nullopt;
 
 struct AgreementEntry {
   std::string id;
@@ -86,9 +82,10 @@ class StoreTransaction {
 
   // A new koppeling ends the one in force for that person (under any of the person's
   // linked references) on its day, so history stays queryable and at most one koppeling
-  // per person is open (a unique index per reference holds the stores to it). Throws
-  // KoppelingConflict when the new one is dated before the open one's start.
-  virtual void recordKoppeling(const KoppelingEntry& koppeling) = 0;
+  // per person is open (a unique index per reference holds the stores to it). Declines
+  // with kKoppelingConflict, changing nothing, when the new one is dated before the open
+  // one's start (issue 25).
+  [[nodiscard]] virtual ChangeVerdict recordKoppeling(const KoppelingEntry& koppeling) = 0;
   virtual void insertConsent(const ConsentEntry& consent) = 0;
   // Throws when there is no such consent or it is withdrawn already.
   virtual void withdrawConsent(const std::string& consent_id, const CivilDate& date) = 0;
@@ -105,7 +102,7 @@ class StoreTransaction {
   virtual void enqueueDelivery(const OutboxEntry& entry, std::string_view body) = 0;
   // The entry's basis is gone: it leaves the outbox's waiting states for `withdrawn`, and
   // its body goes. Throws when it is not waiting (delivered or acknowledged meanwhile).
-  virtual void withdrawDelivery(const std::string& transaction_id, const std::string& reason) = 0;
+  virtual void withdrawDelivery(const std::string& transaction_id, Reason reason) = 0;
 };
 
 }  // namespace ketenpoort

@@ -167,7 +167,7 @@ void BM_ConsoleInzage(benchmark::State& state) {
     const auto response = c.post("/console/inzage", "bsn=" + c.bsn(person) + "&formulier=" + token);
     if (response.status != 200 || response.body.find("10 uitwisseling(en)") == std::string::npos) {
       state.SkipWithError(("no inzage of ten exchanges: status " + std::to_string(response.status) + ", " +
-                           testing::consoleProblemCode(response.body))
+                           testing::consoleReason(response.body))
                               .c_str());
     }
   }
@@ -181,7 +181,7 @@ void BM_ConsoleVerifyNow(benchmark::State& state) {
     const auto response = c.post("/console/controle", "formulier=" + c.token("/console/controle"));
     if (response.body.find("Het logboek is in orde") == std::string::npos) {
       state.SkipWithError(("not intact: status " + std::to_string(response.status) + ", " +
-                           testing::consoleProblemCode(response.body))
+                           testing::consoleReason(response.body))
                               .c_str());
     }
   }

@@ -92,7 +92,7 @@ class ConsoleTest : public GatewayFixture {
   }
 
   static std::string code(const TestResponse& response) {
-    return consoleProblemCode(response.body);
+    return consoleReason(response.body);
   }
 
   std::uint64_t logged() { return server_->exchangeLog().lastSequence(); }

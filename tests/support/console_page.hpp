@@ -24,7 +24,7 @@ inline std::string consoleFormToken(std::string_view page) {
 // The stable code a console problem page shows.
 // The problem's code on a console page, or in the problem+json the listener answers before
 // any page runs (a cross-site refusal, an unknown path).
-inline std::string consoleProblemCode(std::string_view page) {
+inline std::string consoleReason(std::string_view page) {
   if (page.starts_with("{")) return textAfter(page, "\"code\":\"", "abcdefghijklmnopqrstuvwxyz-");
   return textAfter(page, "Code: <code>", "abcdefghijklmnopqrstuvwxyz-");
 }

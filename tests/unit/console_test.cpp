@@ -93,13 +93,13 @@ TEST(ConsoleFormGuard, TakesOnlyAFreshTokenOfThisOfficerFromThisSite) {
 
 TEST(ConsolePlainDutch, SaysTheCodesInWordsAndShowsAnUnknownCodeAsItIs) {
   EXPECT_EQ(plain_dutch::outcome("refused"), "geweigerd");
-  EXPECT_THAT(plain_dutch::withheldReason("special-category"), HasSubstr("bijzonder persoonsgegeven"));
-  EXPECT_THAT(plain_dutch::refusalReason("no-koppeling"), HasSubstr("niet aan deze gemeente gekoppeld"));
-  EXPECT_EQ(plain_dutch::refusalReason("iets-nieuws"), "iets-nieuws");
+  EXPECT_THAT(plain_dutch::reason("special-category"), HasSubstr("bijzonder persoonsgegeven"));
+  EXPECT_THAT(plain_dutch::reason("no-koppeling"), HasSubstr("niet aan deze gemeente gekoppeld"));
+  EXPECT_EQ(plain_dutch::reason("iets-nieuws"), "iets-nieuws");
   // Issue 25's outcomes, in words an officer reads.
-  EXPECT_THAT(plain_dutch::refusalReason("koppeling-conflict"), HasSubstr("herkoppeling"));
-  EXPECT_THAT(plain_dutch::refusalReason("agreement-ended"), HasSubstr("beëindigd"));
-  EXPECT_THAT(plain_dutch::refusalReason("basis-ended-during-delivery:consent"), HasSubstr("onderweg"));
+  EXPECT_THAT(plain_dutch::reason("koppeling-conflict"), HasSubstr("herkoppeling"));
+  EXPECT_THAT(plain_dutch::reason("agreement-ended"), HasSubstr("beëindigd"));
+  EXPECT_THAT(plain_dutch::reason("basis-ended-during-delivery:consent"), HasSubstr("onderweg"));
   EXPECT_EQ(plain_dutch::fieldLabel("gezin.leden[3].geboortedatum"), "geboortedatum (gezin.leden)");
   EXPECT_EQ(plain_dutch::fieldLabel("procedure.koppeling_datum"), "koppeling datum (procedure)");
   EXPECT_EQ(plain_dutch::fieldLabel("medisch/diagnose"), "medisch/diagnose");

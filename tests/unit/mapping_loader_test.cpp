@@ -97,6 +97,19 @@ TEST_F(MappingLoaderTest, TwoFlowsWithOneIdAreAProblem) {
   EXPECT_THAT(problems(), ::testing::Contains(HasSubstr("must live in a file named duo.elip-signaal.xml")));
 }
 
+// The console says a purpose in the mappings' words: each flow says it (nl), and two flows
+// of one purpose say it alike.
+TEST_F(MappingLoaderTest, APurposeIsSaidInDutchAndOneWayOnly) {
+  EXPECT_EQ(*shippedCatalogue().purposeInDutch("elip"),
+            "het signaal dat de lening of de tijd voor inburgering bijna op is (ELIP)");
+  EXPECT_EQ(shippedCatalogue().purposeInDutch("bewaartermijn"), nullptr);
+  editFile(flowFile("taalschool.aanwezigheid"), R"(nl="het signaal dat de lening)", R"(nl="het ELIP-signaal dat de lening)");
+  EXPECT_THAT(problems(), ::testing::Contains(HasSubstr("purpose \"elip\" is said otherwise (nl) by flow")));
+  editFile(flowFile("taalschool.aanwezigheid"),
+           R"x(nl="het ELIP-signaal dat de lening of de tijd voor inburgering bijna op is (ELIP)")x", "");
+  EXPECT_THAT(problems(), ::testing::Contains(HasSubstr("<purpose> lacks required attribute \"nl\"")));
+}
+
 TEST_F(MappingLoaderTest, RepetitionMustMatchOnBothSides) {
   editFile(flowFile("coa.klantprofiel"), R"(<map from="gezin/lid[]/relatie")", R"(<map from="gezin/lid/relatie")");
   EXPECT_THAT(problems(), ::testing::Contains(HasSubstr("must repeat (\"[]\") the same number of times")));

@@ -57,7 +57,7 @@ TEST(PartyDirectory, MissingOrMalformedSerialNumberIsAnInvalidCertificate) {
   EXPECT_EQ(problemOf(no_serial)->name(), "invalid-client-certificate");
   const auto not_an_oin = directory.identify(std::string("NL-12345"));
   ASSERT_NE(problemOf(not_an_oin), nullptr);
-  EXPECT_EQ(problemOf(not_an_oin)->code, ProblemCode::kInvalidClientCertificate);
+  EXPECT_EQ(problemOf(not_an_oin)->code, Reason::kInvalidClientCertificate);
 }
 
 }  // namespace

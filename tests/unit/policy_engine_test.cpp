@@ -111,12 +111,12 @@ TEST_F(PolicyEngineTest, KlantprofielReachesTheGekoppeldeGemeente) {
 TEST_F(PolicyEngineTest, OnlyTheSendersRoleMaySendAFlow) {
   const auto d = klantprofiel(school_a_, amsterdam_);
   EXPECT_FALSE(d.allowed);
-  EXPECT_EQ(d.reason, reasons::kFlowNotAllowed);
+  EXPECT_EQ(d.reason, Reason::kFlowNotAllowed);
 }
 
 TEST_F(PolicyEngineTest, OnlyTheFlowsRecipientRolesReceiveIt) {
   const auto d = klantprofiel(coa_, duo_);
-  EXPECT_EQ(d.reason, reasons::kFlowNotAllowed);
+  EXPECT_EQ(d.reason, Reason::kFlowNotAllowed);
   EXPECT_THAT(d.detail, HasSubstr("role duo does not receive"));
 }
 
@@ -126,20 +126,20 @@ TEST_F(PolicyEngineTest, AQueryIsStartedByTheRecipientNotTheSource) {
                      duoStatus(kBsn, "wi2021")).allowed);
   EXPECT_EQ(decide("duo.inburgeringsstatus", school_a_, amsterdam_, "regie-inburgering",
                    duoStatus(kBsn, "wi2021")).reason,
-            reasons::kFlowNotAllowed);
+            Reason::kFlowNotAllowed);
 }
 
 TEST_F(PolicyEngineTest, StatedPurposeMustBeTheFlowsPurpose) {
-  EXPECT_EQ(klantprofiel(coa_, amsterdam_, "ontzorgen").reason, reasons::kPurposeMismatch);
+  EXPECT_EQ(klantprofiel(coa_, amsterdam_, "ontzorgen").reason, Reason::kPurposeMismatch);
   const auto missing = klantprofiel(coa_, amsterdam_, "");
-  EXPECT_EQ(missing.reason, reasons::kPurposeMismatch);
+  EXPECT_EQ(missing.reason, Reason::kPurposeMismatch);
   EXPECT_THAT(missing.detail, HasSubstr("X-Doelbinding is missing"));
 }
 
 TEST_F(PolicyEngineTest, KlantprofielGoesOnlyToTheGemeenteItNames) {
   const auto d = klantprofiel(coa_, den_haag_);
   EXPECT_FALSE(d.allowed);
-  EXPECT_EQ(d.reason, reasons::kNoKoppeling);
+  EXPECT_EQ(d.reason, Reason::kNoKoppeling);
 }
 
 TEST_F(PolicyEngineTest, AProfileCannotMoveAPersonTheRegistryKnowsElsewhere) {
@@ -149,18 +149,18 @@ TEST_F(PolicyEngineTest, AProfileCannotMoveAPersonTheRegistryKnowsElsewhere) {
   moved.replace(moved.find("<gemeentecode>0363"), 18, "<gemeentecode>0518");
   const auto d = klantprofiel(coa_, den_haag_, "regie-inburgering", moved);
   EXPECT_FALSE(d.allowed);
-  EXPECT_EQ(d.reason, reasons::kNoKoppeling);
+  EXPECT_EQ(d.reason, Reason::kNoKoppeling);
   EXPECT_TRUE(klantprofiel(coa_, amsterdam_).allowed);  // the registered one still receives
 }
 
 TEST_F(PolicyEngineTest, RegistryKoppelingDecidesForDuoData) {
   EXPECT_EQ(decide("duo.inburgeringsstatus", amsterdam_, amsterdam_, "regie-inburgering",
                    duoStatus(kBsn, "wi2021")).reason,
-            reasons::kNoKoppeling);  // not gekoppeld at all
+            Reason::kNoKoppeling);  // not gekoppeld at all
   koppel(kBsn, "0518");
   EXPECT_EQ(decide("duo.inburgeringsstatus", amsterdam_, amsterdam_, "regie-inburgering",
                    duoStatus(kBsn, "wi2021")).reason,
-            reasons::kNoKoppeling);  // gekoppeld elsewhere
+            Reason::kNoKoppeling);  // gekoppeld elsewhere
   EXPECT_TRUE(decide("duo.inburgeringsstatus", den_haag_, den_haag_, "regie-inburgering",
                      duoStatus(kBsn, "wi2021")).allowed);
 }
@@ -168,7 +168,7 @@ TEST_F(PolicyEngineTest, RegistryKoppelingDecidesForDuoData) {
 TEST_F(PolicyEngineTest, PermitBefore2022MeansOldLawAndNoBasis) {
   std::string document = readText(testData("klantprofiel.xml"));
   document.replace(document.find("2025-09-03"), 10, "2021-12-31");
-  EXPECT_EQ(klantprofiel(coa_, amsterdam_, "regie-inburgering", document).reason, reasons::kLawRegime);
+  EXPECT_EQ(klantprofiel(coa_, amsterdam_, "regie-inburgering", document).reason, Reason::kLawRegime);
   document.replace(document.find("2021-12-31"), 10, "2022-01-01");
   EXPECT_TRUE(klantprofiel(coa_, amsterdam_, "regie-inburgering", document).allowed);
 }
@@ -177,14 +177,14 @@ TEST_F(PolicyEngineTest, DuoStatusOfAnOldLawPersonIsRefused) {
   koppel(kBsn, "0363");
   const auto d = decide("duo.inburgeringsstatus", amsterdam_, amsterdam_, "regie-inburgering",
                         duoStatus(kBsn, "wi2013"));
-  EXPECT_EQ(d.reason, reasons::kLawRegime);
+  EXPECT_EQ(d.reason, Reason::kLawRegime);
   EXPECT_TRUE(d.fields.empty());  // no personal data at all
 }
 
 TEST_F(PolicyEngineTest, UnknownLawRegimeIsRefused) {
   std::string document = readText(testData("klantprofiel.xml"));
   document.replace(document.find("<vergunningdatum>2025-09-03</vergunningdatum>"), 45, "");
-  EXPECT_EQ(klantprofiel(coa_, amsterdam_, "regie-inburgering", document).reason, reasons::kLawRegime);
+  EXPECT_EQ(klantprofiel(coa_, amsterdam_, "regie-inburgering", document).reason, Reason::kLawRegime);
 }
 
 TEST_F(PolicyEngineTest, SchoolNeedsAValidAgreementWithThatGemeenteForThatPurpose) {
@@ -192,11 +192,11 @@ TEST_F(PolicyEngineTest, SchoolNeedsAValidAgreementWithThatGemeenteForThatPurpos
   const auto send = [&] {
     return decide("taalschool.elip-aanmelding", school_a_, amsterdam_, "elip", aanmelding(kBsn, false));
   };
-  EXPECT_EQ(send().reason, reasons::kNoAgreement);  // none
+  EXPECT_EQ(send().reason, Reason::kNoAgreement);  // none
   agreement("taalschool-a", "0518", "2025-01-01", "2026-12-31");
-  EXPECT_EQ(send().reason, reasons::kNoAgreement);  // with another gemeente
+  EXPECT_EQ(send().reason, Reason::kNoAgreement);  // with another gemeente
   agreement("taalschool-a", "0363", "2024-01-01", "2025-06-30");
-  EXPECT_EQ(send().reason, reasons::kNoAgreement);  // expired
+  EXPECT_EQ(send().reason, Reason::kNoAgreement);  // expired
   agreement("taalschool-a", "0363", "2025-07-01", "2026-06-30");
   const auto d = send();
   ASSERT_TRUE(d.allowed) << d.reason << ": " << d.detail;
@@ -208,7 +208,7 @@ TEST_F(PolicyEngineTest, AgreementIsCheckedBeforeAnythingAboutThePersonIsConside
   EXPECT_EQ(decide("taalschool.aanwezigheid", school_a_, amsterdam_, "elip",
                    "<aanwezigheid><bsn>725763863</bsn><percentage>79.9</percentage></aanwezigheid>")
                 .reason,
-            reasons::kNoAgreement);
+            Reason::kNoAgreement);
 }
 
 TEST_F(PolicyEngineTest, ConsentFlowNeedsAnActiveConsent) {
@@ -217,18 +217,18 @@ TEST_F(PolicyEngineTest, ConsentFlowNeedsAnActiveConsent) {
   const auto send = [&](const char* date) {
     return decide("coa.toeslagaanvraag", coa_, toeslagen_, "toeslagaanvraag", doc, day(date));
   };
-  EXPECT_EQ(send("2025-11-01").reason, reasons::kNoConsent);
+  EXPECT_EQ(send("2025-11-01").reason, Reason::kNoConsent);
   registries_.addConsent({"c-1", {SubjectKey::Kind::kBsn, kBsn}, "toeslagaanvraag", duo_.oin,
                           day("2025-10-01"), std::nullopt, std::nullopt});
-  EXPECT_EQ(send("2025-11-01").reason, reasons::kNoConsent);  // another recipient
+  EXPECT_EQ(send("2025-11-01").reason, Reason::kNoConsent);  // another recipient
   registries_.addConsent({"c-2", {SubjectKey::Kind::kBsn, kBsn}, "toeslagaanvraag", toeslagen_.oin,
                           day("2025-10-01"), day("2025-12-01"), day("2025-11-15")});
-  EXPECT_EQ(send("2025-09-30").reason, reasons::kNoConsent);  // before it was granted
+  EXPECT_EQ(send("2025-09-30").reason, Reason::kNoConsent);  // before it was granted
   const auto d = send("2025-11-01");
   ASSERT_TRUE(d.allowed) << d.reason;
   EXPECT_EQ(d.consent_id, "c-2");
-  EXPECT_EQ(send("2025-11-15").reason, reasons::kNoConsent);  // withdrawn
-  EXPECT_EQ(send("2025-12-01").reason, reasons::kNoConsent);  // expired
+  EXPECT_EQ(send("2025-11-15").reason, Reason::kNoConsent);  // withdrawn
+  EXPECT_EQ(send("2025-12-01").reason, Reason::kNoConsent);  // expired
 }
 
 TEST_F(PolicyEngineTest, ToeslagenForAnOldLawPersonOnlyWithConsent) {
@@ -239,7 +239,7 @@ TEST_F(PolicyEngineTest, ToeslagenForAnOldLawPersonOnlyWithConsent) {
     return decide("toeslagen.status", toeslagen_, amsterdam_, "ontzorgen",
                   toeslagenStatus(kBsn, "2021-06-01"));
   };
-  EXPECT_EQ(old_law().reason, reasons::kNoConsent);
+  EXPECT_EQ(old_law().reason, Reason::kNoConsent);
   registries_.addConsent({"c-7", {SubjectKey::Kind::kBsn, kBsn}, "ontzorgen", amsterdam_.oin,
                           day("2025-01-01"), std::nullopt, std::nullopt});
   const auto d = old_law();
@@ -251,19 +251,19 @@ TEST_F(PolicyEngineTest, BsnFailingTheElfproefIsAnInvalidMessage) {
   std::string document = readText(testData("klantprofiel.xml"));
   document.replace(document.find(kBsn), 9, "725763864");
   const auto d = klantprofiel(coa_, amsterdam_, "regie-inburgering", document);
-  EXPECT_EQ(d.reason, reasons::kInvalidMessage);
+  EXPECT_EQ(d.reason, Reason::kInvalidMessage);
   EXPECT_THAT(d.detail, ::testing::Not(HasSubstr("725763864")));
 }
 
 TEST_F(PolicyEngineTest, UnparsableDocumentIsAnInvalidMessage) {
   EXPECT_EQ(klantprofiel(coa_, amsterdam_, "regie-inburgering", "<klantprofiel><persoon>").reason,
-            reasons::kInvalidMessage);
+            Reason::kInvalidMessage);
 }
 
 TEST_F(PolicyEngineTest, MessageWithoutADataSubjectIsInvalid) {
   const auto d = klantprofiel(coa_, amsterdam_, "regie-inburgering",
                               "<klantprofiel><opvang><azc>azc X</azc></opvang></klantprofiel>");
-  EXPECT_EQ(d.reason, reasons::kInvalidMessage);
+  EXPECT_EQ(d.reason, Reason::kInvalidMessage);
   EXPECT_THAT(d.detail, HasSubstr("does not identify its data subject"));
 }
 
@@ -277,10 +277,10 @@ TEST_F(PolicyEngineTest, KlantprofielReachesTheGemeenteWithoutItsMedicalSection)
     const FieldDecision* f = fieldDecision(d, path);
     ASSERT_NE(f, nullptr) << path;
     EXPECT_FALSE(f->delivered) << path;
-    EXPECT_EQ(f->reason, reasons::kSpecialCategory) << path;
+    EXPECT_EQ(f->reason, Reason::kSpecialCategory) << path;
   }
   for (const auto* v : d.delivered) EXPECT_FALSE(v->field->isSpecial()) << v->path;
-  EXPECT_EQ(fieldDecision(d, "achtergrond.religie")->reason, reasons::kSpecialCategory);
+  EXPECT_EQ(fieldDecision(d, "achtergrond.religie")->reason, Reason::kSpecialCategory);
 }
 
 TEST_F(PolicyEngineTest, FieldsNotOnTheRecipientsListAreWithheld) {
@@ -291,7 +291,7 @@ TEST_F(PolicyEngineTest, FieldsNotOnTheRecipientsListAreWithheld) {
     const FieldDecision* f = fieldDecision(d, path);
     ASSERT_NE(f, nullptr) << path;
     EXPECT_FALSE(f->delivered) << path;
-    EXPECT_EQ(f->reason, reasons::kNotPermitted) << path;
+    EXPECT_EQ(f->reason, Reason::kNotPermitted) << path;
   }
   ASSERT_NE(fieldDecision(d, "gezin.leden[2].voornamen"), nullptr);
   EXPECT_TRUE(fieldDecision(d, "gezin.leden[2].voornamen")->delivered);
@@ -305,7 +305,7 @@ TEST_F(PolicyEngineTest, WhatTheMappingDoesNotKnowIsWithheld) {
   const FieldDecision* f = fieldDecision(d, "/bijlage/naam");
   ASSERT_NE(f, nullptr);
   EXPECT_FALSE(f->delivered);
-  EXPECT_EQ(f->reason, reasons::kNotMapped);
+  EXPECT_EQ(f->reason, Reason::kNotMapped);
   for (const auto* v : d.delivered) EXPECT_NE(v->value, "Paspoortscan");
 }
 
@@ -317,7 +317,7 @@ TEST_F(PolicyEngineTest, ExemptionReachesTheGemeenteButNotItsGround) {
   EXPECT_TRUE(fieldDecision(d, "duo.ontheffing.verleend")->delivered);
   EXPECT_TRUE(fieldDecision(d, "duo.ontheffing.datum")->delivered);
   EXPECT_FALSE(fieldDecision(d, "duo.ontheffing.grond")->delivered);
-  EXPECT_EQ(fieldDecision(d, "duo.ontheffing.grond")->reason, reasons::kSpecialCategory);
+  EXPECT_EQ(fieldDecision(d, "duo.ontheffing.grond")->reason, Reason::kSpecialCategory);
 }
 
 TEST_F(PolicyEngineTest, SchoolRemarksPassOnlyUnderConsent) {
@@ -327,7 +327,7 @@ TEST_F(PolicyEngineTest, SchoolRemarksPassOnlyUnderConsent) {
                               aanmelding(kBsn, true));
   ASSERT_TRUE(without.allowed);
   EXPECT_FALSE(fieldDecision(without, "taalschool.opmerkingen")->delivered);
-  EXPECT_EQ(fieldDecision(without, "taalschool.opmerkingen")->reason, reasons::kNoConsent);
+  EXPECT_EQ(fieldDecision(without, "taalschool.opmerkingen")->reason, Reason::kNoConsent);
   EXPECT_TRUE(fieldDecision(without, "taalschool.route")->delivered);
   EXPECT_FALSE(without.consent_id);
 
@@ -355,7 +355,7 @@ TEST_F(PolicyEngineTest, EveryValueGetsExactlyOneDecision) {
   ASSERT_TRUE(d.allowed);
   std::size_t delivered = 0;
   for (const auto& f : d.fields) {
-    EXPECT_EQ(f.delivered, f.reason.empty()) << f.path;
+    EXPECT_EQ(f.delivered, !f.reason.has_value()) << f.path;
     delivered += f.delivered;
   }
   EXPECT_EQ(delivered, d.delivered.size());

@@ -4,6 +4,7 @@
 
 #include <fstream>
 #include <map>
+#include <set>
 #include <sstream>
 
 #include "gateway/api/problem.hpp"
@@ -36,7 +37,7 @@ TEST(ProblemCatalogue, MatchesTheDocumentedCodes) {
     if (status.find_first_not_of("0123456789") != std::string::npos) continue;
     documented.emplace(line.substr(3, code_end - 3), static_cast<unsigned>(std::stoul(status)));
   }
-  for (const ProblemType& type : problemCatalogue()) {
+  for (const ReasonType& type : problemCatalogue()) {
     const auto doc_entry = documented.find(std::string(type.name));
     ASSERT_NE(doc_entry, documented.end()) << type.name << " is not in docs/api/problems.md";
     EXPECT_EQ(doc_entry->second, type.status) << type.name;
@@ -45,30 +46,37 @@ TEST(ProblemCatalogue, MatchesTheDocumentedCodes) {
   for (const auto& [name, status] : documented) ADD_FAILURE() << name << " is documented but not in the catalogue";
 }
 
-TEST(ProblemCatalogue, NamesAreUniqueAndFoundAgain) {
-  for (const ProblemType& type : problemCatalogue()) {
-    EXPECT_EQ(problemCodeNamed(type.name), type.code) << type.name;
-    EXPECT_EQ(&problemType(type.code), &type);
+// One vocabulary: every reason has its own name, found again by it, and words in plain
+// Dutch for the console; the answers are exactly those with a status.
+TEST(ReasonCatalogue, NamesAreUniqueFoundAgainAndSaidInDutch) {
+  std::set<std::string_view> names;
+  for (const ReasonType& type : reasonCatalogue()) {
+    EXPECT_TRUE(names.insert(type.name).second) << type.name << " twice";
+    EXPECT_EQ(reasonNamed(type.name), type.reason) << type.name;
+    EXPECT_EQ(&reasonType(type.reason), &type);
+    EXPECT_FALSE(type.dutch.empty()) << type.name;
+    EXPECT_FALSE(type.title.empty()) << type.name;
   }
-  EXPECT_EQ(problemCodeNamed("no-such-code"), std::nullopt);
+  EXPECT_EQ(reasonNamed("no-such-code"), std::nullopt);
+  EXPECT_EQ(problemCatalogue().size(), static_cast<std::size_t>(Reason::kInternalError) + 1);
+  for (const ReasonType& type : problemCatalogue()) EXPECT_NE(type.status, 0u) << type.name;
 }
 
 // Every reason the policy engine refuses with is an answer the catalogue has.
-TEST(ProblemCatalogue, EveryRefusalReasonIsACode) {
-  for (std::string_view reason : {reasons::kFlowNotAllowed, reasons::kPurposeMismatch, reasons::kInvalidMessage,
-                                  reasons::kNoAgreement, reasons::kLawRegime, reasons::kNoKoppeling,
-                                  reasons::kNoConsent, reasons::kIdentityConflict,
-                                  reasons::kTransactionConflict}) {
+TEST(ProblemCatalogue, EveryRefusalReasonIsAnAnswer) {
+  for (Reason reason : {Reason::kFlowNotAllowed, Reason::kPurposeMismatch, Reason::kInvalidMessage,
+                        Reason::kNoAgreement, Reason::kLawRegime, Reason::kNoKoppeling, Reason::kNoConsent,
+                        Reason::kIdentityConflict, Reason::kTransactionConflict, Reason::kKoppelingConflict}) {
     const Problem p = problems::refused(reason, "detail");
-    EXPECT_EQ(p.name(), reason);
-    EXPECT_NE(p.status(), 500u) << reason;
+    EXPECT_EQ(p.code, reason);
+    EXPECT_NE(p.status(), 500u) << reasonName(reason);
   }
-  // A reason the catalogue lacks is a bug, never an improvised code.
-  EXPECT_EQ(problems::refused("made-up", "detail").code, ProblemCode::kInternalError);
+  // A reason that is never an answer (a withheld field's) is a bug when refused with.
+  EXPECT_EQ(problems::refused(Reason::kNotPermitted, "detail").code, Reason::kInternalError);
 }
 
 TEST(ProblemCatalogue, RendersOnceAsProblemJson) {
-  const auto json = boost::json::parse(renderProblemJson(problems::refused(reasons::kNoConsent, "why"), "/v1/x"));
+  const auto json = boost::json::parse(renderProblemJson(problems::refused(Reason::kNoConsent, "why"), "/v1/x"));
   EXPECT_EQ(json.at("type"), "urn:ketenpoort:problem:no-consent");
   EXPECT_EQ(json.at("code"), "no-consent");
   EXPECT_EQ(json.at("status"), 403);
@@ -83,7 +91,7 @@ TEST(Result, CarriesAValueOrAProblem) {
   EXPECT_EQ(*ok, 7);
   const Result<int> failed = problems::invalidQuery("no");
   ASSERT_FALSE(failed.ok());
-  EXPECT_EQ(failed.problem().code, ProblemCode::kInvalidQuery);
+  EXPECT_EQ(failed.problem().code, Reason::kInvalidQuery);
   EXPECT_EQ(failed.problem().status(), 400u);
 }
 

@@ -70,8 +70,8 @@ TEST_P(RegistryStoreTest, ConsentIsActiveFromGrantUntilWithdrawalAndBothAreLogge
 
   const auto listed = store_->listConsents(person_);
   ASSERT_EQ(listed.size(), 1u);
-  EXPECT_EQ(listed[0].statusOn(day("2025-11-15")), "active");
-  EXPECT_EQ(listed[0].statusOn(day("2025-12-15")), "withdrawn");
+  EXPECT_EQ(listed[0].statusOn(day("2025-11-15")), ConsentStatus::kActive);
+  EXPECT_EQ(listed[0].statusOn(day("2025-12-15")), ConsentStatus::kWithdrawn);
   EXPECT_EQ(listed[0].evidence_ref, "dms://toestemming/881");
 }
 
@@ -94,7 +94,7 @@ TEST_P(RegistryStoreTest, AChangeByAnotherProcessHoldsForTheNextDecision) {
   EXPECT_TRUE(holds([&] { return store_->findActive(person_, "elip", amsterdam_, today) == granted.id; }));
   ASSERT_TRUE(other.withdrawConsent(granted.id, day("2025-10-15")).ok);
   EXPECT_TRUE(holds([&] { return !store_->findActive(person_, "elip", amsterdam_, today); }));
-  EXPECT_EQ(store_->consent(granted.id)->statusOn(today), "withdrawn");
+  EXPECT_EQ(store_->consent(granted.id)->statusOn(today), ConsentStatus::kWithdrawn);
   // And a change made here holds there, and here, at once.
   const auto again = store_->grantConsent(
       {person_, "elip", amsterdam_, "dms://toestemming/883", day("2025-10-20"), std::nullopt});

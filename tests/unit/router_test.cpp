@@ -117,7 +117,7 @@ TEST(CrossSite, OnlyTheListenersOwnPagesAndNonBrowserClientsPass) {
   for (const char* site : {"cross-site", "same-site", "Same-Origin", "x"}) {
     r.headers["sec-fetch-site"] = site;
     ASSERT_TRUE(crossSiteProblem(r)) << site;
-    EXPECT_EQ(crossSiteProblem(r)->code, ProblemCode::kCrossSiteRequest);
+    EXPECT_EQ(crossSiteProblem(r)->code, Reason::kCrossSiteRequest);
   }
   r.headers.erase("sec-fetch-site");
   for (const char* origin : {"https://evil.example", "null", "http://127.0.0.1:8444", "https://127.0.0.1:8445", ""}) {
@@ -132,7 +132,7 @@ TEST(CrossSite, OnlyTheListenersOwnPagesAndNonBrowserClientsPass) {
                            "application/jsonx"}) {
     post.headers["content-type"] = type;
     ASSERT_TRUE(crossSiteProblem(post)) << type;
-    EXPECT_EQ(crossSiteProblem(post)->code, ProblemCode::kUnsupportedMediaType);
+    EXPECT_EQ(crossSiteProblem(post)->code, Reason::kUnsupportedMediaType);
   }
   for (const char* type : {"application/json", "Application/JSON; charset=utf-8", " application/json "}) {
     post.headers["content-type"] = type;
@@ -150,7 +150,7 @@ TEST(StrictJson, AKeyGivenTwiceAnywhereIsRefusedWithoutEcho) {
                            R"([{"k":1},{"k":1,"k":1}])", R"({"bsn":"1","bsn":"2"})"}) {
     const auto parsed = parseStrictJson(body);
     ASSERT_FALSE(parsed.ok()) << body;
-    EXPECT_EQ(parsed.problem().code, ProblemCode::kInvalidQuery);
+    EXPECT_EQ(parsed.problem().code, Reason::kInvalidQuery);
     EXPECT_EQ(parsed.problem().detail.find("725763863"), std::string::npos);
   }
   EXPECT_FALSE(parseStrictJson("{").ok());

@@ -62,7 +62,8 @@ ExchangeRecord recordOf(const std::string& sender, const std::string& recipient,
 // The change a push writes with its record when it must be the first of its id.
 StoreChange firstOfItsId(const std::string& transaction_id) {
   return [transaction_id](StoreTransaction& tx) {
-    if (tx.exchangeLogged(transaction_id)) throw TransactionKnown();
+    if (tx.exchangeLogged(transaction_id)) return ChangeVerdict(Reason::kTransactionKnown);
+    return kApplied;
   };
 }
 
@@ -225,7 +226,7 @@ TEST_P(StoreContractTest, ATransactionIdIsWrittenOnce) {
   ASSERT_TRUE(first.ok) << first.error;
   const AppendResult again = store->log().appendAndWait(recordOf(kCoa, kGemeente, id), firstOfItsId(id));
   EXPECT_FALSE(again.ok);
-  EXPECT_EQ(again.error, kTransactionKnown);
+  EXPECT_EQ(again.declined, Reason::kTransactionKnown);
   // An id a record carries without having claimed it (a query's record) counts too.
   const std::string logged = newUuidV7();
   ASSERT_TRUE(store->log().appendAndWait(recordOf(kCoa, kGemeente, logged)).ok);
@@ -1337,8 +1338,9 @@ TEST_F(PostgresNodesTest, TheSameTransactionIdPushedToTwoNodesAtOnceIsOneExchang
       node.log().append(
           recordOf(kCoa, kGemeente, id),
           [id, entry](StoreTransaction& tx) {
-            if (tx.exchangeLogged(id)) throw TransactionKnown();
+            if (tx.exchangeLogged(id)) return ChangeVerdict(Reason::kTransactionKnown);
             tx.enqueueDelivery(entry, "<body/>");
+            return kApplied;
           },
           [promise](const AppendResult& r) { promise->set_value(r); });
     }
@@ -1347,7 +1349,7 @@ TEST_F(PostgresNodesTest, TheSameTransactionIdPushedToTwoNodesAtOnceIsOneExchang
       if (result.ok) {
         ++accepted;
       } else {
-        EXPECT_EQ(result.error, kTransactionKnown);
+        EXPECT_EQ(result.declined, Reason::kTransactionKnown);
       }
     }
   };
