@@ -6,6 +6,7 @@
 #include <thread>
 
 #include "adapters/coa_tvs/synthetic_coa.hpp"
+#include "gateway/calendar/time_source.hpp"
 #include "gateway/store/identifiers.hpp"
 
 namespace ketenpoort {
@@ -32,7 +33,7 @@ CoaSimulatorSummary runCoaSimulator(const CoaSimulatorOptions& options) {
       }
       const SyntheticProfile& p = profiles[index];
       const std::string transaction_id = newUuidV7();
-      const auto give_up = std::chrono::steady_clock::now() + options.keep_trying;
+      const auto give_up = systemTime().monotonicNow() + options.keep_trying;
       std::string refused_code;
       bool accepted = false;
       std::size_t sends = 0;
@@ -58,7 +59,7 @@ CoaSimulatorSummary runCoaSimulator(const CoaSimulatorOptions& options) {
             break;
           }
         }
-        if (std::chrono::steady_clock::now() >= give_up) break;
+        if (systemTime().monotonicNow() >= give_up) break;
         std::this_thread::sleep_for(std::chrono::milliseconds(200));
       }
       std::lock_guard lock(mutex);

@@ -15,8 +15,8 @@ namespace ketenpoort {
 // registration and that time has passed. A value the sender put there is replaced.
 class ToeslagenStatusFormat final : public InboundFormat {
  public:
-  using Clock = std::function<CivilDate()>;
-  explicit ToeslagenStatusFormat(SignalThresholds thresholds, Clock today = todayUtc)
+  using TimeSource = std::function<CivilDate()>;
+  explicit ToeslagenStatusFormat(SignalThresholds thresholds, TimeSource today = todayUtc)
       : thresholds_(thresholds), today_(std::move(today)) {}
   std::string_view name() const override { return "toeslagen_xml"; }
   std::variant<SourceNode, std::string> decode(const FlowDefinition& flow,
@@ -24,7 +24,7 @@ class ToeslagenStatusFormat final : public InboundFormat {
 
  private:
   SignalThresholds thresholds_;
-  Clock today_;
+  TimeSource today_;
 };
 
 // What the Belastingdienst's intake receives (coa.toeslagaanvraag): XML whose root is

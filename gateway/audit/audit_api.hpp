@@ -1,6 +1,6 @@
 #pragma once
 
-#include "gateway/calendar/clock.hpp"
+#include "gateway/calendar/time_source.hpp"
 
 #include <functional>
 #include <vector>
@@ -21,7 +21,7 @@ struct AuditApiContext {
   const RegistryStore& registries;
   const SubjectReferencer& referencer;
   BlockingExecutor run_blocking;
-  const Clock& clock;  // today, for a consent's status
+  const TimeSource& clock;  // today, for a consent's status
   // The register of processing activities (LDV "lezen"); addAuditRoutes builds it once.
   std::vector<ProcessingActivity> activities = {};
 };

@@ -58,7 +58,7 @@ AppendResult recordAuditQuery(ExchangeLog& log, const std::string& asked_by_oin,
   ExchangeRecord r;
   r.transaction_id = newUuidV7();
   r.trace_id = newTraceId();
-  r.time_utc = utcNowRfc3339();
+  r.time_utc = log.timeSource().nowRfc3339();
   r.flow = std::string(internal_flows::kAuditQuery);
   r.sender_oin = asked_by_oin;
   r.recipient_oin = organisation_oin;
@@ -68,8 +68,8 @@ AppendResult recordAuditQuery(ExchangeLog& log, const std::string& asked_by_oin,
   r.subject_ref_filed = subject_ref_filed;
   r.fields_delivered = std::move(description);
   r.outcome = ExchangeOutcome::kDelivered;
-  r.reason = "audit-query";
-  r.retention_until = formatIsoDate(addPeriod(todayUtc(), kAuditTrailRetention));
+  r.reason = reasonName(Reason::kAuditQuery);
+  r.retention_until = formatIsoDate(addPeriod(log.timeSource().today(), kAuditTrailRetention));
   return log.appendAndWait(std::move(r));
 }
 

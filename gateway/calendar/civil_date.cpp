@@ -36,12 +36,6 @@ std::string formatIsoDate(const CivilDate& date) {
   return buffer;
 }
 
-CivilDate todayUtc() {
-  return CivilDate(std::chrono::floor<std::chrono::days>(std::chrono::system_clock::now()));
-}
-
-std::string utcNowRfc3339() { return formatRfc3339(std::chrono::system_clock::now()); }
-
 std::string formatRfc3339(std::chrono::system_clock::time_point time) {
   const auto ms =
       std::chrono::duration_cast<std::chrono::milliseconds>(time.time_since_epoch()).count();

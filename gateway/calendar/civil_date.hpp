@@ -12,9 +12,10 @@ using CivilDate = std::chrono::year_month_day;
 // "YYYY-MM-DD", a real calendar date; anything else is nullopt.
 std::optional<CivilDate> parseIsoDate(std::string_view text);
 std::string formatIsoDate(const CivilDate& date);
+// The system's day (systemTime().today()), for the command line and tools; what the
+// gateway decides or stamps takes the TimeSource it was handed.
 CivilDate todayUtc();
-// Now as RFC 3339 UTC with milliseconds: 2026-11-22T15:04:05.123Z.
-std::string utcNowRfc3339();
+// As RFC 3339 UTC with milliseconds: 2026-11-22T15:04:05.123Z.
 std::string formatRfc3339(std::chrono::system_clock::time_point time);
 
 // A retention or validity period: whole years, months and days (ISO 8601 "P7Y", "P6M").

@@ -18,6 +18,7 @@
 
 #include "adapters/coa_tvs/coa_simulator.hpp"
 #include "adapters/gemeente/gemeente_simulator.hpp"
+#include "gateway/calendar/time_source.hpp"
 #include "gateway/cli/commands.hpp"
 #include "gateway/config/config_writer.hpp"
 #include "gateway/demo/demo_environment.hpp"
@@ -44,9 +45,9 @@ bool accepting(std::uint16_t port) {
 }
 
 bool waitFor(const std::function<bool()>& condition, std::chrono::seconds timeout) {
-  const auto deadline = std::chrono::steady_clock::now() + timeout;
+  const auto deadline = systemTime().monotonicNow() + timeout;
   while (!condition()) {
-    if (std::chrono::steady_clock::now() > deadline) return false;
+    if (systemTime().monotonicNow() > deadline) return false;
     std::this_thread::sleep_for(std::chrono::milliseconds(50));
   }
   return true;

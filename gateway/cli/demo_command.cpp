@@ -11,6 +11,7 @@
 #include "adapters/coa_tvs/synthetic_coa.hpp"
 #include "adapters/duo/duo_simulator.hpp"
 #include "adapters/toeslagen/toeslagen_format.hpp"
+#include "gateway/calendar/time_source.hpp"
 #include "gateway/cli/demo_chain.hpp"
 #include "adapters/gemeente/gemeente_simulator.hpp"
 #include "adapters/standard_adapters.hpp"
@@ -262,8 +263,8 @@ int demoCommand(const Args& args) {
     ok = ok && chain.as_expected;
 
     std::uint64_t stored = 0;
-    const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(30);
-    while (std::chrono::steady_clock::now() < deadline) {
+    const auto deadline = systemTime().monotonicNow() + std::chrono::seconds(30);
+    while (systemTime().monotonicNow() < deadline) {
       stored = 0;
       for (const auto& r : receivers) stored += r->stored();
       if (stored >= pushed.accepted + chain.queued_for_gemeenten &&

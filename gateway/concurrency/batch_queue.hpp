@@ -7,6 +7,8 @@
 #include <mutex>
 #include <vector>
 
+#include "gateway/calendar/time_source.hpp"
+
 namespace ketenpoort {
 
 // The one queue between threads that hand work to a single consumer thread which takes
@@ -36,14 +38,16 @@ class BatchQueue {
   // then moves up to `max` items into `batch` (cleared first; it may come back empty on a
   // timeout). True while more may come; false for the last batch: closed and nothing
   // left after it. The batch taken before counts as done once this is called again.
-  bool popBatch(std::vector<T>& batch, std::size_t max, std::chrono::steady_clock::duration wait_at_most) {
+  // `wait_at_most` passes on `time` (the system's, or the one a test moves).
+  bool popBatch(std::vector<T>& batch, std::size_t max, std::chrono::steady_clock::duration wait_at_most,
+                const TimeSource& time = systemTime()) {
     batch.clear();
     std::unique_lock lock(mutex_);
     if (in_hand_) {
       in_hand_ = false;
       if (items_.empty()) drained_.notify_all();
     }
-    wake_consumer_.wait_for(lock, wait_at_most, [this] { return closed_ || !items_.empty(); });
+    time.waitFor(lock, wake_consumer_, wait_at_most, [this] { return closed_ || !items_.empty(); });
     while (!items_.empty() && batch.size() < max) {
       batch.push_back(std::move(items_.front()));
       items_.pop_front();

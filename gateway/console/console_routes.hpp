@@ -1,7 +1,7 @@
 #pragma once
 
 #include "gateway/api/router.hpp"
-#include "gateway/calendar/clock.hpp"
+#include "gateway/calendar/time_source.hpp"
 #include "gateway/config/gateway_config.hpp"
 #include "gateway/console/exchange_statistics.hpp"
 #include "gateway/gateway_store/gateway_store.hpp"
@@ -15,7 +15,7 @@ struct ConsoleContext {
   GatewayStore& store;
   const ExchangeStatistics& statistics;
   BlockingExecutor run_blocking;
-  const Clock& clock;
+  const TimeSource& clock;
 };
 
 // The privacy officer's console on the audit listener (docs/console.md, ADR 0017): pages

@@ -4,7 +4,7 @@
 
 #include <unistd.h>
 
-#include "gateway/calendar/civil_date.hpp"
+#include "gateway/calendar/time_source.hpp"
 #include "gateway/identity/bsn.hpp"
 
 namespace ketenpoort {
@@ -44,7 +44,7 @@ DiagnosticLog::~DiagnosticLog() {
 void DiagnosticLog::write(LogLevel level, std::string_view event, boost::json::object fields) {
   if (level < min_level_) return;
   boost::json::object line;
-  line["ts"] = utcNowRfc3339();
+  line["ts"] = systemTime().nowRfc3339();
   line["level"] = levelName(level);
   line["event"] = event;
   for (auto& entry : fields) line[entry.key()] = std::move(entry.value());

@@ -155,7 +155,7 @@ void HistogramFamily::render(std::string& out) const {
 
 GatewayMetrics::GatewayMetrics()
     : families_{&requests,         &tls_handshake_failures, &connections_rejected,
-                &request_duration, &open_connections,       &connections_in_handshake,
+                &request_duration, &open_connections,       &connections_in_handshake, &requests_in_progress,
                 &handshakes_evicted, &exchange_log_writable,
                 &exchange_log_records, &delivery_attempts, &outbox_entries} {}
 

@@ -97,6 +97,9 @@ class GatewayMetrics {
       {0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10}};
   GaugeFamily open_connections{"ketenpoort_open_connections", "Open connections by listener",
                                {"listener"}};
+  GaugeFamily requests_in_progress{"ketenpoort_requests_in_progress",
+                                   "Requests whose first bytes arrived and whose answer is not written, by listener",
+                                   {"listener"}};
   GaugeFamily connections_in_handshake{"ketenpoort_connections_in_handshake",
                                        "Connections whose TLS handshake has not finished, by listener",
                                        {"listener"}};

@@ -28,7 +28,7 @@ std::optional<Reason> DeliveryBasis::withdrawn(const OutboxEntry& entry) const {
 namespace {
 
 // The record of what became of a queued entry, with the basis it was allowed on.
-ExchangeRecord entryRecord(const MappingCatalogue& catalogue, const Clock& clock, const OutboxEntry& entry,
+ExchangeRecord entryRecord(const MappingCatalogue& catalogue, const TimeSource& clock, const OutboxEntry& entry,
                            ExchangeOutcome outcome, Reason reason) {
   ExchangeRecord r = exchangeRecord(clock, entry.transaction_id, entry.trace_id, entry.flow, entry.sender_oin,
                                     entry.recipient_oin, entry.purpose);

@@ -4,7 +4,7 @@
 #include <optional>
 #include <string>
 
-#include "gateway/calendar/clock.hpp"
+#include "gateway/calendar/time_source.hpp"
 #include "gateway/mapping/flow_definition.hpp"
 #include "gateway/store/exchange_log.hpp"
 #include "gateway/store/outbox.hpp"
@@ -20,7 +20,7 @@ namespace ketenpoort {
 class DeliveryBasis {
  public:
   DeliveryBasis(const MappingCatalogue& catalogue, const RegistryStore& registries, ExchangeLog& log,
-                const Clock& clock = systemClock())
+                const TimeSource& clock = systemTime())
       : catalogue_(catalogue), registries_(registries), log_(log), clock_(clock) {}
 
   // Which basis of `entry` no longer holds today, as the reason its withdrawal is
@@ -45,7 +45,7 @@ class DeliveryBasis {
   const MappingCatalogue& catalogue_;
   const RegistryStore& registries_;
   ExchangeLog& log_;
-  const Clock& clock_;
+  const TimeSource& clock_;
 };
 
 

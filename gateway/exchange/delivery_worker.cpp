@@ -25,7 +25,7 @@ std::chrono::milliseconds retryDelay(const OutboxSettings& s, std::uint32_t fail
 
 DeliveryWorker::DeliveryWorker(const GatewayConfig& config, OutboxStore& outbox,
                                const ExchangeAdapters& adapters,
-                               GatewayMetrics& metrics, const DeliveryBasis* basis, const Clock& clock)
+                               GatewayMetrics& metrics, const DeliveryBasis* basis, const TimeSource& clock)
     : config_(config),
       outbox_(outbox),
       adapters_(adapters),
@@ -84,11 +84,11 @@ void DeliveryWorker::submit(OutboxEntry entry, std::shared_ptr<const std::string
 }
 
 void DeliveryWorker::readOutbox() {
-  auto gauges_due = std::chrono::steady_clock::now();
+  auto gauges_due = clock_.monotonicNow();
   std::vector<char> wakeup;
   // Reads when woken, or every kPollEvery when not (retries whose time has come); ends
   // when stop() closes the wake-ups.
-  while (wakeups_.popBatch(wakeup, 1, kPollEvery)) {
+  while (wakeups_.popBatch(wakeup, 1, kPollEvery, clock_)) {
     std::unique_lock lock(mutex_);
     if (stopping_) break;
     const bool room = queue_.size() < kBatch;
@@ -101,8 +101,8 @@ void DeliveryWorker::readOutbox() {
     std::vector<OutboxEntry> due;
     try {
       if (room) due = outbox_.due(clock_.nowMs(), limit);
-      if (std::chrono::steady_clock::now() >= gauges_due) {
-        gauges_due = std::chrono::steady_clock::now() + kGaugesEvery;
+      if (clock_.monotonicNow() >= gauges_due) {
+        gauges_due = clock_.monotonicNow() + kGaugesEvery;
         for (DeliveryState state : {DeliveryState::kPending, DeliveryState::kPostbus, DeliveryState::kDeadLetter}) {
           metrics_.outbox_entries.set({std::string(toString(state))},
                                       static_cast<std::int64_t>(outbox_.count(state)));

@@ -11,7 +11,7 @@
 #include <set>
 #include <thread>
 
-#include "gateway/calendar/clock.hpp"
+#include "gateway/calendar/time_source.hpp"
 #include "gateway/config/gateway_config.hpp"
 #include "gateway/diagnostics/metrics.hpp"
 #include "gateway/exchange/delivery_basis.hpp"
@@ -43,7 +43,7 @@ class DeliveryWorker {
   // entry whose basis is gone is withdrawn (recorded, never delivered, body removed).
   DeliveryWorker(const GatewayConfig& config, OutboxStore& outbox,
                  const ExchangeAdapters& adapters, GatewayMetrics& metrics,
-                 const DeliveryBasis* basis = nullptr, const Clock& clock = systemClock());
+                 const DeliveryBasis* basis = nullptr, const TimeSource& clock = systemTime());
   ~DeliveryWorker();  // stops
   DeliveryWorker(const DeliveryWorker&) = delete;
   DeliveryWorker& operator=(const DeliveryWorker&) = delete;
@@ -83,7 +83,7 @@ class DeliveryWorker {
   const ExchangeAdapters& adapters_;
   GatewayMetrics& metrics_;
   const DeliveryBasis* basis_;
-  const Clock& clock_;  // when a retry is due
+  const TimeSource& clock_;  // when a retry is due
 
   std::mutex mutex_;
   std::condition_variable settled_;

@@ -9,7 +9,7 @@
 
 namespace ketenpoort {
 
-ExchangeRecord exchangeRecord(const Clock& clock, const std::string& transaction_id, const std::string& trace_id,
+ExchangeRecord exchangeRecord(const TimeSource& clock, const std::string& transaction_id, const std::string& trace_id,
                               const std::string& flow, const std::string& sender_oin,
                               const std::string& recipient_oin, const std::string& purpose) {
   ExchangeRecord r;

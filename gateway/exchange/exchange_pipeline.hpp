@@ -1,6 +1,6 @@
 #pragma once
 
-#include "gateway/calendar/clock.hpp"
+#include "gateway/calendar/time_source.hpp"
 
 #include <boost/json/value.hpp>
 
@@ -22,7 +22,7 @@ namespace ketenpoort {
 // each records and queues an exchange the same way.
 
 // A record with the exchange's identity filled in; outcome and the rest are the caller's.
-ExchangeRecord exchangeRecord(const Clock& clock, const std::string& transaction_id, const std::string& trace_id,
+ExchangeRecord exchangeRecord(const TimeSource& clock, const std::string& transaction_id, const std::string& trace_id,
                               const std::string& flow, const std::string& sender_oin,
                               const std::string& recipient_oin, const std::string& purpose);
 

@@ -45,7 +45,7 @@ PgLogOptions pgLogOptionsFor(const GatewayConfig& config) {
 
 }  // namespace
 
-GatewayStore::GatewayStore(const GatewayConfig& config, const Clock& clock)
+GatewayStore::GatewayStore(const GatewayConfig& config, const TimeSource& clock)
     : clock_(clock),
       backend_(config.storage_backend),
       sqlite_path_(config.storage_path),

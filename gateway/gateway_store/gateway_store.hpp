@@ -4,7 +4,7 @@
 #include <functional>
 #include <memory>
 
-#include "gateway/calendar/clock.hpp"
+#include "gateway/calendar/time_source.hpp"
 #include "gateway/config/gateway_config.hpp"
 #include "gateway/store/chain_verifier.hpp"
 #include "gateway/store/exchange_log.hpp"
@@ -48,7 +48,7 @@ class GatewayStore {
  public:
   // `clock`: the one source of time the store stamps its records, heads, checkpoints,
   // registry changes and outbox states with (issue 26).
-  explicit GatewayStore(const GatewayConfig& config, const Clock& clock = systemClock());
+  explicit GatewayStore(const GatewayConfig& config, const TimeSource& clock = systemTime());
   ~GatewayStore();
   GatewayStore(const GatewayStore&) = delete;
   GatewayStore& operator=(const GatewayStore&) = delete;
@@ -76,7 +76,7 @@ class GatewayStore {
  private:
   void usePseudonymKeys(std::unique_ptr<PseudonymKeyStore> keys, ExchangeLog& log);
 
-  const Clock& clock_;
+  const TimeSource& clock_;
 
   StorageBackend backend_;
   std::filesystem::path sqlite_path_;

@@ -6,7 +6,7 @@
 
 namespace ketenpoort {
 
-ScheduledPurge::ScheduledPurge(GatewayStore& store, const Clock& clock, std::chrono::minutes at,
+ScheduledPurge::ScheduledPurge(GatewayStore& store, const TimeSource& clock, std::chrono::minutes at,
                                std::chrono::milliseconds poll)
     : store_(store), clock_(clock), at_(at), poll_(poll) {}
 
@@ -32,16 +32,19 @@ std::chrono::system_clock::time_point ScheduledPurge::nextRun(std::chrono::syste
 void ScheduledPurge::run() {
   auto next = nextRun(clock_.now(), at_);
   std::vector<int> nothing;
-  while (wake_.popBatch(nothing, 1, poll_)) {
+  while (wake_.popBatch(nothing, 1, poll_, clock_)) {
     const auto now = clock_.now();
-    if (now < next) continue;
+    if (now < next) {
+      ++looks_;
+      continue;
+    }
     next = nextRun(now + std::chrono::minutes(1), at_);
     PurgeBatchRequest request;
     request.as_of = formatIsoDate(CivilDate(std::chrono::floor<std::chrono::days>(now)));
-    const auto started = std::chrono::steady_clock::now();
+    const auto started = clock_.monotonicNow();
     const PurgeBatchResult purged = store_.purgeExpired(request, [this] { return stopping_.load(); });
     const auto took_ms =
-        std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - started).count();
+        std::chrono::duration_cast<std::chrono::milliseconds>(clock_.monotonicNow() - started).count();
     if (purged.ok) {
       boost::json::array destroyed;
       for (int period : purged.pseudonym_keys_destroyed) destroyed.push_back(period);

@@ -1,12 +1,13 @@
 #pragma once
 
 #include <atomic>
+#include <cstdint>
 #include <chrono>
 #include <optional>
 #include <string>
 #include <thread>
 
-#include "gateway/calendar/clock.hpp"
+#include "gateway/calendar/time_source.hpp"
 #include "gateway/concurrency/batch_queue.hpp"
 #include "gateway/gateway_store/gateway_store.hpp"
 
@@ -22,8 +23,8 @@ namespace ketenpoort {
 class ScheduledPurge {
  public:
   // `at`: minutes after midnight UTC. `poll`: how often the thread looks at the clock
-  // (tests move a SimulatedClock and poll often).
-  ScheduledPurge(GatewayStore& store, const Clock& clock, std::chrono::minutes at,
+  // (tests move a SimulatedTime and poll often).
+  ScheduledPurge(GatewayStore& store, const TimeSource& clock, std::chrono::minutes at,
                  std::chrono::milliseconds poll = std::chrono::seconds(1));
   ~ScheduledPurge();
   ScheduledPurge(const ScheduledPurge&) = delete;
@@ -31,6 +32,9 @@ class ScheduledPurge {
 
   void start();
   void stop();
+  // How often it has looked at the clock since start (each `poll` of the clock's time):
+  // what a test waits for after it moved a simulated clock.
+  std::uint64_t looks() const { return looks_.load(); }
 
   // The first moment, at or after `from`, that is a purge time.
   static std::chrono::system_clock::time_point nextRun(std::chrono::system_clock::time_point from,
@@ -40,11 +44,12 @@ class ScheduledPurge {
   void run();
 
   GatewayStore& store_;
-  const Clock& clock_;
+  const TimeSource& clock_;
   std::chrono::minutes at_;
   std::chrono::milliseconds poll_;
   BatchQueue<int> wake_{1};  // closed by stop(); its timeout paces the looks at the clock
   std::atomic<bool> stopping_{false};  // ends a purge under way after its current window
+  std::atomic<std::uint64_t> looks_{0};
   std::thread thread_;
 };
 

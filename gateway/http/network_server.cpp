@@ -9,6 +9,7 @@
 #include <stdexcept>
 #include <thread>
 
+#include "gateway/calendar/time_source.hpp"
 #include "gateway/http/listeners.hpp"
 #include "gateway/tls/tls_policy.hpp"
 
@@ -69,9 +70,9 @@ struct NetworkServer::Impl {
     exchange.close();
     audit.close();
     state.connections.closeIdle();
-    const auto deadline = std::chrono::steady_clock::now() + config.limits.drain_timeout;
+    const auto deadline = systemTime().monotonicNow() + config.limits.drain_timeout;
     asio::steady_timer tick(ioc);
-    while (state.connections.size() > 0 && std::chrono::steady_clock::now() < deadline) {
+    while (state.connections.size() > 0 && systemTime().monotonicNow() < deadline) {
       tick.expires_after(std::chrono::milliseconds(10));
       co_await tick.async_wait(kUseTuple);
     }

@@ -15,6 +15,7 @@
 #include <unordered_set>
 #include <vector>
 
+#include "gateway/calendar/time_source.hpp"
 #include "gateway/config/gateway_config.hpp"
 #include "gateway/diagnostics/metrics.hpp"
 #include "gateway/http/tls_stream.hpp"
@@ -58,7 +59,7 @@ class HandshakeAdmission {
       }
     }
     while (entries_.size() > limits.max_handshakes) evict.emplace_back(takeLocked(entries_.begin()), "max-handshakes");
-    if (!evict.empty()) last_eviction_ = std::chrono::steady_clock::now();
+    if (!evict.empty()) last_eviction_ = systemTime().monotonicNow();
     return evict;
   }
 
@@ -78,7 +79,7 @@ class HandshakeAdmission {
   Connection evictOldest() {
     std::lock_guard lock(mutex_);
     if (entries_.empty()) return nullptr;
-    last_eviction_ = std::chrono::steady_clock::now();
+    last_eviction_ = systemTime().monotonicNow();
     return takeLocked(entries_.begin());
   }
 
@@ -93,7 +94,7 @@ class HandshakeAdmission {
   // Saturated: a connection was evicted within `window` (for /readyz).
   bool evictedWithin(std::chrono::steady_clock::duration window) const {
     std::lock_guard lock(mutex_);
-    return last_eviction_ && std::chrono::steady_clock::now() - *last_eviction_ < window;
+    return last_eviction_ && systemTime().monotonicNow() - *last_eviction_ < window;
   }
 
  private:

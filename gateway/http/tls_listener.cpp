@@ -3,6 +3,7 @@
 #include <optional>
 
 #include "gateway/api/gateway_api.hpp"
+#include "gateway/calendar/time_source.hpp"
 #include "gateway/http/listeners.hpp"
 #include "gateway/http/tls_stream.hpp"
 #include "gateway/tls/peer_certificate.hpp"
@@ -236,6 +237,14 @@ asio::awaitable<void> TlsListener::session(tcp::socket socket) {
       buffer.commit(n);
     }
     first_request = false;
+    // From its first byte to its answer (or the connection's end) a request is in
+    // progress: a drain lets it finish.
+    struct InProgress {
+      GaugeFamily& gauge;
+      const std::vector<std::string>& label;
+      ~InProgress() { gauge.add(label, -1); }
+    } in_progress{metrics.requests_in_progress, listener_label};
+    metrics.requests_in_progress.add(listener_label, 1);
 
     http::request_parser<http::string_body> parser;
     parser.header_limit(static_cast<std::uint32_t>(limits.max_header_bytes));
@@ -243,7 +252,7 @@ asio::awaitable<void> TlsListener::session(tcp::socket socket) {
 
     transport.expires_after(limits.header_timeout);
     const beast::error_code header_ec = co_await readHttp(stream, buffer, parser, /*header_only=*/true);
-    const auto started = std::chrono::steady_clock::now();
+    const auto started = systemTime().monotonicNow();
     beast::error_code read_ec = header_ec;
     // A request refused before it is handled: ambiguous framing (checked before any byte
     // of the body is read), or a header or body that could not be read within limits.
@@ -299,7 +308,7 @@ asio::awaitable<void> TlsListener::session(tcp::socket socket) {
     const auto write_ec = co_await writeApiResponse(stream, outcome.response, request.version(),
                                                     keep_alive, limits.header_timeout);
     const double seconds =
-        std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+        std::chrono::duration<double>(systemTime().monotonicNow() - started).count();
     metrics.requests.inc({name_, outcome.route, std::to_string(outcome.response.status)});
     metrics.request_duration.observe(listener_label, seconds);
     if (outcome.response.status >= 400) {

@@ -1,5 +1,7 @@
 #include "gateway/http/tls_stream.hpp"
 
+#include "gateway/calendar/time_source.hpp"
+
 #include <boost/asio/connect.hpp>
 #include <boost/asio/ssl/error.hpp>
 #include <boost/asio/use_awaitable.hpp>
@@ -124,7 +126,7 @@ TlsStream::~TlsStream() {
 }
 
 void TlsStream::expires_after(std::chrono::steady_clock::duration timeout) {
-  deadline_ = std::chrono::steady_clock::now() + timeout;
+  deadline_ = systemTime().monotonicNow() + timeout;
 }
 
 void TlsStream::cancel() {
@@ -156,7 +158,7 @@ beast::error_code TlsStream::disarmDeadline(beast::error_code ec) {
 }
 
 bool TlsStream::pastDeadline() const {
-  return deadline_ && std::chrono::steady_clock::now() >= *deadline_;
+  return deadline_ && systemTime().monotonicNow() >= *deadline_;
 }
 
 asio::awaitable<beast::error_code> TlsStream::waitSocket(tcp::socket::wait_type type) {

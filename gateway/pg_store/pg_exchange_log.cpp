@@ -7,6 +7,7 @@
 #include <memory>
 
 #include "gateway/calendar/civil_date.hpp"
+#include "gateway/calendar/time_source.hpp"
 #include "gateway/diagnostics/diagnostic_log.hpp"
 #include "gateway/pg_store/pg_registry_store.hpp"
 #include "gateway/pg_store/pg_schema.hpp"
@@ -45,7 +46,7 @@ void prepareSession(pg::Connection& c, std::chrono::milliseconds lock_timeout) {
 // as several nodes need them.
 class PgTransaction final : public SqlStoreTransaction {
  public:
-  PgTransaction(PgSession& session, const PgLogOptions& options, RegistryChanges& changes, const Clock& clock)
+  PgTransaction(PgSession& session, const PgLogOptions& options, RegistryChanges& changes, const TimeSource& clock)
       : SqlStoreTransaction(session, changes, clock),
         c_(session.connection()),
         node_id_(options.node_id),
@@ -72,7 +73,7 @@ class PgTransaction final : public SqlStoreTransaction {
 
 }  // namespace
 
-PgExchangeLog::PgExchangeLog(PgLogOptions options, const Clock& clock)
+PgExchangeLog::PgExchangeLog(PgLogOptions options, const TimeSource& clock)
     : GroupCommitLog({options.checkpoint_every_records, options.checkpoint_every, options.max_batch,
                       options.max_queue},
                      LogSigner::loadOrCreate(options.signing_key), options.node_id, clock),
@@ -194,18 +195,18 @@ void PgExchangeLog::watchRegistries() {
   // no push comes by: a notification wakes this watcher (and a version check every few
   // seconds covers a notification lost with a connection).
   std::unique_ptr<pg::Connection> c;
-  auto last_check = std::chrono::steady_clock::now() - std::chrono::hours(1);
+  auto last_check = systemTime().monotonicNow() - std::chrono::hours(1);
   while (!stopping_.load()) {
     try {
       if (!c || !c->alive()) {
         c = std::make_unique<pg::Connection>(options_.dsn);
         c->execute(std::string("LISTEN ") + kRegistryChannel);
-        last_check = std::chrono::steady_clock::now() - std::chrono::hours(1);
+        last_check = systemTime().monotonicNow() - std::chrono::hours(1);
       }
       pollfd fd{c->socket(), POLLIN, 0};
       ::poll(&fd, 1, 200);
       const bool notified = !c->notifications().empty();
-      const auto now = std::chrono::steady_clock::now();
+      const auto now = systemTime().monotonicNow();
       if (notified || now - last_check >= std::chrono::seconds(2)) {
         last_check = now;
         PgSession session(*c);

@@ -46,7 +46,7 @@ class PgExchangeLog final : public GroupCommitLog {
   // Connects, checks the schema (`ketenpoort db migrate` makes it), registers the node
   // with its public key (refusing a node id registered with another key), reads the
   // node's tail and the registries. Throws std::runtime_error when it cannot.
-  explicit PgExchangeLog(PgLogOptions options, const Clock& clock = systemClock());
+  explicit PgExchangeLog(PgLogOptions options, const TimeSource& clock = systemTime());
   ~PgExchangeLog() override;  // drains the queue, writes a final checkpoint
   PgExchangeLog(const PgExchangeLog&) = delete;
   PgExchangeLog& operator=(const PgExchangeLog&) = delete;

@@ -61,7 +61,7 @@ std::vector<std::string> officerOrganisations(const GatewayConfig& config) {
 }  // namespace
 
 struct GatewayServer::Impl {
-  Impl(GatewayConfig c, ExchangeAdapters a, const Clock& k)
+  Impl(GatewayConfig c, ExchangeAdapters a, const TimeSource& k)
       : clock(k),
         config(std::move(c)),
         catalogue(loadCatalogue(config.mappings_dir)),
@@ -113,7 +113,7 @@ struct GatewayServer::Impl {
     return router;
   }
 
-  const Clock& clock;
+  const TimeSource& clock;
   // The log's writer hands new entries to delivery until wait() closes this; declared
   // before the store, so it outlives the writer's last callbacks.
   std::shared_mutex delivery_gate;
@@ -137,7 +137,7 @@ struct GatewayServer::Impl {
   bool started = false;
 };
 
-GatewayServer::GatewayServer(GatewayConfig config, ExchangeAdapters adapters, const Clock& clock)
+GatewayServer::GatewayServer(GatewayConfig config, ExchangeAdapters adapters, const TimeSource& clock)
     : impl_(std::make_unique<Impl>(std::move(config), std::move(adapters), clock)) {
   seedAgreements(impl_->config, impl_->store.registries(), impl_->clock.today());
   // Deliveries run on the network threads.
@@ -186,5 +186,6 @@ const GatewayConfig& GatewayServer::config() const { return impl_->config; }
 const GatewayMetrics& GatewayServer::metrics() const { return impl_->network.metrics(); }
 ExchangeLog& GatewayServer::exchangeLog() { return impl_->store.log(); }
 RegistryStore& GatewayServer::registries() { return impl_->store.registries(); }
+OutboxStore& GatewayServer::outbox() { return impl_->store.outbox(); }
 
 }  // namespace ketenpoort

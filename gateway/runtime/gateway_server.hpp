@@ -3,7 +3,7 @@
 #include <cstdint>
 #include <memory>
 
-#include "gateway/calendar/clock.hpp"
+#include "gateway/calendar/time_source.hpp"
 #include "gateway/config/gateway_config.hpp"
 #include "gateway/exchange/exchange_adapters.hpp"
 #include "gateway/diagnostics/metrics.hpp"
@@ -23,10 +23,10 @@ class GatewayServer {
  public:
   // `adapters` are the wire formats and delivery channel (adapters/standard_adapters.hpp
   // for the shipped ones); with none, pushes are refused for want of an adapter.
-  // `clock` decides dates and retry times (tests move a SimulatedClock); it must outlive
+  // `clock` decides dates and retry times (tests move a SimulatedTime); it must outlive
   // the server.
   explicit GatewayServer(GatewayConfig config, ExchangeAdapters adapters = {},
-                         const Clock& clock = systemClock());
+                         const TimeSource& clock = systemTime());
   ~GatewayServer();
   GatewayServer(const GatewayServer&) = delete;
   GatewayServer& operator=(const GatewayServer&) = delete;
@@ -52,6 +52,8 @@ class GatewayServer {
   ExchangeLog& exchangeLog();
   // Koppeling, agreements (seeded from the config) and consents.
   RegistryStore& registries();
+  // The outbox deliveries are taken from.
+  OutboxStore& outbox();
 
  private:
   struct Impl;

@@ -290,7 +290,7 @@ std::unique_ptr<sql::Session> openReader(const ExchangeLogOptions& options) {
 
 }  // namespace
 
-SqliteExchangeLog::SqliteExchangeLog(ExchangeLogOptions options, const Clock& clock)
+SqliteExchangeLog::SqliteExchangeLog(ExchangeLogOptions options, const TimeSource& clock)
     : GroupCommitLog({options.checkpoint_every_records, options.checkpoint_every, options.max_batch,
                       options.max_queue},
                      LogSigner::loadOrCreate(options.signing_key), std::string(kSqliteChain), clock),
@@ -340,13 +340,14 @@ void SqliteExchangeLog::runWalCheckpoints() {
   // has been idle for a moment (or at the latest every few seconds under load) the WAL is
   // copied back and truncated; after that no file holds a removed body. TRUNCATE takes
   // the write lock only if it is free (no busy handler here): a busy writer is never
-  // stalled, the truncation just waits for the next round.
+  // stalled, the truncation just waits for the next round. Paced by the system's time,
+  // not the store's: the WAL is about the disk, which a test's simulated time does not move.
   constexpr auto kIdleFor = std::chrono::milliseconds(100);
   constexpr auto kAtLeastEvery = std::chrono::seconds(5);
-  auto last_truncate = std::chrono::steady_clock::now();
+  auto last_truncate = systemTime().monotonicNow();
   std::vector<char> nothing;
   while (checkpointer_pace_.popBatch(nothing, 1, std::chrono::milliseconds(bodies_removed_.load() ? 50 : 200))) {
-    const auto now = std::chrono::steady_clock::now();
+    const auto now = systemTime().monotonicNow();
     const auto last_commit = std::chrono::steady_clock::time_point(
         std::chrono::steady_clock::duration(last_commit_ns_.load(std::memory_order_relaxed)));
     if (bodies_removed_.load() && (now - last_commit >= kIdleFor || now - last_truncate >= kAtLeastEvery)) {
@@ -412,7 +413,7 @@ void SqliteExchangeLog::insertRecords(const std::vector<ChainedRecord>& records)
 void SqliteExchangeLog::registriesCommitted(std::uint64_t version) { registry_marker_->announce(version); }
 
 void SqliteExchangeLog::groupEnded() {
-  last_commit_ns_.store(std::chrono::steady_clock::now().time_since_epoch().count(), std::memory_order_relaxed);
+  last_commit_ns_.store(systemTime().monotonicNow().time_since_epoch().count(), std::memory_order_relaxed);
 }
 
 PurgeBatchResult SqliteExchangeLog::purgeBatch(const PurgeBatchRequest& request) {

@@ -57,7 +57,7 @@ ExchangeLogOptions exchangeLogOptionsFor(const GatewayConfig& config);
 class SqliteExchangeLog final : public GroupCommitLog {
  public:
   // Opens or creates the database and keys; throws std::runtime_error when it cannot.
-  explicit SqliteExchangeLog(ExchangeLogOptions options, const Clock& clock = systemClock());
+  explicit SqliteExchangeLog(ExchangeLogOptions options, const TimeSource& clock = systemTime());
   ~SqliteExchangeLog() override;  // drains the queue, writes a final checkpoint
   SqliteExchangeLog(const SqliteExchangeLog&) = delete;
   SqliteExchangeLog& operator=(const SqliteExchangeLog&) = delete;

@@ -2,9 +2,9 @@
 
 #include <chrono>
 #include <future>
-#include <thread>
 
 #include "gateway/calendar/civil_date.hpp"
+#include "gateway/calendar/time_source.hpp"
 #include "gateway/mapping/flow_definition.hpp"
 
 namespace ketenpoort {
@@ -48,9 +48,11 @@ PurgeBatchResult purgeExpired(ExchangeLog& log, PurgeBatchRequest request, const
       total.ok = true;
       return total;  // not done: the next purge goes on from here
     }
-    const auto started = std::chrono::steady_clock::now();
+    // Paced by the system's time: the pause gives the disk to pushes for as long as the
+    // window took it.
+    const auto started = systemTime().monotonicNow();
     const PurgeBatchResult batch = log.purgeBatch(request);
-    const auto took = std::chrono::steady_clock::now() - started;
+    const auto took = systemTime().monotonicNow() - started;
     if (!batch.ok) {
       total.error = batch.error;
       total.next_after = request.after_sequence;
@@ -60,14 +62,14 @@ PurgeBatchResult purgeExpired(ExchangeLog& log, PurgeBatchRequest request, const
     total.next_after = batch.next_after;
     request.after_sequence = batch.next_after;
     if (batch.done) break;
-    if (batch.removed > 0) std::this_thread::sleep_for(took);
+    if (batch.removed > 0) systemTime().pause(took);
   }
   total.ok = true;
   total.done = true;
   return total;
 }
 
-bool ExchangeLog::fileUnderPeriod(ExchangeRecord& record, const Callback& done, const Clock& clock) const {
+bool ExchangeLog::fileUnderPeriod(ExchangeRecord& record, const Callback& done, const TimeSource& clock) const {
   if (!parseIsoDate(record.retention_until)) {
     // A record that names no retention (a refusal decided before any flow's rules applied)
     // is kept as long as the longest flow keeps its records, never for ever.

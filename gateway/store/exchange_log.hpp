@@ -9,6 +9,7 @@
 #include <type_traits>
 #include <vector>
 
+#include "gateway/calendar/time_source.hpp"
 #include "gateway/store/exchange_query.hpp"
 #include "gateway/store/exchange_record.hpp"
 #include "gateway/store/log_purge.hpp"
@@ -95,6 +96,9 @@ class ExchangeLog {
   AppendResult appendAndWait(ExchangeRecord record, StoreChange change = {});
 
   virtual bool healthy() const = 0;
+  // The time that stamps the chain: what writes a record of its own (an audit query's, a
+  // registry change's) stamps it with this, so one source stamps the whole chain.
+  virtual const TimeSource& timeSource() const = 0;
   virtual std::uint64_t lastSequence() const = 0;
   // Verifies the checkpoints' signatures; what an auditor needs beside the records.
   virtual const std::string& publicKeyPem() const = 0;
@@ -123,7 +127,7 @@ class ExchangeLog {
   // issue 25), then puts the record's subject reference under its period's key. When the
   // period's key cannot be made the record is refused (`done` told, false returned), as
   // any write that fails.
-  bool fileUnderPeriod(ExchangeRecord& record, const Callback& done, const Clock& clock) const;
+  bool fileUnderPeriod(ExchangeRecord& record, const Callback& done, const TimeSource& clock) const;
   // For findExchanges: every reference the records of the person `subject_ref` names
   // may carry.
   std::vector<std::string> referencesOf(const std::string& subject_ref) const;

@@ -24,7 +24,7 @@ struct GroupCommitLog::Group {
   bool commit_sent = false;              // past this, a lost connection leaves the outcome unknown
 };
 
-GroupCommitLog::GroupCommitLog(GroupCommitOptions options, LogSigner signer, std::string chain, const Clock& clock)
+GroupCommitLog::GroupCommitLog(GroupCommitOptions options, LogSigner signer, std::string chain, const TimeSource& clock)
     : options_(options), signer_(std::move(signer)), chain_(std::move(chain)), clock_(clock) {}
 
 GroupCommitLog::~GroupCommitLog() {

@@ -25,7 +25,7 @@
 #include <thread>
 #include <vector>
 
-#include "gateway/calendar/clock.hpp"
+#include "gateway/calendar/time_source.hpp"
 #include "gateway/concurrency/batch_queue.hpp"
 #include "gateway/store/chain_tables.hpp"
 #include "gateway/store/exchange_log.hpp"
@@ -66,7 +66,8 @@ class GroupCommitLog : public ExchangeLog {
   std::uint64_t lastSequence() const final { return committed_sequence_.load(); }
   const std::string& publicKeyPem() const final { return signer_.publicKeyPem(); }
   // The one source of time the store stamps and paces by.
-  const Clock& clock() const { return clock_; }
+  const TimeSource& clock() const { return clock_; }
+  const TimeSource& timeSource() const final { return clock_; }
 
   // The registries in memory (ADR 0012), kept current by this writer with its own commits
   // and caught up when another process or node changed them.
@@ -76,7 +77,7 @@ class GroupCommitLog : public ExchangeLog {
  protected:
   // `chain`: the name this writer's chain carries in every table (a node's id).
   // `clock` stamps every record's checkpoint and head, and paces the checkpoints.
-  GroupCommitLog(GroupCommitOptions options, LogSigner signer, std::string chain, const Clock& clock);
+  GroupCommitLog(GroupCommitOptions options, LogSigner signer, std::string chain, const TimeSource& clock);
 
   // The sessions reads run on, each its own so that neither waits for the other: a
   // replayed push's look for its first exchange, and audit searches however long they
@@ -141,7 +142,7 @@ class GroupCommitLog : public ExchangeLog {
   GroupCommitOptions options_;
   LogSigner signer_;
   std::string chain_;
-  const Clock& clock_;
+  const TimeSource& clock_;
   mutable std::mutex push_reads_mutex_;
   std::unique_ptr<sql::Session> push_reads_;
   mutable std::mutex audit_reads_mutex_;

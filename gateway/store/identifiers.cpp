@@ -7,6 +7,8 @@
 #include <chrono>
 #include <stdexcept>
 
+#include "gateway/calendar/time_source.hpp"
+
 namespace ketenpoort {
 
 std::string toHex(const unsigned char* data, std::size_t size) {
@@ -22,10 +24,8 @@ std::string toHex(const unsigned char* data, std::size_t size) {
 std::string newUuidV7() {
   unsigned char b[16];
   if (RAND_bytes(b, sizeof b) != 1) throw std::runtime_error("RAND_bytes failed");
-  const auto ms = static_cast<std::uint64_t>(
-      std::chrono::duration_cast<std::chrono::milliseconds>(
-          std::chrono::system_clock::now().time_since_epoch())
-          .count());
+  // The system's time, not a test's: ids stay unique and ordered as they are made.
+  const auto ms = static_cast<std::uint64_t>(systemTime().nowMs());
   for (int i = 0; i < 6; ++i) b[i] = static_cast<unsigned char>(ms >> (8 * (5 - i)));
   b[6] = static_cast<unsigned char>(0x70 | (b[6] & 0x0f));  // version 7
   b[8] = static_cast<unsigned char>(0x80 | (b[8] & 0x3f));  // variant 10

@@ -90,7 +90,7 @@ std::optional<std::string> unwrapPseudonymKey(const std::string& wrapping_key, i
 }
 
 PseudonymKeyring::PseudonymKeyring(const SubjectReferencer& subject_key, PseudonymKeyStore& store,
-                                   std::chrono::milliseconds reload_after, const Clock& clock)
+                                   std::chrono::milliseconds reload_after, const TimeSource& clock)
     : subject_key_(subject_key), store_(store), reload_after_(reload_after), clock_(clock) {
   const auto derived = fromHex(subject_key_.derivedKeyHex("pseudonym-key-wrap"));
   if (!derived) throw std::runtime_error("cannot derive the pseudonym wrapping key");

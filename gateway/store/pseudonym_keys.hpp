@@ -11,7 +11,7 @@
 #include <vector>
 
 #include "gateway/calendar/civil_date.hpp"
-#include "gateway/calendar/clock.hpp"
+#include "gateway/calendar/time_source.hpp"
 #include "gateway/store/subject_reference.hpp"
 
 namespace ketenpoort {
@@ -56,7 +56,7 @@ class PseudonymKeyring {
   static constexpr std::chrono::milliseconds kReloadAfter{2000};
 
   PseudonymKeyring(const SubjectReferencer& subject_key, PseudonymKeyStore& store,
-                   std::chrono::milliseconds reload_after = kReloadAfter, const Clock& clock = systemClock());
+                   std::chrono::milliseconds reload_after = kReloadAfter, const TimeSource& clock = systemTime());
   ~PseudonymKeyring();
   PseudonymKeyring(const PseudonymKeyring&) = delete;
   PseudonymKeyring& operator=(const PseudonymKeyring&) = delete;
@@ -100,7 +100,7 @@ class PseudonymKeyring {
   const SubjectReferencer& subject_key_;
   PseudonymKeyStore& store_;
   std::chrono::milliseconds reload_after_;
-  const Clock& clock_;
+  const TimeSource& clock_;
   std::string wrapping_key_;  // 32 bytes, derived from the subject key
   mutable std::shared_mutex mutex_;
   std::map<int, std::unique_ptr<const SubjectReferencer>> live_;  // by period

@@ -13,7 +13,7 @@ namespace {
 // A registry change as the exchange log records it: kept as long as the registries keep
 // an ended row, so the record of a change lives at least as long as what it changed is
 // needed to explain an exchange (ADR 0020).
-ExchangeRecord changeRecord(const Clock& clock, std::string flow, Reason reason) {
+ExchangeRecord changeRecord(const TimeSource& clock, std::string flow, Reason reason) {
   ExchangeRecord r;
   r.transaction_id = newUuidV7();
   r.trace_id = newTraceId();
@@ -32,7 +32,7 @@ RegistryStore::Change fromResult(const AppendResult& result, std::string id) {
 }  // namespace
 
 RegistryStore::RegistryStore(const SubjectReferencer& referencer, ExchangeLog& log,
-                             std::unique_ptr<sql::Session> listings, const Clock& clock)
+                             std::unique_ptr<sql::Session> listings, const TimeSource& clock)
     : referencer_(referencer), log_(log), clock_(clock), listings_(std::move(listings)) {}
 
 RegistryStore::~RegistryStore() = default;

@@ -38,7 +38,7 @@ class RegistryStore : public KoppelingRegistry,
  public:
   // `clock` stamps each change's record.
   RegistryStore(const SubjectReferencer& referencer, ExchangeLog& log, std::unique_ptr<sql::Session> listings,
-                const Clock& clock);
+                const TimeSource& clock);
   ~RegistryStore() override;
 
   std::optional<KoppelingInForce> koppelingOf(const SubjectKey& subject, const CivilDate& date) const final;
@@ -106,7 +106,7 @@ class RegistryStore : public KoppelingRegistry,
 
  private:
   ExchangeLog& log_;
-  const Clock& clock_;
+  const TimeSource& clock_;
   mutable std::mutex listings_mutex_;
   std::unique_ptr<sql::Session> listings_;
 };

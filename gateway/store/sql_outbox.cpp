@@ -80,7 +80,7 @@ void withdraw(sql::Session& s, const std::string& transaction_id, Reason reason,
 }  // namespace outbox_tables
 
 SqlOutboxStore::SqlOutboxStore(std::unique_ptr<sql::Session> read, ExchangeLog& writer, std::string node_id,
-                               std::chrono::milliseconds lease, const Clock& clock)
+                               std::chrono::milliseconds lease, const TimeSource& clock)
     : writer_(writer), node_id_(std::move(node_id)), lease_(lease), clock_(clock), read_(std::move(read)) {}
 
 std::string SqlOutboxStore::columnList(std::string_view prefix) {

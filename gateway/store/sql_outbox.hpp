@@ -11,7 +11,7 @@
 #include <string>
 #include <string_view>
 
-#include "gateway/calendar/clock.hpp"
+#include "gateway/calendar/time_source.hpp"
 #include "gateway/store/exchange_log.hpp"
 #include "gateway/store/outbox.hpp"
 #include "gateway/store/sql_session.hpp"
@@ -34,7 +34,7 @@ class SqlOutboxStore : public OutboxStore {
   // `node_id`: the node whose leases this store's state changes are fenced by (a store of
   // one node has one name for itself, and its entries carry it).
   SqlOutboxStore(std::unique_ptr<sql::Session> read, ExchangeLog& writer, std::string node_id,
-                 std::chrono::milliseconds lease, const Clock& clock);
+                 std::chrono::milliseconds lease, const TimeSource& clock);
 
   std::vector<OutboxEntry> due(std::int64_t now_ms, std::size_t limit) final;
   std::chrono::milliseconds leaseDuration() const final { return lease_; }
@@ -66,7 +66,7 @@ class SqlOutboxStore : public OutboxStore {
 
   std::string node_id_;
   std::chrono::milliseconds lease_;
-  const Clock& clock_;  // when an entry finished
+  const TimeSource& clock_;  // when an entry finished
   std::mutex mutex_;
   std::unique_ptr<sql::Session> read_;
 };

@@ -8,7 +8,7 @@
 #include <cstdint>
 #include <vector>
 
-#include "gateway/calendar/clock.hpp"
+#include "gateway/calendar/time_source.hpp"
 #include "gateway/store/registry_snapshot.hpp"
 #include "gateway/store/sql_session.hpp"
 #include "gateway/store/store_transaction.hpp"
@@ -30,7 +30,7 @@ class SqlStoreTransaction : public StoreTransaction {
  public:
   // `changes`: the item's, cleared by the caller before the item runs.
   // `clock` stamps what the change writes.
-  SqlStoreTransaction(sql::Session& session, RegistryChanges& changes, const Clock& clock)
+  SqlStoreTransaction(sql::Session& session, RegistryChanges& changes, const TimeSource& clock)
       : session_(session), clock_(clock), changes_(changes) {}
 
   ChangeVerdict recordKoppeling(const KoppelingEntry& koppeling) final;
@@ -43,7 +43,7 @@ class SqlStoreTransaction : public StoreTransaction {
 
  protected:
   sql::Session& session_;
-  const Clock& clock_;
+  const TimeSource& clock_;
 
  private:
   void changed(RegistrySnapshot::Change change, const std::string& encoded);

@@ -47,7 +47,7 @@ ExchangeRecord sampleRecord(std::size_t i, std::size_t people) {
   ExchangeRecord r;
   r.transaction_id = newUuidV7();
   r.trace_id = newTraceId();
-  r.time_utc = utcNowRfc3339();
+  r.time_utc = systemTime().nowRfc3339();
   r.flow = "coa.klantprofiel";
   r.sender_oin = "00000099100000000001";
   // Four gemeenten take turns; one push in twenty is refused.

@@ -190,7 +190,11 @@ TEST(Serve, SigtermDrainsTheRequestInFlightThenExitsZero) {
                                        env.keyOf("coa"), 0, 0, {}});
   ASSERT_EQ(client.connectAndHandshake(), "");
   ASSERT_EQ(client.writeRaw("GET /v1/whoami HTTP/1.1\r\n"), "");
-  std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  // SIGTERM once the gateway has the partial request in hand.
+  ASSERT_TRUE(waitUntil([&] {
+    return plainHttpGet(ops_port, "/metrics").body.find("ketenpoort_requests_in_progress{listener=\"exchange\"} 1") !=
+           std::string::npos;
+  }));
 
   ASSERT_EQ(::kill(pid, SIGTERM), 0);
   EXPECT_TRUE(waitUntil([&] { return plainHttpGet(ops_port, "/readyz").status == 503; }));
@@ -548,7 +552,7 @@ TEST(Audit, DeliveriesShowTheOfficersOwnDeadLettersAndTheQueryIsRecorded) {
       entry.sender_oin = config.config->findPartyById("coa")->oin.str();
       entry.recipient_party_id = recipient_id;
       entry.recipient_oin = recipient->oin.str();
-      entry.created_utc = utcNowRfc3339();
+      entry.created_utc = systemTime().nowRfc3339();
       ExchangeRecord r;
       r.transaction_id = entry.transaction_id;
       r.time_utc = entry.created_utc;

@@ -214,7 +214,7 @@ TEST(CrashRecovery, APurgeKilledHalfwayLeavesAProvableLogAndResumes) {
     return child;
   };
   const pid_t first = purge();
-  while (purges() < 3) std::this_thread::sleep_for(std::chrono::milliseconds(1));
+  ASSERT_TRUE(waitUntil([&] { return purges() >= 3; }, std::chrono::seconds(60)));
   ASSERT_EQ(::kill(first, SIGKILL), 0);
   int status = 0;
   ASSERT_EQ(::waitpid(first, &status, 0), first);

@@ -65,6 +65,13 @@ class GatewayFixture : public ::testing::Test {
     }
   }
 
+  // Waits until nothing waits in the outbox (every queued message delivered, dead-lettered
+  // or withdrawn): after that nothing more reaches a recipient. The event a test waits
+  // for before it says that something did not arrive (never a sleep).
+  bool outboxSettled(std::chrono::milliseconds timeout = std::chrono::seconds(10)) const {
+    return waitUntil([this] { return server_->outbox().count(DeliveryState::kPending) == 0; }, timeout);
+  }
+
   void startGateway() {
     server_ = std::make_unique<GatewayServer>(config_, ExchangeAdapters{}, clock_);
     server_->start(/*handle_signals=*/false);
@@ -92,7 +99,7 @@ class GatewayFixture : public ::testing::Test {
   GatewayConfig config_;
   // What the gateway takes for now: the system's time, moved forward when a test says so.
   // Declared before the server, which holds it.
-  ShiftedClock clock_;
+  ShiftedTime clock_;
   std::unique_ptr<GatewayServer> server_;
 };
 

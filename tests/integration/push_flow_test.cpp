@@ -174,7 +174,7 @@ TEST_F(PushFlowTest, ResentTransactionIsAnsweredWithTheFirstResultAndNotDelivere
   EXPECT_EQ(again.status, 202u);
   EXPECT_EQ(again.body, first.body);
   ASSERT_TRUE(waitUntil([&] { return received().size() == 1; }, std::chrono::seconds(10)));
-  std::this_thread::sleep_for(std::chrono::milliseconds(300));
+  ASSERT_TRUE(outboxSettled());
   EXPECT_EQ(received().size(), 1u);
   EXPECT_EQ(amsterdam_->duplicates(), 0u);
   EXPECT_EQ(logged("coa.klantprofiel").size(), 1u);

@@ -404,8 +404,8 @@ TEST_F(TlsGatewayTest, DrainFinishesTheRequestInFlightAndClosesIdleConnections) 
   TestTlsClient busy(server_->exchangePort(), asParty("gemeente-0363"));
   ASSERT_EQ(busy.connectAndHandshake(), "");
   ASSERT_EQ(busy.writeRaw("GET /v1/whoami HTTP/1.1\r\n"), "");  // request under way
-  // Let the server pick up the partial request before the drain begins.
-  std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  // The drain begins once the server has the partial request in hand.
+  ASSERT_TRUE(waitUntil([&] { return server_->metrics().requests_in_progress.value({"exchange"}) == 1; }));
 
   server_->drain();
   EXPECT_TRUE(waitUntil([&] { return plainHttpGet(server_->opsPort(), "/readyz").status == 503; }));
@@ -540,7 +540,7 @@ TEST_F(TlsGatewayTest, AuditApiAnswersTheOfficerAboutItsOwnOrganisationOnly) {
   const auto append = [&](const char* recipient, ExchangeOutcome outcome, const char* reason) {
     ExchangeRecord r;
     r.transaction_id = newUuidV7();
-    r.time_utc = utcNowRfc3339();
+    r.time_utc = systemTime().nowRfc3339();
     r.flow = "coa.klantprofiel";
     r.sender_oin = "00000099100000000001";
     r.recipient_oin = recipient;
@@ -643,7 +643,7 @@ TEST_F(TlsGatewayTest, LdvLezenAnswersByPersonActivityAndTraceForTheOwnOrganisat
     ExchangeRecord r;
     r.transaction_id = newUuidV7();
     r.trace_id = trace;
-    r.time_utc = utcNowRfc3339();
+    r.time_utc = systemTime().nowRfc3339();
     r.flow = "coa.klantprofiel";
     r.sender_oin = "00000099100000000001";
     r.recipient_oin = recipient;

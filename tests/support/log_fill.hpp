@@ -19,7 +19,7 @@ inline ExchangeRecord sampleRecord(int i, const std::string& subject_ref) {
   ExchangeRecord r;
   r.transaction_id = newUuidV7();
   r.trace_id = newTraceId();
-  r.time_utc = utcNowRfc3339();
+  r.time_utc = systemTime().nowRfc3339();
   r.flow = "coa.klantprofiel";
   r.sender_oin = "00000099100000000001";
   r.recipient_oin = "00000099200000000363";

@@ -37,6 +37,17 @@ bool waitUntil(const std::function<bool()>& condition, std::chrono::milliseconds
   return condition();
 }
 
+bool advanceUntil(SimulatedTime& time, std::chrono::milliseconds step, const std::function<bool()>& condition,
+                  std::chrono::milliseconds timeout) {
+  return waitUntil(
+      [&] {
+        if (condition()) return true;
+        time.advance(step);
+        return false;
+      },
+      timeout);
+}
+
 }  // namespace ketenpoort::testing
 
 #include <arpa/inet.h>

@@ -6,6 +6,8 @@
 #include <functional>
 #include <string>
 
+#include "gateway/calendar/time_source.hpp"
+
 namespace ketenpoort::testing {
 
 // A fresh directory under the system temp dir, removed with everything in it.
@@ -27,6 +29,12 @@ std::string readFile(const std::filesystem::path& path);
 // Polls `condition` until it holds or `timeout` passes; returns its last value.
 bool waitUntil(const std::function<bool()>& condition,
                std::chrono::milliseconds timeout = std::chrono::seconds(5));
+// waitUntil for a thread that waits on a simulated clock: moves `time` on by `step` at
+// every look. A thread begins its wait relative to the time it reads; one move made before
+// it began would pass it by, so the clock keeps moving, in steps small beside what the
+// test is about.
+bool advanceUntil(SimulatedTime& time, std::chrono::milliseconds step, const std::function<bool()>& condition,
+                  std::chrono::milliseconds timeout = std::chrono::seconds(5));
 
 }  // namespace ketenpoort::testing
 

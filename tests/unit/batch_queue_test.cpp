@@ -1,6 +1,7 @@
 #include <gtest/gtest.h>
 
 #include <string>
+#include <future>
 #include <thread>
 
 #include "gateway/concurrency/batch_queue.hpp"
@@ -61,11 +62,13 @@ TEST(BatchQueue, CloseWakesAWaitingConsumer) {
 TEST(BatchQueue, DrainedOnlyOnceTheConsumerFinishedItsBatch) {
   BatchQueue<int> queue(10);
   std::atomic<int> written{0};
+  std::promise<void> release;
+  std::shared_future<void> released = release.get_future().share();
   std::thread consumer([&] {
     std::vector<int> batch;
     for (bool more = true; more;) {
       more = queue.popBatch(batch, 10, milliseconds(50));
-      std::this_thread::sleep_for(milliseconds(batch.empty() ? 0 : 20));
+      if (!batch.empty()) released.wait();  // the batch stays in hand until the test lets go
       written += static_cast<int>(batch.size());
     }
   });
@@ -73,7 +76,11 @@ TEST(BatchQueue, DrainedOnlyOnceTheConsumerFinishedItsBatch) {
     int item = i;
     ASSERT_TRUE(queue.push(item));
   }
-  queue.waitUntilDrained();
+  auto drained = std::async(std::launch::async, [&] { queue.waitUntilDrained(); });
+  // While the consumer holds its batch the queue is empty but not drained.
+  EXPECT_EQ(drained.wait_for(milliseconds(100)), std::future_status::timeout);
+  release.set_value();
+  drained.wait();
   EXPECT_EQ(written.load(), 3);
   queue.close();
   consumer.join();

@@ -384,7 +384,7 @@ TEST(DeliveryWorker, ARetryWaitsForItsTimeOnTheClockNotForAThread) {
   setup.config.outbox.initial_backoff = std::chrono::minutes(10);
   setup.config.outbox.max_backoff = std::chrono::minutes(10);
   setup.config.outbox.max_attempts = 5;
-  SimulatedClock clock;
+  SimulatedTime clock;
   MemoryOutbox outbox;
   auto channel = std::make_shared<FlakyChannel>(1);
   setup.adapters.channel = channel;
@@ -422,7 +422,7 @@ class LeasingOutbox : public MemoryOutbox {
 TEST(DeliveryWorker, AnEntryWhoseLeaseEndsBeforeItsAttemptCouldIsLeftForTheNextTake) {
   WorkerSetup setup;
   setup.config.outbox.delivery_timeout = std::chrono::seconds(10);
-  SimulatedClock clock;
+  SimulatedTime clock;
   LeasingOutbox outbox;
   auto channel = std::make_shared<FlakyChannel>(0);
   setup.adapters.channel = channel;

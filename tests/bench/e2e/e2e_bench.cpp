@@ -55,7 +55,7 @@ namespace ketenpoort::bench {
 namespace {
 
 namespace fs = std::filesystem;
-using Clock = std::chrono::steady_clock;
+using TimeSource = std::chrono::steady_clock;
 
 struct Options {
   unsigned connections = 32;
@@ -181,9 +181,9 @@ void requireFree(std::uint16_t port) {
 }
 
 void waitForPort(std::uint16_t port, const ChildProcess& process, const char* what) {
-  const auto deadline = Clock::now() + std::chrono::seconds(30);
+  const auto deadline = TimeSource::now() + std::chrono::seconds(30);
   while (!portAccepts(port)) {
-    if (!process.running() || Clock::now() > deadline) {
+    if (!process.running() || TimeSource::now() > deadline) {
       throw std::runtime_error(std::string(what) + " did not start listening on port " +
                                std::to_string(port));
     }
@@ -280,7 +280,7 @@ LoadResult runLoad(const HttpsClientOptions& server, const std::vector<Payload>&
   LoadResult total;
   std::atomic<unsigned> ready{0};
   std::atomic<bool> go{false};
-  Clock::time_point deadline;
+  TimeSource::time_point deadline;
   std::vector<std::thread> threads;
   for (unsigned t = 0; t < connections; ++t) {
     threads.emplace_back([&, t] {
@@ -289,15 +289,15 @@ LoadResult runLoad(const HttpsClientOptions& server, const std::vector<Payload>&
       HttpsClient client(server);
       ++ready;
       while (!go.load()) std::this_thread::yield();
-      for (std::size_t i = t; Clock::now() < deadline; i += connections) {
+      for (std::size_t i = t; TimeSource::now() < deadline; i += connections) {
         const Payload& p = payloads[i % payloads.size()];
         const std::vector<std::pair<std::string, std::string>> headers{
             {"X-Doelbinding", "regie-inburgering"},
             {"Content-Type", "application/xml"},
             {"X-Transaction-Id", newUuidV7()}};
-        const auto started = Clock::now();
+        const auto started = TimeSource::now();
         const auto answer = client.request("POST", p.target, headers, p.xml);
-        const double ms = std::chrono::duration<double, std::milli>(Clock::now() - started).count();
+        const double ms = std::chrono::duration<double, std::milli>(TimeSource::now() - started).count();
         if (const auto* r = std::get_if<HttpsResponse>(&answer); r && r->status / 100 == 2) {
           ++mine.answered_ok;
           mine.latencies_ms.push_back(ms);
@@ -315,11 +315,11 @@ LoadResult runLoad(const HttpsClientOptions& server, const std::vector<Payload>&
     });
   }
   while (ready.load() < connections) std::this_thread::sleep_for(std::chrono::milliseconds(5));
-  const auto started = Clock::now();
+  const auto started = TimeSource::now();
   deadline = started + duration;
   go = true;
   for (auto& t : threads) t.join();
-  total.seconds = std::chrono::duration<double>(Clock::now() - started).count();
+  total.seconds = std::chrono::duration<double>(TimeSource::now() - started).count();
   std::sort(total.latencies_ms.begin(), total.latencies_ms.end());
   return total;
 }
@@ -361,13 +361,13 @@ void printErrors(const char* what, const LoadResult& r) {
 }
 
 // Waits until the receiver has stored `expected` deliveries; returns when it had.
-Clock::time_point waitForDeliveries(const fs::path& dir, std::size_t expected) {
-  const auto deadline = Clock::now() + std::chrono::minutes(5);
+TimeSource::time_point waitForDeliveries(const fs::path& dir, std::size_t expected) {
+  const auto deadline = TimeSource::now() + std::chrono::minutes(5);
   while (storedDeliveries(dir) < expected) {
-    if (Clock::now() > deadline) throw std::runtime_error("the gateway did not deliver everything in 5 minutes");
+    if (TimeSource::now() > deadline) throw std::runtime_error("the gateway did not deliver everything in 5 minutes");
     std::this_thread::sleep_for(std::chrono::milliseconds(20));
   }
-  return Clock::now();
+  return TimeSource::now();
 }
 
 // The CPU time of a PostgreSQL cluster's processes: the postmaster and its backends.
@@ -462,9 +462,9 @@ Figures measureGateway(const Options& o, const DemoEnvironment& env, const fs::p
   const double cpu_before = gatewayCpuMs();
   const double database_cpu_before = postgres ? postgresCpuMs(*postgres) : 0;
   const double haproxy_cpu_before = haproxy ? cpuMs(haproxy->pid()) : 0;
-  const auto started = Clock::now();
+  const auto started = TimeSource::now();
   const LoadResult run = runLoad(client, payloads, o.connections, o.duration);
-  const auto run_end = Clock::now();
+  const auto run_end = TimeSource::now();
   const auto drained = waitForDeliveries(received, start_count + run.answered_ok);
   const double cpu_used = gatewayCpuMs() - cpu_before;
   printErrors("gateway", run);

@@ -1,25 +1,27 @@
-#include "gateway/calendar/clock.hpp"
+#include "gateway/calendar/time_source.hpp"
 
 namespace ketenpoort {
 
 namespace {
-class SystemClock final : public Clock {
+class SystemTime final : public TimeSource {
  public:
   std::chrono::system_clock::time_point now() const override { return std::chrono::system_clock::now(); }
   std::chrono::steady_clock::time_point monotonicNow() const override { return std::chrono::steady_clock::now(); }
 };
 }  // namespace
 
-CivilDate Clock::today() const { return CivilDate(std::chrono::floor<std::chrono::days>(now())); }
+CivilDate TimeSource::today() const { return CivilDate(std::chrono::floor<std::chrono::days>(now())); }
 
-std::string Clock::nowRfc3339() const { return formatRfc3339(now()); }
+std::string TimeSource::nowRfc3339() const { return formatRfc3339(now()); }
 
-std::int64_t Clock::nowMs() const {
+std::int64_t TimeSource::nowMs() const {
   return std::chrono::duration_cast<std::chrono::milliseconds>(now().time_since_epoch()).count();
 }
 
-const Clock& systemClock() {
-  static const SystemClock kClock;
+CivilDate todayUtc() { return systemTime().today(); }
+
+const TimeSource& systemTime() {
+  static const SystemTime kClock;
   return kClock;
 }
 
