@@ -24,9 +24,9 @@ struct CoaSimulatorSummary {
   std::size_t accepted = 0;
   std::size_t with_medical_section = 0;
   std::map<std::string, std::size_t> refused;  // by problem code
-  std::size_t unanswered = 0;                 // gave up after keep_trying
-  std::size_t resent = 0;                     // pushes sent again with the same id
-  std::vector<std::string> transaction_ids;   // of the accepted ones
+  std::size_t unanswered = 0;                  // gave up after keep_trying
+  std::size_t resent = 0;                      // pushes sent again with the same id
+  std::vector<std::string> transaction_ids;    // of the accepted ones
 };
 
 // `ketenpoort simulate coa`: pushes synthetic klantprofielen and nareisprofielen

@@ -11,12 +11,11 @@ namespace ketenpoort {
 class CoaTvsFormat final : public InboundFormat {
  public:
   std::string_view name() const override { return "coa_tvs"; }
-  std::variant<SourceNode, std::string> decode(const FlowDefinition& flow,
-                                               std::string_view body) const override;
+  std::variant<SourceNode, std::string> decode(const FlowDefinition& flow, std::string_view body) const override;
 };
 
 // The flows this adapter receives.
-inline constexpr const char* kCoaTvsFlows[] = {"coa.klantprofiel", "coa.nareisprofiel",
-                                               "coa.toeslagaanvraag", "coa.herkoppeling"};
+inline constexpr const char* kCoaTvsFlows[] = {"coa.klantprofiel", "coa.nareisprofiel", "coa.toeslagaanvraag",
+                                               "coa.herkoppeling"};
 
 }  // namespace ketenpoort

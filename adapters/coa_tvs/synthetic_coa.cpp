@@ -10,18 +10,19 @@ namespace ketenpoort {
 
 namespace {
 
-constexpr std::array kGivenNames{"Amani", "Karim", "Lina", "Omar", "Yara", "Samir", "Hana",
-                                 "Dawit", "Selam", "Tesfaye", "Meron", "Ahmad", "Fatima",
-                                 "Yusuf", "Noor", "Rahel", "Bilal", "Aisha", "Olena", "Taras"};
-constexpr std::array kFamilyNames{"Haddad", "Al-Khatib", "Tesfamariam", "Gebremedhin",
-                                  "Rahimi", "Ahmadi", "Yousef", "Kovalenko", "Haile", "Nasser"};
-constexpr std::array kCountries{std::pair{"Syrische", "Syrië"}, std::pair{"Eritrese", "Eritrea"},
+constexpr std::array kGivenNames{"Amani", "Karim", "Lina",    "Omar",  "Yara",  "Samir",  "Hana",
+                                 "Dawit", "Selam", "Tesfaye", "Meron", "Ahmad", "Fatima", "Yusuf",
+                                 "Noor",  "Rahel", "Bilal",   "Aisha", "Olena", "Taras"};
+constexpr std::array kFamilyNames{"Haddad", "Al-Khatib", "Tesfamariam", "Gebremedhin", "Rahimi",
+                                  "Ahmadi", "Yousef",    "Kovalenko",   "Haile",       "Nasser"};
+constexpr std::array kCountries{std::pair{"Syrische", "Syrië"},        std::pair{"Eritrese", "Eritrea"},
                                 std::pair{"Afghaanse", "Afghanistan"}, std::pair{"Jemenitische", "Jemen"},
-                                std::pair{"Turkse", "Turkije"}, std::pair{"Somalische", "Somalië"}};
-constexpr std::array kAzcs{"azc Amsterdam-Zuidoost", "azc Ter Apel", "azc Budel-Cranendonck",
-                           "azc Zweeloo", "azc Den Haag Laakhaven", "azc Utrecht Joseph Haydnlaan"};
-constexpr std::array kDiagnoses{"Diabetes mellitus type 2", "Posttraumatische stressklachten",
-                                "Hypertensie", "Astma", "Chronische rugklachten"};
+                                std::pair{"Turkse", "Turkije"},        std::pair{"Somalische", "Somalië"}};
+constexpr std::array kAzcs{"azc Amsterdam-Zuidoost", "azc Ter Apel",
+                           "azc Budel-Cranendonck",  "azc Zweeloo",
+                           "azc Den Haag Laakhaven", "azc Utrecht Joseph Haydnlaan"};
+constexpr std::array kDiagnoses{"Diabetes mellitus type 2", "Posttraumatische stressklachten", "Hypertensie", "Astma",
+                                "Chronische rugklachten"};
 constexpr std::array kLevels{"geen", "A0", "A1", "A2"};
 
 template <typename T, std::size_t N>
@@ -29,9 +30,7 @@ const T& pick(std::mt19937_64& rng, const std::array<T, N>& items) {
   return items[std::uniform_int_distribution<std::size_t>(0, N - 1)(rng)];
 }
 
-int between(std::mt19937_64& rng, int low, int high) {
-  return std::uniform_int_distribution<int>(low, high)(rng);
-}
+int between(std::mt19937_64& rng, int low, int high) { return std::uniform_int_distribution<int>(low, high)(rng); }
 
 std::string dateDaysAgo(int days) {
   const auto today = std::chrono::sys_days(todayUtc());
@@ -54,12 +53,16 @@ std::string syntheticVnummer(const std::string& bsn) {
 
 std::string syntheticToeslagaanvraag(const std::string& bsn, const std::string& move_date) {
   return "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<toeslagaanvraag>\n"
-         "  <persoon><bsn>" + bsn + "</bsn><voornamen>Amina</voornamen>"
+         "  <persoon><bsn>" +
+         bsn +
+         "</bsn><voornamen>Amina</voornamen>"
          "<geslachtsnaam>Testpersoon</geslachtsnaam><geboortedatum>1991-04-12</geboortedatum></persoon>\n"
          "  <aanvraag><soort>huurtoeslag</soort><soort>zorgtoeslag</soort></aanvraag>\n"
          "  <woning><adres>Voorbeeldstraat 1</adres><postcode>1011AB</postcode>"
          "<huurcontract_datum>2026-10-01</huurcontract_datum><huur>712.40</huur>"
-         "<verhuisdatum>" + move_date + "</verhuisdatum></woning>\n"
+         "<verhuisdatum>" +
+         move_date +
+         "</verhuisdatum></woning>\n"
          "  <financien><iban>NL91ABNA0417164300</iban><inkomen>0.00</inkomen></financien>\n"
          "  <medisch><beperking>rolstoelgebonden</beperking></medisch>\n"
          "</toeslagaanvraag>\n";
@@ -95,28 +98,28 @@ SyntheticProfile SyntheticCoa::next() {
   if (nareiziger) {
     x += "<nareisprofiel>\n  <persoon>\n    <bsn>" + p.bsn + "</bsn>\n    <vnummer>" + syntheticVnummer(p.bsn) +
          "</vnummer>\n    <voornamen>" + given + "</voornamen>\n    <geslachtsnaam>" + family +
-         "</geslachtsnaam>\n    <geboortedatum>" + birthDate(rng_, 1, 60) +
-         "</geboortedatum>\n    <geslacht>" + (between(rng_, 0, 1) ? "v" : "m") +
-         "</geslacht>\n    <nationaliteit>" + nationality + "</nationaliteit>\n  </persoon>\n"
-         "  <referent>\n    <bsn>" + randomSyntheticBsn(rng_) + "</bsn>\n    <relatie>" +
-         (between(rng_, 0, 1) ? "partner" : "kind") + "</relatie>\n  </referent>\n" +
-         "  <aankomstdatum>" + dateDaysAgo(between(rng_, 1, 15)) + "</aankomstdatum>\n" +
-         "  <vergunningdatum>" + permit + "</vergunningdatum>\n  <koppeling>\n    <gemeentecode>" +
-         p.gemeente_cbs + "</gemeentecode>\n    <datum>" + koppeling + "</datum>\n  </koppeling>\n" +
-         medical() + "</nareisprofiel>\n";
+         "</geslachtsnaam>\n    <geboortedatum>" + birthDate(rng_, 1, 60) + "</geboortedatum>\n    <geslacht>" +
+         (between(rng_, 0, 1) ? "v" : "m") + "</geslacht>\n    <nationaliteit>" + nationality +
+         "</nationaliteit>\n  </persoon>\n"
+         "  <referent>\n    <bsn>" +
+         randomSyntheticBsn(rng_) + "</bsn>\n    <relatie>" + (between(rng_, 0, 1) ? "partner" : "kind") +
+         "</relatie>\n  </referent>\n" + "  <aankomstdatum>" + dateDaysAgo(between(rng_, 1, 15)) +
+         "</aankomstdatum>\n" + "  <vergunningdatum>" + permit +
+         "</vergunningdatum>\n  <koppeling>\n    <gemeentecode>" + p.gemeente_cbs + "</gemeentecode>\n    <datum>" +
+         koppeling + "</datum>\n  </koppeling>\n" + medical() + "</nareisprofiel>\n";
     p.xml = std::move(x);
     return p;
   }
-  x += "<klantprofiel versie=\"" + std::to_string(between(rng_, 1, 4)) + "\">\n  <persoon>\n    <bsn>" +
-       p.bsn + "</bsn>\n    <vnummer>" + syntheticVnummer(p.bsn) + "</vnummer>\n    <voornamen>" + given +
+  x += "<klantprofiel versie=\"" + std::to_string(between(rng_, 1, 4)) + "\">\n  <persoon>\n    <bsn>" + p.bsn +
+       "</bsn>\n    <vnummer>" + syntheticVnummer(p.bsn) + "</vnummer>\n    <voornamen>" + given +
        "</voornamen>\n    <geslachtsnaam>" + family + "</geslachtsnaam>\n    <geboortedatum>" +
        birthDate(rng_, 18, 65) + "</geboortedatum>\n    <geslacht>" + (between(rng_, 0, 1) ? "v" : "m") +
-       "</geslacht>\n    <nationaliteit>" + nationality + "</nationaliteit>\n    <geboorteland>" +
-       country + "</geboorteland>\n  </persoon>\n  <procedure>\n    <vergunningdatum>" + permit +
-       "</vergunningdatum>\n    <koppeling>\n      <gemeentecode>" + p.gemeente_cbs +
-       "</gemeentecode>\n      <datum>" + koppeling + "</datum>\n    </koppeling>\n  </procedure>\n" +
-       "  <opvang><azc>" + pick(rng_, kAzcs) + "</azc></opvang>\n  <casemanager>\n    <naam>" +
-       "Casemanager " + std::to_string(between(rng_, 1, 40)) + "</naam>\n    <telefoon>+31 88 7157000" +
+       "</geslacht>\n    <nationaliteit>" + nationality + "</nationaliteit>\n    <geboorteland>" + country +
+       "</geboorteland>\n  </persoon>\n  <procedure>\n    <vergunningdatum>" + permit +
+       "</vergunningdatum>\n    <koppeling>\n      <gemeentecode>" + p.gemeente_cbs + "</gemeentecode>\n      <datum>" +
+       koppeling + "</datum>\n    </koppeling>\n  </procedure>\n" + "  <opvang><azc>" + pick(rng_, kAzcs) +
+       "</azc></opvang>\n  <casemanager>\n    <naam>" + "Casemanager " + std::to_string(between(rng_, 1, 40)) +
+       "</naam>\n    <telefoon>+31 88 7157000" +
        "</telefoon>\n    <email>casemanager@coa.example</email>\n  </casemanager>\n";
   const int household = between(rng_, 1, 7);
   if (household > 1) {
@@ -137,8 +140,8 @@ SyntheticProfile SyntheticCoa::next() {
   x += std::string("  <voorinburgering>\n    <deelname>") + (took_part ? "true" : "false") + "</deelname>\n";
   if (took_part) {
     x += "    <nt2_uren>" + std::to_string(between(rng_, 0, 115)) + "</nt2_uren>\n    <knm_gevolgd>" +
-         (between(rng_, 0, 1) ? "true" : "false") + "</knm_gevolgd>\n    <taalniveau_indicatie>" +
-         pick(rng_, kLevels) + "</taalniveau_indicatie>\n    <activiteit>Taalcafé azc</activiteit>\n";
+         (between(rng_, 0, 1) ? "true" : "false") + "</knm_gevolgd>\n    <taalniveau_indicatie>" + pick(rng_, kLevels) +
+         "</taalniveau_indicatie>\n    <activiteit>Taalcafé azc</activiteit>\n";
   }
   x += "  </voorinburgering>\n";
   if (between(rng_, 0, 2) == 0) {

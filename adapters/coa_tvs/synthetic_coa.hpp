@@ -9,7 +9,6 @@
 
 namespace ketenpoort {
 
-
 // COA's Toeslagenservicepunt applying for huurtoeslag and zorgtoeslag for `bsn` after the
 // tenancy contract is signed (docs/adapters/coa_tvs.md). Carries a medical remark on
 // purpose: COA's system holds it, the gateway must not pass it on.
@@ -21,7 +20,7 @@ std::string syntheticToeslagaanvraag(const std::string& bsn, const std::string& 
 std::string syntheticVnummer(const std::string& bsn);
 
 struct SyntheticProfile {
-  std::string flow;          // coa.klantprofiel or coa.nareisprofiel
+  std::string flow;  // coa.klantprofiel or coa.nareisprofiel
   std::string bsn;
   std::string gemeente_cbs;  // the koppeling
   bool has_medical = false;

@@ -12,8 +12,8 @@ class DuoElipSource final : public ElipSignalSource {
   std::string_view signalFlow() const override { return "duo.elip-signaal"; }
   std::string_view personFlow() const override { return "duo.inburgeringsstatus"; }
   std::optional<Person> person(const CanonicalRecord& record) const override;
-  SourceNode signalDocument(const std::string& signal_root, const SubjectKey& subject,
-                            const Person& person, const ElipAssessment& assessment) const override;
+  SourceNode signalDocument(const std::string& signal_root, const SubjectKey& subject, const Person& person,
+                            const ElipAssessment& assessment) const override;
 };
 
 }  // namespace ketenpoort

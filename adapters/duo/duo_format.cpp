@@ -29,26 +29,22 @@ std::optional<std::string> checkRoot(const SourceNode& root, const std::string& 
 
 }  // namespace
 
-std::variant<SourceNode, std::string> DuoStatusFormat::decode(const FlowDefinition& flow,
-                                                              std::string_view body) const {
+std::variant<SourceNode, std::string> DuoStatusFormat::decode(const FlowDefinition& flow, std::string_view body) const {
   return decodeXmlEnvelope(flow, body);
 }
 
-SourceReply DuoSource::ask(const std::string& url, const std::string& transaction_id,
-                           const std::string& body, std::chrono::milliseconds timeout) {
+SourceReply DuoSource::ask(const std::string& url, const std::string& transaction_id, const std::string& body,
+                           std::chrono::milliseconds timeout) {
   const auto parsed = parseHttpsUrl(url);
   if (!parsed) return {SourceReply::Outcome::kError, {}, "endpoint-url-invalid"};
-  const HttpsClientOptions options{parsed->host, parsed->port, tls_.ca_bundle, tls_.certificate,
-                                   tls_.private_key, timeout};
+  const HttpsClientOptions options{parsed->host,     parsed->port,     tls_.ca_bundle,
+                                   tls_.certificate, tls_.private_key, timeout};
   const auto result = httpsRequest(options, "POST", parsed->target,
-                                   {{"Content-Type", "application/xml"},
-                                    {"X-Transaction-Id", transaction_id}},
-                                   body);
+                                   {{"Content-Type", "application/xml"}, {"X-Transaction-Id", transaction_id}}, body);
   if (const auto* error = std::get_if<std::string>(&result)) {
     // Beast reports an expired deadline as "... due to a timeout".
     const bool timed_out = error->find("timeout") != std::string::npos;
-    return {timed_out ? SourceReply::Outcome::kTimeout : SourceReply::Outcome::kUnreachable, {},
-            *error};
+    return {timed_out ? SourceReply::Outcome::kTimeout : SourceReply::Outcome::kUnreachable, {}, *error};
   }
   const auto& response = std::get<HttpsResponse>(result);
   if (response.status == 200) return {SourceReply::Outcome::kAnswered, response.body, {}};
@@ -56,15 +52,15 @@ SourceReply DuoSource::ask(const std::string& url, const std::string& transactio
   return {SourceReply::Outcome::kError, {}, "http-" + std::to_string(response.status)};
 }
 
-SourceReply DuoSource::fetchPerson(const std::string& url, const std::string&,
-                                   const std::string& bsn, const std::string& transaction_id,
-                                   std::chrono::milliseconds timeout) {
+SourceReply DuoSource::fetchPerson(const std::string& url, const std::string&, const std::string& bsn,
+                                   const std::string& transaction_id, std::chrono::milliseconds timeout) {
   return ask(url, transaction_id, question("bsn", bsn), timeout);
 }
 
-std::variant<std::vector<SourceNode>, SourceReply> DuoSource::fetchGemeente(
-    const std::string& url, const std::string&, const std::string& gemeente_cbs,
-    const std::string& transaction_id, std::chrono::milliseconds timeout) {
+std::variant<std::vector<SourceNode>, SourceReply> DuoSource::fetchGemeente(const std::string& url, const std::string&,
+                                                                            const std::string& gemeente_cbs,
+                                                                            const std::string& transaction_id,
+                                                                            std::chrono::milliseconds timeout) {
   SourceReply reply = ask(url, transaction_id, question("gemeente", gemeente_cbs), timeout);
   if (reply.outcome != SourceReply::Outcome::kAnswered) return reply;
   auto parsed = sourceFromXml(reply.body);

@@ -18,8 +18,7 @@ namespace ketenpoort {
 class DuoStatusFormat final : public InboundFormat {
  public:
   std::string_view name() const override { return "duo_xml"; }
-  std::variant<SourceNode, std::string> decode(const FlowDefinition& flow,
-                                               std::string_view body) const override;
+  std::variant<SourceNode, std::string> decode(const FlowDefinition& flow, std::string_view body) const override;
 };
 
 // Asks DUO over mTLS with the gateway's certificate, one connection per question.
@@ -27,15 +26,15 @@ class DuoSource final : public SourceSystem {
  public:
   explicit DuoSource(TlsFiles gateway_tls) : tls_(std::move(gateway_tls)) {}
   SourceReply fetchPerson(const std::string& url, const std::string& flow_id, const std::string& bsn,
-                          const std::string& transaction_id,
-                          std::chrono::milliseconds timeout) override;
-  std::variant<std::vector<SourceNode>, SourceReply> fetchGemeente(
-      const std::string& url, const std::string& flow_id, const std::string& gemeente_cbs,
-      const std::string& transaction_id, std::chrono::milliseconds timeout) override;
+                          const std::string& transaction_id, std::chrono::milliseconds timeout) override;
+  std::variant<std::vector<SourceNode>, SourceReply> fetchGemeente(const std::string& url, const std::string& flow_id,
+                                                                   const std::string& gemeente_cbs,
+                                                                   const std::string& transaction_id,
+                                                                   std::chrono::milliseconds timeout) override;
 
  private:
-  SourceReply ask(const std::string& url, const std::string& transaction_id,
-                  const std::string& body, std::chrono::milliseconds timeout);
+  SourceReply ask(const std::string& url, const std::string& transaction_id, const std::string& body,
+                  std::chrono::milliseconds timeout);
   TlsFiles tls_;
 };
 
@@ -47,11 +46,11 @@ struct DuoExam {
 };
 struct DuoPerson {
   std::string bsn;
-  std::string gemeente_cbs;     // where DUO has the person registered (BRP)
-  std::string law = "wi2021";   // or wi2013
+  std::string gemeente_cbs;    // where DUO has the person registered (BRP)
+  std::string law = "wi2021";  // or wi2013
   std::string status = "plichtig";
   std::string termijn_start;
-  std::string termijn_end;      // without extensions
+  std::string termijn_end;                              // without extensions
   std::vector<std::pair<int, std::string>> extensions;  // months, reason
   std::string loan_max_eur = "10000.00";
   std::string loan_used_eur = "0.00";

@@ -29,8 +29,7 @@ DuoSimulator::DuoSimulator(DuoSimulatorOptions options, std::string gateway_oin)
     : options_(std::move(options)), gateway_oin_(std::move(gateway_oin)) {
   delay_ms_.store(options_.delay.count());
   receiver_ = std::make_unique<HttpsReceiver>(
-      options_.receiver,
-      [this](const ApiRequest& request, const std::string& peer) { return handle(request, peer); });
+      options_.receiver, [this](const ApiRequest& request, const std::string& peer) { return handle(request, peer); });
 }
 
 ApiResponse DuoSimulator::handle(const ApiRequest& request, const std::string& peer_oin) {
@@ -62,8 +61,8 @@ ApiResponse DuoSimulator::handle(const ApiRequest& request, const std::string& p
   return {404, "text/plain", "no such endpoint\n", {}};
 }
 
-std::vector<DuoPerson> syntheticDuoRegister(const std::vector<std::string>& gemeente_cbs_codes,
-                                           std::uint64_t seed, const CivilDate& today) {
+std::vector<DuoPerson> syntheticDuoRegister(const std::vector<std::string>& gemeente_cbs_codes, std::uint64_t seed,
+                                            const CivilDate& today) {
   std::mt19937_64 rng(seed);
   const auto ago = [&](int months) { return addPeriod(today, {0, -months, 0}); };
   std::vector<DuoPerson> persons;

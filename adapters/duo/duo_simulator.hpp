@@ -44,7 +44,7 @@ class DuoSimulator {
 // A register for the demo and `simulate duo`: for each gemeente a spread of persons
 // (old-law and new, ELIP candidates and not, one exemption on medical grounds), with
 // BSNs drawn from `seed`. Dates are relative to `today`.
-std::vector<DuoPerson> syntheticDuoRegister(const std::vector<std::string>& gemeente_cbs_codes,
-                                           std::uint64_t seed, const CivilDate& today);
+std::vector<DuoPerson> syntheticDuoRegister(const std::vector<std::string>& gemeente_cbs_codes, std::uint64_t seed,
+                                            const CivilDate& today);
 
 }  // namespace ketenpoort

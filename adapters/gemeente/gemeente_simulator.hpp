@@ -4,19 +4,19 @@
 #include <chrono>
 #include <filesystem>
 #include <functional>
-#include <string>
 #include <memory>
 #include <mutex>
 #include <random>
+#include <string>
 
 #include "gateway/http/https_receiver.hpp"
 
 namespace ketenpoort {
 
 struct GemeenteSimulatorOptions {
-  HttpsReceiverOptions receiver;     // its own certificate; clients must present one
-  std::filesystem::path out_dir;     // each delivery lands in <out_dir>/<transaction-id>.json
-  double fail_rate = 0.0;            // share of requests answered 503 before storing
+  HttpsReceiverOptions receiver;  // its own certificate; clients must present one
+  std::filesystem::path out_dir;  // each delivery lands in <out_dir>/<transaction-id>.json
+  double fail_rate = 0.0;         // share of requests answered 503 before storing
   std::chrono::milliseconds delay{0};
   std::uint64_t seed = 1;
   std::string file_extension = ".json";

@@ -68,8 +68,7 @@ void setChild(SourceNode& root, const std::string& name, std::string text) {
 
 }  // namespace
 
-std::variant<SourceNode, std::string> sourceFromJson(std::string_view json,
-                                                     const std::string& root_name) {
+std::variant<SourceNode, std::string> sourceFromJson(std::string_view json, const std::string& root_name) {
   boost::system::error_code ec;
   boost::json::parse_options options;
   options.max_depth = kMaxSourceDepth + 1;
@@ -102,9 +101,8 @@ std::variant<SourceNode, std::string> TaalschoolJsonFormat::decode(const FlowDef
       setChild(root, "onder_norm", a.under_norm ? "true" : "false");
     } else {
       // No lessons planned: no percentage and no norm flag, not even the sender's own.
-      std::erase_if(root.children, [](const SourceNode& c) {
-        return c.name == "percentage" || c.name == "onder_norm";
-      });
+      std::erase_if(root.children,
+                    [](const SourceNode& c) { return c.name == "percentage" || c.name == "onder_norm"; });
     }
   } catch (const std::invalid_argument&) {
     return std::string("lessen_bijgewoond must be between 0 and lessen_gepland");

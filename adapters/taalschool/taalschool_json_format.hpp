@@ -19,8 +19,7 @@ class TaalschoolJsonFormat final : public InboundFormat {
  public:
   explicit TaalschoolJsonFormat(SignalThresholds thresholds) : thresholds_(thresholds) {}
   std::string_view name() const override { return "taalschool_json"; }
-  std::variant<SourceNode, std::string> decode(const FlowDefinition& flow,
-                                               std::string_view body) const override;
+  std::variant<SourceNode, std::string> decode(const FlowDefinition& flow, std::string_view body) const override;
 
  private:
   SignalThresholds thresholds_;
@@ -28,11 +27,9 @@ class TaalschoolJsonFormat final : public InboundFormat {
 
 // Any JSON object as a SourceNode tree named `root_name`; the error names the problem,
 // never the content.
-std::variant<SourceNode, std::string> sourceFromJson(std::string_view json,
-                                                     const std::string& root_name);
+std::variant<SourceNode, std::string> sourceFromJson(std::string_view json, const std::string& root_name);
 
 // The flows this adapter receives.
-inline constexpr const char* kTaalschoolFlows[] = {"taalschool.elip-aanmelding",
-                                                   "taalschool.aanwezigheid"};
+inline constexpr const char* kTaalschoolFlows[] = {"taalschool.elip-aanmelding", "taalschool.aanwezigheid"};
 
 }  // namespace ketenpoort

@@ -22,8 +22,7 @@ struct TaalschoolPupil {
 
 // The two documents a school pushes, in the format of docs/adapters/taalschool.md.
 std::string elipAanmeldingJson(const TaalschoolPupil& pupil);
-std::string aanwezigheidJson(const TaalschoolPupil& pupil, const CivilDate& period_start,
-                             const CivilDate& period_end);
+std::string aanwezigheidJson(const TaalschoolPupil& pupil, const CivilDate& period_start, const CivilDate& period_end);
 
 struct TaalschoolSimulatorOptions {
   HttpsClientOptions gateway;  // the school's certificate, the gateway's address

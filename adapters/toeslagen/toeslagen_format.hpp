@@ -19,8 +19,7 @@ class ToeslagenStatusFormat final : public InboundFormat {
   explicit ToeslagenStatusFormat(SignalThresholds thresholds, TimeSource today = todayUtc)
       : thresholds_(thresholds), today_(std::move(today)) {}
   std::string_view name() const override { return "toeslagen_xml"; }
-  std::variant<SourceNode, std::string> decode(const FlowDefinition& flow,
-                                               std::string_view body) const override;
+  std::variant<SourceNode, std::string> decode(const FlowDefinition& flow, std::string_view body) const override;
 
  private:
   SignalThresholds thresholds_;
@@ -39,7 +38,7 @@ class ToeslagenXmlFormat final : public OutboundFormat {
 
 // One person's toeslagen as the Belastingdienst reports them (the simulator's input).
 struct ToeslagStatus {
-  std::string applied_on;   // ISO date
+  std::string applied_on;  // ISO date
   std::string applied_by = "coa-toeslagenservicepunt";
   std::string status = "aangevraagd";
   std::string decided_on;   // ISO date, when toegekend or afgewezen

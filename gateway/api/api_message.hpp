@@ -13,12 +13,12 @@ namespace ketenpoort {
 // A request as the API sees it, free of any HTTP library: the network layer fills it in
 // after TLS has identified the caller.
 struct ApiRequest {
-  std::string method;                        // "GET", "POST", …
-  std::string path;                          // without the query string
-  std::string query;                         // after '?', undecoded
+  std::string method;                          // "GET", "POST", …
+  std::string path;                            // without the query string
+  std::string query;                           // after '?', undecoded
   std::map<std::string, std::string> headers;  // names lower-cased
   std::string body;
-  const Party* caller = nullptr;             // never null once routed
+  const Party* caller = nullptr;  // never null once routed
   // The "{name}" segments of the matched route, by name (set by Router::dispatch).
   std::map<std::string, std::string, std::less<>> path_params;
 

@@ -43,13 +43,12 @@ boost::json::object describeFlow(const FlowDefinition& flow, PartyRole role) {
   o["sender_roles"] = roleNames(flow.sender_roles);
   o["purpose"] = {{"id", flow.purpose_id}, {"description", flow.purpose_description}};
   o["legal_basis"] = {{"kind", toString(flow.basis_kind)}, {"article", flow.basis_article}};
-  o["conditions"] = {
-      {"koppeling", !flow.koppeling_required ? "none"
-                    : flow.koppeling_field   ? "stated in the message"
-                                             : "registry"},
-      {"law_regime", toString(flow.regime)},
-      {"agreement_required", flow.agreement_required},
-      {"consent_required", flow.consent_required}};
+  o["conditions"] = {{"koppeling", !flow.koppeling_required ? "none"
+                                   : flow.koppeling_field   ? "stated in the message"
+                                                            : "registry"},
+                     {"law_regime", toString(flow.regime)},
+                     {"agreement_required", flow.agreement_required},
+                     {"consent_required", flow.consent_required}};
   boost::json::array recipients;
   for (const RecipientRule& rule : flow.recipients) {
     boost::json::array fields;
@@ -62,8 +61,7 @@ boost::json::object describeFlow(const FlowDefinition& flow, PartyRole role) {
       if (!allowed.art9_exception.empty()) f["art9_exception"] = allowed.art9_exception;
       fields.emplace_back(std::move(f));
     }
-    recipients.emplace_back(
-        boost::json::object{{"role", toString(rule.role)}, {"fields", std::move(fields)}});
+    recipients.emplace_back(boost::json::object{{"role", toString(rule.role)}, {"fields", std::move(fields)}});
   }
   o["recipients"] = std::move(recipients);
   o["log_retention"] = flow.retention_text;

@@ -6,8 +6,7 @@ PartyDirectory::PartyDirectory(const GatewayConfig& config) : mode_(config.mode)
   for (const Party& party : config.parties) by_oin_.emplace(party.oin.str(), &party);
 }
 
-Result<const Party*> PartyDirectory::identify(
-    const std::optional<std::string>& subject_serial_number) const {
+Result<const Party*> PartyDirectory::identify(const std::optional<std::string>& subject_serial_number) const {
   if (!subject_serial_number) {
     return problems::invalidClientCertificate("the certificate subject has no serialNumber");
   }

@@ -17,8 +17,7 @@ class PartyDirectory {
   explicit PartyDirectory(const GatewayConfig& config);
 
   // The party, or the 403 problem to answer every request on the connection with.
-  Result<const Party*> identify(
-      const std::optional<std::string>& subject_serial_number) const;
+  Result<const Party*> identify(const std::optional<std::string>& subject_serial_number) const;
 
  private:
   GatewayMode mode_;

@@ -3,7 +3,6 @@
 #include <boost/json/object.hpp>
 #include <boost/json/serialize.hpp>
 
-
 namespace ketenpoort {
 
 namespace {
@@ -39,9 +38,7 @@ Problem headerTooLarge(std::size_t limit) {
 }
 Problem unknownParty(std::string detail) { return make(C::kUnknownParty, std::move(detail)); }
 Problem testPartyRefused(std::string detail) { return make(C::kTestPartyRefused, std::move(detail)); }
-Problem invalidClientCertificate(std::string detail) {
-  return make(C::kInvalidClientCertificate, std::move(detail));
-}
+Problem invalidClientCertificate(std::string detail) { return make(C::kInvalidClientCertificate, std::move(detail)); }
 Problem roleNotAllowed(std::string detail) { return make(C::kRoleNotAllowed, std::move(detail)); }
 Problem internalError() { return make(C::kInternalError, "the incident has been logged"); }
 Problem invalidQuery(std::string detail) { return make(C::kInvalidQuery, std::move(detail)); }
@@ -50,9 +47,8 @@ Problem crossSiteRequest(std::string detail) { return make(C::kCrossSiteRequest,
 Problem unsupportedMediaType(std::string detail) { return make(C::kUnsupportedMediaType, std::move(detail)); }
 
 Problem bsnInUrl(const std::string& post_form) {
-  return make(C::kBsnInUrl,
-              "URLs end up in access logs, proxies and browser history; send it in the JSON body of " +
-                  post_form + " instead");
+  return make(C::kBsnInUrl, "URLs end up in access logs, proxies and browser history; send it in the JSON body of " +
+                                post_form + " instead");
 }
 Problem logUnavailable() {
   return make(C::kLogUnavailable, "nothing was done; try again when the gateway reports ready");
@@ -61,9 +57,7 @@ Problem refused(Reason reason, std::string detail) {
   if (reasonType(reason).status == 0) return internalError();
   return make(reason, std::move(detail));
 }
-Problem invalidTransactionId() {
-  return make(C::kInvalidTransactionId, "leave it out and the gateway assigns one");
-}
+Problem invalidTransactionId() { return make(C::kInvalidTransactionId, "leave it out and the gateway assigns one"); }
 Problem duplicateHeader(std::string_view name) {
   return make(C::kDuplicateHeader, std::string(name) + " was sent more than once; send it once");
 }

@@ -54,10 +54,10 @@ Problem invalidTransactionId();
 Problem duplicateHeader(std::string_view name);
 Problem transactionInProgress();
 // A query the source system could not answer: nothing is passed on, not even in part.
-Problem sourceUnreachable(std::string detail);  // 502
-Problem sourceTimeout(std::string detail);      // 504
+Problem sourceUnreachable(std::string detail);    // 502
+Problem sourceTimeout(std::string detail);        // 504
 Problem sourceInvalidAnswer(std::string detail);  // 502
-Problem subjectUnknown(std::string detail);     // 404: the source does not know the person
+Problem subjectUnknown(std::string detail);       // 404: the source does not know the person
 }  // namespace problems
 
 }  // namespace ketenpoort

@@ -67,8 +67,7 @@ Router::Outcome Router::dispatch(ApiRequest& request) const {
   // The path is not echoed, neither in the detail nor as the instance: it is whatever the
   // caller typed, a BSN included (also after ';' or an encoded '?').
   if (!allowed.empty()) {
-    auto response =
-        problemResponse(problems::methodNotAllowed("this method is not allowed here; use " + allowed), "");
+    auto response = problemResponse(problems::methodNotAllowed("this method is not allowed here; use " + allowed), "");
     response.headers.emplace_back("Allow", allowed);
     return finished(request, {std::move(response), {}, "unmatched"});
   }

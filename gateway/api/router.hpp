@@ -29,9 +29,9 @@ class Router {
   using AsyncHandler = std::function<void(ApiRequest, Respond)>;
 
   struct Outcome {
-    ApiResponse response;   // when `async` is empty
-    AsyncHandler async;     // otherwise: run it to get the response
-    std::string route;      // the template, or "unmatched"
+    ApiResponse response;  // when `async` is empty
+    AsyncHandler async;    // otherwise: run it to get the response
+    std::string route;     // the template, or "unmatched"
   };
 
   // Asked before any matched route's handler runs: a problem refuses the request there

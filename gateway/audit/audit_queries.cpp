@@ -39,22 +39,19 @@ std::map<std::tuple<std::string, std::string, std::string>, std::uint64_t> count
   return out;
 }
 
-AppendResult recordAuditQuery(ExchangeLog& log, const std::string& asked_by_oin,
-                              const std::string& query, const ExchangeQuery& filter) {
-  return recordAuditQuery(log, asked_by_oin, query, filter.organisation_oin,
-                          filter.subject_ref.value_or(""), filter.describe());
-}
-
-AppendResult recordAuditQuery(ExchangeLog& log, const std::string& asked_by_oin,
-                              const DeliveryQuery& filter) {
-  return recordAuditQuery(log, asked_by_oin, "deliveries", filter.organisation_oin, "",
+AppendResult recordAuditQuery(ExchangeLog& log, const std::string& asked_by_oin, const std::string& query,
+                              const ExchangeQuery& filter) {
+  return recordAuditQuery(log, asked_by_oin, query, filter.organisation_oin, filter.subject_ref.value_or(""),
                           filter.describe());
 }
 
-AppendResult recordAuditQuery(ExchangeLog& log, const std::string& asked_by_oin,
-                              const std::string& query, const std::string& organisation_oin,
-                              const std::string& subject_ref, std::vector<std::string> description,
-                              bool subject_ref_filed) {
+AppendResult recordAuditQuery(ExchangeLog& log, const std::string& asked_by_oin, const DeliveryQuery& filter) {
+  return recordAuditQuery(log, asked_by_oin, "deliveries", filter.organisation_oin, "", filter.describe());
+}
+
+AppendResult recordAuditQuery(ExchangeLog& log, const std::string& asked_by_oin, const std::string& query,
+                              const std::string& organisation_oin, const std::string& subject_ref,
+                              std::vector<std::string> description, bool subject_ref_filed) {
   ExchangeRecord r;
   r.transaction_id = newUuidV7();
   r.trace_id = newTraceId();

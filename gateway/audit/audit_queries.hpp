@@ -28,13 +28,11 @@ inline constexpr CalendarPeriod kAuditTrailRetention{5, 0, 0};
 // The record names who asked, for which organisation, and the filter; never a BSN (a
 // subject is recorded by its reference; `subject_ref_filed`: the reference is a record's
 // own, as the log keeps it, see ExchangeRecord::subject_ref_filed).
-AppendResult recordAuditQuery(ExchangeLog& log, const std::string& asked_by_oin,
-                              const std::string& query, const ExchangeQuery& filter);
-AppendResult recordAuditQuery(ExchangeLog& log, const std::string& asked_by_oin,
-                              const DeliveryQuery& filter);
-AppendResult recordAuditQuery(ExchangeLog& log, const std::string& asked_by_oin,
-                              const std::string& query, const std::string& organisation_oin,
-                              const std::string& subject_ref, std::vector<std::string> description,
-                              bool subject_ref_filed = false);
+AppendResult recordAuditQuery(ExchangeLog& log, const std::string& asked_by_oin, const std::string& query,
+                              const ExchangeQuery& filter);
+AppendResult recordAuditQuery(ExchangeLog& log, const std::string& asked_by_oin, const DeliveryQuery& filter);
+AppendResult recordAuditQuery(ExchangeLog& log, const std::string& asked_by_oin, const std::string& query,
+                              const std::string& organisation_oin, const std::string& subject_ref,
+                              std::vector<std::string> description, bool subject_ref_filed = false);
 
 }  // namespace ketenpoort

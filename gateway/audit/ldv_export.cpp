@@ -12,7 +12,9 @@ namespace ketenpoort {
 namespace {
 
 // The stable id of a flow's processing activity: the same on every gateway and run.
-std::string activityId(std::string_view flow) { return uuidFromName("ketenpoort-processing-activity:" + std::string(flow)); }
+std::string activityId(std::string_view flow) {
+  return uuidFromName("ketenpoort-processing-activity:" + std::string(flow));
+}
 
 boost::json::array strings(const std::vector<std::string>& values) {
   boost::json::array out;
@@ -21,8 +23,8 @@ boost::json::array strings(const std::vector<std::string>& values) {
 }
 
 // The gateway's own records: not a flow of the catalogue, processing all the same.
-ProcessingActivity ownActivity(std::string_view flow, const char* purpose, const char* description,
-                               const char* basis, std::string_view retention) {
+ProcessingActivity ownActivity(std::string_view flow, const char* purpose, const char* description, const char* basis,
+                               std::string_view retention) {
   ProcessingActivity a;
   a.id = activityId(flow);
   a.flow = std::string(flow);
@@ -66,8 +68,7 @@ std::vector<ProcessingActivity> processingActivities(const MappingCatalogue& cat
   }
   out.push_back(ownActivity(internal_flows::kRegistryHistory, "bewaartermijn",
                             "removing koppelingen and consents that ended longer ago than the registers keep them",
-                            "wettelijke-verplichting: AVG art. 5 lid 1 sub e",
-                            kRegistryHistoryRetentionText));
+                            "wettelijke-verplichting: AVG art. 5 lid 1 sub e", kRegistryHistoryRetentionText));
   out.push_back(ownActivity(internal_flows::kPurge, "bewaartermijn",
                             "removing the log's records, and the keys of their pseudonyms, after their retention",
                             "wettelijke-verplichting: AVG art. 5 lid 1 sub e", kRegistryHistoryRetentionText));
@@ -119,7 +120,7 @@ std::optional<boost::json::object> ldvRecord(const LoggedExchange& exchange,
   boost::json::object record{{"trace_id", r.trace_id},
                              {"span_id", span_id},
                              {"parent_span_id", r.foreign_span_id.empty() ? boost::json::value(nullptr)
-                                                                         : boost::json::value(r.foreign_span_id)},
+                                                                          : boost::json::value(r.foreign_span_id)},
                              {"name", r.flow},
                              {"start_time", r.time_utc},
                              {"end_time", r.time_utc},

@@ -22,7 +22,7 @@ struct ProcessingActivity {
   std::string flow;
   std::string purpose;
   std::string purpose_description;
-  std::string legal_basis;  // kind and article
+  std::string legal_basis;              // kind and article
   std::vector<std::string> categories;  // of the fields any recipient may receive
   std::string retention;                // ISO 8601 period, as the mapping states it
   std::vector<std::string> recipients;  // roles

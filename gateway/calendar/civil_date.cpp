@@ -19,8 +19,7 @@ bool readInt(std::string_view text, int& out) {
 std::optional<CivilDate> parseIsoDate(std::string_view text) {
   if (text.size() != 10 || text[4] != '-' || text[7] != '-') return std::nullopt;
   int y = 0, m = 0, d = 0;
-  if (!readInt(text.substr(0, 4), y) || !readInt(text.substr(5, 2), m) ||
-      !readInt(text.substr(8, 2), d)) {
+  if (!readInt(text.substr(0, 4), y) || !readInt(text.substr(5, 2), m) || !readInt(text.substr(8, 2), d)) {
     return std::nullopt;
   }
   const CivilDate date{std::chrono::year(y), std::chrono::month(static_cast<unsigned>(m)),
@@ -37,15 +36,13 @@ std::string formatIsoDate(const CivilDate& date) {
 }
 
 std::string formatRfc3339(std::chrono::system_clock::time_point time) {
-  const auto ms =
-      std::chrono::duration_cast<std::chrono::milliseconds>(time.time_since_epoch()).count();
+  const auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(time.time_since_epoch()).count();
   const std::time_t seconds = static_cast<std::time_t>(ms / 1000);
   std::tm tm{};
   gmtime_r(&seconds, &tm);
   char buffer[64];
-  std::snprintf(buffer, sizeof buffer, "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ", tm.tm_year + 1900,
-                tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec,
-                static_cast<int>(ms % 1000));
+  std::snprintf(buffer, sizeof buffer, "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ", tm.tm_year + 1900, tm.tm_mon + 1,
+                tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec, static_cast<int>(ms % 1000));
   return buffer;
 }
 

@@ -36,8 +36,8 @@ int checkConfigCommand(const Args& args) {
     std::cerr << *file << ": " << problems.size() << " problem(s)\n";
     return 1;
   }
-  std::cout << *file << ": ok (mode " << toString(result.config->mode) << ", "
-            << result.config->parties.size() << " parties, " << flows << " flows)\n";
+  std::cout << *file << ": ok (mode " << toString(result.config->mode) << ", " << result.config->parties.size()
+            << " parties, " << flows << " flows)\n";
   return 0;
 }
 

@@ -34,7 +34,6 @@ struct ChainOutcome {
 };
 
 // Runs every flow of the chain through the gateway's HTTPS API and prints each step.
-ChainOutcome runChainScenario(const DemoEnvironment& env, GatewayServer& server,
-                              const ChainPersons& persons);
+ChainOutcome runChainScenario(const DemoEnvironment& env, GatewayServer& server, const ChainPersons& persons);
 
 }  // namespace ketenpoort::cli

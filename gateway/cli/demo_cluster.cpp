@@ -103,13 +103,13 @@ void writeHaproxyConfig(const fs::path& file, std::uint16_t port, const std::vec
       << "backend nodes\n  balance roundrobin\n  option httpchk GET /readyz\n"
       << "  default-server inter 200ms fall 1 rise 2 on-marked-down shutdown-sessions\n";
   for (const GatewayConfig& n : nodes) {
-    out << "  server " << n.storage_node_id << " 127.0.0.1:" << n.exchange.port << " check port " << n.ops.port
-        << "\n";
+    out << "  server " << n.storage_node_id << " 127.0.0.1:" << n.exchange.port << " check port " << n.ops.port << "\n";
   }
 }
 
 }  // namespace
 
+// NOLINTNEXTLINE(readability-function-size,readability-function-cognitive-complexity): older than the gate (issue 26); split it, never grow it
 int clusterDemo(const fs::path& workdir, std::size_t count) {
   fs::remove_all(workdir / "received");
   fs::remove_all(workdir / "logs");
@@ -117,7 +117,8 @@ int clusterDemo(const fs::path& workdir, std::size_t count) {
   DemoEnvironment env =
       createDemoEnvironment(workdir, DemoPorts{freeLoopbackPort(), freeLoopbackPort(), freeLoopbackPort()});
   const PostgresCluster postgres(workdir / "postgres.env");
-  std::printf("cluster demo: PostgreSQL in a directory of its own (%s)\n", pg::redactedDsn(postgres.adminDsn()).c_str());
+  std::printf("cluster demo: PostgreSQL in a directory of its own (%s)\n",
+              pg::redactedDsn(postgres.adminDsn()).c_str());
 
   // Every gemeente's system, refusing 30 % of deliveries (503) so that retries happen.
   std::vector<std::unique_ptr<GemeenteSimulator>> receivers;
@@ -173,9 +174,9 @@ int clusterDemo(const fs::path& workdir, std::size_t count) {
   const std::string self = fs::read_symlink("/proc/self/exe").string();
   std::vector<std::unique_ptr<Child>> gateways;
   for (std::size_t i = 0; i < nodes.size(); ++i) {
-    gateways.push_back(std::make_unique<Child>(
-        std::vector<std::string>{self, "serve", "--config", config_files[i].string()},
-        workdir / "logs" / (nodes[i].storage_node_id + ".log")));
+    gateways.push_back(
+        std::make_unique<Child>(std::vector<std::string>{self, "serve", "--config", config_files[i].string()},
+                                workdir / "logs" / (nodes[i].storage_node_id + ".log")));
   }
   const bool up = waitFor([&] { return accepting(nodes[0].exchange.port) && accepting(nodes[1].exchange.port); },
                           std::chrono::seconds(30));
@@ -185,7 +186,8 @@ int clusterDemo(const fs::path& workdir, std::size_t count) {
   }
   const std::uint16_t haproxy_port = freeLoopbackPort();
   writeHaproxyConfig(workdir / "haproxy.cfg", haproxy_port, nodes);
-  Child haproxy({"/usr/sbin/haproxy", "-db", "-f", (workdir / "haproxy.cfg").string()}, workdir / "logs" / "haproxy.log");
+  Child haproxy({"/usr/sbin/haproxy", "-db", "-f", (workdir / "haproxy.cfg").string()},
+                workdir / "logs" / "haproxy.log");
   if (!waitFor([&] { return accepting(haproxy_port); }, std::chrono::seconds(10))) {
     std::fprintf(stderr, "cluster demo: HAProxy did not start; see %s\n", (workdir / "logs/haproxy.log").c_str());
     return 1;
@@ -195,8 +197,8 @@ int clusterDemo(const fs::path& workdir, std::size_t count) {
               nodes[0].exchange.port, nodes[1].exchange.port, haproxy_port);
 
   CoaSimulatorOptions push;
-  push.gateway = {"127.0.0.1", haproxy_port, env.pkiDir() / "ca.pem", env.certificateOf("coa"), env.keyOf("coa"),
-                  std::chrono::seconds(5)};
+  push.gateway = {"127.0.0.1",      haproxy_port,           env.pkiDir() / "ca.pem", env.certificateOf("coa"),
+                  env.keyOf("coa"), std::chrono::seconds(5)};
   push.count = count;
   push.concurrency = 4;
   push.keep_trying = std::chrono::seconds(40);
@@ -206,9 +208,10 @@ int clusterDemo(const fs::path& workdir, std::size_t count) {
   std::thread pusher([&] { summary = runCoaSimulator(push); });
   waitFor([&] { return stored() >= count / 3; }, std::chrono::seconds(60));
   gateways[0]->stop(SIGKILL);
-  std::printf("killed node-a (SIGKILL) after %llu deliveries; HAProxy sends on to node-b, which takes node-a's\n"
-              "queued messages once their lease (2 s) has ended\n",
-              static_cast<unsigned long long>(stored()));
+  std::printf(
+      "killed node-a (SIGKILL) after %llu deliveries; HAProxy sends on to node-b, which takes node-a's\n"
+      "queued messages once their lease (2 s) has ended\n",
+      static_cast<unsigned long long>(stored()));
   std::fflush(stdout);
   pusher.join();
 
@@ -265,9 +268,10 @@ int clusterDemo(const fs::path& workdir, std::size_t count) {
   std::printf("cluster: %zu accepted, %llu delivered, %zu lost, %zu duplicates, log verify %s\n", summary.accepted,
               static_cast<unsigned long long>(delivered_count), lost, duplicates,
               verification.intact ? "intact" : "NOT INTACT");
-  std::printf("(the receivers' idempotency check dropped %llu repeat(s): deliveries cut by the kill after the "
-              "receiver had stored them, sent again under the same transaction id)\n",
-              static_cast<unsigned long long>(repeats));
+  std::printf(
+      "(the receivers' idempotency check dropped %llu repeat(s): deliveries cut by the kill after the "
+      "receiver had stored them, sent again under the same transaction id)\n",
+      static_cast<unsigned long long>(repeats));
   const bool ok = summary.accepted == count && summary.unanswered == 0 && summary.refused.empty() && lost == 0 &&
                   duplicates == 0 && delivered_count == summary.accepted && one_record_each && bodies_left == 0 &&
                   verification.intact;

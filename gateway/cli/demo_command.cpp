@@ -1,5 +1,5 @@
-#include <fstream>
 #include <cstdio>
+#include <fstream>
 #include <iostream>
 
 #include <boost/json/parse.hpp>
@@ -10,18 +10,18 @@
 #include "adapters/coa_tvs/coa_simulator.hpp"
 #include "adapters/coa_tvs/synthetic_coa.hpp"
 #include "adapters/duo/duo_simulator.hpp"
-#include "adapters/toeslagen/toeslagen_format.hpp"
-#include "gateway/calendar/time_source.hpp"
-#include "gateway/cli/demo_chain.hpp"
 #include "adapters/gemeente/gemeente_simulator.hpp"
 #include "adapters/standard_adapters.hpp"
+#include "adapters/toeslagen/toeslagen_format.hpp"
 #include "gateway/audit/audit_queries.hpp"
+#include "gateway/calendar/time_source.hpp"
 #include "gateway/cli/commands.hpp"
+#include "gateway/cli/demo_chain.hpp"
 #include "gateway/config/config_loader.hpp"
 #include "gateway/demo/demo_environment.hpp"
 #include "gateway/diagnostics/diagnostic_log.hpp"
-#include "gateway/runtime/gateway_server.hpp"
 #include "gateway/http/https_client.hpp"
+#include "gateway/runtime/gateway_server.hpp"
 
 namespace ketenpoort::cli {
 namespace {
@@ -42,9 +42,8 @@ bool checkParty(const DemoEnvironment& env, std::uint16_t port, const std::strin
   const auto& response = std::get<HttpsResponse>(result);
   boost::system::error_code ec;
   const auto json = boost::json::parse(response.body, ec);
-  const bool ok = response.status == 200 && !ec && json.is_object() &&
-                  json.as_object().contains("id") && json.at("id") == party_id.c_str() &&
-                  json.at("role") == expected_role.c_str();
+  const bool ok = response.status == 200 && !ec && json.is_object() && json.as_object().contains("id") &&
+                  json.at("id") == party_id.c_str() && json.at("role") == expected_role.c_str();
   std::printf("  %-15s %s %s\n", party_id.c_str(), ok ? "ok  " : "FAIL", response.body.c_str());
   return ok;
 }
@@ -55,8 +54,7 @@ bool checkRefusedWithoutCertificate(const DemoEnvironment& env, std::uint16_t po
   options.ca_bundle = env.pkiDir() / "ca.pem";
   const auto result = httpsRequest(options, "GET", "/v1/whoami");
   const bool refused = std::holds_alternative<std::string>(result);
-  std::printf("  %-15s %s\n", "(no cert)",
-              refused ? "ok   refused during the TLS handshake" : "FAIL: was answered");
+  std::printf("  %-15s %s\n", "(no cert)", refused ? "ok   refused during the TLS handshake" : "FAIL: was answered");
   return refused;
 }
 
@@ -65,33 +63,34 @@ constexpr int kDemoProfiles = 25;
 // A person gekoppeld to Amsterdam pushed towards Den Haag, and a broken document: both
 // refused, both in the log.
 void pushRefusedExamples(const DemoEnvironment& env, std::uint16_t port) {
-  HttpsClient coa({"127.0.0.1", port, env.pkiDir() / "ca.pem", env.certificateOf("coa"),
-                   env.keyOf("coa"), std::chrono::seconds(10)});
+  HttpsClient coa({"127.0.0.1", port, env.pkiDir() / "ca.pem", env.certificateOf("coa"), env.keyOf("coa"),
+                   std::chrono::seconds(10)});
   SyntheticCoa generator(7, {"0363"});
   SyntheticProfile profile = generator.next();
   while (profile.flow != "coa.klantprofiel") profile = generator.next();
-  const std::vector<std::pair<std::string, std::string>> headers{
-      {"Content-Type", "application/xml"}, {"X-Doelbinding", "regie-inburgering"}};
+  const std::vector<std::pair<std::string, std::string>> headers{{"Content-Type", "application/xml"},
+                                                                 {"X-Doelbinding", "regie-inburgering"}};
   auto to_den_haag = headers;
   to_den_haag.emplace_back("X-Ontvanger", "gemeente-0518");
   coa.request("POST", "/v1/berichten/coa.klantprofiel", to_den_haag, profile.xml);
   coa.request("POST", "/v1/berichten/coa.klantprofiel", headers, "<klantprofiel versie=\"1\"><persoon>");
 }
 
-void printSummary(GatewayServer& server, const DemoEnvironment& env,
-                  const CoaSimulatorSummary& pushed, std::uint64_t stored, const ChainOutcome& chain) {
+void printSummary(GatewayServer& server, const DemoEnvironment& env, const CoaSimulatorSummary& pushed,
+                  std::uint64_t stored, const ChainOutcome& chain) {
   ExchangeQuery query;
   query.organisation_oin = server.config().findPartyById("coa")->oin.str();
   const auto exchanges = server.exchangeLog().findExchanges(query);
   std::printf("\nSummary\n");
-  std::printf("  pushed by COA          %zu accepted (%zu had a medical section)\n",
-              pushed.accepted, pushed.with_medical_section);
-  std::printf("  delivered to gemeenten %llu, in %s/received/<party-id>/\n",
-              static_cast<unsigned long long>(stored), env.workdir.c_str());
+  std::printf("  pushed by COA          %zu accepted (%zu had a medical section)\n", pushed.accepted,
+              pushed.with_medical_section);
+  std::printf("  delivered to gemeenten %llu, in %s/received/<party-id>/\n", static_cast<unsigned long long>(stored),
+              env.workdir.c_str());
   std::map<std::string, std::uint64_t> withheld;
   for (const auto& [key, count] : countWithheld(exchanges)) withheld[std::get<2>(key)] += count;
   std::printf("  fields withheld        ");
-  for (const auto& [reason, count] : withheld) std::printf("%s %llu  ", reason.c_str(), static_cast<unsigned long long>(count));
+  for (const auto& [reason, count] : withheld)
+    std::printf("%s %llu  ", reason.c_str(), static_cast<unsigned long long>(count));
   std::printf("\n  refusals               ");
   for (const auto& [key, count] : countRefusals(exchanges)) {
     std::printf("%s %llu  ", std::get<1>(key).c_str(), static_cast<unsigned long long>(count));
@@ -112,17 +111,17 @@ void printSummary(GatewayServer& server, const DemoEnvironment& env,
     std::printf("\n");
   }
   const std::string config = env.config_file.string();
-  std::printf("  exchange log           %s (%llu records)\n\nTry next:\n"
-              "  build/ketenpoort audit exchanges --config %s --as fg-0363\n"
-              "  build/ketenpoort audit withheld --config %s --as fg-0363\n"
-              "  build/ketenpoort audit refusals --config %s --as fg-0363\n"
-              "  build/ketenpoort audit deliveries --config %s --as fg-0363 --state dead-letter\n"
-              "  build/ketenpoort log head --config %s > witness.json   (keep it elsewhere)\n"
-              "  build/ketenpoort log verify --db %s --witness witness.json\n\n",
-              server.config().storage_path.c_str(),
-              static_cast<unsigned long long>(server.exchangeLog().lastSequence()), config.c_str(),
-              config.c_str(), config.c_str(), config.c_str(), config.c_str(),
-              server.config().storage_path.c_str());
+  std::printf(
+      "  exchange log           %s (%llu records)\n\nTry next:\n"
+      "  build/ketenpoort audit exchanges --config %s --as fg-0363\n"
+      "  build/ketenpoort audit withheld --config %s --as fg-0363\n"
+      "  build/ketenpoort audit refusals --config %s --as fg-0363\n"
+      "  build/ketenpoort audit deliveries --config %s --as fg-0363 --state dead-letter\n"
+      "  build/ketenpoort log head --config %s > witness.json   (keep it elsewhere)\n"
+      "  build/ketenpoort log verify --db %s --witness witness.json\n\n",
+      server.config().storage_path.c_str(), static_cast<unsigned long long>(server.exchangeLog().lastSequence()),
+      config.c_str(), config.c_str(), config.c_str(), config.c_str(), config.c_str(),
+      server.config().storage_path.c_str());
 }
 
 // The privacy officer's console: its address, and the officer's certificate as a
@@ -130,24 +129,26 @@ void printSummary(GatewayServer& server, const DemoEnvironment& env,
 void printConsole(const DemoEnvironment& env, std::uint16_t audit_port) {
   const OfficerBundle bundle = writeOfficerPkcs12(env, "fg-0363");
   const std::string ca = (env.pkiDir() / "ca.pem").string();
-  std::printf("The privacy officer's console (while the gateway runs)\n"
-              "  address    https://127.0.0.1:%u/console\n"
-              "  officer    fg-0363, Functionaris gegevensbescherming Amsterdam\n"
-              "  PKCS#12    %s\n"
-              "  password   %s\n"
-              "  Import the PKCS#12 file as your own certificate, and trust the demo CA %s for\n"
-              "  websites (demo only, remove it afterwards):\n"
-              "    Firefox:  Settings > Privacy & Security > Certificates > View Certificates:\n"
-              "              'Your Certificates' > Import (the .p12); 'Authorities' > Import (ca.pem)\n"
-              "    Chromium: Settings > Privacy and security > Security > Manage certificates,\n"
-              "              or on Linux: pk12util -d sql:$HOME/.pki/nssdb -i %s\n"
-              "                           certutil -d sql:$HOME/.pki/nssdb -A -n ketenpoort-demo -t C,, -i %s\n"
-              "  The browser asks which certificate to present: choose fg-0363.\n\n",
-              audit_port, bundle.file.c_str(), bundle.password.c_str(), ca.c_str(), bundle.file.c_str(), ca.c_str());
+  std::printf(
+      "The privacy officer's console (while the gateway runs)\n"
+      "  address    https://127.0.0.1:%u/console\n"
+      "  officer    fg-0363, Functionaris gegevensbescherming Amsterdam\n"
+      "  PKCS#12    %s\n"
+      "  password   %s\n"
+      "  Import the PKCS#12 file as your own certificate, and trust the demo CA %s for\n"
+      "  websites (demo only, remove it afterwards):\n"
+      "    Firefox:  Settings > Privacy & Security > Certificates > View Certificates:\n"
+      "              'Your Certificates' > Import (the .p12); 'Authorities' > Import (ca.pem)\n"
+      "    Chromium: Settings > Privacy and security > Security > Manage certificates,\n"
+      "              or on Linux: pk12util -d sql:$HOME/.pki/nssdb -i %s\n"
+      "                           certutil -d sql:$HOME/.pki/nssdb -A -n ketenpoort-demo -t C,, -i %s\n"
+      "  The browser asks which certificate to present: choose fg-0363.\n\n",
+      audit_port, bundle.file.c_str(), bundle.password.c_str(), ca.c_str(), bundle.file.c_str(), ca.c_str());
 }
 
 }  // namespace
 
+// NOLINTNEXTLINE(readability-function-size,readability-function-cognitive-complexity): older than the gate (issue 26); split it, never grow it
 int demoCommand(const Args& args) {
   const auto unknown = unknownFlags(args, {"--workdir"}, {"--keep-running", "--cluster"});
   const auto workdir = flagValue(args, "--workdir");
@@ -235,10 +236,10 @@ int demoCommand(const Args& args) {
 
     const auto port = server.exchangePort();
     std::printf("\nketenpoort demo — gateway up in test mode\n");
-    std::printf("  config   %s\n  pki      %s/pki\n  exchange https://127.0.0.1:%u\n"
-                "  audit    https://127.0.0.1:%u\n  ops      http://127.0.0.1:%u/metrics\n",
-                env.config_file.c_str(), dir.c_str(), port, server.auditPort(),
-                server.opsPort());
+    std::printf(
+        "  config   %s\n  pki      %s/pki\n  exchange https://127.0.0.1:%u\n"
+        "  audit    https://127.0.0.1:%u\n  ops      http://127.0.0.1:%u/metrics\n",
+        env.config_file.c_str(), dir.c_str(), port, server.auditPort(), server.opsPort());
     for (const auto& r : receivers) {
       std::printf("  gemeente receiver https://127.0.0.1:%u\n", r->port());
     }
@@ -252,8 +253,12 @@ int demoCommand(const Args& args) {
     // COA pushes synthetic profiles; two more pushes show refusals.
     std::printf("\nCOA pushes %d synthetic klantprofielen and nareisprofielen…\n", kDemoProfiles);
     CoaSimulatorOptions coa;
-    coa.gateway = {"127.0.0.1", port, env.pkiDir() / "ca.pem", env.certificateOf("coa"),
-                   env.keyOf("coa"), std::chrono::seconds(10)};
+    coa.gateway = {"127.0.0.1",
+                   port,
+                   env.pkiDir() / "ca.pem",
+                   env.certificateOf("coa"),
+                   env.keyOf("coa"),
+                   std::chrono::seconds(10)};
     coa.count = kDemoProfiles;
     coa.keep_trying = std::chrono::seconds(10);
     const CoaSimulatorSummary pushed = runCoaSimulator(coa);

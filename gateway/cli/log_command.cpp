@@ -1,16 +1,16 @@
 #include <fstream>
-#include <map>
 #include <iostream>
+#include <map>
 #include <sstream>
 
-#include "gateway/cli/commands.hpp"
 #include <boost/json/serialize.hpp>
+#include "gateway/cli/commands.hpp"
 
 #include "gateway/audit/ldv_export.hpp"
 #include "gateway/calendar/civil_date.hpp"
-#include "gateway/mapping/mapping_loader.hpp"
 #include "gateway/config/config_loader.hpp"
 #include "gateway/gateway_store/gateway_store.hpp"
+#include "gateway/mapping/mapping_loader.hpp"
 #include "gateway/pg_store/pg_log_verifier.hpp"
 #include "gateway/sqlite_store/log_verifier.hpp"
 
@@ -275,8 +275,8 @@ int keys(const Args& rest) {
     GatewayStore store(*config);
     std::cout << "year  made                      destroyed\n";
     for (const auto& p : store.pseudonymKeys().periods()) {
-      std::cout << p.period << "  " << p.created_utc << "  "
-                << (p.destroyed_utc.empty() ? "live" : p.destroyed_utc) << "\n";
+      std::cout << p.period << "  " << p.created_utc << "  " << (p.destroyed_utc.empty() ? "live" : p.destroyed_utc)
+                << "\n";
     }
     return 0;
   } catch (const std::exception& e) {
@@ -370,9 +370,9 @@ int activities(const Args& rest) {
   for (const auto& a : register_) {
     std::cout << a.id << "  " << a.flow << "\n"
               << "  purpose     " << a.purpose << (a.purpose_description.empty() ? "" : ": " + a.purpose_description)
-              << "\n  basis       " << a.legal_basis << "\n  categories  " << join(a.categories)
-              << "\n  retention   " << (a.retention.empty() ? std::string("-") : a.retention)
-              << "\n  from        " << join(a.senders) << "\n  to          " << join(a.recipients) << "\n\n";
+              << "\n  basis       " << a.legal_basis << "\n  categories  " << join(a.categories) << "\n  retention   "
+              << (a.retention.empty() ? std::string("-") : a.retention) << "\n  from        " << join(a.senders)
+              << "\n  to          " << join(a.recipients) << "\n\n";
   }
   return 0;
 }

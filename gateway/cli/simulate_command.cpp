@@ -5,9 +5,9 @@
 
 #include "adapters/coa_tvs/coa_simulator.hpp"
 #include "adapters/duo/duo_simulator.hpp"
+#include "adapters/gemeente/gemeente_simulator.hpp"
 #include "adapters/taalschool/taalschool_simulator.hpp"
 #include "adapters/toeslagen/toeslagen_format.hpp"
-#include "adapters/gemeente/gemeente_simulator.hpp"
 #include "gateway/cli/commands.hpp"
 
 namespace ketenpoort::cli {
@@ -88,13 +88,14 @@ int simulateDuo(const Args& rest) {
   try {
     DuoSimulator simulator(o, "");
     simulator.start();
-    std::printf("DUO register answering on https://127.0.0.1:%u (/duo/inburgeringsstatus, "
-                "/duo/elip-overzicht)\n", simulator.port());
+    std::printf(
+        "DUO register answering on https://127.0.0.1:%u (/duo/inburgeringsstatus, "
+        "/duo/elip-overzicht)\n",
+        simulator.port());
     // Synthetic persons only: printing their numbers is how a tester picks whom to ask.
     for (const DuoPerson& p : o.persons) {
-      std::printf("  %s  gemeente %s  %s  %-10s  loan used %s  term ends %s\n", p.bsn.c_str(),
-                  p.gemeente_cbs.c_str(), p.law.c_str(), p.status.c_str(), p.loan_used_eur.c_str(),
-                  p.termijn_end.c_str());
+      std::printf("  %s  gemeente %s  %s  %-10s  loan used %s  term ends %s\n", p.bsn.c_str(), p.gemeente_cbs.c_str(),
+                  p.law.c_str(), p.status.c_str(), p.loan_used_eur.c_str(), p.termijn_end.c_str());
     }
     std::fflush(stdout);
     runUntilStopped(simulator);
@@ -118,8 +119,8 @@ int simulateTaalschool(const Args& rest) {
   }
   const std::filesystem::path pki = flagValue(rest, "--pki").value_or("pki");
   TaalschoolSimulatorOptions o;
-  o.gateway = {url->host, url->port, pki / "ca.pem", pki / (*party + ".pem"), pki / (*party + ".key"),
-               std::chrono::seconds(10)};
+  o.gateway = {
+      url->host, url->port, pki / "ca.pem", pki / (*party + ".pem"), pki / (*party + ".key"), std::chrono::seconds(10)};
   o.gemeente = flagValue(rest, "--gemeente").value_or("");
   o.period_end = todayUtc();
   o.period_start = addPeriod(o.period_end, {0, -2, 0});
@@ -208,8 +209,8 @@ int simulateGemeente(const Args& rest) {
   try {
     GemeenteSimulator simulator(o);
     simulator.start();
-    std::printf("gemeente %s receiving on https://127.0.0.1:%u, storing in %s\n", party->c_str(),
-                simulator.port(), out->c_str());
+    std::printf("gemeente %s receiving on https://127.0.0.1:%u, storing in %s\n", party->c_str(), simulator.port(),
+                out->c_str());
     std::fflush(stdout);
     runUntilStopped(simulator);
     std::printf("stored %llu, duplicates dropped %llu, failed on purpose %llu\n",
@@ -224,8 +225,7 @@ int simulateGemeente(const Args& rest) {
 }
 
 int simulateCoa(const Args& rest) {
-  const auto unknown =
-      unknownFlags(rest, {"--gateway", "--count", "--pki", "--party", "--seed", "--concurrency"}, {});
+  const auto unknown = unknownFlags(rest, {"--gateway", "--count", "--pki", "--party", "--seed", "--concurrency"}, {});
   const auto gateway = flagValue(rest, "--gateway");
   const auto count = flagValue(rest, "--count");
   const auto url = gateway ? parseHttpsUrl(*gateway) : std::nullopt;
@@ -244,8 +244,8 @@ int simulateCoa(const Args& rest) {
     std::cerr << "--count, --seed and --concurrency must be whole numbers\n";
     return 2;
   }
-  o.gateway = {url->host, url->port, pki / "ca.pem", pki / (party + ".pem"), pki / (party + ".key"),
-               std::chrono::seconds(10)};
+  o.gateway = {
+      url->host, url->port, pki / "ca.pem", pki / (party + ".pem"), pki / (party + ".key"), std::chrono::seconds(10)};
   try {
     const CoaSimulatorSummary s = runCoaSimulator(o);
     std::printf("pushed %zu profiles: %zu accepted (%zu with a medical section), %zu unanswered, %zu re-sent\n",

@@ -22,8 +22,7 @@ void addListener(pugi::xml_node parent, const char* name, const ListenerConfig& 
 
 }  // namespace
 
-std::string renderGatewayConfigXml(const GatewayConfig& config,
-                                   const std::filesystem::path& base_dir) {
+std::string renderGatewayConfigXml(const GatewayConfig& config, const std::filesystem::path& base_dir) {
   pugi::xml_document doc;
   auto decl = doc.append_child(pugi::node_declaration);
   decl.append_attribute("version") = "1.0";
@@ -55,10 +54,8 @@ std::string renderGatewayConfigXml(const GatewayConfig& config,
   }
   storage.append_attribute("checkpoint-every-records") =
       static_cast<unsigned long long>(config.checkpoint_every_records);
-  storage.append_attribute("checkpoint-every-ms") =
-      static_cast<long long>(config.checkpoint_every.count());
-  storage.append_attribute("busy-timeout-ms") =
-      static_cast<long long>(config.storage_busy_timeout.count());
+  storage.append_attribute("checkpoint-every-ms") = static_cast<long long>(config.checkpoint_every.count());
+  storage.append_attribute("busy-timeout-ms") = static_cast<long long>(config.storage_busy_timeout.count());
   if (config.purge_at) {
     char at[8];
     std::snprintf(at, sizeof at, "%02d:%02d", static_cast<int>(config.purge_at->count() / 60),
@@ -69,8 +66,7 @@ std::string renderGatewayConfigXml(const GatewayConfig& config,
   }
 
   const Limits& l = config.limits;
-  root.append_child("mappings").append_attribute("dir") =
-      relativeTo(config.mappings_dir, base_dir).c_str();
+  root.append_child("mappings").append_attribute("dir") = relativeTo(config.mappings_dir, base_dir).c_str();
 
   auto limits = root.append_child("limits");
   limits.append_attribute("threads") = l.threads;
@@ -79,8 +75,7 @@ std::string renderGatewayConfigXml(const GatewayConfig& config,
   limits.append_attribute("max-body-bytes") = static_cast<unsigned long long>(l.max_body_bytes);
   limits.append_attribute("handshake-timeout-ms") = static_cast<long long>(l.handshake_timeout.count());
   limits.append_attribute("max-handshakes") = static_cast<unsigned long long>(l.max_handshakes);
-  limits.append_attribute("max-handshakes-per-address") =
-      static_cast<unsigned long long>(l.max_handshakes_per_address);
+  limits.append_attribute("max-handshakes-per-address") = static_cast<unsigned long long>(l.max_handshakes_per_address);
   limits.append_attribute("pressure-handshake-timeout-ms") =
       static_cast<long long>(l.pressure_handshake_timeout.count());
   limits.append_attribute("header-timeout-ms") = static_cast<long long>(l.header_timeout.count());
@@ -101,11 +96,9 @@ std::string renderGatewayConfigXml(const GatewayConfig& config,
   auto outbox = root.append_child("outbox");
   outbox.append_attribute("workers") = config.outbox.workers;
   outbox.append_attribute("max-attempts") = config.outbox.max_attempts;
-  outbox.append_attribute("initial-backoff-ms") =
-      static_cast<long long>(config.outbox.initial_backoff.count());
+  outbox.append_attribute("initial-backoff-ms") = static_cast<long long>(config.outbox.initial_backoff.count());
   outbox.append_attribute("max-backoff-ms") = static_cast<long long>(config.outbox.max_backoff.count());
-  outbox.append_attribute("delivery-timeout-ms") =
-      static_cast<long long>(config.outbox.delivery_timeout.count());
+  outbox.append_attribute("delivery-timeout-ms") = static_cast<long long>(config.outbox.delivery_timeout.count());
   outbox.append_attribute("lease-ms") = static_cast<long long>(config.outbox.lease.count());
 
   auto parties = root.append_child("parties");

@@ -29,9 +29,7 @@ std::optional<PartyRole> parsePartyRole(std::string_view text) {
   return std::nullopt;
 }
 
-std::string_view toString(GatewayMode mode) {
-  return mode == GatewayMode::kTest ? "test" : "production";
-}
+std::string_view toString(GatewayMode mode) { return mode == GatewayMode::kTest ? "test" : "production"; }
 
 std::filesystem::path GatewayConfig::keyDirectory() const {
   return storage_backend == StorageBackend::kPostgresql ? storage_key_dir : storage_path.parent_path();

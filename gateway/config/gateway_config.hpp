@@ -91,8 +91,8 @@ struct Party {
   Oin oin;
   std::string name;
   PartyRole role;
-  std::optional<std::string> cbs_code;       // gemeente only: 4-digit CBS gemeentecode
-  std::optional<std::string> organisation;   // privacy-officer only: the party id served
+  std::optional<std::string> cbs_code;      // gemeente only: 4-digit CBS gemeentecode
+  std::optional<std::string> organisation;  // privacy-officer only: the party id served
   std::vector<Endpoint> endpoints;
 };
 
@@ -105,7 +105,7 @@ struct AgreementConfig {
   std::string purpose_id;   // the flows' purpose it covers
   std::string gemeente_id;  // the gemeente party it is made with
   CivilDate valid_from;
-  CivilDate valid_until;    // inclusive
+  CivilDate valid_until;  // inclusive
   std::string document_ref;
 };
 
@@ -121,9 +121,9 @@ struct GatewayConfig {
   // Where the log, registries and outbox live: one SQLite file (the embedded default), or a
   // PostgreSQL database that several nodes share (each with its own node id and keys).
   StorageBackend storage_backend = StorageBackend::kSqlite;
-  std::filesystem::path storage_path;  // SQLite: the database; keys live beside it
-  std::string storage_dsn;             // PostgreSQL: libpq connection string (no password: use passfile)
-  std::string storage_node_id;         // PostgreSQL: this node's chain
+  std::filesystem::path storage_path;     // SQLite: the database; keys live beside it
+  std::string storage_dsn;                // PostgreSQL: libpq connection string (no password: use passfile)
+  std::string storage_node_id;            // PostgreSQL: this node's chain
   std::filesystem::path storage_key_dir;  // PostgreSQL: this node's signing key and the subject key
   // Exchange-log checkpoints: every N records or T, whichever comes first.
   std::size_t checkpoint_every_records = 10'000;

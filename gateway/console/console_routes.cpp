@@ -44,8 +44,8 @@ struct Officer {
 
 // What a verification found, kept for the overview and the verify page.
 struct VerificationSeen {
-  std::string at;       // RFC 3339
-  std::string by;       // the officer's name
+  std::string at;  // RFC 3339
+  std::string by;  // the officer's name
   bool intact = false;
   std::uint64_t records = 0;
   std::string summary;  // one line per chain
@@ -75,8 +75,9 @@ ApiResponse htmlResponse(unsigned status, std::string body) {
 // A problem as a page: the catalogue's status, and its code shown, so a person can quote it.
 ApiResponse problemPage(const Problem& problem, const html::Frame& frame) {
   html::Frame f = frame;
-  f.title = problem.status() == 403 ? "Geen toegang" : problem.status() >= 500 ? "Tijdelijk niet beschikbaar"
-                                                                               : "Dit verzoek kan niet worden uitgevoerd";
+  f.title = problem.status() == 403   ? "Geen toegang"
+            : problem.status() >= 500 ? "Tijdelijk niet beschikbaar"
+                                      : "Dit verzoek kan niet worden uitgevoerd";
   f.letter_head.clear();
   std::string body = "<div class=\"error\" role=\"alert\"><p>" + escape(reasonType(problem.code).title) + "</p><p>" +
                      escape(problem.detail) + "</p><p>Code: <code>" + escape(problem.name()) + "</code></p></div>" +
@@ -152,9 +153,10 @@ std::string chartSvg(const ExchangeStatistics::Summary& summary, const CivilDate
     }
   }
   svg += "</svg>";
-  svg += "<ul class=\"legend\"><li><span class=\"swatch swatch-doorgegeven\"></span>doorgegeven of aangenomen</li>"
-         "<li><span class=\"swatch swatch-geweigerd\"></span>geweigerd</li>"
-         "<li><span class=\"swatch swatch-mislukt\"></span>mislukt</li></ul>";
+  svg +=
+      "<ul class=\"legend\"><li><span class=\"swatch swatch-doorgegeven\"></span>doorgegeven of aangenomen</li>"
+      "<li><span class=\"swatch swatch-geweigerd\"></span>geweigerd</li>"
+      "<li><span class=\"swatch swatch-mislukt\"></span>mislukt</li></ul>";
   return svg;
 }
 
@@ -165,8 +167,8 @@ std::string logHealth(ConsoleState& s) {
     if (heads.empty()) out += "<dt>Laatste ondertekende stand</dt><dd>nog geen (het logboek is leeg)</dd>";
     for (const auto& [node, head] : heads) {
       out += "<dt>Laatste ondertekende stand" + (node.empty() ? std::string() : " van knooppunt " + escape(node)) +
-             "</dt><dd>record " + std::to_string(head.sequence) + ", " + escape(plain_dutch::dateTime(head.created_utc)) +
-             "</dd>";
+             "</dt><dd>record " + std::to_string(head.sequence) + ", " +
+             escape(plain_dutch::dateTime(head.created_utc)) + "</dd>";
     }
   } catch (const std::exception&) {
     out += "<dt>Laatste ondertekende stand</dt><dd class=\"status-bad\">niet te lezen</dd>";
@@ -175,7 +177,8 @@ std::string logHealth(ConsoleState& s) {
   out += "<dt>Laatste controle</dt><dd>";
   if (s.last_verification) {
     const auto& v = *s.last_verification;
-    out += std::string(v.intact ? "<span class=\"status-good\">in orde</span>" : "<span class=\"status-bad\">NIET in orde</span>") +
+    out += std::string(v.intact ? "<span class=\"status-good\">in orde</span>"
+                                : "<span class=\"status-bad\">NIET in orde</span>") +
            ", " + escape(plain_dutch::dateTime(v.at)) + ", door " + escape(v.by);
   } else {
     out += "nog niet gedaan sinds de gateway startte";
@@ -221,8 +224,9 @@ Result<std::string> overviewPage(ConsoleState& s, const ApiRequest&, const Offic
   if (summary.per_flow.empty()) out += "<tr><td colspan=\"5\">Nog geen uitwisselingen.</td></tr>";
   out += "</tbody></table>";
 
-  out += "<h2>Geweigerd, per reden</h2><table><thead><tr><th scope=\"col\">Soort bericht</th><th scope=\"col\">Reden</th>"
-         "<th scope=\"col\" class=\"number\">Aantal</th></tr></thead><tbody>";
+  out +=
+      "<h2>Geweigerd, per reden</h2><table><thead><tr><th scope=\"col\">Soort bericht</th><th scope=\"col\">Reden</th>"
+      "<th scope=\"col\" class=\"number\">Aantal</th></tr></thead><tbody>";
   for (const auto& [key, count] : summary.refusals) {
     out += "<tr><td>" + escape(std::get<0>(key)) + "</td><td>" + escape(plain_dutch::reason(std::get<1>(key))) +
            " (<code>" + escape(std::get<1>(key)) + "</code>)</td><td class=\"number\">" + std::to_string(count) +
@@ -231,9 +235,10 @@ Result<std::string> overviewPage(ConsoleState& s, const ApiRequest&, const Offic
   if (summary.refusals.empty()) out += "<tr><td colspan=\"3\">Niets geweigerd.</td></tr>";
   out += "</tbody></table>";
 
-  out += "<h2>Achtergehouden gegevens, per reden</h2><table><thead><tr><th scope=\"col\">Soort bericht</th>"
-         "<th scope=\"col\">Gegeven</th><th scope=\"col\">Reden</th><th scope=\"col\" class=\"number\">Aantal</th></tr>"
-         "</thead><tbody>";
+  out +=
+      "<h2>Achtergehouden gegevens, per reden</h2><table><thead><tr><th scope=\"col\">Soort bericht</th>"
+      "<th scope=\"col\">Gegeven</th><th scope=\"col\">Reden</th><th scope=\"col\" class=\"number\">Aantal</th></tr>"
+      "</thead><tbody>";
   for (const auto& [key, count] : summary.withheld) {
     out += "<tr><td>" + escape(std::get<0>(key)) + "</td><td>" + escape(plain_dutch::fieldLabel(std::get<1>(key))) +
            "</td><td>" + escape(plain_dutch::reason(std::get<2>(key))) + "</td><td class=\"number\">" +
@@ -246,8 +251,10 @@ Result<std::string> overviewPage(ConsoleState& s, const ApiRequest&, const Offic
   if (dead_letters.empty()) {
     out += "<p>Geen.</p>";
   } else {
-    out += "<table><thead><tr><th scope=\"col\">Aangemaakt</th><th scope=\"col\">Soort bericht</th><th scope=\"col\">"
-           "Aan</th><th scope=\"col\" class=\"number\">Pogingen</th><th scope=\"col\">Laatste fout</th></tr></thead><tbody>";
+    out +=
+        "<table><thead><tr><th scope=\"col\">Aangemaakt</th><th scope=\"col\">Soort bericht</th><th scope=\"col\">"
+        "Aan</th><th scope=\"col\" class=\"number\">Pogingen</th><th scope=\"col\">Laatste "
+        "fout</th></tr></thead><tbody>";
     for (std::size_t i = 0; i < dead_letters.size() && i < kDeadLettersShown; ++i) {
       const auto& e = dead_letters[i];
       out += "<tr><td>" + escape(plain_dutch::dateTime(e.created_utc)) + "</td><td>" + escape(e.flow) + "</td><td>" +
@@ -265,12 +272,13 @@ Result<std::string> overviewPage(ConsoleState& s, const ApiRequest&, const Offic
 std::string outcomeOptions(const std::string& chosen) {
   std::string out = "<option value=\"\">alle</option>";
   for (const char* o : {"delivered", "queued", "refused", "failed"}) {
-    out += "<option value=\"" + std::string(o) + "\"" + (chosen == o ? " selected" : "") + ">" + plain_dutch::outcome(o) +
-           "</option>";
+    out += "<option value=\"" + std::string(o) + "\"" + (chosen == o ? " selected" : "") + ">" +
+           plain_dutch::outcome(o) + "</option>";
   }
   return out;
 }
 
+// NOLINTNEXTLINE(readability-function-size,readability-function-cognitive-complexity): older than the gate (issue 26); split it, never grow it
 Result<std::string> searchPage(ConsoleState& s, const ApiRequest& request, const Officer& officer, html::Frame& frame) {
   frame.title = "Uitwisselingen zoeken";
   const auto params = parseQueryString(request.query);
@@ -340,14 +348,16 @@ Result<std::string> searchPage(ConsoleState& s, const ApiRequest& request, const
          escape(value("van")) + "\"></div>";
   out += "<div><label for=\"tot\">Tot en met (datum)</label><input type=\"date\" id=\"tot\" name=\"tot\" value=\"" +
          escape(value("tot")) + "\"></div>";
-  out += "<div><label for=\"stroom\">Soort bericht</label><select id=\"stroom\" name=\"stroom\"><option value=\"\">alle"
-         "</option>";
+  out +=
+      "<div><label for=\"stroom\">Soort bericht</label><select id=\"stroom\" name=\"stroom\"><option value=\"\">alle"
+      "</option>";
   for (const auto& flow : s.context.catalogue.flows) {
     out += "<option value=\"" + escape(flow->id) + "\"" + (value("stroom") == flow->id ? " selected" : "") + ">" +
            escape(flow->id) + "</option>";
   }
-  out += "</select></div><div><label for=\"partij\">Organisatie</label><select id=\"partij\" name=\"partij\">"
-         "<option value=\"\">alle</option>";
+  out +=
+      "</select></div><div><label for=\"partij\">Organisatie</label><select id=\"partij\" name=\"partij\">"
+      "<option value=\"\">alle</option>";
   for (const auto& party : s.context.config.parties) {
     if (party.role == PartyRole::kPrivacyOfficer) continue;
     out += "<option value=\"" + escape(party.id) + "\"" + (value("partij") == party.id ? " selected" : "") + ">" +
@@ -492,7 +502,8 @@ Result<std::string> exchangePage(ConsoleState& s, const ApiRequest& request, con
   fact("Soort bericht", escape(r.flow));
   fact("Van", escape(partyName(s.context.config, r.sender_oin)));
   fact("Aan", escape(partyName(s.context.config, r.recipient_oin)));
-  fact("Doel", escape(plain_dutch::purpose(s.context.catalogue, r.purpose)) + " (<code>" + escape(r.purpose) + "</code>)");
+  fact("Doel",
+       escape(plain_dutch::purpose(s.context.catalogue, r.purpose)) + " (<code>" + escape(r.purpose) + "</code>)");
   fact("Grondslag", escape(r.legal_basis));
   if (!r.consent_id.empty()) {
     const auto consent = s.context.store.registries().consent(r.consent_id);
@@ -508,8 +519,9 @@ Result<std::string> exchangePage(ConsoleState& s, const ApiRequest& request, con
   }
   fact("Over", "een persoon, in het logboek alleen als pseudoniem " + pseudonym(r.subject_ref));
   fact("Uitkomst", escape(plain_dutch::outcome(toString(r.outcome))) +
-                       (r.reason.empty() ? "" : ": " + escape(plain_dutch::reason(r.reason)) + " (<code>" +
-                                                    escape(r.reason) + "</code>)"));
+                       (r.reason.empty() ? ""
+                                         : ": " + escape(plain_dutch::reason(r.reason)) + " (<code>" +
+                                               escape(r.reason) + "</code>)"));
   fact("Transactie", "<code>" + escape(r.transaction_id) + "</code>");
   fact("Trace", "<code>" + escape(r.trace_id) + "</code>");
   fact("Bewaard tot", escape(plain_dutch::dateTime(r.retention_until)));
@@ -520,15 +532,17 @@ Result<std::string> exchangePage(ConsoleState& s, const ApiRequest& request, con
   if (entry && isDeliveryOf(*entry, r)) {
     out += "<dl class=\"facts\"><dt>Stand</dt><dd>" + escape(plain_dutch::deliveryState(toString(entry->state))) +
            "</dd><dt>Pogingen</dt><dd>" + std::to_string(entry->attempts) + "</dd>";
-    if (!entry->last_error.empty()) out += "<dt>Laatste fout</dt><dd><code>" + escape(entry->last_error) + "</code></dd>";
+    if (!entry->last_error.empty())
+      out += "<dt>Laatste fout</dt><dd><code>" + escape(entry->last_error) + "</code></dd>";
     if (!entry->finished_utc.empty()) {
       out += "<dt>Afgerond</dt><dd>" + escape(plain_dutch::dateTime(entry->finished_utc)) + "</dd>";
     }
     out += "</dl>";
   } else {
-    out += "<p>" + std::string(r.outcome == ExchangeOutcome::kQueued ? "Geen gegevens over de aflevering meer."
-                                                                     : "Er is niets afgeleverd: het antwoord ging "
-                                                                       "direct terug, of het bericht werd geweigerd.") +
+    out += "<p>" +
+           std::string(r.outcome == ExchangeOutcome::kQueued ? "Geen gegevens over de aflevering meer."
+                                                             : "Er is niets afgeleverd: het antwoord ging "
+                                                               "direct terug, of het bericht werd geweigerd.") +
            "</p>";
   }
   return out;
@@ -580,14 +594,16 @@ Result<std::string> inzagePage(ConsoleState& s, const ApiRequest& request, const
   const std::string masked = "•••••" + bsn.substr(5);
   frame.letter_head = "<p class=\"sender\">" + escape(officer.organisation.name) +
                       "</p><p>Functionaris gegevensbescherming</p><p>Datum: " + escape(plain_dutch::dateTime(today)) +
-                      "</p><p>Betreft: uw verzoek om inzage (artikel 15 AVG)<br>Burgerservicenummer: " + masked + "</p>";
+                      "</p><p>Betreft: uw verzoek om inzage (artikel 15 AVG)<br>Burgerservicenummer: " + masked +
+                      "</p>";
   std::string out = "<p class=\"print-only\">Geachte heer, mevrouw,</p>";
   out += "<p class=\"intro\">Hieronder staat welke gegevens over de persoon met burgerservicenummer " + masked +
          " via de ketenpoort zijn uitgewisseld door of met " + escape(officer.organisation.name) +
          ", met het doel, de wettelijke grond en wat niet is doorgegeven. Zorg- en medische gegevens worden nooit "
          "doorgegeven; u ziet hieronder waar ze zijn tegengehouden.</p>";
-  out += "<p class=\"no-print\">Gebruik de afdrukfunctie van de browser om dit als brief af te drukken. "
-         "<a href=\"/console/inzage\">Een andere persoon</a></p>";
+  out +=
+      "<p class=\"no-print\">Gebruik de afdrukfunctie van de browser om dit als brief af te drukken. "
+      "<a href=\"/console/inzage\">Een andere persoon</a></p>";
   if (exchanges.empty()) {
     out += "<p>Er zijn geen uitwisselingen over deze persoon.</p>";
     return out;
@@ -611,14 +627,16 @@ Result<std::string> inzagePage(ConsoleState& s, const ApiRequest& request, const
              "</h3><p>" +
              escape(outgoing ? officer.organisation.name + " aan " + organisation
                              : organisation + " aan " + officer.organisation.name) +
-             ". Doel: " + escape(plain_dutch::purpose(s.context.catalogue, r.purpose)) + ". Grond: " + escape(r.legal_basis) + ".</p>";
+             ". Doel: " + escape(plain_dutch::purpose(s.context.catalogue, r.purpose)) +
+             ". Grond: " + escape(r.legal_basis) + ".</p>";
       if (r.outcome == ExchangeOutcome::kRefused || r.outcome == ExchangeOutcome::kFailed) {
         out += "<p><strong>Niet doorgegeven</strong>: " + escape(plain_dutch::reason(r.reason)) +
                ". Er zijn geen gegevens verstrekt.</p>";
       } else {
         out += "<p><strong>Doorgegeven:</strong></p>" + fieldList(r.fields_delivered);
       }
-      if (!r.fields_withheld.empty()) out += "<p><strong>Achtergehouden:</strong></p>" + withheldList(r.fields_withheld);
+      if (!r.fields_withheld.empty())
+        out += "<p><strong>Achtergehouden:</strong></p>" + withheldList(r.fields_withheld);
       out += "<p class=\"hint no-print\"><a href=\"/console/uitwisselingen/" + std::to_string(e->sequence) +
              "\">Record " + std::to_string(e->sequence) + "</a></p></div>";
     }
@@ -637,11 +655,12 @@ Result<std::string> consentsPage(ConsoleState& s, const ApiRequest& request, con
   if (!request.query.empty()) return problems::invalidQuery("this page takes no parameters");
   if (!recorded(s, officer, "toestemmingen", "", {})) return problems::logUnavailable();
   const CivilDate today = s.context.clock.today();
-  std::string out = "<h2>Toestemmingen van personen voor " + escape(officer.organisation.name) +
-                    "</h2><table><thead><tr><th scope=\"col\">Kenmerk</th><th scope=\"col\">Doel</th>"
-                    "<th scope=\"col\">Persoon (pseudoniem)</th><th scope=\"col\">Bewijs</th><th scope=\"col\">Gegeven</th>"
-                    "<th scope=\"col\">Verloopt</th><th scope=\"col\">Ingetrokken</th><th scope=\"col\">Stand</th></tr>"
-                    "</thead><tbody>";
+  std::string out =
+      "<h2>Toestemmingen van personen voor " + escape(officer.organisation.name) +
+      "</h2><table><thead><tr><th scope=\"col\">Kenmerk</th><th scope=\"col\">Doel</th>"
+      "<th scope=\"col\">Persoon (pseudoniem)</th><th scope=\"col\">Bewijs</th><th scope=\"col\">Gegeven</th>"
+      "<th scope=\"col\">Verloopt</th><th scope=\"col\">Ingetrokken</th><th scope=\"col\">Stand</th></tr>"
+      "</thead><tbody>";
   std::size_t shown = 0;
   for (const auto& c : s.context.store.registries().listConsentsByReference(std::nullopt)) {
     if (c.recipient_oin != officer.organisation.oin.str()) continue;
@@ -651,16 +670,17 @@ Result<std::string> consentsPage(ConsoleState& s, const ApiRequest& request, con
            escape(plain_dutch::dateTime(c.granted)) + "</td><td>" +
            (c.expires.empty() ? "geen einddatum" : escape(plain_dutch::dateTime(c.expires))) + "</td><td>" +
            (c.withdrawn.empty() ? "nee" : escape(plain_dutch::dateTime(c.withdrawn))) + "</td><td class=\"" +
-           (status == ConsentStatus::kActive ? "status-good" : "status-warn") + "\">" + escape(plain_dutch::consentStatus(status)) +
-           "</td></tr>";
+           (status == ConsentStatus::kActive ? "status-good" : "status-warn") + "\">" +
+           escape(plain_dutch::consentStatus(status)) + "</td></tr>";
     ++shown;
   }
   if (shown == 0) out += "<tr><td colspan=\"8\">Geen toestemmingen.</td></tr>";
   out += "</tbody></table>";
 
-  out += "<h2>Overeenkomsten</h2><table><thead><tr><th scope=\"col\">Kenmerk</th><th scope=\"col\">Organisatie</th>"
-         "<th scope=\"col\">Gemeente</th><th scope=\"col\">Doel</th><th scope=\"col\">Geldig</th>"
-         "<th scope=\"col\">Document</th><th scope=\"col\">Stand</th></tr></thead><tbody>";
+  out +=
+      "<h2>Overeenkomsten</h2><table><thead><tr><th scope=\"col\">Kenmerk</th><th scope=\"col\">Organisatie</th>"
+      "<th scope=\"col\">Gemeente</th><th scope=\"col\">Doel</th><th scope=\"col\">Geldig</th>"
+      "<th scope=\"col\">Document</th><th scope=\"col\">Stand</th></tr></thead><tbody>";
   shown = 0;
   for (const AgreementConfig& configured : s.context.config.agreements) {
     if (configured.party_id != officer.organisation.id && configured.gemeente_id != officer.organisation.id) continue;
@@ -671,11 +691,14 @@ Result<std::string> consentsPage(ConsoleState& s, const ApiRequest& request, con
     const bool valid = a->valid_from <= today && today <= a->valid_until;
     const bool future = today < a->valid_from;
     out += "<tr><td><code>" + escape(a->id) + "</code></td><td>" + escape(party ? party->name : a->party_id) +
-           "</td><td>" + escape(gemeente ? gemeente->name : a->gemeente_cbs_code) + "</td><td>" + escape(a->purpose_id) +
-           "</td><td>" + escape(plain_dutch::dateTime(formatIsoDate(a->valid_from))) + " tot en met " +
-           escape(plain_dutch::dateTime(formatIsoDate(a->valid_until))) + "</td><td>" + escape(a->document_ref) +
-           "</td><td class=\"" + (valid ? "status-good" : "status-warn") + "\">" +
-           (valid ? "geldig" : future ? "nog niet ingegaan" : "verlopen") + "</td></tr>";
+           "</td><td>" + escape(gemeente ? gemeente->name : a->gemeente_cbs_code) + "</td><td>" +
+           escape(a->purpose_id) + "</td><td>" + escape(plain_dutch::dateTime(formatIsoDate(a->valid_from))) +
+           " tot en met " + escape(plain_dutch::dateTime(formatIsoDate(a->valid_until))) + "</td><td>" +
+           escape(a->document_ref) + "</td><td class=\"" + (valid ? "status-good" : "status-warn") + "\">" +
+           (valid    ? "geldig"
+            : future ? "nog niet ingegaan"
+                     : "verlopen") +
+           "</td></tr>";
     ++shown;
   }
   if (shown == 0) out += "<tr><td colspan=\"7\">Geen overeenkomsten.</td></tr>";
@@ -725,16 +748,18 @@ Result<std::string> verifyFormPage(ConsoleState& s, const ApiRequest& request, c
                                    html::Frame& frame) {
   frame.title = "Controle van het logboek";
   if (!request.query.empty()) return problems::invalidQuery("this page takes no parameters");
-  std::string out = "<p class=\"intro\">De controle leest het hele logboek: elk record, de keten van hashes, de "
-                    "ondertekende tussenstanden en de laatste ondertekende stand. Een gewijzigd, verwijderd of "
-                    "ingevoegd record wordt zo gevonden. Bij veel records duurt dit enkele seconden.</p>";
+  std::string out =
+      "<p class=\"intro\">De controle leest het hele logboek: elk record, de keten van hashes, de "
+      "ondertekende tussenstanden en de laatste ondertekende stand. Een gewijzigd, verwijderd of "
+      "ingevoegd record wordt zo gevonden. Bij veel records duurt dit enkele seconden.</p>";
   {
     std::lock_guard lock(s.seen_mutex);
     if (s.last_verification) {
       const auto& v = *s.last_verification;
-      out += "<h2>Laatste controle</h2><p>" + escape(plain_dutch::dateTime(v.at)) + ", door " + escape(v.by) + ": " +
-             (v.intact ? "<span class=\"status-good\">in orde</span>" : "<span class=\"status-bad\">NIET in orde</span>") +
-             "</p><pre class=\"witness\">" + escape(v.summary) + "</pre>";
+      out +=
+          "<h2>Laatste controle</h2><p>" + escape(plain_dutch::dateTime(v.at)) + ", door " + escape(v.by) + ": " +
+          (v.intact ? "<span class=\"status-good\">in orde</span>" : "<span class=\"status-bad\">NIET in orde</span>") +
+          "</p><pre class=\"witness\">" + escape(v.summary) + "</pre>";
     }
   }
   out += "<form method=\"post\" action=\"/console/controle\">" + formToken(s, officer) +
@@ -764,19 +789,20 @@ Result<std::string> verifyPage(ConsoleState& s, const ApiRequest& request, const
   for (const auto& chain : check.chains) {
     const LogVerification& v = chain.verification;
     seen.records += v.records_checked;
-    seen.summary += (chain.node.empty() ? std::string("logboek") : "knooppunt " + chain.node) + ": " +
-                    (v.intact ? "in orde, " + std::to_string(v.records_checked) + " records en " +
-                                    std::to_string(v.checkpoints_checked) + " ondertekende tussenstanden gecontroleerd" +
-                                    (v.purges_checked > 0 ? "; " + std::to_string(v.records_purged) +
-                                                                " records verwijderd na hun bewaartermijn, onder " +
-                                                                std::to_string(v.purges_checked) +
-                                                                " ondertekende verwijderverklaring(en)"
-                                                          : std::string())
-                              : "NIET in orde na " + std::to_string(v.records_checked) + " goede records" +
-                                    (v.first_bad_sequence ? ", eerste foute record " + std::to_string(*v.first_bad_sequence)
-                                                          : std::string()) +
-                                    ": " + v.problem) +
-                    (chain.key_from_database ? " (met de sleutel die de database voor dit knooppunt kent)" : "") + "\n";
+    seen.summary +=
+        (chain.node.empty() ? std::string("logboek") : "knooppunt " + chain.node) + ": " +
+        (v.intact
+             ? "in orde, " + std::to_string(v.records_checked) + " records en " +
+                   std::to_string(v.checkpoints_checked) + " ondertekende tussenstanden gecontroleerd" +
+                   (v.purges_checked > 0
+                        ? "; " + std::to_string(v.records_purged) + " records verwijderd na hun bewaartermijn, onder " +
+                              std::to_string(v.purges_checked) + " ondertekende verwijderverklaring(en)"
+                        : std::string())
+             : "NIET in orde na " + std::to_string(v.records_checked) + " goede records" +
+                   (v.first_bad_sequence ? ", eerste foute record " + std::to_string(*v.first_bad_sequence)
+                                         : std::string()) +
+                   ": " + v.problem) +
+        (chain.key_from_database ? " (met de sleutel die de database voor dit knooppunt kent)" : "") + "\n";
   }
   if (!check.problem.empty()) seen.summary += check.problem + "\n";
   {
@@ -802,7 +828,8 @@ Result<std::string> accessTrailPage(ConsoleState& s, const ApiRequest& request, 
   if (!params) return problems::invalidQuery("malformed or repeated query parameter");
   std::optional<std::uint64_t> before;
   for (const auto& [key, value] : *params) {
-    if (key != "voor" || !parseRecordNumber(value)) return problems::invalidQuery("this page takes voor, a record number");
+    if (key != "voor" || !parseRecordNumber(value))
+      return problems::invalidQuery("this page takes voor, a record number");
     before = parseRecordNumber(value);
   }
   if (!recorded(s, officer, "toegang", "", {before ? "before=" + std::to_string(*before) : "first-page"})) {
@@ -826,12 +853,14 @@ Result<std::string> accessTrailPage(ConsoleState& s, const ApiRequest& request, 
   std::sort(trail.begin(), trail.end(), [](const auto& a, const auto& b) { return a.sequence > b.sequence; });
   const bool more = trail.size() > kPageRows;
   if (more) trail.resize(kPageRows);
-  std::string out = "<p class=\"intro\">Elke raadpleging in deze console en via de audit-API staat in het logboek, "
-                    "vóórdat er iets getoond wordt. Hier ziet u die van de functionarissen van " +
-                    escape(officer.organisation.name) + ", nieuwste eerst.</p>";
-  out += "<table><thead><tr><th scope=\"col\">Record</th><th scope=\"col\">Tijd</th><th scope=\"col\">Wie</th>"
-         "<th scope=\"col\">Wat</th><th scope=\"col\">Over een persoon</th><th scope=\"col\">Zoekopdracht</th></tr>"
-         "</thead><tbody>";
+  std::string out =
+      "<p class=\"intro\">Elke raadpleging in deze console en via de audit-API staat in het logboek, "
+      "vóórdat er iets getoond wordt. Hier ziet u die van de functionarissen van " +
+      escape(officer.organisation.name) + ", nieuwste eerst.</p>";
+  out +=
+      "<table><thead><tr><th scope=\"col\">Record</th><th scope=\"col\">Tijd</th><th scope=\"col\">Wie</th>"
+      "<th scope=\"col\">Wat</th><th scope=\"col\">Over een persoon</th><th scope=\"col\">Zoekopdracht</th></tr>"
+      "</thead><tbody>";
   for (const auto& e : trail) {
     const ExchangeRecord& r = e.record;
     std::string terms;

@@ -36,7 +36,8 @@ void ExchangeStatistics::run() {
   while (wake_.popBatch(batch, 1, std::chrono::seconds(1))) {
     const bool now_readable = refresh();
     // Said once per change, not every second.
-    if (now_readable != readable) logInfo(now_readable ? "console-statistics-resumed" : "console-statistics-unreadable", {});
+    if (now_readable != readable)
+      logInfo(now_readable ? "console-statistics-resumed" : "console-statistics-unreadable", {});
     readable = now_readable;
   }
 }

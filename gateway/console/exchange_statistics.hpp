@@ -28,9 +28,9 @@ class ExchangeStatistics {
   struct Summary {
     std::uint64_t counted_until = 0;  // the last sequence folded in
     std::uint64_t exchanges = 0;
-    std::map<std::string, OutcomeCounts> per_day;   // YYYY-MM-DD
+    std::map<std::string, OutcomeCounts> per_day;  // YYYY-MM-DD
     std::map<std::string, OutcomeCounts> per_flow;
-    std::map<std::tuple<std::string, std::string>, std::uint64_t> refusals;           // flow, reason
+    std::map<std::tuple<std::string, std::string>, std::uint64_t> refusals;               // flow, reason
     std::map<std::tuple<std::string, std::string, std::string>, std::uint64_t> withheld;  // flow, field, reason
   };
 

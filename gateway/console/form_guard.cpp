@@ -50,8 +50,8 @@ std::string FormGuard::mac(std::string_view officer_oin, std::int64_t expires) c
   const std::string message = "console-form|" + std::string(officer_oin) + "|" + std::to_string(expires);
   unsigned char out[EVP_MAX_MD_SIZE];
   unsigned int length = 0;
-  HMAC(EVP_sha256(), key_.data(), static_cast<int>(key_.size()),
-       reinterpret_cast<const unsigned char*>(message.data()), message.size(), out, &length);
+  HMAC(EVP_sha256(), key_.data(), static_cast<int>(key_.size()), reinterpret_cast<const unsigned char*>(message.data()),
+       message.size(), out, &length);
   return toHex(out, length);
 }
 
@@ -61,8 +61,7 @@ std::string FormGuard::issue(std::string_view officer_oin, std::chrono::system_c
   return std::to_string(expires) + "." + mac(officer_oin, expires);
 }
 
-Result<std::map<std::string, std::string>> FormGuard::accept(const ApiRequest& request,
-                                                             std::string_view officer_oin,
+Result<std::map<std::string, std::string>> FormGuard::accept(const ApiRequest& request, std::string_view officer_oin,
                                                              std::chrono::system_clock::time_point now) const {
   // The listener's router refuses these already; checked here too, so a form is never
   // taken on the token alone.

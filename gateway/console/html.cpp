@@ -17,10 +17,20 @@ std::size_t utf8Sequence(std::string_view text, std::size_t i) {
   unsigned min = 0;
   unsigned code = 0;
   if (lead < 0x80) return 1;
-  if (lead >= 0xC2 && lead <= 0xDF) { length = 2; code = lead & 0x1Fu; min = 0x80; }
-  else if (lead >= 0xE0 && lead <= 0xEF) { length = 3; code = lead & 0x0Fu; min = 0x800; }
-  else if (lead >= 0xF0 && lead <= 0xF4) { length = 4; code = lead & 0x07u; min = 0x10000; }
-  else return 0;
+  if (lead >= 0xC2 && lead <= 0xDF) {
+    length = 2;
+    code = lead & 0x1Fu;
+    min = 0x80;
+  } else if (lead >= 0xE0 && lead <= 0xEF) {
+    length = 3;
+    code = lead & 0x0Fu;
+    min = 0x800;
+  } else if (lead >= 0xF0 && lead <= 0xF4) {
+    length = 4;
+    code = lead & 0x07u;
+    min = 0x10000;
+  } else
+    return 0;
   if (i + length > text.size()) return 0;
   for (std::size_t k = 1; k < length; ++k) {
     if ((byte(i + k) & 0xC0u) != 0x80u) return 0;
@@ -38,12 +48,28 @@ std::string escape(std::string_view text) {
   for (std::size_t i = 0; i < text.size();) {
     const char c = text[i];
     switch (c) {
-      case '&': out += "&amp;"; ++i; continue;
-      case '<': out += "&lt;"; ++i; continue;
-      case '>': out += "&gt;"; ++i; continue;
-      case '"': out += "&quot;"; ++i; continue;
-      case '\'': out += "&#39;"; ++i; continue;
-      default: break;
+      case '&':
+        out += "&amp;";
+        ++i;
+        continue;
+      case '<':
+        out += "&lt;";
+        ++i;
+        continue;
+      case '>':
+        out += "&gt;";
+        ++i;
+        continue;
+      case '"':
+        out += "&quot;";
+        ++i;
+        continue;
+      case '\'':
+        out += "&#39;";
+        ++i;
+        continue;
+      default:
+        break;
     }
     const std::size_t length = utf8Sequence(text, i);
     const auto u = static_cast<unsigned char>(c);
@@ -83,15 +109,17 @@ std::string page(const Frame& frame, std::string_view content_html) {
   }};
   std::string out;
   out.reserve(content_html.size() + 3000);
-  out += "<!DOCTYPE html>\n<html lang=\"nl\">\n<head>\n<meta charset=\"utf-8\">\n"
-         "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n"
-         "<meta name=\"referrer\" content=\"same-origin\">\n<title>";
+  out +=
+      "<!DOCTYPE html>\n<html lang=\"nl\">\n<head>\n<meta charset=\"utf-8\">\n"
+      "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n"
+      "<meta name=\"referrer\" content=\"same-origin\">\n<title>";
   out += escape(frame.title);
-  out += " — ketenpoort</title>\n<link rel=\"stylesheet\" href=\"/console/console.css\">\n</head>\n<body>\n"
-         "<a class=\"skip-link\" href=\"#inhoud\">Naar de inhoud</a>\n"
-         "<header class=\"site-header\"><div class=\"inner\"><div class=\"ribbon\" aria-hidden=\"true\"></div>"
-         "<div><p class=\"brand\">ketenpoort</p><p class=\"brand-sub\">Verantwoording van gegevensuitwisseling</p></div>"
-         "<p class=\"officer\">Ingelogd als ";
+  out +=
+      " — ketenpoort</title>\n<link rel=\"stylesheet\" href=\"/console/console.css\">\n</head>\n<body>\n"
+      "<a class=\"skip-link\" href=\"#inhoud\">Naar de inhoud</a>\n"
+      "<header class=\"site-header\"><div class=\"inner\"><div class=\"ribbon\" aria-hidden=\"true\"></div>"
+      "<div><p class=\"brand\">ketenpoort</p><p class=\"brand-sub\">Verantwoording van gegevensuitwisseling</p></div>"
+      "<p class=\"officer\">Ingelogd als ";
   out += escape(frame.officer);
   out += "<br>Functionaris gegevensbescherming van ";
   out += escape(frame.organisation);
@@ -115,8 +143,9 @@ std::string page(const Frame& frame, std::string_view content_html) {
   out += escape(frame.title);
   out += "</h1>\n";
   out += content_html;
-  out += "\n</main>\n<footer class=\"site-footer\"><div class=\"inner\">ketenpoort — elke raadpleging in deze "
-         "console wordt eerst in het logboek vastgelegd.</div></footer>\n</body>\n</html>\n";
+  out +=
+      "\n</main>\n<footer class=\"site-footer\"><div class=\"inner\">ketenpoort — elke raadpleging in deze "
+      "console wordt eerst in het logboek vastgelegd.</div></footer>\n</body>\n</html>\n";
   return out;
 }
 

@@ -14,10 +14,10 @@ std::string escape(std::string_view text);
 // never holds personal data.
 struct Frame {
   std::string title;
-  std::string current;        // the navigation entry's path, e.g. "/console/inzage"
-  std::string officer;        // the officer's party name
-  std::string organisation;   // the organisation's name
-  std::string letter_head;    // printed only (inzage): already HTML
+  std::string current;       // the navigation entry's path, e.g. "/console/inzage"
+  std::string officer;       // the officer's party name
+  std::string organisation;  // the organisation's name
+  std::string letter_head;   // printed only (inzage): already HTML
 };
 std::string page(const Frame& frame, std::string_view content_html);
 

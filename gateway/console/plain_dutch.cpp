@@ -54,10 +54,14 @@ std::string deliveryState(std::string_view state) {
 
 std::string consentStatus(ConsentStatus status) {
   switch (status) {
-    case ConsentStatus::kActive: return "geldig";
-    case ConsentStatus::kExpired: return "verlopen";
-    case ConsentStatus::kWithdrawn: return "ingetrokken";
-    case ConsentStatus::kNotYetActive: return "nog niet ingegaan";
+    case ConsentStatus::kActive:
+      return "geldig";
+    case ConsentStatus::kExpired:
+      return "verlopen";
+    case ConsentStatus::kWithdrawn:
+      return "ingetrokken";
+    case ConsentStatus::kNotYetActive:
+      return "nog niet ingegaan";
   }
   return std::string(toString(status));
 }
@@ -82,9 +86,9 @@ std::string fieldLabel(std::string_view field) {
 }
 
 std::string dateTime(std::string_view text) {
-  static constexpr std::array<std::string_view, 12> kMonths{"januari", "februari", "maart",     "april",
-                                                            "mei",     "juni",     "juli",      "augustus",
-                                                            "september", "oktober", "november", "december"};
+  static constexpr std::array<std::string_view, 12> kMonths{"januari",   "februari", "maart",    "april",
+                                                            "mei",       "juni",     "juli",     "augustus",
+                                                            "september", "oktober",  "november", "december"};
   int year = 0;
   int month = 0;
   int day = 0;

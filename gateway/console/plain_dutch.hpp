@@ -10,14 +10,14 @@ namespace ketenpoort::plain_dutch {
 
 // The console's words for the log's codes, in plain Dutch (B1). A code the console does
 // not know is shown as it is: never hidden.
-std::string outcome(std::string_view code);               // delivered, queued, refused, failed
+std::string outcome(std::string_view code);  // delivered, queued, refused, failed
 // A reason the log stored (a refusal's, a withheld field's, a record of the gateway's
 // own), in the vocabulary's Dutch words (gateway/vocabulary).
 std::string reason(std::string_view code);
 // A purpose as the mappings say it in Dutch (<purpose nl>); the gateway's own purposes
 // (bewaartermijn) are Dutch words already and shown as they are.
 std::string purpose(const MappingCatalogue& catalogue, std::string_view purpose_id);
-std::string deliveryState(std::string_view state);        // pending, postbus, delivered, …
+std::string deliveryState(std::string_view state);  // pending, postbus, delivered, …
 std::string consentStatus(ConsentStatus status);
 // "persoon.geboortedatum" → "geboortedatum (persoon)"; repeated groups folded.
 std::string fieldLabel(std::string_view field);

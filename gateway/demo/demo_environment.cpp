@@ -16,31 +16,23 @@ namespace ketenpoort {
 
 const std::vector<DemoParty>& demoParties() {
   static const std::vector<DemoParty> parties{
-      {"coa", "00000099100000000001", "COA (Centraal Orgaan opvang asielzoekers)",
-       PartyRole::kCoa, nullptr, nullptr},
-      {"duo", "00000099100000000002", "DUO (Dienst Uitvoering Onderwijs)", PartyRole::kDuo,
-       nullptr, nullptr},
-      {"toeslagen", "00000099100000000003", "Belastingdienst/Toeslagen", PartyRole::kToeslagen,
-       nullptr, nullptr},
-      {"gemeente-0363", "00000099200000000363", "Gemeente Amsterdam", PartyRole::kGemeente,
-       "0363", nullptr},
-      {"gemeente-0518", "00000099200000000518", "Gemeente 's-Gravenhage", PartyRole::kGemeente,
-       "0518", nullptr},
-      {"taalschool-a", "00000099300000000001", "Taalschool A (demo)", PartyRole::kTaalschool,
-       nullptr, nullptr},
-      {"taalschool-b", "00000099300000000002", "Taalschool B (demo)", PartyRole::kTaalschool,
-       nullptr, nullptr},
-      {"fg-0363", "00000099400000000363", "Functionaris gegevensbescherming Amsterdam",
-       PartyRole::kPrivacyOfficer, nullptr, "gemeente-0363"},
-      {"fg-0518", "00000099400000000518", "Functionaris gegevensbescherming 's-Gravenhage",
-       PartyRole::kPrivacyOfficer, nullptr, "gemeente-0518"},
+      {"coa", "00000099100000000001", "COA (Centraal Orgaan opvang asielzoekers)", PartyRole::kCoa, nullptr, nullptr},
+      {"duo", "00000099100000000002", "DUO (Dienst Uitvoering Onderwijs)", PartyRole::kDuo, nullptr, nullptr},
+      {"toeslagen", "00000099100000000003", "Belastingdienst/Toeslagen", PartyRole::kToeslagen, nullptr, nullptr},
+      {"gemeente-0363", "00000099200000000363", "Gemeente Amsterdam", PartyRole::kGemeente, "0363", nullptr},
+      {"gemeente-0518", "00000099200000000518", "Gemeente 's-Gravenhage", PartyRole::kGemeente, "0518", nullptr},
+      {"taalschool-a", "00000099300000000001", "Taalschool A (demo)", PartyRole::kTaalschool, nullptr, nullptr},
+      {"taalschool-b", "00000099300000000002", "Taalschool B (demo)", PartyRole::kTaalschool, nullptr, nullptr},
+      {"fg-0363", "00000099400000000363", "Functionaris gegevensbescherming Amsterdam", PartyRole::kPrivacyOfficer,
+       nullptr, "gemeente-0363"},
+      {"fg-0518", "00000099400000000518", "Functionaris gegevensbescherming 's-Gravenhage", PartyRole::kPrivacyOfficer,
+       nullptr, "gemeente-0518"},
   };
   return parties;
 }
 
-void writeClientCertificate(const DemoEnvironment& env, const DevCertificateAuthority& ca,
-                            const std::string& name, const std::string& oin,
-                            long not_before_offset_seconds, long not_after_offset_seconds) {
+void writeClientCertificate(const DemoEnvironment& env, const DevCertificateAuthority& ca, const std::string& name,
+                            const std::string& oin, long not_before_offset_seconds, long not_after_offset_seconds) {
   CertificateRequest request;
   request.common_name = name;
   request.organisation = name;
@@ -107,8 +99,7 @@ void revokeCertificates(const DemoEnvironment& env, const std::vector<std::strin
   writePemFile(env.pkiDir() / "crl" / "ca.crl.pem", env.ca.crlPem(revoked), false);
 }
 
-DemoEnvironment createDemoEnvironment(const std::filesystem::path& workdir,
-                                      const DemoPorts& ports,
+DemoEnvironment createDemoEnvironment(const std::filesystem::path& workdir, const DemoPorts& ports,
                                       const std::filesystem::path& mappings_dir) {
   const auto root = std::filesystem::absolute(workdir).lexically_normal();
   std::filesystem::create_directories(root / "pki");
@@ -165,9 +156,9 @@ DemoEnvironment createDemoEnvironment(const std::filesystem::path& workdir,
   }
 
   // taalschool-a may exchange ELIP data with Amsterdam; taalschool-b has no agreement.
-  config.agreements.push_back({"vwo-0363-taalschool-a-elip", "taalschool-a", "elip",
-                               "gemeente-0363", *parseIsoDate("2025-01-01"),
-                               *parseIsoDate("2027-12-31"), "demo://verwerkersovereenkomst/0363-a"});
+  config.agreements.push_back({"vwo-0363-taalschool-a-elip", "taalschool-a", "elip", "gemeente-0363",
+                               *parseIsoDate("2025-01-01"), *parseIsoDate("2027-12-31"),
+                               "demo://verwerkersovereenkomst/0363-a"});
 
   std::ofstream out(env.config_file, std::ios::trunc);
   out << renderGatewayConfigXml(config, root);

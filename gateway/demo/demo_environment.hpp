@@ -43,12 +43,8 @@ struct DemoEnvironment {
   DevCertificateAuthority ca;
 
   std::filesystem::path pkiDir() const { return workdir / "pki"; }
-  std::filesystem::path certificateOf(const std::string& party_id) const {
-    return pkiDir() / (party_id + ".pem");
-  }
-  std::filesystem::path keyOf(const std::string& party_id) const {
-    return pkiDir() / (party_id + ".key");
-  }
+  std::filesystem::path certificateOf(const std::string& party_id) const { return pkiDir() / (party_id + ".pem"); }
+  std::filesystem::path keyOf(const std::string& party_id) const { return pkiDir() / (party_id + ".key"); }
 };
 
 // A privacy officer's certificate and key as a PKCS#12 file beside the PEM files
@@ -67,10 +63,8 @@ std::uint16_t freeLoopbackPort();
 std::filesystem::path shippedMappingsDir();
 
 // Creates (or overwrites) the work directory's PKI and config. Private keys get mode 0600.
-DemoEnvironment createDemoEnvironment(const std::filesystem::path& workdir,
-                                      const DemoPorts& ports,
-                                      const std::filesystem::path& mappings_dir =
-                                          shippedMappingsDir());
+DemoEnvironment createDemoEnvironment(const std::filesystem::path& workdir, const DemoPorts& ports,
+                                      const std::filesystem::path& mappings_dir = shippedMappingsDir());
 
 // Writes pki/crl/ca.crl.pem: the CA's CRL revoking the named parties' certificates (none:
 // an empty, current CRL). The gateway reads it when it starts.
@@ -78,9 +72,8 @@ void revokeCertificates(const DemoEnvironment& env, const std::vector<std::strin
 
 // Issues a certificate for `oin` into pki/<name>.pem/.key: clientAuth, and serverAuth for
 // localhost so the party's own system (or its simulator) can receive with it too.
-void writeClientCertificate(const DemoEnvironment& env, const DevCertificateAuthority& ca,
-                            const std::string& name, const std::string& oin,
-                            long not_before_offset_seconds = -3600,
+void writeClientCertificate(const DemoEnvironment& env, const DevCertificateAuthority& ca, const std::string& name,
+                            const std::string& oin, long not_before_offset_seconds = -3600,
                             long not_after_offset_seconds = 397L * 24 * 3600);
 
 }  // namespace ketenpoort

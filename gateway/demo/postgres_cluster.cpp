@@ -21,7 +21,8 @@ std::string PostgresCluster::envValue(const std::filesystem::path& env_file, con
   return "";
 }
 
-PostgresCluster::PostgresCluster(const std::filesystem::path& env_file) : env_file_(std::filesystem::absolute(env_file)) {
+PostgresCluster::PostgresCluster(const std::filesystem::path& env_file)
+    : env_file_(std::filesystem::absolute(env_file)) {
   script("start");
   admin_dsn_ = envValue(env_file_, "KETENPOORT_PG_DSN");
   directory_ = envValue(env_file_, "KETENPOORT_PG_DIR");

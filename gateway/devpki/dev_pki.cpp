@@ -29,7 +29,7 @@ struct Deleter {
   void operator()(X509_CRL* p) const { X509_CRL_free(p); }
   void operator()(X509_REVOKED* p) const { X509_REVOKED_free(p); }
   void operator()(PKCS12* p) const { PKCS12_free(p); }
-  void operator()(STACK_OF(X509)* p) const { sk_X509_pop_free(p, X509_free); }
+  void operator()(STACK_OF(X509) * p) const { sk_X509_pop_free(p, X509_free); }
 };
 // ASN1_TIME and ASN1_INTEGER are one type to the compiler, so times get their own deleter.
 struct TimeDeleter {
@@ -64,8 +64,7 @@ std::string toPem(X509* cert) {
 
 std::string toPem(EVP_PKEY* key) {
   Owned<BIO> bio(BIO_new(BIO_s_mem()));
-  check(PEM_write_bio_PrivateKey(bio.get(), key, nullptr, nullptr, 0, nullptr, nullptr) == 1,
-        "write private key");
+  check(PEM_write_bio_PrivateKey(bio.get(), key, nullptr, nullptr, 0, nullptr, nullptr) == 1, "write private key");
   char* data = nullptr;
   const long n = BIO_get_mem_data(bio.get(), &data);
   return std::string(data, static_cast<std::size_t>(n));
@@ -81,9 +80,8 @@ void addExtension(X509* cert, X509* issuer, int nid, const std::string& value) {
 }
 
 void addNameEntry(X509_NAME* name, const char* field, const std::string& value) {
-  check(X509_NAME_add_entry_by_txt(name, field, MBSTRING_UTF8,
-                                   reinterpret_cast<const unsigned char*>(value.c_str()), -1, -1,
-                                   0) == 1,
+  check(X509_NAME_add_entry_by_txt(name, field, MBSTRING_UTF8, reinterpret_cast<const unsigned char*>(value.c_str()),
+                                   -1, -1, 0) == 1,
         "add subject field");
 }
 
@@ -111,8 +109,7 @@ struct DevCertificateAuthority::Keys {
   Owned<X509> certificate;
 };
 
-DevCertificateAuthority::DevCertificateAuthority(const std::string& common_name)
-    : keys_(std::make_unique<Keys>()) {
+DevCertificateAuthority::DevCertificateAuthority(const std::string& common_name) : keys_(std::make_unique<Keys>()) {
   keys_->key = makeP256Key();
   keys_->certificate = newCertificate(keys_->key.get(), -3600, 10L * 365 * 24 * 3600);
   X509* cert = keys_->certificate.get();
@@ -129,22 +126,18 @@ DevCertificateAuthority::DevCertificateAuthority(const std::string& common_name)
 
 DevCertificateAuthority::~DevCertificateAuthority() = default;
 DevCertificateAuthority::DevCertificateAuthority(DevCertificateAuthority&&) noexcept = default;
-DevCertificateAuthority& DevCertificateAuthority::operator=(DevCertificateAuthority&&) noexcept =
-    default;
+DevCertificateAuthority& DevCertificateAuthority::operator=(DevCertificateAuthority&&) noexcept = default;
 
 PemPair DevCertificateAuthority::issue(const CertificateRequest& request) const {
   Owned<EVP_PKEY> key = makeP256Key();
-  Owned<X509> cert = newCertificate(key.get(), request.not_before_offset_seconds,
-                                    request.not_after_offset_seconds);
+  Owned<X509> cert = newCertificate(key.get(), request.not_before_offset_seconds, request.not_after_offset_seconds);
   X509_NAME* name = X509_get_subject_name(cert.get());
   if (!request.organisation.empty()) addNameEntry(name, "O", request.organisation);
   if (request.serial_number) addNameEntry(name, "serialNumber", *request.serial_number);
   addNameEntry(name, "CN", request.common_name);
-  check(X509_set_issuer_name(cert.get(), X509_get_subject_name(keys_->certificate.get())) == 1,
-        "set issuer");
+  check(X509_set_issuer_name(cert.get(), X509_get_subject_name(keys_->certificate.get())) == 1, "set issuer");
   addExtension(cert.get(), keys_->certificate.get(), NID_basic_constraints, "critical,CA:FALSE");
-  addExtension(cert.get(), keys_->certificate.get(), NID_key_usage,
-               "critical,digitalSignature,keyAgreement");
+  addExtension(cert.get(), keys_->certificate.get(), NID_key_usage, "critical,digitalSignature,keyAgreement");
   std::string eku;
   if (request.server) eku = "serverAuth";
   if (request.client) eku += eku.empty() ? "clientAuth" : ",clientAuth";
@@ -155,8 +148,7 @@ PemPair DevCertificateAuthority::issue(const CertificateRequest& request) const 
   if (!san.empty()) {
     addExtension(cert.get(), keys_->certificate.get(), NID_subject_alt_name, san);
   }
-  addExtension(cert.get(), keys_->certificate.get(), NID_authority_key_identifier,
-               "keyid:always");
+  addExtension(cert.get(), keys_->certificate.get(), NID_authority_key_identifier, "keyid:always");
   check(X509_sign(cert.get(), keys_->key.get(), EVP_sha256()) > 0, "sign certificate");
   return PemPair{toPem(cert.get()), toPem(key.get())};
 }
@@ -165,8 +157,7 @@ std::string DevCertificateAuthority::crlPem(const std::vector<std::string>& revo
                                             long valid_for_seconds) const {
   Owned<X509_CRL> crl(X509_CRL_new());
   check(crl != nullptr && X509_CRL_set_version(crl.get(), 1) == 1, "new CRL");
-  check(X509_CRL_set_issuer_name(crl.get(), X509_get_subject_name(keys_->certificate.get())) == 1,
-        "CRL issuer");
+  check(X509_CRL_set_issuer_name(crl.get(), X509_get_subject_name(keys_->certificate.get())) == 1, "CRL issuer");
   std::unique_ptr<ASN1_TIME, TimeDeleter> last(X509_gmtime_adj(nullptr, -3600));
   std::unique_ptr<ASN1_TIME, TimeDeleter> next(X509_gmtime_adj(nullptr, valid_for_seconds));
   check(last && next && X509_CRL_set1_lastUpdate(crl.get(), last.get()) == 1 &&
@@ -192,8 +183,7 @@ std::string DevCertificateAuthority::crlPem(const std::vector<std::string>& revo
 }
 
 void writePemFile(const std::filesystem::path& path, const std::string& pem, bool private_file) {
-  const int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC,
-                        private_file ? 0600 : 0644);
+  const int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, private_file ? 0600 : 0644);
   if (fd < 0) throw std::system_error(errno, std::generic_category(), "open " + path.string());
   if (private_file) ::fchmod(fd, 0600);  // also when the file existed with wider rights
   std::size_t offset = 0;
@@ -224,8 +214,8 @@ std::string pkcs12(const PemPair& pair, const std::string& ca_certificate_pem, c
   Owned<STACK_OF(X509)> chain(sk_X509_new_null());
   check(chain != nullptr && sk_X509_push(chain.get(), read_certificate(ca_certificate_pem).release()) > 0,
         "build the chain");
-  Owned<PKCS12> bundle(PKCS12_create(password.c_str(), friendly_name.c_str(), key.get(), certificate.get(),
-                                     chain.get(), NID_aes_256_cbc, NID_aes_256_cbc, 0, 0, 0));
+  Owned<PKCS12> bundle(PKCS12_create(password.c_str(), friendly_name.c_str(), key.get(), certificate.get(), chain.get(),
+                                     NID_aes_256_cbc, NID_aes_256_cbc, 0, 0, 0));
   check(bundle != nullptr, "create PKCS#12");
   Owned<BIO> out(BIO_new(BIO_s_mem()));
   check(i2d_PKCS12_bio(out.get(), bundle.get()) == 1, "write PKCS#12");

@@ -20,9 +20,9 @@ struct CertificateRequest {
   std::optional<std::string> serial_number;  // the OIN, in the subject serialNumber
   std::vector<std::string> dns_names;
   std::vector<std::string> ip_addresses;
-  bool server = false;  // extendedKeyUsage serverAuth
-  bool client = false;  // extendedKeyUsage clientAuth
-  long not_before_offset_seconds = -3600;    // relative to now
+  bool server = false;                     // extendedKeyUsage serverAuth
+  bool client = false;                     // extendedKeyUsage clientAuth
+  long not_before_offset_seconds = -3600;  // relative to now
   long not_after_offset_seconds = 397L * 24 * 3600;
 };
 

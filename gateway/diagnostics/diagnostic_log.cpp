@@ -12,10 +12,14 @@ namespace {
 
 std::string_view levelName(LogLevel level) {
   switch (level) {
-    case LogLevel::kDebug: return "debug";
-    case LogLevel::kInfo: return "info";
-    case LogLevel::kWarn: return "warn";
-    case LogLevel::kError: return "error";
+    case LogLevel::kDebug:
+      return "debug";
+    case LogLevel::kInfo:
+      return "info";
+    case LogLevel::kWarn:
+      return "warn";
+    case LogLevel::kError:
+      return "error";
   }
   return "info";
 }
@@ -68,8 +72,8 @@ void DiagnosticLog::run() {
     const std::uint64_t dropped = dropped_.load(std::memory_order_relaxed);
     for (const auto& text : batch) writer_(text);
     if (dropped > dropped_reported) {
-      writer_(R"({"level":"warn","event":"log-lines-dropped","count":)" +
-              std::to_string(dropped - dropped_reported) + "}");
+      writer_(R"({"level":"warn","event":"log-lines-dropped","count":)" + std::to_string(dropped - dropped_reported) +
+              "}");
       dropped_reported = dropped;
     }
   }

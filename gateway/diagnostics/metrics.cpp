@@ -29,8 +29,7 @@ std::string formatDouble(double v) {
 
 // Finds the cell for a label set, creating it under the exclusive lock on first use.
 template <typename Cell, typename Make>
-Cell& findOrCreate(std::shared_mutex& mutex,
-                   std::map<std::vector<std::string>, std::unique_ptr<Cell>>& cells,
+Cell& findOrCreate(std::shared_mutex& mutex, std::map<std::vector<std::string>, std::unique_ptr<Cell>>& cells,
                    const std::vector<std::string>& labels, Make make) {
   {
     std::shared_lock lock(mutex);
@@ -44,12 +43,10 @@ Cell& findOrCreate(std::shared_mutex& mutex,
 
 }  // namespace
 
-MetricFamily::MetricFamily(std::string name, std::string help,
-                           std::vector<std::string> label_names)
+MetricFamily::MetricFamily(std::string name, std::string help, std::vector<std::string> label_names)
     : name_(std::move(name)), help_(std::move(help)), label_names_(std::move(label_names)) {}
 
-std::string MetricFamily::labelText(const std::vector<std::string>& values,
-                                    const std::string& extra) const {
+std::string MetricFamily::labelText(const std::vector<std::string>& values, const std::string& extra) const {
   std::string out;
   for (std::size_t i = 0; i < label_names_.size() && i < values.size(); ++i) {
     if (!out.empty()) out.push_back(',');
@@ -108,15 +105,12 @@ void GaugeFamily::render(std::string& out) const {
   }
 }
 
-HistogramFamily::HistogramFamily(std::string name, std::string help,
-                                 std::vector<std::string> label_names,
+HistogramFamily::HistogramFamily(std::string name, std::string help, std::vector<std::string> label_names,
                                  std::vector<double> upper_bounds)
-    : MetricFamily(std::move(name), std::move(help), std::move(label_names)),
-      upper_bounds_(std::move(upper_bounds)) {}
+    : MetricFamily(std::move(name), std::move(help), std::move(label_names)), upper_bounds_(std::move(upper_bounds)) {}
 
 HistogramFamily::Cell& HistogramFamily::cell(const std::vector<std::string>& labels) {
-  return findOrCreate(mutex_, cells_, labels,
-                      [this] { return std::make_unique<Cell>(upper_bounds_.size() + 1); });
+  return findOrCreate(mutex_, cells_, labels, [this] { return std::make_unique<Cell>(upper_bounds_.size() + 1); });
 }
 
 void HistogramFamily::observe(const std::vector<std::string>& labels, double value) {
@@ -143,10 +137,8 @@ void HistogramFamily::render(std::string& out) const {
     std::uint64_t cumulative = 0;
     for (std::size_t i = 0; i <= upper_bounds_.size(); ++i) {
       cumulative += c->bucket_counts[i].load();
-      const std::string le =
-          i < upper_bounds_.size() ? formatDouble(upper_bounds_[i]) : std::string("+Inf");
-      out += name_ + "_bucket" + labelText(labels, "le=\"" + le + "\"") + " " +
-             std::to_string(cumulative) + "\n";
+      const std::string le = i < upper_bounds_.size() ? formatDouble(upper_bounds_[i]) : std::string("+Inf");
+      out += name_ + "_bucket" + labelText(labels, "le=\"" + le + "\"") + " " + std::to_string(cumulative) + "\n";
     }
     out += name_ + "_sum" + labelText(labels) + " " + formatDouble(c->sum.load()) + "\n";
     out += name_ + "_count" + labelText(labels) + " " + std::to_string(c->count.load()) + "\n";
@@ -154,10 +146,18 @@ void HistogramFamily::render(std::string& out) const {
 }
 
 GatewayMetrics::GatewayMetrics()
-    : families_{&requests,         &tls_handshake_failures, &connections_rejected,
-                &request_duration, &open_connections,       &connections_in_handshake, &requests_in_progress,
-                &handshakes_evicted, &exchange_log_writable,
-                &exchange_log_records, &delivery_attempts, &outbox_entries} {}
+    : families_{&requests,
+                &tls_handshake_failures,
+                &connections_rejected,
+                &request_duration,
+                &open_connections,
+                &connections_in_handshake,
+                &requests_in_progress,
+                &handshakes_evicted,
+                &exchange_log_writable,
+                &exchange_log_records,
+                &delivery_attempts,
+                &outbox_entries} {}
 
 std::string GatewayMetrics::renderPrometheus() const {
   std::string out;

@@ -21,8 +21,7 @@ class MetricFamily {
   const std::string& name() const { return name_; }
 
  protected:
-  std::string labelText(const std::vector<std::string>& values,
-                        const std::string& extra = {}) const;
+  std::string labelText(const std::vector<std::string>& values, const std::string& extra = {}) const;
 
   std::string name_;
   std::string help_;
@@ -90,13 +89,11 @@ class GatewayMetrics {
   CounterFamily connections_rejected{"ketenpoort_connections_rejected_total",
                                      "Connections closed at accept, by listener and reason",
                                      {"listener", "reason"}};
-  HistogramFamily request_duration{
-      "ketenpoort_http_request_duration_seconds",
-      "Time from complete request header to response written",
-      {"listener"},
-      {0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10}};
-  GaugeFamily open_connections{"ketenpoort_open_connections", "Open connections by listener",
-                               {"listener"}};
+  HistogramFamily request_duration{"ketenpoort_http_request_duration_seconds",
+                                   "Time from complete request header to response written",
+                                   {"listener"},
+                                   {0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10}};
+  GaugeFamily open_connections{"ketenpoort_open_connections", "Open connections by listener", {"listener"}};
   GaugeFamily requests_in_progress{"ketenpoort_requests_in_progress",
                                    "Requests whose first bytes arrived and whose answer is not written, by listener",
                                    {"listener"}};
@@ -107,17 +104,17 @@ class GatewayMetrics {
                                    "Connections closed during their TLS handshake to make room "
                                    "(max-handshakes, per-address, max-connections)",
                                    {"listener", "reason"}};
-  GaugeFamily exchange_log_writable{"ketenpoort_exchange_log_writable",
-                                    "1 when the last exchange-log commit succeeded", {}};
-  GaugeFamily exchange_log_records{"ketenpoort_exchange_log_records",
-                                   "Sequence number of the last durable exchange-log record", {}};
+  GaugeFamily exchange_log_writable{
+      "ketenpoort_exchange_log_writable", "1 when the last exchange-log commit succeeded", {}};
+  GaugeFamily exchange_log_records{
+      "ketenpoort_exchange_log_records", "Sequence number of the last durable exchange-log record", {}};
 
   CounterFamily delivery_attempts{"ketenpoort_delivery_attempts_total",
                                   "Delivery attempts to recipients' endpoints by outcome "
                                   "(delivered, failed, dead-letter)",
                                   {"outcome"}};
-  GaugeFamily outbox_entries{"ketenpoort_outbox_entries",
-                             "Outbox entries by state (pending, postbus, dead-letter)", {"state"}};
+  GaugeFamily outbox_entries{
+      "ketenpoort_outbox_entries", "Outbox entries by state (pending, postbus, dead-letter)", {"state"}};
 
   std::string renderPrometheus() const;
 

@@ -33,9 +33,9 @@ std::set<std::string> consentPurposesTowardsGemeenten(const MappingCatalogue& ca
     const FlowDefinition& flow = *defined;
     const RecipientRule* rule = flow.recipientRule(PartyRole::kGemeente);
     if (!rule) continue;
-    const bool asks = flow.consent_required || flow.regime == RegimeRule::kWi2021OrConsent ||
-                      std::any_of(rule->allowed.begin(), rule->allowed.end(),
-                                                           [](const AllowedField& f) { return f.needs_consent; });
+    const bool asks =
+        flow.consent_required || flow.regime == RegimeRule::kWi2021OrConsent ||
+        std::any_of(rule->allowed.begin(), rule->allowed.end(), [](const AllowedField& f) { return f.needs_consent; });
     if (asks) purposes.insert(flow.purpose_id);
   }
   return purposes;
@@ -65,7 +65,8 @@ struct ConsentRequest {
 // The person's identifier, checked as the mappings check it (`persoon.bsn`,
 // `persoon.vnummer` in the field dictionary): one rule for what a BSN or V-nummer is.
 Result<SubjectKey> subjectFrom(const MappingCatalogue& catalogue, SubjectKey::Kind kind, std::string value) {
-  const FieldDefinition* field = catalogue.fields.find(kind == SubjectKey::Kind::kBsn ? "persoon.bsn" : "persoon.vnummer");
+  const FieldDefinition* field =
+      catalogue.fields.find(kind == SubjectKey::Kind::kBsn ? "persoon.bsn" : "persoon.vnummer");
   if (!field) return problems::internalError();
   if (const auto problem = checkFieldValue(*field, value)) {
     return problems::invalidQuery(std::string(kind == SubjectKey::Kind::kBsn ? "bsn" : "vnummer") + " is " + *problem);
@@ -89,7 +90,8 @@ Result<ConsentRequest> readConsentRequest(const MappingCatalogue& catalogue, con
   };
   const auto bsn = text("bsn");
   const auto vnummer = text("vnummer");
-  if (bsn.has_value() == vnummer.has_value()) return problems::invalidQuery("name the person by bsn or by vnummer, once");
+  if (bsn.has_value() == vnummer.has_value())
+    return problems::invalidQuery("name the person by bsn or by vnummer, once");
   ConsentRequest c;
   auto subject = bsn ? subjectFrom(catalogue, SubjectKey::Kind::kBsn, *bsn)
                      : subjectFrom(catalogue, SubjectKey::Kind::kVnummer, *vnummer);
@@ -99,8 +101,9 @@ Result<ConsentRequest> readConsentRequest(const MappingCatalogue& catalogue, con
   const auto evidence = text("bewijs");
   if (!purpose || !evidence) return problems::invalidQuery(shape);
   if (!isEvidenceReference(*evidence)) {
-    return problems::invalidQuery("bewijs is a reference into your own records: 1 to 200 characters of text, "
-                                  "no BSN or V-nummer in it");
+    return problems::invalidQuery(
+        "bewijs is a reference into your own records: 1 to 200 characters of text, "
+        "no BSN or V-nummer in it");
   }
   c.purpose = *purpose;
   c.evidence = *evidence;
@@ -143,8 +146,9 @@ RequestTask grant(std::shared_ptr<const ConsentRoutes> routes, ApiRequest reques
       c.registries.grantConsent({asked->subject, asked->purpose, (*gemeente)->oin, asked->evidence, today, {}});
   if (!granted.ok) co_return problemResponse(problems::logUnavailable(), kGrantRoute);
   logInfo("consent-registered", {{"party", (*gemeente)->id}, {"consent", granted.id}, {"purpose", asked->purpose}});
-  co_return jsonResponse(201, boost::json::object{{"toestemming_id", granted.id}, {"doelbinding", asked->purpose},
-                                                  {"gegeven", formatIsoDate(today)}});
+  co_return jsonResponse(
+      201, boost::json::object{
+               {"toestemming_id", granted.id}, {"doelbinding", asked->purpose}, {"gegeven", formatIsoDate(today)}});
 }
 
 RequestTask withdraw(std::shared_ptr<const ConsentRoutes> routes, ApiRequest request) {
@@ -174,15 +178,15 @@ RequestTask withdraw(std::shared_ptr<const ConsentRoutes> routes, ApiRequest req
     }
   }
   // Queued deliveries that rest on it are withdrawn when they would leave (DeliveryBasis).
-  co_return jsonResponse(200, boost::json::object{{"toestemming_id", id},
-                                                  {"ingetrokken", c.registries.consent(id)->withdrawn}});
+  co_return jsonResponse(
+      200, boost::json::object{{"toestemming_id", id}, {"ingetrokken", c.registries.consent(id)->withdrawn}});
 }
 
 }  // namespace
 
 void addConsentRoutes(Router& router, const ExchangeContext& context) {
-  auto routes = std::make_shared<const ConsentRoutes>(
-      ConsentRoutes{context, consentPurposesTowardsGemeenten(context.catalogue)});
+  auto routes =
+      std::make_shared<const ConsentRoutes>(ConsentRoutes{context, consentPurposesTowardsGemeenten(context.catalogue)});
   router.addAsync("POST", kGrantRoute, [routes](ApiRequest request, Router::Respond respond) {
     grant(routes, std::move(request)).start(std::move(respond));
   });

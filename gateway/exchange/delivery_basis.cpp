@@ -49,12 +49,12 @@ ExchangeRecord entryRecord(const MappingCatalogue& catalogue, const TimeSource& 
 void DeliveryBasis::recordWithdrawal(const OutboxEntry& entry, Reason withdrawn,
                                      std::function<void(bool ok)> done) const {
   ExchangeRecord r = entryRecord(catalogue_, clock_, entry, ExchangeOutcome::kRefused, withdrawn);
-  logInfo("delivery-withdrawn", {{"transaction", entry.transaction_id}, {"flow", entry.flow},
-                                 {"reason", reasonName(withdrawn)}});
+  logInfo("delivery-withdrawn",
+          {{"transaction", entry.transaction_id}, {"flow", entry.flow}, {"reason", reasonName(withdrawn)}});
   const std::string id = entry.transaction_id;
-  log_.append(std::move(r),
-              [id, withdrawn](StoreTransaction& tx) { tx.withdrawDelivery(id, withdrawn); },
-              [done = std::move(done)](const AppendResult& result) { done(result.ok); });
+  log_.append(
+      std::move(r), [id, withdrawn](StoreTransaction& tx) { tx.withdrawDelivery(id, withdrawn); },
+      [done = std::move(done)](const AppendResult& result) { done(result.ok); });
 }
 
 void DeliveryBasis::recordEndedDuringDelivery(const OutboxEntry& entry, Reason withdrawn) const {
@@ -62,8 +62,8 @@ void DeliveryBasis::recordEndedDuringDelivery(const OutboxEntry& entry, Reason w
                        : withdrawn == Reason::kBasisWithdrawnAgreement ? Reason::kBasisEndedDuringDeliveryAgreement
                                                                        : Reason::kBasisEndedDuringDeliveryKoppeling;
   ExchangeRecord r = entryRecord(catalogue_, clock_, entry, ExchangeOutcome::kDelivered, ended);
-  logWarn("delivery-basis-ended-during-attempt", {{"transaction", entry.transaction_id}, {"flow", entry.flow},
-                                                  {"reason", reasonName(ended)}});
+  logWarn("delivery-basis-ended-during-attempt",
+          {{"transaction", entry.transaction_id}, {"flow", entry.flow}, {"reason", reasonName(ended)}});
   const std::string id = entry.transaction_id;
   log_.append(std::move(r), [id](const AppendResult& result) {
     if (!result.ok) logError("delivery-bookkeeping-failed", {{"transaction", id}, {"outcome", "basis-ended"}});

@@ -48,5 +48,4 @@ class DeliveryBasis {
   const TimeSource& clock_;
 };
 
-
 }  // namespace ketenpoort

@@ -14,8 +14,7 @@ constexpr auto kGaugesEvery = std::chrono::seconds(1);
 
 }  // namespace
 
-std::chrono::milliseconds retryDelay(const OutboxSettings& s, std::uint32_t failed_attempts,
-                                     std::mt19937_64& rng) {
+std::chrono::milliseconds retryDelay(const OutboxSettings& s, std::uint32_t failed_attempts, std::mt19937_64& rng) {
   std::int64_t delay = s.initial_backoff.count();
   for (std::uint32_t i = 1; i < failed_attempts && delay < s.max_backoff.count(); ++i) delay *= 2;
   delay = std::min<std::int64_t>(delay, s.max_backoff.count());
@@ -23,15 +22,9 @@ std::chrono::milliseconds retryDelay(const OutboxSettings& s, std::uint32_t fail
   return std::chrono::milliseconds(std::uniform_int_distribution<std::int64_t>(low, delay)(rng));
 }
 
-DeliveryWorker::DeliveryWorker(const GatewayConfig& config, OutboxStore& outbox,
-                               const ExchangeAdapters& adapters,
+DeliveryWorker::DeliveryWorker(const GatewayConfig& config, OutboxStore& outbox, const ExchangeAdapters& adapters,
                                GatewayMetrics& metrics, const DeliveryBasis* basis, const TimeSource& clock)
-    : config_(config),
-      outbox_(outbox),
-      adapters_(adapters),
-      metrics_(metrics),
-      basis_(basis),
-      clock_(clock) {}
+    : config_(config), outbox_(outbox), adapters_(adapters), metrics_(metrics), basis_(basis), clock_(clock) {}
 
 DeliveryWorker::~DeliveryWorker() { stop(); }
 
@@ -104,8 +97,7 @@ void DeliveryWorker::readOutbox() {
       if (clock_.monotonicNow() >= gauges_due) {
         gauges_due = clock_.monotonicNow() + kGaugesEvery;
         for (DeliveryState state : {DeliveryState::kPending, DeliveryState::kPostbus, DeliveryState::kDeadLetter}) {
-          metrics_.outbox_entries.set({std::string(toString(state))},
-                                      static_cast<std::int64_t>(outbox_.count(state)));
+          metrics_.outbox_entries.set({std::string(toString(state))}, static_cast<std::int64_t>(outbox_.count(state)));
         }
       }
     } catch (const std::exception& e) {
@@ -192,8 +184,7 @@ void DeliveryWorker::attempt(const Due& due) {
   const OutboxEntry& entry = due.entry;
   // An attempt must end within the lease: after it, another node may take the entry and
   // deliver it too. One that waited in memory too long is left for the next take.
-  if (entry.lease.until_ms != 0 &&
-      clock_.nowMs() + config_.outbox.delivery_timeout.count() >= entry.lease.until_ms) {
+  if (entry.lease.until_ms != 0 && clock_.nowMs() + config_.outbox.delivery_timeout.count() >= entry.lease.until_ms) {
     logWarn("delivery-lease-ended", {{"transaction", entry.transaction_id}});
     release(entry.transaction_id);
     return;
@@ -228,8 +219,7 @@ void DeliveryWorker::attempt(const Due& due) {
   }
   const Party* recipient = config_.findPartyById(entry.recipient_party_id);
   const std::string url = recipient ? endpointFor(*recipient, entry.flow) : std::string();
-  const auto format = recipient ? adapters_.outbound_by_role.find(recipient->role)
-                                : adapters_.outbound_by_role.end();
+  const auto format = recipient ? adapters_.outbound_by_role.find(recipient->role) : adapters_.outbound_by_role.end();
   if (url.empty() || format == adapters_.outbound_by_role.end() || !adapters_.channel) {
     finish(entry, {false, {}, Reason::kRecipientEndpointGone});  // the config changed since it was queued
   } else if (!due.body) {
@@ -270,7 +260,8 @@ void DeliveryWorker::finish(const OutboxEntry& entry, const DeliveryAttempt& att
         try {
           if (const auto which = basis_->withdrawn(entry)) basis_->recordEndedDuringDelivery(entry, *which);
         } catch (const std::exception& e) {
-          logError("delivery-bookkeeping-failed", {{"transaction", id}, {"outcome", "basis-check"}, {"error", e.what()}});
+          logError("delivery-bookkeeping-failed",
+                   {{"transaction", id}, {"outcome", "basis-check"}, {"error", e.what()}});
         }
       }
       outbox_.markDelivered(entry, settled("delivered"));

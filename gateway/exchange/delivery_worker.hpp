@@ -41,9 +41,8 @@ class DeliveryWorker {
  public:
   // With `basis`, every attempt first checks that the exchange's basis still holds; an
   // entry whose basis is gone is withdrawn (recorded, never delivered, body removed).
-  DeliveryWorker(const GatewayConfig& config, OutboxStore& outbox,
-                 const ExchangeAdapters& adapters, GatewayMetrics& metrics,
-                 const DeliveryBasis* basis = nullptr, const TimeSource& clock = systemTime());
+  DeliveryWorker(const GatewayConfig& config, OutboxStore& outbox, const ExchangeAdapters& adapters,
+                 GatewayMetrics& metrics, const DeliveryBasis* basis = nullptr, const TimeSource& clock = systemTime());
   ~DeliveryWorker();  // stops
   DeliveryWorker(const DeliveryWorker&) = delete;
   DeliveryWorker& operator=(const DeliveryWorker&) = delete;

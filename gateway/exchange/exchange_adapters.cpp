@@ -2,8 +2,7 @@
 
 namespace ketenpoort {
 
-std::variant<SourceNode, std::string> decodeXmlEnvelope(const FlowDefinition& flow,
-                                                        std::string_view body) {
+std::variant<SourceNode, std::string> decodeXmlEnvelope(const FlowDefinition& flow, std::string_view body) {
   if (body.empty()) return "the body is empty; expected a <" + flow.source_root + "> document";
   auto parsed = sourceFromXml(body);
   if (auto* error = std::get_if<std::string>(&parsed)) return "not well-formed XML: " + *error;

@@ -11,12 +11,12 @@
 
 #include "gateway/config/gateway_config.hpp"
 #include "gateway/mapping/canonical_record.hpp"
-#include "gateway/vocabulary/reason.hpp"
 #include "gateway/mapping/flow_definition.hpp"
 #include "gateway/mapping/source_document.hpp"
 #include "gateway/policy/registries.hpp"
 #include "gateway/signals/derived_signals.hpp"
 #include "gateway/store/outbox.hpp"
+#include "gateway/vocabulary/reason.hpp"
 
 namespace boost::asio {
 class io_context;
@@ -32,8 +32,7 @@ class InboundFormat {
   virtual std::string_view name() const = 0;
   // The tree the mapper walks, or why the body is not a document of `flow` (naming the
   // problem, never the content).
-  virtual std::variant<SourceNode, std::string> decode(const FlowDefinition& flow,
-                                                       std::string_view body) const = 0;
+  virtual std::variant<SourceNode, std::string> decode(const FlowDefinition& flow, std::string_view body) const = 0;
 };
 
 // What leaves the gateway for one recipient: only the delivered values.
@@ -71,9 +70,8 @@ class DeliveryChannel {
   virtual ~DeliveryChannel() = default;
   virtual void open(boost::asio::io_context& /*network*/) {}
   virtual void close() {}
-  virtual void deliver(const std::string& url, const OutboxEntry& entry,
-                       std::string_view content_type, std::shared_ptr<const std::string> body,
-                       Done done) = 0;
+  virtual void deliver(const std::string& url, const OutboxEntry& entry, std::string_view content_type,
+                       std::shared_ptr<const std::string> body, Done done) = 0;
 };
 
 // A source system the gateway asks on a recipient's behalf (query flows, and the data a
@@ -89,14 +87,15 @@ class SourceSystem {
  public:
   virtual ~SourceSystem() = default;
   // One person's document for `flow` from the source's endpoint `url`.
-  virtual SourceReply fetchPerson(const std::string& url, const std::string& flow_id,
-                                  const std::string& bsn, const std::string& transaction_id,
-                                  std::chrono::milliseconds timeout) = 0;
+  virtual SourceReply fetchPerson(const std::string& url, const std::string& flow_id, const std::string& bsn,
+                                  const std::string& transaction_id, std::chrono::milliseconds timeout) = 0;
   // Every person the source knows in one gemeente (e.g. DUO's monthly ELIP overview),
   // each as the source document of `flow_id`.
-  virtual std::variant<std::vector<SourceNode>, SourceReply> fetchGemeente(
-      const std::string& url, const std::string& flow_id, const std::string& gemeente_cbs,
-      const std::string& transaction_id, std::chrono::milliseconds timeout) = 0;
+  virtual std::variant<std::vector<SourceNode>, SourceReply> fetchGemeente(const std::string& url,
+                                                                           const std::string& flow_id,
+                                                                           const std::string& gemeente_cbs,
+                                                                           const std::string& transaction_id,
+                                                                           std::chrono::milliseconds timeout) = 0;
 };
 
 // Where ELIP signals come from (adapters/duo): the source's overview of a gemeente's
@@ -117,8 +116,8 @@ class ElipSignalSource {
   // (the person is then counted as unreadable, never guessed at).
   virtual std::optional<Person> person(const CanonicalRecord& record) const = 0;
   // The signal about a candidate, as a document of signalFlow().
-  virtual SourceNode signalDocument(const std::string& signal_root, const SubjectKey& subject,
-                                    const Person& person, const ElipAssessment& assessment) const = 0;
+  virtual SourceNode signalDocument(const std::string& signal_root, const SubjectKey& subject, const Person& person,
+                                    const ElipAssessment& assessment) const = 0;
 };
 
 // The adapters a gateway runs with: inbound formats by flow, outbound formats by the
@@ -134,8 +133,7 @@ struct ExchangeAdapters {
 
 // The envelope every XML wire format shares: a body, well-formed without DOCTYPE or
 // entities, whose root is the flow's source root. The error names the problem only.
-std::variant<SourceNode, std::string> decodeXmlEnvelope(const FlowDefinition& flow,
-                                                        std::string_view body);
+std::variant<SourceNode, std::string> decodeXmlEnvelope(const FlowDefinition& flow, std::string_view body);
 
 // The endpoint URL a party has for a flow ("*" matches every flow), or "" for postbus.
 std::string endpointFor(const Party& party, std::string_view flow_id);

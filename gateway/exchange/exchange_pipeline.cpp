@@ -10,8 +10,8 @@
 namespace ketenpoort {
 
 ExchangeRecord exchangeRecord(const TimeSource& clock, const std::string& transaction_id, const std::string& trace_id,
-                              const std::string& flow, const std::string& sender_oin,
-                              const std::string& recipient_oin, const std::string& purpose) {
+                              const std::string& flow, const std::string& sender_oin, const std::string& recipient_oin,
+                              const std::string& purpose) {
   ExchangeRecord r;
   r.transaction_id = transaction_id;
   r.trace_id = trace_id;
@@ -38,7 +38,8 @@ void recordDecision(ExchangeRecord& r, const FlowDefinition& flow, const PolicyD
       // so they are counted, never stored.
       ++unmapped;
     } else {
-      r.fields_withheld.push_back({std::string(f.path), std::string(reasonName(f.reason.value_or(Reason::kNotPermitted)))});
+      r.fields_withheld.push_back(
+          {std::string(f.path), std::string(reasonName(f.reason.value_or(Reason::kNotPermitted)))});
     }
   }
   if (unmapped > 0) {
@@ -60,8 +61,8 @@ StoreChange firstOfItsId(const std::string& transaction_id) {
 }
 }  // namespace
 
-ExchangeWrite notDoneWrite(const ExchangeContext& c, ExchangeRecord record, ExchangeOutcome outcome,
-                           Reason reason, bool first_of_its_id) {
+ExchangeWrite notDoneWrite(const ExchangeContext& c, ExchangeRecord record, ExchangeOutcome outcome, Reason reason,
+                           bool first_of_its_id) {
   record.outcome = outcome;
   if (const FlowDefinition* flow = c.catalogue.findFlow(record.flow); flow && record.retention_until.empty()) {
     record.retention_until = formatIsoDate(addPeriod(c.clock.today(), flow->retention));
@@ -86,8 +87,7 @@ ExchangeWrite queuedWrite(const ExchangeContext& c, ExchangeRecord record, const
   entry.sender_oin = record.sender_oin;
   entry.recipient_party_id = recipient.id;
   entry.recipient_oin = record.recipient_oin;
-  entry.route = endpointFor(recipient, record.flow).empty() ? DeliveryRoute::kPostbus
-                                                            : DeliveryRoute::kEndpoint;
+  entry.route = endpointFor(recipient, record.flow).empty() ? DeliveryRoute::kPostbus : DeliveryRoute::kEndpoint;
   entry.created_utc = record.time_utc;
   entry.next_attempt_ms = c.clock.nowMs();  // due at once (a shared store leases it from here on)
   entry.subject_ref = record.subject_ref;
@@ -118,11 +118,11 @@ void submitWrite(const ExchangeContext& c, ExchangeWrite write, std::function<vo
   c.log.append(std::move(write.record), std::move(change),
                [&c, delivery = std::move(write.delivery), body = std::move(write.body),
                 done = std::move(done)](const AppendResult& result) {
-    if (result.ok && delivery) c.submit_delivery(*delivery, body);
-    done(result.ok                              ? Written::kDurable
-         : result.declined == Reason::kTransactionKnown ? Written::kTransactionKnown
-                                                : Written::kNotDurable);
-  });
+                 if (result.ok && delivery) c.submit_delivery(*delivery, body);
+                 done(result.ok                                      ? Written::kDurable
+                      : result.declined == Reason::kTransactionKnown ? Written::kTransactionKnown
+                                                                     : Written::kNotDurable);
+               });
 }
 
 void WrittenAwaiter::await_suspend(std::coroutine_handle<> handle) {
@@ -187,8 +187,8 @@ std::string knownPurpose(const MappingCatalogue& catalogue, std::string_view sta
   return {};
 }
 
-std::string requestDigest(std::string_view flow, std::string_view purpose,
-                          std::string_view recipient, std::string_view body) {
+std::string requestDigest(std::string_view flow, std::string_view purpose, std::string_view recipient,
+                          std::string_view body) {
   std::string message;
   message.reserve(body.size() + flow.size() + purpose.size() + recipient.size() + 32);
   for (std::string_view part : {flow, purpose, recipient, body}) {

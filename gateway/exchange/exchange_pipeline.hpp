@@ -12,9 +12,9 @@
 #include <vector>
 
 #include "gateway/api/problem.hpp"
+#include "gateway/api/request_task.hpp"
 #include "gateway/api/router.hpp"
 #include "gateway/exchange/exchange_routes.hpp"
-#include "gateway/api/request_task.hpp"
 
 namespace ketenpoort {
 
@@ -23,14 +23,13 @@ namespace ketenpoort {
 
 // A record with the exchange's identity filled in; outcome and the rest are the caller's.
 ExchangeRecord exchangeRecord(const TimeSource& clock, const std::string& transaction_id, const std::string& trace_id,
-                              const std::string& flow, const std::string& sender_oin,
-                              const std::string& recipient_oin, const std::string& purpose);
+                              const std::string& flow, const std::string& sender_oin, const std::string& recipient_oin,
+                              const std::string& purpose);
 
 // Fills what an allowed decision says: legal basis, agreement, consent, subject reference,
 // the fields delivered and withheld, the body's hash and the retention date.
-void recordDecision(ExchangeRecord& record, const FlowDefinition& flow,
-                    const PolicyDecision& decision, const SubjectReferencer& referencer,
-                    const std::string& body);
+void recordDecision(ExchangeRecord& record, const FlowDefinition& flow, const PolicyDecision& decision,
+                    const SubjectReferencer& referencer, const std::string& body);
 
 // What one exchange writes to the log, in one transaction of its writer: the record, the
 // changes that hold if and only if it is written, and for a queued exchange its outbox
@@ -82,9 +81,7 @@ class WrittenAwaiter {
 };
 // Takes the write by reference, from a named local: GCC 12 destroys a temporary made
 // inside a co_await expression twice (found by ASan), so none is made.
-inline WrittenAwaiter written(const ExchangeContext& c, ExchangeWrite&& write) {
-  return {c, std::move(write)};
-}
+inline WrittenAwaiter written(const ExchangeContext& c, ExchangeWrite&& write) { return {c, std::move(write)}; }
 
 // The source system a query or derived flow reads from: the party of the flow's sender
 // role that has an endpoint for it, and the adapter that asks it.
@@ -103,8 +100,8 @@ Problem sourceProblem(const SourceReply& reply);
 // all of it is durable; when not, nothing was queued.
 // `known` as for logNotDone.
 void queueExchange(const ExchangeContext& c, ExchangeRecord record, const Party& recipient,
-                   std::vector<StoreChange> changes, std::string body,
-                   std::function<void(bool ok)> done, std::function<void()> known = nullptr);
+                   std::vector<StoreChange> changes, std::string body, std::function<void(bool ok)> done,
+                   std::function<void()> known = nullptr);
 
 // "00-<trace id>-<parent id>-<flags>" (W3C trace context). When it is well-formed the
 // exchange continues the sender's trace and keeps the sender's span as its parent (LDV's
@@ -124,8 +121,8 @@ std::string knownPurpose(const MappingCatalogue& catalogue, std::string_view sta
 
 // SHA-256 (hex) over what a sender asks: the flow named in the URL, the stated purpose,
 // the named recipient and the body, each length-prefixed.
-std::string requestDigest(std::string_view flow, std::string_view purpose,
-                          std::string_view recipient, std::string_view body);
+std::string requestDigest(std::string_view flow, std::string_view purpose, std::string_view recipient,
+                          std::string_view body);
 
 ApiResponse jsonResponse(unsigned status, const boost::json::value& body);
 

@@ -24,8 +24,7 @@ std::string partyIdOf(const GatewayConfig& config, const std::string& oin) {
 
 boost::json::object acceptedBody(const std::string& transaction_id, const std::string& flow,
                                  const std::string& recipient_id) {
-  return {{"transactie_id", transaction_id}, {"flow", flow}, {"status", "queued"},
-          {"ontvanger", recipient_id}};
+  return {{"transactie_id", transaction_id}, {"flow", flow}, {"status", "queued"}, {"ontvanger", recipient_id}};
 }
 
 // Transactions being decided right now, so that a re-sent push arriving before the first
@@ -75,14 +74,12 @@ struct PushRequest {
   bool id_given = false;       // by the sender: its record must be the first of that id
   std::string trace_id;
   std::string foreign_span_id;  // the sender's span (traceparent), or ""
-  std::string purpose;         // a purpose of the mappings, or "" (never the header's text)
-  std::string stated_purpose;  // the header as sent: compared, never stored or echoed
+  std::string purpose;          // a purpose of the mappings, or "" (never the header's text)
+  std::string stated_purpose;   // the header as sent: compared, never stored or echoed
   std::string request_digest;
 
   // The problem's instance: the route with the catalogue's flow name, never the URL's text.
-  std::string instancePath() const {
-    return "/v1/berichten/" + (flow_id.empty() ? std::string("{flow}") : flow_id);
-  }
+  std::string instancePath() const { return "/v1/berichten/" + (flow_id.empty() ? std::string("{flow}") : flow_id); }
 };
 
 Result<PushRequest> readPushRequest(const ExchangeContext& c, const ApiRequest& request) {
@@ -104,8 +101,7 @@ Result<PushRequest> readPushRequest(const ExchangeContext& c, const ApiRequest& 
   } else {
     p.transaction_id = newUuidV7();
   }
-  p.request_digest = requestDigest(named_flow, p.stated_purpose, requestHeader(request, "x-ontvanger"),
-                                   request.body);
+  p.request_digest = requestDigest(named_flow, p.stated_purpose, requestHeader(request, "x-ontvanger"), request.body);
   return p;
 }
 
@@ -113,8 +109,11 @@ Result<PushRequest> readPushRequest(const ExchangeContext& c, const ApiRequest& 
 struct Refusal {
   Refusal(Reason why, std::string for_people, std::string recipient = {}, std::string basis = {},
           std::string subject = {})
-      : reason(why), detail(std::move(for_people)), recipient_oin(std::move(recipient)),
-        legal_basis(std::move(basis)), subject_ref(std::move(subject)) {}
+      : reason(why),
+        detail(std::move(for_people)),
+        recipient_oin(std::move(recipient)),
+        legal_basis(std::move(basis)),
+        subject_ref(std::move(subject)) {}
   Reason reason;
   std::string detail;
   std::string recipient_oin;
@@ -174,7 +173,9 @@ class PushDecider {
   // The recipient: the one the sender names in X-Ontvanger, else the gemeente the record
   // is about (its koppeling). The policy engine then checks the koppeling either way.
   Result<const Party*> chooseRecipient(const FlowDefinition& flow, const MappingOutcome& mapped) const {
-    const auto noKoppeling = [](std::string detail) { return problems::refused(Reason::kNoKoppeling, std::move(detail)); };
+    const auto noKoppeling = [](std::string detail) {
+      return problems::refused(Reason::kNoKoppeling, std::move(detail));
+    };
     const std::string named = requestHeader(request_, "x-ontvanger");
     if (!named.empty()) {
       const auto oin = Oin::parse(named);
@@ -198,8 +199,9 @@ class PushDecider {
           if (cbs && p.role == PartyRole::kGemeente && p.cbs_code == *cbs) return &p;
         }
       }
-      return noKoppeling("the person is not gekoppeld to any gemeente connected to this gateway; "
-                         "name the recipient in X-Ontvanger");
+      return noKoppeling(
+          "the person is not gekoppeld to any gemeente connected to this gateway; "
+          "name the recipient in X-Ontvanger");
     }
     return noKoppeling("the message does not say which gemeente the person is gekoppeld to");
   }
@@ -238,8 +240,8 @@ class PushDecider {
         if (const CanonicalValue* date = mapped.record.first(flow.koppeling_date_field)) {
           from = parseIsoDate(date->value).value_or(today);
         }
-        changes.push_back(c_.registries.koppelingChange(*decision.subject, gemeente->value,
-                                                        std::min(from, today), push_.transaction_id));
+        changes.push_back(c_.registries.koppelingChange(*decision.subject, gemeente->value, std::min(from, today),
+                                                        push_.transaction_id));
       }
     }
     if (decision.moved_koppeling && decision.subject) {
@@ -248,8 +250,8 @@ class PushDecider {
                                                       decision.moved_koppeling->valid_from, push_.transaction_id));
     }
     if (decision.identity_link) {
-      changes.push_back(c_.registries.identityLinkChange(decision.identity_link->first,
-                                                         decision.identity_link->second, push_.transaction_id));
+      changes.push_back(c_.registries.identityLinkChange(decision.identity_link->first, decision.identity_link->second,
+                                                         push_.transaction_id));
     }
     return changes;
   }
@@ -339,8 +341,8 @@ void addExchangeRoutes(Router& router, const ExchangeContext& context) {
   auto shared_context = std::make_shared<const ExchangeContext>(context);
   router.addAsync("POST", "/v1/berichten/{flow}",
                   [shared_context, in_flight](ApiRequest request, Router::Respond respond) {
-    push(shared_context, in_flight, std::move(request)).start(std::move(respond));
-  });
+                    push(shared_context, in_flight, std::move(request)).start(std::move(respond));
+                  });
 
   addWorkerRoute(router, shared_context, "GET", "/v1/postbus", [](const ExchangeContext& c, const ApiRequest& request) {
     boost::json::array messages;
@@ -355,50 +357,50 @@ void addExchangeRoutes(Router& router, const ExchangeContext& context) {
       boost::system::error_code ec;
       boost::json::value message = boost::json::parse(*body, ec);
       if (ec) message = boost::json::string(*body);
-      messages.emplace_back(boost::json::object{
-          {"transactie_id", e.transaction_id}, {"flow", e.flow}, {"doelbinding", e.purpose},
-          {"grondslag", e.legal_basis}, {"afzender_oin", e.sender_oin},
-          {"ontvangen", e.created_utc}, {"bericht", std::move(message)}});
+      messages.emplace_back(boost::json::object{{"transactie_id", e.transaction_id},
+                                                {"flow", e.flow},
+                                                {"doelbinding", e.purpose},
+                                                {"grondslag", e.legal_basis},
+                                                {"afzender_oin", e.sender_oin},
+                                                {"ontvangen", e.created_utc},
+                                                {"bericht", std::move(message)}});
     }
     return jsonResponse(200, boost::json::object{{"berichten", std::move(messages)}});
   });
 
   // What became of a message: its sender and its recipient may ask; to anyone else the
   // transaction does not exist.
-  addWorkerRoute(router, shared_context, "GET", "/v1/transacties/{id}",
-                 [](const ExchangeContext& c, const ApiRequest& request) {
-    const auto id = canonicalUuid(request.param("id"));
-    if (!id) return problemResponse(problems::invalidTransactionId(), "/v1/transacties/{id}");
-    const auto entry = c.outbox.find(*id);
-    const std::string caller = request.caller->oin.str();
-    if (!entry || (entry->sender_oin != caller && entry->recipient_oin != caller)) {
-      return problemResponse(problems::notFound("no message " + *id + " of yours"), "/v1/transacties/" + *id);
-    }
-    boost::json::object body{{"transactie_id", entry->transaction_id},
-                             {"flow", entry->flow},
-                             {"status", toString(entry->state)},
-                             {"ontvanger", entry->recipient_party_id},
-                             {"pogingen", entry->attempts},
-                             {"ontvangen", entry->created_utc}};
-    if (!entry->finished_utc.empty()) body["afgerond"] = entry->finished_utc;
-    // Why it was withdrawn (a reason code of ours); a transport error of the recipient's
-    // endpoint is the recipient's business, not the sender's.
-    if (entry->state == DeliveryState::kWithdrawn) body["reden"] = entry->last_error;
-    return jsonResponse(200, body);
-  });
+  addWorkerRoute(
+      router, shared_context, "GET", "/v1/transacties/{id}", [](const ExchangeContext& c, const ApiRequest& request) {
+        const auto id = canonicalUuid(request.param("id"));
+        if (!id) return problemResponse(problems::invalidTransactionId(), "/v1/transacties/{id}");
+        const auto entry = c.outbox.find(*id);
+        const std::string caller = request.caller->oin.str();
+        if (!entry || (entry->sender_oin != caller && entry->recipient_oin != caller)) {
+          return problemResponse(problems::notFound("no message " + *id + " of yours"), "/v1/transacties/" + *id);
+        }
+        boost::json::object body{
+            {"transactie_id", entry->transaction_id}, {"flow", entry->flow},         {"status", toString(entry->state)},
+            {"ontvanger", entry->recipient_party_id}, {"pogingen", entry->attempts}, {"ontvangen", entry->created_utc}};
+        if (!entry->finished_utc.empty()) body["afgerond"] = entry->finished_utc;
+        // Why it was withdrawn (a reason code of ours); a transport error of the recipient's
+        // endpoint is the recipient's business, not the sender's.
+        if (entry->state == DeliveryState::kWithdrawn) body["reden"] = entry->last_error;
+        return jsonResponse(200, body);
+      });
 
   addWorkerRoute(router, shared_context, "POST", "/v1/postbus/{id}/ack",
                  [](const ExchangeContext& c, const ApiRequest& request) {
-    const auto id = canonicalUuid(request.param("id"));
-    if (!id) return problemResponse(problems::invalidTransactionId(), "/v1/postbus/{id}/ack");
-    // Only the recipient's own entry can be acknowledged; another's looks absent.
-    if (!c.outbox.acknowledge(request.caller->id, *id)) {
-      return problemResponse(problems::notFound("no message " + *id + " in your postbus"),
-                             "/v1/postbus/" + *id + "/ack");
-    }
-    logInfo("postbus-acknowledged", {{"transaction", *id}});
-    return ApiResponse{204, "application/json", {}, {}};
-  });
+                   const auto id = canonicalUuid(request.param("id"));
+                   if (!id) return problemResponse(problems::invalidTransactionId(), "/v1/postbus/{id}/ack");
+                   // Only the recipient's own entry can be acknowledged; another's looks absent.
+                   if (!c.outbox.acknowledge(request.caller->id, *id)) {
+                     return problemResponse(problems::notFound("no message " + *id + " in your postbus"),
+                                            "/v1/postbus/" + *id + "/ack");
+                   }
+                   logInfo("postbus-acknowledged", {{"transaction", *id}});
+                   return ApiResponse{204, "application/json", {}, {}};
+                 });
 }
 
 }  // namespace ketenpoort

@@ -25,7 +25,7 @@ struct ExchangeContext {
   OutboxStore& outbox;
   const ExchangeAdapters& adapters;
   const DeliveryBasis& basis;  // checked again when a message leaves (postbus)
-  const TimeSource& clock;          // today's date for decisions, the records' time
+  const TimeSource& clock;     // today's date for decisions, the records' time
   BlockingExecutor run_blocking;
   BlockingExecutor run_query;  // waits on source systems (DUO); apart from run_blocking
   // A new entry is durable in the outbox; its body comes along, so delivery need not read

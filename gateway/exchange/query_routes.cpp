@@ -21,15 +21,13 @@ struct QueryRequest {
   std::string transaction_id = newUuidV7();
   std::string trace_id;
   std::string foreign_span_id;  // the asker's span (traceparent), or ""
-  std::string purpose;         // a purpose of the mappings, or "" (never the header's text)
-  std::string stated_purpose;  // the header as sent: compared, never stored or echoed
+  std::string purpose;          // a purpose of the mappings, or "" (never the header's text)
+  std::string stated_purpose;   // the header as sent: compared, never stored or echoed
   std::string bsn;
   std::string subject_ref;
 
   // The problem's instance: the route with the catalogue's flow name, never the URL's text.
-  std::string instancePath() const {
-    return "/v1/bevragingen/" + (flow_id.empty() ? std::string("{flow}") : flow_id);
-  }
+  std::string instancePath() const { return "/v1/bevragingen/" + (flow_id.empty() ? std::string("{flow}") : flow_id); }
 };
 
 Result<QueryRequest> readQueryRequest(const ExchangeContext& c, const ApiRequest& request) {
@@ -76,19 +74,18 @@ struct Ask {
 };
 // `source`: the flow's source system when it is a query flow (looked up once: its OIN is
 // in the record whatever the outcome).
-std::variant<NotAnswered, Ask> beforeAsking(const ExchangeContext& c, const ApiRequest& request,
-                                            const QueryRequest& q, const std::optional<SourceRoute>& source) {
+std::variant<NotAnswered, Ask> beforeAsking(const ExchangeContext& c, const ApiRequest& request, const QueryRequest& q,
+                                            const std::optional<SourceRoute>& source) {
   const FlowDefinition* flow = q.flow;
   if (!flow || flow->kind != FlowKind::kQuery) {
-    return refusal(Reason::kFlowNotAllowed, flow ? q.flow_id + " is not a query flow"
-                                                  : "the catalogue has no flow by the name in the URL");
+    return refusal(Reason::kFlowNotAllowed,
+                   flow ? q.flow_id + " is not a query flow" : "the catalogue has no flow by the name in the URL");
   }
   const PolicyDecision before = c.policy.mayAsk(*request.caller, *flow, q.stated_purpose, q.bsn, c.clock.today());
   if (!before.allowed) return refusal(before.reason, before.detail, flow->basis_article);
   const auto inbound = c.adapters.inbound_by_flow.find(flow->id);
   if (!source || inbound == c.adapters.inbound_by_flow.end()) {
-    return failure(problems::sourceUnreachable("no source system is configured for " + flow->id),
-                   flow->basis_article);
+    return failure(problems::sourceUnreachable("no source system is configured for " + flow->id), flow->basis_article);
   }
   return Ask{*source, inbound->second.get()};
 }
@@ -103,8 +100,8 @@ struct Answer {
 std::variant<NotAnswered, Answer> askAndDecide(const ExchangeContext& c, const ApiRequest& request,
                                                const QueryRequest& q, const Ask& ask, ExchangeRecord record) {
   const FlowDefinition& flow = *q.flow;
-  const SourceReply reply = ask.source.system->fetchPerson(ask.source.url, q.flow_id, q.bsn, q.transaction_id,
-                                                           c.config.queries.timeout);
+  const SourceReply reply =
+      ask.source.system->fetchPerson(ask.source.url, q.flow_id, q.bsn, q.transaction_id, c.config.queries.timeout);
   if (reply.outcome != SourceReply::Outcome::kAnswered) {
     logWarn("source-not-answered", {{"flow", q.flow_id}, {"transaction", q.transaction_id}, {"error", reply.error}});
     return failure(sourceProblem(reply), flow.basis_article);
@@ -117,16 +114,14 @@ std::variant<NotAnswered, Answer> askAndDecide(const ExchangeContext& c, const A
   if (!mapped.ok()) return failure(problems::sourceInvalidAnswer(mapped.errors.front()), flow.basis_article);
   const auto about = subjectOf(flow, mapped.record);
   if (!about || about->value != q.bsn) {
-    return failure(problems::sourceInvalidAnswer("the answer is not about the person asked for"),
-                   flow.basis_article);
+    return failure(problems::sourceInvalidAnswer("the answer is not about the person asked for"), flow.basis_article);
   }
   const Party& asker = *request.caller;
   const PolicyDecision decision = c.policy.decide({asker, flow, q.stated_purpose, mapped, asker, c.clock.today()});
   if (!decision.allowed) return refusal(decision.reason, decision.detail, flow.basis_article);
   const auto outbound = c.adapters.outbound_by_role.find(asker.role);
   if (outbound == c.adapters.outbound_by_role.end()) {
-    return refusal(Reason::kFlowNotAllowed, "the gateway has no adapter that answers " + asker.id,
-                   flow.basis_article);
+    return refusal(Reason::kFlowNotAllowed, "the gateway has no adapter that answers " + asker.id, flow.basis_article);
   }
   Answer answer{{}, std::move(record)};
   answer.response.content_type = std::string(outbound->second->contentType());

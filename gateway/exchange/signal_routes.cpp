@@ -2,9 +2,9 @@
 
 #include <atomic>
 #include <functional>
-#include <mutex>
 #include <map>
 #include <memory>
+#include <mutex>
 
 #include "gateway/diagnostics/diagnostic_log.hpp"
 #include "gateway/exchange/exchange_pipeline.hpp"
@@ -43,11 +43,10 @@ class ElipRun {
     const FlowDefinition* status = c_.catalogue.findFlow(elip_source.personFlow());
     const auto source = elip ? sourceFor(c_, *elip) : std::nullopt;
     if (!elip || !status || !source) {
-      return problems::sourceUnreachable("no source system is configured for " +
-                                         std::string(elip_source.signalFlow()));
+      return problems::sourceUnreachable("no source system is configured for " + std::string(elip_source.signalFlow()));
     }
-    auto persons = source->system->fetchGemeente(source->url, elip->id, *gemeente_.cbs_code,
-                                                 newUuidV7(), c_.config.queries.timeout);
+    auto persons = source->system->fetchGemeente(source->url, elip->id, *gemeente_.cbs_code, newUuidV7(),
+                                                 c_.config.queries.timeout);
     if (auto* reply = std::get_if<SourceReply>(&persons)) {
       logWarn("source-not-answered", {{"flow", elip->id}, {"error", reply->error}});
       return sourceProblem(*reply);
@@ -73,8 +72,7 @@ class ElipRun {
         continue;
       }
       if (a.candidate && signal) {
-        signalCandidate(*elip, *source->party, *subjectOf(*status, mapped.record), *person, a, today,
-                        counts);
+        signalCandidate(*elip, *source->party, *subjectOf(*status, mapped.record), *person, a, today, counts);
       }
     }
     return counts;
@@ -93,8 +91,8 @@ class ElipRun {
 
  private:
   void signalCandidate(const FlowDefinition& flow, const Party& source_party, const SubjectKey& subject,
-                       const ElipSignalSource::Person& person, const ElipAssessment& a,
-                       const CivilDate& today, ElipCounts& counts) {
+                       const ElipSignalSource::Person& person, const ElipAssessment& a, const CivilDate& today,
+                       ElipCounts& counts) {
     const SourceNode document = c_.adapters.elip->signalDocument(flow.source_root, subject, person, a);
     const MappingOutcome mapped = mapSourceDocument(flow, document);
     const std::string subject_ref = c_.referencer.reference(subject);

@@ -2,19 +2,19 @@
 
 #include "gateway/diagnostics/diagnostic_log.hpp"
 #include "gateway/mapping/flow_definition.hpp"
-#include "gateway/store/identifiers.hpp"
 #include "gateway/pg_store/pg_exchange_log.hpp"
 #include "gateway/pg_store/pg_log_verifier.hpp"
 #include "gateway/pg_store/pg_outbox.hpp"
-#include "gateway/pg_store/pg_session.hpp"
 #include "gateway/pg_store/pg_registry_store.hpp"
 #include "gateway/pg_store/pg_schema.hpp"
+#include "gateway/pg_store/pg_session.hpp"
 #include "gateway/sqlite_store/log_verifier.hpp"
 #include "gateway/sqlite_store/sqlite_exchange_log.hpp"
 #include "gateway/sqlite_store/sqlite_outbox.hpp"
-#include "gateway/sqlite_store/sqlite_session.hpp"
-#include "gateway/store/sql_pseudonym_keys.hpp"
 #include "gateway/sqlite_store/sqlite_registry_store.hpp"
+#include "gateway/sqlite_store/sqlite_session.hpp"
+#include "gateway/store/identifiers.hpp"
+#include "gateway/store/sql_pseudonym_keys.hpp"
 
 namespace ketenpoort {
 
@@ -65,9 +65,8 @@ GatewayStore::GatewayStore(const GatewayConfig& config, const TimeSource& clock)
   auto log = std::make_unique<SqliteExchangeLog>(exchangeLogOptionsFor(config), clock_);
   // Longer than any group commit of the writer: a key is never refused for a busy file.
   constexpr int kKeysBusyTimeoutMs = 10'000;
-  usePseudonymKeys(std::make_unique<SqlPseudonymKeys>([path = config.storage_path] {
-                     return SqliteSession::open(path, kKeysBusyTimeoutMs);
-                   }),
+  usePseudonymKeys(std::make_unique<SqlPseudonymKeys>(
+                       [path = config.storage_path] { return SqliteSession::open(path, kKeysBusyTimeoutMs); }),
                    *log);
   registries_ = std::make_unique<SqliteRegistryStore>(config.storage_path, referencer_, *log);
   auto outbox = std::make_unique<SqliteOutboxStore>(config.storage_path, *log);
@@ -83,8 +82,8 @@ GatewayStore::GatewayStore(const GatewayConfig& config, const TimeSource& clock)
 
 void GatewayStore::usePseudonymKeys(std::unique_ptr<PseudonymKeyStore> keys, ExchangeLog& log) {
   pseudonym_store_ = std::move(keys);
-  pseudonyms_ = std::make_unique<PseudonymKeyring>(referencer_, *pseudonym_store_, PseudonymKeyring::kReloadAfter,
-                                                   clock_);
+  pseudonyms_ =
+      std::make_unique<PseudonymKeyring>(referencer_, *pseudonym_store_, PseudonymKeyring::kReloadAfter, clock_);
   pseudonyms_->prepare(clock_.today());
   log.usePseudonymKeys(pseudonyms_.get());
 }
@@ -116,7 +115,9 @@ PurgeBatchResult GatewayStore::purgeExpired(const PurgeBatchRequest& request, co
   // The purge extends the chain with a record of its own, so the signed head moves: a head
   // witnessed after it rejects a log restored from before it (issue 25).
   const RegistryHistoryRemoved& history_removed = purged.registry_history_removed;
-  if (purged.removed + history_removed.koppelingen + history_removed.consents + purged.pseudonym_keys_destroyed.size() == 0) {
+  if (purged.removed + history_removed.koppelingen + history_removed.consents +
+          purged.pseudonym_keys_destroyed.size() ==
+      0) {
     return purged;
   }
   ExchangeRecord note;
@@ -150,7 +151,8 @@ StoreLogCheck GatewayStore::verifyLog() const {
       const PgLogVerification v = verifyPgLog(pg_dsn_, {{node_id_, log_->publicKeyPem()}}, {});
       check.intact = v.intact;
       check.problem = v.problem;
-      for (const auto& node : v.nodes) check.chains.push_back({node.node_id, node.verification, node.key_from_database});
+      for (const auto& node : v.nodes)
+        check.chains.push_back({node.node_id, node.verification, node.key_from_database});
       return check;
     }
     ChainCheck chain;

@@ -43,8 +43,7 @@ void ScheduledPurge::run() {
     request.as_of = formatIsoDate(CivilDate(std::chrono::floor<std::chrono::days>(now)));
     const auto started = clock_.monotonicNow();
     const PurgeBatchResult purged = store_.purgeExpired(request, [this] { return stopping_.load(); });
-    const auto took_ms =
-        std::chrono::duration_cast<std::chrono::milliseconds>(clock_.monotonicNow() - started).count();
+    const auto took_ms = std::chrono::duration_cast<std::chrono::milliseconds>(clock_.monotonicNow() - started).count();
     if (purged.ok) {
       boost::json::array destroyed;
       for (int period : purged.pseudonym_keys_destroyed) destroyed.push_back(period);

@@ -1,8 +1,8 @@
 #pragma once
 
 #include <atomic>
-#include <cstdint>
 #include <chrono>
+#include <cstdint>
 #include <optional>
 #include <string>
 #include <thread>
@@ -47,7 +47,7 @@ class ScheduledPurge {
   const TimeSource& clock_;
   std::chrono::minutes at_;
   std::chrono::milliseconds poll_;
-  BatchQueue<int> wake_{1};  // closed by stop(); its timeout paces the looks at the clock
+  BatchQueue<int> wake_{1};            // closed by stop(); its timeout paces the looks at the clock
   std::atomic<bool> stopping_{false};  // ends a purge under way after its current window
   std::atomic<std::uint64_t> looks_{0};
   std::thread thread_;

@@ -33,8 +33,7 @@ inline constexpr auto kUseTuple = asio::as_tuple(asio::use_awaitable);
 // The HTTP response for an API answer.
 inline http::response<http::string_body> toHttpResponse(const ApiResponse& api, unsigned http_version,
                                                         bool keep_alive) {
-  http::response<http::string_body> response{static_cast<http::status>(api.status),
-                                             http_version};
+  http::response<http::string_body> response{static_cast<http::status>(api.status), http_version};
   response.set(http::field::content_type, api.content_type);
   response.set(http::field::cache_control, "no-store");
   for (const auto& [name, value] : api.headers) response.set(name, value);
@@ -45,9 +44,8 @@ inline http::response<http::string_body> toHttpResponse(const ApiResponse& api, 
 }
 
 template <typename Stream>
-asio::awaitable<beast::error_code> writeApiResponse(Stream& stream, const ApiResponse& api,
-                                                    unsigned http_version, bool keep_alive,
-                                                    std::chrono::milliseconds timeout) {
+asio::awaitable<beast::error_code> writeApiResponse(Stream& stream, const ApiResponse& api, unsigned http_version,
+                                                    bool keep_alive, std::chrono::milliseconds timeout) {
   auto response = toHttpResponse(api, http_version, keep_alive);
   beast::get_lowest_layer(stream).expires_after(timeout);
   auto [ec, n] = co_await http::async_write(stream, response, kUseTuple);
@@ -87,8 +85,7 @@ asio::awaitable<beast::error_code> readHttp(TlsStream& stream, beast::flat_buffe
 // Writes a message on a TlsStream: serialized and encrypted whole, then sent with one
 // write (small messages make one TLS record, not one per header and body).
 template <bool isRequest, class Body, class Fields>
-asio::awaitable<beast::error_code> writeHttp(TlsStream& stream,
-                                             http::message<isRequest, Body, Fields>& message) {
+asio::awaitable<beast::error_code> writeHttp(TlsStream& stream, http::message<isRequest, Body, Fields>& message) {
   http::serializer<isRequest, Body, Fields> serializer(message);
   std::string plaintext;
   beast::error_code ec;
@@ -138,8 +135,8 @@ inline ApiRequest toApiRequest(http::request<http::string_body>& request, const 
 // Headers a request may carry at most once: a second one would let two parts of a chain
 // (a proxy, the gateway) each act on another value.
 inline constexpr std::string_view kSingletonHeaders[] = {
-    "host", "content-length", "content-type", "transfer-encoding", "x-doelbinding",
-    "x-transaction-id", "x-ontvanger", "traceparent"};
+    "host",          "content-length",   "content-type", "transfer-encoding",
+    "x-doelbinding", "x-transaction-id", "x-ontvanger",  "traceparent"};
 
 // Why a request's header is refused before its body is read (the connection then closes,
 // so no byte of an ambiguous body is taken as the next request), or nullopt.
@@ -173,8 +170,7 @@ std::optional<Problem> framingProblem(const http::header<true, Fields>& header) 
 
 // Accepts connections until the acceptor is closed; each socket gets its own strand.
 // `admit` may refuse a socket (it is then closed); `serve` starts its session.
-inline asio::awaitable<void> acceptLoop(tcp::acceptor& acceptor, std::string listener,
-                                        std::function<bool()> admit,
+inline asio::awaitable<void> acceptLoop(tcp::acceptor& acceptor, std::string listener, std::function<bool()> admit,
                                         std::function<void(tcp::socket)> serve) {
   for (;;) {
     tcp::socket socket(asio::make_strand(acceptor.get_executor()));

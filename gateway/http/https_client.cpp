@@ -56,16 +56,15 @@ using Result = std::variant<HttpsResponse, std::string>;
 
 asio::ssl::context clientTls(const HttpsClientOptions& options) {
   asio::ssl::context tls(asio::ssl::context::tls_client);
-  const auto problems = configureClientTls(tls.native_handle(), options.ca_bundle,
-                                           options.certificate, options.private_key);
+  const auto problems =
+      configureClientTls(tls.native_handle(), options.ca_bundle, options.certificate, options.private_key);
   if (!problems.empty()) throw std::runtime_error("client TLS setup: " + problems.front());
   return tls;
 }
 
 // SNI and the server name (or address) the certificate must carry, then TCP and TLS.
 // Returns an error, or nullopt when the connection is up.
-asio::awaitable<std::optional<std::string>> connectTls(TlsStream& stream, const std::string& host,
-                                                       std::uint16_t port,
+asio::awaitable<std::optional<std::string>> connectTls(TlsStream& stream, const std::string& host, std::uint16_t port,
                                                        std::chrono::milliseconds timeout) {
   // SSL_set_tlsext_host_name without its macro's C-style cast (SNI for the receiver).
   SSL_ctrl(stream.native_handle(), SSL_CTRL_SET_TLSEXT_HOSTNAME, TLSEXT_NAMETYPE_host_name,
@@ -96,8 +95,8 @@ struct ExchangeOutcome {
   bool reusable = false;        // the connection may carry the next request
 };
 
-asio::awaitable<ExchangeOutcome> exchangeOn(TlsStream& stream, const std::string& host,
-                                            const std::string& method, const std::string& target,
+asio::awaitable<ExchangeOutcome> exchangeOn(TlsStream& stream, const std::string& host, const std::string& method,
+                                            const std::string& target,
                                             const std::vector<std::pair<std::string, std::string>>& headers,
                                             std::string_view body, std::chrono::milliseconds timeout) {
   ExchangeOutcome outcome;
@@ -158,8 +157,8 @@ struct HttpsClient::Impl {
   }
 
   ExchangeOutcome once(const std::string& method, const std::string& target,
-                       const std::vector<std::pair<std::string, std::string>>& headers,
-                       const std::string& body, bool& fresh) {
+                       const std::vector<std::pair<std::string, std::string>>& headers, const std::string& body,
+                       bool& fresh) {
     ExchangeOutcome outcome;
     outcome.result = std::string("unexpected exception");
     ioc.restart();
@@ -178,9 +177,10 @@ struct HttpsClient::Impl {
   std::optional<TlsStream> stream;
 };
 
-std::variant<HttpsResponse, std::string> httpsRequest(
-    const HttpsClientOptions& options, const std::string& method, const std::string& target,
-    const std::vector<std::pair<std::string, std::string>>& headers, const std::string& body) {
+std::variant<HttpsResponse, std::string> httpsRequest(const HttpsClientOptions& options, const std::string& method,
+                                                      const std::string& target,
+                                                      const std::vector<std::pair<std::string, std::string>>& headers,
+                                                      const std::string& body) {
   try {
     return HttpsClient(options).request(method, target, headers, body);
   } catch (const std::exception& e) {
@@ -188,8 +188,7 @@ std::variant<HttpsResponse, std::string> httpsRequest(
   }
 }
 
-HttpsClient::HttpsClient(HttpsClientOptions options)
-    : impl_(std::make_unique<Impl>(std::move(options))) {}
+HttpsClient::HttpsClient(HttpsClientOptions options) : impl_(std::make_unique<Impl>(std::move(options))) {}
 HttpsClient::~HttpsClient() { impl_->stream.reset(); }
 
 std::variant<HttpsResponse, std::string> HttpsClient::request(
@@ -242,8 +241,7 @@ namespace {
 // that strand. Every step of a connection runs on its strand, so Beast's timer and the
 // coroutine never touch the stream at once.
 asio::awaitable<Result> pooledRequest(std::shared_ptr<HttpsConnectionPool::State> state,
-                                      std::unique_ptr<TlsStream> stream, HttpsUrl url,
-                                      std::string method,
+                                      std::unique_ptr<TlsStream> stream, HttpsUrl url, std::string method,
                                       std::vector<std::pair<std::string, std::string>> headers,
                                       std::shared_ptr<const std::string> body) {
   const std::string authority = url.host + ":" + std::to_string(url.port);
@@ -271,17 +269,14 @@ asio::awaitable<Result> pooledRequest(std::shared_ptr<HttpsConnectionPool::State
 
 }  // namespace
 
-HttpsConnectionPool::HttpsConnectionPool(asio::io_context& network,
-                                         const HttpsClientOptions& tls_and_timeout,
+HttpsConnectionPool::HttpsConnectionPool(asio::io_context& network, const HttpsClientOptions& tls_and_timeout,
                                          std::size_t max_idle)
     : state_(std::make_shared<State>(network, tls_and_timeout, max_idle)) {}
 
 HttpsConnectionPool::~HttpsConnectionPool() { close(); }
 
-void HttpsConnectionPool::request(const HttpsUrl& url, std::string method,
-                                  std::vector<Header> headers,
-                                  std::shared_ptr<const std::string> body,
-                                  std::function<void(Result)> done) {
+void HttpsConnectionPool::request(const HttpsUrl& url, std::string method, std::vector<Header> headers,
+                                  std::shared_ptr<const std::string> body, std::function<void(Result)> done) {
   {
     std::lock_guard lock(state_->mutex);
     if (state_->closed) {
@@ -294,8 +289,7 @@ void HttpsConnectionPool::request(const HttpsUrl& url, std::string method,
   const asio::any_io_executor strand =
       stream ? stream->get_executor() : asio::any_io_executor(asio::make_strand(state_->network));
   asio::co_spawn(strand,
-                 pooledRequest(state_, std::move(stream), url, std::move(method), std::move(headers),
-                               std::move(body)),
+                 pooledRequest(state_, std::move(stream), url, std::move(method), std::move(headers), std::move(body)),
                  [done = std::move(done)](const std::exception_ptr& e, Result result) {
                    done(e ? Result(std::string("unexpected exception")) : std::move(result));
                  });

@@ -4,10 +4,10 @@
 #include <cstdint>
 #include <filesystem>
 #include <functional>
-#include <string>
-#include <utility>
 #include <memory>
 #include <optional>
+#include <string>
+#include <utility>
 #include <variant>
 #include <vector>
 
@@ -39,8 +39,7 @@ struct HttpsResponse {
 // Returns the response or a readable error.
 std::variant<HttpsResponse, std::string> httpsRequest(
     const HttpsClientOptions& options, const std::string& method, const std::string& target,
-    const std::vector<std::pair<std::string, std::string>>& headers = {},
-    const std::string& body = {});
+    const std::vector<std::pair<std::string, std::string>>& headers = {}, const std::string& body = {});
 
 // A client that keeps its TLS context and one keep-alive connection, for callers that
 // send many requests to one server: delivery workers, simulators, the load client. Not
@@ -54,10 +53,9 @@ class HttpsClient {
   HttpsClient(const HttpsClient&) = delete;
   HttpsClient& operator=(const HttpsClient&) = delete;
 
-  std::variant<HttpsResponse, std::string> request(
-      const std::string& method, const std::string& target,
-      const std::vector<std::pair<std::string, std::string>>& headers = {},
-      const std::string& body = {});
+  std::variant<HttpsResponse, std::string> request(const std::string& method, const std::string& target,
+                                                   const std::vector<std::pair<std::string, std::string>>& headers = {},
+                                                   const std::string& body = {});
 
  private:
   struct Impl;

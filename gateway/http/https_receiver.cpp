@@ -49,8 +49,8 @@ struct HttpsReceiver::Impl {
         logError("receiver-handler-failed", {{"what", e.what()}});
         response = ApiResponse{500, "text/plain", "handler failed", {}};
       }
-      const auto write_ec = co_await writeApiResponse(stream, response, request.version(),
-                                                      keep_alive, std::chrono::seconds(10));
+      const auto write_ec =
+          co_await writeApiResponse(stream, response, request.version(), keep_alive, std::chrono::seconds(10));
       if (write_ec || !keep_alive) break;
     }
     transport.expires_after(std::chrono::seconds(1));
@@ -77,7 +77,8 @@ void HttpsReceiver::start() {
     asio::co_spawn(executor, s.session(std::move(socket)), logEscapedException("receiver"));
   };
   asio::co_spawn(s.acceptor.get_executor(),
-                 acceptLoop(s.acceptor, "receiver", [] { return true; }, serve),
+                 acceptLoop(
+                     s.acceptor, "receiver", [] { return true; }, serve),
                  logEscapedException("receiver accept"));
   for (unsigned i = 0; i < std::max(1u, s.options.threads); ++i) {
     s.threads.emplace_back([&s] { s.ioc.run(); });

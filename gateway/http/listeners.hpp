@@ -15,15 +15,13 @@
 namespace ketenpoort::http_internal {
 
 // Binds and listens; throws std::runtime_error naming the listener when that fails.
-tcp::acceptor openAcceptor(asio::io_context& ioc, const std::string& name,
-                           const ListenerConfig& config);
+tcp::acceptor openAcceptor(asio::io_context& ioc, const std::string& name, const ListenerConfig& config);
 
 // An mTLS listener: the exchange API (every party) or the audit API (privacy officers).
 class TlsListener {
  public:
-  TlsListener(asio::io_context& ioc, ServerState& state, std::string name,
-              const ListenerConfig& config, asio::ssl::context& tls,
-              const PartyDirectory& parties, bool privacy_officers_only);
+  TlsListener(asio::io_context& ioc, ServerState& state, std::string name, const ListenerConfig& config,
+              asio::ssl::context& tls, const PartyDirectory& parties, bool privacy_officers_only);
 
   std::uint16_t port() const { return port_; }
   // Accepts connections; their requests go to `router`.

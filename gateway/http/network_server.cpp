@@ -1,8 +1,8 @@
 #include "gateway/http/network_server.hpp"
 
 #include <boost/asio/signal_set.hpp>
-#include <boost/asio/thread_pool.hpp>
 #include <boost/asio/ssl/context.hpp>
+#include <boost/asio/thread_pool.hpp>
 
 #include <csignal>
 #include <optional>
@@ -18,8 +18,7 @@ namespace ketenpoort {
 using namespace http_internal;
 
 namespace http_internal {
-tcp::acceptor openAcceptor(asio::io_context& ioc, const std::string& name,
-                           const ListenerConfig& config) {
+tcp::acceptor openAcceptor(asio::io_context& ioc, const std::string& name, const ListenerConfig& config) {
   beast::error_code ec;
   const auto address = asio::ip::make_address(config.address, ec);
   if (ec) throw std::runtime_error(name + " listener: bad address " + config.address);

@@ -19,8 +19,7 @@ ApiResponse jsonStatus(unsigned status, std::string_view text) {
 }  // namespace
 
 OpsListener::OpsListener(asio::io_context& ioc, ServerState& state, const ListenerConfig& config)
-    : state_(state), acceptor_(openAcceptor(ioc, "ops", config)),
-      port_(acceptor_.local_endpoint().port()) {}
+    : state_(state), acceptor_(openAcceptor(ioc, "ops", config)), port_(acceptor_.local_endpoint().port()) {}
 
 void OpsListener::start() {
   auto admit = [this] {
@@ -68,14 +67,12 @@ ApiResponse OpsListener::respond(const std::string& method, const std::string& p
     r.content_type = "text/plain; version=0.0.4; charset=utf-8";
     if (state_.exchange_log) {
       state_.metrics.exchange_log_writable.set({}, state_.exchange_log->healthy() ? 1 : 0);
-      state_.metrics.exchange_log_records.set(
-          {}, static_cast<std::int64_t>(state_.exchange_log->lastSequence()));
+      state_.metrics.exchange_log_records.set({}, static_cast<std::int64_t>(state_.exchange_log->lastSequence()));
     }
     r.body = state_.metrics.renderPrometheus();
     return r;
   }
-  return problemResponse(problems::notFound("the ops listener serves /healthz, /readyz, /metrics"),
-                         path);
+  return problemResponse(problems::notFound("the ops listener serves /healthz, /readyz, /metrics"), path);
 }
 
 asio::awaitable<void> OpsListener::session(tcp::socket socket) {
@@ -97,12 +94,10 @@ asio::awaitable<void> OpsListener::session(tcp::socket socket) {
     const std::string target(request.target());
     const std::string path = target.substr(0, target.find('?'));
     const ApiResponse response = respond(std::string(request.method_string()), path);
-    const std::string route =
-        (path == "/healthz" || path == "/readyz" || path == "/metrics") ? path : "unmatched";
+    const std::string route = (path == "/healthz" || path == "/readyz" || path == "/metrics") ? path : "unmatched";
     state_.metrics.requests.inc({"ops", route, std::to_string(response.status)});
     const bool keep_alive = request.keep_alive();
-    const auto write_ec =
-        co_await writeApiResponse(stream, response, request.version(), keep_alive, kOpsTimeout);
+    const auto write_ec = co_await writeApiResponse(stream, response, request.version(), keep_alive, kOpsTimeout);
     if (write_ec || !keep_alive) break;
   }
   beast::error_code ignored;

@@ -28,7 +28,7 @@ namespace ketenpoort::http_internal {
 struct TrackedConnection {
   boost::asio::any_io_executor executor;
   TlsStream* stream = nullptr;
-  bool idle = false;  // waiting for the first byte of a request
+  bool idle = false;         // waiting for the first byte of a request
   bool handshaking = false;  // TLS handshake not finished: not yet anyone's connection
   bool evicted = false;      // closed to make room for others while handshaking
 };

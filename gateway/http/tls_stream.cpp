@@ -2,10 +2,10 @@
 
 #include "gateway/calendar/time_source.hpp"
 
+#include <boost/asio/as_tuple.hpp>
 #include <boost/asio/connect.hpp>
 #include <boost/asio/ssl/error.hpp>
 #include <boost/asio/use_awaitable.hpp>
-#include <boost/asio/as_tuple.hpp>
 #include <boost/asio/write.hpp>
 #include <boost/beast/core/error.hpp>
 
@@ -96,8 +96,7 @@ TlsStream::TlsStream(tcp::socket socket, SSL_CTX* context)
   attach(context);
 }
 
-TlsStream::TlsStream(const executor_type& executor, SSL_CTX* context)
-    : socket_(executor), timer_(executor) {
+TlsStream::TlsStream(const executor_type& executor, SSL_CTX* context) : socket_(executor), timer_(executor) {
   attach(context);
 }
 
@@ -139,15 +138,15 @@ void TlsStream::armDeadline() {
   timed_out_ = false;
   if (!deadline_) return;
   timer_.expires_at(*deadline_);
-  timer_.async_wait([weak = std::weak_ptr<TlsStream*>(self_), generation = wait_generation_](
-                        const beast::error_code& ec) {
-    const auto alive = weak.lock();
-    if (ec || !alive) return;
-    TlsStream& s = **alive;
-    if (generation != s.wait_generation_) return;  // that wait is over
-    s.timed_out_ = true;
-    s.cancel();
-  });
+  timer_.async_wait(
+      [weak = std::weak_ptr<TlsStream*>(self_), generation = wait_generation_](const beast::error_code& ec) {
+        const auto alive = weak.lock();
+        if (ec || !alive) return;
+        TlsStream& s = **alive;
+        if (generation != s.wait_generation_) return;  // that wait is over
+        s.timed_out_ = true;
+        s.cancel();
+      });
 }
 
 beast::error_code TlsStream::disarmDeadline(beast::error_code ec) {
@@ -157,9 +156,7 @@ beast::error_code TlsStream::disarmDeadline(beast::error_code ec) {
   return ec;
 }
 
-bool TlsStream::pastDeadline() const {
-  return deadline_ && systemTime().monotonicNow() >= *deadline_;
-}
+bool TlsStream::pastDeadline() const { return deadline_ && systemTime().monotonicNow() >= *deadline_; }
 
 asio::awaitable<beast::error_code> TlsStream::waitSocket(tcp::socket::wait_type type) {
   if (pastDeadline()) co_return beast::error::timeout;

@@ -55,8 +55,7 @@ class TlsStream {
 
   boost::asio::awaitable<boost::beast::error_code> connect(
       const boost::asio::ip::tcp::resolver::results_type& endpoints);
-  boost::asio::awaitable<boost::beast::error_code> handshake(
-      boost::asio::ssl::stream_base::handshake_type type);
+  boost::asio::awaitable<boost::beast::error_code> handshake(boost::asio::ssl::stream_base::handshake_type type);
   // Returns once there is something to read (decrypted bytes waiting, or the socket is
   // readable), without holding a buffer meanwhile: the wait of an idle connection.
   boost::asio::awaitable<boost::beast::error_code> waitUntilReadable();
@@ -81,8 +80,7 @@ class TlsStream {
   // The outgoing buffer to the socket, then dropped.
   boost::asio::awaitable<boost::beast::error_code> flush();
   // Waits for the socket, bounded by the deadline.
-  boost::asio::awaitable<boost::beast::error_code> waitSocket(
-      boost::asio::ip::tcp::socket::wait_type type);
+  boost::asio::awaitable<boost::beast::error_code> waitSocket(boost::asio::ip::tcp::socket::wait_type type);
   // Around one wait: the deadline's timer cancels the socket if it passes first.
   void armDeadline();
   boost::beast::error_code disarmDeadline(boost::beast::error_code ec);
@@ -100,8 +98,8 @@ class TlsStream {
   unsigned wait_generation_ = 0;
   bool timed_out_ = false;
   SSL* ssl_ = nullptr;
-  std::string outgoing_;                // ciphertext for the peer
-  std::unique_ptr<char[]> incoming_;    // ciphertext from the peer; only while reading
+  std::string outgoing_;              // ciphertext for the peer
+  std::unique_ptr<char[]> incoming_;  // ciphertext from the peer; only while reading
   std::size_t incoming_begin_ = 0;
   std::size_t incoming_end_ = 0;
   bool peer_closed_ = false;  // the peer closed its side of the TCP connection

@@ -3,8 +3,8 @@
 #include <algorithm>
 #include <array>
 
-#include "gateway/identity/bsn.hpp"
 #include "gateway/calendar/civil_date.hpp"
+#include "gateway/identity/bsn.hpp"
 
 namespace ketenpoort {
 namespace {
@@ -23,10 +23,9 @@ constexpr std::array<std::pair<FieldType, std::string_view>, 10> kTypeNames{{
 }};
 
 constexpr std::array<std::string_view, 14> kCategories{
-    "identity",        "household",     "voorinburgering",  "inburgering",
-    "financial",       "contact",       "education",        "signal",
-    "free-text",       "special:health", "special:religion", "special:ethnicity",
-    "special:criminal", "procedure"};
+    "identity",         "household",         "voorinburgering",  "inburgering", "financial",
+    "contact",          "education",         "signal",           "free-text",   "special:health",
+    "special:religion", "special:ethnicity", "special:criminal", "procedure"};
 
 bool allDigits(std::string_view s) {
   return !s.empty() && std::all_of(s.begin(), s.end(), [](char c) { return c >= '0' && c <= '9'; });
@@ -41,8 +40,7 @@ bool isDecimal(std::string_view s) {
   if (!s.empty() && s[0] == '-') s.remove_prefix(1);
   const auto dot = s.find('.');
   if (dot == std::string_view::npos) return allDigits(s) && s.size() <= 15;
-  return allDigits(s.substr(0, dot)) && allDigits(s.substr(dot + 1)) && dot <= 15 &&
-         s.size() - dot - 1 <= 6;
+  return allDigits(s.substr(0, dot)) && allDigits(s.substr(dot + 1)) && dot <= 15 && s.size() - dot - 1 <= 6;
 }
 
 }  // namespace
@@ -93,8 +91,7 @@ std::optional<std::string> checkFieldValue(const FieldDefinition& field, std::st
       if (value.size() == 4 && allDigits(value)) return std::nullopt;
       return "not a CBS gemeentecode (4 digits)";
     case FieldType::kEnum:
-      if (std::find(field.enum_values.begin(), field.enum_values.end(), value) !=
-          field.enum_values.end()) {
+      if (std::find(field.enum_values.begin(), field.enum_values.end(), value) != field.enum_values.end()) {
         return std::nullopt;
       }
       return "not one of the allowed values";

@@ -26,9 +26,7 @@ std::string_view toString(FieldType type);
 
 // The AVG categories a field can have; "special:*" are the art. 9 (and art. 10) ones.
 bool isKnownCategory(std::string_view category);
-inline bool isSpecialCategory(std::string_view category) {
-  return category.starts_with("special:");
-}
+inline bool isSpecialCategory(std::string_view category) { return category.starts_with("special:"); }
 
 // One canonical field: the unit in which the gateway reasons about personal data.
 // Repeated groups are written with "[]": "gezin.leden[].relatie".

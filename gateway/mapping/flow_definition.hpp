@@ -7,8 +7,8 @@
 #include <string_view>
 #include <vector>
 
-#include "gateway/config/gateway_config.hpp"
 #include "gateway/calendar/civil_date.hpp"
+#include "gateway/config/gateway_config.hpp"
 #include "gateway/mapping/field_dictionary.hpp"
 
 namespace ketenpoort {
@@ -29,8 +29,7 @@ std::string_view toString(BasisKind kind);
 std::string_view toString(RegimeRule rule);
 
 // Permits from this date fall under the Wet inburgering 2021.
-inline constexpr CivilDate kWi2021Start{std::chrono::year(2022), std::chrono::January,
-                                        std::chrono::day(1)};
+inline constexpr CivilDate kWi2021Start{std::chrono::year(2022), std::chrono::January, std::chrono::day(1)};
 
 // One <map from="persoon/bsn" to="persoon.bsn"/>: a path into the sender's document and
 // the canonical field it fills. "[]" marks repetition on both sides, in the same number.
@@ -43,7 +42,7 @@ struct SourceMapping {
 
 // The source paths compiled into a tree, so one walk over a document maps all of it.
 struct SourcePathNode {
-  std::string name;      // element name, or "@attr" for an XML attribute
+  std::string name;       // element name, or "@attr" for an XML attribute
   bool repeated = false;  // "name[]"
   int mapping = -1;       // index into FlowDefinition::mappings when this is a value
   std::vector<int> children;

@@ -13,8 +13,7 @@ bool isFieldId(std::string_view id) {
   std::size_t i = 0;
   while (i < id.size()) {
     const std::size_t start = i;
-    while (i < id.size() && ((id[i] >= 'a' && id[i] <= 'z') || (id[i] >= '0' && id[i] <= '9') ||
-                             id[i] == '_')) {
+    while (i < id.size() && ((id[i] >= 'a' && id[i] <= 'z') || (id[i] >= '0' && id[i] <= '9') || id[i] == '_')) {
       ++i;
     }
     if (i == start) return false;
@@ -70,8 +69,8 @@ void loadDictionary(const std::filesystem::path& file, FieldDictionary& dictiona
       field.description = node.attribute("description").value();
       field.line = xml.lineOf(node);
       if (!field.id.empty() && !isFieldId(field.id)) {
-        xml.problem(node, "field id \"" + field.id +
-                              "\" must be dotted lower-case segments, repeated groups as \"[]\"");
+        xml.problem(node,
+                    "field id \"" + field.id + "\" must be dotted lower-case segments, repeated groups as \"[]\"");
       }
       const auto type = parseFieldType(node.attribute("type").value());
       if (!type) {
@@ -103,8 +102,7 @@ void loadDictionary(const std::filesystem::path& file, FieldDictionary& dictiona
 
 class FlowReader {
  public:
-  FlowReader(const std::string& content, const std::filesystem::path& file,
-             const FieldDictionary& dictionary)
+  FlowReader(const std::string& content, const std::filesystem::path& file, const FieldDictionary& dictionary)
       : xml_(content, file.string()), file_(file), dictionary_(dictionary) {}
 
   std::unique_ptr<FlowDefinition> read() {
@@ -113,16 +111,15 @@ class FlowReader {
     auto root = xml_.parseRoot("flow");
     if (!root) return flow;
     flow->line = xml_.lineOf(root);
-    xml_.checkElement(root, {"id", "version", "kind"}, {},
-                      {"description", "sender", "purpose", "basis", "conditions", "subject",
-                       "source", "recipient", "retention"});
+    xml_.checkElement(
+        root, {"id", "version", "kind"}, {},
+        {"description", "sender", "purpose", "basis", "conditions", "subject", "source", "recipient", "retention"});
     flow->id = root.attribute("id").value();
     flow->version = root.attribute("version").value();
     if (!flow->id.empty() && !isFlowId(flow->id)) {
       xml_.problem(root, "flow id \"" + flow->id + "\" may hold only a-z, 0-9, '-', '.'");
     } else if (!flow->id.empty() && file_.stem() != flow->id) {
-      xml_.problem(root, "flow \"" + flow->id + "\" must live in a file named " + flow->id +
-                             ".xml");
+      xml_.problem(root, "flow \"" + flow->id + "\" must live in a file named " + flow->id + ".xml");
     }
     const std::string kind = root.attribute("kind").value();
     if (kind == "push") {
@@ -199,8 +196,10 @@ class FlowReader {
     } else if (kind == "toestemming") {
       flow.basis_kind = BasisKind::kToestemming;
     } else if (!kind.empty()) {
-      xml_.problem(node, "basis kind must be wettelijke-taak, wettelijke-verplichting or "
-                         "toestemming, found \"" + kind + "\"");
+      xml_.problem(node,
+                   "basis kind must be wettelijke-taak, wettelijke-verplichting or "
+                   "toestemming, found \"" +
+                       kind + "\"");
     }
     flow.basis_article = node.attribute("article").value();
   }
@@ -231,13 +230,11 @@ class FlowReader {
         repeated = true;
         segment.resize(segment.size() - 2);
       }
-      const bool valid = !segment.empty() &&
-                         std::all_of(segment.begin() + (segment[0] == '@' ? 1 : 0), segment.end(),
-                                     [](char c) {
-                                       return std::isalnum(static_cast<unsigned char>(c)) ||
-                                              c == '_' || c == '-';
-                                     }) &&
-                         segment != "@";
+      const bool valid =
+          !segment.empty() &&
+          std::all_of(segment.begin() + (segment[0] == '@' ? 1 : 0), segment.end(),
+                      [](char c) { return std::isalnum(static_cast<unsigned char>(c)) || c == '_' || c == '-'; }) &&
+          segment != "@";
       if (!valid) {
         xml_.problem(node, "source path \"" + path + "\" has an empty or malformed segment");
         return -1;
@@ -268,20 +265,17 @@ class FlowReader {
     xml_.checkElement(node, {"format", "root"}, {}, {"map"});
     flow.source_format = node.attribute("format").value();
     flow.source_root = node.attribute("root").value();
-    if (!flow.source_format.empty() && flow.source_format != "xml" &&
-        flow.source_format != "json") {
+    if (!flow.source_format.empty() && flow.source_format != "xml" && flow.source_format != "json") {
       xml_.problem(node, "source format must be xml or json");
     }
     std::set<const FieldDefinition*> targets;
     for (auto map : node.children("map")) {
       xml_.checkElement(map, {"from", "to"}, {}, {});
-      SourceMapping m{map.attribute("from").value(), map.attribute("to").value(), nullptr,
-                      xml_.lineOf(map)};
+      SourceMapping m{map.attribute("from").value(), map.attribute("to").value(), nullptr, xml_.lineOf(map)};
       m.field = fieldRef(map, "to");
       if (m.from.empty() || !m.field) continue;
       if (countRepeats(m.from) != countRepeats(m.to)) {
-        xml_.problem(map, "\"" + m.from + "\" and \"" + m.to +
-                              "\" must repeat (\"[]\") the same number of times");
+        xml_.problem(map, "\"" + m.from + "\" and \"" + m.to + "\" must repeat (\"[]\") the same number of times");
         continue;
       }
       if (!targets.insert(m.field).second) {
@@ -301,8 +295,7 @@ class FlowReader {
     for (const auto& path_node : flow.source_tree) {
       if (path_node.mapping >= 0 && !path_node.children.empty()) {
         xml_.problemAtLine(flow.mappings[static_cast<std::size_t>(path_node.mapping)].line,
-                           "source path \"" +
-                               flow.mappings[static_cast<std::size_t>(path_node.mapping)].from +
+                           "source path \"" + flow.mappings[static_cast<std::size_t>(path_node.mapping)].from +
                                "\" is a value and also has mapped children");
       }
     }
@@ -352,8 +345,7 @@ class FlowReader {
     }
     if (flow.regime_field && flow.regime_field->type != FieldType::kDate &&
         !(flow.regime_field->type == FieldType::kEnum &&
-          std::count(flow.regime_field->enum_values.begin(), flow.regime_field->enum_values.end(),
-                     "wi2021"))) {
+          std::count(flow.regime_field->enum_values.begin(), flow.regime_field->enum_values.end(), "wi2021"))) {
       xml_.problem(node, "regime-field must be a date (the permit) or an enum with value wi2021");
     }
     const std::string agreement = node.attribute("agreement").value();
@@ -387,8 +379,7 @@ class FlowReader {
         xml_.checkElement(allow, {"field"}, {"consent", "art9-exception"}, {});
         const FieldDefinition* field = fieldRef(allow, "field");
         if (!field) continue;
-        AllowedField allowed{field, false, allow.attribute("art9-exception").value(),
-                             xml_.lineOf(allow)};
+        AllowedField allowed{field, false, allow.attribute("art9-exception").value(), xml_.lineOf(allow)};
         const std::string consent = allow.attribute("consent").value();
         if (consent == "required") {
           allowed.needs_consent = true;
@@ -399,8 +390,7 @@ class FlowReader {
           // Art. 9 AVG: processing is forbidden unless one of the exceptions of lid 2
           // applies; the mapping must name it.
           if (allowed.art9_exception.find("art. 9") == std::string::npos) {
-            xml_.problem(allow, "field \"" + field->id + "\" is " + field->category +
-                                    " (AVG art. 9); allowing it to " +
+            xml_.problem(allow, "field \"" + field->id + "\" is " + field->category + " (AVG art. 9); allowing it to " +
                                     std::string(toString(*role)) +
                                     " needs art9-exception=\"…\" citing the exception of AVG "
                                     "art. 9 lid 2 it rests on");
@@ -431,8 +421,7 @@ class FlowReader {
     flow.retention_text = node.attribute("period").value();
     const auto period = parseIsoPeriod(flow.retention_text);
     if (!period && !flow.retention_text.empty()) {
-      xml_.problem(node, "retention period must be ISO 8601 like P7Y or P1Y6M, found \"" +
-                             flow.retention_text + "\"");
+      xml_.problem(node, "retention period must be ISO 8601 like P7Y or P1Y6M, found \"" + flow.retention_text + "\"");
     } else if (period) {
       flow.retention = *period;
       const CivilDate from{std::chrono::year(2000), std::chrono::January, std::chrono::day(1)};
@@ -453,27 +442,36 @@ class FlowReader {
 
 std::string_view toString(FlowKind kind) {
   switch (kind) {
-    case FlowKind::kPush: return "push";
-    case FlowKind::kQuery: return "query";
-    case FlowKind::kDerived: return "derived";
+    case FlowKind::kPush:
+      return "push";
+    case FlowKind::kQuery:
+      return "query";
+    case FlowKind::kDerived:
+      return "derived";
   }
   return "push";
 }
 
 std::string_view toString(BasisKind kind) {
   switch (kind) {
-    case BasisKind::kWettelijkeTaak: return "wettelijke-taak";
-    case BasisKind::kWettelijkeVerplichting: return "wettelijke-verplichting";
-    case BasisKind::kToestemming: return "toestemming";
+    case BasisKind::kWettelijkeTaak:
+      return "wettelijke-taak";
+    case BasisKind::kWettelijkeVerplichting:
+      return "wettelijke-verplichting";
+    case BasisKind::kToestemming:
+      return "toestemming";
   }
   return "wettelijke-taak";
 }
 
 std::string_view toString(RegimeRule rule) {
   switch (rule) {
-    case RegimeRule::kAny: return "any";
-    case RegimeRule::kWi2021: return "wi2021";
-    case RegimeRule::kWi2021OrConsent: return "wi2021-or-consent";
+    case RegimeRule::kAny:
+      return "any";
+    case RegimeRule::kWi2021:
+      return "wi2021";
+    case RegimeRule::kWi2021OrConsent:
+      return "wi2021-or-consent";
   }
   return "any";
 }
@@ -508,16 +506,17 @@ MappingLoadResult loadMappings(const std::filesystem::path& dir) {
     auto problems = reader.takeProblems();
     if (!flow->id.empty()) {
       if (auto [it, fresh] = seen.emplace(flow->id, file); !fresh) {
-        problems.push_back({file.string(), flow->line,
-                            "flow \"" + flow->id + "\" is also defined in " + it->second.string()});
+        problems.push_back(
+            {file.string(), flow->line, "flow \"" + flow->id + "\" is also defined in " + it->second.string()});
       }
     }
     // A purpose is said one way: the console shows it by its id.
     if (problems.empty()) {
       const auto [first, fresh] = purposes.emplace(flow->purpose_id, flow.get());
       if (!fresh && first->second->purpose_in_dutch != flow->purpose_in_dutch) {
-        problems.push_back({file.string(), flow->line,
-                            "purpose \"" + flow->purpose_id + "\" is said otherwise (nl) by flow " + first->second->id});
+        problems.push_back(
+            {file.string(), flow->line,
+             "purpose \"" + flow->purpose_id + "\" is said otherwise (nl) by flow " + first->second->id});
       }
     }
     if (problems.empty()) {

@@ -43,7 +43,9 @@ std::string conditions(const FlowDefinition& f) {
   }
   out += "; law regime: ";
   switch (f.regime) {
-    case RegimeRule::kAny: out += "any"; break;
+    case RegimeRule::kAny:
+      out += "any";
+      break;
     case RegimeRule::kWi2021:
       out += "Wet inburgering 2021 only (by `" + f.regime_field->id + "`)";
       break;
@@ -52,11 +54,9 @@ std::string conditions(const FlowDefinition& f) {
       break;
   }
   out += "; agreement: ";
-  out += f.agreement_required ? "a valid agreement for this purpose between sender and gemeente"
-                              : "not required";
+  out += f.agreement_required ? "a valid agreement for this purpose between sender and gemeente" : "not required";
   out += "; consent: ";
-  out += f.consent_required ? "an active consent of the person for this purpose and recipient"
-                            : "not required";
+  out += f.consent_required ? "an active consent of the person for this purpose and recipient" : "not required";
   return out;
 }
 
@@ -85,18 +85,24 @@ std::string renderPrivacyModel(const MappingCatalogue& catalogue) {
          "## How the gateway decides\n\n"
          "An exchange is refused as a whole, with one reason, when:\n\n"
          "| Reason | When |\n|---|---|\n"
-         "| `flow-not-allowed` | the sender's role may not send the flow, or the recipient's role does not receive it |\n"
+         "| `flow-not-allowed` | the sender's role may not send the flow, or the recipient's role does not receive it "
+         "|\n"
          "| `purpose-mismatch` | the purpose stated in `X-Doelbinding` is not the flow's purpose |\n"
-         "| `invalid-message` | the message does not parse, a value has the wrong type, a BSN fails the elfproef, or the message names no data subject |\n"
-         "| `no-agreement` | the flow needs an agreement and the sender has none valid today with that gemeente for this purpose |\n"
-         "| `law-regime` | the flow needs the Wet inburgering 2021 and the person's permit predates 1 January 2022 (or the regime cannot be established) |\n"
+         "| `invalid-message` | the message does not parse, a value has the wrong type, a BSN fails the elfproef, or "
+         "the message names no data subject |\n"
+         "| `no-agreement` | the flow needs an agreement and the sender has none valid today with that gemeente for "
+         "this purpose |\n"
+         "| `law-regime` | the flow needs the Wet inburgering 2021 and the person's permit predates 1 January 2022 (or "
+         "the regime cannot be established) |\n"
          "| `no-koppeling` | the person is not gekoppeld to the receiving gemeente |\n"
-         "| `no-consent` | the flow rests on consent and there is no active consent (granted, not expired, not withdrawn) for this purpose and recipient |\n\n"
+         "| `no-consent` | the flow rests on consent and there is no active consent (granted, not expired, not "
+         "withdrawn) for this purpose and recipient |\n\n"
          "Otherwise every field is decided on its own. A field passes only when the recipient's\n"
          "list names it. It is withheld, and the withholding recorded, with:\n\n"
          "| Reason | When |\n|---|---|\n"
          "| `not-permitted` | the field is not on the recipient's list for this flow |\n"
-         "| `special-category` | the field is a special category (AVG art. 9: health, religion, ethnicity; art. 10: criminal) |\n"
+         "| `special-category` | the field is a special category (AVG art. 9: health, religion, ethnicity; art. 10: "
+         "criminal) |\n"
          "| `no-consent` | the field is on the list only under the person's consent, and there is none |\n"
          "| `not-mapped` | the message carried something the mapping does not know |\n\n"
          "A special-category field can be put on a recipient's list only together with the\n"
@@ -113,8 +119,7 @@ std::string renderPrivacyModel(const MappingCatalogue& catalogue) {
     for (const auto& r : f.recipients) recipient_roles.push_back(r.role);
     out << "| Recipient | " << roles(recipient_roles) << " |\n"
         << "| Purpose | `" << f.purpose_id << "`: " << oneLine(f.purpose_description) << " |\n"
-        << "| Legal basis | " << toString(f.basis_kind) << ": " << oneLine(f.basis_article)
-        << " |\n"
+        << "| Legal basis | " << toString(f.basis_kind) << ": " << oneLine(f.basis_article) << " |\n"
         << "| Conditions | " << conditions(f) << " |\n"
         << "| Log records kept | " << f.retention_text << " |\n";
     for (const RecipientRule& rule : f.recipients) {
@@ -124,16 +129,15 @@ std::string renderPrivacyModel(const MappingCatalogue& catalogue) {
         std::string source = oneLine(f.basis_article);
         if (a.needs_consent) source = "only with the person's consent for `" + f.purpose_id + "`";
         if (!a.art9_exception.empty()) source += "; " + a.art9_exception;
-        out << "| `" << a.field->id << "` | " << a.field->category << " | "
-            << oneLine(a.field->description) << " | " << source << " |\n";
+        out << "| `" << a.field->id << "` | " << a.field->category << " | " << oneLine(a.field->description) << " | "
+            << source << " |\n";
       }
       out << "\n### Withheld from " << toString(rule.role) << "\n\n"
           << "| Field | Category | Why |\n|---|---|---|\n";
       std::set<const FieldDefinition*> listed;
       for (const SourceMapping& m : f.mappings) {
         if (rule.find(*m.field) || !listed.insert(m.field).second) continue;
-        out << "| `" << m.field->id << "` | " << m.field->category << " | "
-            << withheldReason(*m.field) << " |\n";
+        out << "| `" << m.field->id << "` | " << m.field->category << " | " << withheldReason(*m.field) << " |\n";
       }
       out << "| anything else in the message | — | Unknown to the mapping: never passed on "
              "(`not-mapped`). |\n";

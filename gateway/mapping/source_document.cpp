@@ -49,11 +49,10 @@ bool convert(const pugi::xml_node& element, SourceNode& out, int depth, std::str
 
 std::variant<SourceNode, std::string> sourceFromXml(std::string_view xml) {
   pugi::xml_document doc;
-  const auto parsed = doc.load_buffer(xml.data(), xml.size(),
-                                      pugi::parse_default | pugi::parse_doctype, pugi::encoding_utf8);
+  const auto parsed =
+      doc.load_buffer(xml.data(), xml.size(), pugi::parse_default | pugi::parse_doctype, pugi::encoding_utf8);
   if (!parsed) {
-    return "not well-formed XML at byte " + std::to_string(parsed.offset) + ": " +
-           parsed.description();
+    return "not well-formed XML at byte " + std::to_string(parsed.offset) + ": " + parsed.description();
   }
   for (auto child : doc.children()) {
     if (child.type() == pugi::node_doctype) return std::string("a DOCTYPE is not allowed");

@@ -37,7 +37,6 @@ PGresult* checked(PGresult* result, PGconn* conn) {
   throw PgError(std::move(sqlstate), message);
 }
 
-
 // The rows of one result, read in full: bytea in text form is "\x" and two hex digits per
 // byte (bytea_output = hex, set on every connection we open), given as its raw bytes.
 sql::Rows rowsOf(PGresult* result) {
@@ -155,11 +154,20 @@ void appendCopyValue(std::string& out, const Param& value) {
   if (const auto* text = std::get_if<std::string_view>(&value)) {
     for (const char ch : *text) {
       switch (ch) {
-        case '\\': out += "\\\\"; break;
-        case '\t': out += "\\t"; break;
-        case '\n': out += "\\n"; break;
-        case '\r': out += "\\r"; break;
-        default: out += ch;
+        case '\\':
+          out += "\\\\";
+          break;
+        case '\t':
+          out += "\\t";
+          break;
+        case '\n':
+          out += "\\n";
+          break;
+        case '\r':
+          out += "\\r";
+          break;
+        default:
+          out += ch;
       }
     }
   } else if (const auto* bytes = std::get_if<Bytes>(&value)) {

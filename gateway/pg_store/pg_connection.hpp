@@ -9,8 +9,8 @@
 #include <stdexcept>
 #include <string>
 #include <string_view>
-#include <unordered_map>
 #include <type_traits>
+#include <unordered_map>
 #include <variant>
 #include <vector>
 
@@ -25,8 +25,7 @@ namespace ketenpoort::pg {
 // connection itself failed). The message is the server's; it names no parameter value.
 class PgError : public std::runtime_error {
  public:
-  PgError(std::string sqlstate, const std::string& what)
-      : std::runtime_error(what), sqlstate_(std::move(sqlstate)) {}
+  PgError(std::string sqlstate, const std::string& what) : std::runtime_error(what), sqlstate_(std::move(sqlstate)) {}
   const std::string& sqlstate() const { return sqlstate_; }
   // The transaction lost a race it may win when run again (deadlock, serialization).
   bool retryable() const { return sqlstate_ == "40P01" || sqlstate_ == "40001"; }

@@ -29,13 +29,11 @@ namespace {
 constexpr std::int64_t kLogLock = 0x6b6574656e6c6f67;  // "ketenlog"
 constexpr const char* kRegistryChannel = "ketenpoort_registry";
 
-
 std::string copyRecordsStatement() {
   std::string columns = "position, node_id, seq";
   for (auto c : kHashedColumns) columns += ", " + std::string(c);
   return "COPY exchange_log (" + columns + ", previous_hash, record_hash, subject_key) FROM STDIN";
 }
-
 
 void prepareSession(pg::Connection& c, std::chrono::milliseconds lock_timeout) {
   c.execute("SET lock_timeout = '" + std::to_string(lock_timeout.count()) + "ms'");
@@ -55,9 +53,9 @@ class PgTransaction final : public SqlStoreTransaction {
   bool exchangeLogged(const std::string& transaction_id) override {
     // The claim waits for another node's uncommitted claim of the same id and then
     // finds it: two nodes pushed the same id at once, one of them writes it.
-    const sql::Rows claimed = c_.run(
-        "INSERT INTO exchange_transactions (transaction_id, node_id) VALUES ($1, $2) ON CONFLICT DO NOTHING",
-        {std::string_view(transaction_id), std::string_view(node_id_)});
+    const sql::Rows claimed =
+        c_.run("INSERT INTO exchange_transactions (transaction_id, node_id) VALUES ($1, $2) ON CONFLICT DO NOTHING",
+               {std::string_view(transaction_id), std::string_view(node_id_)});
     if (claimed.affected() != 1) return true;
     return chain_tables::logged(session_, transaction_id);
   }
@@ -74,8 +72,7 @@ class PgTransaction final : public SqlStoreTransaction {
 }  // namespace
 
 PgExchangeLog::PgExchangeLog(PgLogOptions options, const TimeSource& clock)
-    : GroupCommitLog({options.checkpoint_every_records, options.checkpoint_every, options.max_batch,
-                      options.max_queue},
+    : GroupCommitLog({options.checkpoint_every_records, options.checkpoint_every, options.max_batch, options.max_queue},
                      LogSigner::loadOrCreate(options.signing_key), options.node_id, clock),
       options_(std::move(options)) {
   if (options_.node_id.empty()) throw std::runtime_error("a PostgreSQL store needs a node id");
@@ -88,11 +85,11 @@ PgExchangeLog::PgExchangeLog(PgLogOptions options, const TimeSource& clock)
   // A new node signs an empty head at once, in the same transaction: from then on its chain
   // always has a signed head, and one without was emptied (issue 25).
   sql::inTransaction(*writer_session_, "BEGIN", [&] {
-    const sql::Rows registered =
-        writer_->run("INSERT INTO log_nodes (node_id, public_key_pem, registered_utc) VALUES ($1, $2, $3) "
-                     "ON CONFLICT (node_id) DO NOTHING",
-                     {std::string_view(options_.node_id), std::string_view(signer().publicKeyPem()),
-                      std::string_view(clock.nowRfc3339())});
+    const sql::Rows registered = writer_->run(
+        "INSERT INTO log_nodes (node_id, public_key_pem, registered_utc) VALUES ($1, $2, $3) "
+        "ON CONFLICT (node_id) DO NOTHING",
+        {std::string_view(options_.node_id), std::string_view(signer().publicKeyPem()),
+         std::string_view(clock.nowRfc3339())});
     if (registered.affected() != 1) return 0;
     SignedHead empty{0, std::string(32, '\0'), clock.nowRfc3339(), std::string(32, '\0'), {}};
     empty.signature = signer().sign(headMessage(empty));
@@ -125,7 +122,9 @@ void PgExchangeLog::requireSubjectKey(const std::string& fingerprint) {
         {std::string_view(fingerprint)});
   const sql::Rows kept = c.run("SELECT value FROM store_settings WHERE name = 'subject-key-fingerprint'");
   if (kept.text(0, 0) != fingerprint) {
-    throw std::runtime_error("this node's subject key (subject.key) is not the one the database's other nodes use: copy subject.key from a node");
+    throw std::runtime_error(
+        "this node's subject key (subject.key) is not the one the database's other nodes use: copy subject.key from a "
+        "node");
   }
 }
 
@@ -235,11 +234,12 @@ class PgPurgeWindow final : public chain_tables::PurgeWindow {
 
  private:
   void forgetRun(const PurgedRun& run) override {
-    s_.run("DELETE FROM exchange_transactions t WHERE t.transaction_id IN "
-           "(SELECT transaction_id FROM exchange_log WHERE node_id = $1 AND seq BETWEEN $2 AND $3) "
-           "AND NOT EXISTS (SELECT 1 FROM exchange_log e WHERE e.transaction_id = t.transaction_id "
-           "AND NOT (e.node_id = $1 AND e.seq BETWEEN $2 AND $3))",
-           {std::string_view(chain_), static_cast<std::int64_t>(run.first), static_cast<std::int64_t>(run.last)});
+    s_.run(
+        "DELETE FROM exchange_transactions t WHERE t.transaction_id IN "
+        "(SELECT transaction_id FROM exchange_log WHERE node_id = $1 AND seq BETWEEN $2 AND $3) "
+        "AND NOT EXISTS (SELECT 1 FROM exchange_log e WHERE e.transaction_id = t.transaction_id "
+        "AND NOT (e.node_id = $1 AND e.seq BETWEEN $2 AND $3))",
+        {std::string_view(chain_), static_cast<std::int64_t>(run.first), static_cast<std::int64_t>(run.last)});
   }
 };
 

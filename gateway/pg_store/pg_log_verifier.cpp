@@ -28,18 +28,16 @@ PgLogVerification verifyOnce(const std::string& dsn, const std::map<std::string,
     // One snapshot for the contents of every chain (the records are read after, and a
     // running node's newer records beyond its head are then outside what is checked).
     PgSession session(c);
-    sql::inTransaction(
-        session, session.beginRead(),
-        [&] {
-          const sql::Rows nodes = c.run("SELECT node_id, public_key_pem FROM log_nodes ORDER BY node_id");
-          for (int i = 0; i < nodes.size(); ++i) registered[std::string(nodes.text(i, 0))] = nodes.text(i, 1);
-          for (const auto& [node, key] : registered) {
-            chains[node] = chain_tables::contents(session, node);
-            // A node signs an empty head when it registers: a registered node without one lost it.
-            chains[node].head_required = true;
-            purges += chains[node].purges.purges.size();
-          }
-        });
+    sql::inTransaction(session, session.beginRead(), [&] {
+      const sql::Rows nodes = c.run("SELECT node_id, public_key_pem FROM log_nodes ORDER BY node_id");
+      for (int i = 0; i < nodes.size(); ++i) registered[std::string(nodes.text(i, 0))] = nodes.text(i, 1);
+      for (const auto& [node, key] : registered) {
+        chains[node] = chain_tables::contents(session, node);
+        // A node signs an empty head when it registers: a registered node without one lost it.
+        chains[node].head_required = true;
+        purges += chains[node].purges.purges.size();
+      }
+    });
   } catch (const std::exception& e) {
     result.problem = std::string("cannot read the log: ") + e.what();
     return result;
@@ -53,7 +51,8 @@ PgLogVerification verifyOnce(const std::string& dsn, const std::map<std::string,
   }
   for (const auto& [node, key] : keys) {
     if (!registered.contains(node)) {
-      result.problem = "a key was given for node \"" + node + "\", which the database does not know: its chain was removed";
+      result.problem =
+          "a key was given for node \"" + node + "\", which the database does not know: its chain was removed";
       return result;
     }
   }

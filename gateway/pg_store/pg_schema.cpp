@@ -229,11 +229,12 @@ UPDATE registry_changes SET change = (change::jsonb - 'source_transaction')::tex
   WHERE change::jsonb ? 'source_transaction';
 )sql";
 
-constexpr std::array kMigrations{Migration{1, "the store with a hash chain per node", kVersion1},
-                                 Migration{2, "registry changes as rows of their own", kVersion2},
-                                 Migration{3, "purges that keep the log provable; the sender's span id", kVersion3},
-                                 Migration{4, "pseudonym keys per period", kVersion4},
-                                 Migration{5, "at most one open koppeling per person; change rows without transaction ids", kVersion5}};
+constexpr std::array kMigrations{
+    Migration{1, "the store with a hash chain per node", kVersion1},
+    Migration{2, "registry changes as rows of their own", kVersion2},
+    Migration{3, "purges that keep the log provable; the sender's span id", kVersion3},
+    Migration{4, "pseudonym keys per period", kVersion4},
+    Migration{5, "at most one open koppeling per person; change rows without transaction ids", kVersion5}};
 static_assert(kMigrations.back().version == kSchemaVersion);
 
 // Any constant the migrations share; pg_advisory_xact_lock takes a 64-bit key.
@@ -285,9 +286,8 @@ void requireCurrentSchema(Connection& connection) {
     throw std::runtime_error("the database has schema version " + std::to_string(found) + ", this gateway writes " +
                              std::to_string(kSchemaVersion) + ": run `ketenpoort db migrate --config FILE`");
   }
-  throw std::runtime_error("the database has schema version " + std::to_string(found) +
-                           ", newer than this gateway's " + std::to_string(kSchemaVersion) +
-                           ": run a gateway of that version or newer");
+  throw std::runtime_error("the database has schema version " + std::to_string(found) + ", newer than this gateway's " +
+                           std::to_string(kSchemaVersion) + ": run a gateway of that version or newer");
 }
 
 }  // namespace ketenpoort::pg

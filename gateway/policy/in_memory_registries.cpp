@@ -15,8 +15,7 @@ void InMemoryRegistries::linkIdentities(std::string bsn, std::string vnummer) {
   links_.emplace_back(std::move(bsn), std::move(vnummer));
 }
 
-IdentityRegistry::Link InMemoryRegistries::linkOf(const std::string& bsn,
-                                                  const std::string& vnummer) const {
+IdentityRegistry::Link InMemoryRegistries::linkOf(const std::string& bsn, const std::string& vnummer) const {
   std::lock_guard lock(mutex_);
   for (const auto& [b, v] : links_) {
     if (b == bsn && v == vnummer) return Link::kLinked;
@@ -59,31 +58,27 @@ std::optional<KoppelingInForce> InMemoryRegistries::koppelingOf(const SubjectKey
   return KoppelingInForce{best->gemeente_cbs_code, best->from};
 }
 
-std::optional<std::string> InMemoryRegistries::findValid(std::string_view party_id,
-                                                         std::string_view purpose_id,
+std::optional<std::string> InMemoryRegistries::findValid(std::string_view party_id, std::string_view purpose_id,
                                                          std::string_view gemeente_cbs_code,
                                                          const CivilDate& date) const {
   std::lock_guard lock(mutex_);
   for (const auto& a : agreements_) {
-    if (a.party_id == party_id && a.purpose_id == purpose_id &&
-        a.gemeente_cbs_code == gemeente_cbs_code && a.valid_from <= date && date <= a.valid_until) {
+    if (a.party_id == party_id && a.purpose_id == purpose_id && a.gemeente_cbs_code == gemeente_cbs_code &&
+        a.valid_from <= date && date <= a.valid_until) {
       return a.id;
     }
   }
   return std::nullopt;
 }
 
-std::optional<std::string> InMemoryRegistries::findActive(const SubjectKey& subject,
-                                                          std::string_view purpose_id,
-                                                          const Oin& recipient,
-                                                          const CivilDate& date) const {
+std::optional<std::string> InMemoryRegistries::findActive(const SubjectKey& subject, std::string_view purpose_id,
+                                                          const Oin& recipient, const CivilDate& date) const {
   std::lock_guard lock(mutex_);
   for (const auto& c : consents_) {
     if (!samePerson(c.subject, subject) || c.purpose_id != purpose_id || !(c.recipient == recipient)) {
       continue;
     }
-    if (c.granted > date || (c.expires && *c.expires <= date) ||
-        (c.withdrawn && *c.withdrawn <= date)) {
+    if (c.granted > date || (c.expires && *c.expires <= date) || (c.withdrawn && *c.withdrawn <= date)) {
       continue;
     }
     return c.id;

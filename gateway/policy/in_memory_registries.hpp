@@ -47,10 +47,8 @@ class InMemoryRegistries final : public KoppelingRegistry,
 
   std::optional<KoppelingInForce> koppelingOf(const SubjectKey& subject, const CivilDate& date) const override;
   std::optional<std::string> findValid(std::string_view party_id, std::string_view purpose_id,
-                                       std::string_view gemeente_cbs_code,
-                                       const CivilDate& date) const override;
-  std::optional<std::string> findActive(const SubjectKey& subject, std::string_view purpose_id,
-                                        const Oin& recipient,
+                                       std::string_view gemeente_cbs_code, const CivilDate& date) const override;
+  std::optional<std::string> findActive(const SubjectKey& subject, std::string_view purpose_id, const Oin& recipient,
                                         const CivilDate& date) const override;
   Link linkOf(const std::string& bsn, const std::string& vnummer) const override;
 

@@ -13,7 +13,7 @@
 namespace ketenpoort {
 
 struct PolicyRequest {
-  const Party& caller;     // the authenticated party (the sender; for a query, the asker)
+  const Party& caller;  // the authenticated party (the sender; for a query, the asker)
   const FlowDefinition& flow;
   std::string_view stated_purpose;  // the X-Doelbinding header
   const MappingOutcome& mapped;
@@ -24,16 +24,16 @@ struct PolicyRequest {
 // A decision refers into the MappingOutcome it was made from (paths and delivered values
 // are not copied); keep that outcome alive as long as the decision is used.
 struct FieldDecision {
-  std::string_view path;                    // canonical path, or the source path if unmapped
-  const FieldDefinition* field = nullptr;   // null for unmapped source content
+  std::string_view path;                   // canonical path, or the source path if unmapped
+  const FieldDefinition* field = nullptr;  // null for unmapped source content
   bool delivered = false;
-  std::optional<Reason> reason;             // why it was withheld; none when delivered
+  std::optional<Reason> reason;  // why it was withheld; none when delivered
 };
 
 struct PolicyDecision {
   bool allowed = false;
   Reason reason = Reason::kInternalError;  // why not, when not allowed
-  std::string detail;       // for people; names fields and rules, never values
+  std::string detail;                      // for people; names fields and rules, never values
   std::optional<SubjectKey> subject;
   std::optional<std::string> agreement_id;
   std::optional<std::string> consent_id;
@@ -46,8 +46,8 @@ struct PolicyDecision {
   // The record names a BSN and a V-nummer the registry has not linked yet: this exchange
   // links them (written with its record).
   std::optional<std::pair<std::string, std::string>> identity_link;  // BSN, V-nummer
-  std::vector<FieldDecision> fields;             // every value and unmapped path, when allowed
-  std::vector<const CanonicalValue*> delivered;  // only what may pass, in document order
+  std::vector<FieldDecision> fields;                                 // every value and unmapped path, when allowed
+  std::vector<const CanonicalValue*> delivered;                      // only what may pass, in document order
   CivilDate retention_until;
 };
 
@@ -68,9 +68,8 @@ class PolicyEngine {
   // who asks, why, and about whom (flow, purpose, agreement, koppeling in the registry,
   // consent the flow needs). The law regime and the fields are decided on the answer.
   // `subject_value` is a valid BSN (or V-nummer, as the flow's subject field says).
-  PolicyDecision mayAsk(const Party& caller, const FlowDefinition& flow,
-                        std::string_view stated_purpose, const std::string& subject_value,
-                        const CivilDate& date) const;
+  PolicyDecision mayAsk(const Party& caller, const FlowDefinition& flow, std::string_view stated_purpose,
+                        const std::string& subject_value, const CivilDate& date) const;
 
  private:
   enum class Stage { kBeforeFetch, kDocument };

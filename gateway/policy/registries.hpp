@@ -4,8 +4,8 @@
 #include <string>
 #include <string_view>
 
-#include "gateway/identity/oin.hpp"
 #include "gateway/calendar/civil_date.hpp"
+#include "gateway/identity/oin.hpp"
 
 namespace ketenpoort {
 
@@ -40,10 +40,8 @@ class KoppelingRegistry {
 class AgreementRegistry {
  public:
   virtual ~AgreementRegistry() = default;
-  virtual std::optional<std::string> findValid(std::string_view party_id,
-                                               std::string_view purpose_id,
-                                               std::string_view gemeente_cbs_code,
-                                               const CivilDate& date) const = 0;
+  virtual std::optional<std::string> findValid(std::string_view party_id, std::string_view purpose_id,
+                                               std::string_view gemeente_cbs_code, const CivilDate& date) const = 0;
 };
 
 // The id of a consent of `subject` for `purpose_id` towards `recipient`, granted on or
@@ -51,10 +49,8 @@ class AgreementRegistry {
 class ConsentRegistry {
  public:
   virtual ~ConsentRegistry() = default;
-  virtual std::optional<std::string> findActive(const SubjectKey& subject,
-                                                std::string_view purpose_id,
-                                                const Oin& recipient,
-                                                const CivilDate& date) const = 0;
+  virtual std::optional<std::string> findActive(const SubjectKey& subject, std::string_view purpose_id,
+                                                const Oin& recipient, const CivilDate& date) const = 0;
 };
 
 // Which identifiers are one person. A person has a V-nummer before BRP registration and

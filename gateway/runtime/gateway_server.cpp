@@ -13,11 +13,11 @@
 #include "gateway/diagnostics/diagnostic_log.hpp"
 #include "gateway/exchange/delivery_worker.hpp"
 #include "gateway/exchange/exchange_routes.hpp"
+#include "gateway/gateway_store/gateway_store.hpp"
+#include "gateway/gateway_store/scheduled_purge.hpp"
 #include "gateway/http/network_server.hpp"
 #include "gateway/mapping/mapping_loader.hpp"
 #include "gateway/policy/policy_engine.hpp"
-#include "gateway/gateway_store/gateway_store.hpp"
-#include "gateway/gateway_store/scheduled_purge.hpp"
 
 namespace ketenpoort {
 
@@ -30,9 +30,9 @@ namespace {
 // stops the start.
 void seedAgreements(const GatewayConfig& config, RegistryStore& registries, const CivilDate& today) {
   for (const AgreementConfig& a : config.agreements) {
-    const auto change = registries.upsertAgreement(
-        {a.id, a.party_id, a.purpose_id, *config.findPartyById(a.gemeente_id)->cbs_code,
-         a.valid_from, a.valid_until, a.document_ref});
+    const auto change =
+        registries.upsertAgreement({a.id, a.party_id, a.purpose_id, *config.findPartyById(a.gemeente_id)->cbs_code,
+                                    a.valid_from, a.valid_until, a.document_ref});
     if (!change.ok) throw std::runtime_error("cannot register agreement " + a.id + ": " + change.error);
   }
   for (const AgreementEntry& held : registries.listAgreements()) {
@@ -76,9 +76,16 @@ struct GatewayServer::Impl {
 
   Router exchangeRouter() {
     Router router = makeExchangeRouter(config, catalogue);
-    const ExchangeContext context{config, catalogue, policy, store.log(),
-                                  store.registries(), store.referencer(),
-                                  store.outbox(), adapters, basis, clock,
+    const ExchangeContext context{config,
+                                  catalogue,
+                                  policy,
+                                  store.log(),
+                                  store.registries(),
+                                  store.referencer(),
+                                  store.outbox(),
+                                  adapters,
+                                  basis,
+                                  clock,
                                   [this](std::function<void()> work) { network.runBlocking(std::move(work)); },
                                   [this](std::function<void()> work) { network.runQuery(std::move(work)); },
                                   [this](OutboxEntry entry, std::shared_ptr<const std::string> body) {
@@ -100,16 +107,12 @@ struct GatewayServer::Impl {
     // browser says another site made is refused before any route runs (issue 25).
     router.setGuard(crossSiteProblem);
     router.setFinish(secureConsoleAnswer);
-    addAuditRoutes(router, AuditApiContext{config, catalogue, store.log(), store.registries(), store.referencer(),
-                                           [this](std::function<void()> work) {
-                                             network.runBlocking(std::move(work));
-                                           },
-                                           clock});
-    addConsoleRoutes(router, ConsoleContext{config, catalogue, store, statistics,
-                                            [this](std::function<void()> work) {
-                                              network.runBlocking(std::move(work));
-                                            },
-                                            clock});
+    addAuditRoutes(
+        router, AuditApiContext{config, catalogue, store.log(), store.registries(), store.referencer(),
+                                [this](std::function<void()> work) { network.runBlocking(std::move(work)); }, clock});
+    addConsoleRoutes(
+        router, ConsoleContext{config, catalogue, store, statistics,
+                               [this](std::function<void()> work) { network.runBlocking(std::move(work)); }, clock});
     return router;
   }
 

@@ -5,8 +5,8 @@
 
 #include "gateway/calendar/time_source.hpp"
 #include "gateway/config/gateway_config.hpp"
-#include "gateway/exchange/exchange_adapters.hpp"
 #include "gateway/diagnostics/metrics.hpp"
+#include "gateway/exchange/exchange_adapters.hpp"
 #include "gateway/store/exchange_log.hpp"
 #include "gateway/store/registry_store.hpp"
 
@@ -25,8 +25,7 @@ class GatewayServer {
   // for the shipped ones); with none, pushes are refused for want of an adapter.
   // `clock` decides dates and retry times (tests move a SimulatedTime); it must outlive
   // the server.
-  explicit GatewayServer(GatewayConfig config, ExchangeAdapters adapters = {},
-                         const TimeSource& clock = systemTime());
+  explicit GatewayServer(GatewayConfig config, ExchangeAdapters adapters = {}, const TimeSource& clock = systemTime());
   ~GatewayServer();
   GatewayServer(const GatewayServer&) = delete;
   GatewayServer& operator=(const GatewayServer&) = delete;

@@ -19,8 +19,7 @@ std::int32_t basisPoints(std::int64_t part, std::int64_t whole) {
 
 }  // namespace
 
-ElipAssessment assessElip(const ElipInput& input, const CivilDate& on,
-                          const SignalThresholds& thresholds) {
+ElipAssessment assessElip(const ElipInput& input, const CivilDate& on, const SignalThresholds& thresholds) {
   ElipAssessment a;
   a.deadline = input.termijn_end;
   for (const auto& e : input.extensions) a.deadline = plusMonths(a.deadline, e.months);
@@ -30,8 +29,7 @@ ElipAssessment assessElip(const ElipInput& input, const CivilDate& on,
   const bool loan = input.loan_max_cents > 0 &&
                     input.loan_used_cents * 10'000 >=
                         static_cast<std::int64_t>(thresholds.elip_loan_basis_points) * input.loan_max_cents;
-  const bool time = !thresholds.elip_months_left ||
-                    a.deadline <= plusMonths(on, *thresholds.elip_months_left);
+  const bool time = !thresholds.elip_months_left || a.deadline <= plusMonths(on, *thresholds.elip_months_left);
   a.candidate = !input.obligation_met && loan && time;
   return a;
 }
@@ -47,10 +45,9 @@ AttendanceAssessment assessAttendance(std::int32_t lessons_planned, std::int32_t
   return {basisPoints(lessons_attended, lessons_planned), under};
 }
 
-bool bridgingNeeded(const CivilDate& brp_registration, const std::optional<CivilDate>& granted_on,
-                    const CivilDate& on, const SignalThresholds& thresholds) {
-  const CivilDate last_day_in_time =
-      addPeriod(brp_registration, CalendarPeriod{0, 0, thresholds.bridging_after_days});
+bool bridgingNeeded(const CivilDate& brp_registration, const std::optional<CivilDate>& granted_on, const CivilDate& on,
+                    const SignalThresholds& thresholds) {
+  const CivilDate last_day_in_time = addPeriod(brp_registration, CalendarPeriod{0, 0, thresholds.bridging_after_days});
   if (on <= last_day_in_time) return false;
   return !granted_on || *granted_on > last_day_in_time;
 }

@@ -58,8 +58,7 @@ std::string formatHundredths(std::int64_t hundredths);
 // An ELIP candidate: obligation not met, loan share at or above the threshold, and (unless
 // the time criterion is removed) the deadline no later than the day `months_left` months
 // from `on`: exactly six months left counts, one day more does not.
-ElipAssessment assessElip(const ElipInput& input, const CivilDate& on,
-                          const SignalThresholds& thresholds);
+ElipAssessment assessElip(const ElipInput& input, const CivilDate& on, const SignalThresholds& thresholds);
 
 struct AttendanceAssessment {
   // attended / planned, rounded down; nullopt when no lessons were planned (there is no
@@ -74,7 +73,7 @@ AttendanceAssessment assessAttendance(std::int32_t lessons_planned, std::int32_t
 // Bridging (overbrugging) is needed on `on` when the toeslag was not granted within
 // `bridging_after_days` days of the BRP registration and that period has passed: a grant
 // on day 42 is in time, one on day 43 (or none by then) is not.
-bool bridgingNeeded(const CivilDate& brp_registration, const std::optional<CivilDate>& granted_on,
-                    const CivilDate& on, const SignalThresholds& thresholds);
+bool bridgingNeeded(const CivilDate& brp_registration, const std::optional<CivilDate>& granted_on, const CivilDate& on,
+                    const SignalThresholds& thresholds);
 
 }  // namespace ketenpoort

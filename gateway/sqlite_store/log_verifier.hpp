@@ -11,8 +11,7 @@ namespace ketenpoort {
 
 // The SQLite log's one chain, verified as verifyChain (gateway/store/chain_verifier.hpp)
 // describes.
-LogVerification verifyExchangeLog(const std::filesystem::path& database,
-                                  const std::string& public_key_pem,
+LogVerification verifyExchangeLog(const std::filesystem::path& database, const std::string& public_key_pem,
                                   const std::optional<SignedHead>& witness = std::nullopt,
                                   std::uint64_t min_records_per_range = 50'000);
 

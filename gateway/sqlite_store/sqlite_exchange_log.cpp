@@ -13,16 +13,15 @@
 #include <vector>
 
 #include "gateway/diagnostics/diagnostic_log.hpp"
-#include "gateway/store/record_codec.hpp"
 #include "gateway/sqlite_store/sqlite_outbox.hpp"
 #include "gateway/sqlite_store/sqlite_registry_store.hpp"
 #include "gateway/sqlite_store/sqlite_session.hpp"
+#include "gateway/store/record_codec.hpp"
 #include "gateway/store/registry_tables.hpp"
 #include "gateway/store/sql_outbox.hpp"
 #include "gateway/store/sql_store_transaction.hpp"
 
 namespace ketenpoort {
-
 
 namespace {
 
@@ -115,18 +114,20 @@ constexpr int kSchemaVersion = 6;
 // (gateway/store/chain_tables.cpp). Adding a column with a default rewrites no row.
 void nameTheChain(sql::Session& s) {
   for (const char* table : {"exchange_log", "log_checkpoints", "log_purges", "log_purged_runs"}) {
-    const bool lacks = !s.run("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = $1 AND NOT EXISTS "
-                              "(SELECT 1 FROM pragma_table_info($1) WHERE name = 'node_id')",
-                              {std::string_view(table)})
+    const bool lacks = !s.run(
+                             "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = $1 AND NOT EXISTS "
+                             "(SELECT 1 FROM pragma_table_info($1) WHERE name = 'node_id')",
+                             {std::string_view(table)})
                             .empty();
     if (lacks) s.execute(std::string("ALTER TABLE ") + table + " ADD COLUMN node_id TEXT NOT NULL DEFAULT 'local'");
   }
   if (!s.run("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'log_head'").empty()) {
-    s.execute("CREATE TABLE log_heads (node_id TEXT PRIMARY KEY, seq INTEGER NOT NULL, record_hash BLOB NOT NULL, "
-              "created_utc TEXT NOT NULL, checkpoint_digest BLOB NOT NULL, signature BLOB NOT NULL);"
-              "INSERT INTO log_heads SELECT 'local', seq, record_hash, created_utc, checkpoint_digest, signature "
-              "FROM log_head;"
-              "DROP TABLE log_head");
+    s.execute(
+        "CREATE TABLE log_heads (node_id TEXT PRIMARY KEY, seq INTEGER NOT NULL, record_hash BLOB NOT NULL, "
+        "created_utc TEXT NOT NULL, checkpoint_digest BLOB NOT NULL, signature BLOB NOT NULL);"
+        "INSERT INTO log_heads SELECT 'local', seq, record_hash, created_utc, checkpoint_digest, signature "
+        "FROM log_head;"
+        "DROP TABLE log_head");
   }
 }
 
@@ -291,8 +292,7 @@ std::unique_ptr<sql::Session> openReader(const ExchangeLogOptions& options) {
 }  // namespace
 
 SqliteExchangeLog::SqliteExchangeLog(ExchangeLogOptions options, const TimeSource& clock)
-    : GroupCommitLog({options.checkpoint_every_records, options.checkpoint_every, options.max_batch,
-                      options.max_queue},
+    : GroupCommitLog({options.checkpoint_every_records, options.checkpoint_every, options.max_batch, options.max_queue},
                      LogSigner::loadOrCreate(options.signing_key), std::string(kSqliteChain), clock),
       options_(std::move(options)),
       writer_(std::make_unique<Writer>(options_)) {
@@ -317,8 +317,8 @@ SqliteExchangeLog::~SqliteExchangeLog() {
 
 void SqliteExchangeLog::runWalCheckpoints() {
   sqlite3* db = nullptr;
-  if (sqlite3_open_v2(options_.database.c_str(), &db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX,
-                      nullptr) != SQLITE_OK) {
+  if (sqlite3_open_v2(options_.database.c_str(), &db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX, nullptr) !=
+      SQLITE_OK) {
     logError("wal-checkpointer-unavailable", {{"error", sqlite3_errmsg(db)}});
     sqlite3_close(db);
     return;

@@ -9,12 +9,12 @@
 #include <deque>
 #include <filesystem>
 #include <functional>
-#include <optional>
-#include <vector>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <thread>
+#include <vector>
 
 #include "gateway/config/gateway_config.hpp"
 #include "gateway/store/group_commit_log.hpp"

@@ -4,7 +4,6 @@
 
 namespace ketenpoort {
 
-
 namespace {
 
 constexpr int kBusyTimeoutMs = 5000;
@@ -97,8 +96,8 @@ std::size_t importBodies(sql::Session& s, const std::filesystem::path& legacy_fi
 }  // namespace sqlite_outbox
 
 SqliteOutboxStore::SqliteOutboxStore(const std::filesystem::path& database, SqliteExchangeLog& writer)
-    : SqlOutboxStore(SqliteSession::open(database, kBusyTimeoutMs), writer,
-                     std::string(sqlite_outbox::kNode), std::chrono::milliseconds(0), writer.clock()),
+    : SqlOutboxStore(SqliteSession::open(database, kBusyTimeoutMs), writer, std::string(sqlite_outbox::kNode),
+                     std::chrono::milliseconds(0), writer.clock()),
       database_(database) {}
 
 std::size_t SqliteOutboxStore::importLegacyBodies(const std::filesystem::path& legacy_file) {

@@ -15,27 +15,28 @@
 
 namespace ketenpoort {
 
-
 namespace {
 
 constexpr int kBusyTimeoutMs = 5000;
 
 // The registries as PostgreSQL keeps them (pg_schema.cpp): the same tables and columns,
 // so that every statement on them is written once (gateway/store/registry_tables.cpp).
-#define KETENPOORT_KOPPELING_COLUMNS                                                                 \
-  "(id INTEGER PRIMARY KEY, subject_key INTEGER NOT NULL, subject_ref TEXT NOT NULL, "               \
+#define KETENPOORT_KOPPELING_COLUMNS                                                   \
+  "(id INTEGER PRIMARY KEY, subject_key INTEGER NOT NULL, subject_ref TEXT NOT NULL, " \
   "gemeente_cbs TEXT NOT NULL, valid_from TEXT NOT NULL, valid_until TEXT, source_transaction TEXT NOT NULL)"
-#define KETENPOORT_CONSENT_COLUMNS                                                                   \
-  "(position INTEGER PRIMARY KEY, id TEXT NOT NULL UNIQUE, subject_key INTEGER NOT NULL, "           \
+#define KETENPOORT_CONSENT_COLUMNS                                                                              \
+  "(position INTEGER PRIMARY KEY, id TEXT NOT NULL UNIQUE, subject_key INTEGER NOT NULL, "                      \
   "subject_ref TEXT NOT NULL, purpose TEXT NOT NULL, recipient_oin TEXT NOT NULL, evidence_ref TEXT NOT NULL, " \
   "granted TEXT NOT NULL, expires TEXT, withdrawn TEXT)"
 
 constexpr const char* kRegistrySchema =
-    "CREATE TABLE IF NOT EXISTS koppeling " KETENPOORT_KOPPELING_COLUMNS ";"
+    "CREATE TABLE IF NOT EXISTS koppeling " KETENPOORT_KOPPELING_COLUMNS
+    ";"
     "CREATE INDEX IF NOT EXISTS koppeling_subject ON koppeling(subject_key);"
     "CREATE TABLE IF NOT EXISTS agreements (id TEXT PRIMARY KEY, party_id TEXT NOT NULL, purpose TEXT NOT NULL, "
     "gemeente_cbs TEXT NOT NULL, valid_from TEXT NOT NULL, valid_until TEXT NOT NULL, document_ref TEXT NOT NULL);"
-    "CREATE TABLE IF NOT EXISTS consents " KETENPOORT_CONSENT_COLUMNS ";"
+    "CREATE TABLE IF NOT EXISTS consents " KETENPOORT_CONSENT_COLUMNS
+    ";"
     "CREATE INDEX IF NOT EXISTS consents_subject ON consents(subject_key);"
     "CREATE TABLE IF NOT EXISTS identity_links (bsn_ref TEXT NOT NULL UNIQUE, vnummer_ref TEXT NOT NULL UNIQUE, "
     "linked_utc TEXT NOT NULL, source_transaction TEXT NOT NULL);"
@@ -46,13 +47,15 @@ constexpr const char* kRegistrySchema =
 // `position`: what was the rowid, kept), so a statement reading them in that order is
 // one text for both stores. Inside the caller's write transaction.
 constexpr const char* kRegistriesToLayout4 =
-    "CREATE TABLE koppeling_layout4 " KETENPOORT_KOPPELING_COLUMNS ";"
+    "CREATE TABLE koppeling_layout4 " KETENPOORT_KOPPELING_COLUMNS
+    ";"
     "INSERT INTO koppeling_layout4 (id, subject_key, subject_ref, gemeente_cbs, valid_from, valid_until, "
     "source_transaction) SELECT rowid, subject_key, subject_ref, gemeente_cbs, valid_from, valid_until, "
     "source_transaction FROM koppeling;"
     "DROP TABLE koppeling;"
     "ALTER TABLE koppeling_layout4 RENAME TO koppeling;"
-    "CREATE TABLE consents_layout4 " KETENPOORT_CONSENT_COLUMNS ";"
+    "CREATE TABLE consents_layout4 " KETENPOORT_CONSENT_COLUMNS
+    ";"
     "INSERT INTO consents_layout4 (position, id, subject_key, subject_ref, purpose, recipient_oin, evidence_ref, "
     "granted, expires, withdrawn) SELECT rowid, id, subject_key, subject_ref, purpose, recipient_oin, evidence_ref, "
     "granted, expires, withdrawn FROM consents;"
@@ -64,8 +67,8 @@ constexpr const char* kRegistriesToLayout4 =
 
 }  // namespace
 
-SqliteRegistryStore::SqliteRegistryStore(const std::filesystem::path& database,
-                                         const SubjectReferencer& referencer, SqliteExchangeLog& log)
+SqliteRegistryStore::SqliteRegistryStore(const std::filesystem::path& database, const SubjectReferencer& referencer,
+                                         SqliteExchangeLog& log)
     // The log's writer made the tables before (it is opened first).
     : RegistryStore(referencer, log, SqliteSession::open(database, kBusyTimeoutMs), log.clock()),
       log_(log),

@@ -9,8 +9,8 @@
 #include <vector>
 
 #include "gateway/store/registry_snapshot.hpp"
-#include "gateway/store/sql_session.hpp"
 #include "gateway/store/registry_store.hpp"
+#include "gateway/store/sql_session.hpp"
 
 namespace ketenpoort {
 

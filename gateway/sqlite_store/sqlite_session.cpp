@@ -4,8 +4,8 @@
 
 #include <charconv>
 #include <chrono>
-#include <thread>
 #include <string>
+#include <thread>
 
 #include <functional>
 #include <mutex>
@@ -57,9 +57,10 @@ constexpr std::size_t kMaxIdlePerSql = 4;
 
 sqlite3_stmt* prepare(sqlite3* db, std::string_view sql) {
   sqlite3_stmt* statement = nullptr;
-  check(db, sqlite3_prepare_v3(db, sql.data(), static_cast<int>(sql.size()), SQLITE_PREPARE_PERSISTENT,
-                               &statement, nullptr),
-        "prepare");
+  check(
+      db,
+      sqlite3_prepare_v3(db, sql.data(), static_cast<int>(sql.size()), SQLITE_PREPARE_PERSISTENT, &statement, nullptr),
+      "prepare");
   return statement;
 }
 
@@ -145,7 +146,6 @@ void returnStatement(sqlite3* db, std::string_view sql, sqlite3_stmt* statement)
   });
   if (!kept) sqlite3_finalize(statement);
 }
-
 
 // A statement of the connection's cache (prepared on first use, reset and given back when
 // it goes), or of its own when the cache has none free. Preparing costs more than running

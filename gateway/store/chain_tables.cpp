@@ -26,9 +26,14 @@ ChainCheckpoint checkpointFrom(const sql::Rows& r, int row) {
 }
 
 PurgeRecord purgeFrom(const sql::Rows& r, int row) {
-  return {static_cast<std::uint64_t>(r.integer(row, 0)), std::string(r.text(row, 1)), std::string(r.text(row, 2)),
-          std::string(r.text(row, 3)), static_cast<std::uint64_t>(r.integer(row, 4)), std::string(r.text(row, 5)),
-          std::string(r.text(row, 6)), std::string(r.text(row, 7))};
+  return {static_cast<std::uint64_t>(r.integer(row, 0)),
+          std::string(r.text(row, 1)),
+          std::string(r.text(row, 2)),
+          std::string(r.text(row, 3)),
+          static_cast<std::uint64_t>(r.integer(row, 4)),
+          std::string(r.text(row, 5)),
+          std::string(r.text(row, 6)),
+          std::string(r.text(row, 7))};
 }
 
 constexpr std::string_view kCheckpointColumns = "seq, record_hash, created_utc, previous_digest, signature";
@@ -64,23 +69,26 @@ std::uint64_t lastCheckpointSequence(sql::Session& s, std::string_view chain) {
 }
 
 void insertCheckpoint(sql::Session& s, std::string_view chain, const ChainCheckpoint& c) {
-  s.run("INSERT INTO log_checkpoints (node_id, seq, record_hash, created_utc, previous_digest, signature) "
-        "VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT DO NOTHING",
-        {chain, static_cast<std::int64_t>(c.sequence), sql::Blob{c.hash}, std::string_view(c.created),
-         sql::Blob{c.previous_digest}, sql::Blob{c.signature}});
+  s.run(
+      "INSERT INTO log_checkpoints (node_id, seq, record_hash, created_utc, previous_digest, signature) "
+      "VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT DO NOTHING",
+      {chain, static_cast<std::int64_t>(c.sequence), sql::Blob{c.hash}, std::string_view(c.created),
+       sql::Blob{c.previous_digest}, sql::Blob{c.signature}});
 }
 
 void writeHead(sql::Session& s, std::string_view chain, const SignedHead& head) {
-  s.run("INSERT INTO log_heads (node_id, seq, record_hash, created_utc, checkpoint_digest, signature) "
-        "VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (node_id) DO UPDATE SET seq = excluded.seq, "
-        "record_hash = excluded.record_hash, created_utc = excluded.created_utc, "
-        "checkpoint_digest = excluded.checkpoint_digest, signature = excluded.signature",
-        {chain, static_cast<std::int64_t>(head.sequence), sql::Blob{head.record_hash},
-         std::string_view(head.created_utc), sql::Blob{head.checkpoint_digest}, sql::Blob{head.signature}});
+  s.run(
+      "INSERT INTO log_heads (node_id, seq, record_hash, created_utc, checkpoint_digest, signature) "
+      "VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (node_id) DO UPDATE SET seq = excluded.seq, "
+      "record_hash = excluded.record_hash, created_utc = excluded.created_utc, "
+      "checkpoint_digest = excluded.checkpoint_digest, signature = excluded.signature",
+      {chain, static_cast<std::int64_t>(head.sequence), sql::Blob{head.record_hash}, std::string_view(head.created_utc),
+       sql::Blob{head.checkpoint_digest}, sql::Blob{head.signature}});
 }
 
 std::map<std::string, SignedHead> heads(sql::Session& s) {
-  const sql::Rows r = s.run("SELECT node_id, seq, record_hash, created_utc, checkpoint_digest, signature FROM log_heads");
+  const sql::Rows r =
+      s.run("SELECT node_id, seq, record_hash, created_utc, checkpoint_digest, signature FROM log_heads");
   std::map<std::string, SignedHead> found;
   for (int i = 0; i < r.size(); ++i) found[std::string(r.text(i, 0))] = headFrom(r, i, 1);
   return found;
@@ -88,8 +96,8 @@ std::map<std::string, SignedHead> heads(sql::Session& s) {
 
 ChainContents contents(sql::Session& s, std::string_view chain) {
   ChainContents c;
-  static const std::string kCheckpoints = "SELECT " + std::string(kCheckpointColumns) +
-                                          " FROM log_checkpoints WHERE node_id = $1 ORDER BY seq";
+  static const std::string kCheckpoints =
+      "SELECT " + std::string(kCheckpointColumns) + " FROM log_checkpoints WHERE node_id = $1 ORDER BY seq";
   const sql::Rows checkpoints = s.run(kCheckpoints, {chain});
   for (int i = 0; i < checkpoints.size(); ++i) c.checkpoints.push_back(checkpointFrom(checkpoints, i));
   c.last_sequence = static_cast<std::uint64_t>(
@@ -103,16 +111,16 @@ ChainContents contents(sql::Session& s, std::string_view chain) {
   std::vector<PurgeRecord> records;
   records.reserve(static_cast<std::size_t>(purges.size()));
   for (int i = 0; i < purges.size(); ++i) records.push_back(purgeFrom(purges, i));
-  const sql::Rows stored = s.run(
-      "SELECT purge_id, first_seq, last_seq, previous_hash, last_hash FROM log_purged_runs WHERE node_id = $1",
-      {chain});
+  const sql::Rows stored =
+      s.run("SELECT purge_id, first_seq, last_seq, previous_hash, last_hash FROM log_purged_runs WHERE node_id = $1",
+            {chain});
   std::vector<std::pair<std::uint64_t, PurgedRun>> runs;
   runs.reserve(static_cast<std::size_t>(stored.size()));
   for (int i = 0; i < stored.size(); ++i) {
-    runs.emplace_back(static_cast<std::uint64_t>(stored.integer(i, 0)),
-                      PurgedRun{static_cast<std::uint64_t>(stored.integer(i, 1)),
-                                static_cast<std::uint64_t>(stored.integer(i, 2)), std::string(stored.text(i, 3)),
-                                std::string(stored.text(i, 4))});
+    runs.emplace_back(
+        static_cast<std::uint64_t>(stored.integer(i, 0)),
+        PurgedRun{static_cast<std::uint64_t>(stored.integer(i, 1)), static_cast<std::uint64_t>(stored.integer(i, 2)),
+                  std::string(stored.text(i, 3)), std::string(stored.text(i, 4))});
   }
   c.purges = assemblePurges(std::move(records), runs);
   return c;
@@ -179,7 +187,8 @@ std::vector<PurgeCandidate> PurgeWindow::window(std::uint64_t after, std::uint64
   for (int i = 0; i < r.size(); ++i) {
     PurgeCandidate& c = records[static_cast<std::size_t>(i)];
     c.sequence = static_cast<std::uint64_t>(r.integer(i, 0));
-    for (std::size_t col = 0; col < c.columns.size(); ++col) c.columns[col] = std::string(r.text(i, static_cast<int>(col) + 1));
+    for (std::size_t col = 0; col < c.columns.size(); ++col)
+      c.columns[col] = std::string(r.text(i, static_cast<int>(col) + 1));
     c.previous_hash = std::string(r.text(i, kPrevious));
     c.record_hash = std::string(r.text(i, kPrevious + 1));
   }
@@ -202,28 +211,29 @@ void PurgeWindow::removeRun(const PurgedRun& run, std::uint64_t purge_id) {
   // once finished (their bodies went when they finished; one still waiting goes when it
   // finishes, sql_outbox), and the registries forget which exchange taught them a
   // koppeling or a link between a BSN and a V-nummer.
-  for (const char* sql :
-       {"DELETE FROM outbox WHERE state NOT IN ('pending', 'postbus') AND transaction_id IN "
-        "(SELECT transaction_id FROM exchange_log WHERE node_id = $1 AND seq BETWEEN $2 AND $3)",
-        "UPDATE koppeling SET source_transaction = '' WHERE source_transaction IN "
-        "(SELECT transaction_id FROM exchange_log WHERE node_id = $1 AND seq BETWEEN $2 AND $3)",
-        "UPDATE identity_links SET source_transaction = '' WHERE source_transaction IN "
-        "(SELECT transaction_id FROM exchange_log WHERE node_id = $1 AND seq BETWEEN $2 AND $3)",
-        "DELETE FROM exchange_log WHERE node_id = $1 AND seq BETWEEN $2 AND $3"}) {
+  for (const char* sql : {"DELETE FROM outbox WHERE state NOT IN ('pending', 'postbus') AND transaction_id IN "
+                          "(SELECT transaction_id FROM exchange_log WHERE node_id = $1 AND seq BETWEEN $2 AND $3)",
+                          "UPDATE koppeling SET source_transaction = '' WHERE source_transaction IN "
+                          "(SELECT transaction_id FROM exchange_log WHERE node_id = $1 AND seq BETWEEN $2 AND $3)",
+                          "UPDATE identity_links SET source_transaction = '' WHERE source_transaction IN "
+                          "(SELECT transaction_id FROM exchange_log WHERE node_id = $1 AND seq BETWEEN $2 AND $3)",
+                          "DELETE FROM exchange_log WHERE node_id = $1 AND seq BETWEEN $2 AND $3"}) {
     s_.run(sql, {std::string_view(chain_), first, last});
   }
-  s_.run("INSERT INTO log_purged_runs (node_id, first_seq, last_seq, previous_hash, last_hash, purge_id) "
-         "VALUES ($1, $2, $3, $4, $5, $6)",
-         {std::string_view(chain_), first, last, sql::Blob{run.previous_hash}, sql::Blob{run.last_hash},
-          static_cast<std::int64_t>(purge_id)});
+  s_.run(
+      "INSERT INTO log_purged_runs (node_id, first_seq, last_seq, previous_hash, last_hash, purge_id) "
+      "VALUES ($1, $2, $3, $4, $5, $6)",
+      {std::string_view(chain_), first, last, sql::Blob{run.previous_hash}, sql::Blob{run.last_hash},
+       static_cast<std::int64_t>(purge_id)});
 }
 
 void PurgeWindow::insertPurge(const PurgeRecord& p) {
-  s_.run("INSERT INTO log_purges (node_id, id, created_utc, as_of, reason, removed, runs_digest, previous_digest, "
-         "signature) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
-         {std::string_view(chain_), static_cast<std::int64_t>(p.id), std::string_view(p.created_utc),
-          std::string_view(p.as_of), std::string_view(p.reason), static_cast<std::int64_t>(p.removed),
-          sql::Blob{p.runs_digest}, sql::Blob{p.previous_digest}, sql::Blob{p.signature}});
+  s_.run(
+      "INSERT INTO log_purges (node_id, id, created_utc, as_of, reason, removed, runs_digest, previous_digest, "
+      "signature) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
+      {std::string_view(chain_), static_cast<std::int64_t>(p.id), std::string_view(p.created_utc),
+       std::string_view(p.as_of), std::string_view(p.reason), static_cast<std::int64_t>(p.removed),
+       sql::Blob{p.runs_digest}, sql::Blob{p.previous_digest}, sql::Blob{p.signature}});
 }
 
 }  // namespace ketenpoort::chain_tables

@@ -42,7 +42,7 @@ struct ChainContents {
   std::vector<ChainCheckpoint> checkpoints;  // in sequence order
   std::uint64_t last_sequence = 0;           // the highest record sequence stored
   std::optional<SignedHead> head;
-  ChainPurges purges;                        // what purges removed, and their signed records
+  ChainPurges purges;  // what purges removed, and their signed records
   // What the store holds that only a log that once held records leaves behind (registry
   // rows and version, destroyed pseudonym keys, outbox rows, claimed transaction ids), in
   // words: a chain with no records and no head beside any of it was emptied (issue 25).

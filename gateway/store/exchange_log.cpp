@@ -16,8 +16,7 @@ void ExchangeLog::append(ExchangeRecord record, Callback done) {
 AppendResult ExchangeLog::appendAndWait(ExchangeRecord record, StoreChange change) {
   std::promise<AppendResult> promise;
   auto future = promise.get_future();
-  append(std::move(record), std::move(change),
-         [&promise](const AppendResult& r) { promise.set_value(r); });
+  append(std::move(record), std::move(change), [&promise](const AppendResult& r) { promise.set_value(r); });
   return future.get();
 }
 
@@ -26,7 +25,7 @@ AppendResult ExchangeLog::appendAndWait(ExchangeRecord record, StoreChange chang
 namespace ketenpoort {
 
 PurgeBatchResult ExchangeLog::awaitPurgeWrite(const std::function<void(Callback)>& submit,
-                                             const std::shared_ptr<PurgeBatchResult>& planned, std::uint64_t after) {
+                                              const std::shared_ptr<PurgeBatchResult>& planned, std::uint64_t after) {
   std::promise<AppendResult> written;
   auto future = written.get_future();
   submit([&written](const AppendResult& r) { written.set_value(r); });

@@ -1,7 +1,7 @@
 #pragma once
 
-#include <cstdint>
 #include <concepts>
+#include <cstdint>
 #include <functional>
 #include <memory>
 #include <optional>
@@ -41,8 +41,8 @@ class StoreChange {
  public:
   StoreChange() = default;
   template <class Change>
-    requires(!std::same_as<std::remove_cvref_t<Change>, StoreChange> && std::invocable<Change&, StoreTransaction&>)
-  StoreChange(Change change) {  // NOLINT(google-explicit-constructor): a lambda is a change
+  requires(!std::same_as<std::remove_cvref_t<Change>, StoreChange> && std::invocable<Change&, StoreTransaction&>)
+      StoreChange(Change change) {  // NOLINT(google-explicit-constructor): a lambda is a change
     if constexpr (std::is_void_v<std::invoke_result_t<Change&, StoreTransaction&>>) {
       run_ = [change = std::move(change)](StoreTransaction& tx) mutable {
         change(tx);
@@ -149,7 +149,6 @@ class ExchangeLog {
 // `stopping`, asked between windows: true ends the purge there (ok, not done), so a
 // gateway shutting down waits for one window, not the whole purge. The records only:
 // GatewayStore::purgeExpired purges the registries' history and pseudonym keys after them.
-PurgeBatchResult purgeExpired(ExchangeLog& log, PurgeBatchRequest request,
-                              const std::function<bool()>& stopping = {});
+PurgeBatchResult purgeExpired(ExchangeLog& log, PurgeBatchRequest request, const std::function<bool()>& stopping = {});
 
 }  // namespace ketenpoort

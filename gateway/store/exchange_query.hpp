@@ -20,9 +20,9 @@ struct ExchangeQuery {
   std::optional<std::string> from_date;    // YYYY-MM-DD, inclusive
   std::optional<std::string> to_date;      // YYYY-MM-DD, inclusive
   std::optional<std::string> flow;
-  std::optional<std::string> party_oin;    // as sender or recipient
-  std::optional<std::string> outcome;      // delivered, queued, refused, failed
-  std::optional<std::string> trace_id;     // 32 hex: one trace
+  std::optional<std::string> party_oin;  // as sender or recipient
+  std::optional<std::string> outcome;    // delivered, queued, refused, failed
+  std::optional<std::string> trace_id;   // 32 hex: one trace
   // Leave out the gateway's own records (flows "ketenpoort.*": audit queries, registry
   // changes) unless `flow` names one.
   bool exchanges_only = false;

@@ -78,8 +78,8 @@ std::vector<LoggedExchange> find(sql::Session& s, std::string_view order, const 
 std::optional<LoggedExchange> firstOfTransaction(sql::Session& s, std::string_view order,
                                                  const std::string& transaction_id) {
   const std::string by(order);
-  auto found = exchangesFrom(
-      s.run(selectRecord(order) + "WHERE transaction_id = $1 ORDER BY " + by + " LIMIT 1", {std::string_view(transaction_id)}));
+  auto found = exchangesFrom(s.run(selectRecord(order) + "WHERE transaction_id = $1 ORDER BY " + by + " LIMIT 1",
+                                   {std::string_view(transaction_id)}));
   if (found.empty()) return std::nullopt;
   return std::move(found.front());
 }

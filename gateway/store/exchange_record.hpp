@@ -34,9 +34,9 @@ struct ExchangeRecord {
   std::vector<std::string> fields_delivered;
   std::vector<WithheldField> fields_withheld;
   ExchangeOutcome outcome = ExchangeOutcome::kRefused;
-  std::string reason;          // stable code; empty when delivered or queued
-  std::string payload_sha256;  // of what left the gateway; empty when nothing did
-  std::string retention_until; // YYYY-MM-DD
+  std::string reason;           // stable code; empty when delivered or queued
+  std::string payload_sha256;   // of what left the gateway; empty when nothing did
+  std::string retention_until;  // YYYY-MM-DD
   // The span id of the sender's operation when its request carried a W3C traceparent
   // (16 hex): LDV's parent span and foreign operation. Empty otherwise.
   std::string foreign_span_id;
@@ -67,6 +67,5 @@ struct ChainPosition {
   std::uint64_t sequence = 0;
   std::string record_hash;  // 32 bytes
 };
-
 
 }  // namespace ketenpoort

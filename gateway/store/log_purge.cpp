@@ -15,8 +15,7 @@ namespace {
 std::string sha256(const std::string& data) {
   std::string digest(32, '\0');
   unsigned int size = 0;
-  EVP_Digest(data.data(), data.size(), reinterpret_cast<unsigned char*>(digest.data()), &size, EVP_sha256(),
-             nullptr);
+  EVP_Digest(data.data(), data.size(), reinterpret_cast<unsigned char*>(digest.data()), &size, EVP_sha256(), nullptr);
   return digest;
 }
 
@@ -35,8 +34,8 @@ bool isIsoDate(std::string_view date) {
 }  // namespace
 
 std::string PurgeRecord::message() const {
-  return "ketenpoort-log-purge-v1\n" + std::to_string(id) + "\n" + created_utc + "\n" + as_of + "\n" + reason +
-         "\n" + std::to_string(removed) + "\n" + toHex(runs_digest) + "\n" + toHex(previous_digest) + "\n";
+  return "ketenpoort-log-purge-v1\n" + std::to_string(id) + "\n" + created_utc + "\n" + as_of + "\n" + reason + "\n" +
+         std::to_string(removed) + "\n" + toHex(runs_digest) + "\n" + toHex(previous_digest) + "\n";
 }
 
 std::string purgedRunsDigest(const std::vector<PurgedRun>& runs) {

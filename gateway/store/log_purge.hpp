@@ -35,14 +35,14 @@ struct PurgedRun {
 
 // The signed statement of one purge batch.
 struct PurgeRecord {
-  std::uint64_t id = 0;          // 1, 2, … per chain, in the order written
+  std::uint64_t id = 0;  // 1, 2, … per chain, in the order written
   std::string created_utc;
-  std::string as_of;             // the date retention was judged against (YYYY-MM-DD)
-  std::string reason;            // e.g. "retention-ended"
-  std::uint64_t removed = 0;     // records removed: the runs' lengths added up
-  std::string runs_digest;       // purgedRunsDigest of its runs (32 bytes)
-  std::string previous_digest;   // purgeDigest of the purge before (32 zero bytes for the first)
-  std::string signature;         // Ed25519 over message(), 64 bytes
+  std::string as_of;            // the date retention was judged against (YYYY-MM-DD)
+  std::string reason;           // e.g. "retention-ended"
+  std::uint64_t removed = 0;    // records removed: the runs' lengths added up
+  std::string runs_digest;      // purgedRunsDigest of its runs (32 bytes)
+  std::string previous_digest;  // purgeDigest of the purge before (32 zero bytes for the first)
+  std::string signature;        // Ed25519 over message(), 64 bytes
 
   std::string message() const;
 };
@@ -97,7 +97,7 @@ PurgePlan planPurge(const std::vector<PurgeCandidate>& window, std::string_view 
 
 // A purge batch's request and outcome, for every store.
 struct PurgeBatchRequest {
-  std::string as_of;               // YYYY-MM-DD: records retained until before this day go
+  std::string as_of;  // YYYY-MM-DD: records retained until before this day go
   Reason reason = Reason::kRetentionEnded;
   std::uint64_t after_sequence = 0;  // the window starts after this record
   std::uint64_t window = 128;        // record numbers looked at per batch

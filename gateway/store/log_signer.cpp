@@ -32,9 +32,7 @@ struct LogSigner::Key {
   ~Key() { EVP_PKEY_free(pkey); }
 };
 
-LogSigner::LogSigner(std::unique_ptr<Key> key) : key_(std::move(key)) {
-  public_pem_ = publicPem(key_->pkey);
-}
+LogSigner::LogSigner(std::unique_ptr<Key> key) : key_(std::move(key)) { public_pem_ = publicPem(key_->pkey); }
 LogSigner::~LogSigner() = default;
 LogSigner::LogSigner(LogSigner&&) noexcept = default;
 LogSigner& LogSigner::operator=(LogSigner&&) noexcept = default;
@@ -69,28 +67,24 @@ std::string LogSigner::sign(const std::string& message) const {
   EVP_MD_CTX* ctx = EVP_MD_CTX_new();
   std::string signature(64, '\0');
   std::size_t length = signature.size();
-  const bool ok =
-      EVP_DigestSignInit(ctx, nullptr, nullptr, nullptr, key_->pkey) == 1 &&
-      EVP_DigestSign(ctx, reinterpret_cast<unsigned char*>(signature.data()), &length,
-                     reinterpret_cast<const unsigned char*>(message.data()), message.size()) == 1;
+  const bool ok = EVP_DigestSignInit(ctx, nullptr, nullptr, nullptr, key_->pkey) == 1 &&
+                  EVP_DigestSign(ctx, reinterpret_cast<unsigned char*>(signature.data()), &length,
+                                 reinterpret_cast<const unsigned char*>(message.data()), message.size()) == 1;
   EVP_MD_CTX_free(ctx);
   if (!ok) throw std::runtime_error("Ed25519 signing failed");
   signature.resize(length);
   return signature;
 }
 
-bool verifyLogSignature(const std::string& public_key_pem, const std::string& message,
-                        const std::string& signature) {
+bool verifyLogSignature(const std::string& public_key_pem, const std::string& message, const std::string& signature) {
   BIO* bio = BIO_new_mem_buf(public_key_pem.data(), static_cast<int>(public_key_pem.size()));
   EVP_PKEY* key = PEM_read_bio_PUBKEY(bio, nullptr, nullptr, nullptr);
   BIO_free(bio);
   if (!key) return false;
   EVP_MD_CTX* ctx = EVP_MD_CTX_new();
-  const bool ok =
-      EVP_DigestVerifyInit(ctx, nullptr, nullptr, nullptr, key) == 1 &&
-      EVP_DigestVerify(ctx, reinterpret_cast<const unsigned char*>(signature.data()),
-                       signature.size(), reinterpret_cast<const unsigned char*>(message.data()),
-                       message.size()) == 1;
+  const bool ok = EVP_DigestVerifyInit(ctx, nullptr, nullptr, nullptr, key) == 1 &&
+                  EVP_DigestVerify(ctx, reinterpret_cast<const unsigned char*>(signature.data()), signature.size(),
+                                   reinterpret_cast<const unsigned char*>(message.data()), message.size()) == 1;
   EVP_MD_CTX_free(ctx);
   EVP_PKEY_free(key);
   return ok;

@@ -30,7 +30,6 @@ class LogSigner {
 };
 
 // Verifies an Ed25519 signature with a PEM public key.
-bool verifyLogSignature(const std::string& public_key_pem, const std::string& message,
-                        const std::string& signature);
+bool verifyLogSignature(const std::string& public_key_pem, const std::string& message, const std::string& signature);
 
 }  // namespace ketenpoort

@@ -7,18 +7,21 @@ namespace ketenpoort {
 
 std::string_view toString(DeliveryState state) {
   switch (state) {
-    case DeliveryState::kPending: return "pending";
-    case DeliveryState::kPostbus: return "postbus";
-    case DeliveryState::kDelivered: return "delivered";
-    case DeliveryState::kDeadLetter: return "dead-letter";
-    case DeliveryState::kWithdrawn: return "withdrawn";
+    case DeliveryState::kPending:
+      return "pending";
+    case DeliveryState::kPostbus:
+      return "postbus";
+    case DeliveryState::kDelivered:
+      return "delivered";
+    case DeliveryState::kDeadLetter:
+      return "dead-letter";
+    case DeliveryState::kWithdrawn:
+      return "withdrawn";
   }
   return "pending";
 }
 
-std::string_view toString(DeliveryRoute route) {
-  return route == DeliveryRoute::kPostbus ? "postbus" : "endpoint";
-}
+std::string_view toString(DeliveryRoute route) { return route == DeliveryRoute::kPostbus ? "postbus" : "endpoint"; }
 
 std::optional<DeliveryState> parseDeliveryState(std::string_view text) {
   for (auto s : {DeliveryState::kPending, DeliveryState::kPostbus, DeliveryState::kDelivered,

@@ -57,10 +57,10 @@ struct OutboxEntry {
   std::string last_error;            // a reason code or transport error, never a body
   std::string finished_utc;          // delivered or dead-lettered at
   // The basis the exchange was allowed on, checked again when the message leaves:
-  std::string subject_ref;   // whom it is about (keyed hash), "" when no one
-  std::string consent_id;    // "" when no consent was needed
-  std::string agreement_id;  // "" when no agreement was needed
-  std::string koppeling_cbs; // the gemeente the person had to be gekoppeld to, or ""
+  std::string subject_ref;    // whom it is about (keyed hash), "" when no one
+  std::string consent_id;     // "" when no consent was needed
+  std::string agreement_id;   // "" when no agreement was needed
+  std::string koppeling_cbs;  // the gemeente the person had to be gekoppeld to, or ""
   OutboxLease lease;
 };
 
@@ -68,9 +68,9 @@ struct OutboxEntry {
 // their texts describe (integers as decimal text). Throws std::runtime_error when a
 // number column is not one.
 inline constexpr std::array<std::string_view, 19> kOutboxColumns{
-    "transaction_id", "trace_id",    "flow",       "purpose",     "legal_basis",   "sender_oin",
-    "recipient_party_id", "recipient_oin", "route", "state",      "created_utc",   "attempts",
-    "next_attempt_ms", "last_error",  "finished_utc", "subject_ref", "consent_id", "agreement_id",
+    "transaction_id",     "trace_id",      "flow",         "purpose",     "legal_basis", "sender_oin",
+    "recipient_party_id", "recipient_oin", "route",        "state",       "created_utc", "attempts",
+    "next_attempt_ms",    "last_error",    "finished_utc", "subject_ref", "consent_id",  "agreement_id",
     "koppeling_cbs"};
 OutboxEntry outboxEntryFromColumnTexts(const std::array<std::string_view, kOutboxColumns.size()>& columns);
 // "SELECT <the columns> FROM outbox " for a store's queries.
@@ -124,14 +124,12 @@ class OutboxStore {
   virtual std::optional<std::string> body(const std::string& transaction_id) = 0;
 
   // The recipient's waiting postbus entries, oldest first.
-  virtual std::vector<OutboxEntry> postbus(const std::string& recipient_party_id,
-                                           std::size_t limit) = 0;
+  virtual std::vector<OutboxEntry> postbus(const std::string& recipient_party_id, std::size_t limit) = 0;
   // The recipient acknowledges one of its own postbus entries (its body goes with it);
   // false when there is no such entry for that recipient (another party's entries are
   // invisible). Waits until durable; throws std::runtime_error when the store cannot
   // write.
-  virtual bool acknowledge(const std::string& recipient_party_id,
-                           const std::string& transaction_id) = 0;
+  virtual bool acknowledge(const std::string& recipient_party_id, const std::string& transaction_id) = 0;
 
   virtual std::optional<OutboxEntry> find(const std::string& transaction_id) = 0;
   // Entries matching `query`, newest first; for the audit CLI.

@@ -2,9 +2,9 @@
 
 #include <chrono>
 #include <map>
-#include <optional>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <shared_mutex>
 #include <string>
 #include <string_view>
@@ -21,10 +21,10 @@ namespace ketenpoort {
 // every node holding the subject key reads the same keys. A destroyed key keeps its row,
 // without the key, so no node makes a new key for that period.
 struct StoredPseudonymKey {
-  int period = 0;              // the year the retention of its records ends
-  std::string wrapped;         // hex: nonce, ciphertext, tag; "" once destroyed
+  int period = 0;       // the year the retention of its records ends
+  std::string wrapped;  // hex: nonce, ciphertext, tag; "" once destroyed
   std::string created_utc;
-  std::string destroyed_utc;   // "" while it lives
+  std::string destroyed_utc;  // "" while it lives
 };
 
 // Where the keys are kept: in the store's database (SQLite, PostgreSQL), beside the log.
@@ -104,7 +104,7 @@ class PseudonymKeyring {
   std::string wrapping_key_;  // 32 bytes, derived from the subject key
   mutable std::shared_mutex mutex_;
   std::map<int, std::unique_ptr<const SubjectReferencer>> live_;  // by period
-  std::map<int, StoredPseudonymKey> rows_;                          // without `wrapped`
+  std::map<int, StoredPseudonymKey> rows_;                        // without `wrapped`
   std::chrono::steady_clock::time_point loaded_at_{};
 };
 

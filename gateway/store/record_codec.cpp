@@ -7,7 +7,6 @@
 #include <boost/json/parse.hpp>
 #include <boost/json/serialize.hpp>
 
-
 #include "gateway/store/exchange_query.hpp"
 #include "gateway/store/identifiers.hpp"
 
@@ -15,10 +14,14 @@ namespace ketenpoort {
 
 std::string_view toString(ExchangeOutcome outcome) {
   switch (outcome) {
-    case ExchangeOutcome::kDelivered: return "delivered";
-    case ExchangeOutcome::kQueued: return "queued";
-    case ExchangeOutcome::kRefused: return "refused";
-    case ExchangeOutcome::kFailed: return "failed";
+    case ExchangeOutcome::kDelivered:
+      return "delivered";
+    case ExchangeOutcome::kQueued:
+      return "queued";
+    case ExchangeOutcome::kRefused:
+      return "refused";
+    case ExchangeOutcome::kFailed:
+      return "failed";
   }
   return "failed";
 }
@@ -69,8 +72,7 @@ ExchangeRecord recordFromColumnTexts(const std::array<std::string_view, kHashedC
     for (const auto& v : delivered.as_array()) r.fields_delivered.emplace_back(v.as_string());
     const boost::json::value withheld = boost::json::parse(c[12]);
     for (const auto& v : withheld.as_array()) {
-      r.fields_withheld.push_back(
-          {std::string(v.at("field").as_string()), std::string(v.at("reason").as_string())});
+      r.fields_withheld.push_back({std::string(v.at("field").as_string()), std::string(v.at("reason").as_string())});
     }
   } catch (const std::exception& e) {
     throw std::runtime_error(std::string("a record's field lists are unreadable: ") + e.what());
@@ -90,8 +92,7 @@ namespace {
 // context per digest; fetched once and reused per thread, hashing a record costs a
 // fraction of that (verification went from 0.46 to over 1 million records/s).
 struct Sha256Context {
-  Sha256Context()
-      : md(EVP_MD_fetch(nullptr, "SHA256", nullptr)), ctx(EVP_MD_CTX_new()) {}
+  Sha256Context() : md(EVP_MD_fetch(nullptr, "SHA256", nullptr)), ctx(EVP_MD_CTX_new()) {}
   ~Sha256Context() {
     EVP_MD_CTX_free(ctx);
     EVP_MD_free(md);
@@ -143,24 +144,23 @@ std::int64_t subjectKey(std::string_view hex) {
   return static_cast<std::int64_t>(key);
 }
 
-std::string checkpointMessage(std::uint64_t sequence, const std::string& record_hash,
-                              const std::string& created_utc, const std::string& previous_digest) {
-  return "ketenpoort-log-checkpoint-v2\n" + std::to_string(sequence) + "\n" +
-         toHex(record_hash) + "\n" + created_utc + "\n" + toHex(previous_digest) + "\n";
+std::string checkpointMessage(std::uint64_t sequence, const std::string& record_hash, const std::string& created_utc,
+                              const std::string& previous_digest) {
+  return "ketenpoort-log-checkpoint-v2\n" + std::to_string(sequence) + "\n" + toHex(record_hash) + "\n" + created_utc +
+         "\n" + toHex(previous_digest) + "\n";
 }
 
 std::string checkpointDigest(const std::string& message, const std::string& signature) {
   std::string digest(32, '\0');
   unsigned int size = 0;
   const std::string both = message + signature;
-  EVP_Digest(both.data(), both.size(), reinterpret_cast<unsigned char*>(digest.data()), &size,
-             EVP_sha256(), nullptr);
+  EVP_Digest(both.data(), both.size(), reinterpret_cast<unsigned char*>(digest.data()), &size, EVP_sha256(), nullptr);
   return digest;
 }
 
 std::string headMessage(const SignedHead& head) {
-  return "ketenpoort-log-head-v1\n" + std::to_string(head.sequence) + "\n" +
-         toHex(head.record_hash) + "\n" + head.created_utc + "\n" + toHex(head.checkpoint_digest) + "\n";
+  return "ketenpoort-log-head-v1\n" + std::to_string(head.sequence) + "\n" + toHex(head.record_hash) + "\n" +
+         head.created_utc + "\n" + toHex(head.checkpoint_digest) + "\n";
 }
 
 }  // namespace ketenpoort

@@ -14,10 +14,10 @@ namespace ketenpoort {
 // the database breaks the chain. The last, foreign_span_id (added later), is hashed only
 // when it is not empty, so records written before it existed keep their hashes.
 inline constexpr std::array<std::string_view, 19> kHashedColumns{
-    "transaction_id", "trace_id",       "time_utc",        "flow",          "sender_oin",
-    "recipient_oin",  "purpose",        "legal_basis",     "consent_id",    "agreement_id",
-    "subject_ref",    "fields_delivered", "fields_withheld", "outcome",     "reason",
-    "payload_sha256", "retention_until", "request_sha256", "foreign_span_id"};
+    "transaction_id", "trace_id",         "time_utc",        "flow",           "sender_oin",
+    "recipient_oin",  "purpose",          "legal_basis",     "consent_id",     "agreement_id",
+    "subject_ref",    "fields_delivered", "fields_withheld", "outcome",        "reason",
+    "payload_sha256", "retention_until",  "request_sha256",  "foreign_span_id"};
 inline constexpr std::size_t kForeignSpanColumn = 18;
 static_assert(kHashedColumns[kForeignSpanColumn] == "foreign_span_id");
 
@@ -42,8 +42,8 @@ std::string chainHash(const std::string& previous_hash, std::uint64_t sequence,
 
 // What a checkpoint signs: its place in the chain of records and in the chain of
 // checkpoints (the digest of the checkpoint before it; 32 zero bytes for the first).
-std::string checkpointMessage(std::uint64_t sequence, const std::string& record_hash,
-                              const std::string& created_utc, const std::string& previous_digest);
+std::string checkpointMessage(std::uint64_t sequence, const std::string& record_hash, const std::string& created_utc,
+                              const std::string& previous_digest);
 // What identifies a checkpoint to the next one: SHA-256 over its message and signature.
 std::string checkpointDigest(const std::string& message, const std::string& signature);
 
@@ -52,7 +52,7 @@ std::string checkpointDigest(const std::string& message, const std::string& sign
 // without the signing key. Printed by `ketenpoort log head` for a witness to keep.
 struct SignedHead {
   std::uint64_t sequence = 0;
-  std::string record_hash;        // 32 bytes
+  std::string record_hash;  // 32 bytes
   std::string created_utc;
   std::string checkpoint_digest;  // of the last checkpoint; 32 zero bytes when none
   std::string signature;          // Ed25519, 64 bytes

@@ -174,8 +174,7 @@ std::optional<std::string> RegistrySnapshot::findAgreement(std::string_view part
 }
 
 std::optional<std::string> RegistrySnapshot::findConsent(const std::string& subject_ref, std::string_view purpose_id,
-                                                         std::string_view recipient_oin,
-                                                         const CivilDate& date) const {
+                                                         std::string_view recipient_oin, const CivilDate& date) const {
   const std::string day = formatIsoDate(date);
   std::shared_lock lock(mutex_);
   const ConsentEntry* best = nullptr;

@@ -35,11 +35,11 @@ class RegistrySnapshot {
   };
   struct Contents {
     std::uint64_t version = 0;  // the store's registry version these contents are at
-    std::unordered_map<std::string, std::vector<Koppeling>> koppelingen;  // by subject ref
-    std::map<std::string, AgreementEntry> agreements;                      // by id
-    std::map<std::string, ConsentEntry> consents;                          // by id
+    std::unordered_map<std::string, std::vector<Koppeling>> koppelingen;    // by subject ref
+    std::map<std::string, AgreementEntry> agreements;                       // by id
+    std::map<std::string, ConsentEntry> consents;                           // by id
     std::unordered_map<std::string, std::vector<std::string>> consents_of;  // subject ref → ids
-    std::unordered_map<std::string, std::string> linked;                   // ref → ref, both ways
+    std::unordered_map<std::string, std::string> linked;                    // ref → ref, both ways
     std::uint64_t next_order = 1;
   };
   // One committed change, to apply to the contents (what a StoreTransaction did).

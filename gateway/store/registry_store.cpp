@@ -72,10 +72,14 @@ std::vector<ConsentEntry> RegistryStore::listConsentsByReference(const std::opti
 
 std::string_view toString(ConsentStatus status) {
   switch (status) {
-    case ConsentStatus::kActive: return "active";
-    case ConsentStatus::kExpired: return "expired";
-    case ConsentStatus::kWithdrawn: return "withdrawn";
-    case ConsentStatus::kNotYetActive: return "not-yet-active";
+    case ConsentStatus::kActive:
+      return "active";
+    case ConsentStatus::kExpired:
+      return "expired";
+    case ConsentStatus::kWithdrawn:
+      return "withdrawn";
+    case ConsentStatus::kNotYetActive:
+      return "not-yet-active";
   }
   return "active";
 }
@@ -104,13 +108,12 @@ RegistryStore::Change RegistryStore::grantConsent(const ConsentGrant& grant) {
   record.legal_basis = "AVG art. 6 lid 1 sub a en art. 7: toestemming vastgelegd";
   record.consent_id = consent.id;
   record.subject_ref = consent.subject_ref;
-  const AppendResult result = log_.appendAndWait(
-      std::move(record), [consent](StoreTransaction& tx) { tx.insertConsent(consent); });
+  const AppendResult result =
+      log_.appendAndWait(std::move(record), [consent](StoreTransaction& tx) { tx.insertConsent(consent); });
   return fromResult(result, consent.id);
 }
 
-RegistryStore::Change RegistryStore::withdrawConsent(const std::string& consent_id,
-                                                     const CivilDate& date) {
+RegistryStore::Change RegistryStore::withdrawConsent(const std::string& consent_id, const CivilDate& date) {
   // The log record names whose consent and towards whom; read it first.
   const std::optional<ConsentEntry> existing = consent(consent_id);
   if (!existing) return {false, consent_id, "no consent with id " + consent_id, 0};
@@ -122,8 +125,7 @@ RegistryStore::Change RegistryStore::withdrawConsent(const std::string& consent_
   record.sender_oin = existing->recipient_oin;
   record.legal_basis = "AVG art. 7 lid 3: intrekking van toestemming";
   const AppendResult result = log_.appendAndWait(
-      std::move(record),
-      [consent_id, date](StoreTransaction& tx) { tx.withdrawConsent(consent_id, date); });
+      std::move(record), [consent_id, date](StoreTransaction& tx) { tx.withdrawConsent(consent_id, date); });
   return fromResult(result, consent_id);
 }
 
@@ -139,7 +141,7 @@ RegistryStore::Change RegistryStore::upsertAgreement(const AgreementEntry& a) {
 }
 
 RegistryStore::Change RegistryStore::endAgreement(const std::string& agreement_id, const CivilDate& ended_on,
-                                                 const std::string& why) {
+                                                  const std::string& why) {
   std::optional<AgreementEntry> ended = agreement(agreement_id);
   if (!ended) return {false, agreement_id, "no agreement with id " + agreement_id, 0};
   const CivilDate last_day = addPeriod(ended_on, CalendarPeriod{0, 0, -1});
@@ -157,19 +159,17 @@ RegistryStore::Change RegistryStore::endAgreement(const std::string& agreement_i
 
 std::vector<AgreementEntry> RegistryStore::listAgreements() const { return current().agreements(); }
 
-RegistryStore::Change RegistryStore::registerKoppeling(const SubjectKey& subject,
-                                                      const Oin& gemeente_oin,
-                                                      const std::string& gemeente_cbs_code,
-                                                      CivilDate from,
-                                                      const std::string& evidence_ref) {
+RegistryStore::Change RegistryStore::registerKoppeling(const SubjectKey& subject, const Oin& gemeente_oin,
+                                                       const std::string& gemeente_cbs_code, CivilDate from,
+                                                       const std::string& evidence_ref) {
   ExchangeRecord record = changeRecord(clock_, std::string(internal_flows::kKoppeling), Reason::kKoppelingRegistered);
   record.sender_oin = gemeente_oin.str();
   record.recipient_oin = gemeente_oin.str();
   record.purpose = "regie-inburgering";
   record.legal_basis = "koppeling (huisvestingstaakstelling), vastgelegd: " + evidence_ref;
   record.subject_ref = referencer_.reference(subject);
-  const AppendResult result = log_.appendAndWait(
-      record, koppelingChange(subject, gemeente_cbs_code, from, record.transaction_id));
+  const AppendResult result =
+      log_.appendAndWait(record, koppelingChange(subject, gemeente_cbs_code, from, record.transaction_id));
   return fromResult(result, record.transaction_id);
 }
 
@@ -192,8 +192,7 @@ RegistryStore::Change RegistryStore::purgeHistory(const CivilDate& as_of, Regist
   return fromResult(result, "");
 }
 
-StoreChange RegistryStore::koppelingChange(const SubjectKey& subject,
-                                           std::string gemeente_cbs_code, CivilDate from,
+StoreChange RegistryStore::koppelingChange(const SubjectKey& subject, std::string gemeente_cbs_code, CivilDate from,
                                            std::string source_transaction_id) const {
   KoppelingEntry koppeling{referencer_.reference(subject), std::move(gemeente_cbs_code), from,
                            std::move(source_transaction_id)};
@@ -208,10 +207,8 @@ StoreChange RegistryStore::identityLinkChange(const std::string& bsn, const std:
   return [link](StoreTransaction& tx) { tx.linkIdentities(link); };
 }
 
-std::vector<ConsentEntry> RegistryStore::listConsents(
-    const std::optional<SubjectKey>& subject) const {
-  return listConsentsByReference(subject ? std::optional(referencer_.reference(*subject))
-                                         : std::nullopt);
+std::vector<ConsentEntry> RegistryStore::listConsents(const std::optional<SubjectKey>& subject) const {
+  return listConsentsByReference(subject ? std::optional(referencer_.reference(*subject)) : std::nullopt);
 }
 
 }  // namespace ketenpoort

@@ -69,17 +69,16 @@ class RegistryStore : public KoppelingRegistry,
   // Registers a koppeling that did not come with a klantprofiel (an old-law person, a
   // koppeling the gemeente confirms by hand), with its own log record naming the
   // gemeente's OIN and the document it rests on.
-  Change registerKoppeling(const SubjectKey& subject, const Oin& gemeente_oin,
-                           const std::string& gemeente_cbs_code, CivilDate from,
-                           const std::string& evidence_ref);
+  Change registerKoppeling(const SubjectKey& subject, const Oin& gemeente_oin, const std::string& gemeente_cbs_code,
+                           CivilDate from, const std::string& evidence_ref);
   // Removes the koppelingen and consents that ended more than kRegistryHistoryRetention
   // before `as_of`, as one change with its own log record (ADR 0020). `removed` says what.
   // Nothing ended that long ago: nothing written (ok).
   Change purgeHistory(const CivilDate& as_of, RegistryHistoryRemoved& removed);
 
   // The change that records a koppeling, to be written with the exchange that taught it.
-  StoreChange koppelingChange(const SubjectKey& subject, std::string gemeente_cbs_code,
-                              CivilDate from, std::string source_transaction_id) const;
+  StoreChange koppelingChange(const SubjectKey& subject, std::string gemeente_cbs_code, CivilDate from,
+                              std::string source_transaction_id) const;
 
   // The change that links a person's BSN and V-nummer, written with the exchange that
   // carried both.

@@ -31,34 +31,38 @@ ChangeVerdict recordKoppeling(sql::Session& s, const KoppelingEntry& k) {
   const std::string day = formatIsoDate(k.valid_from);
   // The person: this reference and the one linked to it.
   std::vector<std::string> refs{k.subject_ref};
-  const sql::Rows linked = s.run("SELECT vnummer_ref FROM identity_links WHERE bsn_ref = $1 "
-                                 "UNION ALL SELECT bsn_ref FROM identity_links WHERE vnummer_ref = $1",
-                                 {std::string_view(k.subject_ref)});
+  const sql::Rows linked = s.run(
+      "SELECT vnummer_ref FROM identity_links WHERE bsn_ref = $1 "
+      "UNION ALL SELECT bsn_ref FROM identity_links WHERE vnummer_ref = $1",
+      {std::string_view(k.subject_ref)});
   for (int i = 0; i < linked.size(); ++i) refs.emplace_back(linked.text(i, 0));
   // Ending the open one returns its start (and, in PostgreSQL, locks its row until the
   // transaction ends): one that begins after the new one's day refuses it, and the
   // caller's rollback undoes what was ended.
   for (const std::string& ref : refs) {
-    const sql::Rows ended = s.run("UPDATE koppeling SET valid_until = $1 WHERE subject_key = $2 AND subject_ref = $3 "
-                                  "AND valid_until IS NULL RETURNING valid_from",
-                                  {std::string_view(day), subjectKey(ref), std::string_view(ref)});
+    const sql::Rows ended = s.run(
+        "UPDATE koppeling SET valid_until = $1 WHERE subject_key = $2 AND subject_ref = $3 "
+        "AND valid_until IS NULL RETURNING valid_from",
+        {std::string_view(day), subjectKey(ref), std::string_view(ref)});
     for (int i = 0; i < ended.size(); ++i) {
       if (ended.text(i, 0) > day) return Reason::kKoppelingConflict;
     }
   }
-  s.run("INSERT INTO koppeling (subject_key, subject_ref, gemeente_cbs, valid_from, valid_until, "
-        "source_transaction) VALUES ($1, $2, $3, $4, NULL, $5)",
-        {subjectKey(k.subject_ref), std::string_view(k.subject_ref), std::string_view(k.gemeente_cbs_code),
-         std::string_view(day), std::string_view(k.source_transaction_id)});
+  s.run(
+      "INSERT INTO koppeling (subject_key, subject_ref, gemeente_cbs, valid_from, valid_until, "
+      "source_transaction) VALUES ($1, $2, $3, $4, NULL, $5)",
+      {subjectKey(k.subject_ref), std::string_view(k.subject_ref), std::string_view(k.gemeente_cbs_code),
+       std::string_view(day), std::string_view(k.source_transaction_id)});
   return kApplied;
 }
 
 void insertConsent(sql::Session& s, const ConsentEntry& consent) {
-  s.run("INSERT INTO consents (id, subject_key, subject_ref, purpose, recipient_oin, evidence_ref, granted, "
-        "expires, withdrawn) VALUES ($1, $2, $3, $4, $5, $6, $7, NULLIF($8, ''), NULL)",
-        {std::string_view(consent.id), subjectKey(consent.subject_ref), std::string_view(consent.subject_ref),
-         std::string_view(consent.purpose_id), std::string_view(consent.recipient_oin),
-         std::string_view(consent.evidence_ref), std::string_view(consent.granted), std::string_view(consent.expires)});
+  s.run(
+      "INSERT INTO consents (id, subject_key, subject_ref, purpose, recipient_oin, evidence_ref, granted, "
+      "expires, withdrawn) VALUES ($1, $2, $3, $4, $5, $6, $7, NULLIF($8, ''), NULL)",
+      {std::string_view(consent.id), subjectKey(consent.subject_ref), std::string_view(consent.subject_ref),
+       std::string_view(consent.purpose_id), std::string_view(consent.recipient_oin),
+       std::string_view(consent.evidence_ref), std::string_view(consent.granted), std::string_view(consent.expires)});
 }
 
 void withdrawConsent(sql::Session& s, const std::string& consent_id, const CivilDate& date) {
@@ -87,9 +91,10 @@ RegistryHistoryRemoved removeHistory(sql::Session& s, const CivilDate& ended_bef
   removed.koppelingen =
       s.run("DELETE FROM koppeling WHERE valid_until IS NOT NULL AND valid_until < $1", {std::string_view(day)})
           .affected();
-  removed.consents = s.run("DELETE FROM consents WHERE (withdrawn IS NOT NULL AND withdrawn < $1) "
-                           "OR (expires IS NOT NULL AND expires < $1)",
-                           {std::string_view(day)})
+  removed.consents = s.run(
+                          "DELETE FROM consents WHERE (withdrawn IS NOT NULL AND withdrawn < $1) "
+                          "OR (expires IS NOT NULL AND expires < $1)",
+                          {std::string_view(day)})
                          .affected();
   return removed;
 }
@@ -97,13 +102,14 @@ RegistryHistoryRemoved removeHistory(sql::Session& s, const CivilDate& ended_bef
 void upsertAgreement(sql::Session& s, const AgreementEntry& a) {
   const std::string from = formatIsoDate(a.valid_from);
   const std::string until = formatIsoDate(a.valid_until);
-  s.run("INSERT INTO agreements (id, party_id, purpose, gemeente_cbs, valid_from, valid_until, document_ref) "
-        "VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT (id) DO UPDATE SET party_id = excluded.party_id, "
-        "purpose = excluded.purpose, gemeente_cbs = excluded.gemeente_cbs, valid_from = excluded.valid_from, "
-        "valid_until = excluded.valid_until, document_ref = excluded.document_ref",
-        {std::string_view(a.id), std::string_view(a.party_id), std::string_view(a.purpose_id),
-         std::string_view(a.gemeente_cbs_code), std::string_view(from), std::string_view(until),
-         std::string_view(a.document_ref)});
+  s.run(
+      "INSERT INTO agreements (id, party_id, purpose, gemeente_cbs, valid_from, valid_until, document_ref) "
+      "VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT (id) DO UPDATE SET party_id = excluded.party_id, "
+      "purpose = excluded.purpose, gemeente_cbs = excluded.gemeente_cbs, valid_from = excluded.valid_from, "
+      "valid_until = excluded.valid_until, document_ref = excluded.document_ref",
+      {std::string_view(a.id), std::string_view(a.party_id), std::string_view(a.purpose_id),
+       std::string_view(a.gemeente_cbs_code), std::string_view(from), std::string_view(until),
+       std::string_view(a.document_ref)});
 }
 
 std::uint64_t version(sql::Session& s) {
@@ -136,10 +142,13 @@ RegistrySnapshot::Contents load(sql::Session& s) {
       const auto from = parseIsoDate(agreements.text(i, 4));
       const auto until = parseIsoDate(agreements.text(i, 5));
       if (!from || !until) continue;  // unreadable: treated as absent, so rewritten
-      contents.agreements[std::string(agreements.text(i, 0))] =
-          AgreementEntry{std::string(agreements.text(i, 0)), std::string(agreements.text(i, 1)),
-                         std::string(agreements.text(i, 2)), std::string(agreements.text(i, 3)), *from, *until,
-                         std::string(agreements.text(i, 6))};
+      contents.agreements[std::string(agreements.text(i, 0))] = AgreementEntry{std::string(agreements.text(i, 0)),
+                                                                               std::string(agreements.text(i, 1)),
+                                                                               std::string(agreements.text(i, 2)),
+                                                                               std::string(agreements.text(i, 3)),
+                                                                               *from,
+                                                                               *until,
+                                                                               std::string(agreements.text(i, 6))};
     }
     const sql::Rows consents = s.run(kConsentsInOrder);
     for (int i = 0; i < consents.size(); ++i) {

@@ -15,9 +15,10 @@ namespace {
 // naming a purged exchange (issue 25).
 void eraseBody(sql::Session& s, const std::string& transaction_id) {
   s.run("DELETE FROM outbox_bodies WHERE transaction_id = $1", {std::string_view(transaction_id)});
-  s.run("DELETE FROM outbox WHERE transaction_id = $1 AND state NOT IN ('pending', 'postbus') AND "
-        "NOT EXISTS (SELECT 1 FROM exchange_log WHERE transaction_id = $1)",
-        {std::string_view(transaction_id)});
+  s.run(
+      "DELETE FROM outbox WHERE transaction_id = $1 AND state NOT IN ('pending', 'postbus') AND "
+      "NOT EXISTS (SELECT 1 FROM exchange_log WHERE transaction_id = $1)",
+      {std::string_view(transaction_id)});
 }
 
 // Where the lease's until and fence follow the entry's columns.
@@ -59,16 +60,15 @@ void enqueue(sql::Session& s, const OutboxEntry& e, std::string_view body, std::
        lease_until});
   if (inserted.affected() != 1) throw std::runtime_error("transaction " + e.transaction_id + " is queued already");
   // Never overwrites: a body belongs to the exchange that wrote it first.
-  const sql::Rows kept = s.run(
-      "INSERT INTO outbox_bodies (transaction_id, body) VALUES ($1, $2) ON CONFLICT (transaction_id) DO NOTHING",
-      {std::string_view(e.transaction_id), sql::Blob{body}});
+  const sql::Rows kept =
+      s.run("INSERT INTO outbox_bodies (transaction_id, body) VALUES ($1, $2) ON CONFLICT (transaction_id) DO NOTHING",
+            {std::string_view(e.transaction_id), sql::Blob{body}});
   if (kept.affected() != 1) {
     throw std::runtime_error("a body is kept under transaction " + e.transaction_id + " already");
   }
 }
 
-void withdraw(sql::Session& s, const std::string& transaction_id, Reason reason,
-              std::string_view finished_utc) {
+void withdraw(sql::Session& s, const std::string& transaction_id, Reason reason, std::string_view finished_utc) {
   const sql::Rows r = s.run(
       "UPDATE outbox SET state = 'withdrawn', last_error = $1, finished_utc = $2 "
       "WHERE transaction_id = $3 AND state IN ('pending', 'postbus')",
@@ -117,10 +117,11 @@ void SqlOutboxStore::recordFailure(const OutboxEntry& entry, const std::string& 
        finished = clock_.nowRfc3339()](sql::Session& s) {
         // The retry's time is any node's to take: the lease ends here.
         if (next_attempt_ms) {
-          s.run("UPDATE outbox SET attempts = attempts + 1, last_error = $1, next_attempt_ms = $2, lease_until_ms = 0 "
-                "WHERE transaction_id = $3 AND state = 'pending' AND lease_node = $4 AND lease_fence = $5",
-                {std::string_view(error), *next_attempt_ms, std::string_view(transaction_id), std::string_view(node),
-                 fence});
+          s.run(
+              "UPDATE outbox SET attempts = attempts + 1, last_error = $1, next_attempt_ms = $2, lease_until_ms = 0 "
+              "WHERE transaction_id = $3 AND state = 'pending' AND lease_node = $4 AND lease_fence = $5",
+              {std::string_view(error), *next_attempt_ms, std::string_view(transaction_id), std::string_view(node),
+               fence});
           return;
         }
         const sql::Rows r = s.run(
@@ -143,8 +144,7 @@ void SqlOutboxStore::markDelivered(const OutboxEntry& entry, Done done) {
             {std::string_view(finished), std::string_view(transaction_id), std::string_view(node), fence});
         if (r.affected() == 1) eraseBody(s, transaction_id);
       },
-      [done = std::move(done)](const AppendResult& r) { done(r.ok, r.error); },
-      ExchangeLog::Sync::kDeferred);
+      [done = std::move(done)](const AppendResult& r) { done(r.ok, r.error); }, ExchangeLog::Sync::kDeferred);
 }
 
 std::vector<OutboxEntry> SqlOutboxStore::postbus(const std::string& recipient_party_id, std::size_t limit) {

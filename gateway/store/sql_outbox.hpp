@@ -25,8 +25,7 @@ namespace outbox_tables {
 void enqueue(sql::Session& s, const OutboxEntry& entry, std::string_view body, std::string_view node_id,
              std::chrono::milliseconds lease);
 // The waiting entry becomes `withdrawn` and its body goes. Throws when it is not waiting.
-void withdraw(sql::Session& s, const std::string& transaction_id, Reason reason,
-              std::string_view finished_utc);
+void withdraw(sql::Session& s, const std::string& transaction_id, Reason reason, std::string_view finished_utc);
 }  // namespace outbox_tables
 
 class SqlOutboxStore : public OutboxStore {
@@ -38,8 +37,8 @@ class SqlOutboxStore : public OutboxStore {
 
   std::vector<OutboxEntry> due(std::int64_t now_ms, std::size_t limit) final;
   std::chrono::milliseconds leaseDuration() const final { return lease_; }
-  void recordFailure(const OutboxEntry& entry, const std::string& error,
-                     std::optional<std::int64_t> next_attempt_ms, Done done) final;
+  void recordFailure(const OutboxEntry& entry, const std::string& error, std::optional<std::int64_t> next_attempt_ms,
+                     Done done) final;
   void markDelivered(const OutboxEntry& entry, Done done) final;
   std::vector<OutboxEntry> postbus(const std::string& recipient_party_id, std::size_t limit) final;
   bool acknowledge(const std::string& recipient_party_id, const std::string& transaction_id) final;

@@ -15,9 +15,10 @@ std::vector<StoredPseudonymKey> SqlPseudonymKeys::load() {
 }
 
 void SqlPseudonymKeys::addIfAbsent(int period, const std::string& wrapped, const std::string& now_utc) {
-  connect_()->run("INSERT INTO pseudonym_keys (period, wrapped, created_utc) VALUES ($1, $2, $3) "
-                  "ON CONFLICT (period) DO NOTHING",
-                  {std::int64_t{period}, std::string_view(wrapped), std::string_view(now_utc)});
+  connect_()->run(
+      "INSERT INTO pseudonym_keys (period, wrapped, created_utc) VALUES ($1, $2, $3) "
+      "ON CONFLICT (period) DO NOTHING",
+      {std::int64_t{period}, std::string_view(wrapped), std::string_view(now_utc)});
 }
 
 std::vector<int> SqlPseudonymKeys::destroyBefore(int before_period, const std::string& now_utc) {

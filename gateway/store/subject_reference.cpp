@@ -1,8 +1,8 @@
 #include "gateway/store/subject_reference.hpp"
 
+#include <openssl/core_names.h>
 #include <openssl/crypto.h>
 #include <openssl/evp.h>
-#include <openssl/core_names.h>
 #include <openssl/params.h>
 #include <openssl/rand.h>
 
@@ -70,9 +70,10 @@ std::string SubjectReferencer::macHex(const std::string& message) const {
   unsigned char mac[EVP_MAX_MD_SIZE];
   std::size_t length = 0;
   EVP_MAC_CTX* context = EVP_MAC_CTX_dup(mac_->context);
-  const bool ok = context != nullptr &&
-                  EVP_MAC_update(context, reinterpret_cast<const unsigned char*>(message.data()), message.size()) == 1 &&
-                  EVP_MAC_final(context, mac, &length, sizeof mac) == 1;
+  const bool ok =
+      context != nullptr &&
+      EVP_MAC_update(context, reinterpret_cast<const unsigned char*>(message.data()), message.size()) == 1 &&
+      EVP_MAC_final(context, mac, &length, sizeof mac) == 1;
   EVP_MAC_CTX_free(context);
   if (!ok) throw std::runtime_error("HMAC-SHA256 failed");
   return toHex(mac, length);

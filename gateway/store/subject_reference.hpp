@@ -39,7 +39,6 @@ class SubjectReferencer {
   std::string macHex(const std::string& message) const;
 
  private:
-
   // HMAC-SHA256 keyed once: the one-shot HMAC() of OpenSSL 3 fetches the algorithm and
   // sets the key on every call (2.3 % of the gateway's CPU under load); each reference
   // now duplicates this prepared context. Shared by copies, never changed after set-up.

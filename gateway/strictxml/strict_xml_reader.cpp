@@ -35,8 +35,7 @@ void StrictXmlReader::problemAtLine(int line, std::string message) {
 pugi::xml_node StrictXmlReader::parseRoot(std::string_view expected_root) {
   // parse_doctype keeps a DOCTYPE in the tree so it can be refused; pugixml never
   // expands entities other than the predefined ones, so no XXE either way.
-  const auto parsed =
-      doc_.load_buffer(xml_.data(), xml_.size(), pugi::parse_default | pugi::parse_doctype);
+  const auto parsed = doc_.load_buffer(xml_.data(), xml_.size(), pugi::parse_default | pugi::parse_doctype);
   if (!parsed) {
     problemAtLine(lineAt(static_cast<std::ptrdiff_t>(parsed.offset)),
                   std::string("not well-formed XML: ") + parsed.description());
@@ -47,46 +46,40 @@ pugi::xml_node StrictXmlReader::parseRoot(std::string_view expected_root) {
   }
   auto root = doc_.document_element();
   if (std::string_view(root.name()) != expected_root) {
-    problem(root, "root element must be <" + std::string(expected_root) + ">, found <" +
-                      std::string(root.name()) + ">");
+    problem(root,
+            "root element must be <" + std::string(expected_root) + ">, found <" + std::string(root.name()) + ">");
     return {};
   }
   return root;
 }
 
-void StrictXmlReader::checkElement(const pugi::xml_node& node, Names required, Names optional,
-                                   Names children, bool text_allowed) {
+void StrictXmlReader::checkElement(const pugi::xml_node& node, Names required, Names optional, Names children,
+                                   bool text_allowed) {
   for (auto attr : node.attributes()) {
     if (!contains(required, attr.name()) && !contains(optional, attr.name())) {
-      problem(node, "unknown attribute \"" + std::string(attr.name()) + "\" on <" + node.name() +
-                        ">");
+      problem(node, "unknown attribute \"" + std::string(attr.name()) + "\" on <" + node.name() + ">");
     }
   }
   for (auto name : required) {
     const auto attr = node.attribute(std::string(name).c_str());
     if (!attr) {
-      problem(node, "<" + std::string(node.name()) + "> lacks required attribute \"" +
-                        std::string(name) + "\"");
+      problem(node, "<" + std::string(node.name()) + "> lacks required attribute \"" + std::string(name) + "\"");
     } else if (std::string_view(attr.value()).empty()) {
-      problem(node, "attribute \"" + std::string(name) + "\" on <" + node.name() +
-                        "> must not be empty");
+      problem(node, "attribute \"" + std::string(name) + "\" on <" + node.name() + "> must not be empty");
     }
   }
   for (auto child : node.children()) {
     if (child.type() == pugi::node_element) {
       if (!contains(children, child.name())) {
-        problem(child, "unknown element <" + std::string(child.name()) + "> in <" + node.name() +
-                           ">");
+        problem(child, "unknown element <" + std::string(child.name()) + "> in <" + node.name() + ">");
       }
-    } else if (!text_allowed &&
-               (child.type() == pugi::node_pcdata || child.type() == pugi::node_cdata)) {
+    } else if (!text_allowed && (child.type() == pugi::node_pcdata || child.type() == pugi::node_cdata)) {
       problem(child, "unexpected text in <" + std::string(node.name()) + ">");
     }
   }
 }
 
-pugi::xml_node StrictXmlReader::single(const pugi::xml_node& parent, const char* name,
-                                       bool required) {
+pugi::xml_node StrictXmlReader::single(const pugi::xml_node& parent, const char* name, bool required) {
   pugi::xml_node found;
   for (auto child : parent.children(name)) {
     if (found) {
@@ -100,8 +93,7 @@ pugi::xml_node StrictXmlReader::single(const pugi::xml_node& parent, const char*
 }
 
 std::vector<ConfigProblem> StrictXmlReader::takeProblems() {
-  std::stable_sort(problems_.begin(), problems_.end(),
-                   [](const auto& a, const auto& b) { return a.line < b.line; });
+  std::stable_sort(problems_.begin(), problems_.end(), [](const auto& a, const auto& b) { return a.line < b.line; });
   return std::move(problems_);
 }
 

@@ -53,11 +53,10 @@ class StrictXmlReader {
     const std::string_view text = attr.value();
     std::uint64_t value = 0;
     const auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), value);
-    if (ec != std::errc() || end != text.data() + text.size() ||
-        value < static_cast<std::uint64_t>(min) || value > static_cast<std::uint64_t>(max)) {
-      problem(node, std::string("attribute \"") + attr_name + "\" must be a whole number from " +
-                        std::to_string(min) + " to " + std::to_string(max) + ", found \"" +
-                        std::string(text) + "\"");
+    if (ec != std::errc() || end != text.data() + text.size() || value < static_cast<std::uint64_t>(min) ||
+        value > static_cast<std::uint64_t>(max)) {
+      problem(node, std::string("attribute \"") + attr_name + "\" must be a whole number from " + std::to_string(min) +
+                        " to " + std::to_string(max) + ", found \"" + std::string(text) + "\"");
       return false;
     }
     out = static_cast<T>(value);

@@ -14,10 +14,8 @@ void applyProtocolPolicy(SSL_CTX* ctx, std::vector<std::string>& problems) {
       SSL_CTX_set_max_proto_version(ctx, TLS1_3_VERSION) != 1) {
     problems.push_back("cannot restrict protocol versions: " + takeOpenSslErrors());
   }
-  SSL_CTX_set_options(ctx, SSL_OP_NO_COMPRESSION | SSL_OP_NO_RENEGOTIATION |
-                               SSL_OP_CIPHER_SERVER_PREFERENCE);
-  if (SSL_CTX_set_cipher_list(ctx, kTls12CipherList) != 1 ||
-      SSL_CTX_set_ciphersuites(ctx, kTls13CipherSuites) != 1) {
+  SSL_CTX_set_options(ctx, SSL_OP_NO_COMPRESSION | SSL_OP_NO_RENEGOTIATION | SSL_OP_CIPHER_SERVER_PREFERENCE);
+  if (SSL_CTX_set_cipher_list(ctx, kTls12CipherList) != 1 || SSL_CTX_set_ciphersuites(ctx, kTls13CipherSuites) != 1) {
     problems.push_back("cannot set cipher suites: " + takeOpenSslErrors());
   }
   if (SSL_CTX_set1_groups_list(ctx, "X25519:P-256:P-384") != 1) {
@@ -26,21 +24,17 @@ void applyProtocolPolicy(SSL_CTX* ctx, std::vector<std::string>& problems) {
 }
 
 void loadOwnCertificate(SSL_CTX* ctx, const std::filesystem::path& certificate,
-                        const std::filesystem::path& private_key,
-                        std::vector<std::string>& problems) {
+                        const std::filesystem::path& private_key, std::vector<std::string>& problems) {
   if (SSL_CTX_use_certificate_chain_file(ctx, certificate.c_str()) != 1) {
-    problems.push_back("cannot load certificate " + certificate.string() + ": " +
-                       takeOpenSslErrors());
+    problems.push_back("cannot load certificate " + certificate.string() + ": " + takeOpenSslErrors());
     return;
   }
   if (SSL_CTX_use_PrivateKey_file(ctx, private_key.c_str(), SSL_FILETYPE_PEM) != 1) {
-    problems.push_back("cannot load private key " + private_key.string() + ": " +
-                       takeOpenSslErrors());
+    problems.push_back("cannot load private key " + private_key.string() + ": " + takeOpenSslErrors());
     return;
   }
   if (SSL_CTX_check_private_key(ctx) != 1) {
-    problems.push_back("private key " + private_key.string() + " does not match certificate " +
-                       certificate.string());
+    problems.push_back("private key " + private_key.string() + " does not match certificate " + certificate.string());
     takeOpenSslErrors();
   }
 }
@@ -48,8 +42,7 @@ void loadOwnCertificate(SSL_CTX* ctx, const std::filesystem::path& certificate,
 void loadTrustAnchors(SSL_CTX* ctx, const std::filesystem::path& ca_bundle, int purpose,
                       std::vector<std::string>& problems) {
   if (SSL_CTX_load_verify_locations(ctx, ca_bundle.c_str(), nullptr) != 1) {
-    problems.push_back("cannot load CA bundle " + ca_bundle.string() + ": " +
-                       takeOpenSslErrors());
+    problems.push_back("cannot load CA bundle " + ca_bundle.string() + ": " + takeOpenSslErrors());
     return;
   }
   X509_VERIFY_PARAM* param = SSL_CTX_get0_param(ctx);
@@ -59,8 +52,7 @@ void loadTrustAnchors(SSL_CTX* ctx, const std::filesystem::path& ca_bundle, int 
 
 // Loads every CRL in `dir` into the store and turns revocation checking on for the whole
 // chain: fail-closed, so a CA of the bundle without a current CRL refuses its clients.
-void loadRevocationLists(SSL_CTX* ctx, const std::filesystem::path& dir,
-                         std::vector<std::string>& problems) {
+void loadRevocationLists(SSL_CTX* ctx, const std::filesystem::path& dir, std::vector<std::string>& problems) {
   std::error_code ec;
   if (!std::filesystem::is_directory(dir, ec)) {
     problems.push_back("CRL directory " + dir.string() + " does not exist");

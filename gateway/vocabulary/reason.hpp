@@ -73,8 +73,8 @@ enum class Reason : std::uint8_t {
   kBasisEndedDuringDeliveryConsent,
   kBasisEndedDuringDeliveryAgreement,
   kBasisEndedDuringDeliveryKoppeling,
-  kRecipientFailed,  // the recipient's endpoint failed or answered an error status
-  kPayloadMissing,   // the outbox holds no body for the entry: it cannot be delivered
+  kRecipientFailed,        // the recipient's endpoint failed or answered an error status
+  kPayloadMissing,         // the outbox holds no body for the entry: it cannot be delivered
   kRecipientEndpointGone,  // the configuration no longer holds the recipient's endpoint
   // the log's records of the gateway's own work
   kAuditQuery,
@@ -120,7 +120,7 @@ struct Problem {
 template <class T>
 class [[nodiscard]] Result {
  public:
-  Result(T value) : outcome_(std::in_place_index<0>, std::move(value)) {}  // NOLINT: implicit by design
+  Result(T value) : outcome_(std::in_place_index<0>, std::move(value)) {}            // NOLINT: implicit by design
   Result(Problem problem) : outcome_(std::in_place_index<1>, std::move(problem)) {}  // NOLINT
 
   bool ok() const { return outcome_.index() == 0; }

@@ -40,8 +40,7 @@ constexpr Flow kFlows[] = {{"coa.klantprofiel", "coa", "regie-inburgering"},
 
 class ConsoleWithAMillionRecords {
  public:
-  ConsoleWithAMillionRecords()
-      : env_(createDemoEnvironment(bench::freshDir("console"), DemoPorts{0, 0, 0})) {
+  ConsoleWithAMillionRecords() : env_(createDemoEnvironment(bench::freshDir("console"), DemoPorts{0, 0, 0})) {
     std::mt19937_64 rng(16);
     for (std::size_t p = 0; p < kPeople; ++p) bsns_.push_back(randomSyntheticBsn(rng));
     fill();
@@ -69,9 +68,7 @@ class ConsoleWithAMillionRecords {
     if (auto* r = std::get_if<HttpsResponse>(&result)) return std::move(*r);
     return HttpsResponse{};
   }
-  std::string token(const std::string& page) {
-    return testing::consoleFormToken(get(page).body);
-  }
+  std::string token(const std::string& page) { return testing::consoleFormToken(get(page).body); }
   const std::string& bsn(std::size_t person) const { return bsns_[person % kPeople]; }
   double countedInSeconds() const { return counted_seconds_; }
 
@@ -98,8 +95,12 @@ class ConsoleWithAMillionRecords {
       r.purpose = flow.purpose;
       r.legal_basis = "Besluit inburgering 2021 art. 9.4 lid 3";
       r.subject_ref = store.referencer().reference({SubjectKey::Kind::kBsn, bsn(person)});
-      r.fields_delivered = {"persoon.bsn", "persoon.voornamen", "persoon.geslachtsnaam", "persoon.geboortedatum",
-                            "procedure.koppeling_gemeentecode", "voorinburgering.nt2_uren"};
+      r.fields_delivered = {"persoon.bsn",
+                            "persoon.voornamen",
+                            "persoon.geslachtsnaam",
+                            "persoon.geboortedatum",
+                            "procedure.koppeling_gemeentecode",
+                            "voorinburgering.nt2_uren"};
       if (i % 5 == 0) r.fields_withheld = {{"medisch.diagnosen[0]", "special-category"}};
       r.outcome = i % 20 == 7 ? ExchangeOutcome::kRefused : ExchangeOutcome::kQueued;
       r.reason = r.outcome == ExchangeOutcome::kRefused ? "no-koppeling" : "";
@@ -180,9 +181,9 @@ void BM_ConsoleVerifyNow(benchmark::State& state) {
   for (auto _ : state) {
     const auto response = c.post("/console/controle", "formulier=" + c.token("/console/controle"));
     if (response.body.find("Het logboek is in orde") == std::string::npos) {
-      state.SkipWithError(("not intact: status " + std::to_string(response.status) + ", " +
-                           testing::consoleReason(response.body))
-                              .c_str());
+      state.SkipWithError(
+          ("not intact: status " + std::to_string(response.status) + ", " + testing::consoleReason(response.body))
+              .c_str());
     }
   }
 }

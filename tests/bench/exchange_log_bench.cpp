@@ -12,23 +12,23 @@
 #include <atomic>
 #include <condition_variable>
 #include <ctime>
-#include <functional>
 #include <filesystem>
 #include <fstream>
+#include <functional>
 #include <mutex>
 #include <sstream>
 
+#include "gateway/demo/postgres_cluster.hpp"
 #include "gateway/gateway_store/gateway_store.hpp"
-#include "tests/bench/bench_log.hpp"
+#include "gateway/pg_store/pg_exchange_log.hpp"
+#include "gateway/sqlite_store/log_verifier.hpp"
 #include "gateway/sqlite_store/sqlite_exchange_log.hpp"
 #include "gateway/store/exchange_query.hpp"
 #include "gateway/store/identifiers.hpp"
-#include "gateway/sqlite_store/log_verifier.hpp"
-#include "gateway/pg_store/pg_exchange_log.hpp"
-#include "gateway/demo/postgres_cluster.hpp"
-#include "tests/support/postgres_database.hpp"
 #include "gateway/store/record_codec.hpp"
 #include "gateway/store/subject_reference.hpp"
+#include "tests/bench/bench_log.hpp"
+#include "tests/support/postgres_database.hpp"
 
 namespace ketenpoort {
 namespace {
@@ -51,17 +51,20 @@ ExchangeRecord sampleRecord(std::size_t i, std::size_t people) {
   r.flow = "coa.klantprofiel";
   r.sender_oin = "00000099100000000001";
   // Four gemeenten take turns; one push in twenty is refused.
-  static const char* const kGemeenten[] = {"00000099200000000363", "00000099200000000518",
-                                           "00000099200000000344", "00000099200000000599"};
+  static const char* const kGemeenten[] = {"00000099200000000363", "00000099200000000518", "00000099200000000344",
+                                           "00000099200000000599"};
   r.recipient_oin = kGemeenten[i % 4];
   r.purpose = "regie-inburgering";
   r.legal_basis = "Besluit inburgering 2021 art. 9.4 lid 3";
   r.subject_ref = subjectOf(i % people);
-  r.fields_delivered = {"persoon.bsn", "persoon.voornamen", "persoon.geslachtsnaam",
-                        "persoon.geboortedatum", "procedure.koppeling_gemeentecode",
-                        "gezin.leden[0].relatie", "voorinburgering.nt2_uren"};
-  r.fields_withheld = {{"medisch.diagnosen[0]", "special-category"},
-                       {"achtergrond.asielrelaas", "not-permitted"}};
+  r.fields_delivered = {"persoon.bsn",
+                        "persoon.voornamen",
+                        "persoon.geslachtsnaam",
+                        "persoon.geboortedatum",
+                        "procedure.koppeling_gemeentecode",
+                        "gezin.leden[0].relatie",
+                        "voorinburgering.nt2_uren"};
+  r.fields_withheld = {{"medisch.diagnosen[0]", "special-category"}, {"achtergrond.asielrelaas", "not-permitted"}};
   r.outcome = (i / 4) % 20 == 3 ? ExchangeOutcome::kRefused : ExchangeOutcome::kDelivered;
   r.payload_sha256 = sha256Hex(std::to_string(i));
   r.retention_until = "2030-11-22";
@@ -100,8 +103,7 @@ void BM_DurableAppends(benchmark::State& state) {
     appended += per_iteration;
   }
   state.SetItemsProcessed(static_cast<int64_t>(appended));
-  state.counters["appends_per_s"] =
-      benchmark::Counter(static_cast<double>(appended), benchmark::Counter::kIsRate);
+  state.counters["appends_per_s"] = benchmark::Counter(static_cast<double>(appended), benchmark::Counter::kIsRate);
 }
 BENCHMARK(BM_DurableAppends)->Unit(benchmark::kMillisecond)->UseRealTime()->Iterations(5);
 
@@ -139,18 +141,19 @@ void runExchanges(benchmark::State& state, const std::vector<GatewayStore*>& nod
       entry.flow = r.flow;
       entry.recipient_party_id = "gemeente-0363";
       entry.route = DeliveryRoute::kEndpoint;
-      store.log().append(std::move(r), [entry, &body](StoreTransaction& tx) { tx.enqueueDelivery(entry, body); },
-                         [&, entry](const AppendResult& queued) {
-        if (!queued.ok) ++failures;
-        store.outbox().markDelivered(entry, [&](bool ok, const std::string&) {
-          if (!ok) ++failures;
-          {
-            std::lock_guard lock(mutex);
-            if (++finished == kPerIteration) all_done.notify_one();
-          }
-          next(store);
-        });
-      });
+      store.log().append(
+          std::move(r), [entry, &body](StoreTransaction& tx) { tx.enqueueDelivery(entry, body); },
+          [&, entry](const AppendResult& queued) {
+            if (!queued.ok) ++failures;
+            store.outbox().markDelivered(entry, [&](bool ok, const std::string&) {
+              if (!ok) ++failures;
+              {
+                std::lock_guard lock(mutex);
+                if (++finished == kPerIteration) all_done.notify_one();
+              }
+              next(store);
+            });
+          });
     };
     const std::clock_t cpu_before = std::clock();
     for (std::size_t s = 0; s < senders; ++s) next(*nodes[s % nodes.size()]);
@@ -227,7 +230,8 @@ void BM_PgExchangesThroughTheWriter(benchmark::State& state) {
   std::vector<std::unique_ptr<GatewayStore>> stores;
   std::vector<GatewayStore*> nodes;
   for (int n = 0; n < state.range(1); ++n) {
-    stores.push_back(std::make_unique<GatewayStore>(pgNode(dir, database.dsn(), "node-" + std::string(1, static_cast<char>('a' + n)))));
+    stores.push_back(std::make_unique<GatewayStore>(
+        pgNode(dir, database.dsn(), "node-" + std::string(1, static_cast<char>('a' + n)))));
     nodes.push_back(stores.back().get());
   }
   runExchanges(state, nodes, static_cast<std::size_t>(state.range(0)));
@@ -239,7 +243,6 @@ BENCHMARK(BM_PgExchangesThroughTheWriter)
     ->Unit(benchmark::kMillisecond)
     ->UseRealTime()
     ->Iterations(3);
-
 
 // One log of 1,000,000 records over 100,000 people, made once for the next two.
 const std::filesystem::path& millionRecordLog() {
@@ -266,8 +269,7 @@ void BM_VerifyChain(benchmark::State& state) {
     if (!v.intact) state.SkipWithError(v.problem.c_str());
     checked += v.records_checked;
   }
-  state.counters["records_per_s"] =
-      benchmark::Counter(static_cast<double>(checked), benchmark::Counter::kIsRate);
+  state.counters["records_per_s"] = benchmark::Counter(static_cast<double>(checked), benchmark::Counter::kIsRate);
 }
 BENCHMARK(BM_VerifyChain)->Unit(benchmark::kMillisecond)->UseRealTime()->Iterations(3);
 

@@ -24,8 +24,12 @@ constexpr int kSenders = 8;
 
 ExchangeRecord recordRetainedUntil(const char* until) {
   ExchangeRecord r = testing::sampleRecord(0, sha256Hex(newUuidV7()));
-  r.fields_delivered = {"persoon.bsn", "persoon.voornamen", "persoon.geslachtsnaam", "persoon.geboortedatum",
-                        "procedure.koppeling_gemeentecode", "voorinburgering.nt2_uren"};
+  r.fields_delivered = {"persoon.bsn",
+                        "persoon.voornamen",
+                        "persoon.geslachtsnaam",
+                        "persoon.geboortedatum",
+                        "procedure.koppeling_gemeentecode",
+                        "voorinburgering.nt2_uren"};
   r.retention_until = until;
   return r;
 }
@@ -76,7 +80,9 @@ class Pushers {
 
 double percentileMs(const std::vector<std::int64_t>& sorted, double p) {
   if (sorted.empty()) return 0;
-  return static_cast<double>(sorted[std::min(sorted.size() - 1, static_cast<std::size_t>(p * static_cast<double>(sorted.size())))]) / 1000.0;
+  return static_cast<double>(
+             sorted[std::min(sorted.size() - 1, static_cast<std::size_t>(p * static_cast<double>(sorted.size())))]) /
+         1000.0;
 }
 
 void purgeWhilePushing(benchmark::State& state, GatewayStore& store) {

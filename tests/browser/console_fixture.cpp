@@ -43,7 +43,7 @@ int run(const std::filesystem::path& workdir) {
   GatewayServer server(std::move(config), standardAdapters(env.config));
   server.start(/*handle_signals=*/true);
 
-  HttpsClientOptions coa{"127.0.0.1", server.exchangePort(), env.pkiDir() / "ca.pem", env.certificateOf("coa"),
+  HttpsClientOptions coa{"127.0.0.1",      server.exchangePort(),   env.pkiDir() / "ca.pem", env.certificateOf("coa"),
                          env.keyOf("coa"), std::chrono::seconds(10)};
   HttpsClient client(coa);
   SyntheticCoa synthetic(20261202, {"0363", "0518"});
@@ -71,9 +71,12 @@ int run(const std::filesystem::path& workdir) {
     return 1;
   }
   const Party* amsterdam = env.config.findPartyById("gemeente-0363");
-  const auto consent = server.registries().grantConsent(
-      {{SubjectKey::Kind::kBsn, person["0363"]}, "ontzorgen", amsterdam->oin, "TOESTEMMING-2026-0042",
-       *parseIsoDate("2026-11-01"), std::nullopt});
+  const auto consent = server.registries().grantConsent({{SubjectKey::Kind::kBsn, person["0363"]},
+                                                         "ontzorgen",
+                                                         amsterdam->oin,
+                                                         "TOESTEMMING-2026-0042",
+                                                         *parseIsoDate("2026-11-01"),
+                                                         std::nullopt});
   if (!consent.ok) {
     std::cerr << "console fixture: cannot grant the consent\n";
     return 1;

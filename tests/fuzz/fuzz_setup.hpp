@@ -12,8 +12,7 @@ inline MappingCatalogue shippedCatalogue() {
   return std::move(*loaded.catalogue);
 }
 
-inline Party fuzzParty(const char* id, const char* oin, PartyRole role,
-                       std::optional<std::string> cbs = std::nullopt) {
+inline Party fuzzParty(const char* id, const char* oin, PartyRole role, std::optional<std::string> cbs = std::nullopt) {
   return Party{id, *Oin::parse(oin), id, role, std::move(cbs), {}, {}};
 }
 

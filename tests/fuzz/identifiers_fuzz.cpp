@@ -40,8 +40,8 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   }
   // A parent span only from a well-formed traceparent, and then exactly its parent id.
   const std::string& span = context.foreign_span_id;
-  if (!span.empty() && (span.size() != 16 || text.size() != 55 || text.substr(36, 16) != span ||
-                        text.substr(3, 32) != trace)) {
+  if (!span.empty() &&
+      (span.size() != 16 || text.size() != 55 || text.substr(36, 16) != span || text.substr(3, 32) != trace)) {
     __builtin_trap();
   }
   return 0;

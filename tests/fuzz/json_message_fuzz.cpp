@@ -6,9 +6,9 @@
 #include <string_view>
 
 #include "adapters/taalschool/taalschool_json_format.hpp"
-#include "tests/fuzz/fuzz_setup.hpp"
 #include "gateway/policy/in_memory_registries.hpp"
 #include "gateway/policy/policy_engine.hpp"
+#include "tests/fuzz/fuzz_setup.hpp"
 
 namespace {
 struct Setup {
@@ -22,10 +22,10 @@ struct Setup {
   std::vector<const ketenpoort::FlowDefinition*> flows;
   ketenpoort::TaalschoolJsonFormat format{ketenpoort::SignalThresholds{}};
   ketenpoort::InMemoryRegistries registries;
-  ketenpoort::Party school = ketenpoort::fuzz::fuzzParty("taalschool-a", "00000099300000000001",
-                                                         ketenpoort::PartyRole::kTaalschool);
-  ketenpoort::Party gemeente = ketenpoort::fuzz::fuzzParty("gemeente-0363", "00000099200000000363",
-                                                           ketenpoort::PartyRole::kGemeente, "0363");
+  ketenpoort::Party school =
+      ketenpoort::fuzz::fuzzParty("taalschool-a", "00000099300000000001", ketenpoort::PartyRole::kTaalschool);
+  ketenpoort::Party gemeente =
+      ketenpoort::fuzz::fuzzParty("gemeente-0363", "00000099200000000363", ketenpoort::PartyRole::kGemeente, "0363");
 };
 
 const ketenpoort::SourceNode* child(const ketenpoort::SourceNode& node, std::string_view name) {
@@ -53,9 +53,13 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     }
     const MappingOutcome mapped = mapSourceDocument(*flow, root);
     const PolicyEngine engine(setup.registries.view());
-    const PolicyDecision d = engine.decide(PolicyRequest{
-        setup.school, *flow, flow->purpose_id, mapped, setup.gemeente, *parseIsoDate("2025-11-01")});
-    if (d.allowed != d.reason.empty()) __builtin_trap();
+    const PolicyDecision d = engine.decide(
+        PolicyRequest{setup.school, *flow, flow->purpose_id, mapped, setup.gemeente, *parseIsoDate("2025-11-01")});
+    // A refusal is an answer of the vocabulary; a field is delivered or has its reason.
+    if (!d.allowed && reasonType(d.reason).status == 0) __builtin_trap();
+    for (const FieldDecision& f : d.fields) {
+      if (f.delivered == f.reason.has_value()) __builtin_trap();
+    }
     for (const auto* v : d.delivered) {
       if (v->field->isSpecial() || textProblem(v->value) != nullptr) __builtin_trap();
     }

@@ -5,17 +5,17 @@
 #include <cstdint>
 #include <string_view>
 
-#include "tests/fuzz/fuzz_setup.hpp"
 #include "gateway/policy/in_memory_registries.hpp"
 #include "gateway/policy/policy_engine.hpp"
+#include "tests/fuzz/fuzz_setup.hpp"
 
 namespace {
 struct Setup {
   ketenpoort::MappingCatalogue catalogue = ketenpoort::fuzz::shippedCatalogue();
   ketenpoort::InMemoryRegistries registries;
   ketenpoort::Party coa = ketenpoort::fuzz::fuzzParty("coa", "00000099100000000001", ketenpoort::PartyRole::kCoa);
-  ketenpoort::Party gemeente = ketenpoort::fuzz::fuzzParty("gemeente-0363", "00000099200000000363",
-                                                           ketenpoort::PartyRole::kGemeente, "0363");
+  ketenpoort::Party gemeente =
+      ketenpoort::fuzz::fuzzParty("gemeente-0363", "00000099200000000363", ketenpoort::PartyRole::kGemeente, "0363");
 };
 }  // namespace
 
@@ -28,11 +28,15 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   for (const auto& flow : setup.catalogue.flows) {
     const MappingOutcome mapped = mapSourceDocument(*flow, *source);
     const PolicyEngine engine(setup.registries.view());
-    const PolicyDecision d = engine.decide(PolicyRequest{
-        setup.coa, *flow, flow->purpose_id, mapped, setup.gemeente, *parseIsoDate("2025-11-01")});
-    if (d.allowed != d.reason.empty()) __builtin_trap();
+    const PolicyDecision d = engine.decide(
+        PolicyRequest{setup.coa, *flow, flow->purpose_id, mapped, setup.gemeente, *parseIsoDate("2025-11-01")});
+    // A refusal is an answer of the vocabulary; a field is delivered or has its reason.
+    if (!d.allowed && reasonType(d.reason).status == 0) __builtin_trap();
+    for (const FieldDecision& f : d.fields) {
+      if (f.delivered == f.reason.has_value()) __builtin_trap();
+    }
     for (const auto* v : d.delivered) {
-      if (v->field->isSpecial()) __builtin_trap();  // never, whatever the input
+      if (v->field->isSpecial()) __builtin_trap();             // never, whatever the input
       if (textProblem(v->value) != nullptr) __builtin_trap();  // what leaves is text
     }
   }

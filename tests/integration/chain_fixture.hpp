@@ -127,8 +127,8 @@ class ChainFixture : public GatewayFixture {
   HttpsResponse call(const std::string& party, const std::string& method, const std::string& target,
                      const std::string& purpose, const std::string& body = {},
                      std::vector<std::pair<std::string, std::string>> headers = {}) {
-    HttpsClient client({"127.0.0.1", server_->exchangePort(), env_->pkiDir() / "ca.pem",
-                        env_->certificateOf(party), env_->keyOf(party), std::chrono::seconds(10)});
+    HttpsClient client({"127.0.0.1", server_->exchangePort(), env_->pkiDir() / "ca.pem", env_->certificateOf(party),
+                        env_->keyOf(party), std::chrono::seconds(10)});
     headers.emplace_back("X-Doelbinding", purpose);
     auto r = client.request(method, target, headers, body);
     EXPECT_TRUE(std::holds_alternative<HttpsResponse>(r)) << std::get<std::string>(r);
@@ -175,7 +175,12 @@ class ChainFixture : public GatewayFixture {
     m.permit_date = permit;
     m.brp_registered_on = formatIsoDate(addPeriod(todayUtc(), {0, 0, -brp_days_ago}));
     m.huurtoeslag = ToeslagStatus{formatIsoDate(addPeriod(todayUtc(), {0, 0, -brp_days_ago})),
-                                  "coa-toeslagenservicepunt", "in-behandeling", {}, {}, {}, {}};
+                                  "coa-toeslagenservicepunt",
+                                  "in-behandeling",
+                                  {},
+                                  {},
+                                  {},
+                                  {}};
     return toeslagenStatusXml(m);
   }
 

@@ -43,18 +43,17 @@ TEST_F(ChainFlowsTest, EveryRefusalReasonIsReachedThroughTheHttpsApi) {
   pupil.bsn = kCandidate;
   const std::string aanmelding = elipAanmeldingJson(pupil);
   const std::vector<Case> cases{
-      {"flow-not-allowed", 403, [&] { return askDuo("taalschool-a", kCandidate); },
-       "duo.inburgeringsstatus", "taalschool-a"},
-      {"purpose-mismatch", 403, [&] { return askDuo("gemeente-0363", kCandidate, "elip"); },
-       "duo.inburgeringsstatus", "gemeente-0363"},
-      {"no-koppeling", 403, [&] { return askDuo("gemeente-0518", kCandidate); },
-       "duo.inburgeringsstatus", "gemeente-0518"},
-      {"law-regime", 403, [&] { return askDuo("gemeente-0363", kOldLaw); },
-       "duo.inburgeringsstatus", "gemeente-0363"},
+      {"flow-not-allowed", 403, [&] { return askDuo("taalschool-a", kCandidate); }, "duo.inburgeringsstatus",
+       "taalschool-a"},
+      {"purpose-mismatch", 403, [&] { return askDuo("gemeente-0363", kCandidate, "elip"); }, "duo.inburgeringsstatus",
+       "gemeente-0363"},
+      {"no-koppeling", 403, [&] { return askDuo("gemeente-0518", kCandidate); }, "duo.inburgeringsstatus",
+       "gemeente-0518"},
+      {"law-regime", 403, [&] { return askDuo("gemeente-0363", kOldLaw); }, "duo.inburgeringsstatus", "gemeente-0363"},
       {"no-agreement", 403,
        [&] {
-         return call("taalschool-b", "POST", "/v1/berichten/taalschool.elip-aanmelding", "elip",
-                     aanmelding, {{"X-Ontvanger", "gemeente-0363"}});
+         return call("taalschool-b", "POST", "/v1/berichten/taalschool.elip-aanmelding", "elip", aanmelding,
+                     {{"X-Ontvanger", "gemeente-0363"}});
        },
        "taalschool.elip-aanmelding", "taalschool-b"},
       {"invalid-message", 400,
@@ -114,9 +113,8 @@ TEST_F(ChainFlowsTest, DuoNotKnowingThePersonIsSubjectUnknownAndNoData) {
   std::mt19937_64 rng(99);
   const std::string unknown = randomSyntheticBsn(rng);
   ASSERT_TRUE(server_->registries()
-                  .registerKoppeling({SubjectKey::Kind::kBsn, unknown},
-                                     config_.findPartyById("gemeente-0363")->oin, "0363",
-                                     addPeriod(todayUtc(), {0, -1, 0}), "test://koppeling")
+                  .registerKoppeling({SubjectKey::Kind::kBsn, unknown}, config_.findPartyById("gemeente-0363")->oin,
+                                     "0363", addPeriod(todayUtc(), {0, -1, 0}), "test://koppeling")
                   .ok);
   const HttpsResponse r = askDuo("gemeente-0363", unknown);
   EXPECT_EQ(r.status, 404u) << r.body;
@@ -156,8 +154,7 @@ TEST_F(ChainFlowsTest, ElipSignalGoesToTheGekoppeldeGemeenteOnceAndOldLawOnlyAsC
   EXPECT_EQ(boost::json::parse(r.body).at("oude_wet").at("personen"), 1);
   EXPECT_THAT(r.body, Not(HasSubstr("signalen")));
   EXPECT_THAT(r.body, Not(HasSubstr(kOldLaw)));
-  EXPECT_EQ(code(call("taalschool-a", "GET", "/v1/aantallen/duo.elip-signaal", "elip")),
-            "flow-not-allowed");
+  EXPECT_EQ(code(call("taalschool-a", "GET", "/v1/aantallen/duo.elip-signaal", "elip")), "flow-not-allowed");
 }
 
 TEST_F(ChainFlowsTest, AttendanceIsFlaggedByTheGatewaysNormAndRemarksNeedConsent) {
@@ -167,8 +164,7 @@ TEST_F(ChainFlowsTest, AttendanceIsFlaggedByTheGatewaysNormAndRemarksNeedConsent
   pupil.lessons_attended = 31;  // 77.5 %
   pupil.remarks = "zorgen over thuissituatie";
   const HttpsResponse r = call("taalschool-a", "POST", "/v1/berichten/taalschool.aanwezigheid", "elip",
-                               aanwezigheidJson(pupil, *parseIsoDate("2026-09-01"),
-                                                *parseIsoDate("2026-10-31")));
+                               aanwezigheidJson(pupil, *parseIsoDate("2026-09-01"), *parseIsoDate("2026-10-31")));
   ASSERT_EQ(r.status, 202u) << r.body;
   ASSERT_TRUE(waitUntil([&] { return received("gemeente-0363").size() == 1; }));
   const std::string delivered = received("gemeente-0363").front();
@@ -186,12 +182,15 @@ TEST_F(ChainFlowsTest, ToeslagAanvraagReachesTheBelastingdienstAndStatusSignalsB
   // COA applies under the person's machtiging; the medical remark stays behind.
   const Party& toeslagen = *config_.findPartyById("toeslagen");
   ASSERT_TRUE(server_->registries()
-                  .grantConsent({{SubjectKey::Kind::kBsn, kCandidate}, "toeslagaanvraag", toeslagen.oin,
-                                 "test://machtiging", addPeriod(todayUtc(), {0, 0, -1}), std::nullopt})
+                  .grantConsent({{SubjectKey::Kind::kBsn, kCandidate},
+                                 "toeslagaanvraag",
+                                 toeslagen.oin,
+                                 "test://machtiging",
+                                 addPeriod(todayUtc(), {0, 0, -1}),
+                                 std::nullopt})
                   .ok);
   HttpsResponse r = call("coa", "POST", "/v1/berichten/coa.toeslagaanvraag", "toeslagaanvraag",
-                         syntheticToeslagaanvraag(kCandidate, "2026-11-01"),
-                         {{"X-Ontvanger", "toeslagen"}});
+                         syntheticToeslagaanvraag(kCandidate, "2026-11-01"), {{"X-Ontvanger", "toeslagen"}});
   ASSERT_EQ(r.status, 202u) << r.body;
   ASSERT_TRUE(waitUntil([&] { return received("toeslagen").size() == 1; }));
   const std::string aanvraag = received("toeslagen").front();
@@ -208,9 +207,12 @@ TEST_F(ChainFlowsTest, ToeslagAanvraagReachesTheBelastingdienstAndStatusSignalsB
 
   // Old-law: refused without consent (in the refusal test), passes with it.
   ASSERT_TRUE(server_->registries()
-                  .grantConsent({{SubjectKey::Kind::kBsn, kOldLaw}, "ontzorgen",
-                                 config_.findPartyById("gemeente-0363")->oin, "test://toestemming",
-                                 addPeriod(todayUtc(), {0, 0, -1}), std::nullopt})
+                  .grantConsent({{SubjectKey::Kind::kBsn, kOldLaw},
+                                 "ontzorgen",
+                                 config_.findPartyById("gemeente-0363")->oin,
+                                 "test://toestemming",
+                                 addPeriod(todayUtc(), {0, 0, -1}),
+                                 std::nullopt})
                   .ok);
   r = call("toeslagen", "POST", "/v1/berichten/toeslagen.status", "ontzorgen",
            toeslagenStatus(kOldLaw, "2020-05-01", 10));

@@ -14,15 +14,15 @@
 
 #include <algorithm>
 #include <fstream>
-#include <thread>
 #include <sstream>
+#include <thread>
 
 #include "gateway/calendar/civil_date.hpp"
 #include "gateway/config/config_loader.hpp"
 #include "gateway/config/config_writer.hpp"
 #include "gateway/demo/demo_environment.hpp"
-#include "gateway/runtime/gateway_server.hpp"
 #include "gateway/gateway_store/gateway_store.hpp"
+#include "gateway/runtime/gateway_server.hpp"
 #include "gateway/sqlite_store/sqlite_exchange_log.hpp"
 #include "gateway/store/identifiers.hpp"
 #include "gateway/store/subject_reference.hpp"
@@ -62,8 +62,7 @@ CommandResult runCommand(const std::vector<std::string>& argv, const std::filesy
 TEST(CheckConfig, AcceptsTheDemoConfig) {
   TempDir dir;
   const auto env = createDemoEnvironment(dir.path() / "demo", DemoPorts{});
-  const CommandResult run = runCommand({KETENPOORT_BINARY, "check-config", "--config", env.config_file},
-                             dir.path());
+  const CommandResult run = runCommand({KETENPOORT_BINARY, "check-config", "--config", env.config_file}, dir.path());
   EXPECT_EQ(run.exit_code, 0) << run.err;
   EXPECT_THAT(run.out, HasSubstr(": ok (mode test, 9 parties, 9 flows)"));
 }
@@ -85,8 +84,7 @@ TEST(CheckConfig, PrintsFileLineMessageForEveryProblemAndFails) {
   const std::string first_coa = lineOf("00000099100000000001");
   const std::string duplicate = lineOf("00000099100000000001", xml.find("00000099100000000001") + 20);
 
-  const CommandResult run = runCommand({KETENPOORT_BINARY, "check-config", "--config", env.config_file},
-                             dir.path());
+  const CommandResult run = runCommand({KETENPOORT_BINARY, "check-config", "--config", env.config_file}, dir.path());
   EXPECT_EQ(run.exit_code, 1);
   const std::string f = env.config_file.string();
   EXPECT_THAT(run.err, HasSubstr(f + ":" + lineOf("<storage") + ": unknown attribute \"colour\" on <storage>"));
@@ -99,26 +97,23 @@ TEST(CheckConfig, PrintsFileLineMessageForEveryProblemAndFails) {
 TEST(CheckConfig, RefusesMappingsThatGiveMedicalDataToTheGemeente) {
   TempDir dir;
   const auto mappings = dir.path() / "mappings";
-  std::filesystem::copy(KETENPOORT_SOURCE_DIR "/mappings", mappings,
-                        std::filesystem::copy_options::recursive);
+  std::filesystem::copy(KETENPOORT_SOURCE_DIR "/mappings", mappings, std::filesystem::copy_options::recursive);
   const auto flow = mappings / "flows" / "coa.klantprofiel.xml";
   std::string xml = readFile(flow);
   const std::string anchor = R"(    <allow field="persoon.bsn"/>)";
-  xml.replace(xml.find(anchor), anchor.size(),
-              anchor + "\n" + R"(    <allow field="medisch.diagnosen[]"/>)");
+  xml.replace(xml.find(anchor), anchor.size(), anchor + "\n" + R"(    <allow field="medisch.diagnosen[]"/>)");
   std::ofstream(flow) << xml;
-  const int line = 1 + static_cast<int>(std::count(
-                           xml.begin(), xml.begin() + static_cast<long>(xml.find("<allow field=\"medisch.diagnosen[]\"/>")), '\n'));
+  const int line =
+      1 + static_cast<int>(std::count(
+              xml.begin(), xml.begin() + static_cast<long>(xml.find("<allow field=\"medisch.diagnosen[]\"/>")), '\n'));
   const auto env = createDemoEnvironment(dir.path() / "demo", DemoPorts{}, mappings);
 
-  const CommandResult run =
-      runCommand({KETENPOORT_BINARY, "check-config", "--config", env.config_file}, dir.path());
+  const CommandResult run = runCommand({KETENPOORT_BINARY, "check-config", "--config", env.config_file}, dir.path());
   EXPECT_EQ(run.exit_code, 1);
   EXPECT_THAT(run.err, HasSubstr(flow.string() + ":" + std::to_string(line) +
                                  ": field \"medisch.diagnosen[]\" is special:health (AVG art. 9)"));
   // And the gateway refuses to start on them.
-  const CommandResult serve =
-      runCommand({KETENPOORT_BINARY, "serve", "--config", env.config_file}, dir.path());
+  const CommandResult serve = runCommand({KETENPOORT_BINARY, "serve", "--config", env.config_file}, dir.path());
   EXPECT_EQ(serve.exit_code, 1);
   EXPECT_THAT(serve.err, HasSubstr("is special:health"));
 }
@@ -127,8 +122,7 @@ TEST(CheckConfig, ReportsTlsFilesThatDoNotLoad) {
   TempDir dir;
   const auto env = createDemoEnvironment(dir.path() / "demo", DemoPorts{});
   std::filesystem::remove(env.pkiDir() / "gateway.key");
-  const CommandResult run = runCommand({KETENPOORT_BINARY, "check-config", "--config", env.config_file},
-                             dir.path());
+  const CommandResult run = runCommand({KETENPOORT_BINARY, "check-config", "--config", env.config_file}, dir.path());
   EXPECT_EQ(run.exit_code, 1);
   EXPECT_THAT(run.err, HasSubstr(env.config_file.string() + ":8: cannot load private key"));
 }
@@ -136,9 +130,7 @@ TEST(CheckConfig, ReportsTlsFilesThatDoNotLoad) {
 TEST(CheckConfig, UsageErrorsExitTwo) {
   TempDir dir;
   EXPECT_EQ(runCommand({KETENPOORT_BINARY, "check-config"}, dir.path()).exit_code, 2);
-  EXPECT_EQ(runCommand({KETENPOORT_BINARY, "check-config", "--config", "x", "--bogus"}, dir.path())
-                .exit_code,
-            2);
+  EXPECT_EQ(runCommand({KETENPOORT_BINARY, "check-config", "--config", "x", "--bogus"}, dir.path()).exit_code, 2);
   EXPECT_EQ(runCommand({KETENPOORT_BINARY, "frobnicate"}, dir.path()).exit_code, 2);
 }
 
@@ -155,8 +147,7 @@ TEST(Demo, RefusesAWorkdirHoldingDataItDidNotMake) {
 TEST(Serve, RefusesToStartOnABadConfig) {
   TempDir dir;
   std::ofstream(dir.path() / "bad.xml") << "<ketenpoort><parties/></ketenpoort>";
-  const CommandResult run = runCommand({KETENPOORT_BINARY, "serve", "--config", (dir.path() / "bad.xml")},
-                             dir.path());
+  const CommandResult run = runCommand({KETENPOORT_BINARY, "serve", "--config", (dir.path() / "bad.xml")}, dir.path());
   EXPECT_EQ(run.exit_code, 1);
   EXPECT_THAT(run.err, HasSubstr("missing required element <tls>"));
 }
@@ -174,20 +165,22 @@ TEST(Serve, SigtermDrainsTheRequestInFlightThenExitsZero) {
   }
   // The "listening" line names the ports the kernel chose.
   std::uint16_t exchange_port = 0, ops_port = 0;
-  ASSERT_TRUE(waitUntil([&] {
-    std::istringstream lines(readFile(err_file));
-    for (std::string line; std::getline(lines, line);) {
-      if (line.find("\"event\":\"listening\"") == std::string::npos) continue;
-      const auto json = boost::json::parse(line).as_object();
-      exchange_port = static_cast<std::uint16_t>(json.at("exchange_port").as_int64());
-      ops_port = static_cast<std::uint16_t>(json.at("ops_port").as_int64());
-      return true;
-    }
-    return false;
-  }, std::chrono::seconds(10))) << readFile(err_file);
+  ASSERT_TRUE(waitUntil(
+      [&] {
+        std::istringstream lines(readFile(err_file));
+        for (std::string line; std::getline(lines, line);) {
+          if (line.find("\"event\":\"listening\"") == std::string::npos) continue;
+          const auto json = boost::json::parse(line).as_object();
+          exchange_port = static_cast<std::uint16_t>(json.at("exchange_port").as_int64());
+          ops_port = static_cast<std::uint16_t>(json.at("ops_port").as_int64());
+          return true;
+        }
+        return false;
+      },
+      std::chrono::seconds(10)))
+      << readFile(err_file);
 
-  TestTlsClient client(exchange_port, {env.pkiDir() / "ca.pem", env.certificateOf("coa"),
-                                       env.keyOf("coa"), 0, 0, {}});
+  TestTlsClient client(exchange_port, {env.pkiDir() / "ca.pem", env.certificateOf("coa"), env.keyOf("coa"), 0, 0, {}});
   ASSERT_EQ(client.connectAndHandshake(), "");
   ASSERT_EQ(client.writeRaw("GET /v1/whoami HTTP/1.1\r\n"), "");
   // SIGTERM once the gateway has the partial request in hand.
@@ -218,27 +211,33 @@ TEST(ConsentAndLog, GrantWithdrawVerifyAndTamperThroughTheCommandLine) {
   const auto env = createDemoEnvironment(dir.path() / "demo", DemoPorts{});
   const std::string config = env.config_file.string();
   const std::string bsn = "725763863";  // synthetic
-  const CommandResult grant = runCommand(
-      {KETENPOORT_BINARY, "consent", "grant", "--config", config, "--bsn", bsn, "--purpose", "elip",
-       "--recipient", "gemeente-0363", "--evidence", "dms://toestemming/881", "--granted", "2025-10-01"},
-      dir.path());
+  const CommandResult grant =
+      runCommand({KETENPOORT_BINARY, "consent", "grant", "--config", config, "--bsn", bsn, "--purpose", "elip",
+                  "--recipient", "gemeente-0363", "--evidence", "dms://toestemming/881", "--granted", "2025-10-01"},
+                 dir.path());
   ASSERT_EQ(grant.exit_code, 0) << grant.err;
   const std::string id = grant.out.substr(0, grant.out.find('\n'));
   EXPECT_TRUE(id.starts_with("consent-"));
 
-  const CommandResult listed = runCommand({KETENPOORT_BINARY, "consent", "list", "--config", config,
-                                           "--as", "fg-0363", "--bsn", bsn, "--format", "csv"},
-                                          dir.path());
+  const CommandResult listed = runCommand(
+      {KETENPOORT_BINARY, "consent", "list", "--config", config, "--as", "fg-0363", "--bsn", bsn, "--format", "csv"},
+      dir.path());
   ASSERT_EQ(listed.exit_code, 0) << listed.err;
   EXPECT_THAT(listed.out, HasSubstr(id + ",elip,00000099200000000363,dms://toestemming/881,2025-10-01,,,active"));
 
-  EXPECT_EQ(runCommand({KETENPOORT_BINARY, "consent", "withdraw", "--config", config, "--id", id,
-                        "--date", "2025-12-01"}, dir.path()).exit_code, 0);
-  EXPECT_EQ(runCommand({KETENPOORT_BINARY, "consent", "withdraw", "--config", config, "--id", id},
-                       dir.path()).exit_code, 1);  // already withdrawn
-  EXPECT_EQ(runCommand({KETENPOORT_BINARY, "consent", "grant", "--config", config, "--bsn", "123456789",
-                        "--purpose", "elip", "--recipient", "gemeente-0363", "--evidence", "x"},
-                       dir.path()).exit_code, 2);  // not a BSN
+  EXPECT_EQ(
+      runCommand({KETENPOORT_BINARY, "consent", "withdraw", "--config", config, "--id", id, "--date", "2025-12-01"},
+                 dir.path())
+          .exit_code,
+      0);
+  EXPECT_EQ(
+      runCommand({KETENPOORT_BINARY, "consent", "withdraw", "--config", config, "--id", id}, dir.path()).exit_code,
+      1);  // already withdrawn
+  EXPECT_EQ(runCommand({KETENPOORT_BINARY, "consent", "grant", "--config", config, "--bsn", "123456789", "--purpose",
+                        "elip", "--recipient", "gemeente-0363", "--evidence", "x"},
+                       dir.path())
+                .exit_code,
+            2);  // not a BSN
 
   const std::string db = (env.workdir / "data" / "ketenpoort.db").string();
   const CommandResult intact = runCommand({KETENPOORT_BINARY, "log", "verify", "--db", db}, dir.path());
@@ -259,11 +258,13 @@ TEST(ConsentAndLog, GrantWithdrawVerifyAndTamperThroughTheCommandLine) {
   EXPECT_THAT(head.out, HasSubstr("\"sequence\":3"));
   const auto witness = dir.path() / "witness.json";
   std::ofstream(witness) << head.out;
-  ASSERT_EQ(runCommand({KETENPOORT_BINARY, "consent", "grant", "--config", config, "--bsn", bsn, "--purpose",
-                        "elip", "--recipient", "gemeente-0363", "--evidence", "dms://toestemming/882"},
-                       dir.path()).exit_code, 0);
-  const CommandResult extended = runCommand(
-      {KETENPOORT_BINARY, "log", "verify", "--db", db, "--witness", witness.string()}, dir.path());
+  ASSERT_EQ(runCommand({KETENPOORT_BINARY, "consent", "grant", "--config", config, "--bsn", bsn, "--purpose", "elip",
+                        "--recipient", "gemeente-0363", "--evidence", "dms://toestemming/882"},
+                       dir.path())
+                .exit_code,
+            0);
+  const CommandResult extended =
+      runCommand({KETENPOORT_BINARY, "log", "verify", "--db", db, "--witness", witness.string()}, dir.path());
   EXPECT_EQ(extended.exit_code, 0) << extended.out << extended.err;
   EXPECT_THAT(extended.out, HasSubstr("extends the witnessed head at record 3"));
   // Cutting the newest record off: the head no longer matches, whether or not a witness is given.
@@ -271,8 +272,8 @@ TEST(ConsentAndLog, GrantWithdrawVerifyAndTamperThroughTheCommandLine) {
   EXPECT_EQ(runCommand({KETENPOORT_BINARY, "log", "verify", "--db", db}, dir.path()).exit_code, 1);
 
   // What an insider with the sqlite3 tool would do.
-  const CommandResult tampered = runCommand(
-      {"/usr/bin/sqlite3", db, "UPDATE exchange_log SET purpose = 'ontzorgen' WHERE seq = 2"}, dir.path());
+  const CommandResult tampered =
+      runCommand({"/usr/bin/sqlite3", db, "UPDATE exchange_log SET purpose = 'ontzorgen' WHERE seq = 2"}, dir.path());
   ASSERT_EQ(tampered.exit_code, 0) << tampered.err;
   const CommandResult caught = runCommand({KETENPOORT_BINARY, "log", "verify", "--db", db}, dir.path());
   EXPECT_EQ(caught.exit_code, 1);
@@ -287,17 +288,21 @@ TEST(ConsentAndLog, PurgeThroughTheCommandLine) {
   TempDir dir;
   const auto env = createDemoEnvironment(dir.path() / "demo", DemoPorts{});
   const std::string config = env.config_file.string();
-  ASSERT_EQ(runCommand({KETENPOORT_BINARY, "consent", "grant", "--config", config, "--bsn", "725763863",
-                        "--purpose", "elip", "--recipient", "gemeente-0363", "--evidence", "dms://1"},
-                       dir.path()).exit_code, 0);
+  ASSERT_EQ(runCommand({KETENPOORT_BINARY, "consent", "grant", "--config", config, "--bsn", "725763863", "--purpose",
+                        "elip", "--recipient", "gemeente-0363", "--evidence", "dms://1"},
+                       dir.path())
+                .exit_code,
+            0);
   // Four listings: four records of the access trail, kept five years.
   for (int i = 0; i < 4; ++i) {
-    ASSERT_EQ(runCommand({KETENPOORT_BINARY, "consent", "list", "--config", config, "--as", "fg-0363"}, dir.path())
-                  .exit_code, 0);
+    ASSERT_EQ(
+        runCommand({KETENPOORT_BINARY, "consent", "list", "--config", config, "--as", "fg-0363"}, dir.path()).exit_code,
+        0);
   }
   const std::string db = (env.workdir / "data" / "ketenpoort.db").string();
-  EXPECT_EQ(runCommand({KETENPOORT_BINARY, "log", "purge", "--config", config, "--as-of", "4-12-2026"}, dir.path())
-                .exit_code, 2);
+  EXPECT_EQ(
+      runCommand({KETENPOORT_BINARY, "log", "purge", "--config", config, "--as-of", "4-12-2026"}, dir.path()).exit_code,
+      2);
   // Issue 25, item 9: a day after today would destroy keys still in use: only on purpose.
   const CommandResult future =
       runCommand({KETENPOORT_BINARY, "log", "purge", "--config", config, "--as-of", "2200-01-01"}, dir.path());
@@ -311,17 +316,20 @@ TEST(ConsentAndLog, PurgeThroughTheCommandLine) {
   EXPECT_EQ(live.exit_code, 0) << live.err;
   EXPECT_THAT(live.out, HasSubstr("live"));
 
-  ASSERT_EQ(runCommand({"/usr/bin/sqlite3", db, "UPDATE exchange_log SET reason = 'x' WHERE seq = 3"}, dir.path())
-                .exit_code, 0);
-  const CommandResult refused =
-      runCommand({KETENPOORT_BINARY, "log", "purge", "--config", config, "--as-of", "2200-01-01", "--allow-future"}, dir.path());
+  ASSERT_EQ(
+      runCommand({"/usr/bin/sqlite3", db, "UPDATE exchange_log SET reason = 'x' WHERE seq = 3"}, dir.path()).exit_code,
+      0);
+  const CommandResult refused = runCommand(
+      {KETENPOORT_BINARY, "log", "purge", "--config", config, "--as-of", "2200-01-01", "--allow-future"}, dir.path());
   EXPECT_EQ(refused.exit_code, 1);
   EXPECT_THAT(refused.out, HasSubstr("record 3 was altered"));
-  ASSERT_EQ(runCommand({"/usr/bin/sqlite3", db, "UPDATE exchange_log SET reason = 'audit-query' WHERE seq = 3"},
-                       dir.path()).exit_code, 0);
+  ASSERT_EQ(
+      runCommand({"/usr/bin/sqlite3", db, "UPDATE exchange_log SET reason = 'audit-query' WHERE seq = 3"}, dir.path())
+          .exit_code,
+      0);
 
-  const CommandResult later =
-      runCommand({KETENPOORT_BINARY, "log", "purge", "--config", config, "--as-of", "2200-01-01", "--allow-future"}, dir.path());
+  const CommandResult later = runCommand(
+      {KETENPOORT_BINARY, "log", "purge", "--config", config, "--as-of", "2200-01-01", "--allow-future"}, dir.path());
   EXPECT_EQ(later.exit_code, 0) << later.out << later.err;
   // The consent's record is kept as long as the registries keep history (P7Y); the
   // newest listing stays as the log's last record.
@@ -382,7 +390,7 @@ TEST(ConsentAndLog, TheLdvExportMatchesItsSchemaAndNamesNoBsn) {
   for (const auto& bsn : bsns) EXPECT_EQ(exported.out.find(bsn), std::string::npos);
   EXPECT_THAT(exported.out, HasSubstr("\"parent_span_id\":\"00f067aa0ba902b7\""));
   EXPECT_THAT(exported.out, HasSubstr("\"dpl.core.foreign_operation.processor\":\"" +
-                                     env.config.findPartyById("coa")->oin.str() + "\""));
+                                      env.config.findPartyById("coa")->oin.str() + "\""));
   EXPECT_THAT(exported.out, HasSubstr("\"status_code\":\"ERROR\""));
   const auto file = dir.path() / "ldv.jsonl";
   std::ofstream(file) << exported.out;
@@ -402,8 +410,8 @@ TEST(ConsentAndLog, TheLdvExportMatchesItsSchemaAndNamesNoBsn) {
       {KETENPOORT_BINARY, "log", "export", "--config", config, "--format", "ldv", "--from", "2026-12-05"}, dir.path());
   EXPECT_EQ(later.exit_code, 0);
   EXPECT_TRUE(later.out.empty());
-  EXPECT_EQ(runCommand({KETENPOORT_BINARY, "log", "export", "--config", config, "--format", "csv"}, dir.path())
-                .exit_code, 2);
+  EXPECT_EQ(
+      runCommand({KETENPOORT_BINARY, "log", "export", "--config", config, "--format", "csv"}, dir.path()).exit_code, 2);
 
   const CommandResult activities =
       runCommand({KETENPOORT_BINARY, "log", "activities", "--config", config, "--format", "json"}, dir.path());
@@ -502,7 +510,8 @@ TEST(Audit, OfficerSeesOwnOrganisationsExchangesAndEveryQueryIsRecorded) {
   // Each of those five queries is in the log, chained, naming who asked, without a BSN.
   const std::string db = (data / "ketenpoort.db").string();
   const CommandResult queries = runCommand(
-      {"/usr/bin/sqlite3", db, "SELECT sender_oin, purpose, fields_delivered FROM exchange_log WHERE flow = 'ketenpoort.audit-query'"},
+      {"/usr/bin/sqlite3", db,
+       "SELECT sender_oin, purpose, fields_delivered FROM exchange_log WHERE flow = 'ketenpoort.audit-query'"},
       dir.path());
   EXPECT_EQ(std::count(queries.out.begin(), queries.out.end(), '\n'), 5) << queries.out;
   EXPECT_THAT(queries.out, HasSubstr("00000099400000000363|audit:exchanges|"));
@@ -513,8 +522,8 @@ TEST(Audit, OfficerSeesOwnOrganisationsExchangesAndEveryQueryIsRecorded) {
   }
 
   // Only privacy officers ask.
-  std::vector<std::string> as_gemeente{KETENPOORT_BINARY, "audit", "exchanges", "--config", config,
-                                       "--as", "gemeente-0363"};
+  std::vector<std::string> as_gemeente{KETENPOORT_BINARY, "audit", "exchanges", "--config", config, "--as",
+                                       "gemeente-0363"};
   EXPECT_EQ(runCommand(as_gemeente, dir.path()).exit_code, 2);
 
   // A query that cannot be recorded is not answered.
@@ -562,9 +571,7 @@ TEST(Audit, DeliveriesShowTheOfficersOwnDeadLettersAndTheQueryIsRecorded) {
       r.purpose = entry.purpose;
       r.legal_basis = entry.legal_basis;
       r.outcome = ExchangeOutcome::kQueued;
-      EXPECT_TRUE(store.log()
-                      .appendAndWait(r, [entry](StoreTransaction& tx) { tx.enqueueDelivery(entry, "{}"); })
-                      .ok);
+      EXPECT_TRUE(store.log().appendAndWait(r, [entry](StoreTransaction& tx) { tx.enqueueDelivery(entry, "{}"); }).ok);
       return entry.transaction_id;
     };
     dead_for_amsterdam = queue("gemeente-0363");
@@ -576,8 +583,8 @@ TEST(Audit, DeliveriesShowTheOfficersOwnDeadLettersAndTheQueryIsRecorded) {
     store.outbox().recordFailure(*store.outbox().find(dead_for_den_haag), "connect-refused", std::nullopt, written);
   }
   const auto audit = [&](std::vector<std::string> extra) {
-    std::vector<std::string> argv{KETENPOORT_BINARY, "audit", "deliveries", "--config",
-                                  env.config_file.string(), "--as", "fg-0363"};
+    std::vector<std::string> argv{KETENPOORT_BINARY,        "audit", "deliveries", "--config",
+                                  env.config_file.string(), "--as",  "fg-0363"};
     argv.insert(argv.end(), extra.begin(), extra.end());
     return runCommand(argv, dir.path());
   };
@@ -597,10 +604,10 @@ TEST(Audit, DeliveriesShowTheOfficersOwnDeadLettersAndTheQueryIsRecorded) {
   EXPECT_EQ(audit({"--state", "lost"}).exit_code, 2);
   EXPECT_EQ(audit({"--bsn", "725763863"}).exit_code, 2);  // the outbox holds no subject
 
-  const CommandResult queries = runCommand(
-      {"/usr/bin/sqlite3", (env.workdir / "data" / "ketenpoort.db").string(),
-       "SELECT purpose, fields_delivered FROM exchange_log WHERE flow = 'ketenpoort.audit-query'"},
-      dir.path());
+  const CommandResult queries =
+      runCommand({"/usr/bin/sqlite3", (env.workdir / "data" / "ketenpoort.db").string(),
+                  "SELECT purpose, fields_delivered FROM exchange_log WHERE flow = 'ketenpoort.audit-query'"},
+                 dir.path());
   EXPECT_EQ(std::count(queries.out.begin(), queries.out.end(), '\n'), 2) << queries.out;
   EXPECT_THAT(queries.out, HasSubstr("audit:deliveries|"));
   EXPECT_THAT(queries.out, HasSubstr("state=dead-letter"));
@@ -609,8 +616,7 @@ TEST(Audit, DeliveriesShowTheOfficersOwnDeadLettersAndTheQueryIsRecorded) {
 TEST(DevPkiScript, MakesCertificatesTheGatewayAccepts) {
   TempDir dir;
   const auto pki = dir.path() / "pki";
-  const CommandResult run = runCommand({"/bin/bash", KETENPOORT_SOURCE_DIR "/certs/make-dev-pki.sh", pki},
-                             dir.path());
+  const CommandResult run = runCommand({"/bin/bash", KETENPOORT_SOURCE_DIR "/certs/make-dev-pki.sh", pki}, dir.path());
   ASSERT_EQ(run.exit_code, 0) << run.err;
   for (const DemoParty& p : demoParties()) {
     struct stat st {};
@@ -624,16 +630,17 @@ TEST(DevPkiScript, MakesCertificatesTheGatewayAccepts) {
   GatewayServer server(config);
   server.start(false);
   for (const char* id : {"gemeente-0363", "fg-0363"}) {
-    TestTlsClient client(server.exchangePort(), {pki / "ca.pem", pki / (std::string(id) + ".pem"),
-                                                 pki / (std::string(id) + ".key"), 0, 0, {}});
+    TestTlsClient client(
+        server.exchangePort(),
+        {pki / "ca.pem", pki / (std::string(id) + ".pem"), pki / (std::string(id) + ".key"), 0, 0, {}});
     const auto response = client.request("GET", "/v1/whoami");
     ASSERT_TRUE(response) << client.lastError();
     EXPECT_EQ(response->status, 200u);
     EXPECT_EQ(boost::json::parse(response->body).at("id"), id);
   }
   // The demo's own certificates come from another CA and are refused.
-  TestTlsClient stranger(server.exchangePort(), {pki / "ca.pem", reference.certificateOf("coa"),
-                                                 reference.keyOf("coa"), 0, 0, {}});
+  TestTlsClient stranger(server.exchangePort(),
+                         {pki / "ca.pem", reference.certificateOf("coa"), reference.keyOf("coa"), 0, 0, {}});
   EXPECT_FALSE(stranger.request("GET", "/v1/whoami"));
   server.drain();
   EXPECT_TRUE(server.wait());
@@ -642,9 +649,9 @@ TEST(DevPkiScript, MakesCertificatesTheGatewayAccepts) {
 TEST(DevPkiScript, RefusesAMalformedOin) {
   TempDir dir;
   std::ofstream(dir.path() / "parties.txt") << "coa 12345\n";
-  const CommandResult run = runCommand({"/bin/bash", KETENPOORT_SOURCE_DIR "/certs/make-dev-pki.sh",
-                              dir.path() / "pki", dir.path() / "parties.txt"},
-                             dir.path());
+  const CommandResult run = runCommand(
+      {"/bin/bash", KETENPOORT_SOURCE_DIR "/certs/make-dev-pki.sh", dir.path() / "pki", dir.path() / "parties.txt"},
+      dir.path());
   EXPECT_EQ(run.exit_code, 1);
   EXPECT_THAT(run.err, HasSubstr("OIN must be 20 digits"));
 }

@@ -5,7 +5,6 @@
 #include <gtest/gtest.h>
 #include <sqlite3.h>
 
-
 #include "gateway/identity/oin.hpp"
 #include "gateway/store/identifiers.hpp"
 #include "gateway/store/subject_reference.hpp"
@@ -57,8 +56,8 @@ class ConsoleTest : public GatewayFixture {
 
   // A form POST as a browser sends it; `extra` headers replace nothing, they are added.
   TestResponse post(const std::string& officer, const std::string& target, const std::string& body,
-                    const std::string& extra_headers = "", const std::string& content_type =
-                                                                   "application/x-www-form-urlencoded") {
+                    const std::string& extra_headers = "",
+                    const std::string& content_type = "application/x-www-form-urlencoded") {
     TestTlsClient client(server_->auditPort(), asParty(officer));
     const std::string host = "127.0.0.1:" + std::to_string(server_->auditPort());
     const std::string request = "POST " + target + " HTTP/1.1\r\nHost: " + host + "\r\nContent-Type: " + content_type +
@@ -91,17 +90,15 @@ class ConsoleTest : public GatewayFixture {
     return it == response.headers.end() ? std::string() : it->second;
   }
 
-  static std::string code(const TestResponse& response) {
-    return consoleReason(response.body);
-  }
+  static std::string code(const TestResponse& response) { return consoleReason(response.body); }
 
   std::uint64_t logged() { return server_->exchangeLog().lastSequence(); }
 };
 
 TEST_F(ConsoleTest, EveryPageIsRecordedFirstAndLockedDown) {
   appendExchange(kAmsterdam, ExchangeOutcome::kQueued, "");
-  for (const std::string page : {"/console", "/console/uitwisselingen", "/console/toestemmingen", "/console/controle",
-                                 "/console/toegang"}) {
+  for (const std::string page :
+       {"/console", "/console/uitwisselingen", "/console/toestemmingen", "/console/controle", "/console/toegang"}) {
     const auto before = logged();
     const auto response = get("fg-0363", page);
     EXPECT_EQ(response.status, 200u) << page << response.body;
@@ -143,8 +140,9 @@ TEST_F(ConsoleTest, AnOfficerSeesOnlyTheirOwnOrganisation) {
   EXPECT_THAT(search.body, Not(HasSubstr("/console/uitwisselingen/" + std::to_string(den_haag) + "\"")));
   // The overview counts Amsterdam's exchange, never 's-Gravenhage's refusal.
   // Counted in the background: the overview shows it once the count caught up.
-  EXPECT_TRUE(waitUntil([&] { return get("fg-0363", "/console").body.find(">1</span>uitwisselingen") != std::string::npos; },
-                        std::chrono::seconds(5)));
+  EXPECT_TRUE(
+      waitUntil([&] { return get("fg-0363", "/console").body.find(">1</span>uitwisselingen") != std::string::npos; },
+                std::chrono::seconds(5)));
   const auto overview = get("fg-0363", "/console");
   EXPECT_THAT(overview.body, HasSubstr(">1</span>uitwisselingen"));
   EXPECT_THAT(overview.body, HasSubstr(">0</span>geweigerd"));
@@ -159,8 +157,8 @@ TEST_F(ConsoleTest, InzageTakesTheBsnOnlyFromThisConsolesFormAndShowsNoneOfIt) {
   const std::string same_site = "Sec-Fetch-Site: same-origin\r\n";
 
   const auto before = logged();
-  const auto report = post("fg-0363", "/console/inzage", "bsn=" + std::string(kBsn) + "&formulier=" + token,
-                           origin + same_site);
+  const auto report =
+      post("fg-0363", "/console/inzage", "bsn=" + std::string(kBsn) + "&formulier=" + token, origin + same_site);
   ASSERT_EQ(report.status, 200u) << report.body;
   EXPECT_THAT(report.body, HasSubstr("Gemeente Amsterdam"));
   EXPECT_THAT(report.body, HasSubstr("COA"));
@@ -330,9 +328,9 @@ TEST_F(ConsoleTest, CrossSiteRequestsAreRefusedBeforeAnythingIsRecorded) {
   const auto sequence = appendExchange(kAmsterdam, ExchangeOutcome::kQueued, "");
   const std::string page = "/console/uitwisselingen/" + std::to_string(sequence);
   const auto before = logged();
-  for (const std::string headers : {"Sec-Fetch-Site: cross-site\r\nSec-Fetch-Dest: image\r\n",
-                                    "Sec-Fetch-Site: same-site\r\n", "Origin: https://evil.example\r\n",
-                                    "Origin: null\r\n"}) {
+  for (const std::string headers :
+       {"Sec-Fetch-Site: cross-site\r\nSec-Fetch-Dest: image\r\n", "Sec-Fetch-Site: same-site\r\n",
+        "Origin: https://evil.example\r\n", "Origin: null\r\n"}) {
     const auto image = get("fg-0363", page, headers);
     EXPECT_EQ(image.status, 403u) << headers;
     EXPECT_EQ(code(image), "cross-site-request") << headers;
@@ -340,8 +338,8 @@ TEST_F(ConsoleTest, CrossSiteRequestsAreRefusedBeforeAnythingIsRecorded) {
   }
   const std::string body = R"({"bsn":")" + std::string(kBsn) + "\"}";
   for (const std::string route : {"/v1/audit/exchanges", "/v1/audit/consents", "/v1/ldv/processing-activities"}) {
-    const auto forged = post("fg-0363", route, body, "Origin: https://evil.example\r\nSec-Fetch-Site: cross-site\r\n",
-                             "text/plain");
+    const auto forged =
+        post("fg-0363", route, body, "Origin: https://evil.example\r\nSec-Fetch-Site: cross-site\r\n", "text/plain");
     EXPECT_EQ(forged.status, 403u) << route;
     EXPECT_THAT(forged.body, HasSubstr("cross-site-request"));
     EXPECT_THAT(forged.body, Not(HasSubstr(kBsn)));
@@ -366,8 +364,9 @@ TEST_F(ConsoleTest, CrossSiteRequestsAreRefusedBeforeAnythingIsRecorded) {
 // a JSON body naming a key twice is refused.
 TEST_F(ConsoleTest, HostileTargetsAndBodiesAreRefusedWithoutEchoOrWrap) {
   appendExchange(kAmsterdam, ExchangeOutcome::kQueued, "");
-  for (const std::string& target : {"/console/" + std::string(kBsn), "/v1/audit/x;" + std::string(kBsn),
-                                   "/nergens%3Fbsn=" + std::string(kBsn), "/console/uitwisselingen/1/" + std::string(kBsn)}) {
+  for (const std::string& target :
+       {"/console/" + std::string(kBsn), "/v1/audit/x;" + std::string(kBsn), "/nergens%3Fbsn=" + std::string(kBsn),
+        "/console/uitwisselingen/1/" + std::string(kBsn)}) {
     const auto missing = get("fg-0363", target);
     EXPECT_EQ(missing.status, 404u) << target;
     EXPECT_THAT(missing.body, Not(HasSubstr(kBsn))) << target;
@@ -395,7 +394,7 @@ TEST_F(ConsoleTest, HostileTargetsAndBodiesAreRefusedWithoutEchoOrWrap) {
 
   const std::string other = "162275869";  // synthetic, passes the elfproef
   for (const std::string& body : {R"({"bsn":")" + other + R"(","bsn":")" + std::string(kBsn) + R"("})",
-                                 R"({"bsn":")" + std::string(kBsn) + R"(","limit":"1","limit":"2"})"}) {
+                                  R"({"bsn":")" + std::string(kBsn) + R"(","limit":"1","limit":"2"})"}) {
     const auto twice = post("fg-0363", "/v1/audit/exchanges", body, "", "application/json");
     EXPECT_EQ(twice.status, 400u) << body;
     EXPECT_THAT(twice.body, HasSubstr("invalid-query"));

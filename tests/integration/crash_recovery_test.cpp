@@ -5,16 +5,16 @@
 #include <gtest/gtest.h>
 
 #include <fcntl.h>
+#include <netinet/in.h>
 #include <signal.h>
 #include <sqlite3.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
-#include <netinet/in.h>
 #include <unistd.h>
 
 #include <fstream>
-#include <sstream>
 #include <set>
+#include <sstream>
 #include <thread>
 
 #include "adapters/coa_tvs/coa_simulator.hpp"
@@ -32,8 +32,8 @@ namespace {
 
 TEST(CrashRecovery, ThousandProfilesThroughTwoKillsAndAFlakyReceiverArriveExactlyOnce) {
   TempDir dir;
-  DemoEnvironment env = createDemoEnvironment(dir.path() / "gw", DemoPorts{freeLoopbackPort(), freeLoopbackPort(),
-                                                                                     freeLoopbackPort()});
+  DemoEnvironment env =
+      createDemoEnvironment(dir.path() / "gw", DemoPorts{freeLoopbackPort(), freeLoopbackPort(), freeLoopbackPort()});
   std::vector<std::unique_ptr<GemeenteSimulator>> receivers;
   for (Party& party : env.config.parties) {
     if (party.role != PartyRole::kGemeente) continue;
@@ -62,8 +62,8 @@ TEST(CrashRecovery, ThousandProfilesThroughTwoKillsAndAFlakyReceiverArriveExactl
 
   pid_t gateway = startGateway(env.config_file, gateway_log);
   CoaSimulatorOptions push;
-  push.gateway = {"127.0.0.1", env.config.exchange.port, env.pkiDir() / "ca.pem",
-                  env.certificateOf("coa"), env.keyOf("coa"), std::chrono::seconds(5)};
+  push.gateway = {"127.0.0.1",      env.config.exchange.port, env.pkiDir() / "ca.pem", env.certificateOf("coa"),
+                  env.keyOf("coa"), std::chrono::seconds(5)};
   push.count = 1000;
   push.concurrency = 4;
   // Every wait below fits within ctest's 120 s, so a stall fails here with the gateway's
@@ -157,8 +157,8 @@ TEST(CrashRecovery, ThousandProfilesThroughTwoKillsAndAFlakyReceiverArriveExactl
   sqlite3_finalize(q);
   sqlite3_close(db);
 
-  const std::string verify = std::string(KETENPOORT_BINARY) + " log verify --db " +
-                             env.config.storage_path.string() + " > " + (dir.path() / "verify.txt").string();
+  const std::string verify = std::string(KETENPOORT_BINARY) + " log verify --db " + env.config.storage_path.string() +
+                             " > " + (dir.path() / "verify.txt").string();
   EXPECT_EQ(std::system(verify.c_str()), 0) << readFile(dir.path() / "verify.txt");
 }
 
@@ -207,8 +207,8 @@ TEST(CrashRecovery, APurgeKilledHalfwayLeavesAProvableLogAndResumes) {
     if (child == 0) {
       const int out = ::open((dir.path() / "purge.out").c_str(), O_WRONLY | O_CREAT | O_APPEND, 0600);
       ::dup2(out, STDOUT_FILENO);
-      ::execl(KETENPOORT_BINARY, KETENPOORT_BINARY, "log", "purge", "--config", config.c_str(), "--as-of",
-              "2026-12-04", static_cast<char*>(nullptr));
+      ::execl(KETENPOORT_BINARY, KETENPOORT_BINARY, "log", "purge", "--config", config.c_str(), "--as-of", "2026-12-04",
+              static_cast<char*>(nullptr));
       ::_exit(127);
     }
     return child;

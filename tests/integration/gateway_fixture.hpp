@@ -11,8 +11,8 @@
 #include <string>
 
 #include "gateway/demo/demo_environment.hpp"
-#include "gateway/runtime/gateway_server.hpp"
 #include "gateway/mapping/source_document.hpp"
+#include "gateway/runtime/gateway_server.hpp"
 #include "tests/support/temp_dir.hpp"
 #include "tests/support/test_tls_client.hpp"
 
@@ -23,8 +23,7 @@ namespace ketenpoort::testing {
 class GatewayFixture : public ::testing::Test {
  protected:
   void SetUp() override {
-    env_ = std::make_unique<DemoEnvironment>(
-        createDemoEnvironment(dir_.path() / "gw", DemoPorts{0, 0, 0}));
+    env_ = std::make_unique<DemoEnvironment>(createDemoEnvironment(dir_.path() / "gw", DemoPorts{0, 0, 0}));
     config_ = env_->config;
     config_.limits.threads = 2;
     config_.limits.handshake_timeout = std::chrono::milliseconds(1000);

@@ -28,8 +28,7 @@ class HostileInputTest : public ChainFixture {
   HttpsResponse pushProfile(const std::string& document, std::vector<std::pair<std::string, std::string>> headers = {},
                             const std::string& party = "coa") {
     headers.emplace_back("Content-Type", "application/xml");
-    return call(party, "POST", "/v1/berichten/coa.klantprofiel", "regie-inburgering", document,
-                std::move(headers));
+    return call(party, "POST", "/v1/berichten/coa.klantprofiel", "regie-inburgering", document, std::move(headers));
   }
 
   std::vector<LoggedExchange> recordsOf(const std::string& party) {
@@ -124,8 +123,8 @@ TEST_F(HostileInputTest, NamesFromBodiesUrlsAndHeadersNeverReachTheLogOrTheProbl
   const HttpsResponse flow = call("coa", "POST", "/v1/berichten/" + marker + "-flow", "regie-inburgering", "<x/>");
   EXPECT_EQ(code(flow), "flow-not-allowed");
   EXPECT_THAT(flow.body, Not(HasSubstr(marker)));
-  const HttpsResponse purpose = pushProfile(profile(kPersonA, "1000000001", "0363"),
-                                            {{"X-Doelbinding", marker + "-doel"}});
+  const HttpsResponse purpose =
+      pushProfile(profile(kPersonA, "1000000001", "0363"), {{"X-Doelbinding", marker + "-doel"}});
   EXPECT_THAT(purpose.body, Not(HasSubstr(marker)));
   const HttpsResponse query = call("gemeente-0363", "POST", "/v1/bevragingen/" + marker, marker + "-doel",
                                    R"({"bsn":")" + std::string(kCandidate) + R"("})");
@@ -161,7 +160,8 @@ TEST_F(HostileInputTest, ABsnInAUrlIsRefusedBeforeAnythingIsDone) {
   EXPECT_EQ(server_->exchangeLog().lastSequence(), before);
   // Nor does the POST form take the number from the URL.
   EXPECT_EQ(call("gemeente-0363", "POST", "/v1/bevragingen/duo.inburgeringsstatus?bsn=" + std::string(kCandidate),
-                 "regie-inburgering", R"({"bsn":")" + std::string(kCandidate) + R"("})").status,
+                 "regie-inburgering", R"({"bsn":")" + std::string(kCandidate) + R"("})")
+                .status,
             400u);
   EXPECT_EQ(askDuo("gemeente-0363", kCandidate).status, 200u);
 }
@@ -191,8 +191,8 @@ TEST_F(HostileInputTest, TextThatIsNotUtf8IsRefusedAndNeverForwarded) {
 
 // Defect 10: a header that may appear once, sent twice, is a bad request.
 TEST_F(HostileInputTest, AHeaderThatMayAppearOnceSentTwiceIsRefused) {
-  const HttpsResponse r = pushProfile(profile(kPersonA, "1000000001", "0363"),
-                                      {{"X-Doelbinding", "regie-inburgering"}});
+  const HttpsResponse r =
+      pushProfile(profile(kPersonA, "1000000001", "0363"), {{"X-Doelbinding", "regie-inburgering"}});
   EXPECT_EQ(r.status, 400u) << r.body;
   EXPECT_EQ(code(r), "duplicate-header");
   EXPECT_THAT(r.body, HasSubstr("x-doelbinding"));
@@ -222,9 +222,12 @@ TEST_F(HostileInputTest, AnUnknownTransferEncodingIsRefusedAndTheConnectionClose
 // withdrawn, even though it was waiting for an endpoint that was down.
 TEST_F(HostileInputTest, AMessageWhoseConsentIsWithdrawnBeforeItLeavesIsNeverDelivered) {
   const Party& amsterdam = *config_.findPartyById("gemeente-0363");
-  const auto consent = server_->registries().grantConsent(
-      {{SubjectKey::Kind::kBsn, kOldLaw}, "ontzorgen", amsterdam.oin, "test://toestemming",
-       addPeriod(todayUtc(), {0, 0, -1}), std::nullopt});
+  const auto consent = server_->registries().grantConsent({{SubjectKey::Kind::kBsn, kOldLaw},
+                                                           "ontzorgen",
+                                                           amsterdam.oin,
+                                                           "test://toestemming",
+                                                           addPeriod(todayUtc(), {0, 0, -1}),
+                                                           std::nullopt});
   ASSERT_TRUE(consent.ok);
   amsterdam_->stop();  // the gemeente's endpoint is down
   const std::string id = newUuidV7();
@@ -235,10 +238,13 @@ TEST_F(HostileInputTest, AMessageWhoseConsentIsWithdrawnBeforeItLeavesIsNeverDel
 
   // The sender sees what became of it; another party does not see it at all.
   HttpsResponse status;
-  ASSERT_TRUE(waitUntil([&] {
-    status = call("toeslagen", "GET", "/v1/transacties/" + id, "");
-    return status.body.find("withdrawn") != std::string::npos;
-  }, std::chrono::seconds(10))) << status.body;
+  ASSERT_TRUE(waitUntil(
+      [&] {
+        status = call("toeslagen", "GET", "/v1/transacties/" + id, "");
+        return status.body.find("withdrawn") != std::string::npos;
+      },
+      std::chrono::seconds(10)))
+      << status.body;
   const auto json = boost::json::parse(status.body);
   EXPECT_EQ(json.at("status").as_string(), "withdrawn");
   EXPECT_EQ(json.at("reden").as_string(), "basis-withdrawn:consent");
@@ -256,9 +262,12 @@ TEST_F(HostileInputTest, AMessageWhoseConsentIsWithdrawnBeforeItLeavesIsNeverDel
 // during it.
 TEST_F(HostileInputTest, ADeliveryUnderWayWhenItsConsentIsWithdrawnIsRecordedSo) {
   const Party& amsterdam = *config_.findPartyById("gemeente-0363");
-  const auto consent = server_->registries().grantConsent(
-      {{SubjectKey::Kind::kBsn, kOldLaw}, "ontzorgen", amsterdam.oin, "test://toestemming",
-       addPeriod(todayUtc(), {0, 0, -1}), std::nullopt});
+  const auto consent = server_->registries().grantConsent({{SubjectKey::Kind::kBsn, kOldLaw},
+                                                           "ontzorgen",
+                                                           amsterdam.oin,
+                                                           "test://toestemming",
+                                                           addPeriod(todayUtc(), {0, 0, -1}),
+                                                           std::nullopt});
   ASSERT_TRUE(consent.ok);
   std::atomic<bool> withdrawn{false};
   while_amsterdam_receives_ = [&] {
@@ -268,12 +277,16 @@ TEST_F(HostileInputTest, ADeliveryUnderWayWhenItsConsentIsWithdrawnIsRecordedSo)
   };
   const std::string id = newUuidV7();
   ASSERT_EQ(call("toeslagen", "POST", "/v1/berichten/toeslagen.status", "ontzorgen",
-                 toeslagenStatus(kOldLaw, "2020-05-01", 10), {{"X-Transaction-Id", id}}).status, 202u);
+                 toeslagenStatus(kOldLaw, "2020-05-01", 10), {{"X-Transaction-Id", id}})
+                .status,
+            202u);
   std::vector<LoggedExchange> records;
-  ASSERT_TRUE(waitUntil([&] {
-    records = recordsOf("toeslagen");
-    return !records.empty() && records.back().record.reason == "basis-ended-during-delivery:consent";
-  }, std::chrono::seconds(10)));
+  ASSERT_TRUE(waitUntil(
+      [&] {
+        records = recordsOf("toeslagen");
+        return !records.empty() && records.back().record.reason == "basis-ended-during-delivery:consent";
+      },
+      std::chrono::seconds(10)));
   EXPECT_EQ(records.back().record.transaction_id, id);
   EXPECT_EQ(records.back().record.outcome, ExchangeOutcome::kDelivered);
   EXPECT_EQ(records.back().record.consent_id, consent.id);
@@ -302,17 +315,23 @@ TEST_F(HostileInputTest, AGemeenteRegistersAndWithdrawsTheConsentItObtained) {
       {"gemeente-0518", body, 403u, "no-koppeling"},
       {"gemeente-0363", R"({"bsn":")" + std::string(kOldLaw) + R"(","doelbinding":"regie-inburgering","bewijs":"x"})",
        403u, "purpose-mismatch"},
-      {"gemeente-0363", R"({"bsn":")" + std::string(kOldLaw) + R"(","doelbinding":"ontzorgen","bewijs":"bsn )" +
-                            std::string(kOldLaw) + R"("})", 400u, "invalid-query"},
-      {"gemeente-0363", R"({"bsn":")" + std::string(kOldLaw) + R"(","bsn":")" + std::string(kCandidate) +
-                            R"(","doelbinding":"ontzorgen","bewijs":"x"})", 400u, "invalid-query"},
-      {"gemeente-0363", R"({"bsn":")" + std::string(kOldLaw) + R"(","vnummer":"1000000001","doelbinding":"ontzorgen","bewijs":"x"})",
+      {"gemeente-0363",
+       R"({"bsn":")" + std::string(kOldLaw) + R"(","doelbinding":"ontzorgen","bewijs":"bsn )" + std::string(kOldLaw) +
+           R"("})",
+       400u, "invalid-query"},
+      {"gemeente-0363",
+       R"({"bsn":")" + std::string(kOldLaw) + R"(","bsn":")" + std::string(kCandidate) +
+           R"(","doelbinding":"ontzorgen","bewijs":"x"})",
+       400u, "invalid-query"},
+      {"gemeente-0363",
+       R"({"bsn":")" + std::string(kOldLaw) + R"(","vnummer":"1000000001","doelbinding":"ontzorgen","bewijs":"x"})",
        400u, "invalid-query"},
       {"gemeente-0363", R"({"bsn":"123456789","doelbinding":"ontzorgen","bewijs":"x"})", 400u, "invalid-query"},
       {"gemeente-0363", R"({"bsn":")" + std::string(kOldLaw) + R"(","doelbinding":"ontzorgen","bewijs":"a\u0000b"})",
        400u, "invalid-query"},
-      {"gemeente-0363", R"({"bsn":")" + std::string(kOldLaw) + R"(","doelbinding":"ontzorgen","bewijs":"x","extra":"y"})",
-       400u, "invalid-query"},
+      {"gemeente-0363",
+       R"({"bsn":")" + std::string(kOldLaw) + R"(","doelbinding":"ontzorgen","bewijs":"x","extra":"y"})", 400u,
+       "invalid-query"},
   };
   const auto before = server_->exchangeLog().lastSequence();
   for (const auto& [party, sent, status, expected] : refused) {
@@ -340,7 +359,8 @@ TEST_F(HostileInputTest, AGemeenteRegistersAndWithdrawsTheConsentItObtained) {
   amsterdam_->stop();
   const std::string message = newUuidV7();
   ASSERT_EQ(call("toeslagen", "POST", "/v1/berichten/toeslagen.status", "ontzorgen",
-                 toeslagenStatus(kOldLaw, "2020-05-01", 10), {{"X-Transaction-Id", message}}).status,
+                 toeslagenStatus(kOldLaw, "2020-05-01", 10), {{"X-Transaction-Id", message}})
+                .status,
             202u);
   EXPECT_EQ(consentCall("gemeente-0518", "/v1/toestemmingen/" + id + "/intrekking", "").status, 404u);
   EXPECT_EQ(consentCall("gemeente-0363", "/v1/toestemmingen/consent-nope/intrekking", "").status, 404u);
@@ -350,10 +370,13 @@ TEST_F(HostileInputTest, AGemeenteRegistersAndWithdrawsTheConsentItObtained) {
   EXPECT_EQ(consentCall("gemeente-0363", "/v1/toestemmingen/" + id + "/intrekking", "").status, 200u);
   EXPECT_EQ(recordsOf("gemeente-0363").back().record.reason, "consent-withdrawn");
   HttpsResponse status;
-  ASSERT_TRUE(waitUntil([&] {
-    status = call("toeslagen", "GET", "/v1/transacties/" + message, "");
-    return status.body.find("withdrawn") != std::string::npos;
-  }, std::chrono::seconds(10))) << status.body;
+  ASSERT_TRUE(waitUntil(
+      [&] {
+        status = call("toeslagen", "GET", "/v1/transacties/" + message, "");
+        return status.body.find("withdrawn") != std::string::npos;
+      },
+      std::chrono::seconds(10)))
+      << status.body;
   EXPECT_EQ(boost::json::parse(status.body).at("reden").as_string(), "basis-withdrawn:consent");
 }
 
@@ -380,8 +403,7 @@ TEST_F(HostileInputTest, CoaMovesAKoppelingForwardAndTheOldGemeenteGetsNothingMo
   EXPECT_EQ(recordsOf("coa").back().record.reason, "koppeling-conflict");
   // Issue 25, item 13: a refusal keeps the flow's retention; one decided before any flow
   // applied (a flow that does not exist) the longest, P7Y; none is kept for ever.
-  EXPECT_EQ(recordsOf("coa").back().record.retention_until,
-            formatIsoDate(addPeriod(clock_.today(), {5, 0, 0})));
+  EXPECT_EQ(recordsOf("coa").back().record.retention_until, formatIsoDate(addPeriod(clock_.today(), {5, 0, 0})));
   EXPECT_EQ(code(call("coa", "POST", "/v1/berichten/coa.bestaat-niet", "regie-inburgering", "<x/>",
                       {{"Content-Type", "application/xml"}})),
             "flow-not-allowed");
@@ -429,9 +451,9 @@ TEST_F(HostileInputTest, AnAgreementRemovedFromTheConfigurationHoldsNowhereAfter
   TaalschoolPupil pupil;
   pupil.bsn = kCandidate;
   const std::string id = newUuidV7();
-  const HttpsResponse queued = call("taalschool-a", "POST", "/v1/berichten/taalschool.elip-aanmelding", "elip",
-                                    elipAanmeldingJson(pupil), {{"X-Ontvanger", "gemeente-0363"},
-                                                                {"X-Transaction-Id", id}});
+  const HttpsResponse queued =
+      call("taalschool-a", "POST", "/v1/berichten/taalschool.elip-aanmelding", "elip", elipAanmeldingJson(pupil),
+           {{"X-Ontvanger", "gemeente-0363"}, {"X-Transaction-Id", id}});
   ASSERT_EQ(queued.status, 202u) << queued.body;
   const auto removed = std::find_if(config_.agreements.begin(), config_.agreements.end(),
                                     [](const AgreementConfig& a) { return a.party_id == "taalschool-a"; });
@@ -445,10 +467,13 @@ TEST_F(HostileInputTest, AnAgreementRemovedFromTheConfigurationHoldsNowhereAfter
   server_->start(false);
 
   HttpsResponse status;
-  ASSERT_TRUE(waitUntil([&] {
-    status = call("taalschool-a", "GET", "/v1/transacties/" + id, "");
-    return status.body.find("withdrawn") != std::string::npos;
-  }, std::chrono::seconds(10))) << status.body;
+  ASSERT_TRUE(waitUntil(
+      [&] {
+        status = call("taalschool-a", "GET", "/v1/transacties/" + id, "");
+        return status.body.find("withdrawn") != std::string::npos;
+      },
+      std::chrono::seconds(10)))
+      << status.body;
   EXPECT_EQ(boost::json::parse(status.body).at("reden").as_string(), "basis-withdrawn:agreement");
   EXPECT_EQ(code(call("taalschool-a", "POST", "/v1/berichten/taalschool.elip-aanmelding", "elip",
                       elipAanmeldingJson(pupil), {{"X-Ontvanger", "gemeente-0363"}})),
@@ -468,9 +493,12 @@ TEST_F(HostileInputTest, AnAgreementRemovedFromTheConfigurationHoldsNowhereAfter
 TEST_F(HostileInputTest, AConsentThatEndsWhileItsMessageWaitsEndsTheMessageWhenTheClockSaysSo) {
   const Party& amsterdam = *config_.findPartyById("gemeente-0363");
   const CivilDate today = clock_.today();
-  const auto consent = server_->registries().grantConsent(
-      {{SubjectKey::Kind::kBsn, kOldLaw}, "ontzorgen", amsterdam.oin, "test://toestemming",
-       addPeriod(today, {0, 0, -1}), addPeriod(today, {0, 0, 1})});
+  const auto consent = server_->registries().grantConsent({{SubjectKey::Kind::kBsn, kOldLaw},
+                                                           "ontzorgen",
+                                                           amsterdam.oin,
+                                                           "test://toestemming",
+                                                           addPeriod(today, {0, 0, -1}),
+                                                           addPeriod(today, {0, 0, 1})});
   ASSERT_TRUE(consent.ok);
   amsterdam_->stop();
   const std::string id = newUuidV7();
@@ -483,10 +511,13 @@ TEST_F(HostileInputTest, AConsentThatEndsWhileItsMessageWaitsEndsTheMessageWhenT
 
   clock_.advance(std::chrono::hours(48));
   HttpsResponse status;
-  ASSERT_TRUE(waitUntil([&] {
-    status = call("toeslagen", "GET", "/v1/transacties/" + id, "");
-    return status.body.find("withdrawn") != std::string::npos;
-  }, std::chrono::seconds(10))) << status.body;
+  ASSERT_TRUE(waitUntil(
+      [&] {
+        status = call("toeslagen", "GET", "/v1/transacties/" + id, "");
+        return status.body.find("withdrawn") != std::string::npos;
+      },
+      std::chrono::seconds(10)))
+      << status.body;
   EXPECT_EQ(boost::json::parse(status.body).at("reden").as_string(), "basis-withdrawn:consent");
   EXPECT_TRUE(received("gemeente-0363").empty());
 }
@@ -497,10 +528,10 @@ TEST_F(HostileInputTest, AMessageInAPostbusWhoseKoppelingMovedIsNotShown) {
   const std::string id = newUuidV7();
   ASSERT_EQ(pushProfile(profile(kPersonA, "1000000001", "0518"), {{"X-Transaction-Id", id}}).status, 202u);
   const Party& amsterdam = *config_.findPartyById("gemeente-0363");
-  ASSERT_TRUE(server_->registries()
-                  .registerKoppeling({SubjectKey::Kind::kBsn, kPersonA}, amsterdam.oin, "0363", todayUtc(),
-                                     "test://verhuizing")
-                  .ok);
+  ASSERT_TRUE(
+      server_->registries()
+          .registerKoppeling({SubjectKey::Kind::kBsn, kPersonA}, amsterdam.oin, "0363", todayUtc(), "test://verhuizing")
+          .ok);
   EXPECT_EQ(postbusOf("gemeente-0518").size(), 0u);
   HttpsResponse status;
   ASSERT_TRUE(waitUntil([&] {

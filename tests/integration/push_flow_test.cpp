@@ -34,8 +34,7 @@ class PushFlowTest : public GatewayFixture {
   // Amsterdam's system as a receiver; Den Haag has no endpoint and uses its postbus.
   void startAmsterdam(double fail_rate = 0.0) {
     GemeenteSimulatorOptions o;
-    o.receiver.tls = {env_->pkiDir() / "ca.pem", env_->certificateOf("gemeente-0363"),
-                      env_->keyOf("gemeente-0363")};
+    o.receiver.tls = {env_->pkiDir() / "ca.pem", env_->certificateOf("gemeente-0363"), env_->keyOf("gemeente-0363")};
     o.out_dir = dir_.path() / "received" / "gemeente-0363";
     o.fail_rate = fail_rate;
     amsterdam_ = std::make_unique<GemeenteSimulator>(o);
@@ -53,8 +52,8 @@ class PushFlowTest : public GatewayFixture {
   }
 
   HttpsClient as(const std::string& party) const {
-    return HttpsClient({"127.0.0.1", server_->exchangePort(), env_->pkiDir() / "ca.pem",
-                        env_->certificateOf(party), env_->keyOf(party), std::chrono::seconds(5)});
+    return HttpsClient({"127.0.0.1", server_->exchangePort(), env_->pkiDir() / "ca.pem", env_->certificateOf(party),
+                        env_->keyOf(party), std::chrono::seconds(5)});
   }
 
   HttpsResponse push(const std::string& document, std::vector<std::pair<std::string, std::string>> extra = {},
@@ -133,8 +132,8 @@ TEST_F(PushFlowTest, ProfileIsFilteredLoggedAndDeliveredOnce) {
   EXPECT_EQ(doc.at("gegevens").at("persoon").at("bsn").as_string(), "725763863");
   EXPECT_EQ(doc.at("gegevens").at("gezin").at("leden").as_array().size(), 4u);
   EXPECT_EQ(doc.at("gegevens").at("voorinburgering").at("nt2_uren").as_int64(), 96);
-  for (const char* forbidden : {"medisch", "Diabetes", "Metformine", "asielrelaas", "opmerkingen",
-                                "schuld_coa", "religie", "Paspoort"}) {
+  for (const char* forbidden :
+       {"medisch", "Diabetes", "Metformine", "asielrelaas", "opmerkingen", "schuld_coa", "religie", "Paspoort"}) {
     EXPECT_THAT(delivered, Not(HasSubstr(forbidden)));
   }
 
@@ -157,9 +156,7 @@ TEST_F(PushFlowTest, ProfileIsFilteredLoggedAndDeliveredOnce) {
   EXPECT_EQ(server_->registries().gemeenteOf(person, todayUtc()), "0363");
   EXPECT_EQ(server_->registries().gemeenteOf(person, *parseIsoDate("2025-09-24")), "0363");
   EXPECT_EQ(server_->registries().gemeenteOf(person, *parseIsoDate("2025-09-23")), std::nullopt);
-  ASSERT_TRUE(waitUntil([&] {
-    return server_->metrics().delivery_attempts.value({"delivered"}) == 1;
-  }));
+  ASSERT_TRUE(waitUntil([&] { return server_->metrics().delivery_attempts.value({"delivered"}) == 1; }));
   // Once delivered, the gateway keeps no body.
   EXPECT_TRUE(waitUntil([&] { return payloadsKept() == 0; }));
 }
@@ -230,7 +227,10 @@ TEST_F(PushFlowTest, PostbusShowsOnlyOwnMessagesUntilAcknowledged) {
   EXPECT_THAT(box.body, Not(HasSubstr("medisch")));
   // Another gemeente neither sees nor acknowledges it.
   EXPECT_EQ(boost::json::parse(std::get<HttpsResponse>(amsterdam.request("GET", "/v1/postbus")).body)
-                .at("berichten").as_array().size(), 0u);
+                .at("berichten")
+                .as_array()
+                .size(),
+            0u);
   EXPECT_EQ(std::get<HttpsResponse>(amsterdam.request("POST", "/v1/postbus/" + txn + "/ack")).status, 404u);
   EXPECT_EQ(std::get<HttpsResponse>(den_haag.request("POST", "/v1/postbus/" + txn + "/ack")).status, 204u);
   EXPECT_EQ(std::get<HttpsResponse>(den_haag.request("POST", "/v1/postbus/" + txn + "/ack")).status, 404u);
@@ -303,8 +303,8 @@ TEST_F(PushFlowTest, AReusedTransactionIdShowsAnotherOfficerNothingOfTheFirstDel
   const std::string txn = newUuidV7();
   ASSERT_EQ(push(profile_, {{"X-Transaction-Id", txn}}).status, 202u);
   ASSERT_TRUE(waitUntil([&] { return received().size() == 1; }, std::chrono::seconds(10)));
-  const auto reused = push(profileFor("162275869", "0518"), {{"X-Transaction-Id", txn}}, "coa.klantprofiel",
-                           "gemeente-0518");
+  const auto reused =
+      push(profileFor("162275869", "0518"), {{"X-Transaction-Id", txn}}, "coa.klantprofiel", "gemeente-0518");
   EXPECT_GE(reused.status, 400u);
 
   ExchangeQuery own;

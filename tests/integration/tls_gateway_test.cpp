@@ -6,9 +6,9 @@
 #include <arpa/inet.h>
 #include <netinet/in.h>
 #include <openssl/ssl.h>
+#include <sqlite3.h>
 #include <sys/socket.h>
 #include <unistd.h>
-#include <sqlite3.h>
 
 #include <map>
 #include <thread>
@@ -52,8 +52,7 @@ TEST_F(TlsGatewayTest, KeepAliveServesSeveralRequestsOnOneConnection) {
     EXPECT_EQ(response->status, 200u);
   }
   // Counted once the response is written, so the client may be a moment ahead.
-  EXPECT_TRUE(waitUntil(
-      [&] { return server_->metrics().requests.value({"exchange", "/v1/whoami", "200"}) == 3; }));
+  EXPECT_TRUE(waitUntil([&] { return server_->metrics().requests.value({"exchange", "/v1/whoami", "200"}) == 3; }));
 }
 
 TEST_F(TlsGatewayTest, ClientWithoutCertificateIsRefused) {
@@ -75,8 +74,7 @@ TEST_F(TlsGatewayTest, CertificateFromAnotherCaIsRefused) {
 
 TEST_F(TlsGatewayTest, ExpiredCertificateIsRefused) {
   startGateway();
-  writeClientCertificate(*env_, env_->ca, "expired", "00000099200000000363", -30L * 86400,
-                         -86400);
+  writeClientCertificate(*env_, env_->ca, "expired", "00000099200000000363", -30L * 86400, -86400);
   TestTlsClient client(server_->exchangePort(), asParty("expired"));
   EXPECT_FALSE(client.request("GET", "/v1/whoami"));
   EXPECT_TRUE(handshakeFailureCounted("certificate-expired"));
@@ -111,8 +109,13 @@ TEST_F(TlsGatewayTest, CertificateWithoutOinGets403InvalidClientCertificate) {
 
 TEST_F(TlsGatewayTest, TestOinIsRefusedInProductionMode) {
   config_.mode = GatewayMode::kProduction;
-  config_.parties = {Party{"gemeente-0363", *Oin::parse("00000001002564440000"),
-                          "Gemeente Amsterdam", PartyRole::kGemeente, "0363", {}, {}}};
+  config_.parties = {Party{"gemeente-0363",
+                           *Oin::parse("00000001002564440000"),
+                           "Gemeente Amsterdam",
+                           PartyRole::kGemeente,
+                           "0363",
+                           {},
+                           {}}};
   startGateway();
   // gemeente-0363's demo certificate carries the test OIN 00000099200000000363.
   TestTlsClient client(server_->exchangePort(), asParty("gemeente-0363"));
@@ -141,8 +144,8 @@ TEST_F(TlsGatewayTest, Tls11ClientIsRefused) {
 
 TEST_F(TlsGatewayTest, Tls12WithoutForwardSecrecyOrAeadIsRefused) {
   startGateway();
-  for (const char* cipher : {"AES128-GCM-SHA256", "AES256-SHA256", "ECDHE-ECDSA-AES128-SHA",
-                             "ECDHE-ECDSA-AES256-SHA384"}) {
+  for (const char* cipher :
+       {"AES128-GCM-SHA256", "AES256-SHA256", "ECDHE-ECDSA-AES128-SHA", "ECDHE-ECDSA-AES256-SHA384"}) {
     auto options = asParty("coa");
     options.max_version = TLS1_2_VERSION;
     options.tls12_ciphers = cipher;
@@ -169,8 +172,8 @@ TEST_F(TlsGatewayTest, Tls12WithForwardSecretAeadIsAccepted) {
 TEST_F(TlsGatewayTest, OversizedBodyGets413) {
   startGateway();
   TestTlsClient client(server_->exchangePort(), asParty("coa"));
-  const auto response = client.request("POST", "/v1/berichten/coa.klantprofiel",
-                                       std::string(config_.limits.max_body_bytes + 1, 'x'));
+  const auto response =
+      client.request("POST", "/v1/berichten/coa.klantprofiel", std::string(config_.limits.max_body_bytes + 1, 'x'));
   ASSERT_TRUE(response) << client.lastError();
   EXPECT_EQ(response->status, 413u);
   EXPECT_EQ(problemCode(*response), "payload-too-large");
@@ -180,8 +183,7 @@ TEST_F(TlsGatewayTest, OversizedChunkedBodyGets413) {
   startGateway();
   TestTlsClient client(server_->exchangePort(), asParty("coa"));
   ASSERT_EQ(client.connectAndHandshake(), "");
-  std::string request =
-      "POST /v1/berichten/coa.klantprofiel HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n";
+  std::string request = "POST /v1/berichten/coa.klantprofiel HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n";
   const std::string chunk(16 * 1024, 'x');
   for (int i = 0; i < 5; ++i) request += "4000\r\n" + chunk + "\r\n";
   request += "0\r\n\r\n";
@@ -195,8 +197,8 @@ TEST_F(TlsGatewayTest, OversizedHeaderGets431) {
   startGateway();
   TestTlsClient client(server_->exchangePort(), asParty("coa"));
   ASSERT_EQ(client.connectAndHandshake(), "");
-  client.writeRaw("GET /v1/whoami HTTP/1.1\r\nHost: x\r\nX-Big: " +
-                  std::string(config_.limits.max_header_bytes, 'a') + "\r\n\r\n");
+  client.writeRaw("GET /v1/whoami HTTP/1.1\r\nHost: x\r\nX-Big: " + std::string(config_.limits.max_header_bytes, 'a') +
+                  "\r\n\r\n");
   const auto response = client.readResponse();
   ASSERT_TRUE(response) << client.lastError();
   EXPECT_EQ(response->status, 431u);
@@ -243,8 +245,7 @@ TEST_F(TlsGatewayTest, SlowBodyIsCutOffByTheBodyTimeout) {
   startGateway();
   TestTlsClient client(server_->exchangePort(), asParty("coa"));
   ASSERT_EQ(client.connectAndHandshake(), "");
-  ASSERT_EQ(client.writeRaw("POST /v1/berichten/x HTTP/1.1\r\nHost: x\r\nContent-Length: 100\r\n\r\nabc"),
-            "");
+  ASSERT_EQ(client.writeRaw("POST /v1/berichten/x HTTP/1.1\r\nHost: x\r\nContent-Length: 100\r\n\r\nabc"), "");
   EXPECT_TRUE(client.closedByPeerWithin(std::chrono::seconds(5))) << client.lastError();
 }
 
@@ -273,8 +274,7 @@ TEST_F(TlsGatewayTest, IdleKeepAliveConnectionIsClosed) {
   ASSERT_TRUE(client.readResponse());
   const auto started = std::chrono::steady_clock::now();
   EXPECT_TRUE(client.closedByPeerWithin(std::chrono::seconds(5)));
-  EXPECT_GE(std::chrono::steady_clock::now() - started,
-            config_.limits.idle_timeout - std::chrono::milliseconds(50));
+  EXPECT_GE(std::chrono::steady_clock::now() - started, config_.limits.idle_timeout - std::chrono::milliseconds(50));
 }
 
 TEST_F(TlsGatewayTest, ConnectionsBeyondTheLimitAreClosed) {
@@ -320,9 +320,7 @@ TEST_F(TlsGatewayTest, IdleUnauthenticatedSocketsCannotLockOutTheParties) {
     ASSERT_EQ(::connect(fd, reinterpret_cast<sockaddr*>(&address), sizeof address), 0);
     idle.push_back(fd);
   }
-  ASSERT_TRUE(waitUntil([&] {
-    return server_->metrics().handshakes_evicted.value({"exchange", "per-address"}) > 0;
-  }));
+  ASSERT_TRUE(waitUntil([&] { return server_->metrics().handshakes_evicted.value({"exchange", "per-address"}) > 0; }));
   for (const Party& party : env_->config.parties) {
     TestTlsClient client(server_->exchangePort(), asParty(party.id));
     const auto answer = client.request("GET", "/v1/whoami");
@@ -380,8 +378,7 @@ TEST_F(TlsGatewayTest, OpsListenerServesHealthReadinessAndMetrics) {
   TestTlsClient anonymous(server_->exchangePort(), {env_->pkiDir() / "ca.pem", {}, {}, 0, 0, {}});
   anonymous.request("GET", "/v1/whoami");
   ASSERT_TRUE(handshakeFailureCounted("no-client-certificate"));
-  ASSERT_TRUE(waitUntil(
-      [&] { return server_->metrics().requests.value({"exchange", "/v1/whoami", "200"}) == 1; }));
+  ASSERT_TRUE(waitUntil([&] { return server_->metrics().requests.value({"exchange", "/v1/whoami", "200"}) == 1; }));
 
   EXPECT_EQ(plainHttpGet(server_->opsPort(), "/healthz").status, 200u);
   const auto ready = plainHttpGet(server_->opsPort(), "/readyz");
@@ -390,8 +387,11 @@ TEST_F(TlsGatewayTest, OpsListenerServesHealthReadinessAndMetrics) {
   const auto metrics = plainHttpGet(server_->opsPort(), "/metrics");
   ASSERT_EQ(metrics.status, 200u);
   EXPECT_THAT(metrics.head, HasSubstr("text/plain; version=0.0.4"));
-  EXPECT_THAT(metrics.body, HasSubstr(R"(ketenpoort_http_requests_total{listener="exchange",route="/v1/whoami",status="200"} 1)"));
-  EXPECT_THAT(metrics.body, HasSubstr(R"(ketenpoort_tls_handshake_failures_total{listener="exchange",reason="no-client-certificate"} 1)"));
+  EXPECT_THAT(metrics.body,
+              HasSubstr(R"(ketenpoort_http_requests_total{listener="exchange",route="/v1/whoami",status="200"} 1)"));
+  EXPECT_THAT(
+      metrics.body,
+      HasSubstr(R"(ketenpoort_tls_handshake_failures_total{listener="exchange",reason="no-client-certificate"} 1)"));
   EXPECT_THAT(metrics.body, HasSubstr(R"(ketenpoort_http_request_duration_seconds_count{listener="exchange"} 1)"));
   EXPECT_THAT(metrics.body, HasSubstr("ketenpoort_open_connections{listener=\"exchange\"}"));
   EXPECT_EQ(plainHttpGet(server_->opsPort(), "/other").status, 404u);
@@ -478,8 +478,7 @@ TEST_F(TlsGatewayTest, ReadinessFollowsTheExchangeLogFailClosed) {
   const auto unready = plainHttpGet(server_->opsPort(), "/readyz");
   EXPECT_EQ(unready.status, 503u);
   EXPECT_THAT(unready.body, HasSubstr("log-unavailable"));
-  EXPECT_THAT(plainHttpGet(server_->opsPort(), "/metrics").body,
-              HasSubstr("ketenpoort_exchange_log_writable 0"));
+  EXPECT_THAT(plainHttpGet(server_->opsPort(), "/metrics").body, HasSubstr("ketenpoort_exchange_log_writable 0"));
 
   sqlite3_exec(holder, "ROLLBACK", nullptr, nullptr, nullptr);
   sqlite3_close(holder);
@@ -487,8 +486,8 @@ TEST_F(TlsGatewayTest, ReadinessFollowsTheExchangeLogFailClosed) {
   EXPECT_EQ(plainHttpGet(server_->opsPort(), "/readyz").status, 200u);
   const auto metrics = plainHttpGet(server_->opsPort(), "/metrics").body;
   EXPECT_THAT(metrics, HasSubstr("ketenpoort_exchange_log_writable 1"));
-  EXPECT_THAT(metrics, HasSubstr("ketenpoort_exchange_log_records " +
-                                 std::to_string(server_->exchangeLog().lastSequence())));
+  EXPECT_THAT(metrics,
+              HasSubstr("ketenpoort_exchange_log_records " + std::to_string(server_->exchangeLog().lastSequence())));
   EXPECT_GE(server_->exchangeLog().lastSequence(), 2u);
 }
 
@@ -534,8 +533,7 @@ TEST_F(TlsGatewayTest, AgreementsFromTheConfigAreInTheRegistryAndLoggedOnce) {
 
 TEST_F(TlsGatewayTest, AuditApiAnswersTheOfficerAboutItsOwnOrganisationOnly) {
   startGateway();
-  const auto referencer =
-      SubjectReferencer::loadOrCreate(config_.storage_path.parent_path() / "subject.key");
+  const auto referencer = SubjectReferencer::loadOrCreate(config_.storage_path.parent_path() / "subject.key");
   const std::string bsn = "725763863";  // synthetic
   const auto append = [&](const char* recipient, ExchangeOutcome outcome, const char* reason) {
     ExchangeRecord r;
@@ -682,7 +680,9 @@ TEST_F(TlsGatewayTest, LdvLezenAnswersByPersonActivityAndTraceForTheOwnOrganisat
   ASSERT_EQ(traced.status, 200u);
   EXPECT_EQ(boost::json::parse(traced.body).at("records").as_array().size(), 1u);
   EXPECT_EQ(boost::json::parse(ask(R"({"trace_id":"33333333333333333333333333333333"})").body)
-                .at("records").as_array().size(),
+                .at("records")
+                .as_array()
+                .size(),
             0u);  // another organisation's trace
   const std::string activity = uuidFromName("ketenpoort-processing-activity:coa.klantprofiel");
   const auto by_activity = ask(R"({"processing_activity_id":")" + activity + R"(","limit":"1"})");

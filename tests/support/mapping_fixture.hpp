@@ -21,8 +21,7 @@ inline std::filesystem::path testData(const std::string& name) {
 inline std::string readText(const std::filesystem::path& p) { return testing::readFile(p); }
 
 // Replaces the first `from` in a file; fails the test if it is not there.
-inline void editFile(const std::filesystem::path& file, const std::string& from,
-                     const std::string& to) {
+inline void editFile(const std::filesystem::path& file, const std::string& from, const std::string& to) {
   std::string text = readText(file);
   const auto at = text.find(from);
   ASSERT_NE(at, std::string::npos) << from << " not in " << file;

@@ -3,9 +3,9 @@
 #include <random>
 #include <stdexcept>
 
+#include "gateway/demo/postgres_cluster.hpp"
 #include "gateway/pg_store/pg_connection.hpp"
 #include "gateway/pg_store/pg_schema.hpp"
-#include "gateway/demo/postgres_cluster.hpp"
 
 namespace ketenpoort::testing {
 
@@ -15,8 +15,8 @@ namespace {
 std::string envFileValue(const std::string& key) {
   const std::string value = PostgresCluster::envValue(KETENPOORT_PG_ENV_FILE, key);
   if (value.empty()) {
-    throw std::runtime_error(std::string("no PostgreSQL cluster for the tests: ") + KETENPOORT_PG_ENV_FILE +
-                             " lacks " + key + " (ctest starts it through the `postgres` fixture)");
+    throw std::runtime_error(std::string("no PostgreSQL cluster for the tests: ") + KETENPOORT_PG_ENV_FILE + " lacks " +
+                             key + " (ctest starts it through the `postgres` fixture)");
   }
   return value;
 }

@@ -20,6 +20,13 @@ void PrintTo(Backend backend, std::ostream* out);
 // For INSTANTIATE_TEST_SUITE_P's names: "Sqlite" or "PostgreSql" (CMake files the tests
 // whose name holds "Sqlite" under the unit label, the others under postgresql).
 std::string backendName(Backend backend);
+// The test-name suffix of a parameterised store test: Sqlite, PostgreSql.
+struct BackendNamed {
+  template <class ParamInfo>
+  std::string operator()(const ParamInfo& param_info) const {
+    return backendName(param_info.param);
+  }
+};
 
 class StoreBackend {
  public:

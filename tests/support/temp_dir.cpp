@@ -1,6 +1,6 @@
+#include "tests/support/temp_dir.hpp"
 #include <fstream>
 #include <sstream>
-#include "tests/support/temp_dir.hpp"
 
 #include <cstdlib>
 #include <stdexcept>
@@ -15,7 +15,6 @@ std::string readFile(const std::filesystem::path& path) {
   text << in.rdbuf();
   return text.str();
 }
-
 
 TempDir::TempDir() {
   std::string pattern = (std::filesystem::temp_directory_path() / "ketenpoort-test-XXXXXX").string();
@@ -64,8 +63,7 @@ namespace {
 int connectLoopback(std::uint16_t port, std::chrono::milliseconds timeout) {
   const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
   if (fd < 0) return -1;
-  timeval tv{static_cast<time_t>(timeout.count() / 1000),
-             static_cast<suseconds_t>((timeout.count() % 1000) * 1000)};
+  timeval tv{static_cast<time_t>(timeout.count() / 1000), static_cast<suseconds_t>((timeout.count() % 1000) * 1000)};
   ::setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
   sockaddr_in address{};
   address.sin_family = AF_INET;

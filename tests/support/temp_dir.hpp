@@ -1,8 +1,8 @@
 #pragma once
 
 #include <chrono>
-#include <filesystem>
 #include <cstdint>
+#include <filesystem>
 #include <functional>
 #include <string>
 
@@ -27,8 +27,7 @@ class TempDir {
 std::string readFile(const std::filesystem::path& path);
 
 // Polls `condition` until it holds or `timeout` passes; returns its last value.
-bool waitUntil(const std::function<bool()>& condition,
-               std::chrono::milliseconds timeout = std::chrono::seconds(5));
+bool waitUntil(const std::function<bool()>& condition, std::chrono::milliseconds timeout = std::chrono::seconds(5));
 // waitUntil for a thread that waits on a simulated clock: moves `time` on by `step` at
 // every look. A thread begins its wait relative to the time it reads; one move made before
 // it began would pass it by, so the clock keeps moving, in steps small beside what the

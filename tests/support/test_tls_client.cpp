@@ -25,8 +25,8 @@ constexpr auto kUseTuple = asio::as_tuple(asio::use_awaitable);
 namespace {
 asio::ssl::context makeClientContext(const TestClientOptions& options) {
   asio::ssl::context tls(asio::ssl::context::tls_client);
-  const auto problems = configureClientTls(tls.native_handle(), options.ca_bundle,
-                                           options.certificate, options.private_key);
+  const auto problems =
+      configureClientTls(tls.native_handle(), options.ca_bundle, options.certificate, options.private_key);
   if (!problems.empty()) throw std::runtime_error(problems.front());
   SSL_CTX* ctx = tls.native_handle();
   if (options.min_version) SSL_CTX_set_min_proto_version(ctx, options.min_version);
@@ -37,8 +37,7 @@ asio::ssl::context makeClientContext(const TestClientOptions& options) {
 }  // namespace
 
 struct TestTlsClient::Impl {
-  Impl(std::uint16_t p, const TestClientOptions& options)
-      : port(p), tls(makeClientContext(options)), stream(ioc, tls) {
+  Impl(std::uint16_t p, const TestClientOptions& options) : port(p), tls(makeClientContext(options)), stream(ioc, tls) {
     X509_VERIFY_PARAM_set1_ip_asc(SSL_get0_param(stream.native_handle()), "127.0.0.1");
   }
 
@@ -74,8 +73,8 @@ std::string TestTlsClient::connectAndHandshake(std::chrono::milliseconds timeout
   last_error_ = impl_->run([&]() -> asio::awaitable<std::string> {
     auto& transport = beast::get_lowest_layer(s);
     transport.expires_after(timeout);
-    auto [ec] = co_await transport.async_connect(
-        tcp::endpoint(asio::ip::make_address("127.0.0.1"), impl_->port), kUseTuple);
+    auto [ec] =
+        co_await transport.async_connect(tcp::endpoint(asio::ip::make_address("127.0.0.1"), impl_->port), kUseTuple);
     if (ec) co_return "connect: " + ec.message();
     auto [hs] = co_await s.async_handshake(asio::ssl::stream_base::client, kUseTuple);
     if (hs) co_return "handshake: " + hs.message();
@@ -132,8 +131,7 @@ bool TestTlsClient::closedByPeerWithin(std::chrono::milliseconds timeout) {
   }());
 }
 
-std::optional<TestResponse> TestTlsClient::request(const std::string& method,
-                                                   const std::string& target,
+std::optional<TestResponse> TestTlsClient::request(const std::string& method, const std::string& target,
                                                    const std::string& body, const std::string& extra_headers) {
   if (!connectAndHandshake().empty()) return std::nullopt;
   std::string raw = method + " " + target + " HTTP/1.1\r\nHost: 127.0.0.1\r\n";

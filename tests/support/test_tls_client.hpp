@@ -40,8 +40,7 @@ class TestTlsClient {
   std::string connectAndHandshake(std::chrono::milliseconds timeout = std::chrono::seconds(5));
   std::string writeRaw(const std::string& bytes);
   // A response, or nullopt when the connection failed or closed first (error in lastError()).
-  std::optional<TestResponse> readResponse(
-      std::chrono::milliseconds timeout = std::chrono::seconds(5));
+  std::optional<TestResponse> readResponse(std::chrono::milliseconds timeout = std::chrono::seconds(5));
   // True when the server closes the connection within `timeout` (EOF, reset, TLS close).
   bool closedByPeerWithin(std::chrono::milliseconds timeout);
   const std::string& lastError() const { return last_error_; }

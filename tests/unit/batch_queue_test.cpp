@@ -1,7 +1,7 @@
 #include <gtest/gtest.h>
 
-#include <string>
 #include <future>
+#include <string>
 #include <thread>
 
 #include "gateway/concurrency/batch_queue.hpp"

@@ -51,8 +51,8 @@ TEST(TaalschoolJsonFormat, ComputesPercentageAndNormFlagItselfReplacingTheSchool
 TEST(TaalschoolJsonFormat, NoLessonsPlannedGivesNoPercentageAndNoNormFlagNotEvenTheSchools) {
   const TaalschoolJsonFormat format(SignalThresholds{});
   const auto flow = flowWithRoot("taalschool.aanwezigheid", "aanwezigheid");
-  const auto decoded = format.decode(
-      flow, R"({"lessen_gepland":0,"lessen_bijgewoond":0,"percentage":"100","onder_norm":false})");
+  const auto decoded =
+      format.decode(flow, R"({"lessen_gepland":0,"lessen_bijgewoond":0,"percentage":"100","onder_norm":false})");
   ASSERT_TRUE(std::holds_alternative<SourceNode>(decoded)) << std::get<std::string>(decoded);
   EXPECT_EQ(child(std::get<SourceNode>(decoded), "percentage"), nullptr);
   EXPECT_EQ(child(std::get<SourceNode>(decoded), "onder_norm"), nullptr);

@@ -32,9 +32,7 @@ constexpr const char* kValid = R"(<?xml version="1.0"?>
 </ketenpoort>
 )";
 
-ConfigLoadResult parse(const std::string& xml) {
-  return parseGatewayConfig(xml, "test.xml", "/srv/ketenpoort");
-}
+ConfigLoadResult parse(const std::string& xml) { return parseGatewayConfig(xml, "test.xml", "/srv/ketenpoort"); }
 
 // Replaces the first occurrence of `from` in the valid config.
 std::string validWith(const std::string& from, const std::string& to) {
@@ -89,8 +87,9 @@ TEST(ConfigLoader, DefaultsToProductionMode) {
 }
 
 TEST(ConfigLoader, APostgresqlStoreNamesItsDatabaseNodeAndKeys) {
-  const auto result = parse(validWith(R"(<storage path="data/ketenpoort.db"/>)",
-                                      R"(<storage backend="postgresql" dsn="host=db dbname=k" node-id="node-a" key-dir="keys"/>)"));
+  const auto result =
+      parse(validWith(R"(<storage path="data/ketenpoort.db"/>)",
+                      R"(<storage backend="postgresql" dsn="host=db dbname=k" node-id="node-a" key-dir="keys"/>)"));
   ASSERT_TRUE(result.config) << ::testing::PrintToString(messages(result));
   const GatewayConfig& c = *result.config;
   EXPECT_EQ(c.storage_backend, StorageBackend::kPostgresql);
@@ -123,17 +122,16 @@ TEST(ConfigLoader, UnknownElementIsAProblemWithItsLine) {
 
 TEST(ConfigLoader, UnknownAttributeIsAProblemWithItsLine) {
   const auto result = parse(validWith(R"(<storage path)", R"(<storage journal="wal" path)"));
-  EXPECT_THAT(messages(result),
-              ::testing::Contains("test.xml:9: unknown attribute \"journal\" on <storage>"));
+  EXPECT_THAT(messages(result), ::testing::Contains("test.xml:9: unknown attribute \"journal\" on <storage>"));
 }
 
 TEST(ConfigLoader, MissingRequiredValuesAreProblems) {
   const auto result = parse(validWith(R"( name="COA")", ""));
-  EXPECT_THAT(messages(result),
-              ::testing::Contains("test.xml:12: <party> lacks required attribute \"name\""));
+  EXPECT_THAT(messages(result), ::testing::Contains("test.xml:12: <party> lacks required attribute \"name\""));
   const auto empty = parse(validWith(R"(name="COA")", R"(name="")"));
   EXPECT_THAT(messages(empty), ::testing::Contains(HasSubstr("must not be empty")));
-  const auto no_tls = parse(validWith(R"(<tls ca-bundle="pki/ca.pem" certificate="pki/gateway.pem" private-key="/etc/k/gateway.key"/>)", ""));
+  const auto no_tls = parse(
+      validWith(R"(<tls ca-bundle="pki/ca.pem" certificate="pki/gateway.pem" private-key="/etc/k/gateway.key"/>)", ""));
   EXPECT_THAT(messages(no_tls), ::testing::Contains(HasSubstr("missing required element <tls>")));
 }
 
@@ -203,8 +201,7 @@ TEST(ConfigLoader, AgreementsAreReadAndChecked) {
               ::testing::Contains(HasSubstr("party \"school-x\" is not configured")));
   EXPECT_THAT(problemsWith("2025-12-31", "2024-12-31"),
               ::testing::Contains(HasSubstr("valid-until lies before valid-from")));
-  EXPECT_THAT(problemsWith("2025-01-01", "1-1-2025"),
-              ::testing::Contains(HasSubstr("valid-from must be a date")));
+  EXPECT_THAT(problemsWith("2025-01-01", "1-1-2025"), ::testing::Contains(HasSubstr("valid-from must be a date")));
   EXPECT_THAT(problemsWith(R"( document="dms://1")", ""),
               ::testing::Contains(HasSubstr("lacks required attribute \"document\"")));
 }
@@ -233,7 +230,8 @@ TEST(ConfigLoader, NotWellFormedXmlGivesTheLine) {
 }
 
 TEST(ConfigLoader, DoctypeIsRefused) {
-  const auto result = parse(std::string("<!DOCTYPE ketenpoort [<!ENTITY x SYSTEM \"file:///etc/passwd\">]>\n") + std::string(kValid).substr(std::string(kValid).find("<ketenpoort")));
+  const auto result = parse(std::string("<!DOCTYPE ketenpoort [<!ENTITY x SYSTEM \"file:///etc/passwd\">]>\n") +
+                            std::string(kValid).substr(std::string(kValid).find("<ketenpoort")));
   EXPECT_FALSE(result.config);
 }
 
@@ -257,8 +255,8 @@ TEST(ConfigLoader, SignalThresholdsAreReadAndChecked) {
   EXPECT_EQ(set.config->signals.attendance_norm_basis_points, 8500);
   EXPECT_EQ(set.config->signals.bridging_after_days, 56);
   for (const char* bad : {"101", "75.123", "7a", "-5", "75."}) {
-    EXPECT_THAT(messages(parse(validWith("<parties>", std::string(R"(<signals elip-loan-percent=")") +
-                                                         bad + R"("/><parties>)"))),
+    EXPECT_THAT(messages(parse(
+                    validWith("<parties>", std::string(R"(<signals elip-loan-percent=")") + bad + R"("/><parties>)"))),
                 ::testing::Contains(HasSubstr("elip-loan-percent must be a percentage")))
         << bad;
   }

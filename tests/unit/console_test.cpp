@@ -20,10 +20,15 @@ TEST(ConsoleHtml, EscapesMarkupAndReplacesWhatIsNotText) {
   EXPECT_EQ(html::escape(R"(<a href="x" onclick='y'>&</a>)"),
             "&lt;a href=&quot;x&quot; onclick=&#39;y&#39;&gt;&amp;&lt;/a&gt;");
   EXPECT_EQ(html::escape("’s-Gravenhage €"), "’s-Gravenhage €");  // UTF-8 kept
-  EXPECT_EQ(html::escape("a\xff" "b"), "a\xEF\xBF\xBD" "b");          // not UTF-8
-  EXPECT_EQ(html::escape("\xC0\xAF"), "\xEF\xBF\xBD\xEF\xBF\xBD");    // overlong '/'
+  EXPECT_EQ(html::escape("a\xff"
+                         "b"),
+            "a\xEF\xBF\xBD"
+            "b");                                                                   // not UTF-8
+  EXPECT_EQ(html::escape("\xC0\xAF"), "\xEF\xBF\xBD\xEF\xBF\xBD");                  // overlong '/'
   EXPECT_EQ(html::escape("\xED\xA0\x80"), "\xEF\xBF\xBD\xEF\xBF\xBD\xEF\xBF\xBD");  // a surrogate
-  EXPECT_EQ(html::escape(std::string("a\0b\x1b", 4)), "a\xEF\xBF\xBD" "b\xEF\xBF\xBD");
+  EXPECT_EQ(html::escape(std::string("a\0b\x1b", 4)),
+            "a\xEF\xBF\xBD"
+            "b\xEF\xBF\xBD");
   EXPECT_EQ(html::escape("line\nnext"), "line\nnext");
   EXPECT_EQ(html::link("/console/uitwisselingen", {{"stroom", "coa.klantprofiel"}, {"van", ""}, {"x", "a&b c"}}),
             "/console/uitwisselingen?stroom=coa.klantprofiel&x=a%26b%20c");

@@ -152,8 +152,8 @@ class HeldChannel : public DeliveryChannel {
  public:
   explicit HeldChannel(RacingOutbox& outbox) : outbox_(outbox) {}
   ~HeldChannel() override { join(); }
-  void deliver(const std::string&, const OutboxEntry&, std::string_view,
-               std::shared_ptr<const std::string>, Done done) override {
+  void deliver(const std::string&, const OutboxEntry&, std::string_view, std::shared_ptr<const std::string>,
+               Done done) override {
     std::lock_guard lock(mutex_);
     ++calls_;
     in_channel_.notify_all();
@@ -190,8 +190,12 @@ class HeldChannel : public DeliveryChannel {
 TEST(DeliveryWorker, AnEntryFinishedDuringTheOutboxReadIsNotTakenAgain) {
   GatewayConfig config;
   config.outbox.workers = 2;
-  config.parties.push_back({"gemeente-0363", *Oin::parse("00000099200000000363"), "Amsterdam",
-                            PartyRole::kGemeente, "0363", std::nullopt,
+  config.parties.push_back({"gemeente-0363",
+                            *Oin::parse("00000099200000000363"),
+                            "Amsterdam",
+                            PartyRole::kGemeente,
+                            "0363",
+                            std::nullopt,
                             {{"*", "https://127.0.0.1:1/berichten"}}});
   OutboxEntry entry;
   entry.transaction_id = "01a2047b-c927-7f02-9beb-904f99c6aa73";
@@ -229,8 +233,8 @@ class TimedChannel : public DeliveryChannel {
  public:
   explicit TimedChannel(std::chrono::milliseconds delay, bool hold = false) : delay_(delay), hold_(hold) {}
   ~TimedChannel() override { join(); }
-  void deliver(const std::string&, const OutboxEntry&, std::string_view,
-               std::shared_ptr<const std::string> body, Done done) override {
+  void deliver(const std::string&, const OutboxEntry&, std::string_view, std::shared_ptr<const std::string> body,
+               Done done) override {
     std::lock_guard lock(mutex_);
     if (!body) ++without_body_;
     most_at_once_ = std::max(most_at_once_, ++in_channel_);
@@ -296,8 +300,8 @@ class TimedChannel : public DeliveryChannel {
 class FlakyChannel : public DeliveryChannel {
  public:
   explicit FlakyChannel(int failures) : failures_left_(failures) {}
-  void deliver(const std::string&, const OutboxEntry&, std::string_view,
-               std::shared_ptr<const std::string>, Done done) override {
+  void deliver(const std::string&, const OutboxEntry&, std::string_view, std::shared_ptr<const std::string>,
+               Done done) override {
     bool fail = false;
     {
       std::lock_guard lock(mutex_);
@@ -320,8 +324,12 @@ class FlakyChannel : public DeliveryChannel {
 
 struct WorkerSetup {
   WorkerSetup() {
-    config.parties.push_back({"gemeente-0363", *Oin::parse("00000099200000000363"), "Amsterdam",
-                              PartyRole::kGemeente, "0363", std::nullopt,
+    config.parties.push_back({"gemeente-0363",
+                              *Oin::parse("00000099200000000363"),
+                              "Amsterdam",
+                              PartyRole::kGemeente,
+                              "0363",
+                              std::nullopt,
                               {{"*", "https://127.0.0.1:1/berichten"}}});
     adapters.outbound_by_role[PartyRole::kGemeente] = std::make_shared<JsonFormat>();
   }

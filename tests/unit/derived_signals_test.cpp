@@ -35,7 +35,7 @@ TEST(ElipSignal, ExactlySixMonthsLeftCountsOneDayMoreDoesNot) {
   EXPECT_TRUE(exactly.candidate);
   EXPECT_EQ(exactly.months_left, 6);
   EXPECT_FALSE(assessElip(person(800'000, "2026-11-23"), on, kDefaults).candidate);  // one day more
-  const auto less = assessElip(person(800'000, "2026-11-21"), on, kDefaults);       // one day less
+  const auto less = assessElip(person(800'000, "2026-11-21"), on, kDefaults);        // one day less
   EXPECT_TRUE(less.candidate);
   EXPECT_EQ(less.months_left, 5);
 }

@@ -41,8 +41,8 @@ TEST(DiagnosticLog, MasksAnythingThatPassesTheElfproef) {
   Captured captured;
   {
     DiagnosticLog log(captured.writer());
-    log.write(LogLevel::kWarn, "oops", {{"detail", "person 111222333 not found"},
-                                        {"nested", boost::json::array{"123456782"}}});
+    log.write(LogLevel::kWarn, "oops",
+              {{"detail", "person 111222333 not found"}, {"nested", boost::json::array{"123456782"}}});
   }
   ASSERT_EQ(captured.lines.size(), 1u);
   EXPECT_EQ(captured.lines[0].find("111222333"), std::string::npos);

@@ -16,15 +16,15 @@
 #include "gateway/store/log_signer.hpp"
 #include "gateway/store/record_codec.hpp"
 #include "gateway/store/subject_reference.hpp"
-#include "tests/support/store_backend.hpp"
 #include "tests/support/log_fill.hpp"
+#include "tests/support/store_backend.hpp"
 #include "tests/support/temp_dir.hpp"
 
 namespace ketenpoort {
 namespace {
 
-using ::testing::HasSubstr;
 using testing::Backend;
+using ::testing::HasSubstr;
 
 constexpr const char* kBsn = "725763863";  // synthetic
 
@@ -226,11 +226,23 @@ TEST_P(ExchangeChainTest, AuditSearchesComeInKeysetPagesOfTheOrganisationsOwnRec
   for (int i = 0; i < 30; ++i) {
     ExchangeRecord r = record(i);
     switch (i % 5) {
-      case 0: r.recipient_oin = utrecht; break;
-      case 1: r.sender_oin = amsterdam; r.recipient_oin = "00000099100000000002"; break;
-      case 2: r.sender_oin = amsterdam; r.recipient_oin = amsterdam; break;
-      case 3: r.flow = "ketenpoort.audit-query"; r.sender_oin = amsterdam; break;
-      default: break;  // to Amsterdam
+      case 0:
+        r.recipient_oin = utrecht;
+        break;
+      case 1:
+        r.sender_oin = amsterdam;
+        r.recipient_oin = "00000099100000000002";
+        break;
+      case 2:
+        r.sender_oin = amsterdam;
+        r.recipient_oin = amsterdam;
+        break;
+      case 3:
+        r.flow = "ketenpoort.audit-query";
+        r.sender_oin = amsterdam;
+        break;
+      default:
+        break;  // to Amsterdam
     }
     if (i % 5 != 0 && i % 5 != 3) amsterdams.push_back(r.transaction_id);
     ASSERT_TRUE(log.appendAndWait(r).ok);
@@ -353,16 +365,17 @@ std::string copiedRecord(bool postgresql, int seq, int from, const char* previou
     columns += ", position";
     values += ", (SELECT MAX(position) + 1 FROM exchange_log)";
   }
-  return "INSERT INTO exchange_log (" + columns + ") SELECT " + values + " FROM exchange_log WHERE seq = " +
-         std::to_string(from);
+  return "INSERT INTO exchange_log (" + columns + ") SELECT " + values +
+         " FROM exchange_log WHERE seq = " + std::to_string(from);
 }
 
 TEST_P(ExchangeChainTest, InsertedRecordIsDetected) {
   writeRecords(30);
   // Make room at 12 and copy a record into it, as a forger would.
-  tamper("UPDATE exchange_log SET seq = seq + 1000 WHERE seq >= 12;"
-         "UPDATE exchange_log SET seq = seq - 999 WHERE seq >= 1012;" +
-         copiedRecord(backend_->postgresql(), 12, 11, "previous_hash"));
+  tamper(
+      "UPDATE exchange_log SET seq = seq + 1000 WHERE seq >= 12;"
+      "UPDATE exchange_log SET seq = seq - 999 WHERE seq >= 1012;" +
+      copiedRecord(backend_->postgresql(), 12, 11, "previous_hash"));
   const auto v = verify();
   EXPECT_FALSE(v.intact);
   EXPECT_EQ(v.first_bad_sequence, 12u);
@@ -376,9 +389,10 @@ TEST_P(ExchangeChainTest, AppendedForgeryIsDetected) {
 
 TEST_P(ExchangeChainTest, ReorderedRecordsAreDetected) {
   writeRecords(30);
-  tamper("UPDATE exchange_log SET seq = -1 WHERE seq = 8;"
-         "UPDATE exchange_log SET seq = 8 WHERE seq = 9;"
-         "UPDATE exchange_log SET seq = 9 WHERE seq = -1");
+  tamper(
+      "UPDATE exchange_log SET seq = -1 WHERE seq = 8;"
+      "UPDATE exchange_log SET seq = 8 WHERE seq = 9;"
+      "UPDATE exchange_log SET seq = 9 WHERE seq = -1");
   const auto v = verify();
   EXPECT_FALSE(v.intact);
   EXPECT_EQ(v.first_bad_sequence, 8u);
@@ -448,12 +462,14 @@ TEST_P(ExchangeChainTest, ACutTailIsDetectedWhateverElseIsCutWithIt) {
   EXPECT_FALSE(v.intact);
   EXPECT_THAT(v.problem, HasSubstr("checkpoint before the one at record 20 is missing"));
   // Records, checkpoints and the head together.
-  v = cut("DELETE FROM exchange_log WHERE seq > 22; DELETE FROM log_checkpoints WHERE seq > 22; "
+  v =
+      cut("DELETE FROM exchange_log WHERE seq > 22; DELETE FROM log_checkpoints WHERE seq > 22; "
           "DELETE FROM log_heads");
   EXPECT_FALSE(v.intact);
   EXPECT_THAT(v.problem, HasSubstr("no signed head"));
   // A head moved back without the key.
-  v = cut("DELETE FROM exchange_log WHERE seq > 22; UPDATE log_heads SET seq = 22, "
+  v =
+      cut("DELETE FROM exchange_log WHERE seq > 22; UPDATE log_heads SET seq = 22, "
           "record_hash = (SELECT record_hash FROM exchange_log WHERE seq = 22)");
   EXPECT_FALSE(v.intact);
   EXPECT_THAT(v.problem, HasSubstr("head is not signed"));
@@ -557,7 +573,7 @@ TEST_P(ExchangeChainTest, NoBsnInTheLog) {
 }
 
 INSTANTIATE_TEST_SUITE_P(Backends, ExchangeChainTest, ::testing::Values(Backend::kSqlite, Backend::kPostgresql),
-                         [](const auto& info) { return testing::backendName(info.param); });
+                         testing::BackendNamed());
 
 }  // namespace
 }  // namespace ketenpoort

@@ -12,10 +12,10 @@
 #include <sstream>
 #include <thread>
 
+#include "gateway/sqlite_store/log_verifier.hpp"
 #include "gateway/sqlite_store/sqlite_exchange_log.hpp"
 #include "gateway/store/identifiers.hpp"
 #include "gateway/store/log_signer.hpp"
-#include "gateway/sqlite_store/log_verifier.hpp"
 #include "gateway/store/record_codec.hpp"
 #include "gateway/store/subject_reference.hpp"
 #include "tests/support/log_fill.hpp"
@@ -84,8 +84,8 @@ class ExchangeLogTest : public ::testing::Test {
     }
     sqlite3_finalize(select);
     sqlite3_stmt* update = nullptr;
-    sqlite3_prepare_v2(db, "UPDATE exchange_log SET previous_hash = ?1, record_hash = ?2 WHERE seq = ?3",
-                       -1, &update, nullptr);
+    sqlite3_prepare_v2(db, "UPDATE exchange_log SET previous_hash = ?1, record_hash = ?2 WHERE seq = ?3", -1, &update,
+                       nullptr);
     for (const auto& [seq, hashes] : rewritten) {
       sqlite3_bind_blob(update, 1, hashes.first.data(), 32, SQLITE_TRANSIENT);
       sqlite3_bind_blob(update, 2, hashes.second.data(), 32, SQLITE_TRANSIENT);
@@ -116,8 +116,8 @@ TEST_F(ExchangeLogTest, TheWalIsCopiedBackWhileTheGatewayRuns) {
   SqliteExchangeLog log(options());
   for (int i = 0; i < 200; ++i) ASSERT_TRUE(log.appendAndWait(record(i)).ok);
   const auto database = options().database;
-  EXPECT_TRUE(testing::waitUntil([&] { return std::filesystem::file_size(database) > 16 * 4096; },
-                                 std::chrono::seconds(3)))
+  EXPECT_TRUE(
+      testing::waitUntil([&] { return std::filesystem::file_size(database) > 16 * 4096; }, std::chrono::seconds(3)))
       << "database file: " << std::filesystem::file_size(database) << " bytes";
 }
 
@@ -125,8 +125,9 @@ TEST_F(ExchangeLogTest, TheWalIsCopiedBackWhileTheGatewayRuns) {
 // records keep their hashes, new ones carry the span, and the whole verifies.
 TEST_F(ExchangeLogTest, ALogOfTheLayoutBeforeIsTakenOverAndStillVerifies) {
   writeRecords(5);
-  tamper("ALTER TABLE exchange_log DROP COLUMN foreign_span_id; DROP TABLE log_purges; DROP TABLE log_purged_runs;"
-         "PRAGMA user_version=2");
+  tamper(
+      "ALTER TABLE exchange_log DROP COLUMN foreign_span_id; DROP TABLE log_purges; DROP TABLE log_purged_runs;"
+      "PRAGMA user_version=2");
   ExchangeRecord with_span = record(6);
   with_span.foreign_span_id = "00f067aa0ba902b7";
   {
@@ -229,8 +230,7 @@ TEST_F(ExchangeLogTest, NoBsnInTheDatabaseOrItsWal) {
     everything += bytes.str();
   }
   // The keyed reference is there instead: the test looks in the right place.
-  EXPECT_NE(everything.find(referencer_.reference({SubjectKey::Kind::kBsn, kBsn})),
-            std::string::npos);
+  EXPECT_NE(everything.find(referencer_.reference({SubjectKey::Kind::kBsn, kBsn})), std::string::npos);
 }
 
 }  // namespace

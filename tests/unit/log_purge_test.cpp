@@ -70,8 +70,8 @@ class PurgeRecordsTest : public ::testing::Test {
   PurgeRecord signedFor(const std::vector<PurgedRun>& runs, const std::string& previous_digest, std::uint64_t id) {
     std::uint64_t removed = 0;
     for (const auto& r : runs) removed += r.length();
-    PurgeRecord p{id, "2026-12-04T03:30:00.000Z", "2026-12-04", "retention-ended", removed,
-                  purgedRunsDigest(runs), previous_digest, {}};
+    PurgeRecord p{id,      "2026-12-04T03:30:00.000Z", "2026-12-04",    "retention-ended",
+                  removed, purgedRunsDigest(runs),     previous_digest, {}};
     p.signature = signer_.sign(p.message());
     return p;
   }

@@ -10,12 +10,9 @@ using ::testing::HasSubstr;
 class MappingLoaderTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    std::filesystem::copy(shippedMappings(), dir_.path() / "m",
-                          std::filesystem::copy_options::recursive);
+    std::filesystem::copy(shippedMappings(), dir_.path() / "m", std::filesystem::copy_options::recursive);
   }
-  std::filesystem::path flowFile(const std::string& id) const {
-    return dir_.path() / "m" / "flows" / (id + ".xml");
-  }
+  std::filesystem::path flowFile(const std::string& id) const { return dir_.path() / "m" / "flows" / (id + ".xml"); }
   std::vector<std::string> problems() const {
     std::vector<std::string> out;
     for (const auto& p : loadMappings(dir_.path() / "m").problems) out.push_back(p.str());
@@ -34,10 +31,9 @@ class MappingLoaderTest : public ::testing::Test {
 
 TEST_F(MappingLoaderTest, ShippedMappingsLoadWithEveryFlowOfTheChain) {
   const auto& catalogue = shippedCatalogue();
-  for (const char* id : {"coa.klantprofiel", "coa.nareisprofiel", "duo.inburgeringsstatus",
-                         "duo.elip-signaal", "taalschool.elip-aanmelding",
-                         "taalschool.aanwezigheid", "toeslagen.status", "coa.toeslagaanvraag",
-                         "coa.herkoppeling"}) {
+  for (const char* id : {"coa.klantprofiel", "coa.nareisprofiel", "duo.inburgeringsstatus", "duo.elip-signaal",
+                         "taalschool.elip-aanmelding", "taalschool.aanwezigheid", "toeslagen.status",
+                         "coa.toeslagaanvraag", "coa.herkoppeling"}) {
     const FlowDefinition* flow = catalogue.findFlow(id);
     ASSERT_NE(flow, nullptr) << id;
     EXPECT_FALSE(flow->purpose_id.empty()) << id;
@@ -62,12 +58,11 @@ TEST_F(MappingLoaderTest, NoShippedFlowGivesAnySpecialCategoryFieldToAnyone) {
 
 TEST_F(MappingLoaderTest, MedicalFieldAllowedToTheGemeenteIsAProblemWithFileAndLine) {
   const auto file = flowFile("coa.klantprofiel");
-  editFile(file, R"(    <allow field="procedure.profiel_versie"/>)",
-           R"(    <allow field="medisch.diagnosen[]"/>)");
+  editFile(file, R"(    <allow field="procedure.profiel_versie"/>)", R"(    <allow field="medisch.diagnosen[]"/>)");
   const int line = lineOf(file, R"(<allow field="medisch.diagnosen[]"/>)");
-  EXPECT_THAT(problems(), ::testing::Contains(HasSubstr(
-                              file.string() + ":" + std::to_string(line) +
-                              ": field \"medisch.diagnosen[]\" is special:health (AVG art. 9)")));
+  EXPECT_THAT(problems(),
+              ::testing::Contains(HasSubstr(file.string() + ":" + std::to_string(line) +
+                                            ": field \"medisch.diagnosen[]\" is special:health (AVG art. 9)")));
 }
 
 TEST_F(MappingLoaderTest, SpecialFieldWithACitedExceptionLoads) {
@@ -79,8 +74,8 @@ TEST_F(MappingLoaderTest, SpecialFieldWithACitedExceptionLoads) {
 
 TEST_F(MappingLoaderTest, FieldNotInTheDictionaryIsAProblem) {
   editFile(flowFile("coa.nareisprofiel"), R"(to="nareis.aankomstdatum")", R"(to="nareis.vertrekdatum")");
-  EXPECT_THAT(problems(), ::testing::Contains(
-                              HasSubstr("field \"nareis.vertrekdatum\" is not in the field dictionary")));
+  EXPECT_THAT(problems(),
+              ::testing::Contains(HasSubstr("field \"nareis.vertrekdatum\" is not in the field dictionary")));
 }
 
 TEST_F(MappingLoaderTest, UnknownElementsAndAttributesAreProblems) {
@@ -103,7 +98,8 @@ TEST_F(MappingLoaderTest, APurposeIsSaidInDutchAndOneWayOnly) {
   EXPECT_EQ(*shippedCatalogue().purposeInDutch("elip"),
             "het signaal dat de lening of de tijd voor inburgering bijna op is (ELIP)");
   EXPECT_EQ(shippedCatalogue().purposeInDutch("bewaartermijn"), nullptr);
-  editFile(flowFile("taalschool.aanwezigheid"), R"(nl="het signaal dat de lening)", R"(nl="het ELIP-signaal dat de lening)");
+  editFile(flowFile("taalschool.aanwezigheid"), R"(nl="het signaal dat de lening)",
+           R"(nl="het ELIP-signaal dat de lening)");
   EXPECT_THAT(problems(), ::testing::Contains(HasSubstr("purpose \"elip\" is said otherwise (nl) by flow")));
   editFile(flowFile("taalschool.aanwezigheid"),
            R"x(nl="het ELIP-signaal dat de lening of de tijd voor inburgering bijna op is (ELIP)")x", "");
@@ -164,9 +160,8 @@ namespace {
 TEST(PrivacyModel, TheCommittedDocumentIsWhatTheMappingsSay) {
   const std::string generated = renderPrivacyModel(shippedCatalogue());
   const std::string committed = readText(KETENPOORT_SOURCE_DIR "/docs/privacy-model.md");
-  EXPECT_TRUE(generated == committed)
-      << "docs/privacy-model.md is out of date; regenerate it with\n"
-         "  build/ketenpoort privacy-model --mappings mappings > docs/privacy-model.md";
+  EXPECT_TRUE(generated == committed) << "docs/privacy-model.md is out of date; regenerate it with\n"
+                                         "  build/ketenpoort privacy-model --mappings mappings > docs/privacy-model.md";
 }
 
 TEST(PrivacyModel, WithheldMedicalFieldsAreExplained) {

@@ -27,8 +27,7 @@ TEST(Metrics, HistogramBucketsAreCumulative) {
   h.observe({"x"}, 5.0);
   std::string text;
   h.render(text);
-  EXPECT_NE(text.find("h_bucket{l=\"x\",le=\"0.10000000000000001\"} 1"), std::string::npos)
-      << text;
+  EXPECT_NE(text.find("h_bucket{l=\"x\",le=\"0.10000000000000001\"} 1"), std::string::npos) << text;
   EXPECT_NE(text.find("h_bucket{l=\"x\",le=\"1\"} 2"), std::string::npos) << text;
   EXPECT_NE(text.find("h_bucket{l=\"x\",le=\"+Inf\"} 3"), std::string::npos) << text;
   EXPECT_NE(text.find("h_count{l=\"x\"} 3"), std::string::npos) << text;

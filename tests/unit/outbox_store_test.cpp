@@ -21,19 +21,19 @@ using testing::Backend;
 
 // Queues a message (record, entry and body in one transaction), as a push does.
 std::string queue(GatewayStore& store, const std::string& body, DeliveryRoute route) {
-    OutboxEntry entry;
-    entry.transaction_id = newUuidV7();
-    entry.trace_id = newTraceId();
-    entry.flow = "coa.klantprofiel";
-    entry.recipient_party_id = "gemeente-0363";
-    entry.route = route;
-    ExchangeRecord r;
-    r.transaction_id = entry.transaction_id;
-    r.outcome = ExchangeOutcome::kQueued;
-    const auto result = store.log().appendAndWait(
-        r, [entry, body](StoreTransaction& tx) { tx.enqueueDelivery(entry, body); });
-    EXPECT_TRUE(result.ok) << result.error;
-    return entry.transaction_id;
+  OutboxEntry entry;
+  entry.transaction_id = newUuidV7();
+  entry.trace_id = newTraceId();
+  entry.flow = "coa.klantprofiel";
+  entry.recipient_party_id = "gemeente-0363";
+  entry.route = route;
+  ExchangeRecord r;
+  r.transaction_id = entry.transaction_id;
+  r.outcome = ExchangeOutcome::kQueued;
+  const auto result =
+      store.log().appendAndWait(r, [entry, body](StoreTransaction& tx) { tx.enqueueDelivery(entry, body); });
+  EXPECT_TRUE(result.ok) << result.error;
+  return entry.transaction_id;
 }
 
 void waitFor(OutboxStore& outbox, auto call) {
@@ -91,7 +91,7 @@ TEST_P(OutboxStoreTest, CountsPerStateAddUpAndOnlyWaitingEntriesAreDue) {
 }
 
 INSTANTIATE_TEST_SUITE_P(Backends, OutboxStoreTest, ::testing::Values(Backend::kSqlite, Backend::kPostgresql),
-                         [](const auto& info) { return testing::backendName(info.param); });
+                         testing::BackendNamed());
 
 class SqliteOutboxFileTest : public ::testing::Test {
  protected:
@@ -133,9 +133,10 @@ TEST_F(SqliteOutboxFileTest, BodiesOfTheFormerPayloadFileAreTakenOverAtStart) {
   sqlite3_close(db);
   const auto legacy = legacyPayloadFile(config_);
   ASSERT_EQ(sqlite3_open(legacy.c_str(), &db), SQLITE_OK);
-  const std::string sql = "CREATE TABLE payloads (transaction_id TEXT PRIMARY KEY, body BLOB NOT NULL);"
-                          "INSERT INTO payloads VALUES ('" + waiting + "', '<kept/>'), ('" + delivered +
-                          "', '<gone/>'), ('" + newUuidV7() + "', '<orphan/>')";
+  const std::string sql =
+      "CREATE TABLE payloads (transaction_id TEXT PRIMARY KEY, body BLOB NOT NULL);"
+      "INSERT INTO payloads VALUES ('" +
+      waiting + "', '<kept/>'), ('" + delivered + "', '<gone/>'), ('" + newUuidV7() + "', '<orphan/>')";
   ASSERT_EQ(sqlite3_exec(db, sql.c_str(), nullptr, nullptr, nullptr), SQLITE_OK);
   sqlite3_close(db);
 
@@ -144,7 +145,6 @@ TEST_F(SqliteOutboxFileTest, BodiesOfTheFormerPayloadFileAreTakenOverAtStart) {
   EXPECT_EQ(store.outbox().body(delivered), std::nullopt);
   EXPECT_FALSE(std::filesystem::exists(legacy));
 }
-
 
 // Only waiting entries are indexed (partial indexes): an entry that stops waiting leaves
 // them, and the former full indexes are dropped on open.

@@ -52,8 +52,7 @@ std::string toeslagenStatus(const char* bsn, const char* permit) {
 class PolicyEngineTest : public ::testing::Test {
  protected:
   PolicyDecision decide(const std::string& flow_id, const Party& caller, const Party& recipient,
-                        std::string_view purpose, const std::string& document,
-                        CivilDate date = day("2025-11-01")) {
+                        std::string_view purpose, const std::string& document, CivilDate date = day("2025-11-01")) {
     const FlowDefinition* flow = shippedCatalogue().findFlow(flow_id);
     EXPECT_NE(flow, nullptr);
     auto parsed = sourceFromXml(document);
@@ -78,8 +77,8 @@ class PolicyEngineTest : public ::testing::Test {
     registries_.addKoppeling({{SubjectKey::Kind::kBsn, bsn}, cbs, day("2025-01-01"), std::nullopt});
   }
   void agreement(const char* party_id, const char* cbs, const char* from, const char* until) {
-    registries_.addAgreement({"vwo-" + std::string(party_id) + "-" + cbs, party_id, "elip", cbs,
-                              day(from), day(until)});
+    registries_.addAgreement(
+        {"vwo-" + std::string(party_id) + "-" + cbs, party_id, "elip", cbs, day(from), day(until)});
   }
 
   static const FieldDecision* fieldDecision(const PolicyDecision& d, const std::string& path) {
@@ -122,11 +121,11 @@ TEST_F(PolicyEngineTest, OnlyTheFlowsRecipientRolesReceiveIt) {
 
 TEST_F(PolicyEngineTest, AQueryIsStartedByTheRecipientNotTheSource) {
   koppel(kBsn, "0363");
-  EXPECT_TRUE(decide("duo.inburgeringsstatus", amsterdam_, amsterdam_, "regie-inburgering",
-                     duoStatus(kBsn, "wi2021")).allowed);
-  EXPECT_EQ(decide("duo.inburgeringsstatus", school_a_, amsterdam_, "regie-inburgering",
-                   duoStatus(kBsn, "wi2021")).reason,
-            Reason::kFlowNotAllowed);
+  EXPECT_TRUE(
+      decide("duo.inburgeringsstatus", amsterdam_, amsterdam_, "regie-inburgering", duoStatus(kBsn, "wi2021")).allowed);
+  EXPECT_EQ(
+      decide("duo.inburgeringsstatus", school_a_, amsterdam_, "regie-inburgering", duoStatus(kBsn, "wi2021")).reason,
+      Reason::kFlowNotAllowed);
 }
 
 TEST_F(PolicyEngineTest, StatedPurposeMustBeTheFlowsPurpose) {
@@ -154,15 +153,15 @@ TEST_F(PolicyEngineTest, AProfileCannotMoveAPersonTheRegistryKnowsElsewhere) {
 }
 
 TEST_F(PolicyEngineTest, RegistryKoppelingDecidesForDuoData) {
-  EXPECT_EQ(decide("duo.inburgeringsstatus", amsterdam_, amsterdam_, "regie-inburgering",
-                   duoStatus(kBsn, "wi2021")).reason,
-            Reason::kNoKoppeling);  // not gekoppeld at all
+  EXPECT_EQ(
+      decide("duo.inburgeringsstatus", amsterdam_, amsterdam_, "regie-inburgering", duoStatus(kBsn, "wi2021")).reason,
+      Reason::kNoKoppeling);  // not gekoppeld at all
   koppel(kBsn, "0518");
-  EXPECT_EQ(decide("duo.inburgeringsstatus", amsterdam_, amsterdam_, "regie-inburgering",
-                   duoStatus(kBsn, "wi2021")).reason,
-            Reason::kNoKoppeling);  // gekoppeld elsewhere
-  EXPECT_TRUE(decide("duo.inburgeringsstatus", den_haag_, den_haag_, "regie-inburgering",
-                     duoStatus(kBsn, "wi2021")).allowed);
+  EXPECT_EQ(
+      decide("duo.inburgeringsstatus", amsterdam_, amsterdam_, "regie-inburgering", duoStatus(kBsn, "wi2021")).reason,
+      Reason::kNoKoppeling);  // gekoppeld elsewhere
+  EXPECT_TRUE(
+      decide("duo.inburgeringsstatus", den_haag_, den_haag_, "regie-inburgering", duoStatus(kBsn, "wi2021")).allowed);
 }
 
 TEST_F(PolicyEngineTest, PermitBefore2022MeansOldLawAndNoBasis) {
@@ -175,8 +174,8 @@ TEST_F(PolicyEngineTest, PermitBefore2022MeansOldLawAndNoBasis) {
 
 TEST_F(PolicyEngineTest, DuoStatusOfAnOldLawPersonIsRefused) {
   koppel(kBsn, "0363");
-  const auto d = decide("duo.inburgeringsstatus", amsterdam_, amsterdam_, "regie-inburgering",
-                        duoStatus(kBsn, "wi2013"));
+  const auto d =
+      decide("duo.inburgeringsstatus", amsterdam_, amsterdam_, "regie-inburgering", duoStatus(kBsn, "wi2013"));
   EXPECT_EQ(d.reason, Reason::kLawRegime);
   EXPECT_TRUE(d.fields.empty());  // no personal data at all
 }
@@ -212,17 +211,28 @@ TEST_F(PolicyEngineTest, AgreementIsCheckedBeforeAnythingAboutThePersonIsConside
 }
 
 TEST_F(PolicyEngineTest, ConsentFlowNeedsAnActiveConsent) {
-  const std::string doc = "<toeslagaanvraag><persoon><bsn>725763863</bsn></persoon>"
-                          "<aanvraag><soort>huurtoeslag</soort><soort>zorgtoeslag</soort></aanvraag></toeslagaanvraag>";
+  const std::string doc =
+      "<toeslagaanvraag><persoon><bsn>725763863</bsn></persoon>"
+      "<aanvraag><soort>huurtoeslag</soort><soort>zorgtoeslag</soort></aanvraag></toeslagaanvraag>";
   const auto send = [&](const char* date) {
     return decide("coa.toeslagaanvraag", coa_, toeslagen_, "toeslagaanvraag", doc, day(date));
   };
   EXPECT_EQ(send("2025-11-01").reason, Reason::kNoConsent);
-  registries_.addConsent({"c-1", {SubjectKey::Kind::kBsn, kBsn}, "toeslagaanvraag", duo_.oin,
-                          day("2025-10-01"), std::nullopt, std::nullopt});
+  registries_.addConsent({"c-1",
+                          {SubjectKey::Kind::kBsn, kBsn},
+                          "toeslagaanvraag",
+                          duo_.oin,
+                          day("2025-10-01"),
+                          std::nullopt,
+                          std::nullopt});
   EXPECT_EQ(send("2025-11-01").reason, Reason::kNoConsent);  // another recipient
-  registries_.addConsent({"c-2", {SubjectKey::Kind::kBsn, kBsn}, "toeslagaanvraag", toeslagen_.oin,
-                          day("2025-10-01"), day("2025-12-01"), day("2025-11-15")});
+  registries_.addConsent({"c-2",
+                          {SubjectKey::Kind::kBsn, kBsn},
+                          "toeslagaanvraag",
+                          toeslagen_.oin,
+                          day("2025-10-01"),
+                          day("2025-12-01"),
+                          day("2025-11-15")});
   EXPECT_EQ(send("2025-09-30").reason, Reason::kNoConsent);  // before it was granted
   const auto d = send("2025-11-01");
   ASSERT_TRUE(d.allowed) << d.reason;
@@ -233,15 +243,19 @@ TEST_F(PolicyEngineTest, ConsentFlowNeedsAnActiveConsent) {
 
 TEST_F(PolicyEngineTest, ToeslagenForAnOldLawPersonOnlyWithConsent) {
   koppel(kBsn, "0363");
-  EXPECT_TRUE(decide("toeslagen.status", toeslagen_, amsterdam_, "ontzorgen",
-                     toeslagenStatus(kBsn, "2023-05-01")).allowed);
+  EXPECT_TRUE(
+      decide("toeslagen.status", toeslagen_, amsterdam_, "ontzorgen", toeslagenStatus(kBsn, "2023-05-01")).allowed);
   const auto old_law = [&] {
-    return decide("toeslagen.status", toeslagen_, amsterdam_, "ontzorgen",
-                  toeslagenStatus(kBsn, "2021-06-01"));
+    return decide("toeslagen.status", toeslagen_, amsterdam_, "ontzorgen", toeslagenStatus(kBsn, "2021-06-01"));
   };
   EXPECT_EQ(old_law().reason, Reason::kNoConsent);
-  registries_.addConsent({"c-7", {SubjectKey::Kind::kBsn, kBsn}, "ontzorgen", amsterdam_.oin,
-                          day("2025-01-01"), std::nullopt, std::nullopt});
+  registries_.addConsent({"c-7",
+                          {SubjectKey::Kind::kBsn, kBsn},
+                          "ontzorgen",
+                          amsterdam_.oin,
+                          day("2025-01-01"),
+                          std::nullopt,
+                          std::nullopt});
   const auto d = old_law();
   ASSERT_TRUE(d.allowed) << d.reason;
   EXPECT_EQ(d.consent_id, "c-7");
@@ -286,8 +300,8 @@ TEST_F(PolicyEngineTest, KlantprofielReachesTheGemeenteWithoutItsMedicalSection)
 TEST_F(PolicyEngineTest, FieldsNotOnTheRecipientsListAreWithheld) {
   const auto d = klantprofiel(coa_, amsterdam_);
   ASSERT_TRUE(d.allowed);
-  for (const char* path : {"achtergrond.asielrelaas", "achtergrond.opleiding",
-                           "financien.schuld_coa_eur", "opmerkingen.casemanager"}) {
+  for (const char* path :
+       {"achtergrond.asielrelaas", "achtergrond.opleiding", "financien.schuld_coa_eur", "opmerkingen.casemanager"}) {
     const FieldDecision* f = fieldDecision(d, path);
     ASSERT_NE(f, nullptr) << path;
     EXPECT_FALSE(f->delivered) << path;
@@ -323,18 +337,16 @@ TEST_F(PolicyEngineTest, ExemptionReachesTheGemeenteButNotItsGround) {
 TEST_F(PolicyEngineTest, SchoolRemarksPassOnlyUnderConsent) {
   koppel(kBsn, "0363");
   agreement("taalschool-a", "0363", "2025-01-01", "2026-12-31");
-  const auto without = decide("taalschool.elip-aanmelding", school_a_, amsterdam_, "elip",
-                              aanmelding(kBsn, true));
+  const auto without = decide("taalschool.elip-aanmelding", school_a_, amsterdam_, "elip", aanmelding(kBsn, true));
   ASSERT_TRUE(without.allowed);
   EXPECT_FALSE(fieldDecision(without, "taalschool.opmerkingen")->delivered);
   EXPECT_EQ(fieldDecision(without, "taalschool.opmerkingen")->reason, Reason::kNoConsent);
   EXPECT_TRUE(fieldDecision(without, "taalschool.route")->delivered);
   EXPECT_FALSE(without.consent_id);
 
-  registries_.addConsent({"c-9", {SubjectKey::Kind::kBsn, kBsn}, "elip", amsterdam_.oin,
-                          day("2025-01-01"), std::nullopt, std::nullopt});
-  const auto with = decide("taalschool.elip-aanmelding", school_a_, amsterdam_, "elip",
-                           aanmelding(kBsn, true));
+  registries_.addConsent(
+      {"c-9", {SubjectKey::Kind::kBsn, kBsn}, "elip", amsterdam_.oin, day("2025-01-01"), std::nullopt, std::nullopt});
+  const auto with = decide("taalschool.elip-aanmelding", school_a_, amsterdam_, "elip", aanmelding(kBsn, true));
   ASSERT_TRUE(with.allowed);
   EXPECT_TRUE(fieldDecision(with, "taalschool.opmerkingen")->delivered);
   EXPECT_EQ(with.consent_id, "c-9");
@@ -343,8 +355,13 @@ TEST_F(PolicyEngineTest, SchoolRemarksPassOnlyUnderConsent) {
 TEST_F(PolicyEngineTest, ConsentOfAnotherPersonDoesNotCount) {
   koppel(kBsn, "0363");
   agreement("taalschool-a", "0363", "2025-01-01", "2026-12-31");
-  registries_.addConsent({"c-x", {SubjectKey::Kind::kBsn, kOtherBsn}, "elip", amsterdam_.oin,
-                          day("2025-01-01"), std::nullopt, std::nullopt});
+  registries_.addConsent({"c-x",
+                          {SubjectKey::Kind::kBsn, kOtherBsn},
+                          "elip",
+                          amsterdam_.oin,
+                          day("2025-01-01"),
+                          std::nullopt,
+                          std::nullopt});
   const auto d = decide("taalschool.elip-aanmelding", school_a_, amsterdam_, "elip", aanmelding(kBsn, true));
   ASSERT_TRUE(d.allowed);
   EXPECT_FALSE(fieldDecision(d, "taalschool.opmerkingen")->delivered);

@@ -127,7 +127,7 @@ TEST_P(PseudonymKeyringTest, KeysOfAnotherSubjectKeyAreRefused) {
 }
 
 INSTANTIATE_TEST_SUITE_P(Backends, PseudonymKeyringTest, ::testing::Values(Backend::kSqlite, Backend::kPostgresql),
-                         [](const auto& info) { return testing::backendName(info.param); });
+                         testing::BackendNamed());
 
 }  // namespace
 }  // namespace ketenpoort

@@ -8,9 +8,7 @@ namespace {
 using ::testing::Contains;
 using ::testing::HasSubstr;
 
-const FlowDefinition& klantprofielFlow() {
-  return *shippedCatalogue().findFlow("coa.klantprofiel");
-}
+const FlowDefinition& klantprofielFlow() { return *shippedCatalogue().findFlow("coa.klantprofiel"); }
 
 std::string valueOf(const CanonicalRecord& record, const std::string& path) {
   for (const auto& v : record.values) {
@@ -30,8 +28,7 @@ TEST(RecordMapper, MapsTheSampleKlantprofiel) {
   EXPECT_EQ(valueOf(r, "gezin.leden[3].voornamen"), "Yara");
   EXPECT_EQ(valueOf(r, "voorinburgering.activiteiten[2]"), "Vrijwilligerswerk keuken azc");
   EXPECT_EQ(valueOf(r, "medisch.diagnosen[1]"), "Posttraumatische stressklachten, in behandeling");
-  EXPECT_EQ(r.first(shippedCatalogue().fields.find("gezin.leden[].relatie"))->path,
-            "gezin.leden[0].relatie");
+  EXPECT_EQ(r.first(shippedCatalogue().fields.find("gezin.leden[].relatie"))->path, "gezin.leden[0].relatie");
 }
 
 TEST(RecordMapper, WhatTheMappingDoesNotKnowIsCollectedNotPassed) {
@@ -43,8 +40,8 @@ TEST(RecordMapper, WhatTheMappingDoesNotKnowIsCollectedNotPassed) {
 }
 
 TEST(RecordMapper, BsnFailingTheElfproefIsAnErrorThatDoesNotRepeatIt) {
-  const auto out = mapSourceDocument(
-      klantprofielFlow(), parseXml("<klantprofiel><persoon><bsn>123456789</bsn></persoon></klantprofiel>"));
+  const auto out = mapSourceDocument(klantprofielFlow(),
+                                     parseXml("<klantprofiel><persoon><bsn>123456789</bsn></persoon></klantprofiel>"));
   ASSERT_EQ(out.errors.size(), 1u);
   EXPECT_THAT(out.errors[0], HasSubstr("/persoon/bsn (persoon.bsn): not a valid BSN"));
   EXPECT_THAT(out.errors[0], ::testing::Not(HasSubstr("123456789")));
@@ -78,8 +75,8 @@ TEST(RecordMapper, TheWrongRootIsNotEchoed) {
 
 TEST(RecordMapper, TextThatIsNotUtf8OrHoldsControlCharactersIsRefusedNamingTheFieldOnly) {
   for (const std::string& bad : {std::string("Am\xffna"), std::string("Am\xc0\xafna"),  // invalid, overlong
-                                std::string("Am\xed\xa0\x80na"),                      // a surrogate
-                                std::string("Am\x01na"), std::string("Am\x7fna")}) {
+                                 std::string("Am\xed\xa0\x80na"),                       // a surrogate
+                                 std::string("Am\x01na"), std::string("Am\x7fna")}) {
     SourceNode doc{"klantprofiel", {}, {{"persoon", {}, {{"voornamen", bad, {}}}}}};
     const auto out = mapSourceDocument(klantprofielFlow(), doc);
     ASSERT_EQ(out.errors.size(), 1u) << bad;
@@ -97,15 +94,15 @@ TEST(RecordMapper, TextThatIsNotUtf8OrHoldsControlCharactersIsRefusedNamingTheFi
 }
 
 TEST(SourceText, AcceptsUtf8UpToTheLastCodePointAndNothingBeyond) {
-  EXPECT_EQ(textProblem("\xf4\x8f\xbf\xbf"), nullptr);    // U+10FFFF
-  EXPECT_NE(textProblem("\xf4\x90\x80\x80"), nullptr);    // past it
+  EXPECT_EQ(textProblem("\xf4\x8f\xbf\xbf"), nullptr);      // U+10FFFF
+  EXPECT_NE(textProblem("\xf4\x90\x80\x80"), nullptr);      // past it
   EXPECT_NE(textProblem("\xe2\x82"), nullptr);              // cut short
-  EXPECT_NE(textProblem(std::string("a\0b", 3)), nullptr);   // NUL
+  EXPECT_NE(textProblem(std::string("a\0b", 3)), nullptr);  // NUL
 }
 
 TEST(RecordMapper, AGroupWhereAValueBelongsIsAnError) {
-  const auto out = mapSourceDocument(
-      klantprofielFlow(), parseXml("<klantprofiel><persoon><bsn><x>1</x></bsn></persoon></klantprofiel>"));
+  const auto out = mapSourceDocument(klantprofielFlow(),
+                                     parseXml("<klantprofiel><persoon><bsn><x>1</x></bsn></persoon></klantprofiel>"));
   EXPECT_THAT(out.errors, Contains(HasSubstr("must be a value, not a group")));
 }
 

@@ -88,16 +88,16 @@ TEST_P(RegistryStoreTest, AChangeByAnotherProcessHoldsForTheNextDecision) {
   const auto holds = [this](const std::function<bool()>& condition) {
     return backend_.postgresql() ? testing::waitUntil(condition, std::chrono::seconds(10)) : condition();
   };
-  const auto granted = other.grantConsent(
-      {person_, "elip", amsterdam_, "dms://toestemming/882", day("2025-10-01"), std::nullopt});
+  const auto granted =
+      other.grantConsent({person_, "elip", amsterdam_, "dms://toestemming/882", day("2025-10-01"), std::nullopt});
   ASSERT_TRUE(granted.ok) << granted.error;
   EXPECT_TRUE(holds([&] { return store_->findActive(person_, "elip", amsterdam_, today) == granted.id; }));
   ASSERT_TRUE(other.withdrawConsent(granted.id, day("2025-10-15")).ok);
   EXPECT_TRUE(holds([&] { return !store_->findActive(person_, "elip", amsterdam_, today); }));
   EXPECT_EQ(store_->consent(granted.id)->statusOn(today), ConsentStatus::kWithdrawn);
   // And a change made here holds there, and here, at once.
-  const auto again = store_->grantConsent(
-      {person_, "elip", amsterdam_, "dms://toestemming/883", day("2025-10-20"), std::nullopt});
+  const auto again =
+      store_->grantConsent({person_, "elip", amsterdam_, "dms://toestemming/883", day("2025-10-20"), std::nullopt});
   ASSERT_TRUE(again.ok);
   EXPECT_EQ(store_->findActive(person_, "elip", amsterdam_, today), again.id);
   EXPECT_TRUE(holds([&] { return other.findActive(person_, "elip", amsterdam_, today) == again.id; }));
@@ -130,7 +130,7 @@ TEST_P(RegistryStoreTest, AChangeThatCannotBeLoggedDoesNotHappen) {
 }
 
 TEST_P(RegistryStoreTest, AgreementsAreValidInTheirPeriodAndOnlyChangesAreLogged) {
-  AgreementEntry a{"vwo-2025-017", "taalschool-a", "elip", "0363", day("2025-01-01"),
+  AgreementEntry a{"vwo-2025-017",    "taalschool-a",      "elip", "0363", day("2025-01-01"),
                    day("2025-12-31"), "dms://vwo/2025-017"};
   ASSERT_TRUE(store_->upsertAgreement(a).ok);
   EXPECT_EQ(store_->findValid("taalschool-a", "elip", "0363", day("2025-12-31")), "vwo-2025-017");
@@ -149,26 +149,23 @@ TEST_P(RegistryStoreTest, KoppelingIsWrittenWithItsExchangeAndALaterOneTakesOver
   ExchangeRecord profiel;
   profiel.flow = "coa.klantprofiel";
   profiel.transaction_id = "0190f3a0-0000-7000-8000-000000000001";
-  ASSERT_TRUE(log_->appendAndWait(
-                      profiel, store_->koppelingChange(person_, "0363", day("2025-09-24"),
-                                                       profiel.transaction_id))
-                  .ok);
+  ASSERT_TRUE(
+      log_->appendAndWait(profiel, store_->koppelingChange(person_, "0363", day("2025-09-24"), profiel.transaction_id))
+          .ok);
   EXPECT_FALSE(store_->gemeenteOf(person_, day("2025-09-23")));
   EXPECT_EQ(store_->gemeenteOf(person_, day("2025-09-24")), "0363");
   profiel.transaction_id = "0190f3a0-0000-7000-8000-000000000002";
-  ASSERT_TRUE(log_->appendAndWait(
-                      profiel, store_->koppelingChange(person_, "0518", day("2025-11-01"),
-                                                       profiel.transaction_id))
-                  .ok);
+  ASSERT_TRUE(
+      log_->appendAndWait(profiel, store_->koppelingChange(person_, "0518", day("2025-11-01"), profiel.transaction_id))
+          .ok);
   EXPECT_EQ(store_->gemeenteOf(person_, day("2025-10-31")), "0363");
   EXPECT_EQ(store_->gemeenteOf(person_, day("2025-11-01")), "0518");
 }
 
 TEST_P(RegistryStoreTest, NoBsnInTheRegistriesEither) {
   ASSERT_TRUE(store_->grantConsent({person_, "elip", amsterdam_, "ref", day("2025-10-01"), std::nullopt}).ok);
-  ASSERT_TRUE(log_->appendAndWait(
-                      ExchangeRecord{}, store_->koppelingChange(person_, "0363", day("2025-09-24"), "t"))
-                  .ok);
+  ASSERT_TRUE(
+      log_->appendAndWait(ExchangeRecord{}, store_->koppelingChange(person_, "0363", day("2025-09-24"), "t")).ok);
   // Every byte the database holds: the file and its WAL, or every registry row as text.
   std::string everything;
   if (backend_.postgresql()) {
@@ -190,7 +187,7 @@ TEST_P(RegistryStoreTest, NoBsnInTheRegistriesEither) {
 }
 
 INSTANTIATE_TEST_SUITE_P(Backends, RegistryStoreTest, ::testing::Values(Backend::kSqlite, Backend::kPostgresql),
-                         [](const auto& info) { return testing::backendName(info.param); });
+                         testing::BackendNamed());
 
 }  // namespace
 }  // namespace ketenpoort

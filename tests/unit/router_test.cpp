@@ -23,8 +23,9 @@ Router::Outcome dispatch(const Router& router, ApiRequest request) { return rout
 TEST(Router, DispatchesExactAndTemplatedPaths) {
   Router router;
   router.add("GET", "/v1/whoami", [](const ApiRequest&) { return ApiResponse{200, "text/plain", "me", {}}; });
-  router.add("POST", "/v1/berichten/{flow}",
-             [](const ApiRequest& r) { return ApiResponse{202, "text/plain", r.path, {}}; });
+  router.add("POST", "/v1/berichten/{flow}", [](const ApiRequest& r) {
+    return ApiResponse{202, "text/plain", r.path, {}};
+  });
   auto whoami = dispatch(router, requestFor("GET", "/v1/whoami"));
   EXPECT_EQ(whoami.response.body, "me");
   EXPECT_EQ(whoami.route, "/v1/whoami");
@@ -161,8 +162,8 @@ TEST(StrictJson, AKeyGivenTwiceAnywhereIsRefusedWithoutEcho) {
 TEST(QueryString, ARecordNumberFitsWhatAStoreCanBind) {
   EXPECT_EQ(parseRecordNumber("0"), 0u);
   EXPECT_EQ(parseRecordNumber("9223372036854775807"), 9223372036854775807u);
-  for (const char* text : {"9223372036854775808", "18446744073709551615", "18446744073709551616", "-1", "+1", " 1",
-                           "1 ", "", "0x10"}) {
+  for (const char* text :
+       {"9223372036854775808", "18446744073709551615", "18446744073709551616", "-1", "+1", " 1", "1 ", "", "0x10"}) {
     EXPECT_FALSE(parseRecordNumber(text)) << text;
   }
 }
@@ -170,8 +171,13 @@ TEST(QueryString, ARecordNumberFitsWhatAStoreCanBind) {
 TEST(GatewayApi, WhoamiNamesThePartyOinAndRole) {
   GatewayConfig config;
   config.mode = GatewayMode::kTest;
-  config.parties.push_back(Party{"gemeente-0363", *Oin::parse("00000099200000000363"),
-                                 "Gemeente Amsterdam", PartyRole::kGemeente, "0363", {}, {}});
+  config.parties.push_back(Party{"gemeente-0363",
+                                 *Oin::parse("00000099200000000363"),
+                                 "Gemeente Amsterdam",
+                                 PartyRole::kGemeente,
+                                 "0363",
+                                 {},
+                                 {}});
   const MappingCatalogue catalogue;
   const Router router = makeExchangeRouter(config, catalogue);
   ApiRequest request = requestFor("GET", "/v1/whoami");

@@ -15,6 +15,7 @@
 #include <set>
 #include <thread>
 
+#include "gateway/demo/postgres_cluster.hpp"
 #include "gateway/gateway_store/gateway_store.hpp"
 #include "gateway/gateway_store/scheduled_purge.hpp"
 #include "gateway/pg_store/pg_connection.hpp"
@@ -24,7 +25,6 @@
 #include "gateway/sqlite_store/log_verifier.hpp"
 #include "gateway/store/identifiers.hpp"
 #include "gateway/store/registry_tables.hpp"
-#include "gateway/demo/postgres_cluster.hpp"
 #include "tests/support/postgres_database.hpp"
 #include "tests/support/store_backend.hpp"
 #include "tests/support/temp_dir.hpp"
@@ -91,9 +91,9 @@ class StoreContractTest : public ::testing::TestWithParam<Backend> {
   static std::string queue(GatewayStore& store, const std::string& body,
                            DeliveryRoute route = DeliveryRoute::kEndpoint) {
     const OutboxEntry entry = entryFor(newUuidV7(), route);
-    const auto result = store.log().appendAndWait(
-        recordOf(kCoa, kGemeente, entry.transaction_id),
-        [entry, body](StoreTransaction& tx) { tx.enqueueDelivery(entry, body); });
+    const auto result =
+        store.log().appendAndWait(recordOf(kCoa, kGemeente, entry.transaction_id),
+                                  [entry, body](StoreTransaction& tx) { tx.enqueueDelivery(entry, body); });
     EXPECT_TRUE(result.ok) << result.error;
     return entry.transaction_id;
   }
@@ -203,8 +203,7 @@ TEST_P(StoreContractTest, AChangeThatRefusesInsideAGroupRefusesAlone) {
       const OutboxEntry entry = entryFor(newUuidV7());
       change = [entry](StoreTransaction& tx) { tx.enqueueDelivery(entry, "<ok/>"); };
     }
-    store->log().append(recordOf(kCoa, kGemeente), change,
-                        [promise](const AppendResult& r) { promise->set_value(r); });
+    store->log().append(recordOf(kCoa, kGemeente), change, [promise](const AppendResult& r) { promise->set_value(r); });
   }
   for (int i = 0; i < 20; ++i) {
     const AppendResult r = results[static_cast<std::size_t>(i)].get();
@@ -438,10 +437,13 @@ TEST_P(StoreContractTest, WhatAPurgeLeavesNamesNoneOfThePurgedExchanges) {
   ExchangeRecord taught = recordOf(kCoa, kGemeente);
   const StoreChange koppeling = registries.koppelingChange(bsn, "0363", day("2026-03-01"), taught.transaction_id);
   const StoreChange link = registries.identityLinkChange(bsn.value, "1000000001", taught.transaction_id);
-  ASSERT_TRUE(store->log().appendAndWait(taught, [koppeling, link](StoreTransaction& tx) {
-    koppeling(tx);
-    link(tx);
-  }).ok);
+  ASSERT_TRUE(store->log()
+                  .appendAndWait(taught,
+                                 [koppeling, link](StoreTransaction& tx) {
+                                   koppeling(tx);
+                                   link(tx);
+                                 })
+                  .ok);
   const std::string waiting = queue(*store, "<c/>");
   appendRetained(*store, {"2040-01-01"});
   const auto naming = [&](const std::string& id) {
@@ -516,8 +518,9 @@ TEST_P(StoreContractTest, AnEmptiedLogDoesNotVerifyIntact) {
     EXPECT_TRUE(empty.intact) << empty.problem << chainOf(empty).problem;
   }
   auto store = open();
-  ASSERT_TRUE(store->registries().upsertAgreement({"a", "taalschool-a", "elip", "0363", day("2026-01-01"),
-                                                   day("2027-01-01"), "doc"}).ok);
+  ASSERT_TRUE(store->registries()
+                  .upsertAgreement({"a", "taalschool-a", "elip", "0363", day("2026-01-01"), day("2027-01-01"), "doc"})
+                  .ok);
   appendRetained(*store, {"2040-01-01", "2040-01-01"});
   ASSERT_TRUE(store->verifyLog().intact);
   store.reset();
@@ -601,8 +604,10 @@ TEST_P(StoreContractTest, AKoppelingMovesForwardOnlyAndOneIsOpenPerPerson) {
   const Oin gemeente = *Oin::parse(kGemeente);
   const SubjectKey bsn{SubjectKey::Kind::kBsn, "111222333"};
   const SubjectKey vnummer{SubjectKey::Kind::kVnummer, "1000000001"};
-  ASSERT_TRUE(store->log().appendAndWait(recordOf(kCoa, kGemeente),
-                                         registries.identityLinkChange(bsn.value, vnummer.value, "t")).ok);
+  ASSERT_TRUE(
+      store->log()
+          .appendAndWait(recordOf(kCoa, kGemeente), registries.identityLinkChange(bsn.value, vnummer.value, "t"))
+          .ok);
   ASSERT_TRUE(registries.registerKoppeling(vnummer, gemeente, "0363", day("2026-03-01"), "e").ok);
   const auto before = store->log().lastSequence();
   const auto back = registries.registerKoppeling(bsn, gemeente, "0518", day("2026-02-01"), "e");
@@ -643,9 +648,10 @@ TEST_P(StoreContractTest, AFileWithTwoOpenKoppelingenIsRepairedWhenOpened) {
     auto store = open();
     ASSERT_TRUE(store->registries().registerKoppeling(bsn, gemeente, "0363", day("2026-03-01"), "e").ok);
   }
-  tamper("DROP INDEX koppeling_one_open; "
-         "INSERT INTO koppeling (subject_key, subject_ref, gemeente_cbs, valid_from, valid_until, source_transaction) "
-         "SELECT subject_key, subject_ref, '0518', '2026-01-01', NULL, 't' FROM koppeling");
+  tamper(
+      "DROP INDEX koppeling_one_open; "
+      "INSERT INTO koppeling (subject_key, subject_ref, gemeente_cbs, valid_from, valid_until, source_transaction) "
+      "SELECT subject_key, subject_ref, '0518', '2026-01-01', NULL, 't' FROM koppeling");
   EXPECT_EQ(countOf("SELECT COUNT(*) FROM koppeling WHERE valid_until IS NULL"), 2);
   auto store = open();
   EXPECT_EQ(countOf("SELECT COUNT(*) FROM koppeling WHERE valid_until IS NULL"), 1);
@@ -690,8 +696,8 @@ TEST_P(StoreContractTest, ARecordWithoutRetentionGetsTheLongestAndAYearKey) {
 TEST_P(StoreContractTest, AnEndedAgreementCoversNothingFromItsLastDayOnAndIsLoggedOnce) {
   auto store = open();
   RegistryStore& registries = store->registries();
-  const AgreementEntry agreement{"vwo-elip", "taalschool-a", "elip", "0363", day("2026-01-01"), day("2027-12-31"),
-                                 "VWO-2026-007"};
+  const AgreementEntry agreement{"vwo-elip",        "taalschool-a",    "elip",        "0363",
+                                 day("2026-01-01"), day("2027-12-31"), "VWO-2026-007"};
   ASSERT_TRUE(registries.upsertAgreement(agreement).ok);
   EXPECT_EQ(registries.findValid("taalschool-a", "elip", "0363", day("2026-12-06")), "vwo-elip");
   EXPECT_EQ(registries.listAgreements().size(), 1u);
@@ -736,8 +742,10 @@ TEST_P(StoreContractTest, ThePurgeRemovesRegistryHistoryPastItsRetention) {
   const Oin school = *Oin::parse(kSchool);
   const Oin gemeente = *Oin::parse(kGemeente);
   const auto expired = registries.grantConsent({person, "elip", school, "doc-1", day("2015-01-01"), day("2018-06-01")});
-  const auto withdrawn_long_ago = registries.grantConsent({person, "presentie", school, "doc-2", day("2016-01-01"), {}});
-  const auto withdrawn_lately = registries.grantConsent({person, "opmerkingen", school, "doc-3", day("2016-01-01"), {}});
+  const auto withdrawn_long_ago =
+      registries.grantConsent({person, "presentie", school, "doc-2", day("2016-01-01"), {}});
+  const auto withdrawn_lately =
+      registries.grantConsent({person, "opmerkingen", school, "doc-3", day("2016-01-01"), {}});
   const auto active = registries.grantConsent({person, "inburgering", school, "doc-4", day("2016-01-01"), {}});
   for (const auto* granted : {&expired, &withdrawn_long_ago, &withdrawn_lately, &active}) ASSERT_TRUE(granted->ok);
   ASSERT_TRUE(registries.withdrawConsent(withdrawn_long_ago.id, day("2019-12-03")).ok);
@@ -1053,20 +1061,24 @@ TEST_P(StoreContractTest, AWriteRefusingInsideAGroupRefusesAlone) {
     std::promise<void> release;
     std::shared_future<void> released = release.get_future().share();
     // Holds the writer, so that everything below queues up and goes as one group.
-    log.write([&holding, released](sql::Session& s) {
-      s.execute("CREATE TABLE side (n INTEGER)");
-      holding.set_value();
-      released.wait();
-    }, [](const AppendResult&) {});
+    log.write(
+        [&holding, released](sql::Session& s) {
+          s.execute("CREATE TABLE side (n INTEGER)");
+          holding.set_value();
+          released.wait();
+        },
+        [](const AppendResult&) {});
     holding.get_future().wait();
     std::vector<std::future<AppendResult>> results;
     const auto queue_write = [&log, &results](int n, bool refuse) {
       auto done = std::make_shared<std::promise<AppendResult>>();
       results.push_back(done->get_future());
-      log.write([n, refuse](sql::Session& s) {
-        s.run("INSERT INTO side VALUES ($1)", {std::int64_t{n}});
-        if (refuse) throw std::runtime_error("refused");
-      }, [done](const AppendResult& r) { done->set_value(r); });
+      log.write(
+          [n, refuse](sql::Session& s) {
+            s.run("INSERT INTO side VALUES ($1)", {std::int64_t{n}});
+            if (refuse) throw std::runtime_error("refused");
+          },
+          [done](const AppendResult& r) { done->set_value(r); });
     };
     queue_write(1, false);
     auto first_record = std::make_shared<std::promise<AppendResult>>();
@@ -1112,9 +1124,9 @@ TEST_P(StoreContractTest, DeferredWritesAreCommittedInOrder) {
 // every outbox state, identity link and pseudonym key carries the simulated day, and
 // nothing the system clock's.
 TEST_P(StoreContractTest, OneClockStampsEveryRecordHeadCheckpointAndOutboxState) {
-  SimulatedTime clock(std::chrono::sys_days(std::chrono::year_month_day(
-                           std::chrono::year(2031), std::chrono::month(3), std::chrono::day(4))) +
-                       std::chrono::hours(5));
+  SimulatedTime clock(std::chrono::sys_days(std::chrono::year_month_day(std::chrono::year(2031), std::chrono::month(3),
+                                                                        std::chrono::day(4))) +
+                      std::chrono::hours(5));
   const std::string day = "2031-03-04";
   {
     GatewayStore store(configOf(), clock);
@@ -1127,10 +1139,11 @@ TEST_P(StoreContractTest, OneClockStampsEveryRecordHeadCheckpointAndOutboxState)
     r.time_utc = clock.nowRfc3339();  // as the exchange routes stamp it, by the same clock
     const StoreChange link = store.registries().identityLinkChange("111222333", "1000000001", r.transaction_id);
     ASSERT_TRUE(store.log()
-                    .appendAndWait(r, [entry, link](StoreTransaction& tx) {
-                      tx.enqueueDelivery(entry, "<a/>");
-                      link(tx);
-                    })
+                    .appendAndWait(r,
+                                   [entry, link](StoreTransaction& tx) {
+                                     tx.enqueueDelivery(entry, "<a/>");
+                                     link(tx);
+                                   })
                     .ok);
     clock.advance(std::chrono::minutes(5));
     EXPECT_TRUE(waitFor([&](auto d) { store.outbox().markDelivered(*store.outbox().find(entry.transaction_id), d); }));
@@ -1142,9 +1155,13 @@ TEST_P(StoreContractTest, OneClockStampsEveryRecordHeadCheckpointAndOutboxState)
   const auto stamped = [&](const std::string& table, const std::string& column) {
     return countOf("SELECT COUNT(*) FROM " + table + " WHERE substr(" + column + ", 1, 10) = '" + day + "'");
   };
-  for (const auto& [table, column] : std::vector<std::pair<std::string, std::string>>{
-           {"exchange_log", "time_utc"}, {"log_heads", "created_utc"}, {"log_checkpoints", "created_utc"},
-           {"outbox", "finished_utc"}, {"identity_links", "linked_utc"}, {"pseudonym_keys", "created_utc"}}) {
+  for (const auto& [table, column] :
+       std::vector<std::pair<std::string, std::string>>{{"exchange_log", "time_utc"},
+                                                        {"log_heads", "created_utc"},
+                                                        {"log_checkpoints", "created_utc"},
+                                                        {"outbox", "finished_utc"},
+                                                        {"identity_links", "linked_utc"},
+                                                        {"pseudonym_keys", "created_utc"}}) {
     EXPECT_GE(stamped(table, column), 1) << table;
     EXPECT_EQ(stamped_elsewhere(table, column), 0) << table;
   }
@@ -1184,7 +1201,7 @@ TEST_P(StoreContractTest, AReaderBehindAppliesTheChangesItMissedAndLoadsAllOnlyW
 }
 
 INSTANTIATE_TEST_SUITE_P(Backends, StoreContractTest, ::testing::Values(Backend::kSqlite, Backend::kPostgresql),
-                         [](const auto& info) { return testing::backendName(info.param); });
+                         testing::BackendNamed());
 
 // A file of layout 3 (the registries in SQLite's rowid order, no change rows, an outbox
 // without lease columns, a chain whose rows do not name it) is brought to layout 6 when
@@ -1416,8 +1433,9 @@ TEST_F(PostgresNodesTest, TwoNodesReadingTheOutboxAtOnceTakeDifferentEntries) {
   for (int i = 0; i < kEntries; ++i) {
     OutboxEntry entry = entryFor(newUuidV7());
     entry.next_attempt_ms = -100'000;  // queued long ago; its first lease has passed
-    a.log().append(recordOf(kCoa, kGemeente, entry.transaction_id),
-                   [entry](StoreTransaction& tx) { tx.enqueueDelivery(entry, "<x/>"); }, [](const AppendResult&) {});
+    a.log().append(
+        recordOf(kCoa, kGemeente, entry.transaction_id),
+        [entry](StoreTransaction& tx) { tx.enqueueDelivery(entry, "<x/>"); }, [](const AppendResult&) {});
   }
   ASSERT_TRUE(a.log().appendAndWait(recordOf(kCoa, kGemeente)).ok);  // after the queued ones
   std::vector<OutboxEntry> by_a;
@@ -1487,8 +1505,9 @@ TEST_F(PostgresNodesTest, EveryNodesChainVerifiesAndTamperingIsFoundInTheNodeItH
   EXPECT_FALSE(cut.intact);
   EXPECT_FALSE(cut.nodes[0].verification.intact);
   // A whole node removed from the database: its witness is the proof.
-  c.execute("DELETE FROM exchange_log WHERE node_id = 'node-b'; DELETE FROM log_checkpoints WHERE node_id = 'node-b';"
-            "DELETE FROM log_heads WHERE node_id = 'node-b'; DELETE FROM log_nodes WHERE node_id = 'node-b'");
+  c.execute(
+      "DELETE FROM exchange_log WHERE node_id = 'node-b'; DELETE FROM log_checkpoints WHERE node_id = 'node-b';"
+      "DELETE FROM log_heads WHERE node_id = 'node-b'; DELETE FROM log_nodes WHERE node_id = 'node-b'");
   const PgLogVerification gone = verifyPgLog(database_.dsn(), {{"node-a", keys.at("node-a")}}, witnesses, 5);
   EXPECT_FALSE(gone.intact);
   EXPECT_THAT(gone.problem, HasSubstr("node-b"));
@@ -1508,7 +1527,8 @@ TEST_F(PostgresNodesTest, AKeyTheDatabaseSwappedIsNoticed) {
   // Someone with write access re-registers the node under a key of their own.
   GatewayStore other(nodeConfig("node-x"));
   pg::Connection c(database_.dsn());
-  c.run("UPDATE log_nodes SET public_key_pem = $1 WHERE node_id = 'node-a'", {std::string_view(other.log().publicKeyPem())});
+  c.run("UPDATE log_nodes SET public_key_pem = $1 WHERE node_id = 'node-a'",
+        {std::string_view(other.log().publicKeyPem())});
   const PgLogVerification swapped = verifyPgLog(database_.dsn(), {{"node-a", key_a}}, {});
   EXPECT_FALSE(swapped.intact);
 }
@@ -1532,16 +1552,15 @@ TEST_F(PostgresNodesTest, ANodeIdTakenByAnotherKeyIsRefused) {
   impostor.storage_key_dir = dir_.path() / "elsewhere";
   std::filesystem::create_directories(impostor.storage_key_dir);
   std::filesystem::copy_file(dir_.path() / "node-a" / "subject.key", impostor.storage_key_dir / "subject.key");
-  EXPECT_THAT([&] { GatewayStore s(impostor); }, ::testing::ThrowsMessage<std::runtime_error>(
-                                                     HasSubstr("registered with another signing key")));
+  EXPECT_THAT([&] { GatewayStore s(impostor); },
+              ::testing::ThrowsMessage<std::runtime_error>(HasSubstr("registered with another signing key")));
 }
 
 TEST_F(PostgresNodesTest, ANodeWithAnotherSubjectKeyIsRefused) {
   { GatewayStore a(nodeConfig("node-a")); }
   GatewayConfig other = nodeConfig("node-b");
   std::filesystem::remove(other.storage_key_dir / "subject.key");  // a fresh key is made
-  EXPECT_THAT([&] { GatewayStore s(other); },
-              ::testing::ThrowsMessage<std::runtime_error>(HasSubstr("subject key")));
+  EXPECT_THAT([&] { GatewayStore s(other); }, ::testing::ThrowsMessage<std::runtime_error>(HasSubstr("subject key")));
 }
 
 TEST(PostgresFailClosedTest, ADatabaseThatGoesAwayFailsEveryWriteClosedAndTheNodeRecoversByItself) {
@@ -1575,13 +1594,15 @@ TEST(PostgresFailClosedTest, ADatabaseThatGoesAwayFailsEveryWriteClosedAndTheNod
   // Read-only (a failed-over standby not yet promoted): refused the same way.
   pg::Connection admin(database.dsn());
   admin.execute("ALTER DATABASE " + database.name() + " SET default_transaction_read_only = on");
-  admin.execute("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = current_database() "
-                "AND pid <> pg_backend_pid()");
+  admin.execute(
+      "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = current_database() "
+      "AND pid <> pg_backend_pid()");
   EXPECT_FALSE(store.log().appendAndWait(recordOf(kCoa, kGemeente)).ok);
   EXPECT_FALSE(store.log().healthy());
   admin.execute("ALTER DATABASE " + database.name() + " SET default_transaction_read_only = off");
-  admin.execute("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = current_database() "
-                "AND pid <> pg_backend_pid()");
+  admin.execute(
+      "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = current_database() "
+      "AND pid <> pg_backend_pid()");
   const AppendResult writable = store.log().appendAndWait(recordOf(kCoa, kGemeente));
   EXPECT_TRUE(writable.ok) << writable.error;
   EXPECT_EQ(writable.sequence, 3u);

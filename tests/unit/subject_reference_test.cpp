@@ -44,8 +44,7 @@ TEST(SubjectReference, KeyIsCreatedOnceWithMode0600AndReused) {
   EXPECT_EQ(st.st_mode & 0777, 0600u);
   EXPECT_EQ(SubjectReferencer::loadOrCreate(key).reference({SubjectKey::Kind::kBsn, "162275869"}), first);
   // Another key, another reference: a copied database is useless without the key.
-  EXPECT_NE(SubjectReferencer::loadOrCreate(dir.path() / "other.key")
-                .reference({SubjectKey::Kind::kBsn, "162275869"}),
+  EXPECT_NE(SubjectReferencer::loadOrCreate(dir.path() / "other.key").reference({SubjectKey::Kind::kBsn, "162275869"}),
             first);
 }
 
@@ -66,15 +65,14 @@ TEST(LogSigner, SignaturesVerifyOnlyWithTheRightKeyAndMessage) {
   const auto other = LogSigner::loadOrCreate(dir.path() / "other.key");
   EXPECT_FALSE(verifyLogSignature(other.publicKeyPem(), "checkpoint 100", signature));
   // Reloaded from its file, it is the same key.
-  EXPECT_EQ(LogSigner::loadOrCreate(dir.path() / "log-signing.key").publicKeyPem(),
-            signer.publicKeyPem());
+  EXPECT_EQ(LogSigner::loadOrCreate(dir.path() / "log-signing.key").publicKeyPem(), signer.publicKeyPem());
 }
 
 TEST(Identifiers, UuidV7AndTraceIdHaveTheirShape) {
   const std::string a = newUuidV7();
   const std::string b = newUuidV7();
   EXPECT_TRUE(isUuid(a));
-  EXPECT_EQ(a[14], '7');                                      // version
+  EXPECT_EQ(a[14], '7');                                                      // version
   EXPECT_TRUE(a[19] == '8' || a[19] == '9' || a[19] == 'a' || a[19] == 'b');  // variant
   EXPECT_NE(a, b);
   EXPECT_LE(a.substr(0, 13), b.substr(0, 13));  // time-ordered

@@ -58,9 +58,8 @@ TEST(SyntheticCoa, ProfilesAreValidAgainstTheXsdAndVaried) {
   EXPECT_GT(nareis, 20);
   EXPECT_GT(amsterdam, 100);
   EXPECT_LT(amsterdam, 200);
-  const std::string command = "xmllint --noout --schema " KETENPOORT_SOURCE_DIR
-                              "/adapters/coa_tvs/coa_tvs.xsd" + files + " 2>" +
-                              (dir.path() / "errors.txt").string();
+  const std::string command = "xmllint --noout --schema " KETENPOORT_SOURCE_DIR "/adapters/coa_tvs/coa_tvs.xsd" +
+                              files + " 2>" + (dir.path() / "errors.txt").string();
   EXPECT_EQ(std::system(command.c_str()), 0);
 }
 

@@ -98,18 +98,30 @@ std::optional<Options> parseOptions(int argc, char** argv) {
     if (i + 1 >= argc) return std::nullopt;
     const std::string value = argv[++i];
     try {
-      if (flag == "--connections") o.connections = static_cast<unsigned>(std::stoul(value));
-      else if (flag == "--duration") o.duration = std::chrono::seconds(std::stoul(value));
-      else if (flag == "--pairs") o.pairs = std::max(1U, static_cast<unsigned>(std::stoul(value)));
-      else if (flag == "--warmup") o.warmup = std::chrono::seconds(std::stoul(value));
-      else if (flag == "--payloads") o.payloads = std::stoul(value);
-      else if (flag == "--workdir") o.workdir = value;
-      else if (flag == "--ketenpoort") o.ketenpoort = value;
-      else if (flag == "--nginx") o.nginx = value;
-      else if (flag == "--base-port") o.base_port = static_cast<std::uint16_t>(std::stoul(value));
-      else if (flag == "--idle") o.idle = static_cast<unsigned>(std::stoul(value));
-      else if (flag == "--nodes") o.nodes = static_cast<unsigned>(std::stoul(value));
-      else return std::nullopt;
+      if (flag == "--connections")
+        o.connections = static_cast<unsigned>(std::stoul(value));
+      else if (flag == "--duration")
+        o.duration = std::chrono::seconds(std::stoul(value));
+      else if (flag == "--pairs")
+        o.pairs = std::max(1U, static_cast<unsigned>(std::stoul(value)));
+      else if (flag == "--warmup")
+        o.warmup = std::chrono::seconds(std::stoul(value));
+      else if (flag == "--payloads")
+        o.payloads = std::stoul(value);
+      else if (flag == "--workdir")
+        o.workdir = value;
+      else if (flag == "--ketenpoort")
+        o.ketenpoort = value;
+      else if (flag == "--nginx")
+        o.nginx = value;
+      else if (flag == "--base-port")
+        o.base_port = static_cast<std::uint16_t>(std::stoul(value));
+      else if (flag == "--idle")
+        o.idle = static_cast<unsigned>(std::stoul(value));
+      else if (flag == "--nodes")
+        o.nodes = static_cast<unsigned>(std::stoul(value));
+      else
+        return std::nullopt;
     } catch (const std::exception&) {
       return std::nullopt;
     }
@@ -184,8 +196,7 @@ void waitForPort(std::uint16_t port, const ChildProcess& process, const char* wh
   const auto deadline = TimeSource::now() + std::chrono::seconds(30);
   while (!portAccepts(port)) {
     if (!process.running() || TimeSource::now() > deadline) {
-      throw std::runtime_error(std::string(what) + " did not start listening on port " +
-                               std::to_string(port));
+      throw std::runtime_error(std::string(what) + " did not start listening on port " + std::to_string(port));
     }
     std::this_thread::sleep_for(std::chrono::milliseconds(50));
   }
@@ -255,9 +266,9 @@ struct Payload {
 };
 
 struct LoadResult {
-  std::uint64_t answered_ok = 0;  // 2xx
+  std::uint64_t answered_ok = 0;                // 2xx
   std::map<std::string, std::uint64_t> errors;  // status code or transport error
-  std::vector<double> latencies_ms;  // of the 2xx answers
+  std::vector<double> latencies_ms;             // of the 2xx answers
   double seconds = 0;
 
   double percentile(double p) const {
@@ -274,8 +285,8 @@ struct LoadResult {
 
 // `connections` threads, each with its own keep-alive mTLS connection, push payloads in
 // turn until `duration` has passed. Each push carries its own X-Transaction-Id.
-LoadResult runLoad(const HttpsClientOptions& server, const std::vector<Payload>& payloads,
-                   unsigned connections, std::chrono::seconds duration) {
+LoadResult runLoad(const HttpsClientOptions& server, const std::vector<Payload>& payloads, unsigned connections,
+                   std::chrono::seconds duration) {
   std::mutex merge;
   LoadResult total;
   std::atomic<unsigned> ready{0};
@@ -291,10 +302,9 @@ LoadResult runLoad(const HttpsClientOptions& server, const std::vector<Payload>&
       while (!go.load()) std::this_thread::yield();
       for (std::size_t i = t; TimeSource::now() < deadline; i += connections) {
         const Payload& p = payloads[i % payloads.size()];
-        const std::vector<std::pair<std::string, std::string>> headers{
-            {"X-Doelbinding", "regie-inburgering"},
-            {"Content-Type", "application/xml"},
-            {"X-Transaction-Id", newUuidV7()}};
+        const std::vector<std::pair<std::string, std::string>> headers{{"X-Doelbinding", "regie-inburgering"},
+                                                                       {"Content-Type", "application/xml"},
+                                                                       {"X-Transaction-Id", newUuidV7()}};
         const auto started = TimeSource::now();
         const auto answer = client.request("POST", p.target, headers, p.xml);
         const double ms = std::chrono::duration<double, std::milli>(TimeSource::now() - started).count();
@@ -310,8 +320,7 @@ LoadResult runLoad(const HttpsClientOptions& server, const std::vector<Payload>&
       std::lock_guard lock(merge);
       total.answered_ok += mine.answered_ok;
       for (const auto& [kind, count] : mine.errors) total.errors[kind] += count;
-      total.latencies_ms.insert(total.latencies_ms.end(), mine.latencies_ms.begin(),
-                                mine.latencies_ms.end());
+      total.latencies_ms.insert(total.latencies_ms.end(), mine.latencies_ms.begin(), mine.latencies_ms.end());
     });
   }
   while (ready.load() < connections) std::this_thread::sleep_for(std::chrono::milliseconds(5));
@@ -333,8 +342,8 @@ struct Figures {
   double peak_rss_mib = 0;
   std::uint64_t exchanges = 0;
   std::uint64_t errors = 0;
-  double drain_seconds = 0;  // after the run, until the receiver had everything
-  double cpu_ms_per_exchange = 0;  // of the gateway's or nginx's processes, during the run
+  double drain_seconds = 0;                 // after the run, until the receiver had everything
+  double cpu_ms_per_exchange = 0;           // of the gateway's or nginx's processes, during the run
   double database_cpu_ms_per_exchange = 0;  // PostgreSQL's processes, when the store is there
   double proxy_cpu_ms_per_exchange = 0;     // HAProxy's, when it is in front
 };
@@ -447,8 +456,8 @@ Figures measureGateway(const Options& o, const DemoEnvironment& env, const fs::p
     waitForPort(port, *haproxy, "haproxy");
     std::this_thread::sleep_for(std::chrono::seconds(2));  // its first health checks
   }
-  const HttpsClientOptions client{"127.0.0.1", port, env.pkiDir() / "ca.pem",
-                                  env.certificateOf("coa"), env.keyOf("coa"), std::chrono::seconds(30)};
+  const HttpsClientOptions client{
+      "127.0.0.1", port, env.pkiDir() / "ca.pem", env.certificateOf("coa"), env.keyOf("coa"), std::chrono::seconds(30)};
   // The receiver's directory starts empty; the warm-up is delivered before the run starts.
   const LoadResult warm = runLoad(client, payloads, o.connections, o.warmup);
   waitForDeliveries(received, warm.answered_ok);
@@ -480,8 +489,11 @@ Figures measureGateway(const Options& o, const DemoEnvironment& env, const fs::p
       static_cast<double>(run.answered_ok) / std::chrono::duration<double>(drained - started).count();
   f.drain_seconds = std::chrono::duration<double>(drained - run_end).count();
   if (run.answered_ok > 0) {
-    if (postgres) f.database_cpu_ms_per_exchange = (postgresCpuMs(*postgres) - database_cpu_before) / static_cast<double>(run.answered_ok);
-    if (haproxy) f.proxy_cpu_ms_per_exchange = (cpuMs(haproxy->pid()) - haproxy_cpu_before) / static_cast<double>(run.answered_ok);
+    if (postgres)
+      f.database_cpu_ms_per_exchange =
+          (postgresCpuMs(*postgres) - database_cpu_before) / static_cast<double>(run.answered_ok);
+    if (haproxy)
+      f.proxy_cpu_ms_per_exchange = (cpuMs(haproxy->pid()) - haproxy_cpu_before) / static_cast<double>(run.answered_ok);
   }
   haproxy.reset();
   for (auto& g : gateways) {
@@ -497,12 +509,15 @@ void writeNginxConfig(const fs::path& prefix, const DemoEnvironment& env, std::u
   const auto pki = env.pkiDir().string();
   std::ofstream(prefix / "nginx.conf") << R"(# Written by e2e_bench: a plain TLS reverse proxy, the baseline.
 worker_processes auto;
-pid )" << (prefix / "nginx.pid").string() << R"(;
-error_log )" << (prefix / "logs/error.log").string() << R"( warn;
+pid )" << (prefix / "nginx.pid").string()
+                                       << R"(;
+error_log )" << (prefix / "logs/error.log").string()
+                                       << R"( warn;
 events { worker_connections 4096; }
 http {
   access_log off;
-  client_body_temp_path )" << (prefix / "temp").string() << R"(;
+  client_body_temp_path )" << (prefix / "temp").string()
+                                       << R"(;
   client_body_buffer_size 1m;
   client_max_body_size 4m;
   upstream gemeente {
@@ -522,8 +537,10 @@ http {
       proxy_http_version 1.1;
       proxy_set_header Connection "";
       proxy_ssl_certificate )" << pki << R"(/gateway.pem;
-      proxy_ssl_certificate_key )" << pki << R"(/gateway.key;
-      proxy_ssl_trusted_certificate )" << pki << R"(/ca.pem;
+      proxy_ssl_certificate_key )" << pki
+                                       << R"(/gateway.key;
+      proxy_ssl_trusted_certificate )" << pki
+                                       << R"(/ca.pem;
       proxy_ssl_verify on;
       proxy_ssl_name localhost;
       proxy_ssl_session_reuse on;
@@ -538,12 +555,12 @@ Figures measureNginx(const Options& o, const DemoEnvironment& env, std::uint16_t
   const fs::path prefix = fs::absolute(o.workdir / "nginx");
   const std::uint16_t port = o.base_port + 5;
   writeNginxConfig(prefix, env, port, receiver_port);
-  ChildProcess nginx({o.nginx.string(), "-p", prefix.string(), "-c", (prefix / "nginx.conf").string(),
-                      "-e", (prefix / "logs/error.log").string(), "-g", "daemon off;"},
+  ChildProcess nginx({o.nginx.string(), "-p", prefix.string(), "-c", (prefix / "nginx.conf").string(), "-e",
+                      (prefix / "logs/error.log").string(), "-g", "daemon off;"},
                      o.workdir / "nginx.log");
   waitForPort(port, nginx, "nginx");
-  const HttpsClientOptions client{"127.0.0.1", port, env.pkiDir() / "ca.pem", env.certificateOf("coa"),
-                                  env.keyOf("coa"), std::chrono::seconds(30)};
+  const HttpsClientOptions client{
+      "127.0.0.1", port, env.pkiDir() / "ca.pem", env.certificateOf("coa"), env.keyOf("coa"), std::chrono::seconds(30)};
   runLoad(client, payloads, o.connections, o.warmup);
   const auto nginxCpuMs = [&nginx] {
     double ms = cpuMs(nginx.pid());
@@ -580,8 +597,9 @@ int measureIdle(const Options& o, const DemoEnvironment& env) {
   ChildProcess gateway({o.ketenpoort.string(), "serve", "--config", env.config_file.string()},
                        o.workdir / "gateway.log");
   waitForPort(env.config.exchange.port, gateway, "the gateway");
-  const HttpsClientOptions client{"127.0.0.1", env.config.exchange.port, env.pkiDir() / "ca.pem",
-                                  env.certificateOf("coa"), env.keyOf("coa"), std::chrono::seconds(30)};
+  const HttpsClientOptions client{
+      "127.0.0.1",      env.config.exchange.port, env.pkiDir() / "ca.pem", env.certificateOf("coa"),
+      env.keyOf("coa"), std::chrono::seconds(30)};
   {  // one connection first, so start-up allocations are in the baseline
     HttpsClient warm(client);
     warm.request("GET", "/v1/whoami");
@@ -598,10 +616,11 @@ int measureIdle(const Options& o, const DemoEnvironment& env) {
   std::this_thread::sleep_for(std::chrono::seconds(2));
   const std::uint64_t after = rssKib(gateway.pid());
   std::printf("idle: %u authenticated mTLS connections on %s\n", o.idle, machine().c_str());
-  std::printf("| gateway RSS before | with %u idle connections | per connection | failed |\n"
-              "|---:|---:|---:|---:|\n| %.1f MiB | %.1f MiB | %.1f KiB | %zu |\n",
-              o.idle, static_cast<double>(before) / 1024.0, static_cast<double>(after) / 1024.0,
-              static_cast<double>(after - before) / o.idle, failed);
+  std::printf(
+      "| gateway RSS before | with %u idle connections | per connection | failed |\n"
+      "|---:|---:|---:|---:|\n| %.1f MiB | %.1f MiB | %.1f KiB | %zu |\n",
+      o.idle, static_cast<double>(before) / 1024.0, static_cast<double>(after) / 1024.0,
+      static_cast<double>(after - before) / o.idle, failed);
   clients.clear();
   gateway.stop(SIGTERM);
   return failed == 0 ? 0 : 1;
@@ -610,8 +629,9 @@ int measureIdle(const Options& o, const DemoEnvironment& env) {
 // Each pair's figures, then the median and the spread (lowest–highest) of the throughput
 // ratio and of CPU ms per exchange for both paths.
 void reportPairs(const std::vector<std::pair<Figures, Figures>>& pairs) {
-  std::printf("\n| pair | gateway exchanges/s | nginx exchanges/s | ratio | gateway CPU ms/exchange | "
-              "nginx CPU ms/exchange |\n|---:|---:|---:|---:|---:|---:|\n");
+  std::printf(
+      "\n| pair | gateway exchanges/s | nginx exchanges/s | ratio | gateway CPU ms/exchange | "
+      "nginx CPU ms/exchange |\n|---:|---:|---:|---:|---:|---:|\n");
   std::vector<double> gateway_rate, nginx_rate, ratio, gateway_cpu, nginx_cpu;
   for (std::size_t i = 0; i < pairs.size(); ++i) {
     const auto& [g, n] = pairs[i];
@@ -651,17 +671,16 @@ int run(const Options& o) {
   if (o.idle > 0) return measureIdle(o, env);
   const Party* amsterdam = env.config.findPartyById("gemeente-0363");
   const auto receiver_url = parseHttpsUrl(amsterdam->endpoints.at(0).url);
-  for (std::uint16_t port : {ports.exchange, ports.audit, ports.ops, receiver_url->port,
-                             static_cast<std::uint16_t>(o.base_port + 5)}) {
+  for (std::uint16_t port :
+       {ports.exchange, ports.audit, ports.ops, receiver_url->port, static_cast<std::uint16_t>(o.base_port + 5)}) {
     requireFree(port);
   }
   const fs::path received = fs::absolute(o.workdir / "received");
   fs::create_directories(received);
 
   // One receiver for both runs: Amsterdam's system, storing each delivery once.
-  ChildProcess receiver({o.ketenpoort.string(), "simulate", "gemeente", "--listen",
-                         std::to_string(receiver_url->port), "--party", "gemeente-0363", "--out",
-                         received.string(), "--pki", env.pkiDir().string()},
+  ChildProcess receiver({o.ketenpoort.string(), "simulate", "gemeente", "--listen", std::to_string(receiver_url->port),
+                         "--party", "gemeente-0363", "--out", received.string(), "--pki", env.pkiDir().string()},
                         o.workdir / "receiver.log");
   waitForPort(receiver_url->port, receiver, "the gemeente receiver");
 
@@ -673,9 +692,9 @@ int run(const Options& o) {
     payloads.push_back({"/v1/berichten/" + p.flow, std::move(p.xml)});
   }
 
-  std::printf("e2e: %u connections, %llds measured after %llds warm-up, %zu synthetic profiles, on %s\n",
-              o.connections, static_cast<long long>(o.duration.count()),
-              static_cast<long long>(o.warmup.count()), payloads.size(), machine().c_str());
+  std::printf("e2e: %u connections, %llds measured after %llds warm-up, %zu synthetic profiles, on %s\n", o.connections,
+              static_cast<long long>(o.duration.count()), static_cast<long long>(o.warmup.count()), payloads.size(),
+              machine().c_str());
   std::fflush(stdout);
   std::vector<Figures> figures{measureGateway(o, env, received, payloads)};
   if (!o.skip_nginx) figures.push_back(measureNginx(o, env, receiver_url->port, payloads));
@@ -689,8 +708,9 @@ int run(const Options& o) {
   receiver.stop(SIGTERM);
   if (pairs.size() > 1) reportPairs(pairs);
 
-  std::printf("\n| path | exchanges/s | accepted/s | p50 ms | p99 ms | peak RSS MiB | CPU ms/exchange "
-              "| exchanges | errors |\n|---|---:|---:|---:|---:|---:|---:|---:|---:|\n");
+  std::printf(
+      "\n| path | exchanges/s | accepted/s | p50 ms | p99 ms | peak RSS MiB | CPU ms/exchange "
+      "| exchanges | errors |\n|---|---:|---:|---:|---:|---:|---:|---:|---:|\n");
   for (const auto& f : figures) {
     std::printf("| %s | %.0f | %.0f | %.2f | %.2f | %.1f | %.3f | %llu | %llu |\n", f.name.c_str(),
                 f.exchanges_per_second, f.accepted_per_second, f.p50_ms, f.p99_ms, f.peak_rss_mib,
@@ -702,15 +722,19 @@ int run(const Options& o) {
     std::printf("PostgreSQL's processes: %.3f CPU ms/exchange\n", figures[0].database_cpu_ms_per_exchange);
   }
   if (o.haproxy) std::printf("HAProxy: %.3f CPU ms/exchange\n", figures[0].proxy_cpu_ms_per_exchange);
-  boost::json::object results{{"machine", machine()},
-                              {"connections", o.connections},
-                              {"duration_s", o.duration.count()}};
+  boost::json::object results{
+      {"machine", machine()}, {"connections", o.connections}, {"duration_s", o.duration.count()}};
   for (const auto& f : figures) {
-    results[f.name] = {{"exchanges_per_s", f.exchanges_per_second}, {"accepted_per_s", f.accepted_per_second},
+    results[f.name] = {{"exchanges_per_s", f.exchanges_per_second},
+                       {"accepted_per_s", f.accepted_per_second},
                        {"database_cpu_ms_per_exchange", f.database_cpu_ms_per_exchange},
                        {"proxy_cpu_ms_per_exchange", f.proxy_cpu_ms_per_exchange},
-                       {"p50_ms", f.p50_ms}, {"p99_ms", f.p99_ms}, {"peak_rss_mib", f.peak_rss_mib},
-                       {"cpu_ms_per_exchange", f.cpu_ms_per_exchange}, {"exchanges", f.exchanges}, {"errors", f.errors}};
+                       {"p50_ms", f.p50_ms},
+                       {"p99_ms", f.p99_ms},
+                       {"peak_rss_mib", f.peak_rss_mib},
+                       {"cpu_ms_per_exchange", f.cpu_ms_per_exchange},
+                       {"exchanges", f.exchanges},
+                       {"errors", f.errors}};
   }
   if (figures.size() == 2 && figures[1].exchanges_per_second > 0) {
     const double ratio = figures[0].exchanges_per_second / figures[1].exchanges_per_second;
