@@ -33,6 +33,8 @@ class MemoryOutbox : public OutboxStore {
   }
   std::vector<OutboxEntry> due(std::int64_t now_ms, std::size_t limit) override {
     std::lock_guard lock(mutex_);
+    ++reads_;
+    changed_.notify_all();
     std::vector<OutboxEntry> out;
     for (const auto& [id, e] : entries_) {
       if (e.state == DeliveryState::kPending && e.next_attempt_ms <= now_ms && out.size() < limit) {
@@ -69,6 +71,9 @@ class MemoryOutbox : public OutboxStore {
       changed_.notify_all();
     }
     done(true, "");
+    std::lock_guard lock(mutex_);
+    ++settled_;  // the worker's bookkeeping after the outcome is done
+    changed_.notify_all();
   }
   std::optional<std::string> body(const std::string& id) override {
     std::lock_guard lock(mutex_);
@@ -84,6 +89,16 @@ class MemoryOutbox : public OutboxStore {
   std::vector<OutboxEntry> list(const DeliveryQuery&) override { return {}; }
   std::uint64_t count(DeliveryState) override { return 0; }
 
+  // Reads of the due entries begun. The worker takes what a read found before it begins
+  // the next: once read n + 1 began, everything read n found has been attempted.
+  int reads() {
+    std::lock_guard lock(mutex_);
+    return reads_;
+  }
+  bool waitForReads(int n) {
+    std::unique_lock lock(mutex_);
+    return waitFor(changed_, lock, [&] { return reads_ >= n; });
+  }
   bool waitForDelivered(int n) {
     std::unique_lock lock(mutex_);
     return waitFor(changed_, lock, [&] { return delivered_ >= n; });
@@ -102,7 +117,9 @@ class MemoryOutbox : public OutboxStore {
   std::condition_variable changed_;
   std::map<std::string, OutboxEntry> entries_;
   int delivered_ = 0;
+  int settled_ = 0;
   int failures_ = 0;
+  int reads_ = 0;
 };
 
 // An outbox whose second read takes its snapshot, then waits until the entry it saw as
@@ -114,14 +131,11 @@ class RacingOutbox : public MemoryOutbox {
   std::vector<OutboxEntry> due(std::int64_t now_ms, std::size_t limit) override {
     std::vector<OutboxEntry> snapshot = MemoryOutbox::due(now_ms, limit);
     std::unique_lock lock(mutex_);
-    if (++reads_ == 2 && !snapshot.empty()) {
+    if (reads_ == 2 && !snapshot.empty()) {
       snapshot_taken_ = true;
       changed_.notify_all();
-      waitFor(changed_, lock, [&] { return delivered_ > 0; });
-      lock.unlock();
-      // Let the worker finish its bookkeeping after the delivery.
-      std::this_thread::sleep_for(100ms);
-      lock.lock();
+      // Answers only once the worker has delivered the entry and done its bookkeeping.
+      waitFor(changed_, lock, [&] { return settled_ > 0; });
     }
     return snapshot;
   }
@@ -130,13 +144,8 @@ class RacingOutbox : public MemoryOutbox {
     std::unique_lock lock(mutex_);
     ASSERT_TRUE(waitFor(changed_, lock, [&] { return snapshot_taken_; }));
   }
-  int reads() {
-    std::lock_guard lock(mutex_);
-    return reads_;
-  }
 
  private:
-  int reads_ = 0;
   bool snapshot_taken_ = false;
 };
 
@@ -214,10 +223,9 @@ TEST(DeliveryWorker, AnEntryFinishedDuringTheOutboxReadIsNotTakenAgain) {
   channel->waitUntilCalled();
   worker.wake();  // the second read starts while the first delivery is in the channel
   outbox.waitForSnapshot();
-  // Give a wrongly re-queued entry every chance to be taken (the reader polls every 200 ms).
-  const auto until = std::chrono::steady_clock::now() + 1s;
-  while (std::chrono::steady_clock::now() < until && outbox.reads() < 4) std::this_thread::sleep_for(10ms);
-  std::this_thread::sleep_for(100ms);
+  // Give a wrongly re-queued entry every chance to be taken: the racing read (the second)
+  // and two polls after it (the reader polls every 200 ms) have been acted on.
+  ASSERT_TRUE(outbox.waitForReads(5));
   channel->join();
   worker.stop();
 
@@ -246,7 +254,7 @@ class TimedChannel : public DeliveryChannel {
           changed_.wait(wait, [&] { return released_; });
         }
       }
-      std::this_thread::sleep_for(delay_);
+      systemTime().pause(delay_);  // the recipient's time to answer
       {
         std::lock_guard answered(mutex_);
         --in_channel_;
@@ -402,15 +410,18 @@ TEST(DeliveryWorker, ARetryWaitsForItsTimeOnTheClockNotForAThread) {
   worker.submit(setup.entry(1), std::make_shared<const std::string>("{}"));
   ASSERT_TRUE(outbox.waitForFailures(1));
   // However often the outbox is read, the retry is not due while the clock stands still.
-  for (int i = 0; i < 5; ++i) {
-    worker.wake();
-    std::this_thread::sleep_for(20ms);
-  }
+  const auto readTwice = [&] {
+    for (int i = 0; i < 2; ++i) {
+      const int read = outbox.reads();
+      worker.wake();
+      ASSERT_TRUE(outbox.waitForReads(read + 1));
+    }
+  };
+  for (int i = 0; i < 3; ++i) readTwice();
   EXPECT_EQ(channel->calls(), 1);
   // Four minutes on: still within the backoff (at least five of its ten minutes).
   clock.advance(std::chrono::minutes(4));
-  worker.wake();
-  std::this_thread::sleep_for(50ms);
+  readTwice();
   EXPECT_EQ(channel->calls(), 1);
   // Past the backoff: due, taken and delivered.
   clock.advance(std::chrono::minutes(7));
