@@ -147,7 +147,7 @@ void PgExchangeLog::beginGroup(bool sync) {
 }
 
 std::unique_ptr<SqlStoreTransaction> PgExchangeLog::transactionFor(RegistryChanges& changes) {
-  return std::make_unique<PgTransaction>(*writer_session_, options_, changes, clock());
+  return std::make_unique<PgTransaction>(*writer_session_, options_, changes, timeSource());
 }
 
 ChainTail PgExchangeLog::lockChain() {

@@ -9,7 +9,7 @@
 namespace ketenpoort {
 
 PgOutboxStore::PgOutboxStore(const std::string& dsn, PgExchangeLog& writer, std::chrono::milliseconds lease)
-    : SqlOutboxStore(PgSession::forReads(dsn), writer, writer.nodeId(), lease, writer.clock()), log_(writer) {}
+    : SqlOutboxStore(PgSession::forReads(dsn), writer, writer.nodeId(), lease, writer.timeSource()), log_(writer) {}
 
 sql::Rows PgOutboxStore::takeDue(sql::Session& read, std::int64_t now_ms, std::size_t limit) {
   // One statement, committed on its own: the entries are this node's from here on.

@@ -390,7 +390,7 @@ void SqliteExchangeLog::beginGroup(bool sync) {
 }
 
 std::unique_ptr<SqlStoreTransaction> SqliteExchangeLog::transactionFor(RegistryChanges& changes) {
-  return std::make_unique<SqliteTransaction>(*writer_->session, changes, clock());
+  return std::make_unique<SqliteTransaction>(*writer_->session, changes, timeSource());
 }
 
 // Another process (the audit CLI recording a query) may have appended since our last

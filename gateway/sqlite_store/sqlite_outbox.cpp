@@ -97,7 +97,7 @@ std::size_t importBodies(sql::Session& s, const std::filesystem::path& legacy_fi
 
 SqliteOutboxStore::SqliteOutboxStore(const std::filesystem::path& database, SqliteExchangeLog& writer)
     : SqlOutboxStore(SqliteSession::open(database, kBusyTimeoutMs), writer, std::string(sqlite_outbox::kNode),
-                     std::chrono::milliseconds(0), writer.clock()),
+                     std::chrono::milliseconds(0), writer.timeSource()),
       database_(database) {}
 
 std::size_t SqliteOutboxStore::importLegacyBodies(const std::filesystem::path& legacy_file) {

@@ -70,7 +70,7 @@ constexpr const char* kRegistriesToLayout4 =
 SqliteRegistryStore::SqliteRegistryStore(const std::filesystem::path& database, const SubjectReferencer& referencer,
                                          SqliteExchangeLog& log)
     // The log's writer made the tables before (it is opened first).
-    : RegistryStore(referencer, log, SqliteSession::open(database, kBusyTimeoutMs), log.clock()),
+    : RegistryStore(referencer, log, SqliteSession::open(database, kBusyTimeoutMs), log.timeSource()),
       log_(log),
       catch_up_(SqliteSession::open(database, kBusyTimeoutMs)) {}
 

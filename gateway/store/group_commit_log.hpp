@@ -66,7 +66,6 @@ class GroupCommitLog : public ExchangeLog {
   std::uint64_t lastSequence() const final { return committed_sequence_.load(); }
   const std::string& publicKeyPem() const final { return signer_.publicKeyPem(); }
   // The one source of time the store stamps and paces by.
-  const TimeSource& clock() const { return clock_; }
   const TimeSource& timeSource() const final { return clock_; }
 
   // The registries in memory (ADR 0012), kept current by this writer with its own commits
