@@ -85,21 +85,13 @@ PgLogVerification verifyOnce(const std::string& dsn, const std::map<std::string,
 
 PgLogVerification verifyPgLog(const std::string& dsn, const std::map<std::string, std::string>& keys,
                               const std::vector<WitnessedHead>& witnesses, std::uint64_t min_records_per_range) {
-  // The records are read after the snapshot; a purge committed in between removes records
-  // the snapshot's purge records do not cover yet. When verification fails and a purge
-  // has committed since, it is done again.
-  PgLogVerification result;
-  for (int attempt = 0; attempt < 3; ++attempt) {
-    std::size_t purges = 0;
-    result = verifyOnce(dsn, keys, witnesses, min_records_per_range, purges);
-    if (result.intact) return result;
-    try {
-      if (chain_tables::purgeCount(*PgSession::open(dsn)) == purges) return result;
-    } catch (const std::exception&) {
-      return result;
-    }
-  }
-  return result;
+  return verifyWhilePurgesLand(
+      [&] {
+        std::size_t purges = 0;
+        PgLogVerification result = verifyOnce(dsn, keys, witnesses, min_records_per_range, purges);
+        return std::pair{std::move(result), purges};
+      },
+      [&dsn] { return chain_tables::purgeCount(*PgSession::open(dsn)); });
 }
 
 }  // namespace ketenpoort

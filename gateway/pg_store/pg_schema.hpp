@@ -14,9 +14,9 @@ inline constexpr int kSchemaVersion = 5;
 
 // The version a database is at: 0 when it holds no ketenpoort schema.
 int schemaVersion(Connection& connection);
-// Applies every migration the database lacks, under an advisory lock (two nodes
-// migrating at once apply each migration once). Returns the number applied. Throws when
-// the database is newer than this gateway.
+// Creates the schema in an empty database, or applies every upgrade an older one lacks,
+// under an advisory lock (two nodes migrating at once do it once). Returns how many
+// versions the database moved forward. Throws when the database is newer than this gateway.
 int migrate(Connection& connection);
 // Throws, saying what to do, unless the database is at kSchemaVersion.
 void requireCurrentSchema(Connection& connection);

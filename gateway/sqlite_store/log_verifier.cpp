@@ -62,34 +62,29 @@ LogVerification verifyExchangeLog(const std::filesystem::path& database, const s
     result.problem = e.what();
     return result;
   }
-  // The records are read after the snapshot, on connections of their own; a purge that
-  // commits in between removes records the snapshot's purge records do not cover yet.
-  // When verification fails and a purge has committed since, it is done again.
-  for (int attempt = 0; attempt < 3; ++attempt) {
-    ChainContents contents;
-    try {
-      // One snapshot of checkpoints, head and purges, however many commits land meanwhile.
-      contents = sql::inTransaction(*session, session->beginRead(), [&] {
-        ChainContents read = chain_tables::contents(*session, kSqliteChain);
-        if (read.last_sequence == 0 && !read.head) read.traces = tracesOfUse(*session);
-        return read;
-      });
-    } catch (const std::exception& e) {
-      result = LogVerification{};
-      result.problem = std::string("cannot read the log: ") + e.what();
-      return result;
-    }
-    result = verifyChain(
-        contents,
-        [&database] { return chain_tables::recordReader(openForReading(database), std::string(kSqliteChain)); },
-        public_key_pem, witness, min_records_per_range);
-    try {
-      if (result.intact || chain_tables::purgeCount(*session) == contents.purges.purges.size()) return result;
-    } catch (const std::exception&) {
-      return result;
-    }
-  }
-  return result;
+  return verifyWhilePurgesLand(
+      [&]() -> std::pair<LogVerification, std::size_t> {
+        ChainContents contents;
+        try {
+          // One snapshot of checkpoints, head and purges, however many commits land meanwhile.
+          contents = sql::inTransaction(*session, session->beginRead(), [&] {
+            ChainContents read = chain_tables::contents(*session, kSqliteChain);
+            if (read.last_sequence == 0 && !read.head) read.traces = tracesOfUse(*session);
+            return read;
+          });
+        } catch (const std::exception& e) {
+          LogVerification unread;
+          unread.problem = std::string("cannot read the log: ") + e.what();
+          return {unread, 0};
+        }
+        return {
+            verifyChain(
+                contents,
+                [&database] { return chain_tables::recordReader(openForReading(database), std::string(kSqliteChain)); },
+                public_key_pem, witness, min_records_per_range),
+            contents.purges.purges.size()};
+      },
+      [&session] { return chain_tables::purgeCount(*session); });
 }
 
 }  // namespace ketenpoort

@@ -15,6 +15,7 @@
 #include "gateway/diagnostics/diagnostic_log.hpp"
 #include "gateway/sqlite_store/sqlite_outbox.hpp"
 #include "gateway/sqlite_store/sqlite_registry_store.hpp"
+#include "gateway/sqlite_store/sqlite_schema.hpp"
 #include "gateway/sqlite_store/sqlite_session.hpp"
 #include "gateway/store/record_codec.hpp"
 #include "gateway/store/registry_tables.hpp"
@@ -24,112 +25,6 @@
 namespace ketenpoort {
 
 namespace {
-
-constexpr const char* kSchema = R"sql(
-CREATE TABLE IF NOT EXISTS exchange_log (
-  seq INTEGER PRIMARY KEY,
-  transaction_id TEXT NOT NULL,
-  trace_id TEXT NOT NULL,
-  time_utc TEXT NOT NULL,
-  flow TEXT NOT NULL,
-  sender_oin TEXT NOT NULL,
-  recipient_oin TEXT NOT NULL,
-  purpose TEXT NOT NULL,
-  legal_basis TEXT NOT NULL,
-  consent_id TEXT NOT NULL,
-  agreement_id TEXT NOT NULL,
-  subject_ref TEXT NOT NULL,
-  fields_delivered TEXT NOT NULL,
-  fields_withheld TEXT NOT NULL,
-  outcome TEXT NOT NULL,
-  reason TEXT NOT NULL,
-  payload_sha256 TEXT NOT NULL,
-  retention_until TEXT NOT NULL,
-  request_sha256 TEXT NOT NULL,
-  previous_hash BLOB NOT NULL,
-  record_hash BLOB NOT NULL,
-  subject_key INTEGER NOT NULL,
-  foreign_span_id TEXT NOT NULL DEFAULT '',
-  node_id TEXT NOT NULL DEFAULT 'local'
-);
-CREATE INDEX IF NOT EXISTS exchange_log_subject ON exchange_log(subject_key);
-CREATE INDEX IF NOT EXISTS exchange_log_transaction ON exchange_log(transaction_id);
--- Audit searches: an organisation's records as sender and as recipient, in sequence order
--- (seq is the rowid, so each index is ordered by it within one OIN): keyset pages read
--- only what they return.
-CREATE INDEX IF NOT EXISTS exchange_log_sender ON exchange_log(sender_oin);
-CREATE INDEX IF NOT EXISTS exchange_log_recipient ON exchange_log(recipient_oin);
-CREATE TABLE IF NOT EXISTS log_checkpoints (
-  seq INTEGER PRIMARY KEY,
-  record_hash BLOB NOT NULL,
-  created_utc TEXT NOT NULL,
-  previous_digest BLOB NOT NULL,
-  signature BLOB NOT NULL,
-  node_id TEXT NOT NULL DEFAULT 'local'
-);
--- What purges removed (ADR 0018): per run of consecutive records the hash before it and
--- at its end, so the chain can be followed across; the signed purge records, chained.
-CREATE TABLE IF NOT EXISTS log_purges (
-  id INTEGER PRIMARY KEY,
-  created_utc TEXT NOT NULL,
-  as_of TEXT NOT NULL,
-  reason TEXT NOT NULL,
-  removed INTEGER NOT NULL,
-  runs_digest BLOB NOT NULL,
-  previous_digest BLOB NOT NULL,
-  signature BLOB NOT NULL,
-  node_id TEXT NOT NULL DEFAULT 'local'
-);
-CREATE TABLE IF NOT EXISTS log_purged_runs (
-  first_seq INTEGER PRIMARY KEY,
-  last_seq INTEGER NOT NULL,
-  previous_hash BLOB NOT NULL,
-  last_hash BLOB NOT NULL,
-  purge_id INTEGER NOT NULL,
-  node_id TEXT NOT NULL DEFAULT 'local'
-);
--- The pseudonym keys, wrapped (ADR 0020): without the subject key they unlock nothing.
-CREATE TABLE IF NOT EXISTS pseudonym_keys (
-  period INTEGER PRIMARY KEY,
-  wrapped TEXT NOT NULL,
-  created_utc TEXT NOT NULL,
-  destroyed_utc TEXT
-);
-CREATE TABLE IF NOT EXISTS log_heads (
-  node_id TEXT PRIMARY KEY,
-  seq INTEGER NOT NULL,
-  record_hash BLOB NOT NULL,
-  created_utc TEXT NOT NULL,
-  checkpoint_digest BLOB NOT NULL,
-  signature BLOB NOT NULL
-);
-)sql";
-
-// The layout this code writes. Layout 2 to 5 files are brought to it; an older one is
-// refused rather than mixed (its records would not verify under the new encoding).
-constexpr int kSchemaVersion = 6;
-
-// Layout 6: every row of the chain names its chain, as PostgreSQL's nodes do (one chain
-// here: "local"), so every statement on the chain is written once
-// (gateway/store/chain_tables.cpp). Adding a column with a default rewrites no row.
-void nameTheChain(sql::Session& s) {
-  for (const char* table : {"exchange_log", "log_checkpoints", "log_purges", "log_purged_runs"}) {
-    const bool lacks = !s.run(
-                             "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = $1 AND NOT EXISTS "
-                             "(SELECT 1 FROM pragma_table_info($1) WHERE name = 'node_id')",
-                             {std::string_view(table)})
-                            .empty();
-    if (lacks) s.execute(std::string("ALTER TABLE ") + table + " ADD COLUMN node_id TEXT NOT NULL DEFAULT 'local'");
-  }
-  if (!s.run("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'log_head'").empty()) {
-    s.execute(
-        "CREATE TABLE log_heads (node_id TEXT PRIMARY KEY, seq INTEGER NOT NULL, record_hash BLOB NOT NULL, "
-        "created_utc TEXT NOT NULL, checkpoint_digest BLOB NOT NULL, signature BLOB NOT NULL);"
-        "INSERT INTO log_heads SELECT 'local', seq, record_hash, created_utc, checkpoint_digest, signature "
-        "FROM log_head;"
-        "DROP TABLE log_head");
-  }
-}
 
 // A record as SQLite inserts it (node_id: the column's default, the one chain).
 const std::string& insertSql() {
@@ -221,55 +116,13 @@ struct SqliteExchangeLog::Writer {
       // Copying the WAL back into the database is done by the checkpointer thread, not in
       // the writer's commits.
       session->execute("PRAGMA wal_autocheckpoint=0");
-      prepareSchema(*session);
+      sqlite_schema::prepare(*session);
       if (options.max_database_pages > 0) {
         session->execute("PRAGMA max_page_count=" + std::to_string(options.max_database_pages));
       }
     } catch (const std::exception& e) {
       throw std::runtime_error("cannot prepare " + options.database.string() + ": " + e.what());
     }
-  }
-
-  // Creates the tables, or brings a file of an older layout to this one, under the write
-  // lock (two processes opening one file for the first time do it once). A file of this
-  // layout needs no write: it opens while another process holds the lock.
-  static void prepareSchema(sql::Session& s) {
-    const auto layout = [&s] {
-      const std::int64_t found = s.run("PRAGMA user_version").integer(0, 0);
-      const bool fresh = s.run("SELECT 1 FROM sqlite_master WHERE name = 'exchange_log'").empty();
-      return fresh ? std::int64_t{0} : found;  // 0: a new file
-    };
-    if (layout() == kSchemaVersion) {
-      createTables(s);
-      return;
-    }
-    sql::inTransaction(s, s.beginWrite(), [&] {
-      auto found = layout();
-      if (found == 2) {
-        // Layout 3 adds the sender's span id (hashed only when present: old records keep
-        // their hashes) and the purge tables (created below).
-        s.execute("ALTER TABLE exchange_log ADD COLUMN foreign_span_id TEXT NOT NULL DEFAULT ''");
-        found = 3;
-      }
-      // Layout 4: the registries' tables as PostgreSQL's (sqlite_registry::createSchema);
-      // layout 5: the outbox's (sqlite_outbox::createSchema); layout 6: the chain's.
-      if (found >= 3 && found <= 5) {
-        nameTheChain(s);
-        found = kSchemaVersion;
-      }
-      if (found != 0 && found != kSchemaVersion) {
-        throw std::runtime_error("the database has log layout " + std::to_string(found) + ", this gateway writes " +
-                                 std::to_string(kSchemaVersion) + "; verify and archive it, then start a new log");
-      }
-      createTables(s);
-      s.execute("PRAGMA user_version=" + std::to_string(kSchemaVersion));
-    });
-  }
-
-  static void createTables(sql::Session& s) {
-    s.execute(kSchema);
-    sqlite_registry::createSchema(s);
-    sqlite_outbox::createSchema(s);
   }
 
   std::unique_ptr<SqliteSession> session;

@@ -32,9 +32,6 @@ class SqliteOutboxStore final : public SqlOutboxStore {
 namespace sqlite_outbox {
 // The name the one node's entries carry as their lease's node.
 inline constexpr std::string_view kNode = kSqliteChain;
-// The outbox's tables; a file of an older layout is brought to this one (inside the
-// caller's write transaction).
-void createSchema(sql::Session& s);
 std::size_t importBodies(sql::Session& s, const std::filesystem::path& legacy_file);
 }  // namespace sqlite_outbox
 

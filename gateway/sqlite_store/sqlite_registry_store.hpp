@@ -35,13 +35,6 @@ class SqliteRegistryStore final : public RegistryStore {
   mutable std::atomic<std::uint64_t> caught_up_with_{~std::uint64_t{0}};
 };
 
-// Internal to the SQLite store: the registry tables (their statements are
-// gateway/store/registry_tables.cpp, shared with PostgreSQL). Inside the caller's write
-// transaction: a file of an older layout is brought to this one.
-namespace sqlite_registry {
-void createSchema(sql::Session& s);
-}  // namespace sqlite_registry
-
 // The file every writer of a database rewrites after committing a registry change (its
 // content: the new version), so that a process holding a snapshot of the registries sees
 // with one read that it must look at the database again.

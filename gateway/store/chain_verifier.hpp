@@ -7,6 +7,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <tuple>
 #include <vector>
 
 #include "gateway/store/log_purge.hpp"
@@ -95,6 +96,25 @@ using OpenChainReader = std::function<std::unique_ptr<ChainReader>()>;
 LogVerification verifyChain(const ChainContents& contents, const OpenChainReader& open,
                             const std::string& public_key_pem, const std::optional<SignedHead>& witness,
                             std::uint64_t min_records_per_range);
+
+// Verification reads the records after a snapshot of the chains' contents; a purge that
+// commits in between removes records that snapshot's purge records do not cover yet. So
+// when `verify` (which returns whether the chains were intact and how many purge records
+// its snapshot held) finds them not intact and `purgesNow` counts more, it is done again,
+// three times at most. `purgesNow` failing ends the retries.
+template <typename Verify>
+auto verifyWhilePurgesLand(Verify verify, const std::function<std::size_t()>& purgesNow) {
+  auto [result, purges] = verify();
+  for (int attempt = 1; attempt < 3 && !result.intact; ++attempt) {
+    try {
+      if (purgesNow() == purges) break;
+    } catch (const std::exception&) {
+      break;
+    }
+    std::tie(result, purges) = verify();
+  }
+  return result;
+}
 
 // A head as JSON (hex fields), for a witness to keep; and back (nullopt if malformed).
 // `node` names the chain of a store with several (PostgreSQL), "" for SQLite's one chain.

@@ -147,7 +147,7 @@ TEST_F(SqliteOutboxFileTest, BodiesOfTheFormerPayloadFileAreTakenOverAtStart) {
 }
 
 // Only waiting entries are indexed (partial indexes): an entry that stops waiting leaves
-// them, and the former full indexes are dropped on open.
+// them, and the former full indexes are dropped when a file of an older layout is opened.
 TEST_F(SqliteOutboxFileTest, OnlyWaitingEntriesAreIndexed) {
   {
     GatewayStore store(config_);
@@ -155,8 +155,9 @@ TEST_F(SqliteOutboxFileTest, OnlyWaitingEntriesAreIndexed) {
   }
   sqlite3* db = nullptr;
   ASSERT_EQ(sqlite3_open(config_.storage_path.c_str(), &db), SQLITE_OK);
-  // As a former version left it.
-  ASSERT_EQ(sqlite3_exec(db, "CREATE INDEX outbox_due ON outbox(state, next_attempt_ms)", nullptr, nullptr, nullptr),
+  // As a former version (layout 5) left it.
+  ASSERT_EQ(sqlite3_exec(db, "CREATE INDEX outbox_due ON outbox(state, next_attempt_ms); PRAGMA user_version=5",
+                         nullptr, nullptr, nullptr),
             SQLITE_OK);
   sqlite3_close(db);
 

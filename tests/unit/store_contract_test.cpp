@@ -9,6 +9,7 @@
 #include <sqlite3.h>
 
 #include <atomic>
+#include <fstream>
 #include <future>
 #include <limits>
 #include <memory>
@@ -651,7 +652,8 @@ TEST_P(StoreContractTest, AFileWithTwoOpenKoppelingenIsRepairedWhenOpened) {
   tamper(
       "DROP INDEX koppeling_one_open; "
       "INSERT INTO koppeling (subject_key, subject_ref, gemeente_cbs, valid_from, valid_until, source_transaction) "
-      "SELECT subject_key, subject_ref, '0518', '2026-01-01', NULL, 't' FROM koppeling");
+      "SELECT subject_key, subject_ref, '0518', '2026-01-01', NULL, 't' FROM koppeling; "
+      "PRAGMA user_version=5");  // as a file of layout 5, from before the index, may be
   EXPECT_EQ(countOf("SELECT COUNT(*) FROM koppeling WHERE valid_until IS NULL"), 2);
   auto store = open();
   EXPECT_EQ(countOf("SELECT COUNT(*) FROM koppeling WHERE valid_until IS NULL"), 1);
@@ -1250,9 +1252,18 @@ ALTER TABLE outbox DROP COLUMN lease_node;
 ALTER TABLE outbox DROP COLUMN lease_until_ms;
 ALTER TABLE outbox DROP COLUMN lease_fence;
 ALTER TABLE exchange_log DROP COLUMN node_id;
-ALTER TABLE log_checkpoints DROP COLUMN node_id;
-ALTER TABLE log_purges DROP COLUMN node_id;
-ALTER TABLE log_purged_runs DROP COLUMN node_id;
+CREATE TABLE cp3 (seq INTEGER PRIMARY KEY, record_hash BLOB NOT NULL, created_utc TEXT NOT NULL,
+                  previous_digest BLOB NOT NULL, signature BLOB NOT NULL);
+INSERT INTO cp3 SELECT seq, record_hash, created_utc, previous_digest, signature FROM log_checkpoints;
+DROP TABLE log_checkpoints;
+ALTER TABLE cp3 RENAME TO log_checkpoints;
+DROP TABLE log_purges;
+CREATE TABLE log_purges (id INTEGER PRIMARY KEY, created_utc TEXT NOT NULL, as_of TEXT NOT NULL, reason TEXT NOT NULL,
+                         removed INTEGER NOT NULL, runs_digest BLOB NOT NULL, previous_digest BLOB NOT NULL,
+                         signature BLOB NOT NULL);
+DROP TABLE log_purged_runs;
+CREATE TABLE log_purged_runs (first_seq INTEGER PRIMARY KEY, last_seq INTEGER NOT NULL, previous_hash BLOB NOT NULL,
+                              last_hash BLOB NOT NULL, purge_id INTEGER NOT NULL);
 CREATE TABLE log_head (id INTEGER PRIMARY KEY CHECK (id = 1), seq INTEGER NOT NULL, record_hash BLOB NOT NULL,
                        created_utc TEXT NOT NULL, checkpoint_digest BLOB NOT NULL, signature BLOB NOT NULL);
 INSERT INTO log_head SELECT 1, seq, record_hash, created_utc, checkpoint_digest, signature FROM log_heads;
@@ -1627,6 +1638,54 @@ TEST(PostgresSchemaTest, ANodeRefusesADatabaseNotAtItsSchemaVersion) {
   EXPECT_THAT([&] { GatewayStore s(config); },
               ::testing::ThrowsMessage<std::runtime_error>(HasSubstr("newer than this gateway")));
   EXPECT_THROW(migrateStore(config), std::runtime_error);
+}
+
+// The columns and named indexes of a database's tables, one line each, sorted.
+std::string schemaShape(pg::Connection& c) {
+  std::string shape;
+  const sql::Rows columns = c.run(
+      "SELECT table_name || '.' || column_name || ' ' || data_type || ' ' || is_nullable || ' ' || "
+      "COALESCE(column_default, '') || ' ' || is_identity FROM information_schema.columns "
+      "WHERE table_schema = 'public' ORDER BY 1");
+  for (int i = 0; i < columns.size(); ++i) shape += std::string(columns.text(i, 0)) + "\n";
+  const sql::Rows indexes = c.run(
+      "SELECT indexdef FROM pg_indexes WHERE schemaname = 'public' "
+      "AND indexname NOT LIKE '%\\_pkey' AND indexname NOT LIKE '%\\_key' ORDER BY 1");
+  for (int i = 0; i < indexes.size(); ++i) shape += std::string(indexes.text(i, 0)) + "\n";
+  return shape;
+}
+
+std::string fileText(const std::filesystem::path& file) {
+  std::ifstream in(file);
+  return {std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
+}
+
+TEST(PostgresSchemaTest, ADatabaseOfVersionOneIsUpgradedToTheShapeAFreshOneHas) {
+  testing::PostgresDatabase fresh(/*migrated=*/false);
+  testing::PostgresDatabase old(/*migrated=*/false);
+  pg::Connection fresh_connection(fresh.dsn());
+  EXPECT_EQ(pg::migrate(fresh_connection), pg::kSchemaVersion);
+  pg::Connection old_connection(old.dsn());
+  old_connection.execute(fileText(std::filesystem::path(KETENPOORT_SOURCE_DIR) / "tests/data/pg_schema_v1.sql"));
+  old_connection.execute(
+      "CREATE TABLE ketenpoort_schema (version INTEGER PRIMARY KEY, description TEXT NOT NULL, "
+      "applied_utc TEXT NOT NULL);"
+      "INSERT INTO ketenpoort_schema VALUES (1, 'the store with a hash chain per node', '2026-01-01T00:00:00Z')");
+  EXPECT_EQ(pg::migrate(old_connection), pg::kSchemaVersion - 1);
+  const std::string fresh_shape = schemaShape(fresh_connection);
+  EXPECT_THAT(fresh_shape, HasSubstr("exchange_log.foreign_span_id text NO"));
+  EXPECT_THAT(fresh_shape, HasSubstr("koppeling_one_open"));
+  EXPECT_EQ(schemaShape(old_connection), fresh_shape);
+  // And a node works on it.
+  testing::TempDir dir;
+  GatewayConfig config;
+  config.storage_backend = StorageBackend::kPostgresql;
+  config.storage_dsn = old.dsn();
+  config.storage_node_id = "node-a";
+  config.storage_key_dir = dir.path();
+  GatewayStore store(config);
+  EXPECT_TRUE(store.log().appendAndWait(recordOf(kCoa, kGemeente)).ok);
+  EXPECT_TRUE(store.verifyLog().intact);
 }
 
 }  // namespace
