@@ -70,6 +70,37 @@ class ResumeOn {
   const Executor& executor_;
 };
 
+// `co_await CalledBack<T, Start>(start)`: start(done) hands `done`, a
+// std::function<void(T)>, to whoever answers (a channel, the log's writer); the coroutine
+// continues on the thread that calls it, with its value. A `done` dropped without being
+// called destroys the coroutine (Resumption); one that `start` throws from is the
+// co_await's exception. `start` is moved out of the awaiter before it runs: `done` may
+// resume the coroutine, and end it, before `start` returns.
+template <class T, class Start>
+class CalledBack {
+ public:
+  explicit CalledBack(Start start) : start_(std::move(start)) {}
+  bool await_ready() const noexcept { return false; }
+  void await_suspend(std::coroutine_handle<> handle) {
+    suspendInto(handle, [this](const Resumption& resume) {
+      Start start = std::move(start_);
+      start(std::function<void(T)>([value = &value_, resume](T answer) {
+        *value = std::move(answer);
+        resume();
+      }));
+    });
+  }
+  T await_resume() { return std::move(value_); }
+
+ private:
+  Start start_;
+  T value_{};
+};
+template <class T, class Start>
+CalledBack<T, Start> calledBack(Start start) {
+  return CalledBack<T, Start>(std::move(start));
+}
+
 // Counts writes handed out without waiting for each; `co_await allDone()` continues once
 // every one has reported, on the thread of the last report.
 class PendingWrites : public std::enable_shared_from_this<PendingWrites> {

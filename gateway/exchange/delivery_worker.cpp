@@ -1,16 +1,291 @@
 #include "gateway/exchange/delivery_worker.hpp"
 
+#include <atomic>
+#include <condition_variable>
+#include <mutex>
+#include <set>
+
+#include "gateway/concurrency/slots.hpp"
 #include "gateway/diagnostics/diagnostic_log.hpp"
 
 namespace ketenpoort {
 
 namespace {
 
-// Entries waiting in memory for a worker, at most; beyond it they wait in the outbox
-// until a read finds them.
+// Entries waiting for a slot, at most; beyond it they wait in the outbox until a read
+// finds them.
 constexpr std::size_t kBatch = 1024;
 constexpr auto kPollEvery = std::chrono::milliseconds(200);
 constexpr auto kGaugesEvery = std::chrono::seconds(1);
+
+// A coroutine nobody awaits: it runs from its call until its end and frees itself. An
+// exception that escapes it is a bug; its entry stays due.
+struct DetachedDelivery {
+  struct promise_type {
+    DetachedDelivery get_return_object() noexcept { return {}; }
+    std::suspend_never initial_suspend() noexcept { return {}; }
+    std::suspend_never final_suspend() noexcept { return {}; }
+    void return_void() noexcept {}
+    void unhandled_exception() noexcept {
+      try {
+        throw;
+      } catch (const std::exception& e) {
+        logError("delivery-bookkeeping-failed", {{"error", e.what()}});
+      } catch (...) {
+        logError("delivery-bookkeeping-failed", {});
+      }
+    }
+  };
+};
+
+// What the outbox or the log answers once an outcome is written.
+struct Recorded {
+  bool ok = false;
+  std::string error;
+};
+
+}  // namespace
+
+// The entries in hand — from submit or a read until their outcome is durable — and those
+// let go since the reader's current read of the outbox began: that read may still show
+// them due (delivered or rescheduled after it looked), and taking them again would
+// deliver twice or dead-letter a delivered message.
+class EntriesInHand {
+ public:
+  class Claim {
+   public:
+    Claim(std::shared_ptr<EntriesInHand> hand, std::string id) : hand_(std::move(hand)), id_(std::move(id)) {}
+    Claim(Claim&&) noexcept = default;
+    Claim(const Claim&) = delete;
+    Claim& operator=(const Claim&) = delete;
+    Claim& operator=(Claim&&) = delete;
+    ~Claim() {
+      if (hand_) hand_->letGo(id_);
+    }
+
+   private:
+    std::shared_ptr<EntriesInHand> hand_;
+    std::string id_;
+  };
+
+  // Nullopt when the entry is in hand already, or (for what a read found) was let go
+  // during that read.
+  static std::optional<Claim> take(const std::shared_ptr<EntriesInHand>& hand, const std::string& id,
+                                   bool found_by_read) {
+    std::lock_guard lock(hand->mutex_);
+    if (found_by_read && hand->let_go_during_read_.contains(id)) return std::nullopt;
+    if (!hand->in_hand_.insert(id).second) return std::nullopt;
+    return Claim(hand, id);
+  }
+  // A read begins: what was let go before it, it sees as it is now.
+  void readBegins() {
+    std::lock_guard lock(mutex_);
+    let_go_during_read_.clear();
+  }
+  std::size_t size() const {
+    std::lock_guard lock(mutex_);
+    return in_hand_.size();
+  }
+
+ private:
+  void letGo(const std::string& id) {
+    std::lock_guard lock(mutex_);
+    in_hand_.erase(id);
+    let_go_during_read_.insert(id);
+  }
+
+  mutable std::mutex mutex_;
+  std::set<std::string> in_hand_;
+  std::set<std::string> let_go_during_read_;
+};
+
+// Outcomes handed to the outbox or the log and not yet durable; stop() waits for none.
+class OutcomesBeingRecorded {
+ public:
+  class Token {
+   public:
+    explicit Token(OutcomesBeingRecorded& o) : o_(&o) {
+      std::lock_guard lock(o_->mutex_);
+      ++o_->count_;
+    }
+    Token(const Token&) = delete;
+    Token& operator=(const Token&) = delete;
+    ~Token() {
+      // Under the lock: stop() may return as soon as it sees none, and the worker go.
+      std::lock_guard lock(o_->mutex_);
+      if (--o_->count_ == 0) o_->none_.notify_all();
+    }
+
+   private:
+    OutcomesBeingRecorded* o_;
+  };
+  void waitForNone() {
+    std::unique_lock lock(mutex_);
+    none_.wait(lock, [this] { return count_ == 0; });
+  }
+
+ private:
+  std::mutex mutex_;
+  std::condition_variable none_;
+  std::size_t count_ = 0;
+};
+
+struct DeliveryWorker::Core {
+  Core(const GatewayConfig& c, OutboxStore& o, const ExchangeAdapters& a, GatewayMetrics& m, const DeliveryBasis* b,
+       const TimeSource& t, Executor n)
+      : config(c),
+        outbox(o),
+        adapters(a),
+        metrics(m),
+        basis(b),
+        time(t),
+        on_network(n ? std::move(n) : Executor([](std::function<void()> task) { task(); })),
+        slots(c.outbox.workers) {}
+
+  const GatewayConfig& config;
+  OutboxStore& outbox;
+  const ExchangeAdapters& adapters;
+  GatewayMetrics& metrics;
+  const DeliveryBasis* basis;
+  const TimeSource& time;  // when a retry is due
+  const Executor on_network;
+  Slots slots;  // attempts in the channel at once
+  std::shared_ptr<EntriesInHand> in_hand = std::make_shared<EntriesInHand>();
+  OutcomesBeingRecorded recording;
+  std::atomic<bool> stopping{false};
+};
+
+namespace {
+
+using Core = DeliveryWorker::Core;
+
+struct Due {
+  OutboxEntry entry;
+  std::shared_ptr<const std::string> body;  // nullptr: not in the outbox any more
+};
+
+std::mt19937_64& threadRng() {
+  thread_local std::mt19937_64 rng{std::random_device{}()};
+  return rng;
+}
+
+// The channel's answer to one attempt, or the gateway's own reason not to try.
+auto attemptOnce(Core& c, const Due& due) {
+  const OutboxEntry& entry = due.entry;
+  const Party* recipient = c.config.findPartyById(entry.recipient_party_id);
+  const std::string url = recipient ? endpointFor(*recipient, entry.flow) : std::string();
+  const auto format = recipient ? c.adapters.outbound_by_role.find(recipient->role) : c.adapters.outbound_by_role.end();
+  return calledBack<DeliveryAttempt>([&c, &due, url, format](std::function<void(DeliveryAttempt)> done) {
+    if (url.empty() || format == c.adapters.outbound_by_role.end() || !c.adapters.channel) {
+      done({false, {}, Reason::kRecipientEndpointGone});  // the config changed since it was queued
+    } else if (!due.body) {
+      done({false, {}, Reason::kPayloadMissing});
+    } else {
+      c.adapters.channel->deliver(url, due.entry, format->second->contentType(), due.body, std::move(done));
+    }
+  });
+}
+
+// Writes the attempt's outcome: delivered, a retry at its time, or dead-letter. The
+// returned awaiter's answer says whether it is durable.
+auto recordOutcome(Core& c, const OutboxEntry& entry, const DeliveryAttempt& attempt) {
+  const std::string& id = entry.transaction_id;
+  if (attempt.delivered) {
+    c.metrics.delivery_attempts.inc({"delivered"});
+    // Checked before the attempt; a basis that ended while the message was on its way
+    // cannot be undone, but it is not hidden either.
+    if (c.basis) {
+      try {
+        if (const auto which = c.basis->withdrawn(entry)) c.basis->recordEndedDuringDelivery(entry, *which);
+      } catch (const std::exception& e) {
+        logError("delivery-bookkeeping-failed", {{"transaction", id}, {"outcome", "basis-check"}, {"error", e.what()}});
+      }
+    }
+  }
+  std::optional<std::int64_t> retry_at;
+  const std::uint32_t failed = entry.attempts + 1;
+  if (attempt.delivered) {
+  } else if (failed >= c.config.outbox.max_attempts || attempt.failure == Reason::kPayloadMissing) {
+    c.metrics.delivery_attempts.inc({"dead-letter"});
+    logError("delivery-dead-letter", {{"transaction", id},
+                                      {"recipient", entry.recipient_party_id},
+                                      {"attempts", failed},
+                                      {"error", attempt.lastError()}});
+  } else {
+    const std::chrono::milliseconds delay = retryDelay(c.config.outbox, failed, threadRng());
+    c.metrics.delivery_attempts.inc({"failed"});
+    logInfo("delivery-retry", {{"transaction", id},
+                               {"recipient", entry.recipient_party_id},
+                               {"attempt", failed},
+                               {"retry_in_ms", delay.count()},
+                               {"error", attempt.lastError()}});
+    retry_at = c.time.nowMs() + delay.count();
+  }
+  return calledBack<Recorded>(
+      [&c, &entry, delivered = attempt.delivered, error = attempt.lastError(), retry_at](auto done) {
+        const auto written = [done](bool ok, const std::string& problem) { done({ok, problem}); };
+        if (delivered) {
+          c.outbox.markDelivered(entry, written);
+        } else {
+          c.outbox.recordFailure(entry, error, retry_at, written);
+        }
+      });
+}
+
+// One due entry, start to end. It holds its claim (and, past the slot, its frame holds
+// nothing else of the worker's) until the outcome is durable.
+DetachedDelivery deliver(std::shared_ptr<Core> core, [[maybe_unused]] EntriesInHand::Claim claim, Due due) {
+  Core& c = *core;
+  co_await ResumeOn(c.on_network);  // from the writer or the reader: the one hand-off
+  std::optional<Slots::Slot> slot = co_await c.slots.acquire();
+  if (!slot || c.stopping) co_return;
+  const OutboxEntry& entry = due.entry;
+  const std::string& id = entry.transaction_id;
+  // An attempt must end within the lease: after it, another node may take the entry and
+  // deliver it too. One that waited in memory too long is left for the next take.
+  if (entry.lease.until_ms != 0 && c.time.nowMs() + c.config.outbox.delivery_timeout.count() >= entry.lease.until_ms) {
+    logWarn("delivery-lease-ended", {{"transaction", id}});
+    co_return;
+  }
+  std::optional<Reason> withdrawn;
+  try {
+    if (c.basis) withdrawn = c.basis->withdrawn(entry);
+  } catch (const std::exception& e) {
+    // A registry that cannot be read: the entry stays due and is tried again.
+    logError("delivery-bookkeeping-failed", {{"transaction", id}, {"error", e.what()}});
+    co_return;
+  }
+  if (withdrawn) {
+    slot->release();
+    const OutcomesBeingRecorded::Token recording(c.recording);
+    if (c.stopping) co_return;
+    c.metrics.delivery_attempts.inc({"withdrawn"});
+    const auto record = [&c, &entry, &withdrawn](std::function<void(bool)> done) {
+      c.basis->recordWithdrawal(entry, *withdrawn, std::move(done));
+    };
+    if (!co_await calledBack<bool>(record)) {
+      logError("delivery-bookkeeping-failed", {{"transaction", id}, {"outcome", "withdrawn"}});
+    }
+    co_return;
+  }
+  const DeliveryAttempt attempt = co_await attemptOnce(c, due);
+  slot->release();  // the next waiting entry continues here, on this thread
+  const OutcomesBeingRecorded::Token recording(c.recording);
+  // Not recorded when stopping: a failure now may be the shutdown itself. Due again at the
+  // next start.
+  if (c.stopping) co_return;
+  try {
+    const Recorded recorded = co_await recordOutcome(c, entry, attempt);
+    if (!recorded.ok) {
+      logError(
+          "delivery-bookkeeping-failed",
+          {{"transaction", id}, {"outcome", attempt.delivered ? "delivered" : "failed"}, {"error", recorded.error}});
+    }
+  } catch (const std::exception& e) {
+    // The store failed before the outcome was handed over: the entry stays due.
+    logError("delivery-bookkeeping-failed", {{"transaction", id}, {"error", e.what()}});
+  }
+}
 
 }  // namespace
 
@@ -23,8 +298,9 @@ std::chrono::milliseconds retryDelay(const OutboxSettings& s, std::uint32_t fail
 }
 
 DeliveryWorker::DeliveryWorker(const GatewayConfig& config, OutboxStore& outbox, const ExchangeAdapters& adapters,
-                               GatewayMetrics& metrics, const DeliveryBasis* basis, const TimeSource& clock)
-    : config_(config), outbox_(outbox), adapters_(adapters), metrics_(metrics), basis_(basis), clock_(clock) {}
+                               GatewayMetrics& metrics, const DeliveryBasis* basis, const TimeSource& clock,
+                               Executor on_network)
+    : core_(std::make_shared<Core>(config, outbox, adapters, metrics, basis, clock, std::move(on_network))) {}
 
 DeliveryWorker::~DeliveryWorker() { stop(); }
 
@@ -33,267 +309,77 @@ void DeliveryWorker::start() {
 }
 
 void DeliveryWorker::stop() {
-  {
-    std::lock_guard lock(mutex_);
-    if (stopping_ && !reader_.joinable()) return;
-    stopping_ = true;
-  }
+  core_->stopping = true;
   wakeups_.close();
+  core_->slots.close();  // the waiting entries end; they stay due
   if (reader_.joinable()) reader_.join();
-  // Outcomes still being written call back into this object.
-  std::unique_lock lock(mutex_);
-  settled_.wait(lock, [this] { return recording_ == 0; });
-  queue_.clear();
+  // Outcomes still being written resume their coroutines, which touch the outbox and metrics.
+  core_->recording.waitForNone();
 }
 
-void DeliveryWorker::wake() { wakeReader(); }
-
-void DeliveryWorker::wakeReader() {
+void DeliveryWorker::wake() {
   char signal = 0;
   wakeups_.push(signal);  // refused when a wake-up is pending already: one read serves both
 }
 
 void DeliveryWorker::submit(OutboxEntry entry, std::shared_ptr<const std::string> body) {
-  if (entry.route != DeliveryRoute::kEndpoint) return;
+  if (entry.route != DeliveryRoute::kEndpoint || core_->stopping) return;
+  if (core_->slots.waiting() >= kBatch) {
+    wake();  // left in the outbox; the reader takes it when there is room
+    return;
+  }
   // A store that several nodes share leased the new entry to this node when it queued it,
   // until its first attempt's time plus the lease.
-  if (const auto lease = outbox_.leaseDuration(); lease.count() > 0 && entry.lease.until_ms == 0) {
+  if (const auto lease = core_->outbox.leaseDuration(); lease.count() > 0 && entry.lease.until_ms == 0) {
     entry.lease.until_ms = entry.next_attempt_ms + lease.count();
   }
-  bool left_in_outbox = false;
-  {
-    std::lock_guard lock(mutex_);
-    if (stopping_) return;
-    if (queue_.size() >= kBatch) {
-      // Left in the outbox; the reader takes it when there is room.
-      more_due_ = true;
-      left_in_outbox = true;
-    } else if (in_hand_.insert(entry.transaction_id).second) {
-      queue_.push_back({std::move(entry), std::move(body)});
-    }
-  }
-  if (left_in_outbox) wakeReader();
-  pump();
+  auto claim = EntriesInHand::take(core_->in_hand, entry.transaction_id, /*found_by_read=*/false);
+  if (claim) deliver(core_, std::move(*claim), Due{std::move(entry), std::move(body)});
 }
 
 void DeliveryWorker::readOutbox() {
-  auto gauges_due = clock_.monotonicNow();
+  Core& c = *core_;
+  auto gauges_due = c.time.monotonicNow();
   std::vector<char> wakeup;
   // Reads when woken, or every kPollEvery when not (retries whose time has come); ends
   // when stop() closes the wake-ups.
-  while (wakeups_.popBatch(wakeup, 1, kPollEvery, clock_)) {
-    std::unique_lock lock(mutex_);
-    if (stopping_) break;
-    const bool room = queue_.size() < kBatch;
+  while (wakeups_.popBatch(wakeup, 1, kPollEvery, c.time)) {
+    c.slots.waitForRoom(kBatch);
+    if (c.stopping) break;
     // Entries in hand are due too and come back first; read past them.
-    const std::size_t limit = in_hand_.size() + kBatch;
-    // What finished before this read is seen by it; what finishes during it may be read
-    // in its old state and is skipped below (finished_during_read_).
-    finished_during_read_.clear();
-    lock.unlock();
+    const std::size_t limit = c.in_hand->size() + kBatch;
+    c.in_hand->readBegins();
     std::vector<OutboxEntry> due;
     try {
-      if (room) due = outbox_.due(clock_.nowMs(), limit);
-      if (clock_.monotonicNow() >= gauges_due) {
-        gauges_due = clock_.monotonicNow() + kGaugesEvery;
+      due = c.outbox.due(c.time.nowMs(), limit);
+      if (c.time.monotonicNow() >= gauges_due) {
+        gauges_due = c.time.monotonicNow() + kGaugesEvery;
         for (DeliveryState state : {DeliveryState::kPending, DeliveryState::kPostbus, DeliveryState::kDeadLetter}) {
-          metrics_.outbox_entries.set({std::string(toString(state))}, static_cast<std::int64_t>(outbox_.count(state)));
+          c.metrics.outbox_entries.set({std::string(toString(state))},
+                                       static_cast<std::int64_t>(c.outbox.count(state)));
         }
       }
     } catch (const std::exception& e) {
       logWarn("outbox-unreadable", {{"error", e.what()}});
     }
-    lock.lock();
-    // A full read may have left more behind: read again once the deliveries are through.
-    more_due_ = room && due.size() >= limit;
-    std::erase_if(due, [this](const OutboxEntry& e) { return in_hand_.contains(e.transaction_id); });
-    lock.unlock();
-    // The bodies are read here, on this thread, so that no network thread waits on the
-    // database; one that is gone by now (delivered meanwhile) is skipped below.
-    std::vector<Due> taken;
-    taken.reserve(due.size());
+    // A full read may have left more behind: read again once there is room.
+    if (due.size() >= limit) wake();
     for (auto& entry : due) {
+      auto claim = EntriesInHand::take(c.in_hand, entry.transaction_id, /*found_by_read=*/true);
+      if (!claim) continue;
+      // The body is read here, on this thread, so that no network thread waits on the
+      // database; one that is gone by now (delivered meanwhile) makes the attempt a
+      // payload-missing failure.
       std::optional<std::string> body;
       try {
-        body = outbox_.body(entry.transaction_id);
+        body = c.outbox.body(entry.transaction_id);
       } catch (const std::exception& e) {
         logWarn("outbox-unreadable", {{"error", e.what()}});
         continue;
       }
-      taken.push_back({std::move(entry), body ? std::make_shared<const std::string>(std::move(*body)) : nullptr});
+      deliver(core_, std::move(*claim),
+              Due{std::move(entry), body ? std::make_shared<const std::string>(std::move(*body)) : nullptr});
     }
-    lock.lock();
-    std::size_t added = 0;
-    for (auto& next : taken) {
-      if (finished_during_read_.contains(next.entry.transaction_id)) continue;
-      if (in_hand_.insert(next.entry.transaction_id).second) {
-        queue_.push_back(std::move(next));
-        ++added;
-      }
-    }
-    if (added > 0) {
-      lock.unlock();
-      pump();
-      lock.lock();
-    }
-  }
-}
-
-void DeliveryWorker::pump() {
-  const std::size_t limit = std::max(1u, config_.outbox.workers);
-  std::unique_lock lock(mutex_);
-  // One thread starts attempts at a time; an attempt whose channel answers at once comes
-  // back here and leaves the next start to the loop below (no recursion).
-  if (pumping_) return;
-  pumping_ = true;
-  while (!stopping_ && in_flight_ < limit && !queue_.empty()) {
-    Due due = std::move(queue_.front());
-    queue_.pop_front();
-    ++in_flight_;
-    lock.unlock();
-    attempt(due);
-    lock.lock();
-  }
-  pumping_ = false;
-}
-
-void DeliveryWorker::release(const std::string& transaction_id) {
-  {
-    std::lock_guard lock(mutex_);
-    --in_flight_;
-    in_hand_.erase(transaction_id);
-    finished_during_read_.insert(transaction_id);
-  }
-  pump();
-}
-
-void DeliveryWorker::settle(const std::string& transaction_id) {
-  std::lock_guard lock(mutex_);
-  in_hand_.erase(transaction_id);
-  finished_during_read_.insert(transaction_id);
-  --recording_;
-  // Under the lock: stop() may return as soon as it can take the lock after the last
-  // settle, and the worker (with these condition variables) may go right after. Only
-  // whoever has reason to wake is woken (not the reader for every delivery).
-  // Something may be waiting in the outbox that did not fit in memory.
-  if (queue_.empty() && more_due_) wakeReader();
-  if (stopping_) settled_.notify_all();
-}
-
-void DeliveryWorker::attempt(const Due& due) {
-  const OutboxEntry& entry = due.entry;
-  // An attempt must end within the lease: after it, another node may take the entry and
-  // deliver it too. One that waited in memory too long is left for the next take.
-  if (entry.lease.until_ms != 0 && clock_.nowMs() + config_.outbox.delivery_timeout.count() >= entry.lease.until_ms) {
-    logWarn("delivery-lease-ended", {{"transaction", entry.transaction_id}});
-    release(entry.transaction_id);
-    return;
-  }
-  if (basis_) {
-    std::optional<Reason> which;
-    try {
-      which = basis_->withdrawn(entry);
-    } catch (const std::exception& e) {
-      // A registry that cannot be read: the entry stays due and is tried again.
-      logError("delivery-bookkeeping-failed", {{"transaction", entry.transaction_id}, {"error", e.what()}});
-      release(entry.transaction_id);
-      return;
-    }
-    if (which) {
-      {
-        std::lock_guard lock(mutex_);
-        --in_flight_;
-        ++recording_;
-      }
-      metrics_.delivery_attempts.inc({"withdrawn"});
-      const std::string id = entry.transaction_id;
-      basis_->recordWithdrawal(entry, *which, [this, id](bool ok) {
-        if (!ok) {
-          logError("delivery-bookkeeping-failed", {{"transaction", id}, {"outcome", "withdrawn"}});
-        }
-        settle(id);
-      });
-      pump();
-      return;
-    }
-  }
-  const Party* recipient = config_.findPartyById(entry.recipient_party_id);
-  const std::string url = recipient ? endpointFor(*recipient, entry.flow) : std::string();
-  const auto format = recipient ? adapters_.outbound_by_role.find(recipient->role) : adapters_.outbound_by_role.end();
-  if (url.empty() || format == adapters_.outbound_by_role.end() || !adapters_.channel) {
-    finish(entry, {false, {}, Reason::kRecipientEndpointGone});  // the config changed since it was queued
-  } else if (!due.body) {
-    finish(entry, {false, {}, Reason::kPayloadMissing});
-  } else {
-    adapters_.channel->deliver(url, entry, format->second->contentType(), due.body,
-                               [this, entry](const DeliveryAttempt& outcome) { finish(entry, outcome); });
-  }
-}
-
-// The outcome is written in the background; the entry stays in hand (not taken again by
-// a read) until its new state is written (the body goes in the same write).
-void DeliveryWorker::finish(const OutboxEntry& entry, const DeliveryAttempt& attempt) {
-  {
-    std::lock_guard lock(mutex_);
-    --in_flight_;
-    if (stopping_) {
-      // Not recorded: a failure now may be the shutdown itself. Due again at the next start.
-      in_hand_.erase(entry.transaction_id);
-      return;
-    }
-    ++recording_;
-  }
-  pump();
-  const std::string& id = entry.transaction_id;
-  const auto settled = [this, id](const char* what) {
-    return [this, id, what](bool ok, const std::string& error) {
-      if (!ok) logError("delivery-bookkeeping-failed", {{"transaction", id}, {"outcome", what}, {"error", error}});
-      settle(id);
-    };
-  };
-  try {
-    if (attempt.delivered) {
-      metrics_.delivery_attempts.inc({"delivered"});
-      // Checked before the attempt; a basis that ended while the message was on its way
-      // cannot be undone, but it is not hidden either.
-      if (basis_) {
-        try {
-          if (const auto which = basis_->withdrawn(entry)) basis_->recordEndedDuringDelivery(entry, *which);
-        } catch (const std::exception& e) {
-          logError("delivery-bookkeeping-failed",
-                   {{"transaction", id}, {"outcome", "basis-check"}, {"error", e.what()}});
-        }
-      }
-      outbox_.markDelivered(entry, settled("delivered"));
-      return;
-    }
-    const std::uint32_t failed = entry.attempts + 1;
-    if (failed >= config_.outbox.max_attempts || attempt.failure == Reason::kPayloadMissing) {
-      metrics_.delivery_attempts.inc({"dead-letter"});
-      logError("delivery-dead-letter", {{"transaction", id},
-                                        {"recipient", entry.recipient_party_id},
-                                        {"attempts", failed},
-                                        {"error", attempt.lastError()}});
-      outbox_.recordFailure(entry, attempt.lastError(), std::nullopt, settled("dead-letter"));
-      return;
-    }
-    std::chrono::milliseconds delay;
-    {
-      std::lock_guard lock(mutex_);
-      delay = retryDelay(config_.outbox, failed, rng_);
-    }
-    metrics_.delivery_attempts.inc({"failed"});
-    logInfo("delivery-retry", {{"transaction", id},
-                               {"recipient", entry.recipient_party_id},
-                               {"attempt", failed},
-                               {"retry_in_ms", delay.count()},
-                               {"error", attempt.lastError()}});
-    outbox_.recordFailure(entry, attempt.lastError(), clock_.nowMs() + delay.count(), settled("retry"));
-  } catch (const std::exception& e) {
-    // The store failed under us before the outcome was handed over: the entry stays due
-    // and is tried again.
-    logError("delivery-bookkeeping-failed", {{"transaction", id}, {"error", e.what()}});
-    settle(id);
   }
 }
 

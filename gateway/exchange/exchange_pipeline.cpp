@@ -117,11 +117,20 @@ void submitWrite(const ExchangeContext& c, ExchangeWrite write, std::function<vo
   }
   c.log.append(std::move(write.record), std::move(change),
                [&c, delivery = std::move(write.delivery), body = std::move(write.body),
-                done = std::move(done)](const AppendResult& result) {
-                 if (result.ok && delivery) c.submit_delivery(*delivery, body);
-                 done(result.ok                                      ? Written::kDurable
-                      : result.declined == Reason::kTransactionKnown ? Written::kTransactionKnown
-                                                                     : Written::kNotDurable);
+                done = std::move(done)](const AppendResult& result) mutable {
+                 const Written written = result.ok                                      ? Written::kDurable
+                                         : result.declined == Reason::kTransactionKnown ? Written::kTransactionKnown
+                                                                                        : Written::kNotDurable;
+                 auto next = [&c, delivery = std::move(delivery), body = std::move(body), done = std::move(done),
+                              written] {
+                   if (written == Written::kDurable && delivery) c.submit_delivery(*delivery, body);
+                   done(written);
+                 };
+                 if (c.on_network) {
+                   c.on_network(std::move(next));
+                 } else {
+                   next();
+                 }
                });
 }
 

@@ -62,11 +62,12 @@ enum class Written {
 };
 
 // Hands the write to the log's writer. Once it is durable a queued exchange goes to
-// delivery; then `done` runs, on the writer's thread (it must be quick).
+// delivery; then `done` runs: on a network thread (c.on_network, one hand-off for both),
+// or on the writer's thread without one. Either way it must be quick.
 void submitWrite(const ExchangeContext& c, ExchangeWrite write, std::function<void(Written)> done);
 
-// `co_await written(c, write)` in a request coroutine: submitWrite, continuing on the
-// writer's thread once the write is done.
+// `co_await written(c, write)` in a request coroutine: submitWrite, continuing where its
+// `done` runs once the write is done.
 class WrittenAwaiter {
  public:
   WrittenAwaiter(const ExchangeContext& c, ExchangeWrite&& write) : c_(c), write_(std::move(write)) {}

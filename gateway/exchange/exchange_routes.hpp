@@ -31,6 +31,10 @@ struct ExchangeContext {
   // A new entry is durable in the outbox; its body comes along, so delivery need not read
   // it back.
   std::function<void(OutboxEntry, std::shared_ptr<const std::string>)> submit_delivery;
+  // Where what follows a durable write continues: a network thread, reached in one
+  // hand-off from the writer for the delivery's start and the request's continuation
+  // together (null: on the writer's thread).
+  Executor on_network = nullptr;
 };
 
 // The message routes of the exchange listener (docs/api/openapi.yaml):

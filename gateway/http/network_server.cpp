@@ -1,5 +1,6 @@
 #include "gateway/http/network_server.hpp"
 
+#include <boost/asio/dispatch.hpp>
 #include <boost/asio/signal_set.hpp>
 #include <boost/asio/ssl/context.hpp>
 #include <boost/asio/thread_pool.hpp>
@@ -133,6 +134,7 @@ NetworkServer::~NetworkServer() {
 }
 
 asio::io_context& NetworkServer::network() { return impl_->ioc; }
+void NetworkServer::runOnNetwork(Work work) { asio::dispatch(impl_->ioc, std::move(work)); }
 void NetworkServer::runBlocking(Work work) { asio::post(impl_->blocking_pool, std::move(work)); }
 void NetworkServer::runQuery(Work work) { asio::post(impl_->query_pool, std::move(work)); }
 GatewayMetrics& NetworkServer::metrics() { return impl_->state.metrics; }

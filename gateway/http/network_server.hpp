@@ -36,6 +36,8 @@ class NetworkServer {
 
   // The io_context of the network threads, for parts that run there too (deliveries).
   boost::asio::io_context& network();
+  // Runs `work` on a network thread: at once when called on one, else posted.
+  void runOnNetwork(Work work);
   // Database reads and other blocking work of request handlers: never on a network thread.
   void runBlocking(Work work);
   // Questions to source systems (DUO), which may take up to <queries timeout-ms> each.

@@ -67,9 +67,20 @@ GatewayRoutes::GatewayRoutes(GatewayConfig c, ExchangeAdapters a, const TimeSour
 
 Router GatewayRoutes::exchangeRouter(const Workers& workers) {
   Router router = makeExchangeRouter(config, catalogue);
-  const ExchangeContext context{
-      config,   catalogue, policy, store.log(),          store.registries(), store.referencer(),     store.outbox(),
-      adapters, basis,     clock,  workers.run_blocking, workers.run_query,  workers.submit_delivery};
+  const ExchangeContext context{config,
+                                catalogue,
+                                policy,
+                                store.log(),
+                                store.registries(),
+                                store.referencer(),
+                                store.outbox(),
+                                adapters,
+                                basis,
+                                clock,
+                                workers.run_blocking,
+                                workers.run_query,
+                                workers.submit_delivery,
+                                workers.on_network};
   addExchangeRoutes(router, context);
   addQueryRoutes(router, context);
   addSignalRoutes(router, context);

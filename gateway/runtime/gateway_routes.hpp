@@ -28,6 +28,8 @@ class GatewayRoutes {
     BlockingExecutor run_blocking;
     BlockingExecutor run_query;
     std::function<void(OutboxEntry, std::shared_ptr<const std::string>)> submit_delivery;
+    // Where what follows a durable write continues (null: on the writer's thread).
+    Executor on_network = nullptr;
   };
 
   // Throws std::runtime_error when the mappings do not load, the store does not open or

@@ -17,17 +17,19 @@ struct GatewayServer::Impl {
         purge(routes.config.purge_at ? std::make_unique<ScheduledPurge>(routes.store, k, *routes.config.purge_at)
                                      : nullptr),
         network(routes.config),
-        delivery(routes.config, routes.store.outbox(), routes.adapters, network.metrics(), &routes.basis, k) {}
+        delivery(routes.config, routes.store.outbox(), routes.adapters, network.metrics(), &routes.basis, k,
+                 [this](std::function<void()> work) { network.runOnNetwork(std::move(work)); }) {}
 
   GatewayRoutes::Workers workers() {
     return {[this](std::function<void()> work) { network.runBlocking(std::move(work)); },
             [this](std::function<void()> work) { network.runQuery(std::move(work)); },
             [this](OutboxEntry entry, std::shared_ptr<const std::string> body) {
-              // The writer's callback; after stop the entry waits in the outbox for the
-              // next start.
+              // After a durable write, on a network thread; after stop the entry waits in
+              // the outbox for the next start.
               std::shared_lock gate(delivery_gate);
               if (delivery_open) delivery.submit(std::move(entry), std::move(body));
-            }};
+            },
+            [this](std::function<void()> work) { network.runOnNetwork(std::move(work)); }};
   }
 
   // The log's writer hands new entries to delivery until wait() closes this; declared

@@ -4,6 +4,7 @@
 // second time from that (stale) read.
 #include <gtest/gtest.h>
 
+#include <atomic>
 #include <condition_variable>
 #include <map>
 #include <mutex>
@@ -463,6 +464,79 @@ TEST(DeliveryWorker, AnEntryWhoseLeaseEndsBeforeItsAttemptCouldIsLeftForTheNextT
   worker.stop();
   EXPECT_EQ(channel->calls(), 1);
   EXPECT_EQ(outbox.failures(), 0);
+}
+
+// A network of one thread: tasks run in order; a task handed over on that thread runs at
+// once (as Asio's dispatch does). Counts the tasks that had to cross to it.
+class OneThreadNetwork {
+ public:
+  OneThreadNetwork() : thread_([this] { run(); }) {}
+  ~OneThreadNetwork() {
+    tasks_.close();
+    thread_.join();
+  }
+  Executor executor() {
+    return [this](std::function<void()> task) {
+      if (std::this_thread::get_id() == thread_.get_id()) {
+        task();
+        return;
+      }
+      crossings_.fetch_add(1);
+      ASSERT_TRUE(tasks_.push(task));
+    };
+  }
+  bool onIt() const { return std::this_thread::get_id() == thread_.get_id(); }
+  int crossings() const { return crossings_.load(); }
+
+ private:
+  void run() {
+    std::vector<std::function<void()>> batch;
+    while (tasks_.popBatch(batch, 16, std::chrono::seconds(1))) {
+      for (auto& task : batch) task();
+    }
+  }
+  BatchQueue<std::function<void()>> tasks_{1024};
+  std::atomic<int> crossings_{0};
+  std::thread thread_;
+};
+
+// Answers at once, noting whether it was asked on the network's thread.
+class NetworkCheckingChannel : public DeliveryChannel {
+ public:
+  explicit NetworkCheckingChannel(const OneThreadNetwork& network) : network_(network) {}
+  void deliver(const std::string&, const OutboxEntry&, std::string_view, std::shared_ptr<const std::string>,
+               Done done) override {
+    (network_.onIt() ? on_network_ : elsewhere_).fetch_add(1);
+    done({true, ""});
+  }
+  std::atomic<int> on_network_{0};
+  std::atomic<int> elsewhere_{0};
+
+ private:
+  const OneThreadNetwork& network_;
+};
+
+// A delivery is one coroutine that goes to the network once: an entry submitted on the
+// writer's thread crosses to it in one hand-off; one submitted on a network thread (after a
+// durable write, where the request continues) starts there without any.
+TEST(DeliveryWorker, AnEntryReachesTheChannelOnTheNetworkInAtMostOneHandOff) {
+  WorkerSetup setup;
+  MemoryOutbox outbox;
+  OneThreadNetwork network;
+  auto channel = std::make_shared<NetworkCheckingChannel>(network);
+  setup.adapters.channel = channel;
+  DeliveryWorker worker(setup.config, outbox, setup.adapters, setup.metrics, nullptr, systemTime(), network.executor());
+  outbox.add(setup.entry(1));
+  worker.submit(setup.entry(1), std::make_shared<const std::string>("{}"));  // this thread: the writer's
+  ASSERT_TRUE(outbox.waitForDelivered(1));
+  EXPECT_EQ(network.crossings(), 1);
+  outbox.add(setup.entry(2));
+  network.executor()([&] { worker.submit(setup.entry(2), std::make_shared<const std::string>("{}")); });
+  ASSERT_TRUE(outbox.waitForDelivered(2));
+  EXPECT_EQ(network.crossings(), 2) << "only the test's own hand-off to the network";
+  worker.stop();
+  EXPECT_EQ(channel->on_network_.load(), 2);
+  EXPECT_EQ(channel->elsewhere_.load(), 0);
 }
 
 TEST(DeliveryWorker, RetryDelayDoublesWithJitterUpToTheCap) {
