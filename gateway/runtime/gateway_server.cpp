@@ -18,24 +18,30 @@ struct GatewayServer::Impl {
                                      : nullptr),
         network(routes.config),
         delivery(routes.config, routes.store.outbox(), routes.adapters, network.metrics(), &routes.basis, k,
-                 [this](std::function<void()> work) { network.runOnNetwork(std::move(work)); }) {}
+                 [this](std::function<void()> work) { onNetwork(std::move(work)); }) {}
+
+  // Runs `work` on a network thread while the network runs; after that it is dropped (a
+  // coroutine it would resume goes with it; its entry waits in the outbox for the next
+  // start). The log's writer calls this until the store closes, after the network.
+  void onNetwork(std::function<void()> work) {
+    std::shared_lock gate(network_gate);
+    if (network_open) network.runOnNetwork(std::move(work));
+  }
 
   GatewayRoutes::Workers workers() {
     return {[this](std::function<void()> work) { network.runBlocking(std::move(work)); },
             [this](std::function<void()> work) { network.runQuery(std::move(work)); },
+            // After a durable write, on a network thread (so while the network runs).
             [this](OutboxEntry entry, std::shared_ptr<const std::string> body) {
-              // After a durable write, on a network thread; after stop the entry waits in
-              // the outbox for the next start.
-              std::shared_lock gate(delivery_gate);
-              if (delivery_open) delivery.submit(std::move(entry), std::move(body));
+              delivery.submit(std::move(entry), std::move(body));
             },
-            [this](std::function<void()> work) { network.runOnNetwork(std::move(work)); }};
+            [this](std::function<void()> work) { onNetwork(std::move(work)); }};
   }
 
-  // The log's writer hands new entries to delivery until wait() closes this; declared
-  // before the store (in routes), so it outlives the writer's last callbacks.
-  std::shared_mutex delivery_gate;
-  bool delivery_open = true;
+  // The log's writer and the delivery reach the network until wait() closes this;
+  // declared before the store (in routes), so it outlives the writer's last callbacks.
+  std::shared_mutex network_gate;
+  bool network_open = true;
   GatewayRoutes routes;
   // The daily purge of records past their retention (none when storage/@purge-at is off);
   // stopped before the store closes.
@@ -77,8 +83,8 @@ void GatewayServer::drain() { impl_->network.drain(); }
 bool GatewayServer::wait() {
   const bool in_time = impl_->network.wait();
   {
-    std::unique_lock gate(impl_->delivery_gate);
-    impl_->delivery_open = false;
+    std::unique_lock gate(impl_->network_gate);
+    impl_->network_open = false;
   }
   // Undelivered entries stay in the outbox for the next start. The network has stopped:
   // the channel's connections go before the io_context they belong to.
