@@ -42,9 +42,9 @@ std::size_t utf8Sequence(std::string_view text, std::size_t i) {
 
 }  // namespace
 
-std::string escape(std::string_view text) {
-  std::string out;
-  out.reserve(text.size());
+namespace {
+
+void appendEscaped(std::string& out, std::string_view text) {
   for (std::size_t i = 0; i < text.size();) {
     const char c = text[i];
     switch (c) {
@@ -81,6 +81,19 @@ std::string escape(std::string_view text) {
     out.append(text.substr(i, length));
     i += length;
   }
+}
+
+}  // namespace
+
+Markup& Markup::operator<<(Text value) {
+  appendEscaped(html_, value.value);
+  return *this;
+}
+
+std::string escape(std::string_view text) {
+  std::string out;
+  out.reserve(text.size());
+  appendEscaped(out, text);
   return out;
 }
 
@@ -98,8 +111,12 @@ std::string link(std::string_view path, std::initializer_list<std::pair<std::str
   return out;
 }
 
-std::string page(const Frame& frame, std::string_view content_html) {
-  static constexpr std::array<std::pair<std::string_view, std::string_view>, 6> kNavigation{{
+std::string page(const Frame& frame, const Markup& content) {
+  struct NavigationEntry {
+    Tags path;
+    Tags label;
+  };
+  static constexpr std::array<NavigationEntry, 6> kNavigation{{
       {"/console", "Overzicht"},
       {"/console/uitwisselingen", "Uitwisselingen"},
       {"/console/inzage", "Inzage"},
@@ -107,46 +124,30 @@ std::string page(const Frame& frame, std::string_view content_html) {
       {"/console/controle", "Controle van het logboek"},
       {"/console/toegang", "Wie keek wat in"},
   }};
-  std::string out;
-  out.reserve(content_html.size() + 3000);
-  out +=
-      "<!DOCTYPE html>\n<html lang=\"nl\">\n<head>\n<meta charset=\"utf-8\">\n"
-      "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n"
-      "<meta name=\"referrer\" content=\"same-origin\">\n<title>";
-  out += escape(frame.title);
-  out +=
-      " — ketenpoort</title>\n<link rel=\"stylesheet\" href=\"/console/console.css\">\n</head>\n<body>\n"
-      "<a class=\"skip-link\" href=\"#inhoud\">Naar de inhoud</a>\n"
-      "<header class=\"site-header\"><div class=\"inner\"><div class=\"ribbon\" aria-hidden=\"true\"></div>"
-      "<div><p class=\"brand\">ketenpoort</p><p class=\"brand-sub\">Verantwoording van gegevensuitwisseling</p></div>"
-      "<p class=\"officer\">Ingelogd als ";
-  out += escape(frame.officer);
-  out += "<br>Functionaris gegevensbescherming van ";
-  out += escape(frame.organisation);
-  out += "</p></div></header>\n<nav class=\"site-nav\" aria-label=\"Hoofdmenu\"><ul>";
+  Markup out;
+  out << "<!DOCTYPE html>\n<html lang=\"nl\">\n<head>\n<meta charset=\"utf-8\">\n"
+         "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n"
+         "<meta name=\"referrer\" content=\"same-origin\">\n<title>"
+      << text(frame.title)
+      << " — ketenpoort</title>\n<link rel=\"stylesheet\" href=\"/console/console.css\">\n</head>\n<body>\n"
+         "<a class=\"skip-link\" href=\"#inhoud\">Naar de inhoud</a>\n"
+         "<header class=\"site-header\"><div class=\"inner\"><div class=\"ribbon\" aria-hidden=\"true\"></div>"
+         "<div><p class=\"brand\">ketenpoort</p><p class=\"brand-sub\">Verantwoording van gegevensuitwisseling</p>"
+         "</div><p class=\"officer\">Ingelogd als "
+      << text(frame.officer) << "<br>Functionaris gegevensbescherming van " << text(frame.organisation)
+      << "</p></div></header>\n<nav class=\"site-nav\" aria-label=\"Hoofdmenu\"><ul>";
   for (const auto& [path, label] : kNavigation) {
-    out += "<li><a href=\"";
-    out += path;
-    out += '"';
-    if (path == frame.current) out += " aria-current=\"page\"";
-    out += '>';
-    out += label;
-    out += "</a></li>";
+    out << "<li><a href=\"" << path << "\"";
+    if (path.view() == frame.current) out << " aria-current=\"page\"";
+    out << ">" << label << "</a></li>";
   }
-  out += "</ul></nav>\n<main id=\"inhoud\">\n";
-  if (!frame.letter_head.empty()) {
-    out += "<div class=\"letter-head\">";
-    out += frame.letter_head;
-    out += "</div>\n";
-  }
-  out += "<h1>";
-  out += escape(frame.title);
-  out += "</h1>\n";
-  out += content_html;
-  out +=
-      "\n</main>\n<footer class=\"site-footer\"><div class=\"inner\">ketenpoort — elke raadpleging in deze "
-      "console wordt eerst in het logboek vastgelegd.</div></footer>\n</body>\n</html>\n";
-  return out;
+  out << "</ul></nav>\n<main id=\"inhoud\">\n";
+  if (!frame.letter_head.str().empty()) out << "<div class=\"letter-head\">" << frame.letter_head << "</div>\n";
+  out << "<h1>" << text(frame.title) << "</h1>\n"
+      << content
+      << "\n</main>\n<footer class=\"site-footer\"><div class=\"inner\">ketenpoort — elke raadpleging in deze "
+         "console wordt eerst in het logboek vastgelegd.</div></footer>\n</body>\n</html>\n";
+  return std::move(out).str();
 }
 
 }  // namespace ketenpoort::html

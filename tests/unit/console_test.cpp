@@ -3,6 +3,9 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include <string>
+#include <type_traits>
+
 #include "gateway/console/exchange_statistics.hpp"
 #include "gateway/console/form_guard.hpp"
 #include "gateway/console/html.hpp"
@@ -35,12 +38,35 @@ TEST(ConsoleHtml, EscapesMarkupAndReplacesWhatIsNotText) {
 }
 
 TEST(ConsoleHtml, APageNamesTheCurrentEntryAndEscapesTheTitle) {
-  html::Frame frame{"Zoeken <b>", "/console/inzage", "F. G. <Officer>", "Gemeente", ""};
-  const std::string page = html::page(frame, "<p>inhoud</p>");
+  html::Frame frame{"Zoeken <b>", "/console/inzage", "F. G. <Officer>", "Gemeente", {}};
+  const std::string page = html::page(frame, html::Markup("<p>inhoud</p>"));
   EXPECT_THAT(page, HasSubstr("<title>Zoeken &lt;b&gt; — ketenpoort</title>"));
   EXPECT_THAT(page, HasSubstr("<a href=\"/console/inzage\" aria-current=\"page\">"));
   EXPECT_THAT(page, HasSubstr("F. G. &lt;Officer&gt;"));
   EXPECT_THAT(page, HasSubstr("<html lang=\"nl\">"));
+}
+
+// Text cannot reach markup unescaped: only a string literal is markup (checked when this
+// file compiles), everything else goes in as text() and is escaped.
+static_assert(!std::is_constructible_v<html::Tags, std::string>);
+static_assert(!std::is_constructible_v<html::Tags, const char*>);
+template <class T>
+concept AppendableToMarkup = requires(html::Markup m, T value) {
+  m << value;
+};
+static_assert(AppendableToMarkup<html::Text> && AppendableToMarkup<int> && AppendableToMarkup<html::Markup>);
+static_assert(!AppendableToMarkup<std::string> && !AppendableToMarkup<std::string_view>);
+static_assert(!AppendableToMarkup<const char*> && !AppendableToMarkup<char> && !AppendableToMarkup<double>);
+static_assert(!std::is_constructible_v<html::Markup, std::string>);
+
+TEST(ConsoleHtml, MarkupTakesTagsAsWrittenTextEscapedAndNumbers) {
+  const std::string from_a_record = "<script>alert('x')</script> & \xff";
+  html::Markup part;
+  part << "<em>" << html::text(from_a_record) << "</em>";
+  html::Markup out("<p class=\"x\">");
+  out << part << " " << std::uint64_t{42} << " " << -7 << "</p>";
+  EXPECT_EQ(out.str(),
+            "<p class=\"x\"><em>&lt;script&gt;alert(&#39;x&#39;)&lt;/script&gt; &amp; \xEF\xBF\xBD</em> 42 -7</p>");
 }
 
 ApiRequest formPost(std::string body) {
