@@ -136,7 +136,8 @@ Markup searchForm(const SearchView& v) {
 Markup searchPager(const SearchView& v) {
   const SearchParameters& p = v.parameters;
   // A pager link: the same filters, `voor` as given (empty: the newest).
-  const auto pagerLink = [&p](const std::string& before, Markup css_class, Markup rel, Markup label) {
+  const auto pagerLink = [&p](const std::string& before, const Markup& css_class, const Markup& rel,
+                              const Markup& label) {
     Markup a;
     a << "<a class=\"" << css_class << "\"" << rel << " href=\""
       << text(html::link("/console/uitwisselingen", {{"van", p.value("van")},

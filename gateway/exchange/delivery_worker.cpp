@@ -139,7 +139,7 @@ struct DeliveryWorker::Core {
         metrics(m),
         basis(b),
         time(t),
-        on_network(n ? std::move(n) : Executor([](std::function<void()> task) { task(); })),
+        on_network(n ? std::move(n) : Executor([](const std::function<void()>& task) { task(); })),
         slots(c.outbox.workers) {}
 
   const GatewayConfig& config;
