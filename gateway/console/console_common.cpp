@@ -81,45 +81,48 @@ Markup withheldList(const std::vector<WithheldField>& fields) {
   return labelList(labels, Markup("<ul class=\"withheld\">"));
 }
 
-Markup headsBlock(ConsoleState& s) {
-  std::string witness;
+LogKeeping readLogKeeping(ConsoleState& s) {
+  LogKeeping keeping;
   try {
+    std::string witness;
     for (const auto& [node, head] : s.context.store.signedHeads()) witness += signedHeadJson(head, node) + "\n";
-  } catch (const std::exception&) {
-    return Markup("<p class=\"status-bad\">De ondertekende stand is niet te lezen.</p>");
+    keeping.witness = std::move(witness);
+  } catch (const std::exception&) {  // shown as unreadable
   }
-  if (witness.empty()) return Markup("<p>Het logboek heeft nog geen ondertekende stand.</p>");
-  Markup out;
-  out << "<h2>De ondertekende stand, om te bewaren</h2><p>Bewaar deze regel(s) buiten de gateway (bijvoorbeeld in "
-         "uw dossier). Een latere controle met <code>ketenpoort log verify --witness</code> bewijst dan dat het "
-         "logboek sindsdien alleen is aangevuld.</p><pre class=\"witness\">"
-      << text(witness) << "</pre>";
-  return out;
+  try {
+    keeping.keys = s.context.store.pseudonymKeys().periods();
+  } catch (const std::exception& e) {
+    logWarn("console-keys-unreadable", {{"error", e.what()}});
+  }
+  return keeping;
 }
 
 // The pseudonym key of each year (ADR 0020): which years can still be linked to a person.
-Markup keysBlock(ConsoleState& s) {
-  std::vector<PseudonymKeyring::PeriodStatus> periods;
-  try {
-    periods = s.context.store.pseudonymKeys().periods();
-  } catch (const std::exception& e) {
-    logWarn("console-keys-unreadable", {{"error", e.what()}});
-    return Markup("<p>De sleutels van de pseudoniemen zijn nu niet te lezen.</p>");
-  }
+Markup renderLogKeeping(const LogKeeping& keeping) {
   Markup out;
+  if (!keeping.witness) {
+    out << "<p class=\"status-bad\">De ondertekende stand is niet te lezen.</p>";
+  } else if (keeping.witness->empty()) {
+    out << "<p>Het logboek heeft nog geen ondertekende stand.</p>";
+  } else {
+    out << "<h2>De ondertekende stand, om te bewaren</h2><p>Bewaar deze regel(s) buiten de gateway (bijvoorbeeld in "
+           "uw dossier). Een latere controle met <code>ketenpoort log verify --witness</code> bewijst dan dat het "
+           "logboek sindsdien alleen is aangevuld.</p><pre class=\"witness\">"
+        << text(*keeping.witness) << "</pre>";
+  }
+  if (!keeping.keys) {
+    out << "<p>De sleutels van de pseudoniemen zijn nu niet te lezen.</p>";
+    return out;
+  }
   out << "<h2>Sleutels van de pseudoniemen</h2><p>Een record noemt een persoon met een pseudoniem, gemaakt met de "
          "sleutel van het jaar waarin zijn bewaartermijn eindigt. Is dat jaar voorbij, dan vernietigt de opschoning "
          "die sleutel: wat van dat jaar over is, is aan niemand meer te koppelen.</p><table><thead><tr>"
          "<th scope=\"col\">Jaar</th><th scope=\"col\">Gemaakt</th><th scope=\"col\">Vernietigd</th></tr></thead>"
          "<tbody>";
-  for (const auto& p : periods) {
-    out << "<tr><td>" << p.period << "</td><td>" << text(plain_dutch::dateTime(p.created_utc)) << "</td><td>";
-    if (p.destroyed_utc.empty()) {
-      out << "nog in gebruik";
-    } else {
-      out << text(plain_dutch::dateTime(p.destroyed_utc));
-    }
-    out << "</td></tr>";
+  for (const auto& p : *keeping.keys) {
+    out << "<tr><td>" << p.period << "</td><td>" << text(plain_dutch::dateTime(p.created_utc)) << "</td><td>"
+        << text(p.destroyed_utc.empty() ? std::string("nog in gebruik") : plain_dutch::dateTime(p.destroyed_utc))
+        << "</td></tr>";
   }
   out << "</tbody></table>";
   return out;

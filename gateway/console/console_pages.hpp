@@ -18,6 +18,7 @@
 #include "gateway/console/form_guard.hpp"
 #include "gateway/console/html.hpp"
 #include "gateway/store/exchange_record.hpp"
+#include "gateway/store/pseudonym_keys.hpp"
 #include "gateway/vocabulary/reason.hpp"
 
 namespace ketenpoort::console {
@@ -81,8 +82,13 @@ html::Markup pseudonym(const std::string& subject_ref);
 // The fields' labels; the withheld fields with their reasons (repeated groups counted).
 html::Markup fieldList(const std::vector<std::string>& fields);
 html::Markup withheldList(const std::vector<WithheldField>& fields);
-// The signed heads to keep, and the pseudonym keys per year (verify page and overview).
-html::Markup headsBlock(ConsoleState& s);
-html::Markup keysBlock(ConsoleState& s);
+// The signed heads to keep and the pseudonym keys per year, as read for the verify pages
+// (nullopt: unreadable), and how they are shown.
+struct LogKeeping {
+  std::optional<std::string> witness;  // the heads as JSON lines, "" when there are none
+  std::optional<std::vector<PseudonymKeyring::PeriodStatus>> keys;
+};
+LogKeeping readLogKeeping(ConsoleState& s);
+html::Markup renderLogKeeping(const LogKeeping& keeping);
 
 }  // namespace ketenpoort::console

@@ -103,7 +103,7 @@ Result<Markup> verifyFormPage(ConsoleState& s, const ApiRequest& request, const 
         << ": " << intactOrNot(last->intact) << "</p><pre class=\"witness\">" << text(last->summary) << "</pre>";
   }
   out << "<form method=\"post\" action=\"/console/controle\">" << formToken(s, officer)
-      << "<button type=\"submit\">Controleer het logboek nu</button></form>" << headsBlock(s) << keysBlock(s);
+      << "<button type=\"submit\">Controleer het logboek nu</button></form>" << renderLogKeeping(readLogKeeping(s));
   return out;
 }
 
@@ -135,7 +135,7 @@ Result<Markup> verifyPage(ConsoleState& s, const ApiRequest& request, const Offi
                                 "is in orde.</span>")
                        : Markup("<div class=\"error\" role=\"status\"><p><span class=\"status-bad\">Het logboek is "
                                 "NIET in orde.</span> Meld dit direct bij de beheerder en bewaar deze pagina."))
-      << "</p><pre class=\"witness\">" << text(seen.summary) << "</pre></div>" << headsBlock(s) << keysBlock(s);
+      << "</p><pre class=\"witness\">" << text(seen.summary) << "</pre></div>" << renderLogKeeping(readLogKeeping(s));
   return out;
 }
 
