@@ -96,14 +96,6 @@ std::optional<SourceRoute> sourceFor(const ExchangeContext& c, const FlowDefinit
 // What the asker hears when the source did not answer usably (502/504/404).
 Problem sourceProblem(const SourceReply& reply);
 
-// Queues an allowed exchange: its record, the outbox entry with the body and `changes` in
-// one transaction (one fsync); then the entry goes to delivery. `done(ok)` says whether
-// all of it is durable; when not, nothing was queued.
-// `known` as for logNotDone.
-void queueExchange(const ExchangeContext& c, ExchangeRecord record, const Party& recipient,
-                   std::vector<StoreChange> changes, std::string body, std::function<void(bool ok)> done,
-                   std::function<void()> known = nullptr);
-
 // "00-<trace id>-<parent id>-<flags>" (W3C trace context). When it is well-formed the
 // exchange continues the sender's trace and keeps the sender's span as its parent (LDV's
 // foreign operation); otherwise the trace is new and there is no parent.

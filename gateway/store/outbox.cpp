@@ -66,15 +66,6 @@ OutboxEntry outboxEntryFromColumnTexts(const std::array<std::string_view, kOutbo
   return e;
 }
 
-std::string selectOutboxColumns() {
-  std::string sql = "SELECT ";
-  for (std::size_t i = 0; i < kOutboxColumns.size(); ++i) {
-    if (i > 0) sql += ", ";
-    sql += kOutboxColumns[i];
-  }
-  return sql + " FROM outbox ";
-}
-
 std::vector<std::string> DeliveryQuery::describe() const {
   std::vector<std::string> out{"organisation=" + organisation_oin};
   if (state) out.push_back("state=" + std::string(toString(*state)));

@@ -73,8 +73,6 @@ inline constexpr std::array<std::string_view, 19> kOutboxColumns{
     "next_attempt_ms",    "last_error",    "finished_utc", "subject_ref", "consent_id",  "agreement_id",
     "koppeling_cbs"};
 OutboxEntry outboxEntryFromColumnTexts(const std::array<std::string_view, kOutboxColumns.size()>& columns);
-// "SELECT <the columns> FROM outbox " for a store's queries.
-std::string selectOutboxColumns();
 
 // What a privacy officer asks of the outbox (`ketenpoort audit deliveries`). The
 // organisation scopes every answer: only entries it sent or is to receive.

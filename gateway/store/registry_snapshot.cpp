@@ -107,11 +107,6 @@ std::string RegistrySnapshot::linkedIn(const Contents& c, const std::string& ref
   return it == c.linked.end() ? ref : it->second;
 }
 
-std::string RegistrySnapshot::linkedReference(const std::string& subject_ref) const {
-  std::shared_lock lock(mutex_);
-  return linkedIn(contents_, subject_ref);
-}
-
 namespace {
 // The rows `index` holds for a person: under `ref`, and under the identifier linked to it.
 template <class Row, class Visit>

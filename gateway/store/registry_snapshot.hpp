@@ -66,8 +66,6 @@ class RegistrySnapshot {
   // --- reads (the SQLite store's former queries) ---
   std::optional<std::string> gemeenteOfReference(const std::string& subject_ref, const CivilDate& date) const;
   std::optional<KoppelingInForce> koppelingOfReference(const std::string& subject_ref, const CivilDate& date) const;
-  // The reference linked to `subject_ref`, or `subject_ref` itself when none.
-  std::string linkedReference(const std::string& subject_ref) const;
   IdentityRegistry::Link linkOf(const std::string& bsn_ref, const std::string& vnummer_ref) const;
   std::optional<std::string> findAgreement(std::string_view party_id, std::string_view purpose_id,
                                            std::string_view gemeente_cbs_code, const CivilDate& date) const;

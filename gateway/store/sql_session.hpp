@@ -40,7 +40,6 @@ class Rows {
   int size() const { return columns_ == 0 ? 0 : static_cast<int>(cells_.size()) / columns_; }
   bool empty() const { return cells_.empty(); }
   int columns() const { return columns_; }
-  bool isNull(int row, int column) const { return !cell(row, column).has_value(); }
   // "" for NULL.
   std::string_view text(int row, int column) const;
   // Throws std::runtime_error when the cell is not a whole decimal integer.
