@@ -1,46 +1,12 @@
 #include "gateway/console/html.hpp"
 
+#include "gateway/mapping/source_document.hpp"
+
 #include <array>
 #include <boost/url/encode.hpp>
 #include <boost/url/rfc/unreserved_chars.hpp>
 
 namespace ketenpoort::html {
-
-namespace {
-
-// The length of the UTF-8 sequence starting at text[i], or 0 when it is not one
-// (overlong forms, surrogates and code points past U+10FFFF included).
-std::size_t utf8Sequence(std::string_view text, std::size_t i) {
-  const auto byte = [&](std::size_t k) { return static_cast<unsigned char>(text[k]); };
-  const unsigned char lead = byte(i);
-  std::size_t length = 0;
-  unsigned min = 0;
-  unsigned code = 0;
-  if (lead < 0x80) return 1;
-  if (lead >= 0xC2 && lead <= 0xDF) {
-    length = 2;
-    code = lead & 0x1Fu;
-    min = 0x80;
-  } else if (lead >= 0xE0 && lead <= 0xEF) {
-    length = 3;
-    code = lead & 0x0Fu;
-    min = 0x800;
-  } else if (lead >= 0xF0 && lead <= 0xF4) {
-    length = 4;
-    code = lead & 0x07u;
-    min = 0x10000;
-  } else
-    return 0;
-  if (i + length > text.size()) return 0;
-  for (std::size_t k = 1; k < length; ++k) {
-    if ((byte(i + k) & 0xC0u) != 0x80u) return 0;
-    code = (code << 6u) | (byte(i + k) & 0x3Fu);
-  }
-  if (code < min || code > 0x10FFFF || (code >= 0xD800 && code <= 0xDFFF)) return 0;
-  return length;
-}
-
-}  // namespace
 
 namespace {
 
@@ -71,7 +37,7 @@ void appendEscaped(std::string& out, std::string_view text) {
       default:
         break;
     }
-    const std::size_t length = utf8Sequence(text, i);
+    const std::size_t length = utf8SequenceAt(text, i);
     const auto u = static_cast<unsigned char>(c);
     if (length == 0 || (length == 1 && u < 0x20 && c != '\n' && c != '\t') || u == 0x7F) {
       out += "\xEF\xBF\xBD";  // U+FFFD

@@ -65,38 +65,39 @@ std::variant<SourceNode, std::string> sourceFromXml(std::string_view xml) {
   return out;
 }
 
+std::size_t utf8SequenceAt(std::string_view text, std::size_t i) {
+  const auto byte = [&](std::size_t k) { return static_cast<unsigned char>(text[k]); };
+  const unsigned char lead = byte(i);
+  if (lead < 0x80) return 1;
+  // Lead byte: how many bytes, and the smallest code point it may encode.
+  std::size_t length = 0;
+  char32_t code = 0;
+  char32_t min = 0;
+  if (lead >= 0xC2 && lead <= 0xDF) {
+    length = 2, code = lead & 0x1Fu, min = 0x80;
+  } else if (lead >= 0xE0 && lead <= 0xEF) {
+    length = 3, code = lead & 0x0Fu, min = 0x800;
+  } else if (lead >= 0xF0 && lead <= 0xF4) {
+    length = 4, code = lead & 0x07u, min = 0x10000;
+  } else {
+    return 0;
+  }
+  if (i + length > text.size()) return 0;
+  for (std::size_t k = 1; k < length; ++k) {
+    if ((byte(i + k) & 0xC0u) != 0x80u) return 0;
+    code = (code << 6u) | (byte(i + k) & 0x3Fu);
+  }
+  if (code < min || code > 0x10FFFF || (code >= 0xD800 && code <= 0xDFFF)) return 0;
+  return length;
+}
+
 const char* textProblem(std::string_view text) {
-  const auto* p = reinterpret_cast<const unsigned char*>(text.data());
-  const auto* end = p + text.size();
-  while (p < end) {
-    const unsigned char c = *p;
-    if (c < 0x80) {
-      if ((c < 0x20 && c != '\t' && c != '\r' && c != '\n') || c == 0x7f) {
-        return "holds a control character";
-      }
-      ++p;
-      continue;
-    }
-    // Lead byte: how many continuation bytes, and the smallest code point it may encode.
-    int more = 0;
-    char32_t cp = 0;
-    char32_t min = 0;
-    if (c >= 0xc2 && c <= 0xdf) {
-      more = 1, cp = c & 0x1f, min = 0x80;
-    } else if (c >= 0xe0 && c <= 0xef) {
-      more = 2, cp = c & 0x0f, min = 0x800;
-    } else if (c >= 0xf0 && c <= 0xf4) {
-      more = 3, cp = c & 0x07, min = 0x10000;
-    } else {
-      return "is not valid UTF-8";
-    }
-    if (end - p <= more) return "is not valid UTF-8";
-    for (int i = 1; i <= more; ++i) {
-      if ((p[i] & 0xc0) != 0x80) return "is not valid UTF-8";
-      cp = (cp << 6) | (p[i] & 0x3f);
-    }
-    if (cp < min || cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff)) return "is not valid UTF-8";
-    p += more + 1;
+  for (std::size_t i = 0; i < text.size();) {
+    const auto c = static_cast<unsigned char>(text[i]);
+    if ((c < 0x20 && c != '\t' && c != '\r' && c != '\n') || c == 0x7f) return "holds a control character";
+    const std::size_t length = utf8SequenceAt(text, i);
+    if (length == 0) return "is not valid UTF-8";
+    i += length;
   }
   return nullptr;
 }

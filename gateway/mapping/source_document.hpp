@@ -25,6 +25,10 @@ inline constexpr int kMaxSourceDepth = 32;
 // control characters other than tab, CR and LF, or DEL. Every recipient's format (JSON,
 // XML) must be able to carry what leaves.
 const char* textProblem(std::string_view text);
+// The length of the UTF-8 sequence starting at text[i] (1 to 4), or 0 when none does
+// (overlong forms, surrogates and code points past U+10FFFF included). The one decoder of
+// the gateway: the mapper's text check and the console's escaping use it.
+std::size_t utf8SequenceAt(std::string_view text, std::size_t i);
 
 // Parses XML without entity expansion and without DTDs. The error names the problem
 // (never the document's content).
