@@ -58,7 +58,7 @@ class Markup {
   std::string html_;
 };
 
-// `text` escaped, as a string (for what is not HTML-built here: tests, a CSV cell).
+// `text` escaped as text() escapes it, as a string (the escaping rules' own tests).
 std::string escape(std::string_view text);
 
 // The console's pages, one frame: header with the officer's name, the navigation (the

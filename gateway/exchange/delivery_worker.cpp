@@ -186,40 +186,49 @@ auto attemptOnce(Core& c, const Due& due) {
   });
 }
 
-// Writes the attempt's outcome: delivered, a retry at its time, or dead-letter. The
-// returned awaiter's answer says whether it is durable.
-auto recordOutcome(Core& c, const OutboxEntry& entry, const DeliveryAttempt& attempt) {
-  const std::string& id = entry.transaction_id;
-  if (attempt.delivered) {
-    c.metrics.delivery_attempts.inc({"delivered"});
-    // Checked before the attempt; a basis that ended while the message was on its way
-    // cannot be undone, but it is not hidden either.
-    if (c.basis) {
-      try {
-        if (const auto which = c.basis->withdrawn(entry)) c.basis->recordEndedDuringDelivery(entry, *which);
-      } catch (const std::exception& e) {
-        logError("delivery-bookkeeping-failed", {{"transaction", id}, {"outcome", "basis-check"}, {"error", e.what()}});
-      }
-    }
+// A delivered message's basis, checked again: checked before the attempt, a basis that
+// ended while the message was on its way cannot be undone, but it is not hidden either.
+void noteDelivered(Core& c, const OutboxEntry& entry) {
+  c.metrics.delivery_attempts.inc({"delivered"});
+  if (!c.basis) return;
+  try {
+    if (const auto which = c.basis->withdrawn(entry)) c.basis->recordEndedDuringDelivery(entry, *which);
+  } catch (const std::exception& e) {
+    logError("delivery-bookkeeping-failed",
+             {{"transaction", entry.transaction_id}, {"outcome", "basis-check"}, {"error", e.what()}});
   }
-  std::optional<std::int64_t> retry_at;
+}
+
+// When a failed attempt is tried again, or nullopt for dead-letter (the last attempt, or
+// nothing left to deliver).
+std::optional<std::int64_t> nextAttempt(Core& c, const OutboxEntry& entry, const DeliveryAttempt& attempt) {
   const std::uint32_t failed = entry.attempts + 1;
-  if (attempt.delivered) {
-  } else if (failed >= c.config.outbox.max_attempts || attempt.failure == Reason::kPayloadMissing) {
+  if (failed >= c.config.outbox.max_attempts || attempt.failure == Reason::kPayloadMissing) {
     c.metrics.delivery_attempts.inc({"dead-letter"});
-    logError("delivery-dead-letter", {{"transaction", id},
+    logError("delivery-dead-letter", {{"transaction", entry.transaction_id},
                                       {"recipient", entry.recipient_party_id},
                                       {"attempts", failed},
                                       {"error", attempt.lastError()}});
+    return std::nullopt;
+  }
+  const std::chrono::milliseconds delay = retryDelay(c.config.outbox, failed, threadRng());
+  c.metrics.delivery_attempts.inc({"failed"});
+  logInfo("delivery-retry", {{"transaction", entry.transaction_id},
+                             {"recipient", entry.recipient_party_id},
+                             {"attempt", failed},
+                             {"retry_in_ms", delay.count()},
+                             {"error", attempt.lastError()}});
+  return c.time.nowMs() + delay.count();
+}
+
+// Writes the attempt's outcome: delivered, a retry at its time, or dead-letter. The
+// returned awaiter's answer says whether it is durable.
+auto recordOutcome(Core& c, const OutboxEntry& entry, const DeliveryAttempt& attempt) {
+  std::optional<std::int64_t> retry_at;
+  if (attempt.delivered) {
+    noteDelivered(c, entry);
   } else {
-    const std::chrono::milliseconds delay = retryDelay(c.config.outbox, failed, threadRng());
-    c.metrics.delivery_attempts.inc({"failed"});
-    logInfo("delivery-retry", {{"transaction", id},
-                               {"recipient", entry.recipient_party_id},
-                               {"attempt", failed},
-                               {"retry_in_ms", delay.count()},
-                               {"error", attempt.lastError()}});
-    retry_at = c.time.nowMs() + delay.count();
+    retry_at = nextAttempt(c, entry, attempt);
   }
   return calledBack<Recorded>(
       [&c, &entry, delivered = attempt.delivered, error = attempt.lastError(), retry_at](auto done) {

@@ -9,7 +9,6 @@
 #include "gateway/diagnostics/diagnostic_log.hpp"
 #include "gateway/sqlite_store/sqlite_exchange_log.hpp"
 
-#include "gateway/calendar/civil_date.hpp"
 #include "gateway/sqlite_store/sqlite_session.hpp"
 #include "gateway/store/registry_tables.hpp"
 
