@@ -20,9 +20,11 @@ std::int64_t TimeSource::nowMs() const {
 
 CivilDate todayUtc() { return systemTime().today(); }
 
+// Never destroyed: threads that outlive static destruction (the diagnostic log's writer,
+// started on first use, joins in its own static destructor) still wait on it.
 const TimeSource& systemTime() {
-  static const SystemTime kClock;
-  return kClock;
+  static const auto* const kClock = new SystemTime();
+  return *kClock;
 }
 
 }  // namespace ketenpoort
