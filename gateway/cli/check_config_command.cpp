@@ -9,22 +9,17 @@
 #include "gateway/tls/tls_policy.hpp"
 
 namespace ketenpoort::cli {
+namespace {
 
-int checkConfigCommand(const Args& args) {
-  const auto unknown = unknownFlags(args, {"--config"}, {});
-  const auto file = flagValue(args, "--config");
-  if (!unknown.empty() || !file) {
-    std::cerr << "usage: ketenpoort check-config --config FILE\n";
-    return 2;
-  }
-  const ConfigLoadResult result = loadGatewayConfig(*file);
+int checkConfig(const std::string& file) {
+  const ConfigLoadResult result = loadGatewayConfig(file);
   std::vector<ConfigProblem> problems = result.problems;
   std::size_t flows = 0;
   if (result.config) {
     // The files the config names must load as the server would load them.
     SSL_CTX* ctx = SSL_CTX_new(TLS_server_method());
     for (const auto& p : configureServerTls(ctx, result.config->tls)) {
-      problems.push_back({*file, result.config->tls.line, p});
+      problems.push_back({file, result.config->tls.line, p});
     }
     SSL_CTX_free(ctx);
     const MappingLoadResult mappings = loadMappings(result.config->mappings_dir);
@@ -33,30 +28,29 @@ int checkConfigCommand(const Args& args) {
   }
   for (const auto& problem : problems) std::cerr << problem.str() << "\n";
   if (!problems.empty()) {
-    std::cerr << *file << ": " << problems.size() << " problem(s)\n";
+    std::cerr << file << ": " << problems.size() << " problem(s)\n";
     return 1;
   }
-  std::cout << *file << ": ok (mode " << toString(result.config->mode) << ", " << result.config->parties.size()
+  std::cout << file << ": ok (mode " << toString(result.config->mode) << ", " << result.config->parties.size()
             << " parties, " << flows << " flows)\n";
   return 0;
 }
 
-}  // namespace ketenpoort::cli
+}  // namespace
 
-namespace ketenpoort::cli {
+int checkConfigCommand(const Args& args) {
+  return runCommand("check-config", "usage: ketenpoort check-config --config FILE\n",
+                    [&] { return checkConfig(Flags(args, {"--config"}).required("--config")); });
+}
 
 int privacyModelCommand(const Args& args) {
-  const auto unknown = unknownFlags(args, {"--mappings"}, {});
-  const auto dir = flagValue(args, "--mappings");
-  if (!unknown.empty() || !dir) {
-    std::cerr << "usage: ketenpoort privacy-model --mappings DIR\n";
-    return 2;
-  }
-  const MappingLoadResult loaded = loadMappings(*dir);
-  for (const auto& problem : loaded.problems) std::cerr << problem.str() << "\n";
-  if (!loaded.catalogue) return 1;
-  std::cout << renderPrivacyModel(*loaded.catalogue);
-  return 0;
+  return runCommand("privacy-model", "usage: ketenpoort privacy-model --mappings DIR\n", [&] {
+    const MappingLoadResult loaded = loadMappings(Flags(args, {"--mappings"}).required("--mappings"));
+    for (const auto& problem : loaded.problems) std::cerr << problem.str() << "\n";
+    if (!loaded.catalogue) return 1;
+    std::cout << renderPrivacyModel(*loaded.catalogue);
+    return 0;
+  });
 }
 
 }  // namespace ketenpoort::cli

@@ -1,10 +1,17 @@
 #pragma once
 
+#include <chrono>
+#include <cstdint>
 #include <filesystem>
+#include <functional>
+#include <initializer_list>
 #include <optional>
+#include <stdexcept>
 #include <string>
+#include <string_view>
 #include <vector>
 
+#include "gateway/calendar/civil_date.hpp"
 #include "gateway/config/gateway_config.hpp"
 
 namespace ketenpoort::cli {
@@ -12,18 +19,58 @@ namespace ketenpoort::cli {
 // Arguments after the command name, e.g. {"--config", "x.xml"}.
 using Args = std::vector<std::string>;
 
-// The value after `flag`, if given; a flag given without a value is reported.
-std::optional<std::string> flagValue(const Args& args, const std::string& flag);
-bool hasFlag(const Args& args, const std::string& flag);
-// Flags not in `known` (and their values), so typos fail loudly.
-std::vector<std::string> unknownFlags(const Args& args, const std::vector<std::string>& with_value,
-                                      const std::vector<std::string>& without_value);
+// A command called wrongly: its message (when it has one) and the command's usage go to
+// stderr, and the command exits 2. Anything else a command throws exits 1.
+struct UsageError : std::runtime_error {
+  explicit UsageError(const std::string& message = {}) : std::runtime_error(message) {}
+};
 
-// Loads the gateway config; on problems prints each as file:line: message to stderr.
-std::optional<GatewayConfig> loadConfigOrReport(const std::string& file);
+// A command's arguments, held against the flags it knows: a typo, or a flag without its
+// value, is a UsageError at once rather than an option silently ignored.
+class Flags {
+ public:
+  Flags(Args args, std::initializer_list<std::string_view> with_value,
+        std::initializer_list<std::string_view> without_value = {});
 
-// A CSV field, quoted when it holds a comma, quote or newline (RFC 4180).
-std::string csvField(const std::string& value);
+  std::optional<std::string> value(std::string_view flag) const;
+  std::string value(std::string_view flag, std::string_view fallback) const;
+  std::string required(std::string_view flag) const;  // absent: UsageError
+  std::vector<std::string> values(std::string_view flag) const;
+  bool has(std::string_view flag) const;
+  // A whole number in [min, max]; `fallback` when the flag is absent.
+  std::int64_t number(std::string_view flag, std::int64_t fallback, std::int64_t min = 0,
+                      std::int64_t max = INT64_MAX) const;
+  double decimal(std::string_view flag, double fallback, double min, double max) const;
+  std::uint16_t port(std::string_view flag) const;  // required
+  std::optional<CivilDate> date(std::string_view flag) const;
+  // One of `choices` (the first when the flag is absent).
+  std::string choice(std::string_view flag, std::initializer_list<std::string_view> choices) const;
+  // The config `--config` names; its problems are printed as file:line: message.
+  GatewayConfig config() const;
+
+ private:
+  Args args_;
+};
+
+// Runs one command: UsageError → its message and `usage` on stderr, exit 2; any other
+// exception → "ketenpoort NAME: message", exit 1.
+int runCommand(std::string_view name, std::string_view usage, const std::function<int()>& body);
+
+// A command of several: `args[0]` names the one to run with the rest of the arguments.
+struct Subcommand {
+  std::string_view name;
+  std::function<int(const Args&)> run;
+};
+int runSubcommand(std::string_view command, std::string_view usage, const Args& args,
+                  std::initializer_list<Subcommand> subcommands);
+
+// Polls `condition` until it holds or `timeout` passes (the demo waiting for what it
+// started; never on the gateway's own path).
+bool waitFor(const std::function<bool()>& condition, std::chrono::milliseconds timeout);
+
+// Rows as an aligned table, CSV (RFC 4180) or a JSON array of objects, per `format`.
+void printTable(const std::vector<std::string>& header, const std::vector<std::vector<std::string>>& rows,
+                std::string_view format);
 
 int serveCommand(const Args& args);
 int checkConfigCommand(const Args& args);

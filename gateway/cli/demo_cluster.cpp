@@ -44,15 +44,6 @@ bool accepting(std::uint16_t port) {
   return connected;
 }
 
-bool waitFor(const std::function<bool()>& condition, std::chrono::seconds timeout) {
-  const auto deadline = systemTime().monotonicNow() + timeout;
-  while (!condition()) {
-    if (systemTime().monotonicNow() > deadline) return false;
-    std::this_thread::sleep_for(std::chrono::milliseconds(50));
-  }
-  return true;
-}
-
 // A process the demo started, its output in a file; killed (and reaped) when this goes,
 // and by the kernel when the demo itself dies.
 class Child {
@@ -180,17 +171,13 @@ int clusterDemo(const fs::path& workdir, std::size_t count) {
   }
   const bool up = waitFor([&] { return accepting(nodes[0].exchange.port) && accepting(nodes[1].exchange.port); },
                           std::chrono::seconds(30));
-  if (!up) {
-    std::fprintf(stderr, "cluster demo: the nodes did not start; see %s\n", (workdir / "logs").c_str());
-    return 1;
-  }
+  if (!up) throw std::runtime_error("the nodes did not start; see " + (workdir / "logs").string());
   const std::uint16_t haproxy_port = freeLoopbackPort();
   writeHaproxyConfig(workdir / "haproxy.cfg", haproxy_port, nodes);
   Child haproxy({"/usr/sbin/haproxy", "-db", "-f", (workdir / "haproxy.cfg").string()},
                 workdir / "logs" / "haproxy.log");
   if (!waitFor([&] { return accepting(haproxy_port); }, std::chrono::seconds(10))) {
-    std::fprintf(stderr, "cluster demo: HAProxy did not start; see %s\n", (workdir / "logs/haproxy.log").c_str());
-    return 1;
+    throw std::runtime_error("HAProxy did not start; see " + (workdir / "logs/haproxy.log").string());
   }
   std::this_thread::sleep_for(std::chrono::milliseconds(600));  // its first health checks
   std::printf("nodes: node-a on :%u, node-b on :%u, behind HAProxy on :%u (TCP, TLS passed through)\n",

@@ -146,159 +146,141 @@ void printConsole(const DemoEnvironment& env, std::uint16_t audit_port) {
       audit_port, bundle.file.c_str(), bundle.password.c_str(), ca.c_str(), bundle.file.c_str(), ca.c_str());
 }
 
-}  // namespace
+// Every run tells the chain from the start, so the data and received messages of an
+// earlier run in the same workdir go first. Only a workdir an earlier demo made (its
+// marker) is cleared; one that holds data the demo did not make is refused untouched.
+void clearEarlierRun(const std::filesystem::path& root) {
+  std::error_code ec;
+  if (std::filesystem::is_empty(root / "data", ec) || ec) return;
+  if (!std::filesystem::exists(root / ".ketenpoort-demo")) {
+    throw UsageError((root / "data").string() + " holds data the demo did not make; give an empty or new --workdir");
+  }
+  std::filesystem::remove_all(root / "data", ec);
+  std::filesystem::remove_all(root / "received", ec);
+  if (ec) throw std::runtime_error("cannot clear the previous run's data: " + ec.message());
+}
 
 // NOLINTNEXTLINE(readability-function-size,readability-function-cognitive-complexity): older than the gate (issue 26); split it, never grow it
-int demoCommand(const Args& args) {
-  const auto unknown = unknownFlags(args, {"--workdir"}, {"--keep-running", "--cluster"});
-  const auto workdir = flagValue(args, "--workdir");
-  if (!unknown.empty() || !workdir) {
-    std::cerr << "usage: ketenpoort demo --workdir DIR [--keep-running]\n"
-                 "       ketenpoort demo --cluster --workdir DIR\n";
-    return 2;
-  }
-  if (hasFlag(args, "--cluster")) {
-    try {
-      return clusterDemo(*workdir, 600);
-    } catch (const std::exception& e) {
-      std::cerr << "cluster demo: " << e.what() << "\n";
-      return 1;
-    }
-  }
-  const bool keep_running = hasFlag(args, "--keep-running");
-  // Every run tells the chain from the start, so the data and received messages of an
-  // earlier run in the same workdir go first. Only a workdir an earlier demo made (its
-  // marker) is cleared; one that holds data the demo did not make is refused untouched.
-  const std::filesystem::path root(*workdir);
-  const std::filesystem::path marker = root / ".ketenpoort-demo";
-  std::error_code ec;
-  if (!std::filesystem::is_empty(root / "data", ec) && !ec) {
-    if (!std::filesystem::exists(marker)) {
-      std::cerr << "demo: " << (root / "data").string()
-                << " holds data the demo did not make; give an empty or new --workdir\n";
-      return 2;
-    }
-    std::filesystem::remove_all(root / "data", ec);
-    std::filesystem::remove_all(root / "received", ec);
-    if (ec) {
-      std::cerr << "demo: cannot clear the previous run's data: " << ec.message() << "\n";
-      return 1;
-    }
-  }
-  try {
-    DemoPorts ports;
-    ports.gemeente_receivers = 8501;
-    ports.duo = 8511;
-    ports.toeslagen = 8512;
-    const DemoEnvironment env = createDemoEnvironment(*workdir, ports);
-    std::ofstream(marker) << "made by ketenpoort demo; its next run clears data/ and received/ here\n";
-    // Load the written file back, exactly as `serve --config` would.
-    ConfigLoadResult loaded = loadGatewayConfig(env.config_file);
-    if (!loaded.config) {
-      for (const auto& problem : loaded.problems) std::cerr << problem.str() << "\n";
-      return 1;
-    }
-    const std::string dir = env.workdir.string();
-
-    // Each demo gemeente's own system: a receiver storing what reaches it.
-    std::vector<std::unique_ptr<GemeenteSimulator>> receivers;
-    for (const Party& party : loaded.config->parties) {
-      if (party.role != PartyRole::kGemeente || party.endpoints.empty()) continue;
-      GemeenteSimulatorOptions o;
-      o.receiver.port = parseHttpsUrl(party.endpoints.front().url)->port;
-      o.receiver.tls = {env.pkiDir() / "ca.pem", env.certificateOf(party.id), env.keyOf(party.id)};
-      o.out_dir = env.workdir / "received" / party.id;
-      receivers.push_back(std::make_unique<GemeenteSimulator>(o));
-      receivers.back()->start();
-    }
-
-    // DUO's register and the Belastingdienst's intake.
-    const ChainPersons persons = chainPersons(todayUtc());
-    DuoSimulatorOptions duo_options;
-    duo_options.receiver.port = ports.duo;
-    duo_options.receiver.tls = {env.pkiDir() / "ca.pem", env.certificateOf("duo"), env.keyOf("duo")};
-    duo_options.persons = persons.register_;
-    DuoSimulator duo(duo_options, "");
-    duo.start();
-    GemeenteSimulatorOptions intake;
-    intake.receiver.port = ports.toeslagen;
-    intake.receiver.tls = {env.pkiDir() / "ca.pem", env.certificateOf("toeslagen"), env.keyOf("toeslagen")};
-    intake.out_dir = env.workdir / "received" / "toeslagen";
-    intake.file_extension = ".xml";
-    intake.check = checkToeslagaanvraag;
-    GemeenteSimulator belastingdienst(intake);
-    belastingdienst.start();
-
-    ExchangeAdapters adapters = standardAdapters(*loaded.config);
-    GatewayServer server(std::move(*loaded.config), std::move(adapters));
-    server.start(/*handle_signals=*/true);
-    diagnosticLog().flush();
-
-    const auto port = server.exchangePort();
-    std::printf("\nketenpoort demo — gateway up in test mode\n");
-    std::printf(
-        "  config   %s\n  pki      %s/pki\n  exchange https://127.0.0.1:%u\n"
-        "  audit    https://127.0.0.1:%u\n  ops      http://127.0.0.1:%u/metrics\n",
-        env.config_file.c_str(), dir.c_str(), port, server.auditPort(), server.opsPort());
-    for (const auto& r : receivers) {
-      std::printf("  gemeente receiver https://127.0.0.1:%u\n", r->port());
-    }
-    std::printf("\nSelf-check: GET /v1/whoami as every demo party\n");
-    bool ok = true;
-    for (const DemoParty& p : demoParties()) {
-      ok = checkParty(env, port, p.id, std::string(toString(p.role))) && ok;
-    }
-    ok = checkRefusedWithoutCertificate(env, port) && ok;
-
-    // COA pushes synthetic profiles; two more pushes show refusals.
-    std::printf("\nCOA pushes %d synthetic klantprofielen and nareisprofielen…\n", kDemoProfiles);
-    CoaSimulatorOptions coa;
-    coa.gateway = {"127.0.0.1",
-                   port,
-                   env.pkiDir() / "ca.pem",
-                   env.certificateOf("coa"),
-                   env.keyOf("coa"),
-                   std::chrono::seconds(10)};
-    coa.count = kDemoProfiles;
-    coa.keep_trying = std::chrono::seconds(10);
-    const CoaSimulatorSummary pushed = runCoaSimulator(coa);
-    ok = ok && pushed.accepted == static_cast<std::size_t>(kDemoProfiles);
-    pushRefusedExamples(env, port);
-    const ChainOutcome chain = runChainScenario(env, server, persons);
-    ok = ok && chain.as_expected;
-
-    std::uint64_t stored = 0;
-    const auto deadline = systemTime().monotonicNow() + std::chrono::seconds(30);
-    while (systemTime().monotonicNow() < deadline) {
-      stored = 0;
-      for (const auto& r : receivers) stored += r->stored();
-      if (stored >= pushed.accepted + chain.queued_for_gemeenten &&
-          belastingdienst.stored() >= chain.queued_for_toeslagen) {
-        break;
-      }
-      std::this_thread::sleep_for(std::chrono::milliseconds(50));
-    }
-    ok = ok && stored == pushed.accepted + chain.queued_for_gemeenten &&
-         belastingdienst.stored() == chain.queued_for_toeslagen;
-    printSummary(server, env, pushed, stored, chain);
-    printConsole(env, server.auditPort());
-    std::fflush(stdout);
-    if (keep_running && ok) {
-      std::printf("Running; Ctrl-C (SIGINT) or SIGTERM drains and stops the gateway.\n");
-      std::fflush(stdout);
-    } else {
-      server.drain();
-    }
-    const bool drained = server.wait();
-    for (auto& r : receivers) r->stop();
-    duo.stop();
-    belastingdienst.stop();
-    if (!ok) std::printf("The demo did not complete as expected; see above.\n");
-    return ok && drained ? 0 : 1;
-  } catch (const std::exception& e) {
-    std::cerr << "ketenpoort demo: " << e.what() << "\n";
+int chainDemo(const std::filesystem::path& workdir, bool keep_running) {
+  clearEarlierRun(workdir);
+  DemoPorts ports;
+  ports.gemeente_receivers = 8501;
+  ports.duo = 8511;
+  ports.toeslagen = 8512;
+  const DemoEnvironment env = createDemoEnvironment(workdir, ports);
+  std::ofstream(workdir / ".ketenpoort-demo")
+      << "made by ketenpoort demo; its next run clears data/ and received/ here\n";
+  // Load the written file back, exactly as `serve --config` would.
+  ConfigLoadResult loaded = loadGatewayConfig(env.config_file);
+  if (!loaded.config) {
+    for (const auto& problem : loaded.problems) std::cerr << problem.str() << "\n";
     return 1;
   }
+  const std::string dir = env.workdir.string();
+
+  // Each demo gemeente's own system: a receiver storing what reaches it.
+  std::vector<std::unique_ptr<GemeenteSimulator>> receivers;
+  for (const Party& party : loaded.config->parties) {
+    if (party.role != PartyRole::kGemeente || party.endpoints.empty()) continue;
+    GemeenteSimulatorOptions o;
+    o.receiver.port = parseHttpsUrl(party.endpoints.front().url)->port;
+    o.receiver.tls = {env.pkiDir() / "ca.pem", env.certificateOf(party.id), env.keyOf(party.id)};
+    o.out_dir = env.workdir / "received" / party.id;
+    receivers.push_back(std::make_unique<GemeenteSimulator>(o));
+    receivers.back()->start();
+  }
+
+  // DUO's register and the Belastingdienst's intake.
+  const ChainPersons persons = chainPersons(todayUtc());
+  DuoSimulatorOptions duo_options;
+  duo_options.receiver.port = ports.duo;
+  duo_options.receiver.tls = {env.pkiDir() / "ca.pem", env.certificateOf("duo"), env.keyOf("duo")};
+  duo_options.persons = persons.register_;
+  DuoSimulator duo(duo_options, "");
+  duo.start();
+  GemeenteSimulatorOptions intake;
+  intake.receiver.port = ports.toeslagen;
+  intake.receiver.tls = {env.pkiDir() / "ca.pem", env.certificateOf("toeslagen"), env.keyOf("toeslagen")};
+  intake.out_dir = env.workdir / "received" / "toeslagen";
+  intake.file_extension = ".xml";
+  intake.check = checkToeslagaanvraag;
+  GemeenteSimulator belastingdienst(intake);
+  belastingdienst.start();
+
+  ExchangeAdapters adapters = standardAdapters(*loaded.config);
+  GatewayServer server(std::move(*loaded.config), std::move(adapters));
+  server.start(/*handle_signals=*/true);
+  diagnosticLog().flush();
+
+  const auto port = server.exchangePort();
+  std::printf("\nketenpoort demo — gateway up in test mode\n");
+  std::printf(
+      "  config   %s\n  pki      %s/pki\n  exchange https://127.0.0.1:%u\n"
+      "  audit    https://127.0.0.1:%u\n  ops      http://127.0.0.1:%u/metrics\n",
+      env.config_file.c_str(), dir.c_str(), port, server.auditPort(), server.opsPort());
+  for (const auto& r : receivers) {
+    std::printf("  gemeente receiver https://127.0.0.1:%u\n", r->port());
+  }
+  std::printf("\nSelf-check: GET /v1/whoami as every demo party\n");
+  bool ok = true;
+  for (const DemoParty& p : demoParties()) {
+    ok = checkParty(env, port, p.id, std::string(toString(p.role))) && ok;
+  }
+  ok = checkRefusedWithoutCertificate(env, port) && ok;
+
+  // COA pushes synthetic profiles; two more pushes show refusals.
+  std::printf("\nCOA pushes %d synthetic klantprofielen and nareisprofielen…\n", kDemoProfiles);
+  CoaSimulatorOptions coa;
+  coa.gateway = {
+      "127.0.0.1", port, env.pkiDir() / "ca.pem", env.certificateOf("coa"), env.keyOf("coa"), std::chrono::seconds(10)};
+  coa.count = kDemoProfiles;
+  coa.keep_trying = std::chrono::seconds(10);
+  const CoaSimulatorSummary pushed = runCoaSimulator(coa);
+  ok = ok && pushed.accepted == static_cast<std::size_t>(kDemoProfiles);
+  pushRefusedExamples(env, port);
+  const ChainOutcome chain = runChainScenario(env, server, persons);
+  ok = ok && chain.as_expected;
+
+  std::uint64_t stored = 0;
+  waitFor(
+      [&] {
+        stored = 0;
+        for (const auto& r : receivers) stored += r->stored();
+        return stored >= pushed.accepted + chain.queued_for_gemeenten &&
+               belastingdienst.stored() >= chain.queued_for_toeslagen;
+      },
+      std::chrono::seconds(30));
+  ok = ok && stored == pushed.accepted + chain.queued_for_gemeenten &&
+       belastingdienst.stored() == chain.queued_for_toeslagen;
+  printSummary(server, env, pushed, stored, chain);
+  printConsole(env, server.auditPort());
+  std::fflush(stdout);
+  if (keep_running && ok) {
+    std::printf("Running; Ctrl-C (SIGINT) or SIGTERM drains and stops the gateway.\n");
+    std::fflush(stdout);
+  } else {
+    server.drain();
+  }
+  const bool drained = server.wait();
+  for (auto& r : receivers) r->stop();
+  duo.stop();
+  belastingdienst.stop();
+  if (!ok) std::printf("The demo did not complete as expected; see above.\n");
+  return ok && drained ? 0 : 1;
+}
+
+}  // namespace
+
+int demoCommand(const Args& args) {
+  return runCommand("demo",
+                    "usage: ketenpoort demo --workdir DIR [--keep-running]\n"
+                    "       ketenpoort demo --cluster --workdir DIR\n",
+                    [&] {
+                      const Flags flags(args, {"--workdir"}, {"--keep-running", "--cluster"});
+                      const std::filesystem::path workdir = flags.required("--workdir");
+                      return flags.has("--cluster") ? clusterDemo(workdir, 600)
+                                                    : chainDemo(workdir, flags.has("--keep-running"));
+                    });
 }
 
 }  // namespace ketenpoort::cli

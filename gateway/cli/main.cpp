@@ -1,56 +1,189 @@
+#include <boost/json/array.hpp>
+#include <boost/json/object.hpp>
+#include <boost/json/serialize.hpp>
+
 #include <algorithm>
+#include <charconv>
 #include <cstdio>
 #include <iostream>
 #include <string>
+#include <thread>
 
+#include "gateway/calendar/time_source.hpp"
 #include "gateway/cli/commands.hpp"
 #include "gateway/config/config_loader.hpp"
 #include "gateway/diagnostics/diagnostic_log.hpp"
 
 namespace ketenpoort::cli {
 
-std::optional<std::string> flagValue(const Args& args, const std::string& flag) {
-  for (std::size_t i = 0; i + 1 < args.size(); ++i) {
-    if (args[i] == flag) return args[i + 1];
-  }
-  return std::nullopt;
-}
-
-bool hasFlag(const Args& args, const std::string& flag) {
-  for (const auto& a : args) {
-    if (a == flag) return true;
-  }
-  return false;
-}
-
-std::vector<std::string> unknownFlags(const Args& args, const std::vector<std::string>& with_value,
-                                      const std::vector<std::string>& without_value) {
-  std::vector<std::string> unknown;
-  const auto in = [](const std::vector<std::string>& v, const std::string& s) {
-    return std::find(v.begin(), v.end(), s) != v.end();
+Flags::Flags(Args args, std::initializer_list<std::string_view> with_value,
+             std::initializer_list<std::string_view> without_value)
+    : args_(std::move(args)) {
+  const auto in = [](std::initializer_list<std::string_view> known, const std::string& a) {
+    return std::find(known.begin(), known.end(), a) != known.end();
   };
-  for (std::size_t i = 0; i < args.size(); ++i) {
-    if (in(with_value, args[i])) {
-      if (i + 1 >= args.size()) unknown.push_back(args[i] + " (needs a value)");
-      ++i;
-    } else if (!in(without_value, args[i])) {
-      unknown.push_back(args[i]);
+  for (std::size_t i = 0; i < args_.size(); ++i) {
+    if (in(with_value, args_[i])) {
+      if (++i >= args_.size()) throw UsageError(args_[i - 1] + " needs a value");
+    } else if (!in(without_value, args_[i])) {
+      throw UsageError("unknown argument " + args_[i]);
     }
   }
-  return unknown;
 }
 
-std::optional<GatewayConfig> loadConfigOrReport(const std::string& file) {
+std::vector<std::string> Flags::values(std::string_view flag) const {
+  std::vector<std::string> found;
+  for (std::size_t i = 0; i + 1 < args_.size(); ++i) {
+    if (args_[i] == flag) found.push_back(args_[++i]);
+  }
+  return found;
+}
+
+std::optional<std::string> Flags::value(std::string_view flag) const {
+  auto found = values(flag);
+  if (found.empty()) return std::nullopt;
+  return std::move(found.front());
+}
+
+std::string Flags::value(std::string_view flag, std::string_view fallback) const {
+  return value(flag).value_or(std::string(fallback));
+}
+
+std::string Flags::required(std::string_view flag) const {
+  if (auto v = value(flag)) return *v;
+  throw UsageError(std::string(flag) + " is required");
+}
+
+bool Flags::has(std::string_view flag) const { return std::find(args_.begin(), args_.end(), flag) != args_.end(); }
+
+std::int64_t Flags::number(std::string_view flag, std::int64_t fallback, std::int64_t min, std::int64_t max) const {
+  const auto text = value(flag);
+  if (!text) return fallback;
+  std::int64_t n = 0;
+  const auto [end, ec] = std::from_chars(text->data(), text->data() + text->size(), n);
+  if (ec != std::errc() || end != text->data() + text->size() || n < min || n > max) {
+    throw UsageError(std::string(flag) + " must be a whole number from " + std::to_string(min) + " to " +
+                     std::to_string(max));
+  }
+  return n;
+}
+
+double Flags::decimal(std::string_view flag, double fallback, double min, double max) const {
+  const auto text = value(flag);
+  if (!text) return fallback;
+  double d = 0;
+  const auto [end, ec] = std::from_chars(text->data(), text->data() + text->size(), d);
+  if (ec != std::errc() || end != text->data() + text->size() || !(d >= min && d <= max)) {
+    throw UsageError(std::string(flag) + " must be a number from " + std::to_string(min) + " to " +
+                     std::to_string(max));
+  }
+  return d;
+}
+
+std::uint16_t Flags::port(std::string_view flag) const {
+  required(flag);
+  return static_cast<std::uint16_t>(number(flag, 0, 1, 65535));
+}
+
+std::optional<CivilDate> Flags::date(std::string_view flag) const {
+  const auto text = value(flag);
+  if (!text) return std::nullopt;
+  if (auto d = parseIsoDate(*text)) return d;
+  throw UsageError(std::string(flag) + " must be a date YYYY-MM-DD");
+}
+
+std::string Flags::choice(std::string_view flag, std::initializer_list<std::string_view> choices) const {
+  const std::string chosen = value(flag, *choices.begin());
+  if (std::find(choices.begin(), choices.end(), chosen) != choices.end()) return chosen;
+  std::string listed;
+  for (const auto c : choices) listed += (listed.empty() ? "" : ", ") + std::string(c);
+  throw UsageError(std::string(flag) + " must be one of " + listed);
+}
+
+GatewayConfig Flags::config() const {
+  const std::string file = required("--config");
   ConfigLoadResult loaded = loadGatewayConfig(file);
   for (const auto& problem : loaded.problems) std::cerr << problem.str() << "\n";
-  return std::move(loaded.config);
+  if (!loaded.config) throw std::runtime_error(file + ": " + std::to_string(loaded.problems.size()) + " problem(s)");
+  return std::move(*loaded.config);
 }
 
+int runCommand(std::string_view name, std::string_view usage, const std::function<int()>& body) {
+  try {
+    return body();
+  } catch (const UsageError& e) {
+    if (*e.what() != '\0') std::cerr << "ketenpoort " << name << ": " << e.what() << "\n";
+    std::cerr << usage;
+    return 2;
+  } catch (const std::exception& e) {
+    std::cerr << "ketenpoort " << name << ": " << e.what() << "\n";
+    return 1;
+  }
+}
+
+int runSubcommand(std::string_view command, std::string_view usage, const Args& args,
+                  std::initializer_list<Subcommand> subcommands) {
+  for (const Subcommand& sub : subcommands) {
+    if (!args.empty() && args[0] == sub.name) {
+      const Args rest(args.begin() + 1, args.end());
+      return runCommand(std::string(command) + " " + args[0], usage, [&] { return sub.run(rest); });
+    }
+  }
+  std::cerr << usage;
+  return 2;
+}
+
+bool waitFor(const std::function<bool()>& condition, std::chrono::milliseconds timeout) {
+  const auto deadline = systemTime().monotonicNow() + timeout;
+  while (!condition()) {
+    if (systemTime().monotonicNow() > deadline) return false;
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
+  return true;
+}
+
+namespace {
+// A CSV field, quoted when it holds a comma, quote or newline (RFC 4180).
 std::string csvField(const std::string& value) {
   if (value.find_first_of(",\"\n") == std::string::npos) return value;
   std::string out = "\"";
   for (char c : value) out += c == '"' ? std::string("\"\"") : std::string(1, c);
   return out + "\"";
+}
+}  // namespace
+
+void printTable(const std::vector<std::string>& header, const std::vector<std::vector<std::string>>& rows,
+                std::string_view format) {
+  if (format == "json") {
+    boost::json::array out;
+    for (const auto& row : rows) {
+      boost::json::object o;
+      for (std::size_t i = 0; i < header.size() && i < row.size(); ++i) o[header[i]] = row[i];
+      out.emplace_back(std::move(o));
+    }
+    std::cout << boost::json::serialize(out) << "\n";
+    return;
+  }
+  std::vector<std::size_t> width(header.size());
+  for (std::size_t i = 0; i < header.size(); ++i) width[i] = header[i].size();
+  for (const auto& row : rows) {
+    for (std::size_t i = 0; i < row.size() && i < width.size(); ++i) {
+      width[i] = std::max(width[i], std::min<std::size_t>(row[i].size(), 60));
+    }
+  }
+  const auto line = [&](const std::vector<std::string>& cells) {
+    for (std::size_t i = 0; i < cells.size(); ++i) {
+      if (format == "csv") {
+        std::cout << csvField(cells[i]) << (i + 1 < cells.size() ? "," : "\n");
+      } else {
+        const bool last = i + 1 == cells.size();
+        std::printf("%-*s%s", last ? 0 : static_cast<int>(width[i]), cells[i].c_str(), last ? "\n" : "  ");
+      }
+    }
+  };
+  line(header);
+  for (const auto& row : rows) line(row);
+  std::fflush(stdout);
 }
 
 }  // namespace ketenpoort::cli
@@ -92,28 +225,23 @@ int main(int argc, char** argv) {
   }
   const std::string command = argv[1];
   const Args args(argv + 2, argv + argc);
+  const std::pair<std::string_view, int (*)(const Args&)> commands[] = {{"serve", serveCommand},
+                                                                        {"check-config", checkConfigCommand},
+                                                                        {"audit", auditCommand},
+                                                                        {"consent", consentCommand},
+                                                                        {"log", logCommand},
+                                                                        {"db", dbCommand},
+                                                                        {"privacy-model", privacyModelCommand},
+                                                                        {"simulate", simulateCommand},
+                                                                        {"demo", demoCommand}};
   int status = 2;
-  if (command == "serve") {
-    status = serveCommand(args);
-  } else if (command == "check-config") {
-    status = checkConfigCommand(args);
-  } else if (command == "audit") {
-    status = auditCommand(args);
-  } else if (command == "consent") {
-    status = consentCommand(args);
-  } else if (command == "log") {
-    status = logCommand(args);
-  } else if (command == "db") {
-    status = dbCommand(args);
-  } else if (command == "privacy-model") {
-    status = privacyModelCommand(args);
-  } else if (command == "simulate") {
-    status = simulateCommand(args);
-  } else if (command == "demo") {
-    status = demoCommand(args);
-  } else if (command == "help" || command == "--help" || command == "-h") {
+  if (command == "help" || command == "--help" || command == "-h") {
     std::fputs(kUsage, stdout);
     status = 0;
+  } else if (const auto* found = std::find_if(std::begin(commands), std::end(commands),
+                                              [&](const auto& c) { return c.first == command; });
+             found != std::end(commands)) {
+    status = found->second(args);
   } else {
     std::cerr << "ketenpoort: unknown command \"" << command << "\"\n" << kUsage;
   }

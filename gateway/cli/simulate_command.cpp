@@ -14,7 +14,7 @@ namespace ketenpoort::cli {
 
 namespace {
 
-constexpr const char* kSimulateUsage =
+constexpr std::string_view kSimulateUsage =
     "usage:\n"
     "  ketenpoort simulate gemeente --listen PORT --party ID --out DIR [--pki DIR]\n"
     "                               [--fail-rate 0.3] [--delay-ms N]\n"
@@ -36,15 +36,6 @@ constexpr const char* kSimulateUsage =
 volatile std::sig_atomic_t stop_requested = 0;
 extern "C" void onStopSignal(int) { stop_requested = 1; }
 
-std::optional<std::uint16_t> portOf(const std::string& text) {
-  try {
-    const int port = std::stoi(text);
-    if (port > 0 && port <= 65535) return static_cast<std::uint16_t>(port);
-  } catch (const std::exception&) {
-  }
-  return std::nullopt;
-}
-
 std::vector<std::string> commaList(const std::string& text) {
   std::vector<std::string> out;
   std::size_t from = 0;
@@ -57,222 +48,131 @@ std::vector<std::string> commaList(const std::string& text) {
   return out;
 }
 
+// The TLS files of `party` in the demo's pki directory.
+TlsFiles tlsOf(const Flags& flags, const std::string& party) {
+  const std::filesystem::path pki = flags.value("--pki", "pki");
+  return {pki / "ca.pem", pki / (party + ".pem"), pki / (party + ".key")};
+}
+
+HttpsClientOptions clientOf(const Flags& flags, const std::string& party) {
+  const auto url = parseHttpsUrl(flags.required("--gateway"));
+  if (!url) throw UsageError("--gateway must be an https:// address");
+  const TlsFiles tls = tlsOf(flags, party);
+  return {url->host, url->port, tls.ca_bundle, tls.certificate, tls.private_key, std::chrono::seconds(10)};
+}
+
 // Runs `simulator` until SIGINT/SIGTERM.
 template <typename Simulator>
 void runUntilStopped(Simulator& simulator) {
+  std::fflush(stdout);
   std::signal(SIGINT, onStopSignal);
   std::signal(SIGTERM, onStopSignal);
   while (!stop_requested) std::this_thread::sleep_for(std::chrono::milliseconds(100));
   simulator.stop();
 }
 
-int simulateDuo(const Args& rest) {
-  const auto unknown = unknownFlags(rest, {"--listen", "--pki", "--gemeente", "--seed", "--delay-ms"}, {});
-  const auto port = portOf(flagValue(rest, "--listen").value_or(""));
-  if (!unknown.empty() || !port) {
-    std::cerr << kSimulateUsage;
-    return 2;
-  }
-  const std::filesystem::path pki = flagValue(rest, "--pki").value_or("pki");
+int simulateDuo(const Args& args) {
+  const Flags flags(args, {"--listen", "--pki", "--gemeente", "--seed", "--delay-ms"});
   DuoSimulatorOptions o;
-  o.receiver.port = *port;
-  o.receiver.tls = {pki / "ca.pem", pki / "duo.pem", pki / "duo.key"};
-  try {
-    o.delay = std::chrono::milliseconds(std::stoi(flagValue(rest, "--delay-ms").value_or("0")));
-    o.persons = syntheticDuoRegister(commaList(flagValue(rest, "--gemeente").value_or("0363,0518")),
-                                     std::stoull(flagValue(rest, "--seed").value_or("2026")), todayUtc());
-  } catch (const std::exception&) {
-    std::cerr << "--delay-ms and --seed must be whole numbers\n";
-    return 2;
+  o.receiver.port = flags.port("--listen");
+  o.receiver.tls = tlsOf(flags, "duo");
+  o.delay = std::chrono::milliseconds(flags.number("--delay-ms", 0));
+  o.persons = syntheticDuoRegister(commaList(flags.value("--gemeente", "0363,0518")),
+                                   static_cast<std::uint64_t>(flags.number("--seed", 2026)), todayUtc());
+  DuoSimulator simulator(o, "");
+  simulator.start();
+  std::printf("DUO register answering on https://127.0.0.1:%u (/duo/inburgeringsstatus, /duo/elip-overzicht)\n",
+              simulator.port());
+  // Synthetic persons only: printing their numbers is how a tester picks whom to ask.
+  for (const DuoPerson& p : o.persons) {
+    std::printf("  %s  gemeente %s  %s  %-10s  loan used %s  term ends %s\n", p.bsn.c_str(), p.gemeente_cbs.c_str(),
+                p.law.c_str(), p.status.c_str(), p.loan_used_eur.c_str(), p.termijn_end.c_str());
   }
-  try {
-    DuoSimulator simulator(o, "");
-    simulator.start();
-    std::printf(
-        "DUO register answering on https://127.0.0.1:%u (/duo/inburgeringsstatus, "
-        "/duo/elip-overzicht)\n",
-        simulator.port());
-    // Synthetic persons only: printing their numbers is how a tester picks whom to ask.
-    for (const DuoPerson& p : o.persons) {
-      std::printf("  %s  gemeente %s  %s  %-10s  loan used %s  term ends %s\n", p.bsn.c_str(), p.gemeente_cbs.c_str(),
-                  p.law.c_str(), p.status.c_str(), p.loan_used_eur.c_str(), p.termijn_end.c_str());
-    }
-    std::fflush(stdout);
-    runUntilStopped(simulator);
-    std::printf("answered %llu questions\n", static_cast<unsigned long long>(simulator.questions()));
-    return 0;
-  } catch (const std::exception& e) {
-    std::cerr << "ketenpoort simulate duo: " << e.what() << "\n";
-    return 1;
-  }
+  runUntilStopped(simulator);
+  std::printf("answered %llu questions\n", static_cast<unsigned long long>(simulator.questions()));
+  return 0;
 }
 
-int simulateTaalschool(const Args& rest) {
-  const auto unknown = unknownFlags(
-      rest, {"--gateway", "--party", "--bsn", "--pki", "--gemeente", "--attended", "--planned", "--remarks"}, {});
-  const auto url = parseHttpsUrl(flagValue(rest, "--gateway").value_or(""));
-  const auto party = flagValue(rest, "--party");
-  const auto bsns = flagValue(rest, "--bsn");
-  if (!unknown.empty() || !url || !party || !bsns) {
-    std::cerr << kSimulateUsage;
-    return 2;
-  }
-  const std::filesystem::path pki = flagValue(rest, "--pki").value_or("pki");
+int simulateTaalschool(const Args& args) {
+  const Flags flags(args,
+                    {"--gateway", "--party", "--bsn", "--pki", "--gemeente", "--attended", "--planned", "--remarks"});
   TaalschoolSimulatorOptions o;
-  o.gateway = {
-      url->host, url->port, pki / "ca.pem", pki / (*party + ".pem"), pki / (*party + ".key"), std::chrono::seconds(10)};
-  o.gemeente = flagValue(rest, "--gemeente").value_or("");
+  o.gateway = clientOf(flags, flags.required("--party"));
+  o.gemeente = flags.value("--gemeente", "");
   o.period_end = todayUtc();
   o.period_start = addPeriod(o.period_end, {0, -2, 0});
-  for (const std::string& bsn : commaList(*bsns)) {
+  for (const std::string& bsn : commaList(flags.required("--bsn"))) {
     TaalschoolPupil pupil;
     pupil.bsn = bsn;
-    try {
-      pupil.lessons_planned = std::stoi(flagValue(rest, "--planned").value_or("40"));
-      pupil.lessons_attended = std::stoi(flagValue(rest, "--attended").value_or("34"));
-    } catch (const std::exception&) {
-      std::cerr << "--planned and --attended must be whole numbers\n";
-      return 2;
-    }
-    pupil.remarks = flagValue(rest, "--remarks").value_or("");
+    pupil.lessons_planned = static_cast<int>(flags.number("--planned", 40, 0, 10'000));
+    pupil.lessons_attended = static_cast<int>(flags.number("--attended", 34, 0, 10'000));
+    pupil.remarks = flags.value("--remarks", "");
     o.pupils.push_back(pupil);
   }
-  try {
-    std::size_t accepted = 0;
-    for (const TaalschoolPush& p : runTaalschoolSimulator(o)) {
-      std::printf("  %-28s %u %s\n", p.flow.c_str(), p.status, p.code.c_str());
-      if (p.status == 202) ++accepted;
-    }
-    std::printf("%zu of %zu pushes accepted\n", accepted, o.pupils.size() * 2);
-    return 0;
-  } catch (const std::exception& e) {
-    std::cerr << "ketenpoort simulate taalschool: " << e.what() << "\n";
-    return 1;
+  std::size_t accepted = 0;
+  for (const TaalschoolPush& p : runTaalschoolSimulator(o)) {
+    std::printf("  %-28s %u %s\n", p.flow.c_str(), p.status, p.code.c_str());
+    if (p.status == 202) ++accepted;
   }
+  std::printf("%zu of %zu pushes accepted\n", accepted, o.pupils.size() * 2);
+  return 0;
 }
 
-int simulateToeslagen(const Args& rest) {
-  const auto unknown = unknownFlags(rest, {"--listen", "--out", "--pki"}, {});
-  const auto port = portOf(flagValue(rest, "--listen").value_or(""));
-  const auto out = flagValue(rest, "--out");
-  if (!unknown.empty() || !port || !out) {
-    std::cerr << kSimulateUsage;
-    return 2;
-  }
-  const std::filesystem::path pki = flagValue(rest, "--pki").value_or("pki");
+// A gemeente's receiver, or (`toeslagen`) the Belastingdienst's intake: both store what
+// reaches them, one file per transaction.
+int simulateReceiver(const Args& args, bool toeslagen) {
+  const Flags flags = toeslagen ? Flags(args, {"--listen", "--out", "--pki"})
+                                : Flags(args, {"--listen", "--party", "--out", "--pki", "--fail-rate", "--delay-ms"});
+  const std::string party = toeslagen ? "toeslagen" : flags.required("--party");
   GemeenteSimulatorOptions o;
-  o.receiver.port = *port;
-  o.receiver.tls = {pki / "ca.pem", pki / "toeslagen.pem", pki / "toeslagen.key"};
-  o.out_dir = *out;
-  o.file_extension = ".xml";
-  o.check = checkToeslagaanvraag;
-  try {
-    GemeenteSimulator simulator(o);
-    simulator.start();
-    std::printf("Belastingdienst/Toeslagen receiving aanvragen on https://127.0.0.1:%u, storing in %s\n",
-                simulator.port(), out->c_str());
-    std::fflush(stdout);
-    runUntilStopped(simulator);
-    std::printf("stored %llu aanvragen\n", static_cast<unsigned long long>(simulator.stored()));
-    return 0;
-  } catch (const std::exception& e) {
-    std::cerr << "ketenpoort simulate toeslagen: " << e.what() << "\n";
-    return 1;
+  o.receiver.port = flags.port("--listen");
+  o.receiver.tls = tlsOf(flags, party);
+  o.out_dir = flags.required("--out");
+  o.fail_rate = flags.decimal("--fail-rate", 0, 0, 1);
+  o.delay = std::chrono::milliseconds(flags.number("--delay-ms", 0));
+  if (toeslagen) {
+    o.file_extension = ".xml";
+    o.check = checkToeslagaanvraag;
+  } else {
+    o.receiver.threads = 4;
   }
+  GemeenteSimulator simulator(o);
+  simulator.start();
+  std::printf("%s receiving on https://127.0.0.1:%u, storing in %s\n",
+              toeslagen ? "Belastingdienst/Toeslagen" : ("gemeente " + party).c_str(), simulator.port(),
+              o.out_dir.c_str());
+  runUntilStopped(simulator);
+  std::printf("stored %llu, duplicates dropped %llu, failed on purpose %llu\n",
+              static_cast<unsigned long long>(simulator.stored()),
+              static_cast<unsigned long long>(simulator.duplicates()),
+              static_cast<unsigned long long>(simulator.failedOnPurpose()));
+  return 0;
 }
 
-int simulateGemeente(const Args& rest) {
-  const auto unknown = unknownFlags(rest, {"--listen", "--party", "--out", "--pki", "--fail-rate", "--delay-ms"}, {});
-  const auto listen = flagValue(rest, "--listen");
-  const auto party = flagValue(rest, "--party");
-  const auto out = flagValue(rest, "--out");
-  if (!unknown.empty() || !listen || !party || !out) {
-    std::cerr << kSimulateUsage;
-    return 2;
-  }
-  const std::filesystem::path pki = flagValue(rest, "--pki").value_or("pki");
-  GemeenteSimulatorOptions o;
-  try {
-    const int port = std::stoi(*listen);
-    if (port <= 0 || port > 65535) throw std::invalid_argument("port");
-    o.receiver.port = static_cast<std::uint16_t>(port);
-    o.fail_rate = std::stod(flagValue(rest, "--fail-rate").value_or("0"));
-    o.delay = std::chrono::milliseconds(std::stoi(flagValue(rest, "--delay-ms").value_or("0")));
-    if (o.fail_rate < 0 || o.fail_rate > 1 || o.delay.count() < 0) throw std::invalid_argument("range");
-  } catch (const std::exception&) {
-    std::cerr << "--listen must be a port, --fail-rate a number 0..1, --delay-ms a whole number\n";
-    return 2;
-  }
-  o.receiver.tls = {pki / "ca.pem", pki / (*party + ".pem"), pki / (*party + ".key")};
-  o.out_dir = *out;
-  o.receiver.threads = 4;
-  try {
-    GemeenteSimulator simulator(o);
-    simulator.start();
-    std::printf("gemeente %s receiving on https://127.0.0.1:%u, storing in %s\n", party->c_str(), simulator.port(),
-                out->c_str());
-    std::fflush(stdout);
-    runUntilStopped(simulator);
-    std::printf("stored %llu, duplicates dropped %llu, failed on purpose %llu\n",
-                static_cast<unsigned long long>(simulator.stored()),
-                static_cast<unsigned long long>(simulator.duplicates()),
-                static_cast<unsigned long long>(simulator.failedOnPurpose()));
-    return 0;
-  } catch (const std::exception& e) {
-    std::cerr << "ketenpoort simulate gemeente: " << e.what() << "\n";
-    return 1;
-  }
-}
-
-int simulateCoa(const Args& rest) {
-  const auto unknown = unknownFlags(rest, {"--gateway", "--count", "--pki", "--party", "--seed", "--concurrency"}, {});
-  const auto gateway = flagValue(rest, "--gateway");
-  const auto count = flagValue(rest, "--count");
-  const auto url = gateway ? parseHttpsUrl(*gateway) : std::nullopt;
-  if (!unknown.empty() || !url || !count) {
-    std::cerr << kSimulateUsage;
-    return 2;
-  }
-  const std::filesystem::path pki = flagValue(rest, "--pki").value_or("pki");
-  const std::string party = flagValue(rest, "--party").value_or("coa");
+int simulateCoa(const Args& args) {
+  const Flags flags(args, {"--gateway", "--count", "--pki", "--party", "--seed", "--concurrency"});
   CoaSimulatorOptions o;
-  try {
-    o.count = std::stoul(*count);
-    o.seed = std::stoull(flagValue(rest, "--seed").value_or("2026"));
-    o.concurrency = static_cast<unsigned>(std::stoul(flagValue(rest, "--concurrency").value_or("4")));
-  } catch (const std::exception&) {
-    std::cerr << "--count, --seed and --concurrency must be whole numbers\n";
-    return 2;
-  }
-  o.gateway = {
-      url->host, url->port, pki / "ca.pem", pki / (party + ".pem"), pki / (party + ".key"), std::chrono::seconds(10)};
-  try {
-    const CoaSimulatorSummary s = runCoaSimulator(o);
-    std::printf("pushed %zu profiles: %zu accepted (%zu with a medical section), %zu unanswered, %zu re-sent\n",
-                o.count, s.accepted, s.with_medical_section, s.unanswered, s.resent);
-    for (const auto& [code, n] : s.refused) std::printf("  refused %-20s %zu\n", code.c_str(), n);
-    return s.unanswered == 0 ? 0 : 1;
-  } catch (const std::exception& e) {
-    std::cerr << "ketenpoort simulate coa: " << e.what() << "\n";
-    return 1;
-  }
+  flags.required("--count");
+  o.count = static_cast<std::size_t>(flags.number("--count", 0));
+  o.seed = static_cast<std::uint64_t>(flags.number("--seed", 2026));
+  o.concurrency = static_cast<unsigned>(flags.number("--concurrency", 4, 1, 1'000));
+  o.gateway = clientOf(flags, flags.value("--party", "coa"));
+  const CoaSimulatorSummary s = runCoaSimulator(o);
+  std::printf("pushed %zu profiles: %zu accepted (%zu with a medical section), %zu unanswered, %zu re-sent\n", o.count,
+              s.accepted, s.with_medical_section, s.unanswered, s.resent);
+  for (const auto& [code, n] : s.refused) std::printf("  refused %-20s %zu\n", code.c_str(), n);
+  return s.unanswered == 0 ? 0 : 1;
 }
 
 }  // namespace
 
 int simulateCommand(const Args& args) {
-  if (args.empty()) {
-    std::cerr << kSimulateUsage;
-    return 2;
-  }
-  const Args rest(args.begin() + 1, args.end());
-  if (args[0] == "gemeente") return simulateGemeente(rest);
-  if (args[0] == "coa") return simulateCoa(rest);
-  if (args[0] == "duo") return simulateDuo(rest);
-  if (args[0] == "taalschool") return simulateTaalschool(rest);
-  if (args[0] == "toeslagen") return simulateToeslagen(rest);
-  std::cerr << "ketenpoort simulate: unknown system \"" << args[0] << "\"\n" << kSimulateUsage;
-  return 2;
+  return runSubcommand("simulate", kSimulateUsage, args,
+                       {{"gemeente", [](const Args& a) { return simulateReceiver(a, false); }},
+                        {"toeslagen", [](const Args& a) { return simulateReceiver(a, true); }},
+                        {"coa", simulateCoa},
+                        {"duo", simulateDuo},
+                        {"taalschool", simulateTaalschool}});
 }
 
 }  // namespace ketenpoort::cli
