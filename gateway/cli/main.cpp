@@ -93,7 +93,7 @@ std::optional<CivilDate> Flags::date(std::string_view flag) const {
 }
 
 std::string Flags::choice(std::string_view flag, std::initializer_list<std::string_view> choices) const {
-  const std::string chosen = value(flag, *choices.begin());
+  std::string chosen = value(flag, *choices.begin());
   if (std::find(choices.begin(), choices.end(), chosen) != choices.end()) return chosen;
   std::string listed;
   for (const auto c : choices) listed += (listed.empty() ? "" : ", ") + std::string(c);

@@ -364,8 +364,8 @@ class ConfigReader {
         if (!e.flow.empty() && e.flow != "*" && !isIdentifier(e.flow)) {
           xml_.problem(endpoint, "flow must be \"*\" or a flow id, found \"" + e.flow + "\"");
         }
-        if (!e.url.empty() && !e.url.starts_with("https://")) {
-          xml_.problem(endpoint, "endpoint url must start with https://, found \"" + e.url + "\"");
+        if (!e.url.empty() && !parseHttpsUrl(e.url)) {
+          xml_.problem(endpoint, "endpoint url must be https://HOST[:PORT][/PATH], found \"" + e.url + "\"");
         }
         if (!endpoint_flows.insert(e.flow).second) {
           xml_.problem(endpoint, "party \"" + id + "\" has two endpoints for flow \"" + e.flow + "\"");

@@ -24,6 +24,15 @@ std::string_view toString(PartyRole role);
 std::optional<PartyRole> parsePartyRole(std::string_view text);
 std::string_view toString(GatewayMode mode);
 
+// An https:// address the gateway calls (an endpoint, a source system): host, port and
+// the request target. Nothing else: no user or password in it, no fragment.
+struct HttpsUrl {
+  std::string host;
+  std::uint16_t port = 443;
+  std::string target = "/";
+};
+std::optional<HttpsUrl> parseHttpsUrl(std::string_view url);
+
 struct ListenerConfig {
   std::string address;
   std::uint16_t port = 0;

@@ -24,32 +24,6 @@ std::string HttpsResponse::header(std::string_view name) const {
   return {};
 }
 
-std::optional<HttpsUrl> parseHttpsUrl(std::string_view url) {
-  constexpr std::string_view kScheme = "https://";
-  if (!url.starts_with(kScheme)) return std::nullopt;
-  url.remove_prefix(kScheme.size());
-  HttpsUrl out;
-  const auto slash = url.find('/');
-  std::string_view authority = url.substr(0, slash);
-  if (slash != std::string_view::npos) out.target = std::string(url.substr(slash));
-  const auto colon = authority.rfind(':');
-  if (colon != std::string_view::npos) {
-    unsigned port = 0;
-    const std::string_view digits = authority.substr(colon + 1);
-    if (digits.empty() || digits.size() > 5) return std::nullopt;
-    for (char c : digits) {
-      if (c < '0' || c > '9') return std::nullopt;
-      port = port * 10 + static_cast<unsigned>(c - '0');
-    }
-    if (port == 0 || port > 65535) return std::nullopt;
-    out.port = static_cast<std::uint16_t>(port);
-    authority = authority.substr(0, colon);
-  }
-  if (authority.empty()) return std::nullopt;
-  out.host = std::string(authority);
-  return out;
-}
-
 namespace {
 
 using Result = std::variant<HttpsResponse, std::string>;

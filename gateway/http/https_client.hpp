@@ -11,6 +11,8 @@
 #include <variant>
 #include <vector>
 
+#include "gateway/config/gateway_config.hpp"
+
 namespace boost::asio {
 class io_context;
 }
@@ -63,12 +65,6 @@ class HttpsClient {
 };
 
 // "https://host:port/path" → host, port (443 when absent), target ("/" when absent).
-struct HttpsUrl {
-  std::string host;
-  std::uint16_t port = 443;
-  std::string target = "/";
-};
-std::optional<HttpsUrl> parseHttpsUrl(std::string_view url);
 
 // Requests to HTTPS servers on the gateway's network threads (no thread of its own): one
 // coroutine per request, on a keep-alive connection taken from the server's idle ones or

@@ -5,11 +5,12 @@
 
 #include "gateway/calendar/civil_date.hpp"
 #include "gateway/identity/bsn.hpp"
+#include "gateway/vocabulary/enum_names.hpp"
 
 namespace ketenpoort {
 namespace {
 
-constexpr std::array<std::pair<FieldType, std::string_view>, 10> kTypeNames{{
+constexpr std::array<EnumName<FieldType>, 10> kTypeNames{{
     {FieldType::kString, "string"},
     {FieldType::kText, "text"},
     {FieldType::kDate, "date"},
@@ -45,19 +46,9 @@ bool isDecimal(std::string_view s) {
 
 }  // namespace
 
-std::optional<FieldType> parseFieldType(std::string_view text) {
-  for (const auto& [type, name] : kTypeNames) {
-    if (name == text) return type;
-  }
-  return std::nullopt;
-}
+std::optional<FieldType> parseFieldType(std::string_view text) { return valueIn(kTypeNames, text); }
 
-std::string_view toString(FieldType type) {
-  for (const auto& [t, name] : kTypeNames) {
-    if (t == type) return name;
-  }
-  return "string";
-}
+std::string_view toString(FieldType type) { return nameIn(kTypeNames, type); }
 
 bool isKnownCategory(std::string_view category) {
   return std::find(kCategories.begin(), kCategories.end(), category) != kCategories.end();

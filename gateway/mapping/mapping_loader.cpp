@@ -1,11 +1,23 @@
 #include "gateway/mapping/mapping_loader.hpp"
 
 #include <algorithm>
+#include <array>
 #include <map>
 #include <set>
 
+#include "gateway/vocabulary/enum_names.hpp"
+
 namespace ketenpoort {
 namespace {
+
+constexpr std::array<EnumName<FlowKind>, 3> kFlowKinds{
+    {{FlowKind::kPush, "push"}, {FlowKind::kQuery, "query"}, {FlowKind::kDerived, "derived"}}};
+constexpr std::array<EnumName<BasisKind>, 3> kBasisKinds{
+    {{BasisKind::kWettelijkeTaak, "wettelijke-taak"},
+     {BasisKind::kWettelijkeVerplichting, "wettelijke-verplichting"},
+     {BasisKind::kToestemming, "toestemming"}}};
+constexpr std::array<EnumName<RegimeRule>, 3> kRegimeRules{
+    {{RegimeRule::kAny, "any"}, {RegimeRule::kWi2021, "wi2021"}, {RegimeRule::kWi2021OrConsent, "wi2021-or-consent"}}};
 
 bool isFieldId(std::string_view id) {
   // segment ( "." segment )*, segment = [a-z0-9_]+ optionally followed by "[]"
@@ -121,16 +133,7 @@ class FlowReader {
     } else if (!flow->id.empty() && file_.stem() != flow->id) {
       xml_.problem(root, "flow \"" + flow->id + "\" must live in a file named " + flow->id + ".xml");
     }
-    const std::string kind = root.attribute("kind").value();
-    if (kind == "push") {
-      flow->kind = FlowKind::kPush;
-    } else if (kind == "query") {
-      flow->kind = FlowKind::kQuery;
-    } else if (kind == "derived") {
-      flow->kind = FlowKind::kDerived;
-    } else if (!kind.empty()) {
-      xml_.problem(root, "kind must be push, query or derived, found \"" + kind + "\"");
-    }
+    readNamed(root, "kind", kFlowKinds, flow->kind);
     if (auto d = xml_.single(root, "description", true)) {
       xml_.checkElement(d, {}, {}, {}, true);
       flow->description = d.text().get();
@@ -188,19 +191,7 @@ class FlowReader {
   void readBasis(const pugi::xml_node& node, FlowDefinition& flow) {
     if (!node) return;
     xml_.checkElement(node, {"kind", "article"}, {}, {});
-    const std::string kind = node.attribute("kind").value();
-    if (kind == "wettelijke-taak") {
-      flow.basis_kind = BasisKind::kWettelijkeTaak;
-    } else if (kind == "wettelijke-verplichting") {
-      flow.basis_kind = BasisKind::kWettelijkeVerplichting;
-    } else if (kind == "toestemming") {
-      flow.basis_kind = BasisKind::kToestemming;
-    } else if (!kind.empty()) {
-      xml_.problem(node,
-                   "basis kind must be wettelijke-taak, wettelijke-verplichting or "
-                   "toestemming, found \"" +
-                       kind + "\"");
-    }
+    readNamed(node, "kind", kBasisKinds, flow.basis_kind);
     flow.basis_article = node.attribute("article").value();
   }
 
@@ -331,17 +322,10 @@ class FlowReader {
     if (flow.koppeling_date_field && flow.koppeling_date_field->type != FieldType::kDate) {
       xml_.problem(node, "koppeling-date-field must be of type date");
     }
-    const std::string regime = node.attribute("law-regime").value();
-    if (regime == "wi2021") {
-      flow.regime = RegimeRule::kWi2021;
-    } else if (regime == "wi2021-or-consent") {
-      flow.regime = RegimeRule::kWi2021OrConsent;
-    } else if (!regime.empty() && regime != "any") {
-      xml_.problem(node, "law-regime must be any, wi2021 or wi2021-or-consent");
-    }
+    readNamed(node, "law-regime", kRegimeRules, flow.regime);
     flow.regime_field = fieldRef(node, "regime-field");
     if (flow.regime != RegimeRule::kAny && !node.attribute("regime-field")) {
-      xml_.problem(node, "law-regime=\"" + regime + "\" needs a regime-field");
+      xml_.problem(node, "law-regime=\"" + std::string(toString(flow.regime)) + "\" needs a regime-field");
     }
     if (flow.regime_field && flow.regime_field->type != FieldType::kDate &&
         !(flow.regime_field->type == FieldType::kEnum &&
@@ -433,6 +417,20 @@ class FlowReader {
     }
   }
 
+  // An attribute naming one of `names`; absent, `target` keeps its default.
+  template <class Names, class Enum>
+  void readNamed(const pugi::xml_node& node, const char* attribute, const Names& names, Enum& target) {
+    const std::string_view text = node.attribute(attribute).value();
+    if (text.empty()) return;
+    if (const auto value = valueIn(names, text)) {
+      target = *value;
+      return;
+    }
+    std::string listed;
+    for (const auto& [value, name] : names) listed += (listed.empty() ? "" : ", ") + std::string(name);
+    xml_.problem(node, std::string(attribute) + " must be one of " + listed + "; found \"" + std::string(text) + "\"");
+  }
+
   StrictXmlReader xml_;
   std::filesystem::path file_;
   const FieldDictionary& dictionary_;
@@ -440,41 +438,11 @@ class FlowReader {
 
 }  // namespace
 
-std::string_view toString(FlowKind kind) {
-  switch (kind) {
-    case FlowKind::kPush:
-      return "push";
-    case FlowKind::kQuery:
-      return "query";
-    case FlowKind::kDerived:
-      return "derived";
-  }
-  return "push";
-}
+std::string_view toString(FlowKind kind) { return nameIn(kFlowKinds, kind); }
 
-std::string_view toString(BasisKind kind) {
-  switch (kind) {
-    case BasisKind::kWettelijkeTaak:
-      return "wettelijke-taak";
-    case BasisKind::kWettelijkeVerplichting:
-      return "wettelijke-verplichting";
-    case BasisKind::kToestemming:
-      return "toestemming";
-  }
-  return "wettelijke-taak";
-}
+std::string_view toString(BasisKind kind) { return nameIn(kBasisKinds, kind); }
 
-std::string_view toString(RegimeRule rule) {
-  switch (rule) {
-    case RegimeRule::kAny:
-      return "any";
-    case RegimeRule::kWi2021:
-      return "wi2021";
-    case RegimeRule::kWi2021OrConsent:
-      return "wi2021-or-consent";
-  }
-  return "any";
-}
+std::string_view toString(RegimeRule rule) { return nameIn(kRegimeRules, rule); }
 
 MappingLoadResult loadMappings(const std::filesystem::path& dir) {
   MappingLoadResult result;

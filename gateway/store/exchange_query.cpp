@@ -18,11 +18,4 @@ std::vector<std::string> ExchangeQuery::describe() const {
   return out;
 }
 
-ExchangeOutcome parseOutcome(std::string_view text) {
-  if (text == "delivered") return ExchangeOutcome::kDelivered;
-  if (text == "queued") return ExchangeOutcome::kQueued;
-  if (text == "refused") return ExchangeOutcome::kRefused;
-  return ExchangeOutcome::kFailed;
-}
-
 }  // namespace ketenpoort

@@ -1,35 +1,26 @@
 #include "gateway/store/outbox.hpp"
 
+#include <array>
 #include <charconv>
 #include <stdexcept>
 
+#include "gateway/vocabulary/enum_names.hpp"
+
 namespace ketenpoort {
 
-std::string_view toString(DeliveryState state) {
-  switch (state) {
-    case DeliveryState::kPending:
-      return "pending";
-    case DeliveryState::kPostbus:
-      return "postbus";
-    case DeliveryState::kDelivered:
-      return "delivered";
-    case DeliveryState::kDeadLetter:
-      return "dead-letter";
-    case DeliveryState::kWithdrawn:
-      return "withdrawn";
-  }
-  return "pending";
-}
+namespace {
+constexpr std::array<EnumName<DeliveryState>, 5> kStateNames{{{DeliveryState::kPending, "pending"},
+                                                              {DeliveryState::kPostbus, "postbus"},
+                                                              {DeliveryState::kDelivered, "delivered"},
+                                                              {DeliveryState::kDeadLetter, "dead-letter"},
+                                                              {DeliveryState::kWithdrawn, "withdrawn"}}};
+}  // namespace
+
+std::string_view toString(DeliveryState state) { return nameIn(kStateNames, state); }
 
 std::string_view toString(DeliveryRoute route) { return route == DeliveryRoute::kPostbus ? "postbus" : "endpoint"; }
 
-std::optional<DeliveryState> parseDeliveryState(std::string_view text) {
-  for (auto s : {DeliveryState::kPending, DeliveryState::kPostbus, DeliveryState::kDelivered,
-                 DeliveryState::kDeadLetter, DeliveryState::kWithdrawn}) {
-    if (toString(s) == text) return s;
-  }
-  return std::nullopt;
-}
+std::optional<DeliveryState> parseDeliveryState(std::string_view text) { return valueIn(kStateNames, text); }
 
 namespace {
 std::int64_t number(std::string_view text) {

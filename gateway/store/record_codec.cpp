@@ -9,21 +9,21 @@
 
 #include "gateway/store/exchange_query.hpp"
 #include "gateway/store/identifiers.hpp"
+#include "gateway/vocabulary/enum_names.hpp"
 
 namespace ketenpoort {
 
-std::string_view toString(ExchangeOutcome outcome) {
-  switch (outcome) {
-    case ExchangeOutcome::kDelivered:
-      return "delivered";
-    case ExchangeOutcome::kQueued:
-      return "queued";
-    case ExchangeOutcome::kRefused:
-      return "refused";
-    case ExchangeOutcome::kFailed:
-      return "failed";
-  }
-  return "failed";
+namespace {
+constexpr std::array<EnumName<ExchangeOutcome>, 4> kOutcomeNames{{{ExchangeOutcome::kDelivered, "delivered"},
+                                                                  {ExchangeOutcome::kQueued, "queued"},
+                                                                  {ExchangeOutcome::kRefused, "refused"},
+                                                                  {ExchangeOutcome::kFailed, "failed"}}};
+}  // namespace
+
+std::string_view toString(ExchangeOutcome outcome) { return nameIn(kOutcomeNames, outcome); }
+
+ExchangeOutcome parseOutcome(std::string_view text) {
+  return valueIn(kOutcomeNames, text).value_or(ExchangeOutcome::kFailed);
 }
 
 std::array<std::string, kHashedColumns.size()> columnTexts(const ExchangeRecord& r) {

@@ -1,10 +1,12 @@
 #include "gateway/store/registry_store.hpp"
 
+#include <array>
 #include <memory>
 
 #include "gateway/mapping/flow_definition.hpp"
 #include "gateway/store/identifiers.hpp"
 #include "gateway/store/registry_tables.hpp"
+#include "gateway/vocabulary/enum_names.hpp"
 
 namespace ketenpoort {
 
@@ -71,17 +73,11 @@ std::vector<ConsentEntry> RegistryStore::listConsentsByReference(const std::opti
 }
 
 std::string_view toString(ConsentStatus status) {
-  switch (status) {
-    case ConsentStatus::kActive:
-      return "active";
-    case ConsentStatus::kExpired:
-      return "expired";
-    case ConsentStatus::kWithdrawn:
-      return "withdrawn";
-    case ConsentStatus::kNotYetActive:
-      return "not-yet-active";
-  }
-  return "active";
+  constexpr std::array<EnumName<ConsentStatus>, 4> kNames{{{ConsentStatus::kActive, "active"},
+                                                           {ConsentStatus::kExpired, "expired"},
+                                                           {ConsentStatus::kWithdrawn, "withdrawn"},
+                                                           {ConsentStatus::kNotYetActive, "not-yet-active"}}};
+  return nameIn(kNames, status);
 }
 
 ConsentStatus ConsentEntry::statusOn(const CivilDate& date) const {

@@ -168,7 +168,13 @@ TEST(ConfigLoader, MalformedValuesAreProblems) {
   EXPECT_THAT(messages(parse(validWith(R"(max-connections="100")", R"(max-connections="0")"))),
               ::testing::Contains(HasSubstr("\"max-connections\" must be a whole number from 1")));
   EXPECT_THAT(messages(parse(validWith("https://gemeente.example", "http://gemeente.example"))),
-              ::testing::Contains(HasSubstr("endpoint url must start with https://")));
+              ::testing::Contains(HasSubstr("endpoint url must be https://")));
+  for (const char* url : {"https://", "https://gemeente.example:0/berichten", "https://user:pw@gemeente.example/",
+                          "https://gemeente.example:99999/"}) {
+    EXPECT_THAT(messages(parse(validWith("https://gemeente.example", url))),
+                ::testing::Contains(HasSubstr("endpoint url must be https://")))
+        << url;
+  }
 }
 
 TEST(ConfigLoader, RoleSpecificAttributesAreChecked) {
@@ -301,6 +307,31 @@ TEST(ConfigWriter, RenderedConfigLoadsBackToTheSameValues) {
   ASSERT_TRUE(back.config);
   EXPECT_EQ(back.config->signals.elip_months_left, std::nullopt);
   EXPECT_EQ(back.config->signals.attendance_norm_basis_points, 7950);
+}
+
+}  // namespace
+}  // namespace ketenpoort
+
+namespace ketenpoort {
+namespace {
+
+TEST(HttpsUrl, ReadsHostPortAndTargetAndNothingElse) {
+  const auto plain = parseHttpsUrl("https://gemeente.example");
+  ASSERT_TRUE(plain);
+  EXPECT_EQ(plain->host, "gemeente.example");
+  EXPECT_EQ(plain->port, 443);
+  EXPECT_EQ(plain->target, "/");
+  const auto full = parseHttpsUrl("https://[::1]:8443/zaken/api/v1/zaken?status=open");
+  ASSERT_TRUE(full);
+  EXPECT_EQ(full->host, "::1");
+  EXPECT_EQ(full->port, 8443);
+  EXPECT_EQ(full->target, "/zaken/api/v1/zaken?status=open");
+  for (const char* refused :
+       {"http://gemeente.example/", "https://", "https:///berichten", "https://a@gemeente.example/",
+        "https://gemeente.example:0/", "https://gemeente.example:65536/", "https://gemeente.example:99999/",
+        "gemeente.example/x", "https://gemeente.example/a b"}) {
+    EXPECT_FALSE(parseHttpsUrl(refused)) << refused;
+  }
 }
 
 }  // namespace
