@@ -110,73 +110,6 @@ asio::awaitable<ExchangeOutcome> exchangeOn(TlsStream& stream, const std::string
 
 }  // namespace
 
-struct HttpsClient::Impl {
-  explicit Impl(HttpsClientOptions o) : options(std::move(o)), tls(clientTls(options)) {}
-
-  // One request on the kept connection (connecting first when there is none). `fresh`
-  // tells whether this connection was made for this request.
-  asio::awaitable<ExchangeOutcome> exchange(const std::string& method, const std::string& target,
-                                            const std::vector<std::pair<std::string, std::string>>& headers,
-                                            const std::string& body, bool& fresh) {
-    if (!stream) {
-      fresh = true;
-      stream.emplace(co_await asio::this_coro::executor, tls.native_handle());
-      if (auto error = co_await connectTls(*stream, options.host, options.port, options.timeout)) {
-        ExchangeOutcome failed;
-        failed.result = std::move(*error);
-        co_return failed;
-      }
-    }
-    co_return co_await exchangeOn(*stream, options.host, method, target, headers, body, options.timeout);
-  }
-
-  ExchangeOutcome once(const std::string& method, const std::string& target,
-                       const std::vector<std::pair<std::string, std::string>>& headers, const std::string& body,
-                       bool& fresh) {
-    ExchangeOutcome outcome;
-    outcome.result = std::string("unexpected exception");
-    ioc.restart();
-    asio::co_spawn(ioc, exchange(method, target, headers, body, fresh),
-                   [&outcome](const std::exception_ptr& e, ExchangeOutcome o) {
-                     if (!e) outcome = std::move(o);
-                   });
-    ioc.run();
-    if (!outcome.reusable) stream.reset();
-    return outcome;
-  }
-
-  HttpsClientOptions options;
-  asio::ssl::context tls;
-  asio::io_context ioc;
-  std::optional<TlsStream> stream;
-};
-
-std::variant<HttpsResponse, std::string> httpsRequest(const HttpsClientOptions& options, const std::string& method,
-                                                      const std::string& target,
-                                                      const std::vector<std::pair<std::string, std::string>>& headers,
-                                                      const std::string& body) {
-  try {
-    return HttpsClient(options).request(method, target, headers, body);
-  } catch (const std::exception& e) {
-    return std::string(e.what());  // the TLS material could not be loaded
-  }
-}
-
-HttpsClient::HttpsClient(HttpsClientOptions options) : impl_(std::make_unique<Impl>(std::move(options))) {}
-HttpsClient::~HttpsClient() { impl_->stream.reset(); }
-
-std::variant<HttpsResponse, std::string> HttpsClient::request(
-    const std::string& method, const std::string& target,
-    const std::vector<std::pair<std::string, std::string>>& headers, const std::string& body) {
-  bool fresh = false;
-  auto outcome = impl_->once(method, target, headers, body, fresh);
-  if (std::holds_alternative<std::string>(outcome.result) && !fresh && !outcome.answer_started) {
-    // The kept connection was closed by the server while idle: one retry on a new one.
-    outcome = impl_->once(method, target, headers, body, fresh);
-  }
-  return std::move(outcome.result);
-}
-
 // The pool's shared part: request coroutines hold it, so a request that ends after the
 // pool object is gone still finds somewhere to give its connection back to.
 struct HttpsConnectionPool::State {
@@ -276,6 +209,44 @@ void HttpsConnectionPool::close() {
     state_->closed = true;
     dropped.swap(state_->idle);
   }
+}
+
+// The one-connection client is the pool driven on the caller's thread: its own
+// io_context, run until the request's callback.
+struct HttpsClient::Impl {
+  explicit Impl(const HttpsClientOptions& options)
+      : server{options.host, options.port, "/"}, pool(network, options, /*max_idle=*/1) {}
+
+  HttpsUrl server;
+  asio::io_context network;  // before the pool: the pool's connections go first
+  HttpsConnectionPool pool;
+};
+
+std::variant<HttpsResponse, std::string> httpsRequest(const HttpsClientOptions& options, const std::string& method,
+                                                      const std::string& target,
+                                                      const std::vector<std::pair<std::string, std::string>>& headers,
+                                                      const std::string& body) {
+  try {
+    return HttpsClient(options).request(method, target, headers, body);
+  } catch (const std::exception& e) {
+    return std::string(e.what());  // the TLS material could not be loaded
+  }
+}
+
+HttpsClient::HttpsClient(HttpsClientOptions options) : impl_(std::make_unique<Impl>(options)) {}
+HttpsClient::~HttpsClient() = default;
+
+std::variant<HttpsResponse, std::string> HttpsClient::request(
+    const std::string& method, const std::string& target,
+    const std::vector<std::pair<std::string, std::string>>& headers, const std::string& body) {
+  HttpsUrl url = impl_->server;
+  url.target = target;
+  HttpsConnectionPool::Result result = std::string("unanswered");
+  impl_->network.restart();
+  impl_->pool.request(url, method, headers, std::make_shared<const std::string>(body),
+                      [&result](HttpsConnectionPool::Result r) { result = std::move(r); });
+  impl_->network.run();
+  return result;
 }
 
 }  // namespace ketenpoort

@@ -64,8 +64,6 @@ class HttpsClient {
   std::unique_ptr<Impl> impl_;
 };
 
-// "https://host:port/path" → host, port (443 when absent), target ("/" when absent).
-
 // Requests to HTTPS servers on the gateway's network threads (no thread of its own): one
 // coroutine per request, on a keep-alive connection taken from the server's idle ones or
 // made for it, given back when the answer allows. For the delivery path, where a thread
