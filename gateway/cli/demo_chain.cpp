@@ -24,13 +24,9 @@ struct Caller {
                            const std::string& purpose, const std::string& body = {},
                            std::vector<std::pair<std::string, std::string>> headers = {}) const {
     headers.emplace_back("X-Doelbinding", purpose);
-    const HttpsClientOptions o{"127.0.0.1",
-                               port,
-                               env.pkiDir() / "ca.pem",
-                               env.certificateOf(party),
-                               env.keyOf(party),
-                               std::chrono::seconds(10)};
-    auto result = httpsRequest(o, method, target, headers, body);
+    if (!body.empty())
+      headers.emplace_back("Content-Type", body.starts_with('<') ? "application/xml" : "application/json");
+    auto result = httpsRequest(demoClient(env, party, port), method, target, headers, body);
     if (auto* error = std::get_if<std::string>(&result)) return HttpsResponse{0, {}, *error};
     return std::get<HttpsResponse>(result);
   }
@@ -47,6 +43,11 @@ std::string problemCode(const HttpsResponse& r) {
 }
 
 }  // namespace
+
+HttpsClientOptions demoClient(const DemoEnvironment& env, const std::string& party_id, std::uint16_t port) {
+  const TlsFiles tls = env.tlsOf(party_id);
+  return {"127.0.0.1", port, tls.ca_bundle, tls.certificate, tls.private_key, std::chrono::seconds(10)};
+}
 
 ChainPersons chainPersons(const CivilDate& today) {
   ChainPersons p;
@@ -109,9 +110,7 @@ ChainOutcome runChainScenario(const DemoEnvironment& env, GatewayServer& server,
     std::string xml = profile.xml;
     xml.replace(xml.find(profile.bsn), profile.bsn.size(), *bsn);
     step("coa.klantprofiel", std::string("COA → Amsterdam, person ") + (bsn == &persons.amina ? "1" : "2"),
-         call("coa", "POST", "/v1/berichten/coa.klantprofiel", "regie-inburgering", xml,
-              {{"Content-Type", "application/xml"}}),
-         202);
+         call("coa", "POST", "/v1/berichten/coa.klantprofiel", "regie-inburgering", xml), 202);
   }
   // 3: an old-law person; Amsterdam registers the koppeling itself.
   server.registries().registerKoppeling({SubjectKey::Kind::kBsn, persons.old_law}, amsterdam.oin, "0363",
@@ -128,7 +127,7 @@ ChainOutcome runChainScenario(const DemoEnvironment& env, GatewayServer& server,
   step("coa.toeslagaanvraag", "COA → Belastingdienst, person 1 (medisch withheld)",
        call("coa", "POST", "/v1/berichten/coa.toeslagaanvraag", "toeslagaanvraag",
             syntheticToeslagaanvraag(persons.amina, formatIsoDate(addPeriod(today, {0, 0, -45}))),
-            {{"Content-Type", "application/xml"}, {"X-Ontvanger", "toeslagen"}}),
+            {{"X-Ontvanger", "toeslagen"}}),
        202);
   const auto status = [&](const std::string& bsn, const char* permit) {
     ToeslagenStatusMessage m;
@@ -147,12 +146,11 @@ ChainOutcome runChainScenario(const DemoEnvironment& env, GatewayServer& server,
     return toeslagenStatusXml(m);
   };
   step("toeslagen.status", "Belastingdienst → Amsterdam, person 1 (bridging)",
-       call("toeslagen", "POST", "/v1/berichten/toeslagen.status", "ontzorgen", status(persons.amina, "2026-06-01"),
-            {{"Content-Type", "application/xml"}}),
+       call("toeslagen", "POST", "/v1/berichten/toeslagen.status", "ontzorgen", status(persons.amina, "2026-06-01")),
        202);
   step("duo.inburgeringsstatus", "Amsterdam asks DUO about person 1",
        call("gemeente-0363", "POST", "/v1/bevragingen/duo.inburgeringsstatus", "regie-inburgering",
-            bsnBody(persons.amina), {{"Content-Type", "application/json"}}),
+            bsnBody(persons.amina)),
        200);
 
   // Person 2: ELIP.
@@ -170,39 +168,35 @@ ChainOutcome runChainScenario(const DemoEnvironment& env, GatewayServer& server,
   pupil.lessons_attended = 29;
   pupil.remarks = "Mist lessen door zorg voor een ziek kind.";
   step("taalschool.elip-aanmelding", "Taalschool A registers person 2 (remark withheld)",
-       call("taalschool-a", "POST", "/v1/berichten/taalschool.elip-aanmelding", "elip", elipAanmeldingJson(pupil),
-            {{"Content-Type", "application/json"}}),
+       call("taalschool-a", "POST", "/v1/berichten/taalschool.elip-aanmelding", "elip", elipAanmeldingJson(pupil)),
        202);
   step("taalschool.aanwezigheid", "Taalschool A: person 2 at 72.5 %, under the norm",
        call("taalschool-a", "POST", "/v1/berichten/taalschool.aanwezigheid", "elip",
-            aanwezigheidJson(pupil, addPeriod(today, {0, -2, 0}), today), {{"Content-Type", "application/json"}}),
+            aanwezigheidJson(pupil, addPeriod(today, {0, -2, 0}), today)),
        202);
   step("taalschool.elip-aanmelding", "Taalschool B (no agreement) registers person 2",
        call("taalschool-b", "POST", "/v1/berichten/taalschool.elip-aanmelding", "elip", elipAanmeldingJson(pupil),
-            {{"Content-Type", "application/json"}, {"X-Ontvanger", "gemeente-0363"}}),
+            {{"X-Ontvanger", "gemeente-0363"}}),
        403, "no-agreement");
 
   // Person 3: old law.
   step("duo.inburgeringsstatus", "Amsterdam asks DUO about person 3",
        call("gemeente-0363", "POST", "/v1/bevragingen/duo.inburgeringsstatus", "regie-inburgering",
-            bsnBody(persons.old_law), {{"Content-Type", "application/json"}}),
+            bsnBody(persons.old_law)),
        403, "law-regime");
   const HttpsResponse counts = step("duo.elip-signaal", "Amsterdam: old-law ELIP counts only",
                                     call("gemeente-0363", "GET", "/v1/aantallen/duo.elip-signaal", "elip"), 200);
   std::printf("       %s\n", counts.body.c_str());
   step("toeslagen.status", "Belastingdienst → Amsterdam, person 3, no consent",
-       call("toeslagen", "POST", "/v1/berichten/toeslagen.status", "ontzorgen", status(persons.old_law, "2020-09-01"),
-            {{"Content-Type", "application/xml"}}),
+       call("toeslagen", "POST", "/v1/berichten/toeslagen.status", "ontzorgen", status(persons.old_law, "2020-09-01")),
        403, "no-consent");
   // The gemeente obtained the consent at the brede intake and registers it itself.
   const std::string consent = boost::json::serialize(
       boost::json::object{{"bsn", persons.old_law}, {"doelbinding", "ontzorgen"}, {"bewijs", "demo-zaak-3/intake"}});
   step("ketenpoort.consent", "Amsterdam registers person 3's consent",
-       call("gemeente-0363", "POST", "/v1/toestemmingen", "ontzorgen", consent, {{"Content-Type", "application/json"}}),
-       201);
+       call("gemeente-0363", "POST", "/v1/toestemmingen", "ontzorgen", consent), 201);
   step("toeslagen.status", "… the same after person 3's consent",
-       call("toeslagen", "POST", "/v1/berichten/toeslagen.status", "ontzorgen", status(persons.old_law, "2020-09-01"),
-            {{"Content-Type", "application/xml"}}),
+       call("toeslagen", "POST", "/v1/berichten/toeslagen.status", "ontzorgen", status(persons.old_law, "2020-09-01")),
        202);
 
   // COA moves person 1 to 's-Gravenhage; a move dated before the koppeling in force changes nothing.
@@ -211,12 +205,10 @@ ChainOutcome runChainScenario(const DemoEnvironment& env, GatewayServer& server,
            "</koppeling_datum><reden>gezinshereniging</reden></herkoppeling>";
   };
   step("coa.herkoppeling", "COA moves person 1 to 's-Gravenhage, before it began",
-       call("coa", "POST", "/v1/berichten/coa.herkoppeling", "regie-inburgering", herkoppeling("2000-01-01"),
-            {{"Content-Type", "application/xml"}}),
-       409, "koppeling-conflict");
+       call("coa", "POST", "/v1/berichten/coa.herkoppeling", "regie-inburgering", herkoppeling("2000-01-01")), 409,
+       "koppeling-conflict");
   step("coa.herkoppeling", "COA moves person 1 to 's-Gravenhage today (reden withheld)",
-       call("coa", "POST", "/v1/berichten/coa.herkoppeling", "regie-inburgering", herkoppeling(formatIsoDate(today)),
-            {{"Content-Type", "application/xml"}}),
+       call("coa", "POST", "/v1/berichten/coa.herkoppeling", "regie-inburgering", herkoppeling(formatIsoDate(today))),
        202);
   return outcome;
 }

@@ -5,6 +5,7 @@
 
 #include "adapters/duo/duo_format.hpp"
 #include "gateway/demo/demo_environment.hpp"
+#include "gateway/http/https_client.hpp"
 #include "gateway/runtime/gateway_server.hpp"
 
 namespace ketenpoort::cli {
@@ -32,6 +33,9 @@ struct ChainOutcome {
   std::size_t queued_for_gemeenten = 0;  // accepted pushes and ELIP signals to gemeenten
   std::size_t queued_for_toeslagen = 0;
 };
+
+// `party_id` calling the gateway's exchange listener on `port` with its demo certificate.
+HttpsClientOptions demoClient(const DemoEnvironment& env, const std::string& party_id, std::uint16_t port);
 
 // Runs every flow of the chain through the gateway's HTTPS API and prints each step.
 ChainOutcome runChainScenario(const DemoEnvironment& env, GatewayServer& server, const ChainPersons& persons);

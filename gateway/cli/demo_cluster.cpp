@@ -20,6 +20,7 @@
 #include "adapters/gemeente/gemeente_simulator.hpp"
 #include "gateway/calendar/time_source.hpp"
 #include "gateway/cli/commands.hpp"
+#include "gateway/cli/demo_chain.hpp"
 #include "gateway/config/config_writer.hpp"
 #include "gateway/demo/demo_environment.hpp"
 #include "gateway/demo/postgres_cluster.hpp"
@@ -116,7 +117,7 @@ int clusterDemo(const fs::path& workdir, std::size_t count) {
   for (Party& party : env.config.parties) {
     if (party.role != PartyRole::kGemeente) continue;
     GemeenteSimulatorOptions o;
-    o.receiver.tls = {env.pkiDir() / "ca.pem", env.certificateOf(party.id), env.keyOf(party.id)};
+    o.receiver.tls = env.tlsOf(party.id);
     o.receiver.threads = 2;
     o.out_dir = workdir / "received" / party.id;
     o.fail_rate = 0.3;
@@ -184,8 +185,8 @@ int clusterDemo(const fs::path& workdir, std::size_t count) {
               nodes[0].exchange.port, nodes[1].exchange.port, haproxy_port);
 
   CoaSimulatorOptions push;
-  push.gateway = {"127.0.0.1",      haproxy_port,           env.pkiDir() / "ca.pem", env.certificateOf("coa"),
-                  env.keyOf("coa"), std::chrono::seconds(5)};
+  push.gateway = demoClient(env, "coa", haproxy_port);
+  push.gateway.timeout = std::chrono::seconds(5);
   push.count = count;
   push.concurrency = 4;
   push.keep_trying = std::chrono::seconds(40);

@@ -29,12 +29,7 @@ namespace {
 // Calls GET /v1/whoami as `party_id` and says whether the gateway recognised it.
 bool checkParty(const DemoEnvironment& env, std::uint16_t port, const std::string& party_id,
                 const std::string& expected_role) {
-  HttpsClientOptions options;
-  options.port = port;
-  options.ca_bundle = env.pkiDir() / "ca.pem";
-  options.certificate = env.certificateOf(party_id);
-  options.private_key = env.keyOf(party_id);
-  const auto result = httpsRequest(options, "GET", "/v1/whoami");
+  const auto result = httpsRequest(demoClient(env, party_id, port), "GET", "/v1/whoami");
   if (const auto* error = std::get_if<std::string>(&result)) {
     std::printf("  %-15s FAILED: %s\n", party_id.c_str(), error->c_str());
     return false;
@@ -49,10 +44,10 @@ bool checkParty(const DemoEnvironment& env, std::uint16_t port, const std::strin
 }
 
 bool checkRefusedWithoutCertificate(const DemoEnvironment& env, std::uint16_t port) {
-  HttpsClientOptions options;
-  options.port = port;
-  options.ca_bundle = env.pkiDir() / "ca.pem";
-  const auto result = httpsRequest(options, "GET", "/v1/whoami");
+  HttpsClientOptions anonymous = demoClient(env, "coa", port);
+  anonymous.certificate.clear();
+  anonymous.private_key.clear();
+  const auto result = httpsRequest(anonymous, "GET", "/v1/whoami");
   const bool refused = std::holds_alternative<std::string>(result);
   std::printf("  %-15s %s\n", "(no cert)", refused ? "ok   refused during the TLS handshake" : "FAIL: was answered");
   return refused;
@@ -63,8 +58,7 @@ constexpr int kDemoProfiles = 25;
 // A person gekoppeld to Amsterdam pushed towards Den Haag, and a broken document: both
 // refused, both in the log.
 void pushRefusedExamples(const DemoEnvironment& env, std::uint16_t port) {
-  HttpsClient coa({"127.0.0.1", port, env.pkiDir() / "ca.pem", env.certificateOf("coa"), env.keyOf("coa"),
-                   std::chrono::seconds(10)});
+  HttpsClient coa(demoClient(env, "coa", port));
   SyntheticCoa generator(7, {"0363"});
   SyntheticProfile profile = generator.next();
   while (profile.flow != "coa.klantprofiel") profile = generator.next();
@@ -184,7 +178,7 @@ int chainDemo(const std::filesystem::path& workdir, bool keep_running) {
     if (party.role != PartyRole::kGemeente || party.endpoints.empty()) continue;
     GemeenteSimulatorOptions o;
     o.receiver.port = parseHttpsUrl(party.endpoints.front().url)->port;
-    o.receiver.tls = {env.pkiDir() / "ca.pem", env.certificateOf(party.id), env.keyOf(party.id)};
+    o.receiver.tls = env.tlsOf(party.id);
     o.out_dir = env.workdir / "received" / party.id;
     receivers.push_back(std::make_unique<GemeenteSimulator>(o));
     receivers.back()->start();
@@ -194,13 +188,13 @@ int chainDemo(const std::filesystem::path& workdir, bool keep_running) {
   const ChainPersons persons = chainPersons(todayUtc());
   DuoSimulatorOptions duo_options;
   duo_options.receiver.port = ports.duo;
-  duo_options.receiver.tls = {env.pkiDir() / "ca.pem", env.certificateOf("duo"), env.keyOf("duo")};
+  duo_options.receiver.tls = env.tlsOf("duo");
   duo_options.persons = persons.register_;
   DuoSimulator duo(duo_options, "");
   duo.start();
   GemeenteSimulatorOptions intake;
   intake.receiver.port = ports.toeslagen;
-  intake.receiver.tls = {env.pkiDir() / "ca.pem", env.certificateOf("toeslagen"), env.keyOf("toeslagen")};
+  intake.receiver.tls = env.tlsOf("toeslagen");
   intake.out_dir = env.workdir / "received" / "toeslagen";
   intake.file_extension = ".xml";
   intake.check = checkToeslagaanvraag;
@@ -231,8 +225,7 @@ int chainDemo(const std::filesystem::path& workdir, bool keep_running) {
   // COA pushes synthetic profiles; two more pushes show refusals.
   std::printf("\nCOA pushes %d synthetic klantprofielen and nareisprofielen…\n", kDemoProfiles);
   CoaSimulatorOptions coa;
-  coa.gateway = {
-      "127.0.0.1", port, env.pkiDir() / "ca.pem", env.certificateOf("coa"), env.keyOf("coa"), std::chrono::seconds(10)};
+  coa.gateway = demoClient(env, "coa", port);
   coa.count = kDemoProfiles;
   coa.keep_trying = std::chrono::seconds(10);
   const CoaSimulatorSummary pushed = runCoaSimulator(coa);

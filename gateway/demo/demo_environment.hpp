@@ -45,6 +45,10 @@ struct DemoEnvironment {
   std::filesystem::path pkiDir() const { return workdir / "pki"; }
   std::filesystem::path certificateOf(const std::string& party_id) const { return pkiDir() / (party_id + ".pem"); }
   std::filesystem::path keyOf(const std::string& party_id) const { return pkiDir() / (party_id + ".key"); }
+  // The demo CA and `party_id`'s certificate and key: what its system presents and trusts.
+  TlsFiles tlsOf(const std::string& party_id) const {
+    return {pkiDir() / "ca.pem", certificateOf(party_id), keyOf(party_id)};
+  }
 };
 
 // A privacy officer's certificate and key as a PKCS#12 file beside the PEM files
