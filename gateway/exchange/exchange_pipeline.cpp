@@ -182,7 +182,17 @@ TraceContext traceContextFrom(const std::string& traceparent) {
   return {std::string(trace), std::string(span)};
 }
 
-std::string traceIdFrom(const std::string& traceparent) { return traceContextFrom(traceparent).trace_id; }
+RequestHeading readHeading(const ExchangeContext& c, const ApiRequest& request) {
+  RequestHeading h;
+  h.flow = c.catalogue.findFlow(request.param("flow"));
+  if (h.flow) h.flow_id = h.flow->id;
+  h.stated_purpose = requestHeader(request, "x-doelbinding");
+  h.purpose = knownPurpose(c.catalogue, h.stated_purpose);
+  TraceContext trace = traceContextFrom(requestHeader(request, "traceparent"));
+  h.trace_id = std::move(trace.trace_id);
+  h.foreign_span_id = std::move(trace.foreign_span_id);
+  return h;
+}
 
 std::string requestHeader(const ApiRequest& request, const std::string& name) {
   const auto it = request.headers.find(name);

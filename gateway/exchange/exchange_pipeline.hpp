@@ -104,13 +104,29 @@ struct TraceContext {
   std::string foreign_span_id;  // 16 hex, or empty
 };
 TraceContext traceContextFrom(const std::string& traceparent);
-std::string traceIdFrom(const std::string& traceparent);
 
 std::string requestHeader(const ApiRequest& request, const std::string& name);
 
 // `stated` when it is the purpose of some flow in the catalogue, else "": a header's
 // arbitrary text is never stored or echoed.
 std::string knownPurpose(const MappingCatalogue& catalogue, std::string_view stated);
+
+// What a push or a question says about itself in its URL and headers, read before
+// anything is decided.
+struct RequestHeading {
+  const FlowDefinition* flow = nullptr;  // from the catalogue; null when the URL names none
+  std::string flow_id;
+  std::string trace_id;
+  std::string foreign_span_id;  // the caller's span (traceparent), or ""
+  std::string purpose;          // a purpose of the mappings, or "" (never the header's text)
+  std::string stated_purpose;   // the header as sent: compared, never stored or echoed
+
+  // The problem's instance: `route` with the catalogue's flow name, never the URL's text.
+  std::string instancePath(const char* route) const {
+    return route + (flow_id.empty() ? std::string("{flow}") : flow_id);
+  }
+};
+RequestHeading readHeading(const ExchangeContext& c, const ApiRequest& request);
 
 // SHA-256 (hex) over what a sender asks: the flow named in the URL, the stated purpose,
 // the named recipient and the body, each length-prefixed.

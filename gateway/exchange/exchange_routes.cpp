@@ -67,31 +67,17 @@ class InFlight {
 };
 
 // What the request says about itself, read before anything is decided.
-struct PushRequest {
-  const FlowDefinition* flow = nullptr;  // from the catalogue; null when the URL names none
-  std::string flow_id;
+struct PushRequest : RequestHeading {
   std::string transaction_id;  // canonical (lower case)
   bool id_given = false;       // by the sender: its record must be the first of that id
-  std::string trace_id;
-  std::string foreign_span_id;  // the sender's span (traceparent), or ""
-  std::string purpose;          // a purpose of the mappings, or "" (never the header's text)
-  std::string stated_purpose;   // the header as sent: compared, never stored or echoed
   std::string request_digest;
 
-  // The problem's instance: the route with the catalogue's flow name, never the URL's text.
-  std::string instancePath() const { return "/v1/berichten/" + (flow_id.empty() ? std::string("{flow}") : flow_id); }
+  std::string instancePath() const { return RequestHeading::instancePath("/v1/berichten/"); }
 };
 
 Result<PushRequest> readPushRequest(const ExchangeContext& c, const ApiRequest& request) {
   PushRequest p;
-  const std::string_view named_flow = request.param("flow");
-  p.flow = c.catalogue.findFlow(named_flow);
-  if (p.flow) p.flow_id = p.flow->id;
-  p.stated_purpose = requestHeader(request, "x-doelbinding");
-  p.purpose = knownPurpose(c.catalogue, p.stated_purpose);
-  TraceContext trace = traceContextFrom(requestHeader(request, "traceparent"));
-  p.trace_id = std::move(trace.trace_id);
-  p.foreign_span_id = std::move(trace.foreign_span_id);
+  static_cast<RequestHeading&>(p) = readHeading(c, request);
   const std::string given = requestHeader(request, "x-transaction-id");
   if (!given.empty()) {
     const auto canonical = canonicalUuid(given);
@@ -101,7 +87,8 @@ Result<PushRequest> readPushRequest(const ExchangeContext& c, const ApiRequest& 
   } else {
     p.transaction_id = newUuidV7();
   }
-  p.request_digest = requestDigest(named_flow, p.stated_purpose, requestHeader(request, "x-ontvanger"), request.body);
+  p.request_digest =
+      requestDigest(request.param("flow"), p.stated_purpose, requestHeader(request, "x-ontvanger"), request.body);
   return p;
 }
 

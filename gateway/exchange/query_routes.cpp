@@ -15,30 +15,17 @@ namespace ketenpoort {
 namespace {
 
 // What the question says about itself, read before anything is decided.
-struct QueryRequest {
-  const FlowDefinition* flow = nullptr;  // from the catalogue; null when the URL names none
-  std::string flow_id;
+struct QueryRequest : RequestHeading {
   std::string transaction_id = newUuidV7();
-  std::string trace_id;
-  std::string foreign_span_id;  // the asker's span (traceparent), or ""
-  std::string purpose;          // a purpose of the mappings, or "" (never the header's text)
-  std::string stated_purpose;   // the header as sent: compared, never stored or echoed
   std::string bsn;
   std::string subject_ref;
 
-  // The problem's instance: the route with the catalogue's flow name, never the URL's text.
-  std::string instancePath() const { return "/v1/bevragingen/" + (flow_id.empty() ? std::string("{flow}") : flow_id); }
+  std::string instancePath() const { return RequestHeading::instancePath("/v1/bevragingen/"); }
 };
 
 Result<QueryRequest> readQueryRequest(const ExchangeContext& c, const ApiRequest& request) {
   QueryRequest q;
-  q.flow = c.catalogue.findFlow(request.param("flow"));
-  if (q.flow) q.flow_id = q.flow->id;
-  q.stated_purpose = requestHeader(request, "x-doelbinding");
-  q.purpose = knownPurpose(c.catalogue, q.stated_purpose);
-  TraceContext trace = traceContextFrom(requestHeader(request, "traceparent"));
-  q.trace_id = std::move(trace.trace_id);
-  q.foreign_span_id = std::move(trace.foreign_span_id);
+  static_cast<RequestHeading&>(q) = readHeading(c, request);
   // {"bsn": "…"} and nothing else: the person is named in the body, never in the URL.
   // A key given twice is refused, not read as its last value.
   const auto body = parseStrictJson(request.body);

@@ -171,7 +171,7 @@ RequestTask elipRequest(std::shared_ptr<const ExchangeContext> context, ApiReque
   }
 
   co_await ResumeOn(c.run_query);
-  ElipRun run(c, caller, purpose, traceIdFrom(requestHeader(request, "traceparent")));
+  ElipRun run(c, caller, purpose, traceContextFrom(requestHeader(request, "traceparent")).trace_id);
   auto result = run.run(signal);
   co_await run.allWritten();
   if (!result.ok()) co_return problemResponse(result.problem(), request.path);
