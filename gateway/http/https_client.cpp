@@ -233,7 +233,7 @@ std::variant<HttpsResponse, std::string> httpsRequest(const HttpsClientOptions& 
   }
 }
 
-HttpsClient::HttpsClient(HttpsClientOptions options) : impl_(std::make_unique<Impl>(options)) {}
+HttpsClient::HttpsClient(const HttpsClientOptions& options) : impl_(std::make_unique<Impl>(options)) {}
 HttpsClient::~HttpsClient() = default;
 
 std::variant<HttpsResponse, std::string> HttpsClient::request(

@@ -50,7 +50,7 @@ std::variant<HttpsResponse, std::string> httpsRequest(
 class HttpsClient {
  public:
   // Throws std::runtime_error when the TLS material cannot be loaded.
-  explicit HttpsClient(HttpsClientOptions options);
+  explicit HttpsClient(const HttpsClientOptions& options);
   ~HttpsClient();
   HttpsClient(const HttpsClient&) = delete;
   HttpsClient& operator=(const HttpsClient&) = delete;
