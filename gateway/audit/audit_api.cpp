@@ -52,10 +52,21 @@ Result<std::map<std::string, std::string>> parametersOf(const ApiRequest& reques
 
 // A page of exchanges holds this many records unless the caller asks for fewer.
 constexpr std::uint64_t kDefaultPage = 100;
-constexpr std::uint64_t kMaxPage = 1000;
+
+// The API's word for each condition of a search.
+constexpr std::pair<std::string_view, SearchCondition> kConditions[] = {
+    {"bsn", SearchCondition::kBsn},
+    {"from", SearchCondition::kFrom},
+    {"to", SearchCondition::kTo},
+    {"flow", SearchCondition::kFlow},
+    {"party", SearchCondition::kParty},
+    {"outcome", SearchCondition::kOutcome},
+    {"limit", SearchCondition::kLimit},
+    {"after", SearchCondition::kAfter},
+    {"trace_id", SearchCondition::kTraceId},
+    {"processing_activity_id", SearchCondition::kActivity}};
 
 // Reads the parameters a query allows into a filter; a problem for anything else.
-// NOLINTNEXTLINE(readability-function-size,readability-function-cognitive-complexity): older than the gate (issue 26); split it, never grow it
 Result<ExchangeQuery> filterFrom(const AuditApiContext& c, const ApiRequest& request, const std::string& route,
                                  const std::vector<std::string_view>& allowed) {
   const auto params = parametersOf(request, route);
@@ -64,60 +75,17 @@ Result<ExchangeQuery> filterFrom(const AuditApiContext& c, const ApiRequest& req
   const Party* organisation = c.config.findPartyById(request.caller->organisation.value_or(""));
   if (!organisation) return problems::roleNotAllowed("the caller serves no configured organisation");
   f.organisation_oin = organisation->oin.str();
+  const SearchScope scope{c.config, c.catalogue, &c.referencer, &c.activities};
   for (const auto& [key, value] : *params) {
-    if (std::find(allowed.begin(), allowed.end(), key) == allowed.end()) {
+    const auto* condition = std::find_if(std::begin(kConditions), std::end(kConditions),
+                                         [&key](const auto& entry) { return entry.first == key; });
+    if (std::find(allowed.begin(), allowed.end(), key) == allowed.end() || condition == std::end(kConditions)) {
       // The name came from the URL: not echoed.
       std::string known;
       for (std::string_view a : allowed) known += (known.empty() ? "" : ", ") + std::string(a);
       return problems::invalidQuery("an unknown parameter; this query takes " + known);
     }
-    if (key == "bsn") {
-      if (!isValidBsn(value)) return problems::invalidQuery("bsn is not a valid BSN");
-      f.subject_ref = c.referencer.reference({SubjectKey::Kind::kBsn, value});
-    } else if (key == "from" || key == "to") {
-      if (!parseIsoDate(value)) return problems::invalidQuery(key + " must be a date YYYY-MM-DD");
-      (key == "from" ? f.from_date : f.to_date) = value;
-    } else if (key == "flow") {
-      // The filter is recorded with the query: only a flow the gateway knows is stored.
-      const bool internal = std::find(std::begin(internal_flows::kAll), std::end(internal_flows::kAll), value) !=
-                            std::end(internal_flows::kAll);
-      if (!internal && !c.catalogue.findFlow(value)) {
-        return problems::invalidQuery("flow names no flow of the catalogue");
-      }
-      f.flow = value;
-    } else if (key == "outcome") {
-      if (value != "delivered" && value != "queued" && value != "refused" && value != "failed") {
-        return problems::invalidQuery("outcome must be delivered, queued, refused or failed");
-      }
-      f.outcome = value;
-    } else if (key == "party") {
-      const Party* party = c.config.findPartyById(value);
-      if (!party) return problems::invalidQuery("party names no configured party");
-      f.party_oin = party->oin.str();
-    } else if (key == "limit") {
-      const auto limit = parseRecordNumber(value);
-      if (!limit || *limit < 1 || *limit > kMaxPage) {
-        return problems::invalidQuery("limit must be a number from 1 to " + std::to_string(kMaxPage));
-      }
-      f.limit = static_cast<std::size_t>(*limit);
-    } else if (key == "trace_id") {
-      if (value.size() != 32 || !fromHex(value)) {
-        return problems::invalidQuery("trace_id must be 32 lower-case hex digits");
-      }
-      f.trace_id = value;
-    } else if (key == "processing_activity_id") {
-      // An activity of the register: its flow is the filter (an unknown id is not echoed).
-      std::optional<std::string> flow;
-      for (const auto& activity : c.activities) {
-        if (activity.id == value) flow = activity.flow;
-      }
-      if (!flow) return problems::invalidQuery("processing_activity_id names no processing activity");
-      f.flow = *flow;
-    } else if (key == "after") {
-      const auto after = parseRecordNumber(value);
-      if (!after) return problems::invalidQuery("after must be the sequence number a previous page ended with");
-      f.after_sequence = *after;
-    }
+    if (auto wrong = narrowSearch(scope, condition->second, key, value, f)) return problems::invalidQuery(*wrong);
   }
   return f;
 }

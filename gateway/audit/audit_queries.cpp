@@ -1,5 +1,9 @@
 #include "gateway/audit/audit_queries.hpp"
 
+#include <algorithm>
+
+#include "gateway/api/query_string.hpp"
+#include "gateway/identity/bsn.hpp"
 #include "gateway/store/identifiers.hpp"
 
 namespace ketenpoort {
@@ -18,6 +22,73 @@ std::string foldIndices(std::string_view path) {
 }
 
 }  // namespace
+
+std::optional<std::string> narrowSearch(const SearchScope& scope, SearchCondition condition, std::string_view word,
+                                        const std::string& value, ExchangeQuery& query) {
+  const std::string name(word);
+  switch (condition) {
+    case SearchCondition::kBsn:
+      if (!isValidBsn(value) || !scope.referencer) return name + " is not a valid BSN (9 digits, elfproef)";
+      query.subject_ref = scope.referencer->reference({SubjectKey::Kind::kBsn, value});
+      return std::nullopt;
+    case SearchCondition::kFrom:
+    case SearchCondition::kTo:
+      if (!parseIsoDate(value)) return name + " must be a date YYYY-MM-DD";
+      (condition == SearchCondition::kFrom ? query.from_date : query.to_date) = value;
+      return std::nullopt;
+    case SearchCondition::kFlow:
+      // The filter is recorded with the query: only a flow the gateway knows is stored.
+      if (std::find(std::begin(internal_flows::kAll), std::end(internal_flows::kAll), value) ==
+              std::end(internal_flows::kAll) &&
+          !scope.catalogue.findFlow(value)) {
+        return name + " names no flow of the catalogue";
+      }
+      query.flow = value;
+      return std::nullopt;
+    case SearchCondition::kParty: {
+      const Party* party = scope.config.findPartyById(value);
+      if (!party) return name + " names no configured party";
+      query.party_oin = party->oin.str();
+      return std::nullopt;
+    }
+    case SearchCondition::kOutcome:
+      if (value != "delivered" && value != "queued" && value != "refused" && value != "failed") {
+        return name + " must be delivered, queued, refused or failed";
+      }
+      query.outcome = value;
+      return std::nullopt;
+    case SearchCondition::kLimit: {
+      const auto limit = parseRecordNumber(value);
+      if (!limit || *limit < 1 || *limit > kMaxSearchPage) {
+        return name + " must be a number from 1 to " + std::to_string(kMaxSearchPage);
+      }
+      query.limit = static_cast<std::size_t>(*limit);
+      return std::nullopt;
+    }
+    case SearchCondition::kAfter:
+    case SearchCondition::kBefore: {
+      const auto sequence = parseRecordNumber(value);
+      if (!sequence) return name + " must be the sequence number a page ended with";
+      (condition == SearchCondition::kAfter ? query.after_sequence : query.before_sequence) = *sequence;
+      return std::nullopt;
+    }
+    case SearchCondition::kTraceId:
+      if (value.size() != 32 || !fromHex(value)) return name + " must be 32 lower-case hex digits";
+      query.trace_id = value;
+      return std::nullopt;
+    case SearchCondition::kActivity:
+      // An activity of the register: its flow is the filter.
+      if (scope.activities) {
+        for (const auto& activity : *scope.activities) {
+          if (activity.id != value) continue;
+          query.flow = activity.flow;
+          return std::nullopt;
+        }
+      }
+      return name + " names no processing activity";
+  }
+  return name + " is not a condition of this search";
+}
 
 std::map<std::tuple<std::string, std::string>, std::uint64_t> countRefusals(
     const std::vector<LoggedExchange>& exchanges) {

@@ -4,7 +4,7 @@
 #include "gateway/cli/commands.hpp"
 #include "gateway/config/config_loader.hpp"
 #include "gateway/gateway_store/gateway_store.hpp"
-#include "gateway/identity/bsn.hpp"
+#include "gateway/mapping/mapping_loader.hpp"
 
 namespace ketenpoort::cli {
 namespace {
@@ -43,8 +43,21 @@ bool wasRecorded(const AppendResult& recorded) {
 struct OfficerScope {
   const GatewayConfig& config;
   const Party& officer;
+  MappingCatalogue catalogue;
   ExchangeQuery filter;
   std::string format;
+
+  // The flags that narrow the search, each by the rule the API and the console use too.
+  void narrow(const Flags& flags, std::initializer_list<std::pair<const char*, SearchCondition>> conditions,
+              const SubjectReferencer* referencer = nullptr) {
+    for (const auto& [flag, condition] : conditions) {
+      const auto value = flags.value(flag);
+      if (!value) continue;
+      if (auto wrong = narrowSearch({config, catalogue, referencer}, condition, flag, *value, filter)) {
+        throw UsageError(*wrong);
+      }
+    }
+  }
 
   std::string nameOf(const std::string& oin) const {
     const auto parsed = Oin::parse(oin);
@@ -58,14 +71,10 @@ OfficerScope scopeOf(const GatewayConfig& config, const Flags& flags) {
   if (!officer || officer->role != PartyRole::kPrivacyOfficer) {
     throw UsageError("--as must name a configured privacy-officer party");
   }
-  OfficerScope scope{config, *officer, {}, flags.choice("--format", {"table", "json", "csv"})};
+  OfficerScope scope{
+      config, *officer, loadCatalogue(config.mappings_dir), {}, flags.choice("--format", {"table", "json", "csv"})};
   scope.filter.organisation_oin = config.findPartyById(*officer->organisation)->oin.str();
-  scope.filter.flow = flags.value("--flow");
-  if (auto v = flags.value("--party")) {
-    const Party* party = config.findPartyById(*v);
-    if (!party) throw UsageError("--party names no configured party");
-    scope.filter.party_oin = party->oin.str();
-  }
+  scope.narrow(flags, {{"--flow", SearchCondition::kFlow}, {"--party", SearchCondition::kParty}});
   return scope;
 }
 
@@ -106,15 +115,14 @@ int reportExchanges(const std::string& query, const Args& args, ExchangeReport r
                     {"--config", "--as", "--bsn", "--from", "--to", "--flow", "--party", "--outcome", "--format"});
   const GatewayConfig config = flags.config();
   OfficerScope scope = scopeOf(config, flags);
-  ExchangeQuery& filter = scope.filter;
-  if (const auto from = flags.date("--from")) filter.from_date = formatIsoDate(*from);
-  if (const auto to = flags.date("--to")) filter.to_date = formatIsoDate(*to);
-  filter.outcome = flags.value("--outcome");
   GatewayStore store(config);
-  if (auto bsn = flags.value("--bsn")) {
-    if (!isValidBsn(*bsn)) throw UsageError("--bsn is not a valid BSN (9 digits, elfproef)");
-    filter.subject_ref = store.referencer().reference({SubjectKey::Kind::kBsn, *bsn});
-  }
+  scope.narrow(flags,
+               {{"--from", SearchCondition::kFrom},
+                {"--to", SearchCondition::kTo},
+                {"--outcome", SearchCondition::kOutcome},
+                {"--bsn", SearchCondition::kBsn}},
+               &store.referencer());
+  const ExchangeQuery& filter = scope.filter;
   if (!wasRecorded(recordAuditQuery(store.log(), scope.officer.oin.str(), query, filter))) return 1;
   // The answer covers exchanges, not earlier audit queries or registry changes unless asked.
   std::vector<LoggedExchange> found = store.log().findExchanges(filter);

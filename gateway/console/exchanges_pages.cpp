@@ -2,6 +2,7 @@
 #include <map>
 
 #include "gateway/api/query_string.hpp"
+#include "gateway/audit/audit_queries.hpp"
 #include "gateway/console/console_pages.hpp"
 #include "gateway/console/plain_dutch.hpp"
 
@@ -28,32 +29,20 @@ struct SearchParameters {
   }
 };
 
+// The console's word for each condition of a search.
+constexpr std::pair<std::string_view, SearchCondition> kConditions[] = {
+    {"van", SearchCondition::kFrom},     {"tot", SearchCondition::kTo},           {"stroom", SearchCondition::kFlow},
+    {"partij", SearchCondition::kParty}, {"uitkomst", SearchCondition::kOutcome}, {"voor", SearchCondition::kBefore}};
+
 // One parameter into the filter, or what is wrong with it.
 std::optional<Problem> applySearchParameter(const ConsoleState& s, const std::string& key, const std::string& value,
                                             ExchangeQuery& f) {
-  if (key == "van" || key == "tot") {
-    if (!parseIsoDate(value)) return problems::invalidQuery(key + " must be a date YYYY-MM-DD");
-    (key == "van" ? f.from_date : f.to_date) = value;
-  } else if (key == "stroom") {
-    if (!s.context.catalogue.findFlow(value)) return problems::invalidQuery("stroom names no flow of the catalogue");
-    f.flow = value;
-  } else if (key == "partij") {
-    const Party* party = s.context.config.findPartyById(value);
-    if (!party) return problems::invalidQuery("partij names no configured party");
-    f.party_oin = party->oin.str();
-  } else if (key == "uitkomst") {
-    if (value != "delivered" && value != "queued" && value != "refused" && value != "failed") {
-      return problems::invalidQuery("uitkomst must be delivered, queued, refused or failed");
-    }
-    f.outcome = value;
-  } else if (key == "voor") {
-    const auto before = parseRecordNumber(value);
-    if (!before) return problems::invalidQuery("voor must be the sequence number a page ended with");
-    f.before_sequence = *before;
-  } else {
-    return problems::invalidQuery("an unknown parameter; this page takes van, tot, stroom, partij, uitkomst, voor");
+  for (const auto& [word, condition] : kConditions) {
+    if (word != key) continue;
+    const auto wrong = narrowSearch({s.context.config, s.context.catalogue}, condition, word, value, f);
+    return wrong ? std::optional<Problem>(problems::invalidQuery(*wrong)) : std::nullopt;
   }
-  return std::nullopt;
+  return problems::invalidQuery("an unknown parameter; this page takes van, tot, stroom, partij, uitkomst, voor");
 }
 
 Result<SearchParameters> searchParameters(const ConsoleState& s, const ApiRequest& request, const Officer& officer) {
