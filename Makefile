@@ -9,7 +9,7 @@ SANITIZE   ?= OFF
 
 DEB_PACKAGES := g++ cmake ninja-build make openssl curl ccache \
   libboost1.81-dev libboost-json1.81-dev libboost-url1.81-dev libssl-dev libpugixml-dev libsqlite3-dev sqlite3 \
-  libgtest-dev libgmock-dev libbenchmark-dev libxml2-utils libjemalloc-dev \
+  libgtest-dev libgmock-dev libbenchmark-dev libxml2-utils groff-base libjemalloc-dev \
   libpq-dev pkg-config postgresql haproxy python3-jsonschema
 
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)

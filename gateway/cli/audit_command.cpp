@@ -18,10 +18,7 @@ constexpr std::string_view kAuditUsage = R"(usage:
   ketenpoort audit deliveries --config FILE --as OFFICER-ID
                              [--state pending|postbus|delivered|dead-letter] [--flow FLOW]
                              [--party PARTY-ID] [--format …]
-OFFICER-ID is a configured privacy-officer party; answers cover only exchanges in which its
-organisation is sender or recipient. Every query is itself written to the exchange log;
-if that fails, no answer is given. `exchanges --bsn` is a data subject's access report.
-Consents: see `ketenpoort consent list`.
+what each answers, and to whom: man ketenpoort (docs/man/ketenpoort.8)
 )";
 
 std::string join(const std::vector<std::string>& items, const char* separator) {

@@ -14,9 +14,7 @@ constexpr std::string_view kConsentUsage = R"(usage:
                               --evidence REF [--granted YYYY-MM-DD] [--expires YYYY-MM-DD]
   ketenpoort consent withdraw --config FILE --id CONSENT-ID [--date YYYY-MM-DD]
   ketenpoort consent list     --config FILE --as OFFICER-ID [--bsn BSN] [--format table|json|csv]
-Every grant and withdrawal is written to the exchange log with the change itself; every
-listing is recorded there as an audit query (and covers consents towards the officer's
-organisation only).
+what each records in the exchange log: man ketenpoort (docs/man/ketenpoort.8)
 )";
 
 std::optional<SubjectKey> subjectOf(const Flags& flags) {

@@ -6,11 +6,7 @@
 namespace ketenpoort::cli {
 namespace {
 
-constexpr std::string_view kDbUsage =
-    "usage: ketenpoort db migrate --config FILE\n"
-    "  brings the PostgreSQL database the config names to this gateway's schema version\n"
-    "  (each migration in one transaction; safe to run from several nodes at once). A node\n"
-    "  refuses to start on a database at another version.\n";
+constexpr std::string_view kDbUsage = "usage: ketenpoort db migrate --config FILE   (man ketenpoort)\n";
 
 int migrate(const Args& args) {
   const int applied = migrateStore(Flags(args, {"--config"}).config());

@@ -26,31 +26,7 @@ constexpr std::string_view kLogUsage =
     "       ketenpoort log export --config FILE --format ldv [--from YYYY-MM-DD] [--to YYYY-MM-DD]\n"
     "       ketenpoort log activities --config FILE [--format table|json]\n"
     "       ketenpoort log keys --config FILE\n"
-    "  verify: --public-key defaults to log-signing.key.pub beside the database; keep a\n"
-    "  copy elsewhere and pass it, so the check does not trust the same disk. --witness\n"
-    "  is a head printed by `log head` earlier and kept elsewhere: the log must still\n"
-    "  contain it and not end before it.\n"
-    "  With --config naming a PostgreSQL store, every node's chain is verified; --keys is a\n"
-    "  directory of NODE-ID.pub files kept apart from the database (without it, the keys\n"
-    "  the database registers are used, and the report says so); each --witness names its\n"
-    "  node.\n"
-    "  head: prints the log's current signed head as JSON, for the FG or another system to\n"
-    "  keep as a witness.\n"
-    "  purge: removes the records whose retention ended before --as-of (default: today,\n"
-    "  UTC), never the last one, with signed purge records so that `log verify` still\n"
-    "  proves everything that remains, and destroys the pseudonym keys of the years\n"
-    "  before --as-of's; then verifies the log. An --as-of after today would destroy\n"
-    "  the keys of years still in use: refused unless --allow-future is given (tests,\n"
-    "  demonstrations). Safe to run while the\n"
-    "  gateway serves, and to run again after an interruption. On PostgreSQL it purges\n"
-    "  the chain of the node the config names.\n"
-    "  export: the log as JSON lines in the shape of the Logboek Dataverwerkingen, one\n"
-    "  line per data subject per exchange (docs/ldv.md); a person only by the keyed\n"
-    "  reference. Dates are inclusive (UTC).\n"
-    "  activities: the register of processing activities: each flow's purpose with its\n"
-    "  stable id, legal basis, categories of data, retention and recipients.\n"
-    "  keys: the pseudonym key of every year (the year a record's retention ends): when\n"
-    "  it was made and, once its year is over and a purge ran, when it was destroyed.\n";
+    "what each does: man ketenpoort (docs/man/ketenpoort.8)\n";
 
 std::optional<std::string> readWhole(const std::filesystem::path& file) {
   std::ifstream in(file);

@@ -200,19 +200,19 @@ usage:
                                             start the gateway and check every demo party
   ketenpoort demo --cluster --workdir DIR   two nodes on a private PostgreSQL behind HAProxy,
                                             one killed mid-run; what arrived, counted
-  ketenpoort log verify --db FILE [--public-key FILE] [--witness FILE]
-                                            check the exchange log's hash chain, chained
-                                            checkpoints and signed head (and a witnessed
-                                            head); names the first bad record
-  ketenpoort log head --config FILE         print the log's signed head for a witness
+  ketenpoort log verify|head|purge|export|activities|keys …
+                                            check, witness, purge and export the exchange log
   ketenpoort db migrate --config FILE       bring a PostgreSQL store to this version's schema
-  ketenpoort audit exchanges|refusals|withheld --config FILE --as OFFICER-ID …
+  ketenpoort audit exchanges|refusals|withheld|deliveries --config FILE --as OFFICER-ID …
                                             what the privacy officer can prove
   ketenpoort consent grant|withdraw|list --config FILE …
                                             register, withdraw and list consents
-  ketenpoort simulate gemeente|coa …       a gemeente's receiver; COA pushing profiles
+  ketenpoort simulate gemeente|toeslagen|coa|duo|taalschool …
+                                            the chain's other systems, simulated
   ketenpoort privacy-model --mappings DIR   print the privacy model (Markdown) of the mappings
   ketenpoort help
+Every command and flag: man ketenpoort (docs/man/ketenpoort.8). Exit status: 0 done,
+1 failed, 2 called wrongly.
 )";
 
 }  // namespace

@@ -15,23 +15,13 @@ namespace ketenpoort::cli {
 namespace {
 
 constexpr std::string_view kSimulateUsage =
-    "usage:\n"
-    "  ketenpoort simulate gemeente --listen PORT --party ID --out DIR [--pki DIR]\n"
-    "                               [--fail-rate 0.3] [--delay-ms N]\n"
-    "      a gemeente's receiver: stores each delivery as DIR/<transaction-id>.json\n"
-    "  ketenpoort simulate coa --gateway https://HOST:PORT --count N [--pki DIR]\n"
-    "                          [--party coa] [--seed S] [--concurrency C]\n"
-    "      pushes N synthetic COA profiles\n"
-    "  ketenpoort simulate duo --listen PORT [--pki DIR] [--gemeente 0363,0518] [--seed S]\n"
-    "                          [--delay-ms N]\n"
-    "      DUO's register: answers the gateway's status questions and ELIP overviews for a\n"
-    "      synthetic register (listed at start: law, status, loan used, deadline)\n"
-    "  ketenpoort simulate taalschool --gateway https://HOST:PORT --party ID --bsn B[,B…]\n"
-    "                                 [--gemeente PARTY] [--attended N --planned N] [--remarks TEXT]\n"
-    "      a language school: ELIP registration, then attendance, for each BSN\n"
-    "  ketenpoort simulate toeslagen --listen PORT --out DIR [--pki DIR]\n"
-    "      the Belastingdienst's intake: stores each toeslagaanvraag as DIR/<transaction-id>.xml\n"
-    "  --pki is the demo's pki directory (default: pki); it holds ca.pem and <party>.pem/.key\n";
+    "usage: ketenpoort simulate gemeente --listen PORT --party ID --out DIR [--fail-rate R] [--delay-ms N]\n"
+    "       ketenpoort simulate toeslagen --listen PORT --out DIR\n"
+    "       ketenpoort simulate coa --gateway https://HOST:PORT --count N [--party ID] [--seed S] [--concurrency C]\n"
+    "       ketenpoort simulate duo --listen PORT [--gemeente 0363,0518] [--seed S] [--delay-ms N]\n"
+    "       ketenpoort simulate taalschool --gateway https://HOST:PORT --party ID --bsn B[,B...] [--gemeente ID]\n"
+    "                                      [--attended N] [--planned N] [--remarks TEXT]\n"
+    "each takes --pki DIR (default pki: ca.pem, <party>.pem/.key); man ketenpoort says more\n";
 
 volatile std::sig_atomic_t stop_requested = 0;
 extern "C" void onStopSignal(int) { stop_requested = 1; }
