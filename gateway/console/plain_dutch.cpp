@@ -5,6 +5,7 @@
 #include <optional>
 #include <utility>
 
+#include "gateway/vocabulary/enum_names.hpp"
 #include "gateway/vocabulary/reason.hpp"
 
 namespace ketenpoort::plain_dutch {
@@ -53,17 +54,11 @@ std::string deliveryState(std::string_view state) {
 }
 
 std::string consentStatus(ConsentStatus status) {
-  switch (status) {
-    case ConsentStatus::kActive:
-      return "geldig";
-    case ConsentStatus::kExpired:
-      return "verlopen";
-    case ConsentStatus::kWithdrawn:
-      return "ingetrokken";
-    case ConsentStatus::kNotYetActive:
-      return "nog niet ingegaan";
-  }
-  return std::string(toString(status));
+  constexpr std::array<EnumName<ConsentStatus>, 4> kTexts{{{ConsentStatus::kActive, "geldig"},
+                                                           {ConsentStatus::kExpired, "verlopen"},
+                                                           {ConsentStatus::kWithdrawn, "ingetrokken"},
+                                                           {ConsentStatus::kNotYetActive, "nog niet ingegaan"}}};
+  return std::string(nameIn(kTexts, status));
 }
 
 std::string fieldLabel(std::string_view field) {

@@ -4,25 +4,17 @@
 
 #include <unistd.h>
 
+#include <array>
+
 #include "gateway/calendar/time_source.hpp"
 #include "gateway/identity/bsn.hpp"
+#include "gateway/vocabulary/enum_names.hpp"
 
 namespace ketenpoort {
 namespace {
 
-std::string_view levelName(LogLevel level) {
-  switch (level) {
-    case LogLevel::kDebug:
-      return "debug";
-    case LogLevel::kInfo:
-      return "info";
-    case LogLevel::kWarn:
-      return "warn";
-    case LogLevel::kError:
-      return "error";
-  }
-  return "info";
-}
+constexpr std::array<EnumName<LogLevel>, 4> kLevelNames{
+    {{LogLevel::kDebug, "debug"}, {LogLevel::kInfo, "info"}, {LogLevel::kWarn, "warn"}, {LogLevel::kError, "error"}}};
 
 void scrub(boost::json::value& value) {
   if (auto* s = value.if_string()) {
@@ -49,7 +41,7 @@ void DiagnosticLog::write(LogLevel level, std::string_view event, boost::json::o
   if (level < min_level_) return;
   boost::json::object line;
   line["ts"] = systemTime().nowRfc3339();
-  line["level"] = levelName(level);
+  line["level"] = nameIn(kLevelNames, level);
   line["event"] = event;
   for (auto& entry : fields) line[entry.key()] = std::move(entry.value());
   boost::json::value value(std::move(line));

@@ -59,51 +59,29 @@ std::string MetricFamily::labelText(const std::vector<std::string>& values, cons
   return out.empty() ? out : "{" + out + "}";
 }
 
-void CounterFamily::inc(const std::vector<std::string>& labels, std::uint64_t n) {
-  findOrCreate(mutex_, cells_, labels, [] {
-    return std::make_unique<std::atomic<std::uint64_t>>(0);
-  }).fetch_add(n, std::memory_order_relaxed);
+template <class Number>
+std::atomic<Number>& NumberFamily<Number>::cell(const std::vector<std::string>& labels) {
+  return findOrCreate(mutex_, cells_, labels, [] { return std::make_unique<std::atomic<Number>>(0); });
 }
 
-std::uint64_t CounterFamily::value(const std::vector<std::string>& labels) const {
+template <class Number>
+Number NumberFamily<Number>::value(const std::vector<std::string>& labels) const {
   std::shared_lock lock(mutex_);
   auto it = cells_.find(labels);
   return it == cells_.end() ? 0 : it->second->load();
 }
 
-void CounterFamily::render(std::string& out) const {
-  out += "# HELP " + name_ + " " + help_ + "\n# TYPE " + name_ + " counter\n";
+template <class Number>
+void NumberFamily<Number>::render(std::string& out) const {
+  out += "# HELP " + name_ + " " + help_ + "\n# TYPE " + name_ + " " + type_ + "\n";
   std::shared_lock lock(mutex_);
   for (const auto& [labels, cell] : cells_) {
     out += name_ + labelText(labels) + " " + std::to_string(cell->load()) + "\n";
   }
 }
 
-void GaugeFamily::add(const std::vector<std::string>& labels, std::int64_t delta) {
-  findOrCreate(mutex_, cells_, labels, [] {
-    return std::make_unique<std::atomic<std::int64_t>>(0);
-  }).fetch_add(delta, std::memory_order_relaxed);
-}
-
-void GaugeFamily::set(const std::vector<std::string>& labels, std::int64_t value) {
-  findOrCreate(mutex_, cells_, labels, [] {
-    return std::make_unique<std::atomic<std::int64_t>>(0);
-  }).store(value, std::memory_order_relaxed);
-}
-
-std::int64_t GaugeFamily::value(const std::vector<std::string>& labels) const {
-  std::shared_lock lock(mutex_);
-  auto it = cells_.find(labels);
-  return it == cells_.end() ? 0 : it->second->load();
-}
-
-void GaugeFamily::render(std::string& out) const {
-  out += "# HELP " + name_ + " " + help_ + "\n# TYPE " + name_ + " gauge\n";
-  std::shared_lock lock(mutex_);
-  for (const auto& [labels, cell] : cells_) {
-    out += name_ + labelText(labels) + " " + std::to_string(cell->load()) + "\n";
-  }
-}
+template class NumberFamily<std::uint64_t>;
+template class NumberFamily<std::int64_t>;
 
 HistogramFamily::HistogramFamily(std::string name, std::string help, std::vector<std::string> label_names,
                                  std::vector<double> upper_bounds)

@@ -28,29 +28,43 @@ class MetricFamily {
   std::vector<std::string> label_names_;
 };
 
-class CounterFamily : public MetricFamily {
+// One number per label set: a counter's (only up) or a gauge's (either way).
+template <class Number>
+class NumberFamily : public MetricFamily {
  public:
-  using MetricFamily::MetricFamily;
-  void inc(const std::vector<std::string>& labels, std::uint64_t n = 1);
-  std::uint64_t value(const std::vector<std::string>& labels) const;
+  NumberFamily(std::string name, std::string help, std::vector<std::string> label_names, const char* type)
+      : MetricFamily(std::move(name), std::move(help), std::move(label_names)), type_(type) {}
+  Number value(const std::vector<std::string>& labels) const;
   void render(std::string& out) const override;
 
+ protected:
+  std::atomic<Number>& cell(const std::vector<std::string>& labels);
+
  private:
+  const char* type_;
   mutable std::shared_mutex mutex_;
-  std::map<std::vector<std::string>, std::unique_ptr<std::atomic<std::uint64_t>>> cells_;
+  std::map<std::vector<std::string>, std::unique_ptr<std::atomic<Number>>> cells_;
 };
 
-class GaugeFamily : public MetricFamily {
+class CounterFamily : public NumberFamily<std::uint64_t> {
  public:
-  using MetricFamily::MetricFamily;
-  void add(const std::vector<std::string>& labels, std::int64_t delta);
-  void set(const std::vector<std::string>& labels, std::int64_t value);
-  std::int64_t value(const std::vector<std::string>& labels) const;
-  void render(std::string& out) const override;
+  CounterFamily(std::string name, std::string help, std::vector<std::string> label_names)
+      : NumberFamily(std::move(name), std::move(help), std::move(label_names), "counter") {}
+  void inc(const std::vector<std::string>& labels, std::uint64_t n = 1) {
+    cell(labels).fetch_add(n, std::memory_order_relaxed);
+  }
+};
 
- private:
-  mutable std::shared_mutex mutex_;
-  std::map<std::vector<std::string>, std::unique_ptr<std::atomic<std::int64_t>>> cells_;
+class GaugeFamily : public NumberFamily<std::int64_t> {
+ public:
+  GaugeFamily(std::string name, std::string help, std::vector<std::string> label_names)
+      : NumberFamily(std::move(name), std::move(help), std::move(label_names), "gauge") {}
+  void add(const std::vector<std::string>& labels, std::int64_t delta) {
+    cell(labels).fetch_add(delta, std::memory_order_relaxed);
+  }
+  void set(const std::vector<std::string>& labels, std::int64_t value) {
+    cell(labels).store(value, std::memory_order_relaxed);
+  }
 };
 
 class HistogramFamily : public MetricFamily {
