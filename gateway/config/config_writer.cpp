@@ -14,119 +14,115 @@ std::string relativeTo(const std::filesystem::path& p, const std::filesystem::pa
   return rel.string();
 }
 
-void addListener(pugi::xml_node parent, const char* name, const ListenerConfig& l) {
+// An element's attributes in the order given, each as the loader reads it back: text as it
+// is, a number in decimal, a duration in milliseconds.
+struct Attribute {
+  Attribute(const char* n, std::string v) : name(n), value(std::move(v)) {}
+  Attribute(const char* n, const char* v) : name(n), value(v) {}
+  Attribute(const char* n, std::string_view v) : name(n), value(v) {}
+  Attribute(const char* n, std::uint64_t v) : name(n), value(std::to_string(v)) {}
+  Attribute(const char* n, int v) : name(n), value(std::to_string(v)) {}
+  Attribute(const char* n, unsigned v) : name(n), value(std::to_string(v)) {}
+  Attribute(const char* n, std::chrono::milliseconds v) : name(n), value(std::to_string(v.count())) {}
+  const char* name;
+  std::string value;
+};
+
+pugi::xml_node element(pugi::xml_node parent, const char* name, std::initializer_list<Attribute> attributes) {
   auto node = parent.append_child(name);
-  node.append_attribute("address") = l.address.c_str();
-  node.append_attribute("port") = l.port;
+  for (const Attribute& a : attributes) node.append_attribute(a.name) = a.value.c_str();
+  return node;
 }
 
 }  // namespace
 
 std::string renderGatewayConfigXml(const GatewayConfig& config, const std::filesystem::path& base_dir) {
+  const auto path = [&base_dir](const std::filesystem::path& p) { return relativeTo(p, base_dir); };
   pugi::xml_document doc;
   auto decl = doc.append_child(pugi::node_declaration);
   decl.append_attribute("version") = "1.0";
   decl.append_attribute("encoding") = "UTF-8";
-  auto root = doc.append_child("ketenpoort");
-  root.append_attribute("mode") = std::string(toString(config.mode)).c_str();
+  auto root = element(doc, "ketenpoort", {{"mode", toString(config.mode)}});
 
   auto listeners = root.append_child("listeners");
-  addListener(listeners, "exchange", config.exchange);
-  addListener(listeners, "audit", config.audit);
-  addListener(listeners, "ops", config.ops);
-
-  auto tls = root.append_child("tls");
-  tls.append_attribute("ca-bundle") = relativeTo(config.tls.ca_bundle, base_dir).c_str();
-  tls.append_attribute("certificate") = relativeTo(config.tls.certificate, base_dir).c_str();
-  tls.append_attribute("private-key") = relativeTo(config.tls.private_key, base_dir).c_str();
-  if (!config.tls.crl_dir.empty()) {
-    tls.append_attribute("crl-dir") = relativeTo(config.tls.crl_dir, base_dir).c_str();
+  for (const auto& [name, l] :
+       {std::pair{"exchange", &config.exchange}, std::pair{"audit", &config.audit}, std::pair{"ops", &config.ops}}) {
+    element(listeners, name, {{"address", l->address}, {"port", unsigned{l->port}}});
   }
+  auto tls = element(root, "tls",
+                     {{"ca-bundle", path(config.tls.ca_bundle)},
+                      {"certificate", path(config.tls.certificate)},
+                      {"private-key", path(config.tls.private_key)}});
+  if (!config.tls.crl_dir.empty()) tls.append_attribute("crl-dir") = path(config.tls.crl_dir).c_str();
 
-  auto storage = root.append_child("storage");
-  if (config.storage_backend == StorageBackend::kPostgresql) {
-    storage.append_attribute("backend") = "postgresql";
-    storage.append_attribute("dsn") = config.storage_dsn.c_str();
-    storage.append_attribute("node-id") = config.storage_node_id.c_str();
-    storage.append_attribute("key-dir") = relativeTo(config.storage_key_dir, base_dir).c_str();
-  } else {
-    storage.append_attribute("path") = relativeTo(config.storage_path, base_dir).c_str();
-  }
-  storage.append_attribute("checkpoint-every-records") =
-      static_cast<unsigned long long>(config.checkpoint_every_records);
-  storage.append_attribute("checkpoint-every-ms") = static_cast<long long>(config.checkpoint_every.count());
-  storage.append_attribute("busy-timeout-ms") = static_cast<long long>(config.storage_busy_timeout.count());
+  auto storage = config.storage_backend == StorageBackend::kPostgresql
+                     ? element(root, "storage",
+                               {{"backend", "postgresql"},
+                                {"dsn", config.storage_dsn},
+                                {"node-id", config.storage_node_id},
+                                {"key-dir", path(config.storage_key_dir)}})
+                     : element(root, "storage", {{"path", path(config.storage_path)}});
+  char purge_at[8] = "off";
   if (config.purge_at) {
-    char at[8];
-    std::snprintf(at, sizeof at, "%02d:%02d", static_cast<int>(config.purge_at->count() / 60),
+    std::snprintf(purge_at, sizeof purge_at, "%02d:%02d", static_cast<int>(config.purge_at->count() / 60),
                   static_cast<int>(config.purge_at->count() % 60));
-    storage.append_attribute("purge-at") = at;
-  } else {
-    storage.append_attribute("purge-at") = "off";
   }
+  for (const Attribute& a :
+       {Attribute{"checkpoint-every-records", config.checkpoint_every_records},
+        Attribute{"checkpoint-every-ms", config.checkpoint_every},
+        Attribute{"busy-timeout-ms", config.storage_busy_timeout}, Attribute{"purge-at", purge_at}}) {
+    storage.append_attribute(a.name) = a.value.c_str();
+  }
+  element(root, "mappings", {{"dir", path(config.mappings_dir)}});
 
   const Limits& l = config.limits;
-  root.append_child("mappings").append_attribute("dir") = relativeTo(config.mappings_dir, base_dir).c_str();
-
-  auto limits = root.append_child("limits");
-  limits.append_attribute("threads") = l.threads;
-  limits.append_attribute("max-connections") = static_cast<unsigned long long>(l.max_connections);
-  limits.append_attribute("max-header-bytes") = static_cast<unsigned long long>(l.max_header_bytes);
-  limits.append_attribute("max-body-bytes") = static_cast<unsigned long long>(l.max_body_bytes);
-  limits.append_attribute("handshake-timeout-ms") = static_cast<long long>(l.handshake_timeout.count());
-  limits.append_attribute("max-handshakes") = static_cast<unsigned long long>(l.max_handshakes);
-  limits.append_attribute("max-handshakes-per-address") = static_cast<unsigned long long>(l.max_handshakes_per_address);
-  limits.append_attribute("pressure-handshake-timeout-ms") =
-      static_cast<long long>(l.pressure_handshake_timeout.count());
-  limits.append_attribute("header-timeout-ms") = static_cast<long long>(l.header_timeout.count());
-  limits.append_attribute("body-timeout-ms") = static_cast<long long>(l.body_timeout.count());
-  limits.append_attribute("idle-timeout-ms") = static_cast<long long>(l.idle_timeout.count());
-  limits.append_attribute("drain-timeout-ms") = static_cast<long long>(l.drain_timeout.count());
-
-  auto signals = root.append_child("signals");
-  signals.append_attribute("elip-loan-percent") = formatHundredths(config.signals.elip_loan_basis_points).c_str();
-  signals.append_attribute("elip-months-left") =
-      config.signals.elip_months_left ? std::to_string(*config.signals.elip_months_left).c_str() : "off";
-  signals.append_attribute("attendance-norm-percent") =
-      formatHundredths(config.signals.attendance_norm_basis_points).c_str();
-  signals.append_attribute("bridging-after-days") = config.signals.bridging_after_days;
-  auto queries = root.append_child("queries");
-  queries.append_attribute("timeout-ms") = static_cast<long long>(config.queries.timeout.count());
-  queries.append_attribute("threads") = config.queries.threads;
-  auto outbox = root.append_child("outbox");
-  outbox.append_attribute("workers") = config.outbox.workers;
-  outbox.append_attribute("max-attempts") = config.outbox.max_attempts;
-  outbox.append_attribute("initial-backoff-ms") = static_cast<long long>(config.outbox.initial_backoff.count());
-  outbox.append_attribute("max-backoff-ms") = static_cast<long long>(config.outbox.max_backoff.count());
-  outbox.append_attribute("delivery-timeout-ms") = static_cast<long long>(config.outbox.delivery_timeout.count());
-  outbox.append_attribute("lease-ms") = static_cast<long long>(config.outbox.lease.count());
+  element(root, "limits",
+          {{"threads", l.threads},
+           {"max-connections", std::uint64_t{l.max_connections}},
+           {"max-header-bytes", std::uint64_t{l.max_header_bytes}},
+           {"max-body-bytes", std::uint64_t{l.max_body_bytes}},
+           {"handshake-timeout-ms", l.handshake_timeout},
+           {"max-handshakes", std::uint64_t{l.max_handshakes}},
+           {"max-handshakes-per-address", std::uint64_t{l.max_handshakes_per_address}},
+           {"pressure-handshake-timeout-ms", l.pressure_handshake_timeout},
+           {"header-timeout-ms", l.header_timeout},
+           {"body-timeout-ms", l.body_timeout},
+           {"idle-timeout-ms", l.idle_timeout},
+           {"drain-timeout-ms", l.drain_timeout}});
+  const SignalThresholds& signals = config.signals;
+  element(root, "signals",
+          {{"elip-loan-percent", formatHundredths(signals.elip_loan_basis_points)},
+           {"elip-months-left", signals.elip_months_left ? std::to_string(*signals.elip_months_left) : "off"},
+           {"attendance-norm-percent", formatHundredths(signals.attendance_norm_basis_points)},
+           {"bridging-after-days", signals.bridging_after_days}});
+  element(root, "queries", {{"timeout-ms", config.queries.timeout}, {"threads", config.queries.threads}});
+  element(root, "outbox",
+          {{"workers", config.outbox.workers},
+           {"max-attempts", config.outbox.max_attempts},
+           {"initial-backoff-ms", config.outbox.initial_backoff},
+           {"max-backoff-ms", config.outbox.max_backoff},
+           {"delivery-timeout-ms", config.outbox.delivery_timeout},
+           {"lease-ms", config.outbox.lease}});
 
   auto parties = root.append_child("parties");
   for (const Party& p : config.parties) {
-    auto node = parties.append_child("party");
-    node.append_attribute("id") = p.id.c_str();
-    node.append_attribute("oin") = p.oin.str().c_str();
-    node.append_attribute("name") = p.name.c_str();
-    node.append_attribute("role") = std::string(toString(p.role)).c_str();
+    auto node =
+        element(parties, "party", {{"id", p.id}, {"oin", p.oin.str()}, {"name", p.name}, {"role", toString(p.role)}});
     if (p.cbs_code) node.append_attribute("cbs-code") = p.cbs_code->c_str();
     if (p.organisation) node.append_attribute("organisation") = p.organisation->c_str();
-    for (const Endpoint& e : p.endpoints) {
-      auto endpoint = node.append_child("endpoint");
-      endpoint.append_attribute("flow") = e.flow.c_str();
-      endpoint.append_attribute("url") = e.url.c_str();
-    }
+    for (const Endpoint& e : p.endpoints) element(node, "endpoint", {{"flow", e.flow}, {"url", e.url}});
   }
   if (!config.agreements.empty()) {
     auto agreements = root.append_child("agreements");
     for (const AgreementConfig& a : config.agreements) {
-      auto node = agreements.append_child("agreement");
-      node.append_attribute("id") = a.id.c_str();
-      node.append_attribute("party") = a.party_id.c_str();
-      node.append_attribute("purpose") = a.purpose_id.c_str();
-      node.append_attribute("gemeente") = a.gemeente_id.c_str();
-      node.append_attribute("valid-from") = formatIsoDate(a.valid_from).c_str();
-      node.append_attribute("valid-until") = formatIsoDate(a.valid_until).c_str();
-      node.append_attribute("document") = a.document_ref.c_str();
+      element(agreements, "agreement",
+              {{"id", a.id},
+               {"party", a.party_id},
+               {"purpose", a.purpose_id},
+               {"gemeente", a.gemeente_id},
+               {"valid-from", formatIsoDate(a.valid_from)},
+               {"valid-until", formatIsoDate(a.valid_until)},
+               {"document", a.document_ref}});
     }
   }
   std::ostringstream out;
