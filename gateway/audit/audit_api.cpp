@@ -78,7 +78,7 @@ Result<ExchangeQuery> filterFrom(const AuditApiContext& c, const ApiRequest& req
   const SearchScope scope{c.config, c.catalogue, &c.referencer, &c.activities};
   for (const auto& [key, value] : *params) {
     const auto* condition = std::find_if(std::begin(kConditions), std::end(kConditions),
-                                         [&key](const auto& entry) { return entry.first == key; });
+                                         [&name = key](const auto& entry) { return entry.first == name; });
     if (std::find(allowed.begin(), allowed.end(), key) == allowed.end() || condition == std::end(kConditions)) {
       // The name came from the URL: not echoed.
       std::string known;
