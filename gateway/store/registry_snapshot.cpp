@@ -206,4 +206,25 @@ std::optional<AgreementEntry> RegistrySnapshot::agreement(const std::string& id)
   return it->second;
 }
 
+std::optional<KoppelingInForce> SnapshotRegistries::koppelingOf(const SubjectKey& subject,
+                                                                const CivilDate& date) const {
+  return current().koppelingOfReference(referencer_.reference(subject), date);
+}
+
+IdentityRegistry::Link SnapshotRegistries::linkOf(const std::string& bsn, const std::string& vnummer) const {
+  return current().linkOf(referencer_.reference({SubjectKey::Kind::kBsn, bsn}),
+                          referencer_.reference({SubjectKey::Kind::kVnummer, vnummer}));
+}
+
+std::optional<std::string> SnapshotRegistries::findValid(std::string_view party_id, std::string_view purpose_id,
+                                                         std::string_view gemeente_cbs_code,
+                                                         const CivilDate& date) const {
+  return current().findAgreement(party_id, purpose_id, gemeente_cbs_code, date);
+}
+
+std::optional<std::string> SnapshotRegistries::findActive(const SubjectKey& subject, std::string_view purpose_id,
+                                                          const Oin& recipient, const CivilDate& date) const {
+  return current().findConsent(referencer_.reference(subject), purpose_id, recipient.str(), date);
+}
+
 }  // namespace ketenpoort

@@ -12,6 +12,7 @@
 
 #include "gateway/policy/registries.hpp"
 #include "gateway/store/store_transaction.hpp"
+#include "gateway/store/subject_reference.hpp"
 
 namespace ketenpoort {
 
@@ -89,6 +90,33 @@ class RegistrySnapshot {
   mutable std::shared_mutex mutex_;
   Contents contents_;
   bool loaded_ = false;
+};
+
+// The policy engine's four registries answered from a snapshot, a person by their keyed
+// reference: how every decision reads the store's registries (RegistryStore), and how a
+// test, benchmark or fuzzer decides over a snapshot it fills itself. One reading of the
+// registries' rules, wherever a decision is made.
+class SnapshotRegistries : public KoppelingRegistry,
+                           public AgreementRegistry,
+                           public ConsentRegistry,
+                           public IdentityRegistry {
+ public:
+  explicit SnapshotRegistries(const SubjectReferencer& referencer) : referencer_(referencer) {}
+
+  std::optional<KoppelingInForce> koppelingOf(const SubjectKey& subject, const CivilDate& date) const final;
+  Link linkOf(const std::string& bsn, const std::string& vnummer) const final;
+  std::optional<std::string> findValid(std::string_view party_id, std::string_view purpose_id,
+                                       std::string_view gemeente_cbs_code, const CivilDate& date) const final;
+  std::optional<std::string> findActive(const SubjectKey& subject, std::string_view purpose_id, const Oin& recipient,
+                                        const CivilDate& date) const final;
+
+  Registries view() const { return Registries{*this, *this, *this, *this}; }
+
+ protected:
+  // The registries in memory, as decisions read them.
+  virtual const RegistrySnapshot& current() const = 0;
+
+  const SubjectReferencer& referencer_;
 };
 
 }  // namespace ketenpoort

@@ -35,32 +35,13 @@ RegistryStore::Change fromResult(const AppendResult& result, std::string id) {
 
 RegistryStore::RegistryStore(const SubjectReferencer& referencer, ExchangeLog& log,
                              std::unique_ptr<sql::Session> listings, const TimeSource& clock)
-    : referencer_(referencer), log_(log), clock_(clock), listings_(std::move(listings)) {}
+    : SnapshotRegistries(referencer), log_(log), clock_(clock), listings_(std::move(listings)) {}
 
 RegistryStore::~RegistryStore() = default;
-
-std::optional<KoppelingInForce> RegistryStore::koppelingOf(const SubjectKey& subject, const CivilDate& date) const {
-  return current().koppelingOfReference(referencer_.reference(subject), date);
-}
 
 std::optional<std::string> RegistryStore::gemeenteOfReference(const std::string& subject_ref,
                                                               const CivilDate& date) const {
   return current().gemeenteOfReference(subject_ref, date);
-}
-
-IdentityRegistry::Link RegistryStore::linkOf(const std::string& bsn, const std::string& vnummer) const {
-  return current().linkOf(referencer_.reference({SubjectKey::Kind::kBsn, bsn}),
-                          referencer_.reference({SubjectKey::Kind::kVnummer, vnummer}));
-}
-
-std::optional<std::string> RegistryStore::findValid(std::string_view party_id, std::string_view purpose_id,
-                                                    std::string_view gemeente_cbs_code, const CivilDate& date) const {
-  return current().findAgreement(party_id, purpose_id, gemeente_cbs_code, date);
-}
-
-std::optional<std::string> RegistryStore::findActive(const SubjectKey& subject, std::string_view purpose_id,
-                                                     const Oin& recipient, const CivilDate& date) const {
-  return current().findConsent(referencer_.reference(subject), purpose_id, recipient.str(), date);
 }
 
 std::optional<ConsentEntry> RegistryStore::consent(const std::string& id) const { return current().consent(id); }

@@ -31,22 +31,12 @@ struct ConsentGrant {
 // together with its own exchange-log record, in one transaction, so a change that cannot
 // be logged does not happen. A store says only how its snapshot is brought up to what
 // others changed (current()).
-class RegistryStore : public KoppelingRegistry,
-                      public AgreementRegistry,
-                      public ConsentRegistry,
-                      public IdentityRegistry {
+class RegistryStore : public SnapshotRegistries {
  public:
   // `clock` stamps each change's record.
   RegistryStore(const SubjectReferencer& referencer, ExchangeLog& log, std::unique_ptr<sql::Session> listings,
                 const TimeSource& clock);
   ~RegistryStore() override;
-
-  std::optional<KoppelingInForce> koppelingOf(const SubjectKey& subject, const CivilDate& date) const final;
-  Link linkOf(const std::string& bsn, const std::string& vnummer) const final;
-  std::optional<std::string> findValid(std::string_view party_id, std::string_view purpose_id,
-                                       std::string_view gemeente_cbs_code, const CivilDate& date) const final;
-  std::optional<std::string> findActive(const SubjectKey& subject, std::string_view purpose_id, const Oin& recipient,
-                                        const CivilDate& date) const final;
 
   struct Change {
     bool ok = false;
@@ -94,14 +84,6 @@ class RegistryStore : public KoppelingRegistry,
   std::vector<ConsentEntry> listConsentsByReference(const std::optional<std::string>& subject_ref) const;
   std::optional<ConsentEntry> consent(const std::string& id) const;
   std::optional<AgreementEntry> agreement(const std::string& id) const;
-
-  Registries view() const { return Registries{*this, *this, *this, *this}; }
-
- protected:
-  // The registries in memory, as the store's reads answer them.
-  virtual const RegistrySnapshot& current() const = 0;
-
-  const SubjectReferencer& referencer_;
 
  private:
   ExchangeLog& log_;

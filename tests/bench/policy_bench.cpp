@@ -7,8 +7,8 @@
 #include <stdexcept>
 
 #include "gateway/mapping/mapping_loader.hpp"
-#include "gateway/policy/in_memory_registries.hpp"
 #include "gateway/policy/policy_engine.hpp"
+#include "tests/support/hand_filled_registries.hpp"
 
 namespace ketenpoort {
 namespace {
@@ -34,7 +34,7 @@ struct Fixture {
   MappingCatalogue catalogue;
   const FlowDefinition* flow = nullptr;
   std::string document;
-  InMemoryRegistries registries;
+  HandFilledRegistries registries;
   Party coa{"coa", *Oin::parse("00000099100000000001"), "COA", PartyRole::kCoa, {}, {}, {}};
   Party amsterdam{
       "gemeente-0363", *Oin::parse("00000099200000000363"), "Amsterdam", PartyRole::kGemeente, "0363", {}, {}};

@@ -2,7 +2,7 @@
 // What the message fuzz targets share: the shipped mappings, empty registries, and the
 // parties a message goes between.
 #include "gateway/mapping/mapping_loader.hpp"
-#include "gateway/policy/in_memory_registries.hpp"
+#include "gateway/policy/registries.hpp"
 
 namespace ketenpoort::fuzz {
 

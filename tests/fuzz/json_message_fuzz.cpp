@@ -6,9 +6,9 @@
 #include <string_view>
 
 #include "adapters/taalschool/taalschool_json_format.hpp"
-#include "gateway/policy/in_memory_registries.hpp"
 #include "gateway/policy/policy_engine.hpp"
 #include "tests/fuzz/fuzz_setup.hpp"
+#include "tests/support/hand_filled_registries.hpp"
 
 namespace {
 struct Setup {
@@ -21,7 +21,7 @@ struct Setup {
   ketenpoort::MappingCatalogue catalogue = ketenpoort::fuzz::shippedCatalogue();
   std::vector<const ketenpoort::FlowDefinition*> flows;
   ketenpoort::TaalschoolJsonFormat format{ketenpoort::SignalThresholds{}};
-  ketenpoort::InMemoryRegistries registries;
+  ketenpoort::HandFilledRegistries registries;
   ketenpoort::Party school =
       ketenpoort::fuzz::fuzzParty("taalschool-a", "00000099300000000001", ketenpoort::PartyRole::kTaalschool);
   ketenpoort::Party gemeente =

@@ -5,14 +5,14 @@
 #include <cstdint>
 #include <string_view>
 
-#include "gateway/policy/in_memory_registries.hpp"
 #include "gateway/policy/policy_engine.hpp"
 #include "tests/fuzz/fuzz_setup.hpp"
+#include "tests/support/hand_filled_registries.hpp"
 
 namespace {
 struct Setup {
   ketenpoort::MappingCatalogue catalogue = ketenpoort::fuzz::shippedCatalogue();
-  ketenpoort::InMemoryRegistries registries;
+  ketenpoort::HandFilledRegistries registries;
   ketenpoort::Party coa = ketenpoort::fuzz::fuzzParty("coa", "00000099100000000001", ketenpoort::PartyRole::kCoa);
   ketenpoort::Party gemeente =
       ketenpoort::fuzz::fuzzParty("gemeente-0363", "00000099200000000363", ketenpoort::PartyRole::kGemeente, "0363");

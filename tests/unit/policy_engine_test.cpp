@@ -3,8 +3,8 @@
 
 #include <deque>
 
-#include "gateway/policy/in_memory_registries.hpp"
 #include "gateway/policy/policy_engine.hpp"
+#include "tests/support/hand_filled_registries.hpp"
 #include "tests/support/mapping_fixture.hpp"
 
 namespace ketenpoort::testing {
@@ -74,7 +74,7 @@ class PolicyEngineTest : public ::testing::Test {
   }
 
   void koppel(const char* bsn, const char* cbs) {
-    registries_.addKoppeling({{SubjectKey::Kind::kBsn, bsn}, cbs, day("2025-01-01"), std::nullopt});
+    registries_.addKoppeling({{SubjectKey::Kind::kBsn, bsn}, cbs, day("2025-01-01")});
   }
   void agreement(const char* party_id, const char* cbs, const char* from, const char* until) {
     registries_.addAgreement(
@@ -89,7 +89,7 @@ class PolicyEngineTest : public ::testing::Test {
   }
 
   std::deque<MappingOutcome> mapped_;
-  InMemoryRegistries registries_;
+  HandFilledRegistries registries_;
   const Party coa_ = party("coa", "00000099100000000001", PartyRole::kCoa);
   const Party duo_ = party("duo", "00000099100000000002", PartyRole::kDuo);
   const Party toeslagen_ = party("toeslagen", "00000099100000000003", PartyRole::kToeslagen);
