@@ -9,6 +9,7 @@
 #include <stdexcept>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 #include "gateway/calendar/civil_date.hpp"
@@ -49,7 +50,7 @@ class Flags {
   GatewayConfig config() const;
 
  private:
-  Args args_;
+  std::vector<std::pair<std::string, std::optional<std::string>>> given_;  // flag, value
 };
 
 // Runs one command: UsageError → its message and `usage` on stderr, exit 2; any other

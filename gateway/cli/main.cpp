@@ -17,24 +17,31 @@
 namespace ketenpoort::cli {
 
 Flags::Flags(Args args, std::initializer_list<std::string_view> with_value,
-             std::initializer_list<std::string_view> without_value)
-    : args_(std::move(args)) {
+             std::initializer_list<std::string_view> without_value) {
   const auto in = [](std::initializer_list<std::string_view> known, const std::string& a) {
     return std::find(known.begin(), known.end(), a) != known.end();
   };
-  for (std::size_t i = 0; i < args_.size(); ++i) {
-    if (in(with_value, args_[i])) {
-      if (++i >= args_.size()) throw UsageError(args_[i - 1] + " needs a value");
-    } else if (!in(without_value, args_[i])) {
-      throw UsageError("unknown argument " + args_[i]);
+  // Read as pairs, so a value is never taken for a flag; a value that is one of the
+  // command's own flags is a flag whose value was left out ("--workdir --cluster").
+  for (std::size_t i = 0; i < args.size(); ++i) {
+    if (in(with_value, args[i])) {
+      if (i + 1 >= args.size() || in(with_value, args[i + 1]) || in(without_value, args[i + 1])) {
+        throw UsageError(args[i] + " needs a value");
+      }
+      given_.emplace_back(std::move(args[i]), std::move(args[i + 1]));
+      ++i;
+    } else if (in(without_value, args[i])) {
+      given_.emplace_back(std::move(args[i]), std::nullopt);
+    } else {
+      throw UsageError("unknown argument " + args[i]);
     }
   }
 }
 
 std::vector<std::string> Flags::values(std::string_view flag) const {
   std::vector<std::string> found;
-  for (std::size_t i = 0; i + 1 < args_.size(); ++i) {
-    if (args_[i] == flag) found.push_back(args_[++i]);
+  for (const auto& [name, value] : given_) {
+    if (name == flag && value) found.push_back(*value);
   }
   return found;
 }
@@ -54,7 +61,9 @@ std::string Flags::required(std::string_view flag) const {
   throw UsageError(std::string(flag) + " is required");
 }
 
-bool Flags::has(std::string_view flag) const { return std::find(args_.begin(), args_.end(), flag) != args_.end(); }
+bool Flags::has(std::string_view flag) const {
+  return std::any_of(given_.begin(), given_.end(), [flag](const auto& given) { return given.first == flag; });
+}
 
 std::int64_t Flags::number(std::string_view flag, std::int64_t fallback, std::int64_t min, std::int64_t max) const {
   const auto text = value(flag);

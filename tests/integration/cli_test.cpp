@@ -132,6 +132,11 @@ TEST(CheckConfig, UsageErrorsExitTwo) {
   EXPECT_EQ(runCommand({KETENPOORT_BINARY, "check-config"}, dir.path()).exit_code, 2);
   EXPECT_EQ(runCommand({KETENPOORT_BINARY, "check-config", "--config", "x", "--bogus"}, dir.path()).exit_code, 2);
   EXPECT_EQ(runCommand({KETENPOORT_BINARY, "frobnicate"}, dir.path()).exit_code, 2);
+  // A flag's value left out is not filled by the next flag (a workdir named "--cluster").
+  EXPECT_EQ(runCommand({KETENPOORT_BINARY, "demo", "--workdir", "--cluster"}, dir.path()).exit_code, 2);
+  EXPECT_FALSE(std::filesystem::exists(dir.path() / "--cluster"));
+  EXPECT_EQ(
+      runCommand({KETENPOORT_BINARY, "log", "purge", "--config", "x", "--as-of", "tomorrow"}, dir.path()).exit_code, 2);
 }
 
 TEST(Demo, RefusesAWorkdirHoldingDataItDidNotMake) {
