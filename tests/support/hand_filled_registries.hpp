@@ -18,14 +18,6 @@ class HandFilledRegistries final : public SnapshotRegistries {
     std::string gemeente_cbs_code;
     CivilDate from;
   };
-  struct Agreement {
-    std::string id;
-    std::string party_id;
-    std::string purpose_id;
-    std::string gemeente_cbs_code;
-    CivilDate valid_from;
-    CivilDate valid_until;  // inclusive
-  };
   struct Consent {
     std::string id;
     SubjectKey subject;
@@ -41,10 +33,7 @@ class HandFilledRegistries final : public SnapshotRegistries {
   void addKoppeling(const Koppeling& k) {
     add(RegistrySnapshot::koppelingRecorded({reference(k.subject), k.gemeente_cbs_code, k.from, "test"}));
   }
-  void addAgreement(const Agreement& a) {
-    add(RegistrySnapshot::agreementUpserted(
-        {a.id, a.party_id, a.purpose_id, a.gemeente_cbs_code, a.valid_from, a.valid_until, "test"}));
-  }
+  void addAgreement(const AgreementEntry& a) { add(RegistrySnapshot::agreementUpserted(a)); }
   void addConsent(const Consent& c) {
     const auto text = [](const std::optional<CivilDate>& d) { return d ? formatIsoDate(*d) : std::string(); };
     add(RegistrySnapshot::consentInserted({c.id, reference(c.subject), c.purpose_id, c.recipient.str(), "test",

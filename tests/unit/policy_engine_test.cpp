@@ -78,7 +78,7 @@ class PolicyEngineTest : public ::testing::Test {
   }
   void agreement(const char* party_id, const char* cbs, const char* from, const char* until) {
     registries_.addAgreement(
-        {"vwo-" + std::string(party_id) + "-" + cbs, party_id, "elip", cbs, day(from), day(until)});
+        {"vwo-" + std::string(party_id) + "-" + cbs, party_id, "elip", cbs, day(from), day(until), "test"});
   }
 
   static const FieldDecision* fieldDecision(const PolicyDecision& d, const std::string& path) {
