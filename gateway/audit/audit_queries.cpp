@@ -52,9 +52,7 @@ std::optional<std::string> narrowSearch(const SearchScope& scope, SearchConditio
       return std::nullopt;
     }
     case SearchCondition::kOutcome:
-      if (value != "delivered" && value != "queued" && value != "refused" && value != "failed") {
-        return name + " must be delivered, queued, refused or failed";
-      }
+      if (!outcomeNamed(value)) return name + " must be delivered, queued, refused or failed";
       query.outcome = value;
       return std::nullopt;
     case SearchCondition::kLimit: {

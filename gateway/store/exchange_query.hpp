@@ -43,6 +43,7 @@ struct LoggedExchange {
   ExchangeRecord record;
 };
 
-ExchangeOutcome parseOutcome(std::string_view text);
+// The outcome a record names (delivered, queued, refused, failed), or nothing.
+std::optional<ExchangeOutcome> outcomeNamed(std::string_view text);
 
 }  // namespace ketenpoort

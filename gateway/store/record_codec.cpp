@@ -22,9 +22,7 @@ constexpr std::array<EnumName<ExchangeOutcome>, 4> kOutcomeNames{{{ExchangeOutco
 
 std::string_view toString(ExchangeOutcome outcome) { return nameIn(kOutcomeNames, outcome); }
 
-ExchangeOutcome parseOutcome(std::string_view text) {
-  return valueIn(kOutcomeNames, text).value_or(ExchangeOutcome::kFailed);
-}
+std::optional<ExchangeOutcome> outcomeNamed(std::string_view text) { return valueIn(kOutcomeNames, text); }
 
 std::array<std::string, kHashedColumns.size()> columnTexts(const ExchangeRecord& r) {
   boost::json::array delivered;
@@ -77,7 +75,7 @@ ExchangeRecord recordFromColumnTexts(const std::array<std::string_view, kHashedC
   } catch (const std::exception& e) {
     throw std::runtime_error(std::string("a record's field lists are unreadable: ") + e.what());
   }
-  r.outcome = parseOutcome(c[13]);
+  r.outcome = outcomeNamed(c[13]).value_or(ExchangeOutcome::kFailed);
   r.reason = c[14];
   r.payload_sha256 = c[15];
   r.retention_until = c[16];

@@ -271,6 +271,8 @@ TEST_F(ConsoleTest, HostileInputGetsAProblemPageNeverAnEcho) {
   check("/console/uitwisselingen?van=2026-02-30", 400, "invalid-query");
   check("/console/uitwisselingen?voor=-1", 400, "invalid-query");
   check("/console/uitwisselingen?uitkomst=a&uitkomst=b", 400, "invalid-query");
+  check("/console/uitwisselingen?uitkomst=verloren", 400, "invalid-query");  // not an outcome
+  check("/console/uitwisselingen?uitkomst=Refused", 400, "invalid-query");
   check("/console/uitwisselingen/99999999999999999999999", 404, "not-found");
   check("/console/uitwisselingen/0", 404, "not-found");
   check("/console/uitwisselingen/1x", 404, "not-found");
