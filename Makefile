@@ -10,11 +10,12 @@ SANITIZE   ?= OFF
 DEB_PACKAGES := g++ cmake ninja-build make openssl curl ccache \
   libboost1.81-dev libboost-json1.81-dev libboost-url1.81-dev libssl-dev libpugixml-dev libsqlite3-dev sqlite3 \
   libgtest-dev libgmock-dev libbenchmark-dev libxml2-utils groff-base libjemalloc-dev \
-  libpq-dev pkg-config postgresql haproxy python3-jsonschema
+  libpq-dev pkg-config postgresql haproxy python3-jsonschema \
+  debhelper lintian systemd prometheus
 
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: all deps configure build test tsan demo demo-cluster clean
+.PHONY: all deps configure build test tsan demo demo-cluster package clean
 
 all: build
 
@@ -62,6 +63,10 @@ demo: build
 # Two nodes on a private PostgreSQL behind HAProxy, one killed mid-run (docs/deployment-ha.md).
 demo-cluster: build
 	$(BUILD_DIR)/ketenpoort demo --cluster --workdir $(BUILD_DIR)/demo-cluster
+
+# The Debian package from this build tree, checked by lintian (docs/operations.md).
+package: build
+	packaging/make-deb $(BUILD_DIR)
 
 clean:
 	rm -rf $(BUILD_DIR)

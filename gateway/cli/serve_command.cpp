@@ -2,6 +2,7 @@
 #include "gateway/cli/commands.hpp"
 #include "gateway/diagnostics/diagnostic_log.hpp"
 #include "gateway/runtime/gateway_server.hpp"
+#include "gateway/runtime/service_manager.hpp"
 
 namespace ketenpoort::cli {
 
@@ -12,6 +13,7 @@ int serveCommand(const Args& args) {
       ExchangeAdapters adapters = standardAdapters(config);
       GatewayServer server(std::move(config), std::move(adapters));
       server.start(/*handle_signals=*/true);
+      if (!notifyServiceManager("READY=1")) logError("service-manager-not-told", {{"state", "READY=1"}});
       const bool drained = server.wait();
       logInfo("stopped", {{"drained", drained}});
       return drained ? 0 : 1;

@@ -70,7 +70,7 @@ void GatewayServer::start(bool handle_signals) {
   Impl& s = *impl_;
   s.delivery.start();
   s.routes.statistics.start();
-  if (s.purge) s.purge->start();
+  if (s.purge) s.purge->start(&s.network.metrics());
   const GatewayRoutes::Workers workers = s.workers();
   s.network.start(s.routes.exchangeRouter(workers), s.routes.auditRouter(workers), &s.routes.store.log(),
                   handle_signals);

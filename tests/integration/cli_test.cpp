@@ -4,7 +4,9 @@
 #include <gtest/gtest.h>
 
 #include <signal.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/un.h>
 #include <sys/wait.h>
 
 #include <sqlite3.h>
@@ -13,6 +15,7 @@
 #include <boost/json/parse.hpp>
 
 #include <algorithm>
+#include <array>
 #include <fstream>
 #include <sstream>
 #include <thread>
@@ -26,6 +29,7 @@
 #include "gateway/sqlite_store/sqlite_exchange_log.hpp"
 #include "gateway/store/identifiers.hpp"
 #include "gateway/store/subject_reference.hpp"
+#include "tests/support/gateway_process.hpp"
 #include "tests/support/temp_dir.hpp"
 #include "tests/support/test_tls_client.hpp"
 
@@ -34,30 +38,6 @@ namespace {
 
 using ::testing::HasSubstr;
 using ::testing::Not;
-
-struct CommandResult {
-  int exit_code = -1;
-  std::string out;
-  std::string err;
-};
-
-// Runs argv to completion with stdout and stderr captured in files under `dir`.
-CommandResult runCommand(const std::vector<std::string>& argv, const std::filesystem::path& dir) {
-  const auto out = dir / "stdout.txt";
-  const auto err = dir / "stderr.txt";
-  const pid_t pid = ::fork();
-  if (pid == 0) {
-    if (!std::freopen(out.c_str(), "w", stdout) || !std::freopen(err.c_str(), "w", stderr)) _exit(126);
-    std::vector<char*> args;
-    for (const auto& a : argv) args.push_back(const_cast<char*>(a.c_str()));
-    args.push_back(nullptr);
-    ::execv(args[0], args.data());
-    _exit(127);
-  }
-  int status = 0;
-  ::waitpid(pid, &status, 0);
-  return {WIFEXITED(status) ? WEXITSTATUS(status) : -1, readFile(out), readFile(err)};
-}
 
 TEST(CheckConfig, AcceptsTheDemoConfig) {
   TempDir dir;
@@ -157,13 +137,26 @@ TEST(Serve, RefusesToStartOnABadConfig) {
   EXPECT_THAT(run.err, HasSubstr("missing required element <tls>"));
 }
 
-TEST(Serve, SigtermDrainsTheRequestInFlightThenExitsZero) {
+// As systemd runs it (Type=notify): the gateway says READY=1 on $NOTIFY_SOCKET once it
+// accepts, and SIGTERM drains.
+TEST(Serve, SaysReadyToTheServiceManagerAndSigtermDrainsTheRequestInFlight) {
   TempDir dir;
   const auto env = createDemoEnvironment(dir.path() / "demo", DemoPorts{0, 0, 0});
   const auto err_file = dir.path() / "serve.err";
+  const std::string notify_path = (dir.path() / "notify.sock").string();
+  const int notify_socket = ::socket(AF_UNIX, SOCK_DGRAM, 0);
+  ASSERT_GE(notify_socket, 0);
+  sockaddr_un notify_address{};
+  notify_address.sun_family = AF_UNIX;
+  ASSERT_LT(notify_path.size(), sizeof notify_address.sun_path);
+  std::copy(notify_path.begin(), notify_path.end(), notify_address.sun_path);
+  ASSERT_EQ(::bind(notify_socket, reinterpret_cast<const sockaddr*>(&notify_address), sizeof notify_address), 0);
+  const timeval receive_timeout{10, 0};
+  ::setsockopt(notify_socket, SOL_SOCKET, SO_RCVTIMEO, &receive_timeout, sizeof receive_timeout);
   const pid_t pid = ::fork();
   if (pid == 0) {
     if (!std::freopen(err_file.c_str(), "w", stderr)) _exit(126);
+    ::setenv("NOTIFY_SOCKET", notify_path.c_str(), 1);
     ::execl(KETENPOORT_BINARY, KETENPOORT_BINARY, "serve", "--config", env.config_file.c_str(),
             static_cast<char*>(nullptr));
     _exit(127);
@@ -184,6 +177,12 @@ TEST(Serve, SigtermDrainsTheRequestInFlightThenExitsZero) {
       },
       std::chrono::seconds(10)))
       << readFile(err_file);
+  std::array<char, 64> notified{};
+  const ssize_t notified_bytes = ::recv(notify_socket, notified.data(), notified.size(), 0);
+  ::close(notify_socket);
+  ASSERT_GT(notified_bytes, 0) << "no message on NOTIFY_SOCKET";
+  EXPECT_EQ(std::string(notified.data(), static_cast<std::size_t>(notified_bytes)), "READY=1");
+  EXPECT_EQ(plainHttpGet(ops_port, "/readyz").status, 200);
 
   TestTlsClient client(exchange_port, {env.pkiDir() / "ca.pem", env.certificateOf("coa"), env.keyOf("coa"), 0, 0, {}});
   ASSERT_EQ(client.connectAndHandshake(), "");

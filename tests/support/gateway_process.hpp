@@ -5,8 +5,19 @@
 #include <cstdint>
 #include <filesystem>
 #include <string>
+#include <vector>
 
 namespace ketenpoort::testing {
+
+struct CommandResult {
+  int exit_code = -1;  // -1: killed by a signal
+  std::string out;
+  std::string err;
+};
+
+// Runs argv (argv[0] a path, or a program on $PATH) to completion with stdout and stderr
+// captured in files under `dir`.
+CommandResult runCommand(const std::vector<std::string>& argv, const std::filesystem::path& dir);
 
 // `ketenpoort serve --config CONFIG` as a child process, its output appended to `log`.
 pid_t startGateway(const std::filesystem::path& config, const std::filesystem::path& log);
