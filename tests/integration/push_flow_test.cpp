@@ -7,14 +7,21 @@
 
 #include <boost/json/parse.hpp>
 
+#include <sys/stat.h>
+
+#include <atomic>
 #include <fstream>
+#include <random>
 #include <sstream>
+#include <thread>
 
 #include "adapters/gemeente/gemeente_simulator.hpp"
 #include "adapters/standard_adapters.hpp"
 #include "gateway/http/https_client.hpp"
+#include "gateway/identity/bsn.hpp"
 #include "gateway/store/identifiers.hpp"
 #include "tests/integration/gateway_fixture.hpp"
+#include "tests/support/gateway_process.hpp"
 
 namespace ketenpoort::testing {
 namespace {
@@ -292,6 +299,60 @@ TEST_F(PushFlowTest, FailingReceiverIsRetriedThenDeadLettered) {
               HasSubstr("ketenpoort_outbox_entries{state=\"dead-letter\"} 1"));
   // The body is not kept beyond its purpose: it went with the dead-letter state.
   EXPECT_EQ(payloadsKept(), 0);
+}
+
+// Issue 27: `ketenpoort db backup` while COA pushes without pause. The copy is whole (every
+// record accepted before the backup began is in it, the chain and signed head check) and
+// private (0600); no push failed meanwhile; a second backup to the same name is refused.
+TEST_F(PushFlowTest, ABackupTakenWhilePushesGoOnIsAnIntactLog) {
+  startAmsterdam();
+  start();
+  std::atomic<bool> backup_done{false};
+  std::atomic<int> accepted{0};
+  std::atomic<int> failed{0};
+  std::thread pusher([&] {
+    std::mt19937_64 rng(27);
+    for (int n = 0, after_backup = 0; after_backup < 10 && n < 10'000; ++n) {
+      const bool done_before = backup_done;
+      // One synthetic person per push: a BSN and a V-nummer of its own.
+      std::string profile = profileFor(randomSyntheticBsn(rng), "0363");
+      profile.replace(profile.find("2093847561"), 10, std::to_string(3000000000 + n));
+      (push(profile).status == 202u ? accepted : failed)++;
+      if (done_before) ++after_backup;
+    }
+  });
+  if (!waitUntil([&] { return accepted >= 10; }, std::chrono::seconds(20))) {
+    backup_done = true;
+    pusher.join();
+    FAIL() << "pushes were not accepted: " << failed << " failed";
+  }
+  const int accepted_before = accepted;
+  const auto copy = dir_.path() / "backup" / "ketenpoort-copy.db";
+  std::filesystem::create_directories(copy.parent_path());
+  const CommandResult backup = runCommand(
+      {KETENPOORT_BINARY, "db", "backup", "--config", env_->config_file.string(), "--to", copy.string()}, dir_.path());
+  backup_done = true;
+  pusher.join();
+  ASSERT_EQ(backup.exit_code, 0) << backup.err;
+  EXPECT_THAT(backup.out, HasSubstr("backed up "));
+  EXPECT_EQ(failed, 0);
+  struct stat copy_status {};
+  ASSERT_EQ(::stat(copy.c_str(), &copy_status), 0);
+  EXPECT_EQ(copy_status.st_mode & 0777, 0600u);
+  EXPECT_FALSE(std::filesystem::exists(copy.string() + ".partial"));
+
+  const CommandResult verified = runCommand({KETENPOORT_BINARY, "log", "verify", "--db", copy.string(), "--public-key",
+                                             (config_.keyDirectory() / "log-signing.key.pub").string()},
+                                            dir_.path());
+  ASSERT_EQ(verified.exit_code, 0) << verified.out << verified.err;
+  EXPECT_THAT(verified.out, HasSubstr("intact, "));
+  const auto records = std::stoi(verified.out.substr(verified.out.find("intact, ") + 8));
+  EXPECT_GE(records, accepted_before);
+
+  const CommandResult again = runCommand(
+      {KETENPOORT_BINARY, "db", "backup", "--config", env_->config_file.string(), "--to", copy.string()}, dir_.path());
+  EXPECT_EQ(again.exit_code, 1);
+  EXPECT_THAT(again.err, HasSubstr("never overwrites"));
 }
 
 // Issue 25, item 7: 's-Gravenhage sends under the transaction id of COA's exchange to
