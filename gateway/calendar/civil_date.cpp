@@ -46,6 +46,26 @@ std::string formatRfc3339(std::chrono::system_clock::time_point time) {
   return buffer;
 }
 
+std::optional<std::chrono::system_clock::time_point> parseRfc3339(std::string_view text) {
+  // 2026-11-22T15:04:05.123Z: a date, then digits and separators at fixed places.
+  constexpr std::string_view kShape = "dddd-dd-ddTdd:dd:dd.dddZ";
+  if (text.size() != kShape.size()) return std::nullopt;
+  for (std::size_t i = 10; i < kShape.size(); ++i) {
+    const bool digit = text[i] >= '0' && text[i] <= '9';
+    if (kShape[i] == 'd' ? !digit : text[i] != kShape[i]) return std::nullopt;
+  }
+  const auto date = parseIsoDate(text.substr(0, 10));
+  const auto number = [&text](std::size_t at, std::size_t length) {
+    int value = 0;
+    for (std::size_t i = at; i < at + length; ++i) value = value * 10 + (text[i] - '0');
+    return value;
+  };
+  const int hours = number(11, 2), minutes = number(14, 2), seconds = number(17, 2);
+  if (!date || hours > 23 || minutes > 59 || seconds > 59) return std::nullopt;
+  return std::chrono::sys_days(*date) + std::chrono::hours(hours) + std::chrono::minutes(minutes) +
+         std::chrono::seconds(seconds) + std::chrono::milliseconds(number(20, 3));
+}
+
 std::optional<CalendarPeriod> parseIsoPeriod(std::string_view text) {
   if (text.size() < 3 || text[0] != 'P') return std::nullopt;
   CalendarPeriod period;

@@ -17,6 +17,8 @@ std::string formatIsoDate(const CivilDate& date);
 CivilDate todayUtc();
 // As RFC 3339 UTC with milliseconds: 2026-11-22T15:04:05.123Z.
 std::string formatRfc3339(std::chrono::system_clock::time_point time);
+// Reads back exactly what formatRfc3339 writes; anything else is nullopt.
+std::optional<std::chrono::system_clock::time_point> parseRfc3339(std::string_view text);
 
 // A retention or validity period: whole years, months and days (ISO 8601 "P7Y", "P6M").
 struct CalendarPeriod {

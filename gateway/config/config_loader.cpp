@@ -253,11 +253,16 @@ class ConfigReader {
 
   void readTls(const pugi::xml_node& node, TlsFiles& tls) {
     if (!node) return;
-    xml_.checkElement(node, {"ca-bundle", "certificate", "private-key"}, {"crl-dir"}, {});
+    xml_.checkElement(node, {"ca-bundle", "certificate", "private-key"},
+                      {"crl-dir", "crl-grace-hours", "check-files-ms"}, {});
     tls.ca_bundle = resolvePath(node.attribute("ca-bundle").value());
     tls.certificate = resolvePath(node.attribute("certificate").value());
     tls.private_key = resolvePath(node.attribute("private-key").value());
     if (const auto crl_dir = node.attribute("crl-dir")) tls.crl_dir = resolvePath(crl_dir.value());
+    auto grace = static_cast<unsigned>(tls.crl_grace.count());
+    xml_.readNumber<unsigned>(node, "crl-grace-hours", 0, 168, grace);
+    tls.crl_grace = std::chrono::hours(grace);
+    readMillis(node, "check-files-ms", tls.check_files_interval);
     tls.line = xml_.lineOf(node);
   }
 

@@ -54,6 +54,12 @@ std::string renderGatewayConfigXml(const GatewayConfig& config, const std::files
                       {"certificate", path(config.tls.certificate)},
                       {"private-key", path(config.tls.private_key)}});
   if (!config.tls.crl_dir.empty()) tls.append_attribute("crl-dir") = path(config.tls.crl_dir).c_str();
+  if (config.tls.crl_grace != TlsFiles{}.crl_grace) {
+    tls.append_attribute("crl-grace-hours") = static_cast<unsigned>(config.tls.crl_grace.count());
+  }
+  if (config.tls.check_files_interval != TlsFiles{}.check_files_interval) {
+    tls.append_attribute("check-files-ms") = static_cast<unsigned long long>(config.tls.check_files_interval.count());
+  }
 
   auto storage = config.storage_backend == StorageBackend::kPostgresql
                      ? element(root, "storage",

@@ -46,6 +46,12 @@ struct TlsFiles {
   // set, every client certificate is checked against them: revoked, or no current CRL
   // for its issuer, is refused in the handshake.
   std::filesystem::path crl_dir{};
+  // How long past its nextUpdate a CRL is still taken (0: not at all, fail-closed). A grace
+  // bridges a CA that publishes late; the expiry metric shows it from the first hour.
+  std::chrono::hours crl_grace{0};
+  // How often the gateway looks whether these files changed on disk; a change (a renewed
+  // certificate, a new CRL) is loaded, checked and taken for new connections.
+  std::chrono::milliseconds check_files_interval{10'000};
   int line = 0;  // of <tls> in the config file, for problems found when loading the files
 };
 

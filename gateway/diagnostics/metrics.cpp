@@ -83,6 +83,22 @@ void NumberFamily<Number>::render(std::string& out) const {
 template class NumberFamily<std::uint64_t>;
 template class NumberFamily<std::int64_t>;
 
+void GaugeSetFamily::replace(std::map<std::vector<std::string>, std::int64_t> values) {
+  std::unique_lock lock(mutex_);
+  values_ = std::move(values);
+}
+
+std::map<std::vector<std::string>, std::int64_t> GaugeSetFamily::values() const {
+  std::shared_lock lock(mutex_);
+  return values_;
+}
+
+void GaugeSetFamily::render(std::string& out) const {
+  out += "# HELP " + name_ + " " + help_ + "\n# TYPE " + name_ + " gauge\n";
+  std::shared_lock lock(mutex_);
+  for (const auto& [labels, value] : values_) out += name_ + labelText(labels) + " " + std::to_string(value) + "\n";
+}
+
 HistogramFamily::HistogramFamily(std::string name, std::string help, std::vector<std::string> label_names,
                                  std::vector<double> upper_bounds)
     : MetricFamily(std::move(name), std::move(help), std::move(label_names)), upper_bounds_(std::move(upper_bounds)) {}
@@ -132,10 +148,16 @@ GatewayMetrics::GatewayMetrics()
                 &connections_in_handshake,
                 &requests_in_progress,
                 &handshakes_evicted,
+                &ready,
                 &exchange_log_writable,
                 &exchange_log_records,
                 &delivery_attempts,
-                &outbox_entries} {}
+                &outbox_entries,
+                &outbox_oldest_due_age,
+                &purge_runs,
+                &purge_last_completed,
+                &certificate_expiry,
+                &config_reloads} {}
 
 std::string GatewayMetrics::renderPrometheus() const {
   std::string out;

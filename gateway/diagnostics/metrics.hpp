@@ -67,6 +67,20 @@ class GaugeFamily : public NumberFamily<std::int64_t> {
   }
 };
 
+// A gauge whose label sets are all replaced at once: what exists changes (a certificate
+// renewed, a CRL added, a recipient's queue emptied), and one that went must not linger.
+class GaugeSetFamily : public MetricFamily {
+ public:
+  using MetricFamily::MetricFamily;
+  void replace(std::map<std::vector<std::string>, std::int64_t> values);
+  std::map<std::vector<std::string>, std::int64_t> values() const;
+  void render(std::string& out) const override;
+
+ private:
+  mutable std::shared_mutex mutex_;
+  std::map<std::vector<std::string>, std::int64_t> values_;
+};
+
 class HistogramFamily : public MetricFamily {
  public:
   HistogramFamily(std::string name, std::string help, std::vector<std::string> label_names,
@@ -118,6 +132,7 @@ class GatewayMetrics {
                                    "Connections closed during their TLS handshake to make room "
                                    "(max-handshakes, per-address, max-connections)",
                                    {"listener", "reason"}};
+  GaugeFamily ready{"ketenpoort_ready", "1 when /readyz answers 200 (at the time of the scrape)", {}};
   GaugeFamily exchange_log_writable{
       "ketenpoort_exchange_log_writable", "1 when the last exchange-log commit succeeded", {}};
   GaugeFamily exchange_log_records{
@@ -129,6 +144,27 @@ class GatewayMetrics {
                                   {"outcome"}};
   GaugeFamily outbox_entries{
       "ketenpoort_outbox_entries", "Outbox entries by state (pending, postbus, dead-letter)", {"state"}};
+
+  GaugeSetFamily outbox_oldest_due_age{
+      "ketenpoort_outbox_oldest_due_age_seconds",
+      "Per recipient with deliveries due: how long ago its oldest due entry was queued",
+      {"recipient"}};
+  CounterFamily purge_runs{"ketenpoort_purge_runs_total",
+                           "Daily purges of records past their retention run by serve, by outcome "
+                           "(done, interrupted by a stop, stopped by an error)",
+                           {"outcome"}};
+  GaugeFamily purge_last_completed{"ketenpoort_purge_last_completed_timestamp_seconds",
+                                   "When serve's purge last ran to the end, as Unix time (absent until it has)",
+                                   {}};
+  GaugeSetFamily certificate_expiry{
+      "ketenpoort_certificate_expiry_timestamp_seconds",
+      "When a certificate the gateway holds (own) or trusts (ca) expires, and when a CRL's nextUpdate passes (crl), "
+      "as Unix time",
+      {"kind", "subject", "serial"}};
+  CounterFamily config_reloads{"ketenpoort_config_reload_total",
+                               "Reloads of the configuration or the TLS files, by what caused them and outcome "
+                               "(applied, refused)",
+                               {"trigger", "outcome"}};
 
   std::string renderPrometheus() const;
 

@@ -1,10 +1,12 @@
 #include "gateway/exchange/delivery_worker.hpp"
 
+#include <algorithm>
 #include <atomic>
 #include <condition_variable>
 #include <mutex>
 #include <set>
 
+#include "gateway/calendar/civil_date.hpp"
 #include "gateway/concurrency/slots.hpp"
 #include "gateway/diagnostics/diagnostic_log.hpp"
 
@@ -296,6 +298,20 @@ DetachedDelivery deliver(std::shared_ptr<Core> core, [[maybe_unused]] EntriesInH
   }
 }
 
+// Per recipient with deliveries due, how long its oldest due entry has waited (the metric
+// an alert on a recipient that stopped taking messages reads).
+void publishOldestDue(Core& c) {
+  const std::int64_t now_ms = c.time.nowMs();
+  std::map<std::vector<std::string>, std::int64_t> ages;
+  for (const auto& [recipient, created] : c.outbox.oldestDuePerRecipient(now_ms)) {
+    const auto queued = parseRfc3339(created);
+    if (!queued) continue;
+    const auto queued_ms = std::chrono::duration_cast<std::chrono::milliseconds>(queued->time_since_epoch()).count();
+    ages[{recipient}] = std::max<std::int64_t>(0, (now_ms - queued_ms) / 1000);
+  }
+  c.metrics.outbox_oldest_due_age.replace(std::move(ages));
+}
+
 }  // namespace
 
 std::chrono::milliseconds retryDelay(const OutboxSettings& s, std::uint32_t failed_attempts, std::mt19937_64& rng) {
@@ -367,6 +383,7 @@ void DeliveryWorker::readOutbox() {
           c.metrics.outbox_entries.set({std::string(toString(state))},
                                        static_cast<std::int64_t>(c.outbox.count(state)));
         }
+        publishOldestDue(c);
       }
     } catch (const std::exception& e) {
       logWarn("outbox-unreadable", {{"error", e.what()}});

@@ -12,8 +12,13 @@ ScheduledPurge::ScheduledPurge(GatewayStore& store, const TimeSource& clock, std
 
 ScheduledPurge::~ScheduledPurge() { stop(); }
 
-void ScheduledPurge::start() {
-  if (!thread_.joinable()) thread_ = std::thread([this] { run(); });
+void ScheduledPurge::start(GatewayMetrics* metrics) {
+  if (thread_.joinable()) return;
+  metrics_ = metrics;
+  if (metrics_ != nullptr) {
+    for (const char* outcome : {"done", "interrupted", "stopped"}) metrics_->purge_runs.inc({outcome}, 0);
+  }
+  thread_ = std::thread([this] { run(); });
 }
 
 void ScheduledPurge::stop() {
@@ -44,6 +49,13 @@ void ScheduledPurge::run() {
     const auto started = clock_.monotonicNow();
     const PurgeBatchResult purged = store_.purgeExpired(request, [this] { return stopping_.load(); });
     const auto took_ms = std::chrono::duration_cast<std::chrono::milliseconds>(clock_.monotonicNow() - started).count();
+    if (metrics_ != nullptr) {
+      metrics_->purge_runs.inc({!purged.ok ? "stopped" : purged.done ? "done" : "interrupted"});
+      if (purged.ok && purged.done) {
+        metrics_->purge_last_completed.set(
+            {}, std::chrono::duration_cast<std::chrono::seconds>(now.time_since_epoch()).count());
+      }
+    }
     if (purged.ok) {
       boost::json::array destroyed;
       for (int period : purged.pseudonym_keys_destroyed) destroyed.push_back(period);

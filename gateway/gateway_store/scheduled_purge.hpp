@@ -9,6 +9,7 @@
 
 #include "gateway/calendar/time_source.hpp"
 #include "gateway/concurrency/batch_queue.hpp"
+#include "gateway/diagnostics/metrics.hpp"
 #include "gateway/gateway_store/gateway_store.hpp"
 
 namespace ketenpoort {
@@ -30,7 +31,9 @@ class ScheduledPurge {
   ScheduledPurge(const ScheduledPurge&) = delete;
   ScheduledPurge& operator=(const ScheduledPurge&) = delete;
 
-  void start();
+  // `metrics`, when given, counts every run by outcome (done, interrupted, stopped) and
+  // keeps the time of the last complete one; it must outlive stop().
+  void start(GatewayMetrics* metrics = nullptr);
   void stop();
   // How often it has looked at the clock since start (each `poll` of the clock's time):
   // what a test waits for after it moved a simulated clock.
@@ -50,6 +53,7 @@ class ScheduledPurge {
   BatchQueue<int> wake_{1};            // closed by stop(); its timeout paces the looks at the clock
   std::atomic<bool> stopping_{false};  // ends a purge under way after its current window
   std::atomic<std::uint64_t> looks_{0};
+  GatewayMetrics* metrics_ = nullptr;
   std::thread thread_;
 };
 

@@ -11,6 +11,7 @@
 #include "gateway/api/router.hpp"
 #include "gateway/http/http_io.hpp"
 #include "gateway/http/server_state.hpp"
+#include "gateway/http/server_tls.hpp"
 
 namespace ketenpoort::http_internal {
 
@@ -21,7 +22,7 @@ tcp::acceptor openAcceptor(asio::io_context& ioc, const std::string& name, const
 class TlsListener {
  public:
   TlsListener(asio::io_context& ioc, ServerState& state, std::string name, const ListenerConfig& config,
-              asio::ssl::context& tls, const PartyDirectory& parties, bool privacy_officers_only);
+              const ServerTls& tls, const PartyDirectory& parties, bool privacy_officers_only);
 
   std::uint16_t port() const { return port_; }
   // Accepts connections; their requests go to `router`.
@@ -37,7 +38,7 @@ class TlsListener {
   std::string name_;
   tcp::acceptor acceptor_;
   std::uint16_t port_;
-  asio::ssl::context& tls_;
+  const ServerTls& tls_;
   const PartyDirectory& parties_;
   Router router_;
   bool privacy_officers_only_;
@@ -55,6 +56,8 @@ class OpsListener {
  private:
   asio::awaitable<void> session(tcp::socket socket);
   ApiResponse respond(const std::string& method, const std::string& path) const;
+  // What /readyz answers: "ready", or why not (draining, starting, log-unavailable, saturated).
+  const char* readiness() const;
 
   ServerState& state_;
   tcp::acceptor acceptor_;

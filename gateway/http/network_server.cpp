@@ -12,7 +12,7 @@
 
 #include "gateway/calendar/time_source.hpp"
 #include "gateway/http/listeners.hpp"
-#include "gateway/tls/tls_policy.hpp"
+#include "gateway/http/server_tls.hpp"
 
 namespace ketenpoort {
 
@@ -41,26 +41,12 @@ tcp::acceptor openAcceptor(asio::io_context& ioc, const std::string& name, const
 }
 }  // namespace http_internal
 
-namespace {
-asio::ssl::context makeServerContext(const TlsFiles& files) {
-  asio::ssl::context context(asio::ssl::context::tls_server);
-  const auto problems = configureServerTls(context.native_handle(), files);
-  if (!problems.empty()) {
-    std::string message = "TLS setup failed";
-    for (const auto& p : problems) message += "\n  " + p;
-    throw std::runtime_error(message);
-  }
-  return context;
-}
-
-}  // namespace
-
 struct NetworkServer::Impl {
   explicit Impl(const GatewayConfig& c)
       : config(c),
         state(config),
         parties(config),
-        tls(makeServerContext(config.tls)),
+        tls(config.tls, state.metrics),
         exchange(ioc, state, "exchange", config.exchange, tls, parties, false),
         audit(ioc, state, "audit", config.audit, tls, parties, true),
         ops(ioc, state, config.ops),
@@ -107,15 +93,26 @@ struct NetworkServer::Impl {
     asio::co_spawn(ioc, drainSequence(), logEscapedException("drain"));
   }
 
+  // Every check-files interval, on a blocking thread: the TLS files changed on disk?
+  asio::awaitable<void> watchTlsFiles() {
+    asio::steady_timer tick(ioc);
+    while (!state.draining.load()) {
+      tick.expires_after(config.tls.check_files_interval);
+      co_await tick.async_wait(kUseTuple);
+      if (!state.draining.load()) asio::post(blocking_pool, [this] { tls.reloadIfChanged(); });
+    }
+  }
+
   const GatewayConfig& config;
   ServerState state;
   PartyDirectory parties;
+  // Before the pools: a reload still running on one finishes before this goes.
+  ServerTls tls;
   asio::io_context ioc;
   // Declared after ioc so they are joined before ioc is destroyed: their tasks hold
   // executors (strands) of ioc.
   asio::thread_pool blocking_pool{2};
   asio::thread_pool query_pool{config.queries.threads};
-  asio::ssl::context tls;
   TlsListener exchange;
   TlsListener audit;
   OpsListener ops;
@@ -150,6 +147,7 @@ void NetworkServer::start(Router exchange, Router audit, const ExchangeLog* heal
   s.exchange.start(std::move(exchange));
   s.audit.start(std::move(audit));
   s.ops.start();
+  asio::co_spawn(s.ioc, s.watchTlsFiles(), logEscapedException("tls-files-watch"));
   unsigned count = s.config.limits.threads;
   if (count == 0) count = std::max(1u, std::thread::hardware_concurrency());
   for (unsigned i = 0; i < count; ++i) s.threads.emplace_back([&s] { s.ioc.run(); });

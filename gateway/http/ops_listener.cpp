@@ -44,23 +44,26 @@ void OpsListener::close() {
   });
 }
 
+const char* OpsListener::readiness() const {
+  if (state_.draining.load()) return "draining";
+  if (!state_.ready.load()) return "starting";
+  // Fail-closed shows here: while the log cannot be written, nothing may be exchanged,
+  // so a load balancer should send traffic elsewhere.
+  if (state_.exchange_log && !state_.exchange_log->healthy()) return "log-unavailable";
+  // Unauthenticated connections are being pushed out to make room: the node is
+  // saturated, and a load balancer should prefer another (ketenpoort_handshakes_evicted_total).
+  if (state_.handshakes.evictedWithin(std::chrono::seconds(5))) return "saturated";
+  return "ready";
+}
+
 ApiResponse OpsListener::respond(const std::string& method, const std::string& path) const {
   if (method != "GET") {
     return problemResponse(problems::methodNotAllowed("the ops listener answers GET only"), path);
   }
   if (path == "/healthz") return jsonStatus(200, "ok");
   if (path == "/readyz") {
-    if (state_.draining.load()) return jsonStatus(503, "draining");
-    if (!state_.ready.load()) return jsonStatus(503, "starting");
-    // Fail-closed shows here: while the log cannot be written, nothing may be exchanged,
-    // so a load balancer should send traffic elsewhere.
-    if (state_.exchange_log && !state_.exchange_log->healthy()) {
-      return jsonStatus(503, "log-unavailable");
-    }
-    // Unauthenticated connections are being pushed out to make room: the node is
-    // saturated, and a load balancer should prefer another (ketenpoort_handshakes_evicted_total).
-    if (state_.handshakes.evictedWithin(std::chrono::seconds(5))) return jsonStatus(503, "saturated");
-    return jsonStatus(200, "ready");
+    const char* answer = readiness();
+    return jsonStatus(std::string_view(answer) == "ready" ? 200 : 503, answer);
   }
   if (path == "/metrics") {
     ApiResponse r;
@@ -69,6 +72,7 @@ ApiResponse OpsListener::respond(const std::string& method, const std::string& p
       state_.metrics.exchange_log_writable.set({}, state_.exchange_log->healthy() ? 1 : 0);
       state_.metrics.exchange_log_records.set({}, static_cast<std::int64_t>(state_.exchange_log->lastSequence()));
     }
+    state_.metrics.ready.set({}, std::string_view(readiness()) == "ready" ? 1 : 0);
     r.body = state_.metrics.renderPrometheus();
     return r;
   }

@@ -85,7 +85,7 @@ asio::awaitable<ApiResponse> runAsyncHandler(const Router::AsyncHandler& handler
 }  // namespace
 
 TlsListener::TlsListener(asio::io_context& ioc, ServerState& state, std::string name, const ListenerConfig& config,
-                         asio::ssl::context& tls, const PartyDirectory& parties, bool privacy_officers_only)
+                         const ServerTls& tls, const PartyDirectory& parties, bool privacy_officers_only)
     : state_(state),
       name_(std::move(name)),
       acceptor_(openAcceptor(ioc, name_, config)),
@@ -147,7 +147,10 @@ asio::awaitable<void> TlsListener::session(tcp::socket socket) {
   metrics.open_connections.add(listener_label, 1);
   beast::error_code ignored;
   const std::string peer = socket.remote_endpoint(ignored).address().to_string();
-  TlsStream stream(std::move(socket), tls_.native_handle());
+  // The context current at accept, held until the connection ends (a reload meanwhile
+  // changes only the connections after it).
+  const std::shared_ptr<asio::ssl::context> tls = tls_.current();
+  TlsStream stream(std::move(socket), tls->native_handle());
   TlsStream& transport = stream;
 
   auto tracked = std::make_shared<TrackedConnection>();

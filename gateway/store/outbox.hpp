@@ -4,6 +4,7 @@
 #include <chrono>
 #include <cstdint>
 #include <functional>
+#include <map>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -133,6 +134,9 @@ class OutboxStore {
   // Entries matching `query`, newest first; for the audit CLI.
   virtual std::vector<OutboxEntry> list(const DeliveryQuery& query) = 0;
   virtual std::uint64_t count(DeliveryState state) = 0;
+  // Per recipient party with an endpoint entry due at `now_ms`: when its oldest due entry
+  // was queued (created_utc). For the alert on a recipient that stopped taking deliveries.
+  virtual std::map<std::string, std::string> oldestDuePerRecipient(std::int64_t now_ms) = 0;
 };
 
 }  // namespace ketenpoort

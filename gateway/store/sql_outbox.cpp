@@ -217,4 +217,15 @@ std::uint64_t SqlOutboxStore::count(DeliveryState state) {
       read_->run("SELECT COUNT(*) FROM outbox WHERE state = '" + std::string(toString(state)) + "'").integer(0, 0));
 }
 
+std::map<std::string, std::string> SqlOutboxStore::oldestDuePerRecipient(std::int64_t now_ms) {
+  std::lock_guard lock(mutex_);
+  const sql::Rows rows = read_->run(
+      "SELECT recipient_party_id, MIN(created_utc) FROM outbox WHERE state = 'pending' AND next_attempt_ms <= $1 "
+      "GROUP BY recipient_party_id",
+      {now_ms});
+  std::map<std::string, std::string> oldest;
+  for (int row = 0; row < rows.size(); ++row) oldest.emplace(rows.text(row, 0), rows.text(row, 1));
+  return oldest;
+}
+
 }  // namespace ketenpoort

@@ -46,6 +46,7 @@ class SqlOutboxStore : public OutboxStore {
   std::optional<OutboxEntry> find(const std::string& transaction_id) final;
   std::vector<OutboxEntry> list(const DeliveryQuery& query) final;
   std::uint64_t count(DeliveryState state) final;
+  std::map<std::string, std::string> oldestDuePerRecipient(std::int64_t now_ms) final;
 
  protected:
   // The columns every read here selects: the entry's, then the lease's until and fence.

@@ -4,10 +4,37 @@
 #include <openssl/x509_vfy.h>
 #include <openssl/x509v3.h>
 
+#include <cstdint>
+#include <ctime>
+
 namespace ketenpoort {
 namespace {
 
 constexpr unsigned char kSessionIdContext[] = "ketenpoort";
+
+// Where a server context keeps its CRL grace in seconds, for the verify callback.
+int crlGraceIndex() {
+  static const int index = SSL_CTX_get_ex_new_index(0, nullptr, nullptr, nullptr, nullptr);
+  return index;
+}
+
+// Takes a CRL past its nextUpdate while the grace the configuration gives lasts; every
+// other verdict of OpenSSL's chain and revocation check stands as it is.
+int verifyWithCrlGrace(int preverified, X509_STORE_CTX* store) {
+  if (preverified == 1 || X509_STORE_CTX_get_error(store) != X509_V_ERR_CRL_HAS_EXPIRED) return preverified;
+  const auto* ssl = static_cast<const SSL*>(X509_STORE_CTX_get_ex_data(store, SSL_get_ex_data_X509_STORE_CTX_idx()));
+  X509_CRL* crl = X509_STORE_CTX_get0_current_crl(store);
+  if (ssl == nullptr || crl == nullptr || X509_CRL_get0_nextUpdate(crl) == nullptr) return 0;
+  const auto grace_seconds = reinterpret_cast<std::intptr_t>(  // NOLINT: a number kept in OpenSSL's pointer slot
+      SSL_CTX_get_ex_data(SSL_get_SSL_CTX(ssl), crlGraceIndex()));
+  // Still within the grace: nextUpdate is later than now minus the grace. On the system
+  // clock, as OpenSSL's own validity checks of the same handshake.
+  std::time_t grace_start = std::time(nullptr) - static_cast<std::time_t>(grace_seconds);
+  const bool within = grace_seconds > 0 && X509_cmp_time(X509_CRL_get0_nextUpdate(crl), &grace_start) > 0;
+  if (!within) return 0;
+  X509_STORE_CTX_set_error(store, X509_V_OK);
+  return 1;
+}
 
 void applyProtocolPolicy(SSL_CTX* ctx, std::vector<std::string>& problems) {
   if (SSL_CTX_set_min_proto_version(ctx, TLS1_2_VERSION) != 1 ||
@@ -77,6 +104,11 @@ void loadRevocationLists(SSL_CTX* ctx, const std::filesystem::path& dir, std::ve
   X509_VERIFY_PARAM_set_flags(SSL_CTX_get0_param(ctx), X509_V_FLAG_CRL_CHECK | X509_V_FLAG_CRL_CHECK_ALL);
 }
 
+void setCrlGrace(SSL_CTX* ctx, std::chrono::seconds grace) {
+  SSL_CTX_set_ex_data(ctx, crlGraceIndex(),
+                      reinterpret_cast<void*>(static_cast<std::intptr_t>(grace.count())));  // NOLINT: see crlGraceIndex
+}
+
 }  // namespace
 
 std::string takeOpenSslErrors() {
@@ -101,7 +133,9 @@ std::vector<std::string> configureServerTls(SSL_CTX* ctx, const TlsFiles& files)
       SSL_CTX_set_client_CA_list(ctx, names);
     }
   }
-  SSL_CTX_set_verify(ctx, SSL_VERIFY_PEER | SSL_VERIFY_FAIL_IF_NO_PEER_CERT, nullptr);
+  setCrlGrace(ctx, files.crl_grace);
+  SSL_CTX_set_verify(ctx, SSL_VERIFY_PEER | SSL_VERIFY_FAIL_IF_NO_PEER_CERT,
+                     files.crl_grace.count() > 0 ? verifyWithCrlGrace : nullptr);
   // Required for session resumption when client certificates are verified.
   SSL_CTX_set_session_id_context(ctx, kSessionIdContext, sizeof kSessionIdContext - 1);
   return problems;

@@ -355,6 +355,20 @@ TEST_F(PushFlowTest, ABackupTakenWhilePushesGoOnIsAnIntactLog) {
   EXPECT_THAT(again.err, HasSubstr("never overwrites"));
 }
 
+// Issue 27: a recipient that stops taking deliveries shows as the age of its oldest due
+// entry, per recipient, what the OldestDueDelivery alert reads.
+TEST_F(PushFlowTest, ARecipientThatTakesNothingShowsAsTheAgeOfItsOldestDueEntry) {
+  config_.outbox.max_attempts = 1000;
+  startAmsterdam(/*fail_rate=*/1.0);
+  start();
+  ASSERT_EQ(push(profile_).status, 202u);
+  ASSERT_TRUE(waitUntil([&] { return server_->metrics().outbox_oldest_due_age.values().contains({"gemeente-0363"}); },
+                        std::chrono::seconds(10)));
+  EXPECT_THAT(plainHttpGet(server_->opsPort(), "/metrics").body,
+              HasSubstr("ketenpoort_outbox_oldest_due_age_seconds{recipient=\"gemeente-0363\"} "));
+  EXPECT_EQ(server_->metrics().outbox_oldest_due_age.values().size(), 1u);
+}
+
 // Issue 25, item 7: 's-Gravenhage sends under the transaction id of COA's exchange to
 // Amsterdam and is refused for it; its officer's page of that refusal shows nothing of the
 // other exchange's delivery (state, attempts, completion), while Amsterdam's officer sees it.

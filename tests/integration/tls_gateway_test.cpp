@@ -5,7 +5,9 @@
 
 #include <arpa/inet.h>
 #include <netinet/in.h>
+#include <openssl/bn.h>
 #include <openssl/ssl.h>
+#include <openssl/x509.h>
 #include <sqlite3.h>
 #include <sys/socket.h>
 #include <unistd.h>
@@ -358,6 +360,106 @@ TEST_F(TlsGatewayTest, NoCurrentCrlMeansNoClientOfThatCa) {
   EXPECT_TRUE(handshakeFailureCounted("crl-unavailable"));
 }
 
+// Issue 27: the TLS files are watched. A CRL its CA published, put in the CRL directory
+// while the gateway runs, decides the next handshakes without a reload or restart; the
+// connection already open goes on with what it began with; the other parties connect.
+TEST_F(TlsGatewayTest, ACrlReplacedOnDiskTakesEffectWithoutARestart) {
+  revokeCertificates(*env_, {});
+  config_.tls.check_files_interval = std::chrono::milliseconds(50);
+  config_.limits.idle_timeout = std::chrono::seconds(10);
+  startGateway();
+  TestTlsClient open_before(server_->exchangePort(), asParty("taalschool-b"));
+  ASSERT_EQ(open_before.connectAndHandshake(), "");
+  ASSERT_EQ(open_before.writeRaw(kWhoami), "");
+  ASSERT_TRUE(open_before.readResponse()) << open_before.lastError();
+
+  revokeCertificates(*env_, {"taalschool-b"});
+  ASSERT_TRUE(waitUntil([&] { return server_->metrics().config_reloads.value({"tls-files", "applied"}) == 1; }));
+  TestTlsClient revoked(server_->exchangePort(), asParty("taalschool-b"));
+  EXPECT_FALSE(revoked.request("GET", "/v1/whoami"));
+  EXPECT_TRUE(handshakeFailureCounted("revoked"));
+  ASSERT_EQ(open_before.writeRaw(kWhoami), "");
+  const auto still = open_before.readResponse();
+  ASSERT_TRUE(still) << open_before.lastError();
+  EXPECT_EQ(still->status, 200u);
+  TestTlsClient other(server_->exchangePort(), asParty("taalschool-a"));
+  const auto answer = other.request("GET", "/v1/whoami");
+  ASSERT_TRUE(answer) << other.lastError();
+  EXPECT_EQ(answer->status, 200u);
+  EXPECT_EQ(server_->metrics().config_reloads.value({"tls-files", "refused"}), 0u);
+}
+
+// Files that do not load (a certificate without its key, a half-written file) change
+// nothing: the gateway keeps what it loaded before, counts and logs the refusal, and takes
+// the files once they are whole. The new certificate is the one new connections see.
+TEST_F(TlsGatewayTest, TlsFilesThatDoNotLoadChangeNothingUntilTheyDo) {
+  config_.tls.check_files_interval = std::chrono::milliseconds(50);
+  startGateway();
+  const auto serialSeen = [&] {
+    TestTlsClient client(server_->exchangePort(), asParty("coa"));
+    if (!client.connectAndHandshake().empty()) return std::string("no handshake: ") + client.lastError();
+    const X509* certificate = SSL_get0_peer_certificate(client.nativeHandle());
+    BIGNUM* serial = ASN1_INTEGER_to_BN(X509_get0_serialNumber(certificate), nullptr);
+    char* hex = BN_bn2hex(serial);
+    std::string out = hex;
+    OPENSSL_free(hex);
+    BN_free(serial);
+    return out;
+  };
+  const std::string first = serialSeen();
+
+  CertificateRequest renewed;
+  renewed.common_name = "localhost";
+  renewed.organisation = "ketenpoort gateway (renewed)";
+  renewed.ip_addresses = {"127.0.0.1"};
+  renewed.server = true;
+  renewed.client = true;
+  const PemPair next = env_->ca.issue(renewed);
+  // The certificate first, its key not yet: they do not match.
+  writePemFile(env_->pkiDir() / "gateway.pem", next.certificate_pem, false);
+  ASSERT_TRUE(waitUntil([&] { return server_->metrics().config_reloads.value({"tls-files", "refused"}) == 1; }));
+  EXPECT_EQ(serialSeen(), first);
+  EXPECT_EQ(server_->metrics().config_reloads.value({"tls-files", "applied"}), 0u);
+
+  writePemFile(env_->pkiDir() / "gateway.key", next.private_key_pem, true);
+  ASSERT_TRUE(waitUntil([&] { return server_->metrics().config_reloads.value({"tls-files", "applied"}) == 1; }));
+  const std::string second = serialSeen();
+  EXPECT_NE(second, first);
+  EXPECT_THAT(plainHttpGet(server_->opsPort(), "/metrics").body,
+              HasSubstr("ketenpoort_certificate_expiry_timestamp_seconds{kind=\"own\",subject=\"localhost\",serial=\"" +
+                        second + "\"}"));
+}
+
+// Every certificate the gateway holds or trusts and every CRL's nextUpdate is a metric,
+// so an alert fires well before anyone is locked out. A CRL past its nextUpdate is still
+// taken within the configured grace (default none: fail-closed), and not after it.
+TEST_F(TlsGatewayTest, ExpiriesAreMetricsAndACrlGraceBridgesALateCa) {
+  writePemFile(env_->pkiDir() / "crl" / "ca.crl.pem", env_->ca.crlPem({}, -3600), false);  // an hour late
+  config_.tls.crl_grace = std::chrono::hours(2);
+  config_.tls.check_files_interval = std::chrono::milliseconds(50);
+  startGateway();
+  TestTlsClient within_grace(server_->exchangePort(), asParty("coa"));
+  const auto answer = within_grace.request("GET", "/v1/whoami");
+  ASSERT_TRUE(answer) << within_grace.lastError();
+  EXPECT_EQ(answer->status, 200u);
+
+  const auto expiries = server_->metrics().certificate_expiry.values();
+  std::map<std::string, std::int64_t> by_kind;
+  for (const auto& [labels, expires] : expiries) by_kind[labels[0]] = expires;
+  ASSERT_EQ(by_kind.size(), 3u);  // own, ca, crl
+  const auto now = std::chrono::duration_cast<std::chrono::seconds>(clock_.now().time_since_epoch()).count();
+  EXPECT_NEAR(static_cast<double>(by_kind["crl"]), static_cast<double>(now - 3600), 120.0);
+  EXPECT_GT(by_kind["own"], now + 300L * 24 * 3600);  // the development CA issues for 397 days
+  EXPECT_GT(by_kind["ca"], now);
+
+  // Three hours late: past the grace, that CA's clients are refused.
+  writePemFile(env_->pkiDir() / "crl" / "ca.crl.pem", env_->ca.crlPem({}, -3 * 3600), false);
+  ASSERT_TRUE(waitUntil([&] { return server_->metrics().config_reloads.value({"tls-files", "applied"}) >= 1; }));
+  TestTlsClient past_grace(server_->exchangePort(), asParty("coa"));
+  EXPECT_FALSE(past_grace.request("GET", "/v1/whoami"));
+  EXPECT_TRUE(handshakeFailureCounted("crl-unavailable"));
+}
+
 TEST_F(TlsGatewayTest, AuditListenerAdmitsPrivacyOfficersOnly) {
   startGateway();
   TestTlsClient officer(server_->auditPort(), asParty("fg-0363"));
@@ -478,7 +580,9 @@ TEST_F(TlsGatewayTest, ReadinessFollowsTheExchangeLogFailClosed) {
   const auto unready = plainHttpGet(server_->opsPort(), "/readyz");
   EXPECT_EQ(unready.status, 503u);
   EXPECT_THAT(unready.body, HasSubstr("log-unavailable"));
-  EXPECT_THAT(plainHttpGet(server_->opsPort(), "/metrics").body, HasSubstr("ketenpoort_exchange_log_writable 0"));
+  const auto unready_metrics = plainHttpGet(server_->opsPort(), "/metrics").body;
+  EXPECT_THAT(unready_metrics, HasSubstr("ketenpoort_exchange_log_writable 0"));
+  EXPECT_THAT(unready_metrics, HasSubstr("ketenpoort_ready 0"));
 
   sqlite3_exec(holder, "ROLLBACK", nullptr, nullptr, nullptr);
   sqlite3_close(holder);
@@ -486,6 +590,7 @@ TEST_F(TlsGatewayTest, ReadinessFollowsTheExchangeLogFailClosed) {
   EXPECT_EQ(plainHttpGet(server_->opsPort(), "/readyz").status, 200u);
   const auto metrics = plainHttpGet(server_->opsPort(), "/metrics").body;
   EXPECT_THAT(metrics, HasSubstr("ketenpoort_exchange_log_writable 1"));
+  EXPECT_THAT(metrics, HasSubstr("ketenpoort_ready 1"));
   EXPECT_THAT(metrics,
               HasSubstr("ketenpoort_exchange_log_records " + std::to_string(server_->exchangeLog().lastSequence())));
   EXPECT_GE(server_->exchangeLog().lastSequence(), 2u);

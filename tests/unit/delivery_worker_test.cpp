@@ -89,6 +89,7 @@ class MemoryOutbox : public OutboxStore {
   }
   std::vector<OutboxEntry> list(const DeliveryQuery&) override { return {}; }
   std::uint64_t count(DeliveryState) override { return 0; }
+  std::map<std::string, std::string> oldestDuePerRecipient(std::int64_t) override { return {}; }
 
   // Reads of the due entries begun. The worker takes what a read found before it begins
   // the next: once read n + 1 began, everything read n found has been attempted.

@@ -9,6 +9,7 @@
 #include <future>
 #include <limits>
 
+#include "gateway/calendar/civil_date.hpp"
 #include "gateway/gateway_store/gateway_store.hpp"
 #include "gateway/store/identifiers.hpp"
 #include "tests/support/store_backend.hpp"
@@ -27,6 +28,8 @@ std::string queue(GatewayStore& store, const std::string& body, DeliveryRoute ro
   entry.flow = "coa.klantprofiel";
   entry.recipient_party_id = "gemeente-0363";
   entry.route = route;
+  entry.created_utc = systemTime().nowRfc3339();  // as the exchange stamps it: due at once
+  entry.next_attempt_ms = systemTime().nowMs();
   ExchangeRecord r;
   r.transaction_id = entry.transaction_id;
   r.outcome = ExchangeOutcome::kQueued;
@@ -88,6 +91,29 @@ TEST_P(OutboxStoreTest, CountsPerStateAddUpAndOnlyWaitingEntriesAreDue) {
   const auto due = outbox.due(std::numeric_limits<std::int64_t>::max(), 10);
   ASSERT_EQ(due.size(), 1u);
   EXPECT_EQ(due.front().transaction_id, waiting);
+}
+
+// Per recipient, when its oldest due entry was queued: the alert on a recipient that
+// stopped taking deliveries. Not yet due, postbus and finished entries are not counted.
+TEST_P(OutboxStoreTest, TheOldestDueEntryPerRecipientIsFound) {
+  GatewayStore store(config_);
+  OutboxStore& outbox = store.outbox();
+  const std::string first = queue(store, "<a/>", DeliveryRoute::kEndpoint);
+  queue(store, "<b/>", DeliveryRoute::kEndpoint);
+  queue(store, "<c/>", DeliveryRoute::kPostbus);
+  const auto oldest = outbox.oldestDuePerRecipient(std::numeric_limits<std::int64_t>::max());
+  ASSERT_EQ(oldest.size(), 1u);
+  EXPECT_EQ(oldest.at("gemeente-0363"), outbox.find(first)->created_utc);
+  EXPECT_TRUE(parseRfc3339(oldest.at("gemeente-0363")).has_value());
+  EXPECT_TRUE(outbox.oldestDuePerRecipient(0).empty());  // none was due at the epoch
+
+  // Retried far in the future: not due; the other one still is.
+  waitFor(outbox, [&](OutboxStore& o, OutboxStore::Done d) {
+    o.recordFailure(*o.find(first), "503", std::numeric_limits<std::int64_t>::max() - 1, d);
+  });
+  const auto after = outbox.oldestDuePerRecipient(std::numeric_limits<std::int64_t>::max() - 2);
+  ASSERT_EQ(after.size(), 1u);
+  EXPECT_NE(after.at("gemeente-0363"), "");
 }
 
 INSTANTIATE_TEST_SUITE_P(Backends, OutboxStoreTest, ::testing::Values(Backend::kSqlite, Backend::kPostgresql),

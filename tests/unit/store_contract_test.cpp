@@ -998,7 +998,9 @@ TEST_P(StoreContractTest, TheScheduledPurgeRunsAtItsTimeOfDay) {
   std::chrono::sys_days day_of_purge{std::chrono::year(2026) / 12 / 4};
   SimulatedTime clock(day_of_purge + std::chrono::hours(3) + std::chrono::minutes(29));
   ScheduledPurge purge(*store, clock, std::chrono::minutes(3 * 60 + 30), std::chrono::milliseconds(5));
-  purge.start();
+  GatewayMetrics metrics;
+  purge.start(&metrics);
+  EXPECT_EQ(metrics.purge_runs.value({"done"}), 0u);
   // Its polls pass on the simulated clock: a look at 03:29 and a little finds it is not yet time.
   ASSERT_TRUE(testing::advanceUntil(clock, std::chrono::milliseconds(5), [&] { return purge.looks() >= 1; }));
   EXPECT_TRUE(store->log().findTransaction(ids[0]).has_value()) << "purged before its time";
@@ -1006,6 +1008,15 @@ TEST_P(StoreContractTest, TheScheduledPurgeRunsAtItsTimeOfDay) {
   EXPECT_TRUE(testing::advanceUntil(clock, std::chrono::milliseconds(5),
                                     [&] { return !store->log().findTransaction(ids[0]).has_value(); }));
   EXPECT_TRUE(store->log().findTransaction(ids[1]).has_value());  // retained until that very day
+  // Counted once the run ends (the records go before it does), with its time for the alert
+  // on a purge that stopped running.
+  EXPECT_TRUE(testing::advanceUntil(clock, std::chrono::milliseconds(5),
+                                    [&] { return metrics.purge_runs.value({"done"}) == 1; }));
+  const auto seconds = [](auto time) {
+    return std::chrono::duration_cast<std::chrono::seconds>(time.time_since_epoch()).count();
+  };
+  EXPECT_GE(metrics.purge_last_completed.value({}), seconds(day_of_purge + std::chrono::minutes(3 * 60 + 30)));
+  EXPECT_LE(metrics.purge_last_completed.value({}), seconds(clock.now()));
   // New Year's purge: 2026 is over, and its pseudonym key goes with the last of its records.
   const auto destroyed2026 = [&] {
     for (const auto& p : store->pseudonymKeys().periods()) {
