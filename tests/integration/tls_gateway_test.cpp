@@ -12,7 +12,10 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <functional>
 #include <map>
+#include <regex>
+#include <set>
 #include <thread>
 
 #include "gateway/http/https_client.hpp"
@@ -458,6 +461,65 @@ TEST_F(TlsGatewayTest, ExpiriesAreMetricsAndACrlGraceBridgesALateCa) {
   TestTlsClient past_grace(server_->exchangePort(), asParty("coa"));
   EXPECT_FALSE(past_grace.request("GET", "/v1/whoami"));
   EXPECT_TRUE(handshakeFailureCounted("crl-unavailable"));
+}
+
+// Issue 27: the shipped Grafana dashboard and Prometheus alert rules name only metrics
+// this gateway exports, so no panel or alert stays silently empty.
+TEST_F(TlsGatewayTest, DashboardAndAlertRulesNameOnlyExportedMetrics) {
+  startGateway();
+  const std::string exported_text = plainHttpGet(server_->opsPort(), "/metrics").body;
+  std::set<std::string> exported;
+  const std::regex type_line(R"(# TYPE (ketenpoort_[a-z_]+) (counter|gauge|histogram))");
+  for (auto it = std::sregex_iterator(exported_text.begin(), exported_text.end(), type_line);
+       it != std::sregex_iterator(); ++it) {
+    exported.insert((*it)[1]);
+    if ((*it)[2] == "histogram") {
+      for (const char* part : {"_bucket", "_sum", "_count"}) exported.insert((*it)[1].str() + part);
+    }
+  }
+  ASSERT_GT(exported.size(), 15u);
+  const std::regex metric_name(R"(ketenpoort_[a-z_]+)");
+  const auto namesIn = [&](const std::string& text) {
+    std::set<std::string> names;
+    for (auto it = std::sregex_iterator(text.begin(), text.end(), metric_name); it != std::sregex_iterator(); ++it) {
+      names.insert(it->str());
+    }
+    return names;
+  };
+
+  const std::filesystem::path packaging = std::filesystem::path(KETENPOORT_SOURCE_DIR) / "packaging";
+  const boost::json::value dashboard = boost::json::parse(readFile(packaging / "grafana" / "ketenpoort.json"));
+  std::vector<std::string> expressions;
+  const std::function<void(const boost::json::value&)> collect = [&](const boost::json::value& v) {
+    if (const auto* object = v.if_object()) {
+      for (const auto& [key, member] : *object) {
+        if (key == "expr" && member.is_string()) expressions.emplace_back(member.as_string());
+        collect(member);
+      }
+    } else if (const auto* array = v.if_array()) {
+      for (const auto& element : *array) collect(element);
+    }
+  };
+  collect(dashboard);
+  ASSERT_GE(expressions.size(), 15u);
+  std::set<std::string> on_the_dashboard;
+  for (const auto& expression : expressions) {
+    const auto names = namesIn(expression);
+    EXPECT_FALSE(names.empty()) << "a panel query without a ketenpoort metric: " << expression;
+    for (const auto& name : names) {
+      EXPECT_TRUE(exported.contains(name)) << name << " (dashboard) is not exported";
+      on_the_dashboard.insert(name);
+    }
+  }
+  const auto in_rules = namesIn(readFile(packaging / "prometheus" / "ketenpoort.rules.yml"));
+  ASSERT_GE(in_rules.size(), 10u);
+  for (const auto& name : in_rules) EXPECT_TRUE(exported.contains(name)) << name << " (alert rules) is not exported";
+  // The other way round: every metric family has a panel.
+  for (const auto& name : exported) {
+    if (name.ends_with("_sum") || name.ends_with("_count") || name == "ketenpoort_http_request_duration_seconds")
+      continue;
+    EXPECT_TRUE(on_the_dashboard.contains(name)) << name << " has no panel";
+  }
 }
 
 TEST_F(TlsGatewayTest, AuditListenerAdmitsPrivacyOfficersOnly) {

@@ -66,7 +66,9 @@ TEST(DebianPackage, IsLintianCleanAndItsExampleConfigChecksOnceTheOperatorsFiles
                            "lib/systemd/system/ketenpoort.service", "lib/systemd/system/ketenpoort-purge.service",
                            "lib/systemd/system/ketenpoort-purge.timer", "usr/share/man/man8/ketenpoort.8.gz",
                            "usr/share/doc/ketenpoort/operations.md", "usr/share/doc/ketenpoort/configuration.md",
-                           "usr/share/doc/ketenpoort/copyright", "var/lib/ketenpoort", "etc/ketenpoort/tls/crl"}) {
+                           "usr/share/doc/ketenpoort/copyright", "var/lib/ketenpoort", "etc/ketenpoort/tls/crl",
+                           "usr/share/doc/ketenpoort/examples/prometheus/ketenpoort.rules.yml",
+                           "usr/share/doc/ketenpoort/examples/grafana/ketenpoort.json"}) {
     EXPECT_TRUE(fs::exists(root / file)) << file;
   }
   // The example is the operator's to change: a conffile, kept over an upgrade.
