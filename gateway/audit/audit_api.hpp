@@ -1,5 +1,7 @@
 #pragma once
 
+#include <memory>
+
 #include "gateway/calendar/time_source.hpp"
 
 #include <functional>
@@ -24,6 +26,9 @@ struct AuditApiContext {
   const TimeSource& clock;  // today, for a consent's status
   // The register of processing activities (LDV "lezen"); addAuditRoutes builds it once.
   std::vector<ProcessingActivity> activities = {};
+  // Keeps the configuration and mappings the references above point into alive while a
+  // request under way holds this (a reload replaces them for new requests).
+  std::shared_ptr<const void> configuration = nullptr;
 };
 
 // The privacy officer's queries on the audit listener, as JSON (docs/api/openapi.yaml):

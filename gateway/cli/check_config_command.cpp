@@ -1,38 +1,22 @@
-#include <openssl/ssl.h>
-
 #include <iostream>
 
 #include "gateway/cli/commands.hpp"
-#include "gateway/config/config_loader.hpp"
 #include "gateway/mapping/mapping_loader.hpp"
 #include "gateway/mapping/privacy_model_report.hpp"
-#include "gateway/tls/tls_policy.hpp"
+#include "gateway/runtime/config_check.hpp"
 
 namespace ketenpoort::cli {
 namespace {
 
 int checkConfig(const std::string& file) {
-  const ConfigLoadResult result = loadGatewayConfig(file);
-  std::vector<ConfigProblem> problems = result.problems;
-  std::size_t flows = 0;
-  if (result.config) {
-    // The files the config names must load as the server would load them.
-    SSL_CTX* ctx = SSL_CTX_new(TLS_server_method());
-    for (const auto& p : configureServerTls(ctx, result.config->tls)) {
-      problems.push_back({file, result.config->tls.line, p});
-    }
-    SSL_CTX_free(ctx);
-    const MappingLoadResult mappings = loadMappings(result.config->mappings_dir);
-    problems.insert(problems.end(), mappings.problems.begin(), mappings.problems.end());
-    flows = mappings.catalogue ? mappings.catalogue->flows.size() : 0;
-  }
-  for (const auto& problem : problems) std::cerr << problem.str() << "\n";
-  if (!problems.empty()) {
-    std::cerr << file << ": " << problems.size() << " problem(s)\n";
+  const CheckedConfiguration checked = checkConfiguration(file);
+  for (const auto& problem : checked.problems) std::cerr << problem.str() << "\n";
+  if (!checked.ok()) {
+    std::cerr << file << ": " << checked.problems.size() << " problem(s)\n";
     return 1;
   }
-  std::cout << file << ": ok (mode " << toString(result.config->mode) << ", " << result.config->parties.size()
-            << " parties, " << flows << " flows)\n";
+  std::cout << file << ": ok (mode " << toString(checked.config->mode) << ", " << checked.config->parties.size()
+            << " parties, " << checked.catalogue->flows.size() << " flows)\n";
   return 0;
 }
 

@@ -98,8 +98,9 @@ ChainOutcome runChainScenario(const DemoEnvironment& env, GatewayServer& server,
     steps.push_back(std::move(s));
     return r;
   };
-  const Party& amsterdam = *server.config().findPartyById("gemeente-0363");
-  const Party& toeslagen = *server.config().findPartyById("toeslagen");
+  const std::shared_ptr<const GatewayConfig> config = server.config();
+  const Party& amsterdam = *config->findPartyById("gemeente-0363");
+  const Party& toeslagen = *config->findPartyById("toeslagen");
 
   std::printf("\nThe chain for three synthetic persons (1 Wi2021 in Amsterdam, 2 ELIP candidate, 3 old-law)\n");
   // 1 and 2: COA's klantprofiel teaches the gateway their koppeling to Amsterdam.

@@ -73,7 +73,7 @@ void pushRefusedExamples(const DemoEnvironment& env, std::uint16_t port) {
 void printSummary(GatewayServer& server, const DemoEnvironment& env, const CoaSimulatorSummary& pushed,
                   std::uint64_t stored, const ChainOutcome& chain) {
   ExchangeQuery query;
-  query.organisation_oin = server.config().findPartyById("coa")->oin.str();
+  query.organisation_oin = server.config()->findPartyById("coa")->oin.str();
   const auto exchanges = server.exchangeLog().findExchanges(query);
   std::printf("\nSummary\n");
   std::printf("  pushed by COA          %zu accepted (%zu had a medical section)\n", pushed.accepted,
@@ -113,9 +113,9 @@ void printSummary(GatewayServer& server, const DemoEnvironment& env, const CoaSi
       "  build/ketenpoort audit deliveries --config %s --as fg-0363 --state dead-letter\n"
       "  build/ketenpoort log head --config %s > witness.json   (keep it elsewhere)\n"
       "  build/ketenpoort log verify --db %s --witness witness.json\n\n",
-      server.config().storage_path.c_str(), static_cast<unsigned long long>(server.exchangeLog().lastSequence()),
+      server.config()->storage_path.c_str(), static_cast<unsigned long long>(server.exchangeLog().lastSequence()),
       config.c_str(), config.c_str(), config.c_str(), config.c_str(), config.c_str(),
-      server.config().storage_path.c_str());
+      server.config()->storage_path.c_str());
 }
 
 // The privacy officer's console: its address, and the officer's certificate as a

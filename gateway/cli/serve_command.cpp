@@ -8,11 +8,13 @@ namespace ketenpoort::cli {
 
 int serveCommand(const Args& args) {
   return runCommand("serve", "usage: ketenpoort serve --config FILE\n", [&] {
-    GatewayConfig config = Flags(args, {"--config"}).config();
+    const Flags flags(args, {"--config"});
+    GatewayConfig config = flags.config();
     try {
       ExchangeAdapters adapters = standardAdapters(config);
       GatewayServer server(std::move(config), std::move(adapters));
-      server.start(/*handle_signals=*/true);
+      // SIGHUP (systemctl reload, ketenpoort reload) reads the same file again.
+      server.start(/*handle_signals=*/true, flags.required("--config"));
       if (!notifyServiceManager("READY=1")) logError("service-manager-not-told", {{"state", "READY=1"}});
       const bool drained = server.wait();
       logInfo("stopped", {{"drained", drained}});

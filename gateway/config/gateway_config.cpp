@@ -1,5 +1,7 @@
 #include "gateway/config/gateway_config.hpp"
 
+#include <algorithm>
+
 #include <boost/url/parse.hpp>
 
 #include <array>
@@ -62,6 +64,72 @@ const Party* GatewayConfig::findPartyById(std::string_view id) const {
     if (party.id == id) return &party;
   }
   return nullptr;
+}
+
+namespace {
+
+// Ids in `these` that `those` lacks, and (into `changed`) ids in both whose items differ.
+template <class Item>
+std::vector<std::string> onlyIn(const std::vector<Item>& these, const std::vector<Item>& those,
+                                std::vector<std::string>* changed = nullptr) {
+  std::vector<std::string> out;
+  for (const Item& item : these) {
+    const auto other = std::find_if(those.begin(), those.end(), [&item](const Item& o) { return o.id == item.id; });
+    if (other == those.end()) {
+      out.push_back(item.id);
+    } else if (changed != nullptr && !(*other == item)) {
+      changed->push_back(item.id);
+    }
+  }
+  return out;
+}
+
+}  // namespace
+
+bool ConfigChanges::any() const {
+  return !parties_added.empty() || !parties_removed.empty() || !parties_changed.empty() || !agreements_added.empty() ||
+         !agreements_removed.empty() || !agreements_changed.empty() || mappings_dir || limits || outbox || queries ||
+         tls || !restart_only.empty();
+}
+
+ConfigChanges compareConfigs(const GatewayConfig& before, const GatewayConfig& after) {
+  ConfigChanges c;
+  c.parties_added = onlyIn(after.parties, before.parties);
+  c.parties_removed = onlyIn(before.parties, after.parties, &c.parties_changed);
+  c.agreements_added = onlyIn(after.agreements, before.agreements);
+  c.agreements_removed = onlyIn(before.agreements, after.agreements, &c.agreements_changed);
+  c.mappings_dir = before.mappings_dir != after.mappings_dir;
+  Limits limits_after = after.limits;
+  limits_after.threads = before.limits.threads;  // threads: below
+  c.limits = !(limits_after == before.limits);
+  OutboxSettings outbox_after = after.outbox;
+  outbox_after.workers = before.outbox.workers;
+  c.outbox = !(outbox_after == before.outbox);
+  c.queries = before.queries.timeout != after.queries.timeout;
+  TlsFiles tls_after = after.tls;
+  tls_after.check_files_interval = before.tls.check_files_interval;
+  c.tls = !before.tls.sameAs(tls_after);
+
+  const auto restartOnly = [&c](bool differs, const char* what) {
+    if (differs) c.restart_only.emplace_back(what);
+  };
+  restartOnly(before.mode != after.mode, "ketenpoort/@mode");
+  restartOnly(!(before.exchange == after.exchange), "listeners/exchange");
+  restartOnly(!(before.audit == after.audit), "listeners/audit");
+  restartOnly(!(before.ops == after.ops), "listeners/ops");
+  restartOnly(before.limits.threads != after.limits.threads, "limits/@threads");
+  restartOnly(before.outbox.workers != after.outbox.workers, "outbox/@workers");
+  restartOnly(before.queries.threads != after.queries.threads, "queries/@threads");
+  restartOnly(before.tls.check_files_interval != after.tls.check_files_interval, "tls/@check-files-ms");
+  restartOnly(!(before.signals == after.signals), "signals");
+  restartOnly(before.storage_backend != after.storage_backend || before.storage_path != after.storage_path ||
+                  before.storage_dsn != after.storage_dsn || before.storage_node_id != after.storage_node_id ||
+                  before.storage_key_dir != after.storage_key_dir ||
+                  before.checkpoint_every_records != after.checkpoint_every_records ||
+                  before.checkpoint_every != after.checkpoint_every ||
+                  before.storage_busy_timeout != after.storage_busy_timeout || before.purge_at != after.purge_at,
+              "storage");
+  return c;
 }
 
 }  // namespace ketenpoort

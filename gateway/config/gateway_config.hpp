@@ -36,6 +36,7 @@ std::optional<HttpsUrl> parseHttpsUrl(std::string_view url);
 struct ListenerConfig {
   std::string address;
   std::uint16_t port = 0;
+  bool operator==(const ListenerConfig&) const = default;
 };
 
 struct TlsFiles {
@@ -53,6 +54,13 @@ struct TlsFiles {
   // certificate, a new CRL) is loaded, checked and taken for new connections.
   std::chrono::milliseconds check_files_interval{10'000};
   int line = 0;  // of <tls> in the config file, for problems found when loading the files
+
+  // The same files and rules (where <tls> stands in the file does not matter).
+  bool sameAs(const TlsFiles& other) const {
+    return ca_bundle == other.ca_bundle && certificate == other.certificate && private_key == other.private_key &&
+           crl_dir == other.crl_dir && crl_grace == other.crl_grace &&
+           check_files_interval == other.check_files_interval;
+  }
 };
 
 // Every limit has a safe default, so a config may leave <limits> out.
@@ -72,6 +80,7 @@ struct Limits {
   std::chrono::milliseconds body_timeout{30'000};
   std::chrono::milliseconds idle_timeout{60'000};
   std::chrono::milliseconds drain_timeout{15'000};
+  bool operator==(const Limits&) const = default;
 };
 
 // Delivery from the outbox to recipients' endpoints.
@@ -84,6 +93,7 @@ struct OutboxSettings {
   // Several nodes (PostgreSQL): how long a node holds an entry it took to deliver. Another
   // node takes it only after this, so it must exceed delivery-timeout-ms with room to spare.
   std::chrono::milliseconds lease{60'000};
+  bool operator==(const OutboxSettings&) const = default;
 };
 
 // Questions the gateway puts to source systems (DUO) for a query flow.
@@ -93,12 +103,14 @@ struct QuerySettings {
   // Threads that wait on source systems, apart from those that serve pushes, so a slow
   // source cannot hold up the chain's other flows.
   unsigned threads = 8;
+  bool operator==(const QuerySettings&) const = default;
 };
 
 // Where a party receives messages: one URL per flow, "*" for every flow.
 struct Endpoint {
   std::string flow;
   std::string url;
+  bool operator==(const Endpoint&) const = default;
 };
 
 struct Party {
@@ -109,6 +121,7 @@ struct Party {
   std::optional<std::string> cbs_code;      // gemeente only: 4-digit CBS gemeentecode
   std::optional<std::string> organisation;  // privacy-officer only: the party id served
   std::vector<Endpoint> endpoints;
+  bool operator==(const Party&) const = default;
 };
 
 // A processor agreement or covenant, e.g. a language school with a gemeente for ELIP.
@@ -122,6 +135,7 @@ struct AgreementConfig {
   CivilDate valid_from;
   CivilDate valid_until;  // inclusive
   std::string document_ref;
+  bool operator==(const AgreementConfig&) const = default;
 };
 
 enum class StorageBackend { kSqlite, kPostgresql };
@@ -161,5 +175,20 @@ struct GatewayConfig {
   const Party* findPartyByOin(const Oin& oin) const;
   const Party* findPartyById(std::string_view id) const;
 };
+
+// What a reload changes, from `before` to `after`, by id: parties (their OIN, name, role,
+// code, organisation or endpoints), agreements, and whether the mappings directory, the
+// limits, the outbox's and queries' settings or the TLS files did. `restart_only` names
+// each setting that changed and that a running gateway cannot take (its listeners, threads,
+// store, mode, signal thresholds): such a configuration is refused by a reload.
+struct ConfigChanges {
+  std::vector<std::string> parties_added, parties_removed, parties_changed;
+  std::vector<std::string> agreements_added, agreements_removed, agreements_changed;
+  bool mappings_dir = false, limits = false, outbox = false, queries = false, tls = false;
+  std::vector<std::string> restart_only;
+
+  bool any() const;
+};
+ConfigChanges compareConfigs(const GatewayConfig& before, const GatewayConfig& after);
 
 }  // namespace ketenpoort

@@ -1,5 +1,7 @@
 #pragma once
 
+#include <memory>
+
 #include "gateway/api/router.hpp"
 #include "gateway/calendar/time_source.hpp"
 #include "gateway/config/gateway_config.hpp"
@@ -16,6 +18,9 @@ struct ConsoleContext {
   const ExchangeStatistics& statistics;
   BlockingExecutor run_blocking;
   const TimeSource& clock;
+  // Keeps the configuration and mappings the references above point into alive while a
+  // request under way holds this (a reload replaces them for new requests).
+  std::shared_ptr<const void> configuration = nullptr;
 };
 
 // The privacy officer's console on the audit listener (docs/console.md, ADR 0017): pages

@@ -133,22 +133,20 @@ class OutcomesBeingRecorded {
 };
 
 struct DeliveryWorker::Core {
-  Core(const GatewayConfig& c, OutboxStore& o, const ExchangeAdapters& a, GatewayMetrics& m, const DeliveryBasis* b,
-       const TimeSource& t, Executor n)
-      : config(c),
+  Core(CurrentDeliveryRules r, OutboxStore& o, const ExchangeAdapters& a, GatewayMetrics& m, const TimeSource& t,
+       Executor n)
+      : rules(std::move(r)),
         outbox(o),
         adapters(a),
         metrics(m),
-        basis(b),
         time(t),
         on_network(n ? std::move(n) : Executor([](const std::function<void()>& task) { task(); })),
-        slots(c.outbox.workers) {}
+        slots(rules().config->outbox.workers) {}
 
-  const GatewayConfig& config;
+  const CurrentDeliveryRules rules;
   OutboxStore& outbox;
   const ExchangeAdapters& adapters;
   GatewayMetrics& metrics;
-  const DeliveryBasis* basis;
   const TimeSource& time;  // when a retry is due
   const Executor on_network;
   Slots slots;  // attempts in the channel at once
@@ -172,9 +170,9 @@ std::mt19937_64& threadRng() {
 }
 
 // The channel's answer to one attempt, or the gateway's own reason not to try.
-auto attemptOnce(Core& c, const Due& due) {
+auto attemptOnce(Core& c, const DeliveryRules& rules, const Due& due) {
   const OutboxEntry& entry = due.entry;
-  const Party* recipient = c.config.findPartyById(entry.recipient_party_id);
+  const Party* recipient = rules.config->findPartyById(entry.recipient_party_id);
   const std::string url = recipient ? endpointFor(*recipient, entry.flow) : std::string();
   const auto format = recipient ? c.adapters.outbound_by_role.find(recipient->role) : c.adapters.outbound_by_role.end();
   return calledBack<DeliveryAttempt>([&c, &due, url, format](std::function<void(DeliveryAttempt)> done) {
@@ -190,11 +188,11 @@ auto attemptOnce(Core& c, const Due& due) {
 
 // A delivered message's basis, checked again: checked before the attempt, a basis that
 // ended while the message was on its way cannot be undone, but it is not hidden either.
-void noteDelivered(Core& c, const OutboxEntry& entry) {
+void noteDelivered(Core& c, const DeliveryRules& rules, const OutboxEntry& entry) {
   c.metrics.delivery_attempts.inc({"delivered"});
-  if (!c.basis) return;
+  if (!rules.basis) return;
   try {
-    if (const auto which = c.basis->withdrawn(entry)) c.basis->recordEndedDuringDelivery(entry, *which);
+    if (const auto which = rules.basis->withdrawn(entry)) rules.basis->recordEndedDuringDelivery(entry, *which);
   } catch (const std::exception& e) {
     logError("delivery-bookkeeping-failed",
              {{"transaction", entry.transaction_id}, {"outcome", "basis-check"}, {"error", e.what()}});
@@ -203,9 +201,10 @@ void noteDelivered(Core& c, const OutboxEntry& entry) {
 
 // When a failed attempt is tried again, or nullopt for dead-letter (the last attempt, or
 // nothing left to deliver).
-std::optional<std::int64_t> nextAttempt(Core& c, const OutboxEntry& entry, const DeliveryAttempt& attempt) {
+std::optional<std::int64_t> nextAttempt(Core& c, const DeliveryRules& rules, const OutboxEntry& entry,
+                                        const DeliveryAttempt& attempt) {
   const std::uint32_t failed = entry.attempts + 1;
-  if (failed >= c.config.outbox.max_attempts || attempt.failure == Reason::kPayloadMissing) {
+  if (failed >= rules.config->outbox.max_attempts || attempt.failure == Reason::kPayloadMissing) {
     c.metrics.delivery_attempts.inc({"dead-letter"});
     logError("delivery-dead-letter", {{"transaction", entry.transaction_id},
                                       {"recipient", entry.recipient_party_id},
@@ -213,7 +212,7 @@ std::optional<std::int64_t> nextAttempt(Core& c, const OutboxEntry& entry, const
                                       {"error", attempt.lastError()}});
     return std::nullopt;
   }
-  const std::chrono::milliseconds delay = retryDelay(c.config.outbox, failed, threadRng());
+  const std::chrono::milliseconds delay = retryDelay(rules.config->outbox, failed, threadRng());
   c.metrics.delivery_attempts.inc({"failed"});
   logInfo("delivery-retry", {{"transaction", entry.transaction_id},
                              {"recipient", entry.recipient_party_id},
@@ -225,12 +224,12 @@ std::optional<std::int64_t> nextAttempt(Core& c, const OutboxEntry& entry, const
 
 // Writes the attempt's outcome: delivered, a retry at its time, or dead-letter. The
 // returned awaiter's answer says whether it is durable.
-auto recordOutcome(Core& c, const OutboxEntry& entry, const DeliveryAttempt& attempt) {
+auto recordOutcome(Core& c, const DeliveryRules& rules, const OutboxEntry& entry, const DeliveryAttempt& attempt) {
   std::optional<std::int64_t> retry_at;
   if (attempt.delivered) {
-    noteDelivered(c, entry);
+    noteDelivered(c, rules, entry);
   } else {
-    retry_at = nextAttempt(c, entry, attempt);
+    retry_at = nextAttempt(c, rules, entry, attempt);
   }
   return calledBack<Recorded>(
       [&c, &entry, delivered = attempt.delivered, error = attempt.lastError(), retry_at](auto done) {
@@ -252,15 +251,18 @@ DetachedDelivery deliver(std::shared_ptr<Core> core, [[maybe_unused]] EntriesInH
   if (!slot || c.stopping) co_return;
   const OutboxEntry& entry = due.entry;
   const std::string& id = entry.transaction_id;
+  // The configuration in force now decides this attempt, whatever a reload does meanwhile.
+  const DeliveryRules rules = c.rules();
   // An attempt must end within the lease: after it, another node may take the entry and
   // deliver it too. One that waited in memory too long is left for the next take.
-  if (entry.lease.until_ms != 0 && c.time.nowMs() + c.config.outbox.delivery_timeout.count() >= entry.lease.until_ms) {
+  if (entry.lease.until_ms != 0 &&
+      c.time.nowMs() + rules.config->outbox.delivery_timeout.count() >= entry.lease.until_ms) {
     logWarn("delivery-lease-ended", {{"transaction", id}});
     co_return;
   }
   std::optional<Reason> withdrawn;
   try {
-    if (c.basis) withdrawn = c.basis->withdrawn(entry);
+    if (rules.basis) withdrawn = rules.basis->withdrawn(entry);
   } catch (const std::exception& e) {
     // A registry that cannot be read: the entry stays due and is tried again.
     logError("delivery-bookkeeping-failed", {{"transaction", id}, {"error", e.what()}});
@@ -271,22 +273,22 @@ DetachedDelivery deliver(std::shared_ptr<Core> core, [[maybe_unused]] EntriesInH
     const OutcomesBeingRecorded::Token recording(c.recording);
     if (c.stopping) co_return;
     c.metrics.delivery_attempts.inc({"withdrawn"});
-    const auto record = [&c, &entry, &withdrawn](std::function<void(bool)> done) {
-      c.basis->recordWithdrawal(entry, *withdrawn, std::move(done));
+    const auto record = [&rules, &entry, &withdrawn](std::function<void(bool)> done) {
+      rules.basis->recordWithdrawal(entry, *withdrawn, std::move(done));
     };
     if (!co_await calledBack<bool>(record)) {
       logError("delivery-bookkeeping-failed", {{"transaction", id}, {"outcome", "withdrawn"}});
     }
     co_return;
   }
-  const DeliveryAttempt attempt = co_await attemptOnce(c, due);
+  const DeliveryAttempt attempt = co_await attemptOnce(c, rules, due);
   slot->release();  // the next waiting entry continues here, on this thread
   const OutcomesBeingRecorded::Token recording(c.recording);
   // Not recorded when stopping: a failure now may be the shutdown itself. Due again at the
   // next start.
   if (c.stopping) co_return;
   try {
-    const Recorded recorded = co_await recordOutcome(c, entry, attempt);
+    const Recorded recorded = co_await recordOutcome(c, rules, entry, attempt);
     if (!recorded.ok) {
       logError(
           "delivery-bookkeeping-failed",
@@ -325,7 +327,15 @@ std::chrono::milliseconds retryDelay(const OutboxSettings& s, std::uint32_t fail
 DeliveryWorker::DeliveryWorker(const GatewayConfig& config, OutboxStore& outbox, const ExchangeAdapters& adapters,
                                GatewayMetrics& metrics, const DeliveryBasis* basis, const TimeSource& clock,
                                Executor on_network)
-    : core_(std::make_shared<Core>(config, outbox, adapters, metrics, basis, clock, std::move(on_network))) {}
+    : DeliveryWorker(
+          [&config, basis] {
+            return DeliveryRules{nullptr, &config, basis};
+          },
+          outbox, adapters, metrics, clock, std::move(on_network)) {}
+
+DeliveryWorker::DeliveryWorker(CurrentDeliveryRules rules, OutboxStore& outbox, const ExchangeAdapters& adapters,
+                               GatewayMetrics& metrics, const TimeSource& clock, Executor on_network)
+    : core_(std::make_shared<Core>(std::move(rules), outbox, adapters, metrics, clock, std::move(on_network))) {}
 
 DeliveryWorker::~DeliveryWorker() { stop(); }
 

@@ -3,6 +3,7 @@
 #include "gateway/concurrency/batch_queue.hpp"
 
 #include <chrono>
+#include <functional>
 #include <memory>
 #include <random>
 #include <thread>
@@ -22,6 +23,17 @@ namespace ketenpoort {
 // worker at the same instant.
 std::chrono::milliseconds retryDelay(const OutboxSettings& settings, std::uint32_t failed_attempts,
                                      std::mt19937_64& rng);
+
+// What delivery decides on, from the configuration in force when an attempt begins: the
+// recipients' endpoints, the outbox's limits and the basis check (null: none). A reload
+// replaces it; an attempt under way finishes on the one it began with (`owner` keeps
+// what the pointers point into alive).
+struct DeliveryRules {
+  std::shared_ptr<const void> owner;
+  const GatewayConfig* config = nullptr;
+  const DeliveryBasis* basis = nullptr;
+};
+using CurrentDeliveryRules = std::function<DeliveryRules()>;
 
 // Takes due outbox entries to their recipients' endpoints: each one a coroutine that
 // reads top-down — on to the network, a slot (at most `outbox/@workers` in the channel at
@@ -43,6 +55,10 @@ class DeliveryWorker {
   DeliveryWorker(const GatewayConfig& config, OutboxStore& outbox, const ExchangeAdapters& adapters,
                  GatewayMetrics& metrics, const DeliveryBasis* basis = nullptr, const TimeSource& clock = systemTime(),
                  Executor on_network = nullptr);
+  // The same on rules that a reload replaces: asked at the start of every attempt. The
+  // number of workers is the first rules' (a change takes a restart).
+  DeliveryWorker(CurrentDeliveryRules rules, OutboxStore& outbox, const ExchangeAdapters& adapters,
+                 GatewayMetrics& metrics, const TimeSource& clock, Executor on_network);
   ~DeliveryWorker();  // stops
   DeliveryWorker(const DeliveryWorker&) = delete;
   DeliveryWorker& operator=(const DeliveryWorker&) = delete;

@@ -35,6 +35,9 @@ struct ExchangeContext {
   // hand-off from the writer for the delivery's start and the request's continuation
   // together (null: on the writer's thread).
   Executor on_network = nullptr;
+  // Keeps the configuration and mappings the references above point into alive while a
+  // request under way holds this (a reload replaces them for new requests).
+  std::shared_ptr<const void> configuration = nullptr;
 };
 
 // The message routes of the exchange listener (docs/api/openapi.yaml):

@@ -22,11 +22,12 @@ tcp::acceptor openAcceptor(asio::io_context& ioc, const std::string& name, const
 class TlsListener {
  public:
   TlsListener(asio::io_context& ioc, ServerState& state, std::string name, const ListenerConfig& config,
-              const ServerTls& tls, const PartyDirectory& parties, bool privacy_officers_only);
+              const ServerTls& tls, bool privacy_officers_only);
 
   std::uint16_t port() const { return port_; }
-  // Accepts connections; their requests go to `router`.
-  void start(Router router);
+  // Accepts connections; their requests go to the state's current routing (the audit
+  // router for the privacy officers' listener, else the exchange router).
+  void start();
   void close();  // thread-safe
 
  private:
@@ -39,8 +40,6 @@ class TlsListener {
   tcp::acceptor acceptor_;
   std::uint16_t port_;
   const ServerTls& tls_;
-  const PartyDirectory& parties_;
-  Router router_;
   bool privacy_officers_only_;
 };
 

@@ -45,10 +45,9 @@ struct NetworkServer::Impl {
   explicit Impl(const GatewayConfig& c)
       : config(c),
         state(config),
-        parties(config),
         tls(config.tls, state.metrics),
-        exchange(ioc, state, "exchange", config.exchange, tls, parties, false),
-        audit(ioc, state, "audit", config.audit, tls, parties, true),
+        exchange(ioc, state, "exchange", config.exchange, tls, false),
+        audit(ioc, state, "audit", config.audit, tls, true),
         ops(ioc, state, config.ops),
         signals(ioc) {}
 
@@ -76,6 +75,13 @@ struct NetworkServer::Impl {
   void waitForSignal() {
     signals.async_wait([this](const beast::error_code& ec, int signal_number) {
       if (ec) return;
+      if (signal_number == SIGHUP) {
+        // A reload reads and checks files: on a blocking thread, never a network thread.
+        logInfo("signal", {{"signal", signal_number}, {"action", "reload"}});
+        if (on_hangup) asio::post(blocking_pool, on_hangup);
+        waitForSignal();
+        return;
+      }
       if (state.draining.load()) {
         logWarn("stopping-now", {{"signal", signal_number}});
         ioc.stop();
@@ -105,7 +111,7 @@ struct NetworkServer::Impl {
 
   const GatewayConfig& config;
   ServerState state;
-  PartyDirectory parties;
+  std::function<void()> on_hangup;  // set at start, before the first signal
   // Before the pools: a reload still running on one finishes before this goes.
   ServerTls tls;
   asio::io_context ioc;
@@ -136,16 +142,21 @@ void NetworkServer::runBlocking(Work work) { asio::post(impl_->blocking_pool, st
 void NetworkServer::runQuery(Work work) { asio::post(impl_->query_pool, std::move(work)); }
 GatewayMetrics& NetworkServer::metrics() { return impl_->state.metrics; }
 
-void NetworkServer::start(Router exchange, Router audit, const ExchangeLog* health, bool handle_signals) {
+void NetworkServer::start(std::shared_ptr<const Routing> routing, const ExchangeLog* health, bool handle_signals,
+                          std::function<void()> on_hangup, std::function<std::string()> reload_status) {
   Impl& s = *impl_;
   s.state.exchange_log = health;
+  s.state.reload_status = std::move(reload_status);
+  s.state.setRouting(std::move(routing));
+  s.on_hangup = std::move(on_hangup);
   if (handle_signals) {
     s.signals.add(SIGTERM);
     s.signals.add(SIGINT);
+    if (s.on_hangup) s.signals.add(SIGHUP);
     s.waitForSignal();
   }
-  s.exchange.start(std::move(exchange));
-  s.audit.start(std::move(audit));
+  s.exchange.start();
+  s.audit.start();
   s.ops.start();
   asio::co_spawn(s.ioc, s.watchTlsFiles(), logEscapedException("tls-files-watch"));
   unsigned count = s.config.limits.threads;
@@ -159,6 +170,12 @@ void NetworkServer::start(Router exchange, Router audit, const ExchangeLog* heal
                         {"threads", count},
                         {"parties", s.config.parties.size()}});
 }
+
+void NetworkServer::replaceRouting(std::shared_ptr<const Routing> routing) {
+  impl_->state.setRouting(std::move(routing));
+}
+
+std::vector<std::string> NetworkServer::useTlsFiles(const TlsFiles& files) { return impl_->tls.use(files); }
 
 void NetworkServer::drain() {
   asio::post(impl_->ioc, [this] { impl_->startDrain(); });

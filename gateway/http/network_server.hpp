@@ -3,10 +3,13 @@
 #include <cstdint>
 #include <functional>
 #include <memory>
+#include <string>
+#include <vector>
 
 #include "gateway/api/router.hpp"
 #include "gateway/config/gateway_config.hpp"
 #include "gateway/diagnostics/metrics.hpp"
+#include "gateway/http/routing.hpp"
 #include "gateway/store/exchange_log.hpp"
 
 namespace boost::asio {
@@ -44,9 +47,19 @@ class NetworkServer {
   void runQuery(Work work);
   GatewayMetrics& metrics();
 
-  // Starts accepting on the network threads. `health` is the log /readyz reports on.
-  // With handle_signals, SIGTERM and SIGINT begin a drain (a second stops at once).
-  void start(Router exchange, Router audit, const ExchangeLog* health, bool handle_signals);
+  // Starts accepting on the network threads, answering with `routing`. `health` is the
+  // log /readyz reports on. With handle_signals, SIGTERM and SIGINT begin a drain (a second
+  // stops at once), and SIGHUP runs `on_hangup` (when given) on a blocking thread: the
+  // reload of the configuration.
+  // `reload_status`, when given, is what the ops listener's /reloadz answers (JSON).
+  void start(std::shared_ptr<const Routing> routing, const ExchangeLog* health, bool handle_signals,
+             std::function<void()> on_hangup = nullptr, std::function<std::string()> reload_status = nullptr);
+  // From now on, new requests are answered with `routing`; those under way finish on the
+  // one they began on. Thread-safe.
+  void replaceRouting(std::shared_ptr<const Routing> routing);
+  // Loads the listeners' TLS files anew (as a reload names them) and takes them for new
+  // connections when they load. Returns the problems; with any, nothing changed.
+  std::vector<std::string> useTlsFiles(const TlsFiles& files);
 
   // Stops accepting, turns /readyz unready, lets requests in flight finish, closes idle
   // connections. Thread-safe and idempotent.

@@ -1,5 +1,39 @@
+#include <boost/asio/connect.hpp>
+
 #include "gateway/api/router.hpp"
 #include "gateway/http/listeners.hpp"
+#include "gateway/http/ops_client.hpp"
+
+namespace ketenpoort {
+
+std::optional<OpsAnswer> getFromOpsListener(const ListenerConfig& ops, const std::string& path,
+                                            std::chrono::milliseconds timeout) {
+  using namespace http_internal;
+  try {
+    asio::io_context ioc;
+    beast::tcp_stream stream(ioc);
+    stream.expires_after(timeout);
+    beast::error_code ec;
+    const auto address = asio::ip::make_address(ops.address == "0.0.0.0" ? "127.0.0.1" : ops.address, ec);
+    if (ec) return std::nullopt;
+    stream.connect(tcp::endpoint(address, ops.port), ec);
+    if (ec) return std::nullopt;
+    http::request<http::empty_body> request(http::verb::get, path, 11);
+    request.set(http::field::host, ops.address);
+    request.set(http::field::connection, "close");
+    http::write(stream, request, ec);
+    if (ec) return std::nullopt;
+    beast::flat_buffer buffer;
+    http::response<http::string_body> response;
+    http::read(stream, buffer, response, ec);
+    if (ec) return std::nullopt;
+    return OpsAnswer{response.result_int(), std::move(response.body())};
+  } catch (const std::exception&) {
+    return std::nullopt;
+  }
+}
+
+}  // namespace ketenpoort
 
 namespace ketenpoort::http_internal {
 namespace {
@@ -65,6 +99,11 @@ ApiResponse OpsListener::respond(const std::string& method, const std::string& p
     const char* answer = readiness();
     return jsonStatus(std::string_view(answer) == "ready" ? 200 : 503, answer);
   }
+  if (path == "/reloadz" && state_.reload_status) {
+    ApiResponse r;
+    r.body = state_.reload_status();
+    return r;
+  }
   if (path == "/metrics") {
     ApiResponse r;
     r.content_type = "text/plain; version=0.0.4; charset=utf-8";
@@ -76,7 +115,7 @@ ApiResponse OpsListener::respond(const std::string& method, const std::string& p
     r.body = state_.metrics.renderPrometheus();
     return r;
   }
-  return problemResponse(problems::notFound("the ops listener serves /healthz, /readyz, /metrics"), path);
+  return problemResponse(problems::notFound("the ops listener serves /healthz, /readyz, /metrics, /reloadz"), path);
 }
 
 asio::awaitable<void> OpsListener::session(tcp::socket socket) {
@@ -98,7 +137,8 @@ asio::awaitable<void> OpsListener::session(tcp::socket socket) {
     const std::string target(request.target());
     const std::string path = target.substr(0, target.find('?'));
     const ApiResponse response = respond(std::string(request.method_string()), path);
-    const std::string route = (path == "/healthz" || path == "/readyz" || path == "/metrics") ? path : "unmatched";
+    const std::string route =
+        (path == "/healthz" || path == "/readyz" || path == "/metrics" || path == "/reloadz") ? path : "unmatched";
     state_.metrics.requests.inc({"ops", route, std::to_string(response.status)});
     const bool keep_alive = request.keep_alive();
     const auto write_ec = co_await writeApiResponse(stream, response, request.version(), keep_alive, kOpsTimeout);

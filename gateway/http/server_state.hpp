@@ -6,6 +6,7 @@
 
 #include <atomic>
 #include <chrono>
+#include <functional>
 #include <list>
 #include <memory>
 #include <mutex>
@@ -18,6 +19,7 @@
 #include "gateway/calendar/time_source.hpp"
 #include "gateway/config/gateway_config.hpp"
 #include "gateway/diagnostics/metrics.hpp"
+#include "gateway/http/routing.hpp"
 #include "gateway/http/tls_stream.hpp"
 #include "gateway/store/exchange_log.hpp"
 
@@ -147,14 +149,33 @@ class ConnectionRegistry {
 
 struct ServerState {
   explicit ServerState(const GatewayConfig& c) : config(c) {}
+  // The configuration the server started with: listeners, threads, drain. What a reload
+  // changes is in the routing.
   const GatewayConfig& config;
+
+  std::shared_ptr<const Routing> routing() const {
+    std::lock_guard lock(routing_mutex_);
+    return routing_;
+  }
+  void setRouting(std::shared_ptr<const Routing> next) {
+    std::lock_guard lock(routing_mutex_);
+    routing_ = std::move(next);
+  }
+
   const ExchangeLog* exchange_log = nullptr;  // set before the listeners start
+  // The ops listener's /reloadz (JSON: the process, the configuration in force, the last
+  // reload); none: not served. Set before the listeners start.
+  std::function<std::string()> reload_status;
   GatewayMetrics metrics;
   std::atomic<bool> ready{false};
   std::atomic<bool> draining{false};
   std::atomic<std::size_t> open_tls_connections{0};
   ConnectionRegistry connections;
   HandshakeAdmission handshakes;
+
+ private:
+  mutable std::mutex routing_mutex_;
+  std::shared_ptr<const Routing> routing_;
 };
 
 }  // namespace ketenpoort::http_internal

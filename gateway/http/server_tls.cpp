@@ -19,7 +19,7 @@ std::shared_ptr<boost::asio::ssl::context> loadContext(const TlsFiles& files, st
 }  // namespace
 
 ServerTls::ServerTls(const TlsFiles& files, GatewayMetrics& metrics)
-    : files_(files), metrics_(metrics), fingerprint_(tlsFilesFingerprint(files)) {
+    : metrics_(metrics), files_(files), fingerprint_(tlsFilesFingerprint(files)) {
   std::vector<std::string> problems;
   current_ = loadContext(files_, problems);
   if (!current_) {
@@ -36,14 +36,38 @@ std::shared_ptr<boost::asio::ssl::context> ServerTls::current() const {
   return current_;
 }
 
+TlsFiles ServerTls::files() const {
+  std::lock_guard lock(mutex_);
+  return files_;
+}
+
+std::vector<std::string> ServerTls::use(const TlsFiles& files) {
+  const std::lock_guard reloading(reload_mutex_);
+  std::vector<std::string> problems;
+  const std::string fingerprint = tlsFilesFingerprint(files);
+  auto context = loadContext(files, problems);
+  if (!context) return problems;
+  {
+    std::lock_guard lock(mutex_);
+    current_ = std::move(context);
+    files_ = files;
+    fingerprint_ = fingerprint;
+    refused_fingerprint_.clear();
+  }
+  logInfo("tls-files-reloaded", publishExpiries(metrics_.certificate_expiry.values()));
+  return problems;
+}
+
 void ServerTls::reloadIfChanged() {
-  const std::string fingerprint = tlsFilesFingerprint(files_);
+  const std::lock_guard reloading(reload_mutex_);
+  const TlsFiles watched = files();
+  const std::string fingerprint = tlsFilesFingerprint(watched);
   {
     std::lock_guard lock(mutex_);
     if (fingerprint == fingerprint_ || fingerprint == refused_fingerprint_) return;
   }
   std::vector<std::string> problems;
-  auto context = loadContext(files_, problems);
+  auto context = loadContext(watched, problems);
   if (!context) {
     {
       std::lock_guard lock(mutex_);
@@ -67,7 +91,7 @@ void ServerTls::reloadIfChanged() {
 
 boost::json::object ServerTls::publishExpiries(const std::map<std::vector<std::string>, std::int64_t>& before) const {
   std::map<std::vector<std::string>, std::int64_t> values;
-  for (const TlsExpiry& e : readTlsExpiries(files_)) values[{e.kind, e.subject, e.serial}] = e.expires_unix;
+  for (const TlsExpiry& e : readTlsExpiries(files())) values[{e.kind, e.subject, e.serial}] = e.expires_unix;
   // A certificate or CRL by kind, subject and serial: organisations' names, never a person's.
   const auto listed = [](const auto& these, const auto& those) {
     boost::json::array out;

@@ -36,14 +36,22 @@ class ServerTls {
   // thread.
   void reloadIfChanged();
 
+  // Loads `files` (a reload of the configuration named other or the same files) and, when
+  // they load, takes them: for new connections, and the ones watched from now on. Returns
+  // the problems; with any, nothing changed.
+  std::vector<std::string> use(const TlsFiles& files);
+
  private:
   // Sets the expiry metrics from the files; returns what they hold that `before` did not
   // ("added") and the reverse ("removed"), for the log.
   boost::json::object publishExpiries(const std::map<std::vector<std::string>, std::int64_t>& before) const;
 
-  const TlsFiles files_;
+  TlsFiles files() const;
+
   GatewayMetrics& metrics_;
+  std::mutex reload_mutex_;  // one reload at a time: the watcher's or a configuration's
   mutable std::mutex mutex_;
+  TlsFiles files_;
   std::shared_ptr<boost::asio::ssl::context> current_;
   std::string fingerprint_;          // of the files current_ was loaded from
   std::string refused_fingerprint_;  // of files refused last: not loaded and logged again

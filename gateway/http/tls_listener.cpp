@@ -82,24 +82,65 @@ asio::awaitable<ApiResponse> runAsyncHandler(const Router::AsyncHandler& handler
   co_return std::move(pending->response);
 }
 
+// The party a connection's verified certificate names, on the routing (configuration) it
+// was last identified on. Identified once per routing: on the first request, and again
+// at the first request after a reload replaced the routing.
+class PartyOnConnection {
+ public:
+  PartyOnConnection(std::optional<std::string> serial_number, bool privacy_officers_only, const std::string& listener,
+                    const std::string& peer)
+      : serial_number_(std::move(serial_number)),
+        privacy_officers_only_(privacy_officers_only),
+        listener_(listener),
+        peer_(peer) {}
+
+  // Identifies the party on `current` unless it was already; returns `current`.
+  std::shared_ptr<const Routing> identifyOn(std::shared_ptr<const Routing> current) {
+    if (current == identified_on_) return current;
+    identified_on_ = current;
+    caller_ = nullptr;
+    refusal_.reset();
+    const auto identity = current->parties.identify(serial_number_);
+    if (!identity.ok()) {
+      refusal_ = identity.problem();
+    } else {
+      caller_ = *identity;
+      if (privacy_officers_only_ && !auditListenerAdmits(caller_->role)) {
+        refusal_ = problems::roleNotAllowed("the " + listener_ + " listener serves privacy officers only");
+      }
+    }
+    if (refusal_) logInfo("party-refused", {{"listener", listener_}, {"peer", peer_}, {"code", refusal_->name()}});
+    return current;
+  }
+  const Party* caller() const { return caller_; }
+  const std::optional<Problem>& refusal() const { return refusal_; }
+
+ private:
+  const std::optional<std::string> serial_number_;
+  const bool privacy_officers_only_;
+  const std::string& listener_;
+  const std::string& peer_;
+  std::shared_ptr<const Routing> identified_on_;
+  const Party* caller_ = nullptr;  // in identified_on_'s configuration
+  std::optional<Problem> refusal_;
+};
+
 }  // namespace
 
 TlsListener::TlsListener(asio::io_context& ioc, ServerState& state, std::string name, const ListenerConfig& config,
-                         const ServerTls& tls, const PartyDirectory& parties, bool privacy_officers_only)
+                         const ServerTls& tls, bool privacy_officers_only)
     : state_(state),
       name_(std::move(name)),
       acceptor_(openAcceptor(ioc, name_, config)),
       port_(acceptor_.local_endpoint().port()),
       tls_(tls),
-      parties_(parties),
       privacy_officers_only_(privacy_officers_only) {}
 
-void TlsListener::start(Router router) {
-  router_ = std::move(router);
+void TlsListener::start() {
   // Counted at admission (on the acceptor's strand) so a burst of accepts cannot overshoot
   // the limit before the sessions start; the session gives the slot back when it ends.
   auto admit = [this] {
-    if (state_.open_tls_connections.fetch_add(1) >= state_.config.limits.max_connections) {
+    if (state_.open_tls_connections.fetch_add(1) >= state_.routing()->limits.max_connections) {
       // Every slot taken: a connection that has not authenticated yet makes room; only
       // when all are parties' connections is the new one refused.
       if (auto victim = state_.handshakes.evictOldest()) {
@@ -140,7 +181,9 @@ void TlsListener::close() {
 
 // NOLINTNEXTLINE(readability-function-size,readability-function-cognitive-complexity): older than the gate (issue 26); split it, never grow it
 asio::awaitable<void> TlsListener::session(tcp::socket socket) {
-  const Limits& limits = state_.config.limits;
+  // The limits in force when the connection was accepted hold for it to its end.
+  const std::shared_ptr<const Routing> accepted_on = state_.routing();
+  const Limits& limits = accepted_on->limits;
   GatewayMetrics& metrics = state_.metrics;
   const std::vector<std::string> listener_label{name_};
 
@@ -200,21 +243,9 @@ asio::awaitable<void> TlsListener::session(tcp::socket socket) {
     co_return;
   }
 
-  // The identity is fixed for the connection: decided once, after verification.
-  const Party* caller = nullptr;
-  std::optional<Problem> refusal;
-  const auto identity = parties_.identify(peerSubjectSerialNumber(stream.native_handle()));
-  if (!identity.ok()) {
-    refusal = identity.problem();
-  } else {
-    caller = *identity;
-    if (privacy_officers_only_ && !auditListenerAdmits(caller->role)) {
-      refusal = problems::roleNotAllowed("the " + name_ + " listener serves privacy officers only");
-    }
-  }
-  if (refusal) {
-    logInfo("party-refused", {{"listener", name_}, {"peer", peer}, {"code", refusal->name()}});
-  }
+  // Who the verified certificate names, decided on the current configuration: again at
+  // every request after a reload, so a party the configuration no longer holds is refused.
+  PartyOnConnection party(peerSubjectSerialNumber(stream.native_handle()), privacy_officers_only_, name_, peer);
 
   beast::flat_buffer buffer;
   bool first_request = true;
@@ -281,15 +312,18 @@ asio::awaitable<void> TlsListener::session(tcp::socket socket) {
     }
 
     auto& request = parser.get();
+    // The request is answered on the routing current now, held until it is answered.
+    const std::shared_ptr<const Routing> routing = party.identifyOn(state_.routing());
+    const Party* caller = party.caller();
     Router::Outcome outcome;
-    if (refusal) {
+    if (const auto& refusal = party.refusal()) {
       outcome = {problemResponse(*refusal, std::string(request.target().substr(0, request.target().find('?')))),
                  {},
                  "unidentified"};
     } else {
       try {
         ApiRequest api_request = toApiRequest(request, caller);
-        outcome = router_.dispatch(api_request);
+        outcome = (privacy_officers_only_ ? routing->audit : routing->exchange).dispatch(api_request);
         if (outcome.async) {
           // The handler works elsewhere (a worker pool); the answer comes back to this
           // connection's strand, so the network thread waits for nothing.
@@ -302,7 +336,7 @@ asio::awaitable<void> TlsListener::session(tcp::socket socket) {
       }
     }
     const bool keep_alive =
-        request.keep_alive() && !refusal && !state_.draining.load() && outcome.response.status != 500;
+        request.keep_alive() && !party.refusal() && !state_.draining.load() && outcome.response.status != 500;
     const auto write_ec =
         co_await writeApiResponse(stream, outcome.response, request.version(), keep_alive, limits.header_timeout);
     const double seconds = std::chrono::duration<double>(systemTime().monotonicNow() - started).count();

@@ -55,17 +55,32 @@ std::vector<std::string> officerOrganisations(const GatewayConfig& config) {
 
 GatewayRoutes::GatewayRoutes(GatewayConfig c, ExchangeAdapters a, const TimeSource& k)
     : clock(k),
-      config(std::move(c)),
-      catalogue(loadCatalogue(config.mappings_dir)),
-      store(config, clock),
+      store(c, clock),
       policy(store.registries().view()),
       adapters(std::move(a)),
-      basis(catalogue, store.registries(), store.log(), clock),
-      statistics(store.log(), officerOrganisations(config)) {
-  seedAgreements(config, store.registries(), clock.today());
+      statistics(store.log(), officerOrganisations(c)) {
+  MappingCatalogue catalogue = loadCatalogue(c.mappings_dir);
+  adopt(std::move(c), std::move(catalogue));
 }
 
-Router GatewayRoutes::exchangeRouter(const Workers& workers) {
+std::shared_ptr<const GatewayRoutes::Generation> GatewayRoutes::current() const {
+  std::lock_guard lock(current_mutex_);
+  return current_;
+}
+
+std::shared_ptr<const GatewayRoutes::Generation> GatewayRoutes::adopt(GatewayConfig c, MappingCatalogue catalogue) {
+  seedAgreements(c, store.registries(), clock.today());
+  auto next =
+      std::make_shared<const Generation>(std::move(c), std::move(catalogue), store.registries(), store.log(), clock);
+  std::lock_guard lock(current_mutex_);
+  current_ = next;
+  return next;
+}
+
+Router GatewayRoutes::exchangeRouter(const Workers& workers, std::shared_ptr<const Generation> generation) {
+  if (!generation) generation = current();
+  const GatewayConfig& config = generation->config;
+  const MappingCatalogue& catalogue = generation->catalogue;
   Router router = makeExchangeRouter(config, catalogue);
   const ExchangeContext context{config,
                                 catalogue,
@@ -75,12 +90,13 @@ Router GatewayRoutes::exchangeRouter(const Workers& workers) {
                                 store.referencer(),
                                 store.outbox(),
                                 adapters,
-                                basis,
+                                generation->basis,
                                 clock,
                                 workers.run_blocking,
                                 workers.run_query,
                                 workers.submit_delivery,
-                                workers.on_network};
+                                workers.on_network,
+                                generation};
   addExchangeRoutes(router, context);
   addQueryRoutes(router, context);
   addSignalRoutes(router, context);
@@ -88,15 +104,26 @@ Router GatewayRoutes::exchangeRouter(const Workers& workers) {
   return router;
 }
 
-Router GatewayRoutes::auditRouter(const Workers& workers) {
+Router GatewayRoutes::auditRouter(const Workers& workers, std::shared_ptr<const Generation> generation) {
+  if (!generation) generation = current();
+  const GatewayConfig& config = generation->config;
+  const MappingCatalogue& catalogue = generation->catalogue;
   Router router = makeAuditRouter(config);
   // Every route of this listener records an access in the officer's name: a request the
   // browser says another site made is refused before any route runs (issue 25).
   router.setGuard(crossSiteProblem);
   router.setFinish(secureConsoleAnswer);
-  addAuditRoutes(router, AuditApiContext{config, catalogue, store.log(), store.registries(), store.referencer(),
-                                         workers.run_blocking, clock});
-  addConsoleRoutes(router, ConsoleContext{config, catalogue, store, statistics, workers.run_blocking, clock});
+  addAuditRoutes(router, AuditApiContext{config,
+                                         catalogue,
+                                         store.log(),
+                                         store.registries(),
+                                         store.referencer(),
+                                         workers.run_blocking,
+                                         clock,
+                                         {},
+                                         generation});
+  addConsoleRoutes(router,
+                   ConsoleContext{config, catalogue, store, statistics, workers.run_blocking, clock, generation});
   return router;
 }
 

@@ -2,6 +2,7 @@
 
 #include <functional>
 #include <memory>
+#include <mutex>
 #include <string>
 
 #include "gateway/api/router.hpp"
@@ -16,10 +17,10 @@
 
 namespace ketenpoort {
 
-// Everything behind the network, and the two routers built on it (issue 26): the mapping
-// catalogue, the store (its agreements seeded from the config), the policy engine, the
-// delivery basis and the console's figures. GatewayServer puts the routers behind a
-// NetworkServer; route tests call them without a socket, on the same code.
+// Everything behind the network, and the two routers built on it (issue 26): the store
+// (its agreements seeded from the config), the policy engine, the console's figures, and
+// the configuration in force with its mappings (a Generation, replaced by a reload). GatewayServer puts the routers
+// behind a NetworkServer; route tests call them without a socket, on the same code.
 class GatewayRoutes {
  public:
   // Where the routes' work runs: blocking work (the database), waits on source systems,
@@ -32,25 +33,48 @@ class GatewayRoutes {
     Executor on_network = nullptr;
   };
 
+  // One configuration as the routes answer on it: the configuration, the mappings it
+  // names, and the delivery basis check on those mappings. Replaced whole by a reload
+  // (adopt); whatever began on one finishes on it (requests hold it through their
+  // contexts, deliveries through their rules).
+  struct Generation {
+    Generation(GatewayConfig c, MappingCatalogue m, const RegistryStore& registries, ExchangeLog& log,
+               const TimeSource& clock)
+        : config(std::move(c)), catalogue(std::move(m)), basis(catalogue, registries, log, clock) {}
+    const GatewayConfig config;
+    const MappingCatalogue catalogue;
+    const DeliveryBasis basis;
+  };
+
   // Throws std::runtime_error when the mappings do not load, the store does not open or
   // an agreement of the config cannot be registered.
   GatewayRoutes(GatewayConfig config, ExchangeAdapters adapters, const TimeSource& clock);
 
-  // The exchange listener's routes (pushes, queries, signals, postbus, consents, whoami).
-  Router exchangeRouter(const Workers& workers);
+  // The configuration in force. Thread-safe.
+  std::shared_ptr<const Generation> current() const;
+  // Makes `config` (checked completely by the caller, its mappings loaded) the one in
+  // force: its agreements are registered and the ones it no longer holds end today (each
+  // change a record in the exchange log), then it becomes current(). Throws
+  // std::runtime_error when an agreement cannot be registered; current() is then unchanged.
+  std::shared_ptr<const Generation> adopt(GatewayConfig config, MappingCatalogue catalogue);
+
+  // The exchange listener's routes (pushes, queries, signals, postbus, consents, whoami),
+  // answering on `generation` (by default the current one).
+  Router exchangeRouter(const Workers& workers, std::shared_ptr<const Generation> generation = nullptr);
   // The audit listener's: the audit API and the console, behind the cross-site guard.
-  Router auditRouter(const Workers& workers);
+  Router auditRouter(const Workers& workers, std::shared_ptr<const Generation> generation = nullptr);
 
   const TimeSource& clock;
-  GatewayConfig config;
-  MappingCatalogue catalogue;
   GatewayStore store;
   PolicyEngine policy;
   ExchangeAdapters adapters;
-  DeliveryBasis basis;
   // The console's figures, counted from the log on a thread of their own (start/stop by
   // whoever runs the routes; before the store closes).
   ExchangeStatistics statistics;
+
+ private:
+  mutable std::mutex current_mutex_;
+  std::shared_ptr<const Generation> current_;
 };
 
 }  // namespace ketenpoort

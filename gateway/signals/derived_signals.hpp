@@ -23,6 +23,7 @@ struct SignalThresholds {
   std::int32_t attendance_norm_basis_points = 8000;
   // Toeslagen (F7): not granted this many days after BRP registration → bridging needed.
   std::int32_t bridging_after_days = 42;
+  bool operator==(const SignalThresholds&) const = default;
 };
 
 struct TermijnExtension {

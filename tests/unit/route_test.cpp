@@ -86,7 +86,7 @@ class RouteTest : public ::testing::Test {
       request.headers[lower] = value;
     }
     request.body = std::move(body);
-    request.caller = routes_.config.findPartyById(party);
+    request.caller = routes_.current()->config.findPartyById(party);
     Router::Outcome outcome = router.dispatch(request);
     if (!outcome.async) return outcome.response;
     auto answered = std::make_shared<std::promise<ApiResponse>>();
@@ -201,7 +201,7 @@ TEST_F(RouteTest, APostbusMessageIsShownToItsRecipientOnlyUntilAcknowledged) {
 TEST_F(RouteTest, WhoamiAndTheFlowsAnswerTheCaller) {
   const ApiResponse me = call(exchange_, "coa", "GET", "/v1/whoami");
   ASSERT_EQ(me.status, 200u);
-  EXPECT_THAT(me.body, HasSubstr(routes_.config.findPartyById("coa")->oin.str()));
+  EXPECT_THAT(me.body, HasSubstr(routes_.current()->config.findPartyById("coa")->oin.str()));
   const ApiResponse flows = call(exchange_, "coa", "GET", "/v1/flows");
   ASSERT_EQ(flows.status, 200u);
   EXPECT_THAT(flows.body, HasSubstr("coa.klantprofiel"));
@@ -250,7 +250,7 @@ TEST_F(RouteTest, TheConsoleIsAPageWithItsSecurityHeadersAndTheFlowsWordsInDutch
   ASSERT_EQ(page.status, 200u) << page.body;
   EXPECT_THAT(page.body, HasSubstr(std::string(reasonType(Reason::kPurposeMismatch).dutch)));
   // The purpose the sender stated, in the mappings' words.
-  EXPECT_THAT(page.body, HasSubstr(*routes_.catalogue.purposeInDutch("elip")));
+  EXPECT_THAT(page.body, HasSubstr(*routes_.current()->catalogue.purposeInDutch("elip")));
 }
 
 TEST_F(RouteTest, TheLogInTheShapeOfTheLdvIsAnsweredToAPostOnly) {

@@ -1,0 +1,29 @@
+#include "gateway/runtime/config_check.hpp"
+
+#include <openssl/ssl.h>
+
+#include <memory>
+
+#include "gateway/mapping/mapping_loader.hpp"
+#include "gateway/tls/tls_policy.hpp"
+
+namespace ketenpoort {
+
+CheckedConfiguration checkConfiguration(const std::filesystem::path& file) {
+  CheckedConfiguration checked;
+  ConfigLoadResult loaded = loadGatewayConfig(file.string());
+  checked.problems = std::move(loaded.problems);
+  if (!loaded.config) return checked;
+  // The files the config names must load as the server would load them.
+  const std::unique_ptr<SSL_CTX, decltype(&SSL_CTX_free)> context(SSL_CTX_new(TLS_server_method()), &SSL_CTX_free);
+  for (const auto& problem : configureServerTls(context.get(), loaded.config->tls)) {
+    checked.problems.push_back({file.string(), loaded.config->tls.line, problem});
+  }
+  MappingLoadResult mappings = loadMappings(loaded.config->mappings_dir);
+  checked.problems.insert(checked.problems.end(), mappings.problems.begin(), mappings.problems.end());
+  checked.catalogue = std::move(mappings.catalogue);
+  checked.config = std::move(loaded.config);
+  return checked;
+}
+
+}  // namespace ketenpoort
