@@ -204,6 +204,8 @@ constexpr const char* kUsage = R"(ketenpoort — data-exchange gateway for the i
 usage:
   ketenpoort serve --config FILE            run the gateway
   ketenpoort check-config --config FILE     validate a config; prints file:line: message
+  ketenpoort reload --config FILE           check it, have the running gateway take it, print
+                                            what changed (or why it was refused)
   ketenpoort demo --workdir DIR [--keep-running]
                                             make a development PKI and config in DIR,
                                             start the gateway and check every demo party
@@ -236,15 +238,12 @@ int main(int argc, char** argv) {
   }
   const std::string command = argv[1];
   const Args args(argv + 2, argv + argc);
-  const std::pair<std::string_view, int (*)(const Args&)> commands[] = {{"serve", serveCommand},
-                                                                        {"check-config", checkConfigCommand},
-                                                                        {"audit", auditCommand},
-                                                                        {"consent", consentCommand},
-                                                                        {"log", logCommand},
-                                                                        {"db", dbCommand},
-                                                                        {"privacy-model", privacyModelCommand},
-                                                                        {"simulate", simulateCommand},
-                                                                        {"demo", demoCommand}};
+  const std::pair<std::string_view, int (*)(const Args&)> commands[] = {
+      {"serve", serveCommand},       {"check-config", checkConfigCommand},
+      {"audit", auditCommand},       {"consent", consentCommand},
+      {"log", logCommand},           {"db", dbCommand},
+      {"reload", reloadCommand},     {"privacy-model", privacyModelCommand},
+      {"simulate", simulateCommand}, {"demo", demoCommand}};
   int status = 2;
   if (command == "help" || command == "--help" || command == "-h") {
     std::fputs(kUsage, stdout);

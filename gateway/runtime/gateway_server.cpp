@@ -193,6 +193,7 @@ struct GatewayServer::Impl {
   std::string reloadStatus() const {
     std::lock_guard lock(report_mutex);
     return boost::json::serialize(boost::json::object{{"pid", static_cast<std::int64_t>(::getpid())},
+                                                      {"config", config_file.string()},
                                                       {"generation", generation_number.load()},
                                                       {"reloads", reloads},
                                                       {"last",
@@ -221,7 +222,8 @@ struct GatewayServer::Impl {
   DeliveryWorker delivery;  // destroyed (stopped) before the store it works on
   bool started = false;
 
-  std::mutex reload_mutex;  // one reload at a time
+  std::filesystem::path config_file;  // what SIGHUP reloads (set at start)
+  std::mutex reload_mutex;            // one reload at a time
   mutable std::mutex report_mutex;
   ReloadReport last_reload;
   std::atomic<std::uint64_t> generation_number{1};
@@ -247,6 +249,7 @@ void GatewayServer::start(bool handle_signals, std::filesystem::path config_file
   s.routes.statistics.start();
   if (s.purge) s.purge->start(&s.network.metrics());
   std::function<void()> on_hangup;
+  s.config_file = config_file.empty() ? config_file : std::filesystem::absolute(config_file);
   if (!config_file.empty()) {
     on_hangup = [this, file = std::move(config_file)] {
       notifyServiceManager("RELOADING=1");

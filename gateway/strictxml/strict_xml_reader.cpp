@@ -41,8 +41,14 @@ pugi::xml_node StrictXmlReader::parseRoot(std::string_view expected_root) {
                   std::string("not well-formed XML: ") + parsed.description());
     return {};
   }
+  // A well-formed document has one root element: pugixml also takes what follows it, which
+  // the reader would never look at.
+  std::size_t elements = 0;
   for (auto child : doc_.children()) {
     if (child.type() == pugi::node_doctype) problem(child, "DOCTYPE is not allowed");
+    if (child.type() == pugi::node_element && ++elements == 2) {
+      problem(child, "a second root element <" + std::string(child.name()) + ">: a document has one");
+    }
   }
   auto root = doc_.document_element();
   if (std::string_view(root.name()) != expected_root) {

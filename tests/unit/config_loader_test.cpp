@@ -241,6 +241,17 @@ TEST(ConfigLoader, DoctypeIsRefused) {
   EXPECT_FALSE(result.config);
 }
 
+// A second root element is never read, so it is refused, not ignored: a configuration
+// pasted twice, a half-edited file.
+TEST(ConfigLoader, ASecondRootElementIsAProblem) {
+  for (const char* trailing : {"<trailing/>", "<ketenpoort mode=\"test\"/>"}) {
+    const auto result = parse(std::string(kValid) + trailing);
+    EXPECT_FALSE(result.config) << trailing;
+    ASSERT_FALSE(result.problems.empty()) << trailing;
+    EXPECT_THAT(result.problems.back().message, HasSubstr("a second root element"));
+  }
+}
+
 TEST(ConfigLoader, MissingFileIsAProblem) {
   const auto result = loadGatewayConfig("/nonexistent/ketenpoort.xml");
   ASSERT_EQ(result.problems.size(), 1u);

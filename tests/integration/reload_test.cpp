@@ -1,0 +1,270 @@
+// Issue 27: the configuration reloaded while the gateway runs and COA pushes without
+// pause. One reload adds a school, removes a party, ends an agreement, replaces the
+// gateway's certificate and adds a CRL that revokes a school; each takes effect without a
+// restart and no push fails. A file that does not check, or that changes what a running
+// gateway cannot take, changes nothing.
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
+#include <openssl/bn.h>
+#include <openssl/ssl.h>
+#include <openssl/x509.h>
+
+#include <sys/wait.h>
+
+#include <atomic>
+#include <fstream>
+#include <random>
+#include <thread>
+
+#include "adapters/gemeente/gemeente_simulator.hpp"
+#include "adapters/standard_adapters.hpp"
+#include "gateway/config/config_writer.hpp"
+#include "gateway/http/https_client.hpp"
+#include "gateway/http/ops_client.hpp"
+#include "gateway/identity/bsn.hpp"
+#include "tests/integration/gateway_fixture.hpp"
+#include "tests/support/gateway_process.hpp"
+
+namespace ketenpoort::testing {
+namespace {
+
+using ::testing::HasSubstr;
+using ::testing::Not;
+
+const std::string kWhoami = "GET /v1/whoami HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n";
+
+// The serial number of the certificate the gateway shows a new connection.
+std::string serialShownBy(std::uint16_t port, const TestClientOptions& as) {
+  TestTlsClient client(port, as);
+  if (!client.connectAndHandshake().empty()) return "no handshake: " + client.lastError();
+  BIGNUM* serial =
+      ASN1_INTEGER_to_BN(X509_get0_serialNumber(SSL_get0_peer_certificate(client.nativeHandle())), nullptr);
+  char* hex = BN_bn2hex(serial);
+  std::string out = hex;
+  OPENSSL_free(hex);
+  BN_free(serial);
+  return out;
+}
+
+class ReloadTest : public GatewayFixture {
+ protected:
+  void SetUp() override {
+    GatewayFixture::SetUp();
+    config_.limits.idle_timeout = std::chrono::seconds(20);
+    config_.limits.header_timeout = std::chrono::seconds(5);
+    // The CRL is changed by the reload here, not found by the file watch.
+    config_.tls.check_files_interval = std::chrono::hours(1);
+    profile_ = readFile(std::filesystem::path(KETENPOORT_SOURCE_DIR) / "tests/data/klantprofiel.xml");
+    file_ = dir_.path() / "gw" / "reloaded.xml";
+  }
+
+  void TearDown() override {
+    stopPushing();
+    GatewayFixture::TearDown();
+  }
+
+  void writeConfig(const GatewayConfig& config) const {
+    std::ofstream(file_) << renderGatewayConfigXml(config, file_.parent_path());
+  }
+
+  void start() {
+    GemeenteSimulatorOptions o;
+    o.receiver.tls = {env_->pkiDir() / "ca.pem", env_->certificateOf("gemeente-0363"), env_->keyOf("gemeente-0363")};
+    o.out_dir = dir_.path() / "received" / "gemeente-0363";
+    amsterdam_ = std::make_unique<GemeenteSimulator>(o);
+    amsterdam_->start();
+    for (Party& p : config_.parties) {
+      if (p.id == "gemeente-0363") {
+        p.endpoints = {{"*", "https://127.0.0.1:" + std::to_string(amsterdam_->port()) + "/berichten"}};
+      }
+    }
+    writeConfig(config_);
+    server_ = std::make_unique<GatewayServer>(config_, standardAdapters(config_));
+    server_->start(false, file_);
+  }
+
+  // COA pushes klantprofielen of synthetic persons over one keep-alive connection, one
+  // after the other, until stopped; every answer that is not 202 is counted as failed.
+  void startPushing() {
+    pusher_ = std::thread([this] {
+      HttpsClient coa({"127.0.0.1", server_->exchangePort(), env_->pkiDir() / "ca.pem", env_->certificateOf("coa"),
+                       env_->keyOf("coa"), std::chrono::seconds(5)});
+      std::mt19937_64 rng(2027);
+      for (int n = 0; !stop_pushing_; ++n) {
+        std::string profile = profile_;
+        profile.replace(profile.find("725763863"), 9, randomSyntheticBsn(rng));
+        profile.replace(profile.find("2093847561"), 10, std::to_string(4000000000 + n));
+        const auto answer =
+            coa.request("POST", "/v1/berichten/coa.klantprofiel",
+                        {{"X-Doelbinding", "regie-inburgering"}, {"Content-Type", "application/xml"}}, profile);
+        const bool accepted =
+            std::holds_alternative<HttpsResponse>(answer) && std::get<HttpsResponse>(answer).status == 202;
+        (accepted ? pushed_ : failed_)++;
+      }
+    });
+  }
+  void stopPushing() {
+    stop_pushing_ = true;
+    if (pusher_.joinable()) pusher_.join();
+  }
+  // Waits until `more` pushes were accepted after now: the pusher is really going.
+  bool pushesGoOn(int more = 5) {
+    const int from = pushed_;
+    return waitUntil([&] { return pushed_ >= from + more; }, std::chrono::seconds(20));
+  }
+
+  std::string profile_;
+  std::filesystem::path file_;
+  std::unique_ptr<GemeenteSimulator> amsterdam_;
+  std::thread pusher_;
+  std::atomic<bool> stop_pushing_{false};
+  std::atomic<int> pushed_{0};
+  std::atomic<int> failed_{0};
+};
+
+TEST_F(ReloadTest, OneReloadChangesPartiesAgreementsCertificateAndCrlWhilePushesGoOnWithoutAFailure) {
+  writeClientCertificate(*env_, env_->ca, "taalschool-c", "00000099300000000003");
+  start();
+  startPushing();
+  ASSERT_TRUE(pushesGoOn());
+
+  // Before: taalschool-c is no one; taalschool-b is; taalschool-a's agreement holds.
+  TestTlsClient school_c_before(server_->exchangePort(), asParty("taalschool-c"));
+  const auto unknown = school_c_before.request("GET", "/v1/whoami");
+  ASSERT_TRUE(unknown) << school_c_before.lastError();
+  EXPECT_EQ(unknown->status, 403u);
+  TestTlsClient school_b(server_->exchangePort(), asParty("taalschool-b"));
+  ASSERT_EQ(school_b.connectAndHandshake(), "");
+  ASSERT_EQ(school_b.writeRaw(kWhoami), "");
+  const auto known = school_b.readResponse();
+  ASSERT_TRUE(known) << school_b.lastError();
+  EXPECT_EQ(known->status, 200u);
+  const std::string first_serial = serialShownBy(server_->exchangePort(), asParty("coa"));
+
+  // A file that does not check changes nothing.
+  std::ofstream(file_) << "<ketenpoort><parties/></ketenpoort>";
+  const auto refused = server_->reload(file_, "test");
+  EXPECT_EQ(refused.outcome, "refused");
+  EXPECT_THAT(refused.problems.front(), HasSubstr("reloaded.xml:1: "));
+  EXPECT_EQ(refused.generation, 1u);
+  // Nor does one that moves a listener.
+  GatewayConfig moved = config_;
+  moved.ops.port = static_cast<std::uint16_t>(server_->opsPort() + 1);
+  writeConfig(moved);
+  const auto restart_only = server_->reload(file_, "test");
+  EXPECT_EQ(restart_only.outcome, "refused");
+  ASSERT_EQ(restart_only.problems.size(), 1u);
+  EXPECT_THAT(restart_only.problems.front(), HasSubstr("listeners/ops changed"));
+
+  // The reload: a new school, taalschool-b gone, taalschool-a's agreement gone, a renewed
+  // gateway certificate in new files, and a CRL directory whose CRL revokes taalschool-a.
+  GatewayConfig next = config_;
+  next.parties.push_back({"taalschool-c",
+                          *Oin::parse("00000099300000000003"),
+                          "Taalschool C",
+                          PartyRole::kTaalschool,
+                          std::nullopt,
+                          std::nullopt,
+                          {}});
+  std::erase_if(next.parties, [](const Party& p) { return p.id == "taalschool-b"; });
+  ASSERT_EQ(next.agreements.size(), 1u);
+  const std::string ended = next.agreements.front().id;
+  next.agreements.clear();
+  CertificateRequest renewed;
+  renewed.common_name = "localhost";
+  renewed.organisation = "ketenpoort gateway (renewed)";
+  renewed.ip_addresses = {"127.0.0.1"};
+  renewed.server = true;
+  renewed.client = true;
+  const PemPair certificate = env_->ca.issue(renewed);
+  next.tls.certificate = env_->pkiDir() / "gateway-2027.pem";
+  next.tls.private_key = env_->pkiDir() / "gateway-2027.key";
+  writePemFile(next.tls.certificate, certificate.certificate_pem, false);
+  writePemFile(next.tls.private_key, certificate.private_key_pem, true);
+  next.tls.crl_dir = env_->pkiDir() / "crl-2027";
+  std::filesystem::create_directories(next.tls.crl_dir);
+  writePemFile(next.tls.crl_dir / "ca.crl.pem", env_->ca.crlPem({readFile(env_->certificateOf("taalschool-a"))}),
+               false);
+  writeConfig(next);
+  const auto applied = server_->reload(file_, "test");
+  ASSERT_EQ(applied.outcome, "applied") << (applied.problems.empty() ? "" : applied.problems.front());
+  EXPECT_EQ(applied.generation, 2u);
+  EXPECT_EQ(applied.changes.at("parties_added").as_array().size(), 1u);
+  EXPECT_EQ(applied.changes.at("parties_removed").as_array().at(0).as_string(), "taalschool-b");
+  EXPECT_EQ(applied.changes.at("agreements_removed").as_array().at(0).as_string(), ended);
+  EXPECT_EQ(server_->metrics().config_reloads.value({"test", "applied"}), 1u);
+  EXPECT_EQ(server_->metrics().config_reloads.value({"test", "refused"}), 2u);
+  ASSERT_TRUE(pushesGoOn());
+
+  // The new school is someone now.
+  TestTlsClient school_c(server_->exchangePort(), asParty("taalschool-c"));
+  const auto welcome = school_c.request("GET", "/v1/whoami");
+  ASSERT_TRUE(welcome) << school_c.lastError();
+  EXPECT_EQ(welcome->status, 200u);
+  EXPECT_THAT(welcome->body, HasSubstr("taalschool-c"));
+  // The removed party is refused at its next request on the connection it had open…
+  ASSERT_EQ(school_b.writeRaw(kWhoami), "");
+  const auto gone = school_b.readResponse();
+  ASSERT_TRUE(gone) << school_b.lastError();
+  EXPECT_EQ(gone->status, 403u);
+  EXPECT_THAT(gone->body, HasSubstr("unknown-party"));
+  // …and on a new one.
+  TestTlsClient school_b_again(server_->exchangePort(), asParty("taalschool-b"));
+  const auto still_gone = school_b_again.request("GET", "/v1/whoami");
+  ASSERT_TRUE(still_gone) << school_b_again.lastError();
+  EXPECT_EQ(still_gone->status, 403u);
+  // The agreement the configuration no longer holds ended today.
+  bool agreement_ended = false;
+  for (const AgreementEntry& a : server_->registries().listAgreements()) {
+    if (a.id == ended) agreement_ended = a.valid_until < clock_.today();
+  }
+  EXPECT_TRUE(agreement_ended);
+  // New connections see the renewed certificate; the revoked school cannot connect.
+  EXPECT_NE(serialShownBy(server_->exchangePort(), asParty("coa")), first_serial);
+  TestTlsClient revoked(server_->exchangePort(), asParty("taalschool-a"));
+  EXPECT_FALSE(revoked.request("GET", "/v1/whoami"));
+  EXPECT_TRUE(handshakeFailureCounted("revoked"));
+
+  // The same file again: nothing to change.
+  EXPECT_EQ(server_->reload(file_, "test").outcome, "unchanged");
+  ASSERT_TRUE(pushesGoOn());
+  stopPushing();
+  EXPECT_EQ(failed_, 0) << "pushes failed during the reloads; " << pushed_ << " accepted";
+  EXPECT_GT(pushed_, 15);
+}
+
+// `ketenpoort reload --config FILE` as an operator runs it against a serving gateway: the
+// file is checked first (one that does not check is never sent), the gateway is signalled
+// and the outcome printed; the exit status says whether it was taken.
+TEST_F(ReloadTest, TheReloadCommandSignalsTheRunningGatewayAndPrintsWhatChanged) {
+  config_.ops.port = freeLoopbackPort();  // the command finds the gateway where the file says
+  writeConfig(config_);
+  const pid_t gateway = testing::startGateway(file_, dir_.path() / "serve.log");
+  ASSERT_TRUE(
+      waitUntil([&] { return getFromOpsListener(config_.ops, "/reloadz", std::chrono::seconds(1)).has_value(); },
+                std::chrono::seconds(20)))
+      << logTail(dir_.path() / "serve.log");
+  GatewayConfig next = config_;
+  std::erase_if(next.parties, [](const Party& p) { return p.id == "taalschool-b"; });
+  writeConfig(next);
+  const CommandResult applied = runCommand({KETENPOORT_BINARY, "reload", "--config", file_.string()}, dir_.path());
+  EXPECT_EQ(applied.exit_code, 0) << applied.err;
+  EXPECT_THAT(applied.out, HasSubstr("applied: generation 2"));
+  EXPECT_THAT(applied.out, HasSubstr("parties_removed: taalschool-b"));
+
+  std::ofstream(file_, std::ios::app) << "<trailing/>";
+  const CommandResult invalid = runCommand({KETENPOORT_BINARY, "reload", "--config", file_.string()}, dir_.path());
+  EXPECT_EQ(invalid.exit_code, 1);
+  EXPECT_THAT(invalid.err, HasSubstr("the running gateway was not asked to reload"));
+  const auto status = getFromOpsListener(config_.ops, "/reloadz", std::chrono::seconds(1));
+  ASSERT_TRUE(status);
+  EXPECT_THAT(status->body, HasSubstr("\"reloads\":1"));
+  ::kill(gateway, SIGTERM);
+  int exit_status = 0;
+  ::waitpid(gateway, &exit_status, 0);
+  EXPECT_THAT(readFile(dir_.path() / "serve.log"), HasSubstr("\"event\":\"config-reloaded\""));
+}
+
+}  // namespace
+}  // namespace ketenpoort::testing
