@@ -3,8 +3,8 @@
 #include <boost/json/parse.hpp>
 
 #include <cerrno>
-#include <cstring>
 #include <iostream>
+#include <system_error>
 
 #include "gateway/cli/commands.hpp"
 #include "gateway/http/ops_client.hpp"
@@ -70,7 +70,8 @@ int reload(const Args& args) {
   const std::int64_t reloads = before->at("reloads").as_int64();
   if (::kill(pid, SIGHUP) != 0) {
     throw std::runtime_error("cannot signal the gateway (process " + std::to_string(pid) +
-                             "): " + std::strerror(errno) + "; run as its user or as root");
+                             "): " + std::error_code(errno, std::generic_category()).message() +
+                             "; run as its user or as root");
   }
   std::optional<boost::json::object> after;
   const bool answered = waitFor(

@@ -1,5 +1,7 @@
 #include "gateway/console/exchange_statistics.hpp"
 
+#include <algorithm>
+
 #include <chrono>
 
 #include "gateway/audit/audit_queries.hpp"
@@ -20,6 +22,16 @@ ExchangeStatistics::ExchangeStatistics(const ExchangeLog& log, std::vector<std::
 }
 
 ExchangeStatistics::~ExchangeStatistics() { stop(); }
+
+void ExchangeStatistics::follow(const std::vector<std::string>& organisation_oins) {
+  std::lock_guard one(refresh_mutex_);
+  for (const auto& oin : organisation_oins) {
+    if (std::find(organisations_.begin(), organisations_.end(), oin) != organisations_.end()) continue;
+    organisations_.push_back(oin);
+    std::lock_guard lock(mutex_);
+    summaries_[oin];
+  }
+}
 
 void ExchangeStatistics::start() {
   if (!thread_.joinable()) thread_ = std::thread([this] { run(); });

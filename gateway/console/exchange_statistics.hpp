@@ -44,6 +44,9 @@ class ExchangeStatistics {
   // Folds in every record logged so far; false when the log could not be read. The
   // thread calls it; tests and the benchmark may too.
   bool refresh();
+  // Counts these organisations too (a reload added their officers): from the log's first
+  // record, at the next refresh. Ones counted already are kept as they are.
+  void follow(const std::vector<std::string>& organisation_oins);
   // What is counted for one organisation (an empty summary for one not counted).
   Summary summary(const std::string& organisation_oin) const;
 

@@ -58,7 +58,7 @@ GatewayRoutes::GatewayRoutes(GatewayConfig c, ExchangeAdapters a, const TimeSour
       store(c, clock),
       policy(store.registries().view()),
       adapters(std::move(a)),
-      statistics(store.log(), officerOrganisations(c)) {
+      statistics(store.log(), {}) {
   MappingCatalogue catalogue = loadCatalogue(c.mappings_dir);
   adopt(std::move(c), std::move(catalogue));
 }
@@ -70,6 +70,7 @@ std::shared_ptr<const GatewayRoutes::Generation> GatewayRoutes::current() const 
 
 std::shared_ptr<const GatewayRoutes::Generation> GatewayRoutes::adopt(GatewayConfig c, MappingCatalogue catalogue) {
   seedAgreements(c, store.registries(), clock.today());
+  statistics.follow(officerOrganisations(c));
   auto next =
       std::make_shared<const Generation>(std::move(c), std::move(catalogue), store.registries(), store.log(), clock);
   std::lock_guard lock(current_mutex_);

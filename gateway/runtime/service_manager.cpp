@@ -12,7 +12,8 @@
 namespace ketenpoort {
 
 bool notifyServiceManager(std::string_view state) {
-  const char* socket_name = std::getenv("NOTIFY_SOCKET");
+  // Nothing in the gateway changes its environment, so reading it from any thread is safe.
+  const char* socket_name = std::getenv("NOTIFY_SOCKET");  // NOLINT(concurrency-mt-unsafe)
   if (socket_name == nullptr || *socket_name == '\0') return true;
   const std::string name = socket_name;
   sockaddr_un address{};

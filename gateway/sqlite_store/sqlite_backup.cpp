@@ -5,10 +5,10 @@
 #include <unistd.h>
 
 #include <cerrno>
-#include <cstring>
 #include <memory>
 #include <stdexcept>
 #include <string>
+#include <system_error>
 
 #include "gateway/sqlite_store/sqlite_session.hpp"
 
@@ -20,7 +20,7 @@ namespace {
 void syncPath(const std::filesystem::path& path, int flags) {
   const int fd = ::open(path.c_str(), flags | O_CLOEXEC);
   if (fd < 0 || ::fsync(fd) != 0) {
-    const std::string reason = std::strerror(errno);
+    const std::string reason = std::error_code(errno, std::generic_category()).message();
     if (fd >= 0) ::close(fd);
     throw std::runtime_error("cannot sync " + path.string() + ": " + reason);
   }
@@ -36,7 +36,8 @@ void createPrivateFile(const std::filesystem::path& path) {
       throw std::runtime_error(path.string() +
                                " exists: another backup is under way, or one was interrupted (remove it)");
     }
-    throw std::runtime_error("cannot create " + path.string() + ": " + std::strerror(errno));
+    throw std::runtime_error("cannot create " + path.string() + ": " +
+                             std::error_code(errno, std::generic_category()).message());
   }
   ::close(fd);
 }
