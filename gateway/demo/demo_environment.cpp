@@ -74,6 +74,17 @@ OfficerBundle writeOfficerPkcs12(const DemoEnvironment& env, const std::string& 
 
 std::filesystem::path shippedMappingsDir() { return KETENPOORT_SHIPPED_MAPPINGS_DIR; }
 
+CertificateRequest gatewayCertificateRequest(const std::string& organisation) {
+  CertificateRequest gateway;
+  gateway.common_name = "localhost";
+  gateway.organisation = organisation;
+  gateway.dns_names = {"localhost"};
+  gateway.ip_addresses = {"127.0.0.1", "::1"};
+  gateway.server = true;
+  gateway.client = true;  // the gateway also calls out to receivers with this certificate
+  return gateway;
+}
+
 std::uint16_t freeLoopbackPort() {
   const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
   sockaddr_in address{};
@@ -110,14 +121,7 @@ DemoEnvironment createDemoEnvironment(const std::filesystem::path& workdir, cons
                       DevCertificateAuthority("ketenpoort development root CA")};
   writePemFile(root / "pki" / "ca.pem", env.ca.certificatePem(), false);
 
-  CertificateRequest gateway;
-  gateway.common_name = "localhost";
-  gateway.organisation = "ketenpoort gateway (development)";
-  gateway.dns_names = {"localhost"};
-  gateway.ip_addresses = {"127.0.0.1", "::1"};
-  gateway.server = true;
-  gateway.client = true;  // the gateway also calls out to receivers with this certificate
-  const PemPair gateway_pair = env.ca.issue(gateway);
+  const PemPair gateway_pair = env.ca.issue(gatewayCertificateRequest());
   writePemFile(root / "pki" / "gateway.pem", gateway_pair.certificate_pem, false);
   writePemFile(root / "pki" / "gateway.key", gateway_pair.private_key_pem, true);
 

@@ -63,6 +63,10 @@ OfficerBundle writeOfficerPkcs12(const DemoEnvironment& env, const std::string& 
 // several servers). Throws std::runtime_error when none can be had.
 std::uint16_t freeLoopbackPort();
 
+// What the development CA's certificate for the gateway says: localhost, 127.0.0.1 and ::1,
+// for serving and for calling out (a test renews it with another organisation).
+CertificateRequest gatewayCertificateRequest(const std::string& organisation = "ketenpoort gateway (development)");
+
 // The mappings shipped in this source tree (mappings/), which the demo uses.
 std::filesystem::path shippedMappingsDir();
 

@@ -6,10 +6,6 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
-#include <openssl/bn.h>
-#include <openssl/ssl.h>
-#include <openssl/x509.h>
-
 #include <sys/wait.h>
 
 #include <atomic>
@@ -33,19 +29,6 @@ using ::testing::HasSubstr;
 using ::testing::Not;
 
 const std::string kWhoami = "GET /v1/whoami HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n";
-
-// The serial number of the certificate the gateway shows a new connection.
-std::string serialShownBy(std::uint16_t port, const TestClientOptions& as) {
-  TestTlsClient client(port, as);
-  if (!client.connectAndHandshake().empty()) return "no handshake: " + client.lastError();
-  BIGNUM* serial =
-      ASN1_INTEGER_to_BN(X509_get0_serialNumber(SSL_get0_peer_certificate(client.nativeHandle())), nullptr);
-  char* hex = BN_bn2hex(serial);
-  std::string out = hex;
-  OPENSSL_free(hex);
-  BN_free(serial);
-  return out;
-}
 
 class ReloadTest : public GatewayFixture {
  protected:
@@ -171,13 +154,7 @@ TEST_F(ReloadTest, OneReloadChangesPartiesAgreementsCertificateAndCrlWhilePushes
   ASSERT_EQ(next.agreements.size(), 1u);
   const std::string ended = next.agreements.front().id;
   next.agreements.clear();
-  CertificateRequest renewed;
-  renewed.common_name = "localhost";
-  renewed.organisation = "ketenpoort gateway (renewed)";
-  renewed.ip_addresses = {"127.0.0.1"};
-  renewed.server = true;
-  renewed.client = true;
-  const PemPair certificate = env_->ca.issue(renewed);
+  const PemPair certificate = env_->ca.issue(gatewayCertificateRequest("ketenpoort gateway (renewed)"));
   next.tls.certificate = env_->pkiDir() / "gateway-2027.pem";
   next.tls.private_key = env_->pkiDir() / "gateway-2027.key";
   writePemFile(next.tls.certificate, certificate.certificate_pem, false);

@@ -398,26 +398,10 @@ TEST_F(TlsGatewayTest, ACrlReplacedOnDiskTakesEffectWithoutARestart) {
 TEST_F(TlsGatewayTest, TlsFilesThatDoNotLoadChangeNothingUntilTheyDo) {
   config_.tls.check_files_interval = std::chrono::milliseconds(50);
   startGateway();
-  const auto serialSeen = [&] {
-    TestTlsClient client(server_->exchangePort(), asParty("coa"));
-    if (!client.connectAndHandshake().empty()) return std::string("no handshake: ") + client.lastError();
-    const X509* certificate = SSL_get0_peer_certificate(client.nativeHandle());
-    BIGNUM* serial = ASN1_INTEGER_to_BN(X509_get0_serialNumber(certificate), nullptr);
-    char* hex = BN_bn2hex(serial);
-    std::string out = hex;
-    OPENSSL_free(hex);
-    BN_free(serial);
-    return out;
-  };
+  const auto serialSeen = [&] { return serialShownBy(server_->exchangePort(), asParty("coa")); };
   const std::string first = serialSeen();
 
-  CertificateRequest renewed;
-  renewed.common_name = "localhost";
-  renewed.organisation = "ketenpoort gateway (renewed)";
-  renewed.ip_addresses = {"127.0.0.1"};
-  renewed.server = true;
-  renewed.client = true;
-  const PemPair next = env_->ca.issue(renewed);
+  const PemPair next = env_->ca.issue(gatewayCertificateRequest("ketenpoort gateway (renewed)"));
   // The certificate first, its key not yet: they do not match.
   writePemFile(env_->pkiDir() / "gateway.pem", next.certificate_pem, false);
   ASSERT_TRUE(waitUntil([&] { return server_->metrics().config_reloads.value({"tls-files", "refused"}) == 1; }));

@@ -10,6 +10,7 @@
 #include <regex>
 #include <string>
 
+#include "gateway/demo/demo_environment.hpp"
 #include "gateway/devpki/dev_pki.hpp"
 #include "tests/support/gateway_process.hpp"
 #include "tests/support/temp_dir.hpp"
@@ -35,13 +36,7 @@ std::string replaceAll(std::string text, const std::string& from, const std::str
 void placeOperatorFiles(const fs::path& tls) {
   fs::create_directories(tls / "crl");
   const DevCertificateAuthority ca("ketenpoort package test CA");
-  CertificateRequest request;
-  request.common_name = "ketenpoort.example";
-  request.organisation = "ketenpoort package test";
-  request.dns_names = {"ketenpoort.example"};
-  request.server = true;
-  request.client = true;
-  const PemPair gateway = ca.issue(request);
+  const PemPair gateway = ca.issue(gatewayCertificateRequest());
   writePemFile(tls / "ca.pem", ca.certificatePem(), false);
   writePemFile(tls / "gateway.pem", gateway.certificate_pem, false);
   writePemFile(tls / "gateway.key", gateway.private_key_pem, true);

@@ -35,10 +35,6 @@ bool waitUntil(const std::function<bool()>& condition, std::chrono::milliseconds
 bool advanceUntil(SimulatedTime& time, std::chrono::milliseconds step, const std::function<bool()>& condition,
                   std::chrono::milliseconds timeout = std::chrono::seconds(5));
 
-// A TCP port on 127.0.0.1 that nothing listens on now (the kernel's choice), for a child
-// process whose configuration must name its port before it starts.
-std::uint16_t freeLoopbackPort();
-
 }  // namespace ketenpoort::testing
 
 namespace ketenpoort::testing {
@@ -55,9 +51,5 @@ PlainResponse plainHttpGet(std::uint16_t port, const std::string& path);
 // Opens a TCP connection to 127.0.0.1:port, sends nothing, and reports whether the server
 // closes it within `timeout`.
 bool silentConnectionClosedWithin(std::uint16_t port, std::chrono::milliseconds timeout);
-
-// A TCP port on 127.0.0.1 that nothing listens on now (the kernel's choice), for a child
-// process whose configuration must name its port before it starts.
-std::uint16_t freeLoopbackPort();
 
 }  // namespace ketenpoort::testing

@@ -1,5 +1,8 @@
 #include "tests/support/test_tls_client.hpp"
 
+#include <openssl/bn.h>
+#include <openssl/x509.h>
+
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/io_context.hpp>
@@ -142,6 +145,18 @@ std::optional<TestResponse> TestTlsClient::request(const std::string& method, co
   raw += extra_headers + "\r\n" + body;
   if (!writeRaw(raw).empty()) return std::nullopt;
   return readResponse();
+}
+
+std::string serialShownBy(std::uint16_t port, const TestClientOptions& as) {
+  TestTlsClient client(port, as);
+  if (!client.connectAndHandshake().empty()) return "no handshake: " + client.lastError();
+  BIGNUM* serial =
+      ASN1_INTEGER_to_BN(X509_get0_serialNumber(SSL_get0_peer_certificate(client.nativeHandle())), nullptr);
+  char* hex = BN_bn2hex(serial);
+  std::string out = hex;
+  OPENSSL_free(hex);
+  BN_free(serial);
+  return out;
 }
 
 }  // namespace ketenpoort::testing

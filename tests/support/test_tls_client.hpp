@@ -58,4 +58,8 @@ class TestTlsClient {
   std::string last_error_;
 };
 
+// The serial number (hex) of the certificate a server on 127.0.0.1:port shows a new
+// connection, or "no handshake: …".
+std::string serialShownBy(std::uint16_t port, const TestClientOptions& as);
+
 }  // namespace ketenpoort::testing
