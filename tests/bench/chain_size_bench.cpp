@@ -121,6 +121,18 @@ void BM_ReadAndCheckTheChainsConfiguration(benchmark::State& state) {
 }
 BENCHMARK(BM_ReadAndCheckTheChainsConfiguration)->Unit(benchmark::kMillisecond)->UseRealTime();
 
+// The n-th synthetic person's BSN: an eight-digit prefix from n with the ninth digit the
+// elfproef asks (prefixes whose check digit would be 10 are skipped). Unique per n, unlike
+// random draws, which collide among 20,000 and give an identity conflict that is no failure.
+std::string sequentialSyntheticBsn(std::uint64_t n) {
+  for (std::uint64_t prefix = 20'000'000 + n * 2;; ++prefix) {
+    const std::string digits8 = std::to_string(prefix);
+    int sum = 0;
+    for (int i = 0; i < 8; ++i) sum += (9 - i) * (digits8[static_cast<std::size_t>(i)] - '0');
+    if (sum % 11 < 10) return digits8 + std::to_string(sum % 11);
+  }
+}
+
 // One push's answer time, and whether it overlapped a reload.
 struct Answered {
   std::chrono::steady_clock::time_point began, ended;
@@ -157,11 +169,12 @@ void BM_ReloadTheChainWhile32ConnectionsPush(benchmark::State& state) {
     pushers.emplace_back([&, t] {
       HttpsClient coa({"127.0.0.1", server.exchangePort(), c.env.pkiDir() / "ca.pem", c.env.certificateOf("coa"),
                        c.env.keyOf("coa"), std::chrono::seconds(30)});
-      std::mt19937_64 rng(static_cast<std::uint64_t>(t));
       std::vector<Answered> mine;
       for (long long n = 0; !stop; ++n) {
         std::string body = profile;
-        body.replace(body.find("725763863"), 9, randomSyntheticBsn(rng));
+        body.replace(
+            body.find("725763863"), 9,
+            sequentialSyntheticBsn(static_cast<std::uint64_t>(t) * 100'000ULL + static_cast<std::uint64_t>(n)));
         body.replace(body.find("2093847561"), 10, std::to_string(5000000000LL + t * 100'000'000LL + n));
         Answered a;
         a.began = std::chrono::steady_clock::now();
