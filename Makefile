@@ -42,8 +42,8 @@ test: build
 # The threaded parts under ThreadSanitizer, in their own build directory: the exchange-log
 # writer and checkpointer, outbox, delivery worker and diagnostic log (unit tests), and the
 # network threads with delivery on them, the TLS stream and the drain (the push flow and
-# TLS gateway tests). Suppressions, each with its reason: tests/tsan.supp.
-TSAN_TESTS := unit/store_test unit/exchange_test unit/diagnostics_test unit/concurrency_test integration/push_flow_test integration/tls_gateway_test integration/chain_flows_test
+# TLS gateway tests), a reload under pushes. Suppressions, each with its reason: tests/tsan.supp.
+TSAN_TESTS := unit/store_test unit/exchange_test unit/diagnostics_test unit/concurrency_test integration/push_flow_test integration/tls_gateway_test integration/chain_flows_test integration/reload_test
 tsan: deps
 	cmake -S . -B build-tsan -G Ninja -DCMAKE_BUILD_TYPE=$(BUILD_TYPE) -DKETENPOORT_TSAN=ON >/dev/null
 	cmake --build build-tsan -j $(JOBS) --target $(notdir $(TSAN_TESTS))
