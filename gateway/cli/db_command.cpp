@@ -2,7 +2,7 @@
 
 #include "gateway/cli/commands.hpp"
 #include "gateway/gateway_store/gateway_store.hpp"
-#include "gateway/sqlite_store/sqlite_backup.hpp"
+#include "gateway/gateway_store/store_backup.hpp"
 
 namespace ketenpoort::cli {
 namespace {

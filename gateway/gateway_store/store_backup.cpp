@@ -1,4 +1,4 @@
-#include "gateway/sqlite_store/sqlite_backup.hpp"
+#include "gateway/gateway_store/store_backup.hpp"
 
 #include <fcntl.h>
 #include <sqlite3.h>
