@@ -50,16 +50,18 @@ bool accepting(std::uint16_t port) {
 class Child {
  public:
   Child(const std::vector<std::string>& argv, const fs::path& output) {
+    // The argument list is made before the fork: the child of a process with threads only
+    // opens, duplicates and executes (an allocation there can wait on another thread's lock).
+    std::vector<char*> args;
+    args.reserve(argv.size() + 1);
+    for (const auto& a : argv) args.push_back(const_cast<char*>(a.c_str()));
+    args.push_back(nullptr);
     pid_ = ::fork();
     if (pid_ == 0) {
       ::prctl(PR_SET_PDEATHSIG, SIGKILL);
       const int fd = ::open(output.c_str(), O_WRONLY | O_CREAT | O_APPEND, 0600);
       ::dup2(fd, 1);
       ::dup2(fd, 2);
-      std::vector<char*> args;
-      args.reserve(argv.size() + 1);
-      for (const auto& a : argv) args.push_back(const_cast<char*>(a.c_str()));
-      args.push_back(nullptr);
       ::execv(args[0], args.data());
       ::_exit(127);
     }

@@ -3,6 +3,7 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include <fcntl.h>
 #include <signal.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
@@ -153,12 +154,19 @@ TEST(Serve, SaysReadyToTheServiceManagerAndSigtermDrainsTheRequestInFlight) {
   ASSERT_EQ(::bind(notify_socket, reinterpret_cast<const sockaddr*>(&notify_address), sizeof notify_address), 0);
   const timeval receive_timeout{10, 0};
   ::setsockopt(notify_socket, SOL_SOCKET, SO_RCVTIMEO, &receive_timeout, sizeof receive_timeout);
+  // Everything the child needs is made before the fork: between fork and exec it only
+  // opens, duplicates and executes (no allocation, no stdio lock another thread may hold).
+  std::string notify_variable = "NOTIFY_SOCKET=" + notify_path;
+  std::vector<char*> child_environment;
+  for (char** variable = environ; *variable != nullptr; ++variable) child_environment.push_back(*variable);
+  child_environment.push_back(notify_variable.data());
+  child_environment.push_back(nullptr);
   const pid_t pid = ::fork();
   if (pid == 0) {
-    if (!std::freopen(err_file.c_str(), "w", stderr)) _exit(126);
-    ::setenv("NOTIFY_SOCKET", notify_path.c_str(), 1);
-    ::execl(KETENPOORT_BINARY, KETENPOORT_BINARY, "serve", "--config", env.config_file.c_str(),
-            static_cast<char*>(nullptr));
+    const int err_fd = ::open(err_file.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0600);
+    if (err_fd < 0 || ::dup2(err_fd, STDERR_FILENO) < 0) _exit(126);
+    ::execle(KETENPOORT_BINARY, KETENPOORT_BINARY, "serve", "--config", env.config_file.c_str(),
+             static_cast<char*>(nullptr), child_environment.data());
     _exit(127);
   }
   // The "listening" line names the ports the kernel chose.

@@ -19,6 +19,19 @@ struct CommandResult {
 // captured in files under `dir`.
 CommandResult runCommand(const std::vector<std::string>& argv, const std::filesystem::path& dir);
 
+// A program running beside a test (a server of the chain's other side), its output in
+// `log`; killed and reaped when this goes.
+class SpawnedProcess {
+ public:
+  SpawnedProcess(const std::vector<std::string>& argv, const std::filesystem::path& log);
+  ~SpawnedProcess();
+  SpawnedProcess(const SpawnedProcess&) = delete;
+  SpawnedProcess& operator=(const SpawnedProcess&) = delete;
+
+ private:
+  pid_t pid_ = -1;
+};
+
 // `ketenpoort serve --config CONFIG` as a child process, its output appended to `log`.
 pid_t startGateway(const std::filesystem::path& config, const std::filesystem::path& log);
 

@@ -15,6 +15,7 @@
 // `wrk` cannot present client certificates; this client uses the gateway's own
 // HttpsClient (one keep-alive connection per thread).
 #include <arpa/inet.h>
+#include <fcntl.h>
 #include <netinet/in.h>
 #include <signal.h>
 #include <sys/prctl.h>
@@ -137,16 +138,17 @@ std::optional<Options> parseOptions(int argc, char** argv) {
 class ChildProcess {
  public:
   ChildProcess(const std::vector<std::string>& argv, const fs::path& output) {
+    // Made before the fork: between fork and exec the child only opens, duplicates and
+    // executes (an allocation there can wait on a lock one of our threads held).
+    std::vector<char*> args;
+    for (const auto& a : argv) args.push_back(const_cast<char*>(a.c_str()));
+    args.push_back(nullptr);
     pid_ = ::fork();
     if (pid_ == 0) {
       // Goes with the benchmark, however that ends.
       ::prctl(PR_SET_PDEATHSIG, SIGKILL);
-      if (!std::freopen(output.c_str(), "w", stdout) || !std::freopen(output.c_str(), "a", stderr)) {
-        _exit(126);
-      }
-      std::vector<char*> args;
-      for (const auto& a : argv) args.push_back(const_cast<char*>(a.c_str()));
-      args.push_back(nullptr);
+      const int fd = ::open(output.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0600);
+      if (fd < 0 || ::dup2(fd, STDOUT_FILENO) < 0 || ::dup2(fd, STDERR_FILENO) < 0) _exit(126);
       ::execv(args[0], args.data());
       _exit(127);
     }
