@@ -20,14 +20,14 @@ ExchangeAdapters standardAdapters(const GatewayConfig& config) {
   for (const char* flow : kToeslagenFlows) adapters.inbound_by_flow.emplace(flow, toeslagen);
   // DUO answers queries; its source system is asked for them and for the ELIP overview.
   adapters.inbound_by_flow.emplace("duo.inburgeringsstatus", std::make_shared<const DuoStatusFormat>());
-  auto duo = std::make_shared<DuoSource>(config.tls);
+  auto duo = std::make_shared<DuoSource>();
   adapters.source_by_flow.emplace("duo.inburgeringsstatus", duo);
   adapters.source_by_flow.emplace("duo.elip-signaal", duo);
   adapters.elip = std::make_shared<const DuoElipSource>();
 
   adapters.outbound_by_role.emplace(PartyRole::kGemeente, std::make_shared<const GemeenteJsonFormat>());
   adapters.outbound_by_role.emplace(PartyRole::kToeslagen, std::make_shared<const ToeslagenXmlFormat>());
-  adapters.channel = std::make_shared<HttpsDeliveryChannel>(config.tls, config.outbox.delivery_timeout);
+  adapters.channel = std::make_shared<HttpsDeliveryChannel>(config.outbox.delivery_timeout);
   return adapters;
 }
 

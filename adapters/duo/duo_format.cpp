@@ -37,9 +37,13 @@ SourceReply DuoSource::ask(const std::string& url, const std::string& transactio
                            std::chrono::milliseconds timeout) {
   const auto parsed = parseHttpsUrl(url);
   if (!parsed) return {SourceReply::Outcome::kError, {}, "endpoint-url-invalid"};
-  const HttpsClientOptions options{parsed->host,     parsed->port,     tls_.ca_bundle,
-                                   tls_.certificate, tls_.private_key, timeout};
-  const auto result = httpsRequest(options, "POST", parsed->target,
+  if (!tls_) return {SourceReply::Outcome::kError, {}, "source-not-open"};
+  HttpsClientOptions server;
+  server.host = parsed->host;
+  server.port = parsed->port;
+  server.timeout = timeout;
+  const auto result = HttpsClient(server, tls_)
+                          .request("POST", parsed->target,
                                    {{"Content-Type", "application/xml"}, {"X-Transaction-Id", transaction_id}}, body);
   if (const auto* error = std::get_if<std::string>(&result)) {
     // Beast reports an expired deadline as "... due to a timeout".

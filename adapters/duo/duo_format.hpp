@@ -1,5 +1,6 @@
 #pragma once
 
+#include <memory>
 #include <optional>
 #include <string>
 #include <vector>
@@ -21,10 +22,11 @@ class DuoStatusFormat final : public InboundFormat {
   std::variant<SourceNode, std::string> decode(const FlowDefinition& flow, std::string_view body) const override;
 };
 
-// Asks DUO over mTLS with the gateway's certificate, one connection per question.
+// Asks DUO over mTLS with the gateway's certificate (as current when asked), one
+// connection per question.
 class DuoSource final : public SourceSystem {
  public:
-  explicit DuoSource(TlsFiles gateway_tls) : tls_(std::move(gateway_tls)) {}
+  void open(const std::shared_ptr<const ClientTls>& gateway_tls) override { tls_ = gateway_tls; }
   SourceReply fetchPerson(const std::string& url, const std::string& flow_id, const std::string& bsn,
                           const std::string& transaction_id, std::chrono::milliseconds timeout) override;
   std::variant<std::vector<SourceNode>, SourceReply> fetchGemeente(const std::string& url, const std::string& flow_id,
@@ -35,7 +37,7 @@ class DuoSource final : public SourceSystem {
  private:
   SourceReply ask(const std::string& url, const std::string& transaction_id, const std::string& body,
                   std::chrono::milliseconds timeout);
-  TlsFiles tls_;
+  std::shared_ptr<const ClientTls> tls_;  // from open(), before the first question
 };
 
 // One person in DUO's register (the simulator's data; synthetic).

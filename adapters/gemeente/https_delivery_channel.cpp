@@ -9,15 +9,12 @@ namespace {
 constexpr std::size_t kIdlePerEndpoint = 256;
 }  // namespace
 
-HttpsDeliveryChannel::HttpsDeliveryChannel(TlsFiles gateway_tls, std::chrono::milliseconds timeout)
-    : tls_(std::move(gateway_tls)), timeout_(timeout) {}
+HttpsDeliveryChannel::HttpsDeliveryChannel(std::chrono::milliseconds timeout) : timeout_(timeout) {}
 
 HttpsDeliveryChannel::~HttpsDeliveryChannel() { close(); }
 
-void HttpsDeliveryChannel::open(boost::asio::io_context& network) {
-  pool_ = std::make_unique<HttpsConnectionPool>(
-      network, HttpsClientOptions{"", 0, tls_.ca_bundle, tls_.certificate, tls_.private_key, timeout_},
-      kIdlePerEndpoint);
+void HttpsDeliveryChannel::open(boost::asio::io_context& network, const std::shared_ptr<const ClientTls>& gateway_tls) {
+  pool_ = std::make_unique<HttpsConnectionPool>(network, gateway_tls, timeout_, kIdlePerEndpoint);
 }
 
 void HttpsDeliveryChannel::close() {

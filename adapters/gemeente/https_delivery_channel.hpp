@@ -17,16 +17,15 @@ namespace ketenpoort {
 // (HttpsConnectionPool), as many as deliveries are in flight.
 class HttpsDeliveryChannel final : public DeliveryChannel {
  public:
-  HttpsDeliveryChannel(TlsFiles gateway_tls, std::chrono::milliseconds timeout);
+  explicit HttpsDeliveryChannel(std::chrono::milliseconds timeout);
   ~HttpsDeliveryChannel() override;
   // Throws std::runtime_error when the gateway's TLS material cannot be loaded.
-  void open(boost::asio::io_context& network) override;
+  void open(boost::asio::io_context& network, const std::shared_ptr<const ClientTls>& gateway_tls) override;
   void close() override;
   void deliver(const std::string& url, const OutboxEntry& entry, std::string_view content_type,
                std::shared_ptr<const std::string> body, Done done) override;
 
  private:
-  TlsFiles tls_;
   std::chrono::milliseconds timeout_;
   std::unique_ptr<HttpsConnectionPool> pool_;  // from open() to close()
 };

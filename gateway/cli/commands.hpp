@@ -83,6 +83,7 @@ int auditCommand(const Args& args);
 int simulateCommand(const Args& args);
 int dbCommand(const Args& args);
 int reloadCommand(const Args& args);
+int crlCommand(const Args& args);
 // `demo --cluster`: two nodes on PostgreSQL behind HAProxy, one killed (demo_cluster.cpp).
 int clusterDemo(const std::filesystem::path& workdir, std::size_t count);
 

@@ -216,6 +216,7 @@ usage:
   ketenpoort db migrate --config FILE       bring a PostgreSQL store to this version's schema
   ketenpoort db backup --config FILE --to FILE
                                             a consistent copy of the running SQLite store
+  ketenpoort crl fetch --config FILE        fetch the CRLs of tls/crl-source once, now
   ketenpoort audit exchanges|refusals|withheld|deliveries --config FILE --as OFFICER-ID …
                                             what the privacy officer can prove
   ketenpoort consent grant|withdraw|list --config FILE …
@@ -238,12 +239,17 @@ int main(int argc, char** argv) {
   }
   const std::string command = argv[1];
   const Args args(argv + 2, argv + argc);
-  const std::pair<std::string_view, int (*)(const Args&)> commands[] = {
-      {"serve", serveCommand},       {"check-config", checkConfigCommand},
-      {"audit", auditCommand},       {"consent", consentCommand},
-      {"log", logCommand},           {"db", dbCommand},
-      {"reload", reloadCommand},     {"privacy-model", privacyModelCommand},
-      {"simulate", simulateCommand}, {"demo", demoCommand}};
+  const std::pair<std::string_view, int (*)(const Args&)> commands[] = {{"serve", serveCommand},
+                                                                        {"check-config", checkConfigCommand},
+                                                                        {"audit", auditCommand},
+                                                                        {"consent", consentCommand},
+                                                                        {"log", logCommand},
+                                                                        {"db", dbCommand},
+                                                                        {"reload", reloadCommand},
+                                                                        {"privacy-model", privacyModelCommand},
+                                                                        {"simulate", simulateCommand},
+                                                                        {"demo", demoCommand},
+                                                                        {"crl", crlCommand}};
   int status = 2;
   if (command == "help" || command == "--help" || command == "-h") {
     std::fputs(kUsage, stdout);

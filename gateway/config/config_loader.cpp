@@ -254,7 +254,7 @@ class ConfigReader {
   void readTls(const pugi::xml_node& node, TlsFiles& tls) {
     if (!node) return;
     xml_.checkElement(node, {"ca-bundle", "certificate", "private-key"},
-                      {"crl-dir", "crl-grace-hours", "check-files-ms"}, {});
+                      {"crl-dir", "crl-grace-hours", "check-files-ms", "crl-fetch-minutes"}, {"crl-source"});
     tls.ca_bundle = resolvePath(node.attribute("ca-bundle").value());
     tls.certificate = resolvePath(node.attribute("certificate").value());
     tls.private_key = resolvePath(node.attribute("private-key").value());
@@ -263,6 +263,32 @@ class ConfigReader {
     xml_.readNumber<unsigned>(node, "crl-grace-hours", 0, 168, grace);
     tls.crl_grace = std::chrono::hours(grace);
     readMillis(node, "check-files-ms", tls.check_files_interval);
+    auto fetch_minutes = static_cast<unsigned>(tls.crl_fetch_interval.count() / 60);
+    xml_.readNumber<unsigned>(node, "crl-fetch-minutes", 1, 1440, fetch_minutes);
+    tls.crl_fetch_interval = std::chrono::minutes(fetch_minutes);
+    std::set<std::string> files;
+    for (const auto& source : node.children("crl-source")) {
+      xml_.checkElement(source, {"url", "file"}, {}, {});
+      CrlSource crl{source.attribute("url").value(), source.attribute("file").value()};
+      if (!crl.url.empty() && !parseWebUrl(crl.url)) {
+        xml_.problem(source, "crl-source url must be http(s)://HOST[:PORT][/PATH], found \"" + crl.url + "\"");
+      }
+      // A plain name in the CRL directory that its reader takes, so a fetched CRL can
+      // neither land elsewhere nor be skipped.
+      const std::string_view name = crl.file;
+      const bool plain = !name.empty() && name.find('/') == std::string_view::npos && !name.starts_with('.');
+      if (!crl.file.empty() && (!plain || !(name.ends_with(".crl") || name.ends_with(".pem")))) {
+        xml_.problem(source,
+                     "crl-source file must be a plain file name ending in .crl or .pem, found \"" + crl.file + "\"");
+      }
+      if (!crl.file.empty() && !files.insert(crl.file).second) {
+        xml_.problem(source, "two crl-sources write \"" + crl.file + "\"");
+      }
+      tls.crl_sources.push_back(std::move(crl));
+    }
+    if (!tls.crl_sources.empty() && tls.crl_dir.empty()) {
+      xml_.problem(node, "tls/crl-source needs tls/@crl-dir: the directory the fetched CRLs are kept in");
+    }
     tls.line = xml_.lineOf(node);
   }
 

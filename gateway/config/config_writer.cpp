@@ -1,5 +1,6 @@
 #include "gateway/config/config_writer.hpp"
 
+#include <algorithm>
 #include <cstdio>
 #include <sstream>
 
@@ -59,6 +60,16 @@ std::string renderGatewayConfigXml(const GatewayConfig& config, const std::files
   }
   if (config.tls.check_files_interval != TlsFiles{}.check_files_interval) {
     tls.append_attribute("check-files-ms") = static_cast<unsigned long long>(config.tls.check_files_interval.count());
+  }
+  if (config.tls.crl_fetch_interval != TlsFiles{}.crl_fetch_interval) {
+    // Minutes in the file: an interval below one (tests) is written as one.
+    const auto minutes = std::max<long long>(1, (config.tls.crl_fetch_interval.count() + 59) / 60);
+    tls.append_attribute("crl-fetch-minutes") = minutes;
+  }
+  for (const CrlSource& source : config.tls.crl_sources) {
+    auto crl = tls.append_child("crl-source");
+    crl.append_attribute("url") = source.url.c_str();
+    crl.append_attribute("file") = source.file.c_str();
   }
 
   auto storage = config.storage_backend == StorageBackend::kPostgresql

@@ -25,25 +25,35 @@ std::string_view toString(PartyRole role) { return nameIn(kRoleNames, role); }
 
 std::optional<PartyRole> parsePartyRole(std::string_view text) { return valueIn(kRoleNames, text); }
 
-std::optional<HttpsUrl> parseHttpsUrl(std::string_view url) {
+std::optional<WebUrl> parseWebUrl(std::string_view url) {
   const auto parsed = boost::urls::parse_absolute_uri(url);
-  if (!parsed || parsed->scheme_id() != boost::urls::scheme::https || parsed->has_userinfo() ||
-      parsed->encoded_host().empty()) {
+  if (!parsed || parsed->has_userinfo() || parsed->encoded_host().empty()) return std::nullopt;
+  WebUrl out;
+  if (parsed->scheme_id() == boost::urls::scheme::http) {
+    out.tls = false;
+    out.address.port = 80;
+  } else if (parsed->scheme_id() != boost::urls::scheme::https) {
     return std::nullopt;
   }
-  HttpsUrl out;
-  out.host = parsed->host_address();
+  out.address.host = parsed->host_address();
   if (parsed->has_port()) {
     // Boost.URL keeps a port number above 65535 modulo 2^16: read the digits ourselves.
     const std::string_view digits = parsed->port();
     unsigned port = 0;
     const auto [end, ec] = std::from_chars(digits.data(), digits.data() + digits.size(), port);
     if (ec != std::errc() || end != digits.data() + digits.size() || port == 0 || port > 65535) return std::nullopt;
-    out.port = static_cast<std::uint16_t>(port);
+    out.address.port = static_cast<std::uint16_t>(port);
   }
-  if (!parsed->encoded_path().empty() || parsed->has_query()) out.target = std::string(parsed->encoded_target());
-  if (!out.target.starts_with('/')) return std::nullopt;
+  if (!parsed->encoded_path().empty() || parsed->has_query())
+    out.address.target = std::string(parsed->encoded_target());
+  if (!out.address.target.starts_with('/')) return std::nullopt;
   return out;
+}
+
+std::optional<HttpsUrl> parseHttpsUrl(std::string_view url) {
+  auto parsed = parseWebUrl(url);
+  if (!parsed || !parsed->tls) return std::nullopt;
+  return std::move(parsed->address);
 }
 
 std::string_view toString(GatewayMode mode) { return mode == GatewayMode::kTest ? "test" : "production"; }

@@ -33,6 +33,22 @@ struct HttpsUrl {
 };
 std::optional<HttpsUrl> parseHttpsUrl(std::string_view url);
 
+// An http:// or https:// address the gateway fetches a public, signed document from (a
+// CA's CRL distribution point, which is plain HTTP as a rule: the signature protects it).
+struct WebUrl {
+  bool tls = true;  // https
+  HttpsUrl address;
+};
+std::optional<WebUrl> parseWebUrl(std::string_view url);
+
+// Where the gateway fetches one CA's CRL from, and the file of the CRL directory it keeps
+// it in (tls/crl-source).
+struct CrlSource {
+  std::string url;
+  std::string file;  // a plain name in tls/@crl-dir, *.crl or *.pem
+  bool operator==(const CrlSource&) const = default;
+};
+
 struct ListenerConfig {
   std::string address;
   std::uint16_t port = 0;
@@ -53,13 +69,19 @@ struct TlsFiles {
   // How often the gateway looks whether these files changed on disk; a change (a renewed
   // certificate, a new CRL) is loaded, checked and taken for new connections.
   std::chrono::milliseconds check_files_interval{10'000};
+  // CRLs fetched from their CAs' distribution points into crl_dir, each this often (and
+  // at start); what a fetch brings is taken only when the bundle's CA signed it and it is
+  // newer than the file (gateway/tls/crl_update.hpp).
+  std::vector<CrlSource> crl_sources{};
+  std::chrono::seconds crl_fetch_interval{3600};
   int line = 0;  // of <tls> in the config file, for problems found when loading the files
 
   // The same files and rules (where <tls> stands in the file does not matter).
   bool sameAs(const TlsFiles& other) const {
     return ca_bundle == other.ca_bundle && certificate == other.certificate && private_key == other.private_key &&
            crl_dir == other.crl_dir && crl_grace == other.crl_grace &&
-           check_files_interval == other.check_files_interval;
+           check_files_interval == other.check_files_interval && crl_sources == other.crl_sources &&
+           crl_fetch_interval == other.crl_fetch_interval;
   }
 };
 

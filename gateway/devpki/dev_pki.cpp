@@ -154,11 +154,11 @@ PemPair DevCertificateAuthority::issue(const CertificateRequest& request) const 
 }
 
 std::string DevCertificateAuthority::crlPem(const std::vector<std::string>& revoked_certificate_pems,
-                                            long valid_for_seconds) const {
+                                            long valid_for_seconds, long issued_seconds_ago) const {
   Owned<X509_CRL> crl(X509_CRL_new());
   check(crl != nullptr && X509_CRL_set_version(crl.get(), 1) == 1, "new CRL");
   check(X509_CRL_set_issuer_name(crl.get(), X509_get_subject_name(keys_->certificate.get())) == 1, "CRL issuer");
-  std::unique_ptr<ASN1_TIME, TimeDeleter> last(X509_gmtime_adj(nullptr, -3600));
+  std::unique_ptr<ASN1_TIME, TimeDeleter> last(X509_gmtime_adj(nullptr, -issued_seconds_ago));
   std::unique_ptr<ASN1_TIME, TimeDeleter> next(X509_gmtime_adj(nullptr, valid_for_seconds));
   check(last && next && X509_CRL_set1_lastUpdate(crl.get(), last.get()) == 1 &&
             X509_CRL_set1_nextUpdate(crl.get(), next.get()) == 1,
@@ -222,6 +222,20 @@ std::string pkcs12(const PemPair& pair, const std::string& ca_certificate_pem, c
   char* data = nullptr;
   const long n = BIO_get_mem_data(out.get(), &data);
   return std::string(data, static_cast<std::size_t>(n));
+}
+
+std::string crlDerFromPem(const std::string& crl_pem) {
+  const std::unique_ptr<BIO, decltype(&BIO_free)> in(BIO_new_mem_buf(crl_pem.data(), static_cast<int>(crl_pem.size())),
+                                                     &BIO_free);
+  const std::unique_ptr<X509_CRL, decltype(&X509_CRL_free)> crl(
+      in ? PEM_read_bio_X509_CRL(in.get(), nullptr, nullptr, nullptr) : nullptr, &X509_CRL_free);
+  check(crl != nullptr, "crlDerFromPem: not a PEM CRL");
+  unsigned char* der = nullptr;
+  const int size = i2d_X509_CRL(crl.get(), &der);
+  check(size > 0, "crlDerFromPem: cannot encode");
+  std::string out(reinterpret_cast<const char*>(der), static_cast<std::size_t>(size));
+  OPENSSL_free(der);
+  return out;
 }
 
 }  // namespace ketenpoort

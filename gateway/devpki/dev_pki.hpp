@@ -37,10 +37,11 @@ class DevCertificateAuthority {
 
   const std::string& certificatePem() const { return certificate_pem_; }
   PemPair issue(const CertificateRequest& request) const;
-  // A CRL signed by this CA, valid from an hour ago for `valid_for_seconds`, revoking the
-  // given certificates (PEM, issued by this CA; their serial numbers are listed).
-  std::string crlPem(const std::vector<std::string>& revoked_certificate_pems,
-                     long valid_for_seconds = 7L * 24 * 3600) const;
+  // A CRL signed by this CA, issued (thisUpdate) `issued_seconds_ago`, valid from now for
+  // `valid_for_seconds`, revoking the given certificates (PEM, issued by this CA; their
+  // serial numbers are listed).
+  std::string crlPem(const std::vector<std::string>& revoked_certificate_pems, long valid_for_seconds = 7L * 24 * 3600,
+                     long issued_seconds_ago = 3600) const;
 
  private:
   struct Keys;
@@ -56,5 +57,8 @@ std::string pkcs12(const PemPair& pair, const std::string& ca_certificate_pem, c
 
 // Writes text to a file; `private_file` gives it mode 0600 before any byte is written.
 void writePemFile(const std::filesystem::path& path, const std::string& pem, bool private_file);
+
+// A CRL in PEM as DER, the form CA distribution points serve (for tests of the fetch).
+std::string crlDerFromPem(const std::string& crl_pem);
 
 }  // namespace ketenpoort

@@ -156,6 +156,8 @@ GatewayMetrics::GatewayMetrics()
                 &outbox_oldest_due_age,
                 &purge_runs,
                 &purge_last_completed,
+                &crl_fetches,
+                &crl_fetch_last_success,
                 &certificate_expiry,
                 &config_reloads} {}
 

@@ -156,6 +156,14 @@ class GatewayMetrics {
   GaugeFamily purge_last_completed{"ketenpoort_purge_last_completed_timestamp_seconds",
                                    "When serve's purge last ran to the end, as Unix time (absent until it has)",
                                    {}};
+  CounterFamily crl_fetches{"ketenpoort_crl_fetch_total",
+                            "CRLs fetched from their CAs' distribution points (tls/crl-source), by file of the CRL "
+                            "directory and outcome (installed, unchanged, refused, failed)",
+                            {"file", "outcome"}};
+  GaugeFamily crl_fetch_last_success{"ketenpoort_crl_fetch_last_success_timestamp_seconds",
+                                     "When a CRL source last answered with a CRL the gateway could take (installed "
+                                     "or unchanged), as Unix time",
+                                     {"file"}};
   GaugeSetFamily certificate_expiry{
       "ketenpoort_certificate_expiry_timestamp_seconds",
       "When a certificate the gateway holds (own) or trusts (ca) expires, and when a CRL's nextUpdate passes (crl), "

@@ -24,6 +24,8 @@ class io_context;
 
 namespace ketenpoort {
 
+class ClientTls;  // gateway/http: the gateway's certificate as its own requests present it
+
 // A sender system's wire format (adapters/<system>/). It knows the document's envelope
 // (root element, version, encoding); what the fields mean is the mapping's business.
 class InboundFormat {
@@ -54,7 +56,8 @@ class OutboundFormat {
 // Hands one message to a recipient's endpoint, asynchronously: deliver() starts the
 // attempt and returns at once (it never blocks), `done` runs once, on any thread, with
 // the outcome. A network channel runs on the gateway's network threads, opened by the
-// server before the first delivery and closed after the network stopped.
+// server before the first delivery and closed after the network stopped. It presents
+// `gateway_tls`'s current certificate (renewed without a restart).
 struct DeliveryAttempt {
   bool delivered = false;
   std::string error;  // transport error or "http-<status>"; never a body
@@ -68,7 +71,7 @@ class DeliveryChannel {
  public:
   using Done = std::function<void(DeliveryAttempt)>;
   virtual ~DeliveryChannel() = default;
-  virtual void open(boost::asio::io_context& /*network*/) {}
+  virtual void open(boost::asio::io_context& /*network*/, const std::shared_ptr<const ClientTls>& /*gateway_tls*/) {}
   virtual void close() {}
   virtual void deliver(const std::string& url, const OutboxEntry& entry, std::string_view content_type,
                        std::shared_ptr<const std::string> body, Done done) = 0;
@@ -86,6 +89,8 @@ struct SourceReply {
 class SourceSystem {
  public:
   virtual ~SourceSystem() = default;
+  // Before the first question: the gateway's certificate as it presents it (kept current).
+  virtual void open(const std::shared_ptr<const ClientTls>& /*gateway_tls*/) {}
   // One person's document for `flow` from the source's endpoint `url`.
   virtual SourceReply fetchPerson(const std::string& url, const std::string& flow_id, const std::string& bsn,
                                   const std::string& transaction_id, std::chrono::milliseconds timeout) = 0;

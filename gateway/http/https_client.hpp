@@ -5,6 +5,7 @@
 #include <filesystem>
 #include <functional>
 #include <memory>
+#include <mutex>
 #include <optional>
 #include <string>
 #include <utility>
@@ -15,7 +16,10 @@
 
 namespace boost::asio {
 class io_context;
+namespace ssl {
+class context;
 }
+}  // namespace boost::asio
 
 namespace ketenpoort {
 
@@ -36,6 +40,29 @@ struct HttpsResponse {
   std::string header(std::string_view name) const;  // case-insensitive; "" when absent
 };
 
+// The TLS context a client's new connections use: a CA bundle and (optionally) the
+// gateway's own certificate and key, replaced while requests go on. The gateway's delivery
+// and its questions to source systems share one, kept current with the files its
+// listeners use (a renewed certificate is presented at the next connection, without a
+// restart). A connection keeps the context it began with. Thread-safe.
+class ClientTls {
+ public:
+  // Throws std::runtime_error naming the first problem when the files do not load.
+  ClientTls(const std::filesystem::path& ca_bundle, const std::filesystem::path& certificate,
+            const std::filesystem::path& private_key);
+  explicit ClientTls(const TlsFiles& files) : ClientTls(files.ca_bundle, files.certificate, files.private_key) {}
+
+  std::shared_ptr<boost::asio::ssl::context> current() const;
+
+  // Loads `files` and, when they load, makes them current. Returns the problems; with any,
+  // nothing changed. Blocking file reads: not on a network thread.
+  std::vector<std::string> use(const TlsFiles& files);
+
+ private:
+  mutable std::mutex mutex_;
+  std::shared_ptr<boost::asio::ssl::context> current_;
+};
+
 // One request on a fresh mTLS connection, on the caller's thread (it blocks). Meant for
 // command-line tools, the demo's self-check and tests, never for a network thread.
 // Returns the response or a readable error.
@@ -54,6 +81,8 @@ class HttpsClient {
   ~HttpsClient();
   HttpsClient(const HttpsClient&) = delete;
   HttpsClient& operator=(const HttpsClient&) = delete;
+  // To `server` (host and port), on connections made with `tls`'s current context.
+  HttpsClient(const HttpsClientOptions& server, std::shared_ptr<const ClientTls> tls);
 
   std::variant<HttpsResponse, std::string> request(const std::string& method, const std::string& target,
                                                    const std::vector<std::pair<std::string, std::string>>& headers = {},
@@ -78,6 +107,10 @@ class HttpsConnectionPool {
   // the idle connections kept per server (host:port).
   HttpsConnectionPool(boost::asio::io_context& network, const HttpsClientOptions& tls_and_timeout,
                       std::size_t max_idle);
+  // New connections take `tls`'s context current when they are made; a kept connection
+  // made on an older context is not used again (the next request presents the new one).
+  HttpsConnectionPool(boost::asio::io_context& network, std::shared_ptr<const ClientTls> tls,
+                      std::chrono::milliseconds timeout, std::size_t max_idle);
   ~HttpsConnectionPool();
   HttpsConnectionPool(const HttpsConnectionPool&) = delete;
   HttpsConnectionPool& operator=(const HttpsConnectionPool&) = delete;

@@ -176,6 +176,7 @@ void NetworkServer::replaceRouting(std::shared_ptr<const Routing> routing) {
 }
 
 std::vector<std::string> NetworkServer::useTlsFiles(const TlsFiles& files) { return impl_->tls.use(files); }
+std::shared_ptr<const ClientTls> NetworkServer::clientTls() const { return impl_->tls.client(); }
 
 void NetworkServer::drain() {
   asio::post(impl_->ioc, [this] { impl_->startDrain(); });

@@ -9,6 +9,7 @@
 #include "gateway/api/router.hpp"
 #include "gateway/config/gateway_config.hpp"
 #include "gateway/diagnostics/metrics.hpp"
+#include "gateway/http/https_client.hpp"
 #include "gateway/http/routing.hpp"
 #include "gateway/store/exchange_log.hpp"
 
@@ -60,6 +61,9 @@ class NetworkServer {
   // Loads the listeners' TLS files anew (as a reload names them) and takes them for new
   // connections when they load. Returns the problems; with any, nothing changed.
   std::vector<std::string> useTlsFiles(const TlsFiles& files);
+  // The gateway's certificate as its own requests present it (delivery, source systems):
+  // replaced together with the listeners' when the TLS files change or a reload names others.
+  std::shared_ptr<const ClientTls> clientTls() const;
 
   // Stops accepting, turns /readyz unready, lets requests in flight finish, closes idle
   // connections. Thread-safe and idempotent.

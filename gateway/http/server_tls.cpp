@@ -16,6 +16,14 @@ std::shared_ptr<boost::asio::ssl::context> loadContext(const TlsFiles& files, st
   return problems.empty() ? context : nullptr;
 }
 
+// The server context, and the client one taken with it: both or neither.
+std::shared_ptr<boost::asio::ssl::context> loadBoth(const TlsFiles& files, ClientTls& client,
+                                                    std::vector<std::string>& problems) {
+  auto context = loadContext(files, problems);
+  if (context) problems = client.use(files);
+  return problems.empty() ? context : nullptr;
+}
+
 }  // namespace
 
 ServerTls::ServerTls(const TlsFiles& files, GatewayMetrics& metrics)
@@ -27,6 +35,7 @@ ServerTls::ServerTls(const TlsFiles& files, GatewayMetrics& metrics)
     for (const auto& p : problems) message += "\n  " + p;
     throw std::runtime_error(message);
   }
+  client_ = std::make_shared<ClientTls>(files_);
   for (const char* outcome : {"applied", "refused"}) metrics_.config_reloads.inc({"tls-files", outcome}, 0);
   publishExpiries({});
 }
@@ -45,7 +54,7 @@ std::vector<std::string> ServerTls::use(const TlsFiles& files) {
   const std::lock_guard reloading(reload_mutex_);
   std::vector<std::string> problems;
   const std::string fingerprint = tlsFilesFingerprint(files);
-  auto context = loadContext(files, problems);
+  auto context = loadBoth(files, *client_, problems);
   if (!context) return problems;
   {
     std::lock_guard lock(mutex_);
@@ -67,7 +76,7 @@ void ServerTls::reloadIfChanged() {
     if (fingerprint == fingerprint_ || fingerprint == refused_fingerprint_) return;
   }
   std::vector<std::string> problems;
-  auto context = loadContext(watched, problems);
+  auto context = loadBoth(watched, *client_, problems);
   if (!context) {
     {
       std::lock_guard lock(mutex_);

@@ -13,11 +13,13 @@
 
 #include "gateway/config/gateway_config.hpp"
 #include "gateway/diagnostics/metrics.hpp"
+#include "gateway/http/https_client.hpp"
 
 namespace ketenpoort::http_internal {
 
 // The server context both mTLS listeners hand every new connection: the gateway's
-// certificate and key, the CA bundle, the CRLs. When the files change on disk (a renewed
+// certificate and key, the CA bundle, the CRLs; and beside it the client context the
+// gateway's own requests present. When the files change on disk (a renewed
 // certificate, a CRL its CA published) a new context is loaded and checked as at start;
 // only a complete one replaces the current, for connections accepted after that. A
 // connection keeps the context it began with until it ends. A resumed session of the old
@@ -29,6 +31,10 @@ class ServerTls {
   ServerTls(const TlsFiles& files, GatewayMetrics& metrics);
 
   std::shared_ptr<boost::asio::ssl::context> current() const;
+
+  // The same certificate, key and CA bundle as a client presents them (deliveries, the
+  // questions to source systems), replaced together with the server context.
+  std::shared_ptr<const ClientTls> client() const { return client_; }
 
   // Loads the files again if they changed since they were last looked at. Applied: the
   // new context is current, the expiry metrics follow, the log says what changed. Refused:
@@ -53,8 +59,9 @@ class ServerTls {
   mutable std::mutex mutex_;
   TlsFiles files_;
   std::shared_ptr<boost::asio::ssl::context> current_;
-  std::string fingerprint_;          // of the files current_ was loaded from
-  std::string refused_fingerprint_;  // of files refused last: not loaded and logged again
+  std::shared_ptr<ClientTls> client_;  // set once, in the constructor
+  std::string fingerprint_;            // of the files current_ was loaded from
+  std::string refused_fingerprint_;    // of files refused last: not loaded and logged again
 };
 
 }  // namespace ketenpoort::http_internal

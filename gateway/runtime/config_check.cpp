@@ -1,6 +1,7 @@
 #include "gateway/runtime/config_check.hpp"
 
 #include <openssl/ssl.h>
+#include <unistd.h>
 
 #include <memory>
 
@@ -18,6 +19,13 @@ CheckedConfiguration checkConfiguration(const std::filesystem::path& file) {
   const std::unique_ptr<SSL_CTX, decltype(&SSL_CTX_free)> context(SSL_CTX_new(TLS_server_method()), &SSL_CTX_free);
   for (const auto& problem : configureServerTls(context.get(), loaded.config->tls)) {
     checked.problems.push_back({file.string(), loaded.config->tls.line, problem});
+  }
+  // Fetched CRLs are written there: by this user, who runs the gateway.
+  const TlsFiles& tls = loaded.config->tls;
+  if (!tls.crl_sources.empty() && ::access(tls.crl_dir.c_str(), W_OK) != 0) {
+    checked.problems.push_back({file.string(), tls.line,
+                                "tls/@crl-dir " + tls.crl_dir.string() +
+                                    " is not writable by this user: the CRLs of tls/crl-source cannot be kept there"});
   }
   MappingLoadResult mappings = loadMappings(loaded.config->mappings_dir);
   checked.problems.insert(checked.problems.end(), mappings.problems.begin(), mappings.problems.end());

@@ -17,6 +17,7 @@
 #include "gateway/gateway_store/scheduled_purge.hpp"
 #include "gateway/http/network_server.hpp"
 #include "gateway/runtime/config_check.hpp"
+#include "gateway/runtime/crl_refresher.hpp"
 #include "gateway/runtime/gateway_routes.hpp"
 #include "gateway/runtime/service_manager.hpp"
 
@@ -220,6 +221,8 @@ struct GatewayServer::Impl {
   // pending there when it goes is simply due again at the next start.
   NetworkServer network;
   DeliveryWorker delivery;  // destroyed (stopped) before the store it works on
+  // Fetches the CRLs of tls/crl-source into the CRL directory (the file watch takes them).
+  CrlRefresher crl_refresher{[this] { return routes.current()->config.tls; }, network.metrics()};
   bool started = false;
 
   std::filesystem::path config_file;  // what SIGHUP reloads (set at start)
@@ -232,8 +235,11 @@ struct GatewayServer::Impl {
 
 GatewayServer::GatewayServer(GatewayConfig config, ExchangeAdapters adapters, const TimeSource& clock)
     : impl_(std::make_unique<Impl>(std::move(config), std::move(adapters), clock)) {
-  // Deliveries run on the network threads.
-  if (impl_->routes.adapters.channel) impl_->routes.adapters.channel->open(impl_->network.network());
+  // Deliveries run on the network threads; they and the questions to source systems
+  // present the certificate the listeners hold, replaced with it.
+  const auto gateway_tls = impl_->network.clientTls();
+  if (impl_->routes.adapters.channel) impl_->routes.adapters.channel->open(impl_->network.network(), gateway_tls);
+  for (const auto& [flow, source] : impl_->routes.adapters.source_by_flow) source->open(gateway_tls);
 }
 
 GatewayServer::~GatewayServer() {
@@ -248,6 +254,7 @@ void GatewayServer::start(bool handle_signals, std::filesystem::path config_file
   s.delivery.start();
   s.routes.statistics.start();
   if (s.purge) s.purge->start(&s.network.metrics());
+  s.crl_refresher.start();
   std::function<void()> on_hangup;
   s.config_file = config_file.empty() ? config_file : std::filesystem::absolute(config_file);
   if (!config_file.empty()) {
@@ -285,6 +292,7 @@ bool GatewayServer::wait() {
   impl_->delivery.stop();
   impl_->routes.statistics.stop();
   if (impl_->purge) impl_->purge->stop();
+  impl_->crl_refresher.stop();
   if (impl_->routes.adapters.channel) impl_->routes.adapters.channel->close();
   impl_->started = false;
   return in_time;

@@ -16,6 +16,7 @@
 #include "adapters/gemeente/gemeente_simulator.hpp"
 #include "adapters/standard_adapters.hpp"
 #include "gateway/config/config_writer.hpp"
+#include "gateway/http/document_fetch.hpp"
 #include "gateway/http/https_client.hpp"
 #include "gateway/http/ops_client.hpp"
 #include "gateway/identity/bsn.hpp"
@@ -54,6 +55,7 @@ class ReloadTest : public GatewayFixture {
   void start() {
     GemeenteSimulatorOptions o;
     o.receiver.tls = {env_->pkiDir() / "ca.pem", env_->certificateOf("gemeente-0363"), env_->keyOf("gemeente-0363")};
+    o.receiver.tls.crl_dir = amsterdam_crl_dir_;  // empty: no CRLs
     o.out_dir = dir_.path() / "received" / "gemeente-0363";
     amsterdam_ = std::make_unique<GemeenteSimulator>(o);
     amsterdam_->start();
@@ -99,6 +101,7 @@ class ReloadTest : public GatewayFixture {
 
   std::string profile_;
   std::filesystem::path file_;
+  std::filesystem::path amsterdam_crl_dir_;  // the CRLs Amsterdam's receiver checks, if any
   std::unique_ptr<GemeenteSimulator> amsterdam_;
   std::thread pusher_;
   std::atomic<bool> stop_pushing_{false};
@@ -209,6 +212,97 @@ TEST_F(ReloadTest, OneReloadChangesPartiesAgreementsCertificateAndCrlWhilePushes
   stopPushing();
   EXPECT_EQ(failed_, 0) << "pushes failed during the reloads; " << pushed_ << " accepted";
   EXPECT_GT(pushed_, 15);
+}
+
+// The gateway's certificate renewed in place on disk (as an operator's renewal job does
+// it): the next delivery presents the new one, without a reload or a restart. Amsterdam's
+// receiver has revoked the old one, so until then every delivery attempt is refused there.
+TEST_F(ReloadTest, ACertificateRenewedOnDiskIsWhatTheNextDeliveryPresents) {
+  config_.tls.check_files_interval = std::chrono::milliseconds(100);
+  config_.outbox.initial_backoff = std::chrono::milliseconds(100);
+  config_.outbox.max_backoff = std::chrono::milliseconds(200);
+  config_.outbox.max_attempts = 1000;
+  amsterdam_crl_dir_ = dir_.path() / "amsterdam-crls";
+  std::filesystem::create_directories(amsterdam_crl_dir_);
+  writePemFile(amsterdam_crl_dir_ / "ca.crl.pem", env_->ca.crlPem({readFile(config_.tls.certificate)}), false);
+  start();
+  const std::string first_serial = serialShownBy(server_->exchangePort(), asParty("coa"));
+  HttpsClient coa({"127.0.0.1", server_->exchangePort(), env_->pkiDir() / "ca.pem", env_->certificateOf("coa"),
+                   env_->keyOf("coa"), std::chrono::seconds(5)});
+  const auto pushed =
+      coa.request("POST", "/v1/berichten/coa.klantprofiel",
+                  {{"X-Doelbinding", "regie-inburgering"}, {"Content-Type", "application/xml"}}, profile_);
+  ASSERT_TRUE(std::holds_alternative<HttpsResponse>(pushed));
+  ASSERT_EQ(std::get<HttpsResponse>(pushed).status, 202u);
+  ASSERT_TRUE(
+      waitUntil([&] { return server_->metrics().delivery_attempts.value({"failed"}) >= 2; }, std::chrono::seconds(20)));
+  EXPECT_EQ(amsterdam_->stored(), 0u);
+
+  // Renewed: the new key first under a temporary name, then both files replaced.
+  const PemPair renewed = env_->ca.issue(gatewayCertificateRequest("ketenpoort gateway (renewed)"));
+  const auto key_next = config_.tls.private_key.string() + ".next";
+  const auto certificate_next = config_.tls.certificate.string() + ".next";
+  writePemFile(key_next, renewed.private_key_pem, true);
+  writePemFile(certificate_next, renewed.certificate_pem, false);
+  std::filesystem::rename(key_next, config_.tls.private_key);
+  std::filesystem::rename(certificate_next, config_.tls.certificate);
+
+  ASSERT_TRUE(waitUntil([&] { return amsterdam_->stored() == 1; }, std::chrono::seconds(20)))
+      << server_->metrics().delivery_attempts.value({"failed"}) << " attempts failed";
+  // Counted once the answer is in, a moment after Amsterdam stored it.
+  EXPECT_TRUE(waitUntil([&] { return server_->metrics().delivery_attempts.value({"delivered"}) == 1; },
+                        std::chrono::seconds(10)));
+  EXPECT_NE(serialShownBy(server_->exchangePort(), asParty("coa")), first_serial);
+  EXPECT_EQ(server_->metrics().config_reloads.value({"tls-files", "applied"}), 1u);
+}
+
+// A CA's CRL fetched from its distribution point (tls/crl-source, plain HTTP as
+// PKIoverheid publishes them) by the running gateway: the new CRL revokes a school, which
+// is refused from then on, without a reload or a restart. The distribution point is a
+// real HTTP server (Python's) serving the CRL as DER.
+TEST_F(ReloadTest, ACrlFetchedFromItsDistributionPointRevokesWithoutARestart) {
+  const auto published = dir_.path() / "distribution-point";
+  std::filesystem::create_directories(published);
+  {
+    std::ofstream der(published / "ca.crl", std::ios::binary);
+    der << crlDerFromPem(env_->ca.crlPem({readFile(env_->certificateOf("taalschool-a"))}, 7L * 24 * 3600, 600));
+  }
+  const std::uint16_t port = freeLoopbackPort();
+  const std::string port_text = std::to_string(port);
+  SpawnedProcess distribution_point(
+      {"python3", "-m", "http.server", "--bind", "127.0.0.1", "--directory", published.string(), port_text},
+      dir_.path() / "http-server.log");
+  const WebUrl url{false, {"127.0.0.1", port, "/ca.crl"}};
+  ASSERT_TRUE(waitUntil([&] { return fetchDocument(url, {}, std::chrono::seconds(1), 1 << 20).ok(); },
+                        std::chrono::seconds(20)))
+      << readFile(dir_.path() / "http-server.log");
+
+  // At start the CRL directory holds the CA's CRL of an hour ago, which revokes no one.
+  config_.tls.crl_dir = dir_.path() / "crls";
+  std::filesystem::create_directories(config_.tls.crl_dir);
+  writePemFile(config_.tls.crl_dir / "ca.crl.pem", env_->ca.crlPem({}), false);
+  config_.tls.crl_sources = {{"http://127.0.0.1:" + port_text + "/ca.crl", "ca.crl.pem"}};
+  config_.tls.check_files_interval = std::chrono::milliseconds(100);
+  start();
+
+  ASSERT_TRUE(waitUntil(
+      [&] {
+        return server_->metrics().crl_fetches.value({"ca.crl.pem", "installed"}) == 1;
+      },
+      std::chrono::seconds(20)))
+      << server_->metrics().crl_fetches.value({"ca.crl.pem", "failed"}) << " failed";
+  EXPECT_GT(server_->metrics().crl_fetch_last_success.value({"ca.crl.pem"}), 0);
+  ASSERT_TRUE(waitUntil(
+      [&] {
+        TestTlsClient revoked(server_->exchangePort(), asParty("taalschool-a"));
+        return !revoked.request("GET", "/v1/whoami");
+      },
+      std::chrono::seconds(20)));
+  EXPECT_TRUE(handshakeFailureCounted("revoked"));
+  TestTlsClient other(server_->exchangePort(), asParty("taalschool-b"));
+  const auto welcome = other.request("GET", "/v1/whoami");
+  ASSERT_TRUE(welcome) << other.lastError();
+  EXPECT_EQ(welcome->status, 200u);
 }
 
 // `ketenpoort reload --config FILE` as an operator runs it against a serving gateway: the

@@ -345,5 +345,57 @@ TEST(HttpsUrl, ReadsHostPortAndTargetAndNothingElse) {
   }
 }
 
+TEST(WebUrl, TakesPlainHttpForPublicDocumentsAndNothingElse) {
+  const auto crl = parseWebUrl("http://cert.pkioverheid.nl/PrivateServicesCA-G1.crl");
+  ASSERT_TRUE(crl);
+  EXPECT_FALSE(crl->tls);
+  EXPECT_EQ(crl->address.host, "cert.pkioverheid.nl");
+  EXPECT_EQ(crl->address.port, 80);
+  EXPECT_EQ(crl->address.target, "/PrivateServicesCA-G1.crl");
+  const auto secure = parseWebUrl("https://crl.example:8443/ca.crl");
+  ASSERT_TRUE(secure);
+  EXPECT_TRUE(secure->tls);
+  EXPECT_EQ(secure->address.port, 8443);
+  for (const char* refused : {"ftp://crl.example/ca.crl", "file:///etc/ketenpoort/tls/ca.crl",
+                              "http://u:p@crl.example/", "http://crl.example:70000/", "//crl.example/ca.crl"}) {
+    EXPECT_FALSE(parseWebUrl(refused)) << refused;
+  }
+}
+
+// Issue 27: tls/crl-source, a CA's CRL fetched into the CRL directory.
+TEST(ConfigLoader, CrlSourcesAreReadAndChecked) {
+  const std::string tls =
+      R"(<tls ca-bundle="pki/ca.pem" certificate="pki/gateway.pem" private-key="/etc/k/gateway.key"/>)";
+  const auto good = parse(validWith(tls, R"(<tls ca-bundle="pki/ca.pem" certificate="pki/gateway.pem"
+      private-key="/etc/k/gateway.key" crl-dir="/var/lib/ketenpoort/crl" crl-fetch-minutes="30">
+    <crl-source url="http://cert.pkioverheid.nl/PrivateServicesCA-G1.crl" file="private-services-g1.crl"/>
+  </tls>)"));
+  ASSERT_TRUE(good.config) << (good.problems.empty() ? "" : good.problems.front().str());
+  ASSERT_EQ(good.config->tls.crl_sources.size(), 1u);
+  EXPECT_EQ(good.config->tls.crl_sources[0].file, "private-services-g1.crl");
+  EXPECT_EQ(good.config->tls.crl_fetch_interval, std::chrono::minutes(30));
+  const auto written = parse(renderGatewayConfigXml(*good.config, "/srv/ketenpoort"));
+  ASSERT_TRUE(written.config);
+  EXPECT_TRUE(written.config->tls.sameAs(good.config->tls));
+
+  const auto bad = parse(validWith(tls, R"(<tls ca-bundle="pki/ca.pem" certificate="pki/gateway.pem"
+      private-key="/etc/k/gateway.key" crl-fetch-minutes="0">
+    <crl-source url="ldap://crl.example/ca" file="../../etc/passwd.crl"/>
+    <crl-source url="http://crl.example/ca.crl" file=".hidden.crl"/>
+    <crl-source url="http://crl.example/ca.crl" file="ca.der"/>
+    <crl-source url="http://crl.example/a.crl" file="same.crl"/>
+    <crl-source url="http://crl.example/b.crl" file="same.crl"/>
+  </tls>)"));
+  const auto found = messages(bad);
+  EXPECT_THAT(found, ::testing::Contains(HasSubstr("crl-source url must be http(s)://")));
+  EXPECT_THAT(found,
+              ::testing::Contains(HasSubstr("plain file name ending in .crl or .pem, found \"../../etc/passwd.crl\"")));
+  EXPECT_THAT(found, ::testing::Contains(HasSubstr("found \".hidden.crl\"")));
+  EXPECT_THAT(found, ::testing::Contains(HasSubstr("found \"ca.der\"")));
+  EXPECT_THAT(found, ::testing::Contains(HasSubstr("two crl-sources write \"same.crl\"")));
+  EXPECT_THAT(found, ::testing::Contains(HasSubstr("tls/crl-source needs tls/@crl-dir")));
+  EXPECT_THAT(found, ::testing::Contains(HasSubstr("\"crl-fetch-minutes\" must be a whole number from 1 to 1440")));
+}
+
 }  // namespace
 }  // namespace ketenpoort

@@ -1,13 +1,17 @@
 #include <gtest/gtest.h>
 
 #include <openssl/ssl.h>
+#include <sys/stat.h>
 
 #include "gateway/demo/demo_environment.hpp"
+#include "gateway/tls/crl_update.hpp"
 #include "gateway/tls/tls_policy.hpp"
 #include "tests/support/temp_dir.hpp"
 
 namespace ketenpoort {
 namespace {
+
+using testing::readFile;
 
 class TlsPolicyTest : public ::testing::Test {
  protected:
@@ -61,6 +65,68 @@ TEST_F(TlsPolicyTest, MissingOrMismatchedFilesAreProblems) {
   SSL_CTX_free(fresh);
   ASSERT_EQ(missing.size(), 1u);
   EXPECT_NE(missing[0].find("cannot load CA bundle"), std::string::npos) << missing[0];
+}
+
+// Issue 27: a CRL fetched from its CA's distribution point (tls/crl-source), offered to
+// a file of the CRL directory.
+class CrlUpdateTest : public TlsPolicyTest {
+ protected:
+  void SetUp() override {
+    TlsPolicyTest::SetUp();
+    std::filesystem::create_directories(dir_.path() / "crls");
+    target_ = dir_.path() / "crls" / "ca.crl";
+  }
+  CrlUpdate offer(const std::string& body) const { return installCrl(body, env_->config.tls.ca_bundle, target_); }
+  std::string held() const { return readFile(target_); }
+
+  std::filesystem::path target_;
+};
+
+TEST_F(CrlUpdateTest, ACrlOfTheBundlesCaIsWrittenWholeAndOnlyANewerOneReplacesIt) {
+  const std::string older = env_->ca.crlPem({}, 7L * 24 * 3600, /*issued_seconds_ago=*/7200);
+  const std::string newer = env_->ca.crlPem({readFile(env_->certificateOf("taalschool-a"))}, 7L * 24 * 3600, 600);
+
+  const CrlUpdate first = offer(crlDerFromPem(older));  // as distribution points serve it
+  EXPECT_EQ(first.outcome, CrlUpdate::Outcome::kInstalled) << first.detail;
+  EXPECT_EQ(held(), older);  // kept as PEM, which the CRL directory's reader takes
+  struct stat status {};
+  ASSERT_EQ(::stat(target_.c_str(), &status), 0);
+  EXPECT_EQ(status.st_mode & 0777, 0640u);
+  EXPECT_EQ(offer(older).outcome, CrlUpdate::Outcome::kUnchanged);
+
+  EXPECT_EQ(offer(crlDerFromPem(newer)).outcome, CrlUpdate::Outcome::kInstalled);
+  EXPECT_EQ(held(), newer);
+  // Rolled back by whoever answers for a plain-HTTP distribution point: never taken.
+  EXPECT_EQ(offer(crlDerFromPem(older)).outcome, CrlUpdate::Outcome::kUnchanged);
+  EXPECT_EQ(held(), newer);
+  // Nothing left beside it that the directory's next reader could trip over.
+  std::size_t entries = 0;
+  for ([[maybe_unused]] const auto& entry : std::filesystem::directory_iterator(target_.parent_path())) ++entries;
+  EXPECT_EQ(entries, 1u);
+}
+
+TEST_F(CrlUpdateTest, WhatNoCaOfTheBundleSignedIsRefusedAndTheFileStays) {
+  EXPECT_EQ(offer("<html>503 Service Unavailable</html>").outcome, CrlUpdate::Outcome::kRefused);
+  EXPECT_EQ(offer("").outcome, CrlUpdate::Outcome::kRefused);
+  const DevCertificateAuthority stranger("Stranger CA");
+  const CrlUpdate foreign = offer(stranger.crlPem({}));
+  EXPECT_EQ(foreign.outcome, CrlUpdate::Outcome::kRefused);
+  EXPECT_NE(foreign.detail.find("not signed by a CA of the bundle"), std::string::npos) << foreign.detail;
+  EXPECT_FALSE(std::filesystem::exists(target_));
+
+  // The bundle's CA's CRL with one byte of its signature changed.
+  std::string tampered = crlDerFromPem(env_->ca.crlPem({}));
+  tampered[tampered.size() - 5] = static_cast<char>(tampered[tampered.size() - 5] ^ 0x01);
+  EXPECT_EQ(offer(tampered).outcome, CrlUpdate::Outcome::kRefused);
+  EXPECT_FALSE(std::filesystem::exists(target_));
+
+  // Two sources for one file: the file's CA is not replaced by another's.
+  const std::string strangers = stranger.crlPem({});
+  writePemFile(target_, strangers, false);
+  const CrlUpdate mixed = offer(env_->ca.crlPem({}));
+  EXPECT_EQ(mixed.outcome, CrlUpdate::Outcome::kRefused);
+  EXPECT_NE(mixed.detail.find("holds a CRL of"), std::string::npos) << mixed.detail;
+  EXPECT_EQ(held(), strangers);
 }
 
 }  // namespace
