@@ -99,6 +99,29 @@ class ReloadTest : public GatewayFixture {
     return waitUntil([&] { return pushed_ >= from + more; }, std::chrono::seconds(20));
   }
 
+  // A CA's distribution point: a real HTTP server (Python's) serving `crl_der` as
+  // /ca.crl. Returns its URL once it answers.
+  std::string startDistributionPoint(const std::string& crl_der) {
+    published_ = dir_.path() / "distribution-point";
+    std::filesystem::create_directories(published_);
+    publish(crl_der);
+    const std::uint16_t port = freeLoopbackPort();
+    distribution_point_ = std::make_unique<SpawnedProcess>(
+        std::vector<std::string>{"python3", "-m", "http.server", "--bind", "127.0.0.1", "--directory",
+                                 published_.string(), std::to_string(port)},
+        dir_.path() / "http-server.log");
+    const WebUrl url{false, {"127.0.0.1", port, "/ca.crl"}};
+    EXPECT_TRUE(waitUntil([&] { return fetchDocument(url, {}, std::chrono::seconds(1), 1 << 20).ok(); },
+                          std::chrono::seconds(20)))
+        << readFile(dir_.path() / "http-server.log");
+    return "http://127.0.0.1:" + std::to_string(port) + "/ca.crl";
+  }
+  void publish(const std::string& crl_der) const {
+    std::ofstream(published_ / "ca.crl", std::ios::binary | std::ios::trunc) << crl_der;
+  }
+
+  std::filesystem::path published_;
+  std::unique_ptr<SpawnedProcess> distribution_point_;
   std::string profile_;
   std::filesystem::path file_;
   std::filesystem::path amsterdam_crl_dir_;  // the CRLs Amsterdam's receiver checks, if any
@@ -261,27 +284,14 @@ TEST_F(ReloadTest, ACertificateRenewedOnDiskIsWhatTheNextDeliveryPresents) {
 // is refused from then on, without a reload or a restart. The distribution point is a
 // real HTTP server (Python's) serving the CRL as DER.
 TEST_F(ReloadTest, ACrlFetchedFromItsDistributionPointRevokesWithoutARestart) {
-  const auto published = dir_.path() / "distribution-point";
-  std::filesystem::create_directories(published);
-  {
-    std::ofstream der(published / "ca.crl", std::ios::binary);
-    der << crlDerFromPem(env_->ca.crlPem({readFile(env_->certificateOf("taalschool-a"))}, 7L * 24 * 3600, 600));
-  }
-  const std::uint16_t port = freeLoopbackPort();
-  const std::string port_text = std::to_string(port);
-  SpawnedProcess distribution_point(
-      {"python3", "-m", "http.server", "--bind", "127.0.0.1", "--directory", published.string(), port_text},
-      dir_.path() / "http-server.log");
-  const WebUrl url{false, {"127.0.0.1", port, "/ca.crl"}};
-  ASSERT_TRUE(waitUntil([&] { return fetchDocument(url, {}, std::chrono::seconds(1), 1 << 20).ok(); },
-                        std::chrono::seconds(20)))
-      << readFile(dir_.path() / "http-server.log");
+  const std::string url = startDistributionPoint(
+      crlDerFromPem(env_->ca.crlPem({readFile(env_->certificateOf("taalschool-a"))}, 7L * 24 * 3600, 600)));
 
   // At start the CRL directory holds the CA's CRL of an hour ago, which revokes no one.
   config_.tls.crl_dir = dir_.path() / "crls";
   std::filesystem::create_directories(config_.tls.crl_dir);
   writePemFile(config_.tls.crl_dir / "ca.crl.pem", env_->ca.crlPem({}), false);
-  config_.tls.crl_sources = {{"http://127.0.0.1:" + port_text + "/ca.crl", "ca.crl.pem"}};
+  config_.tls.crl_sources = {{url, "ca.crl.pem"}};
   config_.tls.check_files_interval = std::chrono::milliseconds(100);
   start();
 
@@ -303,6 +313,31 @@ TEST_F(ReloadTest, ACrlFetchedFromItsDistributionPointRevokesWithoutARestart) {
   const auto welcome = other.request("GET", "/v1/whoami");
   ASSERT_TRUE(welcome) << other.lastError();
   EXPECT_EQ(welcome->status, 200u);
+}
+
+// `ketenpoort crl fetch` as an operator runs it before the first start: each file's
+// outcome printed, exit 1 when a source gave nothing the gateway could take.
+TEST_F(ReloadTest, TheCrlFetchCommandFetchesOnceAndSaysWhatBecameOfEachFile) {
+  const std::string url = startDistributionPoint(crlDerFromPem(env_->ca.crlPem({})));
+  config_.tls.crl_dir = dir_.path() / "crls";
+  std::filesystem::create_directories(config_.tls.crl_dir);
+  config_.tls.crl_sources = {{url, "ca.crl.pem"}};
+  writeConfig(config_);
+  const std::vector<std::string> fetch{KETENPOORT_BINARY, "crl", "fetch", "--config", file_.string()};
+
+  const CommandResult first = runCommand(fetch, dir_.path());
+  EXPECT_EQ(first.exit_code, 0) << first.err;
+  EXPECT_THAT(first.out, HasSubstr("ca.crl.pem: installed"));
+  EXPECT_TRUE(std::filesystem::exists(config_.tls.crl_dir / "ca.crl.pem"));
+  const CommandResult again = runCommand(fetch, dir_.path());
+  EXPECT_EQ(again.exit_code, 0) << again.err;
+  EXPECT_THAT(again.out, HasSubstr("ca.crl.pem: unchanged"));
+
+  // The distribution point now answers with a CRL no CA of the bundle signed.
+  publish(crlDerFromPem(DevCertificateAuthority("Stranger CA").crlPem({})));
+  const CommandResult foreign = runCommand(fetch, dir_.path());
+  EXPECT_EQ(foreign.exit_code, 1);
+  EXPECT_THAT(foreign.out, HasSubstr("ca.crl.pem: refused (not signed by a CA of the bundle"));
 }
 
 // `ketenpoort reload --config FILE` as an operator runs it against a serving gateway: the
