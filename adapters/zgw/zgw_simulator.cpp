@@ -1,0 +1,323 @@
+#include "adapters/zgw/zgw_simulator.hpp"
+
+#include <boost/json/parse.hpp>
+#include <boost/json/serialize.hpp>
+#include <boost/url/parse_query.hpp>
+
+#include <chrono>
+#include <fstream>
+
+#include "adapters/zgw/zgw_token.hpp"
+#include "gateway/calendar/time_source.hpp"
+#include "gateway/store/identifiers.hpp"
+
+namespace ketenpoort {
+namespace {
+
+namespace json = boost::json;
+
+constexpr std::string_view kZaken = "/zaken/api/v1/";
+constexpr std::string_view kDocumenten = "/documenten/api/v1/";
+constexpr std::string_view kCrs = "EPSG:4326";
+
+ApiResponse jsonAnswer(unsigned status, const json::value& body) {
+  ApiResponse r;
+  r.status = status;
+  r.body = json::serialize(body);
+  return r;
+}
+
+std::string queryValue(const std::string& query, std::string_view name) {
+  const auto params = boost::urls::parse_query(query);
+  if (!params) return {};
+  for (const auto& param : *params) {
+    if (param.key.decode() == name) return param.value.decode();
+  }
+  return {};
+}
+
+std::string text(const json::object& o, std::string_view name) {
+  const auto* v = o.if_contains(name);
+  return v != nullptr && v->is_string() ? std::string(v->as_string()) : std::string();
+}
+
+json::object paginated(const std::vector<json::object>& results) {
+  json::array list;
+  for (const auto& r : results) list.push_back(r);
+  return {{"count", results.size()}, {"next", nullptr}, {"previous", nullptr}, {"results", std::move(list)}};
+}
+
+bool isRsin(const std::string& value) {
+  if (value.size() != 9) return false;
+  int sum = 0;
+  for (std::size_t i = 0; i < 9; ++i) {
+    if (value[i] < '0' || value[i] > '9') return false;
+    sum += (value[i] - '0') * (i == 8 ? -1 : static_cast<int>(9 - i));
+  }
+  return sum % 11 == 0;
+}
+
+}  // namespace
+
+ZgwSimulator::ZgwSimulator(ZgwSimulatorOptions options) : options_(std::move(options)), rng_(options_.seed) {
+  if (!options_.now_unix) {
+    options_.now_unix = [] {
+      return std::chrono::duration_cast<std::chrono::seconds>(systemTime().now().time_since_epoch()).count();
+    };
+  }
+  receiver_ = std::make_unique<HttpsReceiver>(
+      options_.receiver, [this](const ApiRequest& request, const std::string&) { return handle(request); });
+}
+
+std::string ZgwSimulator::zakenApi() const { return "https://127.0.0.1:" + std::to_string(port()) + "/zaken/api/v1"; }
+std::string ZgwSimulator::documentenApi() const {
+  return "https://127.0.0.1:" + std::to_string(port()) + "/documenten/api/v1";
+}
+
+ApiResponse ZgwSimulator::refuse(unsigned status, const std::string& code, const std::string& detail,
+                                 const std::string& field) {
+  ++refusals_[code];
+  json::object problem{{"type", "https://zgw.example/fouten/" + code},
+                       {"code", code},
+                       {"title", detail},
+                       {"status", status},
+                       {"detail", detail},
+                       {"instance", "urn:uuid:" + newUuidV7()}};
+  if (!field.empty()) {
+    problem["invalidParams"] = json::array{json::object{{"name", field}, {"code", code}, {"reason", detail}}};
+  }
+  ApiResponse r = jsonAnswer(status, problem);
+  r.content_type = "application/problem+json";
+  return r;
+}
+
+void ZgwSimulator::record(const ApiRequest& request) {
+  if (options_.record_to.empty()) return;
+  json::object headers;
+  for (const auto& [name, value] : request.headers) {
+    // The token proves nothing to the contract check; it is not kept.
+    headers[name] = name == "authorization"
+                        ? std::string(value.starts_with("Bearer ") ? "Bearer (kept out)" : "(kept out)")
+                        : value;
+  }
+  const json::object line{{"method", request.method},
+                          {"path", request.query.empty() ? request.path : request.path + "?" + request.query},
+                          {"headers", std::move(headers)},
+                          {"body", request.body}};
+  std::ofstream(options_.record_to, std::ios::app) << json::serialize(line) << '\n';
+}
+
+ApiResponse ZgwSimulator::handle(const ApiRequest& request) {
+  std::lock_guard lock(mutex_);
+  record(request);
+  if (std::uniform_real_distribution<double>(0.0, 1.0)(rng_) < options_.fail_before) {
+    ++failed_;
+    return {500, "application/problem+json", R"({"code":"simulated","title":"simulated failure"})", {}};
+  }
+  // The client, by its token: a known client whose secret signed it, recently.
+  const auto authorization = request.headers.find("authorization");
+  if (authorization == request.headers.end() || !authorization->second.starts_with("Bearer ")) {
+    return refuse(403, "not_authenticated", "no bearer token");
+  }
+  const std::string token = authorization->second.substr(7);
+  std::string why = "unknown client";
+  std::string client_id;
+  for (const auto& [id, secret] : options_.clients) {
+    const auto checked = verifyZgwToken(token, secret, options_.now_unix(), options_.token_max_age_seconds);
+    if (const auto* claims = std::get_if<ZgwTokenClaims>(&checked); claims != nullptr && claims->client_id == id) {
+      client_id = id;
+      break;
+    }
+    if (const auto* error = std::get_if<std::string>(&checked);
+        error != nullptr && *error != "signature does not verify") {
+      why = *error;
+    }
+  }
+  if (client_id.empty()) return refuse(403, "not_authenticated", why);
+  ApiResponse answer = carryOut(request, client_id);
+  if (answer.status < 300 && std::uniform_real_distribution<double>(0.0, 1.0)(rng_) < options_.fail_after) {
+    ++failed_;
+    return {500, "application/problem+json", R"({"code":"simulated","title":"simulated failure after the fact"})", {}};
+  }
+  return answer;
+}
+
+// NOLINTNEXTLINE(readability-function-cognitive-complexity): one branch per resource and method, read top to bottom
+ApiResponse ZgwSimulator::carryOut(const ApiRequest& request, const std::string& /*client_id*/) {
+  const bool zaken_api = request.path.starts_with(kZaken);
+  const bool documenten_api = request.path.starts_with(kDocumenten);
+  const std::string resource = zaken_api        ? request.path.substr(kZaken.size())
+                               : documenten_api ? request.path.substr(kDocumenten.size())
+                                                : std::string();
+  const std::string base =
+      "https://127.0.0.1:" + std::to_string(port()) + std::string(zaken_api ? kZaken : kDocumenten);
+  if (zaken_api && resource == "zaken") {
+    const auto accept = request.headers.find("accept-crs");
+    const auto content = request.headers.find("content-crs");
+    if (accept == request.headers.end() || (request.method == "POST" && content == request.headers.end())) {
+      return refuse(412, "missing-crs-header", "Accept-Crs and Content-Crs are required");
+    }
+    if (accept->second != kCrs || (request.method == "POST" && content->second != kCrs)) {
+      return refuse(406, "crs-not-supported", "only EPSG:4326");
+    }
+  }
+  if (request.method == "GET") {
+    std::vector<json::object> found;
+    const std::string identificatie = queryValue(request.query, "identificatie");
+    const std::string bronorganisatie = queryValue(request.query, "bronorganisatie");
+    const std::string zaak = queryValue(request.query, "zaak");
+    if (zaken_api && resource == "zaken") {
+      for (const auto& [url, z] : zaken_) {
+        if (text(z, "identificatie") == identificatie && text(z, "bronorganisatie") == bronorganisatie)
+          found.push_back(z);
+      }
+    } else if (zaken_api && resource == "rollen") {
+      for (const auto& [url, r] : rollen_) {
+        if (text(r, "zaak") == zaak) found.push_back(r);
+      }
+    } else if (zaken_api && resource == "zaakinformatieobjecten") {
+      for (const auto& [url, l] : links_) {
+        if (text(l, "zaak") == zaak) found.push_back(l);
+      }
+    } else if (documenten_api && resource == "enkelvoudiginformatieobjecten") {
+      for (const auto& [url, d] : documents_) {
+        if (text(d.metadata, "identificatie") == identificatie &&
+            text(d.metadata, "bronorganisatie") == bronorganisatie) {
+          found.push_back(d.metadata);
+        }
+      }
+    } else {
+      return refuse(404, "not_found", "no such resource");
+    }
+    ApiResponse r = jsonAnswer(200, paginated(found));
+    if (resource == "zaken") r.headers.emplace_back("Content-Crs", std::string(kCrs));
+    return r;
+  }
+  if (request.method != "POST") return refuse(405, "method_not_allowed", "GET and POST only");
+  boost::system::error_code ec;
+  json::value parsed = json::parse(request.body, ec);
+  if (ec || !parsed.is_object()) return refuse(400, "parse_error", "the body is not a JSON object");
+  json::object body = std::move(parsed.as_object());
+  const auto required = [&](std::initializer_list<const char*> names) -> std::string {
+    for (const char* name : names) {
+      if (text(body, name).empty()) return name;
+    }
+    return {};
+  };
+  const std::string uuid = newUuidV7();
+  const std::string url = base + resource + "/" + uuid;
+  if (zaken_api && resource == "zaken") {
+    if (std::string missing = required({"bronorganisatie", "zaaktype", "verantwoordelijkeOrganisatie", "startdatum"});
+        !missing.empty()) {
+      return refuse(400, "required", "required field", missing);
+    }
+    if (!isRsin(text(body, "bronorganisatie"))) return refuse(400, "invalid-rsin", "not an RSIN", "bronorganisatie");
+    if (text(body, "identificatie").empty()) body["identificatie"] = "ZAAK-" + uuid.substr(0, 8);
+    for (const auto& [u, z] : zaken_) {
+      if (text(z, "identificatie") == text(body, "identificatie") &&
+          text(z, "bronorganisatie") == text(body, "bronorganisatie")) {
+        return refuse(400, "identificatie-niet-uniek", "identificatie is not unique", "identificatie");
+      }
+    }
+    body["url"] = url;
+    body["uuid"] = uuid;
+    zaken_.emplace(url, body);
+    zaak_order_.push_back(url);
+    ApiResponse r = jsonAnswer(201, body);
+    r.headers.emplace_back("Content-Crs", std::string(kCrs));
+    return r;
+  }
+  if (zaken_api && resource == "rollen") {
+    if (std::string missing = required({"zaak", "betrokkeneType", "roltype"}); !missing.empty()) {
+      return refuse(400, "required", "required field", missing);
+    }
+    if (!zaken_.contains(text(body, "zaak"))) return refuse(400, "bad-url", "no such zaak", "zaak");
+    body["url"] = url;
+    body["uuid"] = uuid;
+    rollen_.emplace(url, body);
+    return jsonAnswer(201, body);
+  }
+  if (zaken_api && resource == "zaakinformatieobjecten") {
+    if (std::string missing = required({"zaak", "informatieobject"}); !missing.empty()) {
+      return refuse(400, "required", "required field", missing);
+    }
+    if (!zaken_.contains(text(body, "zaak"))) return refuse(400, "bad-url", "no such zaak", "zaak");
+    if (!documents_.contains(text(body, "informatieobject"))) {
+      return refuse(400, "bad-url", "no such informatieobject", "informatieobject");
+    }
+    for (const auto& [u, l] : links_) {
+      if (text(l, "zaak") == text(body, "zaak") && text(l, "informatieobject") == text(body, "informatieobject")) {
+        return refuse(400, "unique", "The fields zaak, informatieobject must make a unique set.", "nonFieldErrors");
+      }
+    }
+    body["url"] = url;
+    body["uuid"] = uuid;
+    links_.emplace(url, body);
+    return jsonAnswer(201, body);
+  }
+  if (documenten_api && resource == "enkelvoudiginformatieobjecten") {
+    if (std::string missing =
+            required({"bronorganisatie", "creatiedatum", "titel", "auteur", "taal", "informatieobjecttype"});
+        !missing.empty()) {
+      return refuse(400, "required", "required field", missing);
+    }
+    Document document;
+    if (!base64Decode(text(body, "inhoud"), document.content)) {
+      return refuse(400, "invalid", "inhoud is not base64", "inhoud");
+    }
+    if (text(body, "identificatie").empty()) body["identificatie"] = "DOCUMENT-" + uuid.substr(0, 8);
+    for (const auto& [u, d] : documents_) {
+      if (text(d.metadata, "identificatie") == text(body, "identificatie") &&
+          text(d.metadata, "bronorganisatie") == text(body, "bronorganisatie")) {
+        return refuse(400, "identificatie-niet-uniek", "identificatie is not unique", "identificatie");
+      }
+    }
+    body.erase("inhoud");
+    body["url"] = url;
+    body["inhoud"] = url + "/download";
+    body["bestandsomvang"] = document.content.size();
+    document.metadata = body;
+    documents_.emplace(url, std::move(document));
+    return jsonAnswer(201, body);
+  }
+  return refuse(404, "not_found", "no such resource");
+}
+
+std::vector<ZgwSimulator::Zaak> ZgwSimulator::zaken() const {
+  std::lock_guard lock(mutex_);
+  std::vector<Zaak> out;
+  for (const auto& url : zaak_order_) {
+    Zaak z{zaken_.at(url), {}, {}};
+    for (const auto& [u, r] : rollen_) {
+      if (text(r, "zaak") == url) z.rollen.push_back(r);
+    }
+    for (const auto& [u, l] : links_) {
+      if (text(l, "zaak") == url) z.documents.push_back(documents_.at(text(l, "informatieobject")));
+    }
+    out.push_back(std::move(z));
+  }
+  return out;
+}
+
+std::size_t ZgwSimulator::zaakCount() const {
+  std::lock_guard lock(mutex_);
+  return zaken_.size();
+}
+std::size_t ZgwSimulator::rolCount() const {
+  std::lock_guard lock(mutex_);
+  return rollen_.size();
+}
+std::size_t ZgwSimulator::documentCount() const {
+  std::lock_guard lock(mutex_);
+  return documents_.size();
+}
+std::size_t ZgwSimulator::linkCount() const {
+  std::lock_guard lock(mutex_);
+  return links_.size();
+}
+std::map<std::string, std::uint64_t> ZgwSimulator::refusals() const {
+  std::lock_guard lock(mutex_);
+  return refusals_;
+}
+
+}  // namespace ketenpoort
