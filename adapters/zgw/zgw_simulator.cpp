@@ -47,6 +47,14 @@ json::object paginated(const std::vector<json::object>& results) {
   return {{"count", results.size()}, {"next", nullptr}, {"previous", nullptr}, {"results", std::move(list)}};
 }
 
+// The first of `names` the object lacks (or has empty); "" when it has them all.
+std::string missingOf(const json::object& o, std::initializer_list<const char*> names) {
+  for (const char* name : names) {
+    if (text(o, name).empty()) return name;
+  }
+  return {};
+}
+
 bool isRsin(const std::string& value) {
   if (value.size() != 9) return false;
   int sum = 0;
@@ -134,7 +142,7 @@ ApiResponse ZgwSimulator::handle(const ApiRequest& request) {
     }
   }
   if (client_id.empty()) return refuse(403, "not_authenticated", why);
-  ApiResponse answer = carryOut(request, client_id);
+  ApiResponse answer = carryOut(request);
   if (answer.status < 300 && std::uniform_real_distribution<double>(0.0, 1.0)(rng_) < options_.fail_after) {
     ++failed_;
     return {500, "application/problem+json", R"({"code":"simulated","title":"simulated failure after the fact"})", {}};
@@ -142,145 +150,142 @@ ApiResponse ZgwSimulator::handle(const ApiRequest& request) {
   return answer;
 }
 
-// NOLINTNEXTLINE(readability-function-cognitive-complexity): one branch per resource and method, read top to bottom
-ApiResponse ZgwSimulator::carryOut(const ApiRequest& request, const std::string& /*client_id*/) {
-  const bool zaken_api = request.path.starts_with(kZaken);
-  const bool documenten_api = request.path.starts_with(kDocumenten);
-  const std::string resource = zaken_api        ? request.path.substr(kZaken.size())
-                               : documenten_api ? request.path.substr(kDocumenten.size())
-                                                : std::string();
-  const std::string base =
-      "https://127.0.0.1:" + std::to_string(port()) + std::string(zaken_api ? kZaken : kDocumenten);
-  if (zaken_api && resource == "zaken") {
+// Which resource of which API a request is for: "zaken/zaken", "documenten/enkelvoudiginformatieobjecten"…
+std::string ZgwSimulator::resourceOf(const ApiRequest& request) {
+  if (request.path.starts_with(kZaken)) return "zaken/" + request.path.substr(kZaken.size());
+  if (request.path.starts_with(kDocumenten)) return "documenten/" + request.path.substr(kDocumenten.size());
+  return {};
+}
+
+ApiResponse ZgwSimulator::carryOut(const ApiRequest& request) {
+  const std::string resource = resourceOf(request);
+  if (resource == "zaken/zaken") {
     const auto accept = request.headers.find("accept-crs");
     const auto content = request.headers.find("content-crs");
-    if (accept == request.headers.end() || (request.method == "POST" && content == request.headers.end())) {
+    const bool posting = request.method == "POST";
+    if (accept == request.headers.end() || (posting && content == request.headers.end())) {
       return refuse(412, "missing-crs-header", "Accept-Crs and Content-Crs are required");
     }
-    if (accept->second != kCrs || (request.method == "POST" && content->second != kCrs)) {
+    if (accept->second != kCrs || (posting && content->second != kCrs)) {
       return refuse(406, "crs-not-supported", "only EPSG:4326");
     }
   }
-  if (request.method == "GET") {
-    std::vector<json::object> found;
-    const std::string identificatie = queryValue(request.query, "identificatie");
-    const std::string bronorganisatie = queryValue(request.query, "bronorganisatie");
-    const std::string zaak = queryValue(request.query, "zaak");
-    if (zaken_api && resource == "zaken") {
-      for (const auto& [url, z] : zaken_) {
-        if (text(z, "identificatie") == identificatie && text(z, "bronorganisatie") == bronorganisatie)
-          found.push_back(z);
-      }
-    } else if (zaken_api && resource == "rollen") {
-      for (const auto& [url, r] : rollen_) {
-        if (text(r, "zaak") == zaak) found.push_back(r);
-      }
-    } else if (zaken_api && resource == "zaakinformatieobjecten") {
-      for (const auto& [url, l] : links_) {
-        if (text(l, "zaak") == zaak) found.push_back(l);
-      }
-    } else if (documenten_api && resource == "enkelvoudiginformatieobjecten") {
-      for (const auto& [url, d] : documents_) {
-        if (text(d.metadata, "identificatie") == identificatie &&
-            text(d.metadata, "bronorganisatie") == bronorganisatie) {
-          found.push_back(d.metadata);
-        }
-      }
-    } else {
-      return refuse(404, "not_found", "no such resource");
-    }
-    ApiResponse r = jsonAnswer(200, paginated(found));
-    if (resource == "zaken") r.headers.emplace_back("Content-Crs", std::string(kCrs));
-    return r;
-  }
+  if (request.method == "GET") return list(resource, request.query);
   if (request.method != "POST") return refuse(405, "method_not_allowed", "GET and POST only");
   boost::system::error_code ec;
   json::value parsed = json::parse(request.body, ec);
   if (ec || !parsed.is_object()) return refuse(400, "parse_error", "the body is not a JSON object");
-  json::object body = std::move(parsed.as_object());
-  const auto required = [&](std::initializer_list<const char*> names) -> std::string {
-    for (const char* name : names) {
-      if (text(body, name).empty()) return name;
-    }
-    return {};
-  };
+  json::object& body = parsed.as_object();
   const std::string uuid = newUuidV7();
-  const std::string url = base + resource + "/" + uuid;
-  if (zaken_api && resource == "zaken") {
-    if (std::string missing = required({"bronorganisatie", "zaaktype", "verantwoordelijkeOrganisatie", "startdatum"});
-        !missing.empty()) {
-      return refuse(400, "required", "required field", missing);
-    }
-    if (!isRsin(text(body, "bronorganisatie"))) return refuse(400, "invalid-rsin", "not an RSIN", "bronorganisatie");
-    if (text(body, "identificatie").empty()) body["identificatie"] = "ZAAK-" + uuid.substr(0, 8);
-    for (const auto& [u, z] : zaken_) {
-      if (text(z, "identificatie") == text(body, "identificatie") &&
-          text(z, "bronorganisatie") == text(body, "bronorganisatie")) {
-        return refuse(400, "identificatie-niet-uniek", "identificatie is not unique", "identificatie");
-      }
-    }
-    body["url"] = url;
-    body["uuid"] = uuid;
-    zaken_.emplace(url, body);
-    zaak_order_.push_back(url);
-    ApiResponse r = jsonAnswer(201, body);
-    r.headers.emplace_back("Content-Crs", std::string(kCrs));
-    return r;
-  }
-  if (zaken_api && resource == "rollen") {
-    if (std::string missing = required({"zaak", "betrokkeneType", "roltype"}); !missing.empty()) {
-      return refuse(400, "required", "required field", missing);
-    }
-    if (!zaken_.contains(text(body, "zaak"))) return refuse(400, "bad-url", "no such zaak", "zaak");
-    body["url"] = url;
-    body["uuid"] = uuid;
-    rollen_.emplace(url, body);
-    return jsonAnswer(201, body);
-  }
-  if (zaken_api && resource == "zaakinformatieobjecten") {
-    if (std::string missing = required({"zaak", "informatieobject"}); !missing.empty()) {
-      return refuse(400, "required", "required field", missing);
-    }
-    if (!zaken_.contains(text(body, "zaak"))) return refuse(400, "bad-url", "no such zaak", "zaak");
-    if (!documents_.contains(text(body, "informatieobject"))) {
-      return refuse(400, "bad-url", "no such informatieobject", "informatieobject");
-    }
-    for (const auto& [u, l] : links_) {
-      if (text(l, "zaak") == text(body, "zaak") && text(l, "informatieobject") == text(body, "informatieobject")) {
-        return refuse(400, "unique", "The fields zaak, informatieobject must make a unique set.", "nonFieldErrors");
-      }
-    }
-    body["url"] = url;
-    body["uuid"] = uuid;
-    links_.emplace(url, body);
-    return jsonAnswer(201, body);
-  }
-  if (documenten_api && resource == "enkelvoudiginformatieobjecten") {
-    if (std::string missing =
-            required({"bronorganisatie", "creatiedatum", "titel", "auteur", "taal", "informatieobjecttype"});
-        !missing.empty()) {
-      return refuse(400, "required", "required field", missing);
-    }
-    Document document;
-    if (!base64Decode(text(body, "inhoud"), document.content)) {
-      return refuse(400, "invalid", "inhoud is not base64", "inhoud");
-    }
-    if (text(body, "identificatie").empty()) body["identificatie"] = "DOCUMENT-" + uuid.substr(0, 8);
-    for (const auto& [u, d] : documents_) {
-      if (text(d.metadata, "identificatie") == text(body, "identificatie") &&
-          text(d.metadata, "bronorganisatie") == text(body, "bronorganisatie")) {
-        return refuse(400, "identificatie-niet-uniek", "identificatie is not unique", "identificatie");
-      }
-    }
-    body.erase("inhoud");
-    body["url"] = url;
-    body["inhoud"] = url + "/download";
-    body["bestandsomvang"] = document.content.size();
-    document.metadata = body;
-    documents_.emplace(url, std::move(document));
-    return jsonAnswer(201, body);
-  }
+  const std::string url = "https://127.0.0.1:" + std::to_string(port()) + request.path + "/" + uuid;
+  body["url"] = url;
+  body["uuid"] = uuid;
+  if (resource == "zaken/zaken") return createZaak(std::move(body));
+  if (resource == "zaken/rollen") return createRol(std::move(body));
+  if (resource == "zaken/zaakinformatieobjecten") return createLink(std::move(body));
+  if (resource == "documenten/enkelvoudiginformatieobjecten") return createDocument(std::move(body));
   return refuse(404, "not_found", "no such resource");
+}
+
+ApiResponse ZgwSimulator::list(const std::string& resource, const std::string& query) {
+  std::vector<json::object> found;
+  const std::string identificatie = queryValue(query, "identificatie");
+  const std::string bronorganisatie = queryValue(query, "bronorganisatie");
+  const std::string zaak = queryValue(query, "zaak");
+  const auto identified = [&](const json::object& o) {
+    return text(o, "identificatie") == identificatie && text(o, "bronorganisatie") == bronorganisatie;
+  };
+  if (resource == "zaken/zaken") {
+    for (const auto& [url, z] : zaken_) {
+      if (identified(z)) found.push_back(z);
+    }
+  } else if (resource == "zaken/rollen" || resource == "zaken/zaakinformatieobjecten") {
+    for (const auto& [url, o] : resource == "zaken/rollen" ? rollen_ : links_) {
+      if (text(o, "zaak") == zaak) found.push_back(o);
+    }
+  } else if (resource == "documenten/enkelvoudiginformatieobjecten") {
+    for (const auto& [url, d] : documents_) {
+      if (identified(d.metadata)) found.push_back(d.metadata);
+    }
+  } else {
+    return refuse(404, "not_found", "no such resource");
+  }
+  ApiResponse r = jsonAnswer(200, paginated(found));
+  if (resource == "zaken/zaken") r.headers.emplace_back("Content-Crs", std::string(kCrs));
+  return r;
+}
+
+ApiResponse ZgwSimulator::createZaak(json::object zaak) {
+  if (std::string missing =
+          missingOf(zaak, {"bronorganisatie", "zaaktype", "verantwoordelijkeOrganisatie", "startdatum"});
+      !missing.empty()) {
+    return refuse(400, "required", "required field", missing);
+  }
+  if (!isRsin(text(zaak, "bronorganisatie"))) return refuse(400, "invalid-rsin", "not an RSIN", "bronorganisatie");
+  if (text(zaak, "identificatie").empty()) zaak["identificatie"] = "ZAAK-" + text(zaak, "uuid").substr(0, 8);
+  for (const auto& [u, z] : zaken_) {
+    if (text(z, "identificatie") == text(zaak, "identificatie") &&
+        text(z, "bronorganisatie") == text(zaak, "bronorganisatie")) {
+      return refuse(400, "identificatie-niet-uniek", "identificatie is not unique", "identificatie");
+    }
+  }
+  const std::string url = text(zaak, "url");
+  zaak_order_.push_back(url);
+  ApiResponse r = jsonAnswer(201, zaken_.emplace(url, std::move(zaak)).first->second);
+  r.headers.emplace_back("Content-Crs", std::string(kCrs));
+  return r;
+}
+
+ApiResponse ZgwSimulator::createRol(json::object rol) {
+  if (std::string missing = missingOf(rol, {"zaak", "betrokkeneType", "roltype"}); !missing.empty()) {
+    return refuse(400, "required", "required field", missing);
+  }
+  if (!zaken_.contains(text(rol, "zaak"))) return refuse(400, "bad-url", "no such zaak", "zaak");
+  const std::string url = text(rol, "url");
+  return jsonAnswer(201, rollen_.emplace(url, std::move(rol)).first->second);
+}
+
+ApiResponse ZgwSimulator::createLink(json::object link) {
+  if (std::string missing = missingOf(link, {"zaak", "informatieobject"}); !missing.empty()) {
+    return refuse(400, "required", "required field", missing);
+  }
+  if (!zaken_.contains(text(link, "zaak"))) return refuse(400, "bad-url", "no such zaak", "zaak");
+  if (!documents_.contains(text(link, "informatieobject"))) {
+    return refuse(400, "bad-url", "no such informatieobject", "informatieobject");
+  }
+  for (const auto& [u, l] : links_) {
+    if (text(l, "zaak") == text(link, "zaak") && text(l, "informatieobject") == text(link, "informatieobject")) {
+      return refuse(400, "unique", "The fields zaak, informatieobject must make a unique set.", "nonFieldErrors");
+    }
+  }
+  const std::string url = text(link, "url");
+  return jsonAnswer(201, links_.emplace(url, std::move(link)).first->second);
+}
+
+ApiResponse ZgwSimulator::createDocument(json::object metadata) {
+  if (std::string missing =
+          missingOf(metadata, {"bronorganisatie", "creatiedatum", "titel", "auteur", "taal", "informatieobjecttype"});
+      !missing.empty()) {
+    return refuse(400, "required", "required field", missing);
+  }
+  Document document;
+  if (!base64Decode(text(metadata, "inhoud"), document.content)) {
+    return refuse(400, "invalid", "inhoud is not base64", "inhoud");
+  }
+  if (text(metadata, "identificatie").empty()) {
+    metadata["identificatie"] = "DOCUMENT-" + text(metadata, "uuid").substr(0, 8);
+  }
+  for (const auto& [u, d] : documents_) {
+    if (text(d.metadata, "identificatie") == text(metadata, "identificatie") &&
+        text(d.metadata, "bronorganisatie") == text(metadata, "bronorganisatie")) {
+      return refuse(400, "identificatie-niet-uniek", "identificatie is not unique", "identificatie");
+    }
+  }
+  const std::string url = text(metadata, "url");
+  metadata["inhoud"] = url + "/download";
+  metadata["bestandsomvang"] = document.content.size();
+  document.metadata = std::move(metadata);
+  return jsonAnswer(201, documents_.emplace(url, std::move(document)).first->second.metadata);
 }
 
 std::vector<ZgwSimulator::Zaak> ZgwSimulator::zaken() const {

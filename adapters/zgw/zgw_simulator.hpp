@@ -68,7 +68,14 @@ class ZgwSimulator {
 
  private:
   ApiResponse handle(const ApiRequest& request);
-  ApiResponse carryOut(const ApiRequest& request, const std::string& client_id);
+  // Under mutex_, for an authenticated client.
+  ApiResponse carryOut(const ApiRequest& request);
+  static std::string resourceOf(const ApiRequest& request);
+  ApiResponse list(const std::string& resource, const std::string& query);
+  ApiResponse createZaak(boost::json::object zaak);
+  ApiResponse createRol(boost::json::object rol);
+  ApiResponse createLink(boost::json::object link);
+  ApiResponse createDocument(boost::json::object metadata);
   void record(const ApiRequest& request);
   ApiResponse refuse(unsigned status, const std::string& code, const std::string& detail,
                      const std::string& field = {});
