@@ -32,6 +32,7 @@ inline bool isSpecialCategory(std::string_view category) { return category.start
 // Repeated groups are written with "[]": "gezin.leden[].relatie".
 struct FieldDefinition {
   std::string id;
+  std::string label;  // in Dutch, as a consulent reads it (the ZGW channel's readable document)
   FieldType type = FieldType::kString;
   std::string category;
   std::vector<std::string> enum_values;

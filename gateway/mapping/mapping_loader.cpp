@@ -74,9 +74,11 @@ void loadDictionary(const std::filesystem::path& file, FieldDictionary& dictiona
   if (auto root = xml.parseRoot("fields")) {
     xml.checkElement(root, {"version"}, {}, {"field"});
     for (auto node : root.children("field")) {
-      xml.checkElement(node, {"id", "type", "category", "description"}, {"values"}, {});
+      xml.checkElement(node, {"id", "label", "type", "category", "description"}, {"values"}, {});
       FieldDefinition field;
       field.id = node.attribute("id").value();
+      field.label = node.attribute("label").value();
+      if (field.label.size() > 80) xml.problem(node, "label is longer than 80 characters");
       field.category = node.attribute("category").value();
       field.description = node.attribute("description").value();
       field.line = xml.lineOf(node);

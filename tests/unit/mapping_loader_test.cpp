@@ -135,6 +135,14 @@ TEST_F(MappingLoaderTest, DictionaryProblemsAreReported) {
   EXPECT_THAT(problems(), ::testing::Contains(HasSubstr("unknown AVG category \"identiteit\"")));
 }
 
+// Issue 28: every field has the Dutch label a consulent reads in the case system.
+TEST_F(MappingLoaderTest, EveryFieldHasADutchLabel) {
+  for (const auto& field : shippedCatalogue().fields.all()) EXPECT_FALSE(field.label.empty()) << field.id;
+  EXPECT_EQ(shippedCatalogue().fields.find("persoon.bsn")->label, "Burgerservicenummer");
+  editFile(dir_.path() / "m" / "fields.xml", R"(label="Burgerservicenummer" )", "");
+  EXPECT_THAT(problems(), ::testing::Contains(HasSubstr("lacks required attribute \"label\"")));
+}
+
 TEST_F(MappingLoaderTest, MalformedRetentionIsAProblem) {
   editFile(flowFile("duo.elip-signaal"), R"(period="P2Y")", R"(period="2 jaar")");
   EXPECT_THAT(problems(), ::testing::Contains(HasSubstr("retention period must be ISO 8601")));
