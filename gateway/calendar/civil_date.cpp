@@ -1,5 +1,6 @@
 #include "gateway/calendar/civil_date.hpp"
 
+#include <array>
 #include <charconv>
 #include <cstdio>
 #include <ctime>
@@ -92,6 +93,27 @@ CivilDate addPeriod(const CivilDate& date, const CalendarPeriod& period) {
   year_month_day shifted = date + years(period.years) + months(period.months);
   if (!shifted.ok()) shifted = shifted.year() / shifted.month() / last;
   return CivilDate(sys_days(shifted) + days(period.days));
+}
+
+std::string dutchDateTime(std::string_view text) {
+  static constexpr std::array<std::string_view, 12> kMonths{"januari",   "februari", "maart",    "april",
+                                                            "mei",       "juni",     "juli",     "augustus",
+                                                            "september", "oktober",  "november", "december"};
+  int year = 0;
+  int month = 0;
+  int day = 0;
+  const auto number = [&text](std::size_t at, std::size_t length, int& out) {
+    if (text.size() < at + length) return false;
+    const auto [end, ec] = std::from_chars(text.data() + at, text.data() + at + length, out);
+    return ec == std::errc() && end == text.data() + at + length;
+  };
+  if (!number(0, 4, year) || !number(5, 2, month) || !number(8, 2, day) || month < 1 || month > 12) {
+    return std::string(text);
+  }
+  std::string out = std::to_string(day) + " " + std::string(kMonths[static_cast<std::size_t>(month - 1)]) + " " +
+                    std::to_string(year);
+  if (text.size() >= 16 && text[10] == 'T') out += ", " + std::string(text.substr(11, 5)) + " uur (UTC)";
+  return out;
 }
 
 }  // namespace ketenpoort

@@ -12,6 +12,9 @@ using CivilDate = std::chrono::year_month_day;
 // "YYYY-MM-DD", a real calendar date; anything else is nullopt.
 std::optional<CivilDate> parseIsoDate(std::string_view text);
 std::string formatIsoDate(const CivilDate& date);
+// A date or moment for people, in Dutch: "2026-11-22" → "22 november 2026",
+// "2026-11-22T15:04:05.123Z" → "22 november 2026, 15:04 uur (UTC)"; anything else as it is.
+std::string dutchDateTime(std::string_view text);
 // The system's day (systemTime().today()), for the command line and tools; what the
 // gateway decides or stamps takes the TimeSource it was handed.
 CivilDate todayUtc();

@@ -5,6 +5,7 @@
 #include <optional>
 #include <utility>
 
+#include "gateway/calendar/civil_date.hpp"
 #include "gateway/vocabulary/enum_names.hpp"
 #include "gateway/vocabulary/reason.hpp"
 
@@ -80,25 +81,6 @@ std::string fieldLabel(std::string_view field) {
   return name + " (" + folded.substr(0, dot) + ")";
 }
 
-std::string dateTime(std::string_view text) {
-  static constexpr std::array<std::string_view, 12> kMonths{"januari",   "februari", "maart",    "april",
-                                                            "mei",       "juni",     "juli",     "augustus",
-                                                            "september", "oktober",  "november", "december"};
-  int year = 0;
-  int month = 0;
-  int day = 0;
-  const auto number = [&text](std::size_t at, std::size_t length, int& out) {
-    if (text.size() < at + length) return false;
-    const auto [end, ec] = std::from_chars(text.data() + at, text.data() + at + length, out);
-    return ec == std::errc() && end == text.data() + at + length;
-  };
-  if (!number(0, 4, year) || !number(5, 2, month) || !number(8, 2, day) || month < 1 || month > 12) {
-    return std::string(text);
-  }
-  std::string out = std::to_string(day) + " " + std::string(kMonths[static_cast<std::size_t>(month - 1)]) + " " +
-                    std::to_string(year);
-  if (text.size() >= 16 && text[10] == 'T') out += ", " + std::string(text.substr(11, 5)) + " uur (UTC)";
-  return out;
-}
+std::string dateTime(std::string_view text) { return dutchDateTime(text); }
 
 }  // namespace ketenpoort::plain_dutch
