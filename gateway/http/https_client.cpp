@@ -296,7 +296,8 @@ std::variant<HttpsResponse, std::string> HttpsClient::request(
 
 namespace {
 
-// One GET over plain HTTP on its own io_context; the deadline covers every step.
+// One GET over plain HTTP; the deadline covers every step (Beast enforces it on the
+// asynchronous operations only, which is why this is a coroutine).
 asio::awaitable<FetchedDocument> plainGet(HttpsUrl url, std::chrono::milliseconds timeout, std::size_t max_bytes) {
   FetchedDocument out;
   beast::tcp_stream stream(co_await asio::this_coro::executor);
@@ -320,15 +321,21 @@ asio::awaitable<FetchedDocument> plainGet(HttpsUrl url, std::chrono::millisecond
     co_return FetchedDocument{0, {}, "read: " + ec.message()};
   }
   out.status = parser.get().result_int();
-  if (out.status != 200) {
-    out.error = "http-" + std::to_string(out.status);
-  } else {
-    out.body = std::move(parser.get().body());
-  }
+  out.body = std::move(parser.get().body());
   co_return out;
 }
 
 }  // namespace
+
+FetchedDocument getOverHttp(const HttpsUrl& url, std::chrono::milliseconds timeout, std::size_t max_bytes) {
+  asio::io_context network;
+  FetchedDocument out{0, {}, "unanswered"};
+  asio::co_spawn(network, plainGet(url, timeout, max_bytes), [&out](const std::exception_ptr& e, FetchedDocument got) {
+    out = e ? FetchedDocument{0, {}, "unexpected exception"} : std::move(got);
+  });
+  network.run();
+  return out;
+}
 
 FetchedDocument fetchDocument(const WebUrl& url, const std::filesystem::path& ca_bundle,
                               std::chrono::milliseconds timeout, std::size_t max_bytes) {
@@ -348,13 +355,11 @@ FetchedDocument fetchDocument(const WebUrl& url, const std::filesystem::path& ca
     }
     return out;
   }
-  asio::io_context network;
-  out.error = "unanswered";
-  asio::co_spawn(network, plainGet(url.address, timeout, max_bytes),
-                 [&out](const std::exception_ptr& e, FetchedDocument fetched) {
-                   out = e ? FetchedDocument{0, {}, "unexpected exception"} : std::move(fetched);
-                 });
-  network.run();
+  out = getOverHttp(url.address, timeout, max_bytes);
+  if (out.ok() && out.status != 200) {
+    out.error = "http-" + std::to_string(out.status);
+    out.body.clear();
+  }
   return out;
 }
 

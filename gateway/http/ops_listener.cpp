@@ -1,6 +1,7 @@
 #include <boost/asio/connect.hpp>
 
 #include "gateway/api/router.hpp"
+#include "gateway/http/document_fetch.hpp"
 #include "gateway/http/listeners.hpp"
 #include "gateway/http/ops_client.hpp"
 
@@ -8,29 +9,10 @@ namespace ketenpoort {
 
 std::optional<OpsAnswer> getFromOpsListener(const ListenerConfig& ops, const std::string& path,
                                             std::chrono::milliseconds timeout) {
-  using namespace http_internal;
-  try {
-    asio::io_context ioc;
-    beast::tcp_stream stream(ioc);
-    stream.expires_after(timeout);
-    beast::error_code ec;
-    const auto address = asio::ip::make_address(ops.address == "0.0.0.0" ? "127.0.0.1" : ops.address, ec);
-    if (ec) return std::nullopt;
-    stream.connect(tcp::endpoint(address, ops.port), ec);
-    if (ec) return std::nullopt;
-    http::request<http::empty_body> request(http::verb::get, path, 11);
-    request.set(http::field::host, ops.address);
-    request.set(http::field::connection, "close");
-    http::write(stream, request, ec);
-    if (ec) return std::nullopt;
-    beast::flat_buffer buffer;
-    http::response<http::string_body> response;
-    http::read(stream, buffer, response, ec);
-    if (ec) return std::nullopt;
-    return OpsAnswer{response.result_int(), std::move(response.body())};
-  } catch (const std::exception&) {
-    return std::nullopt;
-  }
+  const HttpsUrl url{ops.address == "0.0.0.0" ? "127.0.0.1" : ops.address, ops.port, path};
+  FetchedDocument answer = getOverHttp(url, timeout, std::size_t{1} << 20);
+  if (!answer.ok()) return std::nullopt;
+  return OpsAnswer{answer.status, std::move(answer.body)};
 }
 
 }  // namespace ketenpoort

@@ -6,7 +6,11 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
 #include <sys/wait.h>
+#include <unistd.h>
 
 #include <atomic>
 #include <fstream>
@@ -338,6 +342,23 @@ TEST_F(ReloadTest, TheCrlFetchCommandFetchesOnceAndSaysWhatBecameOfEachFile) {
   const CommandResult foreign = runCommand(fetch, dir_.path());
   EXPECT_EQ(foreign.exit_code, 1);
   EXPECT_THAT(foreign.out, HasSubstr("ca.crl.pem: refused (not signed by a CA of the bundle"));
+}
+
+// A gateway that no longer answers on its ops listener (hung, or something else holds the
+// port) does not hang `ketenpoort reload`: the question has a deadline.
+TEST_F(ReloadTest, AnOpsListenerThatNeverAnswersIsGivenUpOn) {
+  const int silent = ::socket(AF_INET, SOCK_STREAM, 0);
+  ASSERT_GE(silent, 0);
+  sockaddr_in address{};
+  address.sin_family = AF_INET;
+  address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  ASSERT_EQ(::bind(silent, reinterpret_cast<const sockaddr*>(&address), sizeof address), 0);
+  ASSERT_EQ(::listen(silent, 4), 0);  // the kernel completes connections; nobody reads or answers
+  socklen_t length = sizeof address;
+  ASSERT_EQ(::getsockname(silent, reinterpret_cast<sockaddr*>(&address), &length), 0);
+  const ListenerConfig ops{"127.0.0.1", ntohs(address.sin_port)};
+  EXPECT_FALSE(getFromOpsListener(ops, "/reloadz", std::chrono::milliseconds(300)));
+  ::close(silent);
 }
 
 // `ketenpoort reload --config FILE` as an operator runs it against a serving gateway: the
