@@ -89,6 +89,15 @@ class GatewayFixture : public ::testing::Test {
     return waitUntil([&] { return handshakeFailures(reason) > 0; });
   }
 
+  // `party` connects to the exchange listener and is answered 200 by /v1/whoami: the TLS
+  // layer and the party directory let it in.
+  void expectWelcomed(const std::string& party) const {
+    TestTlsClient client(server_->exchangePort(), asParty(party));
+    const auto answer = client.request("GET", "/v1/whoami");
+    ASSERT_TRUE(answer) << party << ": " << client.lastError();
+    EXPECT_EQ(answer->status, 200u) << party;
+  }
+
   static std::string problemCode(const TestResponse& response) {
     return std::string(boost::json::parse(response.body).at("code").as_string());
   }
