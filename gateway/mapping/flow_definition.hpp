@@ -79,6 +79,10 @@ struct FlowDefinition {
   std::string version;  // of the mapping file
   FlowKind kind = FlowKind::kPush;
   std::string description;
+  // The message as a document in a gemeente's case system (the ZGW channel): its title
+  // for the consulent, in Dutch, and its ZGW vertrouwelijkheidaanduiding.
+  std::string document_title;
+  std::string confidentiality;
   std::vector<PartyRole> sender_roles;  // who supplies the document
   std::vector<RecipientRule> recipients;
 

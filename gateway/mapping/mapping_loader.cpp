@@ -125,9 +125,9 @@ class FlowReader {
     auto root = xml_.parseRoot("flow");
     if (!root) return flow;
     flow->line = xml_.lineOf(root);
-    xml_.checkElement(
-        root, {"id", "version", "kind"}, {},
-        {"description", "sender", "purpose", "basis", "conditions", "subject", "source", "recipient", "retention"});
+    xml_.checkElement(root, {"id", "version", "kind"}, {},
+                      {"description", "document", "sender", "purpose", "basis", "conditions", "subject", "source",
+                       "recipient", "retention"});
     flow->id = root.attribute("id").value();
     flow->version = root.attribute("version").value();
     if (!flow->id.empty() && !isFlowId(flow->id)) {
@@ -140,6 +140,7 @@ class FlowReader {
       xml_.checkElement(d, {}, {}, {}, true);
       flow->description = d.text().get();
     }
+    readDocument(xml_.single(root, "document", true), *flow);
     readSenders(root, *flow);
     readPurpose(xml_.single(root, "purpose", true), *flow);
     readBasis(xml_.single(root, "basis", true), *flow);
@@ -154,6 +155,25 @@ class FlowReader {
   std::vector<ConfigProblem> takeProblems() { return xml_.takeProblems(); }
 
  private:
+  // ZGW's vertrouwelijkheidaanduiding, least to most confidential.
+  static constexpr std::array<std::string_view, 8> kConfidentiality{
+      "openbaar",      "beperkt_openbaar", "intern", "zaakvertrouwelijk",
+      "vertrouwelijk", "confidentieel",    "geheim", "zeer_geheim"};
+
+  void readDocument(const pugi::xml_node& node, FlowDefinition& flow) {
+    if (!node) return;
+    xml_.checkElement(node, {"title", "confidentiality"}, {}, {});
+    flow.document_title = node.attribute("title").value();
+    flow.confidentiality = node.attribute("confidentiality").value();
+    const auto level = std::find(kConfidentiality.begin(), kConfidentiality.end(), flow.confidentiality);
+    if (!flow.confidentiality.empty() && level == kConfidentiality.end()) {
+      xml_.problem(node,
+                   "confidentiality must be a ZGW vertrouwelijkheidaanduiding, found \"" + flow.confidentiality + "\"");
+    } else if (level != kConfidentiality.end() && level < kConfidentiality.begin() + 4) {
+      // Every flow is about a person in or just out of an asylum procedure.
+      xml_.problem(node, "confidentiality must be at least vertrouwelijk: the message is about a person");
+    }
+  }
   const FieldDefinition* fieldRef(const pugi::xml_node& node, const char* attr) {
     const std::string id = node.attribute(attr).value();
     if (id.empty()) return nullptr;

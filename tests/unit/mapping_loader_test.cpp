@@ -143,6 +143,19 @@ TEST_F(MappingLoaderTest, EveryFieldHasADutchLabel) {
   EXPECT_THAT(problems(), ::testing::Contains(HasSubstr("lacks required attribute \"label\"")));
 }
 
+// Issue 28: the message as a document in the case system, at least vertrouwelijk.
+TEST_F(MappingLoaderTest, EveryFlowNamesItsDocumentAndItIsAtLeastVertrouwelijk) {
+  for (const auto& flow : shippedCatalogue().flows) {
+    EXPECT_FALSE(flow->document_title.empty()) << flow->id;
+    EXPECT_EQ(flow->confidentiality, "vertrouwelijk") << flow->id;
+  }
+  EXPECT_EQ(shippedCatalogue().findFlow("coa.klantprofiel")->document_title, "Klantprofiel van COA");
+  editFile(flowFile("coa.klantprofiel"), R"(confidentiality="vertrouwelijk")", R"(confidentiality="intern")");
+  EXPECT_THAT(problems(), ::testing::Contains(HasSubstr("confidentiality must be at least vertrouwelijk")));
+  editFile(flowFile("coa.klantprofiel"), R"(confidentiality="intern")", R"(confidentiality="geheimpje")");
+  EXPECT_THAT(problems(), ::testing::Contains(HasSubstr("must be a ZGW vertrouwelijkheidaanduiding")));
+}
+
 TEST_F(MappingLoaderTest, MalformedRetentionIsAProblem) {
   editFile(flowFile("duo.elip-signaal"), R"(period="P2Y")", R"(period="2 jaar")");
   EXPECT_THAT(problems(), ::testing::Contains(HasSubstr("retention period must be ISO 8601")));
