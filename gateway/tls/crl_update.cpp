@@ -1,5 +1,7 @@
 #include "gateway/tls/crl_update.hpp"
 
+#include "gateway/tls/openssl_handles.hpp"
+
 #include <fcntl.h>
 #include <unistd.h>
 
@@ -8,56 +10,46 @@
 #include <openssl/x509.h>
 
 #include <cerrno>
-#include <fstream>
 #include <memory>
-#include <sstream>
 #include <system_error>
 #include <vector>
 
 namespace ketenpoort {
 namespace {
 
-using Crl = std::unique_ptr<X509_CRL, decltype(&X509_CRL_free)>;
-using Certificate = std::unique_ptr<X509, decltype(&X509_free)>;
-using Bio = std::unique_ptr<BIO, decltype(&BIO_free)>;
+using tls_internal::Bio;
+using tls_internal::Certificate;
+using tls_internal::commonName;
+using tls_internal::Crl;
 
 Crl parseCrl(std::string_view body) {
-  Bio bio(BIO_new_mem_buf(body.data(), static_cast<int>(body.size())), &BIO_free);
-  if (!bio) return {nullptr, &X509_CRL_free};
+  const Bio bio(BIO_new_mem_buf(body.data(), static_cast<int>(body.size())));
+  if (!bio) return nullptr;
   // As distribution points serve it (DER), or as an operator copies it (PEM).
-  if (body.starts_with("-----BEGIN"))
-    return {PEM_read_bio_X509_CRL(bio.get(), nullptr, nullptr, nullptr), &X509_CRL_free};
-  return {d2i_X509_CRL_bio(bio.get(), nullptr), &X509_CRL_free};
+  if (body.starts_with("-----BEGIN")) return Crl(PEM_read_bio_X509_CRL(bio.get(), nullptr, nullptr, nullptr));
+  return Crl(d2i_X509_CRL_bio(bio.get(), nullptr));
 }
 
-std::string readWholeFile(const std::filesystem::path& path) {
-  std::ifstream in(path, std::ios::binary);
-  std::ostringstream text;
-  text << in.rdbuf();
-  return text.str();
+// The CRL a file of the CRL directory holds (PEM, as installCrl writes it), or null.
+Crl heldCrl(const std::filesystem::path& file) {
+  const Bio bio(BIO_new_file(file.c_str(), "r"));
+  return bio ? Crl(PEM_read_bio_X509_CRL(bio.get(), nullptr, nullptr, nullptr)) : nullptr;
 }
 
 std::vector<Certificate> readBundle(const std::filesystem::path& ca_bundle) {
   std::vector<Certificate> out;
-  const std::string pem = readWholeFile(ca_bundle);
-  Bio bio(BIO_new_mem_buf(pem.data(), static_cast<int>(pem.size())), &BIO_free);
+  const Bio bio(BIO_new_file(ca_bundle.c_str(), "r"));
   while (bio) {
-    X509* certificate = PEM_read_bio_X509(bio.get(), nullptr, nullptr, nullptr);
-    if (certificate == nullptr) break;
-    out.emplace_back(certificate, &X509_free);
+    Certificate certificate(PEM_read_bio_X509(bio.get(), nullptr, nullptr, nullptr));
+    if (!certificate) break;
+    out.push_back(std::move(certificate));
   }
   return out;
 }
 
-std::string nameOf(const X509_NAME* name) {
-  char line[256] = {};
-  X509_NAME_oneline(name, line, sizeof line);
-  return line;
-}
-
 std::string timeOf(const ASN1_TIME* time) {
   if (time == nullptr) return "-";
-  Bio bio(BIO_new(BIO_s_mem()), &BIO_free);
+  const Bio bio(BIO_new(BIO_s_mem()));
   if (!bio || ASN1_TIME_print(bio.get(), time) != 1) return "?";
   char* data = nullptr;
   const long size = BIO_get_mem_data(bio.get(), &data);
@@ -65,7 +57,7 @@ std::string timeOf(const ASN1_TIME* time) {
 }
 
 std::string pemOf(X509_CRL* crl) {
-  Bio bio(BIO_new(BIO_s_mem()), &BIO_free);
+  const Bio bio(BIO_new(BIO_s_mem()));
   if (!bio || PEM_write_bio_X509_CRL(bio.get(), crl) != 1) return {};
   char* data = nullptr;
   const long size = BIO_get_mem_data(bio.get(), &data);
@@ -130,7 +122,7 @@ CrlUpdate installCrl(std::string_view body, const std::filesystem::path& ca_bund
   const Crl offered = parseCrl(body);
   if (!offered) return {Outcome::kRefused, "not a CRL (DER or PEM)"};
   const X509_NAME* issuer = X509_CRL_get_issuer(offered.get());
-  const std::string issuer_name = nameOf(issuer);
+  const std::string issuer_name = commonName(issuer);
   bool signed_by_bundle = false;
   for (const Certificate& ca : readBundle(ca_bundle)) {
     if (X509_NAME_cmp(issuer, X509_get_subject_name(ca.get())) != 0) continue;
@@ -146,11 +138,11 @@ CrlUpdate installCrl(std::string_view body, const std::filesystem::path& ca_bund
   if (std::filesystem::exists(target, ec)) {
     // A file that no longer reads as a CRL is replaced; one of another CA is a
     // configuration mistake (two sources for one file), never overwritten.
-    const Crl held = parseCrl(readWholeFile(target));
+    const Crl held = heldCrl(target);
     if (held) {
       if (X509_NAME_cmp(X509_CRL_get_issuer(held.get()), issuer) != 0) {
         return {Outcome::kRefused, target.filename().string() + " holds a CRL of " +
-                                       nameOf(X509_CRL_get_issuer(held.get())) + ", the source offers one of " +
+                                       commonName(X509_CRL_get_issuer(held.get())) + ", the source offers one of " +
                                        issuer_name};
       }
       if (ASN1_TIME_compare(X509_CRL_get0_lastUpdate(offered.get()), X509_CRL_get0_lastUpdate(held.get())) <= 0) {

@@ -1,5 +1,7 @@
 #include "gateway/tls/tls_material.hpp"
 
+#include "gateway/tls/openssl_handles.hpp"
+
 #include <sys/stat.h>
 
 #include <openssl/asn1.h>
@@ -12,16 +14,7 @@
 #include <cstdio>
 #include <memory>
 
-namespace ketenpoort {
-namespace {
-
-template <class T, void (*Free)(T*)>
-struct Freer {
-  void operator()(T* p) const { Free(p); }
-};
-using Bio = std::unique_ptr<BIO, Freer<BIO, BIO_free_all>>;
-using Certificate = std::unique_ptr<X509, Freer<X509, X509_free>>;
-using Crl = std::unique_ptr<X509_CRL, Freer<X509_CRL, X509_CRL_free>>;
+namespace ketenpoort::tls_internal {
 
 std::string commonName(const X509_NAME* name) {
   if (name == nullptr) return "";
@@ -41,6 +34,16 @@ std::string commonName(const X509_NAME* name) {
   X509_NAME_oneline(name, line, sizeof line);
   return line;
 }
+
+}  // namespace ketenpoort::tls_internal
+
+namespace ketenpoort {
+namespace {
+
+using tls_internal::Bio;
+using tls_internal::Certificate;
+using tls_internal::commonName;
+using tls_internal::Crl;
 
 std::string hex(const ASN1_INTEGER* number) {
   if (number == nullptr) return "";
