@@ -7,6 +7,8 @@
 #include "adapters/gemeente/https_delivery_channel.hpp"
 #include "adapters/taalschool/taalschool_json_format.hpp"
 #include "adapters/toeslagen/toeslagen_format.hpp"
+#include "adapters/zgw/zgw_delivery_channel.hpp"
+#include "adapters/zgw/zgw_format.hpp"
 
 namespace ketenpoort {
 
@@ -25,9 +27,13 @@ ExchangeAdapters standardAdapters(const GatewayConfig& config) {
   adapters.source_by_flow.emplace("duo.elip-signaal", duo);
   adapters.elip = std::make_shared<const DuoElipSource>();
 
-  adapters.outbound_by_role.emplace(PartyRole::kGemeente, std::make_shared<const GemeenteJsonFormat>());
+  auto gemeente_json = std::make_shared<const GemeenteJsonFormat>();
+  adapters.outbound_by_role.emplace(PartyRole::kGemeente, gemeente_json);
   adapters.outbound_by_role.emplace(PartyRole::kToeslagen, std::make_shared<const ToeslagenXmlFormat>());
   adapters.channel = std::make_shared<HttpsDeliveryChannel>(config.outbox.delivery_timeout);
+  // A gemeente's case system (<zgw>): the readable document beside the same JSON.
+  adapters.case_system_format = std::make_shared<const ZgwPackageFormat>(gemeente_json);
+  adapters.case_system = std::make_shared<ZgwDeliveryChannel>(config.outbox.delivery_timeout);
   return adapters;
 }
 

@@ -6,6 +6,8 @@
 #include <map>
 #include <set>
 
+#include "gateway/identity/bsn.hpp"
+#include "gateway/secrets/secret_files.hpp"
 #include "gateway/strictxml/strict_xml_reader.hpp"
 
 namespace ketenpoort {
@@ -320,7 +322,7 @@ class ConfigReader {
     std::map<std::string, int> ids, oins, cbs_codes;
     std::vector<std::pair<pugi::xml_node, std::string>> organisation_refs;
     for (auto element : node.children("party")) {
-      xml_.checkElement(element, {"id", "oin", "name", "role"}, {"cbs-code", "organisation"}, {"endpoint"});
+      xml_.checkElement(element, {"id", "oin", "name", "role"}, {"cbs-code", "organisation"}, {"endpoint", "zgw"});
       const int line = xml_.lineOf(element);
       const std::string id = element.attribute("id").value();
       const std::string oin_text = element.attribute("oin").value();
@@ -403,9 +405,10 @@ class ConfigReader {
         }
         endpoints.push_back(std::move(e));
       }
+      std::vector<ZgwTarget> zgw = readZgwTargets(element, id, role, endpoint_flows);
       if (ok && oin && role && !id.empty()) {
-        config.parties.push_back(
-            Party{id, *oin, element.attribute("name").value(), *role, cbs_code, organisation, std::move(endpoints)});
+        config.parties.push_back(Party{id, *oin, element.attribute("name").value(), *role, cbs_code, organisation,
+                                       std::move(endpoints), std::move(zgw)});
       }
     }
     for (const auto& [element, organisation] : organisation_refs) {
@@ -419,6 +422,67 @@ class ConfigReader {
     if (node.children("party").begin() == node.children("party").end()) {
       xml_.problem(node, "<parties> holds no <party>; the gateway would refuse every caller");
     }
+  }
+
+  // A gemeente's <zgw> elements (docs/configuration.md): one per flow, not beside an
+  // endpoint for the same flow; every address https, the RSIN a valid one, the secret file
+  // its owner's only. A problem names the attribute, never the secret.
+  std::vector<ZgwTarget> readZgwTargets(const pugi::xml_node& party, const std::string& party_id,
+                                        std::optional<PartyRole> role, const std::set<std::string>& endpoint_flows) {
+    std::vector<ZgwTarget> targets;
+    std::set<std::string> flows;
+    for (auto node : party.children("zgw")) {
+      xml_.checkElement(node,
+                        {"flow", "zaken", "documenten", "zaaktype", "informatieobjecttype", "roltype", "rsin",
+                         "client-id", "secret-file"},
+                        {}, {});
+      if (role && role != PartyRole::kGemeente) {
+        xml_.problem(node, "only a party with role gemeente has a case system (<zgw>)");
+        continue;
+      }
+      ZgwTarget t{node.attribute("flow").value(),
+                  node.attribute("zaken").value(),
+                  node.attribute("documenten").value(),
+                  node.attribute("zaaktype").value(),
+                  node.attribute("informatieobjecttype").value(),
+                  node.attribute("roltype").value(),
+                  node.attribute("rsin").value(),
+                  node.attribute("client-id").value(),
+                  {},
+                  {}};
+      bool ok = true;
+      const auto check = [&](bool holds, const std::string& message) {
+        if (!holds) xml_.problem(node, message);
+        ok = ok && holds;
+      };
+      check(isIdentifier(t.flow), "zgw flow must be a flow id, found \"" + t.flow + "\"");
+      check(flows.insert(t.flow).second, "party \"" + party_id + "\" has two <zgw> for flow \"" + t.flow + "\"");
+      check(!endpoint_flows.contains(t.flow),
+            "party \"" + party_id + "\" has an endpoint and a <zgw> for flow \"" + t.flow + "\"; keep one");
+      for (const auto& [name, value] : {std::pair<const char*, const std::string*>{"zaken", &t.zaken},
+                                        {"documenten", &t.documenten},
+                                        {"zaaktype", &t.zaaktype},
+                                        {"informatieobjecttype", &t.informatieobjecttype},
+                                        {"roltype", &t.roltype}}) {
+        check(parseHttpsUrl(*value).has_value(),
+              std::string(name) + " must be https://HOST[:PORT][/PATH], found \"" + *value + "\"");
+      }
+      check(isValidBsn(t.rsin), "rsin must be 9 digits that pass the elfproef, found \"" + t.rsin + "\"");
+      check(!t.client_id.empty() && t.client_id.size() <= 255 &&
+                std::all_of(t.client_id.begin(), t.client_id.end(), [](char c) { return c > ' ' && c < 0x7f; }),
+            "client-id must be 1 to 255 visible ASCII characters");
+      t.secret_file = resolvePath(node.attribute("secret-file").value());
+      try {
+        t.secret = readSecretFile(t.secret_file);
+        while (!t.secret.empty() && (t.secret.back() == '\n' || t.secret.back() == '\r')) t.secret.pop_back();
+        check(!t.secret.empty() && t.secret.size() <= 4096,
+              "secret-file " + t.secret_file.string() + " must hold the client secret (1 to 4096 bytes)");
+      } catch (const std::exception& e) {
+        check(false, std::string("secret-file: ") + e.what());
+      }
+      if (ok) targets.push_back(std::move(t));
+    }
+    return targets;
   }
 
   StrictXmlReader xml_;

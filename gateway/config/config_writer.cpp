@@ -128,6 +128,18 @@ std::string renderGatewayConfigXml(const GatewayConfig& config, const std::files
     if (p.cbs_code) node.append_attribute("cbs-code") = p.cbs_code->c_str();
     if (p.organisation) node.append_attribute("organisation") = p.organisation->c_str();
     for (const Endpoint& e : p.endpoints) element(node, "endpoint", {{"flow", e.flow}, {"url", e.url}});
+    for (const ZgwTarget& z : p.zgw) {  // the secret stays in its file
+      element(node, "zgw",
+              {{"flow", z.flow},
+               {"zaken", z.zaken},
+               {"documenten", z.documenten},
+               {"zaaktype", z.zaaktype},
+               {"informatieobjecttype", z.informatieobjecttype},
+               {"roltype", z.roltype},
+               {"rsin", z.rsin},
+               {"client-id", z.client_id},
+               {"secret-file", z.secret_file.string()}});
+    }
   }
   if (!config.agreements.empty()) {
     auto agreements = root.append_child("agreements");

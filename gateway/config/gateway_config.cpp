@@ -142,4 +142,11 @@ ConfigChanges compareConfigs(const GatewayConfig& before, const GatewayConfig& a
   return c;
 }
 
+const ZgwTarget* Party::zgwFor(std::string_view flow_id) const {
+  for (const ZgwTarget& target : zgw) {
+    if (target.flow == flow_id) return &target;
+  }
+  return nullptr;
+}
+
 }  // namespace ketenpoort

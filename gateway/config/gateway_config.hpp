@@ -135,6 +135,24 @@ struct Endpoint {
   bool operator==(const Endpoint&) const = default;
 };
 
+// Where a gemeente takes one flow into its case system through the ZGW APIs (issue 28,
+// docs/adapters/zgw.md), instead of an endpoint: the Zaken and Documenten APIs, the
+// catalogue's zaaktype, informatieobjecttype and roltype its zaken are made with, the RSIN
+// of the gemeente (bronorganisatie), and who the gateway is to its Autorisaties.
+struct ZgwTarget {
+  std::string flow;
+  std::string zaken;       // https://…/zaken/api/v1
+  std::string documenten;  // https://…/documenten/api/v1
+  std::string zaaktype;
+  std::string informatieobjecttype;
+  std::string roltype;
+  std::string rsin;  // 9 digits, elfproef
+  std::string client_id;
+  std::filesystem::path secret_file;  // mode 0600
+  std::string secret;                 // read from secret_file at load and reload; never logged or written
+  bool operator==(const ZgwTarget&) const = default;
+};
+
 struct Party {
   std::string id;
   Oin oin;
@@ -143,7 +161,11 @@ struct Party {
   std::optional<std::string> cbs_code;      // gemeente only: 4-digit CBS gemeentecode
   std::optional<std::string> organisation;  // privacy-officer only: the party id served
   std::vector<Endpoint> endpoints;
+  std::vector<ZgwTarget> zgw;  // gemeente only: flows delivered into its case system
   bool operator==(const Party&) const = default;
+
+  // The case system this party takes `flow_id` into, or nullptr (an endpoint or the postbus).
+  const ZgwTarget* zgwFor(std::string_view flow_id) const;
 };
 
 // A processor agreement or covenant, e.g. a language school with a gemeente for ELIP.

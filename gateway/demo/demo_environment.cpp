@@ -139,7 +139,7 @@ DemoEnvironment createDemoEnvironment(const std::filesystem::path& workdir, cons
   std::size_t gemeente_index = 0;
   for (const DemoParty& p : demoParties()) {
     writeClientCertificate(env, env.ca, p.id, p.oin);
-    Party party{p.id, *Oin::parse(p.oin), p.name, p.role, std::nullopt, std::nullopt, {}};
+    Party party{p.id, *Oin::parse(p.oin), p.name, p.role, std::nullopt, std::nullopt, {}, {}};
     if (p.cbs_code) party.cbs_code = p.cbs_code;
     if (p.role == PartyRole::kGemeente && ports.gemeente_receivers != 0) {
       const auto port = ports.gemeente_receivers + static_cast<std::uint16_t>(gemeente_index++);

@@ -169,14 +169,37 @@ std::mt19937_64& threadRng() {
   return rng;
 }
 
+// A step of a case system delivery, recorded in the outbox entry before the next begins.
+CaseSystemChannel::RecordStep stepRecorder(Core& c, const OutboxEntry& entry) {
+  return [&c, entry](std::string channel_state, std::function<void(bool)> recorded) {
+    c.outbox.recordStep(
+        entry, channel_state,
+        [recorded = std::move(recorded), id = entry.transaction_id](bool ok, const std::string& error) {
+          if (!ok)
+            logError("delivery-bookkeeping-failed", {{"transaction", id}, {"outcome", "step"}, {"error", error}});
+          recorded(ok);
+        });
+  };
+}
+
 // The channel's answer to one attempt, or the gateway's own reason not to try.
 auto attemptOnce(Core& c, const DeliveryRules& rules, const Due& due) {
   const OutboxEntry& entry = due.entry;
   const Party* recipient = rules.config->findPartyById(entry.recipient_party_id);
+  // The case system the recipient takes this flow into, kept alive by `rules`.
+  const ZgwTarget* case_system = recipient ? recipient->zgwFor(entry.flow) : nullptr;
   const std::string url = recipient ? endpointFor(*recipient, entry.flow) : std::string();
   const auto format = recipient ? c.adapters.outbound_by_role.find(recipient->role) : c.adapters.outbound_by_role.end();
-  return calledBack<DeliveryAttempt>([&c, &due, url, format](std::function<void(DeliveryAttempt)> done) {
-    if (url.empty() || format == c.adapters.outbound_by_role.end() || !c.adapters.channel) {
+  return calledBack<DeliveryAttempt>([&c, &due, case_system, url, format](std::function<void(DeliveryAttempt)> done) {
+    if (case_system) {
+      if (!c.adapters.case_system) {
+        done({false, {}, Reason::kRecipientEndpointGone});
+      } else if (!due.body) {
+        done({false, {}, Reason::kPayloadMissing});
+      } else {
+        c.adapters.case_system->deliver(*case_system, due.entry, due.body, stepRecorder(c, due.entry), std::move(done));
+      }
+    } else if (url.empty() || format == c.adapters.outbound_by_role.end() || !c.adapters.channel) {
       done({false, {}, Reason::kRecipientEndpointGone});  // the config changed since it was queued
     } else if (!due.body) {
       done({false, {}, Reason::kPayloadMissing});

@@ -22,4 +22,15 @@ std::string endpointFor(const Party& party, std::string_view flow_id) {
   return any;
 }
 
+bool deliveredToParty(const Party& party, std::string_view flow_id) {
+  return party.zgwFor(flow_id) != nullptr || !endpointFor(party, flow_id).empty();
+}
+
+const OutboundFormat* outboundFormatFor(const ExchangeAdapters& adapters, const Party& recipient,
+                                        std::string_view flow_id) {
+  if (recipient.zgwFor(flow_id) != nullptr) return adapters.case_system_format.get();
+  const auto by_role = adapters.outbound_by_role.find(recipient.role);
+  return by_role == adapters.outbound_by_role.end() ? nullptr : by_role->second.get();
+}
+
 }  // namespace ketenpoort

@@ -13,6 +13,7 @@
 #include "gateway/mapping/canonical_record.hpp"
 #include "gateway/mapping/flow_definition.hpp"
 #include "gateway/mapping/source_document.hpp"
+#include "gateway/policy/policy_engine.hpp"
 #include "gateway/policy/registries.hpp"
 #include "gateway/signals/derived_signals.hpp"
 #include "gateway/store/outbox.hpp"
@@ -37,12 +38,18 @@ class InboundFormat {
   virtual std::variant<SourceNode, std::string> decode(const FlowDefinition& flow, std::string_view body) const = 0;
 };
 
-// What leaves the gateway for one recipient: only the delivered values.
+// What leaves the gateway for one recipient: only the delivered values. A format that
+// makes a document for people (a case system's, ADR 0028) also names what was withheld
+// and why (`fields`: never a value), who sent it and when, and whom it is about.
 struct OutboundMessage {
   const FlowDefinition& flow;
   const std::string& transaction_id;
   const std::string& legal_basis;
   const std::vector<const CanonicalValue*>& delivered;
+  const std::vector<FieldDecision>* fields = nullptr;
+  const Party* sender = nullptr;
+  std::string_view time_utc;  // RFC 3339
+  const std::optional<SubjectKey>* subject = nullptr;
 };
 
 // A recipient system's wire format.
@@ -75,6 +82,22 @@ class DeliveryChannel {
   virtual void close() {}
   virtual void deliver(const std::string& url, const OutboxEntry& entry, std::string_view content_type,
                        std::shared_ptr<const std::string> body, Done done) = 0;
+};
+
+// Hands one message to a recipient's case system in steps (ADR 0028: zaak, rol,
+// documents, links), as `target` configures it. Each step that succeeded is recorded in
+// the outbox entry through `record_step` (its state as the channel writes it) before the
+// next begins; an attempt after a crash starts from `entry.channel_state`. Asynchronous
+// as DeliveryChannel: deliver() returns at once, `done` runs once.
+class CaseSystemChannel {
+ public:
+  using Done = DeliveryChannel::Done;
+  using RecordStep = std::function<void(std::string channel_state, std::function<void(bool recorded)>)>;
+  virtual ~CaseSystemChannel() = default;
+  virtual void open(boost::asio::io_context& /*network*/, const std::shared_ptr<const ClientTls>& /*gateway_tls*/) {}
+  virtual void close() {}
+  virtual void deliver(const ZgwTarget& target, const OutboxEntry& entry, std::shared_ptr<const std::string> body,
+                       RecordStep record_step, Done done) = 0;
 };
 
 // A source system the gateway asks on a recipient's behalf (query flows, and the data a
@@ -132,6 +155,10 @@ struct ExchangeAdapters {
   std::map<std::string, std::shared_ptr<const InboundFormat>, std::less<>> inbound_by_flow;
   std::map<PartyRole, std::shared_ptr<const OutboundFormat>> outbound_by_role;
   std::shared_ptr<DeliveryChannel> channel;
+  // A gemeente's case system (<zgw> in its party's configuration): the package made at
+  // push time and the channel that delivers it. None: such a party is refused.
+  std::shared_ptr<const OutboundFormat> case_system_format;
+  std::shared_ptr<CaseSystemChannel> case_system;
   std::map<std::string, std::shared_ptr<SourceSystem>, std::less<>> source_by_flow;
   std::shared_ptr<const ElipSignalSource> elip;  // none: no ELIP routes
 };
@@ -142,5 +169,12 @@ std::variant<SourceNode, std::string> decodeXmlEnvelope(const FlowDefinition& fl
 
 // The endpoint URL a party has for a flow ("*" matches every flow), or "" for postbus.
 std::string endpointFor(const Party& party, std::string_view flow_id);
+// Whether the gateway takes `flow_id` to the party (an endpoint or its case system), or
+// leaves it in the party's postbus.
+bool deliveredToParty(const Party& party, std::string_view flow_id);
+// The format `recipient` gets `flow_id` in: its case system's when it configured one for
+// the flow, else its role's; nullptr when the gateway has none.
+const OutboundFormat* outboundFormatFor(const ExchangeAdapters& adapters, const Party& recipient,
+                                        std::string_view flow_id);
 
 }  // namespace ketenpoort

@@ -87,7 +87,7 @@ ExchangeWrite queuedWrite(const ExchangeContext& c, ExchangeRecord record, const
   entry.sender_oin = record.sender_oin;
   entry.recipient_party_id = recipient.id;
   entry.recipient_oin = record.recipient_oin;
-  entry.route = endpointFor(recipient, record.flow).empty() ? DeliveryRoute::kPostbus : DeliveryRoute::kEndpoint;
+  entry.route = deliveredToParty(recipient, record.flow) ? DeliveryRoute::kEndpoint : DeliveryRoute::kPostbus;
   entry.created_utc = record.time_utc;
   entry.next_attempt_ms = c.clock.nowMs();  // due at once (a shared store leases it from here on)
   entry.subject_ref = record.subject_ref;

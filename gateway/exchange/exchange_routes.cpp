@@ -202,13 +202,14 @@ class PushDecider {
       return Refusal{decision.reason, decision.detail, recipient.oin.str(), flow.basis_article,
                      decision.subject ? c_.referencer.reference(*decision.subject) : std::string()};
     }
-    const auto outbound = c_.adapters.outbound_by_role.find(recipient.role);
-    if (outbound == c_.adapters.outbound_by_role.end()) {
+    const OutboundFormat* outbound = outboundFormatFor(c_.adapters, recipient, flow.id);
+    if (outbound == nullptr) {
       return Refusal{Reason::kFlowNotAllowed, "the gateway has no adapter that delivers to " + recipient.id,
                      recipient.oin.str(), flow.basis_article};
     }
-    std::string body = outbound->second->render({flow, push_.transaction_id, flow.basis_article, decision.delivered});
     ExchangeRecord r = record(recipient.oin.str());
+    std::string body = outbound->render({flow, push_.transaction_id, flow.basis_article, decision.delivered,
+                                         &decision.fields, request_.caller, r.time_utc, &decision.subject});
     recordDecision(r, flow, decision, c_.referencer, body);
     return Allowed{queuedWrite(c_, std::move(r), recipient, registryChanges(flow, mapped, decision, today),
                                std::move(body), push_.id_given),

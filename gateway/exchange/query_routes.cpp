@@ -112,7 +112,10 @@ std::variant<NotAnswered, Answer> askAndDecide(const ExchangeContext& c, const A
   }
   Answer answer{{}, std::move(record)};
   answer.response.content_type = std::string(outbound->second->contentType());
-  answer.response.body = outbound->second->render({flow, q.transaction_id, flow.basis_article, decision.delivered});
+  // An answer goes back to the asker in its role's format: a case system takes pushes only.
+  answer.response.body =
+      outbound->second->render({flow, q.transaction_id, flow.basis_article, decision.delivered, &decision.fields,
+                                nullptr, answer.record.time_utc, &decision.subject});
   answer.response.headers.emplace_back("X-Transaction-Id", q.transaction_id);
   recordDecision(answer.record, flow, decision, c.referencer, answer.response.body);
   answer.record.outcome = ExchangeOutcome::kDelivered;

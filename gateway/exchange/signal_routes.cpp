@@ -105,8 +105,8 @@ class ElipRun {
       return;
     }
     const PolicyDecision decision = c_.policy.decide({source_party, flow, purpose_, mapped, gemeente_, today});
-    const auto outbound = c_.adapters.outbound_by_role.find(gemeente_.role);
-    const bool allowed = decision.allowed && outbound != c_.adapters.outbound_by_role.end();
+    const OutboundFormat* outbound = outboundFormatFor(c_.adapters, gemeente_, flow.id);
+    const bool allowed = decision.allowed && outbound != nullptr;
     // A refusal is decided afresh at every run (a koppeling may have come meanwhile), so it
     // gets an id of its own; only a queued signal takes the month's id.
     ExchangeRecord r = exchangeRecord(c_.clock, allowed ? transaction_id : newUuidV7(), trace_id_, flow.id,
@@ -120,7 +120,8 @@ class ElipRun {
       hand(notDoneWrite(c_, std::move(r), ExchangeOutcome::kRefused, reason), /*counts=*/false);
       return;
     }
-    std::string body = outbound->second->render({flow, transaction_id, flow.basis_article, decision.delivered});
+    std::string body = outbound->render({flow, transaction_id, flow.basis_article, decision.delivered, &decision.fields,
+                                         &source_party, r.time_utc, &decision.subject});
     recordDecision(r, flow, decision, c_.referencer, body);
     // The month's id makes the writer refuse a second signal that a concurrent run queued
     // after the read above: it counts as already signalled.

@@ -116,11 +116,18 @@ UPDATE registry_changes SET change = (change::jsonb - 'source_transaction')::tex
   WHERE change::jsonb ? 'source_transaction';
 )sql";
 
+// Version 6: what a channel that delivers in steps (a case system) made so far, per outbox
+// entry (ADR 0028).
+constexpr const char* kVersion6 = R"sql(
+ALTER TABLE outbox ADD COLUMN channel_state TEXT NOT NULL DEFAULT '';
+)sql";
+
 constexpr std::array kMigrations{
     Migration{2, "registry changes as rows of their own", kVersion2},
     Migration{3, "purges that keep the log provable; the sender's span id", kVersion3},
     Migration{4, "pseudonym keys per period", kVersion4},
-    Migration{5, "at most one open koppeling per person; change rows without transaction ids", kVersion5}};
+    Migration{5, "at most one open koppeling per person; change rows without transaction ids", kVersion5},
+    Migration{6, "the steps a case system delivery made", kVersion6}};
 static_assert(kMigrations.back().version == kSchemaVersion);
 
 // Any constant the migrations share; pg_advisory_xact_lock takes a 64-bit key.

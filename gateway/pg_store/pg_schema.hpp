@@ -10,7 +10,7 @@ namespace ketenpoort::pg {
 // ketenpoort_schema. `ketenpoort db migrate` brings a database to the version this
 // gateway writes; a node refuses to start on any other version (older: migrate first;
 // newer or unknown: the database belongs to a newer gateway).
-inline constexpr int kSchemaVersion = 5;
+inline constexpr int kSchemaVersion = 6;
 
 // The version a database is at: 0 when it holds no ketenpoort schema.
 int schemaVersion(Connection& connection);

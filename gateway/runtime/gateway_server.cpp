@@ -239,6 +239,9 @@ GatewayServer::GatewayServer(GatewayConfig config, ExchangeAdapters adapters, co
   // present the certificate the listeners hold, replaced with it.
   const auto gateway_tls = impl_->network.clientTls();
   if (impl_->routes.adapters.channel) impl_->routes.adapters.channel->open(impl_->network.network(), gateway_tls);
+  if (impl_->routes.adapters.case_system) {
+    impl_->routes.adapters.case_system->open(impl_->network.network(), gateway_tls);
+  }
   for (const auto& [flow, source] : impl_->routes.adapters.source_by_flow) source->open(gateway_tls);
 }
 
@@ -294,6 +297,7 @@ bool GatewayServer::wait() {
   if (impl_->purge) impl_->purge->stop();
   impl_->crl_refresher.stop();
   if (impl_->routes.adapters.channel) impl_->routes.adapters.channel->close();
+  if (impl_->routes.adapters.case_system) impl_->routes.adapters.case_system->close();
   impl_->started = false;
   return in_time;
 }

@@ -30,7 +30,7 @@ bool lacksColumn(sql::Session& s, std::string_view table, std::string_view colum
   return hasTable(s, table) && s.run("SELECT 1 FROM pragma_table_info($1) WHERE name = $2", {table, column}).empty();
 }
 
-// Brings a file of layout 2 to 5 to this layout's tables: renames what has a new shape
+// Brings a file of layout 2 to 6 to this layout's tables: renames what has a new shape
 // (its rows are copied by the returned statements once the new tables exist) and adds
 // the columns that were added.
 std::vector<std::string> upgrade(sql::Session& s, std::int64_t found) {
@@ -83,6 +83,10 @@ WHERE valid_until IS NULL AND EXISTS (
     if (lacksColumn(s, table, "node_id")) {
       s.execute(std::string("ALTER TABLE ") + table + " ADD COLUMN node_id TEXT NOT NULL DEFAULT 'local'");
     }
+  }
+  // Layout 7: what a channel that delivers in steps made so far (ADR 0028).
+  if (lacksColumn(s, "outbox", "channel_state")) {
+    s.execute("ALTER TABLE outbox ADD COLUMN channel_state TEXT NOT NULL DEFAULT ''");
   }
   if (hasTable(s, "log_head")) {
     carry.emplace_back(

@@ -6,7 +6,7 @@
 #include <fstream>
 #include <stdexcept>
 
-#include "gateway/store/secret_files.hpp"
+#include "gateway/secrets/secret_files.hpp"
 
 namespace ketenpoort {
 namespace {

@@ -54,6 +54,7 @@ OutboxEntry outboxEntryFromColumnTexts(const std::array<std::string_view, kOutbo
   e.consent_id = c[16];
   e.agreement_id = c[17];
   e.koppeling_cbs = c[18];
+  e.channel_state = c[19];
   return e;
 }
 

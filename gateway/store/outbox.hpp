@@ -62,17 +62,22 @@ struct OutboxEntry {
   std::string consent_id;     // "" when no consent was needed
   std::string agreement_id;   // "" when no agreement was needed
   std::string koppeling_cbs;  // the gemeente the person had to be gekoppeld to, or ""
+  // A channel that delivers in steps (a case system: zaak, rol, documents, links; ADR
+  // 0028): what its steps made so far, as the channel writes it (references to what the
+  // recipient holds, never a message's content). "" before the first step. Kept after
+  // the entry is delivered: it names where the message went.
+  std::string channel_state;
   OutboxLease lease;
 };
 
 // The outbox table's columns as every store reads them back, in this order, and the entry
 // their texts describe (integers as decimal text). Throws std::runtime_error when a
 // number column is not one.
-inline constexpr std::array<std::string_view, 19> kOutboxColumns{
+inline constexpr std::array<std::string_view, 20> kOutboxColumns{
     "transaction_id",     "trace_id",      "flow",         "purpose",     "legal_basis", "sender_oin",
     "recipient_party_id", "recipient_oin", "route",        "state",       "created_utc", "attempts",
     "next_attempt_ms",    "last_error",    "finished_utc", "subject_ref", "consent_id",  "agreement_id",
-    "koppeling_cbs"};
+    "koppeling_cbs",      "channel_state"};
 OutboxEntry outboxEntryFromColumnTexts(const std::array<std::string_view, kOutboxColumns.size()>& columns);
 
 // What a privacy officer asks of the outbox (`ketenpoort audit deliveries`). The
@@ -118,6 +123,11 @@ class OutboxStore {
   // delivered state lost to a power cut makes the message due again, and the receiver
   // drops the repeat by its transaction id (ADR 0011).
   virtual void markDelivered(const OutboxEntry& entry, Done done) = 0;
+  // A step of a channel that delivers in steps succeeded: `channel_state` becomes the
+  // entry's, so an attempt after a crash resumes after it. Durable before `done`; fenced
+  // as recordFailure (a lease passed to another node changes nothing, and `done` hears
+  // false with an error).
+  virtual void recordStep(const OutboxEntry& entry, const std::string& channel_state, Done done) = 0;
 
   // The body of a waiting entry; nullopt once it is gone.
   virtual std::optional<std::string> body(const std::string& transaction_id) = 0;

@@ -147,6 +147,26 @@ void SqlOutboxStore::markDelivered(const OutboxEntry& entry, Done done) {
       [done = std::move(done)](const AppendResult& r) { done(r.ok, r.error); }, ExchangeLog::Sync::kDeferred);
 }
 
+void SqlOutboxStore::recordStep(const OutboxEntry& entry, const std::string& channel_state, Done done) {
+  auto fenced_out = std::make_shared<bool>(false);
+  writer_.write(
+      [transaction_id = entry.transaction_id, fence = entry.lease.fence, node = node_id_, channel_state,
+       fenced_out](sql::Session& s) {
+        const sql::Rows r = s.run(
+            "UPDATE outbox SET channel_state = $1 "
+            "WHERE transaction_id = $2 AND state = 'pending' AND lease_node = $3 AND lease_fence = $4",
+            {std::string_view(channel_state), std::string_view(transaction_id), std::string_view(node), fence});
+        *fenced_out = r.affected() != 1;
+      },
+      [done = std::move(done), fenced_out](const AppendResult& r) {
+        if (r.ok && *fenced_out) {
+          done(false, "the entry is no longer this node's to deliver");
+        } else {
+          done(r.ok, r.error);
+        }
+      });
+}
+
 std::vector<OutboxEntry> SqlOutboxStore::postbus(const std::string& recipient_party_id, std::size_t limit) {
   std::lock_guard lock(mutex_);
   const std::array<sql::Value, 2> args{std::string_view(recipient_party_id), static_cast<std::int64_t>(limit)};

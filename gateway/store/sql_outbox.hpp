@@ -40,6 +40,7 @@ class SqlOutboxStore : public OutboxStore {
   void recordFailure(const OutboxEntry& entry, const std::string& error, std::optional<std::int64_t> next_attempt_ms,
                      Done done) final;
   void markDelivered(const OutboxEntry& entry, Done done) final;
+  void recordStep(const OutboxEntry& entry, const std::string& channel_state, Done done) final;
   std::vector<OutboxEntry> postbus(const std::string& recipient_party_id, std::size_t limit) final;
   bool acknowledge(const std::string& recipient_party_id, const std::string& transaction_id) final;
   std::optional<std::string> body(const std::string& transaction_id) final;

@@ -170,7 +170,8 @@ CREATE TABLE IF NOT EXISTS outbox (
   koppeling_cbs TEXT NOT NULL,
   lease_node TEXT,
   lease_until_ms {integer} NOT NULL DEFAULT 0,
-  lease_fence {integer} NOT NULL DEFAULT 0
+  lease_fence {integer} NOT NULL DEFAULT 0,
+  channel_state TEXT NOT NULL DEFAULT ''
 );
 -- Only entries that still wait are indexed: a delivered or withdrawn entry leaves these
 -- partial indexes instead of moving to a region of them that grows forever, and an entry

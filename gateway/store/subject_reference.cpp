@@ -8,8 +8,8 @@
 
 #include <stdexcept>
 
+#include "gateway/secrets/secret_files.hpp"
 #include "gateway/store/identifiers.hpp"
-#include "gateway/store/secret_files.hpp"
 
 namespace ketenpoort {
 

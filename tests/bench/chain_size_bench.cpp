@@ -60,6 +60,7 @@ GatewayConfig chainSizedConfig(const DemoEnvironment& env) {
                               PartyRole::kGemeente,
                               cbs,
                               std::nullopt,
+                              {},
                               {}});
     config.parties.push_back({"fg-" + cbs,
                               *Oin::parse("000000994000000" + digits(10000 + g, 5)),
@@ -67,6 +68,7 @@ GatewayConfig chainSizedConfig(const DemoEnvironment& env) {
                               PartyRole::kPrivacyOfficer,
                               std::nullopt,
                               id,
+                              {},
                               {}});
     gemeenten.push_back(id);
   }
@@ -78,6 +80,7 @@ GatewayConfig chainSizedConfig(const DemoEnvironment& env) {
                               PartyRole::kTaalschool,
                               std::nullopt,
                               std::nullopt,
+                              {},
                               {}});
     for (int a = 0; a < kAgreementsPerSchool; ++a) {
       const std::string& gemeente = gemeenten[static_cast<std::size_t>((s * kAgreementsPerSchool + a) % kGemeenten)];

@@ -35,9 +35,9 @@ struct Fixture {
   const FlowDefinition* flow = nullptr;
   std::string document;
   HandFilledRegistries registries;
-  Party coa{"coa", *Oin::parse("00000099100000000001"), "COA", PartyRole::kCoa, {}, {}, {}};
+  Party coa{"coa", *Oin::parse("00000099100000000001"), "COA", PartyRole::kCoa, {}, {}, {}, {}};
   Party amsterdam{
-      "gemeente-0363", *Oin::parse("00000099200000000363"), "Amsterdam", PartyRole::kGemeente, "0363", {}, {}};
+      "gemeente-0363", *Oin::parse("00000099200000000363"), "Amsterdam", PartyRole::kGemeente, "0363", {}, {}, {}};
   CivilDate date = *parseIsoDate("2025-11-01");
 };
 

@@ -179,6 +179,7 @@ TEST_F(ReloadTest, OneReloadChangesPartiesAgreementsCertificateAndCrlWhilePushes
                           PartyRole::kTaalschool,
                           std::nullopt,
                           std::nullopt,
+                          {},
                           {}});
   std::erase_if(next.parties, [](const Party& p) { return p.id == "taalschool-b"; });
   ASSERT_EQ(next.agreements.size(), 1u);

@@ -120,6 +120,7 @@ TEST_F(TlsGatewayTest, TestOinIsRefusedInProductionMode) {
                            PartyRole::kGemeente,
                            "0363",
                            {},
+                           {},
                            {}}};
   startGateway();
   // gemeente-0363's demo certificate carries the test OIN 00000099200000000363.

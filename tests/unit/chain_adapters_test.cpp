@@ -122,7 +122,7 @@ TEST(ToeslagenXmlFormat, NestsDeliveredFieldsByTheirCanonicalPaths) {
   const std::vector<const CanonicalValue*> delivered{&bsn, &second, &first};
   const std::string id = "t-1";
   const std::string basis = "AVG art. 6 lid 1 sub a";
-  const std::string xml = ToeslagenXmlFormat().render({flow, id, basis, delivered});
+  const std::string xml = ToeslagenXmlFormat().render({flow, id, basis, delivered, nullptr, nullptr, {}, nullptr});
   EXPECT_THAT(xml, HasSubstr("<toeslagaanvraag transactie_id=\"t-1\""));
   EXPECT_THAT(xml, HasSubstr("<persoon>"));
   const auto sara = xml.find("Sara");

@@ -76,6 +76,13 @@ class MemoryOutbox : public OutboxStore {
     ++settled_;  // the worker's bookkeeping after the outcome is done
     changed_.notify_all();
   }
+  void recordStep(const OutboxEntry& entry, const std::string& state, Done done) override {
+    {
+      std::lock_guard lock(mutex_);
+      entries_[entry.transaction_id].channel_state = state;
+    }
+    done(true, "");
+  }
   std::optional<std::string> body(const std::string& id) override {
     std::lock_guard lock(mutex_);
     if (entries_.at(id).state != DeliveryState::kPending) return std::nullopt;
@@ -207,7 +214,8 @@ TEST(DeliveryWorker, AnEntryFinishedDuringTheOutboxReadIsNotTakenAgain) {
                             PartyRole::kGemeente,
                             "0363",
                             std::nullopt,
-                            {{"*", "https://127.0.0.1:1/berichten"}}});
+                            {{"*", "https://127.0.0.1:1/berichten"}},
+                            {}});
   OutboxEntry entry;
   entry.transaction_id = "01a2047b-c927-7f02-9beb-904f99c6aa73";
   entry.flow = "coa.klantprofiel";
@@ -340,7 +348,8 @@ struct WorkerSetup {
                               PartyRole::kGemeente,
                               "0363",
                               std::nullopt,
-                              {{"*", "https://127.0.0.1:1/berichten"}}});
+                              {{"*", "https://127.0.0.1:1/berichten"}},
+                              {}});
     adapters.outbound_by_role[PartyRole::kGemeente] = std::make_shared<JsonFormat>();
   }
   OutboxEntry entry(int i) const {

@@ -9,7 +9,7 @@ GatewayConfig configWith(GatewayMode mode, std::vector<std::pair<std::string, st
   GatewayConfig config;
   config.mode = mode;
   for (auto& [id, oin] : parties) {
-    config.parties.push_back(Party{id, *Oin::parse(oin), id, PartyRole::kCoa, {}, {}, {}});
+    config.parties.push_back(Party{id, *Oin::parse(oin), id, PartyRole::kCoa, {}, {}, {}, {}});
   }
   return config;
 }

@@ -16,7 +16,7 @@ constexpr const char* kBsn = "725763863";  // synthetic, elfproef-valid
 constexpr const char* kOtherBsn = "162275869";
 
 Party party(const char* id, const char* oin, PartyRole role, const char* cbs = nullptr) {
-  Party p{id, *Oin::parse(oin), id, role, std::nullopt, std::nullopt, {}};
+  Party p{id, *Oin::parse(oin), id, role, std::nullopt, std::nullopt, {}, {}};
   if (cbs) p.cbs_code = cbs;
   return p;
 }

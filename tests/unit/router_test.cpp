@@ -177,6 +177,7 @@ TEST(GatewayApi, WhoamiNamesThePartyOinAndRole) {
                                  PartyRole::kGemeente,
                                  "0363",
                                  {},
+                                 {},
                                  {}});
   const MappingCatalogue catalogue;
   const Router router = makeExchangeRouter(config, catalogue);

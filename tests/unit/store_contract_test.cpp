@@ -566,6 +566,24 @@ TEST_P(StoreContractTest, ABodyExistsExactlyWhileItsEntryWaits) {
   EXPECT_EQ(outbox.list(query).size(), 2u);
 }
 
+TEST_P(StoreContractTest, AStepRecordedIsWhatTheNextAttemptReadsAndOutlivesTheDelivery) {
+  auto store = open();
+  OutboxStore& outbox = store->outbox();
+  const std::string id = queue(*store, "<a/>");
+  EXPECT_EQ(outbox.find(id)->channel_state, "");
+  EXPECT_TRUE(waitFor([&](auto d) { outbox.recordStep(*outbox.find(id), R"({"zaak":"https://z/1"})", d); }));
+  const auto due = outbox.due(std::numeric_limits<std::int64_t>::max(), 10);
+  ASSERT_EQ(due.size(), 1u);
+  EXPECT_EQ(due[0].channel_state, R"({"zaak":"https://z/1"})");
+  EXPECT_TRUE(waitFor([&](auto d) { outbox.recordFailure(due[0], "zgw-rol-http-500", 1, d); }));
+  EXPECT_EQ(outbox.find(id)->channel_state, R"({"zaak":"https://z/1"})");  // a failure keeps the steps
+  EXPECT_TRUE(waitFor([&](auto d) { outbox.markDelivered(*outbox.find(id), d); }));
+  // Delivered, it names where the message went; no step is recorded after the end.
+  EXPECT_EQ(outbox.find(id)->channel_state, R"({"zaak":"https://z/1"})");
+  EXPECT_FALSE(waitFor([&](auto d) { outbox.recordStep(*outbox.find(id), "{}", d); }));
+  EXPECT_EQ(outbox.find(id)->channel_state, R"({"zaak":"https://z/1"})");
+}
+
 TEST_P(StoreContractTest, AQueuedBodyIsNeverOverwritten) {
   auto store = open();
   const std::string id = queue(*store, "<first/>");
@@ -1279,11 +1297,13 @@ CREATE TABLE log_head (id INTEGER PRIMARY KEY CHECK (id = 1), seq INTEGER NOT NU
                        created_utc TEXT NOT NULL, checkpoint_digest BLOB NOT NULL, signature BLOB NOT NULL);
 INSERT INTO log_head SELECT 1, seq, record_hash, created_utc, checkpoint_digest, signature FROM log_heads;
 DROP TABLE log_heads;
+ALTER TABLE outbox DROP COLUMN channel_state;
 PRAGMA user_version=3;
 )sql");
   ASSERT_EQ(backend.count("SELECT COUNT(*) FROM pragma_table_info('koppeling') WHERE name = 'id'"), 0);
   GatewayStore store(backend.config());
-  EXPECT_EQ(backend.count("PRAGMA user_version"), 6);
+  EXPECT_EQ(backend.count("PRAGMA user_version"), 7);
+  EXPECT_EQ(backend.count("SELECT COUNT(*) FROM pragma_table_info('outbox') WHERE name = 'channel_state'"), 1);
   EXPECT_EQ(backend.count("SELECT COUNT(*) FROM log_heads WHERE node_id = 'local' AND seq = 4"), 1);
   EXPECT_EQ(backend.count("SELECT COUNT(*) FROM exchange_log WHERE node_id = 'local'"), 4);
   const StoreLogCheck migrated = store.verifyLog();
@@ -1440,6 +1460,8 @@ TEST_F(PostgresNodesTest, ADeadNodesEntryGoesToAnotherAfterItsLeaseAndLateChange
   // Node a comes back and reports what it did under its old lease: nothing changes.
   EXPECT_TRUE(waitFor([&](auto d) { a.outbox().recordFailure(entry, "503", std::nullopt, d); }));
   EXPECT_TRUE(waitFor([&](auto d) { a.outbox().markDelivered(entry, d); }));
+  EXPECT_FALSE(waitFor([&](auto d) { a.outbox().recordStep(entry, "{}", d); }));  // a step too
+  EXPECT_EQ(b.outbox().find(entry.transaction_id)->channel_state, "");
   EXPECT_EQ(b.outbox().find(entry.transaction_id)->state, DeliveryState::kPending);
   EXPECT_EQ(b.outbox().find(entry.transaction_id)->attempts, 0u);
   EXPECT_EQ(b.outbox().body(entry.transaction_id), "<x/>");

@@ -1,4 +1,4 @@
-#include "gateway/store/secret_files.hpp"
+#include "gateway/secrets/secret_files.hpp"
 
 #include <fcntl.h>
 #include <sys/stat.h>
