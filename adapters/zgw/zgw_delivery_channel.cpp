@@ -131,7 +131,8 @@ class ZgwDelivery : public std::enable_shared_from_this<ZgwDelivery> {
   void call(std::string_view step, const std::string& api, const std::string& resource,
             std::vector<std::pair<std::string, std::string>> query, std::shared_ptr<const std::string> body,
             Then then) {
-    auto url = boost::urls::parse_uri(api + "/" + resource);
+    const std::string whole = api + "/" + resource;  // the view parse_uri returns points into it
+    auto url = boost::urls::parse_uri(whole);
     if (!url) return fail("zgw-" + std::string(step) + "-url-invalid");
     boost::urls::url address(*url);
     for (auto& [name, value] : query) address.params().append({name, value});

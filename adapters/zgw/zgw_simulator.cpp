@@ -116,6 +116,9 @@ void ZgwSimulator::record(const ApiRequest& request) {
 }
 
 ApiResponse ZgwSimulator::handle(const ApiRequest& request) {
+  if (options_.interrupt && options_.interrupt(request)) {
+    return {503, "application/problem+json", R"({"code":"interrupted","title":"not carried out"})", {}};
+  }
   std::lock_guard lock(mutex_);
   record(request);
   if (std::uniform_real_distribution<double>(0.0, 1.0)(rng_) < options_.fail_before) {

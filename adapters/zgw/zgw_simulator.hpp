@@ -26,6 +26,9 @@ struct ZgwSimulatorOptions {
   std::uint64_t seed = 1;
   std::filesystem::path record_to;         // every request as a JSON line for tests/zgw/run; empty: none
   std::function<std::int64_t()> now_unix;  // the server's clock; the system's when not set
+  // Asked before each call is carried out; true: it is not (a test that killed the client
+  // between two of its steps answers nothing more).
+  std::function<bool(const ApiRequest&)> interrupt;
 };
 
 // A gemeente's ZGW APIs as Open Zaak behaves, for the tests and the demo: the part of the

@@ -94,6 +94,7 @@ class ChainFixture : public GatewayFixture {
       if (p.id == "gemeente-0363") p.endpoints = {{"*", url(amsterdam_->port(), "/berichten")}};
       if (p.id == "toeslagen") p.endpoints = {{"*", url(belastingdienst_->port(), "/toeslagen/aanvragen")}};
     }
+    beforeStart();
     server_ = std::make_unique<GatewayServer>(config_, standardAdapters(config_), clock_);
     server_->start(false);
     const Party& amsterdam = *config_.findPartyById("gemeente-0363");
@@ -104,6 +105,9 @@ class ChainFixture : public GatewayFixture {
                       .ok);
     }
   }
+
+  // What a suite adds to the configuration before the gateway starts.
+  virtual void beforeStart() {}
 
   void TearDown() override {
     GatewayFixture::TearDown();
