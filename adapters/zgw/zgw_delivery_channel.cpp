@@ -131,7 +131,15 @@ class ZgwDelivery : public std::enable_shared_from_this<ZgwDelivery> {
   void call(std::string_view step, const std::string& api, const std::string& resource,
             std::vector<std::pair<std::string, std::string>> query, std::shared_ptr<const std::string> body,
             Then then) {
-    const std::string whole = api + "/" + resource;  // the view parse_uri returns points into it
+    callUrl(step, api + "/" + resource, std::move(query), std::move(body), std::move(then));
+  }
+  // `whole` must lie under one of the configured APIs: a URL from an answer is called only
+  // there, so the token never goes to another server.
+  void callUrl(std::string_view step, const std::string& whole, std::vector<std::pair<std::string, std::string>> query,
+               std::shared_ptr<const std::string> body, Then then) {
+    if (!whole.starts_with(target_.zaken + "/") && !whole.starts_with(target_.documenten + "/")) {
+      return fail("zgw-" + std::string(step) + "-url-elsewhere");
+    }
     auto url = boost::urls::parse_uri(whole);
     if (!url) return fail("zgw-" + std::string(step) + "-url-invalid");
     boost::urls::url address(*url);
@@ -224,21 +232,30 @@ class ZgwDelivery : public std::enable_shared_from_this<ZgwDelivery> {
   }
 
   // Before a rol is made on a zaak an earlier attempt made: the rol that attempt may have
-  // made (its answer lost) is looked for.
+  // made (its answer lost) is looked for among the zaak's rollen. (Not with GET
+  // /rollen?zaak=: the official file types that filter as an integer.)
   void findRol() {
-    call("rol", target_.zaken, "rollen", {{"zaak", made("zaak")}}, nullptr,
-         [self = shared_from_this()](unsigned status, const json::value& a) {
-           const json::array* results = status == 200 ? resultsOf(a) : nullptr;
-           if (results == nullptr) return self->refused("rol", status, a);
-           for (const auto& rol : *results) {
-             auto url = urlOf(rol);
-             if (url && text(rol, "betrokkeneType") == "natuurlijk_persoon" &&
-                 text(rol, "roltype") == self->target_.roltype) {
-               return self->done("rol", std::move(*url));
-             }
-           }
-           self->postRol();
-         });
+    callUrl("rol", made("zaak"), {}, nullptr, [self = shared_from_this()](unsigned status, const json::value& a) {
+      const auto* listed = status == 200 && a.is_object() ? a.as_object().if_contains("rollen") : nullptr;
+      if (listed == nullptr || !listed->is_array()) return self->refused("rol", status, a);
+      std::vector<std::string> rollen;
+      for (const auto& url : listed->as_array()) {
+        if (url.is_string()) rollen.emplace_back(url.as_string());
+      }
+      self->checkRol(std::move(rollen), 0);
+    });
+  }
+  void checkRol(std::vector<std::string> rollen, std::size_t next) {
+    if (next >= rollen.size()) return postRol();
+    const std::string url = rollen[next];
+    callUrl("rol", url, {}, nullptr,
+            [self = shared_from_this(), rollen = std::move(rollen), next](unsigned status, const json::value& a) {
+              if (status != 200) return self->refused("rol", status, a);
+              if (text(a, "betrokkeneType") == "natuurlijk_persoon" && text(a, "roltype") == self->target_.roltype) {
+                if (auto found = urlOf(a)) return self->done("rol", std::move(*found));
+              }
+              self->checkRol(rollen, next + 1);
+            });
   }
 
   void postRol() {

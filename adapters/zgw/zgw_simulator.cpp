@@ -162,7 +162,7 @@ std::string ZgwSimulator::resourceOf(const ApiRequest& request) {
 
 ApiResponse ZgwSimulator::carryOut(const ApiRequest& request) {
   const std::string resource = resourceOf(request);
-  if (resource == "zaken/zaken") {
+  if (resource.starts_with("zaken/zaken")) {
     const auto accept = request.headers.find("accept-crs");
     const auto content = request.headers.find("content-crs");
     const bool posting = request.method == "POST";
@@ -173,7 +173,11 @@ ApiResponse ZgwSimulator::carryOut(const ApiRequest& request) {
       return refuse(406, "crs-not-supported", "only EPSG:4326");
     }
   }
-  if (request.method == "GET") return list(resource, request.query);
+  if (request.method == "GET") {
+    // A collection ("zaken/rollen"), or one of its resources ("zaken/rollen/<uuid>").
+    const bool one = resource.find('/', resource.find('/') + 1) != std::string::npos;
+    return one ? detail(request.path) : list(resource, request.query);
+  }
   if (request.method != "POST") return refuse(405, "method_not_allowed", "GET and POST only");
   boost::system::error_code ec;
   json::value parsed = json::parse(request.body, ec);
@@ -216,6 +220,31 @@ ApiResponse ZgwSimulator::list(const std::string& resource, const std::string& q
   ApiResponse r = jsonAnswer(200, paginated(found));
   if (resource == "zaken/zaken") r.headers.emplace_back("Content-Crs", std::string(kCrs));
   return r;
+}
+
+ApiResponse ZgwSimulator::detail(const std::string& path) {
+  const std::string url = "https://127.0.0.1:" + std::to_string(port()) + path;
+  if (const auto zaak = zaken_.find(url); zaak != zaken_.end()) {
+    // As the standard shows a zaak: with the URLs of its rollen and links.
+    json::object shown = zaak->second;
+    json::array rollen, links;
+    for (const auto& [u, r] : rollen_) {
+      if (text(r, "zaak") == url) rollen.emplace_back(u);
+    }
+    for (const auto& [u, l] : links_) {
+      if (text(l, "zaak") == url) links.emplace_back(u);
+    }
+    shown["rollen"] = std::move(rollen);
+    shown["zaakinformatieobjecten"] = std::move(links);
+    ApiResponse r = jsonAnswer(200, shown);
+    r.headers.emplace_back("Content-Crs", std::string(kCrs));
+    return r;
+  }
+  if (const auto rol = rollen_.find(url); rol != rollen_.end()) return jsonAnswer(200, rol->second);
+  if (const auto document = documents_.find(url); document != documents_.end()) {
+    return jsonAnswer(200, document->second.metadata);
+  }
+  return refuse(404, "not_found", "no such resource");
 }
 
 ApiResponse ZgwSimulator::createZaak(json::object zaak) {

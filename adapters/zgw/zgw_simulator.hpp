@@ -75,6 +75,7 @@ class ZgwSimulator {
   ApiResponse carryOut(const ApiRequest& request);
   static std::string resourceOf(const ApiRequest& request);
   ApiResponse list(const std::string& resource, const std::string& query);
+  ApiResponse detail(const std::string& path);
   ApiResponse createZaak(boost::json::object zaak);
   ApiResponse createRol(boost::json::object rol);
   ApiResponse createLink(boost::json::object link);
