@@ -129,21 +129,22 @@ class ZgwDelivery : public std::enable_shared_from_this<ZgwDelivery> {
 
   // One call to the case system: a fresh token, the CRS headers, JSON both ways.
   void call(std::string_view step, const std::string& api, const std::string& resource,
-            std::vector<std::pair<std::string, std::string>> query, std::shared_ptr<const std::string> body,
-            Then then) {
-    callUrl(step, api + "/" + resource, std::move(query), std::move(body), std::move(then));
+            const std::vector<std::pair<std::string, std::string>>& query,
+            const std::shared_ptr<const std::string>& body, Then then) {
+    callUrl(step, api + "/" + resource, query, body, std::move(then));
   }
   // `whole` must lie under one of the configured APIs: a URL from an answer is called only
   // there, so the token never goes to another server.
-  void callUrl(std::string_view step, const std::string& whole, std::vector<std::pair<std::string, std::string>> query,
-               std::shared_ptr<const std::string> body, Then then) {
+  void callUrl(std::string_view step, const std::string& whole,
+               const std::vector<std::pair<std::string, std::string>>& query,
+               const std::shared_ptr<const std::string>& body, Then then) {
     if (!whole.starts_with(target_.zaken + "/") && !whole.starts_with(target_.documenten + "/")) {
       return fail("zgw-" + std::string(step) + "-url-elsewhere");
     }
     auto url = boost::urls::parse_uri(whole);
     if (!url) return fail("zgw-" + std::string(step) + "-url-invalid");
     boost::urls::url address(*url);
-    for (auto& [name, value] : query) address.params().append({name, value});
+    for (const auto& [name, value] : query) address.params().append({name, value});
     const auto target = parseHttpsUrl(address.buffer());
     if (!target) return fail("zgw-" + std::string(step) + "-url-invalid");
     const std::int64_t issued_at = clock_.nowMs() / 1000;
@@ -184,7 +185,7 @@ class ZgwDelivery : public std::enable_shared_from_this<ZgwDelivery> {
   }
 
   // The step is done: recorded in the outbox entry before the next begins.
-  void done(std::string_view step, std::string url) {
+  void done(std::string_view step, const std::string& url) {
     state_[step] = url;
     record_step_(json::serialize(state_), [self = shared_from_this(), step = std::string(step)](bool recorded) {
       if (!recorded) return self->fail("zgw-" + step + "-not-recorded");
@@ -204,7 +205,7 @@ class ZgwDelivery : public std::enable_shared_from_this<ZgwDelivery> {
       if (status == 201) {
         if (auto url = urlOf(a)) {
           self->zaak_made_now_ = true;
-          return self->done("zaak", std::move(*url));
+          return self->done("zaak", *url);
         }
         return self->fail("zgw-zaak-answer-invalid");
       }
@@ -225,7 +226,7 @@ class ZgwDelivery : public std::enable_shared_from_this<ZgwDelivery> {
            if (results == nullptr) return self->refused(step, status, a);
            for (const auto& found : *results) {
              auto url = urlOf(found);
-             if (url && text(found, "identificatie") == identificatie) return self->done(step, std::move(*url));
+             if (url && text(found, "identificatie") == identificatie) return self->done(step, *url);
            }
            self->fail("zgw-" + step + "-not-unique-but-not-found");
          });
@@ -252,7 +253,7 @@ class ZgwDelivery : public std::enable_shared_from_this<ZgwDelivery> {
             [self = shared_from_this(), rollen = std::move(rollen), next](unsigned status, const json::value& a) {
               if (status != 200) return self->refused("rol", status, a);
               if (text(a, "betrokkeneType") == "natuurlijk_persoon" && text(a, "roltype") == self->target_.roltype) {
-                if (auto found = urlOf(a)) return self->done("rol", std::move(*found));
+                if (auto found = urlOf(a)) return self->done("rol", *found);
               }
               self->checkRol(rollen, next + 1);
             });
@@ -271,7 +272,7 @@ class ZgwDelivery : public std::enable_shared_from_this<ZgwDelivery> {
       if (status != 201) return self->refused("rol", status, a);
       auto url = urlOf(a);
       if (!url) return self->fail("zgw-rol-answer-invalid");
-      self->done("rol", std::move(*url));
+      self->done("rol", *url);
     });
   }
 
@@ -297,7 +298,7 @@ class ZgwDelivery : public std::enable_shared_from_this<ZgwDelivery> {
            if (status == 201) {
              auto url = urlOf(a);
              if (!url) return self->fail("zgw-" + step + "-answer-invalid");
-             return self->done(step, std::move(*url));
+             return self->done(step, *url);
            }
            if (status == 400 && hasInvalidParam(a, "identificatie-niet-uniek")) {
              return self->findByIdentificatie(step, self->target_.documenten, "enkelvoudiginformatieobjecten",
@@ -314,7 +315,7 @@ class ZgwDelivery : public std::enable_shared_from_this<ZgwDelivery> {
            if (status == 201) {
              auto url = urlOf(a);
              if (!url) return self->fail("zgw-" + step + "-answer-invalid");
-             return self->done(step, std::move(*url));
+             return self->done(step, *url);
            }
            // The case system has this link already (an earlier attempt made it): done.
            if (status == 400 && hasInvalidParam(a, "unique")) return self->done(step, "linked-before");

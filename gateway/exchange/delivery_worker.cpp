@@ -171,7 +171,7 @@ std::mt19937_64& threadRng() {
 
 // A step of a case system delivery, recorded in the outbox entry before the next begins.
 CaseSystemChannel::RecordStep stepRecorder(Core& c, const OutboxEntry& entry) {
-  return [&c, entry](std::string channel_state, std::function<void(bool)> recorded) {
+  return [&c, entry](const std::string& channel_state, std::function<void(bool)> recorded) {
     c.outbox.recordStep(
         entry, channel_state,
         [recorded = std::move(recorded), id = entry.transaction_id](bool ok, const std::string& error) {

@@ -4,6 +4,11 @@
 #include "gateway/config/config_loader.hpp"
 #include "gateway/config/config_writer.hpp"
 
+#include <unistd.h>
+
+#include <filesystem>
+#include <fstream>
+
 namespace ketenpoort {
 namespace {
 
@@ -395,6 +400,70 @@ TEST(ConfigLoader, CrlSourcesAreReadAndChecked) {
   EXPECT_THAT(found, ::testing::Contains(HasSubstr("two crl-sources write \"same.crl\"")));
   EXPECT_THAT(found, ::testing::Contains(HasSubstr("tls/crl-source needs tls/@crl-dir")));
   EXPECT_THAT(found, ::testing::Contains(HasSubstr("\"crl-fetch-minutes\" must be a whole number from 1 to 1440")));
+}
+
+}  // namespace
+}  // namespace ketenpoort
+
+namespace ketenpoort {
+namespace {
+
+// Issue 28: a gemeente's case system per flow, strict; its secret from a file of its owner's.
+TEST(ConfigLoader, AZgwCaseSystemIsReadStrictlyAndItsSecretOnlyFromAPrivateFile) {
+  const std::filesystem::path dir =
+      std::filesystem::temp_directory_path() / ("zgw-config-" + std::to_string(::getpid()));
+  std::filesystem::create_directories(dir);
+  const auto write = [&](const char* name, const std::string& content, std::filesystem::perms mode) {
+    std::ofstream(dir / name) << content;
+    std::filesystem::permissions(dir / name, mode);
+  };
+  write("private.secret", "s3cret-value\n", std::filesystem::perms::owner_read | std::filesystem::perms::owner_write);
+  write("open.secret", "s3cret-value\n",
+        std::filesystem::perms::owner_read | std::filesystem::perms::group_read | std::filesystem::perms::others_read);
+  const std::string zgw = R"(<zgw flow="coa.klantprofiel" zaken="https://oz.example/zaken/api/v1"
+        documenten="https://oz.example/documenten/api/v1" zaaktype="https://oz.example/catalogi/api/v1/zaaktypen/1"
+        informatieobjecttype="https://oz.example/catalogi/api/v1/informatieobjecttypen/2"
+        roltype="https://oz.example/catalogi/api/v1/roltypen/3" rsin="002220647" client-id="ketenpoort"
+        secret-file="private.secret"/>)";
+  const std::string endpoint = R"(<endpoint flow="*" url="https://gemeente.example/ketenpoort"/>)";
+  const auto good = parseGatewayConfig(validWith(endpoint, endpoint + zgw), "test.xml", dir);
+  ASSERT_TRUE(good.config) << ::testing::PrintToString(messages(good));
+  const Party& amsterdam = *good.config->findPartyById("gemeente-0363");
+  ASSERT_NE(amsterdam.zgwFor("coa.klantprofiel"), nullptr);
+  EXPECT_EQ(amsterdam.zgwFor("coa.klantprofiel")->secret, "s3cret-value");
+  EXPECT_EQ(amsterdam.zgwFor("coa.nareisprofiel"), nullptr);
+  // Written back without the secret, and read back the same.
+  const std::string rendered = renderGatewayConfigXml(*good.config, dir);
+  EXPECT_EQ(rendered.find("s3cret-value"), std::string::npos);
+  const auto again = parseGatewayConfig(rendered, "again.xml", dir);
+  ASSERT_TRUE(again.config) << ::testing::PrintToString(messages(again));
+  EXPECT_EQ(again.config->findPartyById("gemeente-0363")->zgw, amsterdam.zgw);
+
+  const auto with = [&](const std::string& from, const std::string& to) {
+    std::string changed = zgw;
+    changed.replace(changed.find(from), from.size(), to);
+    return messages(parseGatewayConfig(validWith(endpoint, endpoint + changed), "test.xml", dir));
+  };
+  EXPECT_THAT(with("private.secret", "open.secret"), ::testing::Contains(HasSubstr("mode 0600")));
+  EXPECT_THAT(with("private.secret", "missing.secret"), ::testing::Contains(HasSubstr("secret-file")));
+  EXPECT_THAT(with("002220647", "002220648"), ::testing::Contains(HasSubstr("rsin must be 9 digits")));
+  EXPECT_THAT(with("https://oz.example/zaken", "http://oz.example/zaken"),
+              ::testing::Contains(HasSubstr("zaken must be https://")));
+  EXPECT_THAT(with("client-id=\"ketenpoort\"", "client-id=\"a b\""),
+              ::testing::Contains(HasSubstr("client-id must be")));
+  EXPECT_THAT(with("secret-file", "secret-fil"), ::testing::Contains(HasSubstr("secret-fil")));
+  const auto twice = messages(parseGatewayConfig(validWith(endpoint, endpoint + zgw + zgw), "test.xml", dir));
+  EXPECT_THAT(twice, ::testing::Contains(HasSubstr("two <zgw> for flow \"coa.klantprofiel\"")));
+  const auto beside = messages(parseGatewayConfig(
+      validWith(endpoint, R"(<endpoint flow="coa.klantprofiel" url="https://gemeente.example/k"/>)" + zgw), "test.xml",
+      dir));
+  EXPECT_THAT(beside, ::testing::Contains(HasSubstr("has an endpoint and a <zgw>")));
+  const auto school =
+      messages(parseGatewayConfig(validWith(R"(role="coa"/>)", R"(role="coa">)" + zgw + "</party>"), "test.xml", dir));
+  EXPECT_THAT(school, ::testing::Contains(HasSubstr("only a party with role gemeente has a case system")));
+  // No problem ever shows the secret.
+  for (const auto& m : with("002220647", "1")) EXPECT_EQ(m.find("s3cret"), std::string::npos);
+  std::filesystem::remove_all(dir);
 }
 
 }  // namespace
