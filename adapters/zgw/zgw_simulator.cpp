@@ -291,6 +291,7 @@ ApiResponse ZgwSimulator::createLink(json::object link) {
     }
   }
   const std::string url = text(link, "url");
+  link_order_.push_back(url);
   return jsonAnswer(201, links_.emplace(url, std::move(link)).first->second);
 }
 
@@ -328,7 +329,8 @@ std::vector<ZgwSimulator::Zaak> ZgwSimulator::zaken() const {
     for (const auto& [u, r] : rollen_) {
       if (text(r, "zaak") == url) z.rollen.push_back(r);
     }
-    for (const auto& [u, l] : links_) {
+    for (const auto& link : link_order_) {  // UUIDv7s of one millisecond do not sort by creation
+      const json::object& l = links_.at(link);
       if (text(l, "zaak") == url) z.documents.push_back(documents_.at(text(l, "informatieobject")));
     }
     out.push_back(std::move(z));

@@ -95,6 +95,7 @@ class ZgwSimulator {
   std::map<std::string, boost::json::object> rollen_;
   std::map<std::string, Document> documents_;
   std::map<std::string, boost::json::object> links_;
+  std::vector<std::string> link_order_;
   std::unique_ptr<HttpsReceiver> receiver_;
 };
 

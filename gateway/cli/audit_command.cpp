@@ -78,6 +78,14 @@ OfficerScope scopeOf(const GatewayConfig& config, const Flags& flags) {
 // Messages in the outbox that the officer's organisation sent or is to receive: where each
 // stands, how often delivery was tried and the last error (a code, never a body). The
 // dead-letters are what an operator must act on.
+// The zaak a delivery into a case system made, or "".
+std::string zaakOf(const OutboxEntry& entry) {
+  for (const auto& [step, reference] : channelSteps(entry.channel_state)) {
+    if (step == "zaak") return reference;
+  }
+  return {};
+}
+
 int listDeliveries(const Args& args) {
   const Flags flags(args, {"--config", "--as", "--state", "--flow", "--party", "--format"});
   const GatewayConfig config = flags.config();
@@ -96,10 +104,11 @@ int listDeliveries(const Args& args) {
   for (const OutboxEntry& e : store.outbox().list(query)) {
     rows.push_back({e.created_utc, e.flow, scope.nameOf(e.sender_oin), e.recipient_party_id,
                     std::string(toString(e.route)), std::string(toString(e.state)), std::to_string(e.attempts),
-                    e.last_error, e.finished_utc, e.transaction_id});
+                    e.last_error, e.finished_utc, e.transaction_id, zaakOf(e)});
   }
-  printTable({"queued", "flow", "from", "to", "route", "state", "attempts", "last_error", "finished", "transaction"},
-             rows, scope.format);
+  printTable(
+      {"queued", "flow", "from", "to", "route", "state", "attempts", "last_error", "finished", "transaction", "zaak"},
+      rows, scope.format);
   return 0;
 }
 

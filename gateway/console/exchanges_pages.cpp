@@ -244,6 +244,15 @@ Markup renderDelivery(const ExchangeView& v) {
     out << "<dt>Afgerond</dt><dd>" << text(plain_dutch::dateTime(entry.finished_utc)) << "</dd>";
   }
   out << "</dl>";
+  // A delivery into the gemeente's case system: what it made there, step by step.
+  if (const auto steps = channelSteps(entry.channel_state); !steps.empty()) {
+    out << "<h3>In het zaaksysteem van de gemeente</h3><dl class=\"facts\">";
+    for (const auto& [step, reference] : steps) {
+      out << "<dt>" << text(plain_dutch::channelStep(step)) << "</dt><dd><code>"
+          << text(plain_dutch::channelReference(reference)) << "</code></dd>";
+    }
+    out << "</dl>";
+  }
   return out;
 }
 

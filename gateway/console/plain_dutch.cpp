@@ -54,6 +54,22 @@ std::string deliveryState(std::string_view state) {
   return lookup(kTexts, state);
 }
 
+std::string channelStep(std::string_view step) {
+  static constexpr std::array<Entry, 6> kTexts{{
+      {"zaak", "zaak"},
+      {"rol", "de persoon als betrokkene"},
+      {"document_l", "leesbaar document"},
+      {"document_j", "gegevens (JSON)"},
+      {"link_l", "leesbaar document bij de zaak"},
+      {"link_j", "gegevens bij de zaak"},
+  }};
+  return lookup(kTexts, step);
+}
+
+std::string channelReference(std::string_view reference) {
+  return reference == "linked-before" ? "stond al bij de zaak" : std::string(reference);
+}
+
 std::string consentStatus(ConsentStatus status) {
   constexpr std::array<EnumName<ConsentStatus>, 4> kTexts{{{ConsentStatus::kActive, "geldig"},
                                                            {ConsentStatus::kExpired, "verlopen"},

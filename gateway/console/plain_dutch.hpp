@@ -18,6 +18,10 @@ std::string reason(std::string_view code);
 // (bewaartermijn) are Dutch words already and shown as they are.
 std::string purpose(const MappingCatalogue& catalogue, std::string_view purpose_id);
 std::string deliveryState(std::string_view state);  // pending, postbus, delivered, …
+// A step of a delivery into a case system (zaak, rol, document_l, …), and the reference
+// it left ("linked-before": the case system had it already).
+std::string channelStep(std::string_view step);
+std::string channelReference(std::string_view reference);
 std::string consentStatus(ConsentStatus status);
 // "persoon.geboortedatum" → "geboortedatum (persoon)"; repeated groups folded.
 std::string fieldLabel(std::string_view field);

@@ -4,6 +4,8 @@
 #include <charconv>
 #include <stdexcept>
 
+#include <boost/json/parse.hpp>
+
 #include "gateway/vocabulary/enum_names.hpp"
 
 namespace ketenpoort {
@@ -64,6 +66,18 @@ std::vector<std::string> DeliveryQuery::describe() const {
   if (flow) out.push_back("flow=" + *flow);
   if (party_oin) out.push_back("party=" + *party_oin);
   return out;
+}
+
+std::vector<std::pair<std::string, std::string>> channelSteps(std::string_view channel_state) {
+  std::vector<std::pair<std::string, std::string>> steps;
+  if (channel_state.empty()) return steps;
+  boost::system::error_code ec;
+  const boost::json::value state = boost::json::parse(channel_state, ec);
+  if (ec || !state.is_object()) return steps;
+  for (const auto& [step, reference] : state.as_object()) {
+    if (reference.is_string()) steps.emplace_back(std::string(step), std::string(reference.as_string()));
+  }
+  return steps;
 }
 
 }  // namespace ketenpoort

@@ -80,6 +80,11 @@ inline constexpr std::array<std::string_view, 20> kOutboxColumns{
     "koppeling_cbs",      "channel_state"};
 OutboxEntry outboxEntryFromColumnTexts(const std::array<std::string_view, kOutboxColumns.size()>& columns);
 
+// What a channel that delivers in steps made, as its channel_state names it: each step
+// and the reference it left (a URL in the recipient's system), in the order taken. Empty
+// for "" or text that is not such a state.
+std::vector<std::pair<std::string, std::string>> channelSteps(std::string_view channel_state);
+
 // What a privacy officer asks of the outbox (`ketenpoort audit deliveries`). The
 // organisation scopes every answer: only entries it sent or is to receive.
 struct DeliveryQuery {

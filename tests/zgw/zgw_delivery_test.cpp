@@ -163,6 +163,16 @@ TEST_F(ZgwDeliveryTest, KlantprofielNareisprofielAndBridgingSignalEachBecomeAZaa
   EXPECT_THAT(page, Not(HasSubstr(diagnosis)));
   EXPECT_THAT(page, Not(HasSubstr("Huisartsenpraktijk")));
   EXPECT_THAT(klant_zaak->documents[1].content, Not(HasSubstr(diagnosis)));
+  // The privacy officer sees on the exchange's page where it went in the case system.
+  const auto logged = lastRecord("coa.klantprofiel", "gemeente-0363");
+  ASSERT_TRUE(logged);
+  TestTlsClient officer(server_->auditPort(), asParty("fg-0363"));
+  const auto shown = officer.request("GET", "/console/uitwisselingen/" + std::to_string(logged->sequence));
+  ASSERT_TRUE(shown) << officer.lastError();
+  EXPECT_EQ(shown->status, 200u);
+  EXPECT_THAT(shown->body, HasSubstr("In het zaaksysteem van de gemeente"));
+  EXPECT_THAT(shown->body, HasSubstr(textOf(klant_zaak->zaak, "url")));
+  EXPECT_THAT(shown->body, HasSubstr(textOf(klant_zaak->documents[0].metadata, "url")));
   // The simulator refused nothing: no call lacked a header or carried a stale token.
   EXPECT_TRUE(zgw_->refusals().empty());
 
