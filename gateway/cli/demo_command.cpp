@@ -13,6 +13,7 @@
 #include "adapters/gemeente/gemeente_simulator.hpp"
 #include "adapters/standard_adapters.hpp"
 #include "adapters/toeslagen/toeslagen_format.hpp"
+#include "adapters/zgw/zgw_simulator.hpp"
 #include "gateway/audit/audit_queries.hpp"
 #include "gateway/calendar/time_source.hpp"
 #include "gateway/cli/commands.hpp"
@@ -21,6 +22,7 @@
 #include "gateway/demo/demo_environment.hpp"
 #include "gateway/diagnostics/diagnostic_log.hpp"
 #include "gateway/http/https_client.hpp"
+#include "gateway/identity/bsn.hpp"
 #include "gateway/runtime/gateway_server.hpp"
 
 namespace ketenpoort::cli {
@@ -118,6 +120,50 @@ void printSummary(GatewayServer& server, const DemoEnvironment& env, const CoaSi
       server.config()->storage_path.c_str());
 }
 
+// Zaken the ZGW test server holds whole: with the person and both documents linked.
+std::size_t wholeZaken(const ZgwSimulator& zgw) {
+  std::size_t n = 0;
+  for (const auto& z : zgw.zaken()) n += z.rollen.size() == 1 && z.documents.size() == 2 ? 1 : 0;
+  return n;
+}
+
+// What Den Haag's case system holds: each zaak with its person (the BSN masked here) and
+// its documents; the readable ones written out to open in a browser.
+void printZaken(const ZgwSimulator& zgw, const DemoEnvironment& env) {
+  const auto zaken = zgw.zaken();
+  const auto dir = env.workdir / "received" / "gemeente-0518-zaaksysteem";
+  std::filesystem::create_directories(dir);
+  std::printf("Den Haag's case system (the ZGW test server, https://127.0.0.1:%u, as Open Zaak behaves)\n", zgw.port());
+  std::printf("  %zu zaken, each with the person as betrokkene and two documents:\n", zaken.size());
+  const auto field = [](const boost::json::object& o, const char* name) {
+    const auto* v = o.if_contains(name);
+    return v != nullptr && v->is_string() ? std::string(v->as_string()) : std::string();
+  };
+  for (const auto& z : zaken) {
+    std::string person = "?";
+    if (!z.rollen.empty()) {
+      const auto* id = z.rollen.front().if_contains("betrokkeneIdentificatie");
+      if (id != nullptr && id->is_object()) {
+        const std::string bsn = field(id->as_object(), "inpBsn");
+        person = bsn.empty() ? "V-nummer " + field(id->as_object(), "anpIdentificatie") : "BSN " + maskBsns(bsn);
+      }
+    }
+    std::printf("  %s  %-24s %s, %zu documenten", field(z.zaak, "identificatie").c_str(),
+                field(z.zaak, "omschrijving").c_str(), person.c_str(), z.documents.size());
+    for (const auto& d : z.documents) {
+      std::printf("  [%s, %zu bytes]", field(d.metadata, "formaat").c_str(), d.content.size());
+      const std::string name = field(d.metadata, "identificatie");
+      const bool plain =
+          !name.empty() && name.find_first_not_of("ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-") == std::string::npos;
+      if (plain && field(d.metadata, "formaat") == "text/html") {
+        std::ofstream(dir / (name + ".html"), std::ios::binary) << d.content;
+      }
+    }
+    std::printf("\n");
+  }
+  std::printf("  What a consulent reads: %s/<identificatie>-L.html\n\n", dir.c_str());
+}
+
 // The privacy officer's console: its address, and the officer's certificate as a
 // PKCS#12 file to import into a browser (docs/console.md).
 void printConsole(const DemoEnvironment& env, std::uint16_t audit_port) {
@@ -161,6 +207,7 @@ int chainDemo(const std::filesystem::path& workdir, bool keep_running) {
   ports.gemeente_receivers = 8501;
   ports.duo = 8511;
   ports.toeslagen = 8512;
+  ports.zgw = 8521;
   const DemoEnvironment env = createDemoEnvironment(workdir, ports);
   std::ofstream(workdir / ".ketenpoort-demo")
       << "made by ketenpoort demo; its next run clears data/ and received/ here\n";
@@ -200,6 +247,15 @@ int chainDemo(const std::filesystem::path& workdir, bool keep_running) {
   intake.check = checkToeslagaanvraag;
   GemeenteSimulator belastingdienst(intake);
   belastingdienst.start();
+  // Den Haag's case system: the ZGW APIs, knowing the gateway as the configuration names it.
+  ZgwSimulatorOptions case_system;
+  case_system.receiver.port = ports.zgw;
+  case_system.receiver.tls = env.tlsOf("gemeente-0518");
+  for (const Party& party : loaded.config->parties) {
+    for (const ZgwTarget& target : party.zgw) case_system.clients[target.client_id] = target.secret;
+  }
+  ZgwSimulator zgw(case_system);
+  zgw.start();
 
   ExchangeAdapters adapters = standardAdapters(*loaded.config);
   GatewayServer server(std::move(*loaded.config), std::move(adapters));
@@ -239,13 +295,16 @@ int chainDemo(const std::filesystem::path& workdir, bool keep_running) {
       [&] {
         stored = 0;
         for (const auto& r : receivers) stored += r->stored();
+        stored += wholeZaken(zgw);
         return stored >= pushed.accepted + chain.queued_for_gemeenten &&
                belastingdienst.stored() >= chain.queued_for_toeslagen;
       },
       std::chrono::seconds(30));
   ok = ok && stored == pushed.accepted + chain.queued_for_gemeenten &&
-       belastingdienst.stored() == chain.queued_for_toeslagen;
+       belastingdienst.stored() == chain.queued_for_toeslagen && zgw.zaakCount() > 0 &&
+       wholeZaken(zgw) == zgw.zaakCount();
   printSummary(server, env, pushed, stored, chain);
+  printZaken(zgw, env);
   printConsole(env, server.auditPort());
   std::fflush(stdout);
   if (keep_running && ok) {
@@ -258,6 +317,7 @@ int chainDemo(const std::filesystem::path& workdir, bool keep_running) {
   for (auto& r : receivers) r->stop();
   duo.stop();
   belastingdienst.stop();
+  zgw.stop();
   if (!ok) std::printf("The demo did not complete as expected; see above.\n");
   return ok && drained ? 0 : 1;
 }

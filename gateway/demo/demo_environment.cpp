@@ -11,6 +11,7 @@
 #include <stdexcept>
 
 #include "gateway/config/config_writer.hpp"
+#include "gateway/secrets/secret_files.hpp"
 
 namespace ketenpoort {
 
@@ -30,6 +31,36 @@ const std::vector<DemoParty>& demoParties() {
   };
   return parties;
 }
+
+namespace {
+
+// gemeente-0518's case system (DemoPorts::zgw): its klantprofielen and nareisprofielen go
+// there, a fresh client secret per run in a 0600 file beside the PKI.
+void addDemoCaseSystem(const DemoEnvironment& env, Party& party, std::uint16_t port) {
+  unsigned char random[24];
+  if (RAND_bytes(random, sizeof random) != 1) throw std::runtime_error("no randomness for the ZGW client secret");
+  std::string secret;
+  static constexpr std::string_view kHex = "0123456789abcdef";
+  for (const unsigned char byte : random) {
+    secret += kHex[byte >> 4];
+    secret += kHex[byte & 15];
+  }
+  const std::filesystem::path file = env.pkiDir() / "zgw-0518.secret";
+  std::filesystem::remove(file);
+  if (!createSecretFile(file, secret + "\n")) throw std::runtime_error("cannot create " + file.string());
+  const std::string root = "https://127.0.0.1:" + std::to_string(port);
+  // The demo catalogue's types (a case system's Catalogi API would publish them).
+  const std::string catalogi = root + "/catalogi/api/v1/";
+  for (const char* flow : {"coa.klantprofiel", "coa.nareisprofiel"}) {
+    party.zgw.push_back({flow, root + "/zaken/api/v1", root + "/documenten/api/v1",
+                         catalogi + "zaaktypen/5e2b0a4c-0c7e-4b7e-9d4a-0518000000a1",
+                         catalogi + "informatieobjecttypen/5e2b0a4c-0c7e-4b7e-9d4a-0518000000b2",
+                         catalogi + "roltypen/5e2b0a4c-0c7e-4b7e-9d4a-0518000000c3", "002220647", kDemoZgwClient, file,
+                         secret});
+  }
+}
+
+}  // namespace
 
 void writeClientCertificate(const DemoEnvironment& env, const DevCertificateAuthority& ca, const std::string& name,
                             const std::string& oin, long not_before_offset_seconds, long not_after_offset_seconds) {
@@ -155,6 +186,7 @@ DemoEnvironment createDemoEnvironment(const std::filesystem::path& workdir, cons
     if (p.role == PartyRole::kToeslagen && ports.toeslagen != 0) {
       party.endpoints.push_back({"coa.toeslagaanvraag", at(ports.toeslagen, "/toeslagen/aanvragen")});
     }
+    if (p.id == std::string_view("gemeente-0518") && ports.zgw != 0) addDemoCaseSystem(env, party, ports.zgw);
     if (p.organisation) party.organisation = p.organisation;
     config.parties.push_back(std::move(party));
   }

@@ -21,6 +21,8 @@ struct DemoParty {
 };
 const std::vector<DemoParty>& demoParties();
 
+inline constexpr const char* kDemoZgwClient = "ketenpoort-demo";
+
 struct DemoPorts {
   std::uint16_t exchange = 8443;
   std::uint16_t audit = 8444;
@@ -32,6 +34,11 @@ struct DemoPorts {
   // Belastingdienst receives aanvragen at https://127.0.0.1:<toeslagen>/toeslagen/aanvragen.
   std::uint16_t duo = 0;
   std::uint16_t toeslagen = 0;
+  // When set, gemeente-0518 takes COA's klantprofiel and nareisprofiel into its case system
+  // through the ZGW APIs at https://127.0.0.1:<zgw>/zaken/api/v1 and …/documenten/api/v1
+  // (the demo's ZGW test server), as client kDemoZgwClient with a secret made for the run
+  // in pki/zgw-0518.secret (0600).
+  std::uint16_t zgw = 0;
 };
 
 // A work directory with pki/ (ca.pem, gateway.pem/.key, <party-id>.pem/.key), data/ and
