@@ -8,7 +8,9 @@
 namespace ketenpoort {
 
 std::string labelOfPath(const FieldDefinition& field, std::string_view path) {
-  std::string label = field.label;
+  // "Gezinslid: voornamen" of the second member reads "Gezinslid 2: voornamen".
+  const std::size_t group_end = field.label.find(": ");
+  std::string label = group_end == std::string::npos ? field.label : field.label.substr(0, group_end);
   for (std::size_t open = path.find('['); open != std::string_view::npos; open = path.find('[', open + 1)) {
     const std::size_t close = path.find(']', open);
     if (close == std::string_view::npos) break;
@@ -19,6 +21,7 @@ std::string labelOfPath(const FieldDefinition& field, std::string_view path) {
     }
     label += " " + std::to_string(index + 1);
   }
+  if (group_end != std::string::npos) label += field.label.substr(group_end);
   return label;
 }
 

@@ -27,7 +27,8 @@ class ZgwPackageFormat final : public OutboundFormat {
 };
 
 // A canonical path's label for people: the field's Dutch label, with the position of each
-// repeated element counted from 1 ("Gezinslid 2"). Never a value.
+// repeated element counted from 1, after the group the label names ("Gezinslid 2:
+// voornamen"), else at the end ("Andere activiteiten voorinburgering 1"). Never a value.
 std::string labelOfPath(const FieldDefinition& field, std::string_view path);
 
 }  // namespace ketenpoort

@@ -80,8 +80,10 @@ void printSummary(GatewayServer& server, const DemoEnvironment& env, const CoaSi
   std::printf("\nSummary\n");
   std::printf("  pushed by COA          %zu accepted (%zu had a medical section)\n", pushed.accepted,
               pushed.with_medical_section);
-  std::printf("  delivered to gemeenten %llu, in %s/received/<party-id>/\n", static_cast<unsigned long long>(stored),
-              env.workdir.c_str());
+  std::printf(
+      "  delivered to gemeenten %llu: at their endpoints (%s/received/<party-id>/), and Den Haag's\n"
+      "                         profiles into its case system (below)\n",
+      static_cast<unsigned long long>(stored), env.workdir.c_str());
   std::map<std::string, std::uint64_t> withheld;
   for (const auto& [key, count] : countWithheld(exchanges)) withheld[std::get<2>(key)] += count;
   std::printf("  fields withheld        ");
@@ -154,7 +156,7 @@ void printZaken(const ZgwSimulator& zgw, const DemoEnvironment& env) {
       std::printf("  [%s, %zu bytes]", field(d.metadata, "formaat").c_str(), d.content.size());
       const std::string name = field(d.metadata, "identificatie");
       const bool plain =
-          !name.empty() && name.find_first_not_of("ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-") == std::string::npos;
+          !name.empty() && name.find_first_not_of("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdef0123456789-") == std::string::npos;
       if (plain && field(d.metadata, "formaat") == "text/html") {
         std::ofstream(dir / (name + ".html"), std::ios::binary) << d.content;
       }

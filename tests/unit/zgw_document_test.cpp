@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include "adapters/zgw/readable_document.hpp"
+#include "adapters/zgw/zgw_format.hpp"
 
 namespace ketenpoort {
 namespace {
@@ -58,6 +59,24 @@ TEST(ReadableDocument, NoValueBecomesMarkupAndNothingComesFromElsewhere) {
   EXPECT_THAT(page, Not(HasSubstr("src=")));
   EXPECT_THAT(page, Not(HasSubstr("href=")));
   EXPECT_THAT(page, Not(HasSubstr("url(")));
+}
+
+}  // namespace
+}  // namespace ketenpoort
+
+namespace ketenpoort {
+namespace {
+
+TEST(ReadableDocument, ARepeatedFieldIsNumberedFromOneAfterTheGroupItsLabelNames) {
+  FieldDefinition member;
+  member.label = "Gezinslid: voornamen";
+  EXPECT_EQ(labelOfPath(member, "gezin.leden[1].voornamen"), "Gezinslid 2: voornamen");
+  FieldDefinition activity;
+  activity.label = "Andere activiteiten voorinburgering";
+  EXPECT_EQ(labelOfPath(activity, "voorinburgering.activiteiten[0]"), "Andere activiteiten voorinburgering 1");
+  FieldDefinition plain;
+  plain.label = "Voornamen";
+  EXPECT_EQ(labelOfPath(plain, "persoon.voornamen"), "Voornamen");
 }
 
 }  // namespace

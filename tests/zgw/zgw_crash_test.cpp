@@ -196,6 +196,9 @@ TEST(ZgwCrashTest, KilledBetweenEveryPairOfStepsAndAFlakyCaseSystemStillMakeOneO
   // The lost answers were found again by identificatie, not made twice.
   EXPECT_GT(zgw->failedOnPurpose(), 0u);
   EXPECT_GT(zgw->refusals()["identificatie-niet-uniek"], 0u);
+  // Through every restart, no call went without its CRS headers or with a stale token.
+  EXPECT_EQ(zgw->refusals()["missing-crs-header"], 0u);
+  EXPECT_EQ(zgw->refusals()["not_authenticated"], 0u);
 
   const std::filesystem::path build = std::filesystem::path(KETENPOORT_BINARY).parent_path();
   const CommandResult checked = runCommand(
