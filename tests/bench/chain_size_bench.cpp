@@ -18,12 +18,12 @@
 #include "adapters/standard_adapters.hpp"
 #include "gateway/config/config_writer.hpp"
 #include "gateway/demo/demo_environment.hpp"
-#include "gateway/diagnostics/diagnostic_log.hpp"
 #include "gateway/http/https_client.hpp"
 #include "gateway/identity/bsn.hpp"
 #include "gateway/runtime/config_check.hpp"
 #include "gateway/runtime/gateway_server.hpp"
 #include "tests/bench/bench_log.hpp"
+#include "tests/bench/quiet_main.hpp"
 #include "tests/support/temp_dir.hpp"
 
 namespace ketenpoort {
@@ -239,11 +239,4 @@ BENCHMARK(BM_ReloadTheChainWhile32ConnectionsPush)->Unit(benchmark::kMillisecond
 }  // namespace
 }  // namespace ketenpoort
 
-int main(int argc, char** argv) {
-  // The gateway's diagnostic log would fill the terminal with 32 pushers' lines.
-  ketenpoort::diagnosticLog().setMinLevel(ketenpoort::LogLevel::kError);
-  benchmark::Initialize(&argc, argv);
-  benchmark::RunSpecifiedBenchmarks();
-  benchmark::Shutdown();
-  return 0;
-}
+int main(int argc, char** argv) { return ketenpoort::bench::runBenchmarksQuietly(argc, argv); }

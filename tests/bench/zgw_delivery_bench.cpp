@@ -18,9 +18,9 @@
 #include "adapters/standard_adapters.hpp"
 #include "adapters/zgw/zgw_simulator.hpp"
 #include "gateway/demo/demo_environment.hpp"
-#include "gateway/diagnostics/diagnostic_log.hpp"
 #include "gateway/http/https_client.hpp"
 #include "gateway/runtime/gateway_server.hpp"
+#include "tests/bench/quiet_main.hpp"
 #include "tests/support/temp_dir.hpp"
 
 namespace ketenpoort {
@@ -133,11 +133,4 @@ BENCHMARK(BM_DeliveredIntoTheCaseSystemThroughZgw)->Unit(benchmark::kMillisecond
 }  // namespace
 }  // namespace ketenpoort
 
-int main(int argc, char** argv) {
-  // The gateway's diagnostic log would fill the terminal with every delivery's line.
-  ketenpoort::diagnosticLog().setMinLevel(ketenpoort::LogLevel::kError);
-  benchmark::Initialize(&argc, argv);
-  benchmark::RunSpecifiedBenchmarks();
-  benchmark::Shutdown();
-  return 0;
-}
+int main(int argc, char** argv) { return ketenpoort::bench::runBenchmarksQuietly(argc, argv); }

@@ -98,20 +98,7 @@ TEST(CrashRecovery, ThousandProfilesThroughTwoKillsAndAFlakyReceiverArriveExactl
   // may still be on its way to the outbox. Stopping before it is written would leave that
   // entry due for a (harmless, idempotent) redelivery at the next start, not "delivered".
   const auto delivered_in_outbox = [&] {
-    sqlite3* db = nullptr;
-    long long n = -1;
-    if (sqlite3_open_v2(env.config.storage_path.c_str(), &db, SQLITE_OPEN_READONLY, nullptr) == SQLITE_OK) {
-      sqlite3_busy_timeout(db, 2000);
-      sqlite3_stmt* q = nullptr;
-      if (sqlite3_prepare_v2(db, "SELECT COUNT(*) FROM outbox WHERE state = 'delivered'", -1, &q, nullptr) ==
-              SQLITE_OK &&
-          sqlite3_step(q) == SQLITE_ROW) {
-        n = sqlite3_column_int64(q, 0);
-      }
-      sqlite3_finalize(q);
-    }
-    sqlite3_close(db);
-    return n;
+    return countInDatabase(env.config.storage_path, "outbox", "state = 'delivered'");
   };
   if (!waitUntil([&] { return delivered_in_outbox() >= 1000; }, std::chrono::seconds(30))) {
     ::kill(gateway, SIGKILL);

@@ -1,5 +1,7 @@
 #include "tests/support/gateway_process.hpp"
 
+#include <sqlite3.h>
+
 #include <fcntl.h>
 #include <netinet/in.h>
 #include <signal.h>
@@ -87,6 +89,23 @@ pid_t startGateway(const std::filesystem::path& config, const std::filesystem::p
 std::string logTail(const std::filesystem::path& log) {
   const std::string text = readFile(log);
   return text.size() > 6000 ? text.substr(text.size() - 6000) : text;
+}
+
+std::int64_t countInDatabase(const std::filesystem::path& database, const std::string& table,
+                             const std::string& condition) {
+  sqlite3* db = nullptr;
+  std::int64_t n = -1;
+  if (sqlite3_open_v2(database.c_str(), &db, SQLITE_OPEN_READONLY, nullptr) == SQLITE_OK) {
+    sqlite3_busy_timeout(db, 5000);
+    sqlite3_stmt* q = nullptr;
+    const std::string sql = "SELECT COUNT(*) FROM " + table + (condition.empty() ? "" : " WHERE " + condition);
+    if (sqlite3_prepare_v2(db, sql.c_str(), -1, &q, nullptr) == SQLITE_OK && sqlite3_step(q) == SQLITE_ROW) {
+      n = sqlite3_column_int64(q, 0);
+    }
+    sqlite3_finalize(q);
+  }
+  sqlite3_close(db);
+  return n;
 }
 
 }  // namespace ketenpoort::testing

@@ -35,6 +35,11 @@ class SpawnedProcess {
 // `ketenpoort serve --config CONFIG` as a child process, its output appended to `log`.
 pid_t startGateway(const std::filesystem::path& config, const std::filesystem::path& log);
 
+// COUNT(*) of `table` WHERE `condition` in a gateway's SQLite file, read beside the running
+// gateway (read-only, waiting up to 5 s for its writer); -1 when it cannot be read.
+std::int64_t countInDatabase(const std::filesystem::path& database, const std::string& table,
+                             const std::string& condition);
+
 // The end of a gateway's diagnostic log (which never holds a BSN or a body), for a
 // failing test's message.
 std::string logTail(const std::filesystem::path& log);

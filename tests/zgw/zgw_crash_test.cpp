@@ -8,7 +8,6 @@
 #include <gtest/gtest.h>
 
 #include <signal.h>
-#include <sqlite3.h>
 #include <sys/wait.h>
 
 #include <boost/json/parse.hpp>
@@ -35,20 +34,8 @@ std::string textOf(const json::object& o, std::string_view name) {
   return v != nullptr && v->is_string() ? std::string(v->as_string()) : std::string();
 }
 
-long long deliveredInOutbox(const std::filesystem::path& database) {
-  sqlite3* db = nullptr;
-  long long n = -1;
-  if (sqlite3_open_v2(database.c_str(), &db, SQLITE_OPEN_READONLY, nullptr) == SQLITE_OK) {
-    sqlite3_busy_timeout(db, 2000);
-    sqlite3_stmt* q = nullptr;
-    if (sqlite3_prepare_v2(db, "SELECT COUNT(*) FROM outbox WHERE state = 'delivered'", -1, &q, nullptr) == SQLITE_OK &&
-        sqlite3_step(q) == SQLITE_ROW) {
-      n = sqlite3_column_int64(q, 0);
-    }
-    sqlite3_finalize(q);
-  }
-  sqlite3_close(db);
-  return n;
+std::int64_t deliveredInOutbox(const std::filesystem::path& database) {
+  return countInDatabase(database, "outbox", "state = 'delivered'");
 }
 
 TEST(ZgwCrashTest, KilledBetweenEveryPairOfStepsAndAFlakyCaseSystemStillMakeOneOfEach) {
@@ -166,7 +153,7 @@ TEST(ZgwCrashTest, KilledBetweenEveryPairOfStepsAndAFlakyCaseSystemStillMakeOneO
   const std::size_t n = summary.accepted;
   const bool settled = waitUntil(
       [&] {
-        return zgw->linkCount() >= 2 * n && deliveredInOutbox(env.config.storage_path) >= static_cast<long long>(n);
+        return zgw->linkCount() >= 2 * n && deliveredInOutbox(env.config.storage_path) >= static_cast<std::int64_t>(n);
       },
       std::chrono::seconds(60));
   ::kill(gateway.load(), SIGTERM);
