@@ -25,6 +25,11 @@ std::string labelOfPath(const FieldDefinition& field, std::string_view path) {
   return label;
 }
 
+std::string ZgwPackageFormat::deliveredInto(const std::string& transaction_id) const {
+  const auto identificatie = zgwIdentificatie(transaction_id);
+  return identificatie ? "zgw " + *identificatie : std::string();
+}
+
 std::string ZgwPackageFormat::render(const OutboundMessage& m) const {
   ZgwPackage package;
   package.transaction_id = m.transaction_id;

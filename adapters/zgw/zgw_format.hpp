@@ -21,6 +21,8 @@ class ZgwPackageFormat final : public OutboundFormat {
   // Throws std::invalid_argument when the message names no person or its transaction id is
   // not a UUID (every exchange's is): a zaak needs both.
   std::string render(const OutboundMessage& message) const override;
+  // "zgw KTP-<32 hex>": the zaak's identificatie, in the exchange log's record.
+  std::string deliveredInto(const std::string& transaction_id) const override;
 
  private:
   std::shared_ptr<const OutboundFormat> machine_;

@@ -119,7 +119,8 @@ boost::json::object exchangeJson(const LoggedExchange& e, const GatewayConfig& c
           {"reason", r.reason},
           {"fields_delivered", std::move(delivered)},
           {"fields_withheld", std::move(withheld)},
-          {"retention_until", r.retention_until}};
+          {"retention_until", r.retention_until},
+          {"delivered_into", r.delivered_into}};
 }
 
 using Answer = std::function<boost::json::value(const AuditApiContext&, const ExchangeQuery&)>;

@@ -265,8 +265,12 @@ Markup renderExchange(const ExchangeView& v) {
       << text(partyName(config, r.sender_oin)) << "</dd><dt>Aan</dt><dd>" << text(partyName(config, r.recipient_oin))
       << "</dd><dt>Doel</dt><dd>" << text(plain_dutch::purpose(v.state.context.catalogue, r.purpose)) << " (<code>"
       << text(r.purpose) << "</code>)</dd><dt>Grondslag</dt><dd>" << text(r.legal_basis) << "</dd>" << renderBasis(v)
-      << "<dt>Over</dt><dd>een persoon, in het logboek alleen als pseudoniem " << pseudonym(r.subject_ref)
-      << "</dd><dt>Uitkomst</dt><dd>" << text(plain_dutch::outcome(toString(r.outcome)));
+      << "<dt>Over</dt><dd>een persoon, in het logboek alleen als pseudoniem " << pseudonym(r.subject_ref) << "</dd>";
+  if (r.delivered_into.starts_with("zgw ")) {
+    // The log's own word on where it went: the zaak's identificatie, fixed when it was queued.
+    out << "<dt>Naar het zaaksysteem</dt><dd>zaak <code>" << text(r.delivered_into.substr(4)) << "</code></dd>";
+  }
+  out << "<dt>Uitkomst</dt><dd>" << text(plain_dutch::outcome(toString(r.outcome)));
   if (!r.reason.empty())
     out << ": " << text(plain_dutch::reason(r.reason)) << " (<code>" << text(r.reason) << "</code>)";
   out << "</dd><dt>Transactie</dt><dd><code>" << text(r.transaction_id) << "</code></dd><dt>Trace</dt><dd><code>"

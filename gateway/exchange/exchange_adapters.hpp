@@ -58,6 +58,9 @@ class OutboundFormat {
   virtual ~OutboundFormat() = default;
   virtual std::string_view contentType() const = 0;
   virtual std::string render(const OutboundMessage& message) const = 0;
+  // What the exchange log records of where a message in this format goes besides an
+  // endpoint (ExchangeRecord::delivered_into), from its transaction id; "" for none.
+  virtual std::string deliveredInto(const std::string& /*transaction_id*/) const { return {}; }
 };
 
 // Hands one message to a recipient's endpoint, asynchronously: deliver() starts the

@@ -208,6 +208,7 @@ class PushDecider {
                      recipient.oin.str(), flow.basis_article};
     }
     ExchangeRecord r = record(recipient.oin.str());
+    r.delivered_into = outbound->deliveredInto(push_.transaction_id);
     std::string body = outbound->render({flow, push_.transaction_id, flow.basis_article, decision.delivered,
                                          &decision.fields, request_.caller, r.time_utc, &decision.subject});
     recordDecision(r, flow, decision, c_.referencer, body);

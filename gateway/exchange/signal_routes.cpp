@@ -120,6 +120,7 @@ class ElipRun {
       hand(notDoneWrite(c_, std::move(r), ExchangeOutcome::kRefused, reason), /*counts=*/false);
       return;
     }
+    r.delivered_into = outbound->deliveredInto(transaction_id);
     std::string body = outbound->render({flow, transaction_id, flow.basis_article, decision.delivered, &decision.fields,
                                          &source_party, r.time_utc, &decision.subject});
     recordDecision(r, flow, decision, c_.referencer, body);

@@ -117,9 +117,10 @@ UPDATE registry_changes SET change = (change::jsonb - 'source_transaction')::tex
 )sql";
 
 // Version 6: what a channel that delivers in steps (a case system) made so far, per outbox
-// entry (ADR 0028).
+// entry, and the log's record of where a message goes besides an endpoint (ADR 0028).
 constexpr const char* kVersion6 = R"sql(
 ALTER TABLE outbox ADD COLUMN channel_state TEXT NOT NULL DEFAULT '';
+ALTER TABLE exchange_log ADD COLUMN delivered_into TEXT NOT NULL DEFAULT '';
 )sql";
 
 constexpr std::array kMigrations{
@@ -127,7 +128,7 @@ constexpr std::array kMigrations{
     Migration{3, "purges that keep the log provable; the sender's span id", kVersion3},
     Migration{4, "pseudonym keys per period", kVersion4},
     Migration{5, "at most one open koppeling per person; change rows without transaction ids", kVersion5},
-    Migration{6, "the steps a case system delivery made", kVersion6}};
+    Migration{6, "the steps a case system delivery made; where the log says a message goes", kVersion6}};
 static_assert(kMigrations.back().version == kSchemaVersion);
 
 // Any constant the migrations share; pg_advisory_xact_lock takes a 64-bit key.

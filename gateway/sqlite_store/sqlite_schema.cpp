@@ -84,9 +84,13 @@ WHERE valid_until IS NULL AND EXISTS (
       s.execute(std::string("ALTER TABLE ") + table + " ADD COLUMN node_id TEXT NOT NULL DEFAULT 'local'");
     }
   }
-  // Layout 7: what a channel that delivers in steps made so far (ADR 0028).
+  // Layout 7: what a channel that delivers in steps made so far, and the log's record of
+  // where a message goes besides an endpoint (ADR 0028).
   if (lacksColumn(s, "outbox", "channel_state")) {
     s.execute("ALTER TABLE outbox ADD COLUMN channel_state TEXT NOT NULL DEFAULT ''");
+  }
+  if (lacksColumn(s, "exchange_log", "delivered_into")) {
+    s.execute("ALTER TABLE exchange_log ADD COLUMN delivered_into TEXT NOT NULL DEFAULT ''");
   }
   if (hasTable(s, "log_head")) {
     carry.emplace_back(

@@ -40,6 +40,11 @@ struct ExchangeRecord {
   // The span id of the sender's operation when its request carried a W3C traceparent
   // (16 hex): LDV's parent span and foreign operation. Empty otherwise.
   std::string foreign_span_id;
+  // Where the recipient takes the message besides an endpoint or its postbus, known when
+  // it is queued: "zgw KTP-<32 hex>", the identificatie of the zaak it becomes in the
+  // gemeente's case system (its documents add -L and -J; ADR 0028). Never personal data.
+  // Empty otherwise.
+  std::string delivered_into;
   // SHA-256 of what the sender asked (flow, purpose, named recipient, body): a re-sent
   // transaction id is a replay only when this matches. Empty for exchanges no party sent.
   std::string request_sha256;

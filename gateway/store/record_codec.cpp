@@ -49,7 +49,8 @@ std::array<std::string, kHashedColumns.size()> columnTexts(const ExchangeRecord&
           r.payload_sha256,
           r.retention_until,
           r.request_sha256,
-          r.foreign_span_id};
+          r.foreign_span_id,
+          r.delivered_into};
 }
 
 ExchangeRecord recordFromColumnTexts(const std::array<std::string_view, kHashedColumns.size()>& c) {
@@ -81,6 +82,7 @@ ExchangeRecord recordFromColumnTexts(const std::array<std::string_view, kHashedC
   r.retention_until = c[16];
   r.request_sha256 = c[17];
   r.foreign_span_id = c[kForeignSpanColumn];
+  r.delivered_into = c[kDeliveredIntoColumn];
   return r;
 }
 
@@ -118,8 +120,11 @@ std::string chainHash(const std::string& previous_hash, std::uint64_t sequence,
   b.append(kDomain);
   b.append(previous_hash);
   for (int i = 7; i >= 0; --i) b.push_back(static_cast<char>(sequence >> (8 * i)));
+  const bool delivered_into = !columns[kDeliveredIntoColumn].empty();
   for (std::size_t c = 0; c < columns.size(); ++c) {
-    if (c == kForeignSpanColumn && columns[c].empty()) continue;  // as records written before it
+    // As records written before these columns: not hashed while there is nothing to hash.
+    if (c == kForeignSpanColumn && columns[c].empty() && !delivered_into) continue;
+    if (c == kDeliveredIntoColumn && !delivered_into) continue;
     appendLength(b, static_cast<std::uint32_t>(columns[c].size()));
     b.append(columns[c]);
   }

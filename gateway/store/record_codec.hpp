@@ -11,15 +11,19 @@ namespace ketenpoort {
 
 // The columns of exchange_log that the hash chain covers, in hashing order. The writer
 // and `log verify` both hash exactly these column texts, so a change to any of them in
-// the database breaks the chain. The last, foreign_span_id (added later), is hashed only
-// when it is not empty, so records written before it existed keep their hashes.
-inline constexpr std::array<std::string_view, 19> kHashedColumns{
-    "transaction_id", "trace_id",         "time_utc",        "flow",           "sender_oin",
-    "recipient_oin",  "purpose",          "legal_basis",     "consent_id",     "agreement_id",
-    "subject_ref",    "fields_delivered", "fields_withheld", "outcome",        "reason",
-    "payload_sha256", "retention_until",  "request_sha256",  "foreign_span_id"};
+// the database breaks the chain. The last two were added later and are hashed only when
+// there is something to hash, so records written before them keep their hashes:
+// foreign_span_id when it or delivered_into is not empty, delivered_into when it is not
+// (a record hashes zero, one or two of them, so neither's text can pass for the other's).
+inline constexpr std::array<std::string_view, 20> kHashedColumns{
+    "transaction_id",  "trace_id",      "time_utc",   "flow",           "sender_oin",      "recipient_oin",
+    "purpose",         "legal_basis",   "consent_id", "agreement_id",   "subject_ref",     "fields_delivered",
+    "fields_withheld", "outcome",       "reason",     "payload_sha256", "retention_until", "request_sha256",
+    "foreign_span_id", "delivered_into"};
 inline constexpr std::size_t kForeignSpanColumn = 18;
 static_assert(kHashedColumns[kForeignSpanColumn] == "foreign_span_id");
+inline constexpr std::size_t kDeliveredIntoColumn = 19;
+static_assert(kHashedColumns[kDeliveredIntoColumn] == "delivered_into");
 
 inline constexpr std::size_t kSubjectRefColumn = 10;
 static_assert(kHashedColumns[kSubjectRefColumn] == "subject_ref");

@@ -38,6 +38,7 @@ CREATE TABLE IF NOT EXISTS exchange_log (
   record_hash {bytes} NOT NULL,
   subject_key {integer} NOT NULL,
   foreign_span_id TEXT NOT NULL DEFAULT '',
+  delivered_into TEXT NOT NULL DEFAULT '',
   {chain_column}{log_unique}
 );
 CREATE INDEX IF NOT EXISTS exchange_log_subject ON exchange_log(subject_key);

@@ -171,6 +171,43 @@ TEST(RecordHash, ARecordWithoutASenderSpanHashesAsBeforeTheColumnExisted) {
   EXPECT_NE(toHex(chainHash(previous, 42, views)), sha256Hex(encoded));
 }
 
+// Issue 28: where a message goes besides an endpoint (the zaak in a case system) joined the
+// hashed columns later still: hashed when present, and never mistaken for the sender's span.
+TEST(RecordHash, WhereAMessageWentIsHashedAndCannotPassForTheSendersSpan) {
+  ExchangeRecord r;
+  r.transaction_id = "0190a5e4-7c1e-7a31-9f0e-2b8d4c6a1e55";
+  r.flow = "coa.klantprofiel";
+  const auto hash = [](const ExchangeRecord& record) {
+    const auto texts = columnTexts(record);
+    std::array<std::string_view, kHashedColumns.size()> views;
+    for (std::size_t c = 0; c < views.size(); ++c) views[c] = texts[c];
+    return chainHash(std::string(32, 'p'), 7, views);
+  };
+  ExchangeRecord into = r;
+  into.delivered_into = "zgw KTP-0190a5e47c1e7a319f0e2b8d4c6a1e55";
+  ExchangeRecord as_span = r;
+  as_span.foreign_span_id = into.delivered_into;
+  EXPECT_NE(hash(into), hash(r));
+  EXPECT_NE(hash(into), hash(as_span));
+  ExchangeRecord both = into;
+  both.foreign_span_id = "00f067aa0ba902b7";
+  EXPECT_NE(hash(both), hash(into));
+}
+
+TEST_F(ExchangeLogTest, WhereAMessageWentIsKeptAndChangingItBreaksTheChain) {
+  writeRecords(2);
+  ExchangeRecord r = record(3);
+  r.delivered_into = "zgw KTP-0190a5e47c1e7a319f0e2b8d4c6a1e55";
+  {
+    SqliteExchangeLog log(options());
+    ASSERT_TRUE(log.appendAndWait(r).ok);
+    EXPECT_EQ(log.findTransaction(r.transaction_id)->record.delivered_into, r.delivered_into);
+  }
+  EXPECT_TRUE(verify().intact);
+  tamper("UPDATE exchange_log SET delivered_into = 'zgw KTP-00000000000000000000000000000000' WHERE seq = 3");
+  EXPECT_EQ(verify().first_bad_sequence, 3u);
+}
+
 TEST_F(ExchangeLogTest, FullDatabaseFailsClosed) {
   ExchangeLogOptions o = options();
   o.max_database_pages = 40;  // a small disk

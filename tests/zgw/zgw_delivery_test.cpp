@@ -7,6 +7,7 @@
 
 #include "adapters/zgw/zgw_simulator.hpp"
 #include "adapters/zgw/zgw_token.hpp"
+#include "gateway/gateway_store/gateway_store.hpp"
 #include "gateway/store/identifiers.hpp"
 #include "tests/integration/chain_fixture.hpp"
 #include "tests/support/gateway_process.hpp"
@@ -171,12 +172,22 @@ TEST_F(ZgwDeliveryTest, KlantprofielNareisprofielAndBridgingSignalEachBecomeAZaa
   ASSERT_TRUE(shown) << officer.lastError();
   EXPECT_EQ(shown->status, 200u);
   EXPECT_THAT(shown->body, HasSubstr("In het zaaksysteem van de gemeente"));
+  // The hash-chained record names the zaak, fixed when the message was queued.
+  const std::string zaak_identificatie = textOf(klant_zaak->zaak, "identificatie");
+  EXPECT_EQ(logged->record.delivered_into, "zgw " + zaak_identificatie);
+  EXPECT_THAT(shown->body, HasSubstr("Naar het zaaksysteem</dt><dd>zaak <code>" + zaak_identificatie));
   EXPECT_THAT(shown->body, HasSubstr(textOf(klant_zaak->zaak, "url")));
   EXPECT_THAT(shown->body, HasSubstr(textOf(klant_zaak->documents[0].metadata, "url")));
   // The simulator refused nothing: no call lacked a header or carried a stale token.
   EXPECT_TRUE(zgw_->refusals().empty());
 
   expectEveryRequestKeepsTheContract(recording_, dir_.path());
+  // The records naming the zaken verify as part of the chain.
+  server_->drain();
+  server_->wait();
+  server_.reset();
+  const StoreLogCheck check = GatewayStore(config_).verifyLog();
+  EXPECT_TRUE(check.intact) << check.problem;
 }
 
 TEST_F(ZgwDeliveryTest, ACaseSystemThatRefusesTheTokenKeepsTheMessageWaitingAndSaysWhy) {
