@@ -13,7 +13,7 @@ inline MappingCatalogue shippedCatalogue() {
 }
 
 inline Party fuzzParty(const char* id, const char* oin, PartyRole role, std::optional<std::string> cbs = std::nullopt) {
-  return Party{id, *Oin::parse(oin), id, role, std::move(cbs), {}, {}};
+  return Party{id, *Oin::parse(oin), id, role, std::move(cbs), {}, {}, {}};
 }
 
 }  // namespace ketenpoort::fuzz
