@@ -199,20 +199,19 @@ ApiResponse ZgwSimulator::list(const std::string& resource, const std::string& q
   const std::string identificatie = queryValue(query, "identificatie");
   const std::string bronorganisatie = queryValue(query, "bronorganisatie");
   const std::string zaak = queryValue(query, "zaak");
-  const auto identified = [&](const json::object& o) {
-    return text(o, "identificatie") == identificatie && text(o, "bronorganisatie") == bronorganisatie;
-  };
   if (resource == "zaken/zaken") {
-    for (const auto& [url, z] : zaken_) {
-      if (identified(z)) found.push_back(z);
+    if (const auto at = zaak_by_identificatie_.find({bronorganisatie, identificatie});
+        at != zaak_by_identificatie_.end()) {
+      found.push_back(zaken_.at(at->second));
     }
   } else if (resource == "zaken/rollen" || resource == "zaken/zaakinformatieobjecten") {
     for (const auto& [url, o] : resource == "zaken/rollen" ? rollen_ : links_) {
       if (text(o, "zaak") == zaak) found.push_back(o);
     }
   } else if (resource == "documenten/enkelvoudiginformatieobjecten") {
-    for (const auto& [url, d] : documents_) {
-      if (identified(d.metadata)) found.push_back(d.metadata);
+    if (const auto at = document_by_identificatie_.find({bronorganisatie, identificatie});
+        at != document_by_identificatie_.end()) {
+      found.push_back(documents_.at(at->second).metadata);
     }
   } else {
     return refuse(404, "not_found", "no such resource");
@@ -255,13 +254,11 @@ ApiResponse ZgwSimulator::createZaak(json::object zaak) {
   }
   if (!isRsin(text(zaak, "bronorganisatie"))) return refuse(400, "invalid-rsin", "not an RSIN", "bronorganisatie");
   if (text(zaak, "identificatie").empty()) zaak["identificatie"] = "ZAAK-" + text(zaak, "uuid").substr(0, 8);
-  for (const auto& [u, z] : zaken_) {
-    if (text(z, "identificatie") == text(zaak, "identificatie") &&
-        text(z, "bronorganisatie") == text(zaak, "bronorganisatie")) {
-      return refuse(400, "identificatie-niet-uniek", "identificatie is not unique", "identificatie");
-    }
-  }
   const std::string url = text(zaak, "url");
+  if (!zaak_by_identificatie_.emplace(std::pair(text(zaak, "bronorganisatie"), text(zaak, "identificatie")), url)
+           .second) {
+    return refuse(400, "identificatie-niet-uniek", "identificatie is not unique", "identificatie");
+  }
   zaak_order_.push_back(url);
   ApiResponse r = jsonAnswer(201, zaken_.emplace(url, std::move(zaak)).first->second);
   r.headers.emplace_back("Content-Crs", std::string(kCrs));
@@ -285,10 +282,8 @@ ApiResponse ZgwSimulator::createLink(json::object link) {
   if (!documents_.contains(text(link, "informatieobject"))) {
     return refuse(400, "bad-url", "no such informatieobject", "informatieobject");
   }
-  for (const auto& [u, l] : links_) {
-    if (text(l, "zaak") == text(link, "zaak") && text(l, "informatieobject") == text(link, "informatieobject")) {
-      return refuse(400, "unique", "The fields zaak, informatieobject must make a unique set.", "nonFieldErrors");
-    }
+  if (!linked_.emplace(text(link, "zaak"), text(link, "informatieobject")).second) {
+    return refuse(400, "unique", "The fields zaak, informatieobject must make a unique set.", "nonFieldErrors");
   }
   const std::string url = text(link, "url");
   link_order_.push_back(url);
@@ -308,13 +303,12 @@ ApiResponse ZgwSimulator::createDocument(json::object metadata) {
   if (text(metadata, "identificatie").empty()) {
     metadata["identificatie"] = "DOCUMENT-" + text(metadata, "uuid").substr(0, 8);
   }
-  for (const auto& [u, d] : documents_) {
-    if (text(d.metadata, "identificatie") == text(metadata, "identificatie") &&
-        text(d.metadata, "bronorganisatie") == text(metadata, "bronorganisatie")) {
-      return refuse(400, "identificatie-niet-uniek", "identificatie is not unique", "identificatie");
-    }
-  }
   const std::string url = text(metadata, "url");
+  if (!document_by_identificatie_
+           .emplace(std::pair(text(metadata, "bronorganisatie"), text(metadata, "identificatie")), url)
+           .second) {
+    return refuse(400, "identificatie-niet-uniek", "identificatie is not unique", "identificatie");
+  }
   metadata["inhoud"] = url + "/download";
   metadata["bestandsomvang"] = document.content.size();
   document.metadata = std::move(metadata);

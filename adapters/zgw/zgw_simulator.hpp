@@ -10,6 +10,7 @@
 #include <memory>
 #include <mutex>
 #include <random>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -96,6 +97,10 @@ class ZgwSimulator {
   std::map<std::string, Document> documents_;
   std::map<std::string, boost::json::object> links_;
   std::vector<std::string> link_order_;
+  // What is unique, by (bronorganisatie, identificatie) and (zaak, informatieobject).
+  std::map<std::pair<std::string, std::string>, std::string> zaak_by_identificatie_;
+  std::map<std::pair<std::string, std::string>, std::string> document_by_identificatie_;
+  std::set<std::pair<std::string, std::string>> linked_;
   std::unique_ptr<HttpsReceiver> receiver_;
 };
 
