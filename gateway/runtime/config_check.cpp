@@ -29,6 +29,24 @@ CheckedConfiguration checkConfiguration(const std::filesystem::path& file) {
   }
   MappingLoadResult mappings = loadMappings(loaded.config->mappings_dir);
   checked.problems.insert(checked.problems.end(), mappings.problems.begin(), mappings.problems.end());
+  // A case system takes a flow the gateway delivers to a gemeente: never a name the mappings
+  // lack (a misspelt one would send the flow on to the endpoint unnoticed), never a query
+  // (its answer goes back to the asker).
+  for (const Party& party : loaded.config->parties) {
+    for (const ZgwTarget& target : party.zgw) {
+      const FlowDefinition* flow = mappings.catalogue ? mappings.catalogue->findFlow(target.flow) : nullptr;
+      if (mappings.catalogue && flow == nullptr) {
+        checked.problems.push_back(
+            {file.string(), 0,
+             "party \"" + party.id + "\": <zgw flow=\"" + target.flow + "\"> names no flow of the mappings"});
+      } else if (flow != nullptr && (flow->kind == FlowKind::kQuery || !flow->recipientRule(PartyRole::kGemeente))) {
+        checked.problems.push_back(
+            {file.string(), 0,
+             "party \"" + party.id + "\": flow \"" + target.flow +
+                 "\" is not one the gateway delivers to a gemeente; a case system takes only those"});
+      }
+    }
+  }
   checked.catalogue = std::move(mappings.catalogue);
   checked.config = std::move(loaded.config);
   return checked;

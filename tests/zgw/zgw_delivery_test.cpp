@@ -7,7 +7,9 @@
 
 #include "adapters/zgw/zgw_simulator.hpp"
 #include "adapters/zgw/zgw_token.hpp"
+#include "gateway/config/config_writer.hpp"
 #include "gateway/gateway_store/gateway_store.hpp"
+#include "gateway/runtime/config_check.hpp"
 #include "gateway/store/identifiers.hpp"
 #include "tests/integration/chain_fixture.hpp"
 #include "tests/support/gateway_process.hpp"
@@ -209,6 +211,25 @@ TEST_F(ZgwDeliveryTest, ACaseSystemThatRefusesTheTokenKeepsTheMessageWaitingAndS
   EXPECT_EQ(entry->last_error, "zgw-zaak-http-403");
   EXPECT_EQ(zgw_->zaakCount(), 0u);
   EXPECT_GE(zgw_->refusals()["not_authenticated"], 2u);
+}
+
+// check-config and every reload: a <zgw> names a flow the gateway delivers to a gemeente.
+TEST(ZgwConfiguration, ACaseSystemForAFlowTheMappingsLackOrAQueryIsAProblem) {
+  TempDir dir;
+  DemoPorts ports{0, 0, 0};
+  ports.zgw = 1;  // the demo's case system for gemeente-0518 (nothing listens: only checked)
+  DemoEnvironment env = createDemoEnvironment(dir.path() / "gw", ports);
+  ASSERT_TRUE(checkConfiguration(env.config_file).ok());
+  for (Party& p : env.config.parties) {
+    if (p.id != "gemeente-0518") continue;
+    p.zgw[0].flow = "coa.klantprofel";
+    p.zgw[1].flow = "duo.inburgeringsstatus";
+  }
+  std::ofstream(env.config_file, std::ios::trunc) << renderGatewayConfigXml(env.config, env.workdir);
+  std::vector<std::string> found;
+  for (const auto& problem : checkConfiguration(env.config_file).problems) found.push_back(problem.message);
+  EXPECT_THAT(found, ::testing::Contains(HasSubstr("<zgw flow=\"coa.klantprofel\"> names no flow of the mappings")));
+  EXPECT_THAT(found, ::testing::Contains(HasSubstr("flow \"duo.inburgeringsstatus\" is not one the gateway delivers")));
 }
 
 }  // namespace
